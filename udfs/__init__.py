@@ -1,0 +1,1 @@
+"""Excel worksheet functions (xlwings UDFs): thin shells over pmo_xl."""
