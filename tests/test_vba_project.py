@@ -185,8 +185,8 @@ def test_the_container_holds_the_expected_streams():
         "VBA/Dictionary",
         "VBA/PmoRibbon",
     }
-    # The 7-byte form: reserved 0x61CC, version 0xFFFF (no compiled code), reserved 0x00 and 0x0000.
-    assert streams["VBA/_VBA_PROJECT"] == bytes.fromhex("CC61FFFF000000")
+    # The 7-byte form of MS-OVBA 3.1.1: reserved 0x61CC, version 0xFFFF (no compiled code), reserved 0x00, 0x0001.
+    assert streams["VBA/_VBA_PROJECT"] == bytes.fromhex("CC61FFFF000100")
     assert streams["PROJECTwm"].startswith(b"ThisWorkbook\0T\0h\0i\0s\0")
     assert streams["PROJECTwm"].endswith(b"P\0m\0o\0R\0i\0b\0b\0o\0n\0\0\0\0\0")
 
@@ -219,6 +219,12 @@ def test_project_data_encryption_matches_what_excel_writes():
     excel_id, excel_cmg = "{9E76F5A0-DAC8-4521-BCEF-644697F88708}", "1715EF1A11262C2A2C2A2C2A2C2A"
     assert decrypt_project_data(excel_cmg) == bytes(4)
     assert encrypt_project_data(bytes(4), excel_id, seed=0x17) == excel_cmg
+    # MS-OVBA 3.1.6's example project: unprotected, no password, visible.
+    spec_id = "{917DED54-440B-4FD1-A5C1-74ACF261E600}"
+    assert decrypt_project_data("0705D8E3D8EDDBF1DBF1DBF1DBF1") == bytes(4)
+    assert decrypt_project_data("0E0CD1ECDFF4E7F5E7F5E7") == b"\0"
+    assert decrypt_project_data("1517CAF1D6F9D7F9D706") == b"\xff"
+    assert encrypt_project_data(bytes(4), spec_id, seed=0x07) == "0705D8E3D8EDDBF1DBF1DBF1DBF1"
 
 
 def dir_records(vba_project: bytes) -> list[tuple[int, bytes]]:
@@ -249,3 +255,22 @@ def test_the_dir_stream_declares_win32_english_cp1252_stdole_and_source_only_mod
     assert offsets == [0, 0, 0, 0, 0]
     assert types == [0x22, 0x22, 0x21, 0x22, 0x21]
     assert records[-1] == (0x0010, b"")
+
+
+def header_attributes(source: str) -> list[str]:
+    lines = source.split("\r\n")
+    return lines[: next(index for index, line in enumerate(lines) if not line.startswith("Attribute VB_"))]
+
+
+def test_module_headers_match_those_excel_stored_in_the_xlwings_quickstart():
+    # quickstart_standalone.xlsm, shipped inside the xlwings package, was saved by Excel: its document and class
+    # modules show the attribute set and order Excel itself stores.
+    with zipfile.ZipFile(XLWINGS_DIR / "quickstart_standalone.xlsm") as archive:
+        excel_sources = read_vba_sources(archive.read("xl/vbaProject.bin"))
+    ours = {module.name: stored_source(module) for module in product_modules()}
+    for name in ("ThisWorkbook", "Sheet1", "Dictionary"):
+        excel_header = header_attributes(excel_sources[name])
+        our_header = header_attributes(ours[name])
+        if name == "Dictionary":  # the description names the class's version, which differs between the two
+            excel_header, our_header = excel_header[:-1], our_header[:-1]
+        assert our_header == excel_header

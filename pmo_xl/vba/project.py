@@ -74,8 +74,9 @@ def write_vba_project(modules: Sequence[VbaModule], project_name: str = "VBAProj
     """The bytes of xl/vbaProject.bin. Deterministic: the same modules give the same bytes."""
     _check_names(modules, project_name)
     streams: dict[str, bytes] = {
-        # reserved1 0x61CC, version 0xFFFF (no compiled code: Excel compiles from source), reserved2, reserved3.
-        "VBA/_VBA_PROJECT": struct.pack("<HHBH", 0x61CC, 0xFFFF, 0x00, 0x0000),
+        # reserved1 0x61CC, version 0xFFFF (no compiled code: Excel compiles from source), reserved2 0x00, and
+        # reserved3, "undefined, ignored", 0x0001 as in the spec's example (3.1.1) and in the projects xlwings ships.
+        "VBA/_VBA_PROJECT": struct.pack("<HHBH", 0x61CC, 0xFFFF, 0x00, 0x0001),
         "VBA/dir": compress(_dir_stream(modules, project_name)),
     }
     for module in modules:
