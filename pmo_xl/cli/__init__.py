@@ -3,7 +3,12 @@
 Each capability registers its commands in its own module in this package; importing it here wires it into `main`.
 """
 
-from pmo_xl.cli import generate  # noqa: F401  (registers its commands)
+from pmo_xl.cli import (
+    capacity,  # noqa: F401  (registers its commands)
+    generate,  # noqa: F401  (registers its commands)
+    scoring,  # noqa: F401  (registers its commands)
+    workbook,  # noqa: F401  (registers its commands)
+)
 from pmo_xl.cli._group import main
 
 __all__ = ["main"]

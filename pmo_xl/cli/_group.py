@@ -9,10 +9,21 @@ import click
 from pmo_xl import __version__
 from pmo_xl.errors import PmoError
 
-
 # `pmo --help` lists commands in the order of a PMO's month, not the alphabet; unlisted ones come last.
-COMMAND_ORDER = ("demo", "new", "generate", "collect", "score", "optimize", "capacity", "dashboard", "report",
-                 "templates", "workbook", "setup")
+COMMAND_ORDER = (
+    "demo",
+    "new",
+    "generate",
+    "collect",
+    "score",
+    "optimize",
+    "capacity",
+    "dashboard",
+    "report",
+    "templates",
+    "workbook",
+    "setup",
+)
 
 
 class PmoGroup(click.Group):

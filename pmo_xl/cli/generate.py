@@ -1,0 +1,175 @@
+"""`pmo templates build|docs`, `pmo generate` and `pmo new`: thin shells over pmo_xl.generator."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from pmo_xl.cli._group import main, progress_echo
+from pmo_xl.generator import TEMPLATES_DIR, generate_batch, generate_for_records
+from pmo_xl.periods import check_period, current_period
+from pmo_xl.register import ProjectRecord
+from pmo_xl.template_docs import DOCS_PATH, write_template_docs
+from pmo_xl.template_schemas import SCHEMAS, schema_for
+from pmo_xl.templates_build import build_all_templates
+
+TEMPLATE_CHOICE = click.Choice(sorted(SCHEMAS))
+
+
+def _period(value: str | None) -> str:
+    try:
+        return check_period(value) if value else current_period()
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def _iso_date(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date; write it as YYYY-MM-DD") from None
+
+
+@main.group()
+def templates() -> None:
+    """Build the PMO templates from their declared schema, and document their fields."""
+
+
+@templates.command("build")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=TEMPLATES_DIR,
+    show_default=True,
+    help="Folder for the template workbooks.",
+)
+def templates_build(out_dir: Path) -> None:
+    """Build project_status.xlsx and project_request.xlsx from the schema.
+
+    \b
+    Example:
+      pmo templates build --out templates/
+    """
+    for path in build_all_templates(out_dir):
+        click.echo(f"built {path}")
+
+
+@templates.command("docs")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DOCS_PATH,
+    show_default=True,
+    help="The markdown file to (re)write.",
+)
+def templates_docs(out_path: Path) -> None:
+    """Regenerate the field reference in docs/templates.md from the schema."""
+    click.echo(f"wrote {write_template_docs(out_path)}")
+
+
+@main.command()
+@click.option(
+    "--template",
+    "template_id",
+    type=TEMPLATE_CHOICE,
+    default="project_status",
+    show_default=True,
+    help="Which PMO template to fill.",
+)
+@click.option(
+    "--register",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="The project register, .csv or .xlsx (see docs/templates.md for its columns).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder to write the workbooks to (created if missing).",
+)
+@click.option("--period", help="Reporting period YYYY-MM. Default: the current month.")
+@click.option("--force", is_flag=True, help="Overwrite workbooks that already exist.")
+@click.option(
+    "--templates-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Use templates from this folder instead of the shipped ones.",
+)
+def generate(
+    template_id: str, register: Path, out_dir: Path, period: str | None, force: bool, templates_dir: Path | None
+) -> None:
+    """Generate one workbook per project in the register, ready to send to each PM.
+
+    Each workbook gets the project's identity and baseline (locked), the period, and a unique token that
+    `pmo collect` uses to recognise it. Nothing is overwritten without --force.
+
+    \b
+    Example:
+      pmo generate --register templates/sample_register.csv --out outbox --period 2026-12
+    """
+    period = _period(period)
+    results = generate_batch(
+        template_id,
+        register,
+        out_dir,
+        period,
+        force=force,
+        templates_dir=templates_dir,
+        progress=lambda index, total, project: progress_echo(f"[{index}/{total}] {project}"),
+    )
+    click.echo(f"generated {len(results)} workbook(s) for {period} in {out_dir}")
+
+
+@main.command()
+@click.option("--template", "template_id", type=TEMPLATE_CHOICE, default="project_status", show_default=True)
+@click.option("--project-id", required=True, help="The project (or request) id, e.g. PRJ-042.")
+@click.option("--name", "project_name", required=True, help="The project's name.")
+@click.option("--pm", "project_manager", default="", help="Project manager.")
+@click.option("--sponsor", default="", help="Sponsor.")
+@click.option("--programme", default="", help="Programme.")
+@click.option("--start", "start_date", default=None, help="Start date, YYYY-MM-DD.")
+@click.option("--end", "end_date", default=None, help="Baseline end date, YYYY-MM-DD.")
+@click.option("--period", help="Reporting period YYYY-MM. Default: the current month.")
+@click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True
+)
+@click.option("--force", is_flag=True, help="Overwrite the workbook if it exists.")
+def new(
+    template_id,
+    project_id,
+    project_name,
+    project_manager,
+    sponsor,
+    programme,
+    start_date,
+    end_date,
+    period,
+    out_dir,
+    force,
+) -> None:
+    """Generate one workbook, without a register.
+
+    \b
+    Example:
+      pmo new --project-id PRJ-042 --name "Billing migration" --pm "Ana Ruiz" --out outbox
+    """
+    record = ProjectRecord(
+        row_number=0,
+        project_id=project_id,
+        project_name=project_name,
+        project_manager=project_manager,
+        sponsor=sponsor,
+        start_date=_iso_date(start_date),
+        end_date=_iso_date(end_date),
+        programme=programme,
+    )
+    (result,) = generate_for_records(schema_for(template_id), [record], out_dir, _period(period), force=force)
+    click.echo(f"generated {result.path}")

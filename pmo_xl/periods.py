@@ -1,0 +1,57 @@
+"""Reporting periods and calendar months as 'YYYY-MM' text, and fiscal years."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def is_month(text: str) -> bool:
+    return bool(_MONTH.match(text))
+
+
+def check_period(text: str) -> str:
+    """Return `text` if it is a 'YYYY-MM' period, else raise ValueError with a message a PMO can act on."""
+    text = str(text).strip()
+    if not is_month(text):
+        raise ValueError(f"'{text}' is not a reporting period: write it as YYYY-MM, e.g. 2026-12")
+    return text
+
+
+def month_add(period: str, months: int) -> str:
+    """'2026-11' plus 3 months is '2027-02'."""
+    year, month = int(period[:4]), int(period[5:7])
+    index = year * 12 + (month - 1) + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def month_series(start: str, count: int) -> list[str]:
+    return [month_add(start, offset) for offset in range(count)]
+
+
+def months_between(first: str, second: str) -> int:
+    """How many months `second` lies after `first`."""
+    return (int(second[:4]) * 12 + int(second[5:7])) - (int(first[:4]) * 12 + int(first[5:7]))
+
+
+def period_of(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def current_period(today: dt.date | None = None) -> str:
+    return period_of(today or dt.date.today())
+
+
+def fiscal_year(period: str, fiscal_year_start_month: int = 1) -> int:
+    """The fiscal year a month falls in, named by the calendar year in which that fiscal year ends."""
+    year, month = int(period[:4]), int(period[5:7])
+    if fiscal_year_start_month == 1:
+        return year
+    return year + 1 if month >= fiscal_year_start_month else year
+
+
+def fiscal_year_labels(period: str, count: int, fiscal_year_start_month: int = 1) -> list[str]:
+    first = fiscal_year(period, fiscal_year_start_month)
+    return [f"FY{first + offset}" for offset in range(count)]

@@ -1,0 +1,238 @@
+"""The template contract, declared once.
+
+A template is a set of single-value fields (each a workbook-scoped defined name) and repeating sections (each an
+Excel table with fixed headers). The declarations here are the only source of truth: they build the template
+workbooks, validate submissions and generate the field reference in docs/templates.md.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pmo_xl.errors import SchemaError
+from pmo_xl.periods import is_month, month_add, month_series  # noqa: F401  (re-exported)
+
+FieldType = Literal["text", "integer", "number", "percent", "currency", "date", "choice", "rag"]
+FIELD_TYPES: tuple[str, ...] = ("text", "integer", "number", "percent", "currency", "date", "choice", "rag")
+
+RAG_VALUES = ("Green", "Amber", "Red")
+YES_NO = ("Yes", "No")
+
+# Excel caps a data validation's input message at 255 characters and its title at 32.
+INPUT_MESSAGE_LIMIT = 255
+INPUT_TITLE_LIMIT = 32
+# Excel caps a list typed into a validation rule at 255 characters; longer lists go to a hidden range.
+INLINE_LIST_LIMIT = 255
+
+_EXCEL_MAX_COLUMN = 16384
+_EXCEL_MAX_ROW = 1048576
+_A1_REFERENCE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
+_R1C1_REFERENCE = re.compile(r"^[Rr](\d*)[Cc](\d*)$|^[RrCc]$|^[Rr]\d+$|^[Cc]\d+$")
+_DEFINED_NAME = re.compile(r"^[A-Za-z_\\][A-Za-z0-9_.]*$")
+_TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def column_number(letters: str) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + (ord(letter) - 64)
+    return number
+
+
+def looks_like_cell_reference(name: str) -> bool:
+    """True if Excel would read `name` as a cell reference (A1 or R1C1 style), so it cannot be a defined name."""
+    match = _A1_REFERENCE.match(name)
+    if match:
+        letters, digits = match.groups()
+        if column_number(letters) <= _EXCEL_MAX_COLUMN and 1 <= int(digits) <= _EXCEL_MAX_ROW:
+            return True
+    return bool(_R1C1_REFERENCE.match(name))
+
+
+def check_defined_name(name: str) -> None:
+    """Raise SchemaError unless `name` is a valid Excel defined name that no version of Excel reads as a cell."""
+    if not _DEFINED_NAME.match(name) or len(name) > 255:
+        raise SchemaError(
+            f"'{name}' is not a valid Excel name: start with a letter or underscore, then letters, digits, "
+            "underscores or dots, at most 255 characters"
+        )
+    if looks_like_cell_reference(name):
+        raise SchemaError(
+            f"'{name}' would be read by Excel as a cell reference, so it cannot be a defined name; "
+            f"add a word to it, e.g. '{name.lower()}_value' or 'fte_{name.lower()}'"
+        )
+    if name.upper() in ("TRUE", "FALSE"):
+        raise SchemaError(f"'{name}' is an Excel constant and cannot be a defined name")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One single-value field: a workbook-scoped defined name pointing at one cell."""
+
+    name: str
+    label: str
+    type: FieldType
+    required: bool = False
+    allowed: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    unit: str = ""
+    help: str = ""
+    # Filled by the PMO at generation (identity, baseline) and locked on the sheet.
+    locked: bool = False
+    # Required only when another field holds one of these values, e.g. a rationale when a RAG is Amber or Red.
+    required_when: tuple[str, tuple[str, ...]] | None = None
+    # A computed field: an Excel formula over other defined names. Never validated as input.
+    formula: str | None = None
+    multiline: bool = False
+    default: object | None = None
+
+    def __post_init__(self) -> None:
+        check_defined_name(self.name)
+        if self.type not in FIELD_TYPES:
+            raise SchemaError(f"field '{self.name}': unknown type '{self.type}'; use one of {', '.join(FIELD_TYPES)}")
+        if self.type == "choice" and not self.allowed:
+            raise SchemaError(f"field '{self.name}': a choice field needs its allowed values")
+        if len(self.label) > INPUT_TITLE_LIMIT:
+            raise SchemaError(f"field '{self.name}': label longer than {INPUT_TITLE_LIMIT} characters (Excel's cap)")
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return RAG_VALUES if self.type == "rag" else self.allowed
+
+    @property
+    def is_input(self) -> bool:
+        """A cell the PM fills in (not a formula, not locked by the PMO)."""
+        return self.formula is None and not self.locked
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table. `header` is the fixed header text; `key` is the stable id used in code and data."""
+
+    key: str
+    header: str
+    type: FieldType
+    required: bool = False
+    allowed: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    help: str = ""
+    locked: bool = False
+    # An Excel formula for a calculated column, with {Header} placeholders for same-row columns.
+    formula: str | None = None
+    width: float = 14
+
+    def __post_init__(self) -> None:
+        if self.type not in FIELD_TYPES:
+            raise SchemaError(f"column '{self.key}': unknown type '{self.type}'")
+        if self.type == "choice" and not self.allowed:
+            raise SchemaError(f"column '{self.key}': a choice column needs its allowed values")
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return RAG_VALUES if self.type == "rag" else self.allowed
+
+
+@dataclass(frozen=True)
+class MonthSeries:
+    """Calendar-month columns (`2026-12`, `2027-01`, ...) starting at the reporting period, never relative labels."""
+
+    count: int
+    type: FieldType = "number"
+    minimum: float | None = 0
+    maximum: float | None = None
+    unit: str = "FTE"
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A repeating section: an Excel table (ListObject) with a fixed name and fixed headers."""
+
+    name: str
+    sheet: str
+    title: str
+    columns: tuple[Column, ...]
+    # Blank, unlocked rows pre-sized into the table; collect ignores rows that hold nothing but their id.
+    rows: int = 20
+    # Stable row ids (`M-001`...) pre-filled in the first column, which must then be of key 'id'.
+    id_prefix: str | None = None
+    month_series: MonthSeries | None = None
+    help: str = ""
+
+    def __post_init__(self) -> None:
+        if not _TABLE_NAME.match(self.name) or looks_like_cell_reference(self.name):
+            raise SchemaError(f"table '{self.name}': not a valid Excel table name")
+        headers = [column.header for column in self.columns]
+        if len(set(map(str.casefold, headers))) != len(headers):
+            raise SchemaError(f"table '{self.name}': duplicate column headers")
+        if self.id_prefix and self.columns[0].key != "id":
+            raise SchemaError(f"table '{self.name}': stable ids need 'id' as the first column")
+
+    def column(self, key: str) -> Column:
+        for column in self.columns:
+            if column.key == key:
+                return column
+        raise KeyError(f"table {self.name} has no column '{key}'")
+
+    def row_id(self, index: int) -> str:
+        return f"{self.id_prefix}{index + 1:03d}"
+
+
+@dataclass(frozen=True)
+class Section:
+    """A block of fields shown together on a sheet, under a heading."""
+
+    title: str
+    fields: tuple[Field, ...]
+    # 'list': label, value, note rows. 'grid': the RAG grid, one row per dimension.
+    layout: Literal["list", "grid"] = "list"
+
+
+@dataclass(frozen=True)
+class TemplateSchema:
+    """One template: its identity, its fields (grouped for layout), its tables and its guidance."""
+
+    template_id: str
+    version: str
+    title: str
+    main_sheet: str
+    sections: tuple[Section, ...]
+    tables: tuple[Table, ...]
+    # File name pattern for generated workbooks: {project_id}, {project_name}, {period}.
+    file_name: str
+    instructions: tuple[tuple[str, str], ...] = ()
+    glossary: tuple[tuple[str, str], ...] = ()
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        names = [f.name for f in self.fields]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise SchemaError(f"template '{self.template_id}': duplicate field names {duplicates}")
+        table_names = [table.name for table in self.tables]
+        if len(set(table_names)) != len(table_names):
+            raise SchemaError(f"template '{self.template_id}': duplicate table names")
+        known = set(names)
+        for f in self.fields:
+            if f.required_when and f.required_when[0] not in known:
+                raise SchemaError(f"field '{f.name}': required_when names unknown field '{f.required_when[0]}'")
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return tuple(f for section in self.sections for f in section.fields)
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(f"template {self.template_id} has no field '{name}'")
+
+    def table(self, name: str) -> Table:
+        for table in self.tables:
+            if table.name == name:
+                return table
+        raise KeyError(f"template {self.template_id} has no table '{name}'")
