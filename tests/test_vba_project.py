@@ -3,8 +3,12 @@ Excel needs (module list, fixed ids, no compiled cache)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
 import struct
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -118,6 +122,36 @@ def test_the_same_modules_give_the_same_bytes():
     assert write_vba_project(product_modules()) != write_vba_project(product_modules()[:-1])
 
 
+def test_the_bytes_do_not_depend_on_the_process():
+    # Hash randomisation differs per process; a set or dict order leaking into the output would show here.
+    script = (
+        "import sys, hashlib; sys.path.insert(0, sys.argv[1]);"
+        "from tests.test_vba_project import product_modules;"
+        "from pmo_xl.vba.project import write_vba_project;"
+        "print(hashlib.sha256(write_vba_project(product_modules())).hexdigest())"
+    )
+    repo = str(Path(__file__).resolve().parent.parent)
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", script, repo],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert digests == {hashlib.sha256(write_vba_project(product_modules())).hexdigest() + "\n"}
+
+
+def test_leading_blank_lines_before_the_attributes_are_dropped():
+    source = '\r\n\r\nAttribute VB_Name = "Ribbon"\r\nSub A()\r\nEnd Sub'
+    assert (
+        stored_source(VbaModule("Ribbon", "standard", source))
+        == 'Attribute VB_Name = "Ribbon"\r\nSub A()\r\nEnd Sub\r\n'
+    )
+
+
 def test_stored_sources_have_crlf_no_class_header_and_base_guids():
     stored = {module.name: stored_source(module) for module in product_modules()}
     for text in stored.values():
@@ -160,6 +194,7 @@ def test_non_ascii_source_is_refused_naming_module_and_line():
         ([VbaModule("dir", "standard", "")], "directory stream"),
         ([VbaModule("Ribbon", "standard", 'Attribute VB_Name = "Other"\n')], "rename the module or fix"),
         ([VbaModule("Ribbon", "form", "")], "not standard, class or document"),  # type: ignore[arg-type]
+        ([VbaModule("Counter", "standard", "VERSION 1.0 CLASS\nBEGIN\nEND\n")], "declared standard"),
     ],
 )
 def test_bad_modules_get_clear_errors(modules, message):

@@ -93,7 +93,14 @@ def stored_source(module: VbaModule) -> str:
     attributes the source already has are kept.
     """
     lines = _ascii_lines(module)
-    if module.kind != "standard" and lines and _VERSION_LINE.fullmatch(lines[0].strip()):
+    while lines and not lines[0].strip():
+        lines = lines[1:]
+    if lines and _VERSION_LINE.fullmatch(lines[0].strip()):
+        if module.kind == "standard":
+            raise VbaProjectError(
+                f"module {module.name}: its source is a class export (it starts with VERSION ... CLASS) but the "
+                "module is declared standard; declare it as a class or document module"
+            )
         lines = _without_class_header(module, lines)
     attributes: dict[str, tuple[str, str]] = {}  # lower-cased name -> (name as written, value)
     while lines and (match := _HEADER_ATTRIBUTE.fullmatch(lines[0].strip())):
