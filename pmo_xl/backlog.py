@@ -1,0 +1,119 @@
+"""Backlog methods on relative scales: WSJF (SAFe) and RICE.
+
+These rank items within one backlog against each other. Their numbers mean nothing next to a weighted score or
+an NPV, so they stay in their own lane: the functions return a `BacklogRanking` tagged with its method, and no
+function here merges two methods into one list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pmo_xl.errors import PmoError
+
+
+class BacklogError(PmoError):
+    """A WSJF or RICE input is not usable (job size or effort not positive, confidence outside 0-1...)."""
+
+
+def _as_array(values, what: str) -> np.ndarray:
+    try:
+        array = np.atleast_1d(np.asarray(values, dtype=float)).ravel()
+    except (TypeError, ValueError):
+        raise BacklogError(f"{what} must be numbers") from None
+    return array
+
+
+def _broadcast(*named: tuple[str, object]) -> list[np.ndarray]:
+    arrays = [_as_array(values, what) for what, values in named]
+    length = max(len(array) for array in arrays)
+    for (what, _), array in zip(named, arrays, strict=True):
+        if len(array) not in (1, length):
+            raise BacklogError(f"{what} has {len(array)} value(s); expected 1 or {length}")
+    return [np.broadcast_to(array, (length,)) for array in arrays]
+
+
+def _problems(checks: list[tuple[np.ndarray, str]]) -> None:
+    found = []
+    for bad, message in checks:
+        found.extend(f"item {index + 1}: {message}" for index in np.flatnonzero(bad)[:20])
+    if found:
+        raise BacklogError("; ".join(found))
+
+
+def wsjf(business_value, time_criticality, risk_reduction, job_size) -> np.ndarray:
+    """SAFe WSJF: cost of delay (business value + time criticality + risk reduction/opportunity enablement) / job size."""
+    value, time, risk, size = _broadcast(
+        ("business value", business_value),
+        ("time criticality", time_criticality),
+        ("risk reduction", risk_reduction),
+        ("job size", job_size),
+    )
+    _problems(
+        [
+            (np.isnan(value) | np.isnan(time) | np.isnan(risk) | np.isnan(size), "a value is missing"),
+            (~np.isnan(size) & (size <= 0), "job size must be > 0"),
+            ((value < 0) | (time < 0) | (risk < 0), "cost-of-delay parts must be >= 0"),
+        ]
+    )
+    return (value + time + risk) / size
+
+
+def rice(reach, impact, confidence, effort) -> np.ndarray:
+    """RICE: reach x impact x confidence / effort, with confidence a fraction 0-1 (80 % is 0.8)."""
+    reach_, impact_, confidence_, effort_ = _broadcast(
+        ("reach", reach), ("impact", impact), ("confidence", confidence), ("effort", effort)
+    )
+    _problems(
+        [
+            (np.isnan(reach_) | np.isnan(impact_) | np.isnan(confidence_) | np.isnan(effort_), "a value is missing"),
+            (~np.isnan(effort_) & (effort_ <= 0), "effort must be > 0"),
+            ((confidence_ < 0) | (confidence_ > 1), "confidence must be between 0 and 1 (type 80% as 80%, not 80)"),
+            ((reach_ < 0) | (impact_ < 0), "reach and impact must be >= 0"),
+        ]
+    )
+    return reach_ * impact_ * confidence_ / effort_
+
+
+@dataclass(frozen=True)
+class BacklogRanking:
+    method: str
+    table: pd.DataFrame
+
+
+WSJF_COLUMNS = ("business_value", "time_criticality", "risk_reduction", "job_size")
+RICE_COLUMNS = ("reach", "impact", "confidence", "effort")
+
+
+def rank_backlog(items: pd.DataFrame, method: str, id_column: str = "request_id") -> BacklogRanking:
+    """Rank one backlog by one method. Columns: WSJF_COLUMNS or RICE_COLUMNS, prefixed `wsjf_`/`rice_` or bare."""
+    method = method.lower()
+    if method not in ("wsjf", "rice"):
+        raise BacklogError(f"unknown backlog method {method!r}; use wsjf or rice")
+    needed = WSJF_COLUMNS if method == "wsjf" else RICE_COLUMNS
+    resolved = []
+    for column in needed:
+        for candidate in (f"{method}_{column}", column):
+            if candidate in items.columns:
+                resolved.append(candidate)
+                break
+        else:
+            raise BacklogError(f"{method.upper()} needs a column {method}_{column} (or {column})")
+    arrays = [pd.to_numeric(items[column], errors="coerce").to_numpy(dtype=float) for column in resolved]
+    function = wsjf if method == "wsjf" else rice
+    try:
+        values = function(*arrays)
+    except BacklogError as error:
+        labels = list(items[id_column]) if id_column in items.columns else None
+        message = str(error)
+        if labels:
+            for index in range(len(labels) - 1, -1, -1):
+                message = message.replace(f"item {index + 1}:", f"{labels[index]}:")
+        raise BacklogError(f"{method.upper()}: {message}") from None
+    table = items[[c for c in (id_column, "title") if c in items.columns] + resolved].copy()
+    table[method] = values
+    table[f"{method}_rank"] = table[method].rank(ascending=False, method="min").astype(int)
+    return BacklogRanking(method, table.sort_values(f"{method}_rank", kind="stable").reset_index(drop=True))

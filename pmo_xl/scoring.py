@@ -1,0 +1,628 @@
+"""Weighted scoring of project requests against a versioned ScoringModel with fixed anchors.
+
+A score runs from 0 to 100 and depends only on the request's own values and the model: every scale is
+anchored (numeric min/max or categorical levels), so adding a request never reshuffles the others.
+
+The model travels as an Excel table named `ScoringModel` (one row per criterion, plus one row per level for a
+categorical criterion) or as a CSV with the same headers, `SCORING_MODEL_COLUMNS`.
+Requests carry two sets of criterion values, kept apart: `requester_<criterion_id>` and `pmo_<criterion_id>`
+(or any other prefix, e.g. `board_`); which set ranks is the `score_set` setting.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import math
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pmo_xl.criteria import DEFAULT_MODEL, Criterion, Level, ScoringModelSpec
+from pmo_xl.errors import OutputError, PmoError
+
+SCORING_MODEL_TABLE = "ScoringModel"
+# Criterion attributes repeat on each level row of a categorical criterion (blank cells inherit from the row above).
+SCORING_MODEL_COLUMNS = (
+    "model_name",
+    "model_version",
+    "missing_rule",
+    "criterion_id",
+    "criterion_name",
+    "weight",
+    "direction",
+    "minimum",
+    "maximum",
+    "unit",
+    "level_score",
+    "level_value",
+    "level_descriptor",
+    "help_text",
+)
+REQUEST_ID = "request_id"
+REQUEST_TITLE = "title"
+SCORE_SETS = ("pmo", "requester", "board")
+MISSING_RULES = ("error", "worst", "midpoint")
+
+
+class ScoringModelError(PmoError):
+    """The ScoringModel table is wrong (bad weight, direction, scale...)."""
+
+
+class ScoringError(PmoError):
+    """A request's criterion values cannot be scored (missing, off the scale, unknown level)."""
+
+
+class InputTableError(PmoError):
+    """A request, resource or capacity table cannot be read."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The model as a table
+
+
+def model_to_rows(model: ScoringModelSpec) -> list[list]:
+    """The ScoringModel table body, in `SCORING_MODEL_COLUMNS` order (the workbook builder writes these rows)."""
+    rows = []
+    for criterion in model.criteria:
+        head = [
+            model.name,
+            model.version,
+            model.missing_rule,
+            criterion.criterion_id,
+            criterion.name,
+            criterion.weight,
+            criterion.direction,
+            criterion.minimum,
+            criterion.maximum,
+            criterion.unit,
+        ]
+        if criterion.levels:
+            for level in criterion.levels:
+                rows.append([*head, level.score, level.value, level.descriptor, criterion.help_text])
+        else:
+            rows.append([*head, None, None, None, criterion.help_text])
+    return rows
+
+
+def _blank(cell) -> bool:
+    return (
+        cell is None or (isinstance(cell, float) and math.isnan(cell)) or (isinstance(cell, str) and not cell.strip())
+    )
+
+
+def _number(cell, what: str, where: str) -> float | None:
+    if _blank(cell):
+        return None
+    try:
+        return float(str(cell).strip().rstrip("%")) / 100 if str(cell).strip().endswith("%") else float(cell)
+    except (TypeError, ValueError):
+        raise ScoringModelError(f"{where}: {what} must be a number, got {cell!r}") from None
+
+
+def model_from_rows(header: Sequence, rows: Sequence[Sequence], source: str = SCORING_MODEL_TABLE) -> ScoringModelSpec:
+    """Build the model from the ScoringModel table's header and body; every problem names its table row."""
+    names = [str(cell).strip().lower() if cell is not None else "" for cell in header]
+    missing = [column for column in ("criterion_id", "weight") if column not in names]
+    if missing:
+        raise ScoringModelError(
+            f"{source}: the table needs the column(s) {', '.join(missing)}; its headers are {', '.join(names)}. "
+            f"Expected headers: {', '.join(SCORING_MODEL_COLUMNS)}"
+        )
+    records: list[dict] = []
+    previous: dict = {}
+    for number, row in enumerate(rows, start=2):
+        record = {name: (row[index] if index < len(row) else None) for index, name in enumerate(names) if name}
+        if all(_blank(cell) for cell in record.values()):
+            continue
+        if _blank(record.get("criterion_id")):
+            record["criterion_id"] = previous.get("criterion_id")
+        same_criterion = record["criterion_id"] == previous.get("criterion_id")
+        for key in (
+            "model_name",
+            "model_version",
+            "missing_rule",
+            *(
+                ("criterion_name", "weight", "direction", "minimum", "maximum", "unit", "help_text")
+                if same_criterion
+                else ()
+            ),
+        ):
+            if _blank(record.get(key)) and key in previous:
+                record[key] = previous[key]
+        if _blank(record.get("criterion_id")):
+            raise ScoringModelError(f"{source} row {number}: criterion_id is blank")
+        record["_row"] = number
+        records.append(record)
+        previous = record
+    if not records:
+        raise ScoringModelError(f"{source}: the table has no criteria")
+    first = records[0]
+    missing_rule = str(first.get("missing_rule") or "error").strip().lower()
+    if missing_rule not in MISSING_RULES:
+        raise ScoringModelError(
+            f"{source} row 2: missing_rule must be one of {', '.join(MISSING_RULES)}, got {missing_rule!r}"
+        )
+    criteria: list[Criterion] = []
+    seen: dict[str, list[dict]] = {}
+    for record in records:
+        seen.setdefault(str(record["criterion_id"]).strip(), []).append(record)
+    for criterion_id, group in seen.items():
+        head = group[0]
+        where = f"{source} row {head['_row']} ({criterion_id})"
+        if not criterion_id.isidentifier():
+            raise ScoringModelError(f"{where}: criterion_id must be a plain identifier like strategic_fit")
+        weight = _number(head.get("weight"), "weight", where)
+        if weight is None or weight < 0:
+            raise ScoringModelError(f"{where}: weight must be a number >= 0, got {head.get('weight')!r}")
+        direction = str(head.get("direction") or "benefit").strip().lower()
+        if direction not in ("benefit", "cost"):
+            raise ScoringModelError(f"{where}: direction must be 'benefit' or 'cost', got {direction!r}")
+        levels = []
+        for record in group:
+            level_score = _number(record.get("level_score"), "level_score", f"{source} row {record['_row']}")
+            if level_score is None:
+                continue
+            level_value = _number(record.get("level_value"), "level_value", f"{source} row {record['_row']}")
+            if level_value is None or not 0 <= level_value <= 1:
+                raise ScoringModelError(f"{source} row {record['_row']}: level_value must be between 0 and 1")
+            levels.append(Level(int(level_score), level_value, str(record.get("level_descriptor") or "")))
+        minimum = _number(head.get("minimum"), "minimum", where)
+        maximum = _number(head.get("maximum"), "maximum", where)
+        criterion = Criterion(
+            criterion_id=criterion_id,
+            name=str(head.get("criterion_name") or criterion_id),
+            weight=weight,
+            direction=direction,  # type: ignore[arg-type]
+            levels=tuple(levels),
+            minimum=minimum,
+            maximum=maximum,
+            unit=str(head.get("unit") or ""),
+            help_text=str(head.get("help_text") or ""),
+        )
+        _check_scale(criterion, where)
+        criteria.append(criterion)
+    return ScoringModelSpec(
+        name=str(first.get("model_name") or "ScoringModel"),
+        version=str(first.get("model_version") or "unversioned"),
+        criteria=tuple(criteria),
+        missing_rule=missing_rule,  # type: ignore[arg-type]
+    )
+
+
+def _check_scale(criterion: Criterion, where: str) -> None:
+    if criterion.levels:
+        scores = [level.score for level in criterion.levels]
+        if len(set(scores)) != len(scores):
+            raise ScoringModelError(f"{where}: level scores repeat: {scores}")
+        return
+    if criterion.minimum is None or criterion.maximum is None:
+        raise ScoringModelError(
+            f"{where}: give either levels (level_score, level_value, level_descriptor) or a fixed numeric scale "
+            "(minimum and maximum): scales are anchored so that one request's score never depends on the others"
+        )
+    if not criterion.maximum > criterion.minimum:
+        raise ScoringModelError(
+            f"{where}: maximum ({criterion.maximum:g}) must be above minimum ({criterion.minimum:g})"
+        )
+
+
+def check_model(model: ScoringModelSpec) -> None:
+    for criterion in model.criteria:
+        _check_scale(criterion, f"scoring model {model.name} v{model.version} ({criterion.criterion_id})")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The arithmetic
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Weights normalised to sum to 1, and the warning when the model's own did not sum to 100 %."""
+
+    normalised: np.ndarray
+    warning: str
+
+
+def normalised_weights(model: ScoringModelSpec) -> Weights:
+    raw = np.array([criterion.weight for criterion in model.criteria], dtype=float)
+    total = raw.sum()
+    if not total > 0:
+        raise ScoringModelError("weights sum to 0")
+    warning = ""
+    if not (math.isclose(total, 1.0, abs_tol=1e-6) or math.isclose(total, 100.0, abs_tol=1e-4)):
+        warning = f"weights of model {model.name} v{model.version} sum to {total:g}, not 100 %; they were normalised"
+    return Weights(raw / total, warning)
+
+
+def _unit_column(criterion: Criterion, column: np.ndarray, rule: str) -> tuple[np.ndarray, list[str]]:
+    """One criterion's values mapped to 0-1 on its anchored scale, direction applied; blanks follow `rule`."""
+    problems: list[str] = []
+    numeric = np.full(len(column), np.nan)
+    if column.dtype.kind == "f":
+        numeric = column.astype(float)
+        text_rows = np.zeros(len(column), dtype=bool)
+    else:
+        text_rows = np.zeros(len(column), dtype=bool)
+        for index, cell in enumerate(column):
+            if _blank(cell):
+                continue
+            try:
+                numeric[index] = float(cell)
+            except (TypeError, ValueError):
+                text_rows[index] = True
+    unit = np.full(len(column), np.nan)
+    if criterion.levels:
+        scores = np.array([level.score for level in criterion.levels], dtype=float)
+        values = np.array([level.value for level in criterion.levels], dtype=float)
+        order = np.argsort(scores)
+        scores, values = scores[order], values[order]
+        present = ~np.isnan(numeric)
+        slot = np.clip(np.searchsorted(scores, numeric[present]), 0, len(scores) - 1)
+        matched = scores[slot] == numeric[present]
+        unit[np.flatnonzero(present)[matched]] = values[slot[matched]]
+        for index in np.flatnonzero(present)[~matched]:
+            problems.append(
+                f"row {index + 1} {criterion.criterion_id}: {numeric[index]:g} is not a level "
+                f"({', '.join(f'{s:g}' for s in scores)})"
+            )
+        if text_rows.any():
+            by_descriptor = {level.descriptor.strip().lower(): level.value for level in criterion.levels}
+            for index in np.flatnonzero(text_rows):
+                found = by_descriptor.get(str(column[index]).strip().lower())
+                if found is None:
+                    problems.append(f"row {index + 1} {criterion.criterion_id}: {column[index]!r} is not a level")
+                else:
+                    unit[index] = found
+    else:
+        low, high = float(criterion.minimum), float(criterion.maximum)  # type: ignore[arg-type]
+        unit = (numeric - low) / (high - low)
+        outside = (unit < -1e-12) | (unit > 1 + 1e-12)
+        for index in np.flatnonzero(outside):
+            problems.append(
+                f"row {index + 1} {criterion.criterion_id}: {numeric[index]:g} is outside the scale {low:g} to {high:g}"
+            )
+        for index in np.flatnonzero(text_rows):
+            problems.append(f"row {index + 1} {criterion.criterion_id}: {column[index]!r} is not a number")
+        unit = np.clip(unit, 0.0, 1.0)
+    if criterion.direction == "cost":
+        unit = 1.0 - unit
+    blank = np.isnan(unit) & ~text_rows
+    if problems:
+        return unit, problems
+    if blank.any():
+        if rule == "error":
+            for index in np.flatnonzero(blank)[:20]:
+                problems.append(
+                    f"row {index + 1} {criterion.criterion_id}: no value (the model's missing_rule is "
+                    "'error'; fill it in, or set missing_rule to worst or midpoint)"
+                )
+        else:
+            unit[blank] = 0.0 if rule == "worst" else 0.5
+    return unit, problems
+
+
+@dataclass(frozen=True)
+class ScoreMatrix:
+    """Scores (0-100) per row and each criterion's contribution in points; the contributions add up to the score."""
+
+    scores: np.ndarray
+    contributions: np.ndarray
+    imputed: int
+    warnings: tuple[str, ...]
+
+
+def score_matrix(values, model: ScoringModelSpec, row_labels: Sequence[str] | None = None) -> ScoreMatrix:
+    """Score a rows x criteria block of values (criteria in model order). Raises ScoringError listing every problem."""
+    weights = normalised_weights(model)
+    try:
+        block = np.array(values, dtype=float)
+    except (TypeError, ValueError):
+        block = np.array(values, dtype=object)
+    if block.ndim == 1:
+        block = block.reshape(1, -1)
+    if block.ndim != 2 or block.shape[1] != len(model.criteria):
+        raise ScoringError(
+            f"expected {len(model.criteria)} value column(s), one per criterion "
+            f"({', '.join(c.criterion_id for c in model.criteria)}); got shape {block.shape}"
+        )
+    units = np.empty(block.shape, dtype=float)
+    problems: list[str] = []
+    imputed = 0
+    for position, criterion in enumerate(model.criteria):
+        column = block[:, position]
+        unit, column_problems = _unit_column(criterion, column, model.missing_rule)
+        if model.missing_rule != "error":
+            imputed += (
+                int(np.sum([_blank(cell) for cell in column]))
+                if column.dtype.kind == "O"
+                else int(np.isnan(column).sum())
+            )
+        units[:, position] = unit
+        problems.extend(column_problems)
+    if problems:
+        if row_labels is not None:
+            problems = [_relabel(problem, row_labels) for problem in problems]
+        listing = "\n".join(f"  - {problem}" for problem in problems[:50])
+        raise ScoringError(f"{len(problems)} value(s) cannot be scored:\n{listing}")
+    contributions = units * (weights.normalised * 100.0)
+    found = [weights.warning] if weights.warning else []
+    if imputed:
+        found.append(f"{imputed} missing value(s) scored as '{model.missing_rule}' (the model's missing_rule)")
+    return ScoreMatrix(contributions.sum(axis=1), contributions, imputed, tuple(found))
+
+
+def _relabel(problem: str, row_labels: Sequence[str]) -> str:
+    head, _, rest = problem.partition(" ")
+    if head == "row":
+        number, _, rest = rest.partition(" ")
+        if number.isdigit() and int(number) <= len(row_labels):
+            return f"{row_labels[int(number) - 1]} {rest}"
+    return problem
+
+
+def competition_rank(scores: Sequence[float | None], descending: bool = True) -> list[int | None]:
+    """Excel RANK.EQ ranking (1, 2, 2, 4); rows without a number get None, never a rank."""
+    numbers = [
+        s if isinstance(s, int | float) and not isinstance(s, bool) and math.isfinite(s) else None for s in scores
+    ]
+    ranked = [n for n in numbers if n is not None]
+    return [
+        None if n is None else 1 + sum(1 for other in ranked if (other > n if descending else other < n))
+        for n in numbers
+    ]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Requests as a table
+
+
+@dataclass(frozen=True)
+class ScoreTable:
+    """One row per request: id, title, score, rank, contribution per criterion, the model version and score set."""
+
+    table: pd.DataFrame
+    model: ScoringModelSpec
+    score_set: str
+    warnings: tuple[str, ...]
+
+
+def criterion_columns(model: ScoringModelSpec, score_set: str) -> list[str]:
+    return [f"{score_set}_{criterion.criterion_id}" for criterion in model.criteria]
+
+
+def score_requests(
+    requests: pd.DataFrame, model: ScoringModelSpec = DEFAULT_MODEL, score_set: str = "pmo"
+) -> ScoreTable:
+    """Score every request with one score set (`pmo_`, `requester_`, ...) kept apart from the others."""
+    check_model(model)
+    if REQUEST_ID not in requests.columns:
+        raise ScoringError(
+            f"the request table needs a {REQUEST_ID} column; it has {', '.join(map(str, requests.columns))}"
+        )
+    columns = criterion_columns(model, score_set)
+    absent = [column for column in columns if column not in requests.columns]
+    if absent:
+        other_sets = sorted({c.split("_", 1)[0] for c in requests.columns if "_" in str(c)} & set(SCORE_SETS))
+        hint = f" The table has score set(s): {', '.join(other_sets)}." if other_sets else ""
+        raise ScoringError(
+            f"the request table has no column(s) {', '.join(absent)} for the '{score_set}' scores.{hint}"
+        )
+    labels = [str(value) for value in requests[REQUEST_ID]]
+    block = requests[columns].to_numpy(dtype=object)
+    with contextlib.suppress(TypeError, ValueError):
+        block = block.astype(float)
+    result = score_matrix(block, model, row_labels=labels)
+    table = pd.DataFrame({REQUEST_ID: requests[REQUEST_ID].to_numpy()})
+    if REQUEST_TITLE in requests.columns:
+        table[REQUEST_TITLE] = requests[REQUEST_TITLE].to_numpy()
+    table["score"] = result.scores.round(6)
+    table["rank"] = competition_rank(list(table["score"]))
+    for position, criterion in enumerate(model.criteria):
+        table[f"points_{criterion.criterion_id}"] = result.contributions[:, position].round(6)
+    table["score_set"] = score_set
+    table["model_version"] = f"{model.name} v{model.version}"
+    return ScoreTable(table, model, score_set, result.warnings)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Files: reading tables and the model, writing workbooks atomically
+
+
+def read_table(path: Path, table_name: str | None = None) -> pd.DataFrame:
+    """A CSV, or the Excel table `table_name` in a workbook (first sheet when the workbook has no such table)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputTableError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return pd.read_csv(path, dtype=object, keep_default_na=False).replace({"": None})
+        if suffix in (".xlsx", ".xlsm"):
+            header, rows, _ = _workbook_table(path, table_name)
+            if header is None:
+                frame = pd.read_excel(path, sheet_name=0, dtype=object, engine="calamine")
+                return frame.replace({"": None})
+            return pd.DataFrame([list(row) for row in rows], columns=[str(h) for h in header], dtype=object)
+    except PmoError:
+        raise
+    except Exception as error:  # a corrupt or locked file: name it, never a traceback
+        raise InputTableError(f"{path}: cannot be read ({error})") from error
+    raise InputTableError(f"{path}: expected a .csv, .xlsx or .xlsm file")
+
+
+def _workbook_table(path: Path, table_name: str | None):
+    """Header and body of a named Excel table, found by name wherever it sits (never by a cell address)."""
+    if not table_name:
+        return None, [], ""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, data_only=True)
+    try:
+        for worksheet in workbook.worksheets:
+            for name, reference in worksheet.tables.items():
+                if name.lower() == table_name.lower():
+                    cells = [[cell.value for cell in row] for row in worksheet[reference]]
+                    return cells[0], cells[1:], worksheet.title
+    finally:
+        workbook.close()
+    return None, [], ""
+
+
+def read_scoring_model(path: Path) -> ScoringModelSpec:
+    """The ScoringModel from a CSV or from the Excel table named ScoringModel in a workbook."""
+    path = Path(path)
+    if not path.exists():
+        raise ScoringModelError(f"{path}: no such file")
+    if path.suffix.lower() == ".csv":
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            lines = list(csv.reader(handle))
+        if not lines:
+            raise ScoringModelError(f"{path}: the file is empty")
+        return model_from_rows(lines[0], lines[1:], source=str(path))
+    header, rows, sheet = _workbook_table(path, SCORING_MODEL_TABLE)
+    if header is None:
+        raise ScoringModelError(f"{path}: no Excel table named {SCORING_MODEL_TABLE} in the workbook")
+    return model_from_rows(header, rows, source=f"{path} sheet {sheet} table {SCORING_MODEL_TABLE}")
+
+
+def write_workbook_atomically(path: Path, build: Callable, overwrite: bool = True) -> Path:
+    """Build an XlsxWriter workbook in a temp file beside `path`, then os.replace it: never a half-written file."""
+    import xlsxwriter
+
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise OutputError(f"{path} exists; use --force to replace it")
+    handle, temporary = tempfile.mkstemp(suffix=".xlsx", prefix=f".{path.stem}-", dir=path.parent or ".")
+    os.close(handle)
+    try:
+        # strings_to_formulas off: a title like "=cmd" stays text.
+        workbook = xlsxwriter.Workbook(
+            temporary, {"strings_to_formulas": False, "strings_to_urls": False, "nan_inf_to_errors": True}
+        )
+        workbook.set_calc_mode("auto")
+        build(workbook)
+        workbook.close()
+        os.replace(temporary, path)
+    except PermissionError as error:
+        raise OutputError(f"{path} cannot be written (is it open in Excel?): {error}") from error
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+    return path
+
+
+def write_frame(workbook, sheet_name: str, frame: pd.DataFrame, formats: dict | None = None, note: str = ""):
+    """A DataFrame as a formatted Excel table; text cells are written as strings, never as formulas."""
+    worksheet = workbook.add_worksheet(sheet_name)
+    formats = formats or {}
+    start = 0
+    if note:
+        worksheet.write_string(0, 0, note, workbook.add_format({"italic": True}))
+        start = 2
+    columns = [str(column) for column in frame.columns]
+    for col, header in enumerate(columns):
+        worksheet.write_string(start, col, header)
+        fmt = formats.get(header)
+        width = max(10, min(60, len(header) + 2, *(len(str(v)) + 2 for v in frame.iloc[:200, col].tolist())))
+        worksheet.set_column(col, col, width, fmt)
+    for row_index, row in enumerate(frame.itertuples(index=False), start=start + 1):
+        for col, value in enumerate(row):
+            _write_cell(worksheet, row_index, col, value, formats.get(columns[col]))
+    if len(frame):
+        worksheet.add_table(
+            start,
+            0,
+            start + len(frame),
+            max(len(columns) - 1, 0),
+            {
+                "columns": [{"header": header} for header in columns],
+                "name": "".join(ch for ch in sheet_name.title() if ch.isalnum()) + "Table",
+                "style": "Table Style Medium 2",
+            },
+        )
+    worksheet.freeze_panes(start + 1, 0)
+    return worksheet
+
+
+def _write_cell(worksheet, row: int, col: int, value, fmt=None) -> None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        worksheet.write_blank(row, col, None, fmt)
+    elif isinstance(value, bool | np.bool_):
+        worksheet.write_boolean(row, col, bool(value), fmt)
+    elif isinstance(value, int | float | np.integer | np.floating):
+        worksheet.write_number(row, col, float(value), fmt)
+    else:
+        worksheet.write_string(row, col, str(value), fmt)
+
+
+def write_scores_workbook(
+    result: ScoreTable, path: Path, backlog: pd.DataFrame | None = None, backlog_method: str = ""
+) -> Path:
+    """Scores sheet (ranked), the model that produced them, warnings; a backlog method gets its own sheet."""
+
+    def build(workbook) -> None:
+        ranked = result.table.sort_values(["rank", REQUEST_ID], na_position="last")
+        number = workbook.add_format({"num_format": "0.0"})
+        write_frame(
+            workbook,
+            "Scores",
+            ranked,
+            {"score": number, **{c: number for c in ranked if c.startswith("points_")}},
+            note=f"Scored with {result.model.name} v{result.model.version}, '{result.score_set}' scores, 0-100.",
+        )
+        model_frame = pd.DataFrame(model_to_rows(result.model), columns=list(SCORING_MODEL_COLUMNS))
+        write_frame(workbook, "Model", model_frame)
+        if backlog is not None:
+            # A backlog method is on its own relative scale: it never shares a list with weighted scores.
+            write_frame(
+                workbook,
+                f"Backlog {backlog_method.upper()}",
+                backlog,
+                note=f"{backlog_method.upper()} ranks on a relative scale; do not compare with scores or NPV.",
+            )
+        write_frame(workbook, "Warnings", pd.DataFrame({"warning": list(result.warnings) or ["none"]}))
+
+    return write_workbook_atomically(path, build)
+
+
+def with_weights(model: ScoringModelSpec, weights: Sequence[float], version_suffix: str = "ahp") -> ScoringModelSpec:
+    """The model with new weights (e.g. from AHP), as a new version so scores stay traceable."""
+    if len(weights) != len(model.criteria):
+        raise ScoringModelError(f"{len(weights)} weight(s) for {len(model.criteria)} criteria")
+    criteria = tuple(
+        replace(criterion, weight=float(weight)) for criterion, weight in zip(model.criteria, weights, strict=True)
+    )
+    return replace(model, criteria=criteria, version=f"{model.version}+{version_suffix}")
+
+
+def with_scores(
+    requests: pd.DataFrame, model: ScoringModelSpec, score_set: str = "pmo"
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """The request table with `score` and `model_version` columns added (for selection by score)."""
+    result = score_requests(requests, model, score_set)
+    scored = requests.copy()
+    scored["score"] = result.table["score"].to_numpy()
+    scored["model_version"] = result.table["model_version"].to_numpy()
+    return scored, result.warnings
+
+
+def write_backlog_workbook(ranking, path: Path) -> Path:
+    """A WSJF or RICE ranking alone in its workbook: a relative backlog scale, never beside weighted scores or NPV."""
+    method = ranking.method.upper()
+
+    def build(workbook) -> None:
+        write_frame(
+            workbook,
+            method,
+            ranking.table,
+            {ranking.method: workbook.add_format({"num_format": "0.00"})},
+            note=f"{method} ranks this backlog on a relative scale; do not compare with scores or NPV.",
+        )
+
+    return write_workbook_atomically(path, build)

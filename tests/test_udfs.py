@@ -1,0 +1,185 @@
+"""The Excel functions: exact names, VBA-safe parameters, 2-D shapes that spill, #PMO! texts instead of raising."""
+
+import inspect
+import keyword
+
+import pytest
+
+import udfs.pmo_udfs as pmo_udfs
+from pmo_xl.criteria import DEFAULT_MODEL
+from pmo_xl.scoring import SCORING_MODEL_COLUMNS, model_to_rows, score_matrix
+from udfs.pmo_udfs import PMO_RANK, PMO_RICE, PMO_SCORE, PMO_SCORE_EXPLAIN, PMO_WSJF
+
+MODEL_RANGE = [list(SCORING_MODEL_COLUMNS), *model_to_rows(DEFAULT_MODEL)]  # what ScoringModel[#All] passes
+VBA_RESERVED = {
+    "and",
+    "as",
+    "boolean",
+    "byref",
+    "byte",
+    "byval",
+    "call",
+    "case",
+    "const",
+    "currency",
+    "date",
+    "decimal",
+    "declare",
+    "dim",
+    "do",
+    "double",
+    "each",
+    "else",
+    "elseif",
+    "empty",
+    "end",
+    "enum",
+    "eqv",
+    "erase",
+    "error",
+    "event",
+    "exit",
+    "false",
+    "for",
+    "friend",
+    "function",
+    "get",
+    "global",
+    "gosub",
+    "goto",
+    "if",
+    "imp",
+    "implements",
+    "in",
+    "integer",
+    "is",
+    "let",
+    "like",
+    "long",
+    "loop",
+    "lset",
+    "me",
+    "mod",
+    "name",
+    "new",
+    "next",
+    "not",
+    "nothing",
+    "null",
+    "object",
+    "on",
+    "option",
+    "optional",
+    "or",
+    "paramarray",
+    "preserve",
+    "private",
+    "property",
+    "public",
+    "raiseevent",
+    "redim",
+    "rem",
+    "resume",
+    "return",
+    "rset",
+    "select",
+    "set",
+    "single",
+    "static",
+    "step",
+    "stop",
+    "string",
+    "sub",
+    "then",
+    "to",
+    "true",
+    "type",
+    "typeof",
+    "until",
+    "variant",
+    "wend",
+    "while",
+    "with",
+    "xor",
+    "open",
+    "close",
+    "print",
+    "put",
+    "input",
+    "line",
+    "seek",
+    "lock",
+    "unlock",
+    "width",
+}
+
+
+def test_module_exports_exactly_the_seven_functions():
+    assert sorted(pmo_udfs.__all__) == sorted(
+        ["PMO_SCORE", "PMO_SCORE_EXPLAIN", "PMO_RANK", "PMO_AHP_WEIGHTS", "PMO_WSJF", "PMO_RICE", "PMO_NPV"]
+    )
+
+
+@pytest.mark.parametrize("name", pmo_udfs.__all__)
+def test_parameter_names_are_plain_identifiers_and_not_vba_reserved_words(name):
+    for parameter in inspect.signature(getattr(pmo_udfs, name)).parameters.values():
+        assert parameter.name.isidentifier() and not keyword.iskeyword(parameter.name)
+        assert parameter.name.lower() not in VBA_RESERVED, f"{name}({parameter.name}) breaks the VBA wrapper"
+        assert parameter.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+
+
+def test_documented_signatures():
+    def names(function):
+        return list(inspect.signature(function).parameters)
+
+    assert names(pmo_udfs.PMO_SCORE) == ["values", "model"]
+    assert names(pmo_udfs.PMO_AHP_WEIGHTS) == ["matrix"]
+    assert names(pmo_udfs.PMO_WSJF) == ["business_value", "time_criticality", "risk_reduction", "job_size"]
+    assert names(pmo_udfs.PMO_RICE) == ["reach", "impact", "confidence", "effort"]
+    assert names(pmo_udfs.PMO_NPV) == ["rate", "cashflows"]
+
+
+def test_one_row_gives_one_score_as_a_2d_cell():
+    assert PMO_SCORE([[5, 5, 5, 5, 1]], MODEL_RANGE) == [[pytest.approx(100.0)]]
+
+
+def test_many_rows_give_a_column_that_spills_with_blank_rows_left_blank():
+    spilled = PMO_SCORE([[5, 5, 5, 5, 1], [None] * 5, [1, 1, 1, 1, 5]], MODEL_RANGE)
+    assert spilled == [[pytest.approx(100.0)], [""], [pytest.approx(0.0)]]
+
+
+def test_bad_row_gets_its_own_error_text_and_the_others_still_score():
+    spilled = PMO_SCORE([[5, 5, 9, 5, 1], [3, 3, 3, 3, 3]], MODEL_RANGE)
+    assert spilled[0][0] == "#PMO! urgency: 9 is not a level (1, 2, 3, 4, 5)"
+    assert spilled[1][0] == pytest.approx(50.0)
+
+
+def test_model_errors_come_back_as_text():
+    zero = [list(SCORING_MODEL_COLUMNS), *([*row[:5], 0, *row[6:]] for row in model_to_rows(DEFAULT_MODEL))]
+    assert PMO_SCORE([[1, 1, 1, 1, 1]], zero) == [["#PMO! weights sum to 0"]]
+    assert PMO_SCORE([[1, 1, 1, 1, 1]], MODEL_RANGE[1:])[0][0].startswith("#PMO! model needs its header row")
+
+
+def test_explain_gives_points_per_criterion_that_add_up_to_the_score():
+    values = [[4, 2, 5, 1, 3]]
+    (points,) = PMO_SCORE_EXPLAIN(values, MODEL_RANGE)
+    assert sum(points) == pytest.approx(score_matrix(values, DEFAULT_MODEL).scores[0])
+    with_names = PMO_SCORE_EXPLAIN(values, MODEL_RANGE, True)
+    assert with_names[0] == [c.name for c in DEFAULT_MODEL.criteria]
+
+
+def test_rank_treats_pmo_error_texts_as_errors_not_as_numbers():
+    assert PMO_RANK([[70], ["#PMO! urgency: 9 is not a level"], [90], [70], [None]]) == [
+        [2],
+        ["#PMO! no score to rank"],
+        [1],
+        [2],
+        [""],
+    ]
+    assert PMO_RANK([[70], [90]], False) == [[1], [2]]
+
+
+def test_wsjf_and_rice_broadcast_single_cells_and_return_per_row_errors():
+    assert PMO_WSJF([[8], [3]], [[5], [1]], [[2]], [[5], [0]]) == [[pytest.approx(3.0)], ["#PMO! job size must be > 0"]]
+    assert PMO_RICE([[1000]], [[2]], [[0.8]], [[4]]) == [[pytest.approx(400.0)]]
+    assert PMO_RICE([[1], [2]], [[1], [1], [1]], [[1]], [[1]])[0][0].startswith("#PMO! ranges must have")

@@ -1,0 +1,187 @@
+"""Excel functions (xlwings UDFs): thin shells over pmo_xl's scoring, AHP, backlog and financial cores.
+
+Every range argument arrives 2-D (`ndim=2`), so one row is [[...]], never a bare list or scalar. Results are
+2-D columns, which spill in Excel 365/2021; Excel 2016/2019 shows only the top-left value, so there use one call
+per row. Spills are not allowed inside Excel tables: put the array form outside a table, or call once per row.
+Bad input returns a text starting `#PMO!` (xlwings cannot return real Excel errors); nothing here raises.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import xlwings as xw
+
+from pmo_xl.ahp import ahp_weights
+from pmo_xl.backlog import rice, wsjf
+from pmo_xl.errors import PmoError
+from pmo_xl.financials import npv
+from pmo_xl.scoring import ScoringError, competition_rank, model_from_rows, score_matrix
+
+__all__ = ["PMO_AHP_WEIGHTS", "PMO_NPV", "PMO_RANK", "PMO_RICE", "PMO_SCORE", "PMO_SCORE_EXPLAIN", "PMO_WSJF"]
+
+ERROR_PREFIX = "#PMO!"
+
+
+def _error(message: str) -> list[list[str]]:
+    return [[f"{ERROR_PREFIX} {message}"]]
+
+
+def _is_blank(cell) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def _freeze(block) -> tuple:
+    return tuple(tuple(row) for row in block)
+
+
+@lru_cache(maxsize=16)
+def _model_from_block(frozen: tuple):
+    # A sheet recalculates PMO_SCORE for every row; parsing the same ScoringModel once per recalc is enough.
+    return model_from_rows(frozen[0], frozen[1:], source="ScoringModel")
+
+
+def _model(model):
+    if (
+        not model
+        or not model[0]
+        or not any(isinstance(cell, str) and cell.strip().lower() == "criterion_id" for cell in model[0])
+    ):
+        raise PmoError("model needs its header row: pass ScoringModel[#All]")
+    return _model_from_block(_freeze(model))
+
+
+def _score_rows(values, model, explain: bool):
+    spec = _model(model)
+    blank_rows = [all(_is_blank(cell) for cell in row) for row in values]
+    try:
+        result = score_matrix(values, spec)
+        rows = result.contributions.tolist() if explain else [[score] for score in result.scores.tolist()]
+    except ScoringError:
+        # Some rows are bad: score row by row so the good ones still show and each bad one says why.
+        rows = []
+        for row in values:
+            try:
+                single = score_matrix([row], spec)
+                rows.append(single.contributions[0].tolist() if explain else [float(single.scores[0])])
+            except PmoError as error:
+                message = str(error).split("\n  - ", 1)[-1].replace("row 1 ", "")
+                rows.append([f"{ERROR_PREFIX} {message}"] + [""] * (len(spec.criteria) - 1 if explain else 0))
+    width = len(spec.criteria) if explain else 1
+    rows = [[""] * width if blank else row for row, blank in zip(rows, blank_rows, strict=True)]
+    return spec, rows
+
+
+@xw.func
+@xw.arg("values", ndim=2)
+@xw.arg("model", ndim=2)
+def PMO_SCORE(values, model):
+    """Weighted score 0-100 per row of criterion values (columns in ScoringModel order); model = ScoringModel[#All]."""
+    try:
+        return _score_rows(values, model, explain=False)[1]
+    except PmoError as error:
+        return _error(str(error))
+
+
+@xw.func
+@xw.arg("values", ndim=2)
+@xw.arg("model", ndim=2)
+def PMO_SCORE_EXPLAIN(values, model, headers=False):
+    """Points each criterion contributes (they add up to PMO_SCORE); headers=TRUE adds a row of criterion names."""
+    try:
+        spec, rows = _score_rows(values, model, explain=True)
+    except PmoError as error:
+        return _error(str(error))
+    if headers:
+        rows = [[criterion.name for criterion in spec.criteria], *rows]
+    return rows
+
+
+@xw.func
+@xw.arg("scores", ndim=2)
+def PMO_RANK(scores, descending=True):
+    """Rank (1 = best, ties share a rank); `#PMO!` texts and blanks get no rank, so one bad row never shifts others."""
+    cells = [cell for row in scores for cell in row]
+    numbers = [
+        cell if isinstance(cell, int | float) and not isinstance(cell, bool) and math.isfinite(cell) else None
+        for cell in cells
+    ]
+    ranks = competition_rank(numbers, descending=bool(descending))
+    return [
+        [rank if rank is not None else ("" if _is_blank(cell) else f"{ERROR_PREFIX} no score to rank")]
+        for rank, cell in zip(ranks, cells, strict=True)
+    ]
+
+
+@xw.func
+@xw.arg("matrix", ndim=2)
+def PMO_AHP_WEIGHTS(matrix):
+    """Criterion weights from a pairwise comparison matrix, as a column; the last element is the CR (> 0.10: revisit)."""
+    try:
+        result = ahp_weights(matrix)
+    except PmoError as error:
+        return _error(str(error))
+    return [[weight] for weight in result.weights] + [[result.consistency_ratio]]
+
+
+def _column(block) -> list:
+    if not isinstance(block, list):
+        return [block]
+    return [cell for row in block for cell in (row if isinstance(row, list) else [row])]
+
+
+def _per_row(function, *blocks):
+    columns = [_column(block) for block in blocks]
+    length = max(len(column) for column in columns)
+    if any(len(column) not in (1, length) for column in columns):
+        return _error(
+            f"ranges must have the same number of cells (or be single cells); got {[len(c) for c in columns]}"
+        )
+    results = []
+    for index in range(length):
+        row = [column[0] if len(column) == 1 else column[index] for column in columns]
+        if all(_is_blank(cell) for cell in row):
+            results.append([""])
+            continue
+        try:
+            numbers = [None if _is_blank(cell) else float(cell) for cell in row]
+            results.append([float(function(*numbers)[0])])
+        except (PmoError, TypeError, ValueError) as error:
+            message = str(error).removeprefix("item 1: ") if isinstance(error, PmoError) else "values must be numbers"
+            results.append([f"{ERROR_PREFIX} {message}"])
+    return results
+
+
+@xw.func
+@xw.arg("business_value", ndim=2)
+@xw.arg("time_criticality", ndim=2)
+@xw.arg("risk_reduction", ndim=2)
+@xw.arg("job_size", ndim=2)
+def PMO_WSJF(business_value, time_criticality, risk_reduction, job_size):
+    """SAFe WSJF = (business value + time criticality + risk reduction) / job size, one per row. Backlog scale only."""
+    return _per_row(wsjf, business_value, time_criticality, risk_reduction, job_size)
+
+
+@xw.func
+@xw.arg("reach", ndim=2)
+@xw.arg("impact", ndim=2)
+@xw.arg("confidence", ndim=2)
+@xw.arg("effort", ndim=2)
+def PMO_RICE(reach, impact, confidence, effort):
+    """RICE = reach x impact x confidence / effort, one per row; confidence as a fraction (80 %). Backlog scale only."""
+    return _per_row(rice, reach, impact, confidence, effort)
+
+
+@xw.func
+@xw.arg("cashflows", ndim=2)
+def PMO_NPV(rate, cashflows):
+    """NPV with the first flow at period 0 (undiscounted), unlike Excel's NPV(); rate is per period of the flows."""
+    try:
+        if _is_blank(rate):
+            return _error("rate is blank")
+        return [[npv(float(rate), _column(cashflows))]]
+    except (TypeError, ValueError):
+        return _error("rate must be a number")
+    except PmoError as error:
+        return _error(str(error))
