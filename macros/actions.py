@@ -1,0 +1,106 @@
+"""How every ribbon action runs: calculation manual and screen updating off (restored in `finally`), progress in
+the status bar, one Log row per run, and every failure a message box instead of a traceback.
+
+Long jobs run as a separate `pmo` process (`run_pmo_process`), capped by the Settings' ribbon time limit, so Excel
+keeps repainting and a runaway job can be stopped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+
+from macros.adapter import Book, LogEntry, XlwingsBook
+from pmo_xl.errors import PmoError
+
+Action = Callable[[Book], str]
+DEFAULT_TIME_LIMIT_SECONDS = 60.0
+
+
+class ActionUnavailable(PmoError):
+    """The button's core function is not in this build of pmo-xl yet."""
+
+
+def not_available_yet(label: str, core: str) -> Action:
+    def action(book: Book) -> str:
+        raise ActionUnavailable(
+            f"{label} is not available in this build yet (it needs {core}). Update pmo-xl, then click Restart Python."
+        )
+
+    return action
+
+
+def run_action(label: str, action: Action, book: Book | None = None) -> str:
+    """Run `action` on the calling workbook; returns the outcome written to the Log ('OK', 'Failed', ...)."""
+    book = book or XlwingsBook.caller()
+    outcome, message = "OK", ""
+    with book.busy():
+        try:
+            book.show_status(f"PMO: {label}...")
+            message = action(book)
+        except ActionUnavailable as error:
+            outcome, message = "Not available", str(error)
+        except PmoError as error:
+            outcome, message = "Failed", str(error)
+        except Exception as error:  # a bug must still reach the user as a message, not a traceback in a console
+            outcome, message = (
+                "Failed",
+                f"Unexpected {type(error).__name__}: {error}. Please report this with the Log row.",
+            )
+        finally:
+            try:
+                book.append_log(LogEntry(dt.datetime.now(), label, outcome, message))
+            except Exception as error:
+                message += f" (The Log row could not be written: {error})"
+            book.show_status(None)
+    if outcome != "OK":
+        book.show_message(message, f"PMO - {label}")
+    book.commit()
+    return outcome
+
+
+PMO_PROGRAM = (sys.executable, "-c", "import sys; from pmo_xl.cli import main; sys.exit(main())")
+
+
+def run_pmo_process(
+    arguments: Sequence[str],
+    book: Book,
+    label: str,
+    time_limit: float | None = None,
+    program: Sequence[str] = PMO_PROGRAM,
+) -> str:
+    """Run `pmo ARGUMENTS...` as its own process, showing elapsed time; stop it past the time limit.
+
+    Returns its stdout; its result files are for the caller to load. A separate process keeps Excel responsive
+    and lets a runaway solve be killed without killing Excel's Python.
+    """
+    if time_limit is None:
+        configured = book.read_settings().get("ribbon_time_limit_seconds")
+        time_limit = float(configured) if configured not in (None, "") else DEFAULT_TIME_LIMIT_SECONDS
+    command = [*program, *arguments]
+    flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)
+    # Output goes to files, not pipes: a chatty job must not block on a full pipe while we only poll.
+    with tempfile.TemporaryFile("w+") as stdout_file, tempfile.TemporaryFile("w+") as stderr_file:
+        process = subprocess.Popen(command, stdout=stdout_file, stderr=stderr_file, text=True, creationflags=flags)
+        started = time.monotonic()
+        while process.poll() is None:
+            elapsed = time.monotonic() - started
+            if elapsed > time_limit:
+                process.kill()
+                process.wait()
+                raise PmoError(
+                    f"{label} took longer than {time_limit:g} s and was stopped. Run `pmo {' '.join(arguments)}` in "
+                    "a terminal, or raise ribbon_time_limit_seconds on the Settings sheet."
+                )
+            book.show_status(f"PMO: {label} running ({elapsed:.0f} s of at most {time_limit:g} s)...")
+            time.sleep(0.25)
+        stdout_file.seek(0)
+        stderr_file.seek(0)
+        stdout, stderr = stdout_file.read(), stderr_file.read()
+    if process.returncode != 0:
+        raise PmoError(f"{label} failed: {stderr.strip().splitlines()[-1] if stderr.strip() else 'no details'}")
+    return stdout

@@ -1,0 +1,204 @@
+"""`pmo workbook build`: sheets, tables and names with XlsxWriter, the VBA project from text, then the ribbon.
+
+The build is deterministic: a fixed creation date, fixed zip timestamps and attributes, the VBA project writer's
+fixed ids and seeds. The ribbon part goes in last, in our own zip pass, because no library writes customUI and
+openpyxl drops it on save.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import os
+import tempfile
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import xlsxwriter
+
+from pmo_xl.errors import OutputError
+from pmo_xl.workbook.layout import SETTINGS, SHEETS, TABLES, THIS_WORKBOOK, XLWINGS_CONF, sample_rows
+from pmo_xl.workbook.ribbon import custom_ui_xml
+from pmo_xl.workbook.vba_sources import ModuleSource, all_modules
+
+BUILD_DATE = dt.datetime(2026, 1, 1, 0, 0, 0)
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+CUSTOM_UI_PART = "customUI/customUI14.xml"
+CUSTOM_UI_RELATIONSHIP = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
+CUSTOM_UI_RELATIONSHIP_ID = "rIdPmoRibbon"
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A formula carried from an old workbook's table cell, written back as a formula (never a user's string)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class TableContent:
+    headers: tuple[str, ...]
+    rows: tuple[tuple, ...]
+
+
+def default_content() -> dict[str, TableContent]:
+    samples = sample_rows()
+    return {table.name: TableContent(table.headers, tuple(map(tuple, samples[table.name]))) for table in TABLES}
+
+
+def vba_project_bytes(modules: Sequence[ModuleSource]) -> bytes:
+    from pmo_xl.vba.project import VbaModule, write_vba_project
+
+    return write_vba_project([VbaModule(module.name, module.kind, module.source) for module in modules])
+
+
+def _write_cell(worksheet, row: int, col: int, value, date_format) -> None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return
+    if isinstance(value, Formula):
+        worksheet.write_formula(row, col, value.text, None, "")
+    elif isinstance(value, bool):
+        worksheet.write_boolean(row, col, value)
+    elif isinstance(value, int | float):
+        worksheet.write_number(row, col, value)
+    elif isinstance(value, dt.datetime | dt.date):
+        worksheet.write_datetime(row, col, value, date_format)
+    else:
+        worksheet.write_string(row, col, str(value))  # a user's text stays text, even when it starts with "="
+
+
+def _sheet_bytes(content: Mapping[str, TableContent], vba_project: bytes) -> bytes:
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
+    )
+    workbook.set_properties({"title": "PMO workbench", "created": BUILD_DATE, "company": "", "author": "pmo-xl"})
+    workbook.set_vba_name(THIS_WORKBOOK)
+    workbook.add_vba_project(io.BytesIO(vba_project), is_stream=True)
+    title_format = workbook.add_format({"bold": True, "font_size": 16})
+    note_format = workbook.add_format({"italic": True, "font_color": "#595959"})
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    worksheets = {}
+    for sheet in SHEETS:
+        worksheet = workbook.add_worksheet(sheet.name)
+        worksheet.set_vba_name(sheet.code_name)
+        worksheets[sheet.name] = worksheet
+        if sheet.hidden:
+            worksheet.hide()
+        if sheet.title:
+            worksheet.write_string(0, 0, sheet.title, title_format)
+            worksheet.write_string(1, 0, sheet.note, note_format)
+    for table in TABLES:
+        table_content = content[table.name]
+        worksheet = worksheets[table.sheet]
+        width = len(table_content.headers)
+        last_row = table.top_row + max(1, len(table_content.rows))
+        worksheet.add_table(
+            table.top_row, 0, last_row, width - 1,
+            {"name": table.name, "style": "Table Style Medium 2",
+             "columns": [{"header": header} for header in table_content.headers]},
+        )  # fmt: skip
+        for row_offset, row in enumerate(table_content.rows, start=1):
+            for col, value in enumerate(row[:width]):
+                _write_cell(worksheet, table.top_row + row_offset, col, value, date_format)
+        for col, header in enumerate(table_content.headers):
+            worksheet.set_column(col, col, max(12, len(header) + 4))
+    home = worksheets["Home"]
+    setup_table = next(table for table in TABLES if table.name == "SetupCheck")
+    home.write_string(setup_table.top_row - 1, 0, "Check setup result", workbook.add_format({"bold": True}))
+    home.set_column(2, 2, 90)
+    worksheets["Settings"].set_column(2, 2, 90)
+    settings_table = next(table for table in TABLES if table.name == "Settings")
+    settings_rows = content["Settings"].rows
+    for setting in SETTINGS:
+        for offset, row in enumerate(settings_rows, start=1):
+            if row and row[0] == setting.key:
+                workbook.define_name(setting.name, f"=Settings!$B${settings_table.top_row + offset + 1}")
+    dashboard = worksheets["Dashboard"]
+    for row, (label, formula) in enumerate((
+        ("Projects underway", '=COUNTIFS(Portfolio[kind],"project")'),
+        ("Requests", "=COUNTA(Requests[request_id])"),
+        ("Projects at Red", '=COUNTIFS(Portfolio[rag_status],"Red")'),
+    ), start=3):  # fmt: skip
+        dashboard.write_string(row, 0, label)
+        # No cached value: Excel recalculates on load anyway, and LibreOffice computes only cells without one.
+        dashboard.write_formula(row, 1, formula, None, "")
+    dashboard.set_column(0, 0, 24)
+    conf = worksheets["xlwings.conf"]
+    for row, (key, value) in enumerate(XLWINGS_CONF):
+        conf.write_string(row, 0, key)
+        conf.write_string(row, 1, value)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def _zip_info(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, ZIP_DATE)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = 0
+    info.external_attr = 0
+    return info
+
+
+def add_custom_ui(package: bytes, ribbon_xml: str) -> bytes:
+    """Add (or replace) the customUI14 part and its root relationship; rewrite every member with fixed metadata."""
+    source = zipfile.ZipFile(io.BytesIO(package))
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w") as target:
+        for name in source.namelist():
+            if name == CUSTOM_UI_PART:
+                continue
+            data = source.read(name)
+            if name == "_rels/.rels":
+                data = _with_custom_ui_relationship(data.decode("utf-8")).encode("utf-8")
+            target.writestr(_zip_info(name), data)
+        target.writestr(_zip_info(CUSTOM_UI_PART), ribbon_xml.encode("utf-8"))
+    return output.getvalue()
+
+
+def _with_custom_ui_relationship(rels: str) -> str:
+    if CUSTOM_UI_RELATIONSHIP in rels:
+        return rels
+    relationship = (
+        f'<Relationship Id="{CUSTOM_UI_RELATIONSHIP_ID}" Type="{CUSTOM_UI_RELATIONSHIP}" Target="{CUSTOM_UI_PART}"/>'
+    )
+    return rels.replace("</Relationships>", relationship + "</Relationships>")
+
+
+def build_workbook_bytes(
+    content: Mapping[str, TableContent] | None = None,
+    modules: Sequence[ModuleSource] | None = None,
+    vba_writer: Callable[[Sequence[ModuleSource]], bytes] = vba_project_bytes,
+) -> bytes:
+    content = {**default_content(), **(content or {})}
+    modules = all_modules() if modules is None else modules
+    return add_custom_ui(_sheet_bytes(content, vba_writer(modules)), custom_ui_xml())
+
+
+def write_atomically(path: Path, data: bytes) -> Path:
+    path = Path(path)
+    if not path.parent.exists():
+        raise OutputError(f"{path.parent} does not exist: create the folder first or choose another --out")
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except PermissionError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise OutputError(f"{path} could not be written ({error.strerror}): close it in Excel and try again") from None
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def build_workbook(out: Path, content: Mapping[str, TableContent] | None = None) -> Path:
+    """Build `pmo_workbook.xlsm` (or `out`) from the sources in this checkout; returns the path written."""
+    out = Path(out)
+    if out.suffix.lower() != ".xlsm":
+        raise OutputError(f"{out}: the PMO workbook holds macros, so its name must end in .xlsm")
+    return write_atomically(out, build_workbook_bytes(content))

@@ -1,0 +1,157 @@
+"""What `pmo_workbook.xlsm` holds: its sheets (with VBA code names), its tables, its settings, and its sample rows.
+
+Tables are found by name, never by address: code, VBA and the upgrade all go through these names.
+Headers of the ScoringModel and Requests tables come from `pmo_xl.scoring`, so the Score button and
+`pmo score` read the same columns; the other tables are declared here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from pmo_xl.criteria import DEFAULT_MODEL
+from pmo_xl.workbook.ribbon import BUTTONS
+
+try:
+    from pmo_xl.scoring import REQUEST_ID, REQUEST_TITLE, SCORING_MODEL_COLUMNS, SCORING_MODEL_TABLE, model_to_rows
+except ImportError:  # scoring landed after this module; keep the builder usable without it
+    REQUEST_ID, REQUEST_TITLE, SCORING_MODEL_TABLE = "request_id", "title", "ScoringModel"
+    SCORING_MODEL_COLUMNS = (
+        "criterion_id",
+        "criterion_name",
+        "weight",
+        "direction",
+        "minimum",
+        "maximum",
+        "unit",
+        "help_text",
+    )
+
+    def model_to_rows(model):
+        return [
+            [c.criterion_id, c.name, c.weight, c.direction, c.minimum, c.maximum, c.unit, c.help_text]
+            for c in model.criteria
+        ]
+
+
+try:
+    from pmo_xl.capacity import CAPACITY_COLUMNS, CAPACITY_TABLE
+except ImportError:
+    CAPACITY_TABLE, CAPACITY_COLUMNS = (
+        "Capacity",
+        ("role", "person", "from_month", "to_month", "fte", "hours_per_month", "productive_ratio"),
+    )
+
+
+@dataclass(frozen=True)
+class Table:
+    """An Excel table. `carried` tables hold the PMO's data and move to a new build on upgrade."""
+
+    name: str
+    sheet: str
+    headers: tuple[str, ...]
+    carried: bool = True
+    top_row: int = 2  # 0-based row of the header, under the sheet's title and note
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    code_name: str
+    title: str
+    note: str
+    hidden: bool = False
+
+
+SHEETS: tuple[Sheet, ...] = (
+    Sheet("Home", "shHome", "PMO workbench", "The PMO tab on the ribbon runs everything. Each button is described below; Check setup shows its result here."),
+    Sheet("Portfolio", "shPortfolio", "Portfolio register", "Projects underway and requests pending review. New project workbooks reads this table."),
+    Sheet("Requests", "shRequests", "Project requests", "One row per request. pmo_ columns hold the PMO's assessment, requester_ columns the requester's own."),
+    Sheet("ScoringModel", "shScoringModel", "Scoring model", "One row per criterion, plus one row per level of a categorical criterion. Weights need not sum to 1."),
+    Sheet("Capacity", "shCapacity", "Capacity", "Available capacity by role (or person) over a range of months (yyyy-mm); a blank to_month means until further notice."),
+    Sheet("Dashboard", "shDashboard", "Dashboard", "Refresh dashboard rebuilds this sheet from the ledger."),
+    Sheet("Log", "shLog", "Log", "Each button's result, newest last."),
+    Sheet("Settings", "shSettings", "Settings", "Folders, calendar, currency and RAG thresholds used by every button and by the pmo command."),
+    Sheet("xlwings.conf", "shXlwingsConf", "", "", hidden=True),
+)  # fmt: skip
+
+THIS_WORKBOOK = "ThisWorkbook"
+
+CRITERION_IDS = tuple(criterion.criterion_id for criterion in DEFAULT_MODEL.criteria)
+
+TABLES: tuple[Table, ...] = (
+    Table("Portfolio", "Portfolio", ("project_id", "project_name", "kind", "stage", "lifecycle_status", "sponsor",
+                                     "project_manager", "project_manager_email", "start_date", "finish_date",
+                                     "budget", "rag_status", "last_reporting_period")),
+    Table("Requests", "Requests", (REQUEST_ID, REQUEST_TITLE, "sponsor", "cost", "capacity_fte",
+                                   *(f"pmo_{criterion_id}" for criterion_id in CRITERION_IDS),
+                                   *(f"requester_{criterion_id}" for criterion_id in CRITERION_IDS),
+                                   "score", "rank", "selected")),
+    Table(SCORING_MODEL_TABLE, "ScoringModel", tuple(SCORING_MODEL_COLUMNS)),
+    Table(CAPACITY_TABLE, "Capacity", tuple(CAPACITY_COLUMNS)),
+    Table("Log", "Log", ("time", "action", "outcome", "message", "user")),
+    Table("Settings", "Settings", ("setting", "value", "meaning")),
+    Table("RibbonButtons", "Home", ("group", "button", "what_it_does"), carried=False),
+    Table("SetupCheck", "Home", ("check", "result", "detail"), carried=False, top_row=len(BUTTONS) + 6),
+)  # fmt: skip
+
+LOG_TABLE = "Log"
+SETTINGS_TABLE = "Settings"
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    name: str  # the workbook-scoped defined name of its value cell
+    default: str | float
+    meaning: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("inbox_folder", "Setting_InboxFolder", "", "Folder where PMs' returned project workbooks arrive (Collect status reads it)."),
+    Setting("ledger_path", "Setting_LedgerPath", "", "The SQLite ledger file (pmo_ledger.sqlite); blank = next to this workbook."),
+    Setting("project_workbooks_folder", "Setting_ProjectWorkbooksFolder", "", "Where New project workbooks writes one workbook per project."),
+    Setting("reports_folder", "Setting_ReportsFolder", "", "Where Export report writes the portfolio report."),
+    Setting("reporting_frequency", "Setting_ReportingFrequency", "monthly", "monthly, fortnightly or weekly."),
+    Setting("reporting_calendar_start", "Setting_ReportingCalendarStart", "2026-01-31", "The first reporting period's end date (yyyy-mm-dd)."),
+    Setting("currency", "Setting_Currency", "EUR", "Currency code shown on reports."),
+    Setting("unit", "Setting_Unit", "k", "Unit of money figures: blank, k (thousands) or m (millions)."),
+    Setting("rag_amber_threshold", "Setting_RagAmberThreshold", 0.05, "Variance (fraction of budget or schedule) above which a project is Amber."),
+    Setting("rag_red_threshold", "Setting_RagRedThreshold", 0.15, "Variance above which a project is Red."),
+    Setting("score_set", "Setting_ScoreSet", "pmo", "Which request columns rank: pmo, requester or board."),
+    Setting("ribbon_time_limit_seconds", "Setting_RibbonTimeLimitSeconds", 60, "Longest a button may run inside Excel; longer jobs run as a separate pmo process."),
+)  # fmt: skip
+
+# The xlwings.conf sheet: only keys we mean to set, since an empty value would override the user's own config.
+# The interpreter belongs in each user's ~/.xlwings/xlwings.conf (written by `pmo setup excel`), not here.
+XLWINGS_CONF: tuple[tuple[str, str], ...] = (
+    ("ADD_WORKBOOK_TO_PYTHONPATH", "False"),
+    ("UDF Modules", "udfs.pmo_udfs"),
+)
+
+SETUP_CHECKS: tuple[str, ...] = ("Interpreter", "xlwings version", "pmo_xl importable", "Office bitness", "Macros")
+
+
+def table(name: str) -> Table:
+    for candidate in TABLES:
+        if candidate.name == name:
+            return candidate
+    raise KeyError(name)
+
+
+def sample_rows() -> dict[str, list[list]]:
+    """The rows a fresh build starts with: the default scoring model and settings, one example of everything else."""
+    criterion_values = [3, 4, 2, 3, 2]
+    return {
+        "Portfolio": [["P-001", "Example project", "project", "Delivery", "Active", "Sponsor name", "PM name",
+                       "pm@example.org", dt.datetime(2026, 1, 5), dt.datetime(2026, 12, 18), 250, "Green", None]],
+        "Requests": [["R-001", "Example request", "Sponsor name", 120, 1.5, *criterion_values, *criterion_values,
+                      None, None, None]],
+        SCORING_MODEL_TABLE: [list(row) for row in model_to_rows(DEFAULT_MODEL)],
+        CAPACITY_TABLE: [[{"role": "Project manager", "from_month": "2026-01", "fte": 4.0}.get(column) for column in CAPACITY_COLUMNS]],
+        "Log": [],
+        "Settings": [[setting.key, setting.default, setting.meaning] for setting in SETTINGS],
+        "RibbonButtons": [[button.group, button.label, button.supertip] for button in BUTTONS],
+        "SetupCheck": [[check, "not run", "Click PMO > Check setup"] for check in SETUP_CHECKS],
+    }  # fmt: skip

@@ -1,0 +1,88 @@
+"""`pmo workbook upgrade OLD.xlsm`: carry the PMO's data from an old workbook into a fresh build of the code.
+
+Code and data are kept apart by table: every `carried` table in `layout.TABLES` (register, requests, scoring
+model, capacity, log, settings) moves across by table name and column header, so a new build may move, add or
+reorder columns. A column the PMO added to a table is kept (at the end); a setting the new build introduces gets
+its default. The old file is only read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from pmo_xl.errors import OutputError, TemplateError
+from pmo_xl.workbook.build import Formula, TableContent, build_workbook, default_content
+from pmo_xl.workbook.layout import SETTINGS_TABLE, TABLES
+
+
+def _cell_value(cell):
+    if cell.data_type == "f":
+        return Formula(str(cell.value))
+    value = cell.value
+    if isinstance(value, dt.time):
+        return value.isoformat()
+    return value
+
+
+def read_carried_tables(old: Path) -> dict[str, TableContent]:
+    """The PMO's tables in `old`, by table name, as headers and non-blank rows."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(old, keep_vba=False, data_only=False)
+    except Exception as error:
+        raise TemplateError(f"{old}: cannot be read as an Excel workbook ({error})") from None
+    found: dict[str, TableContent] = {}
+    for worksheet in workbook.worksheets:
+        for name, table in worksheet.tables.items():
+            cells = [[_cell_value(cell) for cell in row] for row in worksheet[table.ref]]
+            headers = tuple(str(header) for header in cells[0])
+            rows = tuple(tuple(row) for row in cells[1:] if any(value not in (None, "") for value in row))
+            found[name] = TableContent(headers, rows)
+    return found
+
+
+def _merge_table(new: TableContent, old: TableContent) -> TableContent:
+    extra = tuple(header for header in old.headers if header not in new.headers)
+    headers = new.headers + extra
+    position = {header: index for index, header in enumerate(old.headers)}
+    rows = tuple(tuple(row[position[header]] if header in position else None for header in headers) for row in old.rows)
+    return TableContent(headers, rows)
+
+
+def _merge_settings(new: TableContent, old: TableContent) -> TableContent:
+    """The old values win; settings new to this build keep their defaults; the PMO's own settings are kept."""
+    merged = _merge_table(new, old)
+    present = {row[0] for row in merged.rows}
+    added = tuple(row + (None,) * (len(merged.headers) - len(row)) for row in new.rows if row[0] not in present)
+    return TableContent(merged.headers, merged.rows + added)
+
+
+def carried_content(old: Path) -> dict[str, TableContent]:
+    old_tables = read_carried_tables(old)
+    carried = [table for table in TABLES if table.carried]
+    if not any(table.name in old_tables for table in carried):
+        raise TemplateError(
+            f"{old}: has none of the tables {', '.join(table.name for table in carried)}; "
+            "is it a PMO workbook? Nothing was written."
+        )
+    content = default_content()
+    for table in carried:
+        if table.name in old_tables:
+            merge = _merge_settings if table.name == SETTINGS_TABLE else _merge_table
+            content[table.name] = merge(content[table.name], old_tables[table.name])
+    return content
+
+
+def upgrade_workbook(old: Path, out: Path | None = None, force: bool = False) -> Path:
+    """Write a fresh build holding `old`'s data to `out` (default: OLD-upgraded.xlsm next to it)."""
+    old = Path(old)
+    if not old.exists():
+        raise OutputError(f"{old} does not exist")
+    out = Path(out) if out else old.with_name(f"{old.stem}-upgraded.xlsm")
+    if out.resolve() == old.resolve():
+        raise OutputError(f"{out}: the upgrade never overwrites the old workbook; choose another --out")
+    if out.exists() and not force:
+        raise OutputError(f"{out} already exists; pass --force to replace it")
+    return build_workbook(out, carried_content(old))

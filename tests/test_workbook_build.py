@@ -1,0 +1,195 @@
+"""`pmo workbook build`: a deterministic .xlsm whose parts, names, tables, VBA and ribbon all line up."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from click.testing import CliRunner
+from oletools.olevba import VBA_Parser
+from openpyxl import load_workbook
+
+from pmo_xl.vba.project import VbaModule, stored_source
+from pmo_xl.workbook.build import CUSTOM_UI_PART, CUSTOM_UI_RELATIONSHIP, build_workbook, build_workbook_bytes
+from pmo_xl.workbook.layout import SETTINGS, SHEETS, TABLES, XLWINGS_CONF
+from pmo_xl.workbook.vba_sources import MACROS_DIR, all_modules, stock_modules
+from tests.libreoffice import convert
+
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+@pytest.fixture(scope="module")
+def workbook_path(tmp_path_factory) -> Path:
+    return build_workbook(tmp_path_factory.mktemp("build") / "pmo_workbook.xlsm")
+
+
+def members(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        return {name: package.read(name) for name in package.namelist()}
+
+
+def test_the_committed_workbook_is_a_fresh_build_of_the_sources(repo_root):
+    committed = repo_root / "pmo_workbook.xlsm"
+    fresh = members(build_workbook_bytes())
+    on_disk = members(committed.read_bytes())
+    assert list(on_disk) == list(fresh)
+    changed = [name for name in fresh if fresh[name] != on_disk[name]]
+    assert not changed, f"pmo_workbook.xlsm is stale in {changed}: run `pmo workbook build` and commit it"
+
+
+def test_two_builds_are_byte_identical(tmp_path):
+    first = build_workbook(tmp_path / "first.xlsm").read_bytes()
+    second = build_workbook(tmp_path / "second.xlsm").read_bytes()
+    assert first == second
+    with zipfile.ZipFile(tmp_path / "first.xlsm") as package:
+        assert {info.date_time for info in package.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    core = members(first)["docProps/core.xml"].decode()
+    assert "2026-01-01T00:00:00Z" in core
+
+
+def test_code_names_in_the_workbook_match_the_document_modules(workbook_path):
+    parts = members(workbook_path.read_bytes())
+    workbook_xml = ElementTree.fromstring(parts["xl/workbook.xml"])
+    workbook_code_name = workbook_xml.find(f"{MAIN}workbookPr").get("codeName")
+    sheet_code_names = []
+    for number in range(1, len(SHEETS) + 1):
+        sheet_xml = ElementTree.fromstring(parts[f"xl/worksheets/sheet{number}.xml"])
+        sheet_code_names.append(sheet_xml.find(f"{MAIN}sheetPr").get("codeName"))
+    document_modules = [module.name for module in all_modules() if module.kind == "document"]
+    assert [workbook_code_name, *sheet_code_names] == document_modules
+    assert sheet_code_names == [sheet.code_name for sheet in SHEETS]
+
+
+def test_olevba_extracts_exactly_our_module_sources(workbook_path):
+    parser = VBA_Parser(str(workbook_path), data=workbook_path.read_bytes())
+    try:
+        extracted = {name.rsplit(".", 1)[0]: code for _, _, name, code in parser.extract_macros()}
+    finally:
+        parser.close()
+    expected = {m.name: stored_source(VbaModule(m.name, m.kind, m.source)) for m in all_modules()}
+    assert extracted == expected
+    assert {"xlwings", "Dictionary", "PmoRibbon", "PmoSetup", "xlwings_udfs", "ThisWorkbook"} <= set(extracted)
+
+
+def test_stock_modules_come_from_the_installed_xlwings_with_their_licences():
+    import xlwings
+
+    xlwings_module, dictionary = stock_modules()
+    assert f'XLWINGS_VERSION As String = "{xlwings.__version__}"' in xlwings_module.source
+    assert (
+        "BSD 3-clause" in xlwings_module.source
+        and "Copyright (C) 2014-present, Zoomer Analytics" in xlwings_module.source
+    )
+    assert dictionary.kind == "class" and "(c) Tim Hall" in dictionary.source and "License: MIT" in dictionary.source
+
+
+def test_xlwings_is_pinned_exactly_to_the_installed_version(repo_root):
+    import xlwings
+
+    assert f'"xlwings=={xlwings.__version__}"' in (repo_root / "pyproject.toml").read_text()
+
+
+def test_every_vba_source_is_ascii_with_crlf_line_ends():
+    for module in all_modules():
+        assert module.source.isascii(), module.name
+        assert "\n" not in module.source.replace("\r\n", ""), module.name
+    for path in MACROS_DIR.glob("*.bas"):
+        assert path.read_bytes().isascii(), path
+
+
+def test_the_ribbon_part_and_its_relationship_are_in_the_package(workbook_path):
+    parts = members(workbook_path.read_bytes())
+    assert CUSTOM_UI_PART in parts
+    ribbon = ElementTree.fromstring(parts[CUSTOM_UI_PART])
+    assert ribbon.tag == "{http://schemas.microsoft.com/office/2009/07/customui}customUI"
+    relationships = ElementTree.fromstring(parts["_rels/.rels"])
+    targets = {rel.get("Type"): rel.get("Target") for rel in relationships}
+    assert targets[CUSTOM_UI_RELATIONSHIP] == CUSTOM_UI_PART
+    content_types = parts["[Content_Types].xml"].decode()
+    assert "application/vnd.ms-excel.sheet.macroEnabled.main+xml" in content_types
+    assert 'Extension="xml" ContentType="application/xml"' in content_types  # the customUI part's type
+
+
+def test_xlwings_conf_sheet_holds_only_our_keys_from_a1_and_is_not_a_table(workbook_path):
+    book = load_workbook(workbook_path)
+    conf = book["xlwings.conf"]
+    assert not conf.tables
+    rows = [(row[0].value, row[1].value) for row in conf.iter_rows(min_row=1, max_col=2)]
+    assert rows == list(XLWINGS_CONF)
+    assert dict(rows) == {"ADD_WORKBOOK_TO_PYTHONPATH": "False", "UDF Modules": "udfs.pmo_udfs"}
+    assert conf.cell(len(rows) + 1, 1).value is None
+    assert not any("INTERPRETER" in key for key, _ in rows)
+
+
+def test_every_list_is_an_excel_table_with_its_declared_headers(workbook_path):
+    book = load_workbook(workbook_path)
+    assert book.sheetnames == [sheet.name for sheet in SHEETS]
+    for table in TABLES:
+        worksheet = book[table.sheet]
+        assert table.name in worksheet.tables, table.name
+        header_row = worksheet[worksheet.tables[table.name].ref][0]
+        assert tuple(cell.value for cell in header_row) == table.headers
+
+
+def test_each_setting_is_a_defined_name_on_its_value_cell(workbook_path):
+    book = load_workbook(workbook_path)
+    settings = book["Settings"]
+    for setting in SETTINGS:
+        destination = book.defined_names[setting.name].attr_text
+        cell = settings[destination.split("!")[1].replace("$", "")]
+        assert settings.cell(cell.row, 1).value == setting.key
+        assert cell.value == setting.default
+
+
+def test_a_user_string_that_looks_like_a_formula_stays_text(tmp_path):
+    from pmo_xl.workbook.build import TableContent, default_content
+
+    portfolio = default_content()["Portfolio"]
+    row = ('=HYPERLINK("http://evil")', *portfolio.rows[0][1:])
+    path = build_workbook(tmp_path / "book.xlsm", {"Portfolio": TableContent(portfolio.headers, (row,))})
+    sheet_xml = members(path.read_bytes())["xl/worksheets/sheet2.xml"].decode()
+    assert "<f>" not in sheet_xml
+
+
+def test_libreoffice_opens_the_workbook_and_computes_the_dashboard(workbook_path, tmp_path):
+    converted = convert(workbook_path, "xlsx", tmp_path / "lo")
+    dashboard = load_workbook(converted, data_only=True)["Dashboard"]
+    values = {dashboard.cell(row, 1).value: dashboard.cell(row, 2).value for row in range(4, 7)}
+    assert values == {"Projects underway": 1, "Requests": 1, "Projects at Red": 0}
+
+
+def test_build_refuses_a_name_without_xlsm(tmp_path):
+    from pmo_xl.errors import OutputError
+
+    with pytest.raises(OutputError, match=r"must end in \.xlsm"):
+        build_workbook(tmp_path / "pmo_workbook.xlsx")
+
+
+def test_cli_builds_the_workbook(tmp_path):
+    from pmo_xl.cli import main
+
+    out = tmp_path / "pmo_workbook.xlsm"
+    result = CliRunner().invoke(main, ["workbook", "build", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert members(out.read_bytes()) == members(build_workbook_bytes())
+
+
+def test_via_excel_is_refused_off_windows_with_a_clear_error(tmp_path):
+    from pmo_xl.cli import main
+
+    result = CliRunner().invoke(main, ["workbook", "build", "--via-excel", "--out", str(tmp_path / "x.xlsm")])
+    assert result.exit_code == 2
+    assert "Excel for Windows" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "x.xlsm").exists()
+
+
+def test_help_teaches_with_an_example():
+    from pmo_xl.cli import main
+
+    result = CliRunner().invoke(main, ["workbook", "build", "--help"])
+    assert "pmo workbook build --out pmo_workbook.xlsm" in result.output
+    assert re.search(r"--via-excel", result.output)
