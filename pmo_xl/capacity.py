@@ -431,11 +431,22 @@ def _bad_positions(mask: np.ndarray, limit: int = 20) -> list[int]:
 
 
 def _fte_column(frame: pd.DataFrame, column: str, what: str, problems: list[str]) -> np.ndarray:
-    values = pd.to_numeric(frame[column].replace("", np.nan), errors="coerce").to_numpy(dtype=float)
-    raw_blank = frame[column].isna().to_numpy() | (frame[column].astype(str).str.strip() == "").to_numpy()
-    bad = (np.isnan(values) & ~raw_blank) | (values < 0)
+    """FTE as floats, blanks as 0; text that is not a number and negative numbers are problems."""
+    series = frame[column]
+    if pd.api.types.is_numeric_dtype(series):
+        values = series.to_numpy(dtype=float)
+        bad = values < 0
+    else:
+        values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+        missing = np.isnan(values)
+        bad = values < 0
+        if missing.any():
+            # Only the few non-numeric cells are inspected as text; a million numeric ones are not.
+            raw = series[missing]
+            blank = raw.isna().to_numpy() | (raw.astype(str).str.strip() == "").to_numpy()
+            bad[np.flatnonzero(missing)[~blank]] = True
     for position in _bad_positions(bad):
-        problems.append(f"{_where(frame, position, column, what)}: '{frame[column].iloc[position]}' is not an FTE >= 0")
+        problems.append(f"{_where(frame, position, column, what)}: '{series.iloc[position]}' is not an FTE >= 0")
     return np.nan_to_num(values, nan=0.0)
 
 
@@ -596,10 +607,25 @@ def _spread_capacity(rows: pd.DataFrame, codes: np.ndarray, size: int, months: n
 
 # ----------------------------------------------------------------------------------------------------------------
 # Demand
+#
+# Demand rows travel as integer codes (item, role, person, month) and FTE: at a million rows, copying and grouping
+# text columns would cost more than the whole plan.
+
+
+@dataclass(frozen=True, eq=False)
+class _Demand:
+    """Demand rows of one kind (projects or requests) and the items they belong to."""
+
+    rows: pd.DataFrame  # item, role, person, month, fte (and weight for requests)
+    dropped_rows: pd.DataFrame  # item, month, fte of items that do not count
+    item_keys: np.ndarray  # normalised id per item code
+    item_display: list[str]  # the id as first written, per item code
+    reasons: dict[int, dict]  # item code -> why it does not count
+    known_keys: set[str]  # every id seen, whether or not it has demand
 
 
 def _key_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Per-row key codes for an id column, normalising each distinct value once (fast on a million rows).
+    """Per-row key codes for an id column, normalising each distinct value once.
 
     Returns codes, the key of each code, and the first spelling seen of each code (for display).
     """
@@ -612,21 +638,6 @@ def _key_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray, list[str]]:
     return key_codes[raw_codes], np.asarray(keys, dtype=object), [display[code] for code in range(len(keys))]
 
 
-def _demand_rows(
-    frame: pd.DataFrame, id_column: str, rows: np.ndarray, months: np.ndarray, fte: np.ndarray, item_keys: np.ndarray
-) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "item_id": frame[id_column].to_numpy()[rows],
-            "item_key": item_keys[rows],
-            "role": frame["role"].to_numpy()[rows],
-            "person": frame["person"].to_numpy()[rows] if "person" in frame.columns else "",
-            "month": months[rows],
-            "fte": fte[rows],
-        }
-    )
-
-
 def _checked_months_and_fte(frame: pd.DataFrame, what: str) -> tuple[np.ndarray, np.ndarray]:
     problems: list[str] = []
     months, valid = _month_numbers(frame["month"])
@@ -637,13 +648,36 @@ def _checked_months_and_fte(frame: pd.DataFrame, what: str) -> tuple[np.ndarray,
     return months, fte
 
 
-def _committed_demand(
-    resources: pd.DataFrame, status: pd.DataFrame, first: int, settings: CapacitySettings
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, dict], set[str]]:
-    """Split the latest resource rows into counted and dropped projects (all months; the horizon is cut later).
+def _split(frame, items, months, fte, counted, latest, roles: _Vocabulary, people: _Vocabulary, weight=None):
+    columns = {
+        "item": items[counted],
+        "role": roles.codes(frame["role"][counted]),
+        "person": people.codes(_person_column(frame)[counted]),
+        "month": months[counted],
+        "fte": fte[counted],
+    }
+    if weight is not None:
+        columns["weight"] = weight[counted]
+    dropped = latest & ~counted
+    return pd.DataFrame(columns), pd.DataFrame({"item": items[dropped], "month": months[dropped], "fte": fte[dropped]})
 
-    Returns counted rows, dropped rows, why each dropped project was dropped, and every project key seen.
-    """
+
+def _person_column(frame: pd.DataFrame) -> pd.Series:
+    if "person" in frame.columns:
+        return frame["person"]
+    return pd.Series([""] * len(frame), index=frame.index, dtype=object)
+
+
+def _committed_demand(
+    resources: pd.DataFrame,
+    status: pd.DataFrame,
+    first: int,
+    settings: CapacitySettings,
+    roles: _Vocabulary,
+    people: _Vocabulary,
+) -> _Demand:
+    """The latest resource rows of projects that count; the others dropped with a reason. All months: the horizon
+    is cut after any what-if shift."""
     resources = _require_columns(resources, ("project_id", "role", "month", "fte"), "Resources")
     status = _require_columns(status, STATUS_COLUMNS, "Status")
     months, fte = _checked_months_and_fte(resources, "Resources")
@@ -651,26 +685,24 @@ def _committed_demand(
     if "period" in resources.columns:
         # The ledger may hold several submissions per project: only the latest one's resource table counts.
         periods, _ = _month_numbers(resources["period"])
-        latest = pd.Series(periods).groupby(project_codes).transform("max").to_numpy()
-        latest_rows = periods == latest
+        latest_rows = periods == pd.Series(periods).groupby(project_codes).transform("max").to_numpy()
     else:
         latest_rows = np.ones(len(resources), dtype=bool)
 
     status_by_key = {_key(record["project_id"]): record for record in status.to_dict("records")}
     keep_project = np.zeros(len(project_keys), dtype=bool)
-    reasons: dict[str, dict] = {}
+    reasons: dict[int, dict] = {}
     for code, key in enumerate(project_keys):
         record = status_by_key.get(key)
         reason = _project_drop_reason(record, first, settings)
         keep_project[code] = reason is None
         if reason is not None:
             name = _text((record or {}).get("project_name", ""))
-            reasons[key] = {"kind": "project", "item_id": project_display[code], "name": name, "reason": reason}
-    item_keys = project_keys[project_codes]
+            reasons[code] = {"kind": "project", "item_id": project_display[code], "name": name, "reason": reason}
     counted = latest_rows & keep_project[project_codes]
-    kept = _demand_rows(resources, "project_id", counted, months, fte, item_keys)
-    dropped = _demand_rows(resources, "project_id", latest_rows & ~counted, months, fte, item_keys)
-    return kept, dropped, reasons, set(project_keys.tolist()) | set(status_by_key)
+    rows, dropped = _split(resources, project_codes, months, fte, counted, latest_rows, roles, people)
+    known = set(project_keys.tolist()) | set(status_by_key)
+    return _Demand(rows, dropped, project_keys, project_display, reasons, known)
 
 
 def _project_drop_reason(record: dict | None, first: int, settings: CapacitySettings) -> str | None:
@@ -690,22 +722,10 @@ def _project_drop_reason(record: dict | None, first: int, settings: CapacitySett
     return None
 
 
-def _pipeline_demand(
-    requests: pd.DataFrame | None,
-    request_resources: pd.DataFrame | None,
-    project_keys: set[str],
-    settings: CapacitySettings,
-    dropped_in_scenario: set[str],
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, dict], set[str]]:
-    """Split request estimates into open (with their weight) and dropped requests; also return all request keys."""
-    columns = ["item_id", "item_key", "role", "person", "month", "fte"]
-    if requests is None or request_resources is None:
-        empty = pd.DataFrame({column: [] for column in columns})
-        return empty.assign(weight=[]), empty, {}, set()
-    requests = _require_columns(requests, REQUEST_COLUMNS, "Requests")
-    estimates = _require_columns(request_resources, REQUEST_RESOURCE_COLUMNS, "Request resources")
-    months, fte = _checked_months_and_fte(estimates, "Request resources")
-
+def _request_weights(
+    requests: pd.DataFrame, project_keys: set[str], settings: CapacitySettings, dropped_in_scenario: set[str]
+) -> tuple[dict[str, float], dict[str, dict]]:
+    """Each open request's weight (its probability); each other request's reason for not counting."""
     problems: list[str] = []
     weights: dict[str, float] = {}
     reasons: dict[str, dict] = {}
@@ -733,39 +753,55 @@ def _pipeline_demand(
         else:
             reason = f"unknown stage '{_text(record.get('stage'))}': give it a probability in the settings"
         if reason:
-            reasons[key] = {
-                "kind": "request",
-                "item_id": _text(record["request_id"]),
-                "name": _text(record.get("title", "")),
-                "reason": reason,
-            }
+            title = _text(record.get("title", ""))
+            reasons[key] = {"kind": "request", "item_id": _text(record["request_id"]), "name": title, "reason": reason}
     _raise_if(problems, requests.attrs.get("source", "Requests"))
+    return weights, reasons
 
+
+def _pipeline_demand(
+    requests: pd.DataFrame | None,
+    request_resources: pd.DataFrame | None,
+    project_keys: set[str],
+    settings: CapacitySettings,
+    dropped_in_scenario: set[str],
+    roles: _Vocabulary,
+    people: _Vocabulary,
+) -> _Demand:
+    """Request estimates: open requests with their weight; the others dropped with a reason."""
+    if requests is None or request_resources is None:
+        empty = pd.DataFrame({"item": [], "role": [], "person": [], "month": [], "fte": [], "weight": []})
+        return _Demand(empty.astype(float), empty[["item", "month", "fte"]], np.array([], dtype=object), [], {}, set())
+    requests = _require_columns(requests, REQUEST_COLUMNS, "Requests")
+    estimates = _require_columns(request_resources, REQUEST_RESOURCE_COLUMNS, "Request resources")
+    months, fte = _checked_months_and_fte(estimates, "Request resources")
+    weights, reasons_by_key = _request_weights(requests, project_keys, settings, dropped_in_scenario)
     request_codes, request_keys, request_display = _key_codes(estimates["request_id"])
+    reasons = {}
     for code, key in enumerate(request_keys):
-        if key not in weights and key not in reasons:
-            reasons[key] = {
+        if key not in weights:
+            missing = {
                 "kind": "request",
                 "item_id": request_display[code],
                 "name": "",
                 "reason": "no row in the request list",
             }
-    code_weight = np.array([weights.get(key, np.nan) for key in request_keys], dtype=float)
-    weight = code_weight[request_codes]
-    item_keys = request_keys[request_codes]
-    open_rows = ~np.isnan(weight)
-    kept = _demand_rows(estimates, "request_id", open_rows, months, fte, item_keys).assign(weight=weight[open_rows])
-    dropped = _demand_rows(estimates, "request_id", ~open_rows, months, fte, item_keys)
-    all_keys = {_key(request_id) for request_id in requests["request_id"]} | set(request_keys.tolist())
-    return kept, dropped, reasons, all_keys
+            reasons[code] = reasons_by_key.get(key, missing)
+    weight = np.array([weights.get(key, np.nan) for key in request_keys], dtype=float)[request_codes]
+    counted = ~np.isnan(weight)
+    everything = np.ones(len(estimates), dtype=bool)
+    rows, dropped = _split(estimates, request_codes, months, fte, counted, everything, roles, people, weight)
+    known = {_key(request_id) for request_id in requests["request_id"]} | set(request_keys.tolist())
+    return _Demand(rows, dropped, request_keys, request_display, reasons, known)
 
 
-def _shift(frame: pd.DataFrame, shifts: Sequence[Shift]) -> pd.DataFrame:
+def _shift(frame: pd.DataFrame, item_keys: np.ndarray, shifts: Sequence[Shift]) -> pd.DataFrame:
     if not shifts or not len(frame):
         return frame
     frame = frame.copy()
     for shift in shifts:
-        frame.loc[frame["item_key"] == _key(shift.item_id), "month"] += int(shift.months)
+        codes = np.flatnonzero(item_keys == _key(shift.item_id))
+        frame.loc[frame["item"].isin(codes), "month"] += int(shift.months)
     return frame
 
 
@@ -783,13 +819,13 @@ def _check_scenario_ids(scenario: Scenario, project_keys: set[str], request_keys
     _raise_if(problems, f"What-if '{scenario.name}'")
 
 
-def _dropped_list(dropped_rows: pd.DataFrame, reasons: dict[str, dict]) -> list[dict]:
+def _dropped_list(dropped_rows: pd.DataFrame, reasons: dict[int, dict]) -> list[dict]:
     """Each dropped project or request that had demand inside the horizon, with how much."""
-    totals = dropped_rows.groupby("item_key", sort=False)["fte"].sum()
+    totals = dropped_rows.groupby("item", sort=False)["fte"].sum()
     return [
-        {**reasons[key], "fte_months_dropped": float(total)}
-        for key, total in totals.items()
-        if total > _EPSILON and key in reasons
+        {**reasons[int(code)], "fte_months_dropped": float(total)}
+        for code, total in totals.items()
+        if total > _EPSILON and int(code) in reasons
     ]
 
 
@@ -820,97 +856,97 @@ def plan_capacity(
     months = np.arange(first, first + horizon)
 
     rows = _apply_hires(capacity_rows(capacity, settings), scenario.hires, settings)
-    committed, dropped_committed, project_reasons, project_keys = _committed_demand(resources, status, first, settings)
-    dropped_requests = {_key(request_id) for request_id in scenario.dropped_requests}
-    pipeline, dropped_pipeline, request_reasons, request_keys = _pipeline_demand(
-        requests, request_resources, project_keys, settings, dropped_requests
-    )
-    _check_scenario_ids(scenario, project_keys, request_keys)
+    # The Capacity table's roles and people come first, so that its spelling is the one displayed.
+    roles, people = _Vocabulary(), _Vocabulary()
+    capacity_role = roles.codes(rows["role"])
+    planned_roles = len(roles)
+    named_rows = rows[rows["person"] != ""]
+    person_codes = people.codes(named_rows["person"])
 
-    def in_horizon(frame: pd.DataFrame) -> pd.DataFrame:
-        shifted = _shift(frame, scenario.shifts)
+    projects = _committed_demand(resources, status, first, settings, roles, people)
+    dropped_requests = {_key(request_id) for request_id in scenario.dropped_requests}
+    pipeline = _pipeline_demand(
+        requests, request_resources, projects.known_keys, settings, dropped_requests, roles, people
+    )
+    _check_scenario_ids(scenario, projects.known_keys, pipeline.known_keys)
+
+    def in_horizon(frame: pd.DataFrame, demand: _Demand) -> pd.DataFrame:
+        shifted = _shift(frame, demand.item_keys, scenario.shifts)
         month = shifted["month"].to_numpy()
         return shifted[(month >= first) & (month < first + horizon)]
 
-    committed, pipeline = in_horizon(committed), in_horizon(pipeline)
+    committed, tentative = in_horizon(projects.rows, projects), in_horizon(pipeline.rows, pipeline)
     dropped = pd.DataFrame(
-        _dropped_list(in_horizon(dropped_committed), project_reasons)
-        + _dropped_list(in_horizon(dropped_pipeline), request_reasons),
+        _dropped_list(in_horizon(projects.dropped_rows, projects), projects.reasons)
+        + _dropped_list(in_horizon(pipeline.dropped_rows, pipeline), pipeline.reasons),
         columns=["kind", "item_id", "name", "reason", "fte_months_dropped"],
     ).sort_values(["fte_months_dropped", "item_id"], ascending=[False, True], ignore_index=True)
 
-    roles = _Vocabulary()
-    capacity_role = roles.codes(rows["role"])
-    committed_role = roles.codes(committed["role"])
-    pipeline_role = roles.codes(pipeline["role"])
-    size, cells = len(roles), len(roles) * horizon
+    size = len(roles)
     grid_capacity = _spread_capacity(rows, capacity_role, size, months)
 
-    def grid(role_codes: np.ndarray, month: pd.Series, fte: np.ndarray) -> np.ndarray:
-        cell = role_codes * horizon + (month.to_numpy(dtype=np.int64) - first)
-        return np.bincount(cell, fte, cells).reshape(size, horizon)
+    def grid(frame: pd.DataFrame, fte: np.ndarray) -> np.ndarray:
+        cell = frame["role"].to_numpy(dtype=np.int64) * horizon + (frame["month"].to_numpy(dtype=np.int64) - first)
+        return np.bincount(cell, fte, size * horizon).reshape(size, horizon)
 
-    pipeline_fte = pipeline["fte"].to_numpy(dtype=float)
-    pipeline_weight = pipeline["weight"].to_numpy(dtype=float)
-    committed_grid = grid(committed_role, committed["month"], committed["fte"].to_numpy(dtype=float))
+    tentative_fte = tentative["fte"].to_numpy(dtype=float)
+    tentative_weight = tentative["weight"].to_numpy(dtype=float)
+    committed_grid = grid(committed, committed["fte"].to_numpy(dtype=float))
     grids = {
         "committed": committed_grid,
-        "weighted": committed_grid + grid(pipeline_role, pipeline["month"], pipeline_fte * pipeline_weight),
-        "all_pending": committed_grid + grid(pipeline_role, pipeline["month"], pipeline_fte),
+        "weighted": committed_grid + grid(tentative, tentative_fte * tentative_weight),
+        "all_pending": committed_grid + grid(tentative, tentative_fte),
     }
 
-    # Each demand row's share of the assessed line, to name who causes an over-allocation.
-    pipeline_share = {"committed": 0.0, "weighted": pipeline_weight, "all_pending": 1.0}[settings.assessed_line]
-    # Named people in the Capacity table first, so that its spelling is the one displayed.
-    people = _Vocabulary()
-    named_rows = rows[rows["person"] != ""]
-    person_codes = people.codes(named_rows["person"])
+    # Each demand row's share of the assessed line, to name who causes an over-allocation. Request items are
+    # numbered after the project items.
+    pipeline_share = {"committed": 0.0, "weighted": tentative_weight, "all_pending": 1.0}[settings.assessed_line]
+    item_ids = [*projects.item_display, *pipeline.item_display]
+    contributions = pd.DataFrame(
+        {
+            "item": np.concatenate(
+                [committed["item"].to_numpy(np.int64), tentative["item"].to_numpy(np.int64) + len(projects.item_keys)]
+            ),
+            "role": np.concatenate([committed["role"].to_numpy(np.int64), tentative["role"].to_numpy(np.int64)]),
+            "person": np.concatenate([committed["person"].to_numpy(np.int64), tentative["person"].to_numpy(np.int64)]),
+            "month": np.concatenate([committed["month"].to_numpy(np.int64), tentative["month"].to_numpy(np.int64)])
+            - first,
+            "fte": np.concatenate([committed["fte"].to_numpy(dtype=float), tentative_fte * pipeline_share]),
+        }
+    )
     person_role: dict[int, str] = {}
     for code, role in zip(person_codes, named_rows["role"], strict=True):
         person_role.setdefault(int(code), role)
     person_capacity = _spread_capacity(named_rows, person_codes, len(people), months)
-    contributions = pd.DataFrame(
-        {
-            "item_id": np.concatenate([committed["item_id"].to_numpy(), pipeline["item_id"].to_numpy()]),
-            "role": np.concatenate([committed_role, pipeline_role]).astype(np.int64),
-            "person": np.concatenate([people.codes(_person_column(committed)), people.codes(_person_column(pipeline))]),
-            "month": np.concatenate([committed["month"].to_numpy(), pipeline["month"].to_numpy()]).astype(np.int64)
-            - first,
-            "fte": np.concatenate([committed["fte"].to_numpy(dtype=float), pipeline_fte * pipeline_share]),
-        }
-    )
 
     over = _over_allocations(
         grids[settings.assessed_line],
         grid_capacity,
         roles.display,
         contributions,
+        item_ids,
         person_capacity,
         person_role,
         people,
         months,
         settings,
     )
-    role_names = [name or "(no role)" for name in roles.display]
+    # Roles that only dropped demand used would be empty rows: keep the Capacity table's roles and any with demand.
+    shown = [code for code in range(size) if code < planned_roles or grids["all_pending"][code].any()]
+    role_names = [roles.display[code] or "(no role)" for code in shown]
     named = sorted(person_role)
     return CapacityPlan(
         current_period=month_label(first),
         months=tuple(month_label(month) for month in months),
         settings=settings,
-        capacity_fte=_wide(grid_capacity, role_names, months),
-        committed_fte=_wide(grids["committed"], role_names, months),
-        weighted_fte=_wide(grids["weighted"], role_names, months),
-        all_pending_fte=_wide(grids["all_pending"], role_names, months),
+        capacity_fte=_wide(grid_capacity[shown], role_names, months),
+        committed_fte=_wide(grids["committed"][shown], role_names, months),
+        weighted_fte=_wide(grids["weighted"][shown], role_names, months),
+        all_pending_fte=_wide(grids["all_pending"][shown], role_names, months),
         over_allocations=over,
         dropped=dropped,
         person_capacity_fte=_wide(person_capacity[named], [people.display[code] for code in named], months),
     )
-
-
-def _person_column(frame: pd.DataFrame) -> pd.Series:
-    if "person" in frame.columns:
-        return frame["person"]
-    return pd.Series([""] * len(frame), dtype=object)
 
 
 def _over_allocations(
@@ -918,6 +954,7 @@ def _over_allocations(
     capacity: np.ndarray,
     role_names: list[str],
     contributions: pd.DataFrame,
+    item_ids: list[str],
     person_capacity: np.ndarray,
     person_role: dict[int, str],
     people: _Vocabulary,
@@ -956,7 +993,7 @@ def _over_allocations(
         return pd.DataFrame(columns=columns)
 
     cells = pd.DataFrame(records, columns=["level", "role_code", "person_code", "month", "demand_fte"])
-    contributors = _contributors(cells, contributions, len(months), settings.contributors_listed)
+    contributors = _contributors(cells, contributions, item_ids, len(months), settings.contributors_listed)
     rows = []
     for record, listed in zip(cells.itertuples(index=False), contributors, strict=True):
         if record.level == "role":
@@ -986,40 +1023,47 @@ def _over_allocations(
     )
 
 
-def _contributors(cells: pd.DataFrame, contributions: pd.DataFrame, horizon: int, limit: int) -> list[str]:
+def _contributors(
+    cells: pd.DataFrame, contributions: pd.DataFrame, item_ids: list[str], horizon: int, limit: int
+) -> list[str]:
     """'P-001 1.50, R-007 0.45, +3 more' per over-allocated cell: the biggest contributors first."""
+    items = max(len(item_ids), 1)
+    item_codes = contributions["item"].to_numpy(dtype=np.int64)
+    # Equal contributions are listed in id order.
+    item_rank = np.argsort(np.argsort(np.asarray(item_ids, dtype=str), kind="stable"), kind="stable")
     texts: dict[tuple[str, int], str] = {}
-    for level, code_column in (("role", "role"), ("person", "person")):
+    for level in ("role", "person"):
         wanted = cells.loc[cells["level"] == level]
         if not len(wanted):
             continue
-        wanted_cells = wanted[f"{code_column}_code"].to_numpy() * horizon + wanted["month"].to_numpy()
-        cell = contributions[code_column].to_numpy() * horizon + contributions["month"].to_numpy()
-        mask = np.isin(cell, wanted_cells)
-        sums = (
-            pd.DataFrame({"cell": cell[mask], "item_id": contributions["item_id"].to_numpy()[mask]})
-            .assign(fte=contributions["fte"].to_numpy()[mask])
-            .groupby(["cell", "item_id"], sort=False)["fte"]
-            .sum()
-            .reset_index()
-        )
-        sums = sums[sums["fte"] > _EPSILON].sort_values(["cell", "fte", "item_id"], ascending=[True, False, True])
-        for cell_number, group in sums.groupby("cell", sort=False):
+        wanted_cells = wanted[f"{level}_code"].to_numpy(dtype=np.int64) * horizon + wanted["month"].to_numpy()
+        cell = contributions[level].to_numpy(dtype=np.int64) * horizon + contributions["month"].to_numpy()
+        is_wanted = np.zeros(max(int(cell.max(initial=0)), int(wanted_cells.max())) + 1, dtype=bool)
+        is_wanted[wanted_cells] = True
+        mask = is_wanted[cell]
+        sums = pd.Series(contributions["fte"].to_numpy()[mask]).groupby(cell[mask] * items + item_codes[mask]).sum()
+        sums = sums[sums.to_numpy() > _EPSILON]
+        cell_of, item_of, fte = sums.index.to_numpy() // items, sums.index.to_numpy() % items, sums.to_numpy()
+        order = np.lexsort((item_rank[item_of], -fte, cell_of))
+        cell_of, item_of, fte = cell_of[order], item_of[order], fte[order]
+        starts = np.flatnonzero(np.r_[True, cell_of[1:] != cell_of[:-1]]) if len(cell_of) else np.array([], int)
+        ends = np.r_[starts[1:], len(cell_of)]
+        for start, end in zip(starts, ends, strict=True):
+            stop = min(end, start + limit)
             shown = ", ".join(
-                f"{_text(item)} {value:.2f}"
-                for item, value in zip(group["item_id"][:limit], group["fte"][:limit], strict=True)
+                f"{_text(item_ids[item])} {value:.2f}"
+                for item, value in zip(item_of[start:stop], fte[start:stop], strict=True)
             )
-            extra = len(group) - limit
-            texts[(level, int(cell_number))] = shown + (f", +{extra} more" if extra > 0 else "")
+            extra = end - start - limit
+            texts[(level, int(cell_of[start]))] = shown + (f", +{extra} more" if extra > 0 else "")
     return [
-        texts.get(
-            (
-                record.level,
-                int((record.role_code if record.level == "role" else record.person_code) * horizon + record.month),
-            ),
-            "",
+        texts.get((level, int(code * horizon + month)), "")
+        for level, code, month in zip(
+            cells["level"],
+            np.where(cells["level"] == "role", cells["role_code"], cells["person_code"]),
+            cells["month"],
+            strict=True,
         )
-        for record in cells.itertuples(index=False)
     ]
 
 
