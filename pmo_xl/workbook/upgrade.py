@@ -35,11 +35,11 @@ def read_carried_tables(old: Path) -> dict[str, TableContent]:
         raise TemplateError(f"{old}: cannot be read as an Excel workbook ({error})") from None
     found: dict[str, TableContent] = {}
     for worksheet in workbook.worksheets:
-        for name, table in worksheet.tables.items():
+        for table in worksheet.tables.values():
             cells = [[_cell_value(cell) for cell in row] for row in worksheet[table.ref]]
             headers = tuple(str(header) for header in cells[0])
             rows = tuple(tuple(row) for row in cells[1:] if any(value not in (None, "") for value in row))
-            found[name] = TableContent(headers, rows)
+            found[table.name] = TableContent(headers, rows)
     return found
 
 

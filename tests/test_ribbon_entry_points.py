@@ -1,0 +1,128 @@
+"""The ribbon's Python entry points, run against a real pmo_workbook.xlsm through the file-backed adapter."""
+
+from __future__ import annotations
+
+import sys
+import zipfile
+
+import pytest
+
+import macros.ribbon
+from macros.actions import run_pmo_process
+from macros.adapter import FileBook
+from pmo_xl.errors import PmoError
+from pmo_xl.vba.project import read_vba_sources
+from pmo_xl.workbook.build import build_workbook
+
+
+@pytest.fixture
+def workbook(tmp_path):
+    return build_workbook(tmp_path / "pmo_workbook.xlsm")
+
+
+def test_score_requests_writes_scores_ranks_and_a_log_row(workbook):
+    book = FileBook(workbook)
+    requests = book.read_table("Requests")
+    second = requests.iloc[0].copy()
+    second["request_id"], second["title"] = "R-002", "Stronger request"
+    for column in [c for c in requests.columns if c.startswith("pmo_")]:
+        second[column] = 5 if column != "pmo_delivery_risk" else 1
+    requests.loc[1] = second
+    book.write_table("Requests", requests)
+    book.commit()
+
+    book = FileBook(workbook)
+    assert macros.ribbon.score_requests(book) == "OK"
+    assert book.messages == []
+    assert (book.calculation, book.screen_updating) == ("automatic", True)
+    assert book.statuses[0] == "PMO: Score requests..." and book.statuses[-1] is None
+
+    reopened = FileBook(workbook)
+    scored = reopened.read_table("Requests").set_index("request_id")
+    assert scored.loc["R-002", "score"] == 100 and scored.loc["R-002", "rank"] == 1
+    assert scored.loc["R-001", "rank"] == 2 and 0 < scored.loc["R-001", "score"] < 100
+    log = reopened.read_table("Log")
+    assert log[["action", "outcome"]].values.tolist() == [["Score requests", "OK"]]
+    assert "Scored 2 request(s)" in log.loc[0, "message"]
+
+
+def test_saving_through_the_file_adapter_keeps_the_ribbon_and_the_vba(workbook):
+    with zipfile.ZipFile(workbook) as package:
+        ribbon_before = package.read("customUI/customUI14.xml")
+        vba_before = read_vba_sources(package.read("xl/vbaProject.bin"))
+    assert macros.ribbon.score_requests(FileBook(workbook)) == "OK"
+    with zipfile.ZipFile(workbook) as package:
+        assert package.read("customUI/customUI14.xml") == ribbon_before
+        assert read_vba_sources(package.read("xl/vbaProject.bin")) == vba_before
+        assert b"/ui/extensibility" in package.read("_rels/.rels")
+        assert b'codeName="ThisWorkbook"' in package.read("xl/workbook.xml")
+
+
+def test_a_failure_becomes_a_message_and_a_log_row_never_a_traceback(workbook):
+    book = FileBook(workbook)
+    model = book.read_table("ScoringModel")
+    model["weight"] = model["weight"].astype(object)
+    model.loc[0, "weight"] = "heavy"
+    book.write_table("ScoringModel", model)
+    book.commit()
+
+    book = FileBook(workbook)
+    assert macros.ribbon.score_requests(book) == "Failed"
+    [(title, message)] = book.messages
+    assert title == "PMO - Score requests"
+    assert "ScoringModel" in message and "heavy" in message and "Traceback" not in message
+    assert (book.calculation, book.screen_updating) == ("automatic", True)
+    log = FileBook(workbook).read_table("Log")
+    assert log[["action", "outcome"]].values.tolist() == [["Score requests", "Failed"]]
+
+
+def test_an_unexpected_error_is_reported_the_same_way(workbook, monkeypatch):
+    def broken(book):
+        raise KeyError("surprise")
+
+    monkeypatch.setitem(macros.ribbon.ACTIONS, "score_requests", broken)
+    book = FileBook(workbook)
+    assert macros.ribbon.score_requests(book) == "Failed"
+    assert "Unexpected KeyError" in book.messages[0][1]
+    assert FileBook(workbook).read_table("Log")["outcome"].tolist() == ["Failed"]
+
+
+def test_a_button_whose_core_has_not_landed_says_so(workbook):
+    book = FileBook(workbook)
+    assert macros.ribbon.export_report(book) == "Not available"
+    assert "Export report is not available in this build yet" in book.messages[0][1]
+    assert FileBook(workbook).read_table("Log")["outcome"].tolist() == ["Not available"]
+
+
+def test_text_that_looks_like_a_formula_is_written_as_text(workbook):
+    book = FileBook(workbook)
+    portfolio = book.read_table("Portfolio")
+    portfolio.loc[0, "project_name"] = "=1+1 (not a formula)"
+    book.write_table("Portfolio", portfolio)
+    book.commit()
+    assert FileBook(workbook).read_table("Portfolio").loc[0, "project_name"] == "=1+1 (not a formula)"
+
+
+def test_a_long_job_runs_as_its_own_process_and_is_stopped_past_the_limit(workbook):
+    book = FileBook(workbook)
+    program = (sys.executable, "-c", "import sys, time; time.sleep(float(sys.argv[1])); print('solved')")
+    assert run_pmo_process(["0"], book, "Optimise", time_limit=30, program=program).strip() == "solved"
+    with pytest.raises(PmoError, match=r"Optimise took longer than 1 s and was stopped"):
+        run_pmo_process(["30"], book, "Optimise", time_limit=1, program=program)
+    assert any(status and "running" in status for status in book.statuses)
+
+
+def test_a_failed_process_reports_its_last_error_line(workbook):
+    program = (sys.executable, "-c", "import sys; sys.exit('pmo: no requests to choose from')")
+    with pytest.raises(PmoError, match="no requests to choose from"):
+        run_pmo_process([], FileBook(workbook), "Optimise", time_limit=30, program=program)
+
+
+def test_the_time_limit_comes_from_the_settings_sheet(workbook):
+    book = FileBook(workbook)
+    settings = book.read_table("Settings")
+    settings.loc[settings["setting"] == "ribbon_time_limit_seconds", "value"] = 1
+    book.write_table("Settings", settings)
+    program = (sys.executable, "-c", "import time; time.sleep(30)")
+    with pytest.raises(PmoError, match="longer than 1 s"):
+        run_pmo_process([], book, "Optimise", program=program)
