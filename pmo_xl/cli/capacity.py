@@ -1,0 +1,159 @@
+"""`pmo capacity`: demand against capacity by role and month, written as a formatted workbook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pmo_xl.capacity import (
+    CapacitySettings,
+    Hire,
+    Scenario,
+    Shift,
+    latest_period,
+    parse_stage_probabilities,
+    plan_capacity,
+    read_capacity,
+    read_portfolio,
+    read_requests,
+    what_if,
+)
+from pmo_xl.capacity_report import write_capacity_workbook
+from pmo_xl.cli._group import main, progress_echo
+
+_EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@main.command("capacity")
+@click.option(
+    "--portfolio", type=_EXISTING_FILE, required=True, help="portfolio.xlsx from `pmo collect` (Resources, Status)."
+)
+@click.option(
+    "--capacity",
+    "capacity_file",
+    type=_EXISTING_FILE,
+    required=True,
+    help="Workbook with a `Capacity` table (e.g. pmo_workbook.xlsm), or a CSV with the same headers.",
+)
+@click.option(
+    "--requests",
+    "requests_file",
+    type=_EXISTING_FILE,
+    help="Workbook with `Requests` and `RequestResources` tables: the tentative pipeline.",
+)
+@click.option("--period", help="Current period YYYY-MM. Default: the latest reporting period in the portfolio.")
+@click.option("--horizon", type=click.IntRange(1, 60), default=12, show_default=True, help="Months to plan.")
+@click.option(
+    "--line",
+    type=click.Choice(["committed", "weighted", "all_pending"]),
+    default="weighted",
+    show_default=True,
+    help="Demand line the heatmap and over-allocation list assess.",
+)
+@click.option("--amber", type=float, default=0.85, show_default=True, help="Utilisation from which a cell is amber.")
+@click.option("--red", type=float, default=1.0, show_default=True, help="Utilisation above which a cell is red.")
+@click.option(
+    "--stale-after",
+    type=click.IntRange(0),
+    default=3,
+    show_default=True,
+    help="Drop projects whose last report is more than this many periods old.",
+)
+@click.option(
+    "--working-days", type=float, default=20.0, show_default=True, help="Working days per month (hours -> FTE)."
+)
+@click.option("--hours-per-day", type=float, default=8.0, show_default=True, help="Hours per FTE day (hours -> FTE).")
+@click.option(
+    "--probability",
+    "probabilities",
+    multiple=True,
+    metavar="STAGE=P",
+    help="Probability of a request stage, e.g. approved=0.8. Repeatable.",
+)
+@click.option(
+    "--shift", "shifts", multiple=True, metavar="ID:K", help="What-if: move a project or request by K months."
+)
+@click.option("--hire", "hires", multiple=True, metavar="ROLE:FTE@YYYY-MM", help="What-if: add a hire.")
+@click.option("--drop-request", "dropped", multiple=True, metavar="ID", help="What-if: leave a request out.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("capacity_plan.xlsx"),
+    show_default=True,
+    help="Workbook to write.",
+)
+@click.option("--force", is_flag=True, help="Replace the output if it exists.")
+def capacity_command(
+    portfolio,
+    capacity_file,
+    requests_file,
+    period,
+    horizon,
+    line,
+    amber,
+    red,
+    stale_after,
+    working_days,
+    hours_per_day,
+    probabilities,
+    shifts,
+    hires,
+    dropped,
+    output,
+    force,
+):
+    """Demand against net capacity, by role and month: heatmap, over-allocation, chart, what-if.
+
+    \b
+    Demand is shown as three lines: committed (active projects), + the request
+    pipeline weighted by stage probability, + every pending request at full weight.
+    Projects on hold, closed or not reported for --stale-after periods are dropped
+    and listed. Any --shift/--hire/--drop-request adds a What-if sheet that shows
+    the plan before and after, side by side; the inputs are never changed.
+
+    \b
+    Example:
+      pmo capacity --portfolio portfolio.xlsx --capacity pmo_workbook.xlsm \\
+          --requests requests.xlsx --horizon 24 -o capacity_plan.xlsx
+      pmo capacity --portfolio portfolio.xlsx --capacity capacity.csv \\
+          --shift P-014:+3 --hire "Data engineer:2@2026-06" --drop-request REQ-031
+    """
+    progress_echo(
+        f"Reading {portfolio.name}, {capacity_file.name}" + (f", {requests_file.name}" if requests_file else "")
+    )
+    resources, status = read_portfolio(portfolio)
+    capacity = read_capacity(capacity_file)
+    requests, request_resources = read_requests(requests_file) if requests_file else (None, None)
+    settings = CapacitySettings(
+        horizon_months=horizon,
+        working_days_per_month=working_days,
+        hours_per_fte_day=hours_per_day,
+        stale_after_periods=stale_after,
+        stage_probabilities=parse_stage_probabilities(probabilities),
+        amber_from=amber,
+        red_above=red,
+        assessed_line=line,
+    )
+    current_period = period or latest_period(status)
+    inputs = (capacity, resources, status, requests, request_resources)
+    scenario = Scenario(
+        shifts=tuple(map(Shift.parse, shifts)), hires=tuple(map(Hire.parse, hires)), dropped_requests=tuple(dropped)
+    )
+    comparison = None
+    if scenario.is_empty:
+        plan = plan_capacity(*inputs, current_period=current_period, settings=settings)
+    else:
+        comparison = what_if(*inputs, current_period=current_period, settings=settings, scenario=scenario)
+        plan = comparison.before
+    write_capacity_workbook(plan, output, comparison=comparison, force=force)
+    over = plan.over_allocations
+    click.echo(
+        f"Wrote {output}: {len(plan.roles)} roles x {len(plan.months)} months from {plan.current_period}; "
+        f"{len(over)} over-allocation(s), {len(plan.dropped)} dropped project(s)/request(s)."
+    )
+    if len(over):
+        top = over.iloc[0]
+        who = top["person"] or top["role"]
+        click.echo(f"Largest shortfall: {who} in {top['month']}, {top['shortfall_fte']:.2f} FTE short.")
