@@ -104,14 +104,15 @@ def _csv_rows(path: Path) -> list[tuple[int, list[object]]]:
 def _excel_rows(path: Path) -> list[tuple[int, list[object]]]:
     from python_calamine import CalamineWorkbook
 
-    workbook = CalamineWorkbook.from_path(str(path))
-    table_names = {name.casefold(): name for name in workbook.table_names()} if workbook.table_names() else {}
+    workbook = CalamineWorkbook.from_path(str(path), load_tables=True)
+    table_names = {name.casefold(): name for name in workbook.table_names}
     for preferred in ("register", "portfolio", "projects"):
         if preferred in table_names:
             table = workbook.get_table_by_name(table_names[preferred])
-            data = table.to_python()
-            first = table.start[0] + 1 if hasattr(table, "start") else 1
-            return [(first + offset, list(cells)) for offset, cells in enumerate(data)]
+            # calamine's `start` is the 0-based row of the first body row, i.e. the 1-based row of the header.
+            header_row = table.start[0]
+            body = [(header_row + 1 + offset, list(cells)) for offset, cells in enumerate(table.to_python())]
+            return [(header_row, list(table.columns)), *body]
     sheet = workbook.get_sheet_by_index(0)
     data = sheet.to_python(skip_empty_area=False)
     rows = [(index + 1, list(cells)) for index, cells in enumerate(data)]

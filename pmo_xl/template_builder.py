@@ -23,7 +23,6 @@ from pmo_xl.metadata import META_KEYS, META_SHEET, custom_property, meta_name
 from pmo_xl.output_files import atomic_target, write_bytes_atomic
 from pmo_xl.periods import month_series
 from pmo_xl.schema import (
-    INLINE_LIST_LIMIT,
     INPUT_MESSAGE_LIMIT,
     INPUT_TITLE_LIMIT,
     Column,
@@ -87,20 +86,21 @@ class _Formats:
 
 @dataclass
 class _Lists:
-    """Dropdown lists on the hidden Lists sheet, one column per distinct list, each behind a defined name."""
+    """Dropdown lists on the hidden Lists sheet, one column per distinct list, each behind a defined name.
+
+    Every list lives there, not only long ones: Excel caps a list typed into a rule at 255 characters, and a PMO
+    analyst extends a list in one place.
+    """
 
     book: xlsxwriter.Workbook
     sheet: object
     names: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     def source(self, key: str, values: tuple[str, ...]) -> str:
-        joined = ",".join(values)
-        if len(joined) <= INLINE_LIST_LIMIT and not any("," in value for value in values):
-            return joined
         if values not in self.names:
             column = len(self.names)
             name = f"list_{key}"
-            self.sheet.write_string(0, column, name)
+            self.sheet.write_string(0, column, name, self.book.add_format({"bold": True}))
             for row, value in enumerate(values, start=1):
                 self.sheet.write_string(row, column, value)
             letter = xl_col_to_name(column)

@@ -1,0 +1,355 @@
+"""Generating project workbooks: values in the right named cells, lossless, safe, and never an accidental overwrite."""
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from python_calamine import CalamineWorkbook
+
+from pmo_xl.cli import main
+from pmo_xl.errors import OutputError, RegisterError, TemplateError
+from pmo_xl.generator import TemplateSource, WorkbookFill, fill_for_project, generate_batch, template_path
+from pmo_xl.metadata import WorkbookMetadata
+from pmo_xl.output_files import safe_file_name
+from pmo_xl.register import ProjectRecord, read_register
+from pmo_xl.template_schemas import PROJECT_REQUEST, PROJECT_STATUS
+from pmo_xl.xlsx_package import XlsxPackage
+from tests.libreoffice import recalculated_copy
+
+REGISTER_HEADER = "project_id,project_name,project_manager,pm_email,sponsor,programme,start_date,end_date,budget\n"
+
+
+def write_register(folder: Path, rows: str, header: str = REGISTER_HEADER) -> Path:
+    path = folder / "register.csv"
+    path.write_text(header + rows, encoding="utf-8")
+    return path
+
+
+def named_values(path: Path) -> dict[str, object]:
+    """Read every defined name's value from a workbook, the way collect will: by name, through calamine."""
+    package = XlsxPackage.from_path(path)
+    book = CalamineWorkbook.from_path(str(path))
+    values = {}
+    sheets = {}
+    for name, reference in package.structure.names.items():
+        if reference is None:
+            continue
+        if reference.sheet not in sheets:
+            sheets[reference.sheet] = book.get_sheet_by_name(reference.sheet).to_python(skip_empty_area=False)
+        rows = sheets[reference.sheet]
+        row = rows[reference.row - 1] if reference.row - 1 < len(rows) else []
+        values[name] = row[reference.column - 1] if reference.column - 1 < len(row) else ""
+    return values
+
+
+def table_rows(path: Path, table: str) -> list[list[object]]:
+    """The header row, then the body rows, of a table found by name."""
+    found = CalamineWorkbook.from_path(str(path), load_tables=True).get_table_by_name(table)
+    return [list(found.columns), *found.to_python()]
+
+
+@pytest.fixture
+def register(tmp_path):
+    return write_register(
+        tmp_path,
+        "PRJ-001,Customer portal relaunch,Ana Ruiz,ana@example.org,Claire Dubois,Digital,2026-03-01,2027-06-30,850\n"
+        "PRJ-002,ERP finance upgrade,Tom Becker,tom@example.org,Ingrid Olsen,Back Office,2026-01-15,2027-09-30,2400\n",
+    )
+
+
+def test_generate_fills_identity_baseline_and_metadata_by_name(tmp_path, register):
+    results = generate_batch("project_status", register, tmp_path / "out", "2026-12", token_factory=iter("ab").__next__)
+    assert [r.path.name for r in results] == [
+        "PRJ-001 - Customer portal relaunch - Status 2026-12.xlsx",
+        "PRJ-002 - ERP finance upgrade - Status 2026-12.xlsx",
+    ]
+    values = named_values(results[0].path)
+    assert values["project_id"] == "PRJ-001"
+    assert values["project_manager"] == "Ana Ruiz"
+    assert values["reporting_period"] == "2026-12"
+    assert values["budget_original"] == values["budget_current"] == 850
+    assert values["baseline_end_date"] == dt.date(2027, 6, 30)
+    assert values["pmo_meta_template_id"] == "project_status"
+    assert values["pmo_meta_generation_token"] == "a"
+    properties = XlsxPackage.from_path(results[1].path).structure.custom_properties
+    assert properties["pmo.project_id"] == "PRJ-002" and properties["pmo.generation_token"] == "b"
+    assert properties["pmo.reporting_period"] == "2026-12"
+
+
+def test_each_workbook_gets_a_unique_token(tmp_path, register):
+    results = generate_batch("project_status", register, tmp_path / "out", "2026-12")
+    tokens = {r.token for r in results}
+    assert len(tokens) == 2 and all(len(token) == 32 for token in tokens)
+
+
+def test_month_headers_follow_the_reporting_period_in_cells_and_table_definition(tmp_path, register):
+    (result, _) = generate_batch("project_status", register, tmp_path / "out", "2027-11")
+    expected = ["2027-11", "2027-12", "2028-01"] + [f"2028-{m:02d}" for m in range(2, 11)]
+    header = table_rows(result.path, "ResourceDemand")[0]
+    assert header[2:] == expected
+    table = XlsxPackage.from_path(result.path).structure.table("ResourceDemand")
+    assert list(table.headers[2:]) == expected
+
+
+def test_unchanged_zip_members_are_byte_identical_to_the_template(tmp_path, register):
+    (result, _) = generate_batch("project_status", register, tmp_path / "out", "2026-12")
+    template = template_path("project_status")
+    with zipfile.ZipFile(template) as before, zipfile.ZipFile(result.path) as after:
+        assert before.namelist() == after.namelist()
+        changed = {name for name in before.namelist() if before.read(name) != after.read(name)}
+    structure = XlsxPackage.from_path(template).structure
+    allowed = {
+        structure.sheet_parts["Summary"],
+        structure.sheet_parts["Resources"],
+        structure.sheet_parts["_pmo"],
+        structure.table("ResourceDemand").part,
+        "docProps/custom.xml",
+    }
+    assert changed <= allowed and "docProps/custom.xml" in changed
+    raw_template, raw_generated = XlsxPackage.from_path(template), XlsxPackage.from_path(result.path)
+    for name in set(raw_template.order) - changed:
+        assert raw_template.raw[name].compressed == raw_generated.raw[name].compressed, name
+
+
+def test_every_xml_part_of_a_generated_workbook_is_well_formed_and_openpyxl_opens_it(tmp_path, register):
+    import xml.dom.minidom
+
+    (result, _) = generate_batch("project_status", register, tmp_path / "out", "2026-12")
+    with zipfile.ZipFile(result.path) as archive:
+        assert archive.testzip() is None
+        for name in archive.namelist():
+            if name.endswith((".xml", ".rels")):
+                xml.dom.minidom.parseString(archive.read(name))
+    book = openpyxl.load_workbook(result.path)
+    assert book["Summary"].protection.sheet
+
+
+def test_user_strings_are_written_as_text_never_as_formulas(tmp_path):
+    register = write_register(
+        tmp_path, 'PRJ-9,"=HYPERLINK(""http://x"",""y"")",@SUM(A1),pm@x.org,+cmd|x,-2+3,2026-01-01,2026-12-31,1\n'
+    )
+    (result,) = generate_batch("project_status", register, tmp_path / "out", "2026-12")
+    values = named_values(result.path)
+    assert values["project_name"] == '=HYPERLINK("http://x","y")'
+    assert values["project_manager"] == "@SUM(A1)"
+    assert values["sponsor"] == "+cmd|x" and values["programme"] == "-2+3"
+    book = openpyxl.load_workbook(result.path)
+    reference = next(iter(book.defined_names["project_name"].destinations))
+    assert book[reference[0]][reference[1].replace("$", "")].data_type == "s"
+
+
+def full_fill(source_schema, token="t0ken") -> WorkbookFill:
+    record = ProjectRecord(1, "PRJ-7", "Data platform", "Priya Nair", "Marc", dt.date(2026, 1, 1), dt.date(2027, 1, 1))
+    fill = fill_for_project(source_schema, record, "2026-12", token)
+    fields = dict(fill.fields)
+    fields.update(
+        submitted_on=dt.date(2026, 12, 3),
+        percent_complete=0.4,
+        actual_to_date=300,
+        estimate_at_completion=900,
+        forecast_end_date=dt.date(2027, 2, 1),
+        key_achievements="Design signed off",
+        budget_current=1000,
+    )
+    for dimension in ("overall", "schedule", "cost", "scope", "resources", "benefits"):
+        fields[f"rag_{dimension}"] = "Green"
+    raid = [
+        {"id": "R-001", "type": "Risk", "description": "Vendor late", "probability": 3, "impact": 4},
+        {"id": "R-004", "type": "Issue", "description": "Key tester leaves", "probability": 5, "impact": 5},
+    ]
+    return WorkbookFill(fill.metadata, fields, {**fill.tables, "RAID": raid})
+
+
+def test_libreoffice_shows_the_values_and_recalculates_completeness_and_severity(tmp_path):
+    source = TemplateSource(PROJECT_STATUS, template_path("project_status"))
+    complete = full_fill(PROJECT_STATUS)
+    fields = dict(complete.fields, rag_overall="Red", rag_cost="Amber", rag_cost_rationale="Supplier price rise")
+    incomplete = WorkbookFill(complete.metadata, fields, complete.tables)
+    for name, fill in (("complete", complete), ("incomplete", incomplete)):
+        (tmp_path / f"{name}.xlsx").write_bytes(source.render(fill))
+
+    complete_values = named_values(recalculated_copy(tmp_path / "complete.xlsx", tmp_path / "lo"))
+    assert complete_values["project_name"] == "Data platform"
+    assert complete_values["submitted_on"] == dt.date(2026, 12, 3)
+    assert complete_values["completeness"] == pytest.approx(1.0)
+    assert complete_values["budget_variance"] == pytest.approx(100)
+
+    required = sum(1 for field in PROJECT_STATUS.fields if field.required)
+    assert required == 17
+    # Red overall and Amber cost each need a rationale and a path to green: 4 more required, 1 of them filled.
+    incomplete_values = named_values(recalculated_copy(tmp_path / "incomplete.xlsx", tmp_path / "lo"))
+    assert incomplete_values["completeness"] == pytest.approx((required + 1) / (required + 4))
+
+    raid = table_rows(tmp_path / "lo" / "complete.xlsx", "RAID")
+    header = raid[0]
+    severity = {row[0]: row[header.index("Severity")] for row in raid[1:]}
+    assert severity["R-001"] == 12 and severity["R-004"] == 25
+    assert severity["R-005"] == ""  # a blank row: no probability, no impact, no severity
+    # carried-forward rows keep their ids; blank rows continue the numbering after the highest id
+    assert [row[0] for row in raid[1:4]] == ["R-001", "R-004", "R-005"]
+
+
+def test_libreoffice_renders_both_templates_to_pdf(tmp_path):
+    from tests.libreoffice import convert
+
+    for template_id in ("project_status", "project_request"):
+        pdf = convert(template_path(template_id), "pdf", tmp_path)
+        assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 20_000
+
+
+def test_request_workbook_gets_fiscal_years_and_the_scoring_criteria(tmp_path):
+    record = ProjectRecord(0, "REQ-031", "Self-service invoicing", "", "", None, None)
+    source = TemplateSource(PROJECT_REQUEST, template_path("project_request"))
+    path = tmp_path / "request.xlsx"
+    path.write_bytes(source.render(fill_for_project(PROJECT_REQUEST, record, "2026-12", "tok")))
+    financials = table_rows(path, "Financials")
+    assert [row[0] for row in financials[1:]] == ["FY2026", "FY2027", "FY2028", "FY2029", "FY2030"]
+    scores = table_rows(path, "RequesterScores")
+    assert scores[1][:2] == ["strategic_fit", "Strategic fit"]
+    assert scores[1][4].startswith("No link")  # the level-1 descriptor
+
+
+def test_register_errors_are_all_reported_at_once_with_row_numbers(tmp_path):
+    register = write_register(
+        tmp_path,
+        "PRJ-1,Alpha,Ana,a@x.org,Sam,P,2026-01-01,2026-12-31,10\n"
+        "PRJ-1,Beta,Bo,b@x.org,Sam,P,2026-01-01,2026-12-31,10\n"
+        "PRJ-3,,Cy,c@x.org,Sam,P,2026-01-01,2026-12-31,10\n"
+        "PRJ-4,Delta,Di,d@x.org,Sam,P,31/12/2026,2026-12-31,ten\n",
+        header=REGISTER_HEADER.strip() + ",colour\n",
+    )
+    register.write_text(register.read_text().replace("10\n", "10,blue\n"))
+    with pytest.raises(RegisterError) as caught:
+        read_register(register, PROJECT_STATUS)
+    problems = caught.value.problems
+    assert any(p.startswith("row 1:") and "unknown column(s): colour" in p for p in problems)
+    assert any(p.startswith("row 3:") and "duplicate project_id 'PRJ-1' (first seen in row 2)" in p for p in problems)
+    assert any(p.startswith("row 4:") and "project_name is empty" in p for p in problems)
+    assert any(p.startswith("row 5:") and "start_date '31/12/2026' is not a date" in p for p in problems)
+    assert any(p.startswith("row 5:") and "budget 'ten' is not a number" in p for p in problems)
+
+
+def test_register_missing_required_columns_is_reported(tmp_path):
+    register = write_register(tmp_path, "PRJ-1,Alpha\n", header="project_id,project_name\n")
+    with pytest.raises(RegisterError, match="missing required column"):
+        read_register(register, PROJECT_STATUS)
+
+
+def test_register_reads_excel_too(tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Project ID", "Project Name", "Project Manager", "Sponsor", "Start Date", "End Date"])
+    sheet.append(["PRJ-1", "Alpha", "Ana", "Sam", dt.datetime(2026, 1, 1), dt.datetime(2026, 12, 31)])
+    book.save(tmp_path / "register.xlsx")
+    (record,) = read_register(tmp_path / "register.xlsx", PROJECT_STATUS)
+    assert record.project_id == "PRJ-1" and record.end_date == dt.date(2026, 12, 31)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            'PRJ-1 - A/B: "Test" <x> | y? * - Status 2026-12.xlsx',
+            "PRJ-1 - A_B_ _Test_ _x_ _ y_ _ - Status 2026-12.xlsx",
+        ),
+        ("CON.xlsx", "_CON.xlsx"),
+        ("lpt1.xlsx", "_lpt1.xlsx"),
+        ("trailing dots... .xlsx", "trailing dots.xlsx"),
+        ("tab\tand\nnewline.xlsx", "tab_and_newline.xlsx"),
+        ("Cafe\u0301 Zürich.xlsx", "Café Zürich.xlsx"),
+    ],
+)
+def test_file_names_are_safe_everywhere(name, expected):
+    assert safe_file_name(name) == expected
+
+
+def test_very_long_names_are_cut_on_a_character_boundary_keeping_the_extension():
+    name = safe_file_name("Ж" * 300 + ".xlsx")
+    assert name.endswith(".xlsx") and len(name.encode("utf-8")) <= 150
+    name.encode("utf-8").decode("utf-8")
+
+
+def test_generate_refuses_to_overwrite_without_force_and_says_which_files(tmp_path, register):
+    out = tmp_path / "out"
+    first = generate_batch("project_status", register, out, "2026-12")
+    before = {r.path: r.path.read_bytes() for r in first}
+    runner = CliRunner()
+    result = runner.invoke(main, ["generate", "--register", str(register), "--out", str(out), "--period", "2026-12"])
+    assert result.exit_code == 2
+    assert "already exist" in result.output and "--force" in result.output
+    assert "PRJ-001 - Customer portal relaunch - Status 2026-12.xlsx" in result.output
+    assert {path: path.read_bytes() for path in before} == before
+    forced = runner.invoke(
+        main, ["generate", "--register", str(register), "--out", str(out), "--period", "2026-12", "--force"]
+    )
+    assert forced.exit_code == 0, forced.output
+    assert all(path.read_bytes() != content for path, content in before.items())  # new tokens
+
+
+def test_cli_reports_register_errors_without_a_traceback(tmp_path):
+    register = write_register(tmp_path, "PRJ-1,,Ana,a@x,Sam,P,2026-01-01,2026-12-31,10\n")
+    result = CliRunner().invoke(main, ["generate", "--register", str(register), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "row 2: project_name is empty" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "o").exists()
+
+
+def test_pmo_new_generates_one_workbook(tmp_path):
+    result = CliRunner().invoke(
+        main,
+        [
+            "new",
+            "--project-id",
+            "PRJ-42",
+            "--name",
+            "Billing migration",
+            "--pm",
+            "Ana",
+            "--out",
+            str(tmp_path),
+            "--period",
+            "2026-12",
+            "--end",
+            "2027-03-31",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    values = named_values(tmp_path / "PRJ-42 - Billing migration - Status 2026-12.xlsx")
+    assert values["project_name"] == "Billing migration" and values["baseline_end_date"] == dt.date(2027, 3, 31)
+
+
+def test_a_template_missing_a_name_or_table_is_refused_with_every_problem(tmp_path):
+    package = XlsxPackage.from_path(template_path("project_status"))
+    workbook = package.members["xl/workbook.xml"]
+    broken = workbook.replace(b'<definedName name="rag_overall">', b'<definedName name="rag_overall_gone">')
+    structure = package.structure
+    table_part = structure.table("RAID").part
+    renamed = package.members[table_part].replace(b'name="Impact"', b'name="Effect"')
+    (tmp_path / "project_status.xlsx").write_bytes(package.write({"xl/workbook.xml": broken, table_part: renamed}))
+    with pytest.raises(TemplateError) as caught:
+        TemplateSource(PROJECT_STATUS, tmp_path / "project_status.xlsx")
+    assert "defined name 'rag_overall'" in str(caught.value)
+    assert "table 'RAID' has no column 'Impact'" in str(caught.value)
+
+
+def test_a_locked_target_is_retried_then_reported_by_name(tmp_path, monkeypatch):
+    import os
+
+    from pmo_xl import output_files
+
+    def locked(source, target):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(output_files.os, "replace", locked)
+    monkeypatch.setattr(output_files.time, "sleep", lambda seconds: None)
+    target = tmp_path / "report.xlsx"
+    with pytest.raises(OutputError, match=r"report\.xlsx: the file is locked by another program"):
+        output_files.write_bytes_atomic(target, b"data")
+    assert not target.exists() and os.listdir(tmp_path) == []
+
+
+def test_metadata_is_a_plain_record():
+    metadata = WorkbookMetadata("project_status", "1.0", "PRJ-1", "2026-12", "tok", "2026-11-25")
+    assert metadata.as_dict()["generation_token"] == "tok"

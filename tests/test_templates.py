@@ -1,0 +1,164 @@
+"""The shipped templates are built from the schema, and carry the guidance a PM needs."""
+
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pmo_xl.metadata import META_KEYS, META_SHEET, custom_property, meta_name
+from pmo_xl.schema import INPUT_MESSAGE_LIMIT, INPUT_TITLE_LIMIT
+from pmo_xl.template_builder import LISTS_SHEET
+from pmo_xl.template_schemas import SCHEMAS
+from pmo_xl.templates_build import build_all_templates
+from pmo_xl.xlsx_package import XlsxPackage
+
+TEMPLATE_IDS = sorted(SCHEMAS)
+
+
+@pytest.fixture(scope="module")
+def fresh_build(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("fresh-templates")
+    build_all_templates(out)
+    return out
+
+
+@pytest.mark.parametrize("template_id", TEMPLATE_IDS)
+def test_committed_template_equals_a_fresh_build(template_id, repo_root, fresh_build):
+    committed = repo_root / "templates" / f"{template_id}.xlsx"
+    fresh = fresh_build / f"{template_id}.xlsx"
+    with zipfile.ZipFile(committed) as a, zipfile.ZipFile(fresh) as b:
+        assert a.namelist() == b.namelist()
+        for name in a.namelist():
+            assert a.read(name) == b.read(name), f"{name} differs: run `pmo templates build` and commit"
+
+
+def test_two_builds_are_byte_identical(tmp_path, fresh_build):
+    build_all_templates(tmp_path)
+    for template_id in TEMPLATE_IDS:
+        assert (tmp_path / f"{template_id}.xlsx").read_bytes() == (fresh_build / f"{template_id}.xlsx").read_bytes()
+
+
+def _validations_by_cell(sheet):
+    found = {}
+    for validation in sheet.data_validations.dataValidation:
+        for cell_range in validation.sqref.ranges:
+            for row in sheet.iter_rows(
+                min_row=cell_range.min_row,
+                max_row=cell_range.max_row,
+                min_col=cell_range.min_col,
+                max_col=cell_range.max_col,
+            ):
+                for cell in row:
+                    found[cell.coordinate] = validation
+    return found
+
+
+@pytest.mark.parametrize("template_id", TEMPLATE_IDS)
+def test_every_field_is_a_named_cell_with_guidance(template_id, repo_root):
+    schema = SCHEMAS[template_id]
+    book = openpyxl.load_workbook(repo_root / "templates" / f"{template_id}.xlsx")
+    main = book[schema.main_sheet]
+    validations = _validations_by_cell(main)
+    for field in schema.fields:
+        destinations = list(book.defined_names[field.name].destinations)
+        assert len(destinations) == 1, field.name
+        sheet_title, address = destinations[0]
+        assert sheet_title == schema.main_sheet
+        cell = book[sheet_title][address.replace("$", "")]
+        if field.is_input:
+            assert cell.protection.locked is False, f"{field.name} must be unlocked for the PM"
+            validation = validations[cell.coordinate]
+            assert validation.prompt and len(validation.prompt) <= INPUT_MESSAGE_LIMIT
+            assert validation.promptTitle and len(validation.promptTitle) <= INPUT_TITLE_LIMIT
+            if field.choices:
+                assert validation.type == "list"
+                list_range = book.defined_names[validation.formula1].attr_text
+                sheet_title, cells = list_range.split("!")
+                values = [row[0].value for row in book[sheet_title][cells.replace("$", "")]]
+                assert sheet_title == LISTS_SHEET and values == list(field.choices)
+        else:
+            assert cell.protection.locked is True, f"{field.name} is set by the PMO or calculated: locked"
+    assert main.protection.sheet, "the main sheet is protected so identity and baseline stay locked"
+    assert main.freeze_panes
+    assert main.page_setup.orientation == "landscape" and main.sheet_properties.pageSetUpPr.fitToPage
+
+
+def test_choice_lists_sit_on_the_hidden_lists_sheet_so_no_list_meets_the_255_character_cap(repo_root):
+    book = openpyxl.load_workbook(repo_root / "templates" / "project_status.xlsx")
+    assert book[LISTS_SHEET].sheet_state == "hidden"
+    validations = _validations_by_cell(book["Resources"])
+    role_validation = next(v for v in validations.values() if v.formula1 == "list_role")
+    assert role_validation.type == "list"
+    roles = SCHEMAS["project_status"].table("ResourceDemand").column("role").choices
+    sheet_title, cells = book.defined_names["list_role"].attr_text.split("!")
+    assert [row[0].value for row in book[sheet_title][cells.replace("$", "")]] == list(roles)
+
+
+@pytest.mark.parametrize("template_id", TEMPLATE_IDS)
+def test_every_table_is_an_excel_table_with_fixed_headers(template_id, repo_root):
+    schema = SCHEMAS[template_id]
+    structure = XlsxPackage.from_path(repo_root / "templates" / f"{template_id}.xlsx").structure
+    for table in schema.tables:
+        found = structure.table(table.name)
+        assert found is not None, table.name
+        headers = [column.header for column in table.columns]
+        assert list(found.headers[: len(headers)]) == headers
+        months = found.headers[len(headers) :]
+        if table.month_series:
+            assert len(months) == table.month_series.count
+            assert all(len(month) == 7 and month[4] == "-" for month in months)
+        else:
+            assert not months
+        assert len(found.body_rows) == table.rows
+
+
+def test_stable_ids_are_prefilled_in_every_presized_row(repo_root):
+    book = openpyxl.load_workbook(repo_root / "templates" / "project_status.xlsx")
+    sheet = book["Milestones"]
+    table = sheet.tables["Milestones"]
+    first, last = table.ref.split(":")
+    ids = [row[0].value for row in sheet[first:last][1:]]
+    assert ids[:3] == ["M-001", "M-002", "M-003"] and len(ids) == len(set(ids)) == 40
+
+
+@pytest.mark.parametrize("template_id", TEMPLATE_IDS)
+def test_metadata_sits_on_a_very_hidden_protected_sheet_and_in_custom_properties(template_id, repo_root):
+    path = repo_root / "templates" / f"{template_id}.xlsx"
+    book = openpyxl.load_workbook(path)
+    meta = book[META_SHEET]
+    assert meta.sheet_state == "veryHidden" and meta.protection.sheet
+    for key in META_KEYS:
+        assert meta_name(key) in book.defined_names
+    structure = XlsxPackage.from_path(path).structure
+    assert structure.custom_properties[custom_property("template_id")] == template_id
+    assert structure.custom_properties[custom_property("template_version")] == SCHEMAS[template_id].version
+
+
+def test_rag_cells_are_coloured_by_conditional_formatting(repo_root):
+    book = openpyxl.load_workbook(repo_root / "templates" / "project_status.xlsx")
+    summary = book["Summary"]
+    rag_cell = next(iter(book.defined_names["rag_overall"].destinations))[1].replace("$", "")
+    rules = [
+        rule
+        for ranges, rules in summary.conditional_formatting._cf_rules.items()
+        if rag_cell in str(ranges.sqref)
+        for rule in rules
+    ]
+    assert {rule.formula[0] for rule in rules} == {'"Green"', '"Amber"', '"Red"'}
+
+
+def test_generated_files_ask_for_full_calculation_on_load(repo_root):
+    for template_id in TEMPLATE_IDS:
+        with zipfile.ZipFile(repo_root / "templates" / f"{template_id}.xlsx") as archive:
+            assert b'fullCalcOnLoad="1"' in archive.read("xl/workbook.xml")
+
+
+def test_template_docs_are_generated_from_the_schema(repo_root):
+    from pmo_xl.template_docs import render_template_docs
+
+    docs = (repo_root / "docs" / "templates.md").read_text(encoding="utf-8")
+    assert render_template_docs(docs) == docs, "docs/templates.md is stale: run `pmo templates docs`"
+    for schema in SCHEMAS.values():
+        for field in schema.fields:
+            assert f"`{field.name}`" in docs
