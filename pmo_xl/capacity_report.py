@@ -329,7 +329,7 @@ class _Report:
         )
 
     def _write_value(self, sheet, row: int, column: int, value, cell_format) -> None:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
+        if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
             sheet.write_blank(row, column, None, cell_format)
         elif isinstance(value, float) and math.isinf(value):
             sheet.write_string(row, column, NO_CAPACITY, cell_format)
