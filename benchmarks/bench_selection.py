@@ -1,0 +1,145 @@
+"""Selection benchmark on random instances, 12 months x 8 roles (issue 4, section 5).
+
+Prints, per size: build and solve seconds, the status and proven gap, and the value gained over greedy-by-ratio
+(commitments first, then best value per unit of cost, if it fits) on the same instance.
+Run: python3 benchmarks/bench_selection.py [--seeds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from pmo_xl.selection import (
+    SelectionSettings,
+    build_problem,
+    efficient_frontier,
+    greedy_by_ratio,
+    solve_selection,
+)
+
+ROLES = [f"Role {index + 1}" for index in range(8)]
+MONTHS = [f"2027-{month:02d}" for month in range(1, 13)]
+
+
+def random_instance(count: int, seed: int):
+    """Requests over 2027 (FY starting July: FY2027 = Jan-Jun, FY2028 = Jul-Dec), each using 1-3 roles."""
+    rng = np.random.default_rng(seed)
+    requests, estimates = [], []
+    demand = np.zeros((len(ROLES), 12))
+    for index in range(count):
+        start = int(rng.integers(0, 10))
+        duration = int(rng.integers(2, 13 - start)) if start < 11 else 1
+        roles = rng.choice(len(ROLES), size=int(rng.integers(1, 4)), replace=False)
+        fte_months = 0.0
+        for role in roles:
+            fte = float(np.round(rng.uniform(0.2, 2.0), 1))
+            for month in range(start, start + duration):
+                estimates.append((f"R{index:04d}", ROLES[role], MONTHS[month], fte))
+                demand[role, month] += fte
+                fte_months += fte
+        cost = fte_months * 9_000 * rng.uniform(0.7, 1.3)
+        first_half = sum(1 for month in range(start, start + duration) if month < 6) / duration
+        requests.append(
+            {
+                "request_id": f"R{index:04d}",
+                "title": f"Request {index}",
+                "score": float(np.round(rng.uniform(20, 95), 1)),
+                "cost_FY2027": round(cost * first_half),
+                "cost_FY2028": round(cost * (1 - first_half)),
+                "start_month": MONTHS[start],
+                "duration_months": duration,
+                "mandatory": bool(rng.random() < 0.03),
+                "depends_on": f"R{int(rng.integers(0, index)):04d}" if index and rng.random() < 0.05 else None,
+            }
+        )
+    frame = pd.DataFrame(requests)
+    capacity = pd.DataFrame(
+        [
+            (ROLES[role], MONTHS[month], max(round(0.45 * demand[role, month], 1), 1.0))
+            for role in range(len(ROLES))
+            for month in range(12)
+        ],
+        columns=["role", "month", "capacity_fte"],
+    )
+    budgets = {"FY2027": 0.4 * frame["cost_FY2027"].sum(), "FY2028": 0.4 * frame["cost_FY2028"].sum()}
+    resources = pd.DataFrame(estimates, columns=["request_id", "role", "month", "fte"])
+    return frame, resources, capacity, budgets
+
+
+def settings_for(budgets, **changes) -> SelectionSettings:
+    base = SelectionSettings(value_measure="score", budgets=budgets, fiscal_year_start_month=7)
+    return SelectionSettings(**{**base.__dict__, **changes})
+
+
+def run(count: int, seed: int, time_limit: float, gap: float):
+    frame, resources, capacity, budgets = random_instance(count, seed)
+    started = time.perf_counter()
+    problem = build_problem(
+        frame, settings_for(budgets, time_limit_seconds=time_limit, gap_tolerance=gap), resources, capacity
+    )
+    built = time.perf_counter() - started
+    result = solve_selection(problem)
+    total = time.perf_counter() - started
+    greedy = greedy_by_ratio(problem)
+    return built, result, total, greedy, problem
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--skip-frontier", action="store_true")
+    arguments = parser.parse_args()
+    seeds = range(1, arguments.seeds + 1)
+
+    for count, time_limit, gap, target in (
+        (100, 60.0, 0.0, "proven optimum < 2 s"),
+        (500, 1.7, 0.01, "proven gap <= 1 % within 2 s"),
+    ):
+        print(
+            f"\n{count} requests x 12 months x 8 roles, time limit {time_limit:g} s, gap tolerance {gap:.0%} "
+            f"(target: {target})"
+        )
+        totals, gains, gaps = [], [], []
+        for seed in seeds:
+            built, result, total, greedy, problem = run(count, seed, time_limit, gap)
+            gain = result.value / greedy - 1 if greedy else float("nan")
+            totals.append(total)
+            gains.append(gain)
+            gaps.append(result.proven_gap if result.proven_gap is not None else float("inf"))
+            print(
+                f"  seed {seed}: {problem.usage.shape[1]} variables, {problem.usage.shape[0]} limits; build "
+                f"{built:.3f} s, total {total:.3f} s; {result.status} (gap {gaps[-1]:.4%}); value "
+                f"{result.value:,.1f} vs greedy-by-ratio {greedy:,.1f} (+{gain:.1%})"
+            )
+        print(
+            f"  => total seconds max {max(totals):.3f} / median {statistics.median(totals):.3f}; max gap "
+            f"{max(gaps):.4%}; gain over greedy {min(gains):.1%} to {max(gains):.1%}"
+        )
+
+    if not arguments.skip_frontier:
+        print("\n20-point efficient frontier, 200 requests, each point within 1 % gap (target < 20 s)")
+        for seed in list(seeds)[:3]:
+            frame, resources, capacity, budgets = random_instance(200, seed)
+            started = time.perf_counter()
+            problem = build_problem(frame, settings_for(budgets, time_limit_seconds=5.0), resources, capacity)
+            frontier = efficient_frontier(problem, points=20, gap_tolerance=0.01)
+            elapsed = time.perf_counter() - started
+            worst = frontier["proven_gap"].max()
+            monotone = bool((frontier["value"].diff().dropna() >= -0.01 * frontier["value"].max()).all())
+            print(
+                f"  seed {seed}: {elapsed:.2f} s for 20 points; worst point gap {worst:.4%}; slowest point "
+                f"{frontier['seconds'].max():.2f} s; value rises with budget: {monotone}"
+            )
+
+
+if __name__ == "__main__":
+    main()
