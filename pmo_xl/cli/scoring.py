@@ -1,0 +1,290 @@
+"""`pmo score` and `pmo optimize`: read the tables, call pmo_xl.scoring / pmo_xl.selection, write a workbook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pmo_xl.ahp import ahp_weights
+from pmo_xl.backlog import rank_backlog
+from pmo_xl.cli._group import main, progress_echo
+from pmo_xl.criteria import DEFAULT_MODEL
+from pmo_xl.scoring import (
+    SCORE_SETS,
+    read_scoring_model,
+    read_table,
+    score_requests,
+    with_scores,
+    with_weights,
+    write_backlog_workbook,
+    write_scores_workbook,
+)
+from pmo_xl.selection import (
+    Scenario,
+    SelectionSettings,
+    apply_scenario,
+    build_problem,
+    compare_scenarios,
+    efficient_frontier,
+    load_scenarios,
+    parse_budget,
+    parse_forces,
+    run_scenarios,
+    save_scenarios,
+    select_portfolio,
+    write_selection_workbook,
+)
+
+_existing = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def _output(requests: Path, output: Path | None, suffix: str) -> Path:
+    return output or requests.with_name(f"{requests.stem}-{suffix}.xlsx")
+
+
+def _model(model_path: Path | None, ahp_path: Path | None):
+    model = read_scoring_model(model_path) if model_path else DEFAULT_MODEL
+    if ahp_path:
+        matrix = read_table(ahp_path)
+        result = ahp_weights(matrix.drop(columns=matrix.columns[0]).to_numpy(dtype=object).tolist())
+        model = with_weights(model, result.weights)
+        progress_echo(
+            f"AHP weights: {', '.join(f'{c.criterion_id} {c.weight:.3f}' for c in model.criteria)}; "
+            f"CR {result.consistency_ratio:.3f}"
+        )
+        if result.flag:
+            click.secho(f"warning: {result.flag}", fg="yellow", err=True)
+    return model
+
+
+@main.command("score")
+@click.argument("requests", type=_existing)
+@click.option(
+    "--model",
+    "model_path",
+    type=_existing,
+    help="Workbook with a ScoringModel table, or its CSV. Default: the built-in PMO default model.",
+)
+@click.option(
+    "--scores",
+    "score_set",
+    type=click.Choice(SCORE_SETS),
+    default="pmo",
+    show_default=True,
+    help="Which set of criterion values ranks: pmo_<criterion>, requester_<criterion> or board_<criterion>.",
+)
+@click.option(
+    "--ahp",
+    "ahp_path",
+    type=_existing,
+    help="CSV pairwise comparison matrix (first column and header "
+    "row name the criteria, in model order); its weights replace the model's.",
+)
+@click.option(
+    "--method",
+    type=click.Choice(["weighted", "wsjf", "rice"]),
+    default="weighted",
+    show_default=True,
+    help="wsjf/rice rank a backlog on their own relative scale, never mixed with weighted scores.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output workbook. Default: REQUESTS-scores.xlsx beside the input.",
+)
+def score_command(requests, model_path, score_set, ahp_path, method, output):
+    """Score and rank project requests against the ScoringModel (0-100, fixed anchors).
+
+    REQUESTS is a CSV or workbook (table Requests, else the first sheet) with request_id, title and one
+    column per criterion and score set, e.g. pmo_strategic_fit, requester_strategic_fit.
+
+    \b
+    Example:
+      pmo score pipeline.csv --model pmo_workbook.xlsm --scores pmo -o scores.xlsx
+      pmo score backlog.csv --method wsjf
+    """
+    table = read_table(requests, "Requests")
+    if method != "weighted":
+        ranking = rank_backlog(table, method)
+        path = write_backlog_workbook(ranking, _output(requests, output, method))
+        click.echo(f"{len(ranking.table)} item(s) ranked by {method.upper()} -> {path}")
+        return
+    model = _model(model_path, ahp_path)
+    result = score_requests(table, model, score_set)
+    path = write_scores_workbook(result, _output(requests, output, "scores"))
+    for warning in result.warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+    top = result.table.sort_values("rank").head(5)
+    click.echo(f"{len(result.table)} request(s) scored with {model.name} v{model.version} ({score_set} scores):")
+    for row in top.itertuples():
+        click.echo(f"  {row.rank:>3}. {row.request_id}  {row.score:6.1f}")
+    click.echo(f"-> {path}")
+
+
+@main.command("optimize")
+@click.argument("requests", type=_existing)
+@click.option(
+    "--value",
+    "value_measure",
+    default="score",
+    show_default=True,
+    help="What to maximise: score, npv or benefit (a column of REQUESTS).",
+)
+@click.option(
+    "--budget",
+    "budgets",
+    multiple=True,
+    metavar="FY=AMOUNT",
+    help="Budget per fiscal year, repeatable: --budget FY2027=1.5m --budget FY2028=1.2m",
+)
+@click.option("--total-budget", type=float, help="Budget over all fiscal years.")
+@click.option("--resources", type=_existing, help="Resource estimates: request_id, role, month (YYYY-MM), fte.")
+@click.option("--capacity", type=_existing, help="Role capacity: role, month (YYYY-MM), capacity_fte.")
+@click.option(
+    "--costs",
+    type=_existing,
+    help="Costs as a long table: request_id, fiscal_year, cost (instead of, or on top of, cost_FY2027... columns).",
+)
+@click.option(
+    "--model",
+    "model_path",
+    type=_existing,
+    help="ScoringModel to score with when --value score and REQUESTS has no score column.",
+)
+@click.option("--scores", "score_set", type=click.Choice(SCORE_SETS), default="pmo", show_default=True)
+@click.option(
+    "--max-deferral",
+    type=int,
+    default=0,
+    show_default=True,
+    help="A request may start up to this many months later than planned.",
+)
+@click.option(
+    "--fiscal-year-start",
+    type=click.IntRange(1, 12),
+    default=1,
+    show_default=True,
+    help="First month of the fiscal year (FY2027 starting in April runs 2026-04 to 2027-03).",
+)
+@click.option("--time-limit", type=float, default=10.0, show_default=True, help="Seconds the solver may use.")
+@click.option(
+    "--gap",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Stop when proven within this percent of optimal (0 = prove the optimum).",
+)
+@click.option(
+    "--frontier",
+    "frontier_points",
+    type=int,
+    default=0,
+    help="Also compute the efficient frontier at this many budget levels (each within 1 % of optimal).",
+)
+@click.option(
+    "--force-in",
+    "force_in",
+    multiple=True,
+    metavar="ID=REASON",
+    help="Force a request in for this run, with the reason: --force-in REQ-7='Board decision 2027-02'",
+)
+@click.option("--force-out", "force_out", multiple=True, metavar="ID=REASON", help="Force a request out, with reason.")
+@click.option("--save-scenario", help="Save these settings under this name in --scenarios.")
+@click.option(
+    "--scenarios",
+    "scenario_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Scenario file (JSON). Default: REQUESTS-scenarios.json beside the input.",
+)
+@click.option("--compare", is_flag=True, help="Run every saved scenario and compare them side by side.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output workbook. Default: REQUESTS-portfolio.xlsx beside the input.",
+)
+def optimize_command(
+    requests,
+    value_measure,
+    budgets,
+    total_budget,
+    resources,
+    capacity,
+    costs,
+    model_path,
+    score_set,
+    max_deferral,
+    fiscal_year_start,
+    time_limit,
+    gap,
+    frontier_points,
+    force_in,
+    force_out,
+    save_scenario,
+    scenario_file,
+    compare,
+    output,
+):
+    """Choose the requests that maximise total value within budgets and role capacity.
+
+    Mandatory and in-flight requests take budget and capacity first; force (in/out with force_reason),
+    depends_on and excludes columns are honoured. The result says honestly whether it is proven optimal or
+    how close ("within 0.6 % of optimal"), which constraints bind, and what would get each excluded request in.
+
+    \b
+    Example:
+      pmo optimize pipeline.csv --value npv --budget FY2027=2m --budget FY2028=1.5m \\
+          --resources estimates.csv --capacity capacity.csv --max-deferral 3 --frontier 20
+    """
+    table = read_table(requests, "Requests")
+    resource_table = read_table(resources, "ResourceEstimates") if resources else None
+    capacity_table = read_table(capacity, "CapacityPlan") if capacity else None
+    cost_table = read_table(costs, "Costs") if costs else None
+    settings = SelectionSettings(
+        value_measure=value_measure,
+        budgets=dict(parse_budget(text) for text in budgets),
+        total_budget=total_budget,
+        max_deferral_months=max_deferral,
+        time_limit_seconds=time_limit,
+        gap_tolerance=gap / 100.0,
+        fiscal_year_start_month=fiscal_year_start,
+    )
+    model = None
+    if value_measure == "score":
+        model = _model(model_path, None)
+        if "score" not in table.columns:
+            table, _ = with_scores(table, model, score_set)
+    forces = {**parse_forces(force_in, "in"), **parse_forces(force_out, "out")}
+    scenario = Scenario(save_scenario or "this run", settings, forces)
+    table = apply_scenario(table, scenario) if forces else table
+    scenario_path = scenario_file or requests.with_name(f"{requests.stem}-scenarios.json")
+    if save_scenario:
+        save_scenarios(scenario_path, [scenario])
+        progress_echo(f"scenario {save_scenario!r} saved in {scenario_path}")
+    progress_echo(f"selecting from {len(table)} request(s) (time limit {time_limit:g} s)...")
+    result = select_portfolio(table, settings, resource_table, capacity_table, cost_table, scoring_model=model)
+    frontier = None
+    if frontier_points:
+        problem = build_problem(table, settings, resource_table, capacity_table, cost_table)
+        frontier = efficient_frontier(problem, frontier_points, progress=progress_echo)
+    comparison = None
+    if compare:
+        scenarios = load_scenarios(scenario_path)
+        progress_echo(f"running {len(scenarios)} scenario(s) from {scenario_path}...")
+        comparison = compare_scenarios(
+            run_scenarios(read_table(requests, "Requests"), scenarios, resource_table, capacity_table, cost_table)
+        )
+    path = write_selection_workbook(result, _output(requests, output, "portfolio"), frontier, comparison)
+    for warning in result.warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+    chosen = result.decisions[result.decisions["selected"]]
+    click.echo(
+        f"{result.status}: {len(chosen)} of {len(result.decisions)} request(s) selected, total "
+        f"{value_measure} {result.value:,.2f} for cost {chosen['cost'].sum():,.2f}"
+    )
+    binding = list(result.constraints.loc[result.constraints["binding"], "constraint"])
+    if binding:
+        click.echo(f"binding: {', '.join(binding[:8])}{' ...' if len(binding) > 8 else ''}")
+    click.echo(f"-> {path}")
