@@ -8,11 +8,20 @@ there still gets an entry point, which says "not available in this build yet".
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 from macros.actions import Action, not_available_yet, run_action
 from macros.adapter import Book
+from pmo_xl.errors import PmoError
 from pmo_xl.workbook.ribbon import Button, python_buttons
+
+
+def _folder_setting(book: Book, settings: dict, key: str, default: str) -> Path:
+    """A path from the Settings table; blank means `default`, and relative paths start at the workbook's folder."""
+    value = str(settings.get(key) or "").strip() or default
+    return book.path.parent / Path(value).expanduser()
 
 
 def score_requests_action(book: Book) -> str:
@@ -31,12 +40,51 @@ def score_requests_action(book: Book) -> str:
     return f"Scored {len(requests)} request(s) with {model.name} v{model.version} ({score_set} scores).{warnings}"
 
 
+def new_project_workbooks_action(book: Book) -> str:
+    from pmo_xl.generator import generate_batch
+    from pmo_xl.periods import current_period
+    from pmo_xl.register import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+
+    portfolio = book.read_table("Portfolio")
+    projects = portfolio[portfolio["kind"].fillna("project").astype(str).str.strip().str.lower() == "project"]
+    register = projects[[column for column in projects.columns if column in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]]
+    out_dir = _folder_setting(book, book.read_settings(), "project_workbooks_folder", "outbox")
+    period = current_period()
+    with tempfile.TemporaryDirectory(prefix="pmo-register-") as folder:
+        # The register reader takes a file; a CSV of the table's project rows is the plainest one.
+        register_file = Path(folder) / "Portfolio table.csv"
+        register.to_csv(register_file, index=False)
+        written = generate_batch(
+            "project_status", register_file, out_dir, period,
+            progress=lambda done, total, project_id: book.show_status(f"PMO: workbook {done} of {total} ({project_id})"),
+        )  # fmt: skip
+    return f"Wrote {len(written)} project workbook(s) for {period} to {out_dir}"
+
+
+def capacity_action(book: Book) -> str:
+    from pmo_xl.capacity import CAPACITY_TABLE, latest_period, plan_capacity, read_portfolio
+    from pmo_xl.capacity_report import write_capacity_workbook
+
+    settings = book.read_settings()
+    portfolio_file = _folder_setting(book, settings, "portfolio_file", "portfolio.xlsx")
+    if not portfolio_file.exists():
+        raise PmoError(
+            f"Capacity needs the portfolio workbook {portfolio_file}, which Collect status writes. "
+            "Collect status first, or set portfolio_file on the Settings sheet."
+        )
+    resources, status = read_portfolio(portfolio_file)
+    plan = plan_capacity(book.read_table(CAPACITY_TABLE), resources, status, current_period=latest_period(status))
+    output = _folder_setting(book, settings, "reports_folder", ".") / "capacity.xlsx"
+    write_capacity_workbook(plan, output, force=True)
+    return f"Wrote {output}: {len(plan.roles)} roles, {len(plan.over_allocations)} over-allocation(s)"
+
+
 ACTIONS: dict[str, Action] = {
     "score_requests": score_requests_action,
-    "new_project_workbooks": not_available_yet("New project workbooks", "pmo_xl.generator"),
+    "new_project_workbooks": new_project_workbooks_action,
+    "capacity": capacity_action,
     "collect_status": not_available_yet("Collect status", "pmo_xl.collect"),
     "optimise": not_available_yet("Optimise", "pmo_xl.selection"),
-    "capacity": not_available_yet("Capacity", "pmo_xl.capacity"),
 }
 
 

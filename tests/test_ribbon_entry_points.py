@@ -126,3 +126,63 @@ def test_the_time_limit_comes_from_the_settings_sheet(workbook):
     program = (sys.executable, "-c", "import time; time.sleep(30)")
     with pytest.raises(PmoError, match="longer than 1 s"):
         run_pmo_process([], book, "Optimise", program=program)
+
+
+def test_new_project_workbooks_makes_one_workbook_per_project_row(workbook):
+    book = FileBook(workbook)
+    portfolio = book.read_table("Portfolio")
+    request = portfolio.iloc[0].copy()
+    request["project_id"], request["kind"] = "R-009", "request"
+    portfolio.loc[1] = request
+    book.write_table("Portfolio", portfolio)
+    book.commit()
+
+    book = FileBook(workbook)
+    assert macros.ribbon.new_project_workbooks(book) == "OK", book.messages
+    written = sorted(path.name for path in (workbook.parent / "outbox").iterdir())
+    assert len(written) == 1 and written[0].startswith("P-001 - Example project - Status ")
+    assert any(status and "workbook 1 of 1" in status for status in book.statuses)
+    assert "Wrote 1 project workbook(s)" in FileBook(workbook).read_table("Log").loc[0, "message"]
+
+
+def test_new_project_workbooks_lists_register_problems_and_writes_nothing(workbook):
+    book = FileBook(workbook)
+    portfolio = book.read_table("Portfolio")
+    portfolio.loc[0, "project_manager"] = None
+    book.write_table("Portfolio", portfolio)
+    book.commit()
+
+    book = FileBook(workbook)
+    assert macros.ribbon.new_project_workbooks(book) == "Failed"
+    assert "project_manager is empty" in book.messages[0][1]
+    assert not (workbook.parent / "outbox").exists()
+
+
+def test_capacity_plans_from_the_capacity_table_and_the_collected_portfolio(workbook):
+    from tests.test_capacity_report import (
+        CAPACITY_ROWS,
+        RESOURCE_HEADERS,
+        RESOURCE_ROWS,
+        STATUS_HEADERS,
+        STATUS_ROWS,
+        write_workbook,
+    )
+
+    book = FileBook(workbook)
+    assert macros.ribbon.capacity(book) == "Failed"
+    assert "Collect status first" in book.messages[0][1]
+
+    write_workbook(
+        workbook.parent / "portfolio.xlsx",
+        {"Status": (STATUS_HEADERS, STATUS_ROWS, None), "Resources": (RESOURCE_HEADERS, RESOURCE_ROWS, (0, 0))},
+    )
+    book = FileBook(workbook)
+    capacity = book.read_table("Capacity")
+    book.write_table("Capacity", capacity.iloc[0:0].reindex(range(len(CAPACITY_ROWS))).assign(
+        **{column: [row[index] for row in CAPACITY_ROWS] for index, column in enumerate(capacity.columns)}
+    ))  # fmt: skip
+    assert macros.ribbon.capacity(book) == "OK", book.messages
+    assert (workbook.parent / "capacity.xlsx").exists()
+    log = FileBook(workbook).read_table("Log")
+    assert log["outcome"].tolist() == ["Failed", "OK"]
+    assert "2 roles" in log.loc[1, "message"]

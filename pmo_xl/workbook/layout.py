@@ -66,7 +66,7 @@ class Sheet:
 
 SHEETS: tuple[Sheet, ...] = (
     Sheet("Home", "shHome", "PMO workbench", "The PMO tab on the ribbon runs everything. Each button is described below; Check setup shows its result here."),
-    Sheet("Portfolio", "shPortfolio", "Portfolio register", "Projects underway and requests pending review. New project workbooks reads this table."),
+    Sheet("Portfolio", "shPortfolio", "Portfolio register", "Projects underway (kind = project) and requests pending review (kind = request). New project workbooks reads the project rows; the columns are those of pmo generate's register."),
     Sheet("Requests", "shRequests", "Project requests", "One row per request. pmo_ columns hold the PMO's assessment, requester_ columns the requester's own."),
     Sheet("ScoringModel", "shScoringModel", "Scoring model", "One row per criterion, plus one row per level of a categorical criterion. Weights need not sum to 1."),
     Sheet("Capacity", "shCapacity", "Capacity", "Available capacity by role (or person) over a range of months (yyyy-mm); a blank to_month means until further notice."),
@@ -81,9 +81,11 @@ THIS_WORKBOOK = "ThisWorkbook"
 CRITERION_IDS = tuple(criterion.criterion_id for criterion in DEFAULT_MODEL.criteria)
 
 TABLES: tuple[Table, ...] = (
+    # The register columns of `pmo generate` (pmo_xl.register), plus kind (project/request) and the latest RAG.
     Table("Portfolio", "Portfolio", ("project_id", "project_name", "kind", "stage", "lifecycle_status", "sponsor",
-                                     "project_manager", "project_manager_email", "start_date", "finish_date",
-                                     "budget", "rag_status", "last_reporting_period")),
+                                     "project_manager", "pm_email", "programme", "start_date", "end_date",
+                                     "reporting_cadence", "currency", "budget", "rag_status",
+                                     "last_reporting_period")),
     Table("Requests", "Requests", (REQUEST_ID, REQUEST_TITLE, "sponsor", "cost", "capacity_fte",
                                    *(f"pmo_{criterion_id}" for criterion_id in CRITERION_IDS),
                                    *(f"requester_{criterion_id}" for criterion_id in CRITERION_IDS),
@@ -111,8 +113,9 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("inbox_folder", "Setting_InboxFolder", "", "Folder where PMs' returned project workbooks arrive (Collect status reads it)."),
     Setting("ledger_path", "Setting_LedgerPath", "", "The SQLite ledger file (pmo_ledger.sqlite); blank = next to this workbook."),
-    Setting("project_workbooks_folder", "Setting_ProjectWorkbooksFolder", "", "Where New project workbooks writes one workbook per project."),
-    Setting("reports_folder", "Setting_ReportsFolder", "", "Where Export report writes the portfolio report."),
+    Setting("project_workbooks_folder", "Setting_ProjectWorkbooksFolder", "", "Where New project workbooks writes one workbook per project; blank = an outbox folder next to this workbook."),
+    Setting("reports_folder", "Setting_ReportsFolder", "", "Where Export report and Capacity write their workbooks; blank = next to this workbook."),
+    Setting("portfolio_file", "Setting_PortfolioFile", "portfolio.xlsx", "The portfolio workbook Collect status writes (Resources, Status); relative to this workbook's folder."),
     Setting("reporting_frequency", "Setting_ReportingFrequency", "monthly", "monthly, fortnightly or weekly."),
     Setting("reporting_calendar_start", "Setting_ReportingCalendarStart", "2026-01-31", "The first reporting period's end date (yyyy-mm-dd)."),
     Setting("currency", "Setting_Currency", "EUR", "Currency code shown on reports."),
@@ -144,8 +147,9 @@ def sample_rows() -> dict[str, list[list]]:
     """The rows a fresh build starts with: the default scoring model and settings, one example of everything else."""
     criterion_values = [3, 4, 2, 3, 2]
     return {
-        "Portfolio": [["P-001", "Example project", "project", "Delivery", "Active", "Sponsor name", "PM name",
-                       "pm@example.org", dt.datetime(2026, 1, 5), dt.datetime(2026, 12, 18), 250, "Green", None]],
+        "Portfolio": [["P-001", "Example project", "project", "Execution", "active", "Sponsor name", "PM name",
+                       "pm@example.org", "", dt.datetime(2026, 1, 5), dt.datetime(2026, 12, 18), "monthly", "EUR",
+                       250000, "Green", None]],
         "Requests": [["R-001", "Example request", "Sponsor name", 120, 1.5, *criterion_values, *criterion_values,
                       None, None, None]],
         SCORING_MODEL_TABLE: [list(row) for row in model_to_rows(DEFAULT_MODEL)],
