@@ -218,6 +218,15 @@ class CapacityPlan:
         """Net productive capacity as the selector takes it: long `role, month, capacity_fte`."""
         return _long(self.capacity_fte, "capacity_fte")
 
+    def headroom(self) -> pd.DataFrame:
+        """Capacity left for new work after committed demand (never below 0): long `role, month, capacity_fte`.
+
+        For a selector that is given only new requests; one that also models in-flight projects wants
+        `role_capacity()`, or committed demand would count twice.
+        """
+        left = (self.capacity_fte - self.committed_fte).clip(lower=0.0)
+        return _long(left, "capacity_fte")
+
     def lines(self) -> pd.DataFrame:
         """Long frame: role, month, capacity and the three demand lines, and the assessed utilisation."""
         frame = _long(self.capacity_fte, "capacity_fte")

@@ -117,6 +117,10 @@ def test_the_selector_gets_exactly_role_month_capacity_fte():
         {"role": "Developer", "month": "2026-02", "capacity_fte": 2.0},
     ]
     assert base_plan().role_capacity().equals(capacity)
+    # Headroom for new work: Developer 2.0 - committed 1.5, 2.5 (not below 0), 0.5.
+    headroom = base_plan().headroom()
+    assert tuple(headroom.columns) == SELECTOR_COLUMNS
+    assert headroom["capacity_fte"].tolist()[:3] == pytest.approx([0.5, 0.0, 1.5])
 
 
 def test_three_demand_lines_by_hand():
