@@ -21,7 +21,8 @@ def old_workbook(path):
     portfolio = content["Portfolio"]
     headers = (*portfolio.headers, "benefit_owner", "budget_k")
     first = (*portfolio.rows[0], "Finance", Formula("=Portfolio[[#This Row],[budget]]/1000"))
-    second = ("P-002", "Data platform", "project", "Initiation", "Active", *([None] * 8), "CFO office", None)
+    values = {"project_id": "P-002", "project_name": "Data platform", "kind": "project", "benefit_owner": "CFO office"}
+    second = tuple(values.get(header) for header in headers)
     content["Portfolio"] = TableContent(headers, (first, second))
     settings = content["Settings"]
     kept = tuple(row for row in settings.rows if row[0] != "ribbon_time_limit_seconds")
