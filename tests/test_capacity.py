@@ -123,6 +123,16 @@ def test_the_selector_gets_exactly_role_month_capacity_fte():
     assert headroom["capacity_fte"].tolist()[:3] == pytest.approx([0.5, 0.0, 1.5])
 
 
+def test_the_selector_reads_the_plans_capacity_as_its_role_limits():
+    from pmo_xl.selection import parse_capacity
+
+    limits = parse_capacity(base_plan().role_capacity())
+    february = 2026 * 12 + 1
+    assert limits[("Developer", february)] == pytest.approx(2.0)
+    assert limits[("Architect", february)] == pytest.approx(0.8)
+    assert len(limits) == 6
+
+
 def test_three_demand_lines_by_hand():
     plan = base_plan()
     # Committed: P1 1.5 and 2.5 developers; P5 0.5 in March; Ada 1.0 in February.
