@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Sequence
 
 from macros.adapter import Book, LogEntry, XlwingsBook
@@ -38,7 +39,9 @@ def run_action(label: str, action: Action, book: Book | None = None) -> str:
     """Run `action` on the calling workbook; returns the outcome written to the Log ('OK', 'Failed', ...)."""
     book = book or XlwingsBook.caller()
     outcome, message = "OK", ""
-    with book.busy():
+    # Warnings go to the Log row, not stderr: on macOS anything on stderr pops up as an error after RunPython.
+    with book.busy(), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         try:
             book.show_status(f"PMO: {label}...")
             message = action(book)
@@ -52,6 +55,8 @@ def run_action(label: str, action: Action, book: Book | None = None) -> str:
                 f"Unexpected {type(error).__name__}: {error}. Please report this with the Log row.",
             )
         finally:
+            if caught:
+                message += f" ({len(caught)} warning(s): {'; '.join(sorted({str(w.message) for w in caught}))})"
             try:
                 book.append_log(LogEntry(dt.datetime.now(), label, outcome, message))
             except Exception as error:
@@ -59,7 +64,12 @@ def run_action(label: str, action: Action, book: Book | None = None) -> str:
             book.show_status(None)
     if outcome != "OK":
         book.show_message(message, f"PMO - {label}")
-    book.commit()
+    try:
+        book.commit()
+    except Exception as error:
+        outcome = "Failed"
+        book.show_message(f"{label}: the workbook could not be saved ({error}). Close it elsewhere and retry.",
+                          f"PMO - {label}")  # fmt: skip
     return outcome
 
 

@@ -186,3 +186,16 @@ def test_capacity_plans_from_the_capacity_table_and_the_collected_portfolio(work
     log = FileBook(workbook).read_table("Log")
     assert log["outcome"].tolist() == ["Failed", "OK"]
     assert "2 roles" in log.loc[1, "message"]
+
+
+def test_python_warnings_go_to_the_log_row_not_to_stderr(workbook, monkeypatch, capfd):
+    import warnings
+
+    def noisy(book):
+        warnings.warn("a deprecated pandas path", FutureWarning, stacklevel=1)
+        return "Done"
+
+    monkeypatch.setitem(macros.ribbon.ACTIONS, "score_requests", noisy)
+    assert macros.ribbon.score_requests(FileBook(workbook)) == "OK"
+    assert capfd.readouterr().err == ""
+    assert FileBook(workbook).read_table("Log").loc[0, "message"] == "Done (1 warning(s): a deprecated pandas path)"
