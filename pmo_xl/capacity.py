@@ -68,6 +68,7 @@ CLOSED_STAGES = ("rejected", "converted", "withdrawn", "cancelled", "closed", "d
 
 _MONTH_TEXT = re.compile(r"^\s*(\d{4})-(\d{1,2})(?:-\d{1,2})?(?:[ T].*)?\s*$")
 _EPSILON = 1e-9
+_OPEN_ENDED = np.iinfo(np.int64).max // 2  # to_month of a row with no end
 
 
 class CapacityError(PmoError):
@@ -485,62 +486,65 @@ def capacity_rows(capacity: pd.DataFrame, settings: CapacitySettings = CapacityS
     problems: list[str] = []
     rows = []
     for position, record in zip(frame.index, frame.to_dict("records"), strict=True):
-        where = lambda column, position=position: _where(frame, position, column, what)  # noqa: E731
-        role = _text(record.get("role"))
-        if not role:
-            problems.append(f"{where('role')}: role is empty")
-        start = _month_or_none(record.get("from_month"))
-        if start is None:
-            problems.append(f"{where('from_month')}: '{_text(record.get('from_month'))}' is not a month (YYYY-MM)")
-        end_text = _text(record.get("to_month"))
-        end = start if single_month_rows else None
-        if end_text:
-            end = _month_or_none(record.get("to_month"))
-            if end is None:
-                problems.append(f"{where('to_month')}: '{end_text}' is not a month (YYYY-MM)")
-            elif start is not None and end < start:
-                problems.append(f"{where('to_month')}: {end_text} is before from_month")
-        fte = _number(record.get("fte"))
-        hours = _number(record.get("hours_per_month"))
-        if fte is None and hours is None:
-            problems.append(f"{where('fte')}: give either fte or hours_per_month")
-        elif fte is not None and hours is not None:
-            problems.append(f"{where('fte')}: give fte or hours_per_month, not both")
-        elif fte == "bad" or hours == "bad" or (fte or 0) < 0 or (hours or 0) < 0:
-            column = "fte" if fte is not None else "hours_per_month"
-            problems.append(f"{where(column)}: '{_text(record.get(column))}' is not a number >= 0")
-        ratio = _number(record.get("productive_ratio"))
-        if ratio is None:
-            ratio = settings.default_productive_ratio
-        elif ratio == "bad" or not 0 < ratio <= 1:
-            problems.append(
-                f"{where('productive_ratio')}: '{_text(record.get('productive_ratio'))}' must be a ratio in (0, 1],"
-                " e.g. 0.65"
-            )
-            continue
-        if problems and (start is None or not role):
-            continue
-        if isinstance(fte, float | int) and not isinstance(fte, bool):
-            gross = float(fte)
-        elif isinstance(hours, float | int):
-            gross = float(hours) / settings.hours_per_fte_month
-        else:
-            continue
-        rows.append(
-            {
-                "role": role,
-                "person": _text(record.get("person")),
-                "from_month": start,
-                "to_month": end if end is not None else np.iinfo(np.int64).max // 2,
-                "gross_fte": gross,
-                "productive_ratio": float(ratio),
-                "net_fte": gross * float(ratio),
-            }
-        )
+        row, row_problems = _capacity_row(record, settings, single_month_rows)
+        problems += [f"{_where(frame, position, column, what)}: {problem}" for column, problem in row_problems]
+        if row is not None and not row_problems:
+            rows.append(row)
     _raise_if(problems, capacity.attrs.get("source", f"{what} table"))
     return pd.DataFrame(
         rows, columns=["role", "person", "from_month", "to_month", "gross_fte", "productive_ratio", "net_fte"]
     )
+
+
+def _capacity_row(
+    record: dict, settings: CapacitySettings, single_month: bool
+) -> tuple[dict | None, list[tuple[str, str]]]:
+    """One Capacity row checked: the row in numbers, and (column, problem) pairs."""
+    problems: list[tuple[str, str]] = []
+    role = _text(record.get("role"))
+    if not role:
+        problems.append(("role", "role is empty"))
+    start = _month_or_none(record.get("from_month"))
+    if start is None:
+        problems.append(("from_month", f"'{_text(record.get('from_month'))}' is not a month (YYYY-MM)"))
+    end_text = _text(record.get("to_month"))
+    end = start if single_month else _OPEN_ENDED
+    if end_text:
+        end = _month_or_none(record.get("to_month"))
+        if end is None:
+            problems.append(("to_month", f"'{end_text}' is not a month (YYYY-MM)"))
+        elif start is not None and end < start:
+            problems.append(("to_month", f"{end_text} is before from_month"))
+    fte, hours = _number(record.get("fte")), _number(record.get("hours_per_month"))
+    gross = None
+    if fte is None and hours is None:
+        problems.append(("fte", "give either fte or hours_per_month"))
+    elif fte is not None and hours is not None:
+        problems.append(("fte", "give fte or hours_per_month, not both"))
+    else:
+        column, amount = ("fte", fte) if fte is not None else ("hours_per_month", hours)
+        if amount == "bad" or amount < 0:
+            problems.append((column, f"'{_text(record.get(column))}' is not a number >= 0"))
+        else:
+            gross = amount if column == "fte" else amount / settings.hours_per_fte_month
+    ratio = _number(record.get("productive_ratio"))
+    if ratio is None:
+        ratio = settings.default_productive_ratio
+    elif ratio == "bad" or not 0 < ratio <= 1:
+        shown = _text(record.get("productive_ratio"))
+        problems.append(("productive_ratio", f"'{shown}' must be a ratio in (0, 1], e.g. 0.65"))
+    if problems or gross is None:
+        return None, problems
+    row = {
+        "role": role,
+        "person": _text(record.get("person")),
+        "from_month": start,
+        "to_month": end,
+        "gross_fte": float(gross),
+        "productive_ratio": float(ratio),
+        "net_fte": float(gross) * float(ratio),
+    }
+    return row, problems
 
 
 def _number(value: object) -> float | str | None:
@@ -578,7 +582,7 @@ def _apply_hires(rows: pd.DataFrame, hires: Sequence[Hire], settings: CapacitySe
                 "role": hire.role.strip(),
                 "person": hire.person.strip(),
                 "from_month": start,
-                "to_month": np.iinfo(np.int64).max // 2,
+                "to_month": _OPEN_ENDED,
                 "gross_fte": float(hire.fte),
                 "productive_ratio": ratio,
                 "net_fte": float(hire.fte) * ratio,
