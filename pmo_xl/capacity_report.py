@@ -7,9 +7,8 @@ Excel and LibreOffice both render. The heatmap colours are conditional formats t
 
 from __future__ import annotations
 
+import io
 import math
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from pmo_xl.capacity import DEMAND_LINE_LABELS, DEMAND_LINES, CapacityPlan, ScenarioComparison
 from pmo_xl.errors import OutputError
+from pmo_xl.output_files import write_bytes_atomic
 
 NO_CAPACITY = "no capacity"
 # Never let a role, person or project name become a formula, a number or a link: every user string is text.
@@ -48,26 +48,17 @@ def write_capacity_workbook(
 
 
 def write_atomically(path: Path, build: Callable[[xlsxwriter.Workbook], None], *, force: bool) -> Path:
-    """Build into a temporary file beside `path`, then os.replace: a reader never sees half a workbook."""
+    """Build the workbook in memory, then hand it to the shared atomic writer (temporary file beside `path`, then
+    os.replace, retried while Excel or OneDrive holds the old file): a reader never sees half a workbook."""
     if path.exists() and not force:
         raise OutputError(f"{path} already exists; use --force to replace it")
     if not path.parent.is_dir():
         raise OutputError(f"{path.parent} is not a folder; create it first")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx", dir=path.parent)
-    os.close(handle)
-    try:
-        workbook = xlsxwriter.Workbook(temporary, _WORKBOOK_OPTIONS)
-        build(workbook)
-        workbook.close()
-        os.replace(temporary, path)
-    except PermissionError as error:
-        raise OutputError(
-            f"{path}: cannot replace it ({error.strerror}); is it open in Excel? Close it and retry"
-        ) from error
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-    return path
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {**_WORKBOOK_OPTIONS, "in_memory": True})
+    build(workbook)
+    workbook.close()
+    return write_bytes_atomic(path, buffer.getvalue())
 
 
 class _Report:
