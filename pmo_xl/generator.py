@@ -20,7 +20,7 @@ from pmo_xl.output_files import safe_file_name, write_bytes_atomic
 from pmo_xl.periods import fiscal_year_labels, is_month, month_series
 from pmo_xl.register import ProjectRecord, read_register
 from pmo_xl.schema import Table, TemplateSchema
-from pmo_xl.sheet_xml import CellValue, set_cells
+from pmo_xl.sheet_xml import CellValue, SheetPatcher
 from pmo_xl.template_schemas import schema_for
 from pmo_xl.xlsx_package import XlsxPackage
 
@@ -59,7 +59,13 @@ class TemplateSource:
             raise TemplateError(f"{self.path}: template not found; run `pmo templates build` to create it")
         self.package = XlsxPackage.from_path(self.path)
         self.structure = self.package.structure
+        self._patchers: dict[str, SheetPatcher] = {}
         self._check_contract()
+
+    def _patcher(self, part: str) -> SheetPatcher:
+        if part not in self._patchers:
+            self._patchers[part] = SheetPatcher(self.package.members[part], self.structure.date1904)
+        return self._patchers[part]
 
     def _check_contract(self) -> None:
         problems = []
@@ -102,7 +108,7 @@ class TemplateSource:
         for table in self.schema.tables:
             self._fill_table(table, fill, put, replacements)
         for part, values in cells.items():
-            replacements[part] = set_cells(self.package.members[part], values, structure.date1904)
+            replacements[part] = self._patcher(part).patch(values)
         replacements["docProps/custom.xml"] = _custom_properties(
             self.package.members.get("docProps/custom.xml", b""), fill.metadata
         )

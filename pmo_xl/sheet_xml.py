@@ -62,39 +62,77 @@ def _column_of(address: bytes) -> int:
     return parse_cell(address.decode())[1]
 
 
+class SheetPatcher:
+    """One worksheet's XML with its rows indexed once, to set cells in many copies of it quickly."""
+
+    def __init__(self, sheet_xml: bytes, date1904: bool = False):
+        match = _SHEET_DATA.search(sheet_xml)
+        if match is None:
+            raise ValueError("worksheet XML has no sheetData")
+        self.xml = sheet_xml
+        self.date1904 = date1904
+        self.body = (match.start(1), match.end(1)) if match.group(1) is not None else None
+        self.rows: dict[int, tuple[int, int, bytes, list[tuple[int, bytes, bytes | None]]]] = {}
+        if self.body is None:
+            return
+        for row_match in _ROW.finditer(sheet_xml, *self.body):
+            attributes, content = row_match.group(1), row_match.group(2) or b""
+            row_number = int(_ROW_NUMBER.search(attributes).group(1))
+            cells = []
+            for cell in _CELL.finditer(content):
+                address = _CELL_REF.search(cell.group(1)).group(1)
+                style = _STYLE.search(cell.group(1))
+                cells.append((_column_of(address), cell.group(0), style.group(1) if style else None))
+            self.rows[row_number] = (row_match.start(), row_match.end(), attributes, cells)
+
+    def patch(self, values: Mapping[tuple[int, int], CellValue]) -> bytes:
+        """The sheet XML with each (row, column) -> value set; rows and cells are created where missing."""
+        if not values:
+            return self.xml
+        by_row: dict[int, dict[int, CellValue]] = {}
+        for (row, column), value in values.items():
+            by_row.setdefault(row, {})[column] = value
+        edits: list[tuple[int, int, bytes]] = []
+        missing: dict[int, dict[int, CellValue]] = {}
+        for row, cells in by_row.items():
+            if row in self.rows:
+                start, end, attributes, existing = self.rows[row]
+                edits.append((start, end, _patched_row(attributes, existing, row, cells, self.date1904)))
+            else:
+                missing[row] = cells
+        if missing:
+            edits += self._insertions(missing)
+        pieces, position = [], 0
+        for start, end, replacement in sorted(edits, key=lambda edit: (edit[0], edit[1])):
+            pieces += [self.xml[position:start], replacement]
+            position = end
+        pieces.append(self.xml[position:])
+        return b"".join(pieces)
+
+    def _insertions(self, missing: dict[int, dict[int, CellValue]]) -> list[tuple[int, int, bytes]]:
+        """New rows, each placed before the first existing row below it (rare: templates have their rows)."""
+        insertions = []
+        existing = sorted(self.rows)
+        for row, cells in sorted(missing.items()):
+            new_row = _new_row(row, cells, self.date1904)
+            below = next((number for number in existing if number > row), None)
+            if below is not None:
+                position = self.rows[below][0]
+                insertions.append((position, position, new_row))
+            elif self.body is not None:
+                insertions.append((self.body[1], self.body[1], new_row))
+            else:
+                insertions.append(self._into_empty_sheet_data(new_row))
+        return insertions
+
+    def _into_empty_sheet_data(self, new_row: bytes) -> tuple[int, int, bytes]:
+        match = _SHEET_DATA.search(self.xml)
+        return match.start(), match.end(), b"<sheetData>" + new_row + b"</sheetData>"
+
+
 def set_cells(sheet_xml: bytes, values: Mapping[tuple[int, int], CellValue], date1904: bool = False) -> bytes:
     """Return `sheet_xml` with each (row, column) -> value set; rows and cells are created where missing."""
-    if not values:
-        return sheet_xml
-    match = _SHEET_DATA.search(sheet_xml)
-    if match is None:
-        raise ValueError("worksheet XML has no sheetData")
-    body = match.group(1) or b""
-    by_row: dict[int, dict[int, CellValue]] = {}
-    for (row, column), value in values.items():
-        by_row.setdefault(row, {})[column] = value
-
-    pieces: list[bytes] = []
-    position = 0
-    pending = sorted(by_row)
-    for row_match in _ROW.finditer(body):
-        attributes, content = row_match.group(1), row_match.group(2) or b""
-        row_number = int(_ROW_NUMBER.search(attributes).group(1))
-        pieces.append(body[position : row_match.start()])
-        while pending and pending[0] < row_number:
-            new_row = pending.pop(0)
-            pieces.append(_new_row(new_row, by_row[new_row], date1904))
-        if pending and pending[0] == row_number:
-            pending.pop(0)
-            pieces.append(_patched_row(attributes, content, row_number, by_row[row_number], date1904))
-        else:
-            pieces.append(row_match.group(0))
-        position = row_match.end()
-    pieces.append(body[position:])
-    for new_row in pending:
-        pieces.append(_new_row(new_row, by_row[new_row], date1904))
-    new_body = b"".join(pieces)
-    return sheet_xml[: match.start()] + b"<sheetData>" + new_body + b"</sheetData>" + sheet_xml[match.end() :]
+    return SheetPatcher(sheet_xml, date1904).patch(values)
 
 
 def _new_row(row: int, cells: dict[int, CellValue], date1904: bool) -> bytes:
@@ -104,12 +142,13 @@ def _new_row(row: int, cells: dict[int, CellValue], date1904: bool) -> bytes:
     return b'<row r="' + str(row).encode() + b'">' + content + b"</row>"
 
 
-def _patched_row(attributes: bytes, content: bytes, row: int, cells: dict[int, CellValue], date1904: bool) -> bytes:
-    existing: list[tuple[int, bytes, bytes | None]] = []
-    for cell in _CELL.finditer(content):
-        address = _CELL_REF.search(cell.group(1)).group(1)
-        style = _STYLE.search(cell.group(1))
-        existing.append((_column_of(address), cell.group(0), style.group(1) if style else None))
+def _patched_row(
+    attributes: bytes,
+    existing: list[tuple[int, bytes, bytes | None]],
+    row: int,
+    cells: dict[int, CellValue],
+    date1904: bool,
+) -> bytes:
     present = {column for column, _, _ in existing}
     output: list[tuple[int, bytes]] = []
     for column, xml, style in existing:

@@ -115,17 +115,16 @@ class WorkbookStructure:
     date1904: bool
     custom_properties: dict[str, str]
 
+    def __post_init__(self) -> None:
+        # Excel names and table names are case-insensitive.
+        object.__setattr__(self, "_names_folded", {key.casefold(): value for key, value in self.names.items()})
+        object.__setattr__(self, "_tables_folded", {key.casefold(): value for key, value in self.tables.items()})
+
     def table(self, name: str) -> TableRef | None:
-        for key, table in self.tables.items():
-            if key.casefold() == name.casefold():
-                return table
-        return None
+        return self._tables_folded.get(name.casefold())
 
     def name(self, name: str) -> CellRef | None:
-        for key, reference in self.names.items():
-            if key.casefold() == name.casefold():
-                return reference
-        return None
+        return self._names_folded.get(name.casefold())
 
 
 def read_structure(members: dict[str, bytes]) -> WorkbookStructure:
@@ -224,35 +223,23 @@ class XlsxPackage:
                 self.raw[info.filename] = RawMember(info, data[start : start + info.compress_size])
                 self.order.append(info.filename)
         self.structure = read_structure(self.members)
+        self._unchanged_cache: dict[str, tuple[bytes, bytes, bytes]] = {}
+        self._changed_cache: dict[tuple[str, bytes], tuple[bytes, bytes, bytes]] = {}
 
     @classmethod
     def from_path(cls, path) -> XlsxPackage:
         with open(path, "rb") as handle:
             return cls(handle.read(), str(path))
 
-    def write(self, replacements: dict[str, bytes]) -> bytes:
-        """The package's bytes with `replacements` (part -> new content); every other member copied raw."""
-        unknown = set(replacements) - set(self.raw)
-        if unknown:
-            raise TemplateError(f"{self.source}: cannot replace parts the template lacks: {sorted(unknown)}")
-        out = bytearray()
-        central = bytearray()
-        for name in self.order:
-            member = self.raw[name]
-            info = member.info
-            if name in replacements:
-                content = replacements[name]
-                compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
-                compressed = compressor.compress(content) + compressor.flush()
-                crc, method, size = zlib.crc32(content), zipfile.ZIP_DEFLATED, len(content)
-            else:
-                compressed, crc, method, size = member.compressed, info.CRC, info.compress_type, info.file_size
-            encoded = name.encode("utf-8")
-            flags = 0x800 if any(ord(ch) > 127 for ch in name) else 0
-            dos_time = (info.date_time[3] << 11) | (info.date_time[4] << 5) | (info.date_time[5] // 2)
-            dos_date = ((info.date_time[0] - 1980) << 9) | (info.date_time[1] << 5) | info.date_time[2]
-            offset = len(out)
-            out += struct.pack(
+    def _entry(self, name: str, compressed: bytes, crc: int, method: int, size: int) -> tuple[bytes, bytes]:
+        """The local header and the central-directory record (without its offset) of one member."""
+        info = self.raw[name].info
+        encoded = name.encode("utf-8")
+        flags = 0x800 if not name.isascii() else 0
+        dos_time = (info.date_time[3] << 11) | (info.date_time[4] << 5) | (info.date_time[5] // 2)
+        dos_date = ((info.date_time[0] - 1980) << 9) | (info.date_time[1] << 5) | info.date_time[2]
+        local = (
+            struct.pack(
                 "<IHHHHHIIIHH",
                 0x04034B50,
                 20,
@@ -266,32 +253,67 @@ class XlsxPackage:
                 len(encoded),
                 0,
             )
-            out += encoded
-            out += compressed
-            central += struct.pack(
-                "<IHHHHHHIIIHHHHHII",
-                0x02014B50,
-                20,
-                20,
-                flags,
-                method,
-                dos_time,
-                dos_date,
-                crc,
-                len(compressed),
-                size,
-                len(encoded),
-                0,
-                0,
-                0,
-                0,
-                info.external_attr,
-                offset,
-            )
-            central += encoded
-        directory_offset = len(out)
-        out += central
-        out += struct.pack(
-            "<IHHHHIIH", 0x06054B50, 0, 0, len(self.order), len(self.order), len(central), directory_offset, 0
+            + encoded
         )
-        return bytes(out)
+        central = struct.pack(
+            "<IHHHHHHIIIHHHHHI",
+            0x02014B50,
+            20,
+            20,
+            flags,
+            method,
+            dos_time,
+            dos_date,
+            crc,
+            len(compressed),
+            size,
+            len(encoded),
+            0,
+            0,
+            0,
+            0,
+            info.external_attr,
+        )
+        return local, central
+
+    def _unchanged(self, name: str) -> tuple[bytes, bytes, bytes]:
+        if name not in self._unchanged_cache:
+            member = self.raw[name]
+            info = member.info
+            local, central = self._entry(name, member.compressed, info.CRC, info.compress_type, info.file_size)
+            self._unchanged_cache[name] = (local, member.compressed, central)
+        return self._unchanged_cache[name]
+
+    def _changed(self, name: str, content: bytes) -> tuple[bytes, bytes, bytes]:
+        # In a batch many workbooks share a patched part (the month headers of one period): compress it once.
+        key = (name, content)
+        cached = self._changed_cache.get(key)
+        if cached is None:
+            compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+            compressed = compressor.compress(content) + compressor.flush()
+            local, central = self._entry(name, compressed, zlib.crc32(content), zipfile.ZIP_DEFLATED, len(content))
+            cached = (local, compressed, central)
+            if len(self._changed_cache) > 64:
+                self._changed_cache.clear()
+            self._changed_cache[key] = cached
+        return cached
+
+    def write(self, replacements: dict[str, bytes]) -> bytes:
+        """The package's bytes with `replacements` (part -> new content); every other member copied raw."""
+        unknown = set(replacements) - set(self.raw)
+        if unknown:
+            raise TemplateError(f"{self.source}: cannot replace parts the template lacks: {sorted(unknown)}")
+        out: list[bytes] = []
+        central: list[bytes] = []
+        offset = 0
+        for name in self.order:
+            if name in replacements:
+                local, compressed, record = self._changed(name, replacements[name])
+            else:
+                local, compressed, record = self._unchanged(name)
+            out += (local, compressed)
+            central += (record, struct.pack("<I", offset), name.encode("utf-8"))
+            offset += len(local) + len(compressed)
+        directory = b"".join(central)
+        end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(self.order), len(self.order), len(directory), offset, 0)
+        return b"".join(out) + directory + end

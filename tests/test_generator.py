@@ -353,3 +353,22 @@ def test_a_locked_target_is_retried_then_reported_by_name(tmp_path, monkeypatch)
 def test_metadata_is_a_plain_record():
     metadata = WorkbookMetadata("project_status", "1.0", "PRJ-1", "2026-12", "tok", "2026-11-25")
     assert metadata.as_dict()["generation_token"] == "tok"
+
+
+def test_sheet_patcher_sets_existing_cells_adds_missing_cells_and_rows_in_order():
+    from pmo_xl.sheet_xml import set_cells
+
+    xml = (
+        b'<worksheet><sheetData><row r="2" spans="1:3"><c r="A2" s="4"/><c r="C2" s="5"><v>1</v></c></row>'
+        b'<row r="5"><c r="B5" t="s"><v>0</v></c></row></sheetData></worksheet>'
+    )
+    patched = set_cells(xml, {(2, 2): "x<y", (2, 3): 7, (1, 1): True, (5, 2): None, (7, 1): dt.date(2026, 12, 3)})
+    assert patched == (
+        b'<worksheet><sheetData><row r="1"><c r="A1" t="b"><v>1</v></c></row>'
+        b'<row r="2"><c r="A2" s="4"/><c r="B2" t="inlineStr"><is><t xml:space="preserve">x&lt;y</t></is></c>'
+        b'<c r="C2" s="5"><v>7</v></c></row><row r="5"><c r="B5"/></row>'
+        b'<row r="7"><c r="A7"><v>46359</v></c></row></sheetData></worksheet>'
+    )
+    assert set_cells(b"<worksheet><sheetData/></worksheet>", {(1, 1): 2}) == (
+        b'<worksheet><sheetData><row r="1"><c r="A1"><v>2</v></c></row></sheetData></worksheet>'
+    )
