@@ -54,6 +54,12 @@ class ParsedSubmission:
     # table name -> Excel row number of each kept row, for messages that name the cell
     table_rows: dict[str, list[int]] = field(default_factory=dict)
     has_macros: bool = False
+    # field name -> its cell as a PM sees it ('Summary!C12'), for messages; filled by the reader
+    field_cells: dict[str, str] = field(default_factory=dict)
+    # table name -> column key -> sheet and column letters ('RAID!G'); add the Excel row for a cell
+    column_cells: dict[str, dict[str, str]] = field(default_factory=dict)
+    # percent fields whose cell still carries a percentage format, so that 1 there means 100%
+    percent_formatted: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,105 @@
+"""Which files in an inbox folder are submissions to read, and which are skipped (with the reason why).
+
+Skipped files get a 'skipped' verdict, so the Submissions view lists every file the PMO can see in the folder:
+Excel's lock files (~$...), hidden and system files, files that are not workbooks by name, and OneDrive
+"online-only" placeholders whose content is not on this machine. Reading a placeholder would make OneDrive
+download it in the middle of the run, or fail when offline, so it is skipped with the remedy instead.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from pmo_xl.submissions import Finding, Verdict
+
+# Read, then judged by content: .xls and .xlsb get their own clear rejection from the reader.
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb")
+SYSTEM_FILE_NAMES = {"desktop.ini", "thumbs.db", ".ds_store", "icon\r"}
+
+# Windows file attributes (winnt.h), reported by os.stat as st_file_attributes.
+FILE_ATTRIBUTE_HIDDEN = 0x2
+FILE_ATTRIBUTE_SYSTEM = 0x4
+FILE_ATTRIBUTE_OFFLINE = 0x1000
+FILE_ATTRIBUTE_RECALL_ON_OPEN = 0x40000
+FILE_ATTRIBUTE_RECALL_ON_DATA_ACCESS = 0x400000
+_CLOUD_ONLY_ATTRIBUTES = FILE_ATTRIBUTE_OFFLINE | FILE_ATTRIBUTE_RECALL_ON_OPEN | FILE_ATTRIBUTE_RECALL_ON_DATA_ACCESS
+# macOS File Provider (OneDrive, iCloud) marks files whose content is not downloaded as "dataless".
+SF_DATALESS = 0x40000000
+# A file with a size but no allocated blocks has no content on disk: how a Linux sync client's placeholder looks.
+# Small files can live inside the inode on some file systems, so only sizes above one block count.
+_SPARSE_PLACEHOLDER_MIN_SIZE = 4096
+
+
+def list_inbox(inbox: Path) -> tuple[list[Path], list[Verdict]]:
+    """Files to read under `inbox` (recursively, in a stable order), and a 'skipped' verdict for every other file."""
+    inbox = Path(inbox)
+    to_read: list[Path] = []
+    skipped: list[Verdict] = []
+    for folder, folders, files in os.walk(inbox):
+        folders[:] = sorted(name for name in folders if not _hidden_folder(Path(folder) / name))
+        for name in sorted(files):
+            path = Path(folder) / name
+            reason = skip_reason(path)
+            if reason is None:
+                to_read.append(path)
+            else:
+                skipped.append(Verdict(str(path), "skipped", (reason,)))
+    return to_read, skipped
+
+
+def _hidden_folder(path: Path) -> bool:
+    if path.name.startswith("."):
+        return True
+    try:
+        attributes = getattr(os.stat(path), "st_file_attributes", 0)
+    except OSError:
+        return True
+    return bool(attributes & (FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM))
+
+
+def skip_reason(path: Path) -> Finding | None:
+    """Why `path` is not read as a submission, or None if it is to be read."""
+    name = path.name
+    if name.startswith("~$"):
+        return Finding(
+            "info", "lock_file", "an Excel lock file (~$...), created while someone has the workbook open; ignored"
+        )
+    try:
+        status = os.stat(path)
+    except OSError as error:
+        return Finding("warning", "unreadable", f"the file could not be examined ({error.strerror or error})")
+    attributes = getattr(status, "st_file_attributes", 0)
+    if name.startswith(".") or name.casefold() in SYSTEM_FILE_NAMES:
+        return Finding("info", "hidden_file", "a hidden or system file; ignored")
+    if attributes & (FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM):
+        return Finding("info", "hidden_file", "a file marked hidden or system; ignored")
+    if not stat.S_ISREG(status.st_mode):
+        return Finding("info", "not_a_file", "not a regular file; ignored")
+    if path.suffix.casefold() not in WORKBOOK_SUFFIXES:
+        return Finding(
+            "info", "not_a_workbook_name", f"not an Excel file by its name ('{path.suffix or 'no extension'}'); ignored"
+        )
+    if is_cloud_only(status):
+        return Finding(
+            "warning",
+            "cloud_only",
+            "the file is a OneDrive/SharePoint online-only placeholder: its content is not on this computer, so it "
+            "was not read. In File Explorer right-click the inbox folder and choose 'Always keep on this device', "
+            "wait for the sync to finish, then run collect again",
+        )
+    return None
+
+
+def is_cloud_only(status: os.stat_result) -> bool:
+    """True for a placeholder whose content lives only in the cloud (Windows attributes, macOS flag, sparse file)."""
+    if getattr(status, "st_file_attributes", 0) & _CLOUD_ONLY_ATTRIBUTES:
+        return True
+    if getattr(status, "st_flags", 0) & SF_DATALESS:
+        return True
+    blocks = getattr(status, "st_blocks", None)
+    return blocks == 0 and status.st_size > _SPARSE_PLACEHOLDER_MIN_SIZE
+
+
+__all__ = ["WORKBOOK_SUFFIXES", "is_cloud_only", "list_inbox", "skip_reason"]

@@ -1,0 +1,555 @@
+"""Read one submitted workbook into a ParsedSubmission, finding every field and table by name, never by position.
+
+The file is read exactly once: its bytes are hashed and parsed from memory, so the SHA-256 always describes the
+bytes that were parsed even when AutoSave or OneDrive rewrites the file meanwhile. The structure (defined names,
+tables, custom properties) comes from the small XML parts of the zip; the values come from python-calamine, one
+sheet at a time and only for the sheets that hold fields or tables. Formula cells are never read: templates ship
+without cached results, so validation recomputes what it needs.
+
+Nothing here raises for a bad file. A file that cannot be identified as one of our templates gives
+`(None, [error findings])`; a workbook that is ours but damaged (a deleted name, a renamed header) gives the
+submission with what could be read plus error findings. A field or table missing from the submission's dicts
+means the reader has already reported why, so validation does not report it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import xml.etree.ElementTree as ET
+import zipfile
+import zlib
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from python_calamine import CalamineWorkbook
+
+from pmo_xl.metadata import META_KEYS, WorkbookMetadata, custom_property, meta_name
+from pmo_xl.periods import is_month, month_series
+from pmo_xl.schema import Table, TemplateSchema
+from pmo_xl.submissions import Finding, ParsedSubmission, Value
+from pmo_xl.template_schemas import SCHEMAS
+from pmo_xl.xlsx_package import NS, WorkbookStructure, column_letters, read_structure
+
+# Our templates inflate to well under 1 MB; 256 MB of declared content is an attack or an accident either way.
+MAX_UNCOMPRESSED_BYTES = 256 * 1024 * 1024
+# Real XML compresses about 5-20x; a member inflating over 1000x its compressed size is a zip bomb's signature.
+MAX_COMPRESSION_RATIO = 1000
+_RATIO_APPLIES_ABOVE = 10 * 1024 * 1024
+
+CFB_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
+_ZIP_LOCAL_HEADER = b"PK\x03\x04"
+_ZIP_EMPTY = b"PK\x05\x06"
+# Parts whose absence-or-presence tells what kind of zip this is.
+_XLSB_PART = "xl/workbook.bin"
+_VBA_PART = "xl/vbaProject.bin"
+# Members the structure reader may need; worksheets, shared strings and styles are left to calamine.
+_STRUCTURE_PART = re.compile(r"(\.rels$|workbook\.xml$|/tables/|^docProps/custom\.xml$|^\[Content_Types\]\.xml$)")
+_PERCENT_BUILTIN_FORMATS = {"9", "10"}
+
+
+def read_submission(path: Path) -> tuple[ParsedSubmission | None, list[Finding]]:
+    """Read `path` once, hash those bytes and parse them. Never raises for a bad file (see the module docstring)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return None, [
+            Finding(
+                "error",
+                "unreadable",
+                f"the file could not be read ({error.strerror or error}); if it is open or still syncing, "
+                "wait and run collect again",
+            )
+        ]
+    return read_submission_bytes(data, str(path))
+
+
+def read_submission_bytes(data: bytes, path: str) -> tuple[ParsedSubmission | None, list[Finding]]:
+    """Parse a submission from bytes already read; `path` is only recorded and used in messages."""
+    try:
+        return _read(data, path)
+    except Exception as error:  # one damaged file must never stop a collect run
+        return None, [
+            Finding(
+                "error",
+                "damaged_workbook",
+                f"the workbook is damaged and could not be read ({type(error).__name__}: {error}); "
+                "open it in Excel, save it again as .xlsx and resend it",
+            )
+        ]
+
+
+def _read(data: bytes, path: str) -> tuple[ParsedSubmission | None, list[Finding]]:
+    if not data:
+        return None, [_error("empty_file", "the file is empty (0 bytes); ask the PM to save the workbook again")]
+    if data.startswith(CFB_SIGNATURE):
+        return None, [classify_compound_file(data)]
+    if not data.startswith(_ZIP_LOCAL_HEADER):
+        if data.startswith(_ZIP_EMPTY):
+            return None, [_error("not_a_workbook", "the file is an empty zip archive, not a workbook")]
+        return None, [
+            _error(
+                "not_a_zip",
+                "the file is not an Excel workbook (.xlsx is a zip archive; this file is not): "
+                "was it renamed from another format, or is it a CSV or PDF export?",
+            )
+        ]
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        return None, [
+            _error(
+                "truncated_zip",
+                "the workbook is incomplete (the zip archive is cut off): it was probably copied or sent while "
+                "still being saved or synced; ask the PM to send it again",
+            )
+        ]
+    with archive:
+        bomb = _zip_bomb_finding(archive)
+        if bomb:
+            return None, [bomb]
+        names = set(archive.namelist())
+        if _XLSB_PART in names:
+            return None, [
+                _error(
+                    "xlsb",
+                    "the workbook is an Excel binary workbook (.xlsb); save it as an Excel Workbook (.xlsx) and "
+                    "resend it",
+                )
+            ]
+        members = _LazyMembers(archive)
+        try:
+            structure = read_structure(members)
+        except (KeyError, ET.ParseError, zipfile.BadZipFile, zlib.error, EOFError) as error:
+            return None, [
+                _error("damaged_workbook", f"the workbook's structure could not be read ({error}); save it again")
+            ]
+        except Exception as error:  # read_structure raises TemplateError for a zip that is no workbook
+            return None, [_error("not_a_workbook", f"the file is a zip archive but not an Excel workbook ({error})")]
+        findings: list[Finding] = []
+        has_macros = _VBA_PART in names
+        if has_macros:
+            findings.append(
+                Finding(
+                    "warning",
+                    "macros_present",
+                    "the workbook contains macros (VBA); its values were read but the macros were never run. "
+                    "Templates need no macros: ask the PM to save it as .xlsx",
+                )
+            )
+        sheets = _SheetValues(data)
+        metadata, identity_findings = _metadata(structure, sheets)
+        if metadata is None:
+            return None, identity_findings
+        findings += identity_findings
+        schema = SCHEMAS[metadata.template_id]
+        field_values, field_cells, field_findings = _fields(schema, structure, sheets)
+        findings += field_findings
+        tables, table_rows, column_cells, table_findings = _tables(schema, structure, sheets, metadata)
+        findings += table_findings
+        percent_fields = _percent_formatted_fields(schema, structure, members)
+    parsed = ParsedSubmission(
+        path=path,
+        file_name=Path(path).name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        metadata=metadata,
+        fields=field_values,
+        tables=tables,
+        table_rows=table_rows,
+        has_macros=has_macros,
+        field_cells=field_cells,
+        column_cells=column_cells,
+        percent_formatted=frozenset(percent_fields),
+    )
+    return parsed, findings
+
+
+def _error(code: str, message: str, **where: object) -> Finding:
+    return Finding("error", code, message, **where)
+
+
+# -- files that are not zips ------------------------------------------------------------------------------------
+
+
+def classify_compound_file(data: bytes) -> Finding:
+    """What an OLE compound file is: password-encrypted, sensitivity-label encrypted, legacy .xls, or other."""
+    import olefile
+
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as compound:
+            streams = {"/".join(entry) for entry in compound.listdir(streams=True, storages=True)}
+            label_text = b""
+            for entry in compound.listdir(streams=True, storages=False):
+                stream = "/".join(entry)
+                if "DataSpaces" in stream or stream.endswith("DocumentSummaryInformation"):
+                    label_text += compound.openstream(entry).read(1 << 20)
+    except OSError:
+        return _error("damaged_workbook", "the file looks like an old-style Office file but is damaged")
+    lowered = {stream.casefold() for stream in streams}
+    rights_managed = (
+        any("drmencrypted" in stream for stream in lowered)
+        or _utf16_or_ascii_in(b"Microsoft.Metadata.DRMTransform", label_text)
+        or _utf16_or_ascii_in(b"MSIP_Label_", label_text)
+    )
+    encrypted = {"encryptioninfo", "encryptedpackage"} <= lowered
+    if rights_managed:
+        return _error(
+            "sensitivity_label",
+            "the workbook is encrypted by a Microsoft 365 sensitivity label (rights management), so no program "
+            "but Office signed in as an authorised user can read it. Ask the PM to apply a label without "
+            "encryption (e.g. 'Internal') before sending, or have the PMO's collect account granted rights; "
+            "see docs/collect-input-rules.md",
+        )
+    if encrypted:
+        return _error(
+            "password_protected",
+            "the workbook is protected with a password to open, so it cannot be read. Ask the PM to remove the "
+            "password (File > Info > Protect Workbook > Encrypt with Password, clear it) and resend",
+        )
+    if "workbook" in lowered or "book" in lowered:
+        return _error(
+            "legacy_xls",
+            "the workbook is in the old Excel 97-2003 format (.xls), which has no tables or stable names; "
+            "fill in the .xlsx template the PMO sent",
+        )
+    return _error("not_a_workbook", "the file is an old-style Office document, not an Excel workbook")
+
+
+def _utf16_or_ascii_in(needle: bytes, haystack: bytes) -> bool:
+    return needle in haystack or needle.decode("ascii").encode("utf-16-le") in haystack
+
+
+def _zip_bomb_finding(archive: zipfile.ZipFile) -> Finding | None:
+    """Judge the archive from its declared sizes, before inflating anything."""
+    total = 0
+    for info in archive.infolist():
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > _RATIO_APPLIES_ABOVE and ratio > MAX_COMPRESSION_RATIO:
+            return _error(
+                "zip_bomb",
+                f"the part {info.filename} would inflate {ratio:,.0f} times its stored size "
+                f"({info.file_size:,} bytes); the file was not opened",
+            )
+    if total > MAX_UNCOMPRESSED_BYTES:
+        return _error(
+            "zip_bomb",
+            f"the workbook would inflate to {total:,} bytes, over the {MAX_UNCOMPRESSED_BYTES:,}-byte cap for a "
+            "status workbook; the file was not opened",
+        )
+    return None
+
+
+class _LazyMembers(Mapping[str, bytes]):
+    """The zip's members, inflated on first access: the structure needs a few small parts, never the sheets."""
+
+    def __init__(self, archive: zipfile.ZipFile):
+        self._archive = archive
+        self._names = set(archive.namelist())
+        self._cache: dict[str, bytes] = {}
+
+    def __getitem__(self, name: str) -> bytes:
+        if name not in self._names:
+            raise KeyError(name)
+        if name not in self._cache:
+            self._cache[name] = self._archive.read(name)
+        return self._cache[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+class _SheetValues:
+    """Each sheet's cell values as a list of rows from A1, loaded by calamine once, only when first needed."""
+
+    def __init__(self, data: bytes):
+        self._data = data
+        self._workbook: CalamineWorkbook | None = None
+        self._rows: dict[str, list[list[object]]] = {}
+
+    def rows(self, sheet: str) -> list[list[object]]:
+        if sheet not in self._rows:
+            if self._workbook is None:
+                self._workbook = CalamineWorkbook.from_filelike(io.BytesIO(self._data))
+            self._rows[sheet] = self._workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        return self._rows[sheet]
+
+    def value(self, sheet: str, row: int, column: int) -> Value:
+        rows = self.rows(sheet)
+        if row - 1 >= len(rows) or column - 1 >= len(rows[row - 1]):
+            return None
+        return _plain(rows[row - 1][column - 1])
+
+
+def _plain(value: object) -> Value:
+    if value == "" or value is None:
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    if isinstance(value, str | int | float | bool):
+        return value
+    import datetime as dt
+
+    if isinstance(value, dt.datetime | dt.date):
+        return value
+    # calamine gives time and timedelta for time-formatted cells; keep their text, validation judges it
+    return str(value)
+
+
+# -- identity -----------------------------------------------------------------------------------------------------
+
+
+def _metadata(structure: WorkbookStructure, sheets: _SheetValues) -> tuple[WorkbookMetadata | None, list[Finding]]:
+    """The template identity from the hidden metadata sheet, cross-checked with the custom document properties."""
+    from_sheet: dict[str, str] = {}
+    for key in META_KEYS:
+        reference = structure.name(meta_name(key))
+        if reference is not None and reference.sheet in structure.sheet_parts:
+            value = sheets.value(reference.sheet, reference.row, reference.column)
+            if value is not None:
+                from_sheet[key] = str(value).strip()
+    from_properties = {
+        key: value.strip()
+        for key in META_KEYS
+        if (value := structure.custom_properties.get(custom_property(key), "")).strip() not in ("", "-")
+    }
+    values = {**from_properties, **from_sheet}
+    template_id = values.get("template_id", "")
+    if not template_id:
+        return None, [
+            _error(
+                "not_our_template",
+                "the workbook is not one of the PMO's templates (it carries no template id); the PM must fill in "
+                "the workbook the PMO generated for the project",
+            )
+        ]
+    if template_id not in SCHEMAS:
+        return None, [
+            _error(
+                "not_our_template",
+                f"the workbook says it is template '{template_id}', which this PMO does not collect "
+                f"(known: {', '.join(SCHEMAS)})",
+            )
+        ]
+    schema = SCHEMAS[template_id]
+    version = values.get("template_version", "")
+    if version != schema.version:
+        newer = _version_key(version) > _version_key(schema.version)
+        return None, [
+            _error(
+                "unknown_template_version",
+                f"the workbook is {template_id} version '{version or '?'}', but this pmo-xl reads version "
+                f"{schema.version}; "
+                + (
+                    "it was made by a newer pmo-xl: upgrade pmo-xl on the PMO's machine"
+                    if newer
+                    else "regenerate the workbook from the current template"
+                ),
+                sheet="_pmo",
+                where=meta_name("template_version"),
+            )
+        ]
+    findings = []
+    for key in ("template_id", "project_id", "reporting_period", "generation_token"):
+        if key in from_sheet and key in from_properties and from_sheet[key] != from_properties[key]:
+            findings.append(
+                _error(
+                    "metadata_mismatch",
+                    f"the workbook's hidden metadata says {key} '{from_sheet[key]}' but its document properties say "
+                    f"'{from_properties[key]}': the file was altered or mixed from two workbooks",
+                    sheet="_pmo",
+                    where=meta_name(key),
+                )
+            )
+    metadata = WorkbookMetadata(**{key: values.get(key, "") for key in META_KEYS})
+    return metadata, findings
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) if part.isdigit() else 0 for part in version.split(".")) if version else (0,)
+
+
+# -- fields and tables --------------------------------------------------------------------------------------------
+
+
+def _fields(
+    schema: TemplateSchema, structure: WorkbookStructure, sheets: _SheetValues
+) -> tuple[dict[str, Value], dict[str, str], list[Finding]]:
+    values: dict[str, Value] = {}
+    cells: dict[str, str] = {}
+    findings: list[Finding] = []
+    for field in schema.fields:
+        if field.formula is not None:
+            continue
+        reference = structure.name(field.name)
+        if reference is None:
+            findings.append(
+                _error(
+                    "missing_name",
+                    f"the defined name '{field.name}' ({field.label}) is missing or no longer points at a cell: "
+                    "was its cell or row deleted? Ask the PM to copy the values into a fresh copy of the workbook",
+                    sheet=schema.main_sheet,
+                    where=field.name,
+                )
+            )
+            continue
+        values[field.name] = sheets.value(reference.sheet, reference.row, reference.column)
+        cells[field.name] = f"{_sheet_ref(reference.sheet)}!{reference.address}"
+    return values, cells, findings
+
+
+def _sheet_ref(sheet: str) -> str:
+    return sheet if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", sheet) else "'" + sheet.replace("'", "''") + "'"
+
+
+def _tables(
+    schema: TemplateSchema, structure: WorkbookStructure, sheets: _SheetValues, metadata: WorkbookMetadata
+) -> tuple[dict[str, list[dict[str, Value]]], dict[str, list[int]], dict[str, dict[str, str]], list[Finding]]:
+    tables: dict[str, list[dict[str, Value]]] = {}
+    table_rows: dict[str, list[int]] = {}
+    column_cells: dict[str, dict[str, str]] = {}
+    findings: list[Finding] = []
+    prefilled = set(schema.extra.get("prefill_rows", {}))  # type: ignore[arg-type]
+    for table in schema.tables:
+        found = structure.table(table.name)
+        if found is None:
+            findings.append(
+                _error(
+                    "missing_table",
+                    f"the table '{table.name}' ({table.title}) is missing: was it deleted or converted to a range? "
+                    "Ask the PM to copy the rows into a fresh copy of the workbook",
+                    sheet=table.sheet,
+                    where=table.name,
+                )
+            )
+            continue
+        sheet_ref = _sheet_ref(found.sheet)
+        position = {header.strip().casefold(): found.first_column + index for index, header in enumerate(found.headers)}
+        columns: dict[str, int] = {}
+        expected = _expected_headers(table, found.headers, metadata.reporting_period)
+        for key, header in expected:
+            column = position.get(header.casefold())
+            if column is None:
+                findings.append(
+                    _error(
+                        "renamed_header",
+                        f"table {table.name} has no column '{header}': a header was renamed or its column deleted. "
+                        f"Headers are: {', '.join(found.headers)}. Restore the header '{header}'",
+                        sheet=found.sheet,
+                        where=f"{table.name}[{header}]",
+                        cell=f"{sheet_ref}!{column_letters(found.first_column)}{found.first_row}",
+                    )
+                )
+                continue
+            columns[key] = column
+        expected_order = [header.casefold() for _, header in expected]
+        actual_order = [
+            header.strip().casefold() for header in found.headers if header.strip().casefold() in expected_order
+        ]
+        if actual_order != [header for header in expected_order if header in actual_order]:
+            findings.append(
+                Finding(
+                    "info",
+                    "columns_reordered",
+                    f"table {table.name}: columns were moved; they were read by their headers",
+                    sheet=found.sheet,
+                    where=table.name,
+                )
+            )
+        input_keys = [key for key in columns if not _is_locked_or_formula(table, key)]
+        formula_keys = {column.key for column in table.columns if column.formula is not None}
+        rows: list[dict[str, Value]] = []
+        excel_rows: list[int] = []
+        keep_every_row = table.name in prefilled
+        for excel_row in found.body_rows:
+            row = {
+                key: sheets.value(found.sheet, excel_row, column)
+                for key, column in columns.items()
+                if key not in formula_keys
+            }
+            if not keep_every_row and all(row.get(key) is None for key in input_keys):
+                continue
+            rows.append(row)
+            excel_rows.append(excel_row)
+        tables[table.name] = rows
+        table_rows[table.name] = excel_rows
+        column_cells[table.name] = {key: f"{sheet_ref}!{column_letters(column)}" for key, column in columns.items()}
+    return tables, table_rows, column_cells, findings
+
+
+def _expected_headers(table: Table, found_headers: tuple[str, ...], reporting_period: str) -> list[tuple[str, str]]:
+    """(key, header) of every column the table must have. Month columns run from the table's first month header:
+    the generator names them from the period, and carry-forward may start them elsewhere."""
+    headers = [(column.key, column.header) for column in table.columns]
+    if table.month_series:
+        first_month = next((header.strip() for header in found_headers if is_month(header.strip())), reporting_period)
+        if first_month:
+            headers += [(month, month) for month in month_series(first_month, table.month_series.count)]
+    return headers
+
+
+def _is_locked_or_formula(table: Table, key: str) -> bool:
+    for column in table.columns:
+        if column.key == key:
+            return column.locked or column.formula is not None
+    return False  # month columns are input
+
+
+# -- number formats: is a percent field's cell still formatted as a percentage? -----------------------------------
+
+
+def _percent_formatted_fields(
+    schema: TemplateSchema, structure: WorkbookStructure, members: Mapping[str, bytes]
+) -> list[str]:
+    """Names of percent fields whose cell carries a percentage format, so 1 there means 100%, not 1%.
+
+    calamine does not expose number formats, and only these few cells need one, so the style index is read from
+    the sheet XML with a regex and looked up in styles.xml.
+    """
+    percent_fields = [f for f in schema.fields if f.type == "percent" and f.formula is None]
+    references = {f.name: structure.name(f.name) for f in percent_fields}
+    references = {name: ref for name, ref in references.items() if ref is not None}
+    if not references:
+        return []
+    percent_styles = _percent_style_indexes(members)
+    result = []
+    for name, reference in references.items():
+        part = structure.sheet_parts.get(reference.sheet)
+        if part is None or part not in members:
+            continue
+        match = re.search(rb'<c\b[^>]*?\br="' + reference.address.encode() + rb'"[^>]*>', members[part])
+        if match is None:
+            match = re.search(rb'<c\b[^>]*?\br="' + reference.address.encode() + rb'"[^>]*/>', members[part])
+        style = re.search(rb'\bs="(\d+)"', match.group(0)) if match else None
+        if style and int(style.group(1)) in percent_styles:
+            result.append(name)
+    return result
+
+
+def _percent_style_indexes(members: Mapping[str, bytes]) -> set[int]:
+    styles_part = next((name for name in members if name.endswith("styles.xml") and name.startswith("xl/")), None)
+    if styles_part is None:
+        return set()
+    root = ET.fromstring(members[styles_part])
+    percent_formats = set(_PERCENT_BUILTIN_FORMATS)
+    for number_format in root.iterfind("main:numFmts/main:numFmt", NS):
+        code = re.sub(r'"[^"]*"|\\.', "", number_format.get("formatCode", ""))
+        if "%" in code:
+            percent_formats.add(number_format.get("numFmtId", ""))
+    return {
+        index
+        for index, xf in enumerate(root.iterfind("main:cellXfs/main:xf", NS))
+        if xf.get("numFmtId", "0") in percent_formats
+    }
+
+
+__all__ = ["MAX_UNCOMPRESSED_BYTES", "classify_compound_file", "read_submission", "read_submission_bytes"]
