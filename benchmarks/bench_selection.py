@@ -30,8 +30,12 @@ ROLES = [f"Role {index + 1}" for index in range(8)]
 MONTHS = [f"2027-{month:02d}" for month in range(1, 13)]
 
 
-def random_instance(count: int, seed: int):
-    """Requests over 2027 (FY starting July: FY2027 = Jan-Jun, FY2028 = Jul-Dec), each using 1-3 roles."""
+def random_instance(count: int, seed: int, capacity_ratio: float = 0.5):
+    """Requests over 2027 (FY starting July: FY2027 = Jan-Jun, FY2028 = Jul-Dec), each using 1-3 roles.
+
+    Each role-month has `capacity_ratio` of the pipeline's demand (0.5: demand is twice capacity) and each fiscal
+    year's budget is 40 % of the pipeline's cost there, so both budget and capacity bind.
+    """
     rng = np.random.default_rng(seed)
     requests, estimates = [], []
     demand = np.zeros((len(ROLES), 12))
@@ -64,7 +68,7 @@ def random_instance(count: int, seed: int):
     frame = pd.DataFrame(requests)
     capacity = pd.DataFrame(
         [
-            (ROLES[role], MONTHS[month], max(round(0.45 * demand[role, month], 1), 1.0))
+            (ROLES[role], MONTHS[month], max(round(capacity_ratio * demand[role, month], 1), 1.0))
             for role in range(len(ROLES))
             for month in range(12)
         ],
@@ -80,8 +84,8 @@ def settings_for(budgets, **changes) -> SelectionSettings:
     return SelectionSettings(**{**base.__dict__, **changes})
 
 
-def run(count: int, seed: int, time_limit: float, gap: float):
-    frame, resources, capacity, budgets = random_instance(count, seed)
+def run(count: int, seed: int, time_limit: float, gap: float, capacity_ratio: float):
+    frame, resources, capacity, budgets = random_instance(count, seed, capacity_ratio)
     started = time.perf_counter()
     problem = build_problem(
         frame, settings_for(budgets, time_limit_seconds=time_limit, gap_tolerance=gap), resources, capacity
@@ -97,6 +101,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--skip-frontier", action="store_true")
+    parser.add_argument("--capacity-ratio", type=float, default=0.5, help="capacity / demand per role-month")
     arguments = parser.parse_args()
     seeds = range(1, arguments.seeds + 1)
 
@@ -110,7 +115,7 @@ def main() -> None:
         )
         totals, gains, gaps = [], [], []
         for seed in seeds:
-            built, result, total, greedy, problem = run(count, seed, time_limit, gap)
+            built, result, total, greedy, problem = run(count, seed, time_limit, gap, arguments.capacity_ratio)
             gain = result.value / greedy - 1 if greedy else float("nan")
             totals.append(total)
             gains.append(gain)
@@ -128,7 +133,7 @@ def main() -> None:
     if not arguments.skip_frontier:
         print("\n20-point efficient frontier, 200 requests, each point within 1 % gap (target < 20 s)")
         for seed in list(seeds)[:3]:
-            frame, resources, capacity, budgets = random_instance(200, seed)
+            frame, resources, capacity, budgets = random_instance(200, seed, arguments.capacity_ratio)
             started = time.perf_counter()
             problem = build_problem(frame, settings_for(budgets, time_limit_seconds=5.0), resources, capacity)
             frontier = efficient_frontier(problem, points=20, gap_tolerance=0.01)

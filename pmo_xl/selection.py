@@ -537,6 +537,7 @@ def solve_selection(
     limits: Sequence[float] | None = None,
     time_limit_seconds: float | None = None,
     gap_tolerance: float | None = None,
+    explain: bool = True,
 ) -> SelectionResult:
     """Solve the MILP. `limits` overrides each constraint's limit (the frontier scales budgets this way)."""
     settings = problem.settings
@@ -588,7 +589,7 @@ def solve_selection(
             gap = max(0.0, (bound - value) / abs(bound)) if bound else 0.0
     else:
         bound = None
-    return _report(problem, chosen, rhs, value, bound, gap, elapsed)
+    return _report(problem, chosen, rhs, value, bound, gap, elapsed, explain)
 
 
 def _report(
@@ -599,6 +600,7 @@ def _report(
     bound: float | None,
     gap: float | None,
     elapsed: float,
+    explain: bool = True,
 ) -> SelectionResult:
     settings = problem.settings
     requests = problem.requests
@@ -629,7 +631,7 @@ def _report(
             why = f"forced out: {request.force_reason}" if request.force == "out" else "not chosen"
             get_in = (
                 ""
-                if request.force == "out"
+                if request.force == "out" or not explain
                 else _what_would_get_it_in(problem, index, selected_ids, used, rhs, blockers)
             )
         cost = request.total_cost
@@ -841,13 +843,21 @@ def efficient_frontier(
 ) -> pd.DataFrame:
     """Best value at `points` budget levels: every budget limit scaled by a common factor from `low` to `high`.
 
-    The default range runs from what the commitments need to what buys every request.
+    The default range runs from what the commitments need to a little past the budget at which the budget stops
+    binding (beyond it, capacity alone limits the portfolio and the curve is flat).
     """
     budget_rows = [row for row, limit in enumerate(problem.limits) if limit.kind in ("budget", "total")]
     if not budget_rows:
         raise SelectionError("the efficient frontier varies the budget: give a fiscal-year or total budget")
     base = np.array([limit.limit for limit in problem.limits])
-    everything = problem.usage @ (problem.variant_delay == 0).astype(float)
+    # The portfolio with no budget limit at all: at every budget level it fits, it is also the answer there, so
+    # the flat end of the curve costs one solve instead of one per point.
+    unlimited_limits = base.copy()
+    unlimited_limits[budget_rows] = np.inf
+    unlimited = solve_selection(
+        problem, unlimited_limits, time_limit_seconds=time_limit_seconds, gap_tolerance=gap_tolerance, explain=False
+    )
+    unlimited_usage = problem.usage @ _chosen_vector(problem, unlimited)
     committed = problem.usage @ np.array(
         [
             problem.requests[r].committed and d == 0
@@ -855,17 +865,22 @@ def efficient_frontier(
         ],
         float,
     )
-    ratios_all = [everything[row] / base[row] for row in budget_rows if base[row] > 0]
-    ratios_committed = [committed[row] / base[row] for row in budget_rows if base[row] > 0]
-    low = max(ratios_committed, default=0.0) if low is None else low
-    high = max(max(ratios_all, default=1.0), 1.0) if high is None else high
+    positive = [row for row in budget_rows if base[row] > 0]
+    low = max((committed[row] / base[row] for row in positive), default=0.0) if low is None else low
+    needed = max((unlimited_usage[row] / base[row] for row in positive), default=1.0)
+    high = max(needed * 1.1, low * 1.1, 1e-6) if high is None else high
+    total_rows = [row for row in budget_rows if problem.limits[row].kind == "total"]
     rows = []
     for factor in np.linspace(max(low, 1e-6), high, points):
         limits = base.copy()
         limits[budget_rows] = base[budget_rows] * factor
-        result = solve_selection(problem, limits, time_limit_seconds=time_limit_seconds, gap_tolerance=gap_tolerance)
+        if np.all(unlimited_usage[budget_rows] <= limits[budget_rows] + 1e-9):
+            result = unlimited
+        else:
+            result = solve_selection(
+                problem, limits, time_limit_seconds=time_limit_seconds, gap_tolerance=gap_tolerance, explain=False
+            )
         cost = float(result.decisions.loc[result.decisions["selected"], "cost"].sum())
-        total_rows = [row for row in budget_rows if problem.limits[row].kind == "total"]
         rows.append(
             {
                 "budget_factor": factor,
@@ -874,9 +889,10 @@ def efficient_frontier(
                 "cost": cost,
                 "value_per_cost": result.value / cost if cost else None,
                 "requests_selected": int(result.decisions["selected"].sum()),
+                "budget_binding": result is not unlimited,
                 "status": result.status,
                 "proven_gap": result.proven_gap,
-                "seconds": result.solve_seconds,
+                "seconds": result.solve_seconds if result is not unlimited or not rows else 0.0,
             }
         )
         if progress:
@@ -885,6 +901,17 @@ def efficient_frontier(
                 f"({result.status})"
             )
     return pd.DataFrame(rows)
+
+
+def _chosen_vector(problem: SelectionProblem, result: SelectionResult) -> np.ndarray:
+    """The 0/1 variant vector of a result (which request, at which deferral)."""
+    delays = dict(zip(result.decisions["request_id"], result.decisions["deferral_months"], strict=True))
+    chosen = np.zeros(len(problem.variant_request))
+    for column, (request, delay) in enumerate(zip(problem.variant_request, problem.variant_delay, strict=True)):
+        picked = delays.get(problem.requests[request].request_id)
+        if picked is not None and not pd.isna(picked) and int(picked) == delay:
+            chosen[column] = 1.0
+    return chosen
 
 
 @dataclass(frozen=True)
