@@ -162,6 +162,8 @@ class Table:
     id_prefix: str | None = None
     month_series: MonthSeries | None = None
     help: str = ""
+    # Height of body rows in points, for tables whose cells hold paragraphs (e.g. level descriptors).
+    row_height: float | None = None
 
     def __post_init__(self) -> None:
         if not _TABLE_NAME.match(self.name) or looks_like_cell_reference(self.name):

@@ -250,7 +250,8 @@ class TemplateBuilder:
         self._title(
             sheet,
             schema.title,
-            subtitle_formula='=project_name&"  ("&project_id&")   period "&reporting_period',
+            subtitle_formula='=IF(project_id="","A blank master: the PMO generates one copy per project",'
+            'project_name&"  ("&project_id&")   period "&reporting_period)',
         )
         sheet.write_string(2, 1, "Completeness of required fields", self.formats.get(bold=True))
         row = 4
@@ -500,6 +501,9 @@ class TemplateBuilder:
                 cells = f"{xl_rowcol_to_cell(first_row, col)}:{xl_rowcol_to_cell(last_row, col)}"
                 _rag_conditional_formats(sheet, xl_rowcol_to_cell(first_row, col), cells, self.formats)
         self._table_highlights(sheet, table, columns, first_row, last_row, first_column)
+        if table.row_height:
+            for row in range(first_row, last_row + 1):
+                sheet.set_row(row, table.row_height)
         sheet.set_row(header_row, 30)
         return last_row
 

@@ -588,6 +588,7 @@ PROJECT_REQUEST = TemplateSchema(
                 *(Column(f"level_{score}", f"Level {score}", "text", locked=True, width=24) for score in range(1, 6)),
             ),
             rows=len(DEFAULT_MODEL.criteria),
+            row_height=48,
             help="The PMO scores every request on these criteria. Your own scores are kept separate from the PMO's.",
         ),
         Table(
