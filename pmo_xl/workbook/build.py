@@ -20,7 +20,16 @@ from pathlib import Path
 import xlsxwriter
 
 from pmo_xl.errors import OutputError
-from pmo_xl.workbook.layout import SETTINGS, SHEETS, TABLES, THIS_WORKBOOK, XLWINGS_CONF, sample_rows
+from pmo_xl.workbook.layout import (
+    SETTINGS,
+    SETUP_CHECK_RESULT,
+    SETUP_CHECKS,
+    SHEETS,
+    TABLES,
+    THIS_WORKBOOK,
+    XLWINGS_CONF,
+    sample_rows,
+)
 from pmo_xl.workbook.ribbon import custom_ui_xml
 from pmo_xl.workbook.vba_sources import ModuleSource, all_modules
 
@@ -110,6 +119,9 @@ def _sheet_bytes(content: Mapping[str, TableContent], vba_project: bytes) -> byt
     setup_table = next(table for table in TABLES if table.name == "SetupCheck")
     home.write_string(setup_table.top_row - 1, 0, "Check setup result", workbook.add_format({"bold": True}))
     home.set_column(2, 2, 90)
+    # Check setup (VBA) writes its rows through this name, so the code holds no cell address.
+    first, last = setup_table.top_row + 2, setup_table.top_row + 1 + len(SETUP_CHECKS)
+    workbook.define_name(SETUP_CHECK_RESULT, f"=Home!$A${first}:$C${last}")
     worksheets["Settings"].set_column(2, 2, 90)
     settings_table = next(table for table in TABLES if table.name == "Settings")
     settings_rows = content["Settings"].rows

@@ -133,6 +133,7 @@ XLWINGS_CONF: tuple[tuple[str, str], ...] = (
     ("UDF Modules", "udfs.pmo_udfs"),
 )
 
+SETUP_CHECK_RESULT = "SetupCheckResult"  # the defined name on the SetupCheck table body that Check setup fills
 SETUP_CHECKS: tuple[str, ...] = ("Interpreter", "xlwings version", "pmo_xl importable", "Office bitness", "Macros")
 
 
