@@ -5,6 +5,7 @@ Each capability registers its commands in its own module in this package; import
 
 from pmo_xl.cli import (
     capacity,  # noqa: F401  (registers its commands)
+    collect,  # noqa: F401  (registers its commands)
     generate,  # noqa: F401  (registers its commands)
     scoring,  # noqa: F401  (registers its commands)
     workbook,  # noqa: F401  (registers its commands)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from pmo_xl.carry_forward import carry_forward_from_ledger
 from pmo_xl.cli._group import main, progress_echo
 from pmo_xl.generator import TEMPLATES_DIR, generate_batch, generate_for_records
 from pmo_xl.periods import check_period, current_period
@@ -103,8 +104,20 @@ def templates_docs(out_path: Path) -> None:
     default=None,
     help="Use templates from this folder instead of the shipped ones.",
 )
+@click.option(
+    "--ledger",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Pre-fill each workbook from the project's last accepted submission in this ledger (carry-forward).",
+)
 def generate(
-    template_id: str, register: Path, out_dir: Path, period: str | None, force: bool, templates_dir: Path | None
+    template_id: str,
+    register: Path,
+    out_dir: Path,
+    period: str | None,
+    force: bool,
+    templates_dir: Path | None,
+    ledger: Path | None,
 ) -> None:
     """Generate one workbook per project in the register, ready to send to each PM.
 
@@ -114,8 +127,10 @@ def generate(
     \b
     Example:
       pmo generate --register templates/sample_register.csv --out outbox --period 2026-12
+      pmo generate --register register.csv --out outbox --period 2027-01 --ledger pmo_ledger.db
     """
     period = _period(period)
+    carry_forward = carry_forward_from_ledger(ledger, schema_for(template_id)) if ledger else None
     results = generate_batch(
         template_id,
         register,
@@ -123,6 +138,7 @@ def generate(
         period,
         force=force,
         templates_dir=templates_dir,
+        carry_forward=carry_forward,
         progress=lambda index, total, project: progress_echo(f"[{index}/{total}] {project}"),
     )
     click.echo(f"generated {len(results)} workbook(s) for {period} in {out_dir}")

@@ -1,0 +1,137 @@
+"""`pmo collect`: a thin shell over pmo_xl.collect.run_collect."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from pmo_xl.cli._group import main
+from pmo_xl.collect import CollectRequest, read_overrides, run_collect
+from pmo_xl.register import read_register
+from pmo_xl.settings import load_settings
+from pmo_xl.template_schemas import PROJECT_STATUS
+
+EXIT_REJECTIONS = 1
+EXIT_OUTPUT_LOCKED = 3
+
+
+@main.command()
+@click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--ledger",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("pmo_ledger.db"),
+    show_default=True,
+    help="The ledger (SQLite); created on first use.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("portfolio.xlsx"),
+    show_default=True,
+    help="The portfolio workbook to (re)write.",
+)
+@click.option("--period", help="The reporting period to track, YYYY-MM. Default: the latest period collected.")
+@click.option(
+    "--register",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The project register: checks project ids, names who to chase.",
+)
+@click.option(
+    "--archive",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Copy accepted files to ARCHIVE/<period>/ once they are in the ledger.",
+)
+@click.option(
+    "--prefer",
+    multiple=True,
+    metavar="FILE",
+    help="Keep this file for its project and period even if another is newer (file name, path or sha256). Repeatable.",
+)
+@click.option(
+    "--overrides",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV of preferred files (column 'file' or 'sha256'), the same as many --prefer.",
+)
+@click.option(
+    "--settings",
+    "settings_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="PMO settings (.toml, .json or .csv): reporting calendar and RAG thresholds.",
+)
+@click.option(
+    "--chasers",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the .eml reminder drafts. Default: 'chasers' beside the --out file.",
+)
+@click.option("--strict", is_flag=True, help="Exit with status 1 when any file is rejected.")
+def collect(
+    inbox: Path,
+    ledger: Path,
+    out: Path,
+    period: str | None,
+    register: Path | None,
+    archive: Path | None,
+    prefer: tuple[str, ...],
+    overrides: Path | None,
+    settings_path: Path | None,
+    chasers: Path | None,
+    strict: bool,
+) -> None:
+    """Merge the status workbooks in INBOX (and its subfolders) into the ledger and write portfolio.xlsx.
+
+    Each file gets one verdict: accepted, rejected (with every reason and the cell), duplicate, superseded
+    or skipped; the Submissions sheet lists them. Input files are only read, never moved or changed. Running
+    it again on the same inbox adds nothing. Exit status 0 when the run completed, even with rejections.
+
+    \b
+    Example:
+      pmo collect inbox/ --ledger pmo_ledger.db --out portfolio.xlsx \\
+          --register register.csv --archive archive/ --period 2026-12
+    """
+    records = read_register(register, PROJECT_STATUS) if register else None
+    preferred = prefer + (read_overrides(overrides) if overrides else ())
+    request = CollectRequest(
+        inbox=inbox,
+        ledger=ledger,
+        out=out,
+        period=period,
+        register=records,
+        archive=archive,
+        prefer=preferred,
+        settings=load_settings(settings_path),
+        chasers=chasers or out.parent / "chasers",
+    )
+    if sys.stderr.isatty():
+        with click.progressbar(length=1, label="reading", file=sys.stderr) as bar:
+
+            def progress(done: int, total: int, _path: str) -> None:
+                bar.length = total
+                bar.update(1)
+
+            result = run_collect(request, progress)
+    else:
+        result = run_collect(request)
+    for warning in result.warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+    for verdict in result.verdicts:
+        if verdict.status in ("rejected", "superseded", "duplicate"):
+            click.echo(f"{verdict.status}: {verdict.path}")
+            for finding in verdict.findings:
+                if finding.severity == "error" or verdict.status != "rejected":
+                    click.echo(f"    {finding.describe()}")
+    click.echo(result.summary())
+    click.echo(f"ledger {ledger}: {len(result.added)} submission(s) added")
+    if result.archived:
+        click.echo(f"archived {len(result.archived)} file(s) in {archive}")
+    if result.chaser_drafts:
+        click.echo(f"{len(result.chaser_drafts)} reminder draft(s) in {result.chaser_drafts[0].parent}")
+    if result.output_error:
+        click.secho(f"pmo: {result.output_error}", fg="red", err=True)
+        click.echo("The ledger is up to date; run collect again once the file is closed (nothing is added twice).")
+        sys.exit(EXIT_OUTPUT_LOCKED)
+    click.echo(f"wrote {result.output}")
+    if strict and result.count("rejected"):
+        sys.exit(EXIT_REJECTIONS)

@@ -1,0 +1,444 @@
+"""One collect run: inbox -> read -> validate -> one verdict per file -> ledger -> views -> portfolio.xlsx.
+
+Every file gets exactly one verdict: accepted, rejected (every reason), duplicate (same bytes or same content as
+something already in the ledger or earlier in this run), superseded (a newer submission for the same project and
+period exists: newer by the in-file submitted-on date, then by collected-at; never by file mtime), or skipped
+(lock files, hidden files). One bad file never stops the run; input files are only ever read.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+
+from pmo_xl.errors import OutputError, PmoError
+from pmo_xl.ledger import Ledger, content_fingerprint, lock_path_for, now_stamp, open_ledger
+from pmo_xl.output_files import safe_file_name
+from pmo_xl.periods import check_period
+from pmo_xl.register import ProjectRecord
+from pmo_xl.settings import PmoSettings
+from pmo_xl.submissions import Finding, ParsedSubmission, Verdict
+from pmo_xl.views import PortfolioViews, build_views, mark_current
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A file after reading and validation: its (normalised) submission, or None when it could not be read."""
+
+    path: str
+    submission: ParsedSubmission | None
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def rejected(self) -> bool:
+        return self.submission is None or any(finding.severity == "error" for finding in self.findings)
+
+
+@dataclass(frozen=True)
+class CollectResult:
+    verdicts: tuple[Verdict, ...]
+    added: tuple[int, ...]
+    views: PortfolioViews | None = None
+    output: Path | None = None
+    output_error: str = ""
+    archived: tuple[Path, ...] = ()
+    chaser_drafts: tuple[Path, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def count(self, status: str) -> int:
+        return sum(1 for verdict in self.verdicts if verdict.status == status)
+
+    def summary(self) -> str:
+        parts = [f"{self.count(status)} {status}" for status in ("accepted", "rejected", "duplicate", "superseded")]
+        skipped = self.count("skipped")
+        if skipped:
+            parts.append(f"{skipped} skipped")
+        return f"{len(self.verdicts)} file(s): " + ", ".join(parts)
+
+
+# -- the PMO's overrides ----------------------------------------------------------------------------------------
+
+
+def read_overrides(path: Path) -> tuple[str, ...]:
+    """The files the PMO prefers, from a CSV with a `file` (name or path) or `sha256` column."""
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as stream:
+            rows = list(csv.DictReader(stream))
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise PmoError(f"{path}: cannot read the overrides CSV ({error})") from None
+    chosen = []
+    for number, row in enumerate(rows, start=2):
+        normalised = {str(key).strip().lower(): (value or "").strip() for key, value in row.items() if key}
+        value = normalised.get("file") or normalised.get("file_name") or normalised.get("sha256")
+        if not value:
+            raise PmoError(f"{path}, row {number}: give the preferred file in a 'file' or 'sha256' column")
+        chosen.append(value)
+    return tuple(chosen)
+
+
+def _is_preferred(candidate_path: str, sha256: str, prefer: Sequence[str]) -> bool:
+    name = Path(candidate_path).name.casefold()
+    for choice in prefer:
+        choice = choice.strip()
+        if not choice:
+            continue
+        if choice.casefold() in (name, candidate_path.casefold()) or Path(choice).name.casefold() == name:
+            return True
+        if len(choice) >= 8 and sha256.startswith(choice.lower()):
+            return True
+    return False
+
+
+# -- judging ------------------------------------------------------------------------------------------------------
+
+
+def _verdict(candidate: Candidate, status: str, *extra: Finding, submission_id: int | None = None) -> Verdict:
+    submission = candidate.submission
+    metadata = submission.metadata if submission else None
+    return Verdict(
+        path=candidate.path,
+        status=status,  # type: ignore[arg-type]
+        findings=(*candidate.findings, *extra),
+        project_id=metadata.project_id if metadata else "",
+        reporting_period=metadata.reporting_period if metadata else "",
+        template_id=metadata.template_id if metadata else "",
+        sha256=submission.sha256 if submission else "",
+        submission_id=submission_id,
+    )
+
+
+def _info(code: str, message: str, severity: str = "info") -> Finding:
+    return Finding(severity, code, message)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What a run decided: one verdict per candidate, what to store, and the PMO's choices to record."""
+
+    verdicts: list[Verdict]
+    # (candidate index, submission, collected_at, content fingerprint)
+    to_store: list[tuple[int, ParsedSubmission, str, str]]
+    # (candidate index, submission id already in the ledger or None for one being stored, holds_until)
+    choices: list[tuple[int, int | None, str]]
+
+
+def judge(candidates: Sequence[Candidate], ledger: Ledger, prefer: Sequence[str] = ()) -> Judgement:
+    """Give each candidate its verdict against the ledger and the rest of the run. Reads the ledger only."""
+    verdicts: list[Verdict | None] = [None] * len(candidates)
+    seen_sha: dict[str, str] = {}
+    seen_content: dict[str, str] = {}
+    contenders: list[tuple[int, str, str]] = []  # (index, collected_at, fingerprint)
+    stored_choices: list[tuple[int, int]] = []
+    latest_known: dict[tuple[str, str], str] = {}
+    for index, candidate in enumerate(candidates):
+        if candidate.rejected:
+            verdicts[index] = _verdict(candidate, "rejected")
+            continue
+        submission = candidate.submission
+        assert submission is not None
+        slot = (submission.metadata.project_id, submission.metadata.reporting_period)
+        latest_known[slot] = max(latest_known.get(slot, ""), _day(submission.fields.get("submitted_on")) or "")
+        fingerprint = content_fingerprint(submission)
+        stored = ledger.submission_with_sha256(submission.sha256)
+        reason = None
+        if stored is not None:
+            reason = f"the same file is already in the ledger (submission {stored})"
+        elif submission.sha256 in seen_sha:
+            reason = f"the same file as {seen_sha[submission.sha256]}, collected in this run"
+        else:
+            stored = ledger.submission_with_content(fingerprint)
+            if stored is not None:
+                reason = f"the same content is already in the ledger (submission {stored}), saved as another file"
+            elif fingerprint in seen_content:
+                reason = f"the same content as {seen_content[fingerprint]}, collected in this run"
+        if reason is not None:
+            verdicts[index] = _verdict(candidate, "duplicate", _info("duplicate", reason), submission_id=stored)
+            if stored is not None and _is_preferred(candidate.path, submission.sha256, prefer):
+                stored_choices.append((index, stored))
+            continue
+        seen_sha[submission.sha256] = candidate.path
+        seen_content[fingerprint] = candidate.path
+        contenders.append((index, now_stamp(), fingerprint))
+
+    headers = ledger.submissions()
+    for row in headers.itertuples():
+        slot = (row.project_id, row.reporting_period)
+        if slot in latest_known:
+            latest_known[slot] = max(latest_known[slot], row.submitted_on or "")
+    preferences = ledger.preferences()
+    choices: list[tuple[int, int | None, str]] = []
+    for index, stored_id in stored_choices:
+        metadata = candidates[index].submission.metadata
+        slot = (metadata.project_id, metadata.reporting_period)
+        preferences = _with_choice(preferences, slot, stored_id, latest_known[slot])
+        choices.append((index, stored_id, latest_known[slot]))
+    slots: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
+    for contender in contenders:
+        metadata = candidates[contender[0]].submission.metadata
+        slots.setdefault((metadata.project_id, metadata.reporting_period), []).append(contender)
+    to_store: list[tuple[int, ParsedSubmission, str, str]] = []
+    for (project_id, period), members in slots.items():
+        in_ledger = headers[(headers["project_id"] == project_id) & (headers["reporting_period"] == period)]
+        rows = [in_ledger]
+        slot_preferences = preferences
+        for order, (index, collected_at, _fingerprint) in enumerate(members, start=1):
+            submission = candidates[index].submission
+            row = {
+                "submission_id": -order,
+                "source_path": candidates[index].path,
+                "project_id": project_id,
+                "reporting_period": period,
+                "submitted_on": _day(submission.fields.get("submitted_on")),
+                "collected_at": collected_at,
+            }
+            rows.append(pd.DataFrame([row]))
+            if _is_preferred(candidates[index].path, submission.sha256, prefer):
+                holds_until = latest_known[(project_id, period)]
+                slot_preferences = _with_choice(slot_preferences, (project_id, period), -order, holds_until)
+                choices.append((index, None, holds_until))
+        combined = pd.concat([frame for frame in rows if not frame.empty], ignore_index=True)
+        marked = mark_current(combined, slot_preferences)
+        winner = marked[marked["current"]].iloc[0]
+        for order, (index, collected_at, fingerprint) in enumerate(members, start=1):
+            candidate = candidates[index]
+            if winner["submission_id"] == -order:
+                to_store.append((index, candidate.submission, collected_at, fingerprint))
+            else:
+                verdicts[index] = _verdict(candidate, "superseded", _superseded_finding(candidate, winner))
+    for index, candidate in enumerate(candidates):
+        if verdicts[index] is None:
+            verdicts[index] = _verdict(candidate, "accepted")
+    return Judgement([v for v in verdicts if v is not None], to_store, choices)
+
+
+def _with_choice(
+    preferences: pd.DataFrame, slot: tuple[str, str], submission_id: int, holds_until: str
+) -> pd.DataFrame:
+    kept = preferences[(preferences["project_id"] != slot[0]) | (preferences["reporting_period"] != slot[1])]
+    choice = pd.DataFrame(
+        [
+            {
+                "project_id": slot[0],
+                "reporting_period": slot[1],
+                "submission_id": submission_id,
+                "holds_until": holds_until,
+                "decided_at": "",
+                "reason": "",
+            }
+        ]
+    )
+    return pd.concat([kept, choice], ignore_index=True) if not kept.empty else choice
+
+
+def _day(value: object) -> str | None:
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    return value.isoformat() if isinstance(value, dt.date) else None
+
+
+def _superseded_finding(candidate: Candidate, winner: pd.Series) -> Finding:
+    submission = candidate.submission
+    mine = _day(submission.fields.get("submitted_on")) or "no date"
+    theirs = winner.get("submitted_on") or "no date"
+    where = "in this run" if winner["submission_id"] < 0 else f"in the ledger (submission {winner['submission_id']})"
+    same_day = mine == theirs
+    message = (
+        f"a newer submission for {submission.metadata.project_id} {submission.metadata.reporting_period} exists "
+        f"{where}: {winner['source_path']} (submitted on {theirs}; this file: {mine})"
+    )
+    if same_day:
+        message += "; both carry the same submitted-on date, so the later-collected one counts"
+    message += ". To keep this file instead, run collect again with --prefer and its name."
+    return _info("superseded", message, "warning" if same_day else "info")
+
+
+# -- the run ----------------------------------------------------------------------------------------------------
+
+
+def read_candidates(
+    inbox: Path,
+    today: dt.date,
+    register_ids: set[str] | None,
+    progress: Progress | None = None,
+    exclude: Sequence[Path] = (),
+) -> tuple[list[Candidate], list[Verdict]]:
+    """List, read and validate every file under the inbox; one unreadable file never stops the others."""
+    from pmo_xl.inbox_files import list_inbox
+    from pmo_xl.submission_reader import read_submission
+    from pmo_xl.template_schemas import SCHEMAS
+    from pmo_xl.validation import validate
+
+    paths, skipped = list_inbox(Path(inbox))
+    paths = [path for path in paths if not any(_within(path, other) for other in exclude)]
+    candidates = []
+    for number, path in enumerate(paths, start=1):
+        try:
+            parsed, findings = read_submission(path)
+            findings = tuple(findings)
+            if parsed is not None:
+                schema = SCHEMAS.get(parsed.metadata.template_id)
+                if schema is None:
+                    findings += (
+                        Finding("error", "unknown-template", f"template '{parsed.metadata.template_id}' is unknown"),
+                    )
+                else:
+                    parsed, more = validate(parsed, schema, today, register_ids)
+                    findings += tuple(more)
+        except PmoError as error:
+            parsed, findings = None, (Finding("error", "unreadable", str(error)),)
+        except Exception as error:  # one bad file never stops the run; say what it was
+            parsed, findings = None, (Finding("error", "unreadable", f"could not read the file: {error!r}"),)
+        candidates.append(Candidate(str(path), parsed, findings))
+        if progress:
+            progress(number, len(paths), str(path))
+    return candidates, list(skipped)
+
+
+def _within(path: Path, other: Path) -> bool:
+    """True if `path` is `other` or lies under it: the run's own archive and outputs are never read as input."""
+    resolved, target = Path(path).resolve(), Path(other).resolve()
+    return resolved == target or target in resolved.parents
+
+
+def archive_accepted(accepted: Sequence[ParsedSubmission], archive: Path) -> tuple[list[Path], dict[str, Finding]]:
+    """Copy accepted files to ARCHIVE/<period>/, only if the file still holds exactly the bytes that were read."""
+    written: list[Path] = []
+    problems: dict[str, Finding] = {}
+    for submission in accepted:
+        folder = Path(archive) / submission.metadata.reporting_period
+        folder.mkdir(parents=True, exist_ok=True)
+        source = Path(submission.path)
+        try:
+            data = source.read_bytes()
+        except OSError as error:
+            problems[submission.path] = _info(
+                "not-archived", f"not archived: cannot read it again ({error})", "warning"
+            )
+            continue
+        if hashlib.sha256(data).hexdigest() != submission.sha256:
+            problems[submission.path] = _info(
+                "not-archived",
+                "not archived: the file changed after it was read (AutoSave or sync?); the ledger holds what was "
+                "read, and the next run will collect the new version",
+                "warning",
+            )
+            continue
+        target = _archive_target(folder, submission.file_name, submission.sha256)
+        if target is None:
+            continue
+        from pmo_xl.output_files import write_bytes_atomic
+
+        written.append(write_bytes_atomic(target, data))
+    return written, problems
+
+
+def _archive_target(folder: Path, file_name: str, sha256: str) -> Path | None:
+    stem, suffix = Path(safe_file_name(file_name)).stem, Path(file_name).suffix
+    for counter in range(1, 1000):
+        target = folder / (f"{stem}{suffix}" if counter == 1 else f"{stem} ({counter}){suffix}")
+        if not target.exists():
+            return target
+        if hashlib.sha256(target.read_bytes()).hexdigest() == sha256:
+            return None
+    raise OutputError(f"{folder}: too many archived files named {file_name}")
+
+
+def collect_candidates(
+    candidates: Sequence[Candidate],
+    ledger: Ledger,
+    prefer: Sequence[str] = (),
+) -> tuple[list[Verdict], list[int]]:
+    """Judge and store: the verdicts (with submission ids) and the ids added to the ledger."""
+    judgement = judge(candidates, ledger, prefer)
+    to_store = judgement.to_store
+    ids = ledger.add_submissions(
+        [(submission, collected_at, content) for _i, submission, collected_at, content in to_store]
+    )
+    stored_ids = {index: submission_id for (index, *_rest), submission_id in zip(to_store, ids, strict=True)}
+    verdicts = [
+        replace(verdict, submission_id=stored_ids[index]) if index in stored_ids else verdict
+        for index, verdict in enumerate(judgement.verdicts)
+    ]
+    for index, stored_id, holds_until in judgement.choices:
+        submission_id = stored_id if stored_id is not None else stored_ids.get(index)
+        if submission_id is None:
+            continue
+        metadata = candidates[index].submission.metadata
+        ledger.add_preference(
+            metadata.project_id,
+            metadata.reporting_period,
+            submission_id,
+            holds_until,
+            f"--prefer {verdicts[index].path}",
+        )
+    return verdicts, ids
+
+
+@dataclass(frozen=True)
+class CollectRequest:
+    inbox: Path
+    ledger: Path
+    out: Path | None = None
+    period: str | None = None
+    register: Sequence[ProjectRecord] | None = None
+    archive: Path | None = None
+    prefer: tuple[str, ...] = ()
+    settings: PmoSettings = field(default_factory=PmoSettings)
+    chasers: Path | None = None
+    today: dt.date | None = None
+
+
+def run_collect(request: CollectRequest, progress: Progress | None = None) -> CollectResult:
+    """The whole run. Raises PmoError only when the run itself cannot go on (no inbox, ledger locked...)."""
+    from pmo_xl.portfolio_workbook import write_portfolio
+    from pmo_xl.reporting_calendar import write_chaser_drafts
+
+    inbox = Path(request.inbox)
+    if not inbox.is_dir():
+        raise PmoError(f"{inbox}: the inbox folder does not exist")
+    period = check_period(request.period) if request.period else None
+    today = request.today or dt.date.today()
+    register_ids = {record.project_id for record in request.register} if request.register is not None else None
+    with open_ledger(request.ledger, write=True) as ledger:
+        ledger_files = (request.ledger, lock_path_for(Path(request.ledger)), Path(f"{request.ledger}-journal"))
+        own_files = [p for p in (request.archive, request.out, request.chasers, *ledger_files) if p is not None]
+        candidates, skipped = read_candidates(inbox, today, register_ids, progress, own_files)
+        verdicts, added = collect_candidates(candidates, ledger, request.prefer)
+        warnings = ledger.warnings
+        archived: list[Path] = []
+        if request.archive is not None:
+            accepted = [candidates[i].submission for i, v in enumerate(verdicts) if v.status == "accepted"]
+            archived, problems = archive_accepted(accepted, request.archive)
+            verdicts = [
+                replace(v, findings=(*v.findings, problems[v.path])) if v.path in problems else v for v in verdicts
+            ]
+        all_verdicts = (*skipped, *verdicts)
+        views = build_views(ledger, request.register, period, request.settings, all_verdicts, today)
+    output, output_error = None, ""
+    if request.out is not None:
+        try:
+            output = write_portfolio(views, request.out)
+        except OutputError as error:
+            output_error = str(error)
+    drafts: list[Path] = []
+    if not views.chasers.empty and request.chasers is not None:
+        drafts = write_chaser_drafts(views.chasers, views.missing, request.chasers, request.settings)
+    return CollectResult(
+        verdicts=tuple(all_verdicts),
+        added=tuple(added),
+        views=views,
+        output=output,
+        output_error=output_error,
+        archived=tuple(archived),
+        chaser_drafts=tuple(drafts),
+        warnings=tuple(warnings),
+    )

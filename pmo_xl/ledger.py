@@ -1,0 +1,509 @@
+"""The ledger: every accepted submission with all its values, in one SQLite file. The only module that touches storage.
+
+Append-only: triggers refuse UPDATE and DELETE, so history is never rewritten; a newer submission for the same
+project and period is simply added, and the views choose. Built for a PMO's shared folder:
+
+- the rollback journal (`journal_mode=DELETE`), never WAL, whose shared-memory file does not work on network shares;
+- one writer at a time, through a lock file beside the ledger that names who holds it;
+- a warning when the ledger sits in a OneDrive or SharePoint-synced folder, where sync can fork the file.
+
+Values are stored as JSON with dates tagged (`{"date": "2026-12-03"}`), so they come back as the same Python types
+whatever database later backs this module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import getpass
+import hashlib
+import json
+import os
+import socket
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from pmo_xl.errors import PmoError
+from pmo_xl.submissions import ParsedSubmission, Value
+
+
+class LedgerError(PmoError):
+    """The ledger cannot be opened, is locked by another run, or was made by a newer pmo-xl."""
+
+
+# Each entry upgrades the ledger by one version; PRAGMA user_version records how many have run. Never edit a
+# released entry: append a new one.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE submission (
+        submission_id INTEGER PRIMARY KEY,
+        file_name TEXT NOT NULL,
+        source_path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        content_sha256 TEXT NOT NULL,
+        template_id TEXT NOT NULL,
+        template_version TEXT NOT NULL,
+        project_id TEXT NOT NULL,
+        reporting_period TEXT NOT NULL,
+        generation_token TEXT NOT NULL,
+        submitted_on TEXT,
+        collected_at TEXT NOT NULL,
+        has_macros INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX submission_by_sha256 ON submission (sha256);
+    CREATE INDEX submission_by_content ON submission (content_sha256);
+    CREATE INDEX submission_by_project ON submission (project_id, reporting_period);
+    CREATE TABLE field_value (
+        submission_id INTEGER NOT NULL REFERENCES submission (submission_id),
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (submission_id, name)
+    ) WITHOUT ROWID;
+    CREATE TABLE table_row (
+        submission_id INTEGER NOT NULL REFERENCES submission (submission_id),
+        table_name TEXT NOT NULL,
+        row_index INTEGER NOT NULL,
+        excel_row INTEGER,
+        row_values TEXT NOT NULL,
+        PRIMARY KEY (submission_id, table_name, row_index)
+    ) WITHOUT ROWID;
+    CREATE TABLE preference (
+        preference_id INTEGER PRIMARY KEY,
+        project_id TEXT NOT NULL,
+        reporting_period TEXT NOT NULL,
+        submission_id INTEGER NOT NULL REFERENCES submission (submission_id),
+        holds_until TEXT NOT NULL,
+        decided_at TEXT NOT NULL,
+        reason TEXT NOT NULL
+    );
+    """
+    + "".join(
+        f"""
+    CREATE TRIGGER {table}_no_{action} BEFORE {action.upper()} ON {table}
+    BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: {table} rows are never changed or removed'); END;
+    """
+        for table in ("submission", "field_value", "table_row", "preference")
+        for action in ("update", "delete")
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+HEADER_COLUMNS = (
+    "submission_id",
+    "file_name",
+    "source_path",
+    "sha256",
+    "size",
+    "content_sha256",
+    "template_id",
+    "template_version",
+    "project_id",
+    "reporting_period",
+    "generation_token",
+    "submitted_on",
+    "collected_at",
+    "has_macros",
+)
+
+
+# -- values -----------------------------------------------------------------------------------------------------
+
+
+def encode_value(value: Value) -> object:
+    if isinstance(value, dt.datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"date": value.isoformat()}
+    return value
+
+
+def decode_value(value: object) -> Value:
+    if isinstance(value, dict):
+        if "date" in value:
+            return dt.date.fromisoformat(value["date"])
+        if "datetime" in value:
+            return dt.datetime.fromisoformat(value["datetime"])
+    return value  # type: ignore[return-value]
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _encode_row(row: dict[str, Value]) -> str:
+    return _dumps({key: encode_value(value) for key, value in row.items()})
+
+
+def _decode_row(text: str) -> dict[str, Value]:
+    return {key: decode_value(value) for key, value in json.loads(text).items()}
+
+
+def content_fingerprint(submission: ParsedSubmission) -> str:
+    """SHA-256 of what a submission says (identity and every value), not of its bytes.
+
+    Two files with this fingerprint are the same report, even when one was re-saved by LibreOffice or renamed.
+    """
+    metadata = submission.metadata
+    content = {
+        "template": [metadata.template_id, metadata.template_version],
+        "identity": [metadata.project_id, metadata.reporting_period, metadata.generation_token],
+        "fields": {name: encode_value(value) for name, value in submission.fields.items()},
+        "tables": {
+            name: [{key: encode_value(value) for key, value in row.items()} for row in rows]
+            for name, rows in submission.tables.items()
+        },
+    }
+    return hashlib.sha256(_dumps(content).encode("utf-8")).hexdigest()
+
+
+# -- shared folders ---------------------------------------------------------------------------------------------
+
+
+def synced_folder_warning(path: Path | str, environ: dict[str, str] | None = None) -> str | None:
+    """A warning if `path` lies in a OneDrive or SharePoint-synced folder, else None."""
+    environ = dict(os.environ if environ is None else environ)
+    resolved = os.path.abspath(str(path))
+    reason = None
+    for variable in ("OneDrive", "OneDriveCommercial", "OneDriveConsumer"):
+        root = environ.get(variable, "")
+        if root and os.path.normcase(resolved).startswith(os.path.normcase(os.path.abspath(root)) + os.sep):
+            reason = f"inside the folder OneDrive syncs (%{variable}% = {root})"
+            break
+    if reason is None:
+        for part in Path(resolved.replace("\\", "/")).parts:
+            if part.startswith("OneDrive - ") or part == "OneDrive" or "SharePoint" in part:
+                reason = f"in a folder synced by OneDrive or SharePoint ('{part}')"
+                break
+    if reason is None:
+        return None
+    return (
+        f"the ledger {resolved} is {reason}. Sync can upload a half-written database or fork it into conflict "
+        "copies when two people run collect. Keep the ledger on a local disk or a plain network share and "
+        "publish portfolio.xlsx to the synced folder instead."
+    )
+
+
+# -- the single-writer lock -------------------------------------------------------------------------------------
+
+
+def lock_path_for(ledger_path: Path) -> Path:
+    return ledger_path.with_name(ledger_path.name + ".lock")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def _acquire_lock(ledger_path: Path) -> Path:
+    lock = lock_path_for(ledger_path)
+    holder = {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "user": getpass.getuser(),
+        "since": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+    }
+    for _attempt in range(2):
+        try:
+            descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                other = json.loads(lock.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                other = {}
+            same_host = other.get("host") == holder["host"]
+            if same_host and isinstance(other.get("pid"), int) and not _pid_alive(other["pid"]):
+                # A run on this machine died without removing its lock: the process is gone, so the lock is stale.
+                with contextlib.suppress(FileNotFoundError):
+                    lock.unlink()
+                continue
+            who = (
+                f"{other.get('user', '?')} on {other.get('host', '?')} (process {other.get('pid', '?')}, "
+                f"since {other.get('since', '?')})"
+                if other
+                else "another run"
+            )
+            raise LedgerError(
+                f"{ledger_path} is being written by {who}. Wait for that run to finish. If no run is going on, "
+                f"delete the lock file {lock}."
+            ) from None
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            json.dump(holder, stream)
+        return lock
+    raise LedgerError(f"{ledger_path}: could not take the lock file {lock}")
+
+
+# -- the ledger -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredSubmission:
+    """One submission as the ledger holds it."""
+
+    header: dict[str, object]
+    fields: dict[str, Value]
+    tables: dict[str, list[dict[str, Value]]]
+
+
+class Ledger:
+    """An open ledger. Use `open_ledger(path, write=True)` as a context manager."""
+
+    def __init__(self, path: Path | str, write: bool = False):
+        self.path = Path(path)
+        self.write = write
+        warning = synced_folder_warning(self.path)
+        self.warnings: tuple[str, ...] = (warning,) if warning else ()
+        self._lock: Path | None = None
+        if not write and not self.path.exists():
+            raise LedgerError(f"{self.path}: no ledger here yet; run `pmo collect INBOX --ledger {self.path}` first")
+        if write:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock = _acquire_lock(self.path)
+        try:
+            self._connection = self._connect()
+        except BaseException:
+            self._release()
+            raise
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            if self.write:
+                connection = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            else:
+                connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+                connection.isolation_level = None
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as error:
+            raise LedgerError(f"{self.path}: not a pmo ledger, or damaged ({error})") from None
+        if version > SCHEMA_VERSION:
+            connection.close()
+            raise LedgerError(
+                f"{self.path}: ledger version {version} was made by a newer pmo-xl (this one knows up to "
+                f"{SCHEMA_VERSION}); upgrade pmo-xl"
+            )
+        if self.write:
+            connection.execute("PRAGMA journal_mode=DELETE")
+            connection.execute("PRAGMA synchronous=FULL")
+            connection.execute("PRAGMA foreign_keys=ON")
+            self._migrate(connection, version)
+        elif version < SCHEMA_VERSION:
+            connection.close()
+            raise LedgerError(f"{self.path}: ledger version {version} is older; run `pmo collect` once to upgrade it")
+        return connection
+
+    @staticmethod
+    def _migrate(connection: sqlite3.Connection, version: int) -> None:
+        for number in range(version, SCHEMA_VERSION):
+            connection.executescript(
+                f"BEGIN IMMEDIATE; {MIGRATIONS[number]} PRAGMA user_version = {number + 1}; COMMIT;"
+            )
+
+    @property
+    def schema_version(self) -> int:
+        return self._connection.execute("PRAGMA user_version").fetchone()[0]
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            with contextlib.suppress(FileNotFoundError):
+                self._lock.unlink()
+            self._lock = None
+
+    def close(self) -> None:
+        try:
+            self._connection.close()
+        finally:
+            self._release()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    # -- writing ------------------------------------------------------------------------------------------------
+
+    def add_submissions(self, submissions: list[tuple[ParsedSubmission, str, str]]) -> list[int]:
+        """Store accepted submissions, each (submission, collected_at, content_sha256), in one transaction.
+
+        All or nothing: either every submission and all its values are in the ledger, or none is.
+        """
+        if not self.write:
+            raise LedgerError(f"{self.path}: opened read-only")
+        connection = self._connection
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            ids = [self._insert(submission, collected_at, content) for submission, collected_at, content in submissions]
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        return ids
+
+    def add_submission(self, submission: ParsedSubmission, collected_at: str, content_sha256: str = "") -> int:
+        return self.add_submissions([(submission, collected_at, content_sha256 or content_fingerprint(submission))])[0]
+
+    def _insert(self, submission: ParsedSubmission, collected_at: str, content_sha256: str) -> int:
+        metadata = submission.metadata
+        submitted_on = submission.fields.get("submitted_on")
+        connection = self._connection
+        cursor = connection.execute(
+            "INSERT INTO submission (file_name, source_path, sha256, size, content_sha256, template_id, "
+            "template_version, project_id, reporting_period, generation_token, submitted_on, collected_at, "
+            "has_macros) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                submission.file_name,
+                submission.path,
+                submission.sha256,
+                submission.size,
+                content_sha256,
+                metadata.template_id,
+                metadata.template_version,
+                metadata.project_id,
+                metadata.reporting_period,
+                metadata.generation_token,
+                _day_text(submitted_on),
+                collected_at,
+                int(submission.has_macros),
+            ),
+        )
+        submission_id = int(cursor.lastrowid)
+        connection.executemany(
+            "INSERT INTO field_value (submission_id, name, value) VALUES (?, ?, ?)",
+            [(submission_id, name, _dumps(encode_value(value))) for name, value in submission.fields.items()],
+        )
+        connection.executemany(
+            "INSERT INTO table_row (submission_id, table_name, row_index, excel_row, row_values) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [
+                (submission_id, table, index, _excel_row(submission, table, index), _encode_row(row))
+                for table, rows in submission.tables.items()
+                for index, row in enumerate(rows)
+            ],
+        )
+        return submission_id
+
+    def add_preference(
+        self, project_id: str, reporting_period: str, submission_id: int, holds_until: str, reason: str
+    ) -> bool:
+        """Record the PMO's choice of submission for a project and period; False if it was already the choice.
+
+        The choice holds against every submission dated (submitted-on) up to `holds_until`: the latest date the
+        PMO could see when choosing.
+        """
+        current = self._connection.execute(
+            "SELECT submission_id FROM preference WHERE project_id = ? AND reporting_period = ? "
+            "ORDER BY preference_id DESC LIMIT 1",
+            (project_id, reporting_period),
+        ).fetchone()
+        if current and current[0] == submission_id:
+            return False
+        self._connection.execute(
+            "INSERT INTO preference (project_id, reporting_period, submission_id, holds_until, decided_at, reason) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (project_id, reporting_period, submission_id, holds_until, now_stamp(), reason),
+        )
+        return True
+
+    # -- reading ------------------------------------------------------------------------------------------------
+
+    def submission_with_sha256(self, sha256: str) -> int | None:
+        row = self._connection.execute("SELECT submission_id FROM submission WHERE sha256 = ?", (sha256,)).fetchone()
+        return row[0] if row else None
+
+    def submission_with_content(self, content_sha256: str) -> int | None:
+        row = self._connection.execute(
+            "SELECT submission_id FROM submission WHERE content_sha256 = ?", (content_sha256,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def submissions(self) -> pd.DataFrame:
+        """One row per stored submission: the header columns, in the order they were added."""
+        rows = self._connection.execute(
+            f"SELECT {', '.join(HEADER_COLUMNS)} FROM submission ORDER BY submission_id"
+        ).fetchall()
+        frame = pd.DataFrame(rows, columns=list(HEADER_COLUMNS))
+        frame["has_macros"] = frame["has_macros"].astype(bool)
+        return frame
+
+    def field_values(self) -> pd.DataFrame:
+        """Long: submission_id, name, value (decoded Python values)."""
+        rows = self._connection.execute("SELECT submission_id, name, value FROM field_value").fetchall()
+        return pd.DataFrame(
+            [(submission_id, name, decode_value(json.loads(value))) for submission_id, name, value in rows],
+            columns=["submission_id", "name", "value"],
+        )
+
+    def table_rows(self, table_name: str) -> list[tuple[int, int | None, dict[str, Value]]]:
+        """(submission_id, excel_row, row values) for every stored row of one table, in submission and row order."""
+        rows = self._connection.execute(
+            "SELECT submission_id, excel_row, row_values FROM table_row WHERE table_name = ? "
+            "ORDER BY submission_id, row_index",
+            (table_name,),
+        ).fetchall()
+        return [(submission_id, excel_row, _decode_row(values)) for submission_id, excel_row, values in rows]
+
+    def stored_submission(self, submission_id: int) -> StoredSubmission:
+        connection = self._connection
+        header_row = connection.execute(
+            f"SELECT {', '.join(HEADER_COLUMNS)} FROM submission WHERE submission_id = ?", (submission_id,)
+        ).fetchone()
+        if header_row is None:
+            raise LedgerError(f"{self.path}: no submission {submission_id}")
+        fields = {
+            name: decode_value(json.loads(value))
+            for name, value in connection.execute(
+                "SELECT name, value FROM field_value WHERE submission_id = ?", (submission_id,)
+            )
+        }
+        tables: dict[str, list[dict[str, Value]]] = {}
+        for table, values in connection.execute(
+            "SELECT table_name, row_values FROM table_row WHERE submission_id = ? ORDER BY table_name, row_index",
+            (submission_id,),
+        ):
+            tables.setdefault(table, []).append(_decode_row(values))
+        return StoredSubmission(dict(zip(HEADER_COLUMNS, header_row, strict=True)), fields, tables)
+
+    def preferences(self) -> pd.DataFrame:
+        """The PMO's latest choice per project and period."""
+        rows = self._connection.execute(
+            "SELECT project_id, reporting_period, submission_id, holds_until, decided_at, reason FROM preference "
+            "ORDER BY preference_id"
+        ).fetchall()
+        columns = ["project_id", "reporting_period", "submission_id", "holds_until", "decided_at", "reason"]
+        frame = pd.DataFrame(rows, columns=columns)
+        return frame.drop_duplicates(["project_id", "reporting_period"], keep="last").reset_index(drop=True)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            table: self._connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+            for table in ("submission", "field_value", "table_row", "preference")
+        }
+
+
+def _excel_row(submission: ParsedSubmission, table: str, index: int) -> int | None:
+    rows = submission.table_rows.get(table, [])
+    return rows[index] if index < len(rows) else None
+
+
+def _day_text(value: object) -> str | None:
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    return value.isoformat() if isinstance(value, dt.date) else None
+
+
+def now_stamp() -> str:
+    """Collected-at and decided-at times: UTC, to the microsecond, so they sort as text across time zones."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+def open_ledger(path: Path | str, write: bool = False) -> Ledger:
+    return Ledger(path, write=write)

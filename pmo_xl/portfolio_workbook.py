@@ -1,0 +1,119 @@
+"""portfolio.xlsx: one formatted Excel table per view, written atomically.
+
+Every string is written with `write_string`, so a PM's `=HYPERLINK(...)`, `@SUM(...)`, `+cmd|...` or `-2+3`
+arrives as the literal text they typed and never becomes a formula, a link or a number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import pandas as pd
+import xlsxwriter
+
+from pmo_xl.output_files import atomic_target, replace_with_retry
+from pmo_xl.views import PortfolioViews
+
+_RAG_FILLS = {"Green": "#C6EFCE", "Amber": "#FFEB9C", "Red": "#FFC7CE"}
+_MAX_WIDTH = 60
+EXCEL_MAX_ROWS = 1_048_576
+
+
+def _cell_text_width(value: object) -> int:
+    if value is None:
+        return 0
+    text = value.isoformat() if isinstance(value, dt.date) else str(value)
+    return max((len(line) for line in text.splitlines()), default=0)
+
+
+def write_portfolio(views: PortfolioViews, path: Path | str) -> Path:
+    """Write every view to `path` through a temporary file; raise OutputError naming `path` if it stays locked."""
+    path = Path(path)
+    temporary = atomic_target(path)
+    try:
+        workbook = xlsxwriter.Workbook(
+            str(temporary),
+            {
+                # Belt and braces: even a stray write() must never turn text into a formula, URL or number.
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+                "default_date_format": "yyyy-mm-dd",
+            },
+        )
+        formats = {
+            "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
+            "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
+            "wrap": workbook.add_format({"text_wrap": True, "valign": "top"}),
+        }
+        rag_formats = {rag: workbook.add_format({"bg_color": colour}) for rag, colour in _RAG_FILLS.items()}
+        for sheet_name, frame in views.sheets().items():
+            _write_sheet(workbook, sheet_name, frame, formats, rag_formats)
+        workbook.set_properties({"title": f"Portfolio {views.period}", "comments": "Written by pmo collect"})
+        workbook.close()
+        replace_with_retry(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+    return path
+
+
+def _write_sheet(workbook, sheet_name: str, frame: pd.DataFrame, formats: dict, rag_formats: dict) -> None:
+    sheet = workbook.add_worksheet(sheet_name)
+    columns = [str(column) for column in frame.columns]
+    records = frame.itertuples(index=False, name=None)
+    rows = list(records)[: EXCEL_MAX_ROWS - 2]
+    widths = [len(column) + 3 for column in columns]
+    for row_number, record in enumerate(rows, start=1):
+        for column_number, value in enumerate(record):
+            _write_value(sheet, row_number, column_number, value, formats)
+            if row_number <= 200:
+                widths[column_number] = max(widths[column_number], min(_cell_text_width(value) + 2, _MAX_WIDTH))
+    last_row = max(len(rows), 1)
+    sheet.add_table(
+        0,
+        0,
+        last_row,
+        max(len(columns) - 1, 0),
+        {
+            "name": sheet_name,
+            "columns": [{"header": column} for column in columns],
+            "style": "Table Style Medium 2",
+        },
+    )
+    for column_number, width in enumerate(widths):
+        sheet.set_column(column_number, column_number, width)
+    sheet.freeze_panes(1, 1 if columns and columns[0] == "project_id" else 0)
+    for column_number, column in enumerate(columns):
+        if column.startswith("rag_") and not column.endswith(("_disagrees", "_disagreement")):
+            for rag, rag_format in rag_formats.items():
+                sheet.conditional_format(
+                    1,
+                    column_number,
+                    last_row,
+                    column_number,
+                    {"type": "cell", "criteria": "==", "value": f'"{rag}"', "format": rag_format},
+                )
+
+
+def _write_value(sheet, row: int, column: int, value: object, formats: dict) -> None:
+    if value is None or value is pd.NaT:
+        return
+    if isinstance(value, bool):
+        sheet.write_boolean(row, column, value)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+            return
+        sheet.write_number(row, column, value)
+    elif isinstance(value, dt.datetime):
+        sheet.write_datetime(row, column, value.replace(tzinfo=None), formats["datetime"])
+    elif isinstance(value, dt.date):
+        sheet.write_datetime(row, column, dt.datetime(value.year, value.month, value.day), formats["date"])
+    elif hasattr(value, "item"):  # numpy scalars from DataFrames
+        _write_value(sheet, row, column, value.item(), formats)
+    else:
+        text = str(value)
+        if text:
+            sheet.write_string(row, column, text, formats["wrap"] if "\n" in text else None)

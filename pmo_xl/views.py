@@ -1,0 +1,555 @@
+"""The portfolio views: DataFrames built from the ledger alone, never by re-reading old files.
+
+For each project and period one submission is *current*: the PMO's choice if they made one (and nothing newer was
+collected since), else the newest by the in-file submitted-on date, then by collected-at time. File modification
+times play no part: e-mail and OneDrive reset them. Each view then reads the current submissions:
+
+Status (latest per project), History (project x period), Milestones, RAID, Resources (long), ChangeRequests,
+Benefits, Submissions (files and verdicts), Missing (the tracker) and Chasers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import pandas as pd
+
+from pmo_xl.ledger import Ledger, open_ledger
+from pmo_xl.periods import current_period, is_month
+from pmo_xl.register import ProjectRecord, read_register
+from pmo_xl.reporting_calendar import TrackedProject, chaser_list, submission_tracker
+from pmo_xl.settings import PmoSettings
+from pmo_xl.submissions import Verdict
+from pmo_xl.template_schemas import PROJECT_STATUS, RAG_DIMENSIONS
+
+STATUS_TEMPLATE = PROJECT_STATUS.template_id
+RAG_ORDER = {"Green": 0, "Amber": 1, "Red": 2}
+RAG_FIELDS = tuple(f"rag_{key}" for key, _label in RAG_DIMENSIONS)
+MONEY_FIELDS = (
+    "currency",
+    "money_unit",
+    "budget_original",
+    "budget_current",
+    "actual_to_date",
+    "estimate_at_completion",
+)
+DATE_FIELDS = ("start_date", "baseline_end_date", "forecast_end_date")
+BASELINE_FIELDS = ("budget_original", "budget_current", "start_date", "baseline_end_date")
+HISTORY_COLUMNS = (
+    "project_id",
+    "period",
+    "submitted_on",
+    *RAG_FIELDS,
+    "rag_derived",
+    "rag_schedule_derived",
+    "rag_cost_derived",
+    "rag_disagrees",
+    "rag_disagreement",
+    "percent_complete",
+    *MONEY_FIELDS,
+    *DATE_FIELDS,
+    "schedule_slip_days",
+    "cost_overrun_percent",
+    "baseline_changed",
+    "baseline_change_covered",
+    "baseline_changes",
+    "file_name",
+    "submission_id",
+)
+STATUS_COLUMNS = (
+    "project_id",
+    "project_name",
+    "programme",
+    "lifecycle_status",
+    "stage",
+    "project_manager",
+    "sponsor",
+    *HISTORY_COLUMNS[1:],
+    "key_achievements",
+)
+RESOURCE_COLUMNS = ("project_id", "period", "role", "person", "month", "fte")
+SUBMISSION_COLUMNS = (
+    "file",
+    "verdict",
+    "project_id",
+    "period",
+    "template_id",
+    "errors",
+    "warnings",
+    "reasons",
+    "sha256",
+    "submission_id",
+)
+ITEM_PREFIX = ("project_id", "project_name", "period", "submission_id")
+
+
+@dataclass(frozen=True)
+class PortfolioViews:
+    """Every view of the portfolio, as DataFrames, in sheet order."""
+
+    status: pd.DataFrame
+    history: pd.DataFrame
+    milestones: pd.DataFrame
+    raid: pd.DataFrame
+    resources: pd.DataFrame
+    change_requests: pd.DataFrame
+    benefits: pd.DataFrame
+    submissions: pd.DataFrame
+    missing: pd.DataFrame
+    chasers: pd.DataFrame
+    period: str
+
+    def sheets(self) -> dict[str, pd.DataFrame]:
+        names = {
+            "status": "Status",
+            "history": "History",
+            "milestones": "Milestones",
+            "raid": "RAID",
+            "resources": "Resources",
+            "change_requests": "ChangeRequests",
+            "benefits": "Benefits",
+            "submissions": "Submissions",
+            "missing": "Missing",
+            "chasers": "Chasers",
+        }
+        return {names[f.name]: getattr(self, f.name) for f in fields(self) if f.name in names}
+
+
+# -- which submission counts ------------------------------------------------------------------------------------
+
+
+def newness(submitted_on: object, collected_at: object, order: object) -> tuple:
+    """The sort key of 'newer': in-file submitted-on date, then collected-at time, then the order of arrival."""
+    day = submitted_on.isoformat() if isinstance(submitted_on, dt.date) else str(submitted_on or "")
+    return (day, str(collected_at or ""), order if order is not None else 0)
+
+
+def mark_current(headers: pd.DataFrame, preferences: pd.DataFrame) -> pd.DataFrame:
+    """`headers` with a boolean `current`: the one submission that counts for each project and period.
+
+    A PMO choice holds against every submission dated (in-file submitted-on) up to the latest date the PMO could
+    see when choosing; only a report the PM re-dates and sends afterwards competes with it again, so re-running
+    collect never undoes the choice.
+    """
+    frame = headers.copy()
+    frame["current"] = False
+    if frame.empty:
+        return frame
+    chosen = {
+        (row.project_id, row.reporting_period): (row.submission_id, row.holds_until) for row in preferences.itertuples()
+    }
+    for slot, group in frame.groupby(["project_id", "reporting_period"], sort=False):
+        contenders = group
+        if slot in chosen and (group["submission_id"] == chosen[slot][0]).any():
+            preferred, holds_until = chosen[slot]
+            resent = group["submitted_on"].fillna("") > str(holds_until or "")
+            contenders = group[(group["submission_id"] == preferred) | resent]
+        best = max(
+            contenders.itertuples(), key=lambda row: newness(row.submitted_on, row.collected_at, row.submission_id)
+        )
+        frame.loc[best.Index, "current"] = True
+    return frame
+
+
+# -- derived RAG and baseline changes ---------------------------------------------------------------------------
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return None if value != value else float(value)
+    return None
+
+
+def _date(value: object) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else None
+
+
+def _grade(measure: float | None, amber: float, red: float) -> str:
+    if measure is None:
+        return ""
+    return "Red" if measure > red else "Amber" if measure > amber else "Green"
+
+
+def derived_rag(values: dict[str, object], settings: PmoSettings) -> dict[str, object]:
+    """The RAG the PMO's rules give: the worse of schedule slip (days) and EAC over the current budget (%)."""
+    forecast, baseline = _date(values.get("forecast_end_date")), _date(values.get("baseline_end_date"))
+    slip = (forecast - baseline).days if forecast and baseline else None
+    eac, budget = _number(values.get("estimate_at_completion")), _number(values.get("budget_current"))
+    overrun = round((eac - budget) / budget * 100, 2) if eac is not None and budget else None
+    schedule = _grade(slip, settings.schedule_slip_amber_days, settings.schedule_slip_red_days)
+    cost = _grade(overrun, settings.cost_overrun_amber_percent, settings.cost_overrun_red_percent)
+    known = [rag for rag in (schedule, cost) if rag]
+    derived = max(known, key=RAG_ORDER.__getitem__) if known else ""
+    declared = values.get("rag_overall") or ""
+    disagrees = bool(derived and declared in RAG_ORDER and declared != derived)
+    return {
+        "schedule_slip_days": slip,
+        "cost_overrun_percent": overrun,
+        "rag_schedule_derived": schedule,
+        "rag_cost_derived": cost,
+        "rag_derived": derived,
+        "rag_disagrees": disagrees,
+        "rag_disagreement": f"PM says {declared}, the rules say {derived}" if disagrees else "",
+    }
+
+
+def _approved_ids(change_requests: Iterable[dict]) -> set[str]:
+    return {str(row.get("id")) for row in change_requests if row.get("status") == "Approved"}
+
+
+def newly_approved(current: Sequence[dict], before_previous: Sequence[dict]) -> list[dict]:
+    """Approved change requests of a submission not yet approved two submissions back.
+
+    Two back, because the PMO applies a change request approved in period N to the baseline it sends for N+1:
+    that N+1 submission still lists the request (carried forward) and it covers the change it caused.
+    """
+    already = _approved_ids(before_previous)
+    return [row for row in current if row.get("status") == "Approved" and str(row.get("id")) not in already]
+
+
+def baseline_changes(
+    current: dict[str, object],
+    previous: dict[str, object] | None,
+    current_tables: dict[str, list[dict]],
+    previous_tables: dict[str, list[dict]],
+    before_previous_tables: dict[str, list[dict]],
+) -> tuple[bool, bool, str]:
+    """(changed, covered, description) of baseline changes since the previous accepted submission.
+
+    Covered means: the approved change requests in this submission account for it. Budget changes must equal the
+    sum of their cost impacts, a baseline end-date change the sum of their schedule impacts in days; a start or
+    milestone baseline-date change needs at least one of them with a schedule impact.
+    """
+    if previous is None:
+        return False, False, ""
+    covering = newly_approved(
+        current_tables.get("ChangeRequests", []), before_previous_tables.get("ChangeRequests", [])
+    )
+    cost_impact = sum(_number(row.get("cost_impact")) or 0.0 for row in covering)
+    schedule_days = sum(int(_number(row.get("schedule_impact_days")) or 0) for row in covering)
+    changes: list[str] = []
+    covered_all = True
+    for name in BASELINE_FIELDS:
+        before, after = previous.get(name), current.get(name)
+        if before == after or (before in (None, "") and after in (None, "")):
+            continue
+        if name.startswith("budget"):
+            delta = (_number(after) or 0.0) - (_number(before) or 0.0)
+            covered = bool(covering) and abs(delta - cost_impact) <= max(0.005 * abs(delta), 0.01)
+        else:
+            old, new = _date(before), _date(after)
+            delta_days = (new - old).days if old and new else None
+            if name == "baseline_end_date":
+                covered = bool(covering) and delta_days == schedule_days
+            else:
+                covered = schedule_days != 0
+        covered_all &= covered
+        changes.append(f"{name} {_text(before)} -> {_text(after)}{'' if covered else ' (no approved CR covers it)'}")
+    previous_milestones = {row.get("id"): row for row in previous_tables.get("Milestones", [])}
+    for row in current_tables.get("Milestones", []):
+        old_row = previous_milestones.get(row.get("id"))
+        if old_row is None or old_row.get("baseline_date") == row.get("baseline_date"):
+            continue
+        covered = schedule_days != 0
+        covered_all &= covered
+        changes.append(
+            f"milestone {row.get('id')} baseline {_text(old_row.get('baseline_date'))} -> "
+            f"{_text(row.get('baseline_date'))}{'' if covered else ' (no approved CR covers it)'}"
+        )
+    if not changes:
+        return False, False, ""
+    return not covered_all, covered_all, "; ".join(changes)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+# -- building the views ---------------------------------------------------------------------------------------
+
+
+def _projects_for_tracker(register: Sequence[ProjectRecord] | None, status: pd.DataFrame) -> list[TrackedProject]:
+    if register is not None:
+        return [
+            TrackedProject(
+                project_id=record.project_id,
+                project_name=record.project_name,
+                project_manager=record.project_manager,
+                pm_email=record.pm_email,
+                programme=record.programme,
+                lifecycle_status=record.lifecycle_status,
+                cadence=record.reporting_cadence,
+            )
+            for record in register
+        ]
+    return [
+        TrackedProject(
+            project_id=row["project_id"],
+            project_name=_text(row.get("project_name")),
+            project_manager=_text(row.get("project_manager")),
+            programme=_text(row.get("programme")),
+        )
+        for row in status.to_dict("records")
+    ]
+
+
+def _item_view(
+    table_rows: dict[int, list[dict]],
+    latest: pd.DataFrame,
+    previous_ids: dict[int, int],
+    columns: Sequence[str],
+    compare: dict[str, str] | None = None,
+) -> pd.DataFrame:
+    """Rows of one table from each project's latest submission, with `previous_<column>` matched by stable id."""
+    rows = []
+    for submission in latest.itertuples():
+        previous = {row.get("id"): row for row in table_rows.get(previous_ids.get(submission.submission_id, -1), [])}
+        for row in table_rows.get(submission.submission_id, []):
+            record = {
+                "project_id": submission.project_id,
+                "project_name": submission.project_name,
+                "period": submission.period,
+                "submission_id": submission.submission_id,
+            }
+            record.update({column: row.get(column) for column in columns})
+            if compare is not None:
+                before = previous.get(row.get("id"))
+                record["new_this_period"] = before is None and bool(previous_ids.get(submission.submission_id))
+                for column, label in compare.items():
+                    record[label] = before.get(column) if before else None
+            rows.append(record)
+    extra = ["new_this_period", *compare.values()] if compare is not None else []
+    return pd.DataFrame(rows, columns=[*ITEM_PREFIX, *columns, *extra])
+
+
+def _table_columns(table_name: str) -> list[str]:
+    return [column.key for column in PROJECT_STATUS.table(table_name).columns]
+
+
+def build_views(
+    ledger: Ledger,
+    register: Sequence[ProjectRecord] | None = None,
+    period: str | None = None,
+    settings: PmoSettings | None = None,
+    verdicts: Sequence[Verdict] | None = None,
+    today: dt.date | None = None,
+) -> PortfolioViews:
+    settings = settings or PmoSettings()
+    today = today or dt.date.today()
+    headers = ledger.submissions()
+    headers = headers[headers["template_id"] == STATUS_TEMPLATE]
+    if period:
+        headers = headers[headers["reporting_period"] <= period]
+    marked = mark_current(headers, ledger.preferences())
+    current = marked[marked["current"]].rename(columns={"reporting_period": "period"})
+    current = current.sort_values(["project_id", "period"]).reset_index(drop=True)
+    wanted = set(current["submission_id"])
+
+    values = ledger.field_values()
+    values = values[values["submission_id"].isin(wanted)]
+    by_submission: dict[int, dict[str, object]] = {}
+    for submission_id, name, value in values.itertuples(index=False):
+        by_submission.setdefault(submission_id, {})[name] = value
+    tables: dict[str, dict[int, list[dict]]] = {}
+    for table in PROJECT_STATUS.tables:
+        rows_by_submission: dict[int, list[dict]] = {}
+        for submission_id, _excel_row, row in ledger.table_rows(table.name):
+            if submission_id in wanted:
+                rows_by_submission.setdefault(submission_id, []).append(row)
+        tables[table.name] = rows_by_submission
+
+    def tables_of(submission_id: int | None) -> dict[str, list[dict]]:
+        if submission_id is None:
+            return {}
+        return {name: rows.get(submission_id, []) for name, rows in tables.items()}
+
+    register_by_id = {record.project_id: record for record in register or ()}
+    history_rows = []
+    previous_of: dict[int, int] = {}
+    for _project_id, group in current.groupby("project_id", sort=True):
+        chain = list(group.itertuples())
+        for index, header in enumerate(chain):
+            submission_values = by_submission.get(header.submission_id, {})
+            previous = chain[index - 1] if index >= 1 else None
+            before_previous = chain[index - 2] if index >= 2 else None
+            if previous is not None:
+                previous_of[header.submission_id] = previous.submission_id
+            changed, covered, description = baseline_changes(
+                submission_values,
+                by_submission.get(previous.submission_id, {}) if previous is not None else None,
+                tables_of(header.submission_id),
+                tables_of(previous.submission_id if previous is not None else None),
+                tables_of(before_previous.submission_id if before_previous is not None else None),
+            )
+            record = {name: submission_values.get(name) for name in (*RAG_FIELDS, "percent_complete")}
+            record.update({name: submission_values.get(name) for name in (*MONEY_FIELDS, *DATE_FIELDS)})
+            record.update(derived_rag(submission_values, settings))
+            record.update(
+                project_id=header.project_id,
+                period=header.period,
+                submitted_on=_date(submission_values.get("submitted_on")),
+                baseline_changed=changed,
+                baseline_change_covered=covered,
+                baseline_changes=description,
+                file_name=header.file_name,
+                submission_id=header.submission_id,
+            )
+            for name in ("project_name", "programme", "project_manager", "sponsor", "key_achievements"):
+                record[name] = submission_values.get(name) or ""
+            history_rows.append(record)
+    history_all = pd.DataFrame(history_rows)
+    if history_all.empty:
+        history_all = pd.DataFrame(columns=[*STATUS_COLUMNS])
+    history = history_all.reindex(columns=list(HISTORY_COLUMNS))
+
+    latest = history_all.drop_duplicates("project_id", keep="last").copy()
+    for name in ("project_name", "programme", "lifecycle_status", "stage", "project_manager", "sponsor"):
+        from_register = latest["project_id"].map(
+            lambda project_id, name=name: (
+                getattr(register_by_id[project_id], name) if project_id in register_by_id else None
+            )
+        )
+        fallback = latest[name] if name in latest else pd.Series("", index=latest.index)
+        if name == "lifecycle_status":
+            fallback = pd.Series("active", index=latest.index)
+        latest[name] = from_register.where(from_register.notna(), fallback).fillna("")
+    status = latest.reindex(columns=list(STATUS_COLUMNS)).reset_index(drop=True)
+
+    latest_headers = status[["project_id", "project_name", "period", "submission_id"]]
+    milestones = _item_view(
+        tables["Milestones"],
+        latest_headers,
+        previous_of,
+        _table_columns("Milestones"),
+        {"forecast_date": "previous_forecast_date", "status": "previous_status"},
+    )
+    if not milestones.empty:
+        milestones["forecast_moved_days"] = [
+            (_date(new) - _date(old)).days if _date(new) and _date(old) else None
+            for new, old in zip(milestones["forecast_date"], milestones["previous_forecast_date"], strict=True)
+        ]
+    else:
+        milestones["forecast_moved_days"] = []
+    raid = _item_view(
+        tables["RAID"],
+        latest_headers,
+        previous_of,
+        _table_columns("RAID"),
+        {"status": "previous_status", "severity": "previous_severity"},
+    )
+    # Severity is a formula in the template; files saved without calculation carry no cached result.
+    raid = _with_severity(raid)
+    change_requests = _item_view(
+        tables["ChangeRequests"], latest_headers, previous_of, _table_columns("ChangeRequests")
+    )
+    benefits = _item_view(tables["Benefits"], latest_headers, previous_of, _table_columns("Benefits"))
+    resources = _resources(tables["ResourceDemand"], latest_headers)
+
+    report_period = period or _default_period(current, today)
+    submitted_on: dict[str, list[dt.date]] = {}
+    period_submissions = marked[marked["reporting_period"] == report_period]
+    for row in period_submissions.itertuples():
+        day = _date(dt.date.fromisoformat(row.submitted_on)) if row.submitted_on else None
+        day = day or dt.date.fromisoformat(row.collected_at[:10])
+        submitted_on.setdefault(row.project_id, []).append(day)
+    tracker = submission_tracker(_projects_for_tracker(register, status), submitted_on, report_period, settings, today)
+    return PortfolioViews(
+        status=status,
+        history=history,
+        milestones=milestones,
+        raid=raid,
+        resources=resources,
+        change_requests=change_requests,
+        benefits=benefits,
+        submissions=submissions_view(verdicts, marked),
+        missing=tracker,
+        chasers=chaser_list(tracker),
+        period=report_period,
+    )
+
+
+def _with_severity(raid: pd.DataFrame) -> pd.DataFrame:
+    def severity(probability: object, impact: object) -> float | None:
+        p, i = _number(probability), _number(impact)
+        return p * i if p is not None and i is not None else None
+
+    raid = raid.copy()
+    raid["severity"] = [severity(p, i) for p, i in zip(raid["probability"], raid["impact"], strict=True)]
+    return raid
+
+
+def _resources(rows_by_submission: dict[int, list[dict]], latest: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for submission in latest.itertuples():
+        for row in rows_by_submission.get(submission.submission_id, []):
+            for key, value in row.items():
+                fte = _number(value)
+                if is_month(key) and fte:
+                    rows.append(
+                        (submission.project_id, submission.period, row.get("role"), row.get("person") or "", key, fte)
+                    )
+    return pd.DataFrame(rows, columns=list(RESOURCE_COLUMNS))
+
+
+def _default_period(current: pd.DataFrame, today: dt.date) -> str:
+    return max(current["period"]) if not current.empty else current_period(today)
+
+
+def submissions_view(verdicts: Sequence[Verdict] | None, marked: pd.DataFrame) -> pd.DataFrame:
+    """Every file seen in the run with its verdict and reasons; without a run, every stored submission."""
+    if verdicts is not None:
+        rows = [
+            {
+                "file": verdict.path,
+                "verdict": verdict.status,
+                "project_id": verdict.project_id,
+                "period": verdict.reporting_period,
+                "template_id": verdict.template_id,
+                "errors": len(verdict.errors),
+                "warnings": len(verdict.warnings),
+                "reasons": "\n".join(finding.describe() for finding in verdict.findings),
+                "sha256": verdict.sha256,
+                "submission_id": verdict.submission_id,
+            }
+            for verdict in verdicts
+        ]
+        return pd.DataFrame(rows, columns=list(SUBMISSION_COLUMNS))
+    rows = [
+        {
+            "file": row.source_path,
+            "verdict": "accepted" if row.current else "superseded",
+            "project_id": row.project_id,
+            "period": row.reporting_period,
+            "template_id": row.template_id,
+            "errors": 0,
+            "warnings": 0,
+            "reasons": "",
+            "sha256": row.sha256,
+            "submission_id": row.submission_id,
+        }
+        for row in marked.itertuples()
+    ]
+    return pd.DataFrame(rows, columns=list(SUBMISSION_COLUMNS))
+
+
+def load_views(
+    ledger_path: Path | str,
+    register: Path | str | Sequence[ProjectRecord] | None = None,
+    period: str | None = None,
+    settings: PmoSettings | None = None,
+    verdicts: Sequence[Verdict] | None = None,
+    today: dt.date | None = None,
+) -> PortfolioViews:
+    """The views of a ledger on disk, read-only. `register` is a path or already-read records."""
+    records = read_register(Path(register), PROJECT_STATUS) if isinstance(register, str | Path) else register
+    with open_ledger(ledger_path) as ledger:
+        return build_views(ledger, records, period, settings, verdicts, today)

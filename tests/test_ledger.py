@@ -1,0 +1,156 @@
+"""The ledger: every value stored and read back, append-only, versioned, one writer, safe on shared folders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from pmo_xl.ledger import (
+    SCHEMA_VERSION,
+    LedgerError,
+    content_fingerprint,
+    lock_path_for,
+    now_stamp,
+    open_ledger,
+    synced_folder_warning,
+)
+from tests.collect_builders import status_submission
+
+
+def test_stores_every_header_field_and_table_value_with_its_type(tmp_path):
+    submission = status_submission()
+    path = tmp_path / "pmo_ledger.db"
+    with open_ledger(path, write=True) as ledger:
+        submission_id = ledger.add_submission(submission, now_stamp())
+    with open_ledger(path) as ledger:
+        stored = ledger.stored_submission(submission_id)
+    header = stored.header
+    assert header["file_name"] == submission.file_name
+    assert header["sha256"] == submission.sha256
+    assert header["size"] == 20_000
+    assert (header["template_id"], header["template_version"]) == ("project_status", "1.0")
+    assert (header["project_id"], header["reporting_period"]) == ("PRJ-001", "2026-11")
+    assert header["generation_token"] == "tok-1"
+    assert header["submitted_on"] == "2026-12-03"
+    assert header["collected_at"].startswith(str(dt.date.today().year))
+    assert stored.fields == submission.fields
+    assert stored.fields["start_date"] == dt.date(2026, 3, 1)
+    assert isinstance(stored.fields["budget_original"], float)
+    for table, rows in submission.tables.items():
+        assert stored.tables.get(table, []) == rows, table
+
+
+def test_the_ledger_is_append_only(tmp_path):
+    path = tmp_path / "ledger.db"
+    with open_ledger(path, write=True) as ledger:
+        ledger.add_submission(status_submission(), now_stamp())
+    connection = sqlite3.connect(path)
+    for statement in (
+        "UPDATE submission SET project_id = 'X'",
+        "DELETE FROM submission",
+        "DELETE FROM field_value",
+        "UPDATE table_row SET row_values = '{}'",
+    ):
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            connection.execute(statement)
+    connection.close()
+
+
+def test_rollback_journal_not_wal_and_no_wal_files(tmp_path):
+    path = tmp_path / "ledger.db"
+    with open_ledger(path, write=True) as ledger:
+        ledger.add_submission(status_submission(), now_stamp())
+        assert ledger._connection.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.db"]
+
+
+def test_schema_is_versioned_and_a_newer_ledger_is_refused(tmp_path):
+    path = tmp_path / "ledger.db"
+    with open_ledger(path, write=True) as ledger:
+        assert ledger.schema_version == SCHEMA_VERSION
+    connection = sqlite3.connect(path)
+    connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    connection.close()
+    with pytest.raises(LedgerError, match="newer pmo-xl"):
+        open_ledger(path, write=True)
+    assert not lock_path_for(path).exists(), "a refused open must not leave its lock behind"
+
+
+def test_a_file_that_is_not_a_ledger_is_refused_clearly(tmp_path):
+    path = tmp_path / "ledger.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(LedgerError, match="not a pmo ledger"):
+        open_ledger(path, write=True)
+
+
+def test_reading_a_ledger_that_does_not_exist_says_how_to_make_one(tmp_path):
+    with pytest.raises(LedgerError, match="pmo collect"):
+        open_ledger(tmp_path / "none.db")
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_one_writer_at_a_time_and_the_lock_names_its_holder(tmp_path):
+    path = tmp_path / "ledger.db"
+    with open_ledger(path, write=True):
+        assert lock_path_for(path).exists()
+        with pytest.raises(LedgerError, match="being written by") as raised:
+            open_ledger(path, write=True)
+        assert str(os.getpid()) in str(raised.value)
+        with open_ledger(path) as reader:  # readers need no lock
+            assert reader.counts()["submission"] == 0
+    assert not lock_path_for(path).exists()
+
+
+def test_a_lock_left_by_a_dead_process_on_this_machine_is_taken_over(tmp_path):
+    path = tmp_path / "ledger.db"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    import socket
+
+    lock_path_for(path).write_text(
+        json.dumps({"pid": int(dead.stdout), "host": socket.gethostname(), "user": "x", "since": "earlier"})
+    )
+    with open_ledger(path, write=True) as ledger:
+        assert ledger.schema_version == SCHEMA_VERSION
+
+
+def test_a_lock_held_on_another_machine_is_respected(tmp_path):
+    path = tmp_path / "ledger.db"
+    lock_path_for(path).write_text(json.dumps({"pid": 1, "host": "PMO-LAPTOP-7", "user": "kim", "since": "09:00"}))
+    with pytest.raises(LedgerError, match="kim on PMO-LAPTOP-7"):
+        open_ledger(path, write=True)
+
+
+def test_warns_when_the_ledger_sits_in_a_onedrive_or_sharepoint_folder(tmp_path):
+    synced = tmp_path / "OneDrive - Contoso" / "PMO"
+    with open_ledger(synced / "ledger.db", write=True) as ledger:
+        assert ledger.warnings and "OneDrive" in ledger.warnings[0]
+    assert synced_folder_warning(tmp_path / "Contoso" / "SharePoint - PMO Site" / "l.db", environ={})
+    business = tmp_path / "Business"
+    warning = synced_folder_warning(business / "x" / "l.db", environ={"OneDriveCommercial": str(business)})
+    assert warning and "OneDriveCommercial" in warning
+    assert synced_folder_warning(tmp_path / "local" / "l.db", environ={}) is None
+
+
+def test_content_fingerprint_ignores_the_file_but_not_the_values():
+    first = status_submission(file_name="a.xlsx")
+    renamed = status_submission(file_name="b.xlsx", salt="other bytes")
+    changed = status_submission(fields={"actual_to_date": 301.0})
+    assert first.sha256 != renamed.sha256
+    assert content_fingerprint(first) == content_fingerprint(renamed)
+    assert content_fingerprint(first) != content_fingerprint(changed)
+
+
+def test_all_or_nothing_when_storing_a_batch(tmp_path):
+    path = tmp_path / "ledger.db"
+    good = status_submission()
+    bad = status_submission(project_id="PRJ-002", fields={"weird": object()})  # not storable
+    with open_ledger(path, write=True) as ledger:
+        with pytest.raises(TypeError):
+            ledger.add_submissions([(good, now_stamp(), "c1"), (bad, now_stamp(), "c2")])
+        assert ledger.counts() == {"submission": 0, "field_value": 0, "table_row": 0, "preference": 0}
