@@ -1,0 +1,241 @@
+"""Every bad input of issue 3 section 8 gets a clear verdict, never a traceback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import random
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from msoffcrypto.format.ooxml import OOXMLFile
+
+from pmo_xl import submission_reader
+from pmo_xl.demo_data import FAULT_OUTCOMES, demo_projects, fill_demo_submission
+from pmo_xl.generator import generate_for_records
+from pmo_xl.inbox_files import list_inbox
+from pmo_xl.submission_reader import read_submission, read_submission_bytes
+from pmo_xl.template_schemas import PROJECT_STATUS, schema_for
+from pmo_xl.validation import validate
+
+PERIOD = "2026-12"
+TODAY = dt.date(2027, 1, 10)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("generated")
+    return generate_for_records(PROJECT_STATUS, demo_projects(1, random.Random(8)), out, PERIOD)[0].path
+
+
+@pytest.fixture(scope="module")
+def filled_bytes(generated, tmp_path_factory) -> bytes:
+    target = tmp_path_factory.mktemp("filled") / "filled.xlsx"
+    fill_demo_submission(generated, target, random.Random(4))
+    return target.read_bytes()
+
+
+def judge(path: Path) -> tuple[bool, list]:
+    """What collect concludes about one file: (accepted, findings), through the same steps collect takes."""
+    to_read, skipped = list_inbox(path.parent)
+    for verdict in skipped:
+        if verdict.path == str(path):
+            return False, list(verdict.findings)
+    assert path in to_read
+    parsed, findings = read_submission(path)
+    if parsed is not None:
+        _, more = validate(parsed, schema_for(parsed.metadata.template_id), TODAY)
+        findings += more
+    return not any(f.severity == "error" for f in findings), findings
+
+
+@pytest.mark.parametrize("fault", list(FAULT_OUTCOMES))
+def test_each_fault_gets_its_verdict_and_code(generated, tmp_path, fault):
+    suffix = ".xlsm" if fault == "macros" else ".xlsx"
+    target = tmp_path / f"PRJ-0001 status{suffix}"
+    fill_demo_submission(generated, target, random.Random(21), fault=fault)
+    accepted, findings = judge(target)
+    expected = FAULT_OUTCOMES[fault]
+    assert accepted == expected.accepted, [f.describe() for f in findings]
+    if expected.code:
+        assert expected.code in {f.code for f in findings}
+    else:
+        assert [f for f in findings if f.severity != "info"] == []
+    for finding in findings:
+        assert finding.message and finding.describe()
+
+
+VALUE_FAULT_PLACES = {
+    "text_in_number": ("Summary", "actual_to_date", "Summary!C31"),
+    "percent_points": ("Summary", "percent_complete", "Summary!C24"),
+    "ambiguous_percent": ("Summary", "percent_complete", "Summary!C24"),
+    "date_as_text_iso": ("Summary", "forecast_end_date", "Summary!C38"),
+    "date_as_text_local": ("Summary", "forecast_end_date", "Summary!C38"),
+    "ambiguous_date": ("Summary", "forecast_end_date", "Summary!C38"),
+    "date_as_number": ("Summary", "forecast_end_date", "Summary!C38"),
+    "missing_required": ("Summary", "key_achievements", "Summary!C41"),
+    "missing_rationale": ("Summary", "rag_overall_rationale", "Summary!D16"),
+    "not_allowed": ("Summary", "rag_schedule", "Summary!C17"),
+    "period_in_future": ("Summary", "reporting_period", "Summary!C11"),
+    "long_string": ("Summary", "key_achievements", "Summary!C41"),
+}
+
+
+@pytest.mark.parametrize("fault", list(VALUE_FAULT_PLACES))
+def test_value_findings_name_the_sheet_the_defined_name_and_the_cell(generated, tmp_path, fault):
+    target = tmp_path / "status.xlsx"
+    fill_demo_submission(generated, target, random.Random(2), fault=fault)
+    _, findings = judge(target)
+    finding = next(f for f in findings if f.code == FAULT_OUTCOMES[fault].code)
+    assert (finding.sheet, finding.where, finding.cell) == VALUE_FAULT_PLACES[fault]
+    assert finding.cell in finding.describe()
+
+
+def test_structure_findings_name_the_table_and_the_header_cell(generated, tmp_path):
+    target = tmp_path / "status.xlsx"
+    fill_demo_submission(generated, target, random.Random(2), fault="renamed_header")
+    _, findings = judge(target)
+    (renamed,) = [f for f in findings if f.code == "renamed_header"]
+    assert (renamed.sheet, renamed.where, renamed.cell) == ("RAID", "RAID[Probability]", "RAID!B4")
+    assert "Likelihood" in renamed.message
+    fill_demo_submission(generated, target, random.Random(2), fault="deleted_table")
+    _, findings = judge(target)
+    (missing,) = [f for f in findings if f.code == "missing_table"]
+    assert (missing.sheet, missing.where) == ("Benefits", "Benefits")
+
+
+def test_a_really_encrypted_workbook_is_password_protected(filled_bytes, tmp_path):
+    encrypted = io.BytesIO()
+    OOXMLFile(io.BytesIO(filled_bytes)).encrypt("secret", encrypted)
+    target = tmp_path / "locked.xlsx"
+    target.write_bytes(encrypted.getvalue())
+    accepted, findings = judge(target)
+    assert not accepted
+    assert [f.code for f in findings] == ["password_protected"]
+    assert "password" in findings[0].message
+
+
+def test_a_labelled_but_unencrypted_workbook_is_read(filled_bytes, tmp_path):
+    members = {}
+    with zipfile.ZipFile(io.BytesIO(filled_bytes)) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    members["docMetadata/LabelInfo.xml"] = (
+        b'<clbl:labelList xmlns:clbl="http://schemas.microsoft.com/office/2020/mipLabelMetadata"/>'
+    )
+    target = tmp_path / "labelled.xlsx"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    accepted, findings = judge(target)
+    assert accepted, [f.describe() for f in findings]
+
+
+def test_an_honest_zip_bomb_is_refused_from_its_declared_sizes(monkeypatch, tmp_path):
+    monkeypatch.setattr(submission_reader, "MAX_UNCOMPRESSED_BYTES", 4 * 1024 * 1024)
+    target = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", b"<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", bytes(5 * 1024 * 1024))
+    parsed, findings = read_submission(target)
+    assert parsed is None
+    assert [f.code for f in findings] == ["zip_bomb"]
+    assert "5,242,8" in findings[0].message
+
+
+def test_lock_hidden_and_system_files_are_skipped_and_workbooks_found_recursively(filled_bytes, tmp_path):
+    inbox = tmp_path / "inbox"
+    (inbox / "Programme A" / "December").mkdir(parents=True)
+    (inbox / ".sync").mkdir()
+    (inbox / "Programme A" / "December" / "PRJ-0001.xlsx").write_bytes(filled_bytes)
+    (inbox / "Programme A" / "~$PRJ-0001.xlsx").write_bytes(b"\x0cAna Ruiz" + bytes(150))
+    (inbox / ".hidden.xlsx").write_bytes(filled_bytes)
+    (inbox / ".sync" / "state.xlsx").write_bytes(filled_bytes)
+    (inbox / "desktop.ini").write_bytes(b"[.ShellClassInfo]")
+    (inbox / "notes.txt").write_text("call Ana")
+    to_read, skipped = list_inbox(inbox)
+    assert to_read == [inbox / "Programme A" / "December" / "PRJ-0001.xlsx"]
+    codes = {Path(v.path).name: v.findings[0].code for v in skipped}
+    assert codes == {
+        "~$PRJ-0001.xlsx": "lock_file",
+        ".hidden.xlsx": "hidden_file",
+        "desktop.ini": "hidden_file",
+        "notes.txt": "not_a_workbook_name",
+    }
+    assert all(v.status == "skipped" for v in skipped)
+
+
+def test_a_cloud_only_placeholder_is_skipped_with_the_remedy(filled_bytes, tmp_path):
+    placeholder = tmp_path / "PRJ-0001.xlsx"
+    with open(placeholder, "wb") as handle:
+        handle.truncate(len(filled_bytes))
+    assert os.stat(placeholder).st_blocks == 0
+    to_read, skipped = list_inbox(tmp_path)
+    assert to_read == []
+    (verdict,) = skipped
+    assert verdict.findings[0].code == "cloud_only"
+    assert "Always keep on this device" in verdict.findings[0].message
+
+
+def test_windows_recall_attributes_mark_a_placeholder():
+    from pmo_xl.inbox_files import FILE_ATTRIBUTE_RECALL_ON_DATA_ACCESS, is_cloud_only
+
+    class WindowsStat:
+        st_file_attributes = FILE_ATTRIBUTE_RECALL_ON_DATA_ACCESS | 0x20
+        st_size = 40_000
+        st_blocks = 80
+
+    class LocalStat:
+        st_file_attributes = 0x20
+        st_size = 40_000
+        st_blocks = 80
+
+    assert is_cloud_only(WindowsStat())
+    assert not is_cloud_only(LocalStat())
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "PRJ-0001 - Überweisungsportal für Kundinnen - Statusbericht Dezember 2026 ✓.xlsx",
+        "PRJ-0001 - " + "Very long project name for the customer portal relaunch " * 3 + "- Status 2026-12.xlsx",
+        "PRJ-0001 - 客户门户 - 状态 2026-12.xlsx",
+    ],
+)
+def test_non_ascii_and_very_long_file_names_are_read(filled_bytes, tmp_path, name):
+    target = tmp_path / "inbox" / name
+    target.parent.mkdir()
+    target.write_bytes(filled_bytes)
+    accepted, findings = judge(target)
+    assert accepted, [f.describe() for f in findings]
+    parsed, _ = read_submission(target)
+    assert parsed.file_name == name
+
+
+def test_a_missing_file_is_an_unreadable_finding_not_an_exception(tmp_path):
+    parsed, findings = read_submission(tmp_path / "gone.xlsx")
+    assert parsed is None and findings[0].code == "unreadable"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cut=st.floats(0, 1), flips=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 255)), max_size=6))
+def test_damaged_bytes_never_raise(filled_bytes, cut, flips):
+    damaged = bytearray(filled_bytes[: max(1, int(len(filled_bytes) * cut))] if cut < 1 else filled_bytes)
+    for position, value in flips:
+        damaged[int(position * (len(damaged) - 1))] = value
+    parsed, findings = read_submission_bytes(bytes(damaged), "damaged.xlsx")
+    if parsed is None:
+        assert findings and all(f.severity == "error" for f in findings)
+    else:
+        validate(parsed, PROJECT_STATUS, TODAY)
+
+
+def test_the_same_file_twice_under_two_names_hashes_the_same(filled_bytes, tmp_path):
+    first, second = tmp_path / "PRJ-0001.xlsx", tmp_path / "PRJ-0001 - LAPTOP-123.xlsx"
+    first.write_bytes(filled_bytes)
+    shutil.copy(first, second)
+    assert read_submission(first)[0].sha256 == read_submission(second)[0].sha256
