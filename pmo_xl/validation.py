@@ -335,12 +335,12 @@ def parse_date_text(text: str) -> tuple[dt.date | None, str]:
         first, separator, second, year = int(match.group(1)), match.group(2), int(match.group(3)), int(match.group(4))
         if separator == ".":
             return _safe_date(year, second, first)
+        if first > 12 and second > 12:
+            return None, "neither number can be a month"
         if first > 12 >= second or first == second:
             return _safe_date(year, second, first)
         if second > 12 >= first:
             return _safe_date(year, first, second)
-        if first > 12 and second > 12:
-            return None, "neither number can be a month"
         return None, "ambiguous"
     match = _NAMED_DAY_FIRST.match(text)
     if match and match.group(2).casefold() in _MONTH_NAMES:
