@@ -20,7 +20,7 @@ from pmo_xl.output_files import safe_file_name, write_bytes_atomic
 from pmo_xl.periods import fiscal_year_labels, is_month, month_series
 from pmo_xl.register import ProjectRecord, read_register
 from pmo_xl.schema import Table, TemplateSchema
-from pmo_xl.sheet_xml import CellValue, SheetPatcher
+from pmo_xl.sheet_xml import CellValue, SheetPatcher, without_cached_results
 from pmo_xl.template_schemas import schema_for
 from pmo_xl.xlsx_package import XlsxPackage
 
@@ -60,11 +60,19 @@ class TemplateSource:
         self.package = XlsxPackage.from_path(self.path)
         self.structure = self.package.structure
         self._patchers: dict[str, SheetPatcher] = {}
+        # A template saved by Excel or LibreOffice caches formula results computed from its blank inputs; the
+        # generated workbook must not carry them, or LibreOffice shows them instead of calculating.
+        self._uncached: dict[str, bytes] = {}
+        for part in self.structure.sheet_parts.values():
+            uncached = without_cached_results(self.package.members[part])
+            if uncached != self.package.members[part]:
+                self._uncached[part] = uncached
         self._check_contract()
 
     def _patcher(self, part: str) -> SheetPatcher:
         if part not in self._patchers:
-            self._patchers[part] = SheetPatcher(self.package.members[part], self.structure.date1904)
+            xml = self._uncached.get(part, self.package.members[part])
+            self._patchers[part] = SheetPatcher(xml, self.structure.date1904)
         return self._patchers[part]
 
     def _check_contract(self) -> None:
@@ -104,7 +112,7 @@ class TemplateSource:
             reference = structure.name(meta_name(key))
             put(reference.sheet, reference.row, reference.column, value)
 
-        replacements: dict[str, bytes] = {}
+        replacements: dict[str, bytes] = dict(self._uncached)
         for table in self.schema.tables:
             self._fill_table(table, fill, put, replacements)
         for part, values in cells.items():

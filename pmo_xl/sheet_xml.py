@@ -26,8 +26,23 @@ _STYLE = re.compile(rb'\bs="(\d+)"')
 _SPANS = re.compile(rb'\s+spans="[^"]*"')
 # XML 1.0 forbids most control characters; Excel would refuse the file.
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_CACHED_RESULT = re.compile(
+    rb'(<c\b[^>]*?)(?:\s+t="(?:str|n|b|e)")?([^>]*>\s*<f\b[^>]*?(?:/>|>.*?</f>))\s*<v>[^<]*</v>', re.S
+)
 _EPOCH_1900 = dt.datetime(1899, 12, 30)
 _EPOCH_1904 = dt.datetime(1904, 1, 1)
+
+
+def without_cached_results(sheet_xml: bytes) -> bytes:
+    """Drop the cached result of every formula cell.
+
+    XlsxWriter caches 0 (or the value it is given) for each formula, and a file saved by Excel or LibreOffice
+    caches results computed from its old inputs. LibreOffice trusts cached values on load, so it would show a
+    completeness of 0% until someone edits a cell. With no cached value, every reader must calculate.
+    """
+    if b"<f" not in sheet_xml:
+        return sheet_xml
+    return _CACHED_RESULT.sub(rb"\1\2", sheet_xml)
 
 
 def excel_serial(value: dt.date | dt.datetime, date1904: bool = False) -> float:

@@ -12,7 +12,6 @@ is reproducible byte for byte.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from pmo_xl.schema import (
     Table,
     TemplateSchema,
 )
+from pmo_xl.sheet_xml import without_cached_results
 from pmo_xl.xlsx_package import XlsxPackage
 
 # The month series in a master template starts here; the generator rewrites headers for each reporting period.
@@ -602,21 +602,6 @@ class TemplateBuilder:
             self.book.set_custom_property(custom_property(key), values.get(key, "") or "-")
         sheet.very_hidden()
         sheet.protect(PROTECTION_PASSWORD)
-
-
-_CACHED_RESULT = re.compile(
-    rb"(<c\b[^>]*?)(?:\s+t=\"(?:str|n|b|e)\")?([^>]*>\s*<f\b[^>]*?(?:/>|>.*?</f>))\s*<v>[^<]*</v>", re.S
-)
-
-
-def without_cached_results(sheet_xml: bytes) -> bytes:
-    """Drop the cached result of every formula cell.
-
-    XlsxWriter caches 0 (or the value it is given) for each formula. LibreOffice trusts cached values on load, so
-    it would show a completeness of 0% or a severity of 0 until someone edits a cell. With no cached value, every
-    reader must calculate.
-    """
-    return _CACHED_RESULT.sub(rb"\1\2", sheet_xml)
 
 
 def build_template(schema: TemplateSchema, path: Path) -> Path:
