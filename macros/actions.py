@@ -8,13 +8,16 @@ keeps repainting and a runaway job can be stopped.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 import sys
 import tempfile
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
+import pmo_xl
 from macros.adapter import Book, LogEntry, XlwingsBook
 from pmo_xl.errors import PmoError
 
@@ -95,7 +98,15 @@ def run_pmo_process(
     flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)
     # Output goes to files, not pipes: a chatty job must not block on a full pipe while we only poll.
     with tempfile.TemporaryFile("w+") as stdout_file, tempfile.TemporaryFile("w+") as stderr_file:
-        process = subprocess.Popen(command, stdout=stdout_file, stderr=stderr_file, text=True, creationflags=flags)
+        # The child imports the same pmo_xl as this process, wherever that is installed.
+        package_root = str(Path(pmo_xl.__file__).resolve().parents[1])
+        environment = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
+        }
+        process = subprocess.Popen(
+            command, stdout=stdout_file, stderr=stderr_file, text=True, creationflags=flags, env=environment
+        )
         started = time.monotonic()
         while process.poll() is None:
             elapsed = time.monotonic() - started

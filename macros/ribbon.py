@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from macros.actions import Action, not_available_yet, run_action
+from macros.actions import Action, not_available_yet, run_action, run_pmo_process
 from macros.adapter import Book
 from pmo_xl.errors import PmoError
 from pmo_xl.workbook.ribbon import Button, python_buttons
@@ -79,12 +79,38 @@ def capacity_action(book: Book) -> str:
     return f"Wrote {output}: {len(plan.roles)} roles, {len(plan.over_allocations)} over-allocation(s)"
 
 
+def optimise_action(book: Book) -> str:
+    """Runs `pmo optimize` as its own process (a large selection may take minutes), then loads its choice."""
+    from pmo_xl.scoring import SCORING_MODEL_TABLE, read_table
+
+    settings = book.read_settings()
+    requests = book.read_table("Requests")
+    time_limit = float(settings.get("ribbon_time_limit_seconds") or 60)
+    with tempfile.TemporaryDirectory(prefix="pmo-optimise-") as folder:
+        requests_file, model_file, output = (Path(folder) / name for name in ("requests.csv", "model.csv", "out.xlsx"))
+        requests.drop(columns=["score", "rank", "selected"], errors="ignore").to_csv(requests_file, index=False)
+        book.read_table(SCORING_MODEL_TABLE).to_csv(model_file, index=False)
+        arguments = ["optimize", str(requests_file), "--value", "score", "--model", str(model_file),
+                     "--scores", str(settings.get("score_set") or "pmo"),
+                     "--time-limit", f"{max(1.0, time_limit - 10):g}", "-o", str(output)]  # fmt: skip
+        for budget in str(settings.get("optimise_budgets") or "").split(";"):
+            arguments += ["--budget", budget.strip()] if budget.strip() else []
+        if str(settings.get("optimise_total_budget") or "").strip():
+            arguments += ["--total-budget", str(settings["optimise_total_budget"])]
+        summary = run_pmo_process(arguments, book, "Optimise", time_limit=time_limit)
+        decisions = read_table(output, "SelectionTable")
+    chosen = set(decisions.loc[decisions["selected"].astype(str).str.lower().isin(["true", "1"]), "request_id"])
+    requests["selected"] = ["yes" if request_id in chosen else "no" for request_id in requests["request_id"]]
+    book.write_table("Requests", requests)
+    return summary.strip().splitlines()[0] if summary.strip() else f"{len(chosen)} request(s) selected"
+
+
 ACTIONS: dict[str, Action] = {
     "score_requests": score_requests_action,
     "new_project_workbooks": new_project_workbooks_action,
     "capacity": capacity_action,
     "collect_status": not_available_yet("Collect status", "pmo_xl.collect"),
-    "optimise": not_available_yet("Optimise", "pmo_xl.selection"),
+    "optimise": optimise_action,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import zipfile
 
+import pandas as pd
 import pytest
 
 import macros.ribbon
@@ -199,3 +200,29 @@ def test_python_warnings_go_to_the_log_row_not_to_stderr(workbook, monkeypatch, 
     assert macros.ribbon.score_requests(FileBook(workbook)) == "OK"
     assert capfd.readouterr().err == ""
     assert FileBook(workbook).read_table("Log").loc[0, "message"] == "Done (1 warning(s): a deprecated pandas path)"
+
+
+def test_optimise_runs_pmo_optimize_as_a_process_and_marks_the_chosen_requests(workbook):
+    book = FileBook(workbook)
+    requests = book.read_table("Requests")
+    template = requests.iloc[0].copy()
+    rows = []
+    for request_id, strength, cost in (("R-001", 5, 60000), ("R-002", 4, 50000), ("R-003", 2, 50000)):
+        row = template.copy()
+        row["request_id"], row["cost_FY2026"], row["cost_FY2027"] = request_id, cost, 0
+        for column in [c for c in requests.columns if c.startswith("pmo_")]:
+            row[column] = strength if column != "pmo_delivery_risk" else 6 - strength
+        rows.append(row)
+    book.write_table("Requests", pd.DataFrame(rows).reset_index(drop=True))
+    settings = book.read_table("Settings")
+    settings["value"] = settings["value"].astype(object)
+    settings.loc[settings["setting"] == "optimise_budgets", "value"] = "FY2026=110k"
+    book.write_table("Settings", settings)
+    book.commit()
+
+    book = FileBook(workbook)
+    assert macros.ribbon.optimise(book) == "OK", book.messages
+    chosen = FileBook(workbook).read_table("Requests").set_index("request_id")["selected"].to_dict()
+    assert chosen == {"R-001": "yes", "R-002": "yes", "R-003": "no"}
+    assert any(status and status.startswith("PMO: Optimise running") for status in book.statuses)
+    assert FileBook(workbook).read_table("Log").loc[0, "message"].startswith("optimal: 2 of 3 request(s) selected")

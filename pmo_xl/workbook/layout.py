@@ -86,7 +86,9 @@ TABLES: tuple[Table, ...] = (
                                      "project_manager", "pm_email", "programme", "start_date", "end_date",
                                      "reporting_cadence", "currency", "budget", "rag_status",
                                      "last_reporting_period")),
-    Table("Requests", "Requests", (REQUEST_ID, REQUEST_TITLE, "sponsor", "cost", "capacity_fte",
+    # Selection reads cost_FY<year> columns (pmo_xl.selection); a PMO adds a column per fiscal year it plans.
+    Table("Requests", "Requests", (REQUEST_ID, REQUEST_TITLE, "sponsor", "stage", "mandatory", "cost_FY2026",
+                                   "cost_FY2027",
                                    *(f"pmo_{criterion_id}" for criterion_id in CRITERION_IDS),
                                    *(f"requester_{criterion_id}" for criterion_id in CRITERION_IDS),
                                    "score", "rank", "selected")),
@@ -123,6 +125,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("rag_amber_threshold", "Setting_RagAmberThreshold", 0.05, "Variance (fraction of budget or schedule) above which a project is Amber."),
     Setting("rag_red_threshold", "Setting_RagRedThreshold", 0.15, "Variance above which a project is Red."),
     Setting("score_set", "Setting_ScoreSet", "pmo", "Which request columns rank: pmo, requester or board."),
+    Setting("optimise_budgets", "Setting_OptimiseBudgets", "", "Budgets per fiscal year for Optimise, e.g. FY2026=1.5m; FY2027=1.2m (blank = no yearly limit)."),
+    Setting("optimise_total_budget", "Setting_OptimiseTotalBudget", "", "Budget over all fiscal years for Optimise (blank = no total limit)."),
     Setting("ribbon_time_limit_seconds", "Setting_RibbonTimeLimitSeconds", 60, "Longest a button may run inside Excel; longer jobs run as a separate pmo process."),
 )  # fmt: skip
 
@@ -151,8 +155,8 @@ def sample_rows() -> dict[str, list[list]]:
         "Portfolio": [["P-001", "Example project", "project", "Execution", "active", "Sponsor name", "PM name",
                        "pm@example.org", "", dt.datetime(2026, 1, 5), dt.datetime(2026, 12, 18), "monthly", "EUR",
                        250000, "Green", None]],
-        "Requests": [["R-001", "Example request", "Sponsor name", 120, 1.5, *criterion_values, *criterion_values,
-                      None, None, None]],
+        "Requests": [["R-001", "Example request", "Sponsor name", "proposal", "no", 80000, 40000, *criterion_values,
+                      *criterion_values, None, None, None]],
         SCORING_MODEL_TABLE: [list(row) for row in model_to_rows(DEFAULT_MODEL)],
         CAPACITY_TABLE: [[{"role": "Project manager", "from_month": "2026-01", "fte": 4.0}.get(column) for column in CAPACITY_COLUMNS]],
         "Log": [],
