@@ -99,7 +99,7 @@ def _write_sheet(workbook, sheet_name: str, frame: pd.DataFrame, formats: dict, 
 
 
 def _write_value(sheet, row: int, column: int, value: object, formats: dict) -> None:
-    if value is None or value is pd.NaT:
+    if value is None or (not isinstance(value, str | dt.date) and pd.api.types.is_scalar(value) and pd.isna(value)):
         return
     if isinstance(value, bool):
         sheet.write_boolean(row, column, value)

@@ -101,8 +101,9 @@ def report_windows(period: str, cadence: str, settings: PmoSettings) -> list[Rep
 
 
 def _current_window(windows: list[ReportWindow], today: dt.date) -> ReportWindow:
-    started = [window for window in windows if window.opens is None or window.opens <= today]
-    return started[-1] if started else windows[0]
+    """The window that matters today: the latest whose cut-off has passed, else the first one still open."""
+    passed = [window for window in windows if today > window.due]
+    return passed[-1] if passed else windows[0]
 
 
 def project_state(

@@ -432,13 +432,13 @@ def build_views(
         _table_columns("Milestones"),
         {"forecast_date": "previous_forecast_date", "status": "previous_status"},
     )
-    if not milestones.empty:
-        milestones["forecast_moved_days"] = [
+    milestones["forecast_moved_days"] = pd.array(
+        [
             (_date(new) - _date(old)).days if _date(new) and _date(old) else None
             for new, old in zip(milestones["forecast_date"], milestones["previous_forecast_date"], strict=True)
-        ]
-    else:
-        milestones["forecast_moved_days"] = []
+        ],
+        dtype="Int64",
+    )
     raid = _item_view(
         tables["RAID"],
         latest_headers,
