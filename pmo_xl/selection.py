@@ -790,8 +790,11 @@ def select_portfolio(
     return replace(result, warnings=(*result.warnings, warning)) if warning else result
 
 
-def greedy_by_ratio(problem: SelectionProblem) -> float:
-    """The baseline a spreadsheet would use: commitments, then best value per unit of cost first, if it fits."""
+def greedy_by_ratio(problem: SelectionProblem, rank_by: str = "value_per_cost") -> float:
+    """The baseline a spreadsheet would use: commitments, then down the ranked list, taking each one that fits.
+
+    `rank_by` is "value_per_cost" (greedy by ratio) or "value" (fund the top-scored requests first).
+    """
     requests = problem.requests
     usage = problem.usage.tocsc()
     used = np.zeros(len(problem.limits))
@@ -811,7 +814,15 @@ def greedy_by_ratio(problem: SelectionProblem) -> float:
             take(index, columns_of[index][0])
     order = sorted(
         (i for i, r in enumerate(requests) if not (r.committed or r.force) and r.value > 0),
-        key=lambda i: -(requests[i].value / requests[i].total_cost if requests[i].total_cost else np.inf),
+        key=lambda i: (
+            -(
+                requests[i].value
+                if rank_by == "value"
+                else requests[i].value / requests[i].total_cost
+                if requests[i].total_cost
+                else np.inf
+            )
+        ),
     )
     for index in order:
         request = requests[index]
