@@ -105,11 +105,33 @@ def optimise_action(book: Book) -> str:
     return summary.strip().splitlines()[0] if summary.strip() else f"{len(chosen)} request(s) selected"
 
 
+def collect_status_action(book: Book) -> str:
+    from pmo_xl.collect import CollectRequest, run_collect
+
+    settings = book.read_settings()
+    inbox = _folder_setting(book, settings, "inbox_folder", "inbox")
+    if not inbox.is_dir():
+        raise PmoError(f"The inbox folder {inbox} does not exist: set inbox_folder on the Settings sheet")
+    portfolio_file = _folder_setting(book, settings, "portfolio_file", "portfolio.xlsx")
+    request = CollectRequest(
+        inbox=inbox,
+        ledger=_folder_setting(book, settings, "ledger_path", "pmo_ledger.db"),
+        out=portfolio_file,
+        chasers=portfolio_file.parent / "chasers",
+    )
+    result = run_collect(request, lambda done, total, path: book.show_status(f"PMO: reading file {done} of {total}"))
+    if result.output_error:
+        raise PmoError(f"{result.output_error} The ledger is up to date; Collect status again once it is closed.")
+    rejected = [Path(verdict.path).name for verdict in result.verdicts if verdict.status == "rejected"]
+    listing = f" Rejected: {', '.join(rejected)} (reasons on the Submissions sheet)." if rejected else ""
+    return f"{result.summary()}; {len(result.added)} added to the ledger; wrote {result.output}.{listing}"
+
+
 ACTIONS: dict[str, Action] = {
     "score_requests": score_requests_action,
     "new_project_workbooks": new_project_workbooks_action,
     "capacity": capacity_action,
-    "collect_status": not_available_yet("Collect status", "pmo_xl.collect"),
+    "collect_status": collect_status_action,
     "optimise": optimise_action,
 }
 

@@ -226,3 +226,22 @@ def test_optimise_runs_pmo_optimize_as_a_process_and_marks_the_chosen_requests(w
     assert chosen == {"R-001": "yes", "R-002": "yes", "R-003": "no"}
     assert any(status and status.startswith("PMO: Optimise running") for status in book.statuses)
     assert FileBook(workbook).read_table("Log").loc[0, "message"].startswith("optimal: 2 of 3 request(s) selected")
+
+
+def test_collect_status_reads_the_inbox_into_the_ledger_and_names_rejected_files(workbook):
+    book = FileBook(workbook)
+    assert macros.ribbon.collect_status(book) == "Failed"
+    assert "inbox folder" in book.messages[0][1] and "Settings sheet" in book.messages[0][1]
+
+    assert macros.ribbon.new_project_workbooks(FileBook(workbook)) == "OK"
+    inbox = workbook.parent / "inbox"
+    inbox.mkdir()
+    [blank] = list((workbook.parent / "outbox").iterdir())
+    (inbox / blank.name).write_bytes(blank.read_bytes())  # returned without being filled in
+
+    book = FileBook(workbook)
+    assert macros.ribbon.collect_status(book) == "OK", book.messages
+    assert (workbook.parent / "pmo_ledger.db").exists() and (workbook.parent / "portfolio.xlsx").exists()
+    message = FileBook(workbook).read_table("Log").loc[2, "message"]
+    assert message.startswith("1 file(s): 0 accepted, 1 rejected")
+    assert f"Rejected: {blank.name} (reasons on the Submissions sheet)" in message

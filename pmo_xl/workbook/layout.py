@@ -113,8 +113,8 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("inbox_folder", "Setting_InboxFolder", "", "Folder where PMs' returned project workbooks arrive (Collect status reads it)."),
-    Setting("ledger_path", "Setting_LedgerPath", "", "The SQLite ledger file (pmo_ledger.sqlite); blank = next to this workbook."),
+    Setting("inbox_folder", "Setting_InboxFolder", "", "Folder where PMs' returned project workbooks arrive (Collect status reads it); blank = inbox next to this workbook."),
+    Setting("ledger_path", "Setting_LedgerPath", "", "The SQLite ledger file; blank = pmo_ledger.db next to this workbook."),
     Setting("project_workbooks_folder", "Setting_ProjectWorkbooksFolder", "", "Where New project workbooks writes one workbook per project; blank = an outbox folder next to this workbook."),
     Setting("reports_folder", "Setting_ReportsFolder", "", "Where Export report and Capacity write their workbooks; blank = next to this workbook."),
     Setting("portfolio_file", "Setting_PortfolioFile", "portfolio.xlsx", "The portfolio workbook Collect status writes (Resources, Status); relative to this workbook's folder."),
