@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import math
+import numbers as numbers_module
 import os
 import tempfile
 from collections.abc import Callable, Sequence
@@ -369,13 +370,19 @@ def _relabel(problem: str, row_labels: Sequence[str]) -> str:
 def competition_rank(scores: Sequence[float | None], descending: bool = True) -> list[int | None]:
     """Excel RANK.EQ ranking (1, 2, 2, 4); rows without a number get None, never a rank."""
     numbers = [
-        s if isinstance(s, int | float) and not isinstance(s, bool) and math.isfinite(s) else None for s in scores
+        float(s) if isinstance(s, numbers_module.Real) and not isinstance(s, bool) and math.isfinite(s) else None
+        for s in scores
     ]
-    ranked = [n for n in numbers if n is not None]
-    return [
-        None if n is None else 1 + sum(1 for other in ranked if (other > n if descending else other < n))
-        for n in numbers
-    ]
+    ranked = np.sort(np.array([n for n in numbers if n is not None], dtype=float))
+    ranks: list[int | None] = []
+    for n in numbers:
+        if n is None:
+            ranks.append(None)
+        elif descending:
+            ranks.append(1 + len(ranked) - int(np.searchsorted(ranked, n, side="right")))
+        else:
+            ranks.append(1 + int(np.searchsorted(ranked, n, side="left")))
+    return ranks
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -413,18 +420,24 @@ def score_requests(
         raise ScoringError(
             f"the request table has no column(s) {', '.join(absent)} for the '{score_set}' scores.{hint}"
         )
-    labels = [str(value) for value in requests[REQUEST_ID]]
-    block = requests[columns].to_numpy(dtype=object)
+    # An empty row of an Excel table is not a request: it keeps its place (callers align by row) but no score.
+    present = np.array([not all(_blank(cell) for cell in row) for row in requests.itertuples(index=False)], dtype=bool)
+    labels = [str(value) for value in requests[REQUEST_ID][present]]
+    block = requests[columns][present].to_numpy(dtype=object)
     with contextlib.suppress(TypeError, ValueError):
         block = block.astype(float)
-    result = score_matrix(block, model, row_labels=labels)
+    result = score_matrix(block.reshape(-1, len(columns)), model, row_labels=labels)
     table = pd.DataFrame({REQUEST_ID: requests[REQUEST_ID].to_numpy()})
     if REQUEST_TITLE in requests.columns:
         table[REQUEST_TITLE] = requests[REQUEST_TITLE].to_numpy()
-    table["score"] = result.scores.round(6)
-    table["rank"] = competition_rank(list(table["score"]))
+    scores = np.full(len(requests), np.nan)
+    scores[present] = result.scores.round(6)
+    table["score"] = scores
+    table["rank"] = pd.array(competition_rank(list(scores)), dtype="Int64")
     for position, criterion in enumerate(model.criteria):
-        table[f"points_{criterion.criterion_id}"] = result.contributions[:, position].round(6)
+        points = np.full(len(requests), np.nan)
+        points[present] = result.contributions[:, position].round(6)
+        table[f"points_{criterion.criterion_id}"] = points
     table["score_set"] = score_set
     table["model_version"] = f"{model.name} v{model.version}"
     return ScoreTable(table, model, score_set, result.warnings)

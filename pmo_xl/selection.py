@@ -179,6 +179,8 @@ def parse_requests(
     found_warnings: list[str] = []
     frame = requests.copy()
     frame.columns = [str(column).strip() for column in frame.columns]
+    # An empty row of an Excel table is not a request.
+    frame = frame[[not all(_blank(cell) for cell in row) for row in frame.itertuples(index=False)]]
     if "request_id" not in frame.columns:
         raise SelectionError(f"the request table needs a request_id column; it has {', '.join(frame.columns)}")
     measure = settings.value_measure

@@ -2,6 +2,7 @@
 
 import csv
 
+import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import Workbook
@@ -153,3 +154,19 @@ def test_bad_model_rows_name_the_row():
     unanchored = ["M", "1", "error", "speed", "Speed", 10, "benefit", None, None, "", None, None, None, ""]
     with pytest.raises(ScoringModelError, match="fixed numeric scale"):
         model_from_rows(header, [unanchored])
+
+
+def test_empty_table_rows_keep_their_place_without_a_score():
+    requests = pd.DataFrame(
+        {"request_id": ["REQ-1", None], "pmo_annual_benefit": [1_000_000, None], "pmo_delivery_risk": [1, None]}
+    )
+    table = score_requests(requests, NUMERIC_MODEL).table
+    assert table.at[0, "score"] == pytest.approx(100.0) and table.at[0, "rank"] == 1
+    assert np.isnan(table.at[1, "score"]) and pd.isna(table.at[1, "rank"])
+
+
+def test_ties_share_a_rank_like_rank_eq():
+    requests = pd.DataFrame(
+        {"request_id": ["A", "B", "C", "D"], "pmo_annual_benefit": [5, 9, 9, 1], "pmo_delivery_risk": [1, 1, 1, 1]}
+    )
+    assert list(score_requests(requests, NUMERIC_MODEL).table["rank"]) == [3, 1, 1, 4]

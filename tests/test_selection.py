@@ -172,6 +172,12 @@ def test_force_without_reason_and_unknown_ids_are_errors_naming_the_request():
     assert "request B (row 3): depends_on/excludes names unknown request 'Z'" in str(error.value)
 
 
+def test_empty_rows_of_an_excel_table_are_not_requests():
+    requests = pd.DataFrame({"request_id": ["A", None], "value": [5, None], "cost_FY2027": [10, None]})
+    result = select_portfolio(requests, SelectionSettings("value", budgets={"FY2027": 20}))
+    assert list(result.decisions["request_id"]) == ["A"]
+
+
 def test_missing_value_column_says_which_measures_exist():
     with pytest.raises(SelectionError, match="no npv column"):
         select_portfolio(pd.DataFrame({"request_id": ["A"], "score": [1]}), SelectionSettings("npv"))

@@ -81,6 +81,7 @@ def test_optimize_writes_the_portfolio_workbook_with_proven_status(pipeline):
     assert records["REQ-3"]["value_per_cost"] == pytest.approx(250_000 / 150_000)
     constraints = sheet(output, "Constraints")
     assert any(row[0] == "Budget FY2027" and row[-1] is True for row in constraints[1:])
+    assert set(load_workbook(output)["Selection"].tables) == {"SelectionTable"}  # the ribbon reads it by name
     frontier = sheet(output, "Frontier")
     assert frontier[0][:3] == ["budget_factor", "budget", "value"]
     assert len(frontier) == 6
