@@ -166,3 +166,19 @@ def test_bad_budget_and_commitments_over_budget_are_clear_errors(pipeline):
     assert over.exit_code == 2
     assert "mandatory and in-flight requests alone exceed the limits" in over.output
     assert not (pipeline / "pipeline-portfolio.xlsx").exists()
+
+
+def test_compare_computes_scores_for_saved_score_scenarios(pipeline):
+    frame = pd.read_csv(pipeline / "pipeline.csv")
+    for column in ("strategic_fit", "business_value", "urgency", "risk_reduction", "delivery_risk"):
+        frame[f"pmo_{column}"] = [5, 4, 3, 1]
+    frame.to_csv(pipeline / "scored.csv", index=False)
+    assert run(pipeline / "scored.csv", "--budget", "FY2027=300k", "--save-scenario", "by score").exit_code == 0
+    assert (
+        run(pipeline / "scored.csv", "--value", "npv", "--budget", "FY2027=300k", "--save-scenario", "by npv").exit_code
+        == 0
+    )
+    result = run(pipeline / "scored.csv", "--value", "npv", "--budget", "FY2027=300k", "--compare")
+    assert result.exit_code == 0, result.output
+    rows = sheet(pipeline / "scored-portfolio.xlsx", "Scenarios")
+    assert rows[0] == ["request_id", "title", "by score", "by npv"]

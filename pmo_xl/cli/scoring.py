@@ -153,7 +153,14 @@ def score_command(requests, model_path, score_set, ahp_path, method, output):
     type=_existing,
     help="ScoringModel to score with when --value score and REQUESTS has no score column.",
 )
-@click.option("--scores", "score_set", type=click.Choice(SCORE_SETS), default="pmo", show_default=True)
+@click.option(
+    "--scores",
+    "score_set",
+    type=click.Choice(SCORE_SETS),
+    default="pmo",
+    show_default=True,
+    help="Which criterion values the score uses when it is computed here (pmo_..., requester_..., board_...).",
+)
 @click.option(
     "--max-deferral",
     type=int,
@@ -256,9 +263,10 @@ def optimize_command(
         model = _model(model_path, None)
         if "score" not in table.columns:
             table, _ = with_scores(table, model, score_set)
+    pipeline = table
     forces = {**parse_forces(force_in, "in"), **parse_forces(force_out, "out")}
     scenario = Scenario(save_scenario or "this run", settings, forces)
-    table = apply_scenario(table, scenario) if forces else table
+    table = apply_scenario(pipeline, scenario) if forces else pipeline
     scenario_path = scenario_file or requests.with_name(f"{requests.stem}-scenarios.json")
     if save_scenario:
         save_scenarios(scenario_path, [scenario])
@@ -273,9 +281,9 @@ def optimize_command(
     if compare:
         scenarios = load_scenarios(scenario_path)
         progress_echo(f"running {len(scenarios)} scenario(s) from {scenario_path}...")
-        comparison = compare_scenarios(
-            run_scenarios(read_table(requests, "Requests"), scenarios, resource_table, capacity_table, cost_table)
-        )
+        if "score" not in pipeline.columns and any(s.settings.value_measure == "score" for s in scenarios):
+            pipeline, _ = with_scores(pipeline, model or _model(model_path, None), score_set)
+        comparison = compare_scenarios(run_scenarios(pipeline, scenarios, resource_table, capacity_table, cost_table))
     path = write_selection_workbook(result, _output(requests, output, "portfolio"), frontier, comparison)
     for warning in result.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
