@@ -20,7 +20,10 @@ def require_soffice() -> str:
 
 
 def convert(source: Path, to: str, out_dir: Path, timeout: float = 180) -> Path:
-    """Open `source` in LibreOffice (which recalculates on load) and save it as `to` (xlsx, pdf, csv, ...).
+    """Open `source` in LibreOffice and save it as `to` (xlsx, pdf, csv, ...).
+
+    LibreOffice calculates formula cells that carry no cached result; it trusts a cached result even when the file
+    asks for full calculation on load. Our templates and generated files carry none, so they are calculated.
 
     `to` may carry a filter, e.g. 'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1'.
     Returns the path of the converted file.
@@ -55,7 +58,7 @@ def convert(source: Path, to: str, out_dir: Path, timeout: float = 180) -> Path:
 
 
 def recalculated_copy(source: Path, out_dir: Path) -> Path:
-    """A copy of `source` as LibreOffice saves it after loading (formulas recalculated, values cached)."""
+    """A copy of `source` as LibreOffice saves it after loading (uncached formulas calculated, results cached)."""
     return convert(source, "xlsx", out_dir)
 
 
