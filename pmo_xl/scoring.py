@@ -16,7 +16,6 @@ import csv
 import math
 import numbers as numbers_module
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -505,28 +504,32 @@ def read_scoring_model(path: Path) -> ScoringModelSpec:
 
 
 def write_workbook_atomically(path: Path, build: Callable, overwrite: bool = True) -> Path:
-    """Build an XlsxWriter workbook in a temp file beside `path`, then os.replace it: never a half-written file."""
+    """Build an XlsxWriter workbook in a temp file beside `path`, then move it into place: never a half-written file.
+
+    The move retries while Excel or OneDrive holds the target (pmo_xl.output_files, shared by every writer).
+    """
     import xlsxwriter
+
+    from pmo_xl.output_files import atomic_target, replace_with_retry
 
     path = Path(path)
     if path.exists() and not overwrite:
         raise OutputError(f"{path} exists; use --force to replace it")
-    handle, temporary = tempfile.mkstemp(suffix=".xlsx", prefix=f".{path.stem}-", dir=path.parent or ".")
-    os.close(handle)
+    temporary = atomic_target(path)
     try:
-        # strings_to_formulas off: a title like "=cmd" stays text.
+        # strings_to_formulas off: a title like "=cmd" stays text. XlsxWriter sets fullCalcOnLoad itself.
         workbook = xlsxwriter.Workbook(
-            temporary, {"strings_to_formulas": False, "strings_to_urls": False, "nan_inf_to_errors": True}
+            str(temporary), {"strings_to_formulas": False, "strings_to_urls": False, "nan_inf_to_errors": True}
         )
-        workbook.set_calc_mode("auto")
         build(workbook)
         workbook.close()
-        os.replace(temporary, path)
-    except PermissionError as error:
-        raise OutputError(f"{path} cannot be written (is it open in Excel?): {error}") from error
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp's 0600 would hide the output from colleagues on a share
+        replace_with_retry(temporary, path)
     finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+        if temporary.exists():
+            temporary.unlink()
     return path
 
 

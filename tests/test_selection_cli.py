@@ -89,6 +89,7 @@ def test_optimize_writes_the_portfolio_workbook_with_proven_status(pipeline):
         assert any(name.startswith("xl/charts/chart") for name in package.namelist())
         sheet_xml = "".join(package.read(n).decode() for n in package.namelist() if n.startswith("xl/worksheets/"))
         assert "<f>" not in sheet_xml
+        assert 'fullCalcOnLoad="1"' in package.read("xl/workbook.xml").decode()
 
 
 def test_scenarios_are_saved_and_compared_side_by_side(pipeline):
