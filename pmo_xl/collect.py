@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -217,7 +218,29 @@ def judge(candidates: Sequence[Candidate], ledger: Ledger, prefer: Sequence[str]
     for index, candidate in enumerate(candidates):
         if verdicts[index] is None:
             verdicts[index] = _verdict(candidate, "accepted")
+    verdicts = _note_conflict_copies(candidates, verdicts)
     return Judgement([v for v in verdicts if v is not None], to_store, choices)
+
+
+# OneDrive names the losing side of a sync conflict "<name>-<COMPUTER>.xlsx" (or "-<COMPUTER>-2.xlsx").
+_CONFLICT_SUFFIXES = (
+    re.compile(r"^(?P<original>.+?)-[A-Za-z0-9][A-Za-z0-9_]*(-\d+)?$"),
+    re.compile(r"^(?P<original>.+)-[A-Za-z0-9][A-Za-z0-9_]*(-\d+)?$"),
+)
+
+
+def _note_conflict_copies(candidates: Sequence[Candidate], verdicts: list[Verdict | None]) -> list[Verdict | None]:
+    """Name OneDrive conflict copies, so the PMO knows why one project sent two files."""
+    stems = {Path(c.path).stem.casefold(): c.path for c in candidates}
+    noted = list(verdicts)
+    for index, candidate in enumerate(candidates):
+        matches = [pattern.match(Path(candidate.path).stem) for pattern in _CONFLICT_SUFFIXES]
+        originals = [stems.get(match.group("original").casefold()) for match in matches if match]
+        original = next((name for name in originals if name), None)
+        if original and original != candidate.path and noted[index] is not None:
+            finding = _info("conflict_copy", f"looks like a OneDrive conflict copy of {Path(original).name}")
+            noted[index] = replace(noted[index], findings=(*noted[index].findings, finding))
+    return noted
 
 
 def _with_choice(
@@ -279,6 +302,7 @@ def read_candidates(
 
     paths, skipped = list_inbox(Path(inbox))
     paths = [path for path in paths if not any(_within(path, other) for other in exclude)]
+    skipped = [v for v in skipped if not any(_within(Path(v.path), other) for other in exclude)]
     candidates = []
     for number, path in enumerate(paths, start=1):
         try:

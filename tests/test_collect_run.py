@@ -1,0 +1,262 @@
+"""`pmo collect` end to end on real generated and filled workbooks: verdicts, ledger, archive, outputs, exit codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import random
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from pmo_xl.cli import main
+from pmo_xl.collect import CollectRequest, run_collect
+from pmo_xl.demo_data import demo_projects, fill_demo_submission
+from pmo_xl.generator import generate_for_records
+from pmo_xl.ledger import open_ledger
+from pmo_xl.submission_reader import read_submission
+from pmo_xl.template_schemas import PROJECT_STATUS
+from tests import libreoffice
+
+PERIOD = "2026-10"
+TODAY = dt.date(2026, 11, 20)
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory):
+    """An inbox as the PMO finds it: good reports, a bad one, a copy, a conflict copy, lock and hidden files."""
+    root = tmp_path_factory.mktemp("prepared")
+    rng = random.Random(3)
+    projects = demo_projects(5, rng, PERIOD)
+    register = root / "register.csv"
+    lines = ["project_id,project_name,project_manager,pm_email,sponsor,start_date,end_date,budget"]
+    for record in projects:
+        lines.append(
+            f"{record.project_id},{record.project_name},{record.project_manager},{record.pm_email},"
+            f"{record.sponsor},{record.start_date},{record.end_date},{record.fields['budget_original']}"
+        )
+    register.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    generated = generate_for_records(PROJECT_STATUS, projects, root / "outbox", PERIOD, today=dt.date(2026, 10, 1))
+    inbox = root / "inbox"
+    paths = [g.path for g in generated]
+    for path in paths[:3]:
+        fill_demo_submission(path, inbox / path.name, random.Random(path.name))
+    # PRJ-0004 sends a file with text in a number cell: rejected, with the cell named.
+    fill_demo_submission(paths[3], inbox / "Août" / paths[3].name, random.Random(4), fault="text_in_number")
+    # PRJ-0005 has two versions: its file and a OneDrive conflict copy with other content.
+    fill_demo_submission(paths[4], inbox / paths[4].name, random.Random(1))
+    conflict = inbox / (paths[4].stem + "-LAPTOP-123.xlsx")
+    for seed in range(2, 40):
+        fill_demo_submission(paths[4], conflict, random.Random(seed))
+        dates = [read_submission(p)[0].fields["submitted_on"] for p in (inbox / paths[4].name, conflict)]
+        if dates[0] != dates[1]:
+            break
+    older, newer = sorted((inbox / paths[4].name, conflict), key=lambda p: read_submission(p)[0].fields["submitted_on"])
+    # The older report gets the newest mtime, as e-mail and OneDrive do: it must not matter.
+    os.utime(newer, (1_700_000_000, 1_700_000_000))
+    os.utime(older, (1_800_000_000, 1_800_000_000))
+    # The same file again under another name, an Excel lock file and a hidden file.
+    shutil.copyfile(inbox / paths[0].name, inbox / "copy of the first report.xlsx")
+    (inbox / ("~$" + paths[1].name)).write_bytes(b"\x00" * 165)
+    (inbox / ".DS_Store").write_bytes(b"Bud1")
+    return {"root": root, "inbox": inbox, "register": register, "paths": paths, "older": older, "newer": newer}
+
+
+@pytest.fixture
+def inbox(prepared, tmp_path):
+    target = tmp_path / "inbox"
+    shutil.copytree(prepared["inbox"], target)
+    for name in (prepared["older"].name, prepared["newer"].name):
+        os.utime(target / name, (os.stat(prepared["inbox"] / name).st_mtime,) * 2)
+    return target
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[str, int, int]]:
+    return {
+        str(path.relative_to(folder)): (
+            hashlib.sha256(path.read_bytes()).hexdigest(),
+            path.stat().st_mtime_ns,
+            path.stat().st_size,
+        )
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def _run(tmp_path, inbox, *extra, register=None):
+    arguments = [
+        "collect",
+        str(inbox),
+        "--ledger",
+        str(tmp_path / "pmo_ledger.db"),
+        "--out",
+        str(tmp_path / "portfolio.xlsx"),
+    ]
+    if register:
+        arguments += ["--register", str(register)]
+    return CliRunner().invoke(main, [*arguments, *extra])
+
+
+def _sheet(path: Path, name: str) -> list[dict]:
+    sheet = openpyxl.load_workbook(path, read_only=True)[name]
+    rows = list(sheet.iter_rows(values_only=True))
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:] if any(v is not None for v in row)]
+
+
+def test_every_file_gets_one_verdict_and_the_run_completes(prepared, inbox, tmp_path):
+    before = _snapshot(inbox)
+    result = _run(
+        tmp_path, inbox, "--period", PERIOD, "--archive", str(tmp_path / "archive"), register=prepared["register"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "9 file(s): 4 accepted, 1 rejected, 1 duplicate, 1 superseded, 2 skipped" in result.output
+    submissions = {Path(row["file"]).name: row for row in _sheet(tmp_path / "portfolio.xlsx", "Submissions")}
+    paths = prepared["paths"]
+    assert {name: row["verdict"] for name, row in submissions.items()} == {
+        paths[0].name: "accepted",
+        paths[1].name: "accepted",
+        paths[2].name: "accepted",
+        paths[3].name: "rejected",
+        prepared["newer"].name: "accepted",
+        prepared["older"].name: "superseded",
+        "copy of the first report.xlsx": "duplicate",
+        "~$" + paths[1].name: "skipped",
+        ".DS_Store": "skipped",
+    }
+    rejected = submissions[paths[3].name]
+    assert rejected["reasons"].startswith("Summary!C31, actual_to_date: Actual cost to date must be a number")
+    assert prepared["newer"].name in submissions[prepared["older"].name]["reasons"]
+    if prepared["newer"].name.endswith("-LAPTOP-123.xlsx"):
+        assert "conflict copy" in submissions[prepared["newer"].name]["reasons"]
+    else:
+        assert "conflict copy" in submissions[prepared["older"].name]["reasons"]
+    # Inputs are never modified, moved, renamed or locked; nothing is added to the inbox.
+    assert _snapshot(inbox) == before
+    # Accepted files are archived by period, byte for byte.
+    archived = sorted((tmp_path / "archive" / PERIOD).iterdir())
+    assert len(archived) == 4
+    originals = {hashlib.sha256(p.read_bytes()).hexdigest() for p in inbox.rglob("*.xlsx")}
+    assert {hashlib.sha256(p.read_bytes()).hexdigest() for p in archived} <= originals
+    # The tracker: PRJ-0004's report was rejected, so it is missing and its PM is chased.
+    missing = {row["project_id"]: row for row in _sheet(tmp_path / "portfolio.xlsx", "Missing")}
+    assert missing["PRJ-0004"]["state"] == "missing" and missing["PRJ-0004"]["chase"] is True
+    assert {row["state"] for pid, row in missing.items() if pid != "PRJ-0004"} <= {"received", "late"}
+    drafts = list((tmp_path / "chasers").glob("*.eml"))
+    assert len(drafts) == 1 and b"PRJ-0004" in drafts[0].read_bytes()
+
+
+def test_a_rerun_on_the_same_inbox_adds_nothing(inbox, tmp_path):
+    first = _run(tmp_path, inbox)
+    assert first.exit_code == 0, first.output
+    with open_ledger(tmp_path / "pmo_ledger.db") as ledger:
+        counts = ledger.counts()
+    second = _run(tmp_path, inbox)
+    assert second.exit_code == 0, second.output
+    assert "0 submission(s) added" in second.output
+    assert "0 accepted, 1 rejected, 5 duplicate, 1 superseded" in second.output
+    with open_ledger(tmp_path / "pmo_ledger.db") as ledger:
+        assert ledger.counts() == counts
+
+
+def test_history_comes_from_the_ledger_not_from_old_files(inbox, tmp_path):
+    assert _run(tmp_path, inbox).exit_code == 0
+    shutil.rmtree(inbox)
+    (tmp_path / "empty").mkdir()
+    result = _run(tmp_path, tmp_path / "empty")
+    assert result.exit_code == 0, result.output
+    status = _sheet(tmp_path / "portfolio.xlsx", "Status")
+    assert len(status) == 4 and {row["period"] for row in status} == {PERIOD}
+
+
+def test_a_libreoffice_resave_of_an_accepted_report_is_a_duplicate(prepared, inbox, tmp_path):
+    assert _run(tmp_path, inbox).exit_code == 0
+    resaved_dir = tmp_path / "resaved"
+    resaved = libreoffice.convert(inbox / prepared["paths"][0].name, "xlsx", resaved_dir)
+    assert hashlib.sha256(resaved.read_bytes()).digest() != hashlib.sha256((inbox / resaved.name).read_bytes()).digest()
+    result = _run(tmp_path, resaved_dir)
+    assert result.exit_code == 0, result.output
+    assert "1 file(s): 0 accepted, 0 rejected, 1 duplicate" in result.output
+    assert "same content is already in the ledger" in result.output
+
+
+def test_strict_fails_the_run_on_rejections(inbox, tmp_path):
+    result = _run(tmp_path, inbox, "--strict")
+    assert result.exit_code == 1
+    assert (tmp_path / "portfolio.xlsx").exists(), "strict still writes everything it can"
+
+
+def test_a_locked_ledger_stops_the_run_with_a_clear_message(inbox, tmp_path):
+    with open_ledger(tmp_path / "pmo_ledger.db", write=True):
+        result = _run(tmp_path, inbox)
+    assert result.exit_code == 2
+    assert "is being written by" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "portfolio.xlsx").exists()
+
+
+def test_a_locked_output_is_reported_by_name_and_the_ledger_is_kept(inbox, tmp_path, monkeypatch):
+    import pmo_xl.output_files as output_files
+
+    real_replace = os.replace
+
+    def excel_has_it_open(source, target):
+        if str(target).endswith("portfolio.xlsx"):
+            raise PermissionError(13, "Permission denied")
+        return real_replace(source, target)
+
+    monkeypatch.setattr(output_files.os, "replace", excel_has_it_open)
+    monkeypatch.setattr(output_files.time, "sleep", lambda seconds: None)
+    result = _run(tmp_path, inbox)
+    assert result.exit_code == 3
+    assert "portfolio.xlsx: the file is locked" in result.output
+    assert "Traceback" not in result.output
+    with open_ledger(tmp_path / "pmo_ledger.db") as ledger:
+        assert ledger.counts()["submission"] == 4
+
+
+def test_a_ledger_in_a_onedrive_folder_warns(inbox, tmp_path):
+    synced = tmp_path / "OneDrive - Contoso"
+    result = CliRunner().invoke(
+        main, ["collect", str(inbox), "--ledger", str(synced / "l.db"), "--out", str(tmp_path / "p.xlsx")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "warning: the ledger" in result.output and "OneDrive" in result.output
+
+
+def test_the_archive_and_outputs_inside_the_inbox_are_not_read_back(inbox, tmp_path):
+    arguments = ["--archive", str(inbox / "archive"), "--ledger", str(inbox / "l.db"), "--out", str(inbox / "p.xlsx")]
+    first = CliRunner().invoke(main, ["collect", str(inbox), *arguments])
+    assert first.exit_code == 0, first.output
+    second = CliRunner().invoke(main, ["collect", str(inbox), *arguments])
+    assert second.exit_code == 0, second.output
+    assert "9 file(s)" in second.output, second.output
+
+
+def test_help_teaches_with_an_example():
+    result = CliRunner().invoke(main, ["collect", "--help"])
+    assert result.exit_code == 0
+    assert "Example:" in result.output and "pmo collect inbox/" in result.output
+    assert "--prefer" in result.output and "--strict" in result.output
+
+
+def test_progress_is_reported_per_file(inbox, tmp_path):
+    seen = []
+    request = CollectRequest(inbox=inbox, ledger=tmp_path / "l.db", today=TODAY)
+    result = run_collect(request, progress=lambda done, total, path: seen.append((done, total)))
+    assert seen == [(n, 7) for n in range(1, 8)]
+    assert result.output is None and result.count("accepted") == 4
+
+
+def test_the_pmo_can_prefer_the_superseded_file(prepared, inbox, tmp_path):
+    older = prepared["older"].name
+    result = _run(tmp_path, inbox, "--prefer", older)
+    assert result.exit_code == 0, result.output
+    verdicts = {Path(row["file"]).name: row["verdict"] for row in _sheet(tmp_path / "portfolio.xlsx", "Submissions")}
+    assert verdicts[older] == "accepted" and verdicts[prepared["newer"].name] == "superseded"
+    again = _run(tmp_path, inbox)
+    assert "0 submission(s) added" in again.output
+    status = {row["project_id"]: row for row in _sheet(tmp_path / "portfolio.xlsx", "Status")}
+    assert status["PRJ-0005"]["file_name"] == older
