@@ -170,3 +170,20 @@ def test_ties_share_a_rank_like_rank_eq():
         {"request_id": ["A", "B", "C", "D"], "pmo_annual_benefit": [5, 9, 9, 1], "pmo_delivery_risk": [1, 1, 1, 1]}
     )
     assert list(score_requests(requests, NUMERIC_MODEL).table["rank"]) == [3, 1, 1, 4]
+
+
+@pytest.mark.libreoffice
+def test_model_table_still_reads_after_a_real_spreadsheet_app_resaves_the_workbook(tmp_path):
+    from tests.libreoffice import recalculated_copy
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Scoring model"
+    rows = [list(SCORING_MODEL_COLUMNS), *model_to_rows(DEFAULT_MODEL)]
+    for row in rows:
+        sheet.append(row)
+    sheet.add_table(Table(displayName="ScoringModel", ref=f"A1:N{len(rows)}"))
+    source = tmp_path / "pmo_workbook.xlsx"
+    workbook.save(source)
+    resaved = recalculated_copy(source, tmp_path / "libreoffice")
+    assert read_scoring_model(resaved) == DEFAULT_MODEL

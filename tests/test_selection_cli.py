@@ -183,3 +183,17 @@ def test_compare_computes_scores_for_saved_score_scenarios(pipeline):
     assert result.exit_code == 0, result.output
     rows = sheet(pipeline / "scored-portfolio.xlsx", "Scenarios")
     assert rows[0] == ["request_id", "title", "by score", "by npv"]
+
+
+@pytest.mark.libreoffice
+def test_portfolio_workbook_opens_in_a_real_spreadsheet_app_with_text_kept_as_text(pipeline):
+    from tests.libreoffice import recalculated_copy
+
+    result = run(pipeline / "pipeline.csv", "--value", "npv", "--budget", "FY2027=300k")
+    assert result.exit_code == 0, result.output
+    resaved = recalculated_copy(pipeline / "pipeline-portfolio.xlsx", pipeline / "libreoffice")
+    selection = sheet(resaved, "Selection")
+    titles = {row[0]: row[1] for row in selection[3:]}
+    assert titles["REQ-3"] == "=cmd|' /C calc'!A0"
+    summary = {row[0]: row[1] for row in sheet(resaved, "Summary") if row[0]}
+    assert summary["Result"] == "optimal"
