@@ -17,10 +17,13 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import struct
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, fields, replace
+from operator import itemgetter
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
@@ -30,7 +33,15 @@ from pmo_xl.periods import is_month, month_series
 from pmo_xl.schema import Table, TemplateSchema
 from pmo_xl.submissions import Finding, ParsedSubmission, Value
 from pmo_xl.template_schemas import SCHEMAS
-from pmo_xl.xlsx_package import NS, WorkbookStructure, column_letters, read_structure
+from pmo_xl.xlsx_package import (
+    NS,
+    CellRef,
+    TableRef,
+    WorkbookStructure,
+    column_letters,
+    read_custom_properties,
+    read_structure,
+)
 
 # Our templates inflate to well under 1 MB; 256 MB of declared content is an attack or an accident either way.
 MAX_UNCOMPRESSED_BYTES = 256 * 1024 * 1024
@@ -119,9 +130,9 @@ def _read(data: bytes, path: str) -> tuple[ParsedSubmission | None, list[Finding
                     "resend it",
                 )
             ]
-        members = _LazyMembers(archive)
+        members = _LazyMembers(archive, data)
         try:
-            structure = read_structure(members)
+            structure = _structure(members)
         except (KeyError, ET.ParseError, zipfile.BadZipFile, zlib.error, EOFError) as error:
             return None, [
                 _error("damaged_workbook", f"the workbook's structure could not be read ({error}); save it again")
@@ -149,7 +160,7 @@ def _read(data: bytes, path: str) -> tuple[ParsedSubmission | None, list[Finding
         findings += field_findings
         tables, table_rows, column_cells, table_findings = _tables(schema, structure, sheets, metadata)
         findings += table_findings
-        percent_fields = _percent_formatted_fields(schema, structure, members)
+        percent_fields = _percent_formatted_fields(schema, structure, members, field_values)
     parsed = ParsedSubmission(
         path=path,
         file_name=Path(path).name,
@@ -244,28 +255,83 @@ def _zip_bomb_finding(archive: zipfile.ZipFile) -> Finding | None:
 
 
 class _LazyMembers(Mapping[str, bytes]):
-    """The zip's members, inflated on first access: the structure needs a few small parts, never the sheets."""
+    """The zip's members, inflated on first access: the structure needs a few small parts, never the sheets.
 
-    def __init__(self, archive: zipfile.ZipFile):
+    It records every name looked up (present or not), so a structure parsed from one file can be reused for the
+    next file whose looked-up members hold the same compressed bytes: in a collect run nearly every file comes
+    from the same template, and parsing its XML again would cost more than reading the values.
+    """
+
+    def __init__(self, archive: zipfile.ZipFile, data: bytes):
         self._archive = archive
-        self._names = set(archive.namelist())
+        self._data = data
+        self._infos = {info.filename: info for info in archive.infolist()}
         self._cache: dict[str, bytes] = {}
+        self.probed: set[str] = set()
 
     def __getitem__(self, name: str) -> bytes:
-        if name not in self._names:
+        self.probed.add(name)
+        if name not in self._infos:
             raise KeyError(name)
         if name not in self._cache:
-            self._cache[name] = self._archive.read(name)
+            self._cache[name] = self._archive.read(self._infos[name])
         return self._cache[name]
 
     def __contains__(self, name: object) -> bool:
-        return name in self._names
+        self.probed.add(name)  # type: ignore[arg-type]
+        return name in self._infos
+
+    def stored(self, name: str) -> tuple[int, bytes] | None:
+        """A member's compression method and compressed bytes, without inflating it; None if absent."""
+        info = self._infos.get(name)
+        if info is None:
+            return None
+        start = info.header_offset + 30
+        name_length, extra_length = struct.unpack_from("<HH", self._data, info.header_offset + 26)
+        start += name_length + extra_length
+        return info.compress_type, self._data[start : start + info.compress_size]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._names)
+        return iter(self._infos)
 
     def __len__(self) -> int:
-        return len(self._names)
+        return len(self._infos)
+
+
+# (looked-up member -> its stored bytes, the structure parsed from them); a handful of templates at most
+_STRUCTURE_CACHE: list[tuple[dict[str, tuple[int, bytes] | None], WorkbookStructure]] = []
+_STRUCTURE_CACHE_SIZE = 8
+_PERCENT_STYLE_CACHE: dict[tuple[int, bytes] | None, set[int]] = {}
+_CUSTOM_PROPERTIES = "docProps/custom.xml"
+
+
+@dataclass(frozen=True)
+class _IndexedStructure(WorkbookStructure):
+    """WorkbookStructure with case-insensitive lookups from a dict: a status workbook looks up 60-odd names."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_names_folded", {key.casefold(): ref for key, ref in self.names.items()})
+        object.__setattr__(self, "_tables_folded", {key.casefold(): ref for key, ref in self.tables.items()})
+
+    def name(self, name: str) -> CellRef | None:
+        return self._names_folded.get(name.casefold())  # type: ignore[attr-defined]
+
+    def table(self, name: str) -> TableRef | None:
+        return self._tables_folded.get(name.casefold())  # type: ignore[attr-defined]
+
+
+def _structure(members: _LazyMembers) -> WorkbookStructure:
+    """read_structure, reused when every member it looked at holds the same bytes as in an earlier file."""
+    for fingerprint, structure in _STRUCTURE_CACHE:
+        if all(members.stored(name) == stored for name, stored in fingerprint.items()):
+            return replace(structure, custom_properties=read_custom_properties(members))
+    members.probed.clear()
+    parsed = read_structure(members)
+    structure = _IndexedStructure(**{item.name: getattr(parsed, item.name) for item in fields(parsed)})
+    fingerprint = {name: members.stored(name) for name in members.probed if name != _CUSTOM_PROPERTIES}
+    _STRUCTURE_CACHE.insert(0, (fingerprint, structure))
+    del _STRUCTURE_CACHE[_STRUCTURE_CACHE_SIZE:]
+    return structure
 
 
 class _SheetValues:
@@ -291,7 +357,9 @@ class _SheetValues:
 
 
 def _plain(value: object) -> Value:
-    if value == "" or value is None:
+    if type(value) is str:
+        return value or None
+    if value is None:
         return None
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return int(value)
@@ -465,20 +533,26 @@ def _tables(
                     where=table.name,
                 )
             )
-        input_keys = [key for key in columns if not _is_locked_or_formula(table, key)]
         formula_keys = {column.key for column in table.columns if column.formula is not None}
+        read = [(key, column - 1) for key, column in columns.items() if key not in formula_keys]
+        input_indexes = [columns[key] - 1 for key in columns if not _is_locked_or_formula(table, key)]
         rows: list[dict[str, Value]] = []
         excel_rows: list[int] = []
         keep_every_row = table.name in prefilled
+        sheet_rows = sheets.rows(found.sheet)
+        widest = max((index for _, index in read), default=0)
+        input_cells = itemgetter(*input_indexes) if len(input_indexes) > 1 else None
         for excel_row in found.body_rows:
-            row = {
-                key: sheets.value(found.sheet, excel_row, column)
-                for key, column in columns.items()
-                if key not in formula_keys
-            }
-            if not keep_every_row and all(row.get(key) is None for key in input_keys):
-                continue
-            rows.append(row)
+            line = sheet_rows[excel_row - 1] if excel_row - 1 < len(sheet_rows) else []
+            width = len(line)
+            if not keep_every_row:
+                # Most pre-sized rows are blank: test their input cells in one C-level call before building a row.
+                if input_cells is not None and width > widest:
+                    if input_cells(line).count("") == len(input_indexes):
+                        continue
+                elif all(index >= width or line[index] == "" for index in input_indexes):
+                    continue
+            rows.append({key: _plain(line[index]) if index < width else None for key, index in read})
             excel_rows.append(excel_row)
         tables[table.name] = rows
         table_rows[table.name] = excel_rows
@@ -508,14 +582,16 @@ def _is_locked_or_formula(table: Table, key: str) -> bool:
 
 
 def _percent_formatted_fields(
-    schema: TemplateSchema, structure: WorkbookStructure, members: Mapping[str, bytes]
+    schema: TemplateSchema, structure: WorkbookStructure, members: _LazyMembers, values: dict[str, Value]
 ) -> list[str]:
-    """Names of percent fields whose cell carries a percentage format, so 1 there means 100%, not 1%.
+    """Names of percent fields holding 1 whose cell carries a percentage format, so 1 there means 100%, not 1%.
 
     calamine does not expose number formats, and only these few cells need one, so the style index is read from
     the sheet XML with a regex and looked up in styles.xml.
     """
-    percent_fields = [f for f in schema.fields if f.type == "percent" and f.formula is None]
+    # The format decides only whether 1 means 100% or 1% (see validation.normalise_percent), so only cells
+    # holding exactly 1 are looked at; every other value reads the same either way.
+    percent_fields = [f for f in schema.fields if f.type == "percent" and f.formula is None and values.get(f.name) == 1]
     references = {f.name: structure.name(f.name) for f in percent_fields}
     references = {name: ref for name, ref in references.items() if ref is not None}
     if not references:
@@ -535,11 +611,20 @@ def _percent_formatted_fields(
     return result
 
 
-def _percent_style_indexes(members: Mapping[str, bytes]) -> set[int]:
+def _percent_style_indexes(members: _LazyMembers) -> set[int]:
     styles_part = next((name for name in members if name.endswith("styles.xml") and name.startswith("xl/")), None)
     if styles_part is None:
         return set()
-    root = ET.fromstring(members[styles_part])
+    stored = members.stored(styles_part)
+    if stored not in _PERCENT_STYLE_CACHE:
+        if len(_PERCENT_STYLE_CACHE) > _STRUCTURE_CACHE_SIZE:
+            _PERCENT_STYLE_CACHE.clear()
+        _PERCENT_STYLE_CACHE[stored] = _parse_percent_styles(members[styles_part])
+    return _PERCENT_STYLE_CACHE[stored]
+
+
+def _parse_percent_styles(styles_xml: bytes) -> set[int]:
+    root = ET.fromstring(styles_xml)
     percent_formats = set(_PERCENT_BUILTIN_FORMATS)
     for number_format in root.iterfind("main:numFmts/main:numFmt", NS):
         code = re.sub(r'"[^"]*"|\\.', "", number_format.get("formatCode", ""))

@@ -58,7 +58,7 @@ class ParsedSubmission:
     field_cells: dict[str, str] = field(default_factory=dict)
     # table name -> column key -> sheet and column letters ('RAID!G'); add the Excel row for a cell
     column_cells: dict[str, dict[str, str]] = field(default_factory=dict)
-    # percent fields whose cell still carries a percentage format, so that 1 there means 100%
+    # percent fields holding 1 whose cell still carries a percentage format, so that 1 there means 100% (not 1%)
     percent_formatted: frozenset[str] = frozenset()
 
 

@@ -64,7 +64,6 @@ def test_a_filled_workbook_reads_every_item_with_its_id_and_cell(filled):
     assert parsed.table_rows["Milestones"] == list(range(5, 5 + len(milestones)))
     assert parsed.field_cells["submitted_on"] == "Summary!C12"
     assert parsed.column_cells["RAID"]["probability"] == "RAID!G"
-    assert "percent_complete" in parsed.percent_formatted
     months = [key for key in parsed.tables["ResourceDemand"][0] if key[:2] == "20"]
     assert months[0] == PERIOD and len(months) == 12
 
@@ -147,3 +146,33 @@ def test_a_workbook_saved_by_libreoffice_is_accepted_with_identical_values(fille
     assert via_libreoffice.metadata == original.metadata
     assert via_libreoffice.fields == original.fields
     assert via_libreoffice.tables == original.tables
+
+
+def _with_percent_complete_one(source: Path, target: Path, keep_format: bool) -> None:
+    """The workbook with 1 typed in Percent complete, in its percentage-formatted cell or a General one."""
+    import re
+
+    from pmo_xl.sheet_xml import set_cells
+    from pmo_xl.xlsx_package import XlsxPackage
+
+    package = XlsxPackage(source.read_bytes())
+    reference = package.structure.name("percent_complete")
+    part = package.structure.sheet_parts[reference.sheet]
+    sheet = set_cells(package.members[part], {(reference.row, reference.column): 1})
+    if not keep_format:
+        sheet = re.sub(rb'(<c r="' + reference.address.encode() + rb'")\s+s="\d+"', rb"\1", sheet)
+    target.write_bytes(package.write({part: sheet}))
+
+
+def test_one_in_a_percentage_cell_is_100_percent_and_in_a_general_cell_is_ambiguous(filled, tmp_path):
+    formatted, general = tmp_path / "formatted.xlsx", tmp_path / "general.xlsx"
+    _with_percent_complete_one(filled, formatted, keep_format=True)
+    _with_percent_complete_one(filled, general, keep_format=False)
+    parsed, _ = read_submission(formatted)
+    assert parsed.percent_formatted == frozenset({"percent_complete"})
+    normalised, findings = validate(parsed, PROJECT_STATUS, TODAY)
+    assert normalised.fields["percent_complete"] == 1 and findings == []
+    parsed, _ = read_submission(general)
+    assert parsed.percent_formatted == frozenset()
+    _, findings = validate(parsed, PROJECT_STATUS, TODAY)
+    assert [(f.code, f.cell) for f in findings] == [("ambiguous_percent", "Summary!C24")]
