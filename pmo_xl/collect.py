@@ -16,8 +16,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import pandas as pd
-
 from pmo_xl.errors import OutputError, PmoError
 from pmo_xl.ledger import Ledger, content_fingerprint, lock_path_for, now_stamp, open_ledger
 from pmo_xl.output_files import safe_file_name
@@ -25,7 +23,7 @@ from pmo_xl.periods import check_period
 from pmo_xl.register import ProjectRecord
 from pmo_xl.settings import PmoSettings
 from pmo_xl.submissions import Finding, ParsedSubmission, Verdict
-from pmo_xl.views import PortfolioViews, build_views, mark_current
+from pmo_xl.views import PortfolioViews, build_views, current_submission, preference_choices, slot_rows
 
 Progress = Callable[[int, int, str], None]
 
@@ -171,50 +169,42 @@ def judge(candidates: Sequence[Candidate], ledger: Ledger, prefer: Sequence[str]
         contenders.append((index, now_stamp(), fingerprint))
 
     headers = ledger.submissions()
-    for row in headers.itertuples():
-        slot = (row.project_id, row.reporting_period)
+    ledger_slots = slot_rows(headers)
+    paths = dict(zip(headers["submission_id"], headers["source_path"], strict=True))
+    for slot, rows in ledger_slots.items():
         if slot in latest_known:
-            latest_known[slot] = max(latest_known[slot], row.submitted_on or "")
-    preferences = ledger.preferences()
+            latest_known[slot] = max([latest_known[slot], *(row[1] or "" for row in rows)])
+    preferences = preference_choices(ledger.preferences())
     choices: list[tuple[int, int | None, str]] = []
     for index, stored_id in stored_choices:
         metadata = candidates[index].submission.metadata
         slot = (metadata.project_id, metadata.reporting_period)
-        preferences = _with_choice(preferences, slot, stored_id, latest_known[slot])
+        preferences[slot] = (stored_id, latest_known[slot])
         choices.append((index, stored_id, latest_known[slot]))
     slots: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
     for contender in contenders:
         metadata = candidates[contender[0]].submission.metadata
         slots.setdefault((metadata.project_id, metadata.reporting_period), []).append(contender)
     to_store: list[tuple[int, ParsedSubmission, str, str]] = []
-    for (project_id, period), members in slots.items():
-        in_ledger = headers[(headers["project_id"] == project_id) & (headers["reporting_period"] == period)]
-        rows = [in_ledger]
-        slot_preferences = preferences
+    for slot, members in slots.items():
+        rows = list(ledger_slots.get(slot, []))
+        choice = preferences.get(slot)
         for order, (index, collected_at, _fingerprint) in enumerate(members, start=1):
             submission = candidates[index].submission
-            row = {
-                "submission_id": -order,
-                "source_path": candidates[index].path,
-                "project_id": project_id,
-                "reporting_period": period,
-                "submitted_on": _day(submission.fields.get("submitted_on")),
-                "collected_at": collected_at,
-            }
-            rows.append(pd.DataFrame([row]))
+            rows.append((-order, _day(submission.fields.get("submitted_on")), collected_at))
+            paths[-order] = candidates[index].path
             if _is_preferred(candidates[index].path, submission.sha256, prefer):
-                holds_until = latest_known[(project_id, period)]
-                slot_preferences = _with_choice(slot_preferences, (project_id, period), -order, holds_until)
-                choices.append((index, None, holds_until))
-        combined = pd.concat([frame for frame in rows if not frame.empty], ignore_index=True)
-        marked = mark_current(combined, slot_preferences)
-        winner = marked[marked["current"]].iloc[0]
+                choice = (-order, latest_known[slot])
+                choices.append((index, None, latest_known[slot]))
+        winner = current_submission(rows, choice)
+        winner_row = next(row for row in rows if row[0] == winner)
         for order, (index, collected_at, fingerprint) in enumerate(members, start=1):
             candidate = candidates[index]
-            if winner["submission_id"] == -order:
+            if winner == -order:
                 to_store.append((index, candidate.submission, collected_at, fingerprint))
             else:
-                verdicts[index] = _verdict(candidate, "superseded", _superseded_finding(candidate, winner))
+                finding = _superseded_finding(candidate, winner, winner_row[1], paths[winner])
+                verdicts[index] = _verdict(candidate, "superseded", finding)
     for index, candidate in enumerate(candidates):
         if verdicts[index] is None:
             verdicts[index] = _verdict(candidate, "accepted")
@@ -243,40 +233,21 @@ def _note_conflict_copies(candidates: Sequence[Candidate], verdicts: list[Verdic
     return noted
 
 
-def _with_choice(
-    preferences: pd.DataFrame, slot: tuple[str, str], submission_id: int, holds_until: str
-) -> pd.DataFrame:
-    kept = preferences[(preferences["project_id"] != slot[0]) | (preferences["reporting_period"] != slot[1])]
-    choice = pd.DataFrame(
-        [
-            {
-                "project_id": slot[0],
-                "reporting_period": slot[1],
-                "submission_id": submission_id,
-                "holds_until": holds_until,
-                "decided_at": "",
-                "reason": "",
-            }
-        ]
-    )
-    return pd.concat([kept, choice], ignore_index=True) if not kept.empty else choice
-
-
 def _day(value: object) -> str | None:
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
     return value.isoformat() if isinstance(value, dt.date) else None
 
 
-def _superseded_finding(candidate: Candidate, winner: pd.Series) -> Finding:
+def _superseded_finding(candidate: Candidate, winner_id: int, winner_date: str | None, winner_path: str) -> Finding:
     submission = candidate.submission
     mine = _day(submission.fields.get("submitted_on")) or "no date"
-    theirs = winner.get("submitted_on") or "no date"
-    where = "in this run" if winner["submission_id"] < 0 else f"in the ledger (submission {winner['submission_id']})"
+    theirs = winner_date or "no date"
+    where = "in this run" if winner_id < 0 else f"in the ledger (submission {winner_id})"
     same_day = mine == theirs
     message = (
         f"a newer submission for {submission.metadata.project_id} {submission.metadata.reporting_period} exists "
-        f"{where}: {winner['source_path']} (submitted on {theirs}; this file: {mine})"
+        f"{where}: {winner_path} (submitted on {theirs}; this file: {mine})"
     )
     if same_day:
         message += "; both carry the same submitted-on date, so the later-collected one counts"

@@ -21,6 +21,7 @@ import json
 import os
 import socket
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -434,21 +435,28 @@ class Ledger:
         frame["has_macros"] = frame["has_macros"].astype(bool)
         return frame
 
-    def field_values(self) -> pd.DataFrame:
-        """Long: submission_id, name, value (decoded Python values)."""
-        rows = self._connection.execute("SELECT submission_id, name, value FROM field_value").fetchall()
+    def field_values(self, submission_ids: Iterable[int] | None = None) -> pd.DataFrame:
+        """Long: submission_id, name, value (decoded Python values), for all or the given submissions."""
+        query, parameters = "SELECT submission_id, name, value FROM field_value", ()
+        if submission_ids is not None:
+            query += " WHERE submission_id IN (SELECT value FROM json_each(?))"
+            parameters = (json.dumps([int(i) for i in submission_ids]),)
+        rows = self._connection.execute(query, parameters).fetchall()
         return pd.DataFrame(
             [(submission_id, name, decode_value(json.loads(value))) for submission_id, name, value in rows],
             columns=["submission_id", "name", "value"],
         )
 
-    def table_rows(self, table_name: str) -> list[tuple[int, int | None, dict[str, Value]]]:
-        """(submission_id, excel_row, row values) for every stored row of one table, in submission and row order."""
-        rows = self._connection.execute(
-            "SELECT submission_id, excel_row, row_values FROM table_row WHERE table_name = ? "
-            "ORDER BY submission_id, row_index",
-            (table_name,),
-        ).fetchall()
+    def table_rows(
+        self, table_name: str, submission_ids: Iterable[int] | None = None
+    ) -> list[tuple[int, int | None, dict[str, Value]]]:
+        """(submission_id, excel_row, row values) for the stored rows of one table, in submission and row order."""
+        query = "SELECT submission_id, excel_row, row_values FROM table_row WHERE table_name = ?"
+        parameters: tuple = (table_name,)
+        if submission_ids is not None:
+            query += " AND submission_id IN (SELECT value FROM json_each(?))"
+            parameters += (json.dumps([int(i) for i in submission_ids]),)
+        rows = self._connection.execute(query + " ORDER BY submission_id, row_index", parameters).fetchall()
         return [(submission_id, excel_row, _decode_row(values)) for submission_id, excel_row, values in rows]
 
     def stored_submission(self, submission_id: int) -> StoredSubmission:

@@ -127,30 +127,55 @@ def newness(submitted_on: object, collected_at: object, order: object) -> tuple:
     return (day, str(collected_at or ""), order if order is not None else 0)
 
 
-def mark_current(headers: pd.DataFrame, preferences: pd.DataFrame) -> pd.DataFrame:
-    """`headers` with a boolean `current`: the one submission that counts for each project and period.
+def current_submission(rows: Sequence[tuple[int, str | None, str]], choice: tuple[int, str] | None = None) -> int:
+    """The id of the submission that counts among one slot's (submission_id, submitted_on, collected_at) rows.
 
-    A PMO choice holds against every submission dated (in-file submitted-on) up to the latest date the PMO could
-    see when choosing; only a report the PM re-dates and sends afterwards competes with it again, so re-running
-    collect never undoes the choice.
+    `choice` is the PMO's (submission_id, holds_until). A PMO choice holds against every submission dated
+    (in-file submitted-on) up to the latest date the PMO could see when choosing; only a report the PM re-dates
+    and sends afterwards competes with it again, so re-running collect never undoes the choice.
     """
-    frame = headers.copy()
-    frame["current"] = False
-    if frame.empty:
-        return frame
-    chosen = {
-        (row.project_id, row.reporting_period): (row.submission_id, row.holds_until) for row in preferences.itertuples()
-    }
-    for slot, group in frame.groupby(["project_id", "reporting_period"], sort=False):
-        contenders = group
-        if slot in chosen and (group["submission_id"] == chosen[slot][0]).any():
-            preferred, holds_until = chosen[slot]
-            resent = group["submitted_on"].fillna("") > str(holds_until or "")
-            contenders = group[(group["submission_id"] == preferred) | resent]
-        best = max(
-            contenders.itertuples(), key=lambda row: newness(row.submitted_on, row.collected_at, row.submission_id)
+    contenders = rows
+    if choice is not None and any(row[0] == choice[0] for row in rows):
+        preferred, holds_until = choice
+        contenders = [row for row in rows if row[0] == preferred or (row[1] or "") > str(holds_until or "")]
+    return max(contenders, key=lambda row: newness(row[1], row[2], row[0]))[0]
+
+
+def preference_choices(preferences: pd.DataFrame) -> dict[tuple[str, str], tuple[int, str]]:
+    return {
+        (project_id, period): (submission_id, holds_until)
+        for project_id, period, submission_id, holds_until in zip(
+            preferences["project_id"],
+            preferences["reporting_period"],
+            preferences["submission_id"],
+            preferences["holds_until"],
+            strict=True,
         )
-        frame.loc[best.Index, "current"] = True
+    }
+
+
+def slot_rows(headers: pd.DataFrame) -> dict[tuple[str, str], list[tuple[int, str | None, str]]]:
+    """(project_id, reporting_period) -> its (submission_id, submitted_on, collected_at) rows."""
+    slots: dict[tuple[str, str], list[tuple[int, str | None, str]]] = {}
+    for project_id, period, submission_id, submitted_on, collected_at in zip(
+        headers["project_id"],
+        headers["reporting_period"],
+        headers["submission_id"],
+        headers["submitted_on"],
+        headers["collected_at"],
+        strict=True,
+    ):
+        submitted = submitted_on if isinstance(submitted_on, str) else None
+        slots.setdefault((project_id, period), []).append((submission_id, submitted, collected_at))
+    return slots
+
+
+def mark_current(headers: pd.DataFrame, preferences: pd.DataFrame) -> pd.DataFrame:
+    """`headers` with a boolean `current`: the one submission that counts for each project and period."""
+    frame = headers.copy()
+    choices = preference_choices(preferences)
+    winners = {current_submission(rows, choices.get(slot)) for slot, rows in slot_rows(frame).items()}
+    frame["current"] = frame["submission_id"].isin(winners)
     return frame
 
 
@@ -354,17 +379,15 @@ def build_views(
     current = current.sort_values(["project_id", "period"]).reset_index(drop=True)
     wanted = set(current["submission_id"])
 
-    values = ledger.field_values()
-    values = values[values["submission_id"].isin(wanted)]
+    values = ledger.field_values(wanted)
     by_submission: dict[int, dict[str, object]] = {}
     for submission_id, name, value in values.itertuples(index=False):
         by_submission.setdefault(submission_id, {})[name] = value
     tables: dict[str, dict[int, list[dict]]] = {}
     for table in PROJECT_STATUS.tables:
         rows_by_submission: dict[int, list[dict]] = {}
-        for submission_id, _excel_row, row in ledger.table_rows(table.name):
-            if submission_id in wanted:
-                rows_by_submission.setdefault(submission_id, []).append(row)
+        for submission_id, _excel_row, row in ledger.table_rows(table.name, wanted):
+            rows_by_submission.setdefault(submission_id, []).append(row)
         tables[table.name] = rows_by_submission
 
     def tables_of(submission_id: int | None) -> dict[str, list[dict]]:
