@@ -5,13 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import pandas as pd
 
 from pmo_xl.ahp import ahp_weights
 from pmo_xl.backlog import rank_backlog
 from pmo_xl.cli._group import main, progress_echo
 from pmo_xl.criteria import DEFAULT_MODEL
+from pmo_xl.request_pipeline import read_request_forms
 from pmo_xl.scoring import (
     SCORE_SETS,
+    InputTableError,
     read_scoring_model,
     read_table,
     score_requests,
@@ -37,6 +40,28 @@ from pmo_xl.selection import (
 )
 
 _existing = click.Path(exists=True, dir_okay=False, path_type=Path)
+# REQUESTS: a table file, or a folder of collected request forms.
+_requests_source = click.Path(exists=True, path_type=Path)
+
+
+def _pipeline(requests: Path) -> tuple[pd.DataFrame, pd.DataFrame | None, bool]:
+    """(request table, resource estimates or None, whether it came from request forms)."""
+    if not requests.is_dir():
+        return read_table(requests, "Requests"), None, False
+    pipeline = read_request_forms(requests)
+    for verdict in pipeline.verdicts:
+        if verdict.status == "rejected":
+            reasons = "; ".join(finding.describe() for finding in verdict.errors[:3])
+            click.secho(f"rejected {verdict.path}: {reasons}", fg="yellow", err=True)
+    if pipeline.requests.empty:
+        raise InputTableError(f"{requests}: no valid request forms (project_request workbooks) in this folder")
+    progress_echo(f"{len(pipeline.requests)} request form(s) read from {requests}")
+    return pipeline.requests, pipeline.resources, True
+
+
+def _score_set(score_set: str | None, from_forms: bool) -> str:
+    # Request forms hold the requester's own scores only; a table file is ranked on the PMO's scores by default.
+    return score_set or ("requester" if from_forms else "pmo")
 
 
 def _output(requests: Path, output: Path | None, suffix: str) -> Path:
@@ -59,7 +84,7 @@ def _model(model_path: Path | None, ahp_path: Path | None):
 
 
 @main.command("score")
-@click.argument("requests", type=_existing)
+@click.argument("requests", type=_requests_source)
 @click.option(
     "--model",
     "model_path",
@@ -70,9 +95,9 @@ def _model(model_path: Path | None, ahp_path: Path | None):
     "--scores",
     "score_set",
     type=click.Choice(SCORE_SETS),
-    default="pmo",
-    show_default=True,
-    help="Which set of criterion values ranks: pmo_<criterion>, requester_<criterion> or board_<criterion>.",
+    default=None,
+    help="Which set of criterion values ranks: pmo_<criterion>, requester_<criterion> or board_<criterion>. "
+    "Default: pmo for a table file, requester for a folder of request forms.",
 )
 @click.option(
     "--ahp",
@@ -98,14 +123,17 @@ def score_command(requests, model_path, score_set, ahp_path, method, output):
     """Score and rank project requests against the ScoringModel (0-100, fixed anchors).
 
     REQUESTS is a CSV or workbook (table Requests, else the first sheet) with request_id, title and one
-    column per criterion and score set, e.g. pmo_strategic_fit, requester_strategic_fit.
+    column per criterion and score set, e.g. pmo_strategic_fit, requester_strategic_fit; or a folder of
+    collected request forms (project_request workbooks), which are validated first.
 
     \b
     Example:
+      pmo score inbox/requests/
       pmo score pipeline.csv --model pmo_workbook.xlsm --scores pmo -o scores.xlsx
       pmo score backlog.csv --method wsjf
     """
-    table = read_table(requests, "Requests")
+    table, _, from_forms = _pipeline(requests)
+    score_set = _score_set(score_set, from_forms)
     if method != "weighted":
         ranking = rank_backlog(table, method)
         path = write_backlog_workbook(ranking, _output(requests, output, method))
@@ -124,7 +152,7 @@ def score_command(requests, model_path, score_set, ahp_path, method, output):
 
 
 @main.command("optimize")
-@click.argument("requests", type=_existing)
+@click.argument("requests", type=_requests_source)
 @click.option(
     "--value",
     "value_measure",
@@ -245,8 +273,9 @@ def optimize_command(
       pmo optimize pipeline.csv --value npv --budget FY2027=2m --budget FY2028=1.5m \\
           --resources estimates.csv --capacity capacity.csv --max-deferral 3 --frontier 20
     """
-    table = read_table(requests, "Requests")
-    resource_table = read_table(resources, "ResourceEstimates") if resources else None
+    table, form_resources, from_forms = _pipeline(requests)
+    score_set = _score_set(score_set, from_forms)
+    resource_table = read_table(resources, "ResourceEstimates") if resources else form_resources
     capacity_table = read_table(capacity, "CapacityPlan") if capacity else None
     cost_table = read_table(costs, "Costs") if costs else None
     settings = SelectionSettings(
@@ -267,7 +296,7 @@ def optimize_command(
     forces = {**parse_forces(force_in, "in"), **parse_forces(force_out, "out")}
     scenario = Scenario(save_scenario or "this run", settings, forces)
     table = apply_scenario(pipeline, scenario) if forces else pipeline
-    scenario_path = scenario_file or requests.with_name(f"{requests.stem}-scenarios.json")
+    scenario_path = scenario_file or requests.with_name(f"{requests.stem or requests.name}-scenarios.json")
     if save_scenario:
         save_scenarios(scenario_path, [scenario])
         progress_echo(f"scenario {save_scenario!r} saved in {scenario_path}")
