@@ -239,3 +239,35 @@ def test_the_same_file_twice_under_two_names_hashes_the_same(filled_bytes, tmp_p
     first.write_bytes(filled_bytes)
     shutil.copy(first, second)
     assert read_submission(first)[0].sha256 == read_submission(second)[0].sha256
+
+
+def test_files_and_folders_with_the_windows_hidden_or_system_attribute_are_skipped(filled_bytes, tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from pmo_xl import inbox_files
+
+    (tmp_path / "Archive").mkdir()
+    (tmp_path / "Archive" / "old.xlsx").write_bytes(filled_bytes)
+    (tmp_path / "hidden.xlsx").write_bytes(filled_bytes)
+    (tmp_path / "system.xlsx").write_bytes(filled_bytes)
+    (tmp_path / "visible.xlsx").write_bytes(filled_bytes)
+    attributes = {
+        "Archive": inbox_files.FILE_ATTRIBUTE_HIDDEN,
+        "hidden.xlsx": inbox_files.FILE_ATTRIBUTE_HIDDEN,
+        "system.xlsx": inbox_files.FILE_ATTRIBUTE_SYSTEM,
+    }
+    real_stat = os.stat
+
+    def windows_stat(path, *args, **kwargs):
+        status = real_stat(path, *args, **kwargs)
+        fields = {name: getattr(status, name) for name in dir(status) if name.startswith("st_")}
+        fields["st_file_attributes"] = attributes.get(Path(path).name, 0x20)
+        return SimpleNamespace(**fields)
+
+    monkeypatch.setattr(inbox_files.os, "stat", windows_stat)
+    to_read, skipped = list_inbox(tmp_path)
+    assert to_read == [tmp_path / "visible.xlsx"]
+    assert {Path(v.path).name: v.findings[0].code for v in skipped} == {
+        "hidden.xlsx": "hidden_file",
+        "system.xlsx": "hidden_file",
+    }
