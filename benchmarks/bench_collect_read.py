@@ -100,8 +100,12 @@ def main() -> int:
         started = time.perf_counter()
         accepted, our_raid_rows, frames = read_ours(inbox)
         ours = time.perf_counter() - started
-        print(f"pmo-xl read + validate + DataFrames: {ours:.2f} s for {count} files ({ours / count * 1000:.1f} ms/file),")
-        print(f"  {accepted} accepted, {sum(len(f) for f in frames.values()):,} table rows, {our_raid_rows:,} RAID rows")
+        print(
+            f"pmo-xl read + validate + DataFrames: {ours:.2f} s for {count} files ({ours / count * 1000:.1f} ms/file),"
+        )
+        print(
+            f"  {accepted} accepted, {sum(len(f) for f in frames.values()):,} table rows, {our_raid_rows:,} RAID rows"
+        )
 
         started = time.perf_counter()
         naive_raid_rows = read_naive(inbox)
