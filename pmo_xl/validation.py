@@ -561,7 +561,57 @@ def _validate_table(parsed: ParsedSubmission, table: Table, findings: list[Findi
             both = isinstance(probability, int) and isinstance(impact, int)
             normalised["severity"] = probability * impact if both else None  # type: ignore[operator]
         result.append(normalised)
+    if table.id_prefix:
+        _check_stable_ids(parsed, table, result, excel_rows, findings)
     return result
+
+
+def _check_stable_ids(
+    parsed: ParsedSubmission,
+    table: Table,
+    rows: list[dict[str, Value]],
+    excel_rows: list[int],
+    findings: list[Finding],
+) -> None:
+    """Items are matched period to period by their stable id: an item without one gets the next free id (with a
+    warning, so the PMO can tell the PM), and two items sharing one are rejected, since no one can tell which
+    of them the history belongs to."""
+    header = table.columns[0].header
+    numbers = [
+        int(match.group(1))
+        for row in rows
+        if (match := re.fullmatch(re.escape(table.id_prefix) + r"(\d+)", str(row.get("id") or "")))
+    ]
+    next_number = max(numbers, default=0) + 1
+    seen: dict[str, int | None] = {}
+    for index, row in enumerate(rows):
+        excel_row = excel_rows[index] if index < len(excel_rows) else None
+        place = _column_place(parsed, table, header, "id", excel_row)
+        if row.get("id") is None:
+            row["id"] = f"{table.id_prefix}{next_number:03d}"
+            next_number += 1
+            findings.append(
+                _finding(
+                    "warning",
+                    "missing_id",
+                    f"{table.name}: an item has no {header}; it was given {row['id']}. Keep the pre-filled ids and "
+                    "use the next blank row for new items",
+                    place,
+                )
+            )
+        elif row["id"] in seen:
+            first = seen[row["id"]]
+            findings.append(
+                _finding(
+                    "error",
+                    "duplicate_id",
+                    f"{table.name}: {header} {row['id']} is used twice (also in row {first}); each item needs its "
+                    "own id, which the PMO uses to follow it from period to period",
+                    place,
+                )
+            )
+        else:
+            seen[str(row["id"])] = excel_row
 
 
 _SLOW = object()

@@ -240,3 +240,20 @@ def test_fields_the_reader_could_not_find_are_not_reported_twice(submission):
     del tables["Benefits"]
     _, findings = validate(replace(submission, fields=fields, tables=tables), PROJECT_STATUS, TODAY)
     assert findings == []
+
+
+def test_an_item_without_its_stable_id_gets_the_next_one_with_a_warning(submission):
+    count = len(submission.tables["RAID"])
+    normalised, findings = validate(with_row(submission, "RAID", 0, id=None), PROJECT_STATUS, TODAY)
+    assert normalised.tables["RAID"][0]["id"] == f"R-{count + 1:03d}"
+    assert [(f.severity, f.code, f.cell) for f in findings] == [
+        ("warning", "missing_id", f"RAID!B{submission.table_rows['RAID'][0]}")
+    ]
+
+
+def test_two_items_sharing_a_stable_id_are_rejected(submission):
+    copied = with_row(submission, "Milestones", 1, id=submission.tables["Milestones"][0]["id"])
+    _, findings = validate(copied, PROJECT_STATUS, TODAY)
+    (finding,) = errors(findings)
+    assert finding.code == "duplicate_id" and "M-001" in finding.message
+    assert finding.cell == f"Milestones!B{submission.table_rows['Milestones'][1]}"
