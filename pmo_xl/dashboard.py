@@ -1,0 +1,622 @@
+"""The dashboard and the executive summary: what management looks at, computed from the portfolio views.
+
+Pure: `PortfolioViews` and `ItemHistory` (every milestone, RAID item and decision of every counted submission, read
+from the ledger by `read_item_history`) in, frozen dataclasses of DataFrames out. Trends and "what changed since
+last period" come from the ledger's history of counted submissions, matched by stable item ids; old files are
+never read again.
+
+Money is counted in the portfolio's own unit (the status reports' budget figures). Percentages are fractions 0-1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+import pandas as pd
+
+from pmo_xl.errors import PmoError
+from pmo_xl.template_schemas import STAGES
+from pmo_xl.views import PortfolioViews
+
+RAGS = ("Green", "Amber", "Red")
+NOT_REPORTED = "Not reported"
+NO_STAGE = "Not set"
+CLOSED_MILESTONE = ("Complete", "Cancelled")
+OPEN_DECISION = "Open"
+RISK_TYPES = ("Risk", "Issue")
+ITEM_TABLES = {"milestones": "Milestones", "raid": "RAID", "decisions": "Decisions"}
+TREND_PERIODS = 12
+TOP_ROWS = 15
+
+
+class DashboardError(PmoError):
+    """The dashboard cannot be built as asked (e.g. a filter that matches no project)."""
+
+
+@dataclass(frozen=True)
+class ItemHistory:
+    """Rows of the item tables for every counted submission (all periods): project_id, period, submission_id, ..."""
+
+    milestones: pd.DataFrame
+    raid: pd.DataFrame
+    decisions: pd.DataFrame
+
+
+def read_item_history(ledger_path: Path | str, views: PortfolioViews) -> ItemHistory:
+    """The item tables of the submissions that `views.history` counts, read from the ledger (the only I/O here)."""
+    from pmo_xl.ledger import open_ledger
+
+    counted = views.history[["project_id", "period", "submission_id"]]
+    by_submission = {row.submission_id: (row.project_id, row.period) for row in counted.itertuples()}
+    frames = {}
+    with open_ledger(ledger_path) as ledger:
+        for attribute, table_name in ITEM_TABLES.items():
+            rows = [
+                {"project_id": by_submission[sid][0], "period": by_submission[sid][1], "submission_id": sid, **row}
+                for sid, _excel_row, row in ledger.table_rows(table_name)
+                if sid in by_submission
+            ]
+            frames[attribute] = pd.DataFrame(rows, columns=_item_columns(rows))
+    return ItemHistory(**frames)
+
+
+@dataclass(frozen=True)
+class DashboardInputs:
+    views: PortfolioViews
+    items: ItemHistory
+    capacity_plan: object | None  # pmo_xl.capacity.CapacityPlan when a Capacity table was given
+
+
+def load_dashboard_inputs(
+    ledger_path: Path | str,
+    register: Path | str | None = None,
+    period: str | None = None,
+    settings_path: Path | str | None = None,
+    capacity: Path | str | None = None,
+    requests: Path | str | None = None,
+) -> DashboardInputs:
+    """Everything a dashboard or report needs, read from the ledger (and a Capacity table for the hot spots)."""
+    from pmo_xl.settings import load_settings
+    from pmo_xl.views import load_views
+
+    ledger_path = Path(ledger_path)
+    if not ledger_path.exists():
+        raise DashboardError(f"{ledger_path}: no ledger here; run `pmo collect` first (or `pmo demo` to try it)")
+    views = load_views(ledger_path, register, period, load_settings(settings_path))
+    if views.status.empty:
+        raise DashboardError(f"{ledger_path}: the ledger holds no accepted status report yet; run `pmo collect`")
+    plan = None
+    if capacity is not None:
+        from pmo_xl.capacity import plan_capacity, read_capacity, read_requests
+
+        pipeline, estimates = read_requests(requests) if requests is not None else (None, None)
+        plan = plan_capacity(
+            read_capacity(capacity), views.resources, views.status, pipeline, estimates, current_period=views.period
+        )
+    return DashboardInputs(views, read_item_history(ledger_path, views), plan)
+
+
+def _item_columns(rows: list[dict]) -> list[str]:
+    columns = ["project_id", "period", "submission_id"]
+    for row in rows:
+        columns += [key for key in row if key not in columns]
+    return columns
+
+
+def item_history_from_frames(**frames: pd.DataFrame) -> ItemHistory:
+    """An ItemHistory from ready frames; absent tables are empty (for tests and callers without a ledger)."""
+    empty = pd.DataFrame(columns=["project_id", "period", "submission_id", "id"])
+    return ItemHistory(**{name: frames.get(name, empty) for name in ITEM_TABLES})
+
+
+# -- scope: programme or business unit --------------------------------------------------------------------------
+
+
+def scope_views(
+    views: PortfolioViews, items: ItemHistory, programme: str | None = None, business_unit: str | None = None
+) -> tuple[PortfolioViews, ItemHistory, str]:
+    """The views and items of one audience's projects, and the scope's label ("All projects" without a filter)."""
+    if not programme and not business_unit:
+        return views, items, "All projects"
+    status = views.status
+    keep = pd.Series(True, index=status.index)
+    labels = []
+    for column, value, label in (("programme", programme, "Programme"), ("business_unit", business_unit, "Unit")):
+        if not value:
+            continue
+        if column not in status.columns:
+            raise DashboardError(f"no {column} column in the portfolio: the register needs one to filter by {label}")
+        keep &= status[column].fillna("").astype(str).str.casefold() == value.casefold()
+        labels.append(f"{label}: {value}")
+    project_ids = set(status.loc[keep, "project_id"])
+    if not project_ids:
+        known = sorted({str(value) for value in status.get("programme", pd.Series(dtype=str)) if value})
+        raise DashboardError(
+            f"no project matches {', '.join(labels)}; programmes in the portfolio: {', '.join(known) or 'none'}"
+        )
+
+    def only(frame: pd.DataFrame) -> pd.DataFrame:
+        if "project_id" not in frame.columns:
+            return frame
+        return frame[frame["project_id"].isin(project_ids)].reset_index(drop=True)
+
+    scoped = replace(
+        views, **{f.name: only(getattr(views, f.name)) for f in fields(views) if f.name not in ("period",)}
+    )
+    scoped_items = ItemHistory(**{name: only(getattr(items, name)) for name in ITEM_TABLES})
+    return scoped, scoped_items, ", ".join(labels)
+
+
+# -- the dashboard ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Every block of the Dashboard sheet, in sheet order. Money in the portfolio's unit (`money_label`)."""
+
+    period: str
+    scope: str
+    money_label: str
+    headline: pd.DataFrame  # measure, value
+    rag: pd.DataFrame  # rag, projects, budget, share_of_projects, share_of_budget
+    stage: pd.DataFrame  # stage, Green, Amber, Red, Not reported, projects, budget
+    rag_check: pd.DataFrame  # rag, declared, derived
+    disagreements: pd.DataFrame  # project_id, project_name, declared, derived, reason
+    trend: pd.DataFrame  # period, Green, Amber, Red, Not reported, red_budget
+    slipping_milestones: pd.DataFrame
+    progress: pd.DataFrame  # project_id, project_name, percent_complete, percent_budget_spent, percent_milestones_met
+    top_risks: pd.DataFrame
+    budget: pd.DataFrame  # project_id, project_name, budget, forecast, actual_to_date, variance, variance_percent
+    capacity_hot_spots: pd.DataFrame  # role, month, demand_fte, capacity_fte, utilisation, shortfall_fte
+    submission_states: pd.DataFrame  # state, projects
+    outstanding_reports: pd.DataFrame  # tracker rows not received
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def _date(value: object) -> dt.date | None:
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else None
+
+
+def _rag(value: object) -> str:
+    return value if value in RAGS else NOT_REPORTED
+
+
+def project_budget(row: pd.Series | dict) -> float:
+    """The budget a project weighs with: the current (re-baselined) budget, else the original, else 0."""
+    for name in ("budget_current", "budget_original"):
+        number = _number(row.get(name))
+        if number is not None:
+            return number
+    return 0.0
+
+
+def money_label(status: pd.DataFrame) -> str:
+    units = {str(u) for u in status.get("money_unit", pd.Series(dtype=str)).dropna() if str(u)}
+    currencies = {str(c) for c in status.get("currency", pd.Series(dtype=str)).dropna() if str(c)}
+    unit = units.pop() if len(units) == 1 else ""
+    currency = currencies.pop() if len(currencies) == 1 else "mixed currencies"
+    return f"{unit} {currency}".strip()
+
+
+def rag_counts(status: pd.DataFrame) -> pd.DataFrame:
+    """Projects and budget per overall RAG: ten small greens cannot hide one large red."""
+    rags = status["rag_overall"].map(_rag) if len(status) else pd.Series(dtype=str)
+    budgets = status.apply(project_budget, axis=1) if len(status) else pd.Series(dtype=float)
+    rows = []
+    total_projects, total_budget = len(status), float(budgets.sum()) if len(budgets) else 0.0
+    for rag in (*RAGS, NOT_REPORTED):
+        mask = rags == rag
+        projects, budget = int(mask.sum()), float(budgets[mask].sum()) if len(budgets) else 0.0
+        rows.append(
+            {
+                "rag": rag,
+                "projects": projects,
+                "budget": budget,
+                "share_of_projects": projects / total_projects if total_projects else 0.0,
+                "share_of_budget": budget / total_budget if total_budget else 0.0,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def stage_counts(status: pd.DataFrame) -> pd.DataFrame:
+    stages = status["stage"].fillna("").astype(str).replace("", NO_STAGE) if len(status) else pd.Series(dtype=str)
+    rags = status["rag_overall"].map(_rag) if len(status) else pd.Series(dtype=str)
+    budgets = status.apply(project_budget, axis=1) if len(status) else pd.Series(dtype=float)
+    order = [*STAGES, *sorted(set(stages) - set(STAGES) - {NO_STAGE}), NO_STAGE]
+    rows = []
+    for stage in order:
+        mask = stages == stage
+        row = {"stage": stage, **{rag: int((mask & (rags == rag)).sum()) for rag in (*RAGS, NOT_REPORTED)}}
+        row["projects"] = int(mask.sum())
+        row["budget"] = float(budgets[mask].sum()) if len(budgets) else 0.0
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def rag_check(status: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Counts of declared and rule-derived RAG side by side, and the projects where they disagree."""
+    declared = status["rag_overall"] if len(status) else pd.Series(dtype=str)
+    derived = status["rag_derived"] if len(status) else pd.Series(dtype=str)
+    counts = pd.DataFrame(
+        {"rag": list(RAGS), "declared": [int((declared == r).sum()) for r in RAGS],
+         "derived": [int((derived == r).sum()) for r in RAGS]}
+    )  # fmt: skip
+    disagree = status[status["rag_disagrees"].fillna(False).astype(bool)] if len(status) else status
+    listing = pd.DataFrame(
+        {
+            "project_id": disagree.get("project_id", pd.Series(dtype=str)),
+            "project_name": disagree.get("project_name", pd.Series(dtype=str)),
+            "declared": disagree.get("rag_overall", pd.Series(dtype=str)),
+            "derived": disagree.get("rag_derived", pd.Series(dtype=str)),
+            "reason": [_derived_reason(row) for row in disagree.to_dict("records")],
+        }
+    ).reset_index(drop=True)
+    return counts, listing
+
+
+def _derived_reason(row: dict) -> str:
+    parts = []
+    slip, overrun = _number(row.get("schedule_slip_days")), _number(row.get("cost_overrun_percent"))
+    if slip:
+        parts.append(f"forecast end {slip:+.0f} days against baseline")
+    if overrun:
+        parts.append(f"EAC {overrun:+.1f}% against budget")
+    return "; ".join(parts)
+
+
+def rag_trend(history: pd.DataFrame, periods: int = TREND_PERIODS) -> pd.DataFrame:
+    """Projects per overall RAG in each period, and the budget at Red, from the ledger's counted submissions."""
+    columns = ["period", *RAGS, NOT_REPORTED, "red_budget"]
+    if history.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    seen: set[str] = set()
+    for period, group in history.groupby("period", sort=True):
+        rags = group["rag_overall"].map(_rag)
+        budgets = group.apply(project_budget, axis=1)
+        row = {"period": period, **{rag: int((rags == rag).sum()) for rag in (*RAGS, NOT_REPORTED)}}
+        # A project that reported before but has no counted report this period is "not reported" here.
+        seen |= set(group["project_id"])
+        row[NOT_REPORTED] += len(seen - set(group["project_id"]))
+        row["red_budget"] = float(budgets[rags == "Red"].sum())
+        rows.append(row)
+    return pd.DataFrame(rows, columns=columns).tail(periods).reset_index(drop=True)
+
+
+def effective_baselines(milestone_history: pd.DataFrame) -> dict[tuple[str, str], dt.date]:
+    """Each milestone's baseline: the PMO's baseline date, else the first forecast the ledger holds for its id."""
+    baselines: dict[tuple[str, str], dt.date] = {}
+    if milestone_history.empty:
+        return baselines
+    for row in milestone_history.sort_values(["project_id", "period"]).to_dict("records"):
+        key = (row["project_id"], str(row.get("id")))
+        set_by_pmo = _date(row.get("baseline_date"))
+        if set_by_pmo is not None:
+            baselines[key] = set_by_pmo
+        elif key not in baselines and _date(row.get("forecast_date")) is not None:
+            baselines[key] = _date(row.get("forecast_date"))
+    return baselines
+
+
+def _is_key(value: object) -> bool:
+    return str(value or "").strip().casefold() in ("yes", "y", "true", "1")
+
+
+def slipping_milestones(views: PortfolioViews, items: ItemHistory, key_only: bool = True) -> pd.DataFrame:
+    """Open (key) milestones forecast later than their baseline, worst slip first."""
+    baselines = effective_baselines(items.milestones)
+    rows = []
+    for row in views.milestones.to_dict("records"):
+        if row.get("status") in CLOSED_MILESTONE or (key_only and not _is_key(row.get("key"))):
+            continue
+        baseline = baselines.get((row["project_id"], str(row.get("id")))) or _date(row.get("baseline_date"))
+        forecast = _date(row.get("forecast_date"))
+        if baseline is None or forecast is None or forecast <= baseline:
+            continue
+        moved = _number(row.get("forecast_moved_days"))
+        rows.append(
+            {
+                "project_id": row["project_id"],
+                "project_name": row.get("project_name") or "",
+                "milestone_id": row.get("id"),
+                "milestone": row.get("name"),
+                "baseline_date": baseline,
+                "forecast_date": forecast,
+                "slip_days": (forecast - baseline).days,
+                "moved_this_period_days": int(moved) if moved else 0,
+                "status": row.get("status") or "",
+            }
+        )
+    columns = ["project_id", "project_name", "milestone_id", "milestone", "baseline_date", "forecast_date",
+               "slip_days", "moved_this_period_days", "status"]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values(["slip_days", "project_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+def progress(views: PortfolioViews) -> pd.DataFrame:
+    """Per project, largest budget first: % complete against % of budget spent and % of milestones met."""
+    milestones = views.milestones
+    rows = []
+    for row in views.status.to_dict("records"):
+        budget = project_budget(row)
+        spent = _number(row.get("actual_to_date"))
+        own = milestones[milestones["project_id"] == row["project_id"]] if len(milestones) else milestones
+        counted = own[own["status"] != "Cancelled"] if len(own) else own
+        met = int((counted["status"] == "Complete").sum()) if len(counted) else 0
+        rows.append(
+            {
+                "project_id": row["project_id"],
+                "project_name": row.get("project_name") or "",
+                "budget": budget,
+                "percent_complete": _number(row.get("percent_complete")),
+                "percent_budget_spent": spent / budget if spent is not None and budget else None,
+                "percent_milestones_met": met / len(counted) if len(counted) else None,
+            }
+        )
+    columns = ["project_id", "project_name", "budget", "percent_complete", "percent_budget_spent",
+               "percent_milestones_met"]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values(["budget", "project_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+def top_risks(raid: pd.DataFrame, limit: int = TOP_ROWS) -> pd.DataFrame:
+    """Open risks and issues by severity (probability x impact), then financial exposure."""
+    columns = ["project_id", "project_name", "id", "type", "description", "owner", "severity", "financial_exposure",
+               "proximity", "status"]  # fmt: skip
+    if raid.empty:
+        return pd.DataFrame(columns=columns)
+    open_items = raid[raid["type"].isin(RISK_TYPES) & (raid["status"] != "Closed")].copy()
+    open_items["severity"] = pd.to_numeric(open_items["severity"], errors="coerce")
+    open_items["financial_exposure"] = pd.to_numeric(open_items["financial_exposure"], errors="coerce")
+    ranked = open_items.sort_values(
+        ["severity", "financial_exposure", "project_id", "id"], ascending=[False, False, True, True], na_position="last"
+    )
+    return ranked.reindex(columns=columns).head(limit).reset_index(drop=True)
+
+
+def budget_against_forecast(status: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for row in status.to_dict("records"):
+        budget = project_budget(row)
+        forecast = _number(row.get("estimate_at_completion"))
+        variance = forecast - budget if forecast is not None else None
+        rows.append(
+            {
+                "project_id": row["project_id"],
+                "project_name": row.get("project_name") or "",
+                "budget": budget,
+                "forecast": forecast,
+                "actual_to_date": _number(row.get("actual_to_date")),
+                "variance": variance,
+                "variance_percent": variance / budget if variance is not None and budget else None,
+            }
+        )
+    columns = ["project_id", "project_name", "budget", "forecast", "actual_to_date", "variance", "variance_percent"]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values(["budget", "project_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+def capacity_hot_spots(plan: object | None, limit: int = TOP_ROWS) -> pd.DataFrame:
+    """Role-months over capacity, largest shortfall first, from a capacity plan (`pmo_xl.capacity.CapacityPlan`)."""
+    columns = ["role", "month", "demand_fte", "capacity_fte", "utilisation", "shortfall_fte"]
+    over = getattr(plan, "over_allocations", None)
+    if over is None or over.empty:
+        return pd.DataFrame(columns=columns)
+    roles = over[over["level"] == "role"].copy() if "level" in over.columns else over.copy()
+    roles["utilisation"] = [
+        demand / capacity if capacity else math.inf
+        for demand, capacity in zip(roles["demand_fte"], roles["capacity_fte"], strict=True)
+    ]
+    roles["shortfall_fte"] = roles["demand_fte"] - roles["capacity_fte"]
+    ranked = roles.sort_values(["shortfall_fte", "month"], ascending=[False, True])
+    return ranked.reindex(columns=columns).head(limit).reset_index(drop=True)
+
+
+def submission_states(tracker: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from pmo_xl.reporting_calendar import STATES
+
+    states = pd.DataFrame({"state": list(STATES), "projects": [int((tracker["state"] == s).sum()) for s in STATES]})
+    outstanding = tracker[tracker["state"].isin(("missing", "late"))]
+    columns = ["project_id", "project_name", "project_manager", "state", "due_date", "submitted_on", "note"]
+    return states, outstanding.reindex(columns=columns).reset_index(drop=True)
+
+
+def build_dashboard(
+    views: PortfolioViews,
+    items: ItemHistory,
+    capacity_plan: object | None = None,
+    programme: str | None = None,
+    business_unit: str | None = None,
+) -> Dashboard:
+    """Every dashboard block for one audience (all projects, or one programme or business unit)."""
+    views, items, scope = scope_views(views, items, programme, business_unit)
+    status = views.status
+    rag = rag_counts(status)
+    check, disagreements = rag_check(status)
+    states, outstanding = submission_states(views.missing)
+    slipping = slipping_milestones(views, items)
+    budget = budget_against_forecast(status)
+    total_budget = float(rag["budget"].sum())
+    red_budget = float(rag.loc[rag["rag"] == "Red", "budget"].sum())
+    forecast_total = float(pd.to_numeric(budget["forecast"], errors="coerce").sum())
+    headline = pd.DataFrame(
+        [
+            ("Projects reporting", len(status)),
+            ("Budget", total_budget),
+            ("Forecast at completion", forecast_total),
+            ("Projects at Red", int(rag.loc[rag["rag"] == "Red", "projects"].sum())),
+            ("Share of budget at Red", red_budget / total_budget if total_budget else 0.0),
+            ("Declared RAG differs from the rules", len(disagreements)),
+            ("Key milestones slipping", len(slipping)),
+            ("Reports missing or late", len(outstanding)),
+        ],
+        columns=["measure", "value"],
+    )
+    return Dashboard(
+        period=views.period,
+        scope=scope,
+        money_label=money_label(status),
+        headline=headline,
+        rag=rag,
+        stage=stage_counts(status),
+        rag_check=check,
+        disagreements=disagreements,
+        trend=rag_trend(views.history),
+        slipping_milestones=slipping,
+        progress=progress(views),
+        top_risks=top_risks(views.raid),
+        budget=budget,
+        capacity_hot_spots=capacity_hot_spots(capacity_plan),
+        submission_states=states,
+        outstanding_reports=outstanding,
+    )
+
+
+# -- what changed since the last period -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExecutiveSummary:
+    """Changes between each project's report for `period` and its previous counted report, by stable ids."""
+
+    period: str
+    previous_period: str | None
+    scope: str
+    new_reds: pd.DataFrame  # project_id, project_name, programme, previous_rag, rag, derived_rag
+    new_risks: pd.DataFrame  # project_id, project_name, id, type, description, owner, severity
+    closed_risks: pd.DataFrame  # same columns
+    slipped_key_milestones: pd.DataFrame  # project_id, project_name, id, name, previous_forecast, forecast, moved_days
+    rebaselines: pd.DataFrame  # project_id, project_name, changes, covered
+    decisions: pd.DataFrame  # project_id, project_name, id, decision, owner, required_by
+
+    def headlines(self) -> list[str]:
+        since = f" since {self.previous_period}" if self.previous_period else ""
+        return [
+            f"{len(self.new_reds)} new red project(s){since}",
+            f"{len(self.new_risks)} new and {len(self.closed_risks)} closed risk(s) and issue(s)",
+            f"{len(self.slipped_key_milestones)} key milestone(s) slipped, {len(self.rebaselines)} re-baseline(s)",
+            f"{len(self.decisions)} decision(s) needed from management",
+        ]
+
+
+_RISK_COLUMNS = ["project_id", "project_name", "id", "type", "description", "owner", "severity"]
+
+
+def _severity(row: dict) -> float | None:
+    probability, impact = _number(row.get("probability")), _number(row.get("impact"))
+    return probability * impact if probability is not None and impact is not None else _number(row.get("severity"))
+
+
+def executive_summary(
+    views: PortfolioViews, items: ItemHistory, programme: str | None = None, business_unit: str | None = None
+) -> ExecutiveSummary:
+    """What changed in `views.period` against each project's previous counted report, and decisions needed."""
+    views, items, scope = scope_views(views, items, programme, business_unit)
+    period = views.period
+    history = views.history.sort_values(["project_id", "period"])
+    names = dict(zip(views.status["project_id"], views.status["project_name"], strict=True))
+    programmes = dict(zip(views.status["project_id"], views.status["programme"], strict=True))
+    pairs: list[tuple[dict, dict]] = []  # (this period's row, the previous row)
+    previous_periods = set()
+    for _project, group in history.groupby("project_id", sort=True):
+        chain = group.to_dict("records")
+        now = [index for index, row in enumerate(chain) if row["period"] == period]
+        if now and now[0] > 0:
+            pairs.append((chain[now[0]], chain[now[0] - 1]))
+            previous_periods.add(chain[now[0] - 1]["period"])
+
+    new_reds, rebaselines, new_risks, closed_risks, slipped = [], [], [], [], []
+    for current, previous in pairs:
+        project_id = current["project_id"]
+        label = {"project_id": project_id, "project_name": names.get(project_id, "")}
+        if current.get("rag_overall") == "Red" and previous.get("rag_overall") != "Red":
+            new_reds.append(
+                {**label, "programme": programmes.get(project_id, ""), "previous_rag": previous.get("rag_overall") or "",
+                 "rag": "Red", "derived_rag": current.get("rag_derived") or ""}
+            )  # fmt: skip
+        if str(current.get("baseline_changes") or ""):
+            covered = bool(current.get("baseline_change_covered"))
+            rebaselines.append({**label, "changes": current["baseline_changes"], "covered": covered})
+        now_raid = _items_of(items.raid, current["submission_id"])
+        before_raid = _items_of(items.raid, previous["submission_id"])
+        for item_id, row in now_raid.items():
+            if row.get("type") not in RISK_TYPES:
+                continue
+            before = before_raid.get(item_id)
+            entry = {**label, **{c: row.get(c) for c in _RISK_COLUMNS[2:6]}, "severity": _severity(row)}
+            if before is None and row.get("status") != "Closed":
+                new_risks.append(entry)
+            elif row.get("status") == "Closed" and (before is None or before.get("status") != "Closed"):
+                closed_risks.append(entry)
+        now_milestones = _items_of(items.milestones, current["submission_id"])
+        before_milestones = _items_of(items.milestones, previous["submission_id"])
+        for item_id, row in now_milestones.items():
+            before = before_milestones.get(item_id)
+            if before is None or not _is_key(row.get("key")) or row.get("status") in CLOSED_MILESTONE:
+                continue
+            new_date, old_date = _date(row.get("forecast_date")), _date(before.get("forecast_date"))
+            if new_date and old_date and new_date > old_date:
+                slipped.append(
+                    {**label, "id": item_id, "name": row.get("name"), "previous_forecast": old_date,
+                     "forecast": new_date, "moved_days": (new_date - old_date).days}
+                )  # fmt: skip
+
+    decisions = []
+    latest_ids = set(views.status["submission_id"])
+    for row in items.decisions.to_dict("records"):
+        if row["submission_id"] in latest_ids and row.get("status", OPEN_DECISION) in (OPEN_DECISION, None, ""):
+            decisions.append(
+                {"project_id": row["project_id"], "project_name": names.get(row["project_id"], ""),
+                 "id": row.get("id"), "decision": row.get("decision"), "owner": row.get("owner"),
+                 "required_by": _date(row.get("required_by"))}
+            )  # fmt: skip
+    decision_frame = pd.DataFrame(
+        decisions, columns=["project_id", "project_name", "id", "decision", "owner", "required_by"]
+    )
+    decision_frame = decision_frame.sort_values(
+        ["required_by", "project_id"], key=lambda column: column.map(_sortable), ignore_index=True
+    )
+    return ExecutiveSummary(
+        period=period,
+        previous_period=max(previous_periods) if previous_periods else None,
+        scope=scope,
+        new_reds=pd.DataFrame(
+            new_reds, columns=["project_id", "project_name", "programme", "previous_rag", "rag", "derived_rag"]
+        ),
+        new_risks=pd.DataFrame(new_risks, columns=_RISK_COLUMNS),
+        closed_risks=pd.DataFrame(closed_risks, columns=_RISK_COLUMNS),
+        slipped_key_milestones=pd.DataFrame(
+            slipped, columns=["project_id", "project_name", "id", "name", "previous_forecast", "forecast", "moved_days"]
+        ).sort_values(["moved_days", "project_id"], ascending=[False, True], ignore_index=True),
+        rebaselines=pd.DataFrame(rebaselines, columns=["project_id", "project_name", "changes", "covered"]),
+        decisions=decision_frame,
+    )
+
+
+def _sortable(value: object) -> str:
+    day = _date(value)
+    return day.isoformat() if day else f"~{value}"
+
+
+def _items_of(frame: pd.DataFrame, submission_id: int) -> dict[str, dict]:
+    if frame.empty:
+        return {}
+    rows = frame[frame["submission_id"] == submission_id].to_dict("records")
+    return {str(row.get("id")): row for row in rows if row.get("id") not in (None, "")}

@@ -1,0 +1,367 @@
+"""The Dashboard sheet: one Excel table per dashboard block and native charts that point at those tables' cells.
+
+Every block has a fixed number of rows (padded with blank rows), so each chart's ranges stay right whenever the
+tables are refreshed with new figures, whether by `pmo dashboard` or by the ribbon's Refresh dashboard writing
+`dashboard_tables(...)` into the tables of pmo_workbook.xlsm. The same `add_dashboard_sheet` builds the sheet in
+portfolio.xlsx and in the PMO workbook, with XlsxWriter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from pmo_xl.dashboard import NOT_REPORTED, RAGS, Dashboard
+from pmo_xl.output_files import atomic_target, replace_with_retry
+from pmo_xl.views import PortfolioViews
+
+SHEET = "Dashboard"
+RAG_COLOURS = {"Green": "#3A9D5D", "Amber": "#F0A30A", "Red": "#D64541", NOT_REPORTED: "#A6A6A6"}
+SERIES_COLOURS = ("#2F5597", "#ED7D31", "#A5A5A5", "#70AD47")
+CHART_COLUMN = 10  # charts start in column K, right of the widest table (B:I)
+CHART_ROWS = 17  # a 480 x 300 px chart spans about this many default rows
+
+
+@dataclass(frozen=True)
+class Chart:
+    kind: str  # XlsxWriter chart type: column, bar, line, pie
+    title: str
+    series: tuple[str, ...]  # headers of the value columns, one series each
+    subtype: str | None = None
+    by_row: bool = False  # each row a series (categories: the series headers) instead of each column
+    percent: bool = False
+
+
+@dataclass(frozen=True)
+class Block:
+    table: str  # the Excel table's name
+    title: str
+    attribute: str  # the Dashboard field it shows
+    columns: tuple[tuple[str, str], ...]  # (frame column, header)
+    rows: int
+    chart: Chart | None = None
+
+
+_P = "percent"
+BLOCKS: tuple[Block, ...] = (
+    Block("DashHeadline", "Headline", "headline", (("measure", "Measure"), ("value", "Value")), 8),
+    Block("DashRag", "RAG: projects and budget", "rag",
+          (("rag", "RAG"), ("projects", "Projects"), ("budget", "Budget"), ("share_of_projects", "Share of projects"),
+           ("share_of_budget", "Share of budget")), 4,
+          Chart("bar", "Share of projects and of budget by RAG", ("Share of projects", "Share of budget"),
+                "percent_stacked", by_row=True, percent=True)),
+    Block("DashStage", "Stage by RAG", "stage",
+          (("stage", "Stage"), *((rag, rag) for rag in (*RAGS, NOT_REPORTED)), ("projects", "Projects"),
+           ("budget", "Budget")), 5,
+          Chart("column", "Projects by stage and RAG", (*RAGS, NOT_REPORTED), "stacked")),
+    Block("DashRagCheck", "Declared RAG against the PMO's rules", "rag_check",
+          (("rag", "RAG"), ("declared", "Declared by PM"), ("derived", "Derived by rules")), 3,
+          Chart("column", "Declared against derived RAG", ("Declared by PM", "Derived by rules"))),
+    Block("DashTrend", "RAG trend (from the ledger)", "trend",
+          (("period", "Period"), *((rag, rag) for rag in (*RAGS, NOT_REPORTED)), ("red_budget", "Budget at Red")), 12,
+          Chart("column", "RAG trend across periods", (*RAGS, NOT_REPORTED), "stacked")),
+    Block("DashMilestones", "Key milestones slipping against baseline", "slipping_milestones",
+          (("project_id", "Project"), ("project_name", "Project name"), ("milestone_id", "Milestone ID"),
+           ("milestone", "Milestone"), ("baseline_date", "Baseline"), ("forecast_date", "Forecast"),
+           ("slip_days", "Slip (days)"), ("moved_this_period_days", "Moved this period (days)")), 15,
+          Chart("bar", "Slip against baseline (days)", ("Slip (days)",))),
+    Block("DashProgress", "Complete against budget spent and milestones met", "progress",
+          (("project_id", "Project"), ("project_name", "Project name"), ("percent_complete", "% complete"),
+           ("percent_budget_spent", "% budget spent"), ("percent_milestones_met", "% milestones met")), 15,
+          Chart("bar", "% complete, % budget spent, % milestones met (largest budgets)",
+                ("% complete", "% budget spent", "% milestones met"), percent=True)),
+    Block("DashRisks", "Top risks and issues by severity and exposure", "top_risks",
+          (("project_id", "Project"), ("id", "RAID ID"), ("type", "Type"), ("description", "Description"),
+           ("owner", "Owner"), ("severity", "Severity"), ("financial_exposure", "Exposure"),
+           ("proximity", "Proximity")), 15,
+          Chart("bar", "Top risks: severity (1-25)", ("Severity",))),
+    Block("DashBudget", "Budget against forecast (largest budgets)", "budget",
+          (("project_id", "Project"), ("project_name", "Project name"), ("budget", "Budget"),
+           ("forecast", "Forecast (EAC)"), ("actual_to_date", "Actual to date"), ("variance", "Variance"),
+           ("variance_percent", "Variance %")), 15,
+          Chart("bar", "Budget against forecast at completion", ("Budget", "Forecast (EAC)"))),
+    Block("DashCapacity", "Capacity hot spots (role-months over capacity)", "capacity_hot_spots",
+          (("role", "Role"), ("month", "Month"), ("demand_fte", "Demand FTE"), ("capacity_fte", "Capacity FTE"),
+           ("utilisation", "Utilisation"), ("shortfall_fte", "Shortfall FTE")), 15,
+          Chart("bar", "Capacity hot spots: demand against capacity (FTE)", ("Demand FTE", "Capacity FTE"))),
+    Block("DashSubmissions", "Submission tracker", "submission_states",
+          (("state", "State"), ("projects", "Projects")), 4,
+          Chart("pie", "Reports this period", ("Projects",))),
+    Block("DashOutstanding", "Reports missing or late", "outstanding_reports",
+          (("project_id", "Project"), ("project_name", "Project name"), ("project_manager", "Project manager"),
+           ("state", "State"), ("due_date", "Due"), ("note", "Note")), 15),
+)  # fmt: skip
+
+_PERCENT_HEADERS = {"Share of projects", "Share of budget", "% complete", "% budget spent", "% milestones met",
+                    "Utilisation", "Variance %"}  # fmt: skip
+_MONEY_HEADERS = {"Budget", "Forecast (EAC)", "Actual to date", "Variance", "Budget at Red", "Exposure"}
+
+
+def dashboard_tables(dashboard: Dashboard) -> dict[str, pd.DataFrame]:
+    """Each block's table as it appears on the sheet: its headers, exactly `block.rows` rows (blank-padded)."""
+    tables = {}
+    for block in BLOCKS:
+        source = getattr(dashboard, block.attribute)
+        frame = source.reindex(columns=[column for column, _header in block.columns]).head(block.rows)
+        frame = frame.astype(object).where(frame.notna(), None)
+        frame.columns = [header for _column, header in block.columns]
+        padding = pd.DataFrame([[None] * len(frame.columns)] * (block.rows - len(frame)), columns=frame.columns)
+        tables[block.table] = pd.concat([frame, padding], ignore_index=True) if len(padding) else frame
+    tables["DashHeadline"] = _headline_for_sheet(tables["DashHeadline"], dashboard)
+    return tables
+
+
+def _headline_for_sheet(frame: pd.DataFrame, dashboard: Dashboard) -> pd.DataFrame:
+    frame = frame.copy()
+    for index, measure in enumerate(frame["Measure"]):
+        if measure in ("Budget", "Forecast at completion") and dashboard.money_label:
+            frame.loc[index, "Measure"] = f"{measure} ({dashboard.money_label})"
+    return frame
+
+
+def empty_dashboard_tables() -> dict[str, pd.DataFrame]:
+    """The blocks with headers and blank rows: the Dashboard sheet of a fresh pmo_workbook.xlsm."""
+    return {
+        block.table: pd.DataFrame([[None] * len(block.columns)] * block.rows, columns=[h for _c, h in block.columns])
+        for block in BLOCKS
+    }
+
+
+def block_positions() -> dict[str, tuple[int, int]]:
+    """(first row of the table's header, 0-based; column) of each block, the same in every workbook."""
+    positions, row = {}, 4
+    for block in BLOCKS:
+        positions[block.table] = (row + 1, 1)
+        row += max(block.rows + 3, CHART_ROWS + 2 if block.chart else 0)
+    return positions
+
+
+def add_dashboard_sheet(workbook, dashboard: Dashboard | None = None, worksheet=None, title: str = "") -> object:
+    """Write the Dashboard (tables and charts) into an XlsxWriter `workbook`; a blank one without `dashboard`.
+
+    `worksheet`: an existing sheet to fill (the PMO workbook's builder makes its sheets in its own order);
+    otherwise a sheet named Dashboard is added.
+    """
+    sheet = worksheet if worksheet is not None else workbook.add_worksheet(SHEET)
+    name = sheet.get_name()
+    tables = dashboard_tables(dashboard) if dashboard is not None else empty_dashboard_tables()
+    formats = _formats(workbook)
+    heading = title or (
+        f"Portfolio dashboard, {dashboard.period} ({dashboard.scope})" if dashboard else "Portfolio dashboard"
+    )
+    sheet.write_string(0, 1, heading, formats["title"])
+    note = "Figures from the ledger's counted submissions; charts read the tables below."
+    if dashboard is not None and dashboard.money_label:
+        note += f" Money in {dashboard.money_label}."
+    sheet.write_string(1, 1, note, formats["note"])
+    sheet.set_column(0, 0, 2)
+    sheet.set_column(1, 1, 34)
+    sheet.set_column(2, 2, 30)
+    sheet.set_column(3, 9, 15)
+    positions = block_positions()
+    for block in BLOCKS:
+        top, left = positions[block.table]
+        frame = tables[block.table]
+        sheet.write_string(top - 1, left, block.title, formats["block"])
+        _write_table(sheet, block, frame, top, left, formats)
+        if block.chart is not None:
+            chart = _chart(workbook, name, block, frame, top, left)
+            sheet.insert_chart(top - 1, CHART_COLUMN, chart, {"x_offset": 5, "y_offset": 2})
+    _rag_highlights(sheet, tables, positions, formats)
+    sheet.hide_gridlines(2)
+    # Printed or exported to PDF, the dashboard is read a page at a time: landscape, one page wide.
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    return sheet
+
+
+def _formats(workbook) -> dict:
+    return {
+        "title": workbook.add_format({"bold": True, "font_size": 16}),
+        "note": workbook.add_format({"italic": True, "font_color": "#595959"}),
+        "block": workbook.add_format({"bold": True, "font_size": 12, "font_color": "#1F3864"}),
+        "percent": workbook.add_format({"num_format": "0%"}),
+        "money": workbook.add_format({"num_format": "#,##0"}),
+        "number": workbook.add_format({"num_format": "#,##0.##"}),
+        "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
+        **{
+            rag: workbook.add_format({"bg_color": colour, "font_color": "#FFFFFF"})
+            for rag, colour in RAG_COLOURS.items()
+        },
+    }
+
+
+def _write_table(sheet, block: Block, frame: pd.DataFrame, top: int, left: int, formats: dict) -> None:
+    headers = list(frame.columns)
+    sheet.add_table(
+        top, left, top + block.rows, left + len(headers) - 1,
+        {"name": block.table, "style": "Table Style Light 9", "columns": [{"header": h} for h in headers]},
+    )  # fmt: skip
+    for offset, values in enumerate(frame.itertuples(index=False, name=None), start=1):
+        for column, (header, value) in enumerate(zip(headers, values, strict=True)):
+            cell_format = _cell_format(block, header, values, formats)
+            _write_cell(sheet, top + offset, left + column, value, cell_format, formats["date"])
+
+
+def _cell_format(block: Block, header: str, values: tuple, formats: dict):
+    if block.table == "DashHeadline" and header == "Value":
+        return formats["percent"] if str(values[0]).startswith("Share") else formats["number"]
+    if header in _PERCENT_HEADERS:
+        return formats["percent"]
+    if header in _MONEY_HEADERS:
+        return formats["money"]
+    return None
+
+
+def _write_cell(sheet, row: int, column: int, value: object, cell_format, date_format) -> None:
+    """Numbers as numbers, dates as dates, everything else as literal text: a user's '=...' never becomes a formula."""
+    if value is None or (isinstance(value, float) and (math.isnan(value) or math.isinf(value))):
+        sheet.write_blank(row, column, None, cell_format)
+    elif isinstance(value, bool):
+        sheet.write_boolean(row, column, value)
+    elif isinstance(value, int | float):
+        sheet.write_number(row, column, value, cell_format)
+    elif isinstance(value, dt.date):
+        day = value if isinstance(value, dt.datetime) else dt.datetime(value.year, value.month, value.day)
+        sheet.write_datetime(row, column, day, cell_format or date_format)
+    elif isinstance(value, pd.Timestamp):
+        _write_cell(sheet, row, column, value.to_pydatetime(), cell_format, date_format)
+    elif hasattr(value, "item"):
+        _write_cell(sheet, row, column, value.item(), cell_format, date_format)
+    else:
+        sheet.write_string(row, column, str(value), cell_format)
+
+
+def _chart(workbook, sheet_name: str, block: Block, frame: pd.DataFrame, top: int, left: int):
+    spec = block.chart
+    assert spec is not None
+    options = {"type": spec.kind}
+    if spec.subtype:
+        options["subtype"] = spec.subtype
+    chart = workbook.add_chart(options)
+    headers = list(frame.columns)
+    first, last = top + 1, top + block.rows
+    if spec.by_row:
+        value_columns = [left + headers.index(h) for h in spec.series]
+        for offset, label in enumerate(frame.iloc[:, 0]):
+            row = first + offset
+            chart.add_series(
+                {
+                    "name": [sheet_name, row, left],
+                    "categories": [sheet_name, top, value_columns[0], top, value_columns[-1]],
+                    "values": [sheet_name, row, value_columns[0], row, value_columns[-1]],
+                    "fill": {"color": RAG_COLOURS.get(str(label), SERIES_COLOURS[offset % len(SERIES_COLOURS)])},
+                }
+            )
+    else:
+        for number, header in enumerate(spec.series):
+            column = left + headers.index(header)
+            series = {
+                "name": [sheet_name, top, column],
+                "categories": [sheet_name, first, left, last, left],
+                "values": [sheet_name, first, column, last, column],
+            }
+            if spec.kind == "pie":
+                series["points"] = [{"fill": {"color": colour}} for colour in
+                                    ("#3A9D5D", "#F0A30A", "#D64541", "#A6A6A6")]  # fmt: skip
+            else:
+                colour = RAG_COLOURS.get(header, SERIES_COLOURS[number % len(SERIES_COLOURS)])
+                series["fill"] = {"color": colour}
+                if spec.kind == "line":
+                    series["line"] = {"color": colour}
+            chart.add_series(series)
+    chart.set_title({"name": spec.title, "name_font": {"size": 11}})
+    if spec.kind != "pie":
+        axis = {"num_format": "0%"} if spec.percent else {}
+        (chart.set_x_axis if spec.kind == "bar" else chart.set_y_axis)(axis)
+        if spec.kind == "bar":
+            chart.set_y_axis({"reverse": True})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 560, "height": 320})
+    return chart
+
+
+def _rag_highlights(sheet, tables: dict[str, pd.DataFrame], positions: dict, formats: dict) -> None:
+    """RAG words in the RAG columns get their colour, as conditional formats so a refresh keeps them right."""
+    for block in BLOCKS:
+        top, left = positions[block.table]
+        for column, header in enumerate(tables[block.table].columns):
+            if header not in ("RAG", "State") and header not in ("Declared", "Derived"):
+                continue
+            for rag in (*RAGS,):
+                sheet.conditional_format(
+                    top + 1, left + column, top + block.rows, left + column,
+                    {"type": "cell", "criteria": "==", "value": f'"{rag}"', "format": formats[rag]},
+                )  # fmt: skip
+
+
+def write_portfolio_with_dashboard(views: PortfolioViews, dashboard: Dashboard, path: Path | str) -> Path:
+    """portfolio.xlsx as `pmo collect` writes it, with the Dashboard as its first sheet; written atomically.
+
+    The view sheets come from pmo_xl.portfolio_workbook's own sheet writer, so both files look the same.
+    """
+    import xlsxwriter
+
+    from pmo_xl import portfolio_workbook
+
+    path = Path(path)
+    temporary = atomic_target(path)
+    try:
+        workbook = xlsxwriter.Workbook(
+            str(temporary),
+            {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+             "default_date_format": "yyyy-mm-dd"},
+        )  # fmt: skip
+        formats = {
+            "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
+            "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
+            "wrap": workbook.add_format({"text_wrap": True, "valign": "top"}),
+        }
+        add_dashboard_sheet(workbook, dashboard)
+        rag_formats = {rag: workbook.add_format({"bg_color": colour}) for rag, colour in
+                       {"Green": "#C6EFCE", "Amber": "#FFEB9C", "Red": "#FFC7CE"}.items()}  # fmt: skip
+        for sheet_name, frame in views.sheets().items():
+            portfolio_workbook._write_sheet(workbook, sheet_name, frame, formats, rag_formats)
+        workbook.set_properties({"title": f"Portfolio {views.period}", "comments": "Written by pmo"})
+        workbook.close()
+        replace_with_retry(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+    return path
+
+
+def export_dashboard(
+    ledger: Path | str,
+    out: Path | str,
+    register: Path | str | None = None,
+    period: str | None = None,
+    programme: str | None = None,
+    business_unit: str | None = None,
+    capacity: Path | str | None = None,
+    requests: Path | str | None = None,
+    settings_path: Path | str | None = None,
+) -> Path:
+    """`pmo dashboard`: the ledger in, portfolio.xlsx (Dashboard first, then the views) written."""
+    from pmo_xl.dashboard import build_dashboard, load_dashboard_inputs
+
+    inputs = load_dashboard_inputs(ledger, register, period, settings_path, capacity, requests)
+    dashboard = build_dashboard(inputs.views, inputs.items, inputs.capacity_plan, programme, business_unit)
+    return write_portfolio_with_dashboard(inputs.views, dashboard, out)
+
+
+def refresh_dashboard_tables(ledger: Path | str, register: Path | str | None = None, **filters) -> dict:
+    """The ribbon's Refresh dashboard: the tables to write into pmo_workbook.xlsm's Dashboard (same fixed sizes).
+
+    Usage in macros/ribbon.py: `for name, frame in refresh_dashboard_tables(ledger).items(): book.write_table(...)`.
+    """
+    from pmo_xl.dashboard import build_dashboard, load_dashboard_inputs
+
+    inputs = load_dashboard_inputs(ledger, register)
+    return dashboard_tables(build_dashboard(inputs.views, inputs.items, inputs.capacity_plan, **filters))

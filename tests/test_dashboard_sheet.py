@@ -1,0 +1,156 @@
+"""The Dashboard sheet: tables hold the dashboard's numbers, every chart series points at cells inside them,
+text stays text, and LibreOffice opens the workbook."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from xml.etree import ElementTree
+
+import openpyxl
+import pytest
+import xlsxwriter
+
+from pmo_xl.dashboard import build_dashboard, read_item_history
+from pmo_xl.dashboard_sheet import (
+    BLOCKS,
+    add_dashboard_sheet,
+    dashboard_tables,
+    empty_dashboard_tables,
+    write_portfolio_with_dashboard,
+)
+from pmo_xl.ledger import open_ledger
+from pmo_xl.views import load_views
+from tests.collect_builders import status_submission
+from tests.libreoffice import convert
+
+NS = {
+    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "c": "http://schemas.openxmlformats.org/drawingml/2006/chart",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
+}
+HOSTILE_NAME = '=HYPERLINK("http://evil.example","click")'
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("sheet")
+    ledger_path = folder / "ledger.db"
+    submissions = [
+        status_submission("PRJ-1", "2026-10", dt.date(2026, 11, 2), token="1a"),
+        status_submission("PRJ-1", "2026-11", dt.date(2026, 12, 2), token="1b", fields={"rag_overall": "Red"}),
+        status_submission("PRJ-2", "2026-11", dt.date(2026, 12, 2), token="2b",
+                          fields={"project_name": HOSTILE_NAME, "budget_current": 5000.0, "rag_overall": "Amber"}),
+    ]  # fmt: skip
+    with open_ledger(ledger_path, write=True) as ledger:
+        for number, submission in enumerate(submissions):
+            ledger.add_submission(submission, f"2026-12-0{number + 1}T09:00:00")
+    views = load_views(ledger_path, today=dt.date(2026, 12, 10))
+    dashboard = build_dashboard(views, read_item_history(ledger_path, views))
+    path = write_portfolio_with_dashboard(views, dashboard, folder / "portfolio.xlsx")
+    return path, dashboard
+
+
+def _range(reference: str) -> tuple[str, int, int, int, int]:
+    """'Dashboard!$B$6:$B$9' -> (sheet, first column, first row, last column, last row), 1-based."""
+    sheet, cells = reference.rsplit("!", 1)
+    parts = [re.fullmatch(r"\$?([A-Z]+)\$?(\d+)", part).groups() for part in cells.split(":")]
+    (first_col, first_row), (last_col, last_row) = parts[0], parts[-1]
+    return sheet.strip("'"), _column(first_col), int(first_row), _column(last_col), int(last_row)
+
+
+def _column(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _dashboard_tables(archive: zipfile.ZipFile) -> dict[str, tuple[int, int, int, int]]:
+    """Table name -> (first col, first row, last col, last row) for the tables on the Dashboard sheet."""
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    first_sheet = workbook.find("m:sheets/m:sheet", NS)
+    assert first_sheet.get("name") == "Dashboard"
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    target = next(r.get("Target") for r in rels if r.get("Id") == first_sheet.get(f"{{{NS['r']}}}id"))
+    sheet_rels = ElementTree.fromstring(archive.read(f"xl/worksheets/_rels/{target.rsplit('/', 1)[-1]}.rels"))
+    tables = {}
+    for relationship in sheet_rels:
+        if relationship.get("Type").endswith("/table"):
+            table = ElementTree.fromstring(archive.read("xl/tables/" + relationship.get("Target").rsplit("/", 1)[-1]))
+            _sheet, c1, r1, c2, r2 = _range("X!" + table.get("ref"))
+            tables[table.get("name")] = (c1, r1, c2, r2)
+    return tables
+
+
+def test_every_chart_series_points_at_cells_of_a_dashboard_table(written):
+    path, _dashboard = written
+    with zipfile.ZipFile(path) as archive:
+        tables = _dashboard_tables(archive)
+        charts = [name for name in archive.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", name)]
+        assert len(charts) == sum(1 for block in BLOCKS if block.chart)
+        references = []
+        for chart in charts:
+            root = ElementTree.fromstring(archive.read(chart))
+            references += [f.text for f in root.iter(f"{{{NS['c']}}}f")]
+    assert set(tables) == {block.table for block in BLOCKS}
+    assert len(references) > 30
+    for reference in references:
+        sheet, c1, r1, c2, r2 = _range(reference)
+        assert sheet == "Dashboard", reference
+        assert any(
+            t_c1 <= c1 and c2 <= t_c2 and t_r1 <= r1 and r2 <= t_r2 for t_c1, t_r1, t_c2, t_r2 in tables.values()
+        ), f"{reference} lies outside every Dashboard table"
+
+
+def test_tables_hold_the_dashboard_numbers_and_text_stays_text(written):
+    path, _dashboard = written
+    workbook = openpyxl.load_workbook(path)
+    assert workbook.sheetnames[0] == "Dashboard"
+    assert {"Status", "History", "RAID", "Submissions"} <= set(workbook.sheetnames)
+    sheet = workbook["Dashboard"]
+    ref = sheet.tables["DashRag"].ref
+    rows = [[cell.value for cell in row] for row in sheet[ref]]
+    assert rows[0] == ["RAG", "Projects", "Budget", "Share of projects", "Share of budget"]
+    by_rag = {row[0]: row[1:] for row in rows[1:]}
+    assert by_rag["Red"][:2] == [1, 800.0]
+    assert by_rag["Amber"][:2] == [1, 5000.0]
+    assert by_rag["Amber"][3] == pytest.approx(5000 / 5800)
+    budget_ref = sheet.tables["DashBudget"].ref
+    cells = [cell for row in sheet[budget_ref] for cell in row if cell.value == HOSTILE_NAME]
+    assert cells and all(cell.data_type == "s" for cell in cells)
+    trend = [[cell.value for cell in row] for row in sheet[sheet.tables["DashTrend"].ref]]
+    assert trend[1][:4] == ["2026-10", 1, 0, 0] and trend[2][:4] == ["2026-11", 0, 1, 1]
+    assert len(trend) == 1 + next(block.rows for block in BLOCKS if block.table == "DashTrend")
+
+
+def test_tables_have_fixed_sizes_so_a_refresh_keeps_the_charts_right(written):
+    _path, dashboard = written
+    filled, empty = dashboard_tables(dashboard), empty_dashboard_tables()
+    for block in BLOCKS:
+        assert filled[block.table].shape == empty[block.table].shape == (block.rows, len(block.columns))
+        assert list(filled[block.table].columns) == list(empty[block.table].columns)
+
+
+def test_blank_dashboard_for_the_pmo_workbook(tmp_path):
+    """pmo_workbook.xlsm's builder fills its own Dashboard sheet; without data the blocks are blank but whole."""
+    path = tmp_path / "blank.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet("Dashboard")
+    add_dashboard_sheet(workbook, None, sheet)
+    workbook.close()
+    loaded = openpyxl.load_workbook(path)
+    assert set(loaded["Dashboard"].tables) == {block.table for block in BLOCKS}
+
+
+def test_libreoffice_opens_the_dashboard_workbook(written, tmp_path):
+    path, _dashboard = written
+    reopened = convert(path, "xlsx", tmp_path / "lo")
+    sheet = openpyxl.load_workbook(reopened)["Dashboard"]
+    assert sheet["B1"].value.startswith("Portfolio dashboard, 2026-11")
+    values = [cell.value for row in sheet.iter_rows() for cell in row]
+    assert "Share of budget" in values and HOSTILE_NAME in values
+    pdf = convert(path, "pdf", tmp_path / "pdf")
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 20_000
