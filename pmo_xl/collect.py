@@ -35,9 +35,13 @@ class Candidate:
     path: str
     submission: ParsedSubmission | None
     findings: tuple[Finding, ...] = ()
+    # The ledger header of a stored submission with exactly these bytes: the file was hashed, not parsed again.
+    stored: dict | None = None
 
     @property
     def rejected(self) -> bool:
+        if self.stored is not None:
+            return False
         return self.submission is None or any(finding.severity == "error" for finding in self.findings)
 
 
@@ -139,6 +143,23 @@ def judge(candidates: Sequence[Candidate], ledger: Ledger, prefer: Sequence[str]
     stored_choices: list[tuple[int, int]] = []
     latest_known: dict[tuple[str, str], str] = {}
     for index, candidate in enumerate(candidates):
+        if candidate.stored is not None:
+            stored_header = candidate.stored
+            reason = f"the same file is already in the ledger (submission {stored_header['submission_id']})"
+            verdicts[index] = Verdict(
+                path=candidate.path,
+                status="duplicate",
+                findings=(*candidate.findings, _info("duplicate", reason)),
+                project_id=stored_header["project_id"],
+                reporting_period=stored_header["reporting_period"],
+                template_id=stored_header["template_id"],
+                sha256=stored_header["sha256"],
+                submission_id=stored_header["submission_id"],
+            )
+            if _is_preferred(candidate.path, stored_header["sha256"], prefer):
+                stored_choices.append((index, stored_header["submission_id"]))
+            seen_sha.setdefault(stored_header["sha256"], candidate.path)
+            continue
         if candidate.rejected:
             verdicts[index] = _verdict(candidate, "rejected")
             continue
@@ -177,8 +198,8 @@ def judge(candidates: Sequence[Candidate], ledger: Ledger, prefer: Sequence[str]
     preferences = preference_choices(ledger.preferences())
     choices: list[tuple[int, int | None, str]] = []
     for index, stored_id in stored_choices:
-        metadata = candidates[index].submission.metadata
-        slot = (metadata.project_id, metadata.reporting_period)
+        slot = (verdicts[index].project_id, verdicts[index].reporting_period)
+        latest_known[slot] = max(latest_known.get(slot, ""), *(row[1] or "" for row in ledger_slots.get(slot, [])))
         preferences[slot] = (stored_id, latest_known[slot])
         choices.append((index, stored_id, latest_known[slot]))
     slots: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
@@ -264,38 +285,57 @@ def read_candidates(
     register_ids: set[str] | None,
     progress: Progress | None = None,
     exclude: Sequence[Path] = (),
+    stored_by_sha256: dict[str, dict] | None = None,
 ) -> tuple[list[Candidate], list[Verdict]]:
-    """List, read and validate every file under the inbox; one unreadable file never stops the others."""
+    """List, read and validate every file under the inbox; one unreadable file never stops the others.
+
+    A file whose bytes hash to a submission already stored (`stored_by_sha256`) is not parsed again: that is what
+    makes a re-run on a full inbox cheap.
+    """
     from pmo_xl.inbox_files import list_inbox
-    from pmo_xl.submission_reader import read_submission
-    from pmo_xl.template_schemas import SCHEMAS
-    from pmo_xl.validation import validate
 
     paths, skipped = list_inbox(Path(inbox))
     paths = [path for path in paths if not any(_within(path, other) for other in exclude)]
     skipped = [v for v in skipped if not any(_within(Path(v.path), other) for other in exclude)]
     candidates = []
     for number, path in enumerate(paths, start=1):
-        try:
-            parsed, findings = read_submission(path)
-            findings = tuple(findings)
-            if parsed is not None:
-                schema = SCHEMAS.get(parsed.metadata.template_id)
-                if schema is None:
-                    findings += (
-                        Finding("error", "unknown-template", f"template '{parsed.metadata.template_id}' is unknown"),
-                    )
-                else:
-                    parsed, more = validate(parsed, schema, today, register_ids)
-                    findings += tuple(more)
-        except PmoError as error:
-            parsed, findings = None, (Finding("error", "unreadable", str(error)),)
-        except Exception as error:  # one bad file never stops the run; say what it was
-            parsed, findings = None, (Finding("error", "unreadable", f"could not read the file: {error!r}"),)
-        candidates.append(Candidate(str(path), parsed, findings))
+        candidates.append(_read_candidate(path, today, register_ids, stored_by_sha256 or {}))
         if progress:
             progress(number, len(paths), str(path))
     return candidates, list(skipped)
+
+
+def _read_candidate(path: Path, today: dt.date, register_ids: set[str] | None, stored: dict[str, dict]) -> Candidate:
+    from pmo_xl.submission_reader import read_submission, read_submission_bytes
+    from pmo_xl.template_schemas import SCHEMAS
+    from pmo_xl.validation import validate
+
+    try:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            parsed, findings = read_submission(path)  # says why, in the reader's words
+            return Candidate(str(path), parsed, tuple(findings))
+        known = stored.get(hashlib.sha256(data).hexdigest())
+        if known is not None:
+            return Candidate(str(path), None, (), stored=known)
+        # The bytes hashed are the bytes parsed: AutoSave may change the file after this read.
+        parsed, found = read_submission_bytes(data, str(path))
+        findings = tuple(found)
+        if parsed is not None:
+            schema = SCHEMAS.get(parsed.metadata.template_id)
+            if schema is None:
+                findings += (
+                    Finding("error", "unknown-template", f"template '{parsed.metadata.template_id}' is unknown"),
+                )
+            else:
+                parsed, more = validate(parsed, schema, today, register_ids)
+                findings += tuple(more)
+    except PmoError as error:
+        parsed, findings = None, (Finding("error", "unreadable", str(error)),)
+    except Exception as error:  # one bad file never stops the run; say what it was
+        parsed, findings = None, (Finding("error", "unreadable", f"could not read the file: {error!r}"),)
+    return Candidate(str(path), parsed, findings)
 
 
 def _within(path: Path, other: Path) -> bool:
@@ -367,13 +407,9 @@ def collect_candidates(
         submission_id = stored_id if stored_id is not None else stored_ids.get(index)
         if submission_id is None:
             continue
-        metadata = candidates[index].submission.metadata
+        verdict = verdicts[index]
         ledger.add_preference(
-            metadata.project_id,
-            metadata.reporting_period,
-            submission_id,
-            holds_until,
-            f"--prefer {verdicts[index].path}",
+            verdict.project_id, verdict.reporting_period, submission_id, holds_until, f"--prefer {verdict.path}"
         )
     return verdicts, ids
 
@@ -400,13 +436,18 @@ def run_collect(request: CollectRequest, progress: Progress | None = None) -> Co
     inbox = Path(request.inbox)
     if not inbox.is_dir():
         raise PmoError(f"{inbox}: the inbox folder does not exist")
-    period = check_period(request.period) if request.period else None
+    try:
+        period = check_period(request.period) if request.period else None
+    except ValueError as error:
+        raise PmoError(f"--period: {error}") from None
     today = request.today or dt.date.today()
     register_ids = {record.project_id for record in request.register} if request.register is not None else None
     with open_ledger(request.ledger, write=True) as ledger:
         ledger_files = (request.ledger, lock_path_for(Path(request.ledger)), Path(f"{request.ledger}-journal"))
         own_files = [p for p in (request.archive, request.out, request.chasers, *ledger_files) if p is not None]
-        candidates, skipped = read_candidates(inbox, today, register_ids, progress, own_files)
+        headers = ledger.submissions()
+        stored_by_sha256 = {row["sha256"]: row for row in headers.to_dict("records")}
+        candidates, skipped = read_candidates(inbox, today, register_ids, progress, own_files, stored_by_sha256)
         verdicts, added = collect_candidates(candidates, ledger, request.prefer)
         warnings = ledger.warnings
         archived: list[Path] = []
@@ -426,7 +467,10 @@ def run_collect(request: CollectRequest, progress: Progress | None = None) -> Co
             output_error = str(error)
     drafts: list[Path] = []
     if not views.chasers.empty and request.chasers is not None:
-        drafts = write_chaser_drafts(views.chasers, views.missing, request.chasers, request.settings)
+        try:
+            drafts = write_chaser_drafts(views.chasers, views.missing, request.chasers, request.settings)
+        except OutputError as error:
+            warnings = (*warnings, f"reminder drafts not written: {error}")
     return CollectResult(
         verdicts=tuple(all_verdicts),
         added=tuple(added),

@@ -99,14 +99,17 @@ def _write_sheet(workbook, sheet_name: str, frame: pd.DataFrame, formats: dict, 
 
 
 def _write_value(sheet, row: int, column: int, value: object, formats: dict) -> None:
-    if value is None or (not isinstance(value, str | dt.date) and pd.api.types.is_scalar(value) and pd.isna(value)):
+    # Ordered by how often each type occurs: this runs once per cell.
+    if isinstance(value, str):
+        if value:
+            sheet.write_string(row, column, value, formats["wrap"] if "\n" in value else None)
+    elif value is None or value is pd.NA or value is pd.NaT:
         return
-    if isinstance(value, bool):
+    elif isinstance(value, bool):
         sheet.write_boolean(row, column, value)
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-            return
-        sheet.write_number(row, column, value)
+    elif isinstance(value, int | float):
+        if value == value and not math.isinf(value):  # NaN is the only value unequal to itself
+            sheet.write_number(row, column, value)
     elif isinstance(value, dt.datetime):
         sheet.write_datetime(row, column, value.replace(tzinfo=None), formats["datetime"])
     elif isinstance(value, dt.date):
@@ -114,6 +117,4 @@ def _write_value(sheet, row: int, column: int, value: object, formats: dict) -> 
     elif hasattr(value, "item"):  # numpy scalars from DataFrames
         _write_value(sheet, row, column, value.item(), formats)
     else:
-        text = str(value)
-        if text:
-            sheet.write_string(row, column, text, formats["wrap"] if "\n" in text else None)
+        sheet.write_string(row, column, str(value))

@@ -312,7 +312,8 @@ def _projects_for_tracker(register: Sequence[ProjectRecord] | None, status: pd.D
                 pm_email=record.pm_email,
                 programme=record.programme,
                 lifecycle_status=record.lifecycle_status,
-                cadence=record.reporting_cadence,
+                # The register reads a blank cadence as monthly, so only a different one overrides the settings.
+                cadence=record.reporting_cadence if record.reporting_cadence != "monthly" else "",
             )
             for record in register
         ]

@@ -260,3 +260,16 @@ def test_the_pmo_can_prefer_the_superseded_file(prepared, inbox, tmp_path):
     assert "0 submission(s) added" in again.output
     status = {row["project_id"]: row for row in _sheet(tmp_path / "portfolio.xlsx", "Status")}
     assert status["PRJ-0005"]["file_name"] == older
+
+
+def test_preferring_a_file_already_in_the_ledger_by_name(prepared, inbox, tmp_path):
+    older, newer = prepared["older"].name, prepared["newer"].name
+    assert _run(tmp_path, inbox).exit_code == 0  # the newer one is stored, the older superseded
+    assert "1 submission(s) added" in _run(tmp_path, inbox, "--prefer", older).output
+    switched = _run(tmp_path, inbox, "--prefer", newer)  # back to the one already in the ledger
+    assert switched.exit_code == 0, switched.output
+    assert "0 submission(s) added" in switched.output
+    status = {row["project_id"]: row for row in _sheet(tmp_path / "portfolio.xlsx", "Status")}
+    assert status["PRJ-0005"]["file_name"] == newer
+    with open_ledger(tmp_path / "pmo_ledger.db") as ledger:
+        assert ledger.counts()["preference"] == 2

@@ -9,6 +9,7 @@ import click
 
 from pmo_xl.cli._group import main
 from pmo_xl.collect import CollectRequest, read_overrides, run_collect
+from pmo_xl.periods import check_period
 from pmo_xl.register import read_register
 from pmo_xl.settings import load_settings
 from pmo_xl.template_schemas import PROJECT_STATUS
@@ -91,6 +92,11 @@ def collect(
       pmo collect inbox/ --ledger pmo_ledger.db --out portfolio.xlsx \\
           --register register.csv --archive archive/ --period 2026-12
     """
+    if period:
+        try:
+            period = check_period(period)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--period") from None
     records = read_register(register, PROJECT_STATUS) if register else None
     preferred = prefer + (read_overrides(overrides) if overrides else ())
     request = CollectRequest(
