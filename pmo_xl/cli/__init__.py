@@ -7,6 +7,7 @@ from pmo_xl.cli import (
     capacity,  # noqa: F401  (registers its commands)
     collect,  # noqa: F401  (registers its commands)
     generate,  # noqa: F401  (registers its commands)
+    report,  # noqa: F401  (registers its commands)
     scoring,  # noqa: F401  (registers its commands)
     workbook,  # noqa: F401  (registers its commands)
 )

@@ -1,0 +1,115 @@
+"""`pmo demo`, `pmo dashboard` and `pmo report`: thin shells over pmo_xl.demo, pmo_xl.dashboard_sheet and
+pmo_xl.report_html."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from pmo_xl.cli._group import main, progress_echo
+
+_EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def _ledger_options(command):
+    options = [
+        click.option(
+            "--ledger",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=Path("pmo_ledger.db"),
+            show_default=True,
+            help="The ledger `pmo collect` fills.",
+        ),
+        click.option("--register", type=_EXISTING_FILE, help="The project register: names, stages, programmes."),
+        click.option("--period", help="Report on this period, YYYY-MM. Default: the latest period collected."),
+        click.option("--programme", help="Only this programme's projects: each audience its own view."),
+        click.option("--business-unit", help="Only this business unit (needs a business_unit column in the register)."),
+        click.option("--capacity", type=_EXISTING_FILE, help="A Capacity table (workbook or CSV) for the hot spots."),
+        click.option("--requests", type=_EXISTING_FILE, help="Requests and RequestResources tables: the pipeline."),
+        click.option("--settings", "settings_path", type=_EXISTING_FILE, help="PMO settings (RAG rules, calendar)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@main.command("demo")
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-output"))
+@click.option("--projects", type=click.IntRange(1, 500), default=50, show_default=True, help="Projects in the sample.")
+@click.option("--periods", type=click.IntRange(2, 12), default=3, show_default=True, help="Reporting periods.")
+@click.option("--seed", type=int, default=7, show_default=True, help="Another seed gives another sample portfolio.")
+def demo_command(out: Path, projects: int, periods: int, seed: int) -> None:
+    """Run the whole PMO cycle on sample data into OUT, and say where to look.
+
+    Makes a register and a request pipeline, generates the project workbooks, fills them as PMs would for
+    several periods (carrying items forward, a few files faulty), collects them into the ledger and
+    portfolio.xlsx, plans capacity, scores and selects requests, and writes the dashboard and report.html.
+    OUT must be new, empty, or a folder an earlier `pmo demo` made (it is replaced).
+
+    \b
+    Example:
+      pmo demo demo-output
+      pmo demo /tmp/small --projects 10
+    """
+    from pmo_xl.demo import run_demo
+
+    started = time.monotonic()
+    result = run_demo(out, projects=projects, periods=periods, seed=seed, progress=progress_echo)
+    click.echo(f"Demo of {projects} projects over {', '.join(result.periods)} in {time.monotonic() - started:.1f} s.")
+    click.echo("")
+    click.echo("Where to look:")
+    click.echo(f"  {result.report}              the management report (open it in a browser)")
+    click.echo(f"  {result.portfolio}           the Dashboard sheet, then every view of the portfolio")
+    click.echo(f"  {result.inbox}/                   what the PMs sent, per period ({len(result.rejected)} rejected)")
+    click.echo(f"  {result.capacity_plan}       demand against capacity by role and month")
+    click.echo(f"  {result.request_scores}, {result.request_selection.name}   the request pipeline ranked and chosen")
+    click.echo(f"  {result.ledger}             the ledger every view and trend comes from")
+    click.echo("")
+    for line in result.summary_lines:
+        click.echo(f"  - {line}")
+    for path in result.rejected:
+        click.echo(f"  rejected: {path} (see the Submissions sheet for why)")
+
+
+@main.command("dashboard")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path), default=Path("portfolio.xlsx"))
+@_ledger_options
+def dashboard_command(out, ledger, register, period, programme, business_unit, capacity, requests, settings_path):
+    """Write OUT (portfolio.xlsx) with the Dashboard sheet first, rebuilt from the ledger.
+
+    Counts by RAG and stage (also weighted by budget), declared against derived RAG, the RAG trend, slipping key
+    milestones, progress, top risks, budget against forecast, capacity hot spots and the submission tracker, as
+    tables with native Excel charts that point at them.
+
+    \b
+    Example:
+      pmo dashboard portfolio.xlsx --ledger pmo_ledger.db --register register.csv
+      pmo dashboard digital.xlsx --programme "Digital Customer" --capacity pmo_workbook.xlsm
+    """
+    from pmo_xl.dashboard_sheet import export_dashboard
+
+    path = export_dashboard(ledger, out, register, period, programme, business_unit, capacity, requests, settings_path)
+    click.echo(f"wrote {path}")
+
+
+@main.command("report")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@_ledger_options
+def report_command(out, ledger, register, period, programme, business_unit, capacity, requests, settings_path):
+    """Write OUT.html: the management pack, one self-contained file to e-mail.
+
+    It opens with a one-page executive summary: new reds, new and closed risks, slipped key milestones and
+    re-baselines since the last period (items matched by their ids), and the decisions needed with owners
+    and dates. The detail follows. Charts are inline SVG; the file loads nothing from anywhere.
+
+    \b
+    Example:
+      pmo report report.html --ledger pmo_ledger.db --register register.csv
+      pmo report digital.html --programme "Digital Customer"
+    """
+    from pmo_xl.report_html import export_report
+
+    path = export_report(ledger, out, register, period, programme, business_unit, capacity, requests, settings_path)
+    click.echo(f"wrote {path}")

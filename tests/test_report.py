@@ -1,0 +1,143 @@
+"""The management report: the executive summary from a crafted two-period ledger, one self-contained file,
+every user string escaped, and `pmo report` with a programme filter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from pmo_xl.cli import main
+from pmo_xl.dashboard import build_dashboard, executive_summary, read_item_history
+from pmo_xl.ledger import open_ledger
+from pmo_xl.report_html import render_report
+from pmo_xl.views import load_views
+from tests.collect_builders import status_submission
+
+HOSTILE = "<script>alert('pwned')</script> & \"quotes\""
+
+
+def _risk(item_id: str, status: str, description: str = "Vendor late", kind: str = "Risk") -> dict:
+    return {"id": item_id, "type": kind, "description": description, "owner": "Tom Becker",
+            "date_raised": dt.date(2026, 9, 1), "probability": 4, "impact": 5, "status": status}  # fmt: skip
+
+
+def _milestone(forecast: dt.date, key: str = "Yes", item_id: str = "M-002") -> dict:
+    return {"id": item_id, "name": "Go live", "key": key, "baseline_date": dt.date(2027, 6, 1),
+            "forecast_date": forecast, "status": "On track"}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def ledger_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("report") / "ledger.db"
+    october = [
+        status_submission("PRJ-001", "2026-10", dt.date(2026, 11, 3), token="1a",
+                          tables={"RAID": [_risk("R-001", "Open"), _risk("R-002", "Open", kind="Issue")],
+                                  "Milestones": [_milestone(dt.date(2027, 6, 1)),
+                                                 _milestone(dt.date(2027, 3, 1), "No", "M-003")]}),
+        status_submission("PRJ-002", "2026-10", dt.date(2026, 11, 3), token="2a",
+                          fields={"rag_overall": "Red", "programme": "Back Office", "budget_current": 500.0}),
+    ]  # fmt: skip
+    november = [
+        status_submission("PRJ-001", "2026-11", dt.date(2026, 12, 3), token="1b",
+                          fields={"rag_overall": "Red", "project_name": "Portal <b>relaunch</b>"},
+                          tables={"RAID": [_risk("R-001", "Closed"), _risk("R-002", "Open", kind="Issue"),
+                                           _risk("R-003", "Open", HOSTILE)],
+                                  "Milestones": [_milestone(dt.date(2027, 7, 15)),
+                                                 _milestone(dt.date(2027, 4, 1), "No", "M-003")],
+                                  "Decisions": [
+                                      {"id": "D-001", "decision": "Approve the extra budget", "owner": "Claire Dubois",
+                                       "required_by": dt.date(2026, 12, 20), "status": "Open"},
+                                      {"id": "D-002", "decision": "Choose the vendor", "owner": "Ingrid Olsen",
+                                       "required_by": dt.date(2026, 12, 1), "status": "Decided"},
+                                  ]}),
+        # Still red (not a new red); the budget moved without an approved change request: a re-baseline.
+        status_submission("PRJ-002", "2026-11", dt.date(2026, 12, 3), token="2b",
+                          fields={"rag_overall": "Red", "programme": "Back Office", "budget_current": 600.0},
+                          tables={"Decisions": [{"id": "D-001", "decision": "Stop or continue?", "owner": "Marc Lefèvre",
+                                                 "required_by": dt.date(2026, 12, 15), "status": "Open"}]}),
+    ]  # fmt: skip
+    with open_ledger(path, write=True) as ledger:
+        for number, submission in enumerate([*october, *november]):
+            ledger.add_submission(submission, f"2026-12-0{number + 1}T09:00:00")
+    return path
+
+
+@pytest.fixture(scope="module")
+def summary_and_html(ledger_path):
+    views = load_views(ledger_path, today=dt.date(2026, 12, 10))
+    items = read_item_history(ledger_path, views)
+    summary = executive_summary(views, items)
+    return summary, render_report(build_dashboard(views, items), summary, views)
+
+
+def test_executive_summary_says_what_changed_by_stable_ids(summary_and_html):
+    summary, _html = summary_and_html
+    assert (summary.period, summary.previous_period) == ("2026-11", "2026-10")
+    assert list(summary.new_reds["project_id"]) == ["PRJ-001"]  # PRJ-002 was already red
+    assert summary.new_reds.loc[0, "previous_rag"] == "Green"
+    assert list(summary.new_risks["id"]) == ["R-003"]  # R-002 carried over, not new
+    assert list(summary.closed_risks["id"]) == ["R-001"]
+    slipped = summary.slipped_key_milestones
+    assert list(slipped["id"]) == ["M-002"]  # M-003 moved too, but it is not a key milestone
+    assert slipped.loc[0, "moved_days"] == 44
+    assert slipped.loc[0, "previous_forecast"] == dt.date(2027, 6, 1)
+    rebaseline = summary.rebaselines.set_index("project_id")
+    assert list(rebaseline.index) == ["PRJ-002"]
+    assert "budget_current 500.0 -> 600.0" in rebaseline.loc["PRJ-002", "changes"]
+    assert not rebaseline.loc["PRJ-002", "covered"]
+    decisions = summary.decisions
+    assert list(zip(decisions["project_id"], decisions["id"], strict=True)) == [
+        ("PRJ-002", "D-001"),
+        ("PRJ-001", "D-001"),
+    ]
+    assert list(decisions["owner"]) == ["Marc Lefèvre", "Claire Dubois"]  # soonest first; decided D-002 left out
+    assert list(decisions["required_by"]) == [dt.date(2026, 12, 15), dt.date(2026, 12, 20)]
+
+
+def test_report_opens_with_the_executive_summary(summary_and_html):
+    _summary, html = summary_and_html
+    summary_part = html.split('<section id="detail">')[0]
+    assert "Portfolio report 2026-11" in summary_part
+    assert "changes since 2026-10" in summary_part
+    assert "Decisions needed from management" in summary_part
+    assert summary_part.index("Decisions needed") < summary_part.index("What changed")
+    for text in ("Approve the extra budget", "Claire Dubois", "2026-12-20", "Stop or continue?", "R-003", "R-001",
+                 "M-002", "2027-07-15", "budget_current 500.0 -&gt; 600.0"):  # fmt: skip
+        assert text in summary_part, text
+    assert "Choose the vendor" not in html
+
+
+def test_report_is_one_file_with_no_external_references(summary_and_html):
+    _summary, html = summary_and_html
+    assert "<link" not in html.lower()
+    assert "<script" not in html.lower()
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.IGNORECASE)
+    assert not re.search(r"url\(", html)
+    assert html.count("<svg") >= 4
+
+
+def test_every_user_string_is_escaped(summary_and_html):
+    _summary, html = summary_and_html
+    assert HOSTILE not in html
+    assert "&lt;script&gt;alert(&#x27;pwned&#x27;)&lt;/script&gt; &amp; &quot;quotes&quot;" in html
+    assert "Portal &lt;b&gt;relaunch&lt;/b&gt;" in html and "<b>relaunch" not in html
+
+
+def test_pmo_report_filters_by_programme(ledger_path, tmp_path):
+    out = tmp_path / "back office.html"
+    result = CliRunner().invoke(main, ["report", str(out), "--ledger", str(ledger_path), "--programme", "Back Office"])
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert "Programme: Back Office" in html
+    assert "PRJ-002" in html and "PRJ-001" not in html
+    assert "Stop or continue?" in html and "Approve the extra budget" not in html
+
+
+def test_pmo_report_explains_a_missing_ledger(tmp_path):
+    result = CliRunner().invoke(main, ["report", str(tmp_path / "r.html"), "--ledger", str(tmp_path / "none.db")])
+    assert result.exit_code == 2
+    assert "run `pmo collect` first" in result.output
+    assert not (tmp_path / "r.html").exists()
