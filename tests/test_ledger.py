@@ -8,8 +8,11 @@ import os
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pmo_xl.ledger import (
     SCHEMA_VERSION,
@@ -154,3 +157,41 @@ def test_all_or_nothing_when_storing_a_batch(tmp_path):
         with pytest.raises(TypeError):
             ledger.add_submissions([(good, now_stamp(), "c1"), (bad, now_stamp(), "c2")])
         assert ledger.counts() == {"submission": 0, "field_value": 0, "table_row": 0, "preference": 0}
+
+
+def test_an_older_ledger_is_upgraded_on_write_and_refused_read_only(tmp_path):
+    path = tmp_path / "ledger.db"
+    sqlite3.connect(path).close()  # version 0: an empty database
+    with pytest.raises(LedgerError, match="older; run `pmo collect` once"):
+        open_ledger(path)
+    with open_ledger(path, write=True) as ledger:
+        assert ledger.schema_version == SCHEMA_VERSION
+        assert ledger.counts()["submission"] == 0
+    with open_ledger(path) as reader:
+        assert reader.schema_version == SCHEMA_VERSION
+
+
+values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**53), max_value=2**53),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=40),
+    st.dates(),
+    st.datetimes(),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(fields=st.dictionaries(st.text(min_size=1, max_size=12), values, max_size=8), cells=st.lists(values, max_size=6))
+def test_every_value_reads_back_as_stored(tmp_path, fields, cells):
+    path = tmp_path / f"ledger-{abs(hash((str(fields), str(cells))))}.db"
+    row = {f"c{index}": value for index, value in enumerate(cells)}
+    submission = replace(status_submission(), fields=fields, tables={"RAID": [row]} if row else {})
+    with open_ledger(path, write=True) as ledger:
+        submission_id = ledger.add_submission(submission, now_stamp())
+        stored = ledger.stored_submission(submission_id)
+    path.unlink()
+    assert stored.fields == fields
+    assert {name: type(value) for name, value in stored.fields.items()} == {n: type(v) for n, v in fields.items()}
+    assert stored.tables.get("RAID", [{}])[0] == row
