@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
+from pmo_xl.errors import PmoError
 from pmo_xl.generator import CarryForward, WorkbookFill
 from pmo_xl.ledger import StoredSubmission, open_ledger
 from pmo_xl.periods import is_month, month_series
@@ -101,6 +102,10 @@ def carried_fill(
 
 def carry_forward_from_ledger(ledger_path: Path | str, schema: TemplateSchema = PROJECT_STATUS) -> CarryForward:
     """A `generate_batch` hook: each project's workbook pre-filled from its latest accepted earlier submission."""
+    if schema.template_id != PROJECT_STATUS.template_id:
+        raise PmoError(
+            f"--ledger carries forward status reports only; the '{schema.template_id}' template starts blank"
+        )
     with open_ledger(ledger_path) as ledger:
         headers = ledger.submissions()
         marked = mark_current(headers[headers["template_id"] == schema.template_id], ledger.preferences())

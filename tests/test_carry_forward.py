@@ -5,16 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
+import pytest
 from click.testing import CliRunner
 
 from pmo_xl.carry_forward import carried_fill, carry_forward_from_ledger, realigned_demand
 from pmo_xl.cli import main
 from pmo_xl.collect import collect_candidates
+from pmo_xl.errors import PmoError
 from pmo_xl.generator import fill_for_project, generate_for_records
 from pmo_xl.ledger import StoredSubmission, open_ledger
 from pmo_xl.register import ProjectRecord
 from pmo_xl.submission_reader import read_submission
-from pmo_xl.template_schemas import PROJECT_STATUS
+from pmo_xl.template_schemas import PROJECT_REQUEST, PROJECT_STATUS
 from pmo_xl.views import load_views
 from tests.collect_builders import candidate, status_submission
 
@@ -161,3 +163,10 @@ def test_pmo_generate_ledger_option(tmp_path):
     fresh, _ = read_submission(next((tmp_path / "out").glob("PRJ-002*")))
     assert [row["id"] for row in carried.tables["Milestones"]] == ["M-002"]
     assert fresh.tables.get("Milestones", []) == []
+
+
+def test_carry_forward_is_refused_for_the_request_template(tmp_path):
+    ledger_path = tmp_path / "ledger.db"
+    open_ledger(ledger_path, write=True).close()
+    with pytest.raises(PmoError, match="status reports only"):
+        carry_forward_from_ledger(ledger_path, PROJECT_REQUEST)

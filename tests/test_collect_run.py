@@ -273,3 +273,19 @@ def test_preferring_a_file_already_in_the_ledger_by_name(prepared, inbox, tmp_pa
     assert status["PRJ-0005"]["file_name"] == newer
     with open_ledger(tmp_path / "pmo_ledger.db") as ledger:
         assert ledger.counts()["preference"] == 2
+
+
+def test_a_file_changed_after_it_was_read_is_not_archived(prepared, tmp_path):
+    from pmo_xl.collect import archive_accepted
+
+    source = tmp_path / "report.xlsx"
+    shutil.copyfile(prepared["inbox"] / prepared["paths"][0].name, source)
+    parsed, _ = read_submission(source)
+    source.write_bytes(source.read_bytes() + b"AutoSave was here")
+    written, problems = archive_accepted([parsed], tmp_path / "archive")
+    assert written == []
+    assert "changed after it was read" in problems[str(source)].message
+    source.write_bytes(source.read_bytes()[: -len(b"AutoSave was here")])
+    written, problems = archive_accepted([parsed], tmp_path / "archive")
+    assert [p.relative_to(tmp_path) for p in written] == [Path("archive", PERIOD, "report.xlsx")]
+    assert archive_accepted([parsed], tmp_path / "archive") == ([], {}), "archived once only"
