@@ -132,7 +132,7 @@ def _read(data: bytes, path: str) -> tuple[ParsedSubmission | None, list[Finding
             ]
         members = _LazyMembers(archive, data)
         try:
-            structure = _structure(members)
+            structure, layouts = _structure(members)
         except (KeyError, ET.ParseError, zipfile.BadZipFile, zlib.error, EOFError) as error:
             return None, [
                 _error("damaged_workbook", f"the workbook's structure could not be read ({error}); save it again")
@@ -156,10 +156,15 @@ def _read(data: bytes, path: str) -> tuple[ParsedSubmission | None, list[Finding
             return None, identity_findings
         findings += identity_findings
         schema = SCHEMAS[metadata.template_id]
-        field_values, field_cells, field_findings = _fields(schema, structure, sheets)
-        findings += field_findings
-        tables, table_rows, column_cells, table_findings = _tables(schema, structure, sheets, metadata)
-        findings += table_findings
+        layout_key = (schema.template_id, metadata.reporting_period)
+        if layout_key not in layouts:
+            layouts[layout_key] = _layout(schema, structure, metadata.reporting_period)
+        layout = layouts[layout_key]
+        findings += layout.findings
+        field_values = _field_values(layout, sheets)
+        tables, table_rows = _table_values(layout, sheets)
+        field_cells = {spot.name: spot.cell for spot in layout.fields}
+        column_cells = {table.name: dict(table.column_cells) for table in layout.tables}
         percent_fields = _percent_formatted_fields(schema, structure, members, field_values)
     parsed = ParsedSubmission(
         path=path,
@@ -298,8 +303,9 @@ class _LazyMembers(Mapping[str, bytes]):
         return len(self._infos)
 
 
-# (looked-up member -> its stored bytes, the structure parsed from them); a handful of templates at most
-_STRUCTURE_CACHE: list[tuple[dict[str, tuple[int, bytes] | None], WorkbookStructure]] = []
+# (looked-up member -> its stored bytes, the structure parsed from them, the layouts derived from it); a handful
+# of templates at most
+_STRUCTURE_CACHE: list[tuple[dict[str, tuple[int, bytes] | None], WorkbookStructure, dict]] = []
 _STRUCTURE_CACHE_SIZE = 8
 _PERCENT_STYLE_CACHE: dict[tuple[int, bytes] | None, set[int]] = {}
 _CUSTOM_PROPERTIES = "docProps/custom.xml"
@@ -320,18 +326,20 @@ class _IndexedStructure(WorkbookStructure):
         return self._tables_folded.get(name.casefold())  # type: ignore[attr-defined]
 
 
-def _structure(members: _LazyMembers) -> WorkbookStructure:
-    """read_structure, reused when every member it looked at holds the same bytes as in an earlier file."""
-    for fingerprint, structure in _STRUCTURE_CACHE:
+def _structure(members: _LazyMembers) -> tuple[WorkbookStructure, dict[tuple[str, str], _Layout]]:
+    """read_structure, reused when every member it looked at holds the same bytes as in an earlier file; with the
+    layouts already worked out for that structure."""
+    for fingerprint, structure, layouts in _STRUCTURE_CACHE:
         if all(members.stored(name) == stored for name, stored in fingerprint.items()):
-            return replace(structure, custom_properties=read_custom_properties(members))
+            return replace(structure, custom_properties=read_custom_properties(members)), layouts
     members.probed.clear()
     parsed = read_structure(members)
     structure = _IndexedStructure(**{item.name: getattr(parsed, item.name) for item in fields(parsed)})
     fingerprint = {name: members.stored(name) for name in members.probed if name != _CUSTOM_PROPERTIES}
-    _STRUCTURE_CACHE.insert(0, (fingerprint, structure))
+    layouts: dict[tuple[str, str], _Layout] = {}
+    _STRUCTURE_CACHE.insert(0, (fingerprint, structure, layouts))
     del _STRUCTURE_CACHE[_STRUCTURE_CACHE_SIZE:]
-    return structure
+    return structure, layouts
 
 
 class _SheetValues:
@@ -449,11 +457,40 @@ def _version_key(version: str) -> tuple[int, ...]:
 # -- fields and tables --------------------------------------------------------------------------------------------
 
 
-def _fields(
-    schema: TemplateSchema, structure: WorkbookStructure, sheets: _SheetValues
-) -> tuple[dict[str, Value], dict[str, str], list[Finding]]:
-    values: dict[str, Value] = {}
-    cells: dict[str, str] = {}
+@dataclass(frozen=True)
+class _FieldSpot:
+    name: str
+    sheet: str
+    row: int
+    column: int
+    cell: str
+
+
+@dataclass(frozen=True)
+class _TableLayout:
+    name: str
+    sheet: str
+    body_rows: range
+    read: tuple[tuple[str, int], ...]  # (column key, 0-based column index), formula columns left out
+    input_indexes: tuple[int, ...]  # the cells a PM fills in: all empty means a blank pre-sized row
+    keep_every_row: bool
+    column_cells: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where a template's fields and table columns sit in one workbook structure, and what is missing.
+
+    It depends only on the structure, so it is worked out once per template (and period), not once per file.
+    """
+
+    fields: tuple[_FieldSpot, ...]
+    tables: tuple[_TableLayout, ...]
+    findings: tuple[Finding, ...]
+
+
+def _layout(schema: TemplateSchema, structure: WorkbookStructure, reporting_period: str) -> _Layout:
+    spots: list[_FieldSpot] = []
     findings: list[Finding] = []
     for field in schema.fields:
         if field.formula is not None:
@@ -470,82 +507,101 @@ def _fields(
                 )
             )
             continue
-        values[field.name] = sheets.value(reference.sheet, reference.row, reference.column)
-        cells[field.name] = f"{_sheet_ref(reference.sheet)}!{reference.address}"
-    return values, cells, findings
+        cell = f"{_sheet_ref(reference.sheet)}!{reference.address}"
+        spots.append(_FieldSpot(field.name, reference.sheet, reference.row, reference.column, cell))
+    tables = []
+    prefilled = set(schema.extra.get("prefill_rows", {}))  # type: ignore[arg-type]
+    for table in schema.tables:
+        table_layout = _table_layout(table, structure, reporting_period, table.name in prefilled, findings)
+        if table_layout is not None:
+            tables.append(table_layout)
+    return _Layout(tuple(spots), tuple(tables), tuple(findings))
+
+
+def _table_layout(
+    table: Table, structure: WorkbookStructure, reporting_period: str, keep_every_row: bool, findings: list[Finding]
+) -> _TableLayout | None:
+    found = structure.table(table.name)
+    if found is None:
+        findings.append(
+            _error(
+                "missing_table",
+                f"the table '{table.name}' ({table.title}) is missing: was it deleted or converted to a range? "
+                "Ask the PM to copy the rows into a fresh copy of the workbook",
+                sheet=table.sheet,
+                where=table.name,
+            )
+        )
+        return None
+    sheet_ref = _sheet_ref(found.sheet)
+    position = {header.strip().casefold(): found.first_column + index for index, header in enumerate(found.headers)}
+    columns: dict[str, int] = {}
+    expected = _expected_headers(table, found.headers, reporting_period)
+    for key, header in expected:
+        column = position.get(header.casefold())
+        if column is None:
+            findings.append(
+                _error(
+                    "renamed_header",
+                    f"table {table.name} has no column '{header}': a header was renamed or its column deleted. "
+                    f"Headers are: {', '.join(found.headers)}. Restore the header '{header}'",
+                    sheet=found.sheet,
+                    where=f"{table.name}[{header}]",
+                    cell=f"{sheet_ref}!{column_letters(found.first_column)}{found.first_row}",
+                )
+            )
+            continue
+        columns[key] = column
+    expected_order = [header.casefold() for _, header in expected]
+    actual_order = [
+        header.strip().casefold() for header in found.headers if header.strip().casefold() in expected_order
+    ]
+    if actual_order != [header for header in expected_order if header in actual_order]:
+        findings.append(
+            Finding(
+                "info",
+                "columns_reordered",
+                f"table {table.name}: columns were moved; they were read by their headers",
+                sheet=found.sheet,
+                where=table.name,
+            )
+        )
+    formula_keys = {column.key for column in table.columns if column.formula is not None}
+    return _TableLayout(
+        name=table.name,
+        sheet=found.sheet,
+        body_rows=found.body_rows,
+        read=tuple((key, column - 1) for key, column in columns.items() if key not in formula_keys),
+        input_indexes=tuple(columns[key] - 1 for key in columns if not _is_locked_or_formula(table, key)),
+        keep_every_row=keep_every_row,
+        column_cells={key: f"{sheet_ref}!{column_letters(column)}" for key, column in columns.items()},
+    )
+
+
+def _field_values(layout: _Layout, sheets: _SheetValues) -> dict[str, Value]:
+    return {spot.name: sheets.value(spot.sheet, spot.row, spot.column) for spot in layout.fields}
 
 
 def _sheet_ref(sheet: str) -> str:
     return sheet if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", sheet) else "'" + sheet.replace("'", "''") + "'"
 
 
-def _tables(
-    schema: TemplateSchema, structure: WorkbookStructure, sheets: _SheetValues, metadata: WorkbookMetadata
-) -> tuple[dict[str, list[dict[str, Value]]], dict[str, list[int]], dict[str, dict[str, str]], list[Finding]]:
+def _table_values(
+    layout: _Layout, sheets: _SheetValues
+) -> tuple[dict[str, list[dict[str, Value]]], dict[str, list[int]]]:
     tables: dict[str, list[dict[str, Value]]] = {}
     table_rows: dict[str, list[int]] = {}
-    column_cells: dict[str, dict[str, str]] = {}
-    findings: list[Finding] = []
-    prefilled = set(schema.extra.get("prefill_rows", {}))  # type: ignore[arg-type]
-    for table in schema.tables:
-        found = structure.table(table.name)
-        if found is None:
-            findings.append(
-                _error(
-                    "missing_table",
-                    f"the table '{table.name}' ({table.title}) is missing: was it deleted or converted to a range? "
-                    "Ask the PM to copy the rows into a fresh copy of the workbook",
-                    sheet=table.sheet,
-                    where=table.name,
-                )
-            )
-            continue
-        sheet_ref = _sheet_ref(found.sheet)
-        position = {header.strip().casefold(): found.first_column + index for index, header in enumerate(found.headers)}
-        columns: dict[str, int] = {}
-        expected = _expected_headers(table, found.headers, metadata.reporting_period)
-        for key, header in expected:
-            column = position.get(header.casefold())
-            if column is None:
-                findings.append(
-                    _error(
-                        "renamed_header",
-                        f"table {table.name} has no column '{header}': a header was renamed or its column deleted. "
-                        f"Headers are: {', '.join(found.headers)}. Restore the header '{header}'",
-                        sheet=found.sheet,
-                        where=f"{table.name}[{header}]",
-                        cell=f"{sheet_ref}!{column_letters(found.first_column)}{found.first_row}",
-                    )
-                )
-                continue
-            columns[key] = column
-        expected_order = [header.casefold() for _, header in expected]
-        actual_order = [
-            header.strip().casefold() for header in found.headers if header.strip().casefold() in expected_order
-        ]
-        if actual_order != [header for header in expected_order if header in actual_order]:
-            findings.append(
-                Finding(
-                    "info",
-                    "columns_reordered",
-                    f"table {table.name}: columns were moved; they were read by their headers",
-                    sheet=found.sheet,
-                    where=table.name,
-                )
-            )
-        formula_keys = {column.key for column in table.columns if column.formula is not None}
-        read = [(key, column - 1) for key, column in columns.items() if key not in formula_keys]
-        input_indexes = [columns[key] - 1 for key in columns if not _is_locked_or_formula(table, key)]
+    for table in layout.tables:
+        read, input_indexes = table.read, table.input_indexes
         rows: list[dict[str, Value]] = []
         excel_rows: list[int] = []
-        keep_every_row = table.name in prefilled
-        sheet_rows = sheets.rows(found.sheet)
+        sheet_rows = sheets.rows(table.sheet)
         widest = max((index for _, index in read), default=0)
         input_cells = itemgetter(*input_indexes) if len(input_indexes) > 1 else None
-        for excel_row in found.body_rows:
+        for excel_row in table.body_rows:
             line = sheet_rows[excel_row - 1] if excel_row - 1 < len(sheet_rows) else []
             width = len(line)
-            if not keep_every_row:
+            if not table.keep_every_row:
                 # Most pre-sized rows are blank: test their input cells in one C-level call before building a row.
                 if input_cells is not None and width > widest:
                     if input_cells(line).count("") == len(input_indexes):
@@ -556,8 +612,7 @@ def _tables(
             excel_rows.append(excel_row)
         tables[table.name] = rows
         table_rows[table.name] = excel_rows
-        column_cells[table.name] = {key: f"{sheet_ref}!{column_letters(column)}" for key, column in columns.items()}
-    return tables, table_rows, column_cells, findings
+    return tables, table_rows
 
 
 def _expected_headers(table: Table, found_headers: tuple[str, ...], reporting_period: str) -> list[tuple[str, str]]:
