@@ -482,8 +482,8 @@ def build_views(
     submitted_on: dict[str, list[dt.date]] = {}
     period_submissions = marked[marked["reporting_period"] == report_period]
     for row in period_submissions.itertuples():
-        day = _date(dt.date.fromisoformat(row.submitted_on)) if row.submitted_on else None
-        day = day or dt.date.fromisoformat(row.collected_at[:10])
+        stamp = row.submitted_on if isinstance(row.submitted_on, str) and row.submitted_on else row.collected_at
+        day = dt.date.fromisoformat(stamp[:10])
         submitted_on.setdefault(row.project_id, []).append(day)
     tracker = submission_tracker(_projects_for_tracker(register, status), submitted_on, report_period, settings, today)
     return PortfolioViews(
