@@ -69,10 +69,11 @@ def validate(
     for field in schema.fields:
         if field.formula is not None or field.name not in fields:
             continue  # formula results are recomputed; a missing name was reported by the reader
-        place = _field_place(parsed, schema, field)
-        fields[field.name] = _normalise(
-            fields[field.name], field, place, findings, percent_cell=field.name in parsed.percent_formatted
-        )
+        value = _clean_cell(fields[field.name], field)
+        if value is _SLOW:
+            place = _field_place(parsed, schema, field)
+            value = _normalise(fields[field.name], field, place, findings, field.name in parsed.percent_formatted)
+        fields[field.name] = value
     for field in schema.fields:
         # the period has its own check, with the metadata, in _check_identity
         if field.name in empty and field.formula is None and field.name != "reporting_period":
@@ -617,7 +618,7 @@ def _check_stable_ids(
 _SLOW = object()
 
 
-def _clean_cell(raw: Value, column: Column) -> Value | object:
+def _clean_cell(raw: Value, column: Field | Column) -> Value | object:
     """The normalised value of the common, clean cases (most table cells), or _SLOW for the full rules.
 
     Tables hold most of a submission's cells; this skips building a place for each one. Each shortcut gives the
