@@ -543,6 +543,7 @@ def executive_summary(
             previous_periods.add(chain[now[0] - 1]["period"])
 
     new_reds, rebaselines, new_risks, closed_risks, slipped = [], [], [], [], []
+    raid_of, milestones_of = _items_by_submission(items.raid), _items_by_submission(items.milestones)
     for current, previous in pairs:
         project_id = current["project_id"]
         label = {"project_id": project_id, "project_name": names.get(project_id, "")}
@@ -554,8 +555,8 @@ def executive_summary(
         if str(current.get("baseline_changes") or ""):
             covered = bool(current.get("baseline_change_covered"))
             rebaselines.append({**label, "changes": current["baseline_changes"], "covered": covered})
-        now_raid = _items_of(items.raid, current["submission_id"])
-        before_raid = _items_of(items.raid, previous["submission_id"])
+        now_raid = raid_of.get(current["submission_id"], {})
+        before_raid = raid_of.get(previous["submission_id"], {})
         for item_id, row in now_raid.items():
             if row.get("type") not in RISK_TYPES:
                 continue
@@ -565,8 +566,8 @@ def executive_summary(
                 new_risks.append(entry)
             elif row.get("status") == "Closed" and (before is None or before.get("status") != "Closed"):
                 closed_risks.append(entry)
-        now_milestones = _items_of(items.milestones, current["submission_id"])
-        before_milestones = _items_of(items.milestones, previous["submission_id"])
+        now_milestones = milestones_of.get(current["submission_id"], {})
+        before_milestones = milestones_of.get(previous["submission_id"], {})
         for item_id, row in now_milestones.items():
             before = before_milestones.get(item_id)
             if before is None or not _is_key(row.get("key")) or row.get("status") in CLOSED_MILESTONE:
@@ -615,8 +616,10 @@ def _sortable(value: object) -> str:
     return day.isoformat() if day else f"~{value}"
 
 
-def _items_of(frame: pd.DataFrame, submission_id: int) -> dict[str, dict]:
-    if frame.empty:
-        return {}
-    rows = frame[frame["submission_id"] == submission_id].to_dict("records")
-    return {str(row.get("id")): row for row in rows if row.get("id") not in (None, "")}
+def _items_by_submission(frame: pd.DataFrame) -> dict[int, dict[str, dict]]:
+    """submission id -> item id -> row, built once: the summary compares every project's two latest reports."""
+    grouped: dict[int, dict[str, dict]] = {}
+    for row in frame.to_dict("records"):
+        if row.get("id") not in (None, ""):
+            grouped.setdefault(row["submission_id"], {})[str(row["id"])] = row
+    return grouped

@@ -144,17 +144,14 @@ def sample_requests(count: int, first_month: str, seed: int = 11) -> tuple[pd.Da
 
 
 def sample_capacity(projects: int, first_month: str) -> pd.DataFrame:
-    """The Capacity table: each role's gross FTE and its productive share, sized to the portfolio."""
-    scale = max(projects / 10, 1.0)
-    fte = {
-        "Project Manager": 4.0, "Business Analyst": 4.0, "Solution Architect": 1.5, "Developer": 8.0,
-        "Tester": 3.0, "Data Engineer": 2.0, "Infrastructure Engineer": 2.0, "Security Specialist": 1.0,
-        "Change Manager": 1.0, "Trainer": 1.0, "UX Designer": 1.0, "Scrum Master": 1.5,
-    }  # fmt: skip
+    """The Capacity table, sized to the portfolio so that a few scarce roles run hot and the rest have room."""
+    # Each project asks for about a quarter of an FTE per role on average (see demo_data's resource demand).
+    scarce = {"Data Engineer": 0.3, "Solution Architect": 0.32, "Security Specialist": 0.34}
     return pd.DataFrame(
         [
-            {"role": role, "person": "", "from_month": first_month, "to_month": "", "fte": round(fte.get(role, 1.0) * scale, 1),
-             "hours_per_month": None, "productive_ratio": 0.7}
+            {"role": role, "person": "", "from_month": first_month, "to_month": "",
+             "fte": round(max(projects * scarce.get(role, 0.55), 1.0), 1), "hours_per_month": None,
+             "productive_ratio": 0.75}
             for role in DEFAULT_ROLES
         ]
     )  # fmt: skip
@@ -248,7 +245,11 @@ def run_demo(
         collected = run_collect(
             CollectRequest(inbox=period_inbox, ledger=ledger, register=records, period=period, today=today)
         )
-        rejected += [verdict.path for verdict in collected.verdicts if verdict.status == "rejected"]
+        rejected += [
+            f"{verdict.path}: {verdict.errors[0].describe() if verdict.errors else 'rejected'}"
+            for verdict in collected.verdicts
+            if verdict.status == "rejected"
+        ]
     assert collected is not None and collected.views is not None
     views = collected.views
     items = read_item_history(ledger, views)

@@ -154,3 +154,25 @@ def test_libreoffice_opens_the_dashboard_workbook(written, tmp_path):
     assert "Share of budget" in values and HOSTILE_NAME in values
     pdf = convert(path, "pdf", tmp_path / "pdf")
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 20_000
+
+
+def test_refresh_dashboard_fills_the_blank_tables_of_the_pmo_workbook(written, tmp_path):
+    """What the ribbon's Refresh dashboard does: the refreshed tables fit the blank ones exactly."""
+    from macros.adapter import FileBook
+    from pmo_xl.dashboard_sheet import refresh_dashboard_tables
+
+    path = tmp_path / "pmo.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    add_dashboard_sheet(workbook, None, workbook.add_worksheet("Dashboard"))
+    workbook.close()
+    ledger = written[0].parent / "ledger.db"
+    book = FileBook(path)
+    for name, frame in refresh_dashboard_tables(ledger).items():
+        book.write_table(name, frame)
+    book.commit()
+    sheet = openpyxl.load_workbook(path)["Dashboard"]
+    for block in BLOCKS:
+        first, last = sheet.tables[block.table].ref.split(":")
+        assert int(re.sub(r"\D", "", last)) - int(re.sub(r"\D", "", first)) == block.rows
+    rag = {row[0].value: row[1].value for row in sheet[sheet.tables["DashRag"].ref]}
+    assert (rag["Red"], rag["Amber"], rag["Green"]) == (1, 1, 0)

@@ -69,8 +69,8 @@ def demo_command(out: Path, projects: int, periods: int, seed: int) -> None:
     click.echo("")
     for line in result.summary_lines:
         click.echo(f"  - {line}")
-    for path in result.rejected:
-        click.echo(f"  rejected: {path} (see the Submissions sheet for why)")
+    for rejection in result.rejected:
+        click.echo(f"  rejected: {rejection}")
 
 
 @main.command("dashboard")
