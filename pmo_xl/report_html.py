@@ -28,8 +28,8 @@ body{font-family:Segoe UI,Helvetica,Arial,sans-serif;color:#222;margin:0;backgro
 main{max-width:1100px;margin:0 auto;padding:24px}
 h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;border-bottom:2px solid #1F3864;color:#1F3864;margin-top:28px}
 h3{font-size:15px;margin:18px 0 6px}.sub{color:#595959;margin:0 0 16px}
-.tiles{display:flex;gap:12px;flex-wrap:wrap;margin:12px 0}
-.tile{border:1px solid #d0d7e2;border-radius:6px;padding:8px 12px;min-width:120px}
+.tiles{display:flex;gap:12px;margin:12px 0}
+.tile{flex:1;border:1px solid #d0d7e2;border-radius:6px;padding:8px 12px;min-width:90px}
 .tile b{display:block;font-size:22px}.tile span{color:#595959;font-size:12px}
 table{border-collapse:collapse;width:100%;font-size:13px;margin:6px 0 12px}
 th{background:#1F3864;color:#fff;text-align:left;padding:5px 6px}td{border-bottom:1px solid #e3e7ee;padding:4px 6px;vertical-align:top}
@@ -40,7 +40,7 @@ td.n,td.id{text-align:right;white-space:nowrap}td.id{text-align:left}.none{color
 .summary{page-break-after:always;break-after:page}
 ul{margin:4px 0 10px 18px;padding:0}li{margin:2px 0}
 footer{color:#7f7f7f;font-size:11px;margin-top:30px}
-@media print{main{padding:0}}
+@media print{main{padding:0}h1{font-size:20px}h2{font-size:15px;margin-top:12px}h3{margin:8px 0 4px}table{font-size:10px;margin:3px 0 6px}td,th{padding:2px 4px}.tile{padding:4px 8px}.tile b{font-size:16px}.tiles{gap:6px;margin:6px 0}p.none{margin:2px 0}}
 """
 
 
@@ -287,7 +287,7 @@ def _executive_summary(dashboard: Dashboard, summary: ExecutiveSummary, limit: i
         [("required_by", "Needed by", "date"), ("project_id", "Project", "id"), ("id", "ID", "id"),
          ("decision", "Decision needed", "text"), ("owner", "Owner", "text")],
         "No decision is waiting for management.",
-        2 * limit,
+        limit + 2,
     )  # fmt: skip
     new_risks = summary.new_risks.sort_values("severity", ascending=False, na_position="last")
     closed_risks = summary.closed_risks.sort_values("severity", ascending=False, na_position="last")
