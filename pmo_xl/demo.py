@@ -81,9 +81,7 @@ def sample_register(projects: int, first_period: str, seed: int = 7) -> list[dic
             name = f"{name} {(number - 1) // len(_PROJECT_NAMES) + 1}"
         start = dt.date(start_year, start_month, 1) - dt.timedelta(days=rng.randint(60, 420))
         end = start + dt.timedelta(days=rng.randint(300, 800))
-        lifecycle = "active"
-        if number % 17 == 0:
-            lifecycle = "on hold"
+        lifecycle = "on hold" if number % 17 == 0 else "closed" if number % 23 == 0 else "active"
         # A few large projects among many small ones: weighting by budget must show what counting hides.
         budget = rng.choice((80, 120, 150, 200, 250, 300, 450, 600)) if number % 9 else rng.choice((2400, 5000))
         manager = _PEOPLE[(number - 1) % len(_PEOPLE)]
