@@ -505,6 +505,7 @@ class ExecutiveSummary:
     slipped_key_milestones: pd.DataFrame  # project_id, project_name, id, name, previous_forecast, forecast, moved_days
     rebaselines: pd.DataFrame  # project_id, project_name, changes, covered
     decisions: pd.DataFrame  # project_id, project_name, id, decision, owner, required_by
+    escalations: pd.DataFrame  # open risks and issues the PM escalated: project_id, ..., due_date
 
     def headlines(self) -> list[str]:
         since = f" since {self.previous_period}" if self.previous_period else ""
@@ -512,7 +513,8 @@ class ExecutiveSummary:
             f"{len(self.new_reds)} new red project(s){since}",
             f"{len(self.new_risks)} new and {len(self.closed_risks)} closed risk(s) and issue(s)",
             f"{len(self.slipped_key_milestones)} key milestone(s) slipped, {len(self.rebaselines)} re-baseline(s)",
-            f"{len(self.decisions)} decision(s) needed from management",
+            f"{len(self.decisions)} decision(s) needed from management, "
+            f"{len(self.escalations)} risk(s) and issue(s) escalated",
         ]
 
 
@@ -588,6 +590,12 @@ def executive_summary(
                  "id": row.get("id"), "decision": row.get("decision"), "owner": row.get("owner"),
                  "required_by": _date(row.get("required_by"))}
             )  # fmt: skip
+    escalations = [
+        {**{c: row.get(c) for c in _RISK_COLUMNS if c != "project_name"}, "project_name": names.get(row["project_id"], ""),
+         "severity": _severity(row), "due_date": _date(row.get("due_date"))}
+        for row in items.raid.to_dict("records")
+        if row["submission_id"] in latest_ids and _is_key(row.get("escalate")) and row.get("status") != "Closed"
+    ]  # fmt: skip
     decision_frame = pd.DataFrame(
         decisions, columns=["project_id", "project_name", "id", "decision", "owner", "required_by"]
     )
@@ -608,6 +616,9 @@ def executive_summary(
         ).sort_values(["moved_days", "project_id"], ascending=[False, True], ignore_index=True),
         rebaselines=pd.DataFrame(rebaselines, columns=["project_id", "project_name", "changes", "covered"]),
         decisions=decision_frame,
+        escalations=pd.DataFrame(escalations, columns=[*_RISK_COLUMNS, "due_date"]).sort_values(
+            ["severity", "project_id"], ascending=[False, True], na_position="last", ignore_index=True
+        ),
     )
 
 

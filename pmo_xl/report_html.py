@@ -289,6 +289,13 @@ def _executive_summary(dashboard: Dashboard, summary: ExecutiveSummary, limit: i
         "No decision is waiting for management.",
         limit + 2,
     )  # fmt: skip
+    escalated = _capped(
+        summary.escalations,
+        [("project_id", "Project", "id"), ("id", "ID", "id"), ("description", "Description", "text"),
+         ("owner", "Owner", "text"), ("severity", "Severity", "money"), ("due_date", "Due", "date")],
+        "No risk or issue is escalated.",
+        limit,
+    )  # fmt: skip
     new_risks = summary.new_risks.sort_values("severity", ascending=False, na_position="last")
     closed_risks = summary.closed_risks.sort_values("severity", ascending=False, na_position="last")
     headlines = "".join(f"<li>{_e(line)}</li>" for line in summary.headlines())
@@ -298,6 +305,7 @@ def _executive_summary(dashboard: Dashboard, summary: ExecutiveSummary, limit: i
 {_tiles(dashboard)}
 <div class="cols"><div><h3>At a glance</h3><ul>{headlines}</ul></div><div>{share_chart}</div></div>
 <h2>Decisions needed from management</h2>{decisions}
+<h3>Risks and issues escalated to management</h3>{escalated}
 <h2>What changed{_e(since)}</h2>
 <h3>New reds</h3>{new_reds}
 <div class="cols"><div><h3>New risks and issues</h3>{_capped(new_risks, risk_columns, "No new risk or issue.", limit)}</div>
@@ -316,6 +324,8 @@ def _all_changes(summary: ExecutiveSummary) -> str:
     return f"""<h2>All changes{_e(since)} and decisions</h2>
 <h3>Decisions needed</h3>
 {_table(summary.decisions, [("required_by", "Needed by", "date"), ("project_id", "Project", "id"), ("project_name", "Name", "text"), ("id", "ID", "id"), ("decision", "Decision needed", "text"), ("owner", "Owner", "text")], "None.")}
+<h3>Escalated risks and issues</h3>
+{_table(summary.escalations, [*risk_columns, ("due_date", "Due", "date")], "None.")}
 <h3>New reds</h3>
 {_table(summary.new_reds, [("project_id", "Project", "id"), ("project_name", "Name", "text"), ("previous_rag", "Was", "rag"), ("rag", "Now", "rag")], "None.")}
 <h3>New risks and issues</h3>{_table(summary.new_risks, risk_columns, "None.")}

@@ -44,7 +44,9 @@ def ledger_path(tmp_path_factory):
         status_submission("PRJ-001", "2026-11", dt.date(2026, 12, 3), token="1b",
                           fields={"rag_overall": "Red", "project_name": "Portal <b>relaunch</b>"},
                           tables={"RAID": [_risk("R-001", "Closed"), _risk("R-002", "Open", kind="Issue"),
-                                           _risk("R-003", "Open", HOSTILE)],
+                                           _risk("R-003", "Open", HOSTILE),
+                                           {**_risk("R-004", "Open", "Regulator may fine us"), "escalate": "Yes"},
+                                           {**_risk("R-005", "Closed", "Old escalation"), "escalate": "Yes"}],
                                   "Milestones": [_milestone(dt.date(2027, 7, 15)),
                                                  _milestone(dt.date(2027, 4, 1), "No", "M-003")],
                                   "Decisions": [
@@ -78,8 +80,9 @@ def test_executive_summary_says_what_changed_by_stable_ids(summary_and_html):
     assert (summary.period, summary.previous_period) == ("2026-11", "2026-10")
     assert list(summary.new_reds["project_id"]) == ["PRJ-001"]  # PRJ-002 was already red
     assert summary.new_reds.loc[0, "previous_rag"] == "Green"
-    assert list(summary.new_risks["id"]) == ["R-003"]  # R-002 carried over, not new
-    assert list(summary.closed_risks["id"]) == ["R-001"]
+    assert list(summary.new_risks["id"]) == ["R-003", "R-004"]  # R-002 carried over, not new
+    assert list(summary.escalations["id"]) == ["R-004"]  # the closed escalation is done with
+    assert list(summary.closed_risks["id"]) == ["R-001", "R-005"]  # R-005 was raised and closed within the period
     slipped = summary.slipped_key_milestones
     assert list(slipped["id"]) == ["M-002"]  # M-003 moved too, but it is not a key milestone
     assert slipped.loc[0, "moved_days"] == 44
@@ -105,7 +108,7 @@ def test_report_opens_with_the_executive_summary(summary_and_html):
     assert "Decisions needed from management" in summary_part
     assert summary_part.index("Decisions needed") < summary_part.index("What changed")
     for text in ("Approve the extra budget", "Claire Dubois", "2026-12-20", "Stop or continue?", "R-003", "R-001",
-                 "M-002", "2027-07-15", "budget_current 500.0 -&gt; 600.0"):  # fmt: skip
+                 "M-002", "2027-07-15", "budget_current 500.0 -&gt; 600.0", "Regulator may fine us"):  # fmt: skip
         assert text in summary_part, text
     assert "Choose the vendor" not in html
 
