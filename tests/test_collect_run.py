@@ -289,3 +289,27 @@ def test_a_file_changed_after_it_was_read_is_not_archived(prepared, tmp_path):
     written, problems = archive_accepted([parsed], tmp_path / "archive")
     assert [p.relative_to(tmp_path) for p in written] == [Path("archive", PERIOD, "report.xlsx")]
     assert archive_accepted([parsed], tmp_path / "archive") == ([], {}), "archived once only"
+
+
+def test_overrides_csv_and_settings_file(prepared, inbox, tmp_path):
+    overrides = tmp_path / "overrides.csv"
+    overrides.write_text(f"project_id,period,file\nPRJ-0005,{PERIOD},{prepared['older'].name}\n", encoding="utf-8")
+    settings = tmp_path / "pmo_settings.toml"
+    settings.write_text(f'pmo_name = "Group PMO"\n[due_dates]\n"{PERIOD}" = 2099-01-31\n', encoding="utf-8")
+    result = _run(
+        tmp_path, inbox, "--overrides", str(overrides), "--settings", str(settings), register=prepared["register"]
+    )
+    assert result.exit_code == 0, result.output
+    status = {row["project_id"]: row for row in _sheet(tmp_path / "portfolio.xlsx", "Status")}
+    assert status["PRJ-0005"]["file_name"] == prepared["older"].name
+    missing = {row["project_id"]: row for row in _sheet(tmp_path / "portfolio.xlsx", "Missing")}
+    assert missing["PRJ-0004"]["state"] == "not due", "the cut-off set in the settings is still ahead"
+    assert not (tmp_path / "chasers").exists()
+
+
+def test_an_overrides_csv_without_a_file_column_is_refused(inbox, tmp_path):
+    overrides = tmp_path / "overrides.csv"
+    overrides.write_text("project_id,period\nPRJ-0005,2026-10\n", encoding="utf-8")
+    result = _run(tmp_path, inbox, "--overrides", str(overrides))
+    assert result.exit_code == 2
+    assert "row 2: give the preferred file in a 'file' or 'sha256' column" in result.output
