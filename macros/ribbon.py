@@ -127,12 +127,41 @@ def collect_status_action(book: Book) -> str:
     return f"{result.summary()}; {len(result.added)} added to the ledger; wrote {result.output}.{listing}"
 
 
+def _ledger(book: Book, settings: dict) -> Path:
+    ledger = _folder_setting(book, settings, "ledger_path", "pmo_ledger.db")
+    if not ledger.exists():
+        raise PmoError(f"There is no ledger at {ledger} yet: Collect status first, or set ledger_path on Settings.")
+    return ledger
+
+
+def refresh_dashboard_action(book: Book) -> str:
+    from pmo_xl.dashboard_sheet import refresh_dashboard_tables
+
+    ledger = _ledger(book, book.read_settings())
+    tables = refresh_dashboard_tables(ledger)
+    for name, frame in tables.items():
+        book.write_table(name, frame)
+    return f"Dashboard refreshed from {ledger} ({len(tables)} blocks)"
+
+
+def export_report_action(book: Book) -> str:
+    from pmo_xl.report_html import export_report
+
+    settings = book.read_settings()
+    output = export_report(
+        _ledger(book, settings), _folder_setting(book, settings, "reports_folder", ".") / "report.html"
+    )
+    return f"Wrote the management report {output}"
+
+
 ACTIONS: dict[str, Action] = {
     "score_requests": score_requests_action,
     "new_project_workbooks": new_project_workbooks_action,
     "capacity": capacity_action,
     "collect_status": collect_status_action,
     "optimise": optimise_action,
+    "refresh_dashboard": refresh_dashboard_action,
+    "export_report": export_report_action,
 }
 
 

@@ -88,11 +88,54 @@ def test_an_unexpected_error_is_reported_the_same_way(workbook, monkeypatch):
     assert FileBook(workbook).read_table("Log")["outcome"].tolist() == ["Failed"]
 
 
-def test_a_button_whose_core_has_not_landed_says_so(workbook):
+def test_a_button_whose_core_has_not_landed_says_so(workbook, monkeypatch):
+    monkeypatch.delitem(macros.ribbon.ACTIONS, "export_report")
     book = FileBook(workbook)
     assert macros.ribbon.export_report(book) == "Not available"
     assert "Export report is not available in this build yet" in book.messages[0][1]
     assert FileBook(workbook).read_table("Log")["outcome"].tolist() == ["Not available"]
+
+
+@pytest.fixture(scope="module")
+def demo_ledger(tmp_path_factory):
+    from pmo_xl.demo import run_demo
+
+    out = tmp_path_factory.mktemp("demo") / "demo"
+    run_demo(out, projects=6)
+    return out / "pmo_ledger.db"
+
+
+def _point_settings_at(book_path, **values):
+    book = FileBook(book_path)
+    settings = book.read_table("Settings")
+    for key, value in values.items():
+        settings.loc[settings["setting"] == key, "value"] = str(value)
+    book.write_table("Settings", settings)
+    book.commit()
+
+
+def test_refresh_dashboard_fills_the_dashboard_tables_from_the_ledger(workbook, demo_ledger):
+    _point_settings_at(workbook, ledger_path=demo_ledger)
+    assert FileBook(workbook).read_table("DashRag")["Projects"].fillna(0).sum() == 0
+    assert macros.ribbon.refresh_dashboard(FileBook(workbook)) == "OK"
+    reopened = FileBook(workbook)
+    rag = reopened.read_table("DashRag")
+    assert set(rag["RAG"]) >= {"Green", "Amber", "Red"} and rag["Projects"].fillna(0).sum() > 0
+    assert reopened.read_table("Log")["outcome"].tolist() == ["OK"]
+
+
+def test_export_report_writes_the_html_pack_to_the_reports_folder(workbook, demo_ledger, tmp_path):
+    _point_settings_at(workbook, ledger_path=demo_ledger, reports_folder=tmp_path / "reports")
+    assert macros.ribbon.export_report(FileBook(workbook)) == "OK"
+    report = (tmp_path / "reports" / "report.html").read_text(encoding="utf-8")
+    assert report.startswith("<!DOCTYPE html>") and "Decisions needed from management" in report
+
+
+def test_refresh_dashboard_without_a_ledger_says_what_to_do(workbook, tmp_path):
+    _point_settings_at(workbook, ledger_path=tmp_path / "missing.db")
+    book = FileBook(workbook)
+    assert macros.ribbon.refresh_dashboard(book) == "Failed"
+    assert "Collect status first" in book.messages[0][1]
 
 
 def test_text_that_looks_like_a_formula_is_written_as_text(workbook):

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from pmo_xl.dashboard_sheet import add_dashboard_sheet
 from pmo_xl.errors import OutputError
 from pmo_xl.workbook.layout import (
     SETTINGS,
@@ -129,16 +130,8 @@ def _sheet_bytes(content: Mapping[str, TableContent], vba_project: bytes) -> byt
         for offset, row in enumerate(settings_rows, start=1):
             if row and row[0] == setting.key:
                 workbook.define_name(setting.name, f"=Settings!$B${settings_table.top_row + offset + 1}")
-    dashboard = worksheets["Dashboard"]
-    for row, (label, formula) in enumerate((
-        ("Projects underway", '=COUNTIFS(Portfolio[kind],"project")'),
-        ("Requests", "=COUNTA(Requests[request_id])"),
-        ("Projects at Red", '=COUNTIFS(Portfolio[rag_status],"Red")'),
-    ), start=3):  # fmt: skip
-        dashboard.write_string(row, 0, label)
-        # No cached value: Excel recalculates on load anyway, and LibreOffice computes only cells without one.
-        dashboard.write_formula(row, 1, formula, None, "")
-    dashboard.set_column(0, 0, 24)
+    # The same blocks, tables and charts as portfolio.xlsx's Dashboard, blank until Refresh dashboard fills them.
+    add_dashboard_sheet(workbook, None, worksheets["Dashboard"])
     conf = worksheets["xlwings.conf"]
     for row, (key, value) in enumerate(XLWINGS_CONF):
         conf.write_string(row, 0, key)
