@@ -461,8 +461,14 @@ def run_collect(request: CollectRequest, progress: Progress | None = None) -> Co
         views = build_views(ledger, request.register, period, request.settings, all_verdicts, today)
     output, output_error = None, ""
     if request.out is not None:
+        dashboard = None
+        if not views.status.empty:
+            from pmo_xl.dashboard import build_dashboard, read_item_history
+
+            # Trends and changes come from the ledger's history, never from re-reading old files.
+            dashboard = build_dashboard(views, read_item_history(Path(request.ledger), views), None)
         try:
-            output = write_portfolio(views, request.out)
+            output = write_portfolio(views, request.out, dashboard)
         except OutputError as error:
             output_error = str(error)
     drafts: list[Path] = []

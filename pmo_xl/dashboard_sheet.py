@@ -16,7 +16,6 @@ from pathlib import Path
 import pandas as pd
 
 from pmo_xl.dashboard import NOT_REPORTED, RAGS, Dashboard
-from pmo_xl.output_files import atomic_target, replace_with_retry
 from pmo_xl.views import PortfolioViews
 
 SHEET = "Dashboard"
@@ -302,39 +301,10 @@ def _rag_highlights(sheet, tables: dict[str, pd.DataFrame], positions: dict, for
 
 
 def write_portfolio_with_dashboard(views: PortfolioViews, dashboard: Dashboard, path: Path | str) -> Path:
-    """portfolio.xlsx as `pmo collect` writes it, with the Dashboard as its first sheet; written atomically.
+    """portfolio.xlsx as `pmo collect` writes it, with the Dashboard as its first sheet; written atomically."""
+    from pmo_xl.portfolio_workbook import write_portfolio
 
-    The view sheets come from pmo_xl.portfolio_workbook's own sheet writer, so both files look the same.
-    """
-    import xlsxwriter
-
-    from pmo_xl import portfolio_workbook
-
-    path = Path(path)
-    temporary = atomic_target(path)
-    try:
-        workbook = xlsxwriter.Workbook(
-            str(temporary),
-            {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
-             "default_date_format": "yyyy-mm-dd"},
-        )  # fmt: skip
-        formats = {
-            "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
-            "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
-            "wrap": workbook.add_format({"text_wrap": True, "valign": "top"}),
-        }
-        add_dashboard_sheet(workbook, dashboard)
-        rag_formats = {rag: workbook.add_format({"bg_color": colour}) for rag, colour in
-                       {"Green": "#C6EFCE", "Amber": "#FFEB9C", "Red": "#FFC7CE"}.items()}  # fmt: skip
-        for sheet_name, frame in views.sheets().items():
-            portfolio_workbook._write_sheet(workbook, sheet_name, frame, formats, rag_formats)
-        workbook.set_properties({"title": f"Portfolio {views.period}", "comments": "Written by pmo"})
-        workbook.close()
-        replace_with_retry(temporary, path)
-    finally:
-        if temporary.exists():
-            temporary.unlink()
-    return path
+    return write_portfolio(views, path, dashboard)
 
 
 def export_dashboard(

@@ -9,12 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import xlsxwriter
 
 from pmo_xl.output_files import atomic_target, replace_with_retry
 from pmo_xl.views import PortfolioViews
+
+if TYPE_CHECKING:
+    from pmo_xl.dashboard import Dashboard
 
 _RAG_FILLS = {"Green": "#C6EFCE", "Amber": "#FFEB9C", "Red": "#FFC7CE"}
 _MAX_WIDTH = 60
@@ -28,8 +32,11 @@ def _cell_text_width(value: object) -> int:
     return max((len(line) for line in text.splitlines()), default=0)
 
 
-def write_portfolio(views: PortfolioViews, path: Path | str) -> Path:
-    """Write every view to `path` through a temporary file; raise OutputError naming `path` if it stays locked."""
+def write_portfolio(views: PortfolioViews, path: Path | str, dashboard: Dashboard | None = None) -> Path:
+    """Write every view to `path` through a temporary file; raise OutputError naming `path` if it stays locked.
+
+    With a `dashboard`, the Dashboard sheet comes first, with its tables and native charts.
+    """
     path = Path(path)
     temporary = atomic_target(path)
     try:
@@ -48,6 +55,10 @@ def write_portfolio(views: PortfolioViews, path: Path | str) -> Path:
             "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
             "wrap": workbook.add_format({"text_wrap": True, "valign": "top"}),
         }
+        if dashboard is not None:
+            from pmo_xl.dashboard_sheet import add_dashboard_sheet
+
+            add_dashboard_sheet(workbook, dashboard)
         rag_formats = {rag: workbook.add_format({"bg_color": colour}) for rag, colour in _RAG_FILLS.items()}
         for sheet_name, frame in views.sheets().items():
             _write_sheet(workbook, sheet_name, frame, formats, rag_formats)

@@ -313,3 +313,19 @@ def test_an_overrides_csv_without_a_file_column_is_refused(inbox, tmp_path):
     result = _run(tmp_path, inbox, "--overrides", str(overrides))
     assert result.exit_code == 2
     assert "row 2: give the preferred file in a 'file' or 'sha256' column" in result.output
+
+
+def test_collect_writes_the_dashboard_first_in_portfolio_xlsx(tmp_path):
+    """The Dashboard (tables and native charts, from the ledger) opens portfolio.xlsx, before the views."""
+    from pmo_xl.demo import run_demo
+
+    out = tmp_path / "demo"
+    run_demo(out, projects=5, periods=2)
+    portfolio = tmp_path / "collected.xlsx"
+    result = CliRunner().invoke(
+        main, ["collect", str(out / "inbox"), "--ledger", str(out / "pmo_ledger.db"), "--out", str(portfolio)]
+    )
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(portfolio)
+    assert book.sheetnames[0] == "Dashboard" and "Status" in book.sheetnames
+    assert "DashRag" in book["Dashboard"].tables and book["Dashboard"]._charts
