@@ -276,3 +276,27 @@ def test_libreoffice_opens_the_plan_and_shows_the_heatmap(inputs, tmp_path):
     )
     heatmap_csv = convert(output, "csv", tmp_path / "lo").read_text()
     assert "Developer,75%,125%,0%" in heatmap_csv
+
+
+def test_pmo_capacity_reads_committed_demand_straight_from_the_ledger(tmp_path):
+    from pmo_xl.demo import run_demo
+
+    demo = tmp_path / "demo"
+    run_demo(demo, projects=6, periods=2)
+    out = tmp_path / "from_ledger.xlsx"
+    from_ledger = CliRunner().invoke(
+        main, ["capacity", "--ledger", str(demo / "pmo_ledger.db"), "--capacity", str(demo / "capacity.xlsx"),
+               "-o", str(out)],
+    )  # fmt: skip
+    assert from_ledger.exit_code == 0, from_ledger.output
+    out_portfolio = tmp_path / "from_portfolio.xlsx"
+    from_portfolio = CliRunner().invoke(
+        main, ["capacity", "--portfolio", str(demo / "portfolio.xlsx"), "--capacity", str(demo / "capacity.xlsx"),
+               "-o", str(out_portfolio)],
+    )  # fmt: skip
+    assert from_portfolio.exit_code == 0, from_portfolio.output
+    heatmap = [[cell.value for cell in row] for row in openpyxl.load_workbook(out).worksheets[0].iter_rows()]
+    same = [[cell.value for cell in row] for row in openpyxl.load_workbook(out_portfolio).worksheets[0].iter_rows()]
+    assert heatmap == same  # the ledger and the portfolio it produced give the same plan
+    both = CliRunner().invoke(main, ["capacity", "--capacity", str(demo / "capacity.xlsx")])
+    assert both.exit_code == 2 and "either --portfolio or --ledger" in both.output

@@ -25,9 +25,28 @@ from pmo_xl.cli._group import main, progress_echo
 _EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
+def _from_ledger(ledger: Path):
+    from pmo_xl.views import load_views
+
+    views = load_views(ledger)
+    return views.resources, views.status
+
+
+def _pipeline(requests: Path):
+    if not requests.is_dir():
+        return read_requests(requests)
+    from pmo_xl.request_pipeline import read_request_forms
+
+    forms = read_request_forms(requests)
+    return forms.requests, forms.resources
+
+
 @main.command("capacity")
+@click.option("--portfolio", type=_EXISTING_FILE, help="portfolio.xlsx from `pmo collect` (Resources, Status).")
 @click.option(
-    "--portfolio", type=_EXISTING_FILE, required=True, help="portfolio.xlsx from `pmo collect` (Resources, Status)."
+    "--ledger",
+    type=_EXISTING_FILE,
+    help="Or the collect ledger (pmo_ledger.db): committed demand from the latest accepted status reports.",
 )
 @click.option(
     "--capacity",
@@ -39,8 +58,9 @@ _EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option(
     "--requests",
     "requests_file",
-    type=_EXISTING_FILE,
-    help="Workbook with `Requests` and `RequestResources` tables: the tentative pipeline.",
+    type=click.Path(exists=True, path_type=Path),
+    help="Workbook with `Requests` and `RequestResources` tables, or a folder of request forms: the tentative "
+    "pipeline.",
 )
 @click.option("--period", help="Current period YYYY-MM. Default: the latest reporting period in the portfolio.")
 @click.option("--horizon", type=click.IntRange(1, 60), default=12, show_default=True, help="Months to plan.")
@@ -87,6 +107,7 @@ _EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("--force", is_flag=True, help="Replace the output if it exists.")
 def capacity_command(
     portfolio,
+    ledger,
     capacity_file,
     requests_file,
     period,
@@ -117,15 +138,19 @@ def capacity_command(
     Example:
       pmo capacity --portfolio portfolio.xlsx --capacity pmo_workbook.xlsm \\
           --requests requests.xlsx --horizon 24 -o capacity_plan.xlsx
+      pmo capacity --ledger pmo_ledger.db --capacity capacity.csv --requests request-forms/
       pmo capacity --portfolio portfolio.xlsx --capacity capacity.csv \\
           --shift P-014:+3 --hire "Data engineer:2@2026-06" --drop-request REQ-031
     """
+    if (portfolio is None) == (ledger is None):
+        raise click.UsageError("give either --portfolio or --ledger: where committed demand comes from")
+    demand_source = portfolio or ledger
     progress_echo(
-        f"Reading {portfolio.name}, {capacity_file.name}" + (f", {requests_file.name}" if requests_file else "")
+        f"Reading {demand_source.name}, {capacity_file.name}" + (f", {requests_file.name}" if requests_file else "")
     )
-    resources, status = read_portfolio(portfolio)
+    resources, status = read_portfolio(portfolio) if portfolio else _from_ledger(ledger)
     capacity = read_capacity(capacity_file)
-    requests, request_resources = read_requests(requests_file) if requests_file else (None, None)
+    requests, request_resources = _pipeline(requests_file) if requests_file else (None, None)
     settings = CapacitySettings(
         horizon_months=horizon,
         working_days_per_month=working_days,
