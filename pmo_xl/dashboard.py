@@ -127,7 +127,7 @@ def scope_views(
     for column, value, label in (("programme", programme, "Programme"), ("business_unit", business_unit, "Unit")):
         if not value:
             continue
-        if column not in status.columns:
+        if column not in status.columns or not status[column].fillna("").astype(str).str.strip().any():
             raise DashboardError(f"no {column} column in the portfolio: the register needs one to filter by {label}")
         keep &= status[column].fillna("").astype(str).str.casefold() == value.casefold()
         labels.append(f"{label}: {value}")

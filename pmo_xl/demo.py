@@ -26,6 +26,13 @@ from pmo_xl.template_schemas import DEFAULT_ROLES, PROJECT_STATUS, STAGES
 Progress = Callable[[str], None]
 
 PROGRAMMES = ("Digital Customer", "Back Office", "Data & Analytics", "Operations", "Security")
+BUSINESS_UNITS = {
+    "Digital Customer": "Sales & Marketing",
+    "Back Office": "Finance",
+    "Data & Analytics": "Technology",
+    "Operations": "Operations",
+    "Security": "Technology",
+}
 _PROJECT_NAMES = (
     "Customer portal relaunch", "ERP finance upgrade", "Data platform foundation", "Warehouse scanning rollout",
     "Cyber resilience uplift", "HR self-service", "Mobile app refresh", "Invoice automation", "Master data clean-up",
@@ -93,6 +100,7 @@ def sample_register(projects: int, first_period: str, seed: int = 7) -> list[dic
                 "pm_email": manager.lower().replace(" ", ".") + "@example.org",
                 "sponsor": rng.choice(_SPONSORS),
                 "programme": PROGRAMMES[(number - 1) % len(PROGRAMMES)],
+                "business_unit": BUSINESS_UNITS[PROGRAMMES[(number - 1) % len(PROGRAMMES)]],
                 "stage": rng.choices(STAGES, weights=(1, 2, 6, 1))[0],
                 "lifecycle_status": lifecycle,
                 "start_date": start.isoformat(),

@@ -19,6 +19,7 @@ REQUIRED_COLUMNS = ("project_id", "project_name", "project_manager", "sponsor", 
 OPTIONAL_COLUMNS = (
     "pm_email",
     "programme",
+    "business_unit",
     "stage",
     "lifecycle_status",
     "reporting_cadence",
@@ -45,6 +46,7 @@ class ProjectRecord:
     end_date: dt.date | None
     pm_email: str = ""
     programme: str = ""
+    business_unit: str = ""
     stage: str = ""
     lifecycle_status: str = "active"
     reporting_cadence: str = "monthly"
@@ -216,6 +218,7 @@ def read_register(path: Path, schema: TemplateSchema) -> list[ProjectRecord]:
                 end_date=dates["end_date"],
                 pm_email=text("pm_email"),
                 programme=text("programme"),
+                business_unit=text("business_unit"),
                 stage=text("stage"),
                 lifecycle_status=lifecycle,
                 reporting_cadence=cadence,

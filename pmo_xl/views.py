@@ -63,6 +63,7 @@ STATUS_COLUMNS = (
     "project_id",
     "project_name",
     "programme",
+    "business_unit",
     "lifecycle_status",
     "stage",
     "project_manager",
@@ -436,7 +437,15 @@ def build_views(
     history = history_all.reindex(columns=list(HISTORY_COLUMNS))
 
     latest = history_all.drop_duplicates("project_id", keep="last").copy()
-    for name in ("project_name", "programme", "lifecycle_status", "stage", "project_manager", "sponsor"):
+    for name in (
+        "project_name",
+        "programme",
+        "business_unit",
+        "lifecycle_status",
+        "stage",
+        "project_manager",
+        "sponsor",
+    ):
         from_register = latest["project_id"].map(
             lambda project_id, name=name: (
                 getattr(register_by_id[project_id], name) if project_id in register_by_id else None

@@ -108,3 +108,21 @@ def test_pmo_dashboard_rebuilds_from_the_demo_ledger(demo, tmp_path):
     projects = [row[0].value for row in sheet[sheet.tables["DashBudget"].ref]][1:]
     security = {row["project_id"] for row in sample_register(8, "2026-01") if row["programme"] == "Security"}
     assert {p for p in projects if p} <= security
+
+
+def test_pmo_report_filters_by_business_unit_from_the_register(demo, tmp_path):
+    out, _output = demo
+    target = tmp_path / "finance.html"
+    result = CliRunner().invoke(
+        main,
+        ["report", str(target), "--ledger", str(out / "pmo_ledger.db"), "--register", str(out / "register.csv"),
+         "--business-unit", "finance"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    html = target.read_text(encoding="utf-8")
+    assert "Unit: finance" in html
+    register = sample_register(8, "2026-01")
+    finance = {row["project_id"] for row in register if row["business_unit"] == "Finance"}
+    others = {row["project_id"] for row in register} - finance
+    assert any(project_id in html for project_id in finance)
+    assert not any(f">{project_id}<" in html for project_id in others)

@@ -25,7 +25,7 @@ def _ledger_options(command):
         click.option("--register", type=_EXISTING_FILE, help="The project register: names, stages, programmes."),
         click.option("--period", help="Report on this period, YYYY-MM. Default: the latest period collected."),
         click.option("--programme", help="Only this programme's projects: each audience its own view."),
-        click.option("--business-unit", help="Only this business unit (needs a business_unit column in the register)."),
+        click.option("--business-unit", help="Only this business unit (the register's business_unit column)."),
         click.option("--capacity", type=_EXISTING_FILE, help="A Capacity table (workbook or CSV) for the hot spots."),
         click.option("--requests", type=_EXISTING_FILE, help="Requests and RequestResources tables: the pipeline."),
         click.option("--settings", "settings_path", type=_EXISTING_FILE, help="PMO settings (RAG rules, calendar)."),
