@@ -1,6 +1,7 @@
 """Generating project workbooks: values in the right named cells, lossless, safe, and never an accidental overwrite."""
 
 import datetime as dt
+import re
 import zipfile
 from pathlib import Path
 
@@ -112,6 +113,60 @@ def test_unchanged_zip_members_are_byte_identical_to_the_template(tmp_path, regi
     raw_template, raw_generated = XlsxPackage.from_path(template), XlsxPackage.from_path(result.path)
     for name in set(raw_template.order) - changed:
         assert raw_template.raw[name].compressed == raw_generated.raw[name].compressed, name
+
+
+def test_a_generated_workbook_asks_excel_for_full_calculation_on_load(tmp_path, register):
+    with zipfile.ZipFile(template_path("project_status")) as archive:
+        template_workbook = archive.read("xl/workbook.xml")
+    (result, _) = generate_batch("project_status", register, tmp_path / "out", "2026-12")
+    with zipfile.ZipFile(result.path) as archive:
+        workbook = archive.read("xl/workbook.xml")
+    assert re.search(rb'<calcPr\b[^>]*\bfullCalcOnLoad="1"', workbook)
+    assert workbook.count(b"<calcPr") == 1
+    # a template without the flag (as Excel or LibreOffice may save it) gets it added
+    stripped = re.sub(rb'\s*fullCalcOnLoad="[^"]*"', b"", template_workbook)
+    package = XlsxPackage.from_path(template_path("project_status"))
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "project_status.xlsx").write_bytes(package.write({"xl/workbook.xml": stripped}))
+    (plain,) = generate_batch(
+        "project_status",
+        write_register(tmp_path, "PRJ-9,Nine,Ana,a@x.org,Sam,P,2026-01-01,2026-12-31,1\n"),
+        tmp_path / "out2",
+        "2026-12",
+        templates_dir=tmp_path / "templates",
+    )
+    with zipfile.ZipFile(plain.path) as archive:
+        assert re.search(rb'<calcPr\b[^>]*\bfullCalcOnLoad="1"', archive.read("xl/workbook.xml"))
+
+
+def test_optional_register_columns_land_in_their_named_cells(tmp_path):
+    register = write_register(
+        tmp_path,
+        "PRJ-1,Alpha,Ana,a@x.org,Sam,Digital,2026-01-01,2026-12-31,800,usd,k,950\n",
+        header=REGISTER_HEADER.strip() + ",currency,money_unit,budget_current\n",
+    )
+    (result,) = generate_batch("project_status", register, tmp_path / "out", "2026-12")
+    values = named_values(result.path)
+    assert values["currency"] == "USD"  # matched case-insensitively, written as the template's choice
+    assert values["money_unit"] == "k"
+    assert values["budget_original"] == 800 and values["budget_current"] == 950
+    assert values["programme"] == "Digital"
+
+
+def test_an_invalid_choice_in_the_register_is_reported_with_its_row_number(tmp_path):
+    register = write_register(
+        tmp_path,
+        "PRJ-1,Alpha,Ana,a@x.org,Sam,P,2026-01-01,2026-12-31,10,EUR,k\n"
+        "PRJ-2,Beta,Bo,b@x.org,Sam,P,2026-01-01,2026-12-31,10,XYZ,k\n"
+        "PRJ-3,Gamma,Cy,c@x.org,Sam,P,2026-01-01,2026-12-31,10,GBP,billions\n",
+        header=REGISTER_HEADER.strip() + ",currency,money_unit\n",
+    )
+    with pytest.raises(RegisterError) as caught:
+        read_register(register, PROJECT_STATUS)
+    problems = caught.value.problems
+    assert any(p.startswith("row 3:") and "currency 'XYZ' must be one of EUR, USD" in p for p in problems)
+    assert any(p.startswith("row 4:") and "money_unit 'billions' must be one of units, k, m" in p for p in problems)
+    assert not any(p.startswith("row 2:") for p in problems)
 
 
 def test_every_xml_part_of_a_generated_workbook_is_well_formed_and_openpyxl_opens_it(tmp_path, register):
@@ -334,20 +389,57 @@ def test_a_template_missing_a_name_or_table_is_refused_with_every_problem(tmp_pa
     assert "table 'RAID' has no column 'Impact'" in str(caught.value)
 
 
-def test_a_locked_target_is_retried_then_reported_by_name(tmp_path, monkeypatch):
+def _flaky_replace(monkeypatch, failures: int | None) -> list[tuple[str, str]]:
+    """Make os.replace in output_files refuse `failures` times (None: always), as a file held open by Excel would."""
     import os
 
     from pmo_xl import output_files
 
-    def locked(source, target):
-        raise PermissionError(13, "Permission denied")
+    attempts: list[tuple[str, str]] = []
+    real_replace = os.replace
 
-    monkeypatch.setattr(output_files.os, "replace", locked)
+    def replace(source, target):
+        attempts.append((str(source), str(target)))
+        if failures is None or len(attempts) <= failures:
+            raise PermissionError(13, "Permission denied")
+        real_replace(source, target)
+
+    monkeypatch.setattr(output_files.os, "replace", replace)
     monkeypatch.setattr(output_files.time, "sleep", lambda seconds: None)
+    return attempts
+
+
+def test_a_locked_target_is_retried_until_it_is_free(tmp_path, monkeypatch):
+    from pmo_xl import output_files
+
+    attempts = _flaky_replace(monkeypatch, failures=3)
     target = tmp_path / "report.xlsx"
-    with pytest.raises(OutputError, match=r"report\.xlsx: the file is locked by another program"):
+    output_files.write_bytes_atomic(target, b"data", attempts=5)
+    assert len(attempts) == 4 and {pair[1] for pair in attempts} == {str(target)}
+    assert target.read_bytes() == b"data"
+    assert [path.name for path in tmp_path.iterdir()] == ["report.xlsx"]  # no temporary file left behind
+
+
+def test_a_target_that_stays_locked_is_tried_five_times_then_reported_by_name(tmp_path, monkeypatch):
+    import os
+
+    from pmo_xl import output_files
+
+    attempts = _flaky_replace(monkeypatch, failures=None)
+    target = tmp_path / "report.xlsx"
+    with pytest.raises(OutputError) as caught:
         output_files.write_bytes_atomic(target, b"data")
+    assert len(attempts) == 5
+    assert str(target) in str(caught.value) and "locked by another program" in str(caught.value)
     assert not target.exists() and os.listdir(tmp_path) == []
+
+
+def test_generate_reports_the_locked_workbook_by_its_file_name(tmp_path, monkeypatch, register):
+    _flaky_replace(monkeypatch, failures=None)
+    with pytest.raises(
+        OutputError, match=r"PRJ-001 - Customer portal relaunch - Status 2026-12\.xlsx: the file is locked"
+    ):
+        generate_batch("project_status", register, tmp_path / "out", "2026-12")
 
 
 def test_metadata_is_a_plain_record():

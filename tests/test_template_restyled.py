@@ -6,6 +6,8 @@ put every value into the right cell, and the formulas must still calculate.
 """
 
 import datetime as dt
+import re
+import zipfile
 
 import pytest
 
@@ -66,3 +68,13 @@ def test_a_workbook_from_a_restyled_template_still_calculates(restyled_template,
     assert values["budget_variance"] == pytest.approx(100)
     raid = table_rows(tmp_path / "lo" / "generated.xlsx", "RAID")
     assert raid[1][raid[0].index("Severity")] == 12
+
+
+def test_a_workbook_from_a_libreoffice_saved_template_asks_for_full_calculation_on_load(restyled_template, tmp_path):
+    source = TemplateSource(PROJECT_STATUS, restyled_template)
+    generated = tmp_path / "generated.xlsx"
+    generated.write_bytes(source.render(full_fill(PROJECT_STATUS)))
+    with zipfile.ZipFile(generated) as archive:
+        workbook = archive.read("xl/workbook.xml")
+    assert re.search(rb'<calcPr\b[^>]*\bfullCalcOnLoad="1"', workbook), workbook[-400:]
+    assert workbook.count(b"<calcPr") == 1
