@@ -96,10 +96,14 @@ class _Lists:
     sheet: object
     names: dict[tuple[str, ...], str] = field(default_factory=dict)
 
-    def source(self, key: str, values: tuple[str, ...]) -> str:
+    def source(self, key: str, values: tuple[str, ...], owner: str = "") -> str:
         if values not in self.names:
             column = len(self.names)
             name = f"list_{key}"
+            if name in self.names.values():
+                # Two lists under one key (a milestone's status is not a decision's): a defined name may exist
+                # once only, or Excel repairs the file on open, so the later list takes its table's name too.
+                name = f"list_{owner.lower()}_{key}"
             self.sheet.write_string(0, column, name, self.book.add_format({"bold": True}))
             for row, value in enumerate(values, start=1):
                 self.sheet.write_string(row, column, value)
@@ -114,11 +118,13 @@ def _input_message(title: str, text: str) -> dict[str, str]:
     return {"input_title": title[:INPUT_TITLE_LIMIT], "input_message": message}
 
 
-def _validation(kind: str, title: str, help_text: str, choices, minimum, maximum, lists: _Lists, key: str) -> dict:
+def _validation(
+    kind: str, title: str, help_text: str, choices, minimum, maximum, lists: _Lists, key: str, owner: str = ""
+) -> dict:
     """An Excel data validation for one field or column: a dropdown or range check plus its input message."""
     rule: dict[str, object] = {"validate": "any"}
     if choices:
-        rule = {"validate": "list", "source": lists.source(key, tuple(choices))}
+        rule = {"validate": "list", "source": lists.source("rag" if kind == "rag" else key, tuple(choices), owner)}
     elif kind == "date":
         rule = {"validate": "date", "criteria": ">", "value": dt.date(1990, 1, 1)}
     elif kind == "integer":
@@ -136,6 +142,17 @@ def _validation(kind: str, title: str, help_text: str, choices, minimum, maximum
         rule["error_message"] = _error_message(kind, choices, minimum, maximum)
     rule.update(_input_message(title, help_text or title))
     return rule
+
+
+def _guidance_only(title: str, help_text: str) -> dict:
+    """An input message without a rule, for a locked or calculated cell: the PM still sees what it holds."""
+    return {"validate": "any", **_input_message(title, help_text or title)}
+
+
+# Id columns carry no help of their own in the schema; every id means the same to a PM.
+ID_HELP = (
+    "This row's stable ID, set by the template. Keep it: the PMO follows the item by its ID from period to period."
+)
 
 
 def _error_message(kind: str, choices, minimum, maximum) -> str:
@@ -346,7 +363,9 @@ class TemplateBuilder:
                     row, column + 1, note, self.formats.get(italic=True, font_color="#595959")
                 )
         self.book.define_name(f.name, _absolute(schema.main_sheet, row, column))
-        if not locked:
+        if locked:
+            sheet.data_validation(row, column, row, column, _guidance_only(f.label, f.help))
+        else:
             sheet.data_validation(
                 row,
                 column,
@@ -402,6 +421,11 @@ class TemplateBuilder:
                 sheet.freeze_panes(header_row + 1, 2)
                 sheet.repeat_rows(header_row)
             row += 3
+        if len(tables) > 1:
+            # Stacked tables: a frozen or repeated header of the first table would mislabel the second one, so the
+            # sheet title and the id column stay in view and the title repeats on every printed page.
+            sheet.freeze_panes(3, 2)
+            sheet.repeat_rows(0, 1)
         for index, width in widths.items():
             sheet.set_column(index, index, width)
         sheet.protect(
@@ -480,6 +504,8 @@ class TemplateBuilder:
         for offset, column in enumerate(columns):
             col = first_column + offset
             if column.locked or column.formula:
+                help_text = column.help or (ID_HELP if column.key == "id" else "")
+                sheet.data_validation(first_row, col, last_row, col, _guidance_only(column.header, help_text))
                 continue
             sheet.data_validation(
                 first_row,
@@ -495,6 +521,7 @@ class TemplateBuilder:
                     column.maximum,
                     lists,
                     column.key,
+                    table.name,
                 ),
             )
             if column.type == "rag":
@@ -588,6 +615,8 @@ class TemplateBuilder:
             sheet.write_string(row, 1, term, self.formats.get(bold=True))
             sheet.write_string(row, 2, meaning, text)
             row += 1
+        sheet.freeze_panes(3, 0)
+        sheet.repeat_rows(0, 1)
         sheet.protect(PROTECTION_PASSWORD, {"format_columns": True, "format_rows": True})
 
     def _build_metadata(self) -> None:

@@ -163,3 +163,118 @@ def test_template_docs_are_generated_from_the_schema(repo_root):
     for schema in SCHEMAS.values():
         for field in schema.fields:
             assert f"`{field.name}`" in docs
+
+
+def _table_layout(sheet, table_name: str) -> tuple[dict[str, int], int, int]:
+    """Header text -> column number, first and last body row, read from the table's own definition."""
+    from openpyxl.utils.cell import range_boundaries
+
+    min_col, min_row, max_col, max_row = range_boundaries(sheet.tables[table_name].ref)
+    headers = {sheet.cell(min_row, column).value: column for column in range(min_col, max_col + 1)}
+    return headers, min_row + 1, max_row
+
+
+def _column_widths(sheet) -> dict[int, float]:
+    """Column number -> width as set in the file (one <col> element may cover several columns)."""
+    return {
+        column: dimension.width
+        for dimension in sheet.column_dimensions.values()
+        if dimension.customWidth
+        for column in range(dimension.min, dimension.max + 1)
+    }
+
+
+def _list_values(book, validation) -> list[str]:
+    sheet_title, cells = book.defined_names[validation.formula1].attr_text.split("!")
+    assert sheet_title == LISTS_SHEET
+    return [row[0].value for row in book[sheet_title][cells.replace("$", "")]]
+
+
+@pytest.mark.parametrize("template_id", TEMPLATE_IDS)
+def test_every_table_column_is_locked_or_open_as_designed_and_guides_the_pm(template_id, repo_root):
+    schema = SCHEMAS[template_id]
+    book = openpyxl.load_workbook(repo_root / "templates" / f"{template_id}.xlsx")
+    checked = 0
+    for table in schema.tables:
+        sheet = book[table.sheet]
+        headers, first_row, last_row = _table_layout(sheet, table.name)
+        assert last_row - first_row + 1 == table.rows
+        validations = _validations_by_cell(sheet)
+        widths = _column_widths(sheet)
+        months = [header for header in headers if header not in {c.header for c in table.columns}]
+        assert len(months) == (table.month_series.count if table.month_series else 0)
+        expected = [(c.header, c.locked or c.formula is not None, c.choices, c.width) for c in table.columns]
+        expected += [(month, False, (), 8.5) for month in months]
+        for header, locked, choices, width in expected:
+            column = headers[header]
+            where = f"{table.name}[{header}]"
+            assert widths.get(column, 0) >= width, f"{where}: width not set"
+            for row in range(first_row, last_row + 1):
+                cell = sheet.cell(row, column)
+                assert cell.protection.locked is locked, f"{where} row {row}: locked should be {locked}"
+                validation = validations.get(cell.coordinate)
+                assert validation is not None, f"{where} {cell.coordinate}: no input message"
+                assert validation.prompt and len(validation.prompt) <= INPUT_MESSAGE_LIMIT, where
+                assert validation.promptTitle and len(validation.promptTitle) <= INPUT_TITLE_LIMIT, where
+                if choices and not locked:
+                    assert validation.type == "list", f"{where}: a choice column needs a dropdown"
+                    assert _list_values(book, validation) == list(choices), where
+                checked += 1
+        # Pre-sized tables on a protected sheet (docs/templates.md, "Protection, deliberately"): no row inserts,
+        # but filters and column widths stay usable.
+        assert sheet.protection.sheet, f"{table.sheet} must be protected: baseline columns live in its tables"
+        assert sheet.protection.insertRows and sheet.protection.deleteRows
+        assert not sheet.protection.autoFilter and not sheet.protection.formatColumns
+    assert checked == sum(
+        t.rows * (len(t.columns) + (t.month_series.count if t.month_series else 0)) for t in schema.tables
+    )
+
+
+@pytest.mark.parametrize("template_id", TEMPLATE_IDS)
+def test_every_field_has_an_input_message_even_when_locked(template_id, repo_root):
+    schema = SCHEMAS[template_id]
+    book = openpyxl.load_workbook(repo_root / "templates" / f"{template_id}.xlsx")
+    validations = _validations_by_cell(book[schema.main_sheet])
+    for field in schema.fields:
+        address = next(iter(book.defined_names[field.name].destinations))[1].replace("$", "")
+        validation = validations.get(address)
+        assert validation is not None and validation.prompt, f"{field.name}: no input message"
+        assert len(validation.prompt) <= INPUT_MESSAGE_LIMIT and 0 < len(validation.promptTitle) <= INPUT_TITLE_LIMIT
+
+
+@pytest.mark.parametrize("template_id", TEMPLATE_IDS)
+def test_every_visible_sheet_has_frozen_panes_print_titles_and_a4_landscape_print_setup(template_id, repo_root):
+    schema = SCHEMAS[template_id]
+    book = openpyxl.load_workbook(repo_root / "templates" / f"{template_id}.xlsx")
+    tables_on = {}
+    for table in schema.tables:
+        tables_on.setdefault(table.sheet, []).append(table.name)
+    visible = [sheet for sheet in book.worksheets if sheet.sheet_state == "visible"]
+    assert {sheet.title for sheet in visible} == {"Instructions", schema.main_sheet, *tables_on}
+    for sheet in visible:
+        setup = sheet.page_setup
+        assert setup.orientation == "landscape" and setup.paperSize == 9, sheet.title  # A4
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and setup.fitToWidth in (None, 1) and setup.fitToHeight == 0
+        assert "&P" in sheet.oddFooter.right.text, f"{sheet.title}: page numbers in the footer"
+        names = tables_on.get(sheet.title, [])
+        if len(names) == 1:
+            _, first_body_row, _ = _table_layout(sheet, names[0])
+            header_row = first_body_row - 1
+            assert sheet.freeze_panes == f"C{first_body_row}", f"{sheet.title}: header and id column frozen"
+            assert sheet.print_title_rows == f"${header_row}:${header_row}", f"{sheet.title}: header repeats"
+        elif names:  # stacked tables: the title and the id column, not the first table's header
+            assert sheet.freeze_panes == "C4" and sheet.print_title_rows == "$1:$2", sheet.title
+        else:
+            assert sheet.freeze_panes == "A4", f"{sheet.title}: title and completeness stay in view"
+    assert book[schema.main_sheet].print_area
+
+
+@pytest.mark.parametrize("template_id", TEMPLATE_IDS)
+def test_no_defined_name_is_defined_twice(template_id, repo_root):
+    import re
+
+    with zipfile.ZipFile(repo_root / "templates" / f"{template_id}.xlsx") as archive:
+        workbook = archive.read("xl/workbook.xml").decode("utf-8")
+    names = re.findall(r'<definedName name="([^"]+)"(?![^>]*localSheetId)', workbook)
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    assert not duplicates, f"Excel repairs a workbook whose names repeat: {duplicates}"
