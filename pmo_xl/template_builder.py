@@ -47,6 +47,11 @@ INPUT_FILL = "#FFF7D6"
 LOCKED_FILL = "#EDEFF2"
 BORDER_GREY = "#BFC5CE"
 RAG_COLOURS = {"Green": ("#C6EFCE", "#006100"), "Amber": ("#FFEB9C", "#7F6000"), "Red": ("#FFC7CE", "#9C0006")}
+RAG_MEANINGS = {
+    "Green": "On track. No help needed.",
+    "Amber": "At risk, but the team can recover it. Give the rationale and the path to green.",
+    "Red": "Off track. Needs a management decision or help. Give the rationale and the path to green.",
+}
 NUMBER_FORMATS = {
     "integer": "0",
     "number": "#,##0.00",
@@ -589,18 +594,17 @@ class TemplateBuilder:
             sheet.set_row(row, 15 * (1 + len(body) // 110))
             row += 1
         row += 1
-        self._heading(sheet, row, "RAG colours", width=2)
-        row += 1
-        for colour, meaning in (
-            ("Green", "On track. No help needed."),
-            ("Amber", "At risk, but the team can recover it. Give the rationale and the path to green."),
-            ("Red", "Off track. Needs a management decision or help. Give the rationale and the path to green."),
+        if any(f.type == "rag" for f in schema.fields) or any(
+            c.type == "rag" for t in schema.tables for c in t.columns
         ):
-            fill, font = RAG_COLOURS[colour]
-            sheet.write_string(row, 1, colour, self.formats.get(bg_color=fill, font_color=font, bold=True))
-            sheet.write_string(row, 2, meaning, text)
+            self._heading(sheet, row, "RAG colours", width=2)
             row += 1
-        row += 1
+            for colour, meaning in RAG_MEANINGS.items():
+                fill, font = RAG_COLOURS[colour]
+                sheet.write_string(row, 1, colour, self.formats.get(bg_color=fill, font_color=font, bold=True))
+                sheet.write_string(row, 2, meaning, text)
+                row += 1
+            row += 1
         self._heading(sheet, row, "Cell colours", width=2)
         row += 1
         sheet.write_string(row, 1, "Yellow", self.formats.get(bg_color=INPUT_FILL, border=1, border_color=BORDER_GREY))

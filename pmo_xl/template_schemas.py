@@ -663,6 +663,11 @@ PROJECT_REQUEST = TemplateSchema(
             "Give cost (capex and opex) and expected benefit per fiscal year, and the FTE needed per role and "
             "calendar month. Rough figures are fine: say how confident you are.",
         ),
+        (
+            "Adding rows",
+            "Tables have blank rows ready; dependencies and risks each come with their own ID. Use the next blank "
+            "row for a new role, dependency or risk; empty rows are ignored. Need more rows? Ask the PMO.",
+        ),
     ),
     glossary=(
         ("Capex", "Capital expenditure: spending that creates an asset."),

@@ -8,7 +8,7 @@ import pytest
 
 from pmo_xl.metadata import META_KEYS, META_SHEET, custom_property, meta_name
 from pmo_xl.schema import INPUT_MESSAGE_LIMIT, INPUT_TITLE_LIMIT
-from pmo_xl.template_builder import LISTS_SHEET
+from pmo_xl.template_builder import INSTRUCTIONS_SHEET, LISTS_SHEET, RAG_COLOURS
 from pmo_xl.template_schemas import SCHEMAS
 from pmo_xl.templates_build import build_all_templates
 from pmo_xl.xlsx_package import XlsxPackage
@@ -278,3 +278,45 @@ def test_no_defined_name_is_defined_twice(template_id, repo_root):
     names = re.findall(r'<definedName name="([^"]+)"(?![^>]*localSheetId)', workbook)
     duplicates = sorted({name for name in names if names.count(name) > 1})
     assert not duplicates, f"Excel repairs a workbook whose names repeat: {duplicates}"
+
+
+def _instruction_rows(book) -> tuple[dict[str, tuple[str, object]], dict[str, str]]:
+    """The Instructions sheet as (label -> (text, label fill colour)) above the glossary, and the glossary."""
+    sheet = book[INSTRUCTIONS_SHEET]
+    rows: dict[str, tuple[str, object]] = {}
+    glossary: dict[str, str] = {}
+    in_glossary = False
+    for label, text in sheet.iter_rows(min_col=2, max_col=3):
+        if not isinstance(label.value, str):
+            continue
+        if label.value == "Glossary":
+            in_glossary = True
+        elif in_glossary:
+            glossary[label.value] = text.value or ""
+        else:
+            rows.setdefault(label.value, (text.value or "", label.fill.fgColor.rgb if label.fill.fill_type else None))
+    return rows, glossary
+
+
+@pytest.mark.parametrize("template_id", TEMPLATE_IDS)
+def test_the_instructions_sheet_says_how_to_fill_in_add_rows_and_defines_every_glossary_term(template_id, repo_root):
+    schema = SCHEMAS[template_id]
+    book = openpyxl.load_workbook(repo_root / "templates" / f"{template_id}.xlsx")
+    rows, glossary = _instruction_rows(book)
+    assert "yellow cells" in rows["How to fill it in"][0] and "completeness" in rows["How to fill it in"][0]
+    assert "blank row" in rows["Adding rows"][0] and "ignored" in rows["Adding rows"][0]
+    for heading, body in schema.instructions:
+        assert rows[heading][0] == body
+    assert schema.glossary
+    for term, meaning in schema.glossary:
+        assert glossary.get(term) == meaning, f"glossary term {term!r} missing from the Instructions sheet"
+
+
+def test_the_status_instructions_say_what_each_rag_colour_means_in_that_colour(repo_root):
+    book = openpyxl.load_workbook(repo_root / "templates" / "project_status.xlsx")
+    rows, _ = _instruction_rows(book)
+    for colour, first_words in (("Green", "On track"), ("Amber", "At risk"), ("Red", "Off track")):
+        meaning, fill = rows[colour]
+        assert meaning.startswith(first_words), colour
+        assert fill == "FF" + RAG_COLOURS[colour][0].lstrip("#"), f"{colour} is shown in its colour"
+    assert "path to green" in rows["Red"][0] and "path to green" in rows["Amber"][0]
