@@ -267,6 +267,32 @@ def test_request_workbook_gets_fiscal_years_and_the_scoring_criteria(tmp_path):
     assert scores[1][4].startswith("No link")  # the level-1 descriptor
 
 
+def test_libreoffice_recalculates_the_request_forms_live_completeness(tmp_path):
+    record = ProjectRecord(0, "REQ-031", "Self-service invoicing", "", "", None, None)
+    source = TemplateSource(PROJECT_REQUEST, template_path("project_request"))
+    generated = fill_for_project(PROJECT_REQUEST, record, "2026-12", "tok")
+    fields = dict(
+        generated.fields,
+        requester="Lena Vogel",
+        submitted_on=dt.date(2026, 12, 3),
+        duration_months=9,
+        category="Discretionary",
+    )
+    (tmp_path / "generated.xlsx").write_bytes(source.render(generated))
+    (tmp_path / "partly.xlsx").write_bytes(source.render(WorkbookFill(generated.metadata, fields, generated.tables)))
+
+    required = [f.name for f in PROJECT_REQUEST.fields if f.required]
+    assert len(required) == 17
+    # Generated: project id and name from the register, currency and money unit from the template's defaults.
+    generated_values = named_values(recalculated_copy(tmp_path / "generated.xlsx", tmp_path / "lo"))
+    assert generated_values["project_id"] == "REQ-031" and generated_values["currency"] == "EUR"
+    assert generated_values["completeness"] == pytest.approx(4 / 17)
+    # The requester filled four more required fields by name.
+    partly_values = named_values(recalculated_copy(tmp_path / "partly.xlsx", tmp_path / "lo"))
+    assert partly_values["requester"] == "Lena Vogel" and partly_values["duration_months"] == 9
+    assert partly_values["completeness"] == pytest.approx(8 / 17)
+
+
 def test_register_errors_are_all_reported_at_once_with_row_numbers(tmp_path):
     register = write_register(
         tmp_path,
