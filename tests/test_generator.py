@@ -169,6 +169,43 @@ def test_an_invalid_choice_in_the_register_is_reported_with_its_row_number(tmp_p
     assert not any(p.startswith("row 2:") for p in problems)
 
 
+X14 = "http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"
+XM = "http://schemas.microsoft.com/office/excel/2006/main"
+# What Excel writes for a data validation whose list lives on another sheet, and for a sparkline: both sit in the
+# sheet's extLst, which an openpyxl load+save drops.
+EXTENSIONS = (
+    f'<extLst><ext uri="{{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}}" xmlns:x14="{X14}">'
+    f'<x14:dataValidations count="1" xmlns:xm="{XM}"><x14:dataValidation type="list" allowBlank="1" '
+    'showInputMessage="1"><x14:formula1><xm:f>Lists!$A$2:$A$4</xm:f></x14:formula1><xm:sqref>F7</xm:sqref>'
+    "</x14:dataValidation></x14:dataValidations></ext>"
+    f'<ext uri="{{05C60535-1F16-4fd2-B633-F4F36F0B64E0}}" xmlns:x14="{X14}">'
+    f'<x14:sparklineGroups xmlns:xm="{XM}"><x14:sparklineGroup displayEmptyCellsAs="gap">'
+    '<x14:colorSeries rgb="FF376092"/><x14:colorNegative rgb="FFD00000"/><x14:sparklines><x14:sparkline>'
+    "<xm:f>Resources!D5:O5</xm:f><xm:sqref>F3</xm:sqref></x14:sparkline></x14:sparklines></x14:sparklineGroup>"
+    "</x14:sparklineGroups></ext></extLst>"
+).encode()
+
+
+def test_x14_validations_and_sparklines_in_a_filled_sheet_survive_generation(tmp_path, register):
+    package = XlsxPackage.from_path(template_path("project_status"))
+    summary_part = package.structure.sheet_parts["Summary"]
+    summary = package.members[summary_part]
+    assert b"<extLst" not in summary
+    extended = summary.replace(b"</worksheet>", EXTENSIONS + b"</worksheet>")
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "project_status.xlsx").write_bytes(package.write({summary_part: extended}))
+
+    (result, _) = generate_batch(
+        "project_status", register, tmp_path / "out", "2026-12", templates_dir=tmp_path / "templates"
+    )
+    with zipfile.ZipFile(result.path) as archive:
+        generated_summary = archive.read(summary_part)
+    assert generated_summary != extended  # the sheet was patched, not copied
+    assert named_values(result.path)["project_id"] == "PRJ-001"
+    assert generated_summary.count(EXTENSIONS) == 1
+    assert generated_summary.endswith(EXTENSIONS + b"</worksheet>")
+
+
 def test_every_xml_part_of_a_generated_workbook_is_well_formed_and_openpyxl_opens_it(tmp_path, register):
     import xml.dom.minidom
 
