@@ -295,8 +295,10 @@ def read_candidates(
     from pmo_xl.inbox_files import list_inbox
 
     paths, skipped = list_inbox(Path(inbox))
-    paths = [path for path in paths if not any(_within(path, other) for other in exclude)]
-    skipped = [v for v in skipped if not any(_within(Path(v.path), other) for other in exclude)]
+    # Resolved once: resolving each excluded path again for every file cost more than reading the small files.
+    excluded = [Path(other).resolve() for other in exclude]
+    paths = [path for path in paths if not _within_any(path, excluded)]
+    skipped = [v for v in skipped if not _within_any(Path(v.path), excluded)]
     candidates = []
     for number, path in enumerate(paths, start=1):
         candidates.append(_read_candidate(path, today, register_ids, stored_by_sha256 or {}))
@@ -312,15 +314,16 @@ def _read_candidate(path: Path, today: dt.date, register_ids: set[str] | None, s
 
     try:
         try:
-            data = path.read_bytes()
+            data = read_file_bytes(path)
         except OSError:
             parsed, findings = read_submission(path)  # says why, in the reader's words
             return Candidate(str(path), parsed, tuple(findings))
-        known = stored.get(hashlib.sha256(data).hexdigest())
+        sha256 = hashlib.sha256(data).hexdigest()
+        known = stored.get(sha256)
         if known is not None:
             return Candidate(str(path), None, (), stored=known)
         # The bytes hashed are the bytes parsed: AutoSave may change the file after this read.
-        parsed, found = read_submission_bytes(data, str(path))
+        parsed, found = read_submission_bytes(data, str(path), sha256)
         findings = tuple(found)
         if parsed is not None:
             schema = SCHEMAS.get(parsed.metadata.template_id)
@@ -338,10 +341,19 @@ def _read_candidate(path: Path, today: dt.date, register_ids: set[str] | None, s
     return Candidate(str(path), parsed, findings)
 
 
-def _within(path: Path, other: Path) -> bool:
-    """True if `path` is `other` or lies under it: the run's own archive and outputs are never read as input."""
-    resolved, target = Path(path).resolve(), Path(other).resolve()
-    return resolved == target or target in resolved.parents
+def _within_any(path: Path, resolved_targets: Sequence[Path]) -> bool:
+    """True if `path` is one of the (resolved) targets or lies under one: the run's own archive and outputs are
+    never read as input."""
+    if not resolved_targets:
+        return False
+    resolved = Path(path).resolve()
+    parents = set(resolved.parents)
+    return any(resolved == target or target in parents for target in resolved_targets)
+
+
+def read_file_bytes(path: Path) -> bytes:
+    """The one read of a submission's file; everything collect knows about the file comes from these bytes."""
+    return Path(path).read_bytes()
 
 
 def archive_accepted(accepted: Sequence[ParsedSubmission], archive: Path) -> tuple[list[Path], dict[str, Finding]]:

@@ -77,10 +77,13 @@ def read_submission(path: Path) -> tuple[ParsedSubmission | None, list[Finding]]
     return read_submission_bytes(data, str(path))
 
 
-def read_submission_bytes(data: bytes, path: str) -> tuple[ParsedSubmission | None, list[Finding]]:
-    """Parse a submission from bytes already read; `path` is only recorded and used in messages."""
+def read_submission_bytes(
+    data: bytes, path: str, sha256: str | None = None
+) -> tuple[ParsedSubmission | None, list[Finding]]:
+    """Parse a submission from bytes already read; `path` is only recorded and used in messages. `sha256` is the
+    bytes' digest when the caller has already taken it."""
     try:
-        return _read(data, path)
+        return _read(data, path, sha256)
     except Exception as error:  # one damaged file must never stop a collect run
         return None, [
             Finding(
@@ -92,7 +95,7 @@ def read_submission_bytes(data: bytes, path: str) -> tuple[ParsedSubmission | No
         ]
 
 
-def _read(data: bytes, path: str) -> tuple[ParsedSubmission | None, list[Finding]]:
+def _read(data: bytes, path: str, sha256: str | None) -> tuple[ParsedSubmission | None, list[Finding]]:
     if not data:
         return None, [_error("empty_file", "the file is empty (0 bytes); ask the PM to save the workbook again")]
     if data.startswith(CFB_SIGNATURE):
@@ -108,7 +111,7 @@ def _read(data: bytes, path: str) -> tuple[ParsedSubmission | None, list[Finding
             )
         ]
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        directory = _zip_directory(data)
     except zipfile.BadZipFile:
         return None, [
             _error(
@@ -117,59 +120,71 @@ def _read(data: bytes, path: str) -> tuple[ParsedSubmission | None, list[Finding
                 "still being saved or synced; ask the PM to send it again",
             )
         ]
-    with archive:
-        bomb = _zip_bomb_finding(archive)
-        if bomb:
-            return None, [bomb]
-        names = set(archive.namelist())
-        if _XLSB_PART in names:
-            return None, [
-                _error(
-                    "xlsb",
-                    "the workbook is an Excel binary workbook (.xlsb); save it as an Excel Workbook (.xlsx) and "
-                    "resend it",
-                )
-            ]
-        members = _LazyMembers(archive, data)
-        try:
-            structure, layouts = _structure(members)
-        except (KeyError, ET.ParseError, zipfile.BadZipFile, zlib.error, EOFError) as error:
-            return None, [
-                _error("damaged_workbook", f"the workbook's structure could not be read ({error}); save it again")
-            ]
-        except Exception as error:  # read_structure raises TemplateError for a zip that is no workbook
-            return None, [_error("not_a_workbook", f"the file is a zip archive but not an Excel workbook ({error})")]
-        findings: list[Finding] = []
-        has_macros = _VBA_PART in names
-        if has_macros:
-            findings.append(
-                Finding(
-                    "warning",
-                    "macros_present",
-                    "the workbook contains macros (VBA); its values were read but the macros were never run. "
-                    "Templates need no macros: ask the PM to save it as .xlsx",
-                )
+    bomb = _zip_bomb_finding(directory)
+    if bomb:
+        return None, [bomb]
+    if _XLSB_PART in directory:
+        return None, [
+            _error(
+                "xlsb",
+                "the workbook is an Excel binary workbook (.xlsb); save it as an Excel Workbook (.xlsx) and resend it",
             )
-        sheets = _SheetValues(data)
-        metadata, identity_findings = _metadata(structure, sheets)
-        if metadata is None:
-            return None, identity_findings
-        findings += identity_findings
-        schema = SCHEMAS[metadata.template_id]
-        layout_key = (schema.template_id, metadata.reporting_period)
-        if layout_key not in layouts:
-            layouts[layout_key] = _layout(schema, structure, metadata.reporting_period)
-        layout = layouts[layout_key]
-        findings += layout.findings
-        field_values = _field_values(layout, sheets)
-        tables, table_rows = _table_values(layout, sheets)
-        field_cells = {spot.name: spot.cell for spot in layout.fields}
-        column_cells = {table.name: dict(table.column_cells) for table in layout.tables}
-        percent_fields = _percent_formatted_fields(schema, structure, members, field_values)
+        ]
+    try:
+        return _read_workbook(data, path, directory, sha256)
+    except _LyingSize as lie:
+        return None, [_lying_size_finding(str(lie))]
+    except Exception as error:
+        if _CALAMINE_SIZE_LIE in str(error):
+            return None, [_lying_size_finding("a worksheet")]
+        raise
+
+
+def _read_workbook(
+    data: bytes, path: str, directory: dict[str, _ZipMember], sha256: str | None
+) -> tuple[ParsedSubmission | None, list[Finding]]:
+    members = _LazyMembers(directory, data)
+    try:
+        structure, layouts = _structure(members)
+    except _LyingSize:
+        raise
+    except (KeyError, ET.ParseError, zipfile.BadZipFile, zlib.error, EOFError) as error:
+        return None, [
+            _error("damaged_workbook", f"the workbook's structure could not be read ({error}); save it again")
+        ]
+    except Exception as error:  # read_structure raises TemplateError for a zip that is no workbook
+        return None, [_error("not_a_workbook", f"the file is a zip archive but not an Excel workbook ({error})")]
+    findings: list[Finding] = []
+    has_macros = _VBA_PART in directory
+    if has_macros:
+        findings.append(
+            Finding(
+                "warning",
+                "macros_present",
+                "the workbook contains macros (VBA); its values were read but the macros were never run. "
+                "Templates need no macros: ask the PM to save it as .xlsx",
+            )
+        )
+    sheets = _SheetValues(data)
+    metadata, identity_findings = _metadata(structure, sheets)
+    if metadata is None:
+        return None, identity_findings
+    findings += identity_findings
+    schema = SCHEMAS[metadata.template_id]
+    layout_key = (schema.template_id, metadata.reporting_period)
+    if layout_key not in layouts:
+        layouts[layout_key] = _layout(schema, structure, metadata.reporting_period)
+    layout = layouts[layout_key]
+    findings += layout.findings
+    field_values = _field_values(layout, sheets)
+    tables, table_rows = _table_values(layout, sheets)
+    field_cells = {spot.name: spot.cell for spot in layout.fields}
+    column_cells = {table.name: dict(table.column_cells) for table in layout.tables}
+    percent_fields = _percent_formatted_fields(schema, structure, members, field_values)
     parsed = ParsedSubmission(
         path=path,
         file_name=Path(path).name,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256 or hashlib.sha256(data).hexdigest(),
         size=len(data),
         metadata=metadata,
         fields=field_values,
@@ -238,17 +253,107 @@ def _utf16_or_ascii_in(needle: bytes, haystack: bytes) -> bool:
     return needle in haystack or needle.decode("ascii").encode("utf-16-le") in haystack
 
 
-def _zip_bomb_finding(archive: zipfile.ZipFile) -> Finding | None:
+@dataclass(frozen=True)
+class _ZipMember:
+    """One entry of the zip's central directory: what the reader needs to judge and inflate a member."""
+
+    filename: str
+    compress_type: int
+    flag_bits: int
+    crc: int
+    compress_size: int
+    file_size: int
+    header_offset: int
+
+
+_CENTRAL_RECORD = struct.Struct("<4s4xHHHHIIIHHHHHII")
+_END_RECORD = struct.Struct("<4sHHHHIIH")
+_ZIP64_MARK = 0xFFFFFFFF
+_CALAMINE_SIZE_LIE = "larger than its declared uncompressed size"
+
+
+class _LyingSize(Exception):
+    """A member inflates past the size its headers declare: a zip bomb hiding from the declared-size check."""
+
+
+def _zip_directory(data: bytes) -> dict[str, _ZipMember]:
+    """The zip's members by name. Raises zipfile.BadZipFile for an archive that is cut off or malformed.
+
+    The central directory of a plain zip (what Excel, LibreOffice and our generator write) is read with struct,
+    which costs a tenth of zipfile.ZipFile's per-entry objects; anything else (zip64, a comment, spanned
+    archives) goes through zipfile.
+    """
+    fast = _plain_zip_directory(data)
+    if fast is not None:
+        return fast
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {
+            info.filename: _ZipMember(
+                info.filename,
+                info.compress_type,
+                info.flag_bits,
+                info.CRC,
+                info.compress_size,
+                info.file_size,
+                info.header_offset,
+            )
+            for info in archive.infolist()
+        }
+
+
+def _plain_zip_directory(data: bytes) -> dict[str, _ZipMember] | None:
+    if len(data) < _END_RECORD.size:
+        return None
+    signature, disk, directory_disk, _on_disk, count, directory_size, directory_start, comment_length = (
+        _END_RECORD.unpack_from(data, len(data) - _END_RECORD.size)
+    )
+    if signature != b"PK\x05\x06" or disk or directory_disk or comment_length or count == 0xFFFF:
+        return None
+    if directory_start + directory_size != len(data) - _END_RECORD.size:
+        return None
+    members: dict[str, _ZipMember] = {}
+    offset = directory_start
+    for _ in range(count):
+        if offset + _CENTRAL_RECORD.size > directory_start + directory_size:
+            return None
+        (
+            record_signature,
+            flag_bits,
+            compress_type,
+            _time,
+            _date,
+            crc,
+            compress_size,
+            file_size,
+            name_length,
+            extra_length,
+            comment,
+            _disk,
+            _internal,
+            _external,
+            header_offset,
+        ) = _CENTRAL_RECORD.unpack_from(data, offset)
+        if record_signature != b"PK\x01\x02" or _ZIP64_MARK in (compress_size, file_size, header_offset):
+            return None
+        start = offset + _CENTRAL_RECORD.size
+        raw_name = data[start : start + name_length]
+        name = raw_name.decode("utf-8" if flag_bits & 0x800 else "cp437")
+        members[name] = _ZipMember(name, compress_type, flag_bits, crc, compress_size, file_size, header_offset)
+        offset = start + name_length + extra_length + comment
+    return members if offset == directory_start + directory_size else None
+
+
+def _zip_bomb_finding(directory: dict[str, _ZipMember]) -> Finding | None:
     """Judge the archive from its declared sizes, before inflating anything."""
     total = 0
-    for info in archive.infolist():
-        total += info.file_size
-        ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > _RATIO_APPLIES_ABOVE and ratio > MAX_COMPRESSION_RATIO:
+    for member in directory.values():
+        total += member.file_size
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > _RATIO_APPLIES_ABOVE and ratio > MAX_COMPRESSION_RATIO:
             return _error(
                 "zip_bomb",
-                f"the part {info.filename} would inflate {ratio:,.0f} times its stored size "
-                f"({info.file_size:,} bytes); the file was not opened",
+                f"the part {member.filename} would inflate {ratio:,.0f} times its stored size "
+                f"({member.file_size:,} bytes); the file was not opened",
             )
     if total > MAX_UNCOMPRESSED_BYTES:
         return _error(
@@ -259,6 +364,37 @@ def _zip_bomb_finding(archive: zipfile.ZipFile) -> Finding | None:
     return None
 
 
+def _lying_size_finding(part: str) -> Finding:
+    return _error(
+        "zip_bomb",
+        f"{part} inflates past the size the workbook's zip headers declare, the mark of a zip bomb; reading "
+        "stopped at the declared size",
+    )
+
+
+def _inflate(data: bytes, member: _ZipMember) -> bytes:
+    """A member's content, never more than its declared size, checked against its CRC as zipfile would."""
+    if member.flag_bits & 0x1:
+        raise RuntimeError(f"the part {member.filename} is encrypted")
+    name_length, extra_length = struct.unpack_from("<HH", data, member.header_offset + 26)
+    if data[member.header_offset : member.header_offset + 4] != _ZIP_LOCAL_HEADER:
+        raise zipfile.BadZipFile(f"bad local header for file {member.filename!r}")
+    start = member.header_offset + 30 + name_length + extra_length
+    stored = data[start : start + member.compress_size]
+    if member.compress_type == zipfile.ZIP_STORED:
+        content = stored
+    elif member.compress_type == zipfile.ZIP_DEFLATED:
+        inflater = zlib.decompressobj(-15)
+        content = inflater.decompress(stored, member.file_size + 1)
+        if len(content) > member.file_size or (inflater.unconsumed_tail and not inflater.eof):
+            raise _LyingSize(f"the part {member.filename}")
+    else:
+        raise NotImplementedError(f"the part {member.filename} uses an unsupported compression method")
+    if len(content) != member.file_size or zlib.crc32(content) != member.crc:
+        raise zipfile.BadZipFile(f"Bad CRC-32 for file {member.filename!r}")
+    return content
+
+
 class _LazyMembers(Mapping[str, bytes]):
     """The zip's members, inflated on first access: the structure needs a few small parts, never the sheets.
 
@@ -267,10 +403,9 @@ class _LazyMembers(Mapping[str, bytes]):
     from the same template, and parsing its XML again would cost more than reading the values.
     """
 
-    def __init__(self, archive: zipfile.ZipFile, data: bytes):
-        self._archive = archive
+    def __init__(self, directory: dict[str, _ZipMember], data: bytes):
         self._data = data
-        self._infos = {info.filename: info for info in archive.infolist()}
+        self._infos = directory
         self._cache: dict[str, bytes] = {}
         self.probed: set[str] = set()
 
@@ -279,7 +414,7 @@ class _LazyMembers(Mapping[str, bytes]):
         if name not in self._infos:
             raise KeyError(name)
         if name not in self._cache:
-            self._cache[name] = self._archive.read(self._infos[name])
+            self._cache[name] = _inflate(self._data, self._infos[name])
         return self._cache[name]
 
     def __contains__(self, name: object) -> bool:

@@ -8,6 +8,7 @@ short, a value is normalised only when exactly one reading makes sense, and reje
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from dataclasses import dataclass, replace
@@ -66,7 +67,8 @@ def validate(
     findings: list[Finding] = []
     fields = dict(parsed.fields)
     empty = {name for name, value in fields.items() if _is_blank(value)}
-    for field in schema.fields:
+    schema_fields = schema.fields  # a property that rebuilds its tuple on every call
+    for field in schema_fields:
         if field.formula is not None or field.name not in fields:
             continue  # formula results are recomputed; a missing name was reported by the reader
         value = _clean_cell(fields[field.name], field)
@@ -74,7 +76,7 @@ def validate(
             place = _field_place(parsed, schema, field)
             value = _normalise(fields[field.name], field, place, findings, field.name in parsed.percent_formatted)
         fields[field.name] = value
-    for field in schema.fields:
+    for field in schema_fields:
         # the period has its own check, with the metadata, in _check_identity
         if field.name in empty and field.formula is None and field.name != "reporting_period":
             reason = _required_reason(field, fields, schema)
@@ -578,17 +580,14 @@ def _check_stable_ids(
     warning, so the PMO can tell the PM), and two items sharing one are rejected, since no one can tell which
     of them the history belongs to."""
     header = table.columns[0].header
-    numbers = [
-        int(match.group(1))
-        for row in rows
-        if (match := re.fullmatch(re.escape(table.id_prefix) + r"(\d+)", str(row.get("id") or "")))
-    ]
+    id_pattern = _stable_id_pattern(table.id_prefix)
+    numbers = [int(match.group(1)) for row in rows if (match := id_pattern.fullmatch(str(row.get("id") or "")))]
     next_number = max(numbers, default=0) + 1
     seen: dict[str, int | None] = {}
     for index, row in enumerate(rows):
         excel_row = excel_rows[index] if index < len(excel_rows) else None
-        place = _column_place(parsed, table, header, "id", excel_row)
         if row.get("id") is None:
+            place = _column_place(parsed, table, header, "id", excel_row)
             row["id"] = f"{table.id_prefix}{next_number:03d}"
             next_number += 1
             findings.append(
@@ -602,6 +601,7 @@ def _check_stable_ids(
             )
         elif row["id"] in seen:
             first = seen[row["id"]]
+            place = _column_place(parsed, table, header, "id", excel_row)
             findings.append(
                 _finding(
                     "error",
@@ -613,6 +613,11 @@ def _check_stable_ids(
             )
         else:
             seen[str(row["id"])] = excel_row
+
+
+@functools.lru_cache(maxsize=32)
+def _stable_id_pattern(prefix: str) -> re.Pattern[str]:
+    return re.compile(re.escape(prefix) + r"(\d+)")
 
 
 _SLOW = object()
