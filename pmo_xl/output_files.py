@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tempfile
 import time
 import unicodedata
@@ -58,6 +59,15 @@ def _default_mode() -> int:
     return 0o666 & ~umask
 
 
+def output_mode(path: str | Path) -> int:
+    """The mode an output at `path` should have: the replaced file's own (someone may have shared or locked it
+    down on purpose), else what a plain open() would give."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return _default_mode()
+
+
 def write_bytes_atomic(path: str | Path, data: bytes, attempts: int = 5) -> Path:
     """Write `data` to `path` through a temporary file in the same folder, so no reader ever sees half a file."""
     path = Path(path)
@@ -66,7 +76,7 @@ def write_bytes_atomic(path: str | Path, data: bytes, attempts: int = 5) -> Path
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
-        os.chmod(temporary, _default_mode())
+        os.chmod(temporary, output_mode(path))
         replace_with_retry(temporary, path, attempts)
     finally:
         if os.path.exists(temporary):
@@ -80,4 +90,6 @@ def atomic_target(path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=".pmo-", suffix=path.suffix, dir=path.parent)
     os.close(handle)
+    # Writers that take a file name (XlsxWriter) open the existing temporary file, so its mode is what lands.
+    os.chmod(temporary, output_mode(path))
     return Path(temporary)
