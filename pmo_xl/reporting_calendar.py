@@ -216,6 +216,15 @@ def write_chaser_drafts(
 ) -> list[Path]:
     """One `.eml` draft per PM with missing reports, in `folder`; returns the files written."""
     written = []
+    for chaser, name in zip(chasers.to_dict("records"), chaser_draft_names(chasers), strict=True):
+        message = chaser_email(chaser, settings, tracker)
+        written.append(write_bytes_atomic(Path(folder) / name, message.as_bytes(policy=_EML_POLICY)))
+    return written
+
+
+def chaser_draft_names(chasers: pd.DataFrame) -> list[str]:
+    """The `.eml` file name of each chaser's draft, in order: the Missing sheet names the draft a PM is sent."""
+    names = []
     used: set[str] = set()
     for chaser in chasers.to_dict("records"):
         stem = safe_file_name(f"Reminder - {chaser['project_manager'] or chaser['project_ids']}", max_bytes=100)
@@ -225,6 +234,5 @@ def write_chaser_drafts(
             name = f"{stem} ({counter}).eml"
             counter += 1
         used.add(name.casefold())
-        message = chaser_email(chaser, settings, tracker)
-        written.append(write_bytes_atomic(Path(folder) / name, message.as_bytes(policy=_EML_POLICY)))
-    return written
+        names.append(name)
+    return names

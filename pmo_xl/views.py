@@ -5,7 +5,8 @@ collected since), else the newest by the in-file submitted-on date, then by coll
 times play no part: e-mail and OneDrive reset them. Each view then reads the current submissions:
 
 Status (latest per project), History (project x period), Milestones, RAID, Resources (long), ChangeRequests,
-Benefits, Submissions (files and verdicts), Missing (the tracker) and Chasers.
+Benefits, Submissions (files and verdicts) and Missing: the tracker, whose chased rows carry the chaser list (what
+is outstanding and the name of the PM's `.eml` reminder draft).
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ import pandas as pd
 from pmo_xl.ledger import Ledger, open_ledger
 from pmo_xl.periods import current_period, is_month
 from pmo_xl.register import ProjectRecord, read_register
-from pmo_xl.reporting_calendar import TrackedProject, chaser_list, submission_tracker
+from pmo_xl.reporting_calendar import (
+    TRACKER_COLUMNS,
+    TrackedProject,
+    chaser_draft_names,
+    chaser_list,
+    submission_tracker,
+)
 from pmo_xl.settings import PmoSettings
 from pmo_xl.submissions import Verdict
 from pmo_xl.template_schemas import PROJECT_STATUS, RAG_DIMENSIONS
@@ -72,6 +79,13 @@ STATUS_COLUMNS = (
     "key_achievements",
 )
 RESOURCE_COLUMNS = ("project_id", "period", "role", "person", "month", "fte")
+_CHASE_POSITION = TRACKER_COLUMNS.index("chase") + 1
+MISSING_COLUMNS = (
+    *TRACKER_COLUMNS[:_CHASE_POSITION],
+    "outstanding",
+    "reminder_draft",
+    *TRACKER_COLUMNS[_CHASE_POSITION:],
+)
 SUBMISSION_COLUMNS = (
     "file",
     "verdict",
@@ -100,7 +114,7 @@ class PortfolioViews:
     benefits: pd.DataFrame
     submissions: pd.DataFrame
     missing: pd.DataFrame
-    chasers: pd.DataFrame
+    chasers: pd.DataFrame  # one row per PM, for the .eml drafts; on the Missing sheet, not a sheet of its own
     period: str
 
     def sheets(self) -> dict[str, pd.DataFrame]:
@@ -114,7 +128,6 @@ class PortfolioViews:
             "benefits": "Benefits",
             "submissions": "Submissions",
             "missing": "Missing",
-            "chasers": "Chasers",
         }
         return {names[f.name]: getattr(self, f.name) for f in fields(self) if f.name in names}
 
@@ -495,6 +508,7 @@ def build_views(
         day = dt.date.fromisoformat(stamp[:10])
         submitted_on.setdefault(row.project_id, []).append(day)
     tracker = submission_tracker(_projects_for_tracker(register, status), submitted_on, report_period, settings, today)
+    chasers = chaser_list(tracker)
     return PortfolioViews(
         status=status,
         history=history,
@@ -504,8 +518,8 @@ def build_views(
         change_requests=change_requests,
         benefits=benefits,
         submissions=submissions_view(verdicts, marked),
-        missing=tracker,
-        chasers=chaser_list(tracker),
+        missing=missing_view(tracker, chasers),
+        chasers=chasers,
         period=report_period,
     )
 
@@ -535,6 +549,27 @@ def _resources(rows_by_submission: dict[int, list[dict]], latest: pd.DataFrame) 
 
 def _default_period(current: pd.DataFrame, today: dt.date) -> str:
     return max(current["period"]) if not current.empty else current_period(today)
+
+
+def missing_view(tracker: pd.DataFrame, chasers: pd.DataFrame) -> pd.DataFrame:
+    """The tracker with the chaser list on each chased project's row: the report outstanding, and the `.eml` draft
+    (one per PM, named as collect writes it) that asks for it."""
+    draft_of = {
+        project_id: name
+        for project_ids, name in zip(chasers["project_ids"], chaser_draft_names(chasers), strict=True)
+        for project_id in project_ids.split(", ")
+    }
+    missing = tracker.copy()
+    chased = missing["chase"].astype(bool).tolist()
+    missing["outstanding"] = [
+        f"status report for {row.period}, due {row.due_date}" if is_chased else ""
+        for row, is_chased in zip(missing.itertuples(), chased, strict=True)
+    ]
+    missing["reminder_draft"] = [
+        draft_of.get(project_id, "") if is_chased else ""
+        for project_id, is_chased in zip(missing["project_id"], chased, strict=True)
+    ]
+    return missing.reindex(columns=list(MISSING_COLUMNS))
 
 
 def submissions_view(verdicts: Sequence[Verdict] | None, marked: pd.DataFrame) -> pd.DataFrame:

@@ -147,6 +147,13 @@ def test_every_file_gets_one_verdict_and_the_run_completes(prepared, inbox, tmp_
     assert {row["state"] for pid, row in missing.items() if pid != "PRJ-0004"} <= {"received", "late"}
     drafts = list((tmp_path / "chasers").glob("*.eml"))
     assert len(drafts) == 1 and b"PRJ-0004" in drafts[0].read_bytes()
+    # The chaser list sits on the tracker's rows: who to chase, for what, and which draft asks for it.
+    chased = missing["PRJ-0004"]
+    assert chased["project_manager"] and chased["pm_email"] and chased["pm_email"].encode() in drafts[0].read_bytes()
+    assert chased["outstanding"] == f"status report for {PERIOD}, due {chased['due_date']:%Y-%m-%d}"
+    assert chased["reminder_draft"] == drafts[0].name
+    assert {row["reminder_draft"] for pid, row in missing.items() if pid != "PRJ-0004"} == {None}
+    assert "Chasers" not in openpyxl.load_workbook(tmp_path / "portfolio.xlsx", read_only=True).sheetnames
 
 
 def test_a_rerun_on_the_same_inbox_adds_nothing(inbox, tmp_path):
@@ -329,3 +336,37 @@ def test_collect_writes_the_dashboard_first_in_portfolio_xlsx(tmp_path):
     book = openpyxl.load_workbook(portfolio)
     assert book.sheetnames[0] == "Dashboard" and "Status" in book.sheetnames
     assert "DashRag" in book["Dashboard"].tables and book["Dashboard"]._charts
+
+
+def test_the_ledger_hashes_the_bytes_parsed_even_when_autosave_rewrites_the_file(prepared, tmp_path, monkeypatch):
+    """AutoSave rewrites the file just after collect has read it: the ledger must describe what was parsed."""
+    from pmo_xl import collect
+
+    inbox = tmp_path / "inbox"
+    report = inbox / prepared["paths"][0].name
+    inbox.mkdir()
+    shutil.copyfile(prepared["inbox"] / report.name, report)
+    parsed_bytes = report.read_bytes()
+    # AutoSave's version: the same project and period with other content, so it would be accepted as well.
+    fill_demo_submission(prepared["paths"][0], tmp_path / "autosaved.xlsx", random.Random("AutoSave"))
+    autosaved = (tmp_path / "autosaved.xlsx").read_bytes()
+    assert autosaved != parsed_bytes
+    reads = []
+    read_file_bytes = collect.read_file_bytes
+
+    def read_then_autosave(path):
+        data = read_file_bytes(path)
+        reads.append(path)
+        path.write_bytes(autosaved)
+        return data
+
+    monkeypatch.setattr(collect, "read_file_bytes", read_then_autosave)
+    result = run_collect(CollectRequest(inbox=inbox, ledger=tmp_path / "pmo_ledger.db", today=TODAY))
+    assert reads == [report] and result.count("accepted") == 1
+    assert report.read_bytes() == autosaved
+    with open_ledger(tmp_path / "pmo_ledger.db") as ledger:
+        stored = ledger.submissions().to_dict("records")
+    assert [(row["sha256"], row["size"]) for row in stored] == [
+        (hashlib.sha256(parsed_bytes).hexdigest(), len(parsed_bytes))
+    ]
+    assert stored[0]["sha256"] != hashlib.sha256(autosaved).hexdigest()

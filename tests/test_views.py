@@ -273,7 +273,7 @@ def test_the_portfolio_has_one_formatted_table_per_sheet(tmp_path):
     out = write_portfolio(views, tmp_path / "portfolio.xlsx")
     workbook = openpyxl.load_workbook(out)
     expected = ["Status", "History", "Milestones", "RAID", "Resources", "ChangeRequests", "Benefits"]
-    expected += ["Submissions", "Missing", "Chasers"]
+    expected += ["Submissions", "Missing"]
     assert workbook.sheetnames == expected
     for sheet in workbook.worksheets:
         assert list(sheet.tables) == [sheet.title]
