@@ -8,12 +8,14 @@ is copied byte for byte, so whatever the PMO put in the template (sparklines, va
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pmo_xl import __version__
 from pmo_xl.errors import OutputError, TemplateError
 from pmo_xl.metadata import META_KEYS, WorkbookMetadata, custom_property, meta_name
 from pmo_xl.output_files import safe_file_name, write_bytes_atomic
@@ -21,7 +23,8 @@ from pmo_xl.periods import fiscal_year_labels, is_month, month_series
 from pmo_xl.register import ProjectRecord, read_register
 from pmo_xl.schema import Table, TemplateSchema
 from pmo_xl.sheet_xml import CellValue, SheetPatcher, without_cached_results
-from pmo_xl.template_schemas import schema_for
+from pmo_xl.template_builder import build_template
+from pmo_xl.template_schemas import SCHEMAS, schema_for
 from pmo_xl.xlsx_package import XlsxPackage
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -46,7 +49,32 @@ class GeneratedWorkbook:
 
 
 def template_path(template_id: str, templates_dir: Path | None = None) -> Path:
-    return (templates_dir or TEMPLATES_DIR) / f"{template_id}.xlsx"
+    """The template workbook to generate from: the PMO's own folder if given, else the shipped one.
+
+    A checkout ships `templates/`; an installed package (a PMO member's PC, set up by `pmo setup excel`) has no
+    such folder, so the shipped template is built from its schema into a per-user cache once. The builder is
+    deterministic and a test holds the committed templates equal to a fresh build, so both are the same file.
+    """
+    if templates_dir is not None:
+        return Path(templates_dir) / f"{template_id}.xlsx"
+    shipped = TEMPLATES_DIR / f"{template_id}.xlsx"
+    if shipped.exists() or template_id not in SCHEMAS:
+        return shipped
+    cached = shipped_templates_cache() / f"{template_id}.xlsx"
+    if not cached.exists():
+        build_template(SCHEMAS[template_id], cached)
+    return cached
+
+
+def shipped_templates_cache() -> Path:
+    """Where an installed pmo-xl keeps the templates it built from its schemas, one folder per version."""
+    if os.name == "nt" and os.environ.get("LOCALAPPDATA"):
+        base = Path(os.environ["LOCALAPPDATA"]) / "pmo-xl" / "cache"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pmo-xl"
+    folder = base / "templates" / __version__
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 class TemplateSource:

@@ -527,3 +527,35 @@ def test_sheet_patcher_sets_existing_cells_adds_missing_cells_and_rows_in_order(
     assert set_cells(b"<worksheet><sheetData/></worksheet>", {(1, 1): 2}) == (
         b'<worksheet><sheetData><row r="1"><c r="A1"><v>2</v></c></row></sheetData></worksheet>'
     )
+
+
+def test_an_installed_package_without_the_templates_folder_builds_the_shipped_template_once(
+    tmp_path, monkeypatch, repo_root
+):
+    # A PMO member's PC gets pmo-xl from a wheel, which carries no templates/ folder beside the package.
+    import pmo_xl.generator as generator
+
+    monkeypatch.setattr(generator, "TEMPLATES_DIR", tmp_path / "no-checkout")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("LOCALAPPDATA", raising=False)
+
+    built = template_path("project_status")
+    assert built.is_relative_to(tmp_path / "cache")
+    with zipfile.ZipFile(built) as fresh, zipfile.ZipFile(repo_root / "templates" / "project_status.xlsx") as shipped:
+        assert {name: fresh.read(name) for name in fresh.namelist()} == {
+            name: shipped.read(name) for name in shipped.namelist()
+        }
+    stamp = built.stat().st_mtime_ns
+    assert template_path("project_status") == built and built.stat().st_mtime_ns == stamp
+
+    register = tmp_path / "register.csv"
+    register.write_text(
+        "project_id,project_name,project_manager,sponsor,start_date,end_date\n"
+        "P-001,Payroll,Ann Lee,Bo Chen,2026-01-01,2027-06-30\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        main, ["generate", "--register", str(register), "--out", str(tmp_path / "out"), "--period", "2026-11"]
+    )
+    assert result.exit_code == 0, result.output
+    assert len(list((tmp_path / "out").glob("P-001*.xlsx"))) == 1
