@@ -386,8 +386,13 @@ def build_problem(
     unplanned: set[tuple[str, int]] = set()
     unbudgeted: set[str] = set()
     start_month = settings.fiscal_year_start_month
+    held_to_horizon: list[str] = []
     for position, request in enumerate(parsed):
         for delay in range(request.max_deferral + 1):
+            if delay and _leaves_the_horizon(request, delay, capacity_limits, settings):
+                if not held_to_horizon or held_to_horizon[-1] != request.request_id:
+                    held_to_horizon.append(request.request_id)
+                continue
             column = len(variant_request)
             variant_request.append(position)
             variant_delay.append(delay)
@@ -407,6 +412,13 @@ def build_problem(
                         unplanned.add((role, month))
                     continue
                 rows.append(row), cols.append(column), data.append(fte)
+    if held_to_horizon:
+        found_warnings.append(
+            f"{len(held_to_horizon)} request(s) cannot be deferred as far as allowed, because a later start would put "
+            "demand outside the capacity plan or cost in a fiscal year with no budget: "
+            f"{', '.join(held_to_horizon[:10])}{' ...' if len(held_to_horizon) > 10 else ''}"
+        )
+    found_warnings.extend(_dependencies_planned_out_of_order(parsed))
     if unbudgeted:
         found_warnings.append(f"no budget given for {', '.join(sorted(unbudgeted))}: costs there are not constrained")
     if unplanned:
@@ -427,6 +439,68 @@ def build_problem(
     )
     _check_commitments(problem)
     return problem
+
+
+def _leaves_the_horizon(
+    request: Request, delay: int, capacity_limits: Mapping[tuple[str, int], float], settings: SelectionSettings
+) -> bool:
+    """Whether starting `delay` months late moves planned demand or cost out of what the plan and budgets cover.
+
+    Beyond the capacity plan's last month, or in a fiscal year with no budget, nothing would constrain it: such a
+    start is not offered (a PMO cannot commit people or money that no plan covers). Demand or cost that is already
+    uncovered at the planned start is warned about once and does not block a deferral.
+    """
+    if capacity_limits:
+        for (role, month), fte in request.demand.items():
+            if fte and (role, month) in capacity_limits and (role, month + delay) not in capacity_limits:
+                return True
+    if settings.budgets:
+        start_month = settings.fiscal_year_start_month
+        for month, amount in request.monthly_cost.items():
+            if (
+                amount
+                and fiscal_year(month, start_month) in settings.budgets
+                and fiscal_year(month + delay, start_month) not in settings.budgets
+            ):
+                return True
+    return False
+
+
+def _dependency_slack(request: Request, needed: Request) -> int | None:
+    """How many months after the dependent the needed request may start; None when either has no start month.
+
+    A needs B: A never starts before B. Where the plan itself has A first, a deferral never widens that lead.
+    """
+    if request.start is None or needed.start is None:
+        return None
+    return max(0, needed.start - request.start)
+
+
+def _dependencies_planned_out_of_order(requests: Sequence[Request]) -> list[str]:
+    by_id = {request.request_id: request for request in requests}
+    return [
+        f"{request.request_id} depends on {needed} but is planned to start before it; a deferral will not widen that"
+        for request in requests
+        for needed in request.depends_on
+        if _dependency_slack(request, by_id[needed])
+    ]
+
+
+def _starts_in_dependency_order(problem: SelectionProblem, chosen: np.ndarray) -> bool:
+    start_of = {
+        problem.requests[r].request_id: problem.requests[r].start + int(d)
+        for r, d, picked in zip(problem.variant_request, problem.variant_delay, chosen, strict=True)
+        if picked and problem.requests[r].start is not None
+    }
+    by_id = {request.request_id: request for request in problem.requests}
+    for request in problem.requests:
+        if request.request_id not in start_of:
+            continue
+        for needed in request.depends_on:
+            slack = _dependency_slack(request, by_id[needed])
+            if slack is not None and needed in start_of and start_of[needed] > start_of[request.request_id] + slack:
+                return False
+    return True
 
 
 def _check_commitments(problem: SelectionProblem) -> None:
@@ -476,7 +550,16 @@ def _logic_rows(
         elif must or len(chosen) > 1:
             add(chosen, 1.0 if must else 0.0, 1.0)
         for needed in request.depends_on:
-            add([*chosen, *((column, -1.0) for column in variants_of[position[needed]])], -np.inf, 0.0)
+            other = position[needed]
+            slack = _dependency_slack(request, requests[other])
+            if slack is None:
+                add([*chosen, *((column, -1.0) for column in variants_of[other])], -np.inf, 0.0)
+                continue
+            # Each start of A needs B chosen at a start no later than A's (plus the planned lead, if any).
+            for column in variants_of[index]:
+                latest = request.start + problem.variant_delay[column] + slack
+                allowed = [c for c in variants_of[other] if requests[other].start + problem.variant_delay[c] <= latest]
+                add([(column, 1.0), *((c, -1.0) for c in allowed)], -np.inf, 0.0)
         for other in request.excludes:
             if position[other] > index or request.request_id not in requests[position[other]].excludes:
                 add([*chosen, *((column, 1.0) for column in variants_of[position[other]])], -np.inf, 1.0)
@@ -528,8 +611,12 @@ def _start_as_planned_where_possible(problem: SelectionProblem, chosen: np.ndarr
             (problem.variant_request == request) & (problem.variant_delay < problem.variant_delay[column])
         ):
             trial = used - usage[:, column].toarray().ravel() + usage[:, earlier].toarray().ravel()
-            if np.all(trial <= rhs + 1e-9):
-                chosen[column], chosen[earlier], used = 0, 1, trial
+            if not np.all(trial <= rhs + 1e-9):
+                continue
+            moved = chosen.copy()
+            moved[column], moved[earlier] = 0, 1
+            if _starts_in_dependency_order(problem, moved):
+                chosen, used = moved, trial
                 break
     return chosen
 
@@ -802,14 +889,25 @@ def greedy_by_ratio(problem: SelectionProblem, rank_by: str = "value_per_cost") 
     used = np.zeros(len(problem.limits))
     rhs = np.array([limit.limit for limit in problem.limits])
     chosen: set[str] = set()
+    start_of: dict[str, int] = {}
     value = 0.0
     columns_of = {r: np.flatnonzero(problem.variant_request == r) for r in range(len(requests))}
+    by_id = {request.request_id: request for request in requests}
 
     def take(index: int, column: int) -> None:
         nonlocal used, value
         used = used + usage[:, column].toarray().ravel()
         chosen.add(requests[index].request_id)
+        if requests[index].start is not None:
+            start_of[requests[index].request_id] = requests[index].start + int(problem.variant_delay[column])
         value += requests[index].value
+
+    def in_order(request: Request, column: int) -> bool:
+        for needed in request.depends_on:
+            slack = _dependency_slack(request, by_id[needed])
+            if slack is not None and start_of[needed] > request.start + int(problem.variant_delay[column]) + slack:
+                return False
+        return True
 
     for index, request in enumerate(requests):
         if request.committed or request.force == "in":
@@ -835,7 +933,7 @@ def greedy_by_ratio(problem: SelectionProblem, rank_by: str = "value_per_cost") 
         ):
             continue
         for column in columns_of[index]:
-            if np.all(used + usage[:, column].toarray().ravel() <= rhs + 1e-9):
+            if np.all(used + usage[:, column].toarray().ravel() <= rhs + 1e-9) and in_order(request, column):
                 take(index, column)
                 break
     return value

@@ -25,8 +25,12 @@ from pmo_xl.selection import (
 MONTHS = [f"2027-{m:02d}" for m in range(1, 13)]
 
 
-def random_case(seed, count=7, deferral=0, logic=True):
-    """Requests start 2027-01..03 and run 3 months, so cost stays in FY2027 even when deferred 2 months."""
+def random_case(seed, count=7, deferral=0, logic=True, plan_months=12, capacity_fte=4.0):
+    """Requests start 2027-01..03 and run 3 months, so cost stays in FY2027 even when deferred 2 months.
+
+    `plan_months` cuts the capacity plan short: with 5, a request starting in March ends in the plan's last month
+    and any deferral would take it past the plan.
+    """
     rng = np.random.default_rng(seed)
     rows, estimates = [], []
     for index in range(count):
@@ -51,7 +55,11 @@ def random_case(seed, count=7, deferral=0, logic=True):
                 )
     requests = pd.DataFrame(rows)
     capacity = pd.DataFrame(
-        [{"role": role, "month": month, "capacity_fte": 4.0} for role in ("Developer", "Analyst") for month in MONTHS]
+        [
+            {"role": role, "month": month, "capacity_fte": capacity_fte}
+            for role in ("Developer", "Analyst")
+            for month in MONTHS[:plan_months]
+        ]
     )
     budget = 0.45 * requests["cost_FY2027"].sum()
     settings = SelectionSettings(value_measure="value", budgets={"FY2027": budget}, max_deferral_months=deferral)
@@ -59,12 +67,18 @@ def random_case(seed, count=7, deferral=0, logic=True):
 
 
 def brute_force(requests, estimates, capacity, settings):
-    """Try every choice (out, or in at each allowed delay) and keep the best feasible value."""
+    """Try every choice (out, or in at each allowed delay) and keep the best feasible value.
+
+    A deferral that puts demand past the capacity plan's last month is not a choice (nothing would limit it there),
+    and a request never starts before one it depends on (unless planned so, and then no further before it).
+    """
     roles = sorted(set(capacity["role"]))
     slots = len(MONTHS) + settings.max_deferral_months
     limit = np.full((len(roles), slots), np.inf)
+    planned = np.zeros(slots, dtype=bool)
     for row in capacity.itertuples():
         limit[roles.index(row.role), MONTHS.index(row.month)] = row.capacity_fte
+        planned[MONTHS.index(row.month)] = True
     ids = list(requests["request_id"])
     rows = requests.set_index("request_id")
     demand = {}
@@ -80,9 +94,19 @@ def brute_force(requests, estimates, capacity, settings):
     clash = {r: rows.at[r, "excludes"] for r in ids if "excludes" in rows and isinstance(rows.at[r, "excludes"], str)}
     cost = rows["cost_FY2027"].astype(float).to_dict()
     value = rows["value"].astype(float).to_dict()
+    offered = {key: key[1] == 0 or not (load[:, ~planned] > 0).any() for key, load in demand.items()}
+    start = {r: MONTHS.index(rows.at[r, "start_month"]) for r in ids}
     best = -1.0
     for combo in itertools.product(range(-1, settings.max_deferral_months + 1), repeat=len(ids)):
         chosen = {rid: delay for rid, delay in zip(ids, combo, strict=True) if delay >= 0}
+        if not all(offered[rid, delay] for rid, delay in chosen.items()):
+            continue
+        if any(
+            start[needs[r]] + chosen[needs[r]] > start[r] + delay + max(0, start[needs[r]] - start[r])
+            for r, delay in chosen.items()
+            if r in needs and needs[r] in chosen
+        ):
+            continue
         if sum(cost[rid] for rid in chosen) > settings.budgets["FY2027"] + 1e-9:
             continue
         if any(needs[r] not in chosen for r in chosen if r in needs) or any(
@@ -111,6 +135,69 @@ def test_matches_brute_force_when_requests_may_start_up_to_2_months_later(seed):
     assert result.value == pytest.approx(brute_force(requests, estimates, capacity, settings))
     without = select_portfolio(requests, SelectionSettings("value", settings.budgets), estimates, capacity)
     assert result.value >= without.value
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_matches_brute_force_when_deferral_would_run_past_the_capacity_plan(seed):
+    requests, estimates, capacity, settings = random_case(
+        200 + seed, count=6, deferral=2, logic=False, plan_months=5, capacity_fte=2.0
+    )
+    result = select_portfolio(requests, settings, estimates, capacity)
+    assert result.value == pytest.approx(brute_force(requests, estimates, capacity, settings))
+    assert not any("outside the capacity plan and are not constrained" in w for w in result.warnings)
+    plan_end = max(capacity["month"])
+    for row in result.decisions[result.decisions["selected"]].itertuples():
+        last = estimates[(estimates["request_id"] == row.request_id) & (estimates["fte"] > 0)]["month"]
+        if len(last) and row.deferral_months:
+            shifted = MONTHS[MONTHS.index(max(last)) + int(row.deferral_months)]
+            assert shifted <= plan_end, f"{row.request_id} was deferred past the capacity plan"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_matches_brute_force_with_deferral_and_dependencies(seed):
+    requests, estimates, capacity, settings = random_case(300 + seed, count=6, deferral=2, logic=True)
+    result = select_portfolio(requests, settings, estimates, capacity)
+    assert result.value == pytest.approx(brute_force(requests, estimates, capacity, settings))
+
+
+def test_deferral_is_not_offered_past_the_capacity_plan_or_into_an_unbudgeted_year():
+    requests = pd.DataFrame(
+        {"request_id": ["A", "B"], "value": [10, 8], "start_month": ["2027-02", "2027-02"], "duration_months": [1, 1]}
+    )
+    estimates = pd.DataFrame(
+        {"request_id": ["A", "B"], "role": ["Developer"] * 2, "month": ["2027-02"] * 2, "fte": [1.0, 1.0]}
+    )
+    capacity = pd.DataFrame({"role": ["Developer"] * 2, "month": MONTHS[:2], "capacity_fte": [1.0] * 2})
+    result = select_portfolio(requests, SelectionSettings("value", max_deferral_months=3), estimates, capacity)
+    assert result.selected_ids == ["A"]  # B in 2027-03 or later would be outside the plan, so unconstrained
+    assert any("cannot be deferred as far as allowed" in w and "B" in w for w in result.warnings)
+    money = pd.DataFrame(
+        {"request_id": ["A"], "value": [5], "cost_FY2027": [100], "start_month": ["2027-06"], "duration_months": [1]}
+    )
+    lean = SelectionSettings("value", budgets={"FY2027": 50}, max_deferral_months=2, fiscal_year_start_month=7)
+    assert select_portfolio(money, lean).selected_ids == []  # July 2027 is FY2028, which has no budget
+
+
+def test_a_request_never_starts_before_the_one_it_depends_on():
+    requests = pd.DataFrame(
+        {
+            "request_id": ["LAW", "B", "A"],
+            "value": [1, 5, 10],
+            "mandatory": [True, False, False],
+            "start_month": ["2027-01"] * 3,
+            "duration_months": [1, 1, 1],
+            "depends_on": [None, None, "B"],
+        }
+    )
+    estimates = pd.DataFrame(
+        {"request_id": ["LAW", "B"], "role": ["Developer"] * 2, "month": ["2027-01"] * 2, "fte": [1.0, 1.0]}
+    )
+    capacity = pd.DataFrame({"role": ["Developer"] * 3, "month": MONTHS[:3], "capacity_fte": [1.0] * 3})
+    result = select_portfolio(requests, SelectionSettings("value", max_deferral_months=2), estimates, capacity)
+    table = result.decisions.set_index("request_id")
+    assert result.selected_ids == ["LAW", "B", "A"]
+    assert table.at["B", "start_month"] == "2027-02"  # the mandatory request holds January's developer
+    assert table.at["A", "start_month"] >= table.at["B", "start_month"]
 
 
 def test_deferral_starts_a_request_later_when_that_is_what_makes_it_fit():
