@@ -19,22 +19,43 @@ UDF_MODULE = "udfs.pmo_udfs"
 VBA_MODULE_NAME = "xlwings_udfs"
 MAC_TEXT = "PMO functions run in Excel for Windows only; on macOS use the PMO ribbon buttons."
 
-# Keywords and statement names that VBA refuses (or silently misparses) as parameter names.
+# MS-VBAL 3.3.5.2 <reserved-identifier>: statement and marker keywords, operator identifiers, special forms,
+# reserved type identifiers, reserved names, literal identifiers, Rem, names reserved for the implementation and
+# future-reserved ones; plus statement names (Error, Line, Load, Name, ...) that VBA misparses as parameters.
 # fmt: off
 VBA_RESERVED_WORDS = frozenset(word.lower() for word in (
-    "AddressOf", "And", "Any", "As", "Boolean", "ByRef", "Byte", "ByVal", "Call", "Case", "CBool", "CByte",
-    "CCur", "CDate", "CDbl", "CDec", "CInt", "CLng", "CLngLng", "CLngPtr", "Close", "Const", "CSng", "CStr",
-    "Currency", "CVar", "CVErr", "Date", "Debug", "Decimal", "Declare", "DefBool", "DefByte", "DefCur",
-    "DefDate", "DefDbl", "DefDec", "DefInt", "DefLng", "DefLngLng", "DefLngPtr", "DefObj", "DefSng", "DefStr",
-    "DefVar", "Dim", "Do", "Double", "Each", "Else", "ElseIf", "Empty", "End", "EndIf", "Enum", "Eqv", "Erase",
-    "Error", "Event", "Exit", "False", "Fix", "For", "Friend", "Function", "Get", "Global", "GoSub", "GoTo",
-    "If", "Imp", "Implements", "In", "Input", "Int", "Integer", "Is", "LBound", "Len", "LenB", "Let", "Like",
-    "Line", "Load", "Lock", "Long", "LongLong", "LongPtr", "Loop", "LSet", "Me", "Mid", "Mod", "Name", "New",
-    "Next", "Not", "Nothing", "Null", "Object", "On", "Open", "Option", "Optional", "Or", "ParamArray",
-    "Preserve", "Print", "Private", "Property", "PtrSafe", "Public", "Put", "RaiseEvent", "ReDim", "Rem",
-    "Resume", "Return", "RSet", "Seek", "Select", "Set", "Sgn", "Shared", "Single", "Spc", "Static", "Step",
-    "Stop", "String", "Sub", "Tab", "Then", "To", "True", "Type", "TypeOf", "UBound", "Unload", "Until",
-    "Variant", "Wend", "While", "With", "WithEvents", "Write", "Xor",
+    # statement-keyword
+    "Call", "Case", "Close", "Const", "Declare", "DefBool", "DefByte", "DefCur", "DefDate", "DefDbl", "DefInt",
+    "DefLng", "DefLngLng", "DefLngPtr", "DefObj", "DefSng", "DefStr", "DefVar", "Dim", "Do", "Else", "ElseIf",
+    "End", "EndIf", "Enum", "Erase", "Event", "Exit", "For", "Friend", "Function", "Get", "Global", "GoSub",
+    "GoTo", "If", "Implements", "Input", "Let", "Lock", "Loop", "LSet", "Next", "On", "Open", "Option", "Print",
+    "Private", "Public", "Put", "RaiseEvent", "ReDim", "Resume", "Return", "RSet", "Seek", "Select", "Set",
+    "Static", "Stop", "Sub", "Type", "Unlock", "Wend", "While", "Width", "With", "Write",
+    # rem-keyword and marker-keyword
+    "Rem", "Any", "As", "ByRef", "ByVal", "Each", "In", "New", "Optional", "ParamArray", "Preserve", "Shared",
+    "Spc", "Tab", "Then", "To", "Until", "WithEvents",
+    # operator-identifier
+    "AddressOf", "And", "Eqv", "Imp", "Is", "Like", "Mod", "Not", "Or", "TypeOf", "Xor",
+    # special-form
+    "Array", "Circle", "InputB", "LBound", "Scale", "UBound",
+    # reserved-type-identifier
+    "Boolean", "Byte", "Currency", "Date", "Double", "Integer", "Long", "LongLong", "LongPtr", "Single", "String",
+    "Variant",
+    # reserved-name
+    "Abs", "CBool", "CByte", "CCur", "CDate", "CDbl", "CDec", "CInt", "CLng", "CLngLng", "CLngPtr", "CSng",
+    "CStr", "CVar", "CVErr", "Debug", "DoEvents", "Fix", "Int", "Len", "LenB", "Me", "PSet", "Sgn",
+    # literal-identifier
+    "True", "False", "Nothing", "Empty", "Null",
+    # reserved-for-implementation-use
+    "Attribute", "LineInput", "VB_Base", "VB_Control", "VB_Creatable", "VB_Customizable", "VB_Description",
+    "VB_Exposed", "VB_Ext_KEY", "VB_GlobalNameSpace", "VB_HelpID", "VB_Invoke_Func", "VB_Invoke_Property",
+    "VB_Invoke_PropertyPut", "VB_Invoke_PropertyPutRef", "VB_MemberFlags", "VB_Name", "VB_PredeclaredId",
+    "VB_ProcData", "VB_TemplateDerived", "VB_UserMemId", "VB_VarDescription", "VB_VarHelpID",
+    "VB_VarMemberFlags", "VB_VarProcData", "VB_VarUserMemId",
+    # future-reserved
+    "CDecl", "Decimal", "DefDec",
+    # statements and keywords outside the grammar's list that still break a parameter list
+    "Error", "Line", "Load", "Unload", "Mid", "Name", "Object", "Property", "PtrSafe", "Step",
 ))
 # fmt: on
 
