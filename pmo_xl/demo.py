@@ -21,6 +21,8 @@ import pandas as pd
 
 from pmo_xl.errors import OutputError
 from pmo_xl.periods import current_period, month_add
+from pmo_xl.reporting_calendar import due_date
+from pmo_xl.settings import PmoSettings
 from pmo_xl.template_schemas import DEFAULT_ROLES, PROJECT_STATUS, STAGES
 
 Progress = Callable[[str], None]
@@ -149,26 +151,42 @@ def sample_requests(count: int, first_month: str, seed: int = 11) -> tuple[pd.Da
     return pd.DataFrame(requests), pd.DataFrame(estimates, columns=["request_id", "role", "month", "fte"])
 
 
-def sample_capacity(projects: int, first_month: str) -> pd.DataFrame:
-    """The Capacity table, sized to the portfolio so that a few scarce roles run hot and the rest have room."""
-    # Each project asks for about a quarter of an FTE per role on average (see demo_data's resource demand).
-    scarce = {"Data Engineer": 0.3, "Solution Architect": 0.32, "Security Specialist": 0.34}
-    return pd.DataFrame(
-        [
+SCARCE_ROLES = ("Data Engineer", "Solution Architect", "Security Specialist")
+DEMO_PRODUCTIVE_RATIO = 0.75
+
+
+def sample_capacity(committed: pd.DataFrame, first_month: str) -> pd.DataFrame:
+    """The Capacity table, sized against the sample's committed demand (`role`, `fte` per project-month rows of
+    the latest reports): the scarce roles get about 70 % of their peak demand, so they run hot, and every other
+    role about 135 %, so the request pipeline has room to be chosen from (also in a demo of a few projects)."""
+    months = committed.groupby(["role", "month"])["fte"].sum() if len(committed) else pd.Series(dtype=float)
+    peak = months.groupby(level="role").max().to_dict() if len(months) else {}
+    rows = []
+    for role in DEFAULT_ROLES:
+        share = 0.7 if role in SCARCE_ROLES else 1.35
+        net = peak.get(role, 0.0) * share
+        rows.append(
             {"role": role, "person": "", "from_month": first_month, "to_month": "",
-             "fte": round(max(projects * scarce.get(role, 0.55), 1.0), 1), "hours_per_month": None,
-             "productive_ratio": 0.75}
-            for role in DEFAULT_ROLES
-        ]
-    )  # fmt: skip
+             "fte": max(round(net / DEMO_PRODUCTIVE_RATIO * 2) / 2, 1.0), "hours_per_month": None,
+             "productive_ratio": DEMO_PRODUCTIVE_RATIO}
+        )  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 # -- the run ------------------------------------------------------------------------------------------------------
 
 
-def demo_periods(today: dt.date, count: int = 3) -> tuple[str, ...]:
-    """The last `count` complete months: reports for them are due or in, so the tracker has something to show."""
+def demo_periods(today: dt.date, count: int = 3, settings: PmoSettings | None = None) -> tuple[str, ...]:
+    """The last `count` months whose reporting cut-off is behind `today`.
+
+    Early in a month the previous month's reports are not due yet, so a late PM would show as "not due"; ending
+    on the latest period already past its cut-off makes the late PM and the rejected files show as missing on
+    any day the demo runs, with `today` the real date.
+    """
+    settings = settings or PmoSettings()
     last = month_add(current_period(today), -1)
+    while today <= due_date(last, settings):
+        last = month_add(last, -1)
     return tuple(month_add(last, offset) for offset in range(-count + 1, 1))
 
 
@@ -200,12 +218,12 @@ def run_demo(
     progress: Progress | None = None,
 ) -> DemoResult:
     """Run the whole cycle into `out` (created; must be empty or a previous demo's folder)."""
-    from pmo_xl.capacity import CapacitySettings, plan_capacity
+    from pmo_xl.capacity import CapacitySettings
     from pmo_xl.capacity_report import write_capacity_workbook
     from pmo_xl.carry_forward import carry_forward_from_ledger
     from pmo_xl.collect import CollectRequest, run_collect
     from pmo_xl.criteria import DEFAULT_MODEL
-    from pmo_xl.dashboard import build_dashboard, executive_summary, read_item_history
+    from pmo_xl.dashboard import build_dashboard, executive_summary, plan_portfolio_capacity, read_item_history
     from pmo_xl.dashboard_sheet import write_portfolio_with_dashboard
     from pmo_xl.demo_data import fill_demo_submission
     from pmo_xl.generator import generate_for_records
@@ -262,11 +280,8 @@ def run_demo(
 
     say("planning capacity and scoring the request pipeline")
     requests, request_resources = sample_requests(max(6, projects // 4), period_list[-1], seed)
-    capacity = sample_capacity(len(reporting), period_list[-1])
-    plan = plan_capacity(
-        capacity, views.resources, views.status, requests, request_resources,
-        current_period=month_add(period_list[-1], 1), settings=CapacitySettings(horizon_months=12),
-    )  # fmt: skip
+    capacity = sample_capacity(_latest_resources(views), period_list[-1])
+    plan = plan_portfolio_capacity(capacity, views, requests, request_resources, CapacitySettings(horizon_months=12))
     _write_tables(out / "requests.xlsx", {"Requests": requests, "RequestResources": request_resources})
     _write_tables(out / "capacity.xlsx", {"Capacity": capacity})
     capacity_path = write_capacity_workbook(plan, out / "capacity_plan.xlsx", force=True)
@@ -309,6 +324,13 @@ def run_demo(
             *summary.headlines(),
         ),
     )
+
+
+def _latest_resources(views) -> pd.DataFrame:
+    resources = views.resources
+    if "period" not in resources.columns or resources.empty:
+        return resources
+    return resources[resources["period"] == resources.groupby("project_id")["period"].transform("max")]
 
 
 def _period_day(period: str) -> dt.date:

@@ -333,7 +333,8 @@ def _raid(earlier, start, submitted_on, rng) -> list[dict[str, CellValue]]:
         if row.get("status") != "Closed" and rng.random() < 0.2:
             row.update(status="Closed", date_closed=submitted_on)
         rows.append(row)
-    for _ in range(rng.randint(1, 3) if rows else rng.randint(3, 8)):
+    # Most months a PM adds a risk or two, not a handful: a portfolio of 50 should not raise 60 a month.
+    for _ in range(rng.choices((0, 1, 2), weights=(2, 5, 2))[0] if rows else rng.randint(3, 6)):
         raised = max(start, submitted_on - dt.timedelta(days=rng.randint(0, 60)))
         rows.append(
             {
@@ -347,7 +348,8 @@ def _raid(earlier, start, submitted_on, rng) -> list[dict[str, CellValue]]:
                 "financial_exposure": rng.choice((None, 10, 25, 50, 120)),
                 "response": "Mitigate: agree fallback with the sponsor.",
                 "due_date": submitted_on + dt.timedelta(days=rng.randint(7, 90)),
-                "escalate": rng.choice(("No", "No", "No", "Yes")),
+                # Escalation is for the few a PM cannot handle: about one new item in twelve.
+                "escalate": "Yes" if rng.random() < 0.08 else "No",
                 "status": rng.choice(("Open", "Open", "Monitoring")),
             }
         )
@@ -366,7 +368,8 @@ def _next_steps(period_end, rng) -> list[dict[str, CellValue]]:
 
 def _decisions(earlier, period_end, rng) -> list[dict[str, CellValue]]:
     rows = [dict(old, status="Decided") for old in earlier if old.get("status") == "Open"][:2]
-    for _ in range(rng.randint(0, 2)):
+    # A decision for management is an exception: most months a project needs none.
+    for _ in range(rng.choices((0, 1, 2), weights=(7, 2, 1))[0]):
         rows.append(
             {
                 "decision": "Approve the revised go-live date",
