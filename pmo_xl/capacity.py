@@ -320,6 +320,13 @@ def latest_period(status: pd.DataFrame) -> str:
     return month_label(int(numbers[valid].max()))
 
 
+def horizon_start(reporting_period: str) -> str:
+    """The first month of the capacity horizon for a portfolio whose latest reports are for `reporting_period`:
+    that month itself ("12 months from the current period"). `pmo capacity`, `pmo dashboard`, `pmo report` and
+    `pmo demo` all start here, so the same ledger gives the same hot spots everywhere."""
+    return month_label(month_number(reporting_period, "current period"))
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # Months
 

@@ -90,13 +90,28 @@ def load_dashboard_inputs(
         raise DashboardError(f"{ledger_path}: the ledger holds no accepted status report yet; run `pmo collect`")
     plan = None
     if capacity is not None:
-        from pmo_xl.capacity import plan_capacity, read_capacity, read_requests
+        from pmo_xl.capacity import read_capacity, read_requests
 
         pipeline, estimates = read_requests(requests) if requests is not None else (None, None)
-        plan = plan_capacity(
-            read_capacity(capacity), views.resources, views.status, pipeline, estimates, current_period=views.period
-        )
+        plan = plan_portfolio_capacity(read_capacity(capacity), views, pipeline, estimates)
     return DashboardInputs(views, read_item_history(ledger_path, views), plan)
+
+
+def plan_portfolio_capacity(
+    capacity: pd.DataFrame,
+    views: PortfolioViews,
+    requests: pd.DataFrame | None = None,
+    request_resources: pd.DataFrame | None = None,
+    settings: object | None = None,
+):
+    """The capacity plan behind the hot spots: the portfolio's committed demand and the pipeline against the
+    Capacity table, over the horizon `pmo capacity` uses for the same period (`pmo_xl.capacity.horizon_start`)."""
+    from pmo_xl.capacity import CapacitySettings, horizon_start, plan_capacity
+
+    return plan_capacity(
+        capacity, views.resources, views.status, requests, request_resources,
+        current_period=horizon_start(views.period), settings=settings or CapacitySettings(),
+    )  # fmt: skip
 
 
 def _item_columns(rows: list[dict]) -> list[str]:
@@ -413,13 +428,27 @@ def budget_against_forecast(status: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values(["budget", "project_id"], ascending=[False, True]).reset_index(drop=True)
 
 
-def capacity_hot_spots(plan: object | None, limit: int = TOP_ROWS) -> pd.DataFrame:
-    """Role-months over capacity, largest shortfall first, from a capacity plan (`pmo_xl.capacity.CapacityPlan`)."""
-    columns = ["role", "month", "demand_fte", "capacity_fte", "utilisation", "shortfall_fte"]
+def capacity_hot_spots(
+    plan: object | None, limit: int = TOP_ROWS, scope_resources: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Role-months over capacity, largest shortfall first, from a capacity plan (`pmo_xl.capacity.CapacityPlan`).
+
+    Capacity is shared by the whole portfolio, so a shortfall is always the portfolio's. With `scope_resources`
+    (the resource rows of one audience's projects), only the shortfalls those projects draw on are listed, with
+    their own demand in `scope_demand_fte`.
+    """
+    columns = ["role", "month", "demand_fte", "capacity_fte", "utilisation", "shortfall_fte", "scope_demand_fte"]
     over = getattr(plan, "over_allocations", None)
     if over is None or over.empty:
         return pd.DataFrame(columns=columns)
     roles = over[over["level"] == "role"].copy() if "level" in over.columns else over.copy()
+    if scope_resources is not None:
+        scope_demand = _committed_by_role_month(scope_resources, plan)
+        roles["scope_demand_fte"] = [
+            scope_demand.get((str(role).strip().casefold(), str(month)), 0.0)
+            for role, month in zip(roles["role"], roles["month"], strict=True)
+        ]
+        roles = roles[roles["scope_demand_fte"] > 0]
     roles["utilisation"] = [
         demand / capacity if capacity else math.inf
         for demand, capacity in zip(roles["demand_fte"], roles["capacity_fte"], strict=True)
@@ -427,6 +456,27 @@ def capacity_hot_spots(plan: object | None, limit: int = TOP_ROWS) -> pd.DataFra
     roles["shortfall_fte"] = roles["demand_fte"] - roles["capacity_fte"]
     ranked = roles.sort_values(["shortfall_fte", "month"], ascending=[False, True])
     return ranked.reindex(columns=columns).head(limit).reset_index(drop=True)
+
+
+def _committed_by_role_month(resources: pd.DataFrame, plan: object) -> dict[tuple[str, str], float]:
+    """FTE per (role, month) of the projects' latest resource rows, leaving out projects the plan dropped."""
+    if resources.empty or not {"project_id", "role", "month", "fte"} <= set(resources.columns):
+        return {}
+    dropped = getattr(plan, "dropped", pd.DataFrame())
+    dropped_ids = set()
+    if len(dropped) and "item_id" in dropped.columns:
+        kinds = dropped["kind"] if "kind" in dropped.columns else pd.Series("project", index=dropped.index)
+        dropped_ids = {str(item).strip().casefold() for item in dropped.loc[kinds == "project", "item_id"]}
+    rows = resources[~resources["project_id"].astype(str).str.strip().str.casefold().isin(dropped_ids)]
+    if "period" in rows.columns and len(rows):
+        rows = rows[rows["period"] == rows.groupby("project_id")["period"].transform("max")]
+    demand: dict[tuple[str, str], float] = {}
+    for role, month, fte in zip(rows["role"], rows["month"], rows["fte"], strict=True):
+        number = _number(fte)
+        if number:
+            key = (str(role).strip().casefold(), str(month)[:7])
+            demand[key] = demand.get(key, 0.0) + number
+    return demand
 
 
 def submission_states(tracker: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -446,6 +496,7 @@ def build_dashboard(
     business_unit: str | None = None,
 ) -> Dashboard:
     """Every dashboard block for one audience (all projects, or one programme or business unit)."""
+    scoped = bool(programme or business_unit)
     views, items, scope = scope_views(views, items, programme, business_unit)
     status = views.status
     rag = rag_counts(status)
@@ -483,7 +534,7 @@ def build_dashboard(
         progress=progress(views),
         top_risks=top_risks(views.raid),
         budget=budget,
-        capacity_hot_spots=capacity_hot_spots(capacity_plan),
+        capacity_hot_spots=capacity_hot_spots(capacity_plan, scope_resources=views.resources if scoped else None),
         submission_states=states,
         outstanding_reports=outstanding,
     )

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 
-from pmo_xl.dashboard import DashboardError, build_dashboard, read_item_history
+from pmo_xl.dashboard import DashboardError, build_dashboard, plan_portfolio_capacity, read_item_history
 from pmo_xl.ledger import open_ledger
 from pmo_xl.register import ProjectRecord
 from pmo_xl.views import load_views
@@ -74,17 +73,21 @@ def portfolio(tmp_path_factory):
                           fields={"budget_current": 100.0, "budget_original": 100.0, "estimate_at_completion": 100.0,
                                   "actual_to_date": 50.0, "percent_complete": 0.4},
                           tables={"Milestones": _milestones(dt.date(2027, 1, 31)),
-                                  "RAID": [_risk("R-001", 3, 4, 10.0)]}),
+                                  "RAID": [_risk("R-001", 3, 4, 10.0)],
+                                  "ResourceDemand": [{"role": "Developer", "2026-11": 1.0, "2026-12": 3.0}]}),
         status_submission("PRJ-B", "2026-11", dt.date(2026, 12, 3), token="b2",
                           fields={"budget_current": 100.0, "budget_original": 100.0, "estimate_at_completion": 112.0,
                                   "actual_to_date": 30.0},
-                          tables={"RAID": [_risk("R-001", 4, 3, 50.0), _risk("R-002", 5, 5, 999.0, "Closed")]}),
+                          tables={"RAID": [_risk("R-001", 4, 3, 50.0), _risk("R-002", 5, 5, 999.0, "Closed")],
+                                  "ResourceDemand": [{"role": "Tester", "2026-12": 1.0}]}),
         status_submission("PRJ-C", "2026-11", dt.date(2026, 12, 3), token="c2",
                           fields={"rag_overall": "Red", "budget_original": 1000.0, "budget_current": 1000.0,
                                   "estimate_at_completion": 1000.0, "actual_to_date": 600.0,
                                   "forecast_end_date": dt.date(2027, 7, 20)},
                           tables={"Milestones": _milestones(go_live=dt.date(2027, 8, 1)),
-                                  "RAID": [_risk("R-005", 5, 5, 200.0)]}),
+                                  "RAID": [_risk("R-005", 5, 5, 200.0)],
+                                  "ResourceDemand": [{"role": "Developer", "2026-11": 1.0},
+                                                     {"role": "Tester", "2026-12": 2.0}]}),
     ]  # fmt: skip
     with open_ledger(ledger_path, write=True) as ledger:
         for number, submission in enumerate([*october, *november]):
@@ -180,18 +183,40 @@ def test_budget_against_forecast(portfolio):
     assert b["variance_percent"] == pytest.approx(0.12)
 
 
-def test_capacity_hot_spots_are_role_shortfalls_worst_first(portfolio):
-    over = pd.DataFrame(
-        [
-            {"level": "role", "role": "Developer", "person": "", "month": "2027-01", "demand_fte": 6.0, "capacity_fte": 4.0},
-            {"level": "person", "role": "Developer", "person": "Ken", "month": "2027-01", "demand_fte": 2.0, "capacity_fte": 1.0},
-            {"level": "role", "role": "Tester", "person": "", "month": "2027-02", "demand_fte": 3.0, "capacity_fte": 2.5},
-        ]
-    )  # fmt: skip
-    hot = build_dashboard(*portfolio, capacity_plan=SimpleNamespace(over_allocations=over)).capacity_hot_spots
-    assert list(hot["role"]) == ["Developer", "Tester"]
-    assert hot.loc[0, "shortfall_fte"] == 2.0 and hot.loc[0, "utilisation"] == pytest.approx(1.5)
+# Developer 1.5 FTE and Tester 2 FTE, fully productive. Demand (November reports): Developer 2026-11 A 1 + C 1 = 2,
+# 2026-12 A 3; Tester 2026-12 B 1 + C 2 = 3. Shortfalls: Developer Dec 1.5, Tester Dec 1.0, Developer Nov 0.5.
+CAPACITY = pd.DataFrame(
+    [{"role": role, "person": "", "from_month": "2026-01", "to_month": "", "fte": fte, "hours_per_month": None,
+      "productive_ratio": 1.0} for role, fte in (("Developer", 1.5), ("Tester", 2.0))]
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def plan(portfolio):
+    return plan_portfolio_capacity(CAPACITY, portfolio[0])
+
+
+def _hot(dashboard) -> list[tuple]:
+    hot = dashboard.capacity_hot_spots
+    return list(zip(hot["role"], hot["month"], hot["shortfall_fte"], strict=True))
+
+
+def test_capacity_hot_spots_are_role_shortfalls_worst_first(portfolio, plan):
+    dashboard = build_dashboard(*portfolio, capacity_plan=plan)
+    assert plan.current_period == "2026-11"  # the horizon starts at the portfolio's period, as in `pmo capacity`
+    assert _hot(dashboard) == [("Developer", "2026-12", 1.5), ("Tester", "2026-12", 1.0), ("Developer", "2026-11", 0.5)]
+    assert dashboard.capacity_hot_spots.loc[0, "utilisation"] == pytest.approx(2.0)
     assert build_dashboard(*portfolio).capacity_hot_spots.empty
+
+
+def test_capacity_hot_spots_narrow_to_the_shortfalls_the_audience_draws_on(portfolio, plan):
+    digital = build_dashboard(*portfolio, capacity_plan=plan, programme="Digital")
+    assert _hot(digital) == [("Developer", "2026-12", 1.5), ("Tester", "2026-12", 1.0), ("Developer", "2026-11", 0.5)]
+    assert list(digital.capacity_hot_spots["scope_demand_fte"]) == [3.0, 1.0, 1.0]
+    back_office = build_dashboard(*portfolio, capacity_plan=plan, programme="Back Office")
+    # PRJ-C needs no Developer in December: the portfolio's worst shortfall is not Back Office's to solve
+    assert _hot(back_office) == [("Tester", "2026-12", 1.0), ("Developer", "2026-11", 0.5)]
+    assert list(back_office.capacity_hot_spots["scope_demand_fte"]) == [2.0, 1.0]
 
 
 def test_submission_tracker(portfolio):
@@ -199,6 +224,33 @@ def test_submission_tracker(portfolio):
     states = dict(zip(dashboard.submission_states["state"], dashboard.submission_states["projects"], strict=True))
     assert states["received"] == 3 and states["missing"] == 0
     assert dashboard.outstanding_reports.empty
+
+
+def test_submission_tracker_lists_the_missing_and_the_late(tmp_path):
+    # November's cut-off is 5 December; on the 10th: A on time, B three days late, D never sent anything.
+    ledger_path = tmp_path / "ledger.db"
+    with open_ledger(ledger_path, write=True) as ledger:
+        ledger.add_submission(
+            status_submission("PRJ-A", "2026-11", dt.date(2026, 12, 3), token="a"), "2026-12-03T09:00"
+        )
+        ledger.add_submission(
+            status_submission("PRJ-B", "2026-11", dt.date(2026, 12, 8), token="b"), "2026-12-08T09:00"
+        )
+    register = [*REGISTER[:2], _record("PRJ-D", "Digital", "Execution")]
+    views = load_views(ledger_path, register, today=TODAY)
+    dashboard = build_dashboard(views, read_item_history(ledger_path, views))
+    states = dict(zip(dashboard.submission_states["state"], dashboard.submission_states["projects"], strict=True))
+    assert (states["received"], states["late"], states["missing"]) == (1, 1, 1)
+    outstanding = dashboard.outstanding_reports.set_index("project_id")
+    assert sorted(outstanding.index) == ["PRJ-B", "PRJ-D"]
+    assert (
+        outstanding.loc["PRJ-B", "state"] == "late" and "3 day(s) after the cut-off" in outstanding.loc["PRJ-B", "note"]
+    )
+    assert outstanding.loc["PRJ-D", "state"] == "missing" and outstanding.loc["PRJ-D", "due_date"] == dt.date(
+        2026, 12, 5
+    )
+    headline = dict(zip(dashboard.headline["measure"], dashboard.headline["value"], strict=True))
+    assert headline["Reports missing or late"] == 2
 
 
 def test_filter_by_programme_gives_each_audience_its_view(portfolio):

@@ -11,6 +11,7 @@ from pmo_xl.capacity import (
     Hire,
     Scenario,
     Shift,
+    horizon_start,
     latest_period,
     parse_stage_probabilities,
     plan_capacity,
@@ -161,7 +162,7 @@ def capacity_command(
         red_above=red,
         assessed_line=line,
     )
-    current_period = period or latest_period(status)
+    current_period = horizon_start(period or latest_period(status))
     inputs = (capacity, resources, status, requests, request_resources)
     scenario = Scenario(
         shifts=tuple(map(Shift.parse, shifts)), hires=tuple(map(Hire.parse, hires)), dropped_requests=tuple(dropped)
