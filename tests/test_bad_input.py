@@ -7,7 +7,9 @@ import io
 import os
 import random
 import shutil
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -271,3 +273,145 @@ def test_files_and_folders_with_the_windows_hidden_or_system_attribute_are_skipp
         "hidden.xlsx": "hidden_file",
         "system.xlsx": "hidden_file",
     }
+
+
+def test_one_inbox_with_every_fault_runs_through_pmo_collect_with_a_verdict_for_each(tmp_path):
+    """Every fault of the demo filler, plus a project the register does not know, in one inbox, through the CLI."""
+    import openpyxl
+    from click.testing import CliRunner
+
+    from pmo_xl.cli import main
+
+    faults = list(FAULT_OUTCOMES)
+    projects = demo_projects(len(faults) + 1, random.Random(30), PERIOD)
+    generated = [g.path for g in generate_for_records(PROJECT_STATUS, projects, tmp_path / "outbox", PERIOD)]
+    inbox = tmp_path / "inbox"
+    expected: dict[str, tuple[str, str]] = {}
+    for fault, source in zip(faults, generated, strict=False):
+        target = inbox / f"{fault} {source.stem}{'.xlsm' if fault == 'macros' else '.xlsx'}"
+        fill_demo_submission(source, target, random.Random(fault), fault=fault)
+        outcome = FAULT_OUTCOMES[fault]
+        verdict = "accepted" if outcome.accepted else "skipped" if outcome.code == "cloud_only" else "rejected"
+        expected[target.name] = (verdict, outcome.code)
+    stranger = inbox / f"not in the register {generated[-1].stem}.xlsx"
+    fill_demo_submission(generated[-1], stranger, random.Random(31))
+    expected[stranger.name] = ("rejected", "unknown_project")
+    register = tmp_path / "register.csv"
+    lines = ["project_id,project_name,project_manager,pm_email,sponsor,start_date,end_date,budget"]
+    lines += [
+        f"{p.project_id},{p.project_name},{p.project_manager},{p.pm_email},{p.sponsor},{p.start_date},{p.end_date},"
+        f"{p.fields['budget_original']}"
+        for p in projects[:-1]
+    ]
+    register.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    arguments = ["collect", str(inbox), "--ledger", str(tmp_path / "pmo_ledger.db"), "--out"]
+    arguments += [str(tmp_path / "portfolio.xlsx"), "--register", str(register), "--today", TODAY.isoformat()]
+    result = CliRunner().invoke(main, arguments)
+
+    assert result.exit_code == 0, result.output
+    assert result.exception is None and "Traceback" not in result.output + result.stderr
+    sheet = openpyxl.load_workbook(tmp_path / "portfolio.xlsx", read_only=True)["Submissions"]
+    rows = list(sheet.iter_rows(values_only=True))
+    submissions = {Path(row[0]).name: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    assert {name: row["verdict"] for name, row in submissions.items()} == {
+        name: verdict for name, (verdict, _code) in expected.items()
+    }
+    for name, (verdict, code) in expected.items():
+        codes = (submissions[name]["codes"] or "").split()
+        if code:
+            assert code in codes, (name, submissions[name]["reasons"])
+        else:
+            assert (submissions[name]["errors"], submissions[name]["warnings"]) == (0, 0), (name, codes)
+        if verdict == "rejected":
+            assert submissions[name]["reasons"], name
+    accepted = sum(verdict == "accepted" for verdict, _code in expected.values())
+    assert f"{len(expected)} file(s): {accepted} accepted, " in result.output
+
+
+def test_an_unknown_template_version_says_whether_to_upgrade_pmo_xl_or_regenerate(generated, tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    newer = tmp_path / "from a newer pmo-xl.xlsx"
+    fill_demo_submission(generated, newer, random.Random(5), fault="unknown_template_version")
+    parsed, findings = read_submission(newer)
+    assert parsed is None and [f.code for f in findings] == ["unknown_template_version"]
+    version = PROJECT_STATUS.version
+    assert findings[0].message == (
+        f"the workbook is project_status version '9.0', but this pmo-xl reads version {version}; it was made by a "
+        "newer pmo-xl: upgrade pmo-xl on the PMO's machine"
+    )
+    assert (findings[0].sheet, findings[0].where) == ("_pmo", "pmo_meta_template_version")
+    # The same file read by a pmo-xl that has moved past 9.0: the workbook is old, so the PM regenerates it.
+    monkeypatch.setitem(submission_reader.SCHEMAS, "project_status", replace(PROJECT_STATUS, version="10.0"))
+    _, findings = read_submission(newer)
+    assert findings[0].message.endswith("reads version 10.0; regenerate the workbook from the current template")
+
+
+def _zip_with_a_lying_member(source: bytes, liar: str, real_size: int) -> bytes:
+    """`source`'s members re-zipped, with `liar` replaced by `real_size` zero bytes whose headers declare the size
+    of the original member: a zip bomb the declared-size check cannot see. Built in 1 MB chunks, never whole."""
+    entries = []
+    with zipfile.ZipFile(io.BytesIO(source)) as archive:
+        for info in archive.infolist():
+            content = archive.read(info)
+            compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+            if info.filename == liar:
+                chunk, crc, compressed = bytes(1 << 20), 0, []
+                for _ in range(real_size >> 20):
+                    compressed.append(compressor.compress(chunk))
+                    crc = zlib.crc32(chunk, crc)
+                entries.append((info.filename, b"".join(compressed) + compressor.flush(), crc, len(content)))
+            else:
+                compressed = compressor.compress(content) + compressor.flush()
+                entries.append((info.filename, compressed, zlib.crc32(content), len(content)))
+    out, directory = io.BytesIO(), []
+    for name, compressed, crc, declared in entries:
+        offset, encoded = out.tell(), name.encode()
+        header = struct.pack(
+            "<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 33, crc, len(compressed), declared, len(encoded), 0
+        )
+        out.write(header + encoded + compressed)
+        directory.append(
+            struct.pack("<IHHHHHHIII", 0x02014B50, 20, 20, 0, 8, 0, 33, crc, len(compressed), declared)
+            + struct.pack("<HHHHHII", len(encoded), 0, 0, 0, 0, 0, offset)
+            + encoded
+        )
+    start = out.tell()
+    out.write(b"".join(directory))
+    out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), out.tell() - start, start, 0))
+    return out.getvalue()
+
+
+_READ_AND_MEASURE = """
+import json, resource, sys
+from pmo_xl.submission_reader import read_submission
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+parsed, findings = read_submission(sys.argv[1])
+grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+print(json.dumps({"parsed": parsed is not None, "codes": [f.code for f in findings], "grown_kib": grown}))
+"""
+
+
+@pytest.mark.parametrize("liar", ["xl/workbook.xml", "RAID"])
+def test_a_zip_bomb_whose_headers_lie_is_refused_with_bounded_memory(filled_bytes, tmp_path, liar):
+    """The declared sizes say 'small'; the member really inflates to 256 MB. Reading stops at the declared size,
+    whether the member is one the structure reader inflates or a worksheet calamine reads."""
+    import json
+    import subprocess
+    import sys
+
+    from pmo_xl.xlsx_package import read_structure
+
+    if liar == "RAID":
+        with zipfile.ZipFile(io.BytesIO(filled_bytes)) as archive:
+            liar = read_structure({n: archive.read(n) for n in archive.namelist()}).sheet_parts["RAID"]
+    bomb = tmp_path / "looks small.xlsx"
+    bomb.write_bytes(_zip_with_a_lying_member(filled_bytes, liar, 256 << 20))
+    assert bomb.stat().st_size < 2 << 20
+    measured = subprocess.run(
+        [sys.executable, "-c", _READ_AND_MEASURE, str(bomb)], capture_output=True, text=True, check=True, timeout=120
+    )
+    outcome = json.loads(measured.stdout)
+    assert outcome["parsed"] is False and outcome["codes"] == ["zip_bomb"]
+    assert outcome["grown_kib"] < 64 * 1024, f"reading grew the process by {outcome['grown_kib']:,} KiB"

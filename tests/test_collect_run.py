@@ -370,3 +370,42 @@ def test_the_ledger_hashes_the_bytes_parsed_even_when_autosave_rewrites_the_file
         (hashlib.sha256(parsed_bytes).hexdigest(), len(parsed_bytes))
     ]
     assert stored[0]["sha256"] != hashlib.sha256(autosaved).hexdigest()
+
+
+def _collect_in_a_process(inbox: Path, tmp_path: Path, stderr_on_a_terminal: bool) -> tuple[str, str]:
+    """`pmo collect` as a PMO runs it, in its own process; (stdout, stderr). A pseudo-terminal stands in for the
+    console when asked, since the progress bar is for a person watching, not for a log file."""
+    import pty
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-c", "from pmo_xl.cli import main; main()", "collect", str(inbox)]
+    command += ["--ledger", str(tmp_path / "l.db"), "--out", str(tmp_path / "p.xlsx"), "--today", TODAY.isoformat()]
+    if not stderr_on_a_terminal:
+        run = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
+        return run.stdout, run.stderr
+    controller, terminal = pty.openpty()
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=terminal, text=True) as process:
+        os.close(terminal)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # the terminal closes when the process ends
+                break
+            if not chunk:
+                break
+            shown += chunk
+        stdout = process.stdout.read()
+        assert process.wait(timeout=120) == 0, stdout
+    os.close(controller)
+    return stdout, shown.decode("utf-8", "replace")
+
+
+def test_the_progress_bar_shows_on_a_terminal_and_not_in_a_pipe(inbox, tmp_path):
+    stdout, on_terminal = _collect_in_a_process(inbox, tmp_path / "terminal", stderr_on_a_terminal=True)
+    assert "reading" in on_terminal and "100%" in on_terminal, on_terminal
+    assert "9 file(s): 4 accepted" in stdout
+    stdout, piped = _collect_in_a_process(inbox, tmp_path / "pipe", stderr_on_a_terminal=False)
+    assert "reading" not in piped and "%" not in piped, piped
+    assert "9 file(s): 4 accepted" in stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -67,6 +68,12 @@ EXIT_OUTPUT_LOCKED = 3
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the .eml reminder drafts. Default: 'chasers' beside the --out file.",
 )
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The date the run takes as today (which reports are late, which dates lie in the future), YYYY-MM-DD. "
+    "Default: today; set it to re-run a past cycle as it was.",
+)
 @click.option("--strict", is_flag=True, help="Exit with status 1 when any file is rejected.")
 def collect(
     inbox: Path,
@@ -79,6 +86,7 @@ def collect(
     overrides: Path | None,
     settings_path: Path | None,
     chasers: Path | None,
+    today: dt.datetime | None,
     strict: bool,
 ) -> None:
     """Merge the status workbooks in INBOX (and its subfolders) into the ledger and write portfolio.xlsx.
@@ -109,6 +117,7 @@ def collect(
         prefer=preferred,
         settings=load_settings(settings_path),
         chasers=chasers or out.parent / "chasers",
+        today=today.date() if today else None,
     )
     if sys.stderr.isatty():
         with click.progressbar(length=1, label="reading", file=sys.stderr) as bar:
