@@ -353,3 +353,81 @@ def test_budget_option_parsing():
     assert parse_budget("FY2029=1,250,000") == ("FY2029", 1_250_000)
     with pytest.raises(SelectionError, match="write it as FY2027=1500000"):
         parse_budget("2027:1m")
+
+
+def hard_case(count=60, seed=1):
+    """Demand 2.2 times capacity over 4 roles: HiGHS needs about a second to prove the optimum of 60 requests."""
+    rng = np.random.default_rng(seed)
+    roles = [f"Role {index}" for index in range(4)]
+    rows, estimates = [], []
+    demand = np.zeros((4, 12))
+    for index in range(count):
+        start = int(rng.integers(0, 10))
+        duration = int(rng.integers(2, 13 - start))
+        for role in rng.choice(4, size=2, replace=False):
+            fte = float(np.round(rng.uniform(0.2, 2.0), 1))
+            for month in range(start, start + duration):
+                estimates.append((f"R{index:03d}", roles[role], MONTHS[month], fte))
+                demand[role, month] += fte
+        rows.append(
+            {
+                "request_id": f"R{index:03d}",
+                "value": float(np.round(rng.uniform(20, 95), 1)),
+                "cost_FY2027": float(rng.integers(10, 100)) * 1000,
+                "start_month": MONTHS[start],
+                "duration_months": duration,
+            }
+        )
+    requests = pd.DataFrame(rows)
+    capacity = pd.DataFrame(
+        [(roles[r], MONTHS[m], round(0.45 * demand[r, m], 1)) for r in range(4) for m in range(12)],
+        columns=["role", "month", "capacity_fte"],
+    )
+    resources = pd.DataFrame(estimates, columns=["request_id", "role", "month", "fte"])
+    return requests, resources, capacity, {"FY2027": 0.4 * requests["cost_FY2027"].sum()}
+
+
+def test_a_time_limited_solve_states_its_gap_honestly_and_its_bound_holds():
+    requests, resources, capacity, budgets = hard_case()
+    proven = select_portfolio(requests, SelectionSettings("value", budgets, time_limit_seconds=60), resources, capacity)
+    assert proven.status == "optimal"
+    rushed = select_portfolio(
+        requests, SelectionSettings("value", budgets, time_limit_seconds=0.05), resources, capacity
+    )
+    assert rushed.proven_gap > 0
+    assert rushed.status == f"within {rushed.proven_gap * 100:.2g} % of optimal"
+    assert rushed.bound >= proven.value - 1e-6  # the dual bound really bounds the optimum
+    assert rushed.value <= proven.value + 1e-6
+    assert rushed.proven_gap == pytest.approx((rushed.bound - rushed.value) / rushed.bound)
+
+
+def test_frontier_points_outside_the_tolerance_are_flagged_and_warned():
+    requests, resources, capacity, budgets = hard_case()
+    problem = build_problem(requests, SelectionSettings("value", budgets), resources, capacity)
+    frontier = efficient_frontier(problem, points=4, gap_tolerance=0.0, time_limit_seconds=0.05)
+    outside = frontier[~frontier["within_tolerance"]]
+    assert len(outside)  # 0.05 s (and 0.15 s on the retry) cannot prove these optima
+    assert (outside["proven_gap"] > 0).all()
+    assert len(frontier.attrs["warnings"]) == len(outside)
+    assert "outside the 0.0% tolerance" in frontier.attrs["warnings"][0]
+    assert (frontier.loc[frontier["within_tolerance"], "proven_gap"] <= 1e-9).all()
+
+
+def test_frontier_retries_a_point_the_time_limit_left_outside_the_tolerance(monkeypatch):
+    import pmo_xl.selection as selection
+
+    requests, resources, capacity, budgets = hard_case()
+    problem = build_problem(requests, SelectionSettings("value", budgets), resources, capacity)
+    limits_used = []
+    solve = selection.solve_selection
+
+    def recording(*arguments, **options):
+        limits_used.append(options["time_limit_seconds"])
+        return solve(*arguments, **options)
+
+    monkeypatch.setattr(selection, "solve_selection", recording)
+    monkeypatch.setattr(selection, "_FRONTIER_RETRY_FACTORS", (400.0,))
+    frontier = efficient_frontier(problem, points=3, gap_tolerance=0.01, time_limit_seconds=0.05)
+    assert 20.0 in limits_used  # the point the 0.05 s solve left outside 1 % was solved again, longer
+    assert frontier["within_tolerance"].all() and (frontier["proven_gap"] <= 0.01 + 1e-9).all()
+    assert frontier.attrs["warnings"] == ()
