@@ -607,7 +607,8 @@ def executive_summary(
             )  # fmt: skip
         if str(current.get("baseline_changes") or ""):
             covered = bool(current.get("baseline_change_covered"))
-            rebaselines.append({**label, "changes": current["baseline_changes"], "covered": covered})
+            changes = labelled_baseline_changes(str(current["baseline_changes"]))
+            rebaselines.append({**label, "changes": changes, "covered": covered})
         now_raid = raid_of.get(current["submission_id"], {})
         before_raid = raid_of.get(previous["submission_id"], {})
         for item_id, row in now_raid.items():
@@ -671,6 +672,23 @@ def executive_summary(
             ["severity", "project_id"], ascending=[False, True], na_position="last", ignore_index=True
         ),
     )
+
+
+def labelled_baseline_changes(description: str) -> str:
+    """'budget_current 150 -> 190; milestone M-002 baseline ...' with each field named as the PM's template names
+    it ('Current approved budget 150 -> 190; Milestone M-002 baseline ...'): management reads labels, not keys."""
+    from pmo_xl.template_schemas import PROJECT_STATUS
+
+    labels = {f.name: f.label for f in PROJECT_STATUS.fields}
+    parts = []
+    for part in description.split("; "):
+        name, space, rest = part.partition(" ")
+        if name in labels and space:
+            part = f"{labels[name]} {rest}"
+        elif name == "milestone" and space:
+            part = f"Milestone {rest}"
+        parts.append(part)
+    return "; ".join(parts)
 
 
 def _sortable(value: object) -> str:

@@ -1,8 +1,9 @@
 """The Dashboard sheet: one Excel table per dashboard block and native charts that point at those tables' cells.
 
 Every block has a fixed number of rows (padded with blank rows), so each chart's ranges stay right whenever the
-tables are refreshed with new figures, whether by `pmo dashboard` or by the ribbon's Refresh dashboard writing
-`dashboard_tables(...)` into the tables of pmo_workbook.xlsm. The same `add_dashboard_sheet` builds the sheet in
+tables are refreshed with new figures by the ribbon's Refresh dashboard writing `dashboard_tables(...)` into the
+tables of pmo_workbook.xlsm. A sheet written with its figures (`pmo dashboard`, `pmo collect`, `pmo demo`) sizes
+each chart to the rows filled, so the trend of three periods has no nine empty slots. The same `add_dashboard_sheet` builds the sheet in
 portfolio.xlsx and in the PMO workbook, with XlsxWriter.
 """
 
@@ -168,7 +169,8 @@ def add_dashboard_sheet(workbook, dashboard: Dashboard | None = None, worksheet=
         sheet.write_string(top - 1, left, block.title, formats["block"])
         _write_table(sheet, block, frame, top, left, formats)
         if block.chart is not None:
-            chart = _chart(workbook, name, block, frame, top, left)
+            plotted = _filled_rows(frame) if dashboard is not None else block.rows
+            chart = _chart(workbook, name, block, frame, top, left, plotted)
             sheet.insert_chart(top - 1, CHART_COLUMN, chart, {"x_offset": 5, "y_offset": 2})
     _rag_highlights(sheet, tables, positions, formats)
     sheet.hide_gridlines(2)
@@ -237,7 +239,15 @@ def _write_cell(sheet, row: int, column: int, value: object, cell_format, date_f
         sheet.write_string(row, column, str(value), cell_format)
 
 
-def _chart(workbook, sheet_name: str, block: Block, frame: pd.DataFrame, top: int, left: int):
+def _filled_rows(frame: pd.DataFrame) -> int:
+    """Rows up to the last one with a label: a chart of three periods shows three columns, not twelve slots."""
+    labels = [value is not None and value != "" for value in frame.iloc[:, 0]]
+    return max((index + 1 for index, filled in enumerate(labels) if filled), default=1)
+
+
+def _chart(workbook, sheet_name: str, block: Block, frame: pd.DataFrame, top: int, left: int, rows: int):
+    """A native chart over the first `rows` rows of the block's table. A blank PMO workbook plots every row, so
+    that the ribbon's Refresh (which writes the tables, not the charts) fills charts that already point there."""
     spec = block.chart
     assert spec is not None
     options = {"type": spec.kind}
@@ -245,10 +255,10 @@ def _chart(workbook, sheet_name: str, block: Block, frame: pd.DataFrame, top: in
         options["subtype"] = spec.subtype
     chart = workbook.add_chart(options)
     headers = list(frame.columns)
-    first, last = top + 1, top + block.rows
+    first, last = top + 1, top + rows
     if spec.by_row:
         value_columns = [left + headers.index(h) for h in spec.series]
-        for offset, label in enumerate(frame.iloc[:, 0]):
+        for offset, label in enumerate(frame.iloc[:rows, 0]):
             row = first + offset
             chart.add_series(
                 {

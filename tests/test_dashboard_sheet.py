@@ -176,3 +176,33 @@ def test_refresh_dashboard_fills_the_blank_tables_of_the_pmo_workbook(written, t
         assert int(re.sub(r"\D", "", last)) - int(re.sub(r"\D", "", first)) == block.rows
     rag = {row[0].value: row[1].value for row in sheet[sheet.tables["DashRag"].ref]}
     assert (rag["Red"], rag["Amber"], rag["Green"]) == (1, 1, 0)
+
+
+def _chart_ranges(path, title: str) -> list[tuple[str, int, int, int, int]]:
+    """Every range the chart titled `title` reads, parsed."""
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if re.fullmatch(r"xl/charts/chart\d+\.xml", name):
+                root = ElementTree.fromstring(archive.read(name))
+                texts = "".join(
+                    t.text or "" for t in root.iter("{http://schemas.openxmlformats.org/drawingml/2006/main}t")
+                )
+                if texts == title:
+                    return [_range(f.text) for f in root.iter(f"{{{NS['c']}}}f")]
+    raise AssertionError(f"no chart titled {title!r} in {path}")
+
+
+def test_charts_of_a_written_dashboard_plot_only_the_rows_filled(written, tmp_path):
+    path, _dashboard = written
+    ranges = _chart_ranges(path, "RAG trend across periods")
+    categories = [r for r in ranges if r[1] == r[3] and r[2] != r[4]]
+    # two periods in the ledger: two columns in the chart, not two and ten empty slots
+    assert categories and all(r[4] - r[2] + 1 == 2 for r in categories)
+    blank = tmp_path / "blank.xlsx"
+    workbook = xlsxwriter.Workbook(str(blank))
+    add_dashboard_sheet(workbook, None, workbook.add_worksheet("Dashboard"))
+    workbook.close()
+    trend_rows = next(block.rows for block in BLOCKS if block.table == "DashTrend")
+    blank_categories = [r for r in _chart_ranges(blank, "RAG trend across periods") if r[1] == r[3] and r[2] != r[4]]
+    # the PMO workbook's charts point at the whole table, for the ribbon's Refresh to fill
+    assert blank_categories and all(r[4] - r[2] + 1 == trend_rows for r in blank_categories)

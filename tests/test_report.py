@@ -89,7 +89,9 @@ def test_executive_summary_says_what_changed_by_stable_ids(summary_and_html):
     assert slipped.loc[0, "previous_forecast"] == dt.date(2027, 6, 1)
     rebaseline = summary.rebaselines.set_index("project_id")
     assert list(rebaseline.index) == ["PRJ-002"]
-    assert "budget_current 500.0 -> 600.0" in rebaseline.loc["PRJ-002", "changes"]
+    # named as the template labels the field, not by its key
+    assert rebaseline.loc["PRJ-002", "changes"].startswith("Current approved budget 500.0 -> 600.0")
+    assert "budget_current" not in rebaseline.loc["PRJ-002", "changes"]
     assert not rebaseline.loc["PRJ-002", "covered"]
     decisions = summary.decisions
     assert list(zip(decisions["project_id"], decisions["id"], strict=True)) == [
@@ -108,7 +110,7 @@ def test_report_opens_with_the_executive_summary(summary_and_html):
     assert "Decisions needed from management" in summary_part
     assert summary_part.index("Decisions needed") < summary_part.index("What changed")
     for text in ("Approve the extra budget", "Claire Dubois", "2026-12-20", "Stop or continue?", "R-003", "R-001",
-                 "M-002", "2027-07-15", "budget_current 500.0 -&gt; 600.0", "Regulator may fine us"):  # fmt: skip
+                 "M-002", "2027-07-15", "Current approved budget 500.0 -&gt; 600.0", "Regulator may fine us"):  # fmt: skip
         assert text in summary_part, text
     assert "Choose the vendor" not in html
 
