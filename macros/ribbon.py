@@ -15,13 +15,68 @@ from pathlib import Path
 from macros.actions import Action, not_available_yet, run_action, run_pmo_process
 from macros.adapter import Book
 from pmo_xl.errors import PmoError
+from pmo_xl.workbook.layout import REQUEST_RESOURCES_TABLE
 from pmo_xl.workbook.ribbon import Button, python_buttons
+
+# Above this many inbox files or projects, Collect status and New project workbooks run as a separate pmo process.
+DEFAULT_IN_PROCESS_LIMIT = 100
 
 
 def _folder_setting(book: Book, settings: dict, key: str, default: str) -> Path:
     """A path from the Settings table; blank means `default`, and relative paths start at the workbook's folder."""
     value = str(settings.get(key) or "").strip() or default
     return book.path.parent / Path(value).expanduser()
+
+
+def _settings_source(book: Book) -> str:
+    return f"{book.path.name}, Settings sheet"
+
+
+def _pmo_settings(book: Book):
+    """The reporting calendar, RAG thresholds and money settings from the Settings table, checked by the core."""
+    from pmo_xl.settings import settings_from_rows
+
+    return settings_from_rows(book.read_settings().items(), _settings_source(book))
+
+
+def _capacity_settings(book: Book):
+    from pmo_xl.settings import capacity_settings_from_rows
+
+    return capacity_settings_from_rows(book.read_settings().items(), _settings_source(book))
+
+
+def _in_process_limit(book: Book) -> int:
+    value = book.read_settings().get("ribbon_in_process_limit")
+    try:
+        return int(float(value)) if str(value or "").strip() else DEFAULT_IN_PROCESS_LIMIT
+    except ValueError:
+        raise PmoError(f"{_settings_source(book)}: ribbon_in_process_limit = {value!r} is not a number") from None
+
+
+def _register_file(book: Book, folder: Path) -> Path:
+    """The Portfolio table's project rows as a register CSV, the plainest file the register reader takes."""
+    from pmo_xl.register import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+
+    portfolio = book.read_table("Portfolio")
+    projects = portfolio[portfolio["kind"].fillna("project").astype(str).str.strip().str.lower() == "project"]
+    register = projects[[column for column in projects.columns if column in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]]
+    register_file = folder / "Portfolio table.csv"
+    register.to_csv(register_file, index=False)
+    return register_file
+
+
+def _dashboard_inputs(book: Book, folder: Path) -> dict[str, Path]:
+    """The files the dashboard and report core reads, written from this workbook's own tables and settings."""
+    from pmo_xl.capacity import CAPACITY_TABLE
+    from pmo_xl.settings import write_settings_csv
+
+    capacity_file = folder / "Capacity table.csv"
+    book.read_table(CAPACITY_TABLE).to_csv(capacity_file, index=False)
+    return {
+        "register": _register_file(book, folder),
+        "capacity": capacity_file,
+        "settings_path": write_settings_csv(_pmo_settings(book), folder / "settings.csv"),
+    }
 
 
 def score_requests_action(book: Book) -> str:
@@ -35,6 +90,7 @@ def score_requests_action(book: Book) -> str:
     result = score_requests(requests, model, score_set)
     requests["score"] = result.table["score"].to_numpy()
     requests["rank"] = result.table["rank"].to_numpy()
+    requests["model_version"] = f"{model.name} v{model.version}"
     book.write_table("Requests", requests)
     warnings = f" Warnings: {'; '.join(result.warnings)}" if result.warnings else ""
     return f"Scored {len(requests)} request(s) with {model.name} v{model.version} ({score_set} scores).{warnings}"
@@ -43,17 +99,17 @@ def score_requests_action(book: Book) -> str:
 def new_project_workbooks_action(book: Book) -> str:
     from pmo_xl.generator import generate_batch
     from pmo_xl.periods import current_period
-    from pmo_xl.register import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 
-    portfolio = book.read_table("Portfolio")
-    projects = portfolio[portfolio["kind"].fillna("project").astype(str).str.strip().str.lower() == "project"]
-    register = projects[[column for column in projects.columns if column in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]]
     out_dir = _folder_setting(book, book.read_settings(), "project_workbooks_folder", "outbox")
     period = current_period()
     with tempfile.TemporaryDirectory(prefix="pmo-register-") as folder:
-        # The register reader takes a file; a CSV of the table's project rows is the plainest one.
-        register_file = Path(folder) / "Portfolio table.csv"
-        register.to_csv(register_file, index=False)
+        register_file = _register_file(book, Path(folder))
+        projects = sum(1 for _line in register_file.open(encoding="utf-8")) - 1
+        if projects > _in_process_limit(book):
+            # Many workbooks take a while: a separate pmo process keeps Excel responsive and is capped.
+            arguments = ["generate", "--register", str(register_file), "--out", str(out_dir), "--period", period]
+            run_pmo_process(arguments, book, "New project workbooks")
+            return f"Wrote {projects} project workbook(s) for {period} to {out_dir} (as a separate pmo process)"
         written = generate_batch(
             "project_status", register_file, out_dir, period,
             progress=lambda done, total, project_id: book.show_status(f"PMO: workbook {done} of {total} ({project_id})"),
@@ -61,22 +117,45 @@ def new_project_workbooks_action(book: Book) -> str:
     return f"Wrote {len(written)} project workbook(s) for {period} to {out_dir}"
 
 
-def capacity_action(book: Book) -> str:
-    from pmo_xl.capacity import CAPACITY_TABLE, latest_period, plan_capacity, read_portfolio
-    from pmo_xl.capacity_report import write_capacity_workbook
+def _committed_demand(book: Book, settings: dict):
+    """Resources and status of the projects: from the ledger when there is one, else from portfolio.xlsx."""
+    from pmo_xl.capacity import read_portfolio
+    from pmo_xl.views import load_views
 
-    settings = book.read_settings()
+    ledger = _folder_setting(book, settings, "ledger_path", "pmo_ledger.db")
+    if ledger.exists():
+        views = load_views(ledger, settings=_pmo_settings(book))
+        return views.resources, views.status, ledger
     portfolio_file = _folder_setting(book, settings, "portfolio_file", "portfolio.xlsx")
     if not portfolio_file.exists():
         raise PmoError(
-            f"Capacity needs the portfolio workbook {portfolio_file}, which Collect status writes. "
-            "Collect status first, or set portfolio_file on the Settings sheet."
+            f"Capacity needs the ledger {ledger} or the portfolio workbook {portfolio_file}, which Collect status "
+            "writes. Collect status first, or set ledger_path or portfolio_file on the Settings sheet."
         )
     resources, status = read_portfolio(portfolio_file)
-    plan = plan_capacity(book.read_table(CAPACITY_TABLE), resources, status, current_period=latest_period(status))
+    return resources, status, portfolio_file
+
+
+def capacity_action(book: Book) -> str:
+    """The same plan as `pmo capacity`: committed demand, the Requests pipeline and its estimates, the settings."""
+    from pmo_xl.capacity import CAPACITY_TABLE, latest_period, plan_capacity
+    from pmo_xl.capacity_report import write_capacity_workbook
+
+    settings = book.read_settings()
+    capacity_settings = _capacity_settings(book)
+    resources, status, source = _committed_demand(book, settings)
+    requests = book.read_table("Requests")
+    estimates = book.read_table(REQUEST_RESOURCES_TABLE)
+    plan = plan_capacity(
+        book.read_table(CAPACITY_TABLE), resources, status, requests, estimates,
+        current_period=latest_period(status), settings=capacity_settings,
+    )  # fmt: skip
     output = _folder_setting(book, settings, "reports_folder", ".") / "capacity.xlsx"
     write_capacity_workbook(plan, output, force=True)
-    return f"Wrote {output}: {len(plan.roles)} roles, {len(plan.over_allocations)} over-allocation(s)"
+    return (
+        f"Wrote {output}: {len(plan.roles)} roles, {len(plan.over_allocations)} over-allocation(s) on the "
+        f"{capacity_settings.assessed_line} line; demand from {source.name} and {len(requests)} request(s)"
+    )
 
 
 def optimise_action(book: Book) -> str:
@@ -107,17 +186,20 @@ def optimise_action(book: Book) -> str:
 
 def collect_status_action(book: Book) -> str:
     from pmo_xl.collect import CollectRequest, run_collect
+    from pmo_xl.inbox_files import list_inbox
 
     settings = book.read_settings()
+    pmo_settings = _pmo_settings(book)
     inbox = _folder_setting(book, settings, "inbox_folder", "inbox")
     if not inbox.is_dir():
         raise PmoError(f"The inbox folder {inbox} does not exist: set inbox_folder on the Settings sheet")
     portfolio_file = _folder_setting(book, settings, "portfolio_file", "portfolio.xlsx")
+    ledger = _folder_setting(book, settings, "ledger_path", "pmo_ledger.db")
+    files, _skipped = list_inbox(inbox)
+    if len(files) > _in_process_limit(book):
+        return _collect_as_process(book, inbox, ledger, portfolio_file, pmo_settings)
     request = CollectRequest(
-        inbox=inbox,
-        ledger=_folder_setting(book, settings, "ledger_path", "pmo_ledger.db"),
-        out=portfolio_file,
-        chasers=portfolio_file.parent / "chasers",
+        inbox=inbox, ledger=ledger, out=portfolio_file, chasers=portfolio_file.parent / "chasers", settings=pmo_settings
     )
     result = run_collect(request, lambda done, total, path: book.show_status(f"PMO: reading file {done} of {total}"))
     if result.output_error:
@@ -125,6 +207,22 @@ def collect_status_action(book: Book) -> str:
     rejected = [Path(verdict.path).name for verdict in result.verdicts if verdict.status == "rejected"]
     listing = f" Rejected: {', '.join(rejected)} (reasons on the Submissions sheet)." if rejected else ""
     return f"{result.summary()}; {len(result.added)} added to the ledger; wrote {result.output}.{listing}"
+
+
+def _collect_as_process(book: Book, inbox: Path, ledger: Path, portfolio_file: Path, pmo_settings) -> str:
+    """A large inbox: `pmo collect` as a capped separate process, its printed summary as the Log message."""
+    from pmo_xl.settings import write_settings_csv
+
+    with tempfile.TemporaryDirectory(prefix="pmo-collect-") as folder:
+        settings_file = write_settings_csv(pmo_settings, Path(folder) / "settings.csv")
+        arguments = ["collect", str(inbox), "--ledger", str(ledger), "--out", str(portfolio_file),
+                     "--settings", str(settings_file), "--chasers", str(portfolio_file.parent / "chasers")]  # fmt: skip
+        printed = run_pmo_process(arguments, book, "Collect status").splitlines()
+    summary = next((line for line in printed if " file(s): " in line), "Collected")
+    added = next((line.split(": ", 1)[1] for line in printed if line.startswith("ledger ")), "")
+    rejected = [Path(line.removeprefix("rejected: ")).name for line in printed if line.startswith("rejected: ")]
+    listing = f" Rejected: {', '.join(rejected)} (reasons on the Submissions sheet)." if rejected else ""
+    return f"{summary}; {added} to the ledger; wrote {portfolio_file} (as a separate pmo process).{listing}"
 
 
 def _ledger(book: Book, settings: dict) -> Path:
@@ -135,10 +233,13 @@ def _ledger(book: Book, settings: dict) -> Path:
 
 
 def refresh_dashboard_action(book: Book) -> str:
-    from pmo_xl.dashboard_sheet import refresh_dashboard_tables
+    from pmo_xl.dashboard import build_dashboard, load_dashboard_inputs
+    from pmo_xl.dashboard_sheet import dashboard_tables
 
     ledger = _ledger(book, book.read_settings())
-    tables = refresh_dashboard_tables(ledger)
+    with tempfile.TemporaryDirectory(prefix="pmo-dashboard-") as folder:
+        inputs = load_dashboard_inputs(ledger, **_dashboard_inputs(book, Path(folder)))
+    tables = dashboard_tables(build_dashboard(inputs.views, inputs.items, inputs.capacity_plan))
     for name, frame in tables.items():
         book.write_table(name, frame)
     return f"Dashboard refreshed from {ledger} ({len(tables)} blocks)"
@@ -148,9 +249,9 @@ def export_report_action(book: Book) -> str:
     from pmo_xl.report_html import export_report
 
     settings = book.read_settings()
-    output = export_report(
-        _ledger(book, settings), _folder_setting(book, settings, "reports_folder", ".") / "report.html"
-    )
+    output = _folder_setting(book, settings, "reports_folder", ".") / "report.html"
+    with tempfile.TemporaryDirectory(prefix="pmo-report-") as folder:
+        export_report(_ledger(book, settings), output, **_dashboard_inputs(book, Path(folder)))
     return f"Wrote the management report {output}"
 
 

@@ -23,26 +23,36 @@ from pmo_xl.errors import PmoError
 from pmo_xl.periods import is_month
 
 CADENCES = ("monthly", "fortnightly", "quarterly")
+MONEY_UNITS = ("", "k", "m")
+DUE_DATE_PREFIX = "due_date:"  # a settings row `due_date:YYYY-MM` sets that period's cut-off
 
 
 class SettingsError(PmoError):
     """A settings file is unreadable or holds an unknown key or a bad value."""
 
 
+def _setting(default, meaning: str, **options):
+    """A field with the meaning shown beside it on the PMO workbook's Settings sheet."""
+    return field(default=default, metadata={"meaning": meaning}, **options)
+
+
 @dataclass(frozen=True)
 class PmoSettings:
-    cadence: str = "monthly"
-    fiscal_year_start_month: int = 1
+    cadence: str = _setting("monthly", "Default reporting cadence of a project: monthly, fortnightly or quarterly.")
+    fiscal_year_start_month: int = _setting(1, "Month the fiscal year starts: 1 (January) to 12.")
     # The cut-off of a period, unless `due_dates` sets it: this many days after the period's last day.
-    due_days_after_period_end: int = 5
-    due_dates: dict[str, dt.date] = field(default_factory=dict)
+    due_days_after_period_end: int = _setting(5, "Cut-off of a reporting period: this many days after its last day.")
+    due_dates: dict[str, dt.date] = field(default_factory=dict, metadata={
+        "meaning": "A cut-off set by hand: add a row due_date:YYYY-MM with the date as its value."})  # fmt: skip
     # Derived RAG: the worse of schedule slip (forecast end - baseline end, days) and EAC over current budget (%).
-    schedule_slip_amber_days: int = 15
-    schedule_slip_red_days: int = 45
-    cost_overrun_amber_percent: float = 5.0
-    cost_overrun_red_percent: float = 10.0
-    pmo_name: str = "PMO"
-    pmo_email: str = ""
+    schedule_slip_amber_days: int = _setting(15, "Derived RAG: Amber when the forecast end is more than this many days after the baseline end.")  # fmt: skip
+    schedule_slip_red_days: int = _setting(45, "Derived RAG: Red when the forecast end slips more than this many days.")  # fmt: skip
+    cost_overrun_amber_percent: float = _setting(5.0, "Derived RAG: Amber when the estimate at completion exceeds the current budget by more than this percent.")  # fmt: skip
+    cost_overrun_red_percent: float = _setting(10.0, "Derived RAG: Red when the estimate at completion exceeds the current budget by more than this percent.")  # fmt: skip
+    currency: str = _setting("EUR", "Currency code of the portfolio's money figures.")
+    money_unit: str = _setting("k", "Unit of the portfolio's money figures: blank, k (thousands) or m (millions).")
+    pmo_name: str = _setting("PMO", "Name that signs the chaser e-mails.")
+    pmo_email: str = _setting("", "Reply address of the chaser e-mails.")
 
     def __post_init__(self) -> None:
         problems = []
@@ -54,6 +64,8 @@ class PmoSettings:
             problems.append("schedule_slip_red_days must be at least schedule_slip_amber_days")
         if self.cost_overrun_red_percent < self.cost_overrun_amber_percent:
             problems.append("cost_overrun_red_percent must be at least cost_overrun_amber_percent")
+        if self.money_unit not in MONEY_UNITS:
+            problems.append(f"money_unit '{self.money_unit}' must be blank, k or m")
         for period in self.due_dates:
             if not is_month(period):
                 problems.append(f"due_dates: '{period}' is not a period; write it as YYYY-MM")
@@ -127,10 +139,131 @@ def _csv_values(path: Path) -> dict[str, object]:
             if not row or not row[0].strip() or (row_number == 1 and row[0].strip().lower() == "setting"):
                 continue
             name, value = row[0].strip(), row[1].strip() if len(row) > 1 else ""
-            if name.startswith("due_date:"):
+            if name.startswith(DUE_DATE_PREFIX):
                 due_dates[name.split(":", 1)[1].strip()] = value
             else:
                 values[name] = value
     if due_dates:
         values["due_dates"] = due_dates
     return values
+
+
+def settings_rows(settings: PmoSettings | None = None) -> list[tuple[str, object, str]]:
+    """(setting, value, meaning) for every field, as the PMO workbook's Settings table lists them.
+
+    Generated from the dataclass, so the workbook can offer no key, value or unit the core does not take.
+    """
+    settings = settings or PmoSettings()
+    rows: list[tuple[str, object, str]] = []
+    for declared in fields(PmoSettings):
+        meaning = declared.metadata.get("meaning", "")
+        if declared.name == "due_dates":
+            rows += [(DUE_DATE_PREFIX + period, day, meaning) for period, day in settings.due_dates.items()]
+        else:
+            rows.append((declared.name, getattr(settings, declared.name), meaning))
+    return rows
+
+
+def _is_blank(value: object) -> bool:
+    return value is None or value != value or (isinstance(value, str) and not value.strip())  # NaN != NaN
+
+
+def settings_from_rows(rows, source: str = "Settings") -> PmoSettings:
+    """PmoSettings from (setting, value) pairs, e.g. the PMO workbook's Settings table.
+
+    Rows for other settings (folders, the ribbon's own) are left to their readers; a blank value means the
+    default. Raises SettingsError naming the setting and its value.
+    """
+    values: dict[str, object] = {}
+    due_dates: dict[str, object] = {}
+    for name, value in rows:
+        name = "" if _is_blank(name) else str(name).strip()
+        if _is_blank(value):
+            continue
+        if name.startswith(DUE_DATE_PREFIX):
+            due_dates[name.removeprefix(DUE_DATE_PREFIX).strip()] = value
+        elif name in _NAMES and name != "due_dates":
+            if isinstance(value, float) and value.is_integer() and isinstance(getattr(PmoSettings(), name), int):
+                value = int(value)  # Excel keeps every number as a float
+            values[name] = value
+    if due_dates:
+        values["due_dates"] = due_dates
+    try:
+        return settings_from_mapping(values, source)
+    except SettingsError as error:
+        message = str(error).removeprefix(f"{source}: ").removeprefix("settings: ")
+        raise SettingsError(f"{source}: {message}") from None
+
+
+# The capacity plan's settings on the Settings sheet: `capacity_` + the CapacitySettings field.
+CAPACITY_PREFIX = "capacity_"
+CAPACITY_MEANINGS = {
+    "horizon_months": "Capacity: months planned from the current period (1-60).",
+    "working_days_per_month": "Capacity: working days per month (hours -> FTE).",
+    "hours_per_fte_day": "Capacity: hours per FTE day (hours -> FTE).",
+    "default_productive_ratio": "Capacity: share of capacity that is productive where a Capacity row gives none (0-1].",
+    "stale_after_periods": "Capacity: projects whose last report is more than this many periods old are dropped.",
+    "stage_probabilities": "Capacity: probability that a request at each stage goes ahead, e.g. approved=0.9; draft=0.1.",
+    "amber_from": "Capacity: utilisation from which a month is Amber (0.85 = 85%).",
+    "red_above": "Capacity: utilisation above which a month is Red.",
+    "assessed_line": "Capacity: demand line the hot spots assess: committed, weighted or all_pending.",
+    "contributors_listed": "Capacity: projects and requests listed behind each over-allocation.",
+}
+
+
+def capacity_settings_rows() -> list[tuple[str, object, str]]:
+    from pmo_xl.capacity import CapacitySettings
+
+    defaults = CapacitySettings()
+    rows = []
+    for declared in fields(CapacitySettings):
+        value = getattr(defaults, declared.name)
+        if declared.name == "stage_probabilities":
+            value = "; ".join(f"{stage}={probability:g}" for stage, probability in value)
+        rows.append((CAPACITY_PREFIX + declared.name, value, CAPACITY_MEANINGS.get(declared.name, "Capacity.")))
+    return rows
+
+
+def capacity_settings_from_rows(rows, source: str = "Settings"):
+    """CapacitySettings from (setting, value) pairs whose setting starts with `capacity_`; blank means default."""
+    from pmo_xl.capacity import CapacityError, CapacitySettings, parse_stage_probabilities
+
+    defaults = CapacitySettings()
+    known = {declared.name for declared in fields(CapacitySettings)}
+    values: dict[str, object] = {}
+    for name, value in rows:
+        name = "" if _is_blank(name) else str(name).strip()
+        field_name = name.removeprefix(CAPACITY_PREFIX)
+        if not name.startswith(CAPACITY_PREFIX) or field_name not in known or _is_blank(value):
+            continue
+        default = getattr(defaults, field_name)
+        try:
+            if field_name == "stage_probabilities":
+                entries = [entry.strip() for entry in str(value).split(";") if entry.strip()]
+                values[field_name] = parse_stage_probabilities(entries, CapacitySettings(stage_probabilities=()))
+            elif isinstance(default, int):
+                number = float(value)
+                if not number.is_integer():
+                    raise ValueError("expected a whole number")
+                values[field_name] = int(number)
+            elif isinstance(default, float):
+                values[field_name] = float(value)
+            else:
+                values[field_name] = str(value).strip()
+        except (TypeError, ValueError, CapacityError) as error:
+            raise SettingsError(f"{source}: setting '{name}' = {value!r}: {error}") from None
+    try:
+        return replace(defaults, **values)
+    except CapacityError as error:
+        raise SettingsError(f"{source}: {error}") from None
+
+
+def write_settings_csv(settings: PmoSettings, path: Path | str) -> Path:
+    """`settings` as a `setting,value` CSV that `load_settings` (and `pmo ... --settings`) reads back unchanged."""
+    path = Path(path)
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["setting", "value"])
+        for name, value, _meaning in settings_rows(settings):
+            writer.writerow([name, value.isoformat() if isinstance(value, dt.date) else value])
+    return path

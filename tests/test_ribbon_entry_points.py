@@ -42,6 +42,7 @@ def test_score_requests_writes_scores_ranks_and_a_log_row(workbook):
     scored = reopened.read_table("Requests").set_index("request_id")
     assert scored.loc["R-002", "score"] == 100 and scored.loc["R-002", "rank"] == 1
     assert scored.loc["R-001", "rank"] == 2 and 0 < scored.loc["R-001", "score"] < 100
+    assert set(scored["model_version"]) == {"PMO default v2026.1"}
     log = reopened.read_table("Log")
     assert log[["action", "outcome"]].values.tolist() == [["Score requests", "OK"]]
     assert "Scored 2 request(s)" in log.loc[0, "message"]
@@ -202,7 +203,8 @@ def test_new_project_workbooks_lists_register_problems_and_writes_nothing(workbo
     assert not (workbook.parent / "outbox").exists()
 
 
-def test_capacity_plans_from_the_capacity_table_and_the_collected_portfolio(workbook):
+def test_capacity_plans_from_the_capacity_table_the_request_pipeline_and_the_settings(workbook, monkeypatch):
+    import pmo_xl.capacity_report
     from tests.test_capacity_report import (
         CAPACITY_ROWS,
         RESOURCE_HEADERS,
@@ -225,11 +227,42 @@ def test_capacity_plans_from_the_capacity_table_and_the_collected_portfolio(work
     book.write_table("Capacity", capacity.iloc[0:0].reindex(range(len(CAPACITY_ROWS))).assign(
         **{column: [row[index] for row in CAPACITY_ROWS] for index, column in enumerate(capacity.columns)}
     ))  # fmt: skip
+    requests = book.read_table("Requests")
+    second = requests.iloc[0].copy()
+    second["request_id"], second["stage"] = "R-002", "approved"
+    requests.loc[1] = second
+    book.write_table("Requests", requests)
+    book.write_table("RequestResources", pd.DataFrame(
+        [["R-001", "Developer", None, "2026-02", 1.0], ["R-002", "Developer", None, "2026-02", 1.0]],
+        columns=["request_id", "role", "person", "month", "fte"],
+    ))  # fmt: skip
+    book.commit()
+    _point_settings_at(workbook, capacity_horizon_months=3, capacity_assessed_line="all_pending",
+                       capacity_stage_probabilities="submitted=0.3; approved=0.9")  # fmt: skip
+
+    plans = []
+    write = pmo_xl.capacity_report.write_capacity_workbook
+    monkeypatch.setattr(pmo_xl.capacity_report, "write_capacity_workbook",
+                        lambda plan, *args, **options: plans.append(plan) or write(plan, *args, **options))  # fmt: skip
+    book = FileBook(workbook)
     assert macros.ribbon.capacity(book) == "OK", book.messages
     assert (workbook.parent / "capacity.xlsx").exists()
+    [plan] = plans
+    assert plan.months == ("2026-01", "2026-02", "2026-03") and plan.settings.assessed_line == "all_pending"
+    february = {
+        line: plan.demand(line).loc["Developer", "2026-02"] for line in ("committed", "weighted", "all_pending")
+    }
+    assert february == pytest.approx({"committed": 2.5, "weighted": 2.5 + 0.3 + 0.9, "all_pending": 4.5})
     log = FileBook(workbook).read_table("Log")
     assert log["outcome"].tolist() == ["Failed", "OK"]
-    assert "2 roles" in log.loc[1, "message"]
+    assert "2 roles" in log.loc[1, "message"] and "all_pending line" in log.loc[1, "message"]
+
+
+def test_a_bad_capacity_setting_names_the_setting(workbook):
+    _point_settings_at(workbook, capacity_assessed_line="sometimes")
+    book = FileBook(workbook)
+    assert macros.ribbon.capacity(book) == "Failed"
+    assert "Settings sheet" in book.messages[0][1] and "sometimes" in book.messages[0][1]
 
 
 def test_python_warnings_go_to_the_log_row_not_to_stderr(workbook, monkeypatch, capfd):
@@ -288,3 +321,125 @@ def test_collect_status_reads_the_inbox_into_the_ledger_and_names_rejected_files
     message = FileBook(workbook).read_table("Log").loc[2, "message"]
     assert message.startswith("1 file(s): 0 accepted, 1 rejected")
     assert f"Rejected: {blank.name} (reasons on the Submissions sheet)" in message
+
+
+def test_refresh_dashboard_and_export_report_show_the_workbooks_capacity_hot_spots(workbook, demo_ledger, tmp_path):
+    from pmo_xl.capacity import read_capacity
+
+    demo_capacity = read_capacity(demo_ledger.parent / "capacity.xlsx")
+    demo_register = pd.read_csv(demo_ledger.parent / "register.csv", dtype=object)
+    _point_settings_at(workbook, ledger_path=demo_ledger, reports_folder=tmp_path / "reports")
+    book = FileBook(workbook)
+    book.write_table("Capacity", demo_capacity.replace("", None))
+    portfolio = book.read_table("Portfolio")
+    book.write_table("Portfolio", demo_register.reindex(columns=portfolio.columns).assign(kind="project"))
+    book.commit()
+    assert FileBook(workbook).read_table("DashCapacity").dropna(how="all").empty
+
+    assert macros.ribbon.refresh_dashboard(FileBook(workbook)) == "OK"
+    hot_spots = FileBook(workbook).read_table("DashCapacity").dropna(how="all")
+    assert len(hot_spots) > 0 and set(hot_spots.iloc[:, 0]) <= set(demo_capacity["role"])
+    assert macros.ribbon.export_report(FileBook(workbook)) == "OK"
+    report = (tmp_path / "reports" / "report.html").read_text(encoding="utf-8")
+    assert hot_spots.iloc[0, 0] in report
+
+
+def _filled_inbox(workbook, monkeypatch):
+    """New project workbooks for the sample project, filled in by its PM and returned to the inbox.
+
+    For a period two months back, so that the PM's submission date is not after today.
+    """
+    import datetime as dt
+    import random
+
+    import pmo_xl.periods
+    from pmo_xl.demo_data import fill_demo_submission
+
+    monkeypatch.setattr(pmo_xl.periods, "current_period", lambda: f"{dt.date.today() - dt.timedelta(days=62):%Y-%m}")
+    assert macros.ribbon.new_project_workbooks(FileBook(workbook)) == "OK"
+    inbox = workbook.parent / "inbox"
+    inbox.mkdir()
+    [blank] = list((workbook.parent / "outbox").iterdir())
+    fill_demo_submission(blank, inbox / blank.name, random.Random(7))
+    return inbox
+
+
+def _derived_rag(workbook) -> str:
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(workbook.parent / "portfolio.xlsx", read_only=True)["Status"].iter_rows(values_only=True))
+    [status] = [dict(zip(rows[0], row, strict=True)) for row in rows[1:] if any(row)]
+    return status["rag_derived"]
+
+
+def test_collect_status_derives_rag_with_the_thresholds_on_the_settings_sheet(workbook, monkeypatch):
+    _filled_inbox(workbook, monkeypatch)
+    lenient = {"schedule_slip_amber_days": 100000, "schedule_slip_red_days": 100000,
+               "cost_overrun_amber_percent": 100000, "cost_overrun_red_percent": 100000}  # fmt: skip
+    _point_settings_at(workbook, **lenient)
+    assert macros.ribbon.collect_status(FileBook(workbook)) == "OK"
+    assert _derived_rag(workbook) == "Green"
+
+    _point_settings_at(workbook, **{key: -100000 for key in lenient})
+    assert macros.ribbon.collect_status(FileBook(workbook)) == "OK"
+    assert _derived_rag(workbook) == "Red"
+
+
+def test_a_bad_cadence_on_the_settings_sheet_is_a_message_and_a_log_row(workbook):
+    (workbook.parent / "inbox").mkdir()
+    _point_settings_at(workbook, cadence="weekly")
+    book = FileBook(workbook)
+    assert macros.ribbon.collect_status(book) == "Failed"
+    expected = "pmo_workbook.xlsm, Settings sheet: cadence 'weekly' must be one of monthly, fortnightly, quarterly"
+    assert book.messages == [("PMO - Collect status", expected)]
+    log = FileBook(workbook).read_table("Log")
+    assert log[["action", "outcome", "message"]].values.tolist() == [["Collect status", "Failed", expected]]
+    assert not (workbook.parent / "pmo_ledger.db").exists()
+
+
+def test_a_large_inbox_is_collected_by_a_separate_pmo_process(workbook, monkeypatch):
+    inbox = _filled_inbox(workbook, monkeypatch)
+    [returned] = list(inbox.iterdir())
+    (inbox / "unfilled copy.xlsx").write_bytes((workbook.parent / "outbox" / returned.name).read_bytes())
+    _point_settings_at(workbook, ribbon_in_process_limit=1)
+    book = FileBook(workbook)
+    assert macros.ribbon.collect_status(book) == "OK", book.messages
+    assert any(status and status.startswith("PMO: Collect status running") for status in book.statuses)
+    message = FileBook(workbook).read_table("Log").iloc[-1]["message"]
+    assert message.startswith("2 file(s): 1 accepted, 1 rejected") and "(as a separate pmo process)" in message
+    assert "Rejected: unfilled copy.xlsx" in message
+    assert (workbook.parent / "pmo_ledger.db").exists() and _derived_rag(workbook)
+
+
+def test_many_project_workbooks_are_made_by_a_separate_pmo_process(workbook):
+    _point_settings_at(workbook, ribbon_in_process_limit=0)
+    book = FileBook(workbook)
+    assert macros.ribbon.new_project_workbooks(book) == "OK", book.messages
+    assert any(status and status.startswith("PMO: New project workbooks running") for status in book.statuses)
+    [written] = list((workbook.parent / "outbox").iterdir())
+    assert written.name.startswith("P-001 - Example project - Status ")
+    assert "(as a separate pmo process)" in FileBook(workbook).read_table("Log").loc[0, "message"]
+
+
+class RecordingBook(FileBook):
+    """A FileBook whose action sees, and records, the calculation and screen-updating state it runs under."""
+
+    def __init__(self, path):
+        super().__init__(path)
+        self.seen_while_running: list[tuple[str, bool]] = []
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_calculation_is_manual_and_screen_updating_off_only_while_an_action_runs(workbook, monkeypatch, fails):
+    def recording(book):
+        book.seen_while_running.append((book.calculation, book.screen_updating))
+        if fails:
+            raise RuntimeError("the core broke")
+        return "Done"
+
+    monkeypatch.setitem(macros.ribbon.ACTIONS, "score_requests", recording)
+    book = RecordingBook(workbook)
+    book.calculation, book.screen_updating = "semiautomatic", True
+    assert macros.ribbon.score_requests(book) == ("Failed" if fails else "OK")
+    assert book.seen_while_running == [("manual", False)]
+    assert (book.calculation, book.screen_updating) == ("semiautomatic", True)

@@ -194,3 +194,20 @@ def test_help_teaches_with_an_example():
     result = CliRunner().invoke(main, ["workbook", "build", "--help"])
     assert "pmo workbook build --out pmo_workbook.xlsm" in result.output
     assert re.search(r"--via-excel", result.output)
+
+
+def test_the_settings_sheet_offers_exactly_the_cores_settings_with_their_defaults(tmp_path):
+    from dataclasses import fields
+
+    from macros.adapter import FileBook
+    from pmo_xl.capacity import CapacitySettings
+    from pmo_xl.settings import PmoSettings, capacity_settings_from_rows, settings_from_rows
+
+    book = FileBook(build_workbook(tmp_path / "pmo_workbook.xlsm"))
+    settings = book.read_settings()
+    core_keys = {field.name for field in fields(PmoSettings)} - {"due_dates"}
+    capacity_keys = {f"capacity_{field.name}" for field in fields(CapacitySettings)}
+    assert core_keys | capacity_keys <= set(settings)
+    assert not {"reporting_frequency", "rag_amber_threshold", "unit"} & set(settings)
+    assert settings_from_rows(settings.items()) == PmoSettings()
+    assert capacity_settings_from_rows(settings.items()) == CapacitySettings()

@@ -92,3 +92,48 @@ def test_upgrade_never_overwrites_without_force_and_refuses_a_stranger(tmp_path)
     result = CliRunner().invoke(main, ["workbook", "upgrade", str(stranger)])
     assert result.exit_code == 2 and "is it a PMO workbook?" in result.output
     assert not (tmp_path / "stranger-upgraded.xlsm").exists()
+
+
+def _settings_table_of_an_older_build(values):
+    """The Settings table as builds before the core's settings were generated into it held them."""
+    content = default_content()
+    settings = content["Settings"]
+    old_keys = ("reporting_frequency", "reporting_calendar_start", "currency", "unit", "rag_amber_threshold",
+                "rag_red_threshold")  # fmt: skip
+    kept = tuple(row for row in settings.rows if row[0] not in (*old_keys, "cadence", "money_unit"))
+    content["Settings"] = TableContent(settings.headers, (*kept, *((key, values[key], "old") for key in old_keys)))
+    return content
+
+
+def test_upgrade_renames_old_settings_and_marks_the_ones_whose_units_changed(tmp_path):
+    from pmo_xl.settings import settings_from_rows
+
+    old = build_workbook(tmp_path / "old.xlsm", _settings_table_of_an_older_build({
+        "reporting_frequency": "quarterly", "reporting_calendar_start": "2026-01-31", "currency": "CHF", "unit": "m",
+        "rag_amber_threshold": 0.05, "rag_red_threshold": 0.15,
+    }))  # fmt: skip
+    book = FileBook(upgrade_workbook(old))
+    settings = book.read_settings()
+    assert settings["cadence"] == "quarterly" and settings["money_unit"] == "m" and settings["currency"] == "CHF"
+    assert "reporting_frequency" not in settings and "unit" not in settings
+    assert settings["rag_amber_threshold"] == 0.05  # kept, never silently reinterpreted as days or percent
+    meanings = book.read_table("Settings").set_index("setting")["meaning"]
+    assert meanings["rag_amber_threshold"].startswith("Not used since this build: RAG thresholds are now days")
+    assert meanings["cadence"].startswith("Default reporting cadence")  # the new build's text, not "old"
+    core = settings_from_rows(settings.items())
+    assert (core.cadence, core.money_unit, core.schedule_slip_amber_days) == ("quarterly", "m", 15)
+
+
+def test_upgrade_keeps_an_old_cadence_the_core_refuses_as_a_marked_row(tmp_path):
+    from pmo_xl.settings import settings_from_rows
+
+    old = build_workbook(tmp_path / "old.xlsm", _settings_table_of_an_older_build({
+        "reporting_frequency": "weekly", "reporting_calendar_start": "", "currency": "EUR", "unit": "k",
+        "rag_amber_threshold": 0.05, "rag_red_threshold": 0.15,
+    }))  # fmt: skip
+    book = FileBook(upgrade_workbook(old))
+    settings = book.read_settings()
+    assert settings["reporting_frequency"] == "weekly" and settings["cadence"] == "monthly"
+    meanings = book.read_table("Settings").set_index("setting")["meaning"]
+    assert meanings["reporting_frequency"] == "Not used since this build: cadence does not accept 'weekly'"
+    assert settings_from_rows(settings.items()).cadence == "monthly"

@@ -68,6 +68,7 @@ SHEETS: tuple[Sheet, ...] = (
     Sheet("Home", "shHome", "PMO workbench", "The PMO tab on the ribbon runs everything. Each button is described below; Check setup shows its result here."),
     Sheet("Portfolio", "shPortfolio", "Portfolio register", "Projects underway (kind = project) and requests pending review (kind = request). New project workbooks reads the project rows; the columns are those of pmo generate's register."),
     Sheet("Requests", "shRequests", "Project requests", "One row per request. pmo_ columns hold the PMO's assessment, requester_ columns the requester's own."),
+    Sheet("RequestResources", "shRequestResources", "Request resource estimates", "One row per request, role (or person) and month (yyyy-mm): the FTE the request would need. Capacity weighs them by the request's stage."),
     Sheet("ScoringModel", "shScoringModel", "Scoring model", "One row per criterion, plus one row per level of a categorical criterion. Weights need not sum to 1."),
     Sheet("Capacity", "shCapacity", "Capacity", "Available capacity by role (or person) over a range of months (yyyy-mm); a blank to_month means until further notice."),
     Sheet("Dashboard", "shDashboard", "Dashboard", "Refresh dashboard rebuilds this sheet from the ledger."),
@@ -77,6 +78,7 @@ SHEETS: tuple[Sheet, ...] = (
 )  # fmt: skip
 
 THIS_WORKBOOK = "ThisWorkbook"
+REQUEST_RESOURCES_TABLE = "RequestResources"  # the table name `pmo capacity --requests` reads
 
 CRITERION_IDS = tuple(criterion.criterion_id for criterion in DEFAULT_MODEL.criteria)
 
@@ -91,7 +93,8 @@ TABLES: tuple[Table, ...] = (
                                    "cost_FY2027",
                                    *(f"pmo_{criterion_id}" for criterion_id in CRITERION_IDS),
                                    *(f"requester_{criterion_id}" for criterion_id in CRITERION_IDS),
-                                   "score", "rank", "selected")),
+                                   "score", "rank", "model_version", "selected")),
+    Table(REQUEST_RESOURCES_TABLE, "RequestResources", ("request_id", "role", "person", "month", "fte")),
     Table(SCORING_MODEL_TABLE, "ScoringModel", tuple(SCORING_MODEL_COLUMNS)),
     Table(CAPACITY_TABLE, "Capacity", tuple(CAPACITY_COLUMNS)),
     Table("Log", "Log", ("time", "action", "outcome", "message", "user")),
@@ -107,28 +110,40 @@ SETTINGS_TABLE = "Settings"
 @dataclass(frozen=True)
 class Setting:
     key: str
-    name: str  # the workbook-scoped defined name of its value cell
     default: str | float
     meaning: str
 
+    @property
+    def name(self) -> str:
+        """The workbook-scoped defined name of its value cell, e.g. Setting_InboxFolder."""
+        return "Setting_" + "".join(part.capitalize() for part in self.key.split("_"))
 
-SETTINGS: tuple[Setting, ...] = (
-    Setting("inbox_folder", "Setting_InboxFolder", "", "Folder where PMs' returned project workbooks arrive (Collect status reads it); blank = inbox next to this workbook."),
-    Setting("ledger_path", "Setting_LedgerPath", "", "The SQLite ledger file; blank = pmo_ledger.db next to this workbook."),
-    Setting("project_workbooks_folder", "Setting_ProjectWorkbooksFolder", "", "Where New project workbooks writes one workbook per project; blank = an outbox folder next to this workbook."),
-    Setting("reports_folder", "Setting_ReportsFolder", "", "Where Export report and Capacity write their workbooks; blank = next to this workbook."),
-    Setting("portfolio_file", "Setting_PortfolioFile", "portfolio.xlsx", "The portfolio workbook Collect status writes (Resources, Status); relative to this workbook's folder."),
-    Setting("reporting_frequency", "Setting_ReportingFrequency", "monthly", "monthly, fortnightly or weekly."),
-    Setting("reporting_calendar_start", "Setting_ReportingCalendarStart", "2026-01-31", "The first reporting period's end date (yyyy-mm-dd)."),
-    Setting("currency", "Setting_Currency", "EUR", "Currency code shown on reports."),
-    Setting("unit", "Setting_Unit", "k", "Unit of money figures: blank, k (thousands) or m (millions)."),
-    Setting("rag_amber_threshold", "Setting_RagAmberThreshold", 0.05, "Variance (fraction of budget or schedule) above which a project is Amber."),
-    Setting("rag_red_threshold", "Setting_RagRedThreshold", 0.15, "Variance above which a project is Red."),
-    Setting("score_set", "Setting_ScoreSet", "pmo", "Which request columns rank: pmo, requester or board."),
-    Setting("optimise_budgets", "Setting_OptimiseBudgets", "", "Budgets per fiscal year for Optimise, e.g. FY2026=1.5m; FY2027=1.2m (blank = no yearly limit)."),
-    Setting("optimise_total_budget", "Setting_OptimiseTotalBudget", "", "Budget over all fiscal years for Optimise (blank = no total limit)."),
-    Setting("ribbon_time_limit_seconds", "Setting_RibbonTimeLimitSeconds", 60, "Longest a button may run inside Excel; longer jobs run as a separate pmo process."),
+
+# Read by the ribbon entry points themselves (macros/ribbon.py): folders, scoring and the ribbon's limits.
+WORKBOOK_SETTINGS: tuple[Setting, ...] = (
+    Setting("inbox_folder", "", "Folder where PMs' returned project workbooks arrive (Collect status reads it); blank = inbox next to this workbook."),
+    Setting("ledger_path", "", "The SQLite ledger file; blank = pmo_ledger.db next to this workbook."),
+    Setting("project_workbooks_folder", "", "Where New project workbooks writes one workbook per project; blank = an outbox folder next to this workbook."),
+    Setting("reports_folder", "", "Where Export report and Capacity write their files; blank = next to this workbook."),
+    Setting("portfolio_file", "portfolio.xlsx", "The portfolio workbook Collect status writes (Resources, Status); relative to this workbook's folder."),
+    Setting("score_set", "pmo", "Which request columns rank: pmo, requester or board."),
+    Setting("optimise_budgets", "", "Budgets per fiscal year for Optimise, e.g. FY2026=1.5m; FY2027=1.2m (blank = no yearly limit)."),
+    Setting("optimise_total_budget", "", "Budget over all fiscal years for Optimise (blank = no total limit)."),
+    Setting("ribbon_time_limit_seconds", 60, "Longest a button may run inside Excel; longer jobs run as a separate pmo process."),
+    Setting("ribbon_in_process_limit", 100, "Collect status with more inbox files, or New project workbooks with more projects, runs as a separate pmo process."),
 )  # fmt: skip
+
+
+def _core_settings() -> tuple[Setting, ...]:
+    """The calendar, RAG, money and capacity rows, generated from the core's own settings dataclasses."""
+    from pmo_xl.settings import capacity_settings_rows, settings_rows
+
+    return tuple(
+        Setting(key, default, meaning) for key, default, meaning in (*settings_rows(), *capacity_settings_rows())
+    )
+
+
+SETTINGS: tuple[Setting, ...] = WORKBOOK_SETTINGS + _core_settings()
 
 # The xlwings.conf sheet: only keys we mean to set, since an empty value would override the user's own config.
 # The interpreter belongs in each user's ~/.xlwings/xlwings.conf (written by `pmo setup excel`), not here.
@@ -155,8 +170,9 @@ def sample_rows() -> dict[str, list[list]]:
         "Portfolio": [["P-001", "Example project", "project", "Execution", "active", "Sponsor name", "PM name",
                        "pm@example.org", "", dt.datetime(2026, 1, 5), dt.datetime(2026, 12, 18), "monthly", "EUR",
                        250000, "Green", None]],
-        "Requests": [["R-001", "Example request", "Sponsor name", "proposal", "no", 80000, 40000, *criterion_values,
-                      *criterion_values, None, None, None]],
+        "Requests": [["R-001", "Example request", "Sponsor name", "submitted", "no", 80000, 40000, *criterion_values,
+                      *criterion_values, None, None, None, None]],
+        REQUEST_RESOURCES_TABLE: [["R-001", "Project manager", None, "2026-03", 0.5]],
         SCORING_MODEL_TABLE: [list(row) for row in model_to_rows(DEFAULT_MODEL)],
         CAPACITY_TABLE: [[{"role": "Project manager", "from_month": "2026-01", "fte": 4.0}.get(column) for column in CAPACITY_COLUMNS]],
         "Log": [],

@@ -51,12 +51,60 @@ def _merge_table(new: TableContent, old: TableContent) -> TableContent:
     return TableContent(headers, rows)
 
 
+# Settings an older build called by another name; the value moves across when the core accepts it.
+RENAMED_SETTINGS = {"reporting_frequency": "cadence", "unit": "money_unit"}
+# Settings whose meaning changed, so no value can move: the row stays, marked, and the new settings get defaults.
+RETIRED_SETTINGS = {
+    "reporting_calendar_start": "the calendar now follows cadence and fiscal_year_start_month",
+    "rag_amber_threshold": "RAG thresholds are now days of slip and percent of overrun (schedule_slip_*, cost_overrun_*)",
+    "rag_red_threshold": "RAG thresholds are now days of slip and percent of overrun (schedule_slip_*, cost_overrun_*)",
+}
+RETIRED_NOTE = "Not used since this build: "
+
+
+def _accepted(setting: str, value) -> bool:
+    from pmo_xl.settings import SettingsError, settings_from_rows
+
+    try:
+        settings_from_rows([(setting, value)])
+    except SettingsError:
+        return False
+    return True
+
+
+def _renamed(old: TableContent) -> TableContent:
+    keys = {row[0] for row in old.rows}
+    meaning = old.headers.index("meaning") if "meaning" in old.headers else None
+    rows = []
+    for row in old.rows:
+        key, value = row[0], row[1] if len(row) > 1 else None
+        new_key = RENAMED_SETTINGS.get(key)
+        if new_key and new_key not in keys and _accepted(new_key, value):
+            row = (new_key, *row[1:])
+        elif (new_key or key in RETIRED_SETTINGS) and meaning is not None:
+            why = RETIRED_SETTINGS.get(key) or f"{new_key} does not accept {value!r}"
+            row = tuple(RETIRED_NOTE + why if index == meaning else cell for index, cell in enumerate(row))
+        rows.append(row)
+    return TableContent(old.headers, tuple(rows))
+
+
 def _merge_settings(new: TableContent, old: TableContent) -> TableContent:
-    """The old values win; settings new to this build keep their defaults; the PMO's own settings are kept."""
+    """The old values win; settings new to this build keep their defaults; the PMO's own settings are kept.
+
+    The old value of a known setting replaces the new row's value, but the meaning is always the new build's.
+    """
+    old = _renamed(old)
     merged = _merge_table(new, old)
-    present = {row[0] for row in merged.rows}
+    fresh = {row[0]: row for row in new.rows}
+    meaning = merged.headers.index("meaning") if "meaning" in merged.headers else None
+    rows = []
+    for row in merged.rows:
+        if meaning is not None and row[0] in fresh and len(fresh[row[0]]) > meaning:
+            row = tuple(fresh[row[0]][meaning] if index == meaning else cell for index, cell in enumerate(row))
+        rows.append(row)
+    present = {row[0] for row in rows}
     added = tuple(row + (None,) * (len(merged.headers) - len(row)) for row in new.rows if row[0] not in present)
-    return TableContent(merged.headers, merged.rows + added)
+    return TableContent(merged.headers, tuple(rows) + added)
 
 
 def carried_content(old: Path) -> dict[str, TableContent]:
