@@ -100,9 +100,12 @@ def _number(cell, what: str, where: str) -> float | None:
     if _blank(cell):
         return None
     try:
-        return float(str(cell).strip().rstrip("%")) / 100 if str(cell).strip().endswith("%") else float(cell)
+        number = float(str(cell).strip().rstrip("%")) / 100 if str(cell).strip().endswith("%") else float(cell)
     except (TypeError, ValueError):
         raise ScoringModelError(f"{where}: {what} must be a number, got {cell!r}") from None
+    if not math.isfinite(number):
+        raise ScoringModelError(f"{where}: {what} must be a finite number, got {cell!r}")
+    return number
 
 
 def model_from_rows(header: Sequence, rows: Sequence[Sequence], source: str = SCORING_MODEL_TABLE) -> ScoringModelSpec:
@@ -116,6 +119,7 @@ def model_from_rows(header: Sequence, rows: Sequence[Sequence], source: str = SC
         )
     records: list[dict] = []
     previous: dict = {}
+    first_row_of: dict[str, int] = {}
     for number, row in enumerate(rows, start=2):
         record = {name: (row[index] if index < len(row) else None) for index, name in enumerate(names) if name}
         if all(_blank(cell) for cell in record.values()):
@@ -137,6 +141,13 @@ def model_from_rows(header: Sequence, rows: Sequence[Sequence], source: str = SC
                 record[key] = previous[key]
         if _blank(record.get("criterion_id")):
             raise ScoringModelError(f"{source} row {number}: criterion_id is blank")
+        criterion_id = str(record["criterion_id"]).strip()
+        if not same_criterion and criterion_id in first_row_of:
+            raise ScoringModelError(
+                f"{source} row {number}: criterion_id {criterion_id} repeats (first at row {first_row_of[criterion_id]});"
+                " each criterion appears once, with its level rows directly below it"
+            )
+        first_row_of.setdefault(criterion_id, number)
         record["_row"] = number
         records.append(record)
         previous = record
@@ -155,6 +166,12 @@ def model_from_rows(header: Sequence, rows: Sequence[Sequence], source: str = SC
     for criterion_id, group in seen.items():
         head = group[0]
         where = f"{source} row {head['_row']} ({criterion_id})"
+        unlevelled = [record["_row"] for record in group if _blank(record.get("level_score"))]
+        if len(group) > 1 and unlevelled:
+            raise ScoringModelError(
+                f"{source} row {group[1]['_row']}: criterion_id {criterion_id} repeats (first at row {head['_row']}); "
+                "only a categorical criterion has more than one row, one per level with its level_score"
+            )
         if not criterion_id.isidentifier():
             raise ScoringModelError(f"{where}: criterion_id must be a plain identifier like strategic_fit")
         weight = _number(head.get("weight"), "weight", where)
@@ -240,23 +257,50 @@ def normalised_weights(model: ScoringModelSpec) -> Weights:
     return Weights(raw / total, warning)
 
 
-def _unit_column(criterion: Criterion, column: np.ndarray, rule: str) -> tuple[np.ndarray, list[str]]:
-    """One criterion's values mapped to 0-1 on its anchored scale, direction applied; blanks follow `rule`."""
-    problems: list[str] = []
-    numeric = np.full(len(column), np.nan)
-    if column.dtype.kind == "f":
+def _cells_as_numbers(column: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(numbers, blank cells, text cells) of one column; numbers are NaN where a cell is blank or text.
+
+    xlwings hands a range with one empty or text cell over as objects, not floats: a column whose only odd cells
+    are empty still converts in one step; only a column holding text is read cell by cell.
+    """
+    if column.dtype.kind in "fiu":
         numeric = column.astype(float)
-        text_rows = np.zeros(len(column), dtype=bool)
-    else:
-        text_rows = np.zeros(len(column), dtype=bool)
-        for index, cell in enumerate(column):
-            if _blank(cell):
-                continue
-            try:
-                numeric[index] = float(cell)
-            except (TypeError, ValueError):
-                text_rows[index] = True
+        return numeric, np.isnan(numeric), np.zeros(len(column), dtype=bool)
+    empty = np.fromiter((cell is None for cell in column), dtype=bool, count=len(column))
+    numeric = np.full(len(column), np.nan)
+    try:
+        numeric[~empty] = column[~empty].astype(float)
+        return numeric, np.isnan(numeric), np.zeros(len(column), dtype=bool)
+    except (TypeError, ValueError):
+        pass
+    blank = np.zeros(len(column), dtype=bool)
+    text = np.zeros(len(column), dtype=bool)
+    for index, cell in enumerate(column):
+        if _blank(cell):
+            blank[index] = True
+            continue
+        try:
+            numeric[index] = float(cell)
+        except (TypeError, ValueError):
+            text[index] = True
+    return numeric, blank, text
+
+
+def _unit_column(
+    criterion: Criterion, column: np.ndarray, rule: str, skipped: np.ndarray, parsed=None
+) -> tuple[np.ndarray, list[tuple[int, str]], int]:
+    """One criterion's values mapped to 0-1 on its anchored scale, direction applied; blanks follow `rule`.
+
+    Returns the units, (row index, problem) pairs, and how many blanks were imputed. Rows in `skipped` (blank
+    rows of a table) are neither scored nor reported.
+    """
+    problems: list[tuple[int, str]] = []
+    numeric, blank, text_rows = parsed if parsed is not None else _cells_as_numbers(column)
+    numeric = numeric.copy()
+    numeric[skipped] = np.nan
+    blank, text_rows = blank & ~skipped, text_rows & ~skipped
     unit = np.full(len(column), np.nan)
+    name = criterion.criterion_id
     if criterion.levels:
         scores = np.array([level.score for level in criterion.levels], dtype=float)
         values = np.array([level.value for level in criterion.levels], dtype=float)
@@ -266,17 +310,15 @@ def _unit_column(criterion: Criterion, column: np.ndarray, rule: str) -> tuple[n
         slot = np.clip(np.searchsorted(scores, numeric[present]), 0, len(scores) - 1)
         matched = scores[slot] == numeric[present]
         unit[np.flatnonzero(present)[matched]] = values[slot[matched]]
+        listing = ", ".join(f"{score:g}" for score in scores)
         for index in np.flatnonzero(present)[~matched]:
-            problems.append(
-                f"row {index + 1} {criterion.criterion_id}: {numeric[index]:g} is not a level "
-                f"({', '.join(f'{s:g}' for s in scores)})"
-            )
+            problems.append((index, f"{name}: {numeric[index]:g} is not a level ({listing})"))
         if text_rows.any():
             by_descriptor = {level.descriptor.strip().lower(): level.value for level in criterion.levels}
             for index in np.flatnonzero(text_rows):
                 found = by_descriptor.get(str(column[index]).strip().lower())
                 if found is None:
-                    problems.append(f"row {index + 1} {criterion.criterion_id}: {column[index]!r} is not a level")
+                    problems.append((index, f"{name}: {column[index]!r} is not a level"))
                 else:
                     unit[index] = found
     else:
@@ -284,27 +326,27 @@ def _unit_column(criterion: Criterion, column: np.ndarray, rule: str) -> tuple[n
         unit = (numeric - low) / (high - low)
         outside = (unit < -1e-12) | (unit > 1 + 1e-12)
         for index in np.flatnonzero(outside):
-            problems.append(
-                f"row {index + 1} {criterion.criterion_id}: {numeric[index]:g} is outside the scale {low:g} to {high:g}"
-            )
+            problems.append((index, f"{name}: {numeric[index]:g} is outside the scale {low:g} to {high:g}"))
         for index in np.flatnonzero(text_rows):
-            problems.append(f"row {index + 1} {criterion.criterion_id}: {column[index]!r} is not a number")
+            problems.append((index, f"{name}: {column[index]!r} is not a number"))
         unit = np.clip(unit, 0.0, 1.0)
     if criterion.direction == "cost":
         unit = 1.0 - unit
-    blank = np.isnan(unit) & ~text_rows
-    if problems:
-        return unit, problems
+    imputed = 0
     if blank.any():
         if rule == "error":
-            for index in np.flatnonzero(blank)[:20]:
+            for index in np.flatnonzero(blank):
                 problems.append(
-                    f"row {index + 1} {criterion.criterion_id}: no value (the model's missing_rule is "
-                    "'error'; fill it in, or set missing_rule to worst or midpoint)"
+                    (
+                        index,
+                        f"{name}: no value (the model's missing_rule is 'error'; fill it in, or set missing_rule "
+                        "to worst or midpoint)",
+                    )
                 )
         else:
             unit[blank] = 0.0 if rule == "worst" else 0.5
-    return unit, problems
+            imputed = int(blank.sum())
+    return unit, problems, imputed
 
 
 @dataclass(frozen=True)
@@ -317,9 +359,18 @@ class ScoreMatrix:
     warnings: tuple[str, ...]
 
 
-def score_matrix(values, model: ScoringModelSpec, row_labels: Sequence[str] | None = None) -> ScoreMatrix:
-    """Score a rows x criteria block of values (criteria in model order). Raises ScoringError listing every problem."""
-    weights = normalised_weights(model)
+@dataclass(frozen=True)
+class RowScores:
+    """Scores row by row: NaN where a row is blank (`blank`) or cannot be scored (`errors` says why, else '')."""
+
+    scores: np.ndarray
+    contributions: np.ndarray
+    blank: np.ndarray
+    errors: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+def _value_block(values, model: ScoringModelSpec) -> np.ndarray:
     try:
         block = np.array(values, dtype=float)
     except (TypeError, ValueError):
@@ -331,30 +382,67 @@ def score_matrix(values, model: ScoringModelSpec, row_labels: Sequence[str] | No
             f"expected {len(model.criteria)} value column(s), one per criterion "
             f"({', '.join(c.criterion_id for c in model.criteria)}); got shape {block.shape}"
         )
+    return block
+
+
+def _units(
+    block: np.ndarray, model: ScoringModelSpec, skipped: np.ndarray, parsed: Sequence | None = None
+) -> tuple[np.ndarray, list[tuple[int, str]], int]:
     units = np.empty(block.shape, dtype=float)
-    problems: list[str] = []
+    problems: list[tuple[int, str]] = []
     imputed = 0
     for position, criterion in enumerate(model.criteria):
-        column = block[:, position]
-        unit, column_problems = _unit_column(criterion, column, model.missing_rule)
-        if model.missing_rule != "error":
-            imputed += (
-                int(np.sum([_blank(cell) for cell in column]))
-                if column.dtype.kind == "O"
-                else int(np.isnan(column).sum())
-            )
+        unit, column_problems, column_imputed = _unit_column(
+            criterion, block[:, position], model.missing_rule, skipped, parsed[position] if parsed else None
+        )
         units[:, position] = unit
         problems.extend(column_problems)
-    if problems:
-        if row_labels is not None:
-            problems = [_relabel(problem, row_labels) for problem in problems]
-        listing = "\n".join(f"  - {problem}" for problem in problems[:50])
-        raise ScoringError(f"{len(problems)} value(s) cannot be scored:\n{listing}")
-    contributions = units * (weights.normalised * 100.0)
+        imputed += column_imputed
+    return units, problems, imputed
+
+
+def _score_warnings(weights: Weights, imputed: int, model: ScoringModelSpec) -> tuple[str, ...]:
     found = [weights.warning] if weights.warning else []
     if imputed:
         found.append(f"{imputed} missing value(s) scored as '{model.missing_rule}' (the model's missing_rule)")
-    return ScoreMatrix(contributions.sum(axis=1), contributions, imputed, tuple(found))
+    return tuple(found)
+
+
+def score_matrix(values, model: ScoringModelSpec, row_labels: Sequence[str] | None = None) -> ScoreMatrix:
+    """Score a rows x criteria block of values (criteria in model order). Raises ScoringError listing every problem."""
+    weights = normalised_weights(model)
+    block = _value_block(values, model)
+    units, problems, imputed = _units(block, model, np.zeros(len(block), dtype=bool))
+    if problems:
+        lines = [f"row {index + 1} {problem}" for index, problem in sorted(problems, key=lambda item: item[0])]
+        if row_labels is not None:
+            lines = [_relabel(line, row_labels) for line in lines]
+        listing = "\n".join(f"  - {line}" for line in lines[:50])
+        raise ScoringError(f"{len(lines)} value(s) cannot be scored:\n{listing}")
+    contributions = units * (weights.normalised * 100.0)
+    return ScoreMatrix(contributions.sum(axis=1), contributions, imputed, _score_warnings(weights, imputed, model))
+
+
+def score_rows(values, model: ScoringModelSpec) -> RowScores:
+    """Score every row that can be scored, in one vectorised pass; blank rows stay blank, bad rows say why.
+
+    This is what a sheet wants (`PMO_SCORE` over a table with empty trailing rows and the odd typo): one bad row
+    never costs the others their score. Problems with the model itself (weights sum to 0, wrong width) still raise.
+    """
+    weights = normalised_weights(model)
+    block = _value_block(values, model)
+    parsed = [_cells_as_numbers(block[:, position]) for position in range(block.shape[1])]
+    blank = np.logical_and.reduce([column_blank for _, column_blank, _ in parsed])
+    units, problems, imputed = _units(block, model, blank, parsed)
+    messages: dict[int, list[str]] = {}
+    for index, problem in problems:
+        messages.setdefault(int(index), []).append(problem)
+    contributions = units * (weights.normalised * 100.0)
+    bad = np.zeros(len(block), dtype=bool)
+    bad[list(messages)] = True
+    contributions[bad | blank] = np.nan
+    errors = tuple("; ".join(messages.get(index, ())) for index in range(len(block)))
+    return RowScores(contributions.sum(axis=1), contributions, blank, errors, _score_warnings(weights, imputed, model))
 
 
 def _relabel(problem: str, row_labels: Sequence[str]) -> str:

@@ -18,6 +18,7 @@ from pmo_xl.scoring import (
     read_scoring_model,
     score_matrix,
     score_requests,
+    score_rows,
     with_weights,
 )
 
@@ -187,3 +188,39 @@ def test_model_table_still_reads_after_a_real_spreadsheet_app_resaves_the_workbo
     workbook.save(source)
     resaved = recalculated_copy(source, tmp_path / "libreoffice")
     assert read_scoring_model(resaved) == DEFAULT_MODEL
+
+
+def test_score_rows_scores_good_rows_leaves_blank_rows_blank_and_says_why_a_bad_row_fails():
+    values = [[5, 5, 5, 5, 1], [None, "", None, "  ", None], [5, 5, 9, 5, 1], [3, "3", 3, 3, None], [1, 1, 1, 1, 5]]
+    result = score_rows(values, DEFAULT_MODEL)
+    assert result.scores[0] == pytest.approx(100.0) and result.scores[4] == pytest.approx(0.0)
+    assert list(result.blank) == [False, True, False, False, False]
+    assert result.errors[1] == "" and np.isnan(result.scores[1])
+    assert result.errors[2] == "urgency: 9 is not a level (1, 2, 3, 4, 5)"
+    assert result.errors[3].startswith("delivery_risk: no value")  # a partly filled row is not blank
+    assert np.isnan(result.scores[2]) and np.isnan(result.contributions[3]).all()
+    assert result.errors[0] == result.errors[4] == ""
+
+
+def test_non_finite_anchors_and_level_scores_are_model_errors_naming_the_row():
+    header = list(SCORING_MODEL_COLUMNS)
+    infinite_level = ["M", "1", "error", "fit", "Fit", 10, "benefit", None, None, "", "inf", 0.5, "Half", ""]
+    with pytest.raises(ScoringModelError, match="row 2: level_score must be a finite number, got 'inf'"):
+        model_from_rows(header, [infinite_level])
+    infinite_anchor = ["M", "1", "error", "speed", "Speed", 10, "benefit", 0, float("inf"), "", None, None, None, ""]
+    with pytest.raises(ScoringModelError, match=r"row 2 \(speed\): maximum must be a finite number"):
+        model_from_rows(header, [infinite_anchor])
+
+
+def test_a_repeated_criterion_id_is_an_error_naming_the_row():
+    header = list(SCORING_MODEL_COLUMNS)
+    speed = ["M", "1", "error", "speed", "Speed", 10, "benefit", 0, 10, "", None, None, None, ""]
+    fit = ["M", "1", "error", "fit", "Fit", 10, "benefit", 0, 5, "", None, None, None, ""]
+    with pytest.raises(ScoringModelError, match="row 4: criterion_id speed repeats \\(first at row 2\\)"):
+        model_from_rows(header, [speed, fit, speed])
+    with pytest.raises(ScoringModelError, match="row 3: criterion_id speed repeats \\(first at row 2\\)"):
+        model_from_rows(header, [speed, speed])
+    levels = [
+        ["M", "1", "error", "fit", "Fit", 10, "benefit", None, None, "", n, n / 5, f"level {n}", ""] for n in (1, 5)
+    ]
+    assert [level.score for level in model_from_rows(header, levels).criteria[0].levels] == [1, 5]

@@ -54,6 +54,24 @@ def test_bad_row_gets_its_own_error_text_and_the_others_still_score():
     assert spilled[1][0] == pytest.approx(50.0)
 
 
+def test_one_blank_and_one_bad_row_among_many_cost_only_those_rows():
+    values = [[(n % 5) + 1, 3, 3, 3, 3] for n in range(2_000)] + [[5, 5, "high", 5, 1], [None] * 5]
+    spilled = PMO_SCORE(values, MODEL_RANGE)
+    expected = score_matrix(values[:2_000], DEFAULT_MODEL).scores
+    assert [row[0] for row in spilled[:2_000]] == pytest.approx(list(expected))
+    assert spilled[2_000] == ["#PMO! urgency: 'high' is not a level"]
+    assert spilled[2_001] == [""]
+    explained = PMO_SCORE_EXPLAIN(values[-2:], MODEL_RANGE)
+    assert explained == [["#PMO! urgency: 'high' is not a level", "", "", "", ""], [""] * 5]
+
+
+def test_an_infinite_level_score_or_anchor_comes_back_as_text_not_an_overflow():
+    infinite = [list(SCORING_MODEL_COLUMNS), *model_to_rows(DEFAULT_MODEL)]
+    infinite[1][10] = float("inf")
+    (cell,) = PMO_SCORE([[1, 1, 1, 1, 1]], infinite)
+    assert cell[0].startswith("#PMO! ScoringModel row 2: level_score must be a finite number")
+
+
 def test_model_errors_come_back_as_text():
     zero = [list(SCORING_MODEL_COLUMNS), *([*row[:5], 0, *row[6:]] for row in model_to_rows(DEFAULT_MODEL))]
     assert PMO_SCORE([[1, 1, 1, 1, 1]], zero) == [["#PMO! weights sum to 0"]]

@@ -17,7 +17,7 @@ from pmo_xl.ahp import ahp_weights
 from pmo_xl.backlog import rice, wsjf
 from pmo_xl.errors import PmoError
 from pmo_xl.financials import npv
-from pmo_xl.scoring import ScoringError, competition_rank, model_from_rows, score_matrix
+from pmo_xl.scoring import competition_rank, model_from_rows, score_rows
 
 __all__ = ["PMO_AHP_WEIGHTS", "PMO_NPV", "PMO_RANK", "PMO_RICE", "PMO_SCORE", "PMO_SCORE_EXPLAIN", "PMO_WSJF"]
 
@@ -54,22 +54,13 @@ def _model(model):
 
 def _score_rows(values, model, explain: bool):
     spec = _model(model)
-    blank_rows = [all(_is_blank(cell) for cell in row) for row in values]
-    try:
-        result = score_matrix(values, spec)
-        rows = result.contributions.tolist() if explain else [[score] for score in result.scores.tolist()]
-    except ScoringError:
-        # Some rows are bad: score row by row so the good ones still show and each bad one says why.
-        rows = []
-        for row in values:
-            try:
-                single = score_matrix([row], spec)
-                rows.append(single.contributions[0].tolist() if explain else [float(single.scores[0])])
-            except PmoError as error:
-                message = str(error).split("\n  - ", 1)[-1].replace("row 1 ", "")
-                rows.append([f"{ERROR_PREFIX} {message}"] + [""] * (len(spec.criteria) - 1 if explain else 0))
+    result = score_rows(values, spec)
     width = len(spec.criteria) if explain else 1
-    rows = [[""] * width if blank else row for row, blank in zip(rows, blank_rows, strict=True)]
+    good = result.contributions.tolist() if explain else [[score] for score in result.scores.tolist()]
+    rows = [
+        [""] * width if blank else [f"{ERROR_PREFIX} {error}"] + [""] * (width - 1) if error else row
+        for row, blank, error in zip(good, result.blank.tolist(), result.errors, strict=True)
+    ]
     return spec, rows
 
 
