@@ -534,8 +534,11 @@ def score_requests(
 # Files: reading tables and the model, writing workbooks atomically
 
 
-def read_table(path: Path, table_name: str | None = None) -> pd.DataFrame:
-    """A CSV, or the Excel table `table_name` in a workbook (first sheet when the workbook has no such table)."""
+def read_table(path: Path, table_name: str | Sequence[str] | None = None) -> pd.DataFrame:
+    """A CSV, or the Excel table `table_name` in a workbook (first sheet when the workbook has no such table).
+
+    `table_name` may list several names (e.g. ResourceEstimates and RequestResources); the first one found wins.
+    """
     path = Path(path)
     if not path.exists():
         raise InputTableError(f"{path}: no such file")
@@ -556,22 +559,42 @@ def read_table(path: Path, table_name: str | None = None) -> pd.DataFrame:
     raise InputTableError(f"{path}: expected a .csv, .xlsx or .xlsm file")
 
 
-def _workbook_table(path: Path, table_name: str | None):
+def _workbook_table(path: Path, table_name: str | Sequence[str] | None):
     """Header and body of a named Excel table, found by name wherever it sits (never by a cell address)."""
     if not table_name:
         return None, [], ""
     from openpyxl import load_workbook
 
+    wanted = [table_name.lower()] if isinstance(table_name, str) else [name.lower() for name in table_name]
     workbook = load_workbook(path, data_only=True)
     try:
-        for worksheet in workbook.worksheets:
-            for name, reference in worksheet.tables.items():
-                if name.lower() == table_name.lower():
-                    cells = [[cell.value for cell in row] for row in worksheet[reference]]
-                    return cells[0], cells[1:], worksheet.title
+        found = {
+            name.lower(): (worksheet, reference)
+            for worksheet in workbook.worksheets
+            for name, reference in worksheet.tables.items()
+        }
+        for name in wanted:
+            if name in found:
+                worksheet, reference = found[name]
+                cells = [[cell.value for cell in row] for row in worksheet[reference]]
+                return cells[0], cells[1:], worksheet.title
     finally:
         workbook.close()
     return None, [], ""
+
+
+def workbook_has_table(path: Path, table_name: str) -> bool:
+    """Whether a workbook holds an Excel table of this name (any sheet); False for a CSV."""
+    path = Path(path)
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return False
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=False, data_only=True)
+    try:
+        return any(name.lower() == table_name.lower() for sheet in workbook.worksheets for name in sheet.tables)
+    finally:
+        workbook.close()
 
 
 def read_scoring_model(path: Path) -> ScoringModelSpec:

@@ -151,6 +151,7 @@ class Request:
     monthly_cost: Mapping[int, float]
     fixed_fy_cost: Mapping[str, float]
     demand: Mapping[tuple[str, int], float]
+    model_version: str = ""
 
     @property
     def committed(self) -> bool:
@@ -308,6 +309,7 @@ def parse_requests(
                     monthly_cost=monthly,
                     fixed_fy_cost=fixed,
                     demand=demand_by_request.get(request_id, {}),
+                    model_version="" if _blank(record.get("model_version")) else str(record["model_version"]),
                 )
             )
         except SelectionError as error:
@@ -316,6 +318,55 @@ def parse_requests(
         listing = "\n".join(f"  - {problem}" for problem in problems[:50])
         raise SelectionError(f"{len(problems)} problem(s) in the request data; nothing was selected:\n{listing}")
     return parsed, found_warnings
+
+
+def selection_capacity(
+    capacity: pd.DataFrame,
+    resources: pd.DataFrame | None,
+    settings: SelectionSettings,
+    requests: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Role capacity per month, `role, month, capacity_fte`, from either shape of capacity table.
+
+    A long table in that shape passes through. The PMO workbook's `Capacity` table (role, person, from_month,
+    to_month, fte or hours_per_month, productive_ratio) is netted by its productive ratio through the capacity
+    core, `pmo_xl.capacity.role_capacity`, the same numbers `pmo capacity` shows, over the months the resource
+    estimates cover plus the longest allowed deferral.
+    """
+    columns = {str(column).strip().lower() for column in capacity.columns}
+    if set(CAPACITY_COLUMNS) <= columns:
+        return capacity
+    from pmo_xl.capacity import CapacitySettings, role_capacity
+
+    if resources is None or not len(resources) or "month" not in resources.columns:
+        raise SelectionError(
+            "a Capacity table (role, from_month, to_month, fte, productive_ratio) gives capacity over time; give "
+            "the resource estimates too (--resources), so that the months to plan are known"
+        )
+    months = [_month_index(month, "resource estimates") for month in resources["month"] if not _blank(month)]
+    deferral = settings.max_deferral_months
+    if requests is not None and "max_deferral_months" in requests.columns:
+        own = [_number(cell, "max_deferral_months", 0.0) or 0.0 for cell in requests["max_deferral_months"]]
+        deferral = max([deferral, *map(int, own)])
+    first, last = min(months), max(months) + deferral
+    # The capacity core plans at most 60 months; demand beyond that is reported as outside the capacity plan.
+    horizon = min(last - first + 1, 60)
+    return role_capacity(capacity, current_period=month_label(first), settings=CapacitySettings(horizon_months=horizon))
+
+
+def read_capacity_table(path: Path) -> pd.DataFrame:
+    """The capacity file of `pmo optimize --capacity`: a `CapacityPlan` table (role, month, capacity_fte), the
+    PMO workbook's `Capacity` table, or a CSV of either shape; a workbook with neither table gives its first sheet.
+    """
+    from pmo_xl.capacity import CAPACITY_TABLE, read_capacity
+    from pmo_xl.scoring import read_table, workbook_has_table
+
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        return read_capacity(path)
+    if not workbook_has_table(path, "CapacityPlan") and workbook_has_table(path, CAPACITY_TABLE):
+        return read_capacity(path)
+    return read_table(path, "CapacityPlan")
 
 
 def parse_capacity(capacity: pd.DataFrame | None) -> dict[tuple[str, int], float]:
@@ -733,6 +784,8 @@ def _report(
                 "start_month": month_label(request.start + delay) if request.start is not None else "",
                 "deferral_months": delay if picked else None,
                 settings.value_measure: request.value,
+                # A score is only meaningful with the model that produced it.
+                **({"model_version": request.model_version} if settings.value_measure == "score" else {}),
                 "cost": cost,
                 "value_per_cost": request.value / cost if cost else None,
                 "what_would_get_it_in": get_in,

@@ -98,3 +98,16 @@ def test_pmo_optimize_uses_the_forms_resource_estimates(forms, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "2 request(s)" in result.output and out.exists()
+
+
+def test_pmo_optimize_a_folder_of_forms_by_default_ranks_on_the_requesters_scores(forms, tmp_path):
+    out = tmp_path / "by-score.xlsx"
+    result = CliRunner().invoke(main, ["optimize", str(forms), "--total-budget", "600", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = [[cell.value for cell in row] for row in openpyxl.load_workbook(out)["Selection"].iter_rows()]
+    header = rows[2]
+    records = {row[0]: dict(zip(header, row, strict=True)) for row in rows[3:]}
+    assert set(records) == {"REQ-001", "REQ-002"}
+    # REQ-002's latest form scores 5 on every criterion (delivery risk is a cost, so 5 there counts against it).
+    assert records["REQ-002"]["score"] > records["REQ-001"]["score"] > 0
+    assert {record["model_version"] for record in records.values()} == {"PMO default v2026.1"}

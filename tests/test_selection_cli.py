@@ -197,3 +197,126 @@ def test_portfolio_workbook_opens_in_a_real_spreadsheet_app_with_text_kept_as_te
     assert titles["REQ-3"] == "=cmd|' /C calc'!A0"
     summary = {row[0]: row[1] for row in sheet(resaved, "Summary") if row[0]}
     assert summary["Result"] == "optimal"
+
+
+def selection_records(path):
+    rows = sheet(path, "Selection")
+    header = rows[2]
+    return {row[0]: dict(zip(header, row, strict=True)) for row in rows[3:]}
+
+
+def excel_tables(path, tables):
+    """A workbook with one sheet per table, each an Excel table (ListObject) named like the sheet."""
+    from openpyxl import Workbook
+    from openpyxl.worksheet.table import Table
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for name, frame in tables.items():
+        worksheet = workbook.create_sheet(name)
+        worksheet.append(list(frame.columns))
+        for row in frame.itertuples(index=False):
+            worksheet.append(list(row))
+        last = chr(ord("A") + len(frame.columns) - 1)
+        worksheet.add_table(Table(displayName=name, ref=f"A1:{last}{len(frame) + 1}"))
+    workbook.save(path)
+    return path
+
+
+@pytest.mark.parametrize("shape", ["csv", "workbook"])
+def test_the_pmo_workbooks_capacity_table_is_netted_and_less_capacity_selects_less(pipeline, shape):
+    def capacity_file(name, gross_fte):
+        capacity = pd.DataFrame(
+            {
+                "role": ["Developer", "Developer"],
+                "person": ["", ""],
+                "from_month": ["2026-01", "2027-04"],
+                "to_month": ["2027-03", ""],
+                "fte": [gross_fte, gross_fte],
+                "productive_ratio": [0.5, 0.5],
+            }
+        )
+        if shape == "csv":
+            capacity.to_csv(pipeline / f"{name}.csv", index=False)
+            return pipeline / f"{name}.csv"
+        return excel_tables(pipeline / f"{name}.xlsx", {"Capacity": capacity})
+
+    chosen = {}
+    for name, gross_fte in (("roomy", 10.0), ("tight", 6.0)):
+        output = pipeline / f"{name}-portfolio.xlsx"
+        result = run(
+            pipeline / "pipeline.csv",
+            "--value",
+            "npv",
+            "--resources",
+            pipeline / "estimates.csv",
+            "--capacity",
+            capacity_file(name, gross_fte),
+            "-o",
+            output,
+        )
+        assert result.exit_code == 0, result.output
+        assert "outside the capacity plan" not in result.output
+        chosen[name] = sorted(rid for rid, record in selection_records(output).items() if record["selected"])
+        constraints = {row[0]: row for row in sheet(output, "Constraints")[1:]}
+        assert constraints["Developer 2027-06"][2] == pytest.approx(gross_fte * 0.5)  # net of the productive ratio
+    # 10 FTE x 0.5 = 5 net: REQ-1 (1) + REQ-2 (2) + REQ-3 (2); 6 x 0.5 = 3 net: room for REQ-2 beside REQ-1 only.
+    assert chosen == {"roomy": ["REQ-1", "REQ-2", "REQ-3"], "tight": ["REQ-1", "REQ-2"]}
+
+
+def test_resource_estimates_are_read_from_a_request_resources_table_as_the_demo_writes_it(pipeline):
+    estimates = pd.read_csv(pipeline / "estimates.csv")
+    requests = pd.read_csv(pipeline / "pipeline.csv").fillna("")
+    workbook = excel_tables(pipeline / "requests.xlsx", {"Requests": requests, "RequestResources": estimates})
+    for table_name in ("RequestResources", "ResourceEstimates"):
+        if table_name == "ResourceEstimates":
+            workbook = excel_tables(pipeline / "requests2.xlsx", {"Requests": requests, table_name: estimates})
+        result = run(
+            workbook,
+            "--value",
+            "npv",
+            "--resources",
+            workbook,
+            "--capacity",
+            pipeline / "capacity.xlsx",
+            "-o",
+            pipeline / f"{table_name}.xlsx",
+        )
+        assert result.exit_code == 0, result.output
+        records = selection_records(pipeline / f"{table_name}.xlsx")
+        assert sorted(rid for rid, record in records.items() if record["selected"]) == ["REQ-1", "REQ-2", "REQ-4"]
+        constraints = {row[0]: row for row in sheet(pipeline / f"{table_name}.xlsx", "Constraints")[1:]}
+        assert constraints["Developer 2027-01"][3] == pytest.approx(3.5)  # the estimates were read: demand used
+
+
+def test_time_limit_and_gap_options_reach_the_solver(pipeline, monkeypatch):
+    import pmo_xl.selection as selection
+
+    options_seen = []
+    solve = selection.milp
+
+    def recording(*arguments, **keywords):
+        options_seen.append(keywords["options"])
+        return solve(*arguments, **keywords)
+
+    monkeypatch.setattr(selection, "milp", recording)
+    result = run(pipeline / "pipeline.csv", "--value", "npv", "--time-limit", "3.5", "--gap", "2.5")
+    assert result.exit_code == 0, result.output
+    assert options_seen and options_seen[0]["time_limit"] == 3.5
+    assert options_seen[0]["mip_rel_gap"] == pytest.approx(0.025)
+    summary = {row[0]: row[1] for row in sheet(pipeline / "pipeline-portfolio.xlsx", "Summary") if row[0]}
+    assert summary["Time limit (s)"] == 3.5 and summary["Gap tolerance"] == pytest.approx(0.025)
+
+
+def test_selection_by_score_records_the_model_version_of_each_score(pipeline):
+    frame = pd.read_csv(pipeline / "pipeline.csv")
+    for column in ("strategic_fit", "business_value", "urgency", "risk_reduction", "delivery_risk"):
+        frame[f"pmo_{column}"] = [5, 4, 3, 1]
+    frame.to_csv(pipeline / "scored.csv", index=False)
+    result = run(pipeline / "scored.csv", "--budget", "FY2027=300k")
+    assert result.exit_code == 0, result.output
+    records = selection_records(pipeline / "scored-portfolio.xlsx")
+    assert {record["model_version"] for record in records.values()} == {"PMO default v2026.1"}
+    by_npv = run(pipeline / "scored.csv", "--value", "npv", "--budget", "FY2027=300k", "-o", pipeline / "n.xlsx")
+    assert by_npv.exit_code == 0
+    assert "model_version" not in next(iter(selection_records(pipeline / "n.xlsx").values()))

@@ -33,12 +33,16 @@ from pmo_xl.selection import (
     load_scenarios,
     parse_budget,
     parse_forces,
+    read_capacity_table,
     run_scenarios,
     save_scenarios,
     select_portfolio,
+    selection_capacity,
     write_selection_workbook,
 )
 
+# The demo and `pmo capacity` call the estimates table RequestResources; earlier pipelines ResourceEstimates.
+RESOURCE_TABLES = ("ResourceEstimates", "RequestResources")
 _existing = click.Path(exists=True, dir_okay=False, path_type=Path)
 # REQUESTS: a table file, or a folder of collected request forms.
 _requests_source = click.Path(exists=True, path_type=Path)
@@ -168,8 +172,18 @@ def score_command(requests, model_path, score_set, ahp_path, method, output):
     help="Budget per fiscal year, repeatable: --budget FY2027=1.5m --budget FY2028=1.2m",
 )
 @click.option("--total-budget", type=float, help="Budget over all fiscal years.")
-@click.option("--resources", type=_existing, help="Resource estimates: request_id, role, month (YYYY-MM), fte.")
-@click.option("--capacity", type=_existing, help="Role capacity: role, month (YYYY-MM), capacity_fte.")
+@click.option(
+    "--resources",
+    type=_existing,
+    help="Resource estimates: request_id, role, month (YYYY-MM), fte; a CSV, or a workbook's ResourceEstimates or "
+    "RequestResources table.",
+)
+@click.option(
+    "--capacity",
+    type=_existing,
+    help="Role capacity: the PMO workbook's Capacity table (role, from_month, to_month, fte, productive_ratio; "
+    "netted as `pmo capacity` does), a CapacityPlan table (role, month, capacity_fte), or a CSV of either shape.",
+)
 @click.option(
     "--costs",
     type=_existing,
@@ -185,9 +199,9 @@ def score_command(requests, model_path, score_set, ahp_path, method, output):
     "--scores",
     "score_set",
     type=click.Choice(SCORE_SETS),
-    default="pmo",
-    show_default=True,
-    help="Which criterion values the score uses when it is computed here (pmo_..., requester_..., board_...).",
+    default=None,
+    help="Which criterion values the score uses when it is computed here (pmo_..., requester_..., board_...). "
+    "Default: pmo for a table file, requester for a folder of request forms.",
 )
 @click.option(
     "--max-deferral",
@@ -275,8 +289,7 @@ def optimize_command(
     """
     table, form_resources, from_forms = _pipeline(requests)
     score_set = _score_set(score_set, from_forms)
-    resource_table = read_table(resources, "ResourceEstimates") if resources else form_resources
-    capacity_table = read_table(capacity, "CapacityPlan") if capacity else None
+    resource_table = read_table(resources, RESOURCE_TABLES) if resources else form_resources
     cost_table = read_table(costs, "Costs") if costs else None
     settings = SelectionSettings(
         value_measure=value_measure,
@@ -286,6 +299,9 @@ def optimize_command(
         time_limit_seconds=time_limit,
         gap_tolerance=gap / 100.0,
         fiscal_year_start_month=fiscal_year_start,
+    )
+    capacity_table = (
+        selection_capacity(read_capacity_table(capacity), resource_table, settings, table) if capacity else None
     )
     model = None
     if value_measure == "score":
@@ -306,6 +322,8 @@ def optimize_command(
     if frontier_points:
         problem = build_problem(table, settings, resource_table, capacity_table, cost_table)
         frontier = efficient_frontier(problem, frontier_points, progress=progress_echo)
+        for warning in frontier.attrs.get("warnings", ()):
+            click.secho(f"warning: {warning}", fg="yellow", err=True)
     comparison = None
     if compare:
         scenarios = load_scenarios(scenario_path)
