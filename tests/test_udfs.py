@@ -1,7 +1,9 @@
 """The Excel functions: exact names, VBA-safe parameters, 2-D shapes that spill, #PMO! texts instead of raising."""
 
+import ast
 import inspect
 import keyword
+from pathlib import Path
 
 import pytest
 
@@ -101,3 +103,37 @@ def test_wsjf_and_rice_broadcast_single_cells_and_return_per_row_errors():
     assert PMO_WSJF([[8], [3]], [[5], [1]], [[2]], [[5], [0]]) == [[pytest.approx(3.0)], ["#PMO! job size must be > 0"]]
     assert PMO_RICE([[1000]], [[2]], [[0.8]], [[4]]) == [[pytest.approx(400.0)]]
     assert PMO_RICE([[1], [2]], [[1], [1], [1]], [[1]], [[1]])[0][0].startswith("#PMO! ranges must have")
+
+
+def _decorator_call(decorator):
+    """('func' | 'arg' | 'ret', positional args, keywords) of an @xw.* decorator, or None for anything else."""
+    node = decorator.func if isinstance(decorator, ast.Call) else decorator
+    if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "xw"):
+        return None
+    if not isinstance(decorator, ast.Call):
+        return node.attr, [], {}
+    return node.attr, decorator.args, {item.arg: item.value for item in decorator.keywords}
+
+
+def test_every_public_function_is_a_udf_with_2d_range_arguments_and_no_legacy_expand():
+    tree = ast.parse(Path(pmo_udfs.__file__).read_text(encoding="utf-8"))
+    public = [node for node in tree.body if isinstance(node, ast.FunctionDef) and not node.name.startswith("_")]
+    assert sorted(node.name for node in public) == sorted(pmo_udfs.__all__)
+    for function in public:
+        calls = [found for found in map(_decorator_call, function.decorator_list) if found]
+        assert any(kind == "func" for kind, _, _ in calls), f"{function.name} lacks @xw.func"
+        declared = {}
+        for kind, arguments, keywords in calls:
+            assert not (kind == "ret" and "expand" in keywords), f"{function.name}: @xw.ret(expand=...) is legacy"
+            if kind == "arg":
+                declared[arguments[0].value] = keywords
+        # A range argument is one without a default: every one of them must arrive 2-D.
+        parameters = function.args.args
+        ranges = [p.arg for p in parameters[: len(parameters) - len(function.args.defaults)]]
+        scalars = {"rate"}  # PMO_NPV's rate is a single number, not a range
+        for name in ranges:
+            if name in scalars:
+                continue
+            assert name in declared, f"{function.name}({name}) has no @xw.arg"
+            ndim = declared[name].get("ndim")
+            assert isinstance(ndim, ast.Constant) and ndim.value == 2, f"{function.name}({name}) is not ndim=2"
