@@ -77,11 +77,25 @@ def _rag_badge(value: object) -> str:
     return f'<span class="rag rag-{css}">{_e(rag or "none")}</span>'
 
 
+SUMMARY_TEXT_CHARS = 70
+
+
+def _shortened(value: object, limit: int = SUMMARY_TEXT_CHARS) -> object:
+    if not isinstance(value, str) or len(value) <= limit:
+        return value
+    return value[: limit - 1].rstrip() + "\u2026"
+
+
 def _capped(frame: pd.DataFrame, columns: Sequence[tuple[str, str, str]], empty: str, limit: int) -> str:
-    """The first `limit` rows; the executive summary must fit on one page, the detail holds the rest."""
+    """The first `limit` rows, long texts cut short: the executive summary must fit on one printed page whatever
+    the PMs wrote, and the detail holds every row in full."""
     more = len(frame) - limit
     note = f'<p class="none">{more} more in the detail below.</p>' if more > 0 else ""
-    return _table(frame.head(limit), columns, empty) + note
+    shown = frame.head(limit).copy()
+    for column, _header, kind in columns:
+        if kind == "text" and column in shown.columns:
+            shown[column] = shown[column].map(_shortened)
+    return _table(shown, columns, empty) + note
 
 
 def _table(frame: pd.DataFrame, columns: Sequence[tuple[str, str, str]], empty: str) -> str:
@@ -161,14 +175,16 @@ def stacked_columns(categories: Sequence[str], series: dict[str, Sequence[float]
     """Stacked columns per category (e.g. RAG counts per period)."""
     height, left, bottom, top = 240, 40, 200, 14
     totals = [sum(values[i] for values in series.values()) for i in range(len(categories))]
-    peak = max(totals, default=0) or 1
+    tick_step = _round_step(max(totals, default=0) / 4)
+    ticks = max(1, math.ceil(max(totals, default=0) / tick_step))
+    peak = tick_step * ticks
     step = (width - left - 10) / max(len(categories), 1)
     column_width = min(48.0, step * 0.6)
     parts = [f'<line x1="{left}" y1="{bottom}" x2="{width - 5}" y2="{bottom}" stroke="#999"/>']
-    for tick in range(0, 5):
-        value = peak * tick / 4
-        y = bottom - (bottom - top) * tick / 4
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#595959">{value:.0f}</text>')
+    for tick in range(0, ticks + 1):
+        value = tick_step * tick
+        y = bottom - (bottom - top) * tick / ticks
+        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#595959">{value:g}</text>')
     for index, category in enumerate(categories):
         x = left + step * index + (step - column_width) / 2
         y = float(bottom)
@@ -188,6 +204,14 @@ def stacked_columns(categories: Sequence[str], series: dict[str, Sequence[float]
     return _svg(width, height, "".join(parts), label)
 
 
+def _round_step(rough: float) -> float:
+    """The axis step a person would pick: 1, 2 or 5 times a power of ten, at least `rough` (46 projects: 0-50 by 10)."""
+    if rough <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(rough))
+    return next(factor * power for factor in (1, 2, 5, 10) if factor * power >= rough - 1e-9)
+
+
 def grouped_bars(
     labels: Sequence[str],
     series: dict[str, Sequence[float | None]],
@@ -197,7 +221,7 @@ def grouped_bars(
 ) -> str:
     """Horizontal grouped bars, one group per label (e.g. budget against forecast per project)."""
     names = list(series)
-    bar_height, group_gap, left = 9, 8, 170
+    bar_height, group_gap, left = 9, 8, 180
     group_height = bar_height * len(names) + group_gap
     values = [v for vs in series.values() for v in vs if v is not None and not math.isnan(v)]
     peak = max(values, default=0) or 1
@@ -207,7 +231,8 @@ def grouped_bars(
     parts = []
     for index, name in enumerate(labels):
         y = 6 + index * group_height
-        short = name if len(name) <= 26 else name[:25] + "\u2026"
+        # About 7 px a character at 12 px: 24 characters stay inside the label column, none clipped at the edge.
+        short = name if len(name) <= 24 else name[:23].rstrip() + "\u2026"
         parts.append(
             f'<text x="{left - 6}" y="{y + group_height / 2:.1f}" text-anchor="end"><title>{_e(name)}</title>'
             f"{_e(short)}</text>"
@@ -379,13 +404,26 @@ def _detail(dashboard: Dashboard, views: PortfolioViews, summary: ExecutiveSumma
 <h2>Budget against forecast</h2>{budget_chart}
 {_table(dashboard.budget, [("project_id", "Project", "id"), ("project_name", "Name", "text"), ("budget", "Budget", "money"), ("forecast", "Forecast (EAC)", "money"), ("actual_to_date", "Actual", "money"), ("variance", "Variance", "money"), ("variance_percent", "Variance %", "percent")], "No budget data.")}
 <h2>Capacity hot spots</h2>
-{_table(dashboard.capacity_hot_spots, [("role", "Role", "text"), ("month", "Month", "text"), ("demand_fte", "Demand FTE", "number"), ("capacity_fte", "Capacity FTE", "number"), ("utilisation", "Utilisation", "percent"), ("shortfall_fte", "Shortfall FTE", "number")], "No role is over capacity (or no capacity plan was given).")}
+{_hot_spots(dashboard)}
 <h2>Submission tracker</h2>
 {_table(dashboard.submission_states, [("state", "State", "text"), ("projects", "Projects", "money")], "No tracker.")}
 {_table(dashboard.outstanding_reports, [("project_id", "Project", "id"), ("project_name", "Name", "text"), ("project_manager", "Project manager", "text"), ("state", "State", "text"), ("due_date", "Due", "date"), ("note", "Note", "text")], "Every report is in.")}
 <h2>All projects</h2>
 {_table(status, [("project_id", "Project", "id"), ("project_name", "Name", "text"), ("programme", "Programme", "text"), ("stage", "Stage", "text"), ("rag_overall", "RAG", "rag"), ("rag_derived", "Rules", "rag"), ("percent_complete", "Complete", "percent"), ("budget", "Budget", "money"), ("estimate_at_completion", "EAC", "money"), ("forecast_end_date", "Forecast end", "date")], "No projects.")}
 </section>"""
+
+
+def _hot_spots(dashboard: Dashboard) -> str:
+    columns = [("role", "Role", "text"), ("month", "Month", "text"), ("demand_fte", "Demand FTE", "number"),
+               ("capacity_fte", "Capacity FTE", "number"), ("utilisation", "Utilisation", "percent"),
+               ("shortfall_fte", "Shortfall FTE", "number")]  # fmt: skip
+    hot = dashboard.capacity_hot_spots
+    note = ""
+    if "scope_demand_fte" in hot.columns and hot["scope_demand_fte"].notna().any():
+        # Capacity is shared: the shortfall is the portfolio's, the last column this view's share of the demand.
+        columns.append(("scope_demand_fte", f"Demand of {dashboard.scope}", "number"))
+        note = '<p class="sub">Capacity is shared by the portfolio: these are its shortfalls that this view\'s projects draw on.</p>'
+    return note + _table(hot, columns, "No role is over capacity (or no capacity plan was given).")
 
 
 def _float(value: object) -> float | None:

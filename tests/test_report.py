@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import subprocess
+from dataclasses import replace
+from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -146,3 +150,75 @@ def test_pmo_report_explains_a_missing_ledger(tmp_path):
     assert result.exit_code == 2
     assert "run `pmo collect` first" in result.output
     assert not (tmp_path / "r.html").exists()
+
+
+# -- printed: the executive summary is one page -------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+LONG = "The integration partner moved to a new API version without notice, so every interface must be retested " * 2
+
+
+def _worst_case(summary, limit_rows: int = 12):
+    """Every list of the summary longer than the summary shows, every text long: the fullest page 1 can get."""
+
+    def crowded(frame: pd.DataFrame) -> pd.DataFrame:
+        row = frame.iloc[0].to_dict() if len(frame) else {}
+        rows = []
+        for number in range(limit_rows):
+            filled = {column: row.get(column) for column in frame.columns}
+            for column in frame.columns:
+                if column in ("description", "decision", "changes", "name", "project_name", "owner", "programme"):
+                    filled[column] = f"{number} {LONG}"
+            filled["project_id"] = f"PRJ-{number:03d}"
+            rows.append(filled)
+        return pd.DataFrame(rows, columns=frame.columns)
+
+    return replace(
+        summary,
+        scope="Programme: " + LONG[:60],
+        **{
+            name: crowded(getattr(summary, name))
+            for name in ("new_reds", "new_risks", "closed_risks", "slipped_key_milestones", "rebaselines",
+                         "decisions", "escalations")
+        },
+    )  # fmt: skip
+
+
+def _print_to_pdf(html_path: Path, folder: Path) -> Path:
+    assert CHROMIUM.exists(), "headless Chromium is needed at /usr/bin/chromium (apt-get install chromium)"
+    pdf = folder / "report.pdf"
+    completed = subprocess.run(
+        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={folder / 'profile'}", "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
+         html_path.resolve().as_uri()],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF"), completed.stderr[-2000:]
+    return pdf
+
+
+def _page_text(pdf: Path, page: int) -> str:
+    completed = subprocess.run(
+        ["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"], capture_output=True, text=True, check=True
+    )
+    return completed.stdout
+
+
+def test_the_executive_summary_prints_on_page_one_even_when_crowded(ledger_path, tmp_path):
+    views = load_views(ledger_path, today=dt.date(2026, 12, 10))
+    items = read_item_history(ledger_path, views)
+    crowded = _worst_case(executive_summary(views, items))
+    report = tmp_path / "crowded.html"
+    report.write_text(render_report(build_dashboard(views, items), crowded, views), encoding="utf-8")
+    pdf = _print_to_pdf(report, tmp_path)
+    first, second = _page_text(pdf, 1), _page_text(pdf, 2)
+    # the summary's last block and its last row shown are on page 1 ...
+    assert "Portfolio report 2026-11" in first and "Re-baselines" in first
+    assert (
+        "PRJ-002" in first.split("Re-baselines")[-1]
+        and "9 more in the detail below." in first.split("Re-baselines")[-1]
+    )
+    # ... and page 2 opens with the detail: a summary that spilled over would push its tail onto page 2 first
+    assert second.lstrip().startswith("All changes since 2026-10 and decisions"), second[:300]
+    assert "Portfolio report" not in second and "Re-baselines" not in second.split("All changes")[0]
