@@ -24,6 +24,7 @@ RAG_COLOURS = {"Green": "#3A9D5D", "Amber": "#F0A30A", "Red": "#D64541", NOT_REP
 SERIES_COLOURS = ("#2F5597", "#ED7D31", "#A5A5A5", "#70AD47")
 CHART_COLUMN = 10  # charts start in column K, right of the widest table (B:I)
 CHART_ROWS = 17  # a 480 x 300 px chart spans about this many default rows
+BLOCKS_PER_PAGE = 4  # printed landscape one page wide, four blocks of about 19 rows fit a page
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Chart:
     subtype: str | None = None
     by_row: bool = False  # each row a series (categories: the series headers) instead of each column
     percent: bool = False
+    category_columns: int = 1  # 2: the first two columns label each bar (role and month)
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,8 @@ BLOCKS: tuple[Block, ...] = (
     Block("DashCapacity", "Capacity hot spots (role-months over capacity)", "capacity_hot_spots",
           (("role", "Role"), ("month", "Month"), ("demand_fte", "Demand FTE"), ("capacity_fte", "Capacity FTE"),
            ("utilisation", "Utilisation"), ("shortfall_fte", "Shortfall FTE")), 15,
-          Chart("bar", "Capacity hot spots: demand against capacity (FTE)", ("Demand FTE", "Capacity FTE"))),
+          Chart("bar", "Capacity hot spots: demand against capacity (FTE)", ("Demand FTE", "Capacity FTE"),
+                category_columns=2)),
     Block("DashSubmissions", "Submission tracker", "submission_states",
           (("state", "State"), ("projects", "Projects")), 4,
           Chart("pie", "Reports this period", ("Projects",))),
@@ -158,13 +161,16 @@ def add_dashboard_sheet(workbook, dashboard: Dashboard | None = None, worksheet=
     if dashboard is not None and dashboard.money_label:
         note += f" Money in {dashboard.money_label}."
     sheet.write_string(1, 1, note, formats["note"])
-    sheet.set_column(0, 0, 2)
-    sheet.set_column(1, 1, 34)
-    sheet.set_column(2, 2, 30)
-    sheet.set_column(3, 9, 15)
+    # Widths for the widest text each column holds in any block: the headline's measures in B, project names in
+    # C, risk descriptions and milestone names in E, the tracker's notes in G, risk proximity in I.
+    for column, width in enumerate((2, 34, 30, 14, 40, 13, 20, 13, 20, 4)):
+        sheet.set_column(column, column, width)
     positions = block_positions()
-    for block in BLOCKS:
+    breaks = []
+    for number, block in enumerate(BLOCKS):
         top, left = positions[block.table]
+        if number and number % BLOCKS_PER_PAGE == 0:
+            breaks.append(top - 2)  # printed, a block and its chart never straddle two pages
         frame = tables[block.table]
         sheet.write_string(top - 1, left, block.title, formats["block"])
         _write_table(sheet, block, frame, top, left, formats)
@@ -173,6 +179,7 @@ def add_dashboard_sheet(workbook, dashboard: Dashboard | None = None, worksheet=
             chart = _chart(workbook, name, block, frame, top, left, plotted)
             sheet.insert_chart(top - 1, CHART_COLUMN, chart, {"x_offset": 5, "y_offset": 2})
     _rag_highlights(sheet, tables, positions, formats)
+    sheet.set_h_pagebreaks(breaks)
     sheet.hide_gridlines(2)
     # Printed or exported to PDF, the dashboard is read a page at a time: landscape, one page wide.
     sheet.set_landscape()
@@ -273,7 +280,7 @@ def _chart(workbook, sheet_name: str, block: Block, frame: pd.DataFrame, top: in
             column = left + headers.index(header)
             series = {
                 "name": [sheet_name, top, column],
-                "categories": [sheet_name, first, left, last, left],
+                "categories": [sheet_name, first, left, last, left + spec.category_columns - 1],
                 "values": [sheet_name, first, column, last, column],
             }
             if spec.kind == "pie":

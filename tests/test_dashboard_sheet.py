@@ -206,3 +206,21 @@ def test_charts_of_a_written_dashboard_plot_only_the_rows_filled(written, tmp_pa
     blank_categories = [r for r in _chart_ranges(blank, "RAG trend across periods") if r[1] == r[3] and r[2] != r[4]]
     # the PMO workbook's charts point at the whole table, for the ribbon's Refresh to fill
     assert blank_categories and all(r[4] - r[2] + 1 == trend_rows for r in blank_categories)
+
+
+def test_printed_a_block_and_its_chart_never_straddle_two_pages(written):
+    from pmo_xl.dashboard_sheet import CHART_ROWS, block_positions
+
+    path, _dashboard = written
+    with zipfile.ZipFile(path) as archive:
+        sheet = ElementTree.fromstring(archive.read("xl/worksheets/sheet1.xml"))
+    breaks = [int(brk.get("id")) for brk in sheet.iter(f"{{{NS['m']}}}brk")]
+    assert breaks, "no page breaks: printing cuts blocks wherever the page ends"
+    positions = block_positions()
+    for block in BLOCKS:
+        header = positions[block.table][0]
+        title = header - 1  # 0-based; the table ends at header + rows, its chart (from the title row) CHART_ROWS on
+        last = max(header + block.rows, title + CHART_ROWS)
+        # a break with id n starts the next page at 0-based row n: none may fall inside a block
+        assert not [n for n in breaks if title < n <= last], block.table
+    assert len(breaks) >= len(BLOCKS) // 4 - 1
