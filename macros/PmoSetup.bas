@@ -74,11 +74,7 @@ Public Sub PmoCheckSetup()
         PmoSetRow results, 4, "Office bitness", "OK", "32-bit Office " & Application.Version & " on " & Application.OperatingSystem
     #End If
 
-    If InStr(1, ThisWorkbook.FullName, "://") > 0 Then
-        PmoSetRow results, 5, "Macros", "Warning", "Macros run, but the workbook was opened from a web (OneDrive/SharePoint) path; use a synced local copy in a trusted location."
-    Else
-        PmoSetRow results, 5, "Macros", "OK", "Macros are enabled for " & ThisWorkbook.Path
-    End If
+    PmoCheckMacros results, ThisWorkbook.FullName, ThisWorkbook.Path
 
     Dim row As Long
     For row = 1 To 5
@@ -91,6 +87,15 @@ Public Sub PmoCheckSetup()
         MsgBox "The PMO setup is complete.", vbInformation, "PMO - Check setup"
     Else
         MsgBox problems & " check(s) need attention; see the Check setup result on the Home sheet.", vbExclamation, "PMO - Check setup"
+    End If
+End Sub
+
+Public Sub PmoCheckMacros(results() As Variant, fullName As String, folder As String)
+    ' An https path means Excel opened the file from OneDrive/SharePoint on the web, outside any trusted folder.
+    If InStr(1, fullName, "://") > 0 Then
+        PmoSetRow results, 5, "Macros", "Warning", "Macros run, but the workbook was opened from a web (OneDrive/SharePoint) path; use a synced local copy in a trusted location."
+    Else
+        PmoSetRow results, 5, "Macros", "OK", "Macros are enabled for " & folder
     End If
 End Sub
 
