@@ -138,8 +138,14 @@ def apply_setup(
     workbook: Path | None,
     run: Callable[[Sequence[str]], object] = lambda command: subprocess.run(command, check=True),
     progress: Callable[[str], None] = print,
+    trust_folder: Callable[[SetupPlan], None] | None = None,
 ) -> Path | None:
-    """Carry out `plan`: venv and packages, config files, workbook copy into the trusted folder."""
+    """Carry out `plan`: venv and packages, config files, workbook copy into the trusted folder.
+
+    `run` and `trust_folder` (the registry write, Windows only) are the only parts that reach outside the files,
+    so a test can pass its own.
+    """
+    trust_folder = trust_folder or _trust_folder
     if not Path(plan.venv_dir).exists():
         progress(f"Creating the Python environment in {plan.venv_dir}")
         run(plan.commands[0])
@@ -162,7 +168,7 @@ def apply_setup(
     shutil.copyfile(workbook, target)
     if plan.trusted_location_key:
         try:
-            _trust_folder(plan)
+            trust_folder(plan)
         except OSError as error:
             progress(f"Could not register {folder} as a trusted location ({error}); ask IT, see docs/install.md")
     progress(f"Open {target}")

@@ -100,3 +100,49 @@ def test_setup_help_shows_an_example():
 
     result = CliRunner().invoke(main, ["setup", "excel", "--help"])
     assert "pmo setup excel --workbook pmo_workbook.xlsm" in result.output
+
+
+def _windows_plan(tmp_path):
+    """A Windows plan whose folders are real folders here (pure Windows paths cannot be created on Linux)."""
+    from dataclasses import replace
+
+    plan = plan_setup("windows", WINDOWS_HOME, PYTHON_ORG, local_app_data=LOCAL_APP_DATA)
+    return replace(plan, venv_dir=tmp_path / "venv", config_files=(tmp_path / "home" / ".xlwings" / "xlwings.conf",),
+                   workbook_folder=tmp_path / "pmo-xl" / "workbook")  # fmt: skip
+
+
+def test_applying_a_windows_plan_registers_the_workbook_folder_as_a_trusted_location(tmp_path):
+    workbook = tmp_path / "pmo_workbook.xlsm"
+    workbook.write_bytes(b"the workbook")
+    plan = _windows_plan(tmp_path)
+    trusted = []
+    placed = apply_setup(plan, workbook, run=lambda command: None, progress=lambda message: None,
+                         trust_folder=trusted.append)  # fmt: skip
+    assert trusted == [plan] and trusted[0].workbook_folder == placed.parent == tmp_path / "pmo-xl" / "workbook"
+    assert plan.trusted_location_key.endswith(r"Trusted Locations\pmo-xl")
+
+
+def test_a_refused_registry_write_is_reported_and_the_setup_goes_on(tmp_path):
+    workbook = tmp_path / "pmo_workbook.xlsm"
+    workbook.write_bytes(b"the workbook")
+    messages = []
+
+    def refused(plan):
+        raise PermissionError("policy forbids it")
+
+    placed = apply_setup(_windows_plan(tmp_path), workbook, run=lambda command: None, progress=messages.append,
+                         trust_folder=refused)  # fmt: skip
+    assert placed.read_bytes() == b"the workbook"
+    assert any("Could not register" in message and "policy forbids it" in message for message in messages)
+
+
+def test_an_existing_venv_is_reused_not_created_again(tmp_path):
+    plan = _windows_plan(tmp_path)
+    commands = []
+    apply_setup(plan, None, run=commands.append, progress=lambda message: None)
+    assert commands == list(plan.commands)  # first run: created, then packages installed
+    Path(plan.venv_dir).mkdir()
+    commands.clear()
+    apply_setup(plan, None, run=commands.append, progress=lambda message: None)
+    assert plan.commands[0][1:3] == ("-m", "venv")
+    assert commands == list(plan.commands[1:])  # the venv is kept; only the package install runs again
