@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import subprocess
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
@@ -211,3 +213,51 @@ def test_the_settings_sheet_offers_exactly_the_cores_settings_with_their_default
     assert not {"reporting_frequency", "rag_amber_threshold", "unit"} & set(settings)
     assert settings_from_rows(settings.items()) == PmoSettings()
     assert capacity_settings_from_rows(settings.items()) == CapacitySettings()
+
+
+def _xlwings_path_arguments(add_workbook: str, fullname: str) -> str:
+    """The string xlwings.bas hands to xlwings.utils.prepare_sys_path: AddExcelDir; active and this workbook's
+    full names; the OneDrive/SharePoint settings and PYTHONPATH, all blank here as in a plain user config."""
+    return ";".join([add_workbook, fullname, fullname, "", "", "", ""])
+
+
+WEB_FULLNAME = "https://contoso-my.sharepoint.com/personal/ana_contoso_com/Documents/PMO/pmo_workbook.xlsm"
+
+
+def test_stray_py_files_next_to_the_workbook_and_a_web_path_do_not_reach_sys_path(tmp_path, monkeypatch):
+    import sys
+
+    import xlwings.utils
+
+    add_workbook = dict(XLWINGS_CONF)["ADD_WORKBOOK_TO_PYTHONPATH"]
+    folder = tmp_path / "PMO"
+    folder.mkdir()
+    for stray in ("macros.py", "pmo_xl.py", "udfs.py"):
+        (folder / stray).write_text("raise SystemExit('a stray file next to the workbook was imported')\n")
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    for fullname in (WEB_FULLNAME, str(folder / "pmo_workbook.xlsm")):
+        before = list(sys.path)
+        xlwings.utils.prepare_sys_path(_xlwings_path_arguments(add_workbook, fullname))
+        added = [entry for entry in sys.path if entry not in before]
+        assert all(str(folder) not in entry and "sharepoint" not in entry for entry in added), added
+
+    # RunPython as xlwings.bas starts it: `cd` to the interpreter's folder, then python -B -c "...prepare_sys_path".
+    interpreter_folder = tmp_path / "venv" / "Scripts"
+    interpreter_folder.mkdir(parents=True)
+    statement = (
+        "import xlwings.utils; xlwings.utils.prepare_sys_path({arguments!r}); "
+        "import macros.ribbon, pmo_xl, udfs.pmo_udfs; print(macros.ribbon.__file__)"
+    )
+    project = str(Path(__file__).resolve().parents[1])  # where pmo-xl is installed, as site-packages would be
+    for setting, expect_stray in ((add_workbook, False), ("True", True)):
+        arguments = _xlwings_path_arguments(setting, str(folder / "pmo_workbook.xlsm"))
+        completed = subprocess.run(
+            [sys.executable, "-B", "-c", statement.format(arguments=arguments)],
+            cwd=interpreter_folder, capture_output=True, text=True,
+            env={**os.environ, "PYTHONPATH": project}, timeout=120,
+        )  # fmt: skip
+        if expect_stray:  # the contrast: the xlwings default would import the stray file
+            assert "a stray file next to the workbook was imported" in completed.stderr
+        else:
+            assert completed.returncode == 0, completed.stderr
+            assert completed.stdout.strip() == str(Path(project) / "macros" / "ribbon.py")
