@@ -374,7 +374,7 @@ def _decisions(earlier, period_end, rng) -> list[dict[str, CellValue]]:
             {
                 "decision": "Approve the revised go-live date",
                 "owner": rng.choice(_PEOPLE),
-                "required_by": period_end + dt.timedelta(days=rng.randint(10, 30)),
+                "required_by": period_end + dt.timedelta(days=rng.randint(20, 60)),
                 "status": "Open",
             }
         )
