@@ -376,10 +376,12 @@ def parse_capacity(capacity: pd.DataFrame | None) -> dict[tuple[str, int], float
     if missing:
         raise SelectionError(f"the capacity table needs column(s) {', '.join(missing)} ({', '.join(CAPACITY_COLUMNS)})")
     limits: dict[tuple[str, int], float] = {}
+    spelling: dict[str, str] = {}  # roles match ignoring case; the first spelling met names the role
     for number, row in enumerate(capacity.itertuples(index=False), start=2):
         record = dict(zip(capacity.columns, row, strict=True))
         where = f"capacity row {number}"
-        key = (str(record["role"]).strip(), _month_index(record["month"], where))
+        role = str(record["role"]).strip()
+        key = (spelling.setdefault(role.casefold(), role), _month_index(record["month"], where))
         limits[key] = limits.get(key, 0.0) + (_number(record["capacity_fte"], where, 0.0) or 0.0)
     return limits
 
@@ -411,6 +413,21 @@ class SelectionProblem:
     warnings: tuple[str, ...]
 
 
+def _roles_spelt_as_in_the_capacity_plan(
+    requests: Sequence[Request], capacity_limits: Mapping[tuple[str, int], float]
+) -> list[Request]:
+    """Roles match ignoring case, as in the capacity plan: an estimate for 'developer' draws on 'Developer'."""
+    spelling = {role.casefold(): role for role, _month in capacity_limits}
+    matched = []
+    for request in requests:
+        demand: dict[tuple[str, int], float] = {}
+        for (role, month), fte in request.demand.items():
+            key = (spelling.get(role.casefold(), role), month)
+            demand[key] = demand.get(key, 0.0) + fte
+        matched.append(replace(request, demand=demand) if demand != dict(request.demand) else request)
+    return matched
+
+
 def build_problem(
     requests: pd.DataFrame,
     settings: SelectionSettings,
@@ -424,6 +441,7 @@ def build_problem(
         raise SelectionError("the fiscal year start month must be 1-12")
     parsed, found_warnings = parse_requests(requests, settings, resources, costs)
     capacity_limits = parse_capacity(capacity)
+    parsed = _roles_spelt_as_in_the_capacity_plan(parsed, capacity_limits)
     limits: list[Limit] = []
     for label, amount in sorted(settings.budgets.items()):
         limits.append(Limit(f"Budget {label}", "budget", float(amount), fiscal_year=label))

@@ -178,6 +178,23 @@ def test_deferral_is_not_offered_past_the_capacity_plan_or_into_an_unbudgeted_ye
     assert select_portfolio(money, lean).selected_ids == []  # July 2027 is FY2028, which has no budget
 
 
+def test_roles_match_ignoring_case_as_in_the_capacity_plan():
+    requests = pd.DataFrame(
+        {"request_id": ["A", "B"], "value": [10, 8], "start_month": ["2027-01"] * 2, "duration_months": [1, 1]}
+    )
+    estimates = pd.DataFrame(
+        {"request_id": ["A", "B"], "role": ["developer ", "DEVELOPER"], "month": ["2027-01"] * 2, "fte": [1.0, 1.0]}
+    )
+    capacity = pd.DataFrame(
+        {"role": ["Developer", "developer"], "month": ["2027-01"] * 2, "capacity_fte": [0.75, 0.75]}
+    )
+    result = select_portfolio(requests, SelectionSettings("value"), estimates, capacity)
+    assert result.selected_ids == ["A"]  # 1.5 FTE of Developer in January holds one of the two 1-FTE requests
+    assert not any("outside the capacity plan" in warning for warning in result.warnings)
+    constraints = result.constraints.set_index("constraint")
+    assert constraints.at["Developer 2027-01", "limit"] == pytest.approx(1.5)
+
+
 def test_a_request_never_starts_before_the_one_it_depends_on():
     requests = pd.DataFrame(
         {
