@@ -368,13 +368,16 @@ def slipping_milestones(views: PortfolioViews, items: ItemHistory, key_only: boo
 def progress(views: PortfolioViews) -> pd.DataFrame:
     """Per project, largest budget first: % complete against % of budget spent and % of milestones met."""
     milestones = views.milestones
+    counted, met = {}, {}  # per project, in one pass: filtering per project is quadratic in portfolio size
+    if len(milestones):
+        live = milestones[milestones["status"] != "Cancelled"]
+        counted = live.groupby("project_id").size().to_dict()
+        met = live[live["status"] == "Complete"].groupby("project_id").size().to_dict()
     rows = []
     for row in views.status.to_dict("records"):
         budget = project_budget(row)
         spent = _number(row.get("actual_to_date"))
-        own = milestones[milestones["project_id"] == row["project_id"]] if len(milestones) else milestones
-        counted = own[own["status"] != "Cancelled"] if len(own) else own
-        met = int((counted["status"] == "Complete").sum()) if len(counted) else 0
+        milestone_count = counted.get(row["project_id"], 0)
         rows.append(
             {
                 "project_id": row["project_id"],
@@ -382,7 +385,7 @@ def progress(views: PortfolioViews) -> pd.DataFrame:
                 "budget": budget,
                 "percent_complete": _number(row.get("percent_complete")),
                 "percent_budget_spent": spent / budget if spent is not None and budget else None,
-                "percent_milestones_met": met / len(counted) if len(counted) else None,
+                "percent_milestones_met": met.get(row["project_id"], 0) / milestone_count if milestone_count else None,
             }
         )
     columns = ["project_id", "project_name", "budget", "percent_complete", "percent_budget_spent",
