@@ -233,13 +233,11 @@ def _ledger(book: Book, settings: dict) -> Path:
 
 
 def refresh_dashboard_action(book: Book) -> str:
-    from pmo_xl.dashboard import build_dashboard, load_dashboard_inputs
-    from pmo_xl.dashboard_sheet import dashboard_tables
+    from pmo_xl.dashboard_sheet import refresh_dashboard_tables
 
     ledger = _ledger(book, book.read_settings())
     with tempfile.TemporaryDirectory(prefix="pmo-dashboard-") as folder:
-        inputs = load_dashboard_inputs(ledger, **_dashboard_inputs(book, Path(folder)))
-    tables = dashboard_tables(build_dashboard(inputs.views, inputs.items, inputs.capacity_plan))
+        tables = refresh_dashboard_tables(ledger, **_dashboard_inputs(book, Path(folder)))
     for name, frame in tables.items():
         book.write_table(name, frame)
     return f"Dashboard refreshed from {ledger} ({len(tables)} blocks)"

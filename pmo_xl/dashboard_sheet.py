@@ -343,12 +343,19 @@ def export_dashboard(
     return write_portfolio_with_dashboard(inputs.views, dashboard, out)
 
 
-def refresh_dashboard_tables(ledger: Path | str, register: Path | str | None = None, **filters) -> dict:
+def refresh_dashboard_tables(
+    ledger: Path | str,
+    register: Path | str | None = None,
+    capacity: Path | str | None = None,
+    settings_path: Path | str | None = None,
+    **filters,
+) -> dict:
     """The ribbon's Refresh dashboard: the tables to write into pmo_workbook.xlsm's Dashboard (same fixed sizes).
 
+    It takes what `export_report` takes, so the workbook's Dashboard and its report show the same hot spots.
     Usage in macros/ribbon.py: `for name, frame in refresh_dashboard_tables(ledger).items(): book.write_table(...)`.
     """
     from pmo_xl.dashboard import build_dashboard, load_dashboard_inputs
 
-    inputs = load_dashboard_inputs(ledger, register)
+    inputs = load_dashboard_inputs(ledger, register, settings_path=settings_path, capacity=capacity)
     return dashboard_tables(build_dashboard(inputs.views, inputs.items, inputs.capacity_plan, **filters))
