@@ -21,13 +21,17 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from pmo_xl.errors import PmoError
+
+if TYPE_CHECKING:
+    from scipy import sparse
+
+# scipy is imported where a problem is built or solved: it costs every `pmo` command most of a second to load.
 
 REQUEST_COLUMNS = (
     "request_id",
@@ -496,6 +500,8 @@ def build_problem(
             f"{len(unplanned)} role-month(s) of demand fall outside the capacity plan and are not constrained "
             f"(roles: {', '.join(roles[:8])})"
         )
+    from scipy import sparse
+
     usage = sparse.csr_matrix((data, (rows, cols)), shape=(len(limits), len(variant_request)))
     problem = SelectionProblem(
         tuple(parsed),
@@ -599,6 +605,8 @@ def _check_commitments(problem: SelectionProblem) -> None:
 def _logic_rows(
     problem: SelectionProblem, requests: Sequence[Request]
 ) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
+    from scipy import sparse
+
     position = {request.request_id: index for index, request in enumerate(requests)}
     variants_of: list[list[int]] = [[] for _ in requests]
     for column, request_index in enumerate(problem.variant_request):
@@ -698,6 +706,8 @@ def solve_selection(
     explain: bool = True,
 ) -> SelectionResult:
     """Solve the MILP. `limits` overrides each constraint's limit (the frontier scales budgets this way)."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
     settings = problem.settings
     requests = problem.requests
     rhs = np.array([limit.limit for limit in problem.limits] if limits is None else limits, dtype=float)
