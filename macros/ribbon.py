@@ -160,6 +160,7 @@ def capacity_action(book: Book) -> str:
 
 def optimise_action(book: Book) -> str:
     """Runs `pmo optimize` as its own process (a large selection may take minutes), then loads its choice."""
+    from pmo_xl.capacity import CAPACITY_TABLE
     from pmo_xl.scoring import SCORING_MODEL_TABLE, read_table
 
     settings = book.read_settings()
@@ -171,7 +172,14 @@ def optimise_action(book: Book) -> str:
         book.read_table(SCORING_MODEL_TABLE).to_csv(model_file, index=False)
         arguments = ["optimize", str(requests_file), "--value", "score", "--model", str(model_file),
                      "--scores", str(settings.get("score_set") or "pmo"),
+                     "--fiscal-year-start", str(_pmo_settings(book).fiscal_year_start_month),
                      "--time-limit", f"{max(1.0, time_limit - 10):g}", "-o", str(output)]  # fmt: skip
+        # Role capacity comes from the Capacity table, as in the capacity plan, against the requests' estimates.
+        for option, table in (("--capacity", CAPACITY_TABLE), ("--resources", REQUEST_RESOURCES_TABLE)):
+            rows = book.read_table(table).dropna(how="all")
+            if len(rows):
+                rows.to_csv(Path(folder) / f"{table}.csv", index=False)
+                arguments += [option, str(Path(folder) / f"{table}.csv")]
         for budget in str(settings.get("optimise_budgets") or "").split(";"):
             arguments += ["--budget", budget.strip()] if budget.strip() else []
         if str(settings.get("optimise_total_budget") or "").strip():

@@ -304,6 +304,39 @@ def test_optimise_runs_pmo_optimize_as_a_process_and_marks_the_chosen_requests(w
     assert FileBook(workbook).read_table("Log").loc[0, "message"].startswith("optimal: 2 of 3 request(s) selected")
 
 
+def test_optimise_holds_the_selection_to_the_capacity_table_and_the_request_estimates(workbook):
+    book = FileBook(workbook)
+    requests = book.read_table("Requests")
+    template = requests.iloc[0].copy()
+    rows = []
+    for request_id, strength, cost in (("R-001", 5, 60000), ("R-002", 4, 50000), ("R-003", 2, 50000)):
+        row = template.copy()
+        row["request_id"], row["cost_FY2026"], row["cost_FY2027"] = request_id, cost, 0
+        for column in [c for c in requests.columns if c.startswith("pmo_")]:
+            row[column] = strength if column != "pmo_delivery_risk" else 6 - strength
+        rows.append(row)
+    book.write_table("Requests", pd.DataFrame(rows).reset_index(drop=True))
+    estimates = book.read_table("RequestResources").iloc[[0, 0]].reset_index(drop=True)
+    estimates["request_id"], estimates["role"], estimates["month"], estimates["fte"] = (
+        ["R-001", "R-002"], ["Architect", "architect"], ["2026-03", "2026-03"], [1.0, 1.0]
+    )  # fmt: skip
+    book.write_table("RequestResources", estimates)
+    capacity = book.read_table("Capacity")
+    capacity["role"], capacity["fte"], capacity["productive_ratio"] = "Architect", 2.0, 0.75
+    book.write_table("Capacity", capacity)
+    settings = book.read_table("Settings")
+    settings["value"] = settings["value"].astype(object)
+    settings.loc[settings["setting"] == "optimise_budgets", "value"] = "FY2026=110k"
+    book.write_table("Settings", settings)
+    book.commit()
+
+    book = FileBook(workbook)
+    assert macros.ribbon.optimise(book) == "OK", book.messages
+    chosen = FileBook(workbook).read_table("Requests").set_index("request_id")["selected"].to_dict()
+    # 2 FTE at 75 % productive is 1.5 architects in March: R-001 and R-002 cannot both run, so R-003 takes R-002's place
+    assert chosen == {"R-001": "yes", "R-002": "no", "R-003": "yes"}
+
+
 def test_collect_status_reads_the_inbox_into_the_ledger_and_names_rejected_files(workbook):
     book = FileBook(workbook)
     assert macros.ribbon.collect_status(book) == "Failed"
