@@ -79,6 +79,16 @@ def _dashboard_inputs(book: Book, folder: Path) -> dict[str, Path]:
     }
 
 
+def _audience(book: Book) -> dict[str, str]:
+    """The programme or business unit the Dashboard and report are narrowed to, from the Settings table."""
+    settings = book.read_settings()
+    return {
+        option: str(settings.get(f"dashboard_{option}") or "").strip()
+        for option in ("programme", "business_unit")
+        if str(settings.get(f"dashboard_{option}") or "").strip()
+    }
+
+
 def score_requests_action(book: Book) -> str:
     from pmo_xl.scoring import SCORING_MODEL_TABLE, model_from_rows, score_requests
 
@@ -245,10 +255,11 @@ def refresh_dashboard_action(book: Book) -> str:
 
     ledger = _ledger(book, book.read_settings())
     with tempfile.TemporaryDirectory(prefix="pmo-dashboard-") as folder:
-        tables = refresh_dashboard_tables(ledger, **_dashboard_inputs(book, Path(folder)))
+        tables = refresh_dashboard_tables(ledger, **_dashboard_inputs(book, Path(folder)), **_audience(book))
     for name, frame in tables.items():
         book.write_table(name, frame)
-    return f"Dashboard refreshed from {ledger} ({len(tables)} blocks)"
+    audience = " and ".join(_audience(book).values()) or "all projects"
+    return f"Dashboard refreshed from {ledger} for {audience} ({len(tables)} blocks)"
 
 
 def export_report_action(book: Book) -> str:
@@ -257,7 +268,7 @@ def export_report_action(book: Book) -> str:
     settings = book.read_settings()
     output = _folder_setting(book, settings, "reports_folder", ".") / "report.html"
     with tempfile.TemporaryDirectory(prefix="pmo-report-") as folder:
-        export_report(_ledger(book, settings), output, **_dashboard_inputs(book, Path(folder)))
+        export_report(_ledger(book, settings), output, **_dashboard_inputs(book, Path(folder)), **_audience(book))
     return f"Wrote the management report {output}"
 
 

@@ -476,3 +476,28 @@ def test_calculation_is_manual_and_screen_updating_off_only_while_an_action_runs
     assert macros.ribbon.score_requests(book) == ("Failed" if fails else "OK")
     assert book.seen_while_running == [("manual", False)]
     assert (book.calculation, book.screen_updating) == ("semiautomatic", True)
+
+
+def test_the_dashboard_programme_setting_gives_an_audience_its_own_dashboard_and_report(
+    workbook, demo_ledger, tmp_path
+):
+    demo_register = pd.read_csv(demo_ledger.parent / "register.csv", dtype=object)
+    programme = demo_register["programme"].value_counts().index[0]
+    own_projects = int((demo_register["programme"] == programme).sum())
+    _point_settings_at(workbook, ledger_path=demo_ledger, reports_folder=tmp_path / "reports")
+    book = FileBook(workbook)
+    portfolio = book.read_table("Portfolio")
+    book.write_table("Portfolio", demo_register.reindex(columns=portfolio.columns).assign(kind="project"))
+    book.commit()
+
+    def projects_on_the_dashboard() -> int:
+        assert macros.ribbon.refresh_dashboard(FileBook(workbook)) == "OK"
+        return int(FileBook(workbook).read_table("DashRag")["Projects"].fillna(0).sum())
+
+    everyone = projects_on_the_dashboard()
+    _point_settings_at(workbook, dashboard_programme=programme)
+    assert projects_on_the_dashboard() == own_projects < everyone
+    assert programme in FileBook(workbook).read_table("Log")["message"].iloc[-1]
+    assert macros.ribbon.export_report(FileBook(workbook)) == "OK"
+    report = (tmp_path / "reports" / "report.html").read_text(encoding="utf-8")
+    assert programme in report.split("</h1>", 1)[1][:400]  # the report's subtitle names its audience
