@@ -190,6 +190,87 @@ def test_via_excel_is_refused_off_windows_with_a_clear_error(tmp_path):
     assert not (tmp_path / "x.xlsm").exists()
 
 
+class _ExcelStandIn:
+    """Excel's COM surface as `build_via_excel` uses it: open a book, import module files, save as .xlsm."""
+
+    def __init__(self, trust_vba_project=True):
+        self.trust_vba_project, self.imported, self.quit_called = trust_vba_project, [], False
+        self.books = self
+
+    def __call__(self, visible, add_book):
+        assert visible is False and add_book is False  # Excel runs hidden, without an empty book of its own
+        return self
+
+    def open(self, path):
+        self.opened = Path(path).read_bytes()
+        return self
+
+    @property
+    def api(self):
+        return self
+
+    @property
+    def VBProject(self):
+        if not self.trust_vba_project:
+            raise RuntimeError("Programmatic access to Visual Basic Project is not trusted")
+        return self
+
+    @property
+    def VBComponents(self):
+        return self
+
+    def Import(self, path):
+        self.imported.append((Path(path).name, Path(path).read_bytes()))
+
+    def SaveAs(self, path, FileFormat):
+        assert FileFormat == 52  # xlOpenXMLWorkbookMacroEnabled
+        Path(path).write_bytes(self.opened)
+
+    def close(self):
+        pass
+
+    def quit(self):
+        self.quit_called = True
+
+
+def test_via_excel_imports_every_code_module_from_its_source_file_then_adds_the_ribbon(tmp_path, monkeypatch):
+    import sys
+
+    import xlwings
+
+    from pmo_xl.workbook import excel_import
+
+    excel = _ExcelStandIn()
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(xlwings, "App", excel)
+    out = excel_import.build_via_excel(tmp_path / "via-excel.xlsm")
+
+    code_modules = [m for m in all_modules() if m.kind != "document"]
+    expected = [
+        (f"{m.name}.{'bas' if m.kind == 'standard' else 'cls'}", m.source.encode("ascii")) for m in code_modules
+    ]
+    assert excel.imported == expected and excel.quit_called
+    assert dict(excel.imported)["Dictionary.cls"].startswith(b"VERSION 1.0 CLASS\r\nBEGIN")  # Import needs the header
+    with zipfile.ZipFile(out) as package:
+        assert CUSTOM_UI_PART in package.namelist()
+        assert CUSTOM_UI_RELATIONSHIP in package.read("_rels/.rels").decode()
+
+
+def test_via_excel_says_how_to_trust_the_vba_project_and_quits_excel(tmp_path, monkeypatch):
+    import sys
+
+    import xlwings
+
+    from pmo_xl.workbook import excel_import
+
+    excel = _ExcelStandIn(trust_vba_project=False)
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(xlwings, "App", excel)
+    with pytest.raises(excel_import.ExcelImportError, match="Trust access to the VBA project object model"):
+        excel_import.build_via_excel(tmp_path / "via-excel.xlsm")
+    assert excel.quit_called and not (tmp_path / "via-excel.xlsm").exists()
+
+
 def test_help_teaches_with_an_example():
     from pmo_xl.cli import main
 
