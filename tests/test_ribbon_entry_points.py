@@ -278,8 +278,8 @@ def test_python_warnings_go_to_the_log_row_not_to_stderr(workbook, monkeypatch, 
     assert FileBook(workbook).read_table("Log").loc[0, "message"] == "Done (1 warning(s): a deprecated pandas path)"
 
 
-def test_optimise_runs_pmo_optimize_as_a_process_and_marks_the_chosen_requests(workbook):
-    book = FileBook(workbook)
+def _three_requests_costing_60_50_and_50k(book):
+    """R-001 to R-003, strongest first, all spending in FY2026."""
     requests = book.read_table("Requests")
     template = requests.iloc[0].copy()
     rows = []
@@ -290,6 +290,11 @@ def test_optimise_runs_pmo_optimize_as_a_process_and_marks_the_chosen_requests(w
             row[column] = strength if column != "pmo_delivery_risk" else 6 - strength
         rows.append(row)
     book.write_table("Requests", pd.DataFrame(rows).reset_index(drop=True))
+
+
+def test_optimise_runs_pmo_optimize_as_a_process_and_marks_the_chosen_requests(workbook):
+    book = FileBook(workbook)
+    _three_requests_costing_60_50_and_50k(book)
     settings = book.read_table("Settings")
     settings["value"] = settings["value"].astype(object)
     settings.loc[settings["setting"] == "optimise_budgets", "value"] = "FY2026=110k"
@@ -306,16 +311,7 @@ def test_optimise_runs_pmo_optimize_as_a_process_and_marks_the_chosen_requests(w
 
 def test_optimise_holds_the_selection_to_the_capacity_table_and_the_request_estimates(workbook):
     book = FileBook(workbook)
-    requests = book.read_table("Requests")
-    template = requests.iloc[0].copy()
-    rows = []
-    for request_id, strength, cost in (("R-001", 5, 60000), ("R-002", 4, 50000), ("R-003", 2, 50000)):
-        row = template.copy()
-        row["request_id"], row["cost_FY2026"], row["cost_FY2027"] = request_id, cost, 0
-        for column in [c for c in requests.columns if c.startswith("pmo_")]:
-            row[column] = strength if column != "pmo_delivery_risk" else 6 - strength
-        rows.append(row)
-    book.write_table("Requests", pd.DataFrame(rows).reset_index(drop=True))
+    _three_requests_costing_60_50_and_50k(book)
     estimates = book.read_table("RequestResources").iloc[[0, 0]].reset_index(drop=True)
     estimates["request_id"], estimates["role"], estimates["month"], estimates["fte"] = (
         ["R-001", "R-002"], ["Architect", "architect"], ["2026-03", "2026-03"], [1.0, 1.0]
