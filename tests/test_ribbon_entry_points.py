@@ -295,11 +295,8 @@ def _three_requests_costing_60_50_and_50k(book):
 def test_optimise_runs_pmo_optimize_as_a_process_and_marks_the_chosen_requests(workbook):
     book = FileBook(workbook)
     _three_requests_costing_60_50_and_50k(book)
-    settings = book.read_table("Settings")
-    settings["value"] = settings["value"].astype(object)
-    settings.loc[settings["setting"] == "optimise_budgets", "value"] = "FY2026=110k"
-    book.write_table("Settings", settings)
     book.commit()
+    _point_settings_at(workbook, optimise_budgets="FY2026=110k")
 
     book = FileBook(workbook)
     assert macros.ribbon.optimise(book) == "OK", book.messages
@@ -320,11 +317,8 @@ def test_optimise_holds_the_selection_to_the_capacity_table_and_the_request_esti
     capacity = book.read_table("Capacity")
     capacity["role"], capacity["fte"], capacity["productive_ratio"] = "Architect", 2.0, 0.75
     book.write_table("Capacity", capacity)
-    settings = book.read_table("Settings")
-    settings["value"] = settings["value"].astype(object)
-    settings.loc[settings["setting"] == "optimise_budgets", "value"] = "FY2026=110k"
-    book.write_table("Settings", settings)
     book.commit()
+    _point_settings_at(workbook, optimise_budgets="FY2026=110k")
 
     book = FileBook(workbook)
     assert macros.ribbon.optimise(book) == "OK", book.messages
