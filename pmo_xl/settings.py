@@ -183,9 +183,7 @@ def settings_from_rows(rows, source: str = "Settings") -> PmoSettings:
         if name.startswith(DUE_DATE_PREFIX):
             due_dates[name.removeprefix(DUE_DATE_PREFIX).strip()] = value
         elif name in _NAMES and name != "due_dates":
-            if isinstance(value, float) and value.is_integer() and isinstance(getattr(PmoSettings(), name), int):
-                value = int(value)  # Excel keeps every number as a float
-            values[name] = value
+            values[name] = value  # _convert makes Excel's floats the field's type
     if due_dates:
         values["due_dates"] = due_dates
     try:
