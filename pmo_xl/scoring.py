@@ -583,16 +583,16 @@ def _workbook_table(path: Path, table_name: str | Sequence[str] | None):
     return None, [], ""
 
 
-def workbook_has_table(path: Path, table_name: str) -> bool:
-    """Whether a workbook holds an Excel table of this name (any sheet); False for a CSV."""
+def workbook_table_names(path: Path) -> set[str]:
+    """The Excel tables a workbook holds (any sheet), lower-cased; empty for a CSV."""
     path = Path(path)
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        return False
+        return set()
     from openpyxl import load_workbook
 
     workbook = load_workbook(path, read_only=False, data_only=True)
     try:
-        return any(name.lower() == table_name.lower() for sheet in workbook.worksheets for name in sheet.tables)
+        return {name.lower() for sheet in workbook.worksheets for name in sheet.tables}
     finally:
         workbook.close()
 

@@ -363,12 +363,13 @@ def read_capacity_table(path: Path) -> pd.DataFrame:
     PMO workbook's `Capacity` table, or a CSV of either shape; a workbook with neither table gives its first sheet.
     """
     from pmo_xl.capacity import CAPACITY_TABLE, read_capacity
-    from pmo_xl.scoring import read_table, workbook_has_table
+    from pmo_xl.scoring import read_table, workbook_table_names
 
     path = Path(path)
     if path.suffix.lower() == ".csv":
         return read_capacity(path)
-    if not workbook_has_table(path, "CapacityPlan") and workbook_has_table(path, CAPACITY_TABLE):
+    tables = workbook_table_names(path)
+    if "capacityplan" not in tables and CAPACITY_TABLE.lower() in tables:
         return read_capacity(path)
     return read_table(path, "CapacityPlan")
 
