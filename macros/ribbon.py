@@ -82,11 +82,10 @@ def _dashboard_inputs(book: Book, folder: Path) -> dict[str, Path]:
 def _audience(book: Book) -> dict[str, str]:
     """The programme or business unit the Dashboard and report are narrowed to, from the Settings table."""
     settings = book.read_settings()
-    return {
-        option: str(settings.get(f"dashboard_{option}") or "").strip()
-        for option in ("programme", "business_unit")
-        if str(settings.get(f"dashboard_{option}") or "").strip()
+    chosen = {
+        option: str(settings.get(f"dashboard_{option}") or "").strip() for option in ("programme", "business_unit")
     }
+    return {option: value for option, value in chosen.items() if value}
 
 
 def score_requests_action(book: Book) -> str:
@@ -254,12 +253,12 @@ def refresh_dashboard_action(book: Book) -> str:
     from pmo_xl.dashboard_sheet import refresh_dashboard_tables
 
     ledger = _ledger(book, book.read_settings())
+    audience = _audience(book)
     with tempfile.TemporaryDirectory(prefix="pmo-dashboard-") as folder:
-        tables = refresh_dashboard_tables(ledger, **_dashboard_inputs(book, Path(folder)), **_audience(book))
+        tables = refresh_dashboard_tables(ledger, **_dashboard_inputs(book, Path(folder)), **audience)
     for name, frame in tables.items():
         book.write_table(name, frame)
-    audience = " and ".join(_audience(book).values()) or "all projects"
-    return f"Dashboard refreshed from {ledger} for {audience} ({len(tables)} blocks)"
+    return f"Dashboard refreshed from {ledger} for {' and '.join(audience.values()) or 'all projects'} ({len(tables)} blocks)"
 
 
 def export_report_action(book: Book) -> str:
