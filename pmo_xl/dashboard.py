@@ -19,7 +19,7 @@ import pandas as pd
 
 from pmo_xl.errors import PmoError
 from pmo_xl.template_schemas import STAGES
-from pmo_xl.views import PortfolioViews
+from pmo_xl.views import PortfolioViews, latest_resources
 
 RAGS = ("Green", "Amber", "Red")
 NOT_REPORTED = "Not reported"
@@ -470,9 +470,9 @@ def _committed_by_role_month(resources: pd.DataFrame, plan: object) -> dict[tupl
     if len(dropped) and "item_id" in dropped.columns:
         kinds = dropped["kind"] if "kind" in dropped.columns else pd.Series("project", index=dropped.index)
         dropped_ids = {str(item).strip().casefold() for item in dropped.loc[kinds == "project", "item_id"]}
-    rows = resources[~resources["project_id"].astype(str).str.strip().str.casefold().isin(dropped_ids)]
-    if "period" in rows.columns and len(rows):
-        rows = rows[rows["period"] == rows.groupby("project_id")["period"].transform("max")]
+    rows = latest_resources(
+        resources[~resources["project_id"].astype(str).str.strip().str.casefold().isin(dropped_ids)]
+    )
     demand: dict[tuple[str, str], float] = {}
     for role, month, fte in zip(rows["role"], rows["month"], rows["fte"], strict=True):
         number = _number(fte)

@@ -231,6 +231,7 @@ def run_demo(
     from pmo_xl.report_html import write_report
     from pmo_xl.scoring import score_requests, with_scores, write_scores_workbook
     from pmo_xl.selection import SelectionSettings, select_portfolio, write_selection_workbook
+    from pmo_xl.views import latest_resources
 
     say = progress or (lambda _text: None)
     today = today or dt.date.today()
@@ -280,7 +281,7 @@ def run_demo(
 
     say("planning capacity and scoring the request pipeline")
     requests, request_resources = sample_requests(max(6, projects // 4), period_list[-1], seed)
-    capacity = sample_capacity(_latest_resources(views), period_list[-1])
+    capacity = sample_capacity(latest_resources(views.resources), period_list[-1])
     plan = plan_portfolio_capacity(capacity, views, requests, request_resources, CapacitySettings(horizon_months=12))
     _write_tables(out / "requests.xlsx", {"Requests": requests, "RequestResources": request_resources})
     _write_tables(out / "capacity.xlsx", {"Capacity": capacity})
@@ -324,13 +325,6 @@ def run_demo(
             *summary.headlines(),
         ),
     )
-
-
-def _latest_resources(views) -> pd.DataFrame:
-    resources = views.resources
-    if "period" not in resources.columns or resources.empty:
-        return resources
-    return resources[resources["period"] == resources.groupby("project_id")["period"].transform("max")]
 
 
 def _period_day(period: str) -> dt.date:

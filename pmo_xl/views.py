@@ -552,6 +552,13 @@ def _default_period(current: pd.DataFrame, today: dt.date) -> str:
     return max(current["period"]) if not current.empty else current_period(today)
 
 
+def latest_resources(resources: pd.DataFrame) -> pd.DataFrame:
+    """The Resources view's rows from each project's latest reported period: the demand that counts now."""
+    if "period" not in resources.columns or resources.empty:
+        return resources
+    return resources[resources["period"] == resources.groupby("project_id")["period"].transform("max")]
+
+
 def missing_view(tracker: pd.DataFrame, chasers: pd.DataFrame) -> pd.DataFrame:
     """The tracker with the chaser list on each chased project's row: the report outstanding, and the `.eml` draft
     (one per PM, named as collect writes it) that asks for it."""
