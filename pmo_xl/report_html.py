@@ -232,7 +232,7 @@ def grouped_bars(
     for index, name in enumerate(labels):
         y = 6 + index * group_height
         # About 7 px a character at 12 px: 24 characters stay inside the label column, none clipped at the edge.
-        short = name if len(name) <= 24 else name[:23].rstrip() + "\u2026"
+        short = _shortened(name, 24)
         parts.append(
             f'<text x="{left - 6}" y="{y + group_height / 2:.1f}" text-anchor="end"><title>{_e(name)}</title>'
             f"{_e(short)}</text>"
