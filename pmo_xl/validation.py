@@ -13,43 +13,13 @@ import math
 import re
 from dataclasses import dataclass, replace
 
+from pmo_xl import values
 from pmo_xl.periods import is_month, period_of
 from pmo_xl.schema import Column, Field, Table, TemplateSchema
 from pmo_xl.submissions import Finding, ParsedSubmission, Value
 
 # Excel's cap on the characters in one cell; longer text was not typed in Excel and would be cut on the way back.
 EXCEL_CELL_TEXT_LIMIT = 32767
-# Dates outside these years are typos (a year of 202) or a number read as a date (serial 65 = 1900-03-05).
-EARLIEST_YEAR, LATEST_YEAR = 1990, 2100
-_EPOCH_1900 = dt.date(1899, 12, 30)
-_MONTH_NAMES = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ),
-        start=1,
-    )
-    for name in names
-}
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]00:00(?::00(?:\.0+)?)?)?$")
-_SLASHED_DATE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})$")
-_NAMED_DAY_FIRST = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[ -]([A-Za-z]+)\.?,?[ -](\d{4})$")
-_NAMED_MONTH_FIRST = re.compile(r"^([A-Za-z]+)\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})$")
-_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
-# Between 1 and 2 a number may be a fraction typed over 100% (1.5 = 150%) or a tiny percentage (1.5%).
-_AMBIGUOUS_PERCENT = (1.0, 2.0)
 
 
 @dataclass(frozen=True)
@@ -66,7 +36,7 @@ def validate(
     """The submission with its values normalised, and every finding; any 'error' finding means rejected."""
     findings: list[Finding] = []
     fields = dict(parsed.fields)
-    empty = {name for name, value in fields.items() if _is_blank(value)}
+    empty = {name for name, value in fields.items() if values.is_blank(value)}
     schema_fields = schema.fields  # a property that rebuilds its tuple on every call
     for field in schema_fields:
         if field.formula is not None or field.name not in fields:
@@ -96,10 +66,6 @@ def validate(
     return normalised, findings
 
 
-def _is_blank(value: Value) -> bool:
-    return value is None or (isinstance(value, str) and value.strip() == "")
-
-
 # -- where --------------------------------------------------------------------------------------------------------
 
 
@@ -126,65 +92,57 @@ def _finding(severity: str, code: str, message: str, place: _Place) -> Finding:
 def _normalise(
     value: Value, spec: Field | Column, place: _Place, findings: list[Finding], percent_cell: bool = False
 ) -> Value:
-    """One cell's value in its declared type, or None after adding an error finding."""
-    if isinstance(value, str):
-        if len(value) > EXCEL_CELL_TEXT_LIMIT:
-            findings.append(
-                _finding(
-                    "error",
-                    "string_too_long",
-                    f"{_label(spec)} holds {len(value):,} characters; Excel cells hold at most "
-                    f"{EXCEL_CELL_TEXT_LIMIT:,}. Shorten it or attach the detail separately",
-                    place,
-                )
+    """One cell's value in its declared type, or None after adding an error finding (pmo_xl.values decides)."""
+    label = _label(spec)
+    if isinstance(value, str) and len(value) > EXCEL_CELL_TEXT_LIMIT:
+        findings.append(
+            _finding(
+                "error",
+                "string_too_long",
+                f"{label} holds {len(value):,} characters; Excel cells hold at most "
+                f"{EXCEL_CELL_TEXT_LIMIT:,}. Shorten it or attach the detail separately",
+                place,
             )
-            return None
-        value = value.strip()
-        if value == "":
-            return None
-    if value is None:
+        )
         return None
     kind = spec.type
-    if kind == "text":
-        return _as_text(value)
-    if kind in ("choice", "rag"):
-        return _as_choice(value, spec, place, findings)
-    if kind == "date":
-        return _as_date(value, spec, place, findings)
-    if kind == "percent":
-        return _as_percent(value, spec, place, findings, percent_cell)
-    number = _as_number(value, spec, place, findings)
-    if number is None:
-        return None
-    if kind == "integer":
-        if not float(number).is_integer():
-            findings.append(
-                _finding("error", "not_a_whole_number", f"{_label(spec)} must be a whole number, not {number}", place)
-            )
+    if kind in ("text", "choice", "rag"):
+        reading = values.read_text(value, label)
+        if kind != "text" and reading.value is not None:
+            _report(reading, place, findings)
+            return _as_choice(reading.value, spec, place, findings)
+    elif kind == "date":
+        reading = values.read_date(value, label)
+    elif kind == "percent":
+        reading = values.read_percent(value, label, percent_cell=percent_cell, minimum=spec.minimum, maximum=spec.maximum)
+    else:
+        # A list of allowed whole numbers says more than a range: check it first.
+        bounded = not (kind == "integer" and spec.allowed)
+        reading = values.read_number(
+            value,
+            label,
+            minimum=spec.minimum if bounded else None,
+            maximum=spec.maximum if bounded else None,
+            whole=kind == "integer",
+        )
+        if kind == "integer" and reading.value is not None and spec.allowed and str(reading.value) not in spec.allowed:
+            findings.append(_not_allowed(spec, reading.value, place))
             return None
-        number = int(number)
-        if spec.allowed and str(number) not in spec.allowed:
-            findings.append(_not_allowed(spec, number, place))
-            return None
-    return _in_range(number, spec, place, findings)
+    _report(reading, place, findings)
+    return reading.value  # type: ignore[return-value]
+
+
+def _report(reading: values.Reading, place: _Place, findings: list[Finding]) -> None:
+    if reading.severity:
+        findings.append(_finding(reading.severity, reading.code, reading.message, place))
 
 
 def _label(spec: Field | Column) -> str:
     return spec.label if isinstance(spec, Field) else spec.header
 
 
-def _as_text(value: Value) -> str:
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _as_choice(value: Value, spec: Field | Column, place: _Place, findings: list[Finding]) -> Value:
-    text = _as_text(value)
+    text = values.as_text(value)
     for allowed in spec.choices:
         if allowed.casefold() == text.casefold():
             return allowed
@@ -197,234 +155,6 @@ def _not_allowed(spec: Field | Column, value: object, place: _Place) -> Finding:
     return _finding(
         "error", "not_allowed", f"{_label(spec)}: '{value}' is not one of the allowed values ({choices})", place
     )
-
-
-def _as_number(value: Value, spec: Field | Column, place: _Place, findings: list[Finding]) -> float | int | None:
-    if isinstance(value, bool | dt.date):
-        findings.append(
-            _finding("error", "not_a_number", f"{_label(spec)} must be a number, not {_as_text(value)}", place)
-        )
-        return None
-    if isinstance(value, int | float):
-        if isinstance(value, float) and not math.isfinite(value):
-            findings.append(_finding("error", "not_a_number", f"{_label(spec)} must be a finite number", place))
-            return None
-        return value
-    text = str(value).replace("\u00a0", "").replace(" ", "")
-    if _PLAIN_NUMBER.match(text):
-        number = float(text)
-        findings.append(
-            _finding(
-                "warning",
-                "number_as_text",
-                f"{_label(spec)} was typed as text ('{value}'); read as the number {_as_text(number)}",
-                place,
-            )
-        )
-        return int(number) if number.is_integer() else number
-    findings.append(
-        _finding(
-            "error",
-            "not_a_number",
-            f"{_label(spec)} must be a number, not the text '{_short(str(value))}'; type digits only, with a "
-            "point for decimals, e.g. 1250.5",
-            place,
-        )
-    )
-    return None
-
-
-def _short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _in_range(number: float | int, spec: Field | Column, place: _Place, findings: list[Finding]) -> float | int | None:
-    if spec.minimum is not None and number < spec.minimum:
-        findings.append(
-            _finding("error", "out_of_range", f"{_label(spec)} is {number}, below the minimum {spec.minimum:g}", place)
-        )
-        return None
-    if spec.maximum is not None and number > spec.maximum:
-        findings.append(
-            _finding("error", "out_of_range", f"{_label(spec)} is {number}, above the maximum {spec.maximum:g}", place)
-        )
-        return None
-    return number
-
-
-def normalise_percent(value: float, percent_cell: bool) -> tuple[float | None, str]:
-    """(fraction, how it was read): 'as_is', 'points' (65 -> 0.65), or (None, 'ambiguous' / 'negative').
-
-    The rule, documented in docs/collect-input-rules.md: Excel stores 65% as 0.65, so a fraction below 1 is taken
-    as it is, and 1 is 100% only in a cell still formatted as a percentage. From 2 up, a number can only be
-    percentage points (200% done makes no sense), so it is divided by 100 with a warning. Between 1 and 2
-    (1, 1.5) both readings are plausible, so the value is rejected rather than guessed.
-    """
-    if value < 0:
-        return None, "negative"
-    if value < 1 or (value == 1 and percent_cell):
-        return value, "as_is"
-    low, high = _AMBIGUOUS_PERCENT
-    if low <= value < high:
-        return None, "ambiguous"
-    return value / 100, "points"
-
-
-def _as_percent(
-    value: Value, spec: Field | Column, place: _Place, findings: list[Finding], percent_cell: bool
-) -> Value:
-    typed_as_text = isinstance(value, str)
-    if typed_as_text and value.rstrip().endswith("%"):
-        number = _as_number(value.rstrip()[:-1].strip(), spec, _Place(place.sheet, place.where, place.cell), [])
-        if number is None:
-            findings.append(_finding("error", "not_a_number", f"{_label(spec)}: '{value}' is not a percentage", place))
-            return None
-        fraction = number / 100
-        findings.append(
-            _finding(
-                "warning",
-                "percent_as_text",
-                f"{_label(spec)} was typed as text ('{value}'); read as {fraction:.4g}",
-                place,
-            )
-        )
-        return _in_range(fraction, spec, place, findings)
-    number = _as_number(value, spec, place, findings)
-    if number is None:
-        return None
-    fraction, reading = normalise_percent(float(number), percent_cell and not typed_as_text)
-    if reading == "ambiguous":
-        findings.append(
-            _finding(
-                "error",
-                "ambiguous_percent",
-                f"{_label(spec)} is {number:g}, which could mean {number:g}% or {number * 100:g}%; type it with a "
-                f"percent sign, e.g. {number:g}% or 100%",
-                place,
-            )
-        )
-        return None
-    if fraction is None:
-        findings.append(
-            _finding("error", "out_of_range", f"{_label(spec)} is {number:g}; a percentage cannot be negative", place)
-        )
-        return None
-    if reading == "points":
-        findings.append(
-            _finding(
-                "warning",
-                "percent_normalised",
-                f"{_label(spec)} was {number:g}, read as {number:g}% ({fraction:.4g}); type percentages as 65% or 0.65",
-                place,
-            )
-        )
-    return _in_range(int(fraction) if float(fraction).is_integer() else fraction, spec, place, findings)
-
-
-def parse_date_text(text: str) -> tuple[dt.date | None, str]:
-    """(date, '') for an ISO or unambiguous local date typed as text, else (None, why it is not read).
-
-    ISO (2026-12-25) is read as is. Day and month in digits (25/12/2026, 12/25/2026) are read only when one of
-    the two numbers exceeds 12 or both are equal; 03/12/2026 could be 3 December or 12 March and is rejected.
-    A dotted date (3.12.2026) is day first, as everywhere dots are used. Month names in English are read too
-    (3 Dec 2026, December 3, 2026). Two-digit years are rejected.
-    """
-    text = text.strip()
-    match = _ISO_DATE.match(text)
-    if match:
-        return _safe_date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    match = _SLASHED_DATE.match(text)
-    if match:
-        first, separator, second, year = int(match.group(1)), match.group(2), int(match.group(3)), int(match.group(4))
-        if separator == ".":
-            return _safe_date(year, second, first)
-        if first > 12 and second > 12:
-            return None, "neither number can be a month"
-        if first > 12 >= second or first == second:
-            return _safe_date(year, second, first)
-        if second > 12 >= first:
-            return _safe_date(year, first, second)
-        return None, "ambiguous"
-    match = _NAMED_DAY_FIRST.match(text)
-    if match and match.group(2).casefold() in _MONTH_NAMES:
-        return _safe_date(int(match.group(3)), _MONTH_NAMES[match.group(2).casefold()], int(match.group(1)))
-    match = _NAMED_MONTH_FIRST.match(text)
-    if match and match.group(1).casefold() in _MONTH_NAMES:
-        return _safe_date(int(match.group(3)), _MONTH_NAMES[match.group(1).casefold()], int(match.group(2)))
-    return None, "not a date"
-
-
-def _safe_date(year: int, month: int, day: int) -> tuple[dt.date | None, str]:
-    try:
-        return dt.date(year, month, day), ""
-    except ValueError:
-        return None, "no such day"
-
-
-def _as_date(value: Value, spec: Field | Column, place: _Place, findings: list[Finding]) -> dt.date | None:
-    label = _label(spec)
-    if isinstance(value, dt.datetime):
-        result = value.date()
-    elif isinstance(value, dt.date):
-        result = value
-    elif isinstance(value, bool):
-        result = None
-    elif isinstance(value, int | float):
-        # A date cell reformatted as a number keeps its serial; 1900 date system (the 1904 system is rare and
-        # calamine already converts date-formatted cells under either).
-        try:
-            result = _EPOCH_1900 + dt.timedelta(days=int(value))
-        except OverflowError:
-            result = None
-        if result is not None and EARLIEST_YEAR <= result.year <= LATEST_YEAR:
-            findings.append(
-                _finding(
-                    "warning",
-                    "date_as_number",
-                    f"{label} holds the number {value:g}, read as the date {result.isoformat()}; format the cell "
-                    "as a date",
-                    place,
-                )
-            )
-            return result
-        findings.append(_finding("error", "not_a_date", f"{label}: the number {value:g} is not a date", place))
-        return None
-    else:
-        result, why = parse_date_text(str(value))
-        if result is None:
-            hint = (
-                f"'{value}' could be day/month or month/day; type it as {_iso_hint(str(value))}"
-                if why == "ambiguous"
-                else f"'{_short(str(value))}' is not a date; type it as YYYY-MM-DD, e.g. 2026-12-03"
-            )
-            findings.append(
-                _finding("error", "ambiguous_date" if why == "ambiguous" else "not_a_date", f"{label}: {hint}", place)
-            )
-            return None
-        findings.append(
-            _finding(
-                "warning", "date_as_text", f"{label} was typed as text ('{value}'); read as {result.isoformat()}", place
-            )
-        )
-    if result is None:
-        findings.append(_finding("error", "not_a_date", f"{label}: '{value}' is not a date", place))
-        return None
-    if not EARLIEST_YEAR <= result.year <= LATEST_YEAR:
-        findings.append(
-            _finding(
-                "error", "not_a_date", f"{label}: {result.isoformat()} is outside {EARLIEST_YEAR}-{LATEST_YEAR}", place
-            )
-        )
-        return None
-    return result
-
-
-def _iso_hint(text: str) -> str:
-    match = _SLASHED_DATE.match(text.strip())
-    if not match:
-        return "YYYY-MM-DD"
-    first, second, year = int(match.group(1)), int(match.group(3)), match.group(4)
-    return f"{year}-{second:02d}-{first:02d} or {year}-{first:02d}-{second:02d} (YYYY-MM-DD)"
 
 
 # -- rules across fields ------------------------------------------------------------------------------------------
@@ -552,7 +282,7 @@ def _validate_table(parsed: ParsedSubmission, table: Table, findings: list[Findi
             if value is _SLOW:
                 place = _column_place(parsed, table, column.header, column.key, excel_row)
                 value = _normalise(raw, column, place, findings)
-            if column.required and not column.locked and _is_blank(raw):
+            if column.required and not column.locked and values.is_blank(raw):
                 item = f" ({row['id']})" if row.get("id") else ""
                 place = _column_place(parsed, table, column.header, column.key, excel_row)
                 findings.append(
@@ -650,14 +380,20 @@ def _clean_cell(raw: Value, column: Field | Column) -> Value | object:
         if kind in ("number", "currency") or (kind == "integer" and raw_type is int and not column.allowed):
             if raw_type is float and not math.isfinite(raw):
                 return _SLOW
-            if (column.minimum is None or raw >= column.minimum) and (column.maximum is None or raw <= column.maximum):
+            low = -values.PLAUSIBLE_LIMIT if column.minimum is None else column.minimum
+            high = values.PLAUSIBLE_LIMIT if column.maximum is None else column.maximum
+            if low <= raw <= high:
                 return raw
         if kind == "integer" and raw_type is int and str(raw) in column.allowed:
             return raw
         return _SLOW
-    if raw_type is dt.date and kind == "date" and EARLIEST_YEAR <= raw.year <= LATEST_YEAR:  # type: ignore[union-attr]
+    if raw_type is dt.date and kind == "date" and values.EARLIEST_YEAR <= raw.year <= values.LATEST_YEAR:  # type: ignore[union-attr]
         return raw
     return _SLOW
 
+
+# Re-exported: the percent and date rules live in pmo_xl.values, the one place values are read.
+normalise_percent = values.normalise_percent
+parse_date_text = values.parse_date_text
 
 __all__ = ["EXCEL_CELL_TEXT_LIMIT", "normalise_percent", "parse_date_text", "validate"]

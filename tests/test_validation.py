@@ -154,7 +154,17 @@ def test_text_in_numeric_fields(submission):
     normalised, findings = validate(with_fields(submission, actual_to_date=" 310.5 "), PROJECT_STATUS, TODAY)
     assert normalised.fields["actual_to_date"] == 310.5
     assert [f.code for f in findings] == ["number_as_text"]
-    _, findings = validate(with_fields(submission, actual_to_date="1.200,50"), PROJECT_STATUS, TODAY)
+    # One reading only: a point that groups thousands before a decimal comma. Read exactly, with a warning.
+    normalised, findings = validate(with_fields(submission, actual_to_date="1.200,50"), PROJECT_STATUS, TODAY)
+    assert normalised.fields["actual_to_date"] == 1200.5
+    assert [f.code for f in findings] == ["number_as_text"]
+    # Two readings (1.2 or 1200): refused, never guessed, with the cell.
+    normalised, findings = validate(with_fields(submission, actual_to_date="1,200"), PROJECT_STATUS, TODAY)
+    assert normalised.fields["actual_to_date"] is None
+    assert [(f.code, f.where, f.cell) for f in errors(findings)] == [
+        ("ambiguous_number", "actual_to_date", "Summary!C31")
+    ]
+    _, findings = validate(with_fields(submission, actual_to_date="twelve"), PROJECT_STATUS, TODAY)
     assert [(f.code, f.where, f.cell) for f in errors(findings)] == [("not_a_number", "actual_to_date", "Summary!C31")]
 
 
