@@ -24,6 +24,7 @@ from pmo_xl.periods import is_month, month_series
 from pmo_xl.register import ProjectRecord
 from pmo_xl.schema import TemplateSchema
 from pmo_xl.template_schemas import PROJECT_STATUS
+from pmo_xl.values import as_float
 from pmo_xl.views import mark_current, newly_approved
 
 BASELINE_FIELDS = ("budget_original", "budget_current", "start_date", "baseline_end_date")
@@ -34,10 +35,6 @@ CLOSED_STATUSES = {
     "Decisions": {"Decided", "Withdrawn"},
     "ChangeRequests": {"Rejected", "Withdrawn"},
 }
-
-
-def _number(value: object) -> float:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
 
 def _carried_rows(schema: TemplateSchema, table_name: str, rows: list[dict]) -> list[dict]:
@@ -76,8 +73,8 @@ def carried_fill(
     approved = newly_approved(
         change_requests, before_previous.tables.get("ChangeRequests", []) if before_previous else []
     )
-    cost = sum(_number(row.get("cost_impact")) for row in approved)
-    days = int(sum(_number(row.get("schedule_impact_days")) for row in approved))
+    cost = sum(as_float(row.get("cost_impact"), 0.0) for row in approved)
+    days = int(sum(as_float(row.get("schedule_impact_days"), 0.0) for row in approved))
     if cost and isinstance(fields.get("budget_current"), int | float):
         fields["budget_current"] = round(fields["budget_current"] + cost, 6)
     if days and isinstance(fields.get("baseline_end_date"), dt.date):

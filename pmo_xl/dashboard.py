@@ -19,6 +19,7 @@ import pandas as pd
 
 from pmo_xl.errors import PmoError
 from pmo_xl.template_schemas import STAGES
+from pmo_xl.values import as_date, as_float
 from pmo_xl.views import PortfolioViews, latest_resources
 
 RAGS = ("Green", "Amber", "Red")
@@ -190,24 +191,6 @@ class Dashboard:
     outstanding_reports: pd.DataFrame  # tracker rows not received
 
 
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(number) else number
-
-
-def _date(value: object) -> dt.date | None:
-    if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.date()
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value if isinstance(value, dt.date) else None
-
-
 def _rag(value: object) -> str:
     return value if value in RAGS else NOT_REPORTED
 
@@ -215,7 +198,7 @@ def _rag(value: object) -> str:
 def project_budget(row: pd.Series | dict) -> float:
     """The budget a project weighs with: the current (re-baselined) budget, else the original, else 0."""
     for name in ("budget_current", "budget_original"):
-        number = _number(row.get(name))
+        number = as_float(row.get(name))
         if number is not None:
             return number
     return 0.0
@@ -288,7 +271,7 @@ def rag_check(status: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def _derived_reason(row: dict) -> str:
     parts = []
-    slip, overrun = _number(row.get("schedule_slip_days")), _number(row.get("cost_overrun_percent"))
+    slip, overrun = as_float(row.get("schedule_slip_days")), as_float(row.get("cost_overrun_percent"))
     if slip:
         parts.append(f"forecast end {slip:+.0f} days against baseline")
     if overrun:
@@ -322,11 +305,11 @@ def effective_baselines(milestone_history: pd.DataFrame) -> dict[tuple[str, str]
         return baselines
     for row in milestone_history.sort_values(["project_id", "period"]).to_dict("records"):
         key = (row["project_id"], str(row.get("id")))
-        set_by_pmo = _date(row.get("baseline_date"))
+        set_by_pmo = as_date(row.get("baseline_date"))
         if set_by_pmo is not None:
             baselines[key] = set_by_pmo
-        elif key not in baselines and _date(row.get("forecast_date")) is not None:
-            baselines[key] = _date(row.get("forecast_date"))
+        elif key not in baselines and as_date(row.get("forecast_date")) is not None:
+            baselines[key] = as_date(row.get("forecast_date"))
     return baselines
 
 
@@ -341,11 +324,11 @@ def slipping_milestones(views: PortfolioViews, items: ItemHistory, key_only: boo
     for row in views.milestones.to_dict("records"):
         if row.get("status") in CLOSED_MILESTONE or (key_only and not _is_key(row.get("key"))):
             continue
-        baseline = baselines.get((row["project_id"], str(row.get("id")))) or _date(row.get("baseline_date"))
-        forecast = _date(row.get("forecast_date"))
+        baseline = baselines.get((row["project_id"], str(row.get("id")))) or as_date(row.get("baseline_date"))
+        forecast = as_date(row.get("forecast_date"))
         if baseline is None or forecast is None or forecast <= baseline:
             continue
-        moved = _number(row.get("forecast_moved_days"))
+        moved = as_float(row.get("forecast_moved_days"))
         rows.append(
             {
                 "project_id": row["project_id"],
@@ -376,14 +359,14 @@ def progress(views: PortfolioViews) -> pd.DataFrame:
     rows = []
     for row in views.status.to_dict("records"):
         budget = project_budget(row)
-        spent = _number(row.get("actual_to_date"))
+        spent = as_float(row.get("actual_to_date"))
         milestone_count = counted.get(row["project_id"], 0)
         rows.append(
             {
                 "project_id": row["project_id"],
                 "project_name": row.get("project_name") or "",
                 "budget": budget,
-                "percent_complete": _number(row.get("percent_complete")),
+                "percent_complete": as_float(row.get("percent_complete")),
                 "percent_budget_spent": spent / budget if spent is not None and budget else None,
                 "percent_milestones_met": met.get(row["project_id"], 0) / milestone_count if milestone_count else None,
             }
@@ -413,7 +396,7 @@ def budget_against_forecast(status: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for row in status.to_dict("records"):
         budget = project_budget(row)
-        forecast = _number(row.get("estimate_at_completion"))
+        forecast = as_float(row.get("estimate_at_completion"))
         variance = forecast - budget if forecast is not None else None
         rows.append(
             {
@@ -421,7 +404,7 @@ def budget_against_forecast(status: pd.DataFrame) -> pd.DataFrame:
                 "project_name": row.get("project_name") or "",
                 "budget": budget,
                 "forecast": forecast,
-                "actual_to_date": _number(row.get("actual_to_date")),
+                "actual_to_date": as_float(row.get("actual_to_date")),
                 "variance": variance,
                 "variance_percent": variance / budget if variance is not None and budget else None,
             }
@@ -475,7 +458,7 @@ def _committed_by_role_month(resources: pd.DataFrame, plan: object) -> dict[tupl
     )
     demand: dict[tuple[str, str], float] = {}
     for role, month, fte in zip(rows["role"], rows["month"], rows["fte"], strict=True):
-        number = _number(fte)
+        number = as_float(fte)
         if number:
             key = (str(role).strip().casefold(), str(month)[:7])
             demand[key] = demand.get(key, 0.0) + number
@@ -576,8 +559,8 @@ _RISK_COLUMNS = ["project_id", "project_name", "id", "type", "description", "own
 
 
 def _severity(row: dict) -> float | None:
-    probability, impact = _number(row.get("probability")), _number(row.get("impact"))
-    return probability * impact if probability is not None and impact is not None else _number(row.get("severity"))
+    probability, impact = as_float(row.get("probability")), as_float(row.get("impact"))
+    return probability * impact if probability is not None and impact is not None else as_float(row.get("severity"))
 
 
 def executive_summary(
@@ -629,7 +612,7 @@ def executive_summary(
             before = before_milestones.get(item_id)
             if before is None or not _is_key(row.get("key")) or row.get("status") in CLOSED_MILESTONE:
                 continue
-            new_date, old_date = _date(row.get("forecast_date")), _date(before.get("forecast_date"))
+            new_date, old_date = as_date(row.get("forecast_date")), as_date(before.get("forecast_date"))
             if new_date and old_date and new_date > old_date:
                 slipped.append(
                     {**label, "id": item_id, "name": row.get("name"), "previous_forecast": old_date,
@@ -643,11 +626,11 @@ def executive_summary(
             decisions.append(
                 {"project_id": row["project_id"], "project_name": names.get(row["project_id"], ""),
                  "id": row.get("id"), "decision": row.get("decision"), "owner": row.get("owner"),
-                 "required_by": _date(row.get("required_by"))}
+                 "required_by": as_date(row.get("required_by"))}
             )  # fmt: skip
     escalations = [
         {**{c: row.get(c) for c in _RISK_COLUMNS if c != "project_name"}, "project_name": names.get(row["project_id"], ""),
-         "severity": _severity(row), "due_date": _date(row.get("due_date"))}
+         "severity": _severity(row), "due_date": as_date(row.get("due_date"))}
         for row in items.raid.to_dict("records")
         if row["submission_id"] in latest_ids and _is_key(row.get("escalate")) and row.get("status") != "Closed"
     ]  # fmt: skip
@@ -695,7 +678,7 @@ def labelled_baseline_changes(description: str) -> str:
 
 
 def _sortable(value: object) -> str:
-    day = _date(value)
+    day = as_date(value)
     return day.isoformat() if day else f"~{value}"
 
 

@@ -35,6 +35,7 @@ from pmo_xl.template_schemas import (
     RAG_DIMENSIONS,
     RAID_TYPES,
 )
+from pmo_xl.values import as_date, as_float
 from pmo_xl.vba.cfb import write_compound_file
 from pmo_xl.xlsx_package import XlsxPackage
 
@@ -235,29 +236,19 @@ def _period_end(period: str) -> dt.date:
     return dt.date(year, month, 1) - dt.timedelta(days=1)
 
 
-def _as_date(value: object) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value if isinstance(value, dt.date) else None
-
-
-def _number(value: object, default: float) -> float:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else default
-
-
 def _status_content(
     parsed: ParsedSubmission, previous: ParsedSubmission | None, rng: random.Random
 ) -> tuple[dict[str, CellValue], dict[str, list[dict[str, CellValue]]]]:
     period = parsed.metadata.reporting_period
     period_end = _period_end(period)
     submitted_on = period_end - dt.timedelta(days=rng.randint(0, 4))
-    start = _as_date(parsed.fields.get("start_date")) or period_end - dt.timedelta(days=180)
-    end = _as_date(parsed.fields.get("baseline_end_date")) or period_end + dt.timedelta(days=270)
-    budget = _number(parsed.fields.get("budget_current"), _number(parsed.fields.get("budget_original"), 500.0))
+    start = as_date(parsed.fields.get("start_date")) or period_end - dt.timedelta(days=180)
+    end = as_date(parsed.fields.get("baseline_end_date")) or period_end + dt.timedelta(days=270)
+    budget = as_float(parsed.fields.get("budget_current"), as_float(parsed.fields.get("budget_original"), 500.0))
     elapsed = min(max((period_end - start).days / max((end - start).days, 1), 0.0), 0.95)
     done = round(min(max(elapsed + rng.uniform(-0.1, 0.05), 0.0), 0.95) / 0.05) * 0.05
     if previous is not None:
-        done = max(done, _number(previous.fields.get("percent_complete"), 0.0))
+        done = max(done, as_float(previous.fields.get("percent_complete"), 0.0))
     fields: dict[str, CellValue] = {
         "submitted_on": submitted_on,
         "percent_complete": round(done, 2),
@@ -299,7 +290,7 @@ def _milestones(earlier, start, end, period_end, rng) -> list[dict[str, CellValu
     rows = []
     for old in earlier:
         row = dict(old)
-        forecast = _as_date(row.get("forecast_date")) or period_end
+        forecast = as_date(row.get("forecast_date")) or period_end
         if row.get("status") not in ("Complete", "Cancelled"):
             if forecast <= period_end:
                 row.update(status="Complete", actual_date=forecast - dt.timedelta(days=rng.randint(0, 5)))
@@ -406,7 +397,7 @@ def _change_requests(earlier, submitted_on, rng) -> list[dict[str, CellValue]]:
 def _benefits(earlier, rng) -> list[dict[str, CellValue]]:
     rows = [dict(old) for old in earlier]
     for row in rows:
-        realised = _number(row.get("realised_value"), 0.0)
+        realised = as_float(row.get("realised_value"), 0.0)
         row["realised_value"] = round(realised + rng.uniform(0, 5), 1)
     if not rows:
         for _ in range(rng.randint(1, 3)):
@@ -433,7 +424,7 @@ def _resource_demand(earlier, period, rng) -> list[dict[str, CellValue]]:
         last = 0.0
         for month in months:
             value = old.get(month)
-            last = _number(value, last)
+            last = as_float(value, last)
             row[month] = value if month in old else round(last, 2)
         rows.append(row)
     if not rows:

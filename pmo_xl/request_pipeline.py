@@ -18,6 +18,7 @@ from pmo_xl.submission_reader import read_submission
 from pmo_xl.submissions import ParsedSubmission, Verdict
 from pmo_xl.template_schemas import PROJECT_REQUEST
 from pmo_xl.validation import validate
+from pmo_xl.values import as_float
 
 MANDATORY_CATEGORY = "Mandatory / regulatory"
 RESOURCE_COLUMNS = ("request_id", "role", "person", "month", "fte")
@@ -30,10 +31,6 @@ class RequestPipeline:
     requests: pd.DataFrame
     resources: pd.DataFrame
     verdicts: tuple[Verdict, ...]
-
-
-def _number(value: object) -> float:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
 
 def request_row(submission: ParsedSubmission, discount_rate: float = DEFAULT_DISCOUNT_RATE) -> dict[str, object]:
@@ -61,9 +58,9 @@ def request_row(submission: ParsedSubmission, discount_rate: float = DEFAULT_DIS
             row[f"requester_{score['criterion_id']}"] = score.get("score")
     costs, benefits = [], []
     for year in submission.tables.get("Financials", []):
-        cost = _number(year.get("capex")) + _number(year.get("opex"))
+        cost = as_float(year.get("capex"), 0.0) + as_float(year.get("opex"), 0.0)
         costs.append(cost)
-        benefits.append(_number(year.get("benefit")))
+        benefits.append(as_float(year.get("benefit"), 0.0))
         if year.get("fiscal_year") and (cost or year.get("capex") is not None or year.get("opex") is not None):
             row[f"cost_{year['fiscal_year']}"] = cost
     row["benefit"] = sum(benefits)

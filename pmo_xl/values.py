@@ -168,18 +168,18 @@ def short(text: str, limit: int = 60) -> str:
 # -- typed values that are already numbers or dates (the ledger, DataFrames) -------------------------------------------
 
 
-def as_float(value: object) -> float | None:
-    """A value that is already a number (Python or numpy) as a float; None for anything else, NaN or infinity.
+def as_float(value: object, default: float | None = None) -> float | None:
+    """A value that is already a number (Python or numpy) as a float; `default` for anything else, NaN or infinity.
 
     For data we wrote ourselves (the ledger, views). Text is never parsed here: use read_number for input.
     """
     if value is None or isinstance(value, bool | str | dt.date):
-        return None
+        return default
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
+        return default
+    return number if math.isfinite(number) else default
 
 
 def as_date(value: object) -> dt.date | None:

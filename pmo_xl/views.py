@@ -31,6 +31,7 @@ from pmo_xl.reporting_calendar import (
 from pmo_xl.settings import PmoSettings
 from pmo_xl.submissions import Verdict
 from pmo_xl.template_schemas import PROJECT_STATUS, RAG_DIMENSIONS
+from pmo_xl.values import as_date, as_float
 
 STATUS_TEMPLATE = PROJECT_STATUS.template_id
 RAG_ORDER = {"Green": 0, "Amber": 1, "Red": 2}
@@ -197,20 +198,6 @@ def mark_current(headers: pd.DataFrame, preferences: pd.DataFrame) -> pd.DataFra
 # -- derived RAG and baseline changes ---------------------------------------------------------------------------
 
 
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        return None if value != value else float(value)
-    return None
-
-
-def _date(value: object) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value if isinstance(value, dt.date) else None
-
-
 def _grade(measure: float | None, amber: float, red: float) -> str:
     if measure is None:
         return ""
@@ -219,9 +206,9 @@ def _grade(measure: float | None, amber: float, red: float) -> str:
 
 def derived_rag(values: dict[str, object], settings: PmoSettings) -> dict[str, object]:
     """The RAG the PMO's rules give: the worse of schedule slip (days) and EAC over the current budget (%)."""
-    forecast, baseline = _date(values.get("forecast_end_date")), _date(values.get("baseline_end_date"))
+    forecast, baseline = as_date(values.get("forecast_end_date")), as_date(values.get("baseline_end_date"))
     slip = (forecast - baseline).days if forecast and baseline else None
-    eac, budget = _number(values.get("estimate_at_completion")), _number(values.get("budget_current"))
+    eac, budget = as_float(values.get("estimate_at_completion")), as_float(values.get("budget_current"))
     overrun = round((eac - budget) / budget * 100, 2) if eac is not None and budget else None
     schedule = _grade(slip, settings.schedule_slip_amber_days, settings.schedule_slip_red_days)
     cost = _grade(overrun, settings.cost_overrun_amber_percent, settings.cost_overrun_red_percent)
@@ -272,8 +259,8 @@ def baseline_changes(
     covering = newly_approved(
         current_tables.get("ChangeRequests", []), before_previous_tables.get("ChangeRequests", [])
     )
-    cost_impact = sum(_number(row.get("cost_impact")) or 0.0 for row in covering)
-    schedule_days = sum(int(_number(row.get("schedule_impact_days")) or 0) for row in covering)
+    cost_impact = sum(as_float(row.get("cost_impact")) or 0.0 for row in covering)
+    schedule_days = sum(int(as_float(row.get("schedule_impact_days")) or 0) for row in covering)
     changes: list[str] = []
     covered_all = True
     for name in BASELINE_FIELDS:
@@ -281,10 +268,10 @@ def baseline_changes(
         if before == after or (before in (None, "") and after in (None, "")):
             continue
         if name.startswith("budget"):
-            delta = (_number(after) or 0.0) - (_number(before) or 0.0)
+            delta = (as_float(after) or 0.0) - (as_float(before) or 0.0)
             covered = bool(covering) and abs(delta - cost_impact) <= max(0.005 * abs(delta), 0.01)
         else:
-            old, new = _date(before), _date(after)
+            old, new = as_date(before), as_date(after)
             delta_days = (new - old).days if old and new else None
             if name == "baseline_end_date":
                 covered = bool(covering) and delta_days == schedule_days
@@ -435,7 +422,7 @@ def build_views(
             record.update(
                 project_id=header.project_id,
                 period=header.period,
-                submitted_on=_date(submission_values.get("submitted_on")),
+                submitted_on=as_date(submission_values.get("submitted_on")),
                 baseline_changed=changed,
                 baseline_change_covered=covered,
                 baseline_changes=description,
@@ -481,7 +468,7 @@ def build_views(
     )
     milestones["forecast_moved_days"] = pd.array(
         [
-            (_date(new) - _date(old)).days if _date(new) and _date(old) else None
+            (as_date(new) - as_date(old)).days if as_date(new) and as_date(old) else None
             for new, old in zip(milestones["forecast_date"], milestones["previous_forecast_date"], strict=True)
         ],
         dtype="Int64",
@@ -527,7 +514,7 @@ def build_views(
 
 def _with_severity(raid: pd.DataFrame) -> pd.DataFrame:
     def severity(probability: object, impact: object) -> float | None:
-        p, i = _number(probability), _number(impact)
+        p, i = as_float(probability), as_float(impact)
         return p * i if p is not None and i is not None else None
 
     raid = raid.copy()
@@ -540,7 +527,7 @@ def _resources(rows_by_submission: dict[int, list[dict]], latest: pd.DataFrame) 
     for submission in latest.itertuples():
         for row in rows_by_submission.get(submission.submission_id, []):
             for key, value in row.items():
-                fte = _number(value)
+                fte = as_float(value)
                 if is_month(key) and fte:
                     rows.append(
                         (submission.project_id, submission.period, row.get("role"), row.get("person") or "", key, fte)
