@@ -23,7 +23,8 @@ from pmo_xl.errors import PmoError
 from pmo_xl.periods import is_month
 
 CADENCES = ("monthly", "fortnightly", "quarterly")
-MONEY_UNITS = ("", "k", "m")
+# Blank means not set: pmo-xl never assumes a unit (a register in whole euros once showed as k EUR).
+MONEY_UNITS = ("", "units", "k", "m")
 DUE_DATE_PREFIX = "due_date:"  # a settings row `due_date:YYYY-MM` sets that period's cut-off
 
 
@@ -49,8 +50,8 @@ class PmoSettings:
     schedule_slip_red_days: int = _setting(45, "Derived RAG: Red when the forecast end slips more than this many days.")  # fmt: skip
     cost_overrun_amber_percent: float = _setting(5.0, "Derived RAG: Amber when the estimate at completion exceeds the current budget by more than this percent.")  # fmt: skip
     cost_overrun_red_percent: float = _setting(10.0, "Derived RAG: Red when the estimate at completion exceeds the current budget by more than this percent.")  # fmt: skip
-    currency: str = _setting("EUR", "Currency code of the portfolio's money figures.")
-    money_unit: str = _setting("k", "Unit of the portfolio's money figures: blank, k (thousands) or m (millions).")
+    currency: str = _setting("", "Currency code of projects whose register row gives none, e.g. EUR. Blank: the register must say.")  # fmt: skip
+    money_unit: str = _setting("", "Unit of money figures for projects whose register row gives none: units, k (thousands) or m (millions). Blank: the register must say.")  # fmt: skip
     pmo_name: str = _setting("PMO", "Name that signs the chaser e-mails.")
     pmo_email: str = _setting("", "Reply address of the chaser e-mails.")
 
@@ -65,7 +66,7 @@ class PmoSettings:
         if self.cost_overrun_red_percent < self.cost_overrun_amber_percent:
             problems.append("cost_overrun_red_percent must be at least cost_overrun_amber_percent")
         if self.money_unit not in MONEY_UNITS:
-            problems.append(f"money_unit '{self.money_unit}' must be blank, k or m")
+            problems.append(f"money_unit '{self.money_unit}' must be units, k, m or blank (not set)")
         for period in self.due_dates:
             if not is_month(period):
                 problems.append(f"due_dates: '{period}' is not a period; write it as YYYY-MM")

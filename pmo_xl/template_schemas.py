@@ -131,14 +131,13 @@ _PROGRESS = Section(
 _MONEY = Section(
     "Budget and cost",
     (
-        Field("currency", "Currency", "choice", locked=True, allowed=CURRENCIES, default="EUR", help="Set by the PMO."),
+        Field("currency", "Currency", "choice", locked=True, allowed=CURRENCIES, help="Set by the PMO."),
         Field(
             "money_unit",
             "Amounts in",
             "choice",
             locked=True,
             allowed=MONEY_UNITS,
-            default="k",
             help="units, k (thousands) or m (millions). Set by the PMO.",
         ),
         Field(
@@ -541,7 +540,6 @@ PROJECT_REQUEST = TemplateSchema(
                     "choice",
                     required=True,
                     allowed=CURRENCIES,
-                    default="EUR",
                     help="The currency of all amounts.",
                 ),
                 Field(
@@ -550,7 +548,6 @@ PROJECT_REQUEST = TemplateSchema(
                     "choice",
                     required=True,
                     allowed=MONEY_UNITS,
-                    default="k",
                     help="units, k (thousands) or m (millions).",
                 ),
                 Field(
