@@ -22,6 +22,7 @@ from pmo_xl.output_files import safe_file_name, write_bytes_atomic
 from pmo_xl.periods import fiscal_year_labels, is_month, month_series
 from pmo_xl.register import ProjectRecord, read_register
 from pmo_xl.schema import Table, TemplateSchema
+from pmo_xl.settings import PmoSettings
 from pmo_xl.sheet_xml import CellValue, SheetPatcher, without_cached_results
 from pmo_xl.template_builder import build_template
 from pmo_xl.template_schemas import SCHEMAS, schema_for
@@ -300,10 +301,12 @@ def generate_batch(
     token_factory: Callable[[], str] = new_token,
     progress: Callable[[int, int, str], None] | None = None,
     today: dt.date | None = None,
+    csv_locale: str | None = None,
+    settings: PmoSettings | None = None,
 ) -> list[GeneratedWorkbook]:
     """Generate one workbook per register row. Checks the register and every target before writing anything."""
     schema = schema_for(template_id)
-    records = read_register(register, schema)
+    records = read_register(register, schema, csv_locale, settings)
     return generate_for_records(
         schema, records, out_dir, period, force, templates_dir, carry_forward, token_factory, progress, today
     )

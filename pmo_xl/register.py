@@ -6,16 +6,30 @@ is generated.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pmo_xl.errors import RegisterError
+from pmo_xl.schema import Field
+from pmo_xl.settings import PmoSettings
 from pmo_xl.template_schemas import LIFECYCLE_STATUSES, TemplateSchema
+from pmo_xl.values import (
+    CsvLocale,
+    LocaleError,
+    Reading,
+    as_text,
+    decode_csv,
+    is_blank,
+    read_date,
+    read_number,
+    read_percent,
+    read_text,
+)
 
 REQUIRED_COLUMNS = ("project_id", "project_name", "project_manager", "sponsor", "start_date", "end_date")
+# A register for request forms needs only what the request template takes from it: the requester fills the rest.
+REQUIRED_COLUMNS_BY_TEMPLATE = {"project_request": ("project_id", "project_name")}
 OPTIONAL_COLUMNS = (
     "pm_email",
     "programme",
@@ -24,6 +38,7 @@ OPTIONAL_COLUMNS = (
     "lifecycle_status",
     "reporting_cadence",
     "currency",
+    "money_unit",
     "budget",
 )
 CADENCES = ("monthly", "fortnightly", "quarterly")
@@ -31,6 +46,8 @@ CADENCES = ("monthly", "fortnightly", "quarterly")
 FIELD_ALIASES = {"end_date": "baseline_end_date", "budget": "budget_original"}
 _DATE_COLUMNS = ("start_date", "end_date")
 _FORBIDDEN_IN_ID = set('<>:"/\\|?*')
+# Money fields whose unit the register (or the PMO settings) must state, because the PM reports in it.
+_MONEY_KEYS = ("currency", "money_unit")
 
 
 @dataclass(frozen=True)
@@ -51,19 +68,40 @@ class ProjectRecord:
     lifecycle_status: str = "active"
     reporting_cadence: str = "monthly"
     fields: dict[str, object] = field(default_factory=dict)
+    # What was read but is worth telling the PMO (control characters removed), each with its row.
+    warnings: tuple[str, ...] = ()
+
+
+def required_columns(schema: TemplateSchema) -> tuple[str, ...]:
+    return REQUIRED_COLUMNS_BY_TEMPLATE.get(schema.template_id, REQUIRED_COLUMNS)
 
 
 def _normalise_header(header: object) -> str:
-    return str(header or "").strip().lower().replace(" ", "_").replace("-", "_")
+    return as_text(header).strip().lower().replace(" ", "_").replace("-", "_")
 
 
-def read_rows(path: Path) -> list[tuple[int, dict[str, object]]]:
-    """(row number as the user sees it, {normalised header: value}) for each non-blank row of a CSV or XLSX."""
+@dataclass(frozen=True)
+class RegisterRows:
+    """The register's rows as read: (row number as the user sees it, {normalised header: cell}), and its locale."""
+
+    header_row: int
+    headers: tuple[str, ...]
+    rows: tuple[tuple[int, dict[str, object]], ...]
+    locale: CsvLocale | None  # None for a workbook, whose cells are typed
+
+
+def read_rows(path: Path, csv_locale: str | None = None) -> RegisterRows:
+    """Every non-blank row of a CSV or XLSX register, keyed by normalised header."""
     path = Path(path)
     if not path.exists():
         raise RegisterError(str(path), ["the file does not exist"])
+    locale = None
     if path.suffix.lower() == ".csv":
-        rows = _csv_rows(path)
+        try:
+            locale, rows = decode_csv(path.read_bytes(), csv_locale)
+        except LocaleError as error:
+            raise RegisterError(str(path), [str(error)]) from None
+        rows = [(number, list(cells)) for number, cells in rows if any(cell.strip() for cell in cells)]
     elif path.suffix.lower() in (".xlsx", ".xlsm"):
         rows = _excel_rows(path)
     else:
@@ -74,7 +112,7 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, object]]]:
     headers = [_normalise_header(cell) for cell in header]
     records = []
     for row_number, cells in rows[1:]:
-        if all(str(cell).strip() == "" for cell in cells if cell is not None):
+        if all(is_blank(cell) for cell in cells):
             continue
         values = {
             headers[index]: cells[index] if index < len(cells) else ""
@@ -82,25 +120,7 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, object]]]:
             if headers[index]
         }
         records.append((row_number, values))
-    return [(header_row_number, {name: name for name in headers if name}), *records]
-
-
-def _csv_rows(path: Path) -> list[tuple[int, list[object]]]:
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel's plain "CSV" on Windows is the ANSI code page.
-        text = raw.decode("cp1252")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    rows = []
-    reader = csv.reader(io.StringIO(text), dialect)
-    for cells in reader:
-        rows.append((reader.line_num, list(cells)))
-    return [row for row in rows if any(cell.strip() for cell in row[1])]
+    return RegisterRows(header_row_number, tuple(name for name in headers if name), tuple(records), locale)
 
 
 def _excel_rows(path: Path) -> list[tuple[int, list[object]]]:
@@ -118,112 +138,117 @@ def _excel_rows(path: Path) -> list[tuple[int, list[object]]]:
     sheet = workbook.get_sheet_by_index(0)
     data = sheet.to_python(skip_empty_area=False)
     rows = [(index + 1, list(cells)) for index, cells in enumerate(data)]
-    return [row for row in rows if any(str(cell).strip() for cell in row[1])]
+    return [row for row in rows if not all(is_blank(cell) for cell in row[1])]
 
 
-def _as_date(value: object) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    try:
-        return dt.date.fromisoformat(text[:10])
-    except ValueError:
-        return None
+def read_register(
+    path: Path, schema: TemplateSchema, csv_locale: str | None = None, settings: PmoSettings | None = None
+) -> list[ProjectRecord]:
+    """Read and check the whole register; raise RegisterError listing every problem, with row numbers.
 
-
-def _as_number(value: object) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    text = str(value).strip().replace(",", "").replace(" ", "")
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def read_register(path: Path, schema: TemplateSchema) -> list[ProjectRecord]:
-    """Read and check the whole register; raise RegisterError listing every problem, with row numbers."""
-    rows = read_rows(path)
-    header_row, header_map = rows[0]
-    headers = list(header_map)
+    `csv_locale` names how a CSV writes numbers and dates (`auto` by default: a semicolon file has decimal commas
+    and day/month dates). `settings` give the currency and money unit of rows that state none; with neither,
+    the row is refused: pmo-xl never assumes a unit.
+    """
+    register = read_rows(path, csv_locale)
+    settings = settings or PmoSettings()
+    headers = list(register.headers)
     problems: list[str] = []
     field_names = {f.name for f in schema.fields}
     known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS) | field_names
-    missing = [column for column in REQUIRED_COLUMNS if column not in headers]
+    missing = [column for column in required_columns(schema) if column not in headers]
     if missing:
-        problems.append(f"row {header_row}: missing required column(s): {', '.join(missing)}")
+        problems.append(f"row {register.header_row}: missing required column(s): {', '.join(missing)}")
     unknown = [column for column in headers if column not in known]
     if unknown:
         problems.append(
-            f"row {header_row}: unknown column(s): {', '.join(unknown)}; allowed are the required columns, "
+            f"row {register.header_row}: unknown column(s): {', '.join(unknown)}; allowed are the required columns, "
             f"{', '.join(OPTIONAL_COLUMNS)}, or a template field name (see docs/templates.md)"
         )
+    needs_money = all(key in field_names for key in _MONEY_KEYS)
+    defaults = {"currency": settings.currency, "money_unit": settings.money_unit}
+    for key in _MONEY_KEYS if needs_money else ():
+        if key not in headers and not defaults[key]:
+            what = "currency (e.g. EUR)" if key == "currency" else "money unit (units, k or m)"
+            problems.append(
+                f"row {register.header_row}: no {what}: add a '{key}' column to the register, or set {key} in the "
+                f"PMO settings; pmo-xl never assumes one, since PMs report every amount in it"
+            )
     if missing:
         raise RegisterError(str(path), problems)
 
+    locale = register.locale
+    reading = _RowReader(
+        decimal_mark=locale.decimal_mark if locale else None, day_first=locale.day_first if locale else None
+    )
     seen: dict[str, int] = {}
     records: list[ProjectRecord] = []
-    for row_number, values in rows[1:]:
-        row_problems: list[str] = []
-
-        def text(column: str, values=values) -> str:
-            value = values.get(column, "")
-            if isinstance(value, float) and value.is_integer():
-                value = int(value)
-            return str(value if value is not None else "").strip()
-
-        for column in ("project_id", "project_name", "project_manager", "sponsor"):
-            if not text(column):
-                row_problems.append(f"{column} is empty")
-        project_id = text("project_id")
+    ambiguous_dates = 0
+    for row_number, values in register.rows:
+        row = reading.row(values)
+        for column in required_columns(schema):
+            if column not in _DATE_COLUMNS and not row.text(column):
+                row.problems.append(f"{column} is empty")
+        project_id = row.text("project_id")
         if project_id and _FORBIDDEN_IN_ID & set(project_id):
-            row_problems.append(f"project_id '{project_id}' contains a character not allowed in file names")
+            row.problems.append(f"project_id '{project_id}' contains a character not allowed in file names")
         if project_id:
             if project_id.casefold() in seen:
-                row_problems.append(
+                row.problems.append(
                     f"duplicate project_id '{project_id}' (first seen in row {seen[project_id.casefold()]})"
                 )
             else:
                 seen[project_id.casefold()] = row_number
-        dates: dict[str, dt.date | None] = {}
-        for column in _DATE_COLUMNS:
-            dates[column] = _as_date(values.get(column, ""))
-            if dates[column] is None:
-                row_problems.append(f"{column} '{text(column)}' is not a date; write it as YYYY-MM-DD")
+        dates = {column: row.date(column, required=column in required_columns(schema)) for column in _DATE_COLUMNS}
         if dates["start_date"] and dates["end_date"] and dates["end_date"] < dates["start_date"]:
-            row_problems.append(f"end_date {dates['end_date']} is before start_date {dates['start_date']}")
-        lifecycle = text("lifecycle_status").lower() or "active"
+            row.problems.append(f"end_date {dates['end_date']} is before start_date {dates['start_date']}")
+        lifecycle = row.text("lifecycle_status").lower() or "active"
         if lifecycle not in LIFECYCLE_STATUSES:
-            row_problems.append(f"lifecycle_status '{text('lifecycle_status')}' must be one of {LIFECYCLE_STATUSES}")
-        cadence = text("reporting_cadence").lower() or "monthly"
+            row.problems.append(
+                f"lifecycle_status '{row.text('lifecycle_status')}' must be one of {', '.join(LIFECYCLE_STATUSES)}"
+            )
+        cadence = row.text("reporting_cadence").lower() or "monthly"
         if cadence not in CADENCES:
-            row_problems.append(f"reporting_cadence '{text('reporting_cadence')}' must be one of {CADENCES}")
-        prefill, field_problems = _prefill(values, schema, text)
-        row_problems += field_problems
-        if row_problems:
-            problems += [f"row {row_number}: {problem}" for problem in row_problems]
+            row.problems.append(
+                f"reporting_cadence '{row.text('reporting_cadence')}' must be one of {', '.join(CADENCES)}"
+            )
+        prefill = _prefill(row, schema, dates)
+        if needs_money:
+            for key in _MONEY_KEYS:
+                if key not in prefill and defaults[key] and key not in row.refused:
+                    prefill[key] = _choice(schema, key, defaults[key]) or defaults[key]
+                if key not in prefill and key not in row.refused:
+                    row.problems.append(
+                        f"{key} is empty and the PMO settings set none; fill it in (the PM reports every amount in it)"
+                    )
+        ambiguous_dates += row.ambiguous_dates
+        if row.problems:
+            problems += [f"row {row_number}: {problem}" for problem in row.problems]
             continue
         records.append(
             ProjectRecord(
                 row_number=row_number,
                 project_id=project_id,
-                project_name=text("project_name"),
-                project_manager=text("project_manager"),
-                sponsor=text("sponsor"),
+                project_name=row.text("project_name"),
+                project_manager=row.text("project_manager"),
+                sponsor=row.text("sponsor"),
                 start_date=dates["start_date"],
                 end_date=dates["end_date"],
-                pm_email=text("pm_email"),
-                programme=text("programme"),
-                business_unit=text("business_unit"),
-                stage=text("stage"),
+                pm_email=row.text("pm_email"),
+                programme=row.text("programme"),
+                business_unit=row.text("business_unit"),
+                stage=row.text("stage"),
                 lifecycle_status=lifecycle,
                 reporting_cadence=cadence,
                 fields=prefill,
+                warnings=tuple(f"row {row_number}: {warning}" for warning in row.warnings),
             )
+        )
+    if ambiguous_dates:
+        problems.append(
+            f"{ambiguous_dates} date(s) could be read day/month or month/day ({_locale_words(locale)}): write dates "
+            "as YYYY-MM-DD, or say the register's locale with --csv-locale (en-GB for day/month, en-US for "
+            "month/day)"
         )
     if problems:
         raise RegisterError(str(path), problems)
@@ -232,39 +257,105 @@ def read_register(path: Path, schema: TemplateSchema) -> list[ProjectRecord]:
     return records
 
 
-def _prefill(values: dict[str, object], schema: TemplateSchema, text) -> tuple[dict[str, object], list[str]]:
+def _locale_words(locale: CsvLocale | None) -> str:
+    return locale.describe() if locale else "the workbook's cells hold them as text"
+
+
+def _choice(schema: TemplateSchema, name: str, text: str) -> str | None:
+    return next((choice for choice in schema.field(name).choices if choice.casefold() == text.casefold()), None)
+
+
+@dataclass
+class _RowReader:
+    """Reads one register row's cells through pmo_xl.values, collecting each problem and warning once."""
+
+    decimal_mark: str | None
+    day_first: bool | None
+    values: dict[str, object] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    refused: set[str] = field(default_factory=set)
+    ambiguous_dates: int = 0
+
+    def row(self, values: dict[str, object]) -> _RowReader:
+        return _RowReader(self.decimal_mark, self.day_first, values)
+
+    def _take(self, column: str, reading: Reading) -> object:
+        if reading.refused:
+            self.refused.add(column)
+            self.problems.append(reading.message)
+            self.ambiguous_dates += reading.code == "ambiguous_date"
+        elif reading.severity == "warning":
+            self.warnings.append(reading.message)
+        return reading.value
+
+    def text(self, column: str) -> str:
+        if column in self.refused or column not in self.values:
+            return ""
+        value = self._take(column, read_text(self.values[column], column))
+        self.values[column] = value  # read once: a second look gives the cleaned text without a second warning
+        return "" if value is None else str(value)
+
+    def date(self, column: str, required: bool) -> dt.date | None:
+        value = self.values.get(column)
+        if is_blank(value):
+            if required:
+                self.problems.append(f"{column} is empty; write it as YYYY-MM-DD")
+            return None
+        reading = read_date(value, column, day_first=self.day_first, text_is_normal=True)
+        return self._take(column, reading)  # type: ignore[return-value]
+
+    def number(self, column: str, f: Field) -> float | int | None:
+        reading = read_number(
+            self.values.get(column),
+            column,
+            decimal_mark=self.decimal_mark,
+            minimum=f.minimum,
+            maximum=f.maximum,
+            whole=f.type == "integer",
+            text_is_normal=True,
+        )
+        return self._take(column, reading)  # type: ignore[return-value]
+
+    def percent(self, column: str, f: Field) -> float | None:
+        reading = read_percent(
+            self.values.get(column), column, decimal_mark=self.decimal_mark, minimum=f.minimum, maximum=f.maximum
+        )
+        return self._take(column, reading)  # type: ignore[return-value]
+
+
+def _prefill(row: _RowReader, schema: TemplateSchema, dates: dict[str, dt.date | None]) -> dict[str, object]:
     """Template field values from the register row: identity, baseline, and any column named after a field."""
     field_names = {f.name for f in schema.fields}
     prefill: dict[str, object] = {}
-    problems: list[str] = []
-    for column, value in values.items():
+    for column in list(row.values):
         target = FIELD_ALIASES.get(column, column)
-        if target not in field_names or text(column) == "":
+        if target not in field_names or is_blank(row.values[column]):
             continue
         f = schema.field(target)
         if f.formula:
-            problems.append(f"column {column}: '{f.name}' is calculated in the template and cannot be pre-filled")
+            row.problems.append(f"column {column}: '{f.name}' is calculated in the template and cannot be pre-filled")
             continue
+        if column in _DATE_COLUMNS:
+            if dates.get(column) is not None:
+                prefill[target] = dates[column]
+            continue  # read (and any problem reported) once, with the identity dates
         if f.type == "date":
-            parsed = _as_date(value)
-            if parsed is None:
-                problems.append(f"{column} '{text(column)}' is not a date; write it as YYYY-MM-DD")
-                continue
-            prefill[target] = parsed
-        elif f.type in ("number", "currency", "percent", "integer"):
-            number = _as_number(value)
-            if number is None:
-                problems.append(f"{column} '{text(column)}' is not a number")
-                continue
-            prefill[target] = int(number) if f.type == "integer" else number
+            value = row.date(column, required=False)
+        elif f.type == "percent":
+            value = row.percent(column, f)
+        elif f.type in ("number", "currency", "integer"):
+            value = row.number(column, f)
         elif f.choices:
-            matches = [choice for choice in f.choices if choice.casefold() == text(column).casefold()]
-            if not matches:
-                problems.append(f"{column} '{text(column)}' must be one of {', '.join(f.choices)}")
-                continue
-            prefill[target] = matches[0]
+            text = row.text(column)
+            value = _choice(schema, target, text)
+            if value is None and text:
+                row.refused.add(column)
+                row.problems.append(f"{column} '{text}' must be one of {', '.join(f.choices)}")
         else:
-            prefill[target] = text(column)
+            value = row.text(column) or None
+        if value is not None:
+            prefill[target] = value
     if "budget_original" in prefill and "budget_current" in field_names:
         prefill.setdefault("budget_current", prefill["budget_original"])
-    return prefill, problems
+    return prefill

@@ -616,6 +616,8 @@ def load_views(
     today: dt.date | None = None,
 ) -> PortfolioViews:
     """The views of a ledger on disk, read-only. `register` is a path or already-read records."""
-    records = read_register(Path(register), PROJECT_STATUS) if isinstance(register, str | Path) else register
+    if isinstance(register, str | Path):
+        register = read_register(Path(register), PROJECT_STATUS, settings=settings)
+    records = register
     with open_ledger(ledger_path) as ledger:
         return build_views(ledger, records, period, settings, verdicts, today)

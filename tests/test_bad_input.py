@@ -297,10 +297,10 @@ def test_one_inbox_with_every_fault_runs_through_pmo_collect_with_a_verdict_for_
     fill_demo_submission(generated[-1], stranger, random.Random(31))
     expected[stranger.name] = ("rejected", "unknown_project")
     register = tmp_path / "register.csv"
-    lines = ["project_id,project_name,project_manager,pm_email,sponsor,start_date,end_date,budget"]
+    lines = ["project_id,project_name,project_manager,pm_email,sponsor,start_date,end_date,budget,currency,money_unit"]
     lines += [
         f"{p.project_id},{p.project_name},{p.project_manager},{p.pm_email},{p.sponsor},{p.start_date},{p.end_date},"
-        f"{p.fields['budget_original']}"
+        f"{p.fields['budget_original']},EUR,k"
         for p in projects[:-1]
     ]
     register.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -148,9 +148,9 @@ def test_pmo_generate_ledger_option(tmp_path):
         collect_candidates([candidate(status_submission("PRJ-001", "2026-11"))], ledger)
     register = tmp_path / "register.csv"
     register.write_text(
-        "project_id,project_name,project_manager,sponsor,start_date,end_date,budget\n"
-        "PRJ-001,Project PRJ-001,Ana Ruiz,Claire Dubois,2026-03-01,2027-06-30,800\n"
-        "PRJ-002,New project,Tom Becker,Claire Dubois,2026-12-01,2027-12-31,300\n",
+        "project_id,project_name,project_manager,sponsor,start_date,end_date,budget,currency,money_unit\n"
+        "PRJ-001,Project PRJ-001,Ana Ruiz,Claire Dubois,2026-03-01,2027-06-30,800,EUR,k\n"
+        "PRJ-002,New project,Tom Becker,Claire Dubois,2026-12-01,2027-12-31,300,EUR,k\n",
         encoding="utf-8",
     )
     result = CliRunner().invoke(

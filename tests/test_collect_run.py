@@ -33,11 +33,11 @@ def prepared(tmp_path_factory):
     rng = random.Random(3)
     projects = demo_projects(5, rng, PERIOD)
     register = root / "register.csv"
-    lines = ["project_id,project_name,project_manager,pm_email,sponsor,start_date,end_date,budget"]
+    lines = ["project_id,project_name,project_manager,pm_email,sponsor,start_date,end_date,budget,currency,money_unit"]
     for record in projects:
         lines.append(
             f"{record.project_id},{record.project_name},{record.project_manager},{record.pm_email},"
-            f"{record.sponsor},{record.start_date},{record.end_date},{record.fields['budget_original']}"
+            f"{record.sponsor},{record.start_date},{record.end_date},{record.fields['budget_original']},EUR,k"
         )
     register.write_text("\n".join(lines) + "\n", encoding="utf-8")
     generated = generate_for_records(PROJECT_STATUS, projects, root / "outbox", PERIOD, today=dt.date(2026, 10, 1))

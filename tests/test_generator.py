@@ -24,6 +24,10 @@ REGISTER_HEADER = "project_id,project_name,project_manager,pm_email,sponsor,prog
 
 
 def write_register(folder: Path, rows: str, header: str = REGISTER_HEADER) -> Path:
+    """A comma CSV register; rows without a currency and money unit get EUR and k (the register must state both)."""
+    if "currency" not in header and "project_manager" in header:
+        header = header.rstrip("\n") + ",currency,money_unit\n"
+        rows = "".join(line + ",EUR,k\n" for line in rows.splitlines())
     path = folder / "register.csv"
     path.write_text(header + rows, encoding="utf-8")
     return path
@@ -320,14 +324,15 @@ def test_libreoffice_recalculates_the_request_forms_live_completeness(tmp_path):
 
     required = [f.name for f in PROJECT_REQUEST.fields if f.required]
     assert len(required) == 17
-    # Generated: project id and name from the register, currency and money unit from the template's defaults.
+    # Generated: project id and name from the register; the requester chooses the currency and money unit (no
+    # silent EUR or k).
     generated_values = named_values(recalculated_copy(tmp_path / "generated.xlsx", tmp_path / "lo"))
-    assert generated_values["project_id"] == "REQ-031" and generated_values["currency"] == "EUR"
-    assert generated_values["completeness"] == pytest.approx(4 / 17)
+    assert generated_values["project_id"] == "REQ-031" and generated_values["currency"] == ""
+    assert generated_values["completeness"] == pytest.approx(2 / 17)
     # The requester filled four more required fields by name.
     partly_values = named_values(recalculated_copy(tmp_path / "partly.xlsx", tmp_path / "lo"))
     assert partly_values["requester"] == "Lena Vogel" and partly_values["duration_months"] == 9
-    assert partly_values["completeness"] == pytest.approx(8 / 17)
+    assert partly_values["completeness"] == pytest.approx(6 / 17)
 
 
 def test_register_errors_are_all_reported_at_once_with_row_numbers(tmp_path):
@@ -336,18 +341,18 @@ def test_register_errors_are_all_reported_at_once_with_row_numbers(tmp_path):
         "PRJ-1,Alpha,Ana,a@x.org,Sam,P,2026-01-01,2026-12-31,10\n"
         "PRJ-1,Beta,Bo,b@x.org,Sam,P,2026-01-01,2026-12-31,10\n"
         "PRJ-3,,Cy,c@x.org,Sam,P,2026-01-01,2026-12-31,10\n"
-        "PRJ-4,Delta,Di,d@x.org,Sam,P,31/12/2026,2026-12-31,ten\n",
+        "PRJ-4,Delta,Di,d@x.org,Sam,P,31/13/2026,2026-12-31,ten\n",
         header=REGISTER_HEADER.strip() + ",colour\n",
     )
-    register.write_text(register.read_text().replace("10\n", "10,blue\n"))
+    register.write_text(register.read_text().replace("10,EUR,k\n", "10,blue,EUR,k\n"))
     with pytest.raises(RegisterError) as caught:
         read_register(register, PROJECT_STATUS)
     problems = caught.value.problems
     assert any(p.startswith("row 1:") and "unknown column(s): colour" in p for p in problems)
     assert any(p.startswith("row 3:") and "duplicate project_id 'PRJ-1' (first seen in row 2)" in p for p in problems)
     assert any(p.startswith("row 4:") and "project_name is empty" in p for p in problems)
-    assert any(p.startswith("row 5:") and "start_date '31/12/2026' is not a date" in p for p in problems)
-    assert any(p.startswith("row 5:") and "budget 'ten' is not a number" in p for p in problems)
+    assert any(p.startswith("row 5:") and "start_date: '31/13/2026' is not a date" in p for p in problems)
+    assert any(p.startswith("row 5:") and "budget must be a number, not the text 'ten'" in p for p in problems)
 
 
 def test_register_missing_required_columns_is_reported(tmp_path):
@@ -359,8 +364,8 @@ def test_register_missing_required_columns_is_reported(tmp_path):
 def test_register_reads_excel_too(tmp_path):
     book = openpyxl.Workbook()
     sheet = book.active
-    sheet.append(["Project ID", "Project Name", "Project Manager", "Sponsor", "Start Date", "End Date"])
-    sheet.append(["PRJ-1", "Alpha", "Ana", "Sam", dt.datetime(2026, 1, 1), dt.datetime(2026, 12, 31)])
+    sheet.append(["Project ID", "Project Name", "Project Manager", "Sponsor", "Start Date", "End Date", "Currency", "Money Unit"])
+    sheet.append(["PRJ-1", "Alpha", "Ana", "Sam", dt.datetime(2026, 1, 1), dt.datetime(2026, 12, 31), "EUR", "k"])
     book.save(tmp_path / "register.xlsx")
     (record,) = read_register(tmp_path / "register.xlsx", PROJECT_STATUS)
     assert record.project_id == "PRJ-1" and record.end_date == dt.date(2026, 12, 31)
@@ -550,8 +555,8 @@ def test_an_installed_package_without_the_templates_folder_builds_the_shipped_te
 
     register = tmp_path / "register.csv"
     register.write_text(
-        "project_id,project_name,project_manager,sponsor,start_date,end_date\n"
-        "P-001,Payroll,Ann Lee,Bo Chen,2026-01-01,2027-06-30\n",
+        "project_id,project_name,project_manager,sponsor,start_date,end_date,currency,money_unit\n"
+        "P-001,Payroll,Ann Lee,Bo Chen,2026-01-01,2027-06-30,EUR,units\n",
         encoding="utf-8",
     )
     result = CliRunner().invoke(

@@ -8,6 +8,7 @@ import click
 
 from pmo_xl import __version__
 from pmo_xl.errors import PmoError
+from pmo_xl.values import CSV_LOCALE_NAMES
 
 # `pmo --help` lists commands in the order of a PMO's month, not the alphabet; unlisted ones come last.
 COMMAND_ORDER = (
@@ -60,3 +61,14 @@ def main() -> None:
 def progress_echo(message: str) -> None:
     """Progress lines go to stderr, so stdout stays clean for scripts."""
     click.echo(message, err=True)
+
+
+CSV_LOCALE_OPTION = click.option(
+    "--csv-locale",
+    type=click.Choice(CSV_LOCALE_NAMES, case_sensitive=False),
+    default="auto",
+    show_default=True,
+    help="How a CSV register writes numbers and dates. auto: a semicolon file has decimal commas and day/month "
+    "dates (Excel in most of Europe), a comma file decimal points. Name a locale (en-GB, en-US, de-DE, fr-FR...) "
+    "when its dates could be read two ways.",
+)

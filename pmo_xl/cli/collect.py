@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from pmo_xl.cli._group import main
+from pmo_xl.cli._group import CSV_LOCALE_OPTION, main
 from pmo_xl.collect import CollectRequest, read_overrides, run_collect
 from pmo_xl.periods import check_period
 from pmo_xl.register import read_register
@@ -75,6 +75,7 @@ EXIT_OUTPUT_LOCKED = 3
     "Default: today; set it to re-run a past cycle as it was.",
 )
 @click.option("--strict", is_flag=True, help="Exit with status 1 when any file is rejected.")
+@CSV_LOCALE_OPTION
 def collect(
     inbox: Path,
     ledger: Path,
@@ -85,6 +86,7 @@ def collect(
     prefer: tuple[str, ...],
     overrides: Path | None,
     settings_path: Path | None,
+    csv_locale: str,
     chasers: Path | None,
     today: dt.datetime | None,
     strict: bool,
@@ -105,7 +107,8 @@ def collect(
             period = check_period(period)
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--period") from None
-    records = read_register(register, PROJECT_STATUS) if register else None
+    settings = load_settings(settings_path)
+    records = read_register(register, PROJECT_STATUS, csv_locale, settings) if register else None
     preferred = prefer + (read_overrides(overrides) if overrides else ())
     request = CollectRequest(
         inbox=inbox,
@@ -115,7 +118,7 @@ def collect(
         register=records,
         archive=archive,
         prefer=preferred,
-        settings=load_settings(settings_path),
+        settings=settings,
         chasers=chasers or out.parent / "chasers",
         today=today.date() if today else None,
     )

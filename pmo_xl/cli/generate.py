@@ -8,10 +8,11 @@ from pathlib import Path
 import click
 
 from pmo_xl.carry_forward import carry_forward_from_ledger
-from pmo_xl.cli._group import main, progress_echo
-from pmo_xl.generator import TEMPLATES_DIR, generate_batch, generate_for_records
+from pmo_xl.cli._group import CSV_LOCALE_OPTION, main, progress_echo
+from pmo_xl.generator import TEMPLATES_DIR, generate_for_records
 from pmo_xl.periods import check_period, current_period
-from pmo_xl.register import ProjectRecord
+from pmo_xl.register import ProjectRecord, read_register
+from pmo_xl.settings import load_settings
 from pmo_xl.template_docs import DOCS_PATH, write_template_docs
 from pmo_xl.template_schemas import SCHEMAS, schema_for
 from pmo_xl.templates_build import build_all_templates
@@ -110,6 +111,13 @@ def templates_docs(out_path: Path) -> None:
     default=None,
     help="Pre-fill each workbook from the project's last accepted submission in this ledger (carry-forward).",
 )
+@CSV_LOCALE_OPTION
+@click.option(
+    "--settings",
+    "settings_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="PMO settings: the currency and money_unit of projects whose register row states none.",
+)
 def generate(
     template_id: str,
     register: Path,
@@ -118,22 +126,35 @@ def generate(
     force: bool,
     templates_dir: Path | None,
     ledger: Path | None,
+    csv_locale: str,
+    settings_path: Path | None,
 ) -> None:
     """Generate one workbook per project in the register, ready to send to each PM.
 
     Each workbook gets the project's identity and baseline (locked), the period, and a unique token that
     `pmo collect` uses to recognise it. Nothing is overwritten without --force.
 
+    Every amount a PM reports is in the project's currency and money unit: the register's currency and
+    money_unit columns, or the --settings file for rows that leave them blank. pmo-xl never assumes one.
+    A CSV register is read in its own locale: a semicolon file (as Excel saves CSV in most of Europe) has
+    decimal commas and day/month dates; say --csv-locale en-GB or en-US when a comma file's dates are ambiguous.
+
     \b
     Example:
       pmo generate --register templates/sample_register.csv --out outbox --period 2026-12
       pmo generate --register register.csv --out outbox --period 2027-01 --ledger pmo_ledger.db
+      pmo generate --register registre.csv --csv-locale fr-FR --settings pmo_settings.toml --out outbox
     """
     period = _period(period)
-    carry_forward = carry_forward_from_ledger(ledger, schema_for(template_id)) if ledger else None
-    results = generate_batch(
-        template_id,
-        register,
+    schema = schema_for(template_id)
+    records = read_register(register, schema, csv_locale, load_settings(settings_path))
+    for record in records:
+        for warning in record.warnings:
+            click.echo(f"warning: {register}, {warning}", err=True)
+    carry_forward = carry_forward_from_ledger(ledger, schema) if ledger else None
+    results = generate_for_records(
+        schema,
+        records,
         out_dir,
         period,
         force=force,

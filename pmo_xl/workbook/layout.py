@@ -86,7 +86,7 @@ TABLES: tuple[Table, ...] = (
     # The register columns of `pmo generate` (pmo_xl.register), plus kind (project/request) and the latest RAG.
     Table("Portfolio", "Portfolio", ("project_id", "project_name", "kind", "stage", "lifecycle_status", "sponsor",
                                      "project_manager", "pm_email", "programme", "start_date", "end_date",
-                                     "reporting_cadence", "currency", "budget", "rag_status",
+                                     "reporting_cadence", "currency", "money_unit", "budget", "rag_status",
                                      "last_reporting_period")),
     # Selection reads cost_FY<year> columns (pmo_xl.selection); a PMO adds a column per fiscal year it plans.
     Table("Requests", "Requests", (REQUEST_ID, REQUEST_TITLE, "sponsor", "stage", "mandatory", "cost_FY2026",
@@ -171,7 +171,7 @@ def sample_rows() -> dict[str, list[list]]:
     return {
         "Portfolio": [["P-001", "Example project", "project", "Execution", "active", "Sponsor name", "PM name",
                        "pm@example.org", "", dt.datetime(2026, 1, 5), dt.datetime(2026, 12, 18), "monthly", "EUR",
-                       250000, "Green", None]],
+                       "units", 250000, "Green", None]],
         "Requests": [["R-001", "Example request", "Sponsor name", "submitted", "no", 80000, 40000, *criterion_values,
                       *criterion_values, None, None, None, None]],
         REQUEST_RESOURCES_TABLE: [["R-001", "Project manager", None, "2026-03", 0.5]],
