@@ -20,6 +20,7 @@ from pathlib import Path
 import pmo_xl
 from macros.adapter import Book, LogEntry, XlwingsBook
 from pmo_xl.errors import PmoError
+from pmo_xl.values import read_number
 
 Action = Callable[[Book], str]
 DEFAULT_TIME_LIMIT_SECONDS = 60.0
@@ -93,7 +94,8 @@ def run_pmo_process(
     """
     if time_limit is None:
         configured = book.read_settings().get("ribbon_time_limit_seconds")
-        time_limit = float(configured) if configured not in (None, "") else DEFAULT_TIME_LIMIT_SECONDS
+        seconds = read_number(configured, "ribbon_time_limit_seconds", minimum=1, text_is_normal=True)
+        time_limit = DEFAULT_TIME_LIMIT_SECONDS if seconds.value is None else float(seconds.value)  # type: ignore[arg-type]
     command = [*program, *arguments]
     flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)
     # Output goes to files, not pipes: a chatty job must not block on a full pipe while we only poll.

@@ -21,6 +21,7 @@ from typing import Protocol
 import pandas as pd
 
 from pmo_xl.errors import PmoError
+from pmo_xl.values import is_blank
 
 LOG_TABLE = "Log"
 SETTINGS_TABLE = "Settings"
@@ -63,10 +64,6 @@ def _settings_from(frame: pd.DataFrame) -> dict[str, object]:
     return {str(key).strip(): value for key, value in zip(frame["setting"], frame["value"], strict=True) if key}
 
 
-def _is_blank(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or (isinstance(value, str) and not value)
-
-
 def _plain(value):
     """A cell value from a DataFrame cell: NaN/NaT become empty, numpy and pandas scalars plain Python."""
     if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
@@ -102,7 +99,7 @@ class XlwingsBook:
         headers = [str(header) for header in table.header_row_range.value]
         body = table.data_body_range
         rows = body.options(ndim=2).value if body is not None else []
-        rows = [row for row in rows if not all(_is_blank(cell) for cell in row)]
+        rows = [row for row in rows if not all(is_blank(cell) for cell in row)]
         return pd.DataFrame(rows, columns=headers)
 
     def write_table(self, name: str, frame: pd.DataFrame) -> None:
@@ -169,7 +166,7 @@ class FileBook:
         worksheet, table = self._table(name)
         cells = [[cell.value for cell in row] for row in worksheet[table.ref]]
         headers = [str(header) for header in cells[0]]
-        rows = [row for row in cells[1:] if not all(_is_blank(cell) for cell in row)]
+        rows = [row for row in cells[1:] if not all(is_blank(cell) for cell in row)]
         return pd.DataFrame(rows, columns=headers)
 
     def write_table(self, name: str, frame: pd.DataFrame) -> None:

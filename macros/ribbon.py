@@ -15,6 +15,7 @@ from pathlib import Path
 from macros.actions import Action, not_available_yet, run_action, run_pmo_process
 from macros.adapter import Book
 from pmo_xl.errors import PmoError
+from pmo_xl.values import read_number
 from pmo_xl.workbook.layout import REQUEST_RESOURCES_TABLE
 from pmo_xl.workbook.ribbon import Button, python_buttons
 
@@ -45,12 +46,17 @@ def _capacity_settings(book: Book):
     return capacity_settings_from_rows(book.read_settings().items(), _settings_source(book))
 
 
+def _seconds_setting(book: Book, value: object, default: float) -> float:
+    reading = read_number(value, "ribbon_time_limit_seconds", minimum=1, text_is_normal=True)
+    seconds = reading.or_raise(PmoError, _settings_source(book))
+    return default if seconds is None else float(seconds)  # type: ignore[arg-type]
+
+
 def _in_process_limit(book: Book) -> int:
     value = book.read_settings().get("ribbon_in_process_limit")
-    try:
-        return int(float(value)) if str(value or "").strip() else DEFAULT_IN_PROCESS_LIMIT
-    except ValueError:
-        raise PmoError(f"{_settings_source(book)}: ribbon_in_process_limit = {value!r} is not a number") from None
+    reading = read_number(value, "ribbon_in_process_limit", whole=True, minimum=0, text_is_normal=True)
+    limit = reading.or_raise(PmoError, _settings_source(book))
+    return DEFAULT_IN_PROCESS_LIMIT if limit is None else int(limit)  # type: ignore[call-overload]
 
 
 def _register_file(book: Book, folder: Path) -> Path:
@@ -178,7 +184,7 @@ def optimise_action(book: Book) -> str:
 
     settings = book.read_settings()
     requests = book.read_table("Requests")
-    time_limit = float(settings.get("ribbon_time_limit_seconds") or 60)
+    time_limit = _seconds_setting(book, settings.get("ribbon_time_limit_seconds"), 60.0)
     with tempfile.TemporaryDirectory(prefix="pmo-optimise-") as folder:
         requests_file, model_file, output = (Path(folder) / name for name in ("requests.csv", "model.csv", "out.xlsx"))
         requests.drop(columns=["score", "rank", "selected"], errors="ignore").to_csv(requests_file, index=False)

@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 
 from pmo_xl.errors import PmoError
+from pmo_xl.periods import month_index
+from pmo_xl.values import read_number
 
 # The `Capacity` table: the workbook builder and the CLI share these headers. One row is one role (or one named
 # person within a role) over a range of months. `to_month` empty means "until further notice".
@@ -66,7 +68,6 @@ DEFAULT_STAGE_PROBABILITIES = (
 # Requests at these stages carry no demand: they were turned down, or already became projects.
 CLOSED_STAGES = ("rejected", "converted", "withdrawn", "cancelled", "closed", "done")
 
-_MONTH_TEXT = re.compile(r"^\s*(\d{4})-(\d{1,2})(?:-\d{1,2})?(?:[ T].*)?\s*$")
 _EPSILON = 1e-9
 _OPEN_ENDED = np.iinfo(np.int64).max // 2  # to_month of a row with no end
 
@@ -133,10 +134,10 @@ class Shift:
     def parse(cls, text: str) -> Shift:
         """'P-001:+2' or 'REQ-7:-1'."""
         item_id, _, months = text.rpartition(":")
-        try:
-            return cls(item_id.strip(), int(months))
-        except ValueError:
-            raise CapacityError(f"shift '{text}': write it as ID:MONTHS, e.g. P-001:+2 or REQ-7:-1") from None
+        reading = read_number(months, "months", whole=True, text_is_normal=True)
+        if not item_id.strip() or reading.refused or reading.value is None:
+            raise CapacityError(f"shift '{text}': write it as ID:MONTHS, e.g. P-001:+2 or REQ-7:-1")
+        return cls(item_id.strip(), int(reading.value))  # type: ignore[call-overload]
 
 
 @dataclass(frozen=True)
@@ -152,10 +153,11 @@ class Hire:
     @classmethod
     def parse(cls, text: str) -> Hire:
         """'Developer:2@2026-05' (role, gross FTE, first month)."""
-        match = re.fullmatch(r"\s*(.+?)\s*:\s*([0-9.]+)\s*@\s*(\S+)\s*", text)
-        if not match or _month_or_none(match.group(3)) is None:
+        match = re.fullmatch(r"\s*(.+?)\s*:\s*([0-9.,]+)\s*@\s*(\S+)\s*", text)
+        fte = read_number(match.group(2), "FTE", minimum=0, text_is_normal=True) if match else None
+        if not match or fte is None or fte.refused or _month_or_none(match.group(3)) is None:
             raise CapacityError(f"hire '{text}': write it as ROLE:FTE@YYYY-MM, e.g. Developer:2@2026-05")
-        return cls(match.group(1), float(match.group(2)), match.group(3))
+        return cls(match.group(1), float(fte.value), match.group(3))  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -303,11 +305,11 @@ def parse_stage_probabilities(texts: Iterable[str], base: CapacitySettings = Cap
     probabilities = dict(base.stage_probabilities)
     for text in texts:
         stage, _, value = text.partition("=")
-        number = _number(value)
-        if not stage.strip() or number is None or number == "bad":
+        reading = read_number(value, "probability", percent_sign=True, minimum=0, maximum=1, text_is_normal=True)
+        if not stage.strip() or reading.value is None:
             raise CapacityError(f"stage probability '{text}': write it as STAGE=P, e.g. approved=0.8")
         probabilities = {name: p for name, p in probabilities.items() if _key(name) != _key(stage)}
-        probabilities[stage.strip()] = float(number)
+        probabilities[stage.strip()] = float(reading.value)  # type: ignore[arg-type]
     return tuple(probabilities.items())
 
 
@@ -346,11 +348,7 @@ def month_label(number: int) -> str:
 def _month_or_none(value: object) -> int | None:
     if isinstance(value, dt.date | pd.Timestamp):
         return value.year * 12 + value.month - 1
-    if isinstance(value, str):
-        match = _MONTH_TEXT.match(value)
-        if match and 1 <= int(match.group(2)) <= 12:
-            return int(match.group(1)) * 12 + int(match.group(2)) - 1
-    return None
+    return month_index(value.strip()) if isinstance(value, str) else None
 
 
 def _month_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -522,7 +520,7 @@ def _capacity_row(
             problems.append(("to_month", f"'{end_text}' is not a month (YYYY-MM)"))
         elif start is not None and end < start:
             problems.append(("to_month", f"{end_text} is before from_month"))
-    fte, hours = _number(record.get("fte")), _number(record.get("hours_per_month"))
+    fte, hours = _cell_number(record.get("fte")), _cell_number(record.get("hours_per_month"))
     gross = None
     if fte is None and hours is None:
         problems.append(("fte", "give either fte or hours_per_month"))
@@ -534,7 +532,7 @@ def _capacity_row(
             problems.append((column, f"'{_text(record.get(column))}' is not a number >= 0"))
         else:
             gross = amount if column == "fte" else amount / settings.hours_per_fte_month
-    ratio = _number(record.get("productive_ratio"))
+    ratio = _cell_number(record.get("productive_ratio"))
     if ratio is None:
         ratio = settings.default_productive_ratio
     elif ratio == "bad" or not 0 < ratio <= 1:
@@ -554,22 +552,12 @@ def _capacity_row(
     return row, problems
 
 
-def _number(value: object) -> float | str | None:
-    """A cell's number, None when blank, 'bad' when it is text that is not a number."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, bool):
+def _cell_number(value: object) -> float | str | None:
+    """A table cell through pmo_xl.values ('65%' is 0.65): None when blank, 'bad' for what it refuses."""
+    reading = read_number(value, "value", percent_sign=True, text_is_normal=True)
+    if reading.refused:
         return "bad"
-    if isinstance(value, int | float | np.integer | np.floating):
-        return float(value)
-    text = str(value).strip().rstrip("%")
-    if not text:
-        return None
-    try:
-        number = float(text.replace(",", ""))
-    except ValueError:
-        return "bad"
-    return number / 100 if str(value).strip().endswith("%") else number
+    return None if reading.value is None else float(reading.value)  # type: ignore[arg-type]
 
 
 def _apply_hires(rows: pd.DataFrame, hires: Sequence[Hire], settings: CapacitySettings) -> pd.DataFrame:
@@ -753,7 +741,7 @@ def _request_weights(
         key = _key(record["request_id"])
         stage = _key(record.get("stage"))
         converted = _text(record.get("converted_project_id", ""))
-        override = _number(record.get("probability"))
+        override = _cell_number(record.get("probability"))
         reason = None
         if key in dropped_in_scenario:
             reason = "dropped in the what-if"

@@ -1,4 +1,8 @@
-"""Reporting periods and calendar months as 'YYYY-MM' text, and fiscal years."""
+"""Reporting periods and calendar months as 'YYYY-MM' text, and fiscal years.
+
+Besides pmo_xl.values, the one module that turns text into numbers: the digits of a 'YYYY-MM' key, matched by a
+regular expression first, so there is exactly one reading.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,20 @@ import datetime as dt
 import re
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# A month as tables hold it: '2026-03', '2026-3', or a date or date-time text of that month.
+_MONTH_TEXT = re.compile(r"^(\d{4})-(\d{1,2})(?:-\d{1,2})?(?:[ T].*)?$")
 
 
 def is_month(text: str) -> bool:
     return bool(_MONTH.match(text))
+
+
+def month_index(text: str) -> int | None:
+    """'2026-03' (or '2026-3', '2026-03-01 00:00:00') -> 2026 * 12 + 2, the month's running number; else None."""
+    match = _MONTH_TEXT.match(text)
+    if match and 1 <= int(match.group(2)) <= 12:
+        return int(match.group(1)) * 12 + int(match.group(2)) - 1
+    return None
 
 
 def check_period(text: str) -> str:

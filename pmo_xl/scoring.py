@@ -11,7 +11,6 @@ Requests carry two sets of criterion values, kept apart: `requester_<criterion_i
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import math
 import numbers as numbers_module
@@ -25,6 +24,7 @@ import pandas as pd
 
 from pmo_xl.criteria import DEFAULT_MODEL, Criterion, Level, ScoringModelSpec
 from pmo_xl.errors import OutputError, PmoError
+from pmo_xl.values import is_blank, read_number
 
 SCORING_MODEL_TABLE = "ScoringModel"
 # Criterion attributes repeat on each level row of a categorical criterion (blank cells inherit from the row above).
@@ -90,22 +90,10 @@ def model_to_rows(model: ScoringModelSpec) -> list[list]:
     return rows
 
 
-def _blank(cell) -> bool:
-    return (
-        cell is None or (isinstance(cell, float) and math.isnan(cell)) or (isinstance(cell, str) and not cell.strip())
-    )
-
-
-def _number(cell, what: str, where: str) -> float | None:
-    if _blank(cell):
-        return None
-    try:
-        number = float(str(cell).strip().rstrip("%")) / 100 if str(cell).strip().endswith("%") else float(cell)
-    except (TypeError, ValueError):
-        raise ScoringModelError(f"{where}: {what} must be a number, got {cell!r}") from None
-    if not math.isfinite(number):
-        raise ScoringModelError(f"{where}: {what} must be a finite number, got {cell!r}")
-    return number
+def _model_number(cell, what: str, where: str) -> float | None:
+    """A ScoringModel cell read by pmo_xl.values ('65%' is 0.65); ScoringModelError naming the row if refused."""
+    value = read_number(cell, what, percent_sign=True, text_is_normal=True).or_raise(ScoringModelError, where)
+    return None if value is None else float(value)  # type: ignore[arg-type]
 
 
 def model_from_rows(header: Sequence, rows: Sequence[Sequence], source: str = SCORING_MODEL_TABLE) -> ScoringModelSpec:
@@ -122,9 +110,9 @@ def model_from_rows(header: Sequence, rows: Sequence[Sequence], source: str = SC
     first_row_of: dict[str, int] = {}
     for number, row in enumerate(rows, start=2):
         record = {name: (row[index] if index < len(row) else None) for index, name in enumerate(names) if name}
-        if all(_blank(cell) for cell in record.values()):
+        if all(is_blank(cell) for cell in record.values()):
             continue
-        if _blank(record.get("criterion_id")):
+        if is_blank(record.get("criterion_id")):
             record["criterion_id"] = previous.get("criterion_id")
         same_criterion = record["criterion_id"] == previous.get("criterion_id")
         for key in (
@@ -137,9 +125,9 @@ def model_from_rows(header: Sequence, rows: Sequence[Sequence], source: str = SC
                 else ()
             ),
         ):
-            if _blank(record.get(key)) and key in previous:
+            if is_blank(record.get(key)) and key in previous:
                 record[key] = previous[key]
-        if _blank(record.get("criterion_id")):
+        if is_blank(record.get("criterion_id")):
             raise ScoringModelError(f"{source} row {number}: criterion_id is blank")
         criterion_id = str(record["criterion_id"]).strip()
         if not same_criterion and criterion_id in first_row_of:
@@ -166,7 +154,7 @@ def model_from_rows(header: Sequence, rows: Sequence[Sequence], source: str = SC
     for criterion_id, group in seen.items():
         head = group[0]
         where = f"{source} row {head['_row']} ({criterion_id})"
-        unlevelled = [record["_row"] for record in group if _blank(record.get("level_score"))]
+        unlevelled = [record["_row"] for record in group if is_blank(record.get("level_score"))]
         if len(group) > 1 and unlevelled:
             raise ScoringModelError(
                 f"{source} row {group[1]['_row']}: criterion_id {criterion_id} repeats (first at row {head['_row']}); "
@@ -174,7 +162,7 @@ def model_from_rows(header: Sequence, rows: Sequence[Sequence], source: str = SC
             )
         if not criterion_id.isidentifier():
             raise ScoringModelError(f"{where}: criterion_id must be a plain identifier like strategic_fit")
-        weight = _number(head.get("weight"), "weight", where)
+        weight = _model_number(head.get("weight"), "weight", where)
         if weight is None or weight < 0:
             raise ScoringModelError(f"{where}: weight must be a number >= 0, got {head.get('weight')!r}")
         direction = str(head.get("direction") or "benefit").strip().lower()
@@ -182,15 +170,15 @@ def model_from_rows(header: Sequence, rows: Sequence[Sequence], source: str = SC
             raise ScoringModelError(f"{where}: direction must be 'benefit' or 'cost', got {direction!r}")
         levels = []
         for record in group:
-            level_score = _number(record.get("level_score"), "level_score", f"{source} row {record['_row']}")
+            level_score = _model_number(record.get("level_score"), "level_score", f"{source} row {record['_row']}")
             if level_score is None:
                 continue
-            level_value = _number(record.get("level_value"), "level_value", f"{source} row {record['_row']}")
+            level_value = _model_number(record.get("level_value"), "level_value", f"{source} row {record['_row']}")
             if level_value is None or not 0 <= level_value <= 1:
                 raise ScoringModelError(f"{source} row {record['_row']}: level_value must be between 0 and 1")
             levels.append(Level(int(level_score), level_value, str(record.get("level_descriptor") or "")))
-        minimum = _number(head.get("minimum"), "minimum", where)
-        maximum = _number(head.get("maximum"), "maximum", where)
+        minimum = _model_number(head.get("minimum"), "minimum", where)
+        maximum = _model_number(head.get("maximum"), "maximum", where)
         criterion = Criterion(
             criterion_id=criterion_id,
             name=str(head.get("criterion_name") or criterion_id),
@@ -268,21 +256,21 @@ def _cells_as_numbers(column: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
         return numeric, np.isnan(numeric), np.zeros(len(column), dtype=bool)
     empty = np.fromiter((cell is None for cell in column), dtype=bool, count=len(column))
     numeric = np.full(len(column), np.nan)
-    try:
+    if not any(isinstance(cell, str | bool) for cell in column):
+        # Only numbers and empties: one conversion, no text is interpreted here.
         numeric[~empty] = column[~empty].astype(float)
         return numeric, np.isnan(numeric), np.zeros(len(column), dtype=bool)
-    except (TypeError, ValueError):
-        pass
     blank = np.zeros(len(column), dtype=bool)
     text = np.zeros(len(column), dtype=bool)
     for index, cell in enumerate(column):
-        if _blank(cell):
+        if is_blank(cell):
             blank[index] = True
             continue
-        try:
-            numeric[index] = float(cell)
-        except (TypeError, ValueError):
+        reading = read_number(cell, "value", text_is_normal=True)
+        if reading.refused:
             text[index] = True
+        else:
+            numeric[index] = reading.value  # type: ignore[assignment]
     return numeric, blank, text
 
 
@@ -508,11 +496,13 @@ def score_requests(
             f"the request table has no column(s) {', '.join(absent)} for the '{score_set}' scores.{hint}"
         )
     # An empty row of an Excel table is not a request: it keeps its place (callers align by row) but no score.
-    present = np.array([not all(_blank(cell) for cell in row) for row in requests.itertuples(index=False)], dtype=bool)
+    present = np.array(
+        [not all(is_blank(cell) for cell in row) for row in requests.itertuples(index=False)], dtype=bool
+    )
     labels = [str(value) for value in requests[REQUEST_ID][present]]
     block = requests[columns][present].to_numpy(dtype=object)
-    with contextlib.suppress(TypeError, ValueError):
-        block = block.astype(float)
+    if not any(isinstance(cell, str | bool) for cell in block.ravel()):
+        block = block.astype(float)  # numbers and empties only; text cells go to pmo_xl.values cell by cell
     result = score_matrix(block.reshape(-1, len(columns)), model, row_labels=labels)
     table = pd.DataFrame({REQUEST_ID: requests[REQUEST_ID].to_numpy()})
     if REQUEST_TITLE in requests.columns:

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from pmo_xl.errors import PmoError
+from pmo_xl.values import is_blank, read_flag, read_number
 
 if TYPE_CHECKING:
     from scipy import sparse
@@ -56,8 +57,6 @@ RESOURCE_COLUMNS = ("request_id", "role", "month", "fte")
 CAPACITY_COLUMNS = ("role", "month", "capacity_fte")
 COST_LONG_COLUMNS = ("request_id", "fiscal_year", "cost")
 VALUE_MEASURES = ("score", "npv", "benefit", "value")
-_TRUE = {"true", "yes", "y", "1", "x", "1.0"}
-_FALSE = {"false", "no", "n", "0", "", "0.0", "none", "nan"}
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})")
 _COST_WORDS = ("cost", "budget", "price", "spend", "capex", "opex")
 
@@ -108,35 +107,18 @@ def fiscal_year_months(label: str, start_month: int) -> range:
     return range(first, first + 12)
 
 
-def _blank(cell) -> bool:
-    return cell is None or cell is pd.NA or (isinstance(cell, float) and math.isnan(cell)) or str(cell).strip() == ""
-
-
-def _number(cell, where: str, default: float | None = None) -> float | None:
-    if _blank(cell):
-        return default
-    if isinstance(cell, int | float | np.integer | np.floating) and not isinstance(cell, bool):
-        return float(cell)
-    text = str(cell).strip().replace(",", "").replace(" ", "").lstrip("$€£")
-    try:
-        return float(text)
-    except ValueError:
-        raise SelectionError(f"{where}: {cell!r} is not a number") from None
+def _read_amount(cell, where: str, default: float | None = None) -> float | None:
+    """A table cell read by pmo_xl.values; `default` when blank; SelectionError naming `where` when refused."""
+    value = read_number(cell, where, text_is_normal=True).or_raise(SelectionError, where)
+    return default if value is None else float(value)  # type: ignore[arg-type]
 
 
 def _flag(cell, where: str) -> bool:
-    if isinstance(cell, bool | np.bool_):
-        return bool(cell)
-    text = "" if _blank(cell) else str(cell).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise SelectionError(f"{where}: expected yes/no, got {cell!r}")
+    return bool(read_flag(cell, where).or_raise(SelectionError, where))
 
 
 def _ids(cell) -> list[str]:
-    return [] if _blank(cell) else [part.strip() for part in re.split(r"[;,]", str(cell)) if part.strip()]
+    return [] if is_blank(cell) else [part.strip() for part in re.split(r"[;,]", str(cell)) if part.strip()]
 
 
 @dataclass(frozen=True)
@@ -185,7 +167,7 @@ def parse_requests(
     frame = requests.copy()
     frame.columns = [str(column).strip() for column in frame.columns]
     # An empty row of an Excel table is not a request.
-    frame = frame[[not all(_blank(cell) for cell in row) for row in frame.itertuples(index=False)]]
+    frame = frame[[not all(is_blank(cell) for cell in row) for row in frame.itertuples(index=False)]]
     if "request_id" not in frame.columns:
         raise SelectionError(f"the request table needs a request_id column; it has {', '.join(frame.columns)}")
     measure = settings.value_measure
@@ -194,7 +176,7 @@ def parse_requests(
             f"the value measure is '{measure}' but the request table has no {measure} column "
             f"(columns: {', '.join(frame.columns)}); choose one of score, npv, benefit with --value"
         )
-    ids = [str(cell).strip() if not _blank(cell) else "" for cell in frame["request_id"]]
+    ids = [str(cell).strip() if not is_blank(cell) else "" for cell in frame["request_id"]]
     for row, request_id in enumerate(ids, start=2):
         if not request_id:
             problems.append(f"row {row}: request_id is blank")
@@ -213,7 +195,7 @@ def parse_requests(
                 problems.append(f"{where}: fiscal_year must look like FY2027")
                 continue
             bucket = long_costs.setdefault(str(record.get("request_id")).strip(), {})
-            bucket[label] = bucket.get(label, 0.0) + (_number(record.get("cost"), where, 0.0) or 0.0)
+            bucket[label] = bucket.get(label, 0.0) + (_read_amount(record.get("cost"), where, 0.0) or 0.0)
     demand_by_request: dict[str, dict[tuple[str, int], float]] = {}
     if resources is not None and len(resources):
         missing = [c for c in RESOURCE_COLUMNS if c not in resources.columns]
@@ -230,7 +212,7 @@ def parse_requests(
                 continue
             try:
                 key = (str(record["role"]).strip(), _month_index(record["month"], where))
-                fte = _number(record["fte"], where, 0.0) or 0.0
+                fte = _read_amount(record["fte"], where, 0.0) or 0.0
             except SelectionError as error:
                 problems.append(str(error))
                 continue
@@ -243,11 +225,11 @@ def parse_requests(
             continue
         where = f"request {request_id} (row {row})"
         try:
-            value = _number(record.get(measure), f"{where} {measure}")
-            force = "" if _blank(record.get("force")) else str(record["force"]).strip().lower()
+            value = _read_amount(record.get(measure), f"{where} {measure}")
+            force = "" if is_blank(record.get("force")) else str(record["force"]).strip().lower()
             if force not in ("", "in", "out"):
                 raise SelectionError(f"{where} force: use 'in', 'out' or leave blank, got {record['force']!r}")
-            reason = "" if _blank(record.get("force_reason")) else str(record["force_reason"]).strip()
+            reason = "" if is_blank(record.get("force_reason")) else str(record["force_reason"]).strip()
             if force and not reason:
                 raise SelectionError(f"{where}: force {force} needs a force_reason (who decided, and why)")
             if value is None and force != "out":
@@ -258,16 +240,16 @@ def parse_requests(
                 raise SelectionError(f"{where}: a mandatory or in-flight request cannot be forced out")
             start = (
                 None
-                if _blank(record.get("start_month"))
+                if is_blank(record.get("start_month"))
                 else _month_index(record["start_month"], f"{where} start_month")
             )
-            duration = _number(record.get("duration_months"), f"{where} duration_months")
-            own_deferral = _number(record.get("max_deferral_months"), f"{where} max_deferral_months")
+            duration = _read_amount(record.get("duration_months"), f"{where} duration_months")
+            own_deferral = _read_amount(record.get("max_deferral_months"), f"{where} max_deferral_months")
             max_deferral = int(settings.max_deferral_months if own_deferral is None else own_deferral)
             if mandatory or in_flight:
                 max_deferral = 0
             fy_costs = {
-                label: _number(record.get(column), f"{where} {column}", 0.0) or 0.0
+                label: _read_amount(record.get(column), f"{where} {column}", 0.0) or 0.0
                 for label, column in cost_columns.items()
             }
             for label, amount in long_costs.get(request_id, {}).items():
@@ -300,7 +282,7 @@ def parse_requests(
             parsed.append(
                 Request(
                     request_id=request_id,
-                    title="" if _blank(record.get("title")) else str(record["title"]),
+                    title="" if is_blank(record.get("title")) else str(record["title"]),
                     value=float(value or 0.0),
                     mandatory=mandatory,
                     in_flight=in_flight,
@@ -313,7 +295,7 @@ def parse_requests(
                     monthly_cost=monthly,
                     fixed_fy_cost=fixed,
                     demand=demand_by_request.get(request_id, {}),
-                    model_version="" if _blank(record.get("model_version")) else str(record["model_version"]),
+                    model_version="" if is_blank(record.get("model_version")) else str(record["model_version"]),
                 )
             )
         except SelectionError as error:
@@ -347,10 +329,10 @@ def selection_capacity(
             "a Capacity table (role, from_month, to_month, fte, productive_ratio) gives capacity over time; give "
             "the resource estimates too (--resources), so that the months to plan are known"
         )
-    months = [_month_index(month, "resource estimates") for month in resources["month"] if not _blank(month)]
+    months = [_month_index(month, "resource estimates") for month in resources["month"] if not is_blank(month)]
     deferral = settings.max_deferral_months
     if requests is not None and "max_deferral_months" in requests.columns:
-        own = [_number(cell, "max_deferral_months", 0.0) or 0.0 for cell in requests["max_deferral_months"]]
+        own = [_read_amount(cell, "max_deferral_months", 0.0) or 0.0 for cell in requests["max_deferral_months"]]
         deferral = max([deferral, *map(int, own)])
     first, last = min(months), max(months) + deferral
     # The capacity core plans at most 60 months; demand beyond that is reported as outside the capacity plan.
@@ -387,7 +369,7 @@ def parse_capacity(capacity: pd.DataFrame | None) -> dict[tuple[str, int], float
         where = f"capacity row {number}"
         role = str(record["role"]).strip()
         key = (spelling.setdefault(role.casefold(), role), _month_index(record["month"], where))
-        limits[key] = limits.get(key, 0.0) + (_number(record["capacity_fte"], where, 0.0) or 0.0)
+        limits[key] = limits.get(key, 0.0) + (_read_amount(record["capacity_fte"], where, 0.0) or 0.0)
     return limits
 
 
@@ -1260,15 +1242,16 @@ def parse_budget(text: str) -> tuple[str, float]:
     label = label.strip().upper()
     if not separator or not re.fullmatch(r"FY\d{4}", label):
         raise SelectionError(f"budget {text!r}: write it as FY2027=1500000 (or 1.5m, 800k)")
-    cleaned = amount.strip().lower().replace(",", "").replace("_", "")
+    cleaned = amount.strip().lower().replace("_", "")
     multiplier = 1.0
     if cleaned.endswith(("k", "m")):
         multiplier = 1e3 if cleaned.endswith("k") else 1e6
         cleaned = cleaned[:-1]
-    try:
-        value = float(cleaned) * multiplier
-    except ValueError:
-        raise SelectionError(f"budget {text!r}: {amount!r} is not an amount") from None
+    reading = read_number(cleaned, "amount", text_is_normal=True)
+    if reading.value is None:
+        why = reading.message.partition(": ")[2] or "it is not an amount"
+        raise SelectionError(f"budget {text!r}: {amount!r} is not an amount ({why})")
+    value = float(reading.value) * multiplier  # type: ignore[arg-type]
     if value < 0:
         raise SelectionError(f"budget {text!r}: must be >= 0")
     return label, value

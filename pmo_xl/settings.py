@@ -17,10 +17,12 @@ import datetime as dt
 import json
 import tomllib
 from dataclasses import dataclass, field, fields, replace
+from datetime import date
 from pathlib import Path
 
 from pmo_xl.errors import PmoError
 from pmo_xl.periods import is_month
+from pmo_xl.values import is_blank, read_date, read_flag, read_number, read_text
 
 CADENCES = ("monthly", "fortnightly", "quarterly")
 # Blank means not set: pmo-xl never assumes a unit (a register in whole euros once showed as k EUR).
@@ -78,29 +80,29 @@ _NAMES = {f.name: f for f in fields(PmoSettings)}
 
 
 def _convert(name: str, value: object, source: str) -> object:
-    default = getattr(PmoSettings(), name)
-    try:
-        if name == "due_dates":
-            if not isinstance(value, dict):
-                raise ValueError("expected a table of period = date")
-            return {str(period): _date(day) for period, day in value.items()}
-        if isinstance(default, bool):
-            return str(value).strip().lower() in ("1", "true", "yes")
-        if isinstance(default, int):
-            return int(value)
-        if isinstance(default, float):
-            return float(value)
-        return str(value).strip()
-    except (TypeError, ValueError) as error:
-        raise SettingsError(f"{source}: setting '{name}' = {value!r}: {error}") from None
+    """A setting's value in its declared type, read by pmo_xl.values; SettingsError naming the setting if refused."""
+    where = f"{source}: setting '{name}' = {value!r}"
+    if name == "due_dates":
+        if not isinstance(value, dict):
+            raise SettingsError(f"{where}: expected a table of period = date")
+        return {str(period): _typed(day, date.today(), where) for period, day in value.items()}
+    return _typed(value, getattr(PmoSettings(), name), where)
 
 
-def _date(value: object) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value).strip())
+def _typed(value: object, default: object, where: str) -> object:
+    """`value` read as the type of `default` (flag, whole number, number, date or text)."""
+    if isinstance(default, bool):
+        reading = read_flag(value, "the value")
+    elif isinstance(default, int):
+        reading = read_number(value, "the value", whole=True, text_is_normal=True)
+    elif isinstance(default, float):
+        reading = read_number(value, "the value", text_is_normal=True)
+    elif isinstance(default, date):
+        reading = read_date(value, "the value", text_is_normal=True)
+    else:
+        reading = read_text(value, "the value")
+        return "" if reading.value is None else reading.value
+    return reading.or_raise(SettingsError, where)
 
 
 def settings_from_mapping(values: dict[str, object], source: str = "settings") -> PmoSettings:
@@ -165,10 +167,6 @@ def settings_rows(settings: PmoSettings | None = None) -> list[tuple[str, object
     return rows
 
 
-def _is_blank(value: object) -> bool:
-    return value is None or value != value or (isinstance(value, str) and not value.strip())  # NaN != NaN
-
-
 def settings_from_rows(rows, source: str = "Settings") -> PmoSettings:
     """PmoSettings from (setting, value) pairs, e.g. the PMO workbook's Settings table.
 
@@ -178,8 +176,8 @@ def settings_from_rows(rows, source: str = "Settings") -> PmoSettings:
     values: dict[str, object] = {}
     due_dates: dict[str, object] = {}
     for name, value in rows:
-        name = "" if _is_blank(name) else str(name).strip()
-        if _is_blank(value):
+        name = "" if is_blank(name) else str(name).strip()
+        if is_blank(value):
             continue
         if name.startswith(DUE_DATE_PREFIX):
             due_dates[name.removeprefix(DUE_DATE_PREFIX).strip()] = value
@@ -231,25 +229,18 @@ def capacity_settings_from_rows(rows, source: str = "Settings"):
     known = {declared.name for declared in fields(CapacitySettings)}
     values: dict[str, object] = {}
     for name, value in rows:
-        name = "" if _is_blank(name) else str(name).strip()
+        name = "" if is_blank(name) else str(name).strip()
         field_name = name.removeprefix(CAPACITY_PREFIX)
-        if not name.startswith(CAPACITY_PREFIX) or field_name not in known or _is_blank(value):
+        if not name.startswith(CAPACITY_PREFIX) or field_name not in known or is_blank(value):
             continue
         default = getattr(defaults, field_name)
         try:
             if field_name == "stage_probabilities":
                 entries = [entry.strip() for entry in str(value).split(";") if entry.strip()]
                 values[field_name] = parse_stage_probabilities(entries, CapacitySettings(stage_probabilities=()))
-            elif isinstance(default, int):
-                number = float(value)
-                if not number.is_integer():
-                    raise ValueError("expected a whole number")
-                values[field_name] = int(number)
-            elif isinstance(default, float):
-                values[field_name] = float(value)
             else:
-                values[field_name] = str(value).strip()
-        except (TypeError, ValueError, CapacityError) as error:
+                values[field_name] = _typed(value, default, f"{source}: setting '{name}' = {value!r}")
+        except CapacityError as error:
             raise SettingsError(f"{source}: setting '{name}' = {value!r}: {error}") from None
     try:
         return replace(defaults, **values)

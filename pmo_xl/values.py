@@ -347,6 +347,8 @@ def read_number(
         scale = 1
         if percent_sign and text.endswith("%"):
             text, scale = text[:-1].strip(), 100
+        if text.lstrip("+-").casefold() in ("inf", "infinity", "nan", "∞"):
+            return _refuse("not_a_number", f"{label} must be a finite number, got '{text}'")
         number, code, why = parse_number_text(text, decimal_mark)
         if number is None:
             if code == "not_a_number":
@@ -362,11 +364,12 @@ def read_number(
     else:
         number = as_float(value)
         if number is None:
-            shown = "not finite" if isinstance(value, float) else f"not a number ({type(value).__name__})"
-            return _refuse("not_a_number", f"{label} is {shown}; type a number")
+            if isinstance(value, float):
+                return _refuse("not_a_number", f"{label} must be a finite number, got {value!r}")
+            return _refuse("not_a_number", f"{label} must be a number, not {type(value).__name__}")
         number = value if isinstance(value, int) else number
     if isinstance(number, float) and not math.isfinite(number):
-        return _refuse("not_a_number", f"{label} is not a finite number; type a number")
+        return _refuse("not_a_number", f"{label} must be a finite number, got {number!r}")
     low = -PLAUSIBLE_LIMIT if minimum is None else minimum
     high = PLAUSIBLE_LIMIT if maximum is None else maximum
     if number < low:
@@ -608,7 +611,7 @@ def read_date(value: object, label: str, *, day_first: bool | None = None, text_
 # -- yes and no -----------------------------------------------------------------------------------------------------
 
 _YES = ("1", "true", "yes", "y", "x", "ja", "oui", "si", "sí")
-_NO = ("0", "false", "no", "n", "nein", "non")
+_NO = ("0", "false", "no", "n", "nein", "non", "none")
 
 
 def read_flag(value: object, label: str) -> Reading:

@@ -18,6 +18,7 @@ from pmo_xl.backlog import rice, wsjf
 from pmo_xl.errors import PmoError
 from pmo_xl.financials import npv
 from pmo_xl.scoring import competition_rank, model_from_rows, score_rows
+from pmo_xl.values import is_blank, read_number
 
 __all__ = ["PMO_AHP_WEIGHTS", "PMO_NPV", "PMO_RANK", "PMO_RICE", "PMO_SCORE", "PMO_SCORE_EXPLAIN", "PMO_WSJF"]
 
@@ -26,10 +27,6 @@ ERROR_PREFIX = "#PMO!"
 
 def _error(message: str) -> list[list[str]]:
     return [[f"{ERROR_PREFIX} {message}"]]
-
-
-def _is_blank(cell) -> bool:
-    return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
 def _freeze(block) -> tuple:
@@ -100,7 +97,7 @@ def PMO_RANK(scores, descending=True):
     ]
     ranks = competition_rank(numbers, descending=bool(descending))
     return [
-        [rank if rank is not None else ("" if _is_blank(cell) else f"{ERROR_PREFIX} no score to rank")]
+        [rank if rank is not None else ("" if is_blank(cell) else f"{ERROR_PREFIX} no score to rank")]
         for rank, cell in zip(ranks, cells, strict=True)
     ]
 
@@ -132,15 +129,18 @@ def _per_row(function, *blocks):
     results = []
     for index in range(length):
         row = [column[0] if len(column) == 1 else column[index] for column in columns]
-        if all(_is_blank(cell) for cell in row):
+        if all(is_blank(cell) for cell in row):
             results.append([""])
             continue
+        readings = [read_number(cell, "value", percent_sign=True, text_is_normal=True) for cell in row]
+        refused = next((reading for reading in readings if reading.refused), None)
+        if refused is not None:
+            results.append([f"{ERROR_PREFIX} {refused.message}"])
+            continue
         try:
-            numbers = [None if _is_blank(cell) else float(cell) for cell in row]
-            results.append([float(function(*numbers)[0])])
-        except (PmoError, TypeError, ValueError) as error:
-            message = str(error).removeprefix("item 1: ") if isinstance(error, PmoError) else "values must be numbers"
-            results.append([f"{ERROR_PREFIX} {message}"])
+            results.append([float(function(*(reading.value for reading in readings))[0])])
+        except PmoError as error:
+            results.append([f"{ERROR_PREFIX} {str(error).removeprefix('item 1: ')}"])
     return results
 
 
@@ -169,10 +169,13 @@ def PMO_RICE(reach, impact, confidence, effort):
 def PMO_NPV(rate, cashflows):
     """NPV with the first flow at period 0 (undiscounted), unlike Excel's NPV(); rate is per period of the flows."""
     try:
-        if _is_blank(rate):
+        if is_blank(rate):
             return _error("rate is blank")
-        return [[npv(float(rate), _column(cashflows))]]
+        reading = read_number(rate, "rate", percent_sign=True, text_is_normal=True)
+        if reading.refused:
+            return _error(reading.message)
+        return [[npv(float(reading.value), _column(cashflows))]]  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        return _error("rate must be a number")
+        return _error("cash flows must be numbers")
     except PmoError as error:
         return _error(str(error))
