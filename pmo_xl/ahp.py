@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pmo_xl.errors import PmoError
+from pmo_xl.values import is_blank, read_number
 
 # Saaty's random consistency index (The Analytic Hierarchy Process, 1980), by matrix size.
 RANDOM_INDEX = {1: 0.0, 2: 0.0, 3: 0.58, 4: 0.90, 5: 1.12, 6: 1.24, 7: 1.32, 8: 1.41, 9: 1.45, 10: 1.49}
@@ -50,12 +51,10 @@ def complete_matrix(matrix) -> np.ndarray:
     filled = np.full((size, size), np.nan)
     for i, row in enumerate(rows):
         for j, cell in enumerate(row):
-            if cell is None or cell == "":
+            if is_blank(cell):
                 continue
-            try:
-                filled[i, j] = float(cell)
-            except (TypeError, ValueError):
-                raise AhpError(f"comparison in row {i + 1}, column {j + 1} is not a number: {cell!r}") from None
+            where = f"comparison in row {i + 1}, column {j + 1}"
+            filled[i, j] = read_number(cell, where, text_is_normal=True, minimum=0).or_raise(AhpError, where)
     for i in range(size):
         if np.isnan(filled[i, i]):
             filled[i, i] = 1.0

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from pmo_xl.errors import PmoError
+from pmo_xl.values import read_number_column
 
 
 class BacklogError(PmoError):
@@ -102,7 +103,13 @@ def rank_backlog(items: pd.DataFrame, method: str, id_column: str = "request_id"
                 break
         else:
             raise BacklogError(f"{method.upper()} needs a column {method}_{column} (or {column})")
-    arrays = [pd.to_numeric(items[column], errors="coerce").to_numpy(dtype=float) for column in resolved]
+    arrays = []
+    for column in resolved:
+        numbers, refused = read_number_column(items[column].tolist(), column, percent_sign=True, text_is_normal=True)
+        if refused:
+            position, reading = refused[0]
+            raise BacklogError(f"row {position + 1}: {reading.message}")
+        arrays.append(np.array(numbers, dtype=float))
     function = wsjf if method == "wsjf" else rice
     try:
         values = function(*arrays)

@@ -26,7 +26,7 @@ import pandas as pd
 
 from pmo_xl.errors import PmoError
 from pmo_xl.periods import month_index
-from pmo_xl.values import read_number
+from pmo_xl.values import read_number, read_number_column
 
 # The `Capacity` table: the workbook builder and the CLI share these headers. One row is one role (or one named
 # person within a role) over a range of months. `to_month` empty means "until further notice".
@@ -452,14 +452,10 @@ def _fte_column(frame: pd.DataFrame, column: str, what: str, problems: list[str]
         values = series.to_numpy(dtype=float)
         bad = values < 0
     else:
-        values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
-        missing = np.isnan(values)
+        numbers, refused = read_number_column(series.tolist(), column, text_is_normal=True)
+        values = np.array(numbers, dtype=float)
         bad = values < 0
-        if missing.any():
-            # Only the few non-numeric cells are inspected as text; a million numeric ones are not.
-            raw = series[missing]
-            blank = raw.isna().to_numpy() | (raw.astype(str).str.strip() == "").to_numpy()
-            bad[np.flatnonzero(missing)[~blank]] = True
+        bad[[position for position, _reading in refused]] = True
     for position in _bad_positions(bad):
         problems.append(f"{_where(frame, position, column, what)}: '{series.iloc[position]}' is not an FTE >= 0")
     return np.nan_to_num(values, nan=0.0)

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from pmo_xl.errors import OutputError
-from pmo_xl.periods import current_period, month_add
+from pmo_xl.periods import current_period, first_day, month_add, year_and_month
 from pmo_xl.reporting_calendar import due_date
 from pmo_xl.settings import PmoSettings
 from pmo_xl.template_schemas import DEFAULT_ROLES, PROJECT_STATUS, STAGES
@@ -82,7 +82,7 @@ class DemoResult:
 def sample_register(projects: int, first_period: str, seed: int = 7) -> list[dict[str, object]]:
     """Register rows: ids, names, programmes, stages, lifecycle states and budgets from 80 k to 5 m."""
     rng = random.Random(seed)
-    start_year, start_month = int(first_period[:4]), int(first_period[5:7])
+    start_year, start_month = year_and_month(first_period)
     rows = []
     for number in range(1, projects + 1):
         name = _PROJECT_NAMES[(number - 1) % len(_PROJECT_NAMES)]
@@ -120,7 +120,7 @@ def sample_requests(count: int, first_month: str, seed: int = 11) -> tuple[pd.Da
     from pmo_xl.criteria import DEFAULT_MODEL
 
     rng = random.Random(seed)
-    year = int(first_month[:4])
+    year = year_and_month(first_month)[0]
     requests, estimates = [], []
     for number in range(1, count + 1):
         request_id = f"REQ-{number:03d}"
@@ -289,7 +289,7 @@ def run_demo(
     scores = score_requests(requests, DEFAULT_MODEL, "pmo")
     scores_path = write_scores_workbook(scores, out / "request_scores.xlsx")
     scored, _warnings = with_scores(requests, DEFAULT_MODEL, "pmo")
-    year = int(period_list[-1][:4])
+    year = year_and_month(period_list[-1])[0]
     budget = float(scored[f"cost_FY{year + 1}"].sum()) * 0.5
     selection = select_portfolio(
         scored,
@@ -328,7 +328,7 @@ def run_demo(
 
 
 def _period_day(period: str) -> dt.date:
-    return dt.date(int(period[:4]), int(period[5:7]), 1)
+    return first_day(period)
 
 
 _DEMO_MARK = ".pmo-demo"

@@ -22,7 +22,7 @@ from pathlib import Path
 from pmo_xl.errors import PmoError
 from pmo_xl.metadata import custom_property, meta_name
 from pmo_xl.output_files import write_bytes_atomic
-from pmo_xl.periods import is_month, month_add
+from pmo_xl.periods import is_month, month_add, year_and_month
 from pmo_xl.register import ProjectRecord
 from pmo_xl.sheet_xml import CellValue, excel_serial, set_cells
 from pmo_xl.submission_reader import read_submission_bytes
@@ -202,7 +202,7 @@ _PROGRAMMES = ("Digital Customer", "Back Office", "Data & Analytics", "Operation
 
 def demo_projects(count: int, rng: random.Random, first_period: str = "2026-01") -> list[ProjectRecord]:
     """`count` plausible register rows (PRJ-0001...), active, with budgets and baseline dates around `first_period`."""
-    year, month = int(first_period[:4]), int(first_period[5:7])
+    year, month = year_and_month(first_period)
     records = []
     for number in range(1, count + 1):
         start = dt.date(year, month, 1) - dt.timedelta(days=rng.randint(0, 300))
@@ -232,7 +232,7 @@ def _project_id_from_name(name: str) -> str:
 
 
 def _period_end(period: str) -> dt.date:
-    year, month = int(month_add(period, 1)[:4]), int(month_add(period, 1)[5:7])
+    year, month = year_and_month(month_add(period, 1))
     return dt.date(year, month, 1) - dt.timedelta(days=1)
 
 

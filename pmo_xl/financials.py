@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pmo_xl.errors import PmoError
+from pmo_xl.values import is_blank, read_number
 
 
 class FinancialsError(PmoError):
@@ -22,13 +23,11 @@ class FinancialsError(PmoError):
 def _flows(cashflows: Sequence[float | None]) -> np.ndarray:
     values = []
     for position, flow in enumerate(cashflows):
-        if flow is None or flow == "":
+        if is_blank(flow):
             values.append(0.0)  # a blank period has no flow; unlike Excel's NPV, it still counts as a period
             continue
-        try:
-            values.append(float(flow))
-        except (TypeError, ValueError):
-            raise FinancialsError(f"cash flow {position} (period {position}) is not a number: {flow!r}") from None
+        where = f"cash flow {position} (period {position})"
+        values.append(read_number(flow, where, text_is_normal=True).or_raise(FinancialsError, where))
     if not values:
         raise FinancialsError("no cash flows")
     array = np.array(values)

@@ -26,6 +26,20 @@ def month_index(text: str) -> int | None:
     return None
 
 
+def year_and_month(period: str) -> tuple[int, int]:
+    """(2026, 11) for '2026-11'; the period must already be a valid 'YYYY-MM'."""
+    return int(period[:4]), int(period[5:7])
+
+
+def first_day(period: str) -> dt.date:
+    return dt.date(*year_and_month(period), 1)
+
+
+def fiscal_year_number(label: str) -> int:
+    """2027 for 'FY2027'."""
+    return int(label.removeprefix("FY"))
+
+
 def check_period(text: str) -> str:
     """Return `text` if it is a 'YYYY-MM' period, else raise ValueError with a message a PMO can act on."""
     text = str(text).strip()

@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from pmo_xl.output_files import safe_file_name, write_bytes_atomic
+from pmo_xl.periods import year_and_month
 from pmo_xl.settings import PmoSettings
 
 STATES = ("received", "late", "missing", "not due")
@@ -72,7 +73,7 @@ class ReportWindow:
 
 
 def last_day(period: str) -> dt.date:
-    year, month = int(period[:4]), int(period[5:7])
+    year, month = year_and_month(period)
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
@@ -87,7 +88,7 @@ def is_reporting_period(period: str, cadence: str, fiscal_year_start_month: int 
     """Monthly and fortnightly projects report every month; quarterly ones in each fiscal quarter's last month."""
     if cadence != "quarterly":
         return True
-    month = int(period[5:7])
+    month = year_and_month(period)[1]
     return (month - fiscal_year_start_month) % 3 == 2
 
 
@@ -95,7 +96,7 @@ def report_windows(period: str, cadence: str, settings: PmoSettings) -> list[Rep
     due = due_date(period, settings)
     if cadence != "fortnightly":
         return [ReportWindow(None, due)]
-    mid_month = dt.date(int(period[:4]), int(period[5:7]), 15)
+    mid_month = dt.date(*year_and_month(period), 15)
     first_due = mid_month + dt.timedelta(days=settings.due_days_after_period_end)
     return [ReportWindow(None, first_due), ReportWindow(mid_month + dt.timedelta(days=1), due)]
 

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from pmo_xl.errors import PmoError
+from pmo_xl.periods import fiscal_year_number, month_index
 from pmo_xl.values import is_blank, read_flag, read_number
 
 if TYPE_CHECKING:
@@ -57,7 +58,6 @@ RESOURCE_COLUMNS = ("request_id", "role", "month", "fte")
 CAPACITY_COLUMNS = ("role", "month", "capacity_fte")
 COST_LONG_COLUMNS = ("request_id", "fiscal_year", "cost")
 VALUE_MEASURES = ("score", "npv", "benefit", "value")
-_MONTH = re.compile(r"^(\d{4})-(\d{1,2})")
 _COST_WORDS = ("cost", "budget", "price", "spend", "capex", "opex")
 
 
@@ -85,10 +85,10 @@ class SelectionSettings:
 def _month_index(text, where: str) -> int:
     if isinstance(text, pd.Timestamp) or (hasattr(text, "year") and hasattr(text, "month")):
         return int(text.year) * 12 + int(text.month) - 1
-    match = _MONTH.match(str(text).strip())
-    if not match or not 1 <= int(match.group(2)) <= 12:
+    index = month_index(str(text).strip())
+    if index is None:
         raise SelectionError(f"{where}: month must look like 2027-03, got {text!r}")
-    return int(match.group(1)) * 12 + int(match.group(2)) - 1
+    return index
 
 
 def month_label(index: int) -> str:
@@ -102,7 +102,7 @@ def fiscal_year(month_index: int, start_month: int) -> str:
 
 
 def fiscal_year_months(label: str, start_month: int) -> range:
-    year = int(label[2:])
+    year = fiscal_year_number(label)
     first = (year - (1 if start_month > 1 else 0)) * 12 + start_month - 1
     return range(first, first + 12)
 

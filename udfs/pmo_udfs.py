@@ -174,8 +174,6 @@ def PMO_NPV(rate, cashflows):
         reading = read_number(rate, "rate", percent_sign=True, text_is_normal=True)
         if reading.refused:
             return _error(reading.message)
-        return [[npv(float(reading.value), _column(cashflows))]]  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return _error("cash flows must be numbers")
+        return [[npv(reading.value, _column(cashflows))]]  # type: ignore[arg-type]
     except PmoError as error:
         return _error(str(error))

@@ -16,6 +16,7 @@ from pmo_xl.settings import load_settings
 from pmo_xl.template_docs import DOCS_PATH, write_template_docs
 from pmo_xl.template_schemas import SCHEMAS, schema_for
 from pmo_xl.templates_build import build_all_templates
+from pmo_xl.values import read_date
 
 TEMPLATE_CHOICE = click.Choice(sorted(SCHEMAS))
 
@@ -28,12 +29,10 @@ def _period(value: str | None) -> str:
 
 
 def _iso_date(value: str | None) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"'{value}' is not a date; write it as YYYY-MM-DD") from None
+    reading = read_date(value, "the date", text_is_normal=True)
+    if reading.refused:
+        raise click.BadParameter(reading.message.removeprefix("the date: "))
+    return reading.value  # type: ignore[return-value]
 
 
 @main.group()
