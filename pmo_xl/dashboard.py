@@ -5,7 +5,12 @@ from the ledger by `read_item_history`) in, frozen dataclasses of DataFrames out
 last period" come from the ledger's history of counted submissions, matched by stable item ids; old files are
 never read again.
 
-Money is counted in the portfolio's own unit (the status reports' budget figures). Percentages are fractions 0-1.
+Money: every amount is converted exactly to the portfolio's one unit (the smallest its projects report in, see
+`pmo_xl.views.MoneyScale`) and carries its label ('k EUR') in an `amounts_in` column. Amounts in different
+currencies are never added: a total over projects in several currencies is given per currency, in words ('1,200 k
+EUR; 800 k GBP'), and a share of such a budget per currency; `currencies` has each currency's totals as numbers.
+The variance is the template's (`pmo_xl.views.budget_variance`): budget - EAC, negative = overspend. Budgets and
+baseline dates are the PMO's (`pmo_xl.views.pmo_baseline`). Percentages are fractions 0-1.
 """
 
 from __future__ import annotations
@@ -20,7 +25,18 @@ import pandas as pd
 from pmo_xl.errors import PmoError
 from pmo_xl.template_schemas import STAGES
 from pmo_xl.values import as_date, as_float
-from pmo_xl.views import PortfolioViews, latest_resources
+from pmo_xl.views import (
+    MoneyScale,
+    PortfolioViews,
+    budget_variance,
+    latest_resources,
+    money_cell,
+    money_label,
+    project_budget,
+    share_cell,
+)
+
+__all__ = ["money_label", "project_budget"]  # the views' definitions, used from here by the sheet and the report
 
 RAGS = ("Green", "Amber", "Red")
 NOT_REPORTED = "Not reported"
@@ -171,21 +187,24 @@ def scope_views(
 
 @dataclass(frozen=True)
 class Dashboard:
-    """Every block of the Dashboard sheet, in sheet order. Money in the portfolio's unit (`money_label`)."""
+    """Every block of the Dashboard sheet, in sheet order. Money in the portfolio's unit, labelled `amounts_in`
+    on every row; `money_label` names them all ('k EUR', or 'k EUR, k GBP' for a portfolio in two currencies)."""
 
     period: str
     scope: str
     money_label: str
-    headline: pd.DataFrame  # measure, value
-    rag: pd.DataFrame  # rag, projects, budget, share_of_projects, share_of_budget
-    stage: pd.DataFrame  # stage, Green, Amber, Red, Not reported, projects, budget
+    money: MoneyScale  # the one unit every amount below is converted to
+    headline: pd.DataFrame  # measure, value, amounts_in
+    currencies: pd.DataFrame  # amounts_in, projects, budget, forecast, variance, <rag>_budget, share_of_budget_at_red
+    rag: pd.DataFrame  # rag, projects, budget, amounts_in, share_of_projects, share_of_budget
+    stage: pd.DataFrame  # stage, Green, Amber, Red, Not reported, projects, budget, amounts_in
     rag_check: pd.DataFrame  # rag, declared, derived
     disagreements: pd.DataFrame  # project_id, project_name, declared, derived, reason
-    trend: pd.DataFrame  # period, Green, Amber, Red, Not reported, red_budget
+    trend: pd.DataFrame  # period, Green, Amber, Red, Not reported, red_budget, amounts_in
     slipping_milestones: pd.DataFrame
     progress: pd.DataFrame  # project_id, project_name, percent_complete, percent_budget_spent, percent_milestones_met
     top_risks: pd.DataFrame
-    budget: pd.DataFrame  # project_id, project_name, budget, forecast, actual_to_date, variance, variance_percent
+    budget: pd.DataFrame  # project_id, project_name, budget, forecast, actual_to_date, variance, amounts_in, ...%
     capacity_hot_spots: pd.DataFrame  # role, month, demand_fte, capacity_fte, utilisation, shortfall_fte
     submission_states: pd.DataFrame  # state, projects
     outstanding_reports: pd.DataFrame  # tracker rows not received
@@ -195,57 +214,89 @@ def _rag(value: object) -> str:
     return value if value in RAGS else NOT_REPORTED
 
 
-def project_budget(row: pd.Series | dict) -> float:
-    """The budget a project weighs with: the current (re-baselined) budget, else the original, else 0."""
-    for name in ("budget_current", "budget_original"):
-        number = as_float(row.get(name))
-        if number is not None:
-            return number
-    return 0.0
+def _budget_totals(rows: list[dict], scale: MoneyScale) -> dict[str, float]:
+    return scale.totals(rows, [project_budget(row) for row in rows])
 
 
-def money_label(status: pd.DataFrame) -> str:
-    units = {str(u) for u in status.get("money_unit", pd.Series(dtype=str)).dropna() if str(u)}
-    currencies = {str(c) for c in status.get("currency", pd.Series(dtype=str)).dropna() if str(c)}
-    unit = units.pop() if len(units) == 1 else ""
-    currency = currencies.pop() if len(currencies) == 1 else "mixed currencies"
-    return f"{unit} {currency}".strip()
+def _labelled(totals: dict[str, float], fallback: str) -> tuple[float | str, str]:
+    """(the total as a cell holds it, the label of its amounts): the keys summed, or the portfolio's for none."""
+    return money_cell(totals), ", ".join(sorted(totals)) or fallback
 
 
-def rag_counts(status: pd.DataFrame) -> pd.DataFrame:
+def currency_totals(status: pd.DataFrame, scale: MoneyScale | None = None) -> pd.DataFrame:
+    """One row per money key ('k EUR'): projects, budget, forecast, variance and budget per RAG, as numbers.
+
+    The per-currency totals behind every block that adds money across projects: with one currency, one row."""
+    scale = scale or MoneyScale.of(status)
+    rows = status.to_dict("records")
+    by_key: dict[str, list[dict]] = {}
+    for row in rows:
+        by_key.setdefault(scale.key(row), []).append(row)
+    frame_rows = []
+    for key, members in sorted(by_key.items()):
+        budget = sum(scale.budget(row) for row in members)
+        forecasts = [scale.amount(row.get("estimate_at_completion"), row) for row in members]
+        forecast = sum(value for value in forecasts if value is not None)
+        # Summed over the projects that give a forecast: a project without one adds no variance.
+        variances = [budget_variance(scale.budget(row), value) for row, value in zip(members, forecasts, strict=True)]
+        per_rag = {
+            f"{rag.lower().replace(' ', '_')}_budget": sum(
+                scale.budget(row) for row in members if _rag(row.get("rag_overall")) == rag
+            )
+            for rag in (*RAGS, NOT_REPORTED)
+        }
+        frame_rows.append(
+            {"amounts_in": key, "projects": len(members), "budget": budget, "forecast": forecast,
+             "variance": sum(value for value in variances if value is not None), **per_rag,
+             "share_of_budget_at_red": per_rag["red_budget"] / budget if budget else 0.0}
+        )  # fmt: skip
+    columns = ["amounts_in", "projects", "budget", "forecast", "variance", "green_budget", "amber_budget",
+               "red_budget", "not_reported_budget", "share_of_budget_at_red"]  # fmt: skip
+    return pd.DataFrame(frame_rows, columns=columns)
+
+
+def rag_counts(status: pd.DataFrame, scale: MoneyScale | None = None) -> pd.DataFrame:
     """Projects and budget per overall RAG: ten small greens cannot hide one large red."""
-    rags = status["rag_overall"].map(_rag) if len(status) else pd.Series(dtype=str)
-    budgets = status.apply(project_budget, axis=1) if len(status) else pd.Series(dtype=float)
-    rows = []
-    total_projects, total_budget = len(status), float(budgets.sum()) if len(budgets) else 0.0
+    scale = scale or MoneyScale.of(status)
+    rows = status.to_dict("records")
+    rags = [_rag(row.get("rag_overall")) for row in rows]
+    whole = _budget_totals(rows, scale)
+    label = money_label(status, scale)
+    frame_rows = []
     for rag in (*RAGS, NOT_REPORTED):
-        mask = rags == rag
-        projects, budget = int(mask.sum()), float(budgets[mask].sum()) if len(budgets) else 0.0
-        rows.append(
+        members = [row for row, its_rag in zip(rows, rags, strict=True) if its_rag == rag]
+        part = _budget_totals(members, scale)
+        budget, amounts_in = _labelled(part, label)
+        frame_rows.append(
             {
                 "rag": rag,
-                "projects": projects,
+                "projects": len(members),
                 "budget": budget,
-                "share_of_projects": projects / total_projects if total_projects else 0.0,
-                "share_of_budget": budget / total_budget if total_budget else 0.0,
+                "amounts_in": amounts_in,
+                "share_of_projects": len(members) / len(rows) if rows else 0.0,
+                "share_of_budget": share_cell(part, whole),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(
+        frame_rows, columns=["rag", "projects", "budget", "amounts_in", "share_of_projects", "share_of_budget"]
+    )
 
 
-def stage_counts(status: pd.DataFrame) -> pd.DataFrame:
-    stages = status["stage"].fillna("").astype(str).replace("", NO_STAGE) if len(status) else pd.Series(dtype=str)
-    rags = status["rag_overall"].map(_rag) if len(status) else pd.Series(dtype=str)
-    budgets = status.apply(project_budget, axis=1) if len(status) else pd.Series(dtype=float)
+def stage_counts(status: pd.DataFrame, scale: MoneyScale | None = None) -> pd.DataFrame:
+    scale = scale or MoneyScale.of(status)
+    rows = status.to_dict("records")
+    stages = [str(row.get("stage") or "").strip() or NO_STAGE for row in rows]
+    rags = [_rag(row.get("rag_overall")) for row in rows]
+    label = money_label(status, scale)
     order = [*STAGES, *sorted(set(stages) - set(STAGES) - {NO_STAGE}), NO_STAGE]
-    rows = []
+    frame_rows = []
     for stage in order:
-        mask = stages == stage
-        row = {"stage": stage, **{rag: int((mask & (rags == rag)).sum()) for rag in (*RAGS, NOT_REPORTED)}}
-        row["projects"] = int(mask.sum())
-        row["budget"] = float(budgets[mask].sum()) if len(budgets) else 0.0
-        rows.append(row)
-    return pd.DataFrame(rows)
+        members = [index for index, its_stage in enumerate(stages) if its_stage == stage]
+        row = {"stage": stage, **{rag: sum(1 for i in members if rags[i] == rag) for rag in (*RAGS, NOT_REPORTED)}}
+        row["projects"] = len(members)
+        row["budget"], row["amounts_in"] = _labelled(_budget_totals([rows[i] for i in members], scale), label)
+        frame_rows.append(row)
+    return pd.DataFrame(frame_rows, columns=["stage", *RAGS, NOT_REPORTED, "projects", "budget", "amounts_in"])
 
 
 def rag_check(status: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -279,21 +330,23 @@ def _derived_reason(row: dict) -> str:
     return "; ".join(parts)
 
 
-def rag_trend(history: pd.DataFrame, periods: int = TREND_PERIODS) -> pd.DataFrame:
+def rag_trend(history: pd.DataFrame, periods: int = TREND_PERIODS, scale: MoneyScale | None = None) -> pd.DataFrame:
     """Projects per overall RAG in each period, and the budget at Red, from the ledger's counted submissions."""
-    columns = ["period", *RAGS, NOT_REPORTED, "red_budget"]
+    columns = ["period", *RAGS, NOT_REPORTED, "red_budget", "amounts_in"]
     if history.empty:
         return pd.DataFrame(columns=columns)
+    scale = scale or MoneyScale.of(history)
+    label = money_label(history, scale)
     rows = []
     seen: set[str] = set()
     for period, group in history.groupby("period", sort=True):
         rags = group["rag_overall"].map(_rag)
-        budgets = group.apply(project_budget, axis=1)
         row = {"period": period, **{rag: int((rags == rag).sum()) for rag in (*RAGS, NOT_REPORTED)}}
         # A project that reported before but has no counted report this period is "not reported" here.
         seen |= set(group["project_id"])
         row[NOT_REPORTED] += len(seen - set(group["project_id"]))
-        row["red_budget"] = float(budgets[rags == "Red"].sum())
+        reds = group[rags == "Red"].to_dict("records")
+        row["red_budget"], row["amounts_in"] = _labelled(_budget_totals(reds, scale), label)
         rows.append(row)
     return pd.DataFrame(rows, columns=columns).tail(periods).reset_index(drop=True)
 
@@ -324,7 +377,8 @@ def slipping_milestones(views: PortfolioViews, items: ItemHistory, key_only: boo
     for row in views.milestones.to_dict("records"):
         if row.get("status") in CLOSED_MILESTONE or (key_only and not _is_key(row.get("key"))):
             continue
-        baseline = baselines.get((row["project_id"], str(row.get("id")))) or as_date(row.get("baseline_date"))
+        # The view holds the PMO's baseline date (one a PM moved without an approved change request is not used).
+        baseline = as_date(row.get("baseline_date")) or baselines.get((row["project_id"], str(row.get("id"))))
         forecast = as_date(row.get("forecast_date"))
         if baseline is None or forecast is None or forecast <= baseline:
             continue
@@ -348,8 +402,9 @@ def slipping_milestones(views: PortfolioViews, items: ItemHistory, key_only: boo
     return frame.sort_values(["slip_days", "project_id"], ascending=[False, True]).reset_index(drop=True)
 
 
-def progress(views: PortfolioViews) -> pd.DataFrame:
+def progress(views: PortfolioViews, scale: MoneyScale | None = None) -> pd.DataFrame:
     """Per project, largest budget first: % complete against % of budget spent and % of milestones met."""
+    scale = scale or MoneyScale.of(views.status)
     milestones = views.milestones
     counted, met = {}, {}  # per project, in one pass: filtering per project is quadratic in portfolio size
     if len(milestones):
@@ -365,51 +420,71 @@ def progress(views: PortfolioViews) -> pd.DataFrame:
             {
                 "project_id": row["project_id"],
                 "project_name": row.get("project_name") or "",
-                "budget": budget,
+                "budget": scale.budget(row),
+                "amounts_in": scale.key(row),
                 "percent_complete": as_float(row.get("percent_complete")),
                 "percent_budget_spent": spent / budget if spent is not None and budget else None,
                 "percent_milestones_met": met.get(row["project_id"], 0) / milestone_count if milestone_count else None,
             }
         )
-    columns = ["project_id", "project_name", "budget", "percent_complete", "percent_budget_spent",
+    columns = ["project_id", "project_name", "budget", "amounts_in", "percent_complete", "percent_budget_spent",
                "percent_milestones_met"]  # fmt: skip
     frame = pd.DataFrame(rows, columns=columns)
     return frame.sort_values(["budget", "project_id"], ascending=[False, True]).reset_index(drop=True)
 
 
-def top_risks(raid: pd.DataFrame, limit: int = TOP_ROWS) -> pd.DataFrame:
-    """Open risks and issues by severity (probability x impact), then financial exposure."""
+def top_risks(
+    raid: pd.DataFrame, limit: int = TOP_ROWS, status: pd.DataFrame | None = None, scale: MoneyScale | None = None
+) -> pd.DataFrame:
+    """Open risks and issues by severity (probability x impact), then financial exposure.
+
+    With the projects' `status` rows, each exposure is converted to the portfolio's unit (`scale`) and labelled."""
     columns = ["project_id", "project_name", "id", "type", "description", "owner", "severity", "financial_exposure",
-               "proximity", "status"]  # fmt: skip
+               "amounts_in", "proximity", "status"]  # fmt: skip
     if raid.empty:
         return pd.DataFrame(columns=columns)
     open_items = raid[raid["type"].isin(RISK_TYPES) & (raid["status"] != "Closed")].copy()
-    open_items["severity"] = pd.to_numeric(open_items["severity"], errors="coerce")
-    open_items["financial_exposure"] = pd.to_numeric(open_items["financial_exposure"], errors="coerce")
+    open_items["severity"] = [as_float(value) for value in open_items["severity"]]
+    projects = {row["project_id"]: row for row in status.to_dict("records")} if status is not None else {}
+    scale = scale or (MoneyScale.of(status) if status is not None else MoneyScale(""))
+    if projects:
+        open_items["financial_exposure"] = [
+            scale.amount(value, projects.get(project_id, {}))
+            for value, project_id in zip(open_items["financial_exposure"], open_items["project_id"], strict=True)
+        ]
+        open_items["amounts_in"] = [scale.key(projects.get(project_id, {})) for project_id in open_items["project_id"]]
+    else:
+        open_items["financial_exposure"] = [as_float(value) for value in open_items["financial_exposure"]]
+    # Sorted by exposure within a severity; exposures in different currencies are compared, never added.
     ranked = open_items.sort_values(
         ["severity", "financial_exposure", "project_id", "id"], ascending=[False, False, True, True], na_position="last"
     )
     return ranked.reindex(columns=columns).head(limit).reset_index(drop=True)
 
 
-def budget_against_forecast(status: pd.DataFrame) -> pd.DataFrame:
+def budget_against_forecast(status: pd.DataFrame, scale: MoneyScale | None = None) -> pd.DataFrame:
+    """Per project, largest budget first: budget against forecast (EAC) and actual, and the variance as the
+    template defines it (budget - EAC, negative = overspend), all in the portfolio's unit."""
+    scale = scale or MoneyScale.of(status)
     rows = []
     for row in status.to_dict("records"):
-        budget = project_budget(row)
-        forecast = as_float(row.get("estimate_at_completion"))
-        variance = forecast - budget if forecast is not None else None
+        budget = scale.budget(row)
+        forecast = scale.amount(row.get("estimate_at_completion"), row)
+        variance = budget_variance(budget, forecast)
         rows.append(
             {
                 "project_id": row["project_id"],
                 "project_name": row.get("project_name") or "",
                 "budget": budget,
                 "forecast": forecast,
-                "actual_to_date": as_float(row.get("actual_to_date")),
+                "actual_to_date": scale.amount(row.get("actual_to_date"), row),
                 "variance": variance,
+                "amounts_in": scale.key(row),
                 "variance_percent": variance / budget if variance is not None and budget else None,
             }
         )
-    columns = ["project_id", "project_name", "budget", "forecast", "actual_to_date", "variance", "variance_percent"]
+    columns = ["project_id", "project_name", "budget", "forecast", "actual_to_date", "variance", "amounts_in",
+               "variance_percent"]  # fmt: skip
     frame = pd.DataFrame(rows, columns=columns)
     return frame.sort_values(["budget", "project_id"], ascending=[False, True]).reset_index(drop=True)
 
@@ -485,40 +560,46 @@ def build_dashboard(
     scoped = bool(programme or business_unit)
     views, items, scope = scope_views(views, items, programme, business_unit)
     status = views.status
-    rag = rag_counts(status)
+    scale = MoneyScale.of(status, views.history)
+    label = money_label(status, scale)
+    rag = rag_counts(status, scale)
     check, disagreements = rag_check(status)
     states, outstanding = submission_states(views.missing)
     slipping = slipping_milestones(views, items)
-    budget = budget_against_forecast(status)
-    total_budget = float(rag["budget"].sum())
-    red_budget = float(rag.loc[rag["rag"] == "Red", "budget"].sum())
-    forecast_total = float(pd.to_numeric(budget["forecast"], errors="coerce").sum())
+    budget = budget_against_forecast(status, scale)
+    rows = status.to_dict("records")
+    budgets = _budget_totals(rows, scale)
+    forecasts = scale.totals(rows, [row.get("estimate_at_completion") for row in rows])
+    reds = _budget_totals([row for row in rows if _rag(row.get("rag_overall")) == "Red"], scale)
+    forecast_label = ", ".join(sorted(forecasts)) or label
     headline = pd.DataFrame(
         [
-            ("Projects reporting", len(status)),
-            ("Budget", total_budget),
-            ("Forecast at completion", forecast_total),
-            ("Projects at Red", int(rag.loc[rag["rag"] == "Red", "projects"].sum())),
-            ("Share of budget at Red", red_budget / total_budget if total_budget else 0.0),
-            ("Declared RAG differs from the rules", len(disagreements)),
-            ("Key milestones slipping", len(slipping)),
-            ("Reports missing or late", len(outstanding)),
+            ("Projects reporting", len(status), ""),
+            ("Budget", money_cell(budgets), label),
+            ("Forecast at completion", money_cell(forecasts), forecast_label),
+            ("Projects at Red", int(rag.loc[rag["rag"] == "Red", "projects"].sum()), ""),
+            ("Share of budget at Red", share_cell(reds, budgets), ""),
+            ("Declared RAG differs from the rules", len(disagreements), ""),
+            ("Key milestones slipping", len(slipping), ""),
+            ("Reports missing or late", len(outstanding), ""),
         ],
-        columns=["measure", "value"],
+        columns=["measure", "value", "amounts_in"],
     )
     return Dashboard(
         period=views.period,
         scope=scope,
-        money_label=money_label(status),
+        money_label=label,
+        money=scale,
         headline=headline,
+        currencies=currency_totals(status, scale),
         rag=rag,
-        stage=stage_counts(status),
+        stage=stage_counts(status, scale),
         rag_check=check,
         disagreements=disagreements,
-        trend=rag_trend(views.history),
+        trend=rag_trend(views.history, scale=scale),
         slipping_milestones=slipping,
-        progress=progress(views),
-        top_risks=top_risks(views.raid),
+        progress=progress(views, scale),
+        top_risks=top_risks(views.raid, status=status, scale=scale),
         budget=budget,
         capacity_hot_spots=capacity_hot_spots(capacity_plan, scope_resources=views.resources if scoped else None),
         submission_states=states,
@@ -543,6 +624,9 @@ class ExecutiveSummary:
     rebaselines: pd.DataFrame  # project_id, project_name, changes, covered
     decisions: pd.DataFrame  # project_id, project_name, id, decision, owner, required_by
     escalations: pd.DataFrame  # open risks and issues the PM escalated: project_id, ..., due_date
+    # PMO-owned figures the latest reports changed without an approved change request (the PMO's are used):
+    # project_id, project_name, period, field, item_id, label, pmo_value, submitted_value, message
+    pmo_field_changes: pd.DataFrame
 
     def headlines(self) -> list[str]:
         since = f" since {self.previous_period}" if self.previous_period else ""
@@ -552,7 +636,13 @@ class ExecutiveSummary:
             f"{len(self.slipped_key_milestones)} key milestone(s) slipped, {len(self.rebaselines)} re-baseline(s)",
             f"{len(self.decisions)} decision(s) needed from management, "
             f"{len(self.escalations)} risk(s) and issue(s) escalated",
-        ]
+            *(
+                [f"{len(self.pmo_field_changes)} PMO-owned figure(s) changed by PMs without an approved change "
+                 "request: the PMO's are used"]
+                if len(self.pmo_field_changes)
+                else []
+            ),
+        ]  # fmt: skip
 
 
 _RISK_COLUMNS = ["project_id", "project_name", "id", "type", "description", "owner", "severity"]
@@ -640,6 +730,7 @@ def executive_summary(
     decision_frame = decision_frame.sort_values(
         ["required_by", "project_id"], key=lambda column: column.map(_sortable), ignore_index=True
     )
+    changed = views.pmo_field_changes
     return ExecutiveSummary(
         period=period,
         previous_period=max(previous_periods) if previous_periods else None,
@@ -657,6 +748,7 @@ def executive_summary(
         escalations=pd.DataFrame(escalations, columns=[*_RISK_COLUMNS, "due_date"]).sort_values(
             ["severity", "project_id"], ascending=[False, True], na_position="last", ignore_index=True
         ),
+        pmo_field_changes=changed[changed["submission_id"].isin(latest_ids)].reset_index(drop=True),
     )
 
 

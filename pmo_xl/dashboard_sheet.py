@@ -17,12 +17,12 @@ from pathlib import Path
 import pandas as pd
 
 from pmo_xl.dashboard import NOT_REPORTED, RAGS, Dashboard
-from pmo_xl.views import PortfolioViews
+from pmo_xl.views import VARIANCE_HEADER, PortfolioViews
 
 SHEET = "Dashboard"
 RAG_COLOURS = {"Green": "#3A9D5D", "Amber": "#F0A30A", "Red": "#D64541", NOT_REPORTED: "#A6A6A6"}
 SERIES_COLOURS = ("#2F5597", "#ED7D31", "#A5A5A5", "#70AD47")
-CHART_COLUMN = 10  # charts start in column K, right of the widest table (B:I)
+CHART_COLUMN = 10  # charts start in column K, right of the widest table (B:J)
 CHART_ROWS = 17  # a 480 x 300 px chart spans about this many default rows
 BLOCKS_PER_PAGE = 4  # printed landscape one page wide, four blocks of about 19 rows fit a page
 
@@ -50,21 +50,27 @@ class Block:
 
 _P = "percent"
 BLOCKS: tuple[Block, ...] = (
-    Block("DashHeadline", "Headline", "headline", (("measure", "Measure"), ("value", "Value")), 8),
+    Block("DashHeadline", "Headline", "headline",
+          (("measure", "Measure"), ("value", "Value"), ("amounts_in", "Amounts in")), 8),
+    Block("DashCurrency", "Budget per currency (amounts in different currencies are never added)", "currencies",
+          (("amounts_in", "Amounts in"), ("projects", "Projects"), ("budget", "Budget"), ("forecast", "Forecast (EAC)"),
+           ("variance", VARIANCE_HEADER), ("red_budget", "Budget at Red"),
+           ("share_of_budget_at_red", "Share of budget at Red")), 5),
     Block("DashRag", "RAG: projects and budget", "rag",
-          (("rag", "RAG"), ("projects", "Projects"), ("budget", "Budget"), ("share_of_projects", "Share of projects"),
-           ("share_of_budget", "Share of budget")), 4,
+          (("rag", "RAG"), ("projects", "Projects"), ("budget", "Budget"), ("amounts_in", "Amounts in"),
+           ("share_of_projects", "Share of projects"), ("share_of_budget", "Share of budget")), 4,
           Chart("bar", "Share of projects and of budget by RAG", ("Share of projects", "Share of budget"),
                 "percent_stacked", by_row=True, percent=True)),
     Block("DashStage", "Stage by RAG", "stage",
           (("stage", "Stage"), *((rag, rag) for rag in (*RAGS, NOT_REPORTED)), ("projects", "Projects"),
-           ("budget", "Budget")), 5,
+           ("budget", "Budget"), ("amounts_in", "Amounts in")), 5,
           Chart("column", "Projects by stage and RAG", (*RAGS, NOT_REPORTED), "stacked")),
     Block("DashRagCheck", "Declared RAG against the PMO's rules", "rag_check",
           (("rag", "RAG"), ("declared", "Declared by PM"), ("derived", "Derived by rules")), 3,
           Chart("column", "Declared against derived RAG", ("Declared by PM", "Derived by rules"))),
     Block("DashTrend", "RAG trend (from the ledger)", "trend",
-          (("period", "Period"), *((rag, rag) for rag in (*RAGS, NOT_REPORTED)), ("red_budget", "Budget at Red")), 12,
+          (("period", "Period"), *((rag, rag) for rag in (*RAGS, NOT_REPORTED)), ("red_budget", "Budget at Red"),
+           ("amounts_in", "Amounts in")), 12,
           Chart("column", "RAG trend across periods", (*RAGS, NOT_REPORTED), "stacked")),
     Block("DashMilestones", "Key milestones slipping against baseline", "slipping_milestones",
           (("project_id", "Project"), ("project_name", "Project name"), ("milestone_id", "Milestone ID"),
@@ -79,12 +85,12 @@ BLOCKS: tuple[Block, ...] = (
     Block("DashRisks", "Top risks and issues by severity and exposure", "top_risks",
           (("project_id", "Project"), ("id", "RAID ID"), ("type", "Type"), ("description", "Description"),
            ("owner", "Owner"), ("severity", "Severity"), ("financial_exposure", "Exposure"),
-           ("proximity", "Proximity")), 15,
+           ("amounts_in", "Amounts in"), ("proximity", "Proximity")), 15,
           Chart("bar", "Top risks: severity (1-25)", ("Severity",))),
     Block("DashBudget", "Budget against forecast (largest budgets)", "budget",
           (("project_id", "Project"), ("project_name", "Project name"), ("budget", "Budget"),
-           ("forecast", "Forecast (EAC)"), ("actual_to_date", "Actual to date"), ("variance", "Variance"),
-           ("variance_percent", "Variance %")), 15,
+           ("forecast", "Forecast (EAC)"), ("actual_to_date", "Actual to date"), ("variance", VARIANCE_HEADER),
+           ("amounts_in", "Amounts in"), ("variance_percent", "Variance %")), 15,
           Chart("bar", "Budget against forecast at completion", ("Budget", "Forecast (EAC)"))),
     Block("DashCapacity", "Capacity hot spots (role-months over capacity)", "capacity_hot_spots",
           (("role", "Role"), ("month", "Month"), ("demand_fte", "Demand FTE"), ("capacity_fte", "Capacity FTE"),
@@ -100,8 +106,8 @@ BLOCKS: tuple[Block, ...] = (
 )  # fmt: skip
 
 _PERCENT_HEADERS = {"Share of projects", "Share of budget", "% complete", "% budget spent", "% milestones met",
-                    "Utilisation", "Variance %"}  # fmt: skip
-_MONEY_HEADERS = {"Budget", "Forecast (EAC)", "Actual to date", "Variance", "Budget at Red", "Exposure"}
+                    "Utilisation", "Variance %", "Share of budget at Red"}  # fmt: skip
+_MONEY_HEADERS = {"Budget", "Forecast (EAC)", "Actual to date", VARIANCE_HEADER, "Budget at Red", "Exposure"}
 
 
 def dashboard_tables(dashboard: Dashboard) -> dict[str, pd.DataFrame]:
@@ -114,16 +120,7 @@ def dashboard_tables(dashboard: Dashboard) -> dict[str, pd.DataFrame]:
         frame.columns = [header for _column, header in block.columns]
         padding = pd.DataFrame([[None] * len(frame.columns)] * (block.rows - len(frame)), columns=frame.columns)
         tables[block.table] = pd.concat([frame, padding], ignore_index=True) if len(padding) else frame
-    tables["DashHeadline"] = _headline_for_sheet(tables["DashHeadline"], dashboard)
     return tables
-
-
-def _headline_for_sheet(frame: pd.DataFrame, dashboard: Dashboard) -> pd.DataFrame:
-    frame = frame.copy()
-    for index, measure in enumerate(frame["Measure"]):
-        if measure in ("Budget", "Forecast at completion") and dashboard.money_label:
-            frame.loc[index, "Measure"] = f"{measure} ({dashboard.money_label})"
-    return frame
 
 
 def empty_dashboard_tables() -> dict[str, pd.DataFrame]:
@@ -158,12 +155,13 @@ def add_dashboard_sheet(workbook, dashboard: Dashboard | None = None, worksheet=
     )
     sheet.write_string(0, 1, heading, formats["title"])
     note = "Figures from the ledger's counted submissions; charts read the tables below."
-    if dashboard is not None and dashboard.money_label:
-        note += f" Money in {dashboard.money_label}."
+    if dashboard is not None:
+        note += " " + money_note(dashboard)
     sheet.write_string(1, 1, note, formats["note"])
-    # Widths for the widest text each column holds in any block: the headline's measures in B, project names in
-    # C, risk descriptions and milestone names in E, the tracker's notes in G, risk proximity in I.
-    for column, width in enumerate((2, 34, 30, 14, 40, 13, 20, 13, 20, 4)):
+    # Widths for the widest text each column holds in any block: the headline's measures in B, project names and
+    # per-currency totals in C, risk descriptions and milestone names in E, the tracker's notes in G, risk
+    # proximity in J.
+    for column, width in enumerate((2, 34, 30, 14, 40, 13, 20, 13, 20, 20)):
         sheet.set_column(column, column, width)
     positions = block_positions()
     breaks = []
@@ -187,6 +185,18 @@ def add_dashboard_sheet(workbook, dashboard: Dashboard | None = None, worksheet=
     sheet.fit_to_pages(1, 0)
     sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
     return sheet
+
+
+def money_note(dashboard: Dashboard) -> str:
+    """What the sheet and the report say about the money: its unit and currency, and that currencies stay apart."""
+    if len(dashboard.currencies) > 1:
+        return (
+            f"Amounts in {dashboard.money_label}: totals are given per currency and never added across currencies. "
+            "Variance = budget \u2212 EAC (negative = overspend)."
+        )
+    if dashboard.money_label:
+        return f"Amounts in {dashboard.money_label}. Variance = budget \u2212 EAC (negative = overspend)."
+    return ""
 
 
 def _formats(workbook) -> dict:

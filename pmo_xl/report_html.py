@@ -17,8 +17,10 @@ from pathlib import Path
 import pandas as pd
 
 from pmo_xl.dashboard import NOT_REPORTED, RAGS, Dashboard, ExecutiveSummary
+from pmo_xl.dashboard_sheet import money_note
 from pmo_xl.output_files import write_bytes_atomic
-from pmo_xl.views import PortfolioViews
+from pmo_xl.values import as_float
+from pmo_xl.views import VARIANCE_HEADER, PortfolioViews
 
 RAG_COLOURS = {"Green": "#3A9D5D", "Amber": "#F0A30A", "Red": "#D64541", NOT_REPORTED: "#A6A6A6"}
 SERIES_COLOURS = ("#2F5597", "#ED7D31", "#7F7F7F")
@@ -30,7 +32,7 @@ h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;border-bottom:2px solid #1F38
 h3{font-size:15px;margin:18px 0 6px}.sub{color:#595959;margin:0 0 16px}
 .tiles{display:flex;gap:12px;margin:12px 0}
 .tile{flex:1;border:1px solid #d0d7e2;border-radius:6px;padding:8px 12px;min-width:90px}
-.tile b{display:block;font-size:22px}.tile span{color:#595959;font-size:12px}
+.tile b{display:block;font-size:22px}.tile span{color:#595959;font-size:12px}.tile small.per{display:block;font-size:15px}
 table{border-collapse:collapse;width:100%;font-size:13px;margin:6px 0 12px}
 th{background:#1F3864;color:#fff;text-align:left;padding:5px 6px}td{border-bottom:1px solid #e3e7ee;padding:4px 6px;vertical-align:top}
 td.n,td.id{text-align:right;white-space:nowrap}td.id{text-align:left}.none{color:#7f7f7f;font-style:italic}
@@ -56,19 +58,19 @@ def _e(value: object) -> str:
 
 
 def _number(value: object, digits: int = 0) -> str:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return ""
-    return "" if math.isnan(number) else f"{number:,.{digits}f}"
+    """A number with digit groups; text (a total per currency, '1,200 k EUR; 800 k GBP') shown as it is."""
+    if isinstance(value, str):
+        return _e(value)
+    number = as_float(value)
+    return "" if number is None else f"{number:,.{digits}f}"
 
 
 def _percent(value: object) -> str:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return ""
-    return "" if math.isnan(number) else f"{number * 100:.0f}%"
+    """A fraction as a percentage; text (a share per currency) shown as it is."""
+    if isinstance(value, str):
+        return _e(value)
+    number = as_float(value)
+    return "" if number is None else f"{number * 100:.0f}%"
 
 
 def _rag_badge(value: object) -> str:
@@ -135,7 +137,9 @@ def _svg(width: int, height: int, body: str, label: str) -> str:
 
 def stacked_share_bars(rows: Sequence[tuple[str, dict[str, float]]], label: str, width: int = 520) -> str:
     """One 100% bar per row (e.g. 'Projects', 'Budget'), segments coloured by RAG, with the share written in."""
-    bar_left, bar_width, bar_height, gap = 80, width - 100, 26, 14
+    # About 7 px a character at 12 px: the names ('Budget k GBP') fit left of the bars.
+    bar_left = max(80, 14 + 7 * max((len(name) for name, _values in rows), default=0))
+    bar_width, bar_height, gap = width - bar_left - 20, 26, 14
     parts = []
     for index, (name, values) in enumerate(rows):
         y = 10 + index * (bar_height + gap)
@@ -259,30 +263,50 @@ def grouped_bars(
 
 
 def _tiles(dashboard: Dashboard) -> str:
-    values = dict(zip(dashboard.headline["measure"], dashboard.headline["value"], strict=True))
-    money = f" ({dashboard.money_label})" if dashboard.money_label else ""
+    headline = dashboard.headline.set_index("measure")
+    values, amounts_in = headline["value"].to_dict(), headline["amounts_in"].to_dict()
+
+    def money(measure: str) -> str:
+        if isinstance(values.get(measure), str):
+            return ", per currency (never added up)"
+        return f" ({amounts_in[measure]})" if amounts_in.get(measure) else ""
+
+    def shown(text: str) -> str:
+        # A total per currency ('1,200 k EUR; 800 k GBP'), one currency a line.
+        if "; " not in text:
+            return text
+        return '<small class="per">' + "<br>".join(part for part in text.split("; ")) + "</small>"
+
     tiles = [
         (_number(values.get("Projects reporting")), "projects reporting"),
-        (_number(values.get("Budget")), f"budget{money}"),
-        (_number(values.get("Forecast at completion")), f"forecast at completion{money}"),
+        (_number(values.get("Budget")), f"budget{money('Budget')}"),
+        (_number(values.get("Forecast at completion")), f"forecast at completion{money('Forecast at completion')}"),
         (_number(values.get("Projects at Red")), "projects at Red"),
         (_percent(values.get("Share of budget at Red")), "of the budget is at Red"),
         (_number(values.get("Reports missing or late")), "reports missing or late"),
     ]
     return (
         '<div class="tiles">'
-        + "".join(f'<div class="tile"><b>{v}</b><span>{_e(t)}</span></div>' for v, t in tiles)
+        + "".join(f'<div class="tile"><b>{shown(v)}</b><span>{_e(t)}</span></div>' for v, t in tiles)
         + "</div>"
     )
 
 
+def _share_rows(dashboard: Dashboard) -> list[tuple[str, dict[str, float]]]:
+    """The bars of the RAG share chart: projects, then the budget, one bar per currency when there are several."""
+    rag = dashboard.rag.set_index("rag")
+    rows = [("Projects", {name: float(count) for name, count in rag["projects"].items()})]
+    currencies = dashboard.currencies
+    for row in currencies.to_dict("records"):
+        name = "Budget" if len(currencies) == 1 else f"Budget {row['amounts_in']}"
+        budgets = {name_: row[f"{name_.lower().replace(' ', '_')}_budget"] for name_ in (*RAGS, NOT_REPORTED)}
+        rows.append((name, budgets))
+    return rows
+
+
 def _executive_summary(dashboard: Dashboard, summary: ExecutiveSummary, limit: int = 3) -> str:
     since = f" since {summary.previous_period}" if summary.previous_period else ""
-    rag = dashboard.rag.set_index("rag")
-    share_chart = stacked_share_bars(
-        [("Projects", dict(rag["projects"])), ("Budget", dict(rag["budget"]))],
-        "Share of projects and of budget by RAG",
-    )
+    share_chart = stacked_share_bars(_share_rows(dashboard), "Share of projects and of budget by RAG")
     new_reds = _capped(
         summary.new_reds,
         [("project_id", "Project", "id"), ("project_name", "Name", "text"), ("programme", "Programme", "text"),
@@ -301,7 +325,9 @@ def _executive_summary(dashboard: Dashboard, summary: ExecutiveSummary, limit: i
         limit,
     )  # fmt: skip
     rebaselines = _capped(
-        summary.rebaselines.assign(covered=summary.rebaselines["covered"].map({True: "yes", False: "no"})),
+        summary.rebaselines.assign(
+            covered=summary.rebaselines["covered"].map({True: "yes", False: "no: the PMO's baseline is used"})
+        ),
         [("project_id", "Project", "id"), ("project_name", "Name", "text"), ("changes", "Baseline change", "text"),
          ("covered", "Covered by approved CR", "text")],
         f"No baseline changed{since}.",
@@ -358,7 +384,25 @@ def _all_changes(summary: ExecutiveSummary) -> str:
 <h3>Key milestones that slipped</h3>
 {_table(summary.slipped_key_milestones, [("project_id", "Project", "id"), ("id", "ID", "id"), ("name", "Key milestone", "text"), ("previous_forecast", "Was", "date"), ("forecast", "Now", "date"), ("moved_days", "Moved (days)", "money")], "None.")}
 <h3>Re-baselines</h3>
-{_table(summary.rebaselines, [("project_id", "Project", "id"), ("project_name", "Name", "text"), ("changes", "Baseline change", "text")], "None.")}"""
+{_table(summary.rebaselines, [("project_id", "Project", "id"), ("project_name", "Name", "text"), ("changes", "Baseline change", "text")], "None.")}
+<h3>PMO-owned figures changed without an approved change request</h3>
+<p class="sub">The dashboard and this report use the PMO's figure until an approved change request covers the change.
+The cell is named on the Submissions sheet of portfolio.xlsx and in the output of pmo collect.</p>
+{_table(_pmo_field_changes(summary), [("project_id", "Project", "id"), ("project_name", "Name", "text"), ("period", "Period", "text"), ("message", "What changed", "text"), ("place", "In the PM's workbook", "text")], "None: every PMO-owned figure is as the PMO set it.")}"""
+
+
+def _pmo_field_changes(summary: ExecutiveSummary) -> pd.DataFrame:
+    """The changed PMO-owned figures, each with where to find it in the PM's workbook (by defined name or item)."""
+    from pmo_xl.template_schemas import PROJECT_STATUS
+
+    milestones = PROJECT_STATUS.table("Milestones")
+    changes = summary.pmo_field_changes
+    places = [
+        f"{milestones.sheet} sheet, milestone {item_id}, Baseline date" if item_id
+        else f"{PROJECT_STATUS.main_sheet} sheet, the cell named {field}"
+        for field, item_id in zip(changes["field"], changes["item_id"], strict=True)
+    ]  # fmt: skip
+    return changes.assign(place=places)
 
 
 def _detail(dashboard: Dashboard, views: PortfolioViews, summary: ExecutiveSummary) -> str:
@@ -369,8 +413,12 @@ def _detail(dashboard: Dashboard, views: PortfolioViews, summary: ExecutiveSumma
     )  # fmt: skip
     check = dashboard.rag_check
     biggest = dashboard.budget.head(12)
+    several = len(dashboard.currencies) > 1
     budget_chart = grouped_bars(
-        [f"{row.project_id} {row.project_name}" for row in biggest.itertuples()],
+        [
+            f"{row.project_id} {row.project_name}" + (f" ({row.amounts_in})" if several else "")
+            for row in biggest.itertuples()
+        ],
         {"Budget": list(biggest["budget"]), "Forecast (EAC)": [_float(v) for v in biggest["forecast"]]},
         "Budget against forecast at completion, largest budgets",
     )
@@ -385,14 +433,22 @@ def _detail(dashboard: Dashboard, views: PortfolioViews, summary: ExecutiveSumma
         "% complete against % budget spent and % milestones met",
         percent=True,
     )
-    money = f" ({dashboard.money_label})" if dashboard.money_label else ""
-    status = views.status.assign(budget=[_budget(row) for row in views.status.to_dict("records")])
+    scale = dashboard.money
+    records = views.status.to_dict("records")
+    status = views.status.assign(
+        budget=[scale.budget(row) for row in records],
+        estimate_at_completion=[scale.amount(row.get("estimate_at_completion"), row) for row in records],
+        amounts_in=[scale.key(row) for row in records],
+    )
     return f"""<section id="detail">
 {_all_changes(summary)}
+<h2>Budget per currency</h2>
+<p class="sub">{_e(money_note(dashboard))}</p>
+{_table(dashboard.currencies, [("amounts_in", "Amounts in", "text"), ("projects", "Projects", "money"), ("budget", "Budget", "money"), ("forecast", "Forecast (EAC)", "money"), ("variance", VARIANCE_HEADER, "money"), ("red_budget", "Budget at Red", "money"), ("share_of_budget_at_red", "Share of budget at Red", "percent")], "No budget data.")}
 <h2>RAG trend</h2>{trend_chart}
-{_table(trend, [("period", "Period", "text"), *((r, r, "money") for r in (*RAGS, NOT_REPORTED)), ("red_budget", f"Budget at Red{money}", "money")], "No history yet.")}
+{_table(trend, [("period", "Period", "text"), *((r, r, "money") for r in (*RAGS, NOT_REPORTED)), ("red_budget", "Budget at Red", "money"), ("amounts_in", "Amounts in", "text")], "No history yet.")}
 <h2>By stage</h2>
-{_table(dashboard.stage, [("stage", "Stage", "text"), *((r, r, "money") for r in (*RAGS, NOT_REPORTED)), ("projects", "Projects", "money"), ("budget", f"Budget{money}", "money")], "No projects.")}
+{_table(dashboard.stage, [("stage", "Stage", "text"), *((r, r, "money") for r in (*RAGS, NOT_REPORTED)), ("projects", "Projects", "money"), ("budget", "Budget", "money"), ("amounts_in", "Amounts in", "text")], "No projects.")}
 <h2>Declared RAG against the PMO's rules</h2>
 {_table(check, [("rag", "RAG", "rag"), ("declared", "Declared by PMs", "money"), ("derived", "Derived by rules", "money")], "No RAG data.")}
 {_table(dashboard.disagreements, [("project_id", "Project", "id"), ("project_name", "Name", "text"), ("declared", "PM says", "rag"), ("derived", "Rules say", "rag"), ("reason", "Why", "text")], "Every declared RAG agrees with the rules.")}
@@ -400,16 +456,16 @@ def _detail(dashboard: Dashboard, views: PortfolioViews, summary: ExecutiveSumma
 {_table(dashboard.slipping_milestones, [("project_id", "Project", "id"), ("milestone_id", "ID", "text"), ("milestone", "Milestone", "text"), ("baseline_date", "Baseline", "date"), ("forecast_date", "Forecast", "date"), ("slip_days", "Slip (days)", "money"), ("moved_this_period_days", "Moved this period", "money")], "No key milestone is forecast after its baseline.")}
 <h2>Progress: complete, spent, milestones met</h2>{progress_chart}
 <h2>Top risks and issues</h2>
-{_table(dashboard.top_risks, [("project_id", "Project", "id"), ("id", "ID", "id"), ("type", "Type", "text"), ("description", "Description", "text"), ("owner", "Owner", "text"), ("severity", "Severity", "money"), ("financial_exposure", f"Exposure{money}", "money"), ("proximity", "Proximity", "text")], "No open risk or issue.")}
+{_table(dashboard.top_risks, [("project_id", "Project", "id"), ("id", "ID", "id"), ("type", "Type", "text"), ("description", "Description", "text"), ("owner", "Owner", "text"), ("severity", "Severity", "money"), ("financial_exposure", "Exposure", "money"), ("amounts_in", "Amounts in", "text"), ("proximity", "Proximity", "text")], "No open risk or issue.")}
 <h2>Budget against forecast</h2>{budget_chart}
-{_table(dashboard.budget, [("project_id", "Project", "id"), ("project_name", "Name", "text"), ("budget", "Budget", "money"), ("forecast", "Forecast (EAC)", "money"), ("actual_to_date", "Actual", "money"), ("variance", "Variance", "money"), ("variance_percent", "Variance %", "percent")], "No budget data.")}
+{_table(dashboard.budget, [("project_id", "Project", "id"), ("project_name", "Name", "text"), ("budget", "Budget", "money"), ("forecast", "Forecast (EAC)", "money"), ("actual_to_date", "Actual", "money"), ("variance", VARIANCE_HEADER, "money"), ("variance_percent", "Variance %", "percent"), ("amounts_in", "Amounts in", "text")], "No budget data.")}
 <h2>Capacity hot spots</h2>
 {_hot_spots(dashboard)}
 <h2>Submission tracker</h2>
 {_table(dashboard.submission_states, [("state", "State", "text"), ("projects", "Projects", "money")], "No tracker.")}
 {_table(dashboard.outstanding_reports, [("project_id", "Project", "id"), ("project_name", "Name", "text"), ("project_manager", "Project manager", "text"), ("state", "State", "text"), ("due_date", "Due", "date"), ("note", "Note", "text")], "Every report is in.")}
 <h2>All projects</h2>
-{_table(status, [("project_id", "Project", "id"), ("project_name", "Name", "text"), ("programme", "Programme", "text"), ("stage", "Stage", "text"), ("rag_overall", "RAG", "rag"), ("rag_derived", "Rules", "rag"), ("percent_complete", "Complete", "percent"), ("budget", "Budget", "money"), ("estimate_at_completion", "EAC", "money"), ("forecast_end_date", "Forecast end", "date")], "No projects.")}
+{_table(status, [("project_id", "Project", "id"), ("project_name", "Name", "text"), ("programme", "Programme", "text"), ("stage", "Stage", "text"), ("rag_overall", "RAG", "rag"), ("rag_derived", "Rules", "rag"), ("percent_complete", "Complete", "percent"), ("budget", "Budget", "money"), ("estimate_at_completion", "EAC", "money"), ("amounts_in", "Amounts in", "text"), ("forecast_end_date", "Forecast end", "date")], "No projects.")}
 </section>"""
 
 
@@ -427,17 +483,8 @@ def _hot_spots(dashboard: Dashboard) -> str:
 
 
 def _float(value: object) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(number) else number
-
-
-def _budget(row: dict) -> float:
-    from pmo_xl.dashboard import project_budget
-
-    return project_budget(row)
+    """A chart's value: a number, or None for a blank or a per-currency text (never parsed)."""
+    return as_float(value)
 
 
 def render_report(dashboard: Dashboard, summary: ExecutiveSummary, views: PortfolioViews) -> str:

@@ -7,6 +7,11 @@ times play no part: e-mail and OneDrive reset them. Each view then reads the cur
 Status (latest per project), History (project x period), Milestones, RAID, Resources (long), ChangeRequests,
 Benefits, Submissions (files and verdicts) and Missing: the tracker, whose chased rows carry the chaser list (what
 is outstanding and the name of the PM's `.eml` reminder draft).
+
+Three definitions every output shares live here, so that the dashboard, portfolio.xlsx and the report cannot
+disagree: the variance (`budget_variance`, as the template defines it: budget - EAC), how amounts are labelled and
+added up (`MoneyScale`, `money_label`), and the PMO's baseline (`pmo_baseline`): the locked figures a PM changed
+without an approved change request are listed, and the PMO's own are used.
 """
 
 from __future__ import annotations
@@ -30,8 +35,8 @@ from pmo_xl.reporting_calendar import (
 )
 from pmo_xl.settings import PmoSettings
 from pmo_xl.submissions import Verdict
-from pmo_xl.template_schemas import PROJECT_STATUS, RAG_DIMENSIONS
-from pmo_xl.values import as_date, as_float
+from pmo_xl.template_schemas import MONEY_UNITS, PROJECT_STATUS, RAG_DIMENSIONS
+from pmo_xl.values import as_date, as_float, as_text, is_blank, parse_date_text
 
 STATUS_TEMPLATE = PROJECT_STATUS.template_id
 RAG_ORDER = {"Green": 0, "Amber": 1, "Red": 2}
@@ -64,6 +69,7 @@ HISTORY_COLUMNS = (
     "baseline_changed",
     "baseline_change_covered",
     "baseline_changes",
+    "budget_variance",
     "file_name",
     "submission_id",
 )
@@ -101,6 +107,18 @@ SUBMISSION_COLUMNS = (
     "submission_id",
 )
 ITEM_PREFIX = ("project_id", "project_name", "period", "submission_id")
+PMO_FIELD_CHANGE_COLUMNS = (
+    "project_id",
+    "project_name",
+    "period",
+    "submission_id",
+    "field",
+    "item_id",
+    "label",
+    "pmo_value",
+    "submitted_value",
+    "message",
+)
 
 
 @dataclass(frozen=True)
@@ -118,6 +136,9 @@ class PortfolioViews:
     missing: pd.DataFrame
     chasers: pd.DataFrame  # one row per PM, for the .eml drafts; on the Missing sheet, not a sheet of its own
     period: str
+    # PMO-owned figures a submission changed without an approved change request (PMO_FIELD_CHANGE_COLUMNS): the
+    # PMO's value is the one the views hold. Not a sheet: collect turns them into findings, the report lists them.
+    pmo_field_changes: pd.DataFrame
 
     def sheets(self) -> dict[str, pd.DataFrame]:
         names = {
@@ -195,7 +216,127 @@ def mark_current(headers: pd.DataFrame, preferences: pd.DataFrame) -> pd.DataFra
     return frame
 
 
-# -- derived RAG and baseline changes ---------------------------------------------------------------------------
+# -- money: the variance, the unit and the currency -------------------------------------------------------------
+
+# What one of each unit is worth in units. Converting between them is exact, so amounts in k and in units of one
+# currency add up; currencies are never converted (no rate is known, and a guessed one would be a wrong figure).
+MONEY_UNIT_FACTORS = dict(zip(MONEY_UNITS, (1, 1_000, 1_000_000), strict=True))
+VARIANCE_HEADER = "Variance (budget \u2212 EAC; negative = overspend)"
+
+
+def budget_variance(budget: object, estimate_at_completion: object) -> float | None:
+    """The variance as the template's `budget_variance` field defines it: budget - EAC, negative = overspend.
+
+    The one place it is computed for the views, the dashboard, portfolio.xlsx and the report, so the PM and the
+    steering committee see the same sign.
+    """
+    budget, estimate = as_float(budget), as_float(estimate_at_completion)
+    return budget - estimate if budget is not None and estimate is not None else None
+
+
+def project_budget(row: pd.Series | dict) -> float:
+    """The budget a project weighs with: the current (re-baselined) budget, else the original, else 0."""
+    for name in ("budget_current", "budget_original"):
+        number = as_float(row.get(name))
+        if number is not None:
+            return number
+    return 0.0
+
+
+def _stated(value: object) -> str:
+    return "" if is_blank(value) else as_text(value).strip()
+
+
+def amounts_label(unit: object, currency: object) -> str:
+    """The words an amount is shown with: 'EUR' (units), 'k EUR', 'm EUR'; it says so when either is not stated."""
+    unit, currency = _stated(unit), _stated(currency)
+    if unit and unit not in MONEY_UNIT_FACTORS:
+        unit = ""
+    prefix = "" if unit == "units" else f"{unit} "
+    if not currency:
+        return f"{prefix}(currency not stated)".strip() if unit else "unit and currency not stated"
+    return f"{prefix}{currency}".strip() if unit else f"{currency} (unit not stated)"
+
+
+@dataclass(frozen=True)
+class MoneyScale:
+    """How the amounts of a set of projects are shown and added up.
+
+    Every amount is converted, exactly, to one unit: the smallest any of the projects states (units before k before
+    m), so EUR in k and EUR in units add up without rounding away the small projects. Each amount's money key is
+    then its label ('k EUR'): totals are given per key and never added across currencies. An amount whose unit is
+    not stated cannot be converted: it keeps a key of its own.
+    """
+
+    unit: str  # one of MONEY_UNITS, or '' when no project states a unit
+
+    @classmethod
+    def of(cls, *frames: pd.DataFrame) -> MoneyScale:
+        stated = {_stated(unit) for frame in frames if "money_unit" in frame.columns for unit in frame["money_unit"]}
+        units = [unit for unit in MONEY_UNITS if unit in stated]
+        return cls(units[0] if units else "")
+
+    def key(self, row: pd.Series | dict) -> str:
+        """The label this project's amounts are shown with once converted: its money key."""
+        unit = _stated(row.get("money_unit"))
+        return amounts_label(self.unit if unit in MONEY_UNIT_FACTORS else "", row.get("currency"))
+
+    def amount(self, value: object, row: pd.Series | dict) -> float | None:
+        """`value`, in the unit `row` states, converted to the scale's unit."""
+        number = as_float(value)
+        unit = _stated(row.get("money_unit"))
+        if number is None or unit not in MONEY_UNIT_FACTORS or not self.unit:
+            return number
+        # Whole factors (the scale's unit is the smallest); rounding drops float dust such as 1.1 k -> 1100.0000002.
+        return round(number * (MONEY_UNIT_FACTORS[unit] // MONEY_UNIT_FACTORS[self.unit]), 6)
+
+    def budget(self, row: pd.Series | dict) -> float:
+        return self.amount(project_budget(row), row) or 0.0
+
+    def totals(self, rows: Iterable[pd.Series | dict], values: Iterable[object]) -> dict[str, float]:
+        """The sum of `values` (one per row, in the row's own unit) per money key, converted; blanks are left out."""
+        totals: dict[str, float] = {}
+        for row, value in zip(rows, values, strict=True):
+            number = self.amount(value, row)
+            if number is not None:
+                key = self.key(row)
+                totals[key] = totals.get(key, 0.0) + number
+        return totals
+
+
+def money_label(projects: pd.DataFrame, scale: MoneyScale | None = None) -> str:
+    """The unit and currency a set of projects' amounts are shown in ('k EUR'); several currencies are named one by
+    one ('k EUR, k GBP'), because their amounts are never added together. '' for no project."""
+    scale = scale or MoneyScale.of(projects)
+    return ", ".join(sorted({scale.key(row) for row in projects.to_dict("records")}))
+
+
+def shown_amount(number: float) -> str:
+    """An amount as a person reads it: digit groups, at most two decimals ('2,400', '1.25')."""
+    text = f"{number:,.2f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def money_cell(totals: dict[str, float]) -> float | str:
+    """A total as a cell holds it: a number when the amounts share one money key, else each key's total in words
+    ('1,200 k EUR; 800 k GBP'). Amounts in different currencies are never added into one number."""
+    if len(totals) <= 1:
+        return next(iter(totals.values()), 0.0)
+    return "; ".join(f"{shown_amount(total)} {label}" for label, total in sorted(totals.items()))
+
+
+def share_cell(part: dict[str, float], whole: dict[str, float]) -> float | str | None:
+    """`part` as a share of `whole`: a fraction with one money key, else the share within each currency in words."""
+    if len(whole) <= 1:
+        total = next(iter(whole.values()), 0.0)
+        return sum(part.values()) / total if total else 0.0
+    return "; ".join(
+        f"{label}: {part.get(label, 0.0) / total:.0%}" if total else f"{label}: -"
+        for label, total in sorted(whole.items())
+    )
+
+
+# -- derived RAG ----------------------------------------------------------------------------------------------
 
 
 def _grade(measure: float | None, amber: float, red: float) -> str:
@@ -208,8 +349,10 @@ def derived_rag(values: dict[str, object], settings: PmoSettings) -> dict[str, o
     """The RAG the PMO's rules give: the worse of schedule slip (days) and EAC over the current budget (%)."""
     forecast, baseline = as_date(values.get("forecast_end_date")), as_date(values.get("baseline_end_date"))
     slip = (forecast - baseline).days if forecast and baseline else None
-    eac, budget = as_float(values.get("estimate_at_completion")), as_float(values.get("budget_current"))
-    overrun = round((eac - budget) / budget * 100, 2) if eac is not None and budget else None
+    budget = as_float(values.get("budget_current"))
+    variance = budget_variance(budget, values.get("estimate_at_completion"))
+    # The overrun is the variance seen from the other side: how far EAC is above the budget.
+    overrun = round(-variance / budget * 100, 2) if variance is not None and budget else None
     schedule = _grade(slip, settings.schedule_slip_amber_days, settings.schedule_slip_red_days)
     cost = _grade(overrun, settings.cost_overrun_amber_percent, settings.cost_overrun_red_percent)
     known = [rag for rag in (schedule, cost) if rag]
@@ -227,6 +370,9 @@ def derived_rag(values: dict[str, object], settings: PmoSettings) -> dict[str, o
     }
 
 
+# -- the PMO's baseline ---------------------------------------------------------------------------------------
+
+
 def _approved_ids(change_requests: Iterable[dict]) -> set[str]:
     return {str(row.get("id")) for row in change_requests if row.get("status") == "Approved"}
 
@@ -241,31 +387,89 @@ def newly_approved(current: Sequence[dict], before_previous: Sequence[dict]) -> 
     return [row for row in current if row.get("status") == "Approved" and str(row.get("id")) not in already]
 
 
-def baseline_changes(
-    current: dict[str, object],
-    previous: dict[str, object] | None,
-    current_tables: dict[str, list[dict]],
-    previous_tables: dict[str, list[dict]],
-    before_previous_tables: dict[str, list[dict]],
-) -> tuple[bool, bool, str]:
-    """(changed, covered, description) of baseline changes since the previous accepted submission.
+@dataclass(frozen=True)
+class PmoBaseline:
+    """The PMO's figures for one project: the locked fields (BASELINE_FIELDS it knows) and milestone baseline dates.
 
-    Covered means: the approved change requests in this submission account for it. Budget changes must equal the
-    sum of their cost impacts, a baseline end-date change the sum of their schedule impacts in days; a start or
-    milestone baseline-date change needs at least one of them with a schedule impact.
+    A project's first submission is held against the register (the figures its workbook was generated with); each
+    later one against the baseline in force after the previous one. A change an approved change request covers
+    becomes the new baseline; any other change is the PM's, and the PMO's figure stays.
     """
-    if previous is None:
-        return False, False, ""
-    covering = newly_approved(
-        current_tables.get("ChangeRequests", []), before_previous_tables.get("ChangeRequests", [])
-    )
+
+    fields: dict[str, object]
+    milestones: dict[str, object]
+
+
+@dataclass(frozen=True)
+class BaselineChange:
+    """A PMO-owned figure a submission holds differently from the PMO's baseline."""
+
+    name: str  # the field (budget_current), or 'baseline_date' of the milestone `item_id`
+    item_id: str
+    pmo_value: object
+    submitted: object
+    covered: bool
+
+    @property
+    def label(self) -> str:
+        if self.item_id:
+            return f"Baseline date of milestone {self.item_id}"
+        return PROJECT_STATUS.field(self.name).label
+
+    def describe(self) -> str:
+        name = f"milestone {self.item_id} baseline" if self.item_id else self.name
+        note = "" if self.covered else " (no approved CR covers it)"
+        return f"{name} {_text(self.pmo_value)} -> {_text(self.submitted)}{note}"
+
+    def message(self, money: str = "") -> str:
+        """What the PMO reads: the field as the template labels it, both values, and which one counts."""
+        unit = f" {money}" if money and self.name.startswith("budget") else ""
+        before, after = _shown(self.pmo_value), _shown(self.submitted)
+        return (
+            f"{self.label} was changed from {before}{unit} to {after}{unit}; the PMO's {before}{unit} is used "
+            "until an approved change request covers it"
+        )
+
+
+def register_baseline(record: ProjectRecord | None) -> PmoBaseline | None:
+    """The baseline the register gives a project's first workbook: the locked fields it pre-fills, if any."""
+    if record is None:
+        return None
+    known = {name: record.fields[name] for name in BASELINE_FIELDS if not is_blank(record.fields.get(name))}
+    return PmoBaseline(known, {}) if known else None
+
+
+def _same(before: object, after: object) -> bool:
+    if is_blank(before) and is_blank(after):
+        return True
+    numbers = as_float(before), as_float(after)
+    if None not in numbers:
+        return abs(numbers[0] - numbers[1]) <= 1e-9 * max(1.0, abs(numbers[0]))  # type: ignore[operator]
+    return before == after
+
+
+def baseline_changes(
+    submitted: dict[str, object],
+    tables: dict[str, list[dict]],
+    baseline: PmoBaseline | None,
+    covering: Sequence[dict],
+) -> list[BaselineChange]:
+    """Each locked figure of a submission that differs from the PMO's baseline, and whether `covering` (the change
+    requests newly approved in it) accounts for it.
+
+    Budget changes must equal the sum of their cost impacts, a baseline end-date change the sum of their schedule
+    impacts in days; a start or milestone baseline-date change needs at least one of them with a schedule impact.
+    """
+    if baseline is None:
+        return []
     cost_impact = sum(as_float(row.get("cost_impact")) or 0.0 for row in covering)
     schedule_days = sum(int(as_float(row.get("schedule_impact_days")) or 0) for row in covering)
-    changes: list[str] = []
-    covered_all = True
+    changes: list[BaselineChange] = []
     for name in BASELINE_FIELDS:
-        before, after = previous.get(name), current.get(name)
-        if before == after or (before in (None, "") and after in (None, "")):
+        if name not in baseline.fields:
+            continue
+        before, after = baseline.fields[name], submitted.get(name)
+        if _same(before, after):
             continue
         if name.startswith("budget"):
             delta = (as_float(after) or 0.0) - (as_float(before) or 0.0)
@@ -277,28 +481,46 @@ def baseline_changes(
                 covered = bool(covering) and delta_days == schedule_days
             else:
                 covered = schedule_days != 0
-        covered_all &= covered
-        changes.append(f"{name} {_text(before)} -> {_text(after)}{'' if covered else ' (no approved CR covers it)'}")
-    previous_milestones = {row.get("id"): row for row in previous_tables.get("Milestones", [])}
-    for row in current_tables.get("Milestones", []):
-        old_row = previous_milestones.get(row.get("id"))
-        if old_row is None or old_row.get("baseline_date") == row.get("baseline_date"):
+        changes.append(BaselineChange(name, "", before, after, covered))
+    for row in tables.get("Milestones", []):
+        item_id = _text(row.get("id"))
+        if item_id not in baseline.milestones or _same(baseline.milestones[item_id], row.get("baseline_date")):
             continue
-        covered = schedule_days != 0
-        covered_all &= covered
         changes.append(
-            f"milestone {row.get('id')} baseline {_text(old_row.get('baseline_date'))} -> "
-            f"{_text(row.get('baseline_date'))}{'' if covered else ' (no approved CR covers it)'}"
-        )
-    if not changes:
-        return False, False, ""
-    return not covered_all, covered_all, "; ".join(changes)
+            BaselineChange("baseline_date", item_id, baseline.milestones[item_id], row.get("baseline_date"),
+                           schedule_days != 0)
+        )  # fmt: skip
+    return changes
+
+
+def pmo_baseline(
+    submitted: dict[str, object],
+    tables: dict[str, list[dict]],
+    baseline: PmoBaseline | None,
+    changes: Sequence[BaselineChange],
+) -> PmoBaseline:
+    """The baseline in force after a submission: its own figures, except those it changed without cover."""
+    kept = {(change.name, change.item_id): change.pmo_value for change in changes if not change.covered}
+    fields = {name: kept.get((name, ""), submitted.get(name)) for name in BASELINE_FIELDS}
+    milestones = dict(baseline.milestones) if baseline is not None else {}
+    for row in tables.get("Milestones", []):
+        item_id = _text(row.get("id"))
+        if item_id:
+            milestones[item_id] = kept.get(("baseline_date", item_id), row.get("baseline_date"))
+    return PmoBaseline(fields, milestones)
 
 
 def _text(value: object) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return "" if value is None else str(value)
+
+
+def _shown(value: object) -> str:
+    if is_blank(value):
+        return "blank"
+    number = as_float(value)
+    return shown_amount(number) if number is not None else as_text(value)
 
 
 # -- building the views ---------------------------------------------------------------------------------------
@@ -401,37 +623,56 @@ def build_views(
     register_by_id = {record.project_id: record for record in register or ()}
     history_rows = []
     previous_of: dict[int, int] = {}
-    for _project_id, group in current.groupby("project_id", sort=True):
+    baseline_after: dict[int, PmoBaseline] = {}
+    field_changes: list[dict] = []
+    for project_id, group in current.groupby("project_id", sort=True):
         chain = list(group.itertuples())
+        baseline = register_baseline(register_by_id.get(project_id))
         for index, header in enumerate(chain):
-            submission_values = by_submission.get(header.submission_id, {})
+            submitted = by_submission.get(header.submission_id, {})
             previous = chain[index - 1] if index >= 1 else None
             before_previous = chain[index - 2] if index >= 2 else None
             if previous is not None:
                 previous_of[header.submission_id] = previous.submission_id
-            changed, covered, description = baseline_changes(
-                submission_values,
-                by_submission.get(previous.submission_id, {}) if previous is not None else None,
-                tables_of(header.submission_id),
-                tables_of(previous.submission_id if previous is not None else None),
-                tables_of(before_previous.submission_id if before_previous is not None else None),
+            tables_now = tables_of(header.submission_id)
+            covering = newly_approved(
+                tables_now.get("ChangeRequests", []),
+                tables_of(before_previous.submission_id if before_previous is not None else None).get(
+                    "ChangeRequests", []
+                ),
             )
-            record = {name: submission_values.get(name) for name in (*RAG_FIELDS, "percent_complete")}
-            record.update({name: submission_values.get(name) for name in (*MONEY_FIELDS, *DATE_FIELDS)})
-            record.update(derived_rag(submission_values, settings))
+            changes = baseline_changes(submitted, tables_now, baseline, covering)
+            baseline = pmo_baseline(submitted, tables_now, baseline, changes)
+            baseline_after[header.submission_id] = baseline
+            # Everything below (derived RAG, slip, variance) reads the PMO's baseline, never a figure the PM changed.
+            values = {**submitted, **baseline.fields}
+            covered = bool(changes) and all(change.covered for change in changes)
+            record = {name: values.get(name) for name in (*RAG_FIELDS, "percent_complete")}
+            record.update({name: values.get(name) for name in (*MONEY_FIELDS, *DATE_FIELDS)})
+            record.update(derived_rag(values, settings))
             record.update(
                 project_id=header.project_id,
                 period=header.period,
-                submitted_on=as_date(submission_values.get("submitted_on")),
-                baseline_changed=changed,
+                submitted_on=as_date(values.get("submitted_on")),
+                baseline_changed=bool(changes) and not covered,
                 baseline_change_covered=covered,
-                baseline_changes=description,
+                baseline_changes="; ".join(change.describe() for change in changes),
+                budget_variance=budget_variance(project_budget(values), values.get("estimate_at_completion")),
                 file_name=header.file_name,
                 submission_id=header.submission_id,
             )
             for name in ("project_name", "programme", "project_manager", "sponsor", "key_achievements"):
-                record[name] = submission_values.get(name) or ""
+                record[name] = values.get(name) or ""
             history_rows.append(record)
+            money = amounts_label(values.get("money_unit"), values.get("currency"))
+            field_changes += [
+                {"project_id": header.project_id, "project_name": record["project_name"], "period": header.period,
+                 "submission_id": header.submission_id, "field": change.name, "item_id": change.item_id,
+                 "label": change.label, "pmo_value": change.pmo_value, "submitted_value": change.submitted,
+                 "message": change.message(money)}
+                for change in changes
+                if not change.covered
+            ]  # fmt: skip
     history_all = pd.DataFrame(history_rows)
     if history_all.empty:
         history_all = pd.DataFrame(columns=[*STATUS_COLUMNS])
@@ -473,6 +714,13 @@ def build_views(
         ],
         dtype="Int64",
     )
+    # The baseline date that counts is the PMO's: one a PM moved without an approved change request is not used.
+    milestones["baseline_date"] = [
+        baseline_after[submission_id].milestones.get(_text(item_id), date) if submission_id in baseline_after else date
+        for submission_id, item_id, date in zip(
+            milestones["submission_id"], milestones["id"], milestones["baseline_date"], strict=True
+        )
+    ]
     raid = _item_view(
         tables["RAID"],
         latest_headers,
@@ -486,6 +734,12 @@ def build_views(
         tables["ChangeRequests"], latest_headers, previous_of, _table_columns("ChangeRequests")
     )
     benefits = _item_view(tables["Benefits"], latest_headers, previous_of, _table_columns("Benefits"))
+    amounts_in = {
+        row["submission_id"]: amounts_label(row.get("money_unit"), row.get("currency"))
+        for row in status.to_dict("records")
+    }
+    raid = _with_amounts_label(raid, "RAID", amounts_in)
+    change_requests = _with_amounts_label(change_requests, "ChangeRequests", amounts_in)
     resources = _resources(tables["ResourceDemand"], latest_headers)
 
     report_period = period or _default_period(current, today)
@@ -493,7 +747,7 @@ def build_views(
     period_submissions = marked[marked["reporting_period"] == report_period]
     for row in period_submissions.itertuples():
         stamp = row.submitted_on if isinstance(row.submitted_on, str) and row.submitted_on else row.collected_at
-        day = dt.date.fromisoformat(stamp[:10])
+        day, _why = parse_date_text(stamp[:10])
         submitted_on.setdefault(row.project_id, []).append(day)
     tracker = submission_tracker(_projects_for_tracker(register, status), submitted_on, report_period, settings, today)
     chasers = chaser_list(tracker)
@@ -509,7 +763,17 @@ def build_views(
         missing=missing_view(tracker, chasers),
         chasers=chasers,
         period=report_period,
+        pmo_field_changes=pd.DataFrame(field_changes, columns=list(PMO_FIELD_CHANGE_COLUMNS)),
     )
+
+
+def _with_amounts_label(frame: pd.DataFrame, table_name: str, amounts_in: dict[int, str]) -> pd.DataFrame:
+    """The item view with `amounts_in` ('k EUR') after its money columns: an amount never travels without its unit."""
+    money_columns = [column.key for column in PROJECT_STATUS.table(table_name).columns if column.type == "currency"]
+    labelled = frame.copy()
+    position = max(list(labelled.columns).index(column) for column in money_columns) + 1
+    labelled.insert(position, "amounts_in", [amounts_in.get(sid, "") for sid in labelled["submission_id"]])
+    return labelled
 
 
 def _with_severity(raid: pd.DataFrame) -> pd.DataFrame:

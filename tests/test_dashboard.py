@@ -179,8 +179,10 @@ def test_top_risks_by_severity_then_exposure(portfolio):
 def test_budget_against_forecast(portfolio):
     budget = build_dashboard(*portfolio).budget
     b = _row(budget, "project_id", "PRJ-B")
-    assert (b["budget"], b["forecast"], b["variance"]) == (100.0, 112.0, 12.0)
-    assert b["variance_percent"] == pytest.approx(0.12)
+    # the template's variance, budget - EAC: 12 over budget is -12, as the PM saw it
+    assert (b["budget"], b["forecast"], b["variance"]) == (100.0, 112.0, -12.0)
+    assert b["variance_percent"] == pytest.approx(-0.12)
+    assert b["amounts_in"] == "k EUR"
 
 
 # Developer 1.5 FTE and Tester 2 FTE, fully productive. Demand (November reports): Developer 2026-11 A 1 + C 1 = 2,

@@ -113,11 +113,11 @@ def test_tables_hold_the_dashboard_numbers_and_text_stays_text(written):
     sheet = workbook["Dashboard"]
     ref = sheet.tables["DashRag"].ref
     rows = [[cell.value for cell in row] for row in sheet[ref]]
-    assert rows[0] == ["RAG", "Projects", "Budget", "Share of projects", "Share of budget"]
+    assert rows[0] == ["RAG", "Projects", "Budget", "Amounts in", "Share of projects", "Share of budget"]
     by_rag = {row[0]: row[1:] for row in rows[1:]}
-    assert by_rag["Red"][:2] == [1, 800.0]
-    assert by_rag["Amber"][:2] == [1, 5000.0]
-    assert by_rag["Amber"][3] == pytest.approx(5000 / 5800)
+    assert by_rag["Red"][:3] == [1, 800.0, "k EUR"]
+    assert by_rag["Amber"][:3] == [1, 5000.0, "k EUR"]
+    assert by_rag["Amber"][4] == pytest.approx(5000 / 5800)
     budget_ref = sheet.tables["DashBudget"].ref
     cells = [cell for row in sheet[budget_ref] for cell in row if cell.value == HOSTILE_NAME]
     assert cells and all(cell.data_type == "s" for cell in cells)
