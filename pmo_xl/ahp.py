@@ -54,7 +54,7 @@ def complete_matrix(matrix) -> np.ndarray:
             if is_blank(cell):
                 continue
             where = f"comparison in row {i + 1}, column {j + 1}"
-            filled[i, j] = read_number(cell, where, text_is_normal=True, minimum=0).or_raise(AhpError, where)
+            filled[i, j] = read_number(cell, where, text_is_normal=True).or_raise(AhpError)
     for i in range(size):
         if np.isnan(filled[i, i]):
             filled[i, i] = 1.0

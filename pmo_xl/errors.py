@@ -1,5 +1,7 @@
 """The error hierarchy: one base, a few specific kinds. Each message says what, where, and what to do."""
 
+from __future__ import annotations
+
 
 class PmoError(Exception):
     """Base of every error pmo-xl raises on purpose. The CLI prints these without a traceback."""
@@ -12,11 +14,17 @@ class SchemaError(PmoError):
 class RegisterError(PmoError):
     """The project register has bad rows. `problems` lists every one, with its row number."""
 
-    def __init__(self, source: str, problems: list[str]):
+    def __init__(self, source: str, problems: list[str], codes: list[str] | None = None):
         self.source = source
         self.problems = problems
+        # A code per problem ('ambiguous_number', 'no_money_unit', ...), for tests and tools; '' where none.
+        self.codes = codes or [""] * len(problems)
         listing = "\n".join(f"  - {problem}" for problem in problems)
         super().__init__(f"{source}: {len(problems)} problem(s) in the register; nothing was generated:\n{listing}")
+
+    @classmethod
+    def from_coded(cls, source: str, problems: list[tuple[str, str]]) -> RegisterError:
+        return cls(source, [message for _code, message in problems], [code for code, _message in problems])
 
 
 class OutputError(PmoError):

@@ -27,7 +27,7 @@ def _flows(cashflows: Sequence[float | None]) -> np.ndarray:
             values.append(0.0)  # a blank period has no flow; unlike Excel's NPV, it still counts as a period
             continue
         where = f"cash flow {position} (period {position})"
-        values.append(read_number(flow, where, text_is_normal=True).or_raise(FinancialsError, where))
+        values.append(read_number(flow, where, text_is_normal=True).or_raise(FinancialsError))
     if not values:
         raise FinancialsError("no cash flows")
     array = np.array(values)

@@ -153,17 +153,22 @@ def read_register(
     register = read_rows(path, csv_locale)
     settings = settings or PmoSettings()
     headers = list(register.headers)
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []  # (code, message)
     field_names = {f.name for f in schema.fields}
     known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS) | field_names
     missing = [column for column in required_columns(schema) if column not in headers]
     if missing:
-        problems.append(f"row {register.header_row}: missing required column(s): {', '.join(missing)}")
+        problems.append(
+            ("missing_column", f"row {register.header_row}: missing required column(s): {', '.join(missing)}")
+        )
     unknown = [column for column in headers if column not in known]
     if unknown:
         problems.append(
-            f"row {register.header_row}: unknown column(s): {', '.join(unknown)}; allowed are the required columns, "
-            f"{', '.join(OPTIONAL_COLUMNS)}, or a template field name (see docs/templates.md)"
+            (
+                "unknown_column",
+                f"row {register.header_row}: unknown column(s): {', '.join(unknown)}; allowed are the required columns, "
+                f"{', '.join(OPTIONAL_COLUMNS)}, or a template field name (see docs/templates.md)",
+            )
         )
     needs_money = all(key in field_names for key in _MONEY_KEYS)
     defaults = {"currency": settings.currency, "money_unit": settings.money_unit}
@@ -171,11 +176,14 @@ def read_register(
         if key not in headers and not defaults[key]:
             what = "currency (e.g. EUR)" if key == "currency" else "money unit (units, k or m)"
             problems.append(
-                f"row {register.header_row}: no {what}: add a '{key}' column to the register, or set {key} in the "
-                f"PMO settings; pmo-xl never assumes one, since PMs report every amount in it"
+                (
+                    "no_money_unit",
+                    f"row {register.header_row}: no {what}: add a '{key}' column to the register, or set {key} in the "
+                    f"PMO settings; pmo-xl never assumes one, since PMs report every amount in it",
+                )
             )
     if missing:
-        raise RegisterError(str(path), problems)
+        raise RegisterError.from_coded(str(path), problems)
 
     locale = register.locale
     reading = _RowReader(
@@ -187,30 +195,43 @@ def read_register(
     for row_number, values in register.rows:
         row = reading.row(values)
         for column in required_columns(schema):
-            if column not in _DATE_COLUMNS and not row.text(column):
-                row.problems.append(f"{column} is empty")
+            if column not in _DATE_COLUMNS and not row.text(column) and column not in row.refused:
+                row.problems.append(("required", f"{column} is empty"))
         project_id = row.text("project_id")
         if project_id and _FORBIDDEN_IN_ID & set(project_id):
-            row.problems.append(f"project_id '{project_id}' contains a character not allowed in file names")
+            row.problems.append(
+                ("bad_project_id", f"project_id '{project_id}' contains a character not allowed in file names")
+            )
         if project_id:
             if project_id.casefold() in seen:
                 row.problems.append(
-                    f"duplicate project_id '{project_id}' (first seen in row {seen[project_id.casefold()]})"
+                    (
+                        "duplicate_id",
+                        f"duplicate project_id '{project_id}' (first seen in row {seen[project_id.casefold()]})",
+                    )
                 )
             else:
                 seen[project_id.casefold()] = row_number
         dates = {column: row.date(column, required=column in required_columns(schema)) for column in _DATE_COLUMNS}
         if dates["start_date"] and dates["end_date"] and dates["end_date"] < dates["start_date"]:
-            row.problems.append(f"end_date {dates['end_date']} is before start_date {dates['start_date']}")
+            row.problems.append(
+                ("end_before_start", f"end_date {dates['end_date']} is before start_date {dates['start_date']}")
+            )
         lifecycle = row.text("lifecycle_status").lower() or "active"
         if lifecycle not in LIFECYCLE_STATUSES:
             row.problems.append(
-                f"lifecycle_status '{row.text('lifecycle_status')}' must be one of {', '.join(LIFECYCLE_STATUSES)}"
+                (
+                    "not_allowed",
+                    f"lifecycle_status '{row.text('lifecycle_status')}' must be one of {', '.join(LIFECYCLE_STATUSES)}",
+                )
             )
         cadence = row.text("reporting_cadence").lower() or "monthly"
         if cadence not in CADENCES:
             row.problems.append(
-                f"reporting_cadence '{row.text('reporting_cadence')}' must be one of {', '.join(CADENCES)}"
+                (
+                    "not_allowed",
+                    f"reporting_cadence '{row.text('reporting_cadence')}' must be one of {', '.join(CADENCES)}",
+                )
             )
         prefill = _prefill(row, schema, dates)
         if needs_money:
@@ -219,11 +240,14 @@ def read_register(
                     prefill[key] = _choice(schema, key, defaults[key]) or defaults[key]
                 if key not in prefill and key not in row.refused:
                     row.problems.append(
-                        f"{key} is empty and the PMO settings set none; fill it in (the PM reports every amount in it)"
+                        (
+                            "no_money_unit",
+                            f"{key} is empty and the PMO settings set none; fill it in (the PM reports every amount in it)",
+                        )
                     )
         ambiguous_dates += row.ambiguous_dates
         if row.problems:
-            problems += [f"row {row_number}: {problem}" for problem in row.problems]
+            problems += [(code, f"row {row_number}: {problem}") for code, problem in row.problems]
             continue
         records.append(
             ProjectRecord(
@@ -246,12 +270,15 @@ def read_register(
         )
     if ambiguous_dates:
         problems.append(
-            f"{ambiguous_dates} date(s) could be read day/month or month/day ({_locale_words(locale)}): write dates "
-            "as YYYY-MM-DD, or say the register's locale with --csv-locale (en-GB for day/month, en-US for "
-            "month/day)"
+            (
+                "ambiguous_date",
+                f"{ambiguous_dates} date(s) could be read day/month or month/day ({_locale_words(locale)}): write dates "
+                "as YYYY-MM-DD, or say the register's locale with --csv-locale (en-GB for day/month, en-US for "
+                "month/day)",
+            )
         )
     if problems:
-        raise RegisterError(str(path), problems)
+        raise RegisterError.from_coded(str(path), problems)
     if not records:
         raise RegisterError(str(path), ["the register has a header but no projects"])
     return records
@@ -272,7 +299,7 @@ class _RowReader:
     decimal_mark: str | None
     day_first: bool | None
     values: dict[str, object] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (code, message)
     warnings: list[str] = field(default_factory=list)
     refused: set[str] = field(default_factory=set)
     ambiguous_dates: int = 0
@@ -283,7 +310,7 @@ class _RowReader:
     def _take(self, column: str, reading: Reading) -> object:
         if reading.refused:
             self.refused.add(column)
-            self.problems.append(reading.message)
+            self.problems.append((reading.code, reading.message))
             self.ambiguous_dates += reading.code == "ambiguous_date"
         elif reading.severity == "warning":
             self.warnings.append(reading.message)
@@ -300,7 +327,7 @@ class _RowReader:
         value = self.values.get(column)
         if is_blank(value):
             if required:
-                self.problems.append(f"{column} is empty; write it as YYYY-MM-DD")
+                self.problems.append(("required", f"{column} is empty; write it as YYYY-MM-DD"))
             return None
         reading = read_date(value, column, day_first=self.day_first, text_is_normal=True)
         return self._take(column, reading)  # type: ignore[return-value]
@@ -334,7 +361,12 @@ def _prefill(row: _RowReader, schema: TemplateSchema, dates: dict[str, dt.date |
             continue
         f = schema.field(target)
         if f.formula:
-            row.problems.append(f"column {column}: '{f.name}' is calculated in the template and cannot be pre-filled")
+            row.problems.append(
+                (
+                    "calculated_field",
+                    f"column {column}: '{f.name}' is calculated in the template and cannot be pre-filled",
+                )
+            )
             continue
         if column in _DATE_COLUMNS:
             if dates.get(column) is not None:
@@ -351,7 +383,7 @@ def _prefill(row: _RowReader, schema: TemplateSchema, dates: dict[str, dt.date |
             value = _choice(schema, target, text)
             if value is None and text:
                 row.refused.add(column)
-                row.problems.append(f"{column} '{text}' must be one of {', '.join(f.choices)}")
+                row.problems.append(("not_allowed", f"{column} '{text}' must be one of {', '.join(f.choices)}"))
         else:
             value = row.text(column) or None
         if value is not None:

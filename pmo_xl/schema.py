@@ -69,7 +69,12 @@ def check_defined_name(name: str) -> None:
 
 @dataclass(frozen=True)
 class Field:
-    """One single-value field: a workbook-scoped defined name pointing at one cell."""
+    """One single-value field: a workbook-scoped defined name pointing at one cell.
+
+    `minimum` and `maximum` bound a number; where a field leaves them open, pmo_xl.values and the template's data
+    validation hold it to a plausible range (±1e12, values.PLAUSIBLE_LIMIT): no project's figure is larger, and
+    1e308 is a typo or damage.
+    """
 
     name: str
     label: str

@@ -109,12 +109,12 @@ def fiscal_year_months(label: str, start_month: int) -> range:
 
 def _read_amount(cell, where: str, default: float | None = None) -> float | None:
     """A table cell read by pmo_xl.values; `default` when blank; SelectionError naming `where` when refused."""
-    value = read_number(cell, where, text_is_normal=True).or_raise(SelectionError, where)
+    value = read_number(cell, where, text_is_normal=True).or_raise(SelectionError)
     return default if value is None else float(value)  # type: ignore[arg-type]
 
 
 def _flag(cell, where: str) -> bool:
-    return bool(read_flag(cell, where).or_raise(SelectionError, where))
+    return bool(read_flag(cell, where).or_raise(SelectionError))
 
 
 def _ids(cell) -> list[str]:

@@ -31,6 +31,7 @@ from pmo_xl.schema import (
     TemplateSchema,
 )
 from pmo_xl.sheet_xml import without_cached_results
+from pmo_xl.values import EARLIEST_YEAR, PLAUSIBLE_LIMIT
 from pmo_xl.xlsx_package import XlsxPackage
 
 # The month series in a master template starts here; the generator rewrites headers for each reporting period.
@@ -131,14 +132,15 @@ def _validation(
     if choices:
         rule = {"validate": "list", "source": lists.source("rag" if kind == "rag" else key, tuple(choices), owner)}
     elif kind == "date":
-        rule = {"validate": "date", "criteria": ">", "value": dt.date(1990, 1, 1)}
+        rule = {"validate": "date", "criteria": ">", "value": dt.date(EARLIEST_YEAR, 1, 1)}
     elif kind == "integer":
         rule = {"validate": "integer", "criteria": "between", "minimum": minimum or 0, "maximum": maximum or 10**9}
         if minimum is None:
             rule["minimum"] = -(10**9)
     elif kind in ("number", "currency", "percent"):
-        low = -1e12 if minimum is None else minimum
-        high = 1e12 if maximum is None else maximum
+        # The same plausible range pmo_xl.values holds unbounded numbers to when it reads them back.
+        low = -PLAUSIBLE_LIMIT if minimum is None else minimum
+        high = PLAUSIBLE_LIMIT if maximum is None else maximum
         rule = {"validate": "decimal", "criteria": "between", "minimum": low, "maximum": high}
     elif kind == "text":
         rule = {"validate": "length", "criteria": "<=", "value": 32767}

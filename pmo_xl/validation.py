@@ -364,7 +364,7 @@ def _clean_cell(raw: Value, column: Field | Column) -> Value | object:
     kind = column.type
     raw_type = type(raw)
     if raw_type is str:
-        if len(raw) > EXCEL_CELL_TEXT_LIMIT:
+        if len(raw) > EXCEL_CELL_TEXT_LIMIT or values.has_control_characters(raw):
             return _SLOW
         text = raw.strip()
         if not text:

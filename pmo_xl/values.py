@@ -89,10 +89,10 @@ class Reading:
     def refused(self) -> bool:
         return self.severity == "error"
 
-    def or_raise(self, error_class: type[Exception], where: str) -> object:
+    def or_raise(self, error_class: type[Exception], where: str = "") -> object:
         """The value, or `error_class("where: message")` for a refusal (a table row, a CLI option)."""
         if self.refused:
-            raise error_class(f"{where}: {self.message}")
+            raise error_class(f"{where}: {self.message}" if where else self.message)
         return self.value
 
 
@@ -118,6 +118,10 @@ def is_blank(value: object) -> bool:
     return type(value).__name__ in ("NAType", "NaTType") or (
         hasattr(value, "dtype") and getattr(value, "shape", None) == () and bool(value != value)
     )
+
+
+def has_control_characters(text: str) -> bool:
+    return _CONTROL_CHARACTERS.search(text) is not None
 
 
 def without_control_characters(text: str) -> str:

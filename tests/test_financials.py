@@ -55,7 +55,7 @@ def test_appraisal_states_rate_and_period_and_risk_adjusts_benefits():
 def test_bad_rate_and_flows_are_clear_errors():
     with pytest.raises(FinancialsError, match="above -100 %"):
         npv(-1.5, [1, 2])
-    with pytest.raises(FinancialsError, match=r"cash flow 1 .* not a number"):
+    with pytest.raises(FinancialsError, match=r"cash flow 1 .* must be a number"):
         npv(0.1, [1, "ten"])
 
 

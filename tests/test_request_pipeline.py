@@ -37,6 +37,8 @@ def write_form(source, folder: Path, request_id: str, title: str, score: int, ca
         desired_start=dt.date(2027, 2, 1),
         duration_months=6,
         estimate_confidence=0.8,
+        currency="EUR",  # the requester states the currency and unit: the form assumes none
+        money_unit="k",
     )
     fields.update(overrides)
     tables = {
