@@ -4,6 +4,10 @@ Every file gets exactly one verdict: accepted, rejected (every reason), duplicat
 something already in the ledger or earlier in this run), superseded (a newer submission for the same project and
 period exists: newer by the in-file submitted-on date, then by collected-at; never by file mtime), or skipped
 (lock files, hidden files). One bad file never stops the run; input files are only ever read.
+
+An accepted submission that changed a PMO-owned figure (a locked budget or baseline date) without an approved
+change request gets a `pmo_field_changed` warning naming the cell and both values; the views use the PMO's figure
+(`pmo_xl.views.pmo_baseline`), and the run's summary lists every such change.
 """
 
 from __future__ import annotations
@@ -23,9 +27,17 @@ from pmo_xl.periods import check_period
 from pmo_xl.register import ProjectRecord
 from pmo_xl.settings import PmoSettings
 from pmo_xl.submissions import Finding, ParsedSubmission, Verdict
-from pmo_xl.views import PortfolioViews, build_views, current_submission, preference_choices, slot_rows
+from pmo_xl.views import (
+    PortfolioViews,
+    build_views,
+    current_submission,
+    preference_choices,
+    slot_rows,
+    submissions_view,
+)
 
 Progress = Callable[[int, int, str], None]
+PMO_FIELD_CHANGED = "pmo_field_changed"
 
 
 @dataclass(frozen=True)
@@ -60,11 +72,30 @@ class CollectResult:
         return sum(1 for verdict in self.verdicts if verdict.status == status)
 
     def summary(self) -> str:
+        """The counts of verdicts, then every PMO-owned figure a PM changed without an approved change request."""
         parts = [f"{self.count(status)} {status}" for status in ("accepted", "rejected", "duplicate", "superseded")]
         skipped = self.count("skipped")
         if skipped:
             parts.append(f"{skipped} skipped")
-        return f"{len(self.verdicts)} file(s): " + ", ".join(parts)
+        counts = f"{len(self.verdicts)} file(s): " + ", ".join(parts)
+        changed = [
+            (verdict, finding)
+            for verdict in self.verdicts
+            for finding in verdict.findings
+            if finding.code == PMO_FIELD_CHANGED
+        ]
+        if not changed:
+            return counts
+        lines = [
+            counts,
+            f"warning: {len(changed)} PMO-owned figure(s) changed without an approved change request; "
+            "the PMO's figures are used:",
+        ]
+        lines += [
+            f"    {verdict.project_id} {verdict.reporting_period} ({Path(verdict.path).name}): {finding.describe()}"
+            for verdict, finding in changed
+        ]
+        return "\n".join(lines)
 
 
 # -- the PMO's overrides ----------------------------------------------------------------------------------------
@@ -426,6 +457,46 @@ def collect_candidates(
     return verdicts, ids
 
 
+def with_pmo_field_findings(
+    verdicts: Sequence[Verdict], candidates: Sequence[Candidate], views: PortfolioViews
+) -> list[Verdict]:
+    """The verdicts, each accepted one with a `pmo_field_changed` warning for every PMO-owned figure its submission
+    changed without an approved change request (`views.pmo_field_changes`), naming the cell and both values."""
+    changes: dict[int, list[dict]] = {}
+    for row in views.pmo_field_changes.to_dict("records"):
+        changes.setdefault(row["submission_id"], []).append(row)
+    parsed = {candidate.path: candidate.submission for candidate in candidates if candidate.submission is not None}
+    noted = []
+    for verdict in verdicts:
+        rows = changes.get(verdict.submission_id, []) if verdict.status == "accepted" else []
+        findings = tuple(_pmo_field_finding(row, parsed.get(verdict.path)) for row in rows)
+        noted.append(replace(verdict, findings=(*verdict.findings, *findings)) if findings else verdict)
+    return noted
+
+
+def _pmo_field_finding(change: dict, submission: ParsedSubmission | None) -> Finding:
+    """Where the PM's workbook holds the changed figure: its cell, from the defined name or the table's column."""
+    from pmo_xl.template_schemas import PROJECT_STATUS
+
+    if not change["item_id"]:
+        cell = submission.field_cells.get(change["field"], "") if submission else ""
+        sheet = cell.rpartition("!")[0].strip("'") or PROJECT_STATUS.main_sheet
+        return Finding("warning", PMO_FIELD_CHANGED, change["message"], sheet, change["field"], cell)
+    table = PROJECT_STATUS.table("Milestones")
+    column_header = next(column.header for column in table.columns if column.key == "baseline_date")
+    excel_row, cell = None, ""
+    if submission is not None:
+        ids = [str(row.get("id")) for row in submission.tables.get(table.name, [])]
+        rows = submission.table_rows.get(table.name, [])
+        index = ids.index(change["item_id"]) if change["item_id"] in ids else None
+        excel_row = rows[index] if index is not None and index < len(rows) else None
+        column = submission.column_cells.get(table.name, {}).get("baseline_date", "")
+        cell = f"{column}{excel_row}" if column and excel_row else ""
+    sheet = cell.rpartition("!")[0].strip("'") or table.sheet
+    where = f"{table.name}[{column_header}]"
+    return Finding("warning", PMO_FIELD_CHANGED, change["message"], sheet, where, cell, excel_row)
+
+
 @dataclass(frozen=True)
 class CollectRequest:
     inbox: Path
@@ -471,6 +542,8 @@ def run_collect(request: CollectRequest, progress: Progress | None = None) -> Co
             ]
         all_verdicts = (*skipped, *verdicts)
         views = build_views(ledger, request.register, period, request.settings, all_verdicts, today)
+    all_verdicts = tuple(with_pmo_field_findings(all_verdicts, candidates, views))
+    views = replace(views, submissions=submissions_view(all_verdicts, views.submissions))
     output, output_error = None, ""
     if request.out is not None:
         dashboard = None
