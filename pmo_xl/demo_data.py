@@ -165,6 +165,22 @@ def fill_demo_submission(
         _make_sparse_placeholder(out_path)
 
 
+def fill_by_name(
+    generated_path: Path,
+    out_path: Path,
+    fields: dict[str, CellValue],
+    tables: dict[str, list[dict[str, CellValue]]] | None = None,
+) -> None:
+    """Write `fields` (by defined name) and `tables` (rows by column key) into a generated status workbook, as a PM
+    typing into its cells would; every other cell and part stays as generated."""
+    data = Path(generated_path).read_bytes()
+    writer = _Writer(XlsxPackage(data, str(generated_path)))
+    writer.fields(fields)
+    for table_name, rows in (tables or {}).items():
+        writer.table(table_name, rows, None)
+    write_bytes_atomic(Path(out_path), writer.bytes())
+
+
 def fill_demo_inbox(
     generated: list[Path],
     out_dir: Path,
