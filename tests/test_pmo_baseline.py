@@ -14,16 +14,14 @@ from click.testing import CliRunner
 
 from pmo_xl.cli import main
 from pmo_xl.dashboard import build_dashboard, executive_summary, read_item_history
-from pmo_xl.demo_data import fill_demo_submission
+from pmo_xl.demo_data import fill_by_name, fill_demo_submission
 from pmo_xl.generator import generate_for_records
 from pmo_xl.ledger import open_ledger
 from pmo_xl.register import ProjectRecord, read_register
 from pmo_xl.report_html import render_report
-from pmo_xl.sheet_xml import set_cells
 from pmo_xl.submission_reader import read_submission
 from pmo_xl.template_schemas import PROJECT_STATUS
 from pmo_xl.views import VARIANCE_HEADER, load_views
-from pmo_xl.xlsx_package import XlsxPackage
 from tests.collect_builders import status_submission
 
 PERIOD = "2026-10"
@@ -32,18 +30,6 @@ MESSAGE = (
     "Current approved budget was changed from 2,400 k EUR to 2,650 k EUR; the PMO's 2,400 k EUR is used until an "
     "approved change request covers it"
 )
-
-
-def _type_over(path: Path, values: dict[str, object]) -> None:
-    """What a PM does who unprotects the sheet and types over cells: the named cells get new values, nothing else."""
-    package = XlsxPackage(path.read_bytes(), str(path))
-    structure = package.structure
-    cells: dict[str, dict[tuple[int, int], object]] = {}
-    for name, value in values.items():
-        reference = structure.name(name)
-        cells.setdefault(structure.sheet_parts[reference.sheet], {})[(reference.row, reference.column)] = value
-    patched = {part: set_cells(package.members[part], found, structure.date1904) for part, found in cells.items()}
-    path.write_bytes(package.write(patched))
 
 
 def _sheet(path: Path, name: str) -> list[dict]:
@@ -69,9 +55,10 @@ def collected(tmp_path_factory):
     for workbook in generated:
         fill_demo_submission(workbook.path, inbox / workbook.path.name, random.Random(workbook.path.name))
     changed, honest = (inbox / workbook.path.name for workbook in generated)
-    # EAC 2,500 against the PMO's 2,400 is 100 over budget; against the PM's own 2,650 it would look 150 under.
-    _type_over(changed, {"budget_current": 2650.0, "estimate_at_completion": 2500.0, "rag_overall": "Green"})
-    _type_over(honest, {"estimate_at_completion": 2300.0})
+    # The PM unprotects the sheet and types over the locked budget. EAC 2,500 against the PMO's 2,400 is 100 over
+    # budget; against the PM's own 2,650 it would look 150 under.
+    fill_by_name(changed, changed, {"budget_current": 2650.0, "estimate_at_completion": 2500.0})
+    fill_by_name(honest, honest, {"estimate_at_completion": 2300.0})
     ledger, out = root / "pmo_ledger.db", root / "portfolio.xlsx"
     result = CliRunner().invoke(
         main,
