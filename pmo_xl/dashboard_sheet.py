@@ -25,6 +25,11 @@ SERIES_COLOURS = ("#2F5597", "#ED7D31", "#A5A5A5", "#70AD47")
 CHART_COLUMN = 10  # charts start in column K, right of the widest table (B:J)
 CHART_ROWS = 17  # a 480 x 300 px chart spans about this many default rows
 BLOCKS_PER_PAGE = 4  # printed landscape one page wide, four blocks of about 19 rows fit a page
+# Widths for the widest text each column holds in any block: the headline's measures in B, project names and
+# per-currency totals in C, budgets per currency in D and H ('1,200,000 EUR;'), risk descriptions and milestone
+# names in E, the tracker's notes in G, risk proximity in J.
+COLUMN_WIDTHS = (2, 34, 30, 16, 40, 13, 20, 16, 20, 20)
+ROW_HEIGHT = 15
 
 
 @dataclass(frozen=True)
@@ -158,10 +163,7 @@ def add_dashboard_sheet(workbook, dashboard: Dashboard | None = None, worksheet=
     if dashboard is not None:
         note += " " + money_note(dashboard)
     sheet.write_string(1, 1, note, formats["note"])
-    # Widths for the widest text each column holds in any block: the headline's measures in B, project names and
-    # per-currency totals in C, risk descriptions and milestone names in E, the tracker's notes in G, risk
-    # proximity in J.
-    for column, width in enumerate((2, 34, 30, 14, 40, 13, 20, 13, 20, 20)):
+    for column, width in enumerate(COLUMN_WIDTHS):
         sheet.set_column(column, column, width)
     positions = block_positions()
     breaks = []
@@ -208,6 +210,8 @@ def _formats(workbook) -> dict:
         "money": workbook.add_format({"num_format": "#,##0"}),
         "number": workbook.add_format({"num_format": "#,##0.##"}),
         "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
+        "header": workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"}),
+        "wrap": workbook.add_format({"text_wrap": True}),
         **{
             rag: workbook.add_format({"bg_color": colour, "font_color": "#FFFFFF"})
             for rag, colour in RAG_COLOURS.items()
@@ -217,14 +221,27 @@ def _formats(workbook) -> dict:
 
 def _write_table(sheet, block: Block, frame: pd.DataFrame, top: int, left: int, formats: dict) -> None:
     headers = list(frame.columns)
+    # Long headers ("Variance (budget - EAC; negative = overspend)") wrap rather than hide behind the next one.
+    columns = [{"header": header, "header_format": formats["header"]} for header in headers]
     sheet.add_table(
         top, left, top + block.rows, left + len(headers) - 1,
-        {"name": block.table, "style": "Table Style Light 9", "columns": [{"header": h} for h in headers]},
+        {"name": block.table, "style": "Table Style Light 9", "columns": columns},
     )  # fmt: skip
+    header_lines = max(math.ceil(len(header) / COLUMN_WIDTHS[left + number]) for number, header in enumerate(headers))
+    if header_lines > 1:
+        sheet.set_row(top, header_lines * ROW_HEIGHT)
     for offset, values in enumerate(frame.itertuples(index=False, name=None), start=1):
+        lines = 1
         for column, (header, value) in enumerate(zip(headers, values, strict=True)):
             cell_format = _cell_format(block, header, values, formats)
+            if isinstance(value, str) and cell_format is not None:
+                cell_format = formats["wrap"]  # a total per currency in words: a line each
+                width = COLUMN_WIDTHS[left + column]
+                lines = max(lines, min(value.count("; ") + 1, math.ceil(len(value) / width)))
             _write_cell(sheet, top + offset, left + column, value, cell_format, formats["date"])
+        if lines > 1:
+            # Set, not left to the reader: LibreOffice and printing do not grow rows for wrapped text.
+            sheet.set_row(top + offset, lines * ROW_HEIGHT)
 
 
 def _cell_format(block: Block, header: str, values: tuple, formats: dict):
