@@ -36,8 +36,6 @@ from pmo_xl.views import (
     share_cell,
 )
 
-__all__ = ["money_label", "project_budget"]  # the views' definitions, used from here by the sheet and the report
-
 RAGS = ("Green", "Amber", "Red")
 NOT_REPORTED = "Not reported"
 NO_STAGE = "Not set"
