@@ -4,7 +4,8 @@ The file is read exactly once: its bytes are hashed and parsed from memory, so t
 bytes that were parsed even when AutoSave or OneDrive rewrites the file meanwhile. The structure (defined names,
 tables, custom properties) comes from the small XML parts of the zip; the values come from python-calamine, one
 sheet at a time and only for the sheets that hold fields or tables. Formula cells are never read: templates ship
-without cached results, so validation recomputes what it needs.
+without cached results, so validation recomputes what it needs. calamine reads an Excel error value (`#REF!`,
+`#N/A`) as a blank, so each sheet part that holds one is searched for them and the cell gets an `ExcelError`.
 
 Nothing here raises for a bad file. A file that cannot be identified as one of our templates gives
 `(None, [error findings])`; a workbook that is ours but damaged (a deleted name, a renamed header) gives the
@@ -30,9 +31,10 @@ from python_calamine import CalamineWorkbook
 
 from pmo_xl.metadata import META_KEYS, WorkbookMetadata, custom_property, meta_name
 from pmo_xl.periods import is_month, month_series
-from pmo_xl.schema import Table, TemplateSchema
+from pmo_xl.schema import Table, TemplateSchema, column_number
 from pmo_xl.submissions import Finding, ParsedSubmission, Value
 from pmo_xl.template_schemas import SCHEMAS
+from pmo_xl.values import ExcelError
 from pmo_xl.xlsx_package import (
     NS,
     CellRef,
@@ -58,6 +60,13 @@ _VBA_PART = "xl/vbaProject.bin"
 # Members the structure reader may need; worksheets, shared strings and styles are left to calamine.
 _STRUCTURE_PART = re.compile(r"(\.rels$|workbook\.xml$|/tables/|^docProps/custom\.xml$|^\[Content_Types\]\.xml$)")
 _PERCENT_BUILTIN_FORMATS = {"9", "10"}
+# An error cell as Excel and LibreOffice write it, with or without the formula that gave it:
+# <c r="B7" s="3" t="e"><f>VLOOKUP(...)</f><v>#N/A</v></c>. Groups: column letters, row, error code.
+_ERROR_CELL = re.compile(
+    rb'<(?:\w+:)?c(?=\s)(?=[^>]*?\sr="([A-Z]{1,3})([0-9]+)")(?=[^>]*?\st="e")[^>]*(?<!/)>\s*'
+    rb"(?:<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*)?"
+    rb"<(?:\w+:)?v>([^<]+)</(?:\w+:)?v>"
+)
 
 
 def read_submission(path: Path) -> tuple[ParsedSubmission | None, list[Finding]]:
@@ -165,7 +174,7 @@ def _read_workbook(
                 "Templates need no macros: ask the PM to save it as .xlsx",
             )
         )
-    sheets = _SheetValues(data)
+    sheets = _SheetValues(data, members, structure.sheet_parts)
     metadata, identity_findings = _metadata(structure, sheets)
     if metadata is None:
         return None, identity_findings
@@ -478,10 +487,13 @@ def _structure(members: _LazyMembers) -> tuple[WorkbookStructure, dict[tuple[str
 
 
 class _SheetValues:
-    """Each sheet's cell values as a list of rows from A1, loaded by calamine once, only when first needed."""
+    """Each sheet's cell values as a list of rows from A1, loaded by calamine once, only when first needed; an
+    error cell holds an ExcelError, not calamine's blank."""
 
-    def __init__(self, data: bytes):
+    def __init__(self, data: bytes, members: Mapping[str, bytes], sheet_parts: Mapping[str, str]):
         self._data = data
+        self._members = members
+        self._sheet_parts = sheet_parts
         self._workbook: CalamineWorkbook | None = None
         self._rows: dict[str, list[list[object]]] = {}
 
@@ -489,7 +501,11 @@ class _SheetValues:
         if sheet not in self._rows:
             if self._workbook is None:
                 self._workbook = CalamineWorkbook.from_filelike(io.BytesIO(self._data))
-            self._rows[sheet] = self._workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            rows = self._workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            part = self._sheet_parts.get(sheet)
+            if part is not None and part in self._members:
+                _place_errors(rows, self._members[part])
+            self._rows[sheet] = rows
         return self._rows[sheet]
 
     def value(self, sheet: str, row: int, column: int) -> Value:
@@ -499,6 +515,18 @@ class _SheetValues:
         return _plain(rows[row - 1][column - 1])
 
 
+def _place_errors(rows: list[list[object]], sheet_xml: bytes) -> None:
+    """Put an ExcelError where the sheet XML has an error cell. Most sheets hold none, and one substring search
+    says so at a fraction of the cost of the regex. calamine's rows already span every error cell (it counts them
+    as cells), so an address outside them is not a cell calamine read and is left alone."""
+    if b't="e"' not in sheet_xml:
+        return
+    for letters, digits, code in _ERROR_CELL.findall(sheet_xml):
+        row, column = int(digits) - 1, column_number(letters.decode()) - 1
+        if 0 <= row < len(rows) and column < len(rows[row]):
+            rows[row][column] = ExcelError(code.decode("utf-8", "replace").strip())
+
+
 def _plain(value: object) -> Value:
     if type(value) is str:
         return value or None
@@ -506,7 +534,7 @@ def _plain(value: object) -> Value:
         return None
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return int(value)
-    if isinstance(value, str | int | float | bool):
+    if isinstance(value, str | int | float | bool | ExcelError):
         return value
     import datetime as dt
 

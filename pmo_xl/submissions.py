@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from pmo_xl.metadata import WorkbookMetadata
+from pmo_xl.values import ExcelError
 
-Value = str | int | float | bool | dt.date | dt.datetime | None
+Value = str | int | float | bool | dt.date | dt.datetime | ExcelError | None
 Severity = Literal["error", "warning", "info"]
 VerdictStatus = Literal["accepted", "rejected", "duplicate", "superseded", "skipped"]
 
