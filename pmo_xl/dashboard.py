@@ -9,7 +9,7 @@ Money: every amount is converted exactly to the portfolio's one unit (the smalle
 `pmo_xl.views.MoneyScale`) and carries its label ('k EUR') in an `amounts_in` column. Amounts in different
 currencies are never added: a total over projects in several currencies is given per currency, in words ('1,200 k
 EUR; 800 k GBP'), and a share of such a budget per currency; `currencies` has each currency's totals as numbers.
-The variance is the template's (`pmo_xl.views.budget_variance`): budget - EAC, negative = overspend. Budgets and
+The variance is the template's (`pmo_xl.template_schemas.budget_variance`): budget - EAC, negative = overspend. Budgets and
 baseline dates are the PMO's (`pmo_xl.views.pmo_baseline`). Percentages are fractions 0-1.
 """
 

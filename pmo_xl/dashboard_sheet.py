@@ -17,7 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from pmo_xl.dashboard import NOT_REPORTED, RAGS, Dashboard
-from pmo_xl.views import VARIANCE_HEADER, PortfolioViews
+from pmo_xl.template_schemas import VARIANCE_HEADER
+from pmo_xl.views import PortfolioViews
 
 SHEET = "Dashboard"
 RAG_COLOURS = {"Green": "#3A9D5D", "Amber": "#F0A30A", "Red": "#D64541", NOT_REPORTED: "#A6A6A6"}

@@ -19,8 +19,9 @@ import pandas as pd
 from pmo_xl.dashboard import NOT_REPORTED, RAGS, Dashboard, ExecutiveSummary
 from pmo_xl.dashboard_sheet import money_note
 from pmo_xl.output_files import write_bytes_atomic
+from pmo_xl.template_schemas import VARIANCE_HEADER
 from pmo_xl.values import as_float
-from pmo_xl.views import VARIANCE_HEADER, PortfolioViews
+from pmo_xl.views import PortfolioViews
 
 RAG_COLOURS = {"Green": "#3A9D5D", "Amber": "#F0A30A", "Red": "#D64541", NOT_REPORTED: "#A6A6A6"}
 SERIES_COLOURS = ("#2F5597", "#ED7D31", "#7F7F7F")

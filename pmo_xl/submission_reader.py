@@ -186,7 +186,8 @@ def _read_workbook(
     layout = layouts[layout_key]
     findings += layout.findings
     field_values = _field_values(layout, sheets)
-    tables, table_rows = _table_values(layout, sheets)
+    tables, table_rows, below_findings = _table_values(layout, sheets)
+    findings += below_findings
     field_cells = {spot.name: spot.cell for spot in layout.fields}
     column_cells = {table.name: dict(table.column_cells) for table in layout.tables}
     percent_fields = _percent_formatted_fields(schema, structure, members, field_values)
@@ -638,6 +639,11 @@ class _TableLayout:
     input_indexes: tuple[int, ...]  # the cells a PM fills in: all empty means a blank pre-sized row
     keep_every_row: bool
     column_cells: dict[str, str]
+    span: slice  # the table's own columns, as 0-based indexes into a sheet row
+    # the rows under the table that may hold its rows typed outside it: up to, not including, the first row
+    # where another table or a named cell sits in its columns
+    below: range
+    edges: tuple[str, str]  # ('RAID!B', 'P'): the sheet and first column, and the last column, for messages
 
 
 @dataclass(frozen=True)
@@ -738,7 +744,37 @@ def _table_layout(
         input_indexes=tuple(columns[key] - 1 for key in columns if not _is_locked_or_formula(table, key)),
         keep_every_row=keep_every_row,
         column_cells={key: f"{sheet_ref}!{column_letters(column)}" for key, column in columns.items()},
+        span=slice(found.first_column - 1, found.last_column),
+        below=range(found.last_row + 1, _first_row_taken_below(found, structure)),
+        edges=(f"{sheet_ref}!{column_letters(found.first_column)}", column_letters(found.last_column)),
     )
+
+
+# Excel's last row + 1: "no limit below" for a table with nothing under it
+_SHEET_END = 1_048_577
+
+
+def _first_row_taken_below(found: TableRef, structure: WorkbookStructure) -> int:
+    """The first row under `found` where, in its columns, another table or a named cell begins: rows read as the
+    table's must stop above it."""
+    limit = _SHEET_END
+    for other in structure.tables.values():
+        if (
+            other.sheet == found.sheet
+            and other.first_row > found.last_row
+            and other.first_column <= found.last_column
+            and other.last_column >= found.first_column
+        ):
+            limit = min(limit, other.first_row)
+    for cell in structure.names.values():
+        if (
+            cell is not None
+            and cell.sheet == found.sheet
+            and cell.row > found.last_row
+            and found.first_column <= cell.column <= found.last_column
+        ):
+            limit = min(limit, cell.row)
+    return limit
 
 
 def _field_values(layout: _Layout, sheets: _SheetValues) -> dict[str, Value]:
@@ -751,9 +787,11 @@ def _sheet_ref(sheet: str) -> str:
 
 def _table_values(
     layout: _Layout, sheets: _SheetValues
-) -> tuple[dict[str, list[dict[str, Value]]], dict[str, list[int]]]:
+) -> tuple[dict[str, list[dict[str, Value]]], dict[str, list[int]], list[Finding]]:
+    """Each table's rows that hold input, and the rows a PM typed just below it (with a finding either way)."""
     tables: dict[str, list[dict[str, Value]]] = {}
     table_rows: dict[str, list[int]] = {}
+    findings: list[Finding] = []
     for table in layout.tables:
         read, input_indexes = table.read, table.input_indexes
         rows: list[dict[str, Value]] = []
@@ -773,9 +811,89 @@ def _table_values(
                     continue
             rows.append({key: _plain(line[index]) if index < width else None for key, index in read})
             excel_rows.append(excel_row)
+        below, blank_row, stranded = _rows_below(table, sheet_rows)
+        for excel_row in below:
+            line = sheet_rows[excel_row - 1]
+            rows.append({key: _plain(line[index]) if index < len(line) else None for key, index in read})
+            excel_rows.append(excel_row)
+        if below:
+            findings.append(_rows_below_finding(table, below))
+        if stranded:
+            findings.append(_stranded_rows_finding(table, stranded, blank_row))
         tables[table.name] = rows
         table_rows[table.name] = excel_rows
-    return tables, table_rows
+    return tables, table_rows, findings
+
+
+def _rows_below(table: _TableLayout, sheet_rows: list[list[object]]) -> tuple[list[int], int, list[int]]:
+    """Rows under the table holding input in its columns: those read as its rows, down to the first row blank in
+    all its columns; that blank row (0 if none); and the rows with input after it, which are not read.
+
+    A row that holds something only in columns the PM does not fill (a pre-sized row's id, a title) is not read
+    but does not end the rows either, so a table whose ref was shrunk over its pre-sized rows is read to the end.
+    """
+    below: list[int] = []
+    stranded: list[int] = []
+    blank_row = 0
+    for excel_row in range(table.below.start, min(table.below.stop, len(sheet_rows) + 1)):
+        line = sheet_rows[excel_row - 1]
+        has_input = any(index < len(line) and line[index] != "" for index in table.input_indexes)
+        if not blank_row and not has_input and all(cell == "" for cell in line[table.span]):
+            blank_row = excel_row
+        elif has_input:
+            (stranded if blank_row else below).append(excel_row)
+    return below, blank_row, stranded
+
+
+def _rows_below_finding(table: _TableLayout, below: list[int]) -> Finding:
+    count = len(below)
+    return Finding(
+        "warning",
+        "rows_below_table",
+        f"{_rows(count)} below the {table.name} table {'was' if count == 1 else 'were'} read "
+        f"({_row_numbers(below)}); extend the table over {'it' if count == 1 else 'them'} next time (drag its "
+        "bottom-right corner down, or press Tab in its last cell)",
+        sheet=table.sheet,
+        where=table.name,
+        cell=_cells(table, below[0], below[-1]),
+        row=below[0],
+    )
+
+
+def _stranded_rows_finding(table: _TableLayout, stranded: list[int], blank_row: int) -> Finding:
+    count = len(stranded)
+    return _error(
+        "rows_below_table_not_read",
+        f"{_rows(count)} below the {table.name} table {'holds' if count == 1 else 'hold'} values that were not "
+        f"read ({_row_numbers(stranded)}): the blank row {blank_row} separates {'it' if count == 1 else 'them'} "
+        f"from the table, so {'it' if count == 1 else 'they'} may be notes or {table.name} rows. Move "
+        f"{table.name} rows up into the table (or right under it) and delete notes from the table's columns, "
+        "then send the workbook again",
+        sheet=table.sheet,
+        where=table.name,
+        cell=_cells(table, stranded[0], stranded[-1]),
+        row=stranded[0],
+    )
+
+
+def _cells(table: _TableLayout, first_row: int, last_row: int) -> str:
+    return f"{table.edges[0]}{first_row}:{table.edges[1]}{last_row}"
+
+
+def _rows(count: int) -> str:
+    return f"{count} row" if count == 1 else f"{count} rows"
+
+
+def _row_numbers(rows: list[int]) -> str:
+    """'row 71', 'rows 71-73', 'rows 71-72, 75': the Excel rows as a PM would look them up."""
+    runs: list[list[int]] = []
+    for row in rows:
+        if runs and row == runs[-1][-1] + 1:
+            runs[-1].append(row)
+        else:
+            runs.append([row])
+    text = ", ".join(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]) for run in runs)
+    return f"row {text}" if len(rows) == 1 else f"rows {text}"
 
 
 def _expected_headers(table: Table, found_headers: tuple[str, ...], reporting_period: str) -> list[tuple[str, str]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pmo_xl.criteria import DEFAULT_MODEL
 from pmo_xl.schema import RAG_VALUES, YES_NO, Column, Field, MonthSeries, Section, Table, TemplateSchema
+from pmo_xl.values import as_float
 
 CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CAD", "AUD", "JPY", "INR")
 MONEY_UNITS = ("units", "k", "m")
@@ -182,6 +183,20 @@ _MONEY = Section(
         ),
     ),
 )
+
+
+def budget_variance(budget: object, estimate_at_completion: object) -> float | None:
+    """The `budget_variance` field above, for Python: current budget - estimate at completion; negative = overspend.
+
+    Defined here, beside the field's Excel formula, and used by validation, the views, the dashboard,
+    portfolio.xlsx and the report, so the PM and the steering committee see the same figure with the same sign.
+    """
+    budget, estimate = as_float(budget), as_float(estimate_at_completion)
+    return budget - estimate if budget is not None and estimate is not None else None
+
+
+VARIANCE_HEADER = "Variance (budget − EAC; negative = overspend)"
+
 
 _DATES = Section(
     "Dates",

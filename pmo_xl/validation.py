@@ -17,6 +17,7 @@ from pmo_xl import values
 from pmo_xl.periods import is_month, period_of
 from pmo_xl.schema import Column, Field, Table, TemplateSchema
 from pmo_xl.submissions import Finding, ParsedSubmission, Value
+from pmo_xl.template_schemas import budget_variance
 
 # Excel's cap on the characters in one cell; longer text was not typed in Excel and would be cut on the way back.
 EXCEL_CELL_TEXT_LIMIT = 32767
@@ -114,7 +115,9 @@ def _normalise(
     elif kind == "date":
         reading = values.read_date(value, label)
     elif kind == "percent":
-        reading = values.read_percent(value, label, percent_cell=percent_cell, minimum=spec.minimum, maximum=spec.maximum)
+        reading = values.read_percent(
+            value, label, percent_cell=percent_cell, minimum=spec.minimum, maximum=spec.maximum
+        )
     else:
         # A list of allowed whole numbers says more than a range: check it first.
         bounded = not (kind == "integer" and spec.allowed)
@@ -253,9 +256,7 @@ def _recompute_formula_fields(schema: TemplateSchema, fields: dict[str, Value]) 
     """Formula cells carry no cached value in our workbooks; the few results collect needs are recomputed here."""
     names = {f.name for f in schema.fields}
     if "budget_variance" in names:
-        budget, estimate = fields.get("budget_current"), fields.get("estimate_at_completion")
-        both = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (budget, estimate))
-        fields["budget_variance"] = budget - estimate if both else None  # type: ignore[operator]
+        fields["budget_variance"] = budget_variance(fields.get("budget_current"), fields.get("estimate_at_completion"))
 
 
 def _validate_table(parsed: ParsedSubmission, table: Table, findings: list[Finding]) -> list[dict[str, Value]]:

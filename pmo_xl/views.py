@@ -35,7 +35,7 @@ from pmo_xl.reporting_calendar import (
 )
 from pmo_xl.settings import PmoSettings
 from pmo_xl.submissions import Verdict
-from pmo_xl.template_schemas import MONEY_UNITS, PROJECT_STATUS, RAG_DIMENSIONS
+from pmo_xl.template_schemas import MONEY_UNITS, PROJECT_STATUS, RAG_DIMENSIONS, budget_variance
 from pmo_xl.values import as_date, as_float, as_text, is_blank, parse_date_text
 
 STATUS_TEMPLATE = PROJECT_STATUS.template_id
@@ -221,17 +221,6 @@ def mark_current(headers: pd.DataFrame, preferences: pd.DataFrame) -> pd.DataFra
 # What one of each unit is worth in units. Converting between them is exact, so amounts in k and in units of one
 # currency add up; currencies are never converted (no rate is known, and a guessed one would be a wrong figure).
 MONEY_UNIT_FACTORS = dict(zip(MONEY_UNITS, (1, 1_000, 1_000_000), strict=True))
-VARIANCE_HEADER = "Variance (budget \u2212 EAC; negative = overspend)"
-
-
-def budget_variance(budget: object, estimate_at_completion: object) -> float | None:
-    """The variance as the template's `budget_variance` field defines it: budget - EAC, negative = overspend.
-
-    The one place it is computed for the views, the dashboard, portfolio.xlsx and the report, so the PM and the
-    steering committee see the same sign.
-    """
-    budget, estimate = as_float(budget), as_float(estimate_at_completion)
-    return budget - estimate if budget is not None and estimate is not None else None
 
 
 def project_budget(row: pd.Series | dict) -> float:

@@ -12,9 +12,9 @@ from pmo_xl.dashboard import build_dashboard, executive_summary, read_item_histo
 from pmo_xl.dashboard_sheet import write_portfolio_with_dashboard
 from pmo_xl.ledger import open_ledger
 from pmo_xl.report_html import render_report
-from pmo_xl.template_schemas import PROJECT_STATUS
+from pmo_xl.template_schemas import PROJECT_STATUS, VARIANCE_HEADER, budget_variance
 from pmo_xl.validation import _recompute_formula_fields
-from pmo_xl.views import VARIANCE_HEADER, amounts_label, budget_variance, load_views, money_label
+from pmo_xl.views import amounts_label, load_views, money_label
 from tests.collect_builders import status_submission
 
 TODAY = dt.date(2026, 12, 10)

@@ -26,8 +26,6 @@ NUMBER_CONSTANTS = {"inf", "-inf", "nan"}
 # (file, function): why the conversion there does not read a person's text.
 ALLOWED = {
     ("pmo_xl/ledger.py", "decode_value"): "dates in the ledger's own JSON, written by encode_value in ISO",
-    ("pmo_xl/report_html.py", "_number"): "a formatter: numbers in, text out",
-    ("pmo_xl/report_html.py", "_percent"): "a formatter: numbers in, text out",
     ("pmo_xl/report_html.py", "_float"): "a formatter's guard: numbers in, None for anything else",
     ("pmo_xl/backlog.py", "rank_backlog"): "astype(int) of pandas ranks",
     ("pmo_xl/capacity.py", "_pipeline_demand"): "astype(float) of a boolean mask",

@@ -20,8 +20,8 @@ from pmo_xl.ledger import open_ledger
 from pmo_xl.register import ProjectRecord, read_register
 from pmo_xl.report_html import render_report
 from pmo_xl.submission_reader import read_submission
-from pmo_xl.template_schemas import PROJECT_STATUS
-from pmo_xl.views import VARIANCE_HEADER, load_views
+from pmo_xl.template_schemas import PROJECT_STATUS, VARIANCE_HEADER
+from pmo_xl.views import load_views
 from tests.collect_builders import status_submission
 
 PERIOD = "2026-10"
