@@ -21,7 +21,7 @@ from pmo_xl.dashboard_sheet import money_note
 from pmo_xl.output_files import write_bytes_atomic
 from pmo_xl.template_schemas import VARIANCE_HEADER
 from pmo_xl.values import as_float
-from pmo_xl.views import PortfolioViews
+from pmo_xl.views import PortfolioViews, whole_amount
 
 RAG_COLOURS = {"Green": "#3A9D5D", "Amber": "#F0A30A", "Red": "#D64541", NOT_REPORTED: "#A6A6A6"}
 SERIES_COLOURS = ("#2F5597", "#ED7D31", "#7F7F7F")
@@ -63,7 +63,9 @@ def _number(value: object, digits: int = 0) -> str:
     if isinstance(value, str):
         return _e(value)
     number = as_float(value)
-    return "" if number is None else f"{number:,.{digits}f}"
+    if number is None:
+        return ""
+    return whole_amount(number) if digits == 0 else f"{number:,.{digits}f}"
 
 
 def _percent(value: object) -> str:
@@ -248,7 +250,7 @@ def grouped_bars(
                 continue
             bar = plot * max(value, 0) / peak
             colour = SERIES_COLOURS[number % len(SERIES_COLOURS)]
-            text = f"{value * 100:.0f}%" if percent else f"{value:,.0f}"
+            text = f"{value * 100:.0f}%" if percent else whole_amount(value)
             by = y + number * bar_height
             parts.append(
                 f'<rect x="{left}" y="{by}" width="{bar:.1f}" height="{bar_height - 1}" fill="{colour}">'

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -300,6 +301,12 @@ def money_label(projects: pd.DataFrame, scale: MoneyScale | None = None) -> str:
     return ", ".join(sorted({scale.key(row) for row in projects.to_dict("records")}))
 
 
+def whole_amount(number: float) -> str:
+    """An amount in whole units with digit groups, rounded half up as Excel's #,##0 shows it, so a total reads the
+    same on the Dashboard sheet, in the report and in a headline: 4,200,000.5 is 4,200,001 in all three."""
+    return f"{Decimal(repr(float(number))).quantize(Decimal(1), ROUND_HALF_UP):,}"
+
+
 def shown_amount(number: float) -> str:
     """An amount as a person reads it: digit groups, at most two decimals ('2,400', '1.25')."""
     text = f"{number:,.2f}"
@@ -311,7 +318,7 @@ def money_cell(totals: dict[str, float]) -> float | str:
     ('1,200 k EUR; 800 k GBP'). Amounts in different currencies are never added into one number."""
     if len(totals) <= 1:
         return next(iter(totals.values()), 0.0)
-    return "; ".join(f"{shown_amount(total)} {label}" for label, total in sorted(totals.items()))
+    return "; ".join(f"{whole_amount(total)} {label}" for label, total in sorted(totals.items()))
 
 
 def share_cell(part: dict[str, float], whole: dict[str, float]) -> float | str | None:

@@ -14,6 +14,9 @@ Hand computation (the expectations below are typed from it, never copied from ou
 
     EUR: budget 4,200,000.50, EAC 4,440,000.50, variance -240,000, at Red 2,630,000 = 62.6 % of the EUR budget
     GBP: budget 480,000, EAC 480,000, variance 0, nothing at Red. Euros and pounds are never added together.
+
+Shown in whole units, rounded half up as Excel's #,##0 does, the same in every output: 4,200,000.50 is 4,200,001
+and 4,440,000.50 is 4,440,001 on the Dashboard sheet, in its headline and in the report.
 """
 
 from __future__ import annotations
@@ -141,7 +144,7 @@ def test_portfolio_cells_equal_the_hand_computation(month, workbook):
     assert currencies["GBP"]["Budget at Red"] == 0
     headline = {row["Measure"]: row["Value"] for row in _table(path, "DashHeadline")}
     assert headline["Projects reporting"] == 4 and headline["Projects at Red"] == 1
-    assert headline["Budget"] == "4,200,000.5 EUR; 480,000 GBP"  # per currency, never one sum
+    assert headline["Budget"] == "4,200,001 EUR; 480,000 GBP"  # per currency, never one sum
     budget = {row["Project"]: row for row in _table(path, "DashBudget")}
     assert budget["EU-003"][variance] == -270000 and budget["EU-003"]["Amounts in"] == "EUR"
     assert budget["UK-004"]["Amounts in"] == "GBP"
@@ -150,10 +153,10 @@ def test_portfolio_cells_equal_the_hand_computation(month, workbook):
 def test_the_report_text_equals_the_hand_computation(month):
     text = _report_text(month / "report.html")
     assert "4 projects reporting" in text
-    assert "4,200,000.5 EUR 480,000 GBP budget, per currency (never added up)" in text
-    assert "4,440,000.5 EUR 480,000 GBP forecast at completion" in text
+    assert "4,200,001 EUR 480,000 GBP budget, per currency (never added up)" in text
+    assert "4,440,001 EUR 480,000 GBP forecast at completion" in text
     assert "EUR: 63% GBP: 0% of the budget is at Red" in text
-    assert "EUR 3 4,200,000 4,440,000 -240,000 2,630,000 63%" in text  # the Budget per currency row
+    assert "EUR 3 4,200,001 4,440,001 -240,000 2,630,000 63%" in text  # the Budget per currency row
     assert "GBP 1 480,000 480,000 0 0 0%" in text
     assert "k EUR" not in text and "4,680,000" not in text  # no assumed thousands, no euros plus pounds
     assert re.search(r"EU-003 Datenplattform 2,630,000 2,900,000 400,000 -270,000 -10(\.3)?% EUR", text), text
