@@ -362,11 +362,12 @@ def export_dashboard(
     capacity: Path | str | None = None,
     requests: Path | str | None = None,
     settings_path: Path | str | None = None,
+    csv_locale: str | None = None,
 ) -> Path:
     """`pmo dashboard`: the ledger in, portfolio.xlsx (Dashboard first, then the views) written."""
     from pmo_xl.dashboard import build_dashboard, load_dashboard_inputs
 
-    inputs = load_dashboard_inputs(ledger, register, period, settings_path, capacity, requests)
+    inputs = load_dashboard_inputs(ledger, register, period, settings_path, capacity, requests, csv_locale)
     dashboard = build_dashboard(inputs.views, inputs.items, inputs.capacity_plan, programme, business_unit)
     return write_portfolio_with_dashboard(inputs.views, dashboard, out)
 

@@ -520,11 +520,12 @@ def export_report(
     capacity: Path | str | None = None,
     requests: Path | str | None = None,
     settings_path: Path | str | None = None,
+    csv_locale: str | None = None,
 ) -> Path:
     """`pmo report` and the ribbon's Export report: the ledger in, OUT.html written."""
     from pmo_xl.dashboard import build_dashboard, executive_summary, load_dashboard_inputs, scope_views
 
-    inputs = load_dashboard_inputs(ledger, register, period, settings_path, capacity, requests)
+    inputs = load_dashboard_inputs(ledger, register, period, settings_path, capacity, requests, csv_locale)
     dashboard = build_dashboard(inputs.views, inputs.items, inputs.capacity_plan, programme, business_unit)
     summary = executive_summary(inputs.views, inputs.items, programme, business_unit)
     views, _items, _scope = scope_views(inputs.views, inputs.items, programme, business_unit)

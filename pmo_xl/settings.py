@@ -22,7 +22,7 @@ from pathlib import Path
 
 from pmo_xl.errors import PmoError
 from pmo_xl.periods import is_month
-from pmo_xl.values import is_blank, read_date, read_flag, read_number, read_text
+from pmo_xl.values import CSV_LOCALE_NAMES, is_blank, read_date, read_flag, read_number, read_text
 
 CADENCES = ("monthly", "fortnightly", "quarterly")
 # Blank means not set: pmo-xl never assumes a unit (a register in whole euros once showed as k EUR).
@@ -54,6 +54,7 @@ class PmoSettings:
     cost_overrun_red_percent: float = _setting(10.0, "Derived RAG: Red when the estimate at completion exceeds the current budget by more than this percent.")  # fmt: skip
     currency: str = _setting("", "Currency code of projects whose register row gives none, e.g. EUR. Blank: the register must say.")  # fmt: skip
     money_unit: str = _setting("", "Unit of money figures for projects whose register row gives none: units, k (thousands) or m (millions). Blank: the register must say.")  # fmt: skip
+    csv_locale: str = _setting("auto", "How a CSV register writes numbers and dates: auto (a semicolon file has decimal commas and day/month dates), or a locale such as en-GB, en-US, de-DE, fr-FR.")  # fmt: skip
     pmo_name: str = _setting("PMO", "Name that signs the chaser e-mails.")
     pmo_email: str = _setting("", "Reply address of the chaser e-mails.")
 
@@ -69,6 +70,8 @@ class PmoSettings:
             problems.append("cost_overrun_red_percent must be at least cost_overrun_amber_percent")
         if self.money_unit not in MONEY_UNITS:
             problems.append(f"money_unit '{self.money_unit}' must be units, k, m or blank (not set)")
+        if self.csv_locale.casefold() not in {name.casefold() for name in CSV_LOCALE_NAMES}:
+            problems.append(f"csv_locale '{self.csv_locale}' must be auto or one of {', '.join(CSV_LOCALE_NAMES[1:])}")
         for period in self.due_dates:
             if not is_month(period):
                 problems.append(f"due_dates: '{period}' is not a period; write it as YYYY-MM")

@@ -874,10 +874,12 @@ def load_views(
     settings: PmoSettings | None = None,
     verdicts: Sequence[Verdict] | None = None,
     today: dt.date | None = None,
+    csv_locale: str | None = None,
 ) -> PortfolioViews:
     """The views of a ledger on disk, read-only. `register` is a path or already-read records."""
     if isinstance(register, str | Path):
-        register = read_register(Path(register), PROJECT_STATUS, settings=settings)
+        settings = settings or PmoSettings()
+        register = read_register(Path(register), PROJECT_STATUS, csv_locale or settings.csv_locale, settings)
     records = register
     with open_ledger(ledger_path) as ledger:
         return build_views(ledger, records, period, settings, verdicts, today)

@@ -161,3 +161,27 @@ def test_the_report_text_equals_the_hand_computation(month):
     assert "k EUR" not in text and "4,680,000" not in text  # no assumed thousands, no euros plus pounds
     assert re.search(r"EU-003 Datenplattform 2,630,000 2,900,000 400,000 -270,000 -10(\.3)?% EUR", text), text
     assert re.search(r"EU-002 ERP-Migration 1,250,000 1,200,000 600,000 50,000 4(\.0)?% EUR", text)
+
+
+def test_a_comma_register_with_day_first_dates_is_refused_until_its_locale_is_named(tmp_path):
+    """03/12/2026 in a comma file could be 3 December (en-GB) or 12 March (en-US): never guessed."""
+    register = tmp_path / "register.csv"
+    register.write_text(
+        "project_id,project_name,project_manager,sponsor,start_date,end_date,budget,currency,money_unit\n"
+        'UK-1,Depot,Oliver Smith,Ingrid Olsen,03/12/2026,04/01/2028,"1,250,000",GBP,units\n',
+        encoding="utf-8",
+    )
+    refused = CliRunner().invoke(main, ["generate", "--register", str(register), "--out", str(tmp_path / "a")])
+    assert refused.exit_code != 0 and "could be day/month or month/day" in refused.output
+    assert "--csv-locale" in refused.output and not (tmp_path / "a").exists()
+    _run("generate", "--register", str(register), "--out", str(tmp_path / "b"), "--period", PERIOD,
+         "--csv-locale", "en-GB")  # fmt: skip
+    (generated,) = (tmp_path / "b").glob("*.xlsx")
+    parsed, _ = read_submission(generated)
+    assert parsed.fields["start_date"] == dt.date(2026, 12, 3) and parsed.fields["budget_original"] == 1250000
+    settings = tmp_path / "pmo_settings.toml"
+    settings.write_text('csv_locale = "en-US"\n', encoding="utf-8")
+    _run("generate", "--register", str(register), "--out", str(tmp_path / "c"), "--period", PERIOD,
+         "--settings", str(settings))  # fmt: skip
+    (generated,) = (tmp_path / "c").glob("*.xlsx")
+    assert read_submission(generated)[0].fields["start_date"] == dt.date(2026, 3, 12)

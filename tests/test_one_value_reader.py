@@ -27,6 +27,7 @@ NUMBER_CONSTANTS = {"inf", "-inf", "nan"}
 ALLOWED = {
     ("pmo_xl/ledger.py", "decode_value"): "dates in the ledger's own JSON, written by encode_value in ISO",
     ("pmo_xl/report_html.py", "_float"): "a formatter's guard: numbers in, None for anything else",
+    ("pmo_xl/views.py", "whole_amount"): "a formatter: Decimal of a float's own repr, rounded half up as Excel shows it",
     ("pmo_xl/backlog.py", "rank_backlog"): "astype(int) of pandas ranks",
     ("pmo_xl/capacity.py", "_pipeline_demand"): "astype(float) of a boolean mask",
     ("pmo_xl/scoring.py", "_cells_as_numbers"): "astype(float) only when no cell is text (checked just before)",

@@ -66,9 +66,8 @@ def progress_echo(message: str) -> None:
 CSV_LOCALE_OPTION = click.option(
     "--csv-locale",
     type=click.Choice(CSV_LOCALE_NAMES, case_sensitive=False),
-    default="auto",
-    show_default=True,
-    help="How a CSV register writes numbers and dates. auto: a semicolon file has decimal commas and day/month "
-    "dates (Excel in most of Europe), a comma file decimal points. Name a locale (en-GB, en-US, de-DE, fr-FR...) "
-    "when its dates could be read two ways.",
+    default=None,
+    help="How a CSV register writes numbers and dates. auto (the default, or the csv_locale setting): a semicolon "
+    "file has decimal commas and day/month dates (Excel in most of Europe), a comma file decimal points. Name a "
+    "locale (en-GB, en-US, de-DE, fr-FR...) when its dates could be read two ways.",
 )

@@ -86,7 +86,7 @@ def collect(
     prefer: tuple[str, ...],
     overrides: Path | None,
     settings_path: Path | None,
-    csv_locale: str,
+    csv_locale: str | None,
     chasers: Path | None,
     today: dt.datetime | None,
     strict: bool,
@@ -108,7 +108,7 @@ def collect(
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--period") from None
     settings = load_settings(settings_path)
-    records = read_register(register, PROJECT_STATUS, csv_locale, settings) if register else None
+    records = read_register(register, PROJECT_STATUS, csv_locale or settings.csv_locale, settings) if register else None
     preferred = prefer + (read_overrides(overrides) if overrides else ())
     request = CollectRequest(
         inbox=inbox,

@@ -125,7 +125,7 @@ def generate(
     force: bool,
     templates_dir: Path | None,
     ledger: Path | None,
-    csv_locale: str,
+    csv_locale: str | None,
     settings_path: Path | None,
 ) -> None:
     """Generate one workbook per project in the register, ready to send to each PM.
@@ -146,7 +146,8 @@ def generate(
     """
     period = _period(period)
     schema = schema_for(template_id)
-    records = read_register(register, schema, csv_locale, load_settings(settings_path))
+    settings = load_settings(settings_path)
+    records = read_register(register, schema, csv_locale or settings.csv_locale, settings)
     for record in records:
         for warning in record.warnings:
             click.echo(f"warning: {register}, {warning}", err=True)

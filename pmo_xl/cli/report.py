@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from pmo_xl.cli._group import main, progress_echo
+from pmo_xl.cli._group import CSV_LOCALE_OPTION, main, progress_echo
 
 _EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -29,6 +29,7 @@ def _ledger_options(command):
         click.option("--capacity", type=_EXISTING_FILE, help="A Capacity table (workbook or CSV) for the hot spots."),
         click.option("--requests", type=_EXISTING_FILE, help="Requests and RequestResources tables: the pipeline."),
         click.option("--settings", "settings_path", type=_EXISTING_FILE, help="PMO settings (RAG rules, calendar)."),
+        CSV_LOCALE_OPTION,
     ]
     for option in reversed(options):
         command = option(command)
@@ -76,7 +77,9 @@ def demo_command(out: Path, projects: int, periods: int, seed: int) -> None:
 @main.command("dashboard")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path), default=Path("portfolio.xlsx"))
 @_ledger_options
-def dashboard_command(out, ledger, register, period, programme, business_unit, capacity, requests, settings_path):
+def dashboard_command(
+    out, ledger, register, period, programme, business_unit, capacity, requests, settings_path, csv_locale
+):
     """Write OUT (portfolio.xlsx) with the Dashboard sheet first, rebuilt from the ledger.
 
     Counts by RAG and stage (also weighted by budget), declared against derived RAG, the RAG trend, slipping key
@@ -90,14 +93,18 @@ def dashboard_command(out, ledger, register, period, programme, business_unit, c
     """
     from pmo_xl.dashboard_sheet import export_dashboard
 
-    path = export_dashboard(ledger, out, register, period, programme, business_unit, capacity, requests, settings_path)
+    path = export_dashboard(
+        ledger, out, register, period, programme, business_unit, capacity, requests, settings_path, csv_locale
+    )
     click.echo(f"wrote {path}")
 
 
 @main.command("report")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @_ledger_options
-def report_command(out, ledger, register, period, programme, business_unit, capacity, requests, settings_path):
+def report_command(
+    out, ledger, register, period, programme, business_unit, capacity, requests, settings_path, csv_locale
+):
     """Write OUT.html: the management pack, one self-contained file to e-mail.
 
     It opens with a one-page executive summary: new reds, new and closed risks, slipped key milestones and
@@ -111,5 +118,7 @@ def report_command(out, ledger, register, period, programme, business_unit, capa
     """
     from pmo_xl.report_html import export_report
 
-    path = export_report(ledger, out, register, period, programme, business_unit, capacity, requests, settings_path)
+    path = export_report(
+        ledger, out, register, period, programme, business_unit, capacity, requests, settings_path, csv_locale
+    )
     click.echo(f"wrote {path}")
