@@ -6,6 +6,8 @@ tables, custom properties) comes from the small XML parts of the zip; the values
 sheet at a time and only for the sheets that hold fields or tables. Formula cells are never read: templates ship
 without cached results, so validation recomputes what it needs. calamine reads an Excel error value (`#REF!`,
 `#N/A`) as a blank, so each sheet part that holds one is searched for them and the cell gets an `ExcelError`.
+Rows a PM typed just below a table, in its columns, are read as its rows with a warning; rows with input further
+down, after a blank row, are refused rather than dropped (docs/collect-input-rules.md, section 9).
 
 Nothing here raises for a bad file. A file that cannot be identified as one of our templates gives
 `(None, [error findings])`; a workbook that is ours but damaged (a deleted name, a renamed header) gives the
