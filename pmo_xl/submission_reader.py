@@ -853,8 +853,9 @@ def _rows_below_finding(table: _TableLayout, below: list[int]) -> Finding:
         "warning",
         "rows_below_table",
         f"{_rows(count)} below the {table.name} table {'was' if count == 1 else 'were'} read "
-        f"({_row_numbers(below)}); extend the table over {'it' if count == 1 else 'them'} next time (drag its "
-        "bottom-right corner down, or press Tab in its last cell)",
+        f"({_row_numbers(below)}) as its rows; nothing is lost. Keep such rows straight under the table, without a "
+        "blank row (where the sheet is unprotected, you can also grow the table over them: drag its bottom-right "
+        "corner down)",
         sheet=table.sheet,
         where=table.name,
         cell=_cells(table, below[0], below[-1]),

@@ -39,6 +39,9 @@ MASTER_PERIOD = "2027-01"
 # A fixed creation date keeps builds reproducible.
 BUILD_DATE = dt.datetime(2026, 10, 1, 0, 0, 0)
 # Sheet protection guards against accidents, it is not security: collect flags baseline edits regardless.
+# Input rows left open below a sheet's only table, for items beyond its pre-sized rows (Excel cannot grow a table
+# on a protected sheet).
+ROWS_BELOW_TABLES = 40
 PROTECTION_PASSWORD = "pmo"
 LISTS_SHEET = "Lists"
 INSTRUCTIONS_SHEET = "Instructions"
@@ -427,6 +430,7 @@ class TemplateBuilder:
             if len(tables) == 1:
                 sheet.freeze_panes(header_row + 1, 2)
                 sheet.repeat_rows(header_row)
+                self._rows_below(sheet, table, columns, row + 1, lists)
             row += 3
         if len(tables) > 1:
             # Stacked tables: a frozen or repeated header of the first table would mislabel the second one, so the
@@ -439,6 +443,25 @@ class TemplateBuilder:
             PROTECTION_PASSWORD,
             {"format_columns": True, "format_rows": True, "autofilter": True, "sort": False},
         )
+
+    def _rows_below(self, sheet, table: Table, columns: list[Column], first_row: int, lists: _Lists) -> None:
+        """Unlocked input cells, with the table's own rules, in the rows straight below a sheet's only table.
+
+        Excel cannot grow a table on a protected sheet, so a PM with more items than pre-sized rows types them
+        here; collect reads rows directly below a table as its rows (docs/collect-input-rules.md).
+        """
+        last_row = first_row + ROWS_BELOW_TABLES - 1
+        for offset, column in enumerate(columns, start=1):
+            if column.locked or column.formula:
+                continue
+            style = self.formats.value(column.type, False)
+            for row in range(first_row, last_row + 1):
+                sheet.write_blank(row, offset, None, style)
+            rule = _validation(
+                column.type, column.header, column.help, column.choices, column.minimum, column.maximum, lists,
+                column.key, table.name,
+            )  # fmt: skip
+            sheet.data_validation(first_row, offset, last_row, offset, rule)
 
     def _table_columns(self, table: Table) -> list[Column]:
         columns = list(table.columns)

@@ -424,7 +424,8 @@ PROJECT_STATUS = TemplateSchema(
             "Adding rows",
             "Tables have blank rows ready, each with its own ID. Use the next blank row for a new milestone, risk, "
             "change or benefit; empty rows are ignored. Keep IDs: the PMO tracks each item from period to period "
-            "by its ID. Do not delete rows of closed items: set their status instead. Need more rows? Ask the PMO.",
+            "by its ID. Do not delete rows of closed items: set their status instead. Need more rows? Keep typing in "
+            "the open rows straight below the table, without a blank row: the PMO reads them too.",
         ),
         (
             "Baseline",
@@ -678,7 +679,8 @@ PROJECT_REQUEST = TemplateSchema(
         (
             "Adding rows",
             "Tables have blank rows ready; dependencies and risks each come with their own ID. Use the next blank "
-            "row for a new role, dependency or risk; empty rows are ignored. Need more rows? Ask the PMO.",
+            "row for a new role, dependency or risk; empty rows are ignored. Need more rows? Keep typing in the open "
+            "rows straight below the table, without a blank row: the PMO reads them too.",
         ),
     ),
     glossary=(

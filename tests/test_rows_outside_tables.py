@@ -152,7 +152,7 @@ def test_rows_typed_just_below_a_table_are_read_with_a_warning_naming_them(fille
         "RAID",
         "RAID!B65:P67",
     )
-    assert "3 rows below the RAID table were read (rows 65-67); extend the table" in finding.message
+    assert "3 rows below the RAID table were read (rows 65-67) as its rows; nothing is lost" in finding.message
 
 
 def test_a_table_whose_ref_was_shrunk_over_its_filled_rows_loses_none(filled, tmp_path):
@@ -247,3 +247,43 @@ def test_62_risks_added_in_libreoffice_all_arrive(filled, tmp_path):
     normalised, more = validate(parsed, PROJECT_STATUS, TODAY)
     assert _errors(more) == []
     assert len(normalised.tables["RAID"]) == 62
+
+
+# The same PM without the password: Excel and Calc cannot grow a table on a protected sheet, so the template leaves
+# input rows open straight below it. They fill the 60 pre-sized rows and type risks 61 and 62 under the table.
+TYPE_RAID_ROWS_BELOW = """
+raid = doc.Sheets.getByName("RAID")
+assert raid.isProtected()
+def risk(number):
+    return ("Risk", "Risk number %d" % number, "Ana Ruiz", 46328.0, 3.0, 2.0)
+raid.getCellRangeByName("C5:H64").setDataArray(tuple(risk(number) for number in range(1, 61)))
+raid.getCellRangeByName("O5:O64").setDataArray(tuple(("Open",) for _ in range(60)))
+raid.getCellRangeByName("C65:H66").setDataArray((risk(61), risk(62)))
+raid.getCellRangeByName("O65:O66").setDataArray((("Open",), ("Monitoring",)))
+"""
+
+
+def test_the_rows_below_a_sheets_only_table_are_open_input_cells_on_the_protected_sheet(generated):
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(generated)["RAID"]
+    assert sheet.protection.sheet
+    assert sheet["C64"].protection.locked is False  # the last pre-sized row
+    assert all(sheet[f"{column}65"].protection.locked is False for column in "CDEFGHO")
+    assert sheet["C104"].protection.locked is False and sheet["C105"].protection.locked is not False
+    assert sheet["B65"].protection.locked is not False  # the id column stays the PMO's
+    rules = [str(rule.sqref) for rule in sheet.data_validations.dataValidation]
+    assert any("G65:G104" in ref for ref in rules)  # the probability list applies below the table too
+
+
+@pytest.mark.libreoffice
+def test_62_risks_typed_below_the_table_on_the_protected_sheet_all_arrive(filled, tmp_path):
+    edited = edit_with_libreoffice(filled, tmp_path / "protected.xlsx", TYPE_RAID_ROWS_BELOW)
+    parsed, findings = read_submission(edited)
+    assert {row["description"] for row in parsed.tables["RAID"]} == {f"Risk number {n}" for n in range(1, 63)}
+    assert [(f.severity, f.code, f.cell) for f in findings] == [("warning", "rows_below_table", "RAID!B65:P66")]
+    assert "2 rows below the RAID table were read (rows 65-66)" in findings[0].message
+    normalised, more = validate(parsed, PROJECT_STATUS, TODAY)
+    assert _errors(more) == []
+    ids = [row["id"] for row in normalised.tables["RAID"]]
+    assert len(ids) == 62 and len(set(ids)) == 62  # the two new risks got ids of their own
