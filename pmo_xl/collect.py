@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from pmo_xl.corrections import Choice, Evidence
 from pmo_xl.errors import OutputError, PmoError
 from pmo_xl.ledger import Ledger, content_fingerprint, lock_path_for, now_stamp, open_ledger
 from pmo_xl.output_files import safe_file_name
@@ -30,7 +31,7 @@ from pmo_xl.submissions import Finding, ParsedSubmission, Verdict
 from pmo_xl.views import (
     PortfolioViews,
     build_views,
-    current_submission,
+    choose_submission,
     preference_choices,
     slot_rows,
     submissions_view,
@@ -84,17 +85,20 @@ class CollectResult:
             for finding in verdict.findings
             if finding.code == PMO_FIELD_CHANGED
         ]
-        if not changed:
-            return counts
-        lines = [
-            counts,
-            f"warning: {len(changed)} PMO-owned figure(s) changed without an approved change request; "
-            "the PMO's figures are used:",
-        ]
-        lines += [
-            f"    {verdict.project_id} {verdict.reporting_period} ({Path(verdict.path).name}): {finding.describe()}"
-            for verdict, finding in changed
-        ]
+        ties = list(dict.fromkeys(f.message for v in self.verdicts for f in v.findings if f.code == "tie"))
+        lines = [counts]
+        if changed:
+            lines.append(
+                f"warning: {len(changed)} PMO-owned figure(s) changed without an approved change request; "
+                "the PMO's figures are used:"
+            )
+            lines += [
+                f"    {verdict.project_id} {verdict.reporting_period} ({Path(verdict.path).name}): {finding.describe()}"
+                for verdict, finding in changed
+            ]
+        if ties:
+            lines.append(f"choose: {len(ties)} tie(s) between reports for one period that nothing tells apart:")
+            lines += [f"    {message}" for message in ties]
         return "\n".join(lines)
 
 
@@ -225,12 +229,12 @@ def judge(candidates: Sequence[Candidate], ledger: Ledger, prefer: Sequence[str]
     paths = dict(zip(headers["submission_id"], headers["source_path"], strict=True))
     for slot, rows in ledger_slots.items():
         if slot in latest_known:
-            latest_known[slot] = max([latest_known[slot], *(row[1] or "" for row in rows)])
+            latest_known[slot] = max([latest_known[slot], *(row[1].submitted_on for row in rows)])
     preferences = preference_choices(ledger.preferences())
     choices: list[tuple[int, int | None, str]] = []
     for index, stored_id in stored_choices:
         slot = (verdicts[index].project_id, verdicts[index].reporting_period)
-        latest_known[slot] = max(latest_known.get(slot, ""), *(row[1] or "" for row in ledger_slots.get(slot, [])))
+        latest_known[slot] = max(latest_known.get(slot, ""), *(row[1].submitted_on for row in ledger_slots.get(slot, [])))
         preferences[slot] = (stored_id, latest_known[slot])
         choices.append((index, stored_id, latest_known[slot]))
     slots: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
@@ -241,22 +245,25 @@ def judge(candidates: Sequence[Candidate], ledger: Ledger, prefer: Sequence[str]
     for slot, members in slots.items():
         rows = list(ledger_slots.get(slot, []))
         choice = preferences.get(slot)
-        for order, (index, collected_at, _fingerprint) in enumerate(members, start=1):
+        for order, (index, _collected_at, _fingerprint) in enumerate(members, start=1):
             submission = candidates[index].submission
-            rows.append((-order, _day(submission.fields.get("submitted_on")), collected_at))
+            rows.append((-order, evidence_of(submission)))
             paths[-order] = candidates[index].path
             if _is_preferred(candidates[index].path, submission.sha256, prefer):
                 choice = (-order, latest_known[slot])
                 choices.append((index, None, latest_known[slot]))
-        winner = current_submission(rows, choice)
-        winner_row = next(row for row in rows if row[0] == winner)
+        decided = choose_submission(rows, choice)
+        winner = decided.winner
         for order, (index, collected_at, fingerprint) in enumerate(members, start=1):
             candidate = candidates[index]
+            tie = _tie_finding(slot, decided, paths) if -order in decided.tie else None
             if winner == -order:
                 to_store.append((index, candidate.submission, collected_at, fingerprint))
+                if tie is not None:
+                    verdicts[index] = _verdict(candidate, "accepted", tie)
             else:
-                finding = _superseded_finding(candidate, winner, winner_row[1], paths[winner])
-                verdicts[index] = _verdict(candidate, "superseded", finding)
+                finding = _superseded_finding(candidate, winner, decided, paths[winner])
+                verdicts[index] = _verdict(candidate, "superseded", finding, *((tie,) if tie else ()))
     for index, candidate in enumerate(candidates):
         if verdicts[index] is None:
             verdicts[index] = _verdict(candidate, "accepted")
@@ -291,20 +298,42 @@ def _day(value: object) -> str | None:
     return value.isoformat() if isinstance(value, dt.date) else None
 
 
-def _superseded_finding(candidate: Candidate, winner_id: int, winner_date: str | None, winner_path: str) -> Finding:
-    submission = candidate.submission
-    mine = _day(submission.fields.get("submitted_on")) or "no date"
-    theirs = winner_date or "no date"
-    where = "in this run" if winner_id < 0 else f"in the ledger (submission {winner_id})"
-    same_day = mine == theirs
-    message = (
-        f"a newer submission for {submission.metadata.project_id} {submission.metadata.reporting_period} exists "
-        f"{where}: {winner_path} (submitted on {theirs}; this file: {mine})"
+def evidence_of(submission: ParsedSubmission) -> Evidence:
+    return Evidence(
+        file_name=submission.file_name,
+        saved_at=submission.saved_at,
+        submitted_on=_day(submission.fields.get("submitted_on")) or "",
+        file_time=submission.file_time,
     )
-    if same_day:
-        message += "; both carry the same submitted-on date, so the later-collected one counts"
-    message += ". To keep this file instead, run collect again with --prefer and its name."
-    return _info("superseded", message, "warning" if same_day else "info")
+
+
+def _superseded_finding(candidate: Candidate, winner_id: int, decided: Choice, winner_path: str) -> Finding:
+    submission = candidate.submission
+    metadata = submission.metadata
+    where = "in this run" if winner_id < 0 else f"in the ledger (submission {winner_id})"
+    if decided.tie:
+        message = (
+            f"{Path(winner_path).name} ({where}) is kept for {metadata.project_id} {metadata.reporting_period}: "
+            "nothing tells the two files apart (same saved time, submitted-on date and file time, no correction "
+            f"marker in the name). To keep this file instead: pmo collect --prefer \"{Path(candidate.path).name}\""
+        )
+        return _info("superseded", message, "warning")
+    message = (
+        f"{Path(winner_path).name} ({where}) is kept for {metadata.project_id} {metadata.reporting_period} as the "
+        f"correction of this file, by {decided.evidence}. To keep this file instead: pmo collect --prefer "
+        f"\"{Path(candidate.path).name}\""
+    )
+    return _info("superseded", message)
+
+
+def _tie_finding(slot: tuple[str, str], decided: Choice, paths: dict[int, str]) -> Finding:
+    names = ", ".join(Path(paths[key]).name for key in decided.tie)
+    return _info(
+        "tie",
+        f"{slot[0]} {slot[1]}: {names} cannot be told apart; {Path(paths[decided.winner]).name} is used until the "
+        "PMO chooses with pmo collect --prefer NAME",
+        "warning",
+    )
 
 
 # -- the run ----------------------------------------------------------------------------------------------------
@@ -355,6 +384,8 @@ def _read_candidate(path: Path, today: dt.date, register_ids: set[str] | None, s
             return Candidate(str(path), None, (), stored=known)
         # The bytes hashed are the bytes parsed: AutoSave may change the file after this read.
         parsed, found = read_submission_bytes(data, str(path), sha256)
+        if parsed is not None:
+            parsed = replace(parsed, file_time=_file_time(path))
         findings = tuple(found)
         if parsed is not None:
             schema = SCHEMAS.get(parsed.metadata.template_id)
@@ -370,6 +401,13 @@ def _read_candidate(path: Path, today: dt.date, register_ids: set[str] | None, s
     except Exception as error:  # one bad file never stops the run; say what it was
         parsed, findings = None, (Finding("error", "unreadable", f"could not read the file: {error!r}"),)
     return Candidate(str(path), parsed, findings)
+
+
+def _file_time(path: Path) -> str:
+    try:
+        return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).isoformat(timespec="seconds")
+    except (OSError, OverflowError, ValueError):
+        return ""
 
 
 def _within_any(path: Path, resolved_targets: Sequence[Path]) -> bool:

@@ -21,14 +21,15 @@ import json
 import os
 import socket
 import sqlite3
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from pmo_xl.errors import PmoError
-from pmo_xl.submissions import ParsedSubmission, Value
+from pmo_xl.register import ProjectRecord
+from pmo_xl.submissions import Finding, ParsedSubmission, Value
 
 
 class LedgerError(PmoError):
@@ -90,6 +91,39 @@ MIGRATIONS: tuple[str, ...] = (
         for table in ("submission", "field_value", "table_row", "preference")
         for action in ("update", "delete")
     ),
+    # 2: the evidence of which report is the correction; the register as each run saw it; the files returned to
+    # their PMs, so the views can tell "returned for correction" from "never sent".
+    """
+    ALTER TABLE submission ADD COLUMN saved_at TEXT NOT NULL DEFAULT '';
+    ALTER TABLE submission ADD COLUMN file_time TEXT NOT NULL DEFAULT '';
+    CREATE TABLE register_snapshot (
+        snapshot_id INTEGER PRIMARY KEY,
+        recorded_at TEXT NOT NULL,
+        source_path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        records TEXT NOT NULL
+    );
+    CREATE TABLE rejection (
+        rejection_id INTEGER PRIMARY KEY,
+        file_name TEXT NOT NULL,
+        source_path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        project_id TEXT NOT NULL,
+        reporting_period TEXT NOT NULL,
+        template_id TEXT NOT NULL,
+        rejected_at TEXT NOT NULL,
+        findings TEXT NOT NULL
+    );
+    CREATE INDEX rejection_by_project ON rejection (project_id, reporting_period);
+    """
+    + "".join(
+        f"""
+    CREATE TRIGGER {table}_no_{action} BEFORE {action.upper()} ON {table}
+    BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: {table} rows are never changed or removed'); END;
+    """
+        for table in ("register_snapshot", "rejection")
+        for action in ("update", "delete")
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -108,7 +142,12 @@ HEADER_COLUMNS = (
     "submitted_on",
     "collected_at",
     "has_macros",
+    "saved_at",
+    "file_time",
 )
+REJECTION_COLUMNS = (
+    "file_name", "source_path", "sha256", "project_id", "reporting_period", "template_id", "rejected_at", "findings"
+)  # fmt: skip
 
 
 # -- values -----------------------------------------------------------------------------------------------------
@@ -359,7 +398,7 @@ class Ledger:
         cursor = connection.execute(
             "INSERT INTO submission (file_name, source_path, sha256, size, content_sha256, template_id, "
             "template_version, project_id, reporting_period, generation_token, submitted_on, collected_at, "
-            "has_macros) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "has_macros, saved_at, file_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 submission.file_name,
                 submission.path,
@@ -374,6 +413,8 @@ class Ledger:
                 _day_text(submitted_on),
                 collected_at,
                 int(submission.has_macros),
+                submission.saved_at,
+                submission.file_time,
             ),
         )
         submission_id = int(cursor.lastrowid)
@@ -414,7 +455,59 @@ class Ledger:
         )
         return True
 
+    def add_register(self, records: Sequence[ProjectRecord], source_path: str, sha256: str) -> bool:
+        """Record the register as this run read it; False (nothing added) when it is the one recorded last."""
+        latest = self._connection.execute(
+            "SELECT sha256, records FROM register_snapshot ORDER BY snapshot_id DESC LIMIT 1"
+        ).fetchone()
+        encoded = _dumps([_encode_record(record) for record in records])
+        if latest is not None and latest[0] == sha256 and latest[1] == encoded:
+            return False
+        self._connection.execute(
+            "INSERT INTO register_snapshot (recorded_at, source_path, sha256, records) VALUES (?, ?, ?, ?)",
+            (now_stamp(), source_path, sha256, encoded),
+        )
+        return True
+
+    def add_rejections(self, rejections: Sequence[Rejection]) -> None:
+        """Record files returned to their PMs (rejected, with the findings), in one transaction."""
+        if not rejections:
+            return
+        connection = self._connection
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            connection.executemany(
+                f"INSERT INTO rejection ({', '.join(REJECTION_COLUMNS)}) VALUES ({', '.join('?' * len(REJECTION_COLUMNS))})",
+                [
+                    (r.file_name, r.source_path, r.sha256, r.project_id, r.reporting_period, r.template_id,
+                     r.rejected_at, _dumps([asdict(finding) for finding in r.findings]))
+                    for r in rejections
+                ],
+            )  # fmt: skip
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+
     # -- reading ------------------------------------------------------------------------------------------------
+
+    def latest_register(self) -> tuple[list[ProjectRecord], str, str] | None:
+        """The register recorded last (records, its source path, when), or None if no run recorded one."""
+        row = self._connection.execute(
+            "SELECT records, source_path, recorded_at FROM register_snapshot ORDER BY snapshot_id DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return None
+        return [_decode_record(item) for item in json.loads(row[0])], row[1], row[2]
+
+    def rejections(self) -> list[Rejection]:
+        rows = self._connection.execute(
+            f"SELECT {', '.join(REJECTION_COLUMNS)} FROM rejection ORDER BY rejection_id"
+        ).fetchall()
+        return [
+            Rejection(*row[:-1], tuple(Finding(**finding) for finding in json.loads(row[-1])))  # type: ignore[arg-type]
+            for row in rows
+        ]
 
     def submission_with_sha256(self, sha256: str) -> int | None:
         row = self._connection.execute("SELECT submission_id FROM submission WHERE sha256 = ?", (sha256,)).fetchone()
@@ -493,8 +586,39 @@ class Ledger:
     def counts(self) -> dict[str, int]:
         return {
             table: self._connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
-            for table in ("submission", "field_value", "table_row", "preference")
+            for table in ("submission", "field_value", "table_row", "preference", "register_snapshot", "rejection")
         }
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A file collect returned to its PM: which project and period it was for, and why."""
+
+    file_name: str
+    source_path: str
+    sha256: str
+    project_id: str
+    reporting_period: str
+    template_id: str
+    rejected_at: str
+    findings: tuple[Finding, ...]
+
+
+def _encode_record(record: ProjectRecord) -> dict:
+    values = asdict(record)
+    return {
+        name: encode_value(value) if not isinstance(value, dict | tuple) else value for name, value in values.items()
+    } | {
+        "fields": {name: encode_value(value) for name, value in record.fields.items()},
+        "warnings": list(record.warnings),
+    }
+
+
+def _decode_record(item: dict) -> ProjectRecord:
+    values = {name: decode_value(value) for name, value in item.items() if name not in ("fields", "warnings")}
+    values["fields"] = {name: decode_value(value) for name, value in item.get("fields", {}).items()}
+    values["warnings"] = tuple(item.get("warnings", ()))
+    return ProjectRecord(**values)
 
 
 def _excel_row(submission: ParsedSubmission, table: str, index: int) -> int | None:

@@ -206,8 +206,21 @@ def _read_workbook(
         field_cells=field_cells,
         column_cells=column_cells,
         percent_formatted=frozenset(percent_fields),
+        saved_at=_saved_at(members),
     )
     return parsed, findings
+
+
+_MODIFIED = re.compile(rb"<dcterms:modified\b[^>]*>\s*(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?Z?\s*</dcterms:modified>")
+
+
+def _saved_at(members: _LazyMembers) -> str:
+    """The workbook's last-saved time from docProps/core.xml ('' if absent): a regex, since only this one element
+    is wanted from a part the reader otherwise never opens."""
+    if "docProps/core.xml" not in members:
+        return ""
+    match = _MODIFIED.search(members["docProps/core.xml"])
+    return match.group(1).decode("ascii") if match else ""
 
 
 def _error(code: str, message: str, **where: object) -> Finding:

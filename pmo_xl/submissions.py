@@ -61,6 +61,10 @@ class ParsedSubmission:
     column_cells: dict[str, dict[str, str]] = field(default_factory=dict)
     # percent fields holding 1 whose cell still carries a percentage format, so that 1 there means 100% (not 1%)
     percent_formatted: frozenset[str] = frozenset()
+    # When the workbook was last saved (docProps/core.xml dcterms:modified, ISO UTC; Excel sets it on every save)
+    # and the file's modification time when collected: evidence of which of two reports is the correction.
+    saved_at: str = ""
+    file_time: str = ""
 
 
 @dataclass(frozen=True)

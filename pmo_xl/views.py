@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pmo_xl.corrections import Choice, Evidence, pick
 from pmo_xl.ledger import Ledger, open_ledger
 from pmo_xl.periods import current_period, is_month
 from pmo_xl.register import ProjectRecord, read_register
@@ -159,24 +160,29 @@ class PortfolioViews:
 # -- which submission counts ------------------------------------------------------------------------------------
 
 
-def newness(submitted_on: object, collected_at: object, order: object) -> tuple:
-    """The sort key of 'newer': in-file submitted-on date, then collected-at time, then the order of arrival."""
-    day = submitted_on.isoformat() if isinstance(submitted_on, dt.date) else str(submitted_on or "")
-    return (day, str(collected_at or ""), order if order is not None else 0)
+# A slot's contender: (submission id, or a negative order for one being collected, and its evidence).
+Contender = tuple[int, Evidence]
 
 
-def current_submission(rows: Sequence[tuple[int, str | None, str]], choice: tuple[int, str] | None = None) -> int:
-    """The id of the submission that counts among one slot's (submission_id, submitted_on, collected_at) rows.
+def choose_submission(rows: Sequence[Contender], choice: tuple[int, str] | None = None) -> Choice:
+    """Which of one slot's contenders counts, and why (pmo_xl.corrections: saved time, submitted-on date,
+    correction marker, file time; a true tie is listed for the PMO).
 
     `choice` is the PMO's (submission_id, holds_until). A PMO choice holds against every submission dated
     (in-file submitted-on) up to the latest date the PMO could see when choosing; only a report the PM re-dates
     and sends afterwards competes with it again, so re-running collect never undoes the choice.
     """
-    contenders = rows
-    if choice is not None and any(row[0] == choice[0] for row in rows):
+    if choice is not None and any(key == choice[0] for key, _evidence in rows):
         preferred, holds_until = choice
-        contenders = [row for row in rows if row[0] == preferred or (row[1] or "") > str(holds_until or "")]
-    return max(contenders, key=lambda row: newness(row[1], row[2], row[0]))[0]
+        later = [(key, evidence) for key, evidence in rows if evidence.submitted_on > str(holds_until or "")]
+        if not later:
+            return pick(rows, preferred)
+        return pick([(key, evidence) for key, evidence in rows if key == preferred] + later)
+    return pick(rows)
+
+
+def current_submission(rows: Sequence[Contender], choice: tuple[int, str] | None = None) -> int:
+    return choose_submission(rows, choice).winner
 
 
 def preference_choices(preferences: pd.DataFrame) -> dict[tuple[str, str], tuple[int, str]]:
@@ -192,19 +198,17 @@ def preference_choices(preferences: pd.DataFrame) -> dict[tuple[str, str], tuple
     }
 
 
-def slot_rows(headers: pd.DataFrame) -> dict[tuple[str, str], list[tuple[int, str | None, str]]]:
-    """(project_id, reporting_period) -> its (submission_id, submitted_on, collected_at) rows."""
-    slots: dict[tuple[str, str], list[tuple[int, str | None, str]]] = {}
-    for project_id, period, submission_id, submitted_on, collected_at in zip(
-        headers["project_id"],
-        headers["reporting_period"],
-        headers["submission_id"],
-        headers["submitted_on"],
-        headers["collected_at"],
-        strict=True,
-    ):
-        submitted = submitted_on if isinstance(submitted_on, str) else None
-        slots.setdefault((project_id, period), []).append((submission_id, submitted, collected_at))
+def slot_rows(headers: pd.DataFrame) -> dict[tuple[str, str], list[Contender]]:
+    """(project_id, reporting_period) -> its stored submissions, each with the evidence of which is newest."""
+    slots: dict[tuple[str, str], list[Contender]] = {}
+    for row in headers.to_dict("records"):
+        evidence = Evidence(
+            file_name=str(row["file_name"]),
+            saved_at=str(row.get("saved_at") or ""),
+            submitted_on=row["submitted_on"] if isinstance(row["submitted_on"], str) else "",
+            file_time=str(row.get("file_time") or ""),
+        )
+        slots.setdefault((row["project_id"], row["reporting_period"]), []).append((row["submission_id"], evidence))
     return slots
 
 

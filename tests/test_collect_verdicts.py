@@ -104,12 +104,17 @@ def test_a_resubmission_with_a_later_date_replaces_the_earlier_one_in_the_views(
     assert list(views.history["submission_id"]) == [added[0]]
 
 
-def test_same_submitted_on_keeps_the_later_collected_and_warns(tmp_path):
+def test_two_files_nothing_tells_apart_are_a_tie_for_the_pmo_never_a_silent_guess(tmp_path):
     first = status_submission(file_name="a.xlsx", fields={"actual_to_date": 10.0})
     second = status_submission(file_name="b.xlsx", fields={"actual_to_date": 20.0})
     verdicts, _, _ = _collect(tmp_path / "l.db", [candidate(first), candidate(second)])
-    assert _statuses(verdicts) == ["superseded", "accepted"]
-    assert verdicts[0].warnings and "same submitted-on date" in verdicts[0].warnings[0].message
+    # The first collected is used until the PMO chooses; both verdicts say so, and how to choose the other.
+    assert _statuses(verdicts) == ["accepted", "superseded"]
+    assert [f.code for f in verdicts[0].warnings] == ["tie"]
+    assert "a.xlsx, b.xlsx cannot be told apart; a.xlsx is used until the PMO chooses" in verdicts[0].warnings[0].message
+    superseded = {f.code: f.message for f in verdicts[1].warnings}
+    assert "nothing tells the two files apart" in superseded["superseded"]
+    assert 'pmo collect --prefer "b.xlsx"' in superseded["superseded"]
 
 
 def test_the_pmo_can_prefer_the_older_file_and_the_choice_survives_a_rerun(tmp_path):

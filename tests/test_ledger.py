@@ -156,7 +156,7 @@ def test_all_or_nothing_when_storing_a_batch(tmp_path):
     with open_ledger(path, write=True) as ledger:
         with pytest.raises(TypeError):
             ledger.add_submissions([(good, now_stamp(), "c1"), (bad, now_stamp(), "c2")])
-        assert ledger.counts() == {"submission": 0, "field_value": 0, "table_row": 0, "preference": 0}
+        assert set(ledger.counts().values()) == {0}
 
 
 def test_an_older_ledger_is_upgraded_on_write_and_refused_read_only(tmp_path):
