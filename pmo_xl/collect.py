@@ -22,7 +22,7 @@ from pathlib import Path
 
 from pmo_xl.corrections import Choice, Evidence
 from pmo_xl.errors import OutputError, PmoError
-from pmo_xl.ledger import Ledger, content_fingerprint, lock_path_for, now_stamp, open_ledger
+from pmo_xl.ledger import Ledger, Rejection, content_fingerprint, lock_path_for, now_stamp, open_ledger
 from pmo_xl.output_files import safe_file_name
 from pmo_xl.periods import check_period
 from pmo_xl.register import ProjectRecord
@@ -403,6 +403,29 @@ def _read_candidate(path: Path, today: dt.date, register_ids: set[str] | None, s
     return Candidate(str(path), parsed, findings)
 
 
+def rejections(verdicts: Sequence[Verdict], candidates: Sequence[Candidate], at: str) -> list[Rejection]:
+    """The rejected files that say which project and period they are for: returned to their PMs for correction."""
+    by_path = {candidate.path: candidate for candidate in candidates}
+    returned = []
+    for verdict in verdicts:
+        candidate = by_path.get(verdict.path)
+        if verdict.status != "rejected" or not verdict.project_id or candidate is None or candidate.submission is None:
+            continue
+        returned.append(
+            Rejection(
+                file_name=candidate.submission.file_name,
+                source_path=verdict.path,
+                sha256=verdict.sha256,
+                project_id=verdict.project_id,
+                reporting_period=verdict.reporting_period,
+                template_id=verdict.template_id,
+                rejected_at=at,
+                findings=verdict.findings,
+            )
+        )
+    return returned
+
+
 def _file_time(path: Path) -> str:
     try:
         return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).isoformat(timespec="seconds")
@@ -547,6 +570,8 @@ class CollectRequest:
     settings: PmoSettings = field(default_factory=PmoSettings)
     chasers: Path | None = None
     today: dt.date | None = None
+    # Where the register came from and its bytes' SHA-256: the ledger records the register each run read.
+    register_source: tuple[str, str] | None = None
 
 
 def run_collect(request: CollectRequest, progress: Progress | None = None) -> CollectResult:
@@ -570,6 +595,9 @@ def run_collect(request: CollectRequest, progress: Progress | None = None) -> Co
         stored_by_sha256 = {row["sha256"]: row for row in headers.to_dict("records")}
         candidates, skipped = read_candidates(inbox, today, register_ids, progress, own_files, stored_by_sha256)
         verdicts, added = collect_candidates(candidates, ledger, request.prefer)
+        if request.register is not None and request.register_source is not None:
+            ledger.add_register(request.register, *request.register_source)
+        ledger.add_rejections(rejections(verdicts, candidates, now_stamp()))
         warnings = ledger.warnings
         archived: list[Path] = []
         if request.archive is not None:

@@ -23,9 +23,11 @@ from pathlib import Path
 import pandas as pd
 
 from pmo_xl.errors import PmoError
+from pmo_xl.reporting_calendar import ACTIVE_STATES, COVERAGE_STATES, CURRENT_STATES
 from pmo_xl.template_schemas import STAGES
 from pmo_xl.values import as_date, as_float
 from pmo_xl.views import (
+    NOT_IN_REGISTER,
     MoneyScale,
     PortfolioViews,
     budget_variance,
@@ -38,6 +40,8 @@ from pmo_xl.views import (
 
 RAGS = ("Green", "Amber", "Red")
 NOT_REPORTED = "Not reported"
+# Active projects without a current report for the period, as the tracker names them.
+OUTSTANDING_STATES = ("late", "returned", "stale", "never reported")
 NO_STAGE = "Not set"
 CLOSED_MILESTONE = ("Complete", "Cancelled")
 OPEN_DECISION = "Open"
@@ -152,7 +156,7 @@ def scope_views(
     """The views and items of one audience's projects, and the scope's label ("All projects" without a filter)."""
     if not programme and not business_unit:
         return views, items, "All projects"
-    status = views.status
+    status = pd.concat([views.status, views.unreported], ignore_index=True) if len(views.unreported) else views.status
     keep = pd.Series(True, index=status.index)
     labels = []
     for column, value, label in (("programme", programme, "Programme"), ("business_unit", business_unit, "Unit")):
@@ -327,6 +331,21 @@ def _derived_reason(row: dict) -> str:
     if overrun:
         parts.append(f"EAC {overrun:+.1f}% against budget")
     return "; ".join(parts)
+
+
+def _with_current_period(
+    trend: pd.DataFrame, period: str, rag: pd.DataFrame, reds: dict[str, float], label: str
+) -> pd.DataFrame:
+    """The trend with the views' period counted from the coverage, as every other block counts it: the same
+    Green, Amber, Red and Not reported as the RAG shares (a quarterly project's report stands; a stale one does
+    not)."""
+    counts = dict(zip(rag["rag"], rag["projects"], strict=True))
+    red_budget, amounts_in = _labelled(reds, label)
+    row = {"period": period, **{name: int(counts.get(name, 0)) for name in (*RAGS, NOT_REPORTED)},
+           "red_budget": red_budget, "amounts_in": amounts_in}  # fmt: skip
+    kept = trend[trend["period"] != period] if len(trend) else trend
+    earlier = kept[kept["period"] < period] if len(kept) else kept
+    return pd.concat([earlier, pd.DataFrame([row])], ignore_index=True).tail(TREND_PERIODS).reset_index(drop=True)
 
 
 def rag_trend(history: pd.DataFrame, periods: int = TREND_PERIODS, scale: MoneyScale | None = None) -> pd.DataFrame:
@@ -540,12 +559,26 @@ def _committed_by_role_month(resources: pd.DataFrame, plan: object) -> dict[tupl
 
 
 def submission_states(tracker: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from pmo_xl.reporting_calendar import STATES
-
-    states = pd.DataFrame({"state": list(STATES), "projects": [int((tracker["state"] == s).sum()) for s in STATES]})
-    outstanding = tracker[tracker["state"].isin(("missing", "late"))]
-    columns = ["project_id", "project_name", "project_manager", "state", "due_date", "submitted_on", "note"]
+    """Projects per coverage state (every project of the register in one), and the active ones not reporting on
+    time: late, returned for correction, stale or never reported."""
+    states = pd.DataFrame(
+        {"state": list(COVERAGE_STATES), "projects": [int((tracker["state"] == s).sum()) for s in COVERAGE_STATES]}
+    )
+    outstanding = tracker[tracker["state"].isin(OUTSTANDING_STATES)]
+    columns = ["project_id", "project_name", "project_manager", "state", "latest_period", "due_date", "submitted_on",
+               "note"]  # fmt: skip
     return states, outstanding.reindex(columns=columns).reset_index(drop=True)
+
+
+def rag_basis(views: PortfolioViews) -> pd.DataFrame:
+    """One row per active project: its latest report where that is current for the period; otherwise its RAG
+    blanked, so stale, returned and never-reported projects count under Not reported, never as current, in the
+    RAG shares, the budget at Red and the stage counts. Projects on hold, closed or in the pipeline are left out."""
+    status = views.status.copy()
+    current = status["coverage"].isin((*CURRENT_STATES, NOT_IN_REGISTER))
+    status.loc[~current, "rag_overall"] = ""
+    frame = pd.concat([status, views.unreported], ignore_index=True) if len(views.unreported) else status
+    return frame[frame["coverage"].isin((*ACTIVE_STATES, NOT_IN_REGISTER))].reset_index(drop=True)
 
 
 def build_dashboard(
@@ -559,28 +592,34 @@ def build_dashboard(
     scoped = bool(programme or business_unit)
     views, items, scope = scope_views(views, items, programme, business_unit)
     status = views.status
-    scale = MoneyScale.of(status, views.history)
-    label = money_label(status, scale)
-    rag = rag_counts(status, scale)
-    check, disagreements = rag_check(status)
+    basis = rag_basis(views)  # every count below comes from this one coverage
+    scale = MoneyScale.of(basis, views.history)
+    label = money_label(basis, scale)
+    rag = rag_counts(basis, scale)
+    check, disagreements = rag_check(status[status["coverage"].isin((*CURRENT_STATES, NOT_IN_REGISTER))])
     states, outstanding = submission_states(views.missing)
     slipping = slipping_milestones(views, items)
     budget = budget_against_forecast(status, scale)
-    rows = status.to_dict("records")
+    rows = basis.to_dict("records")
     budgets = _budget_totals(rows, scale)
     forecasts = scale.totals(rows, [row.get("estimate_at_completion") for row in rows])
     reds = _budget_totals([row for row in rows if _rag(row.get("rag_overall")) == "Red"], scale)
     forecast_label = ", ".join(sorted(forecasts)) or label
+    state_count = dict(zip(states["state"], states["projects"], strict=True))
     headline = pd.DataFrame(
         [
-            ("Projects reporting", len(status), ""),
+            ("Active projects", len(basis), ""),
+            ("Projects reporting", len(basis) - int(rag.loc[rag["rag"] == NOT_REPORTED, "projects"].sum()), ""),
             ("Budget", money_cell(budgets), label),
             ("Forecast at completion", money_cell(forecasts), forecast_label),
             ("Projects at Red", int(rag.loc[rag["rag"] == "Red", "projects"].sum()), ""),
             ("Share of budget at Red", share_cell(reds, budgets), ""),
             ("Declared RAG differs from the rules", len(disagreements), ""),
             ("Key milestones slipping", len(slipping), ""),
-            ("Reports missing or late", len(outstanding), ""),
+            ("Reports late", state_count["late"], ""),
+            ("Returned for correction", state_count["returned"], ""),
+            ("Stale (latest report for an earlier period)", state_count["stale"], ""),
+            ("Never reported", state_count["never reported"], ""),
         ],
         columns=["measure", "value", "amounts_in"],
     )
@@ -590,12 +629,12 @@ def build_dashboard(
         money_label=label,
         money=scale,
         headline=headline,
-        currencies=currency_totals(status, scale),
+        currencies=currency_totals(basis, scale),
         rag=rag,
-        stage=stage_counts(status, scale),
+        stage=stage_counts(basis, scale),
         rag_check=check,
         disagreements=disagreements,
-        trend=rag_trend(views.history, scale=scale),
+        trend=_with_current_period(rag_trend(views.history, scale=scale), views.period, rag, reds, label),
         slipping_milestones=slipping,
         progress=progress(views, scale),
         top_risks=top_risks(views.raid, status=status, scale=scale),

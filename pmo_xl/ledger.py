@@ -471,6 +471,8 @@ class Ledger:
 
     def add_rejections(self, rejections: Sequence[Rejection]) -> None:
         """Record files returned to their PMs (rejected, with the findings), in one transaction."""
+        known = {row[0] for row in self._connection.execute("SELECT sha256 FROM rejection")}
+        rejections = [r for r in rejections if r.sha256 not in known]  # a re-run on the same inbox adds nothing
         if not rejections:
             return
         connection = self._connection

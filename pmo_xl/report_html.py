@@ -265,6 +265,10 @@ def grouped_bars(
 # -- the report ---------------------------------------------------------------------------------------------------
 
 
+NOT_REPORTING_MEASURES = ("Reports late", "Returned for correction", "Stale (latest report for an earlier period)",
+                          "Never reported")  # fmt: skip
+
+
 def _tiles(dashboard: Dashboard) -> str:
     headline = dashboard.headline.set_index("measure")
     values, amounts_in = headline["value"].to_dict(), headline["amounts_in"].to_dict()
@@ -281,12 +285,18 @@ def _tiles(dashboard: Dashboard) -> str:
         return '<small class="per">' + "<br>".join(part for part in text.split("; ")) + "</small>"
 
     tiles = [
-        (_number(values.get("Projects reporting")), "projects reporting"),
+        (
+            f"{_number(values.get('Projects reporting'))} of {_number(values.get('Active projects'))}",
+            f"active projects reporting for {dashboard.period}",
+        ),
         (_number(values.get("Budget")), f"budget{money('Budget')}"),
         (_number(values.get("Forecast at completion")), f"forecast at completion{money('Forecast at completion')}"),
         (_number(values.get("Projects at Red")), "projects at Red"),
         (_percent(values.get("Share of budget at Red")), "of the budget is at Red"),
-        (_number(values.get("Reports missing or late")), "reports missing or late"),
+        (
+            _number(sum(int(values.get(m) or 0) for m in NOT_REPORTING_MEASURES)),
+            "late, returned, stale or never reported",
+        ),
     ]
     return (
         '<div class="tiles">'
@@ -437,12 +447,16 @@ def _detail(dashboard: Dashboard, views: PortfolioViews, summary: ExecutiveSumma
         percent=True,
     )
     scale = dashboard.money
-    records = views.status.to_dict("records")
-    status = views.status.assign(
-        budget=[scale.budget(row) for row in records],
+    # Every project of the register, reported or not: its latest report (the period named), or its register row.
+    everyone = pd.concat([views.status, views.unreported], ignore_index=True) if len(views.unreported) else views.status
+    records = everyone.to_dict("records")
+    everyone = everyone.assign(
+        budget=[scale.budget(row) if scale.key(row) else None for row in records],
         estimate_at_completion=[scale.amount(row.get("estimate_at_completion"), row) for row in records],
         amounts_in=[scale.key(row) for row in records],
     )
+    inactive = everyone["coverage"].isin(("on hold", "closed", "pipeline"))
+    status, not_active = everyone[~inactive], everyone[inactive]
     return f"""<section id="detail">
 {_all_changes(summary)}
 <h2>Budget per currency</h2>
@@ -466,9 +480,12 @@ def _detail(dashboard: Dashboard, views: PortfolioViews, summary: ExecutiveSumma
 {_hot_spots(dashboard)}
 <h2>Submission tracker</h2>
 {_table(dashboard.submission_states, [("state", "State", "text"), ("projects", "Projects", "money")], "No tracker.")}
-{_table(dashboard.outstanding_reports, [("project_id", "Project", "id"), ("project_name", "Name", "text"), ("project_manager", "Project manager", "text"), ("state", "State", "text"), ("due_date", "Due", "date"), ("note", "Note", "text")], "Every report is in.")}
-<h2>All projects</h2>
-{_table(status, [("project_id", "Project", "id"), ("project_name", "Name", "text"), ("programme", "Programme", "text"), ("stage", "Stage", "text"), ("rag_overall", "RAG", "rag"), ("rag_derived", "Rules", "rag"), ("percent_complete", "Complete", "percent"), ("budget", "Budget", "money"), ("estimate_at_completion", "EAC", "money"), ("amounts_in", "Amounts in", "text"), ("forecast_end_date", "Forecast end", "date")], "No projects.")}
+{_table(dashboard.outstanding_reports, [("project_id", "Project", "id"), ("project_name", "Name", "text"), ("project_manager", "Project manager", "text"), ("state", "State", "text"), ("latest_period", "Latest report", "text"), ("due_date", "Due", "date"), ("note", "Note", "text")], "Every active project reported for the period.")}
+<h2>All active projects</h2>
+<p class="note">Every active project of the register, with its state for {_e(dashboard.period)}: reporting, late, not due (its cadence), returned for correction, stale (the RAG shown is from its latest report, for the period named) or never reported.</p>
+{_table(status, [("project_id", "Project", "id"), ("project_name", "Name", "text"), ("programme", "Programme", "text"), ("stage", "Stage", "text"), ("coverage", "State", "text"), ("period", "Report for", "text"), ("rag_overall", "RAG", "rag"), ("rag_derived", "Rules", "rag"), ("percent_complete", "Complete", "percent"), ("budget", "Budget", "money"), ("estimate_at_completion", "EAC", "money"), ("amounts_in", "Amounts in", "text"), ("forecast_end_date", "Forecast end", "date")], "No projects.")}
+<h2>Not active: on hold, closed, pipeline</h2>
+{_table(not_active, [("project_id", "Project", "id"), ("project_name", "Name", "text"), ("programme", "Programme", "text"), ("coverage", "State", "text"), ("period", "Last report", "text"), ("budget", "Budget", "money"), ("amounts_in", "Amounts in", "text")], "None.")}
 </section>"""
 
 

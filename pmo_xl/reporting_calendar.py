@@ -1,17 +1,22 @@
-"""The reporting calendar and the submission tracker: who owes a report for a period, who is late, whom to chase.
+"""The reporting calendar and the coverage of the register: every project's one status for a period, and whom to chase.
 
-Each active project's state for a period is one of:
+The calendar says when a report is due (`project_state`: received, late, missing or not due against the cut-off).
+The coverage puts every project of the register in exactly one state for the period, and every view counts from it:
 
-- **received**: a submission for the period, submitted on or before the cut-off;
-- **late**: a submission for the period, submitted after the cut-off;
-- **missing**: no submission, and the cut-off has passed;
-- **not due**: no submission yet but the cut-off is still ahead, or the period is not a reporting period for the
-  project's cadence (a quarterly project reports in the last month of each fiscal quarter). Projects on hold or
-  closed are listed as not due and never chased.
+- **reporting**: its report for the period was accepted, submitted on or before the cut-off;
+- **late**: its report for the period was accepted, but submitted after the cut-off;
+- **returned**: a file for the period arrived and was rejected (returned for correction), and none was accepted;
+- **stale**: nothing accepted for the period; its latest accepted report is for an earlier period (named);
+- **never reported**: nothing ever accepted;
+- **not due**: the period is not a reporting period for its cadence (a quarterly project reports in the last month
+  of each fiscal quarter): its latest report stands;
+- **on hold**, **closed**, **pipeline**: not active; listed apart, never chased, never counted.
 
-A fortnightly project owes a report for each half of the month (1st-15th, 16th-end); the tracker looks at the
-latest half that has begun. Chasers go out only for missing reports: one `.eml` draft per PM, which Outlook opens
-as an unsent draft (X-Unsent: 1), so the PMO reviews and sends it from their own mailbox.
+Only reporting, late and not-due projects with a report count as current in RAG shares and budget at Red; stale,
+returned and never-reported ones are counted as such. A fortnightly project owes a report for each half of the
+month; the tracker looks at the latest half that has begun. Chasers go out once the cut-off has passed: "not
+received" only when nothing arrived; a returned report gets its findings instead. One `.eml` draft per PM, which
+Outlook opens as an unsent draft (X-Unsent: 1), so the PMO reviews and sends it from their own mailbox.
 """
 
 from __future__ import annotations
@@ -30,7 +35,11 @@ from pmo_xl.output_files import safe_file_name, write_bytes_atomic
 from pmo_xl.periods import year_and_month
 from pmo_xl.settings import PmoSettings
 
-STATES = ("received", "late", "missing", "not due")
+STATES = ("received", "late", "missing", "not due")  # the calendar's, against the cut-off
+COVERAGE_STATES = ("reporting", "late", "returned", "stale", "never reported", "not due", "on hold", "closed", "pipeline")
+ACTIVE_STATES = COVERAGE_STATES[:6]
+# States whose latest report is the project's current status for the period.
+CURRENT_STATES = ("reporting", "late", "not due")
 TRACKER_COLUMNS = (
     "project_id",
     "project_name",
@@ -42,9 +51,12 @@ TRACKER_COLUMNS = (
     "period",
     "due_date",
     "state",
+    "latest_period",
     "submitted_on",
+    "returned_on",
     "chase",
     "note",
+    "findings",
 )
 # Mail clients on Windows expect CRLF line ends in a saved message.
 _EML_POLICY = policy.default.clone(linesep="\r\n")
@@ -132,19 +144,56 @@ def project_state(
     return "not due", window.due, None, f"due by {window.due.isoformat()}"
 
 
+@dataclass(frozen=True)
+class ReturnedReport:
+    """A file for the period that collect rejected: when, which file, and each finding to fix."""
+
+    rejected_on: dt.date
+    file_name: str
+    findings: tuple[str, ...]  # 'RAID!G7, RAID[Probability]: ... ' as Finding.describe() gives them
+
+
 def submission_tracker(
     projects: Iterable[TrackedProject],
     submitted_on: dict[str, list[dt.date]],
     period: str,
     settings: PmoSettings,
     today: dt.date,
+    latest_period: dict[str, str] | None = None,
+    returned: dict[str, ReturnedReport] | None = None,
 ) -> pd.DataFrame:
-    """One row per project: its state for `period`. `submitted_on` maps project id to the dates of its submissions."""
+    """One row per project: its one coverage state for `period` (see the module's docstring).
+
+    `submitted_on` maps project id to the submitted-on dates of its accepted reports for the period,
+    `latest_period` to the period of its latest accepted report (any period), `returned` to a rejected file for
+    the period.
+    """
+    latest_period, returned = latest_period or {}, returned or {}
     rows = []
     for project in projects:
-        state, due, counted, note = project_state(
+        calendar_state, due, counted, note = project_state(
             project, submitted_on.get(project.project_id, []), period, settings, today
         )
+        latest = latest_period.get(project.project_id, "")
+        back = returned.get(project.project_id)
+        cadence = project.cadence or settings.cadence
+        if project.lifecycle_status != "active":
+            state = project.lifecycle_status
+        elif calendar_state == "received":
+            state = "reporting"
+        elif calendar_state == "late":
+            state = "late"
+        elif not is_reporting_period(period, cadence, settings.fiscal_year_start_month):
+            state = "not due" if latest else "never reported"
+        elif back is not None:
+            state = "returned"
+            note = f"returned for correction on {back.rejected_on.isoformat()} ({back.file_name}); " + note
+        elif latest:
+            state = "stale"
+            note = f"latest report is for {latest}; " + note
+        else:
+            state = "never reported"
+        chase = state == "returned" or (state in ("stale", "never reported") and calendar_state == "missing")
         rows.append(
             {
                 "project_id": project.project_id,
@@ -153,25 +202,30 @@ def submission_tracker(
                 "pm_email": project.pm_email,
                 "programme": project.programme,
                 "lifecycle_status": project.lifecycle_status,
-                "cadence": project.cadence or settings.cadence,
+                "cadence": cadence,
                 "period": period,
                 "due_date": due,
                 "state": state,
+                "latest_period": latest,
                 "submitted_on": counted,
-                "chase": state == "missing",
-                "note": note,
+                "returned_on": back.rejected_on if back is not None else None,
+                "chase": chase,
+                "note": note.strip().rstrip(";"),
+                "findings": "\n".join(back.findings) if back is not None else "",
             }
         )
     return pd.DataFrame(rows, columns=list(TRACKER_COLUMNS))
 
 
 def chaser_list(tracker: pd.DataFrame) -> pd.DataFrame:
-    """One row per PM with missing reports: what is outstanding, ready to turn into an e-mail."""
-    missing = tracker[tracker["chase"].astype(bool)]
+    """One row per PM with reports to chase: not received, or returned for correction; ready to become an e-mail."""
+    chased = tracker[tracker["chase"].astype(bool)]
     rows = []
-    for (manager, email), group in missing.groupby(["project_manager", "pm_email"], sort=True, dropna=False):
+    for (manager, email), group in chased.groupby(["project_manager", "pm_email"], sort=True, dropna=False):
         outstanding = "; ".join(
-            f"{row.project_id} {row.project_name} ({row.period}, due {row.due_date})".replace(" ()", "")
+            f"{row.project_id} {row.project_name} ({row.period}, "
+            + (f"returned {row.returned_on}" if row.state == "returned" else f"due {row.due_date}")
+            + ")"
             for row in group.itertuples()
         )
         rows.append(
@@ -188,18 +242,33 @@ def chaser_list(tracker: pd.DataFrame) -> pd.DataFrame:
 
 
 def chaser_email(chaser: dict, settings: PmoSettings, tracker: pd.DataFrame) -> EmailMessage:
-    """A draft reminder to one PM. X-Unsent makes Outlook open it as a draft to review and send."""
+    """A draft to one PM. "Not received" only for reports nothing arrived for; a report returned for correction
+    gets each finding (sheet, cell, what is wrong, how to fix it). X-Unsent makes Outlook open it as a draft."""
     projects = tracker[tracker["project_id"].isin(chaser["project_ids"].split(", ")) & tracker["chase"].astype(bool)]
-    lines = [
-        f"Hello {chaser['project_manager'] or 'there'},",
-        "",
-        "The PMO has not yet received the status report(s) below. Please fill in the workbook you were sent "
-        "and return it as it is (keep the file name, sheets and tables).",
-        "",
-    ]
-    for row in projects.itertuples():
-        lines.append(f"  - {row.project_id} {row.project_name}: period {row.period}, due {row.due_date}")
-    lines += ["", "If a report is not needed (project on hold or closed), just reply and tell us.", "", "Thank you,"]
+    returned = projects[projects["state"] == "returned"]
+    not_received = projects[projects["state"] != "returned"]
+    lines = [f"Hello {chaser['project_manager'] or 'there'},", ""]
+    if not returned.empty:
+        lines += [
+            "Your status report(s) below reached the PMO but could not be accepted, so they were returned for "
+            "correction. Please fix each point in the workbook you sent, save it and send the corrected file "
+            "(keep the file name, sheets and tables):",
+            "",
+        ]
+        for row in returned.itertuples():
+            lines.append(f"  - {row.project_id} {row.project_name}: period {row.period}, returned {row.returned_on}")
+            lines += [f"      * {finding}" for finding in str(row.findings).splitlines() if finding]
+        lines.append("")
+    if not not_received.empty:
+        lines += [
+            "The PMO has not yet received the status report(s) below. Please fill in the workbook you were sent "
+            "and return it as it is (keep the file name, sheets and tables).",
+            "",
+        ]
+        for row in not_received.itertuples():
+            lines.append(f"  - {row.project_id} {row.project_name}: period {row.period}, due {row.due_date}")
+        lines.append("")
+    lines += ["If a report is not needed (project on hold or closed), just reply and tell us.", "", "Thank you,"]
     lines.append(settings.pmo_name)
     message = EmailMessage()
     message["X-Unsent"] = "1"
@@ -207,7 +276,10 @@ def chaser_email(chaser: dict, settings: PmoSettings, tracker: pd.DataFrame) -> 
     if settings.pmo_email:
         message["From"] = settings.pmo_email
     periods = sorted(set(projects["period"]))
-    message["Subject"] = f"Status report reminder: {chaser['project_ids']} ({', '.join(periods)})"
+    what = "returned for correction" if not_received.empty else "reminder"
+    if not returned.empty and not not_received.empty:
+        what = "returned for correction and reminder"
+    message["Subject"] = f"Status report {what}: {chaser['project_ids']} ({', '.join(periods)})"
     message.set_content("\n".join(lines))
     return message
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from pmo_xl.periods import current_period, is_month
 from pmo_xl.register import ProjectRecord, read_register
 from pmo_xl.reporting_calendar import (
     TRACKER_COLUMNS,
+    ReturnedReport,
     TrackedProject,
     chaser_draft_names,
     chaser_list,
@@ -84,6 +85,7 @@ STATUS_COLUMNS = (
     "stage",
     "project_manager",
     "sponsor",
+    "coverage",  # this project's one state for the views' period (pmo_xl.reporting_calendar)
     *HISTORY_COLUMNS[1:],
     "key_achievements",
 )
@@ -141,6 +143,9 @@ class PortfolioViews:
     # PMO-owned figures a submission changed without an approved change request (PMO_FIELD_CHANGE_COLUMNS): the
     # PMO's value is the one the views hold. Not a sheet: collect turns them into findings, the report lists them.
     pmo_field_changes: pd.DataFrame
+    # Register projects with no accepted report at all (STATUS_COLUMNS; RAG blank, budget from the register), so
+    # every view covers the register: never reported, returned for correction, or not active.
+    unreported: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(STATUS_COLUMNS)))
 
     def sheets(self) -> dict[str, pd.DataFrame]:
         names = {
@@ -595,6 +600,9 @@ def build_views(
 ) -> PortfolioViews:
     settings = settings or PmoSettings()
     today = today or dt.date.today()
+    if register is None:
+        recorded = ledger.latest_register()  # the register as the last generate or collect run read it
+        register = recorded[0] if recorded is not None else None
     headers = ledger.submissions()
     headers = headers[headers["template_id"] == STATUS_TEMPLATE]
     if period:
@@ -749,8 +757,19 @@ def build_views(
         stamp = row.submitted_on if isinstance(row.submitted_on, str) and row.submitted_on else row.collected_at
         day, _why = parse_date_text(stamp[:10])
         submitted_on.setdefault(row.project_id, []).append(day)
-    tracker = submission_tracker(_projects_for_tracker(register, status), submitted_on, report_period, settings, today)
+    latest_period = current.groupby("project_id")["period"].max().to_dict() if not current.empty else {}
+    tracker = submission_tracker(
+        _projects_for_tracker(register, status),
+        submitted_on,
+        report_period,
+        settings,
+        today,
+        latest_period,
+        returned_reports(ledger, report_period, set(period_submissions["project_id"])),
+    )
     chasers = chaser_list(tracker)
+    state_of = dict(zip(tracker["project_id"], tracker["state"], strict=True))
+    status["coverage"] = status["project_id"].map(state_of).fillna(NOT_IN_REGISTER)
     return PortfolioViews(
         status=status,
         history=history,
@@ -764,6 +783,7 @@ def build_views(
         chasers=chasers,
         period=report_period,
         pmo_field_changes=pd.DataFrame(field_changes, columns=list(PMO_FIELD_CHANGE_COLUMNS)),
+        unreported=unreported_view(register, set(status["project_id"]), state_of),
     )
 
 
@@ -799,6 +819,42 @@ def _resources(rows_by_submission: dict[int, list[dict]], latest: pd.DataFrame) 
     return pd.DataFrame(rows, columns=list(RESOURCE_COLUMNS))
 
 
+NOT_IN_REGISTER = "not in the register"
+
+
+def unreported_view(
+    register: Sequence[ProjectRecord] | None, reported: set[str], state_of: dict[str, str]
+) -> pd.DataFrame:
+    """A Status-shaped row for each register project without any accepted report: who it is, its budget and money
+    unit from the register, its coverage state, and no RAG (it has not reported one)."""
+    rows = []
+    for record in register or ():
+        if record.project_id in reported:
+            continue
+        row: dict[str, object] = {name: record.fields.get(name) for name in MONEY_FIELDS}
+        row.update(
+            {name: getattr(record, name) for name in ("project_id", "project_name", "programme", "business_unit",
+                                                      "lifecycle_status", "stage", "project_manager", "sponsor")},
+            coverage=state_of.get(record.project_id, ""),
+            rag_overall="",
+        )  # fmt: skip
+        rows.append(row)
+    return pd.DataFrame(rows).reindex(columns=list(STATUS_COLUMNS))
+
+
+def returned_reports(ledger: Ledger, period: str, accepted: set[str]) -> dict[str, ReturnedReport]:
+    """Files for `period` that collect rejected, by project, for projects with no accepted report for it: the
+    latest rejection of each, with its error findings as the PM must fix them."""
+    returned: dict[str, ReturnedReport] = {}
+    for rejection in ledger.rejections():
+        if rejection.reporting_period != period or rejection.project_id in accepted:
+            continue
+        day, _why = parse_date_text(rejection.rejected_at[:10])
+        findings = tuple(f.describe() for f in rejection.findings if f.severity == "error")
+        returned[rejection.project_id] = ReturnedReport(day or dt.date.min, rejection.file_name, findings)
+    return returned
+
+
 def _default_period(current: pd.DataFrame, today: dt.date) -> str:
     return max(current["period"]) if not current.empty else current_period(today)
 
@@ -821,7 +877,11 @@ def missing_view(tracker: pd.DataFrame, chasers: pd.DataFrame) -> pd.DataFrame:
     missing = tracker.copy()
     chased = missing["chase"].astype(bool).tolist()
     missing["outstanding"] = [
-        f"status report for {row.period}, due {row.due_date}" if is_chased else ""
+        ""
+        if not is_chased
+        else f"corrected status report for {row.period} (returned {row.returned_on})"
+        if row.state == "returned"
+        else f"status report for {row.period}, due {row.due_date}"
         for row, is_chased in zip(missing.itertuples(), chased, strict=True)
     ]
     missing["reminder_draft"] = [

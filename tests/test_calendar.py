@@ -1,4 +1,4 @@
-"""The reporting calendar and tracker: received, late, missing, not due; who is chased; the .eml drafts."""
+"""The reporting calendar and the coverage: reporting, late, stale, never reported, not due; who is chased; the drafts."""
 
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ def _project(project_id, **options):
     return TrackedProject(project_id, **{**defaults, **options})
 
 
-def _states(projects, submitted, today, period="2026-11", settings=SETTINGS):
-    tracker = submission_tracker(projects, submitted, period, settings, today)
+def _states(projects, submitted, today, period="2026-11", settings=SETTINGS, latest=None, returned=None):
+    tracker = submission_tracker(projects, submitted, period, settings, today, latest, returned)
     return dict(zip(tracker["project_id"], tracker["state"], strict=True)), tracker
 
 
@@ -39,15 +39,20 @@ def test_due_date_defaults_to_days_after_the_period_and_can_be_set_per_period():
     assert due_date("2026-11", christmas) == dt.date(2026, 12, 5)
 
 
-def test_received_late_missing_and_not_due():
-    projects = [_project("ON-TIME"), _project("LATE"), _project("NOTHING")]
+def test_reporting_late_stale_and_never_reported():
+    projects = [_project("ON-TIME"), _project("LATE"), _project("NOTHING"), _project("OLD")]
     submitted = {"ON-TIME": [dt.date(2026, 12, 3)], "LATE": [dt.date(2026, 12, 9)]}
-    before_cut_off, _ = _states(projects, submitted | {"LATE": []}, dt.date(2026, 12, 4))
-    assert before_cut_off == {"ON-TIME": "received", "LATE": "not due", "NOTHING": "not due"}
-    after, tracker = _states(projects, submitted, dt.date(2026, 12, 10))
-    assert after == {"ON-TIME": "received", "LATE": "late", "NOTHING": "missing"}
+    latest = {"ON-TIME": "2026-11", "LATE": "2026-10", "OLD": "2026-09"}
+    before_cut_off, tracker = _states(projects, submitted | {"LATE": []}, dt.date(2026, 12, 4), latest=latest)
+    # Before the cut-off nothing is chased, but an earlier report is never counted as this period's.
+    assert before_cut_off == {"ON-TIME": "reporting", "LATE": "stale", "NOTHING": "never reported", "OLD": "stale"}
+    assert not tracker["chase"].any()
+    after, tracker = _states(projects, submitted, dt.date(2026, 12, 10), latest=latest)
+    assert after == {"ON-TIME": "reporting", "LATE": "late", "NOTHING": "never reported", "OLD": "stale"}
     nothing = tracker.set_index("project_id").loc["NOTHING"]
     assert bool(nothing["chase"]) is True and nothing["note"] == "5 day(s) overdue"
+    old = tracker.set_index("project_id").loc["OLD"]
+    assert old["latest_period"] == "2026-09" and old["note"] == "latest report is for 2026-09; 5 day(s) overdue"
     assert tracker.set_index("project_id").loc["LATE", "note"] == "4 day(s) after the cut-off"
 
 
@@ -58,7 +63,7 @@ def test_only_active_projects_are_chased():
         _project("DONE", lifecycle_status="closed"),
     ]
     states, tracker = _states(projects, {}, dt.date(2027, 1, 10))
-    assert states == {"ACTIVE": "missing", "PAUSED": "not due", "DONE": "not due"}
+    assert states == {"ACTIVE": "never reported", "PAUSED": "on hold", "DONE": "closed"}
     assert list(tracker["chase"]) == [True, False, False]
     assert tracker.set_index("project_id").loc["PAUSED", "note"] == "on hold: not chased"
 
@@ -68,27 +73,29 @@ def test_quarterly_projects_report_in_the_last_month_of_each_fiscal_quarter():
     assert [m for m in range(1, 13) if is_reporting_period(f"2026-{m:02d}", "quarterly", 4)] == [3, 6, 9, 12]
     assert [m for m in range(1, 13) if is_reporting_period(f"2026-{m:02d}", "quarterly", 2)] == [1, 4, 7, 10]
     quarterly = _project("Q", cadence="quarterly")
-    states, _ = _states([quarterly], {}, dt.date(2026, 12, 20), "2026-11", april_year)
-    assert states == {"Q": "not due"}
-    states, _ = _states([quarterly], {}, dt.date(2027, 1, 20), "2026-12", april_year)
-    assert states == {"Q": "missing"}
+    reported = {"Q": "2026-09"}
+    states, tracker = _states([quarterly], {}, dt.date(2026, 12, 20), "2026-11", april_year, reported)
+    assert states == {"Q": "not due"} and not tracker["chase"].any()  # its September report stands
+    states, tracker = _states([quarterly], {}, dt.date(2027, 1, 20), "2026-12", april_year, reported)
+    assert states == {"Q": "stale"} and tracker["chase"].all()
 
 
 def test_quarterly_as_the_default_cadence_comes_from_the_settings():
     settings = PmoSettings(cadence="quarterly")
-    states, tracker = _states([_project("P")], {}, dt.date(2027, 1, 20), "2026-11", settings)
+    states, tracker = _states([_project("P")], {}, dt.date(2027, 1, 20), "2026-11", settings, {"P": "2026-09"})
     assert states == {"P": "not due"} and tracker.loc[0, "cadence"] == "quarterly"
 
 
 def test_fortnightly_projects_owe_a_report_for_each_half_month():
     project = _project("F", cadence="fortnightly")
     # first half: due on the 20th (15th + 5 days)
-    assert _states([project], {}, dt.date(2026, 11, 21))[0] == {"F": "missing"}
-    assert _states([project], {"F": [dt.date(2026, 11, 14)]}, dt.date(2026, 11, 21))[0] == {"F": "received"}
+    assert _states([project], {}, dt.date(2026, 11, 21))[0] == {"F": "never reported"}
+    assert _states([project], {"F": [dt.date(2026, 11, 14)]}, dt.date(2026, 11, 21))[0] == {"F": "reporting"}
     # second half: a report from the first half no longer counts
-    assert _states([project], {"F": [dt.date(2026, 11, 14)]}, dt.date(2026, 12, 6))[0] == {"F": "missing"}
+    late_half = _states([project], {"F": [dt.date(2026, 11, 14)]}, dt.date(2026, 12, 6), latest={"F": "2026-11"})
+    assert late_half[0] == {"F": "stale"} and late_half[1]["chase"].all()
     assert _states([project], {"F": [dt.date(2026, 11, 14), dt.date(2026, 12, 2)]}, dt.date(2026, 12, 6))[0] == {
-        "F": "received"
+        "F": "reporting"
     }
 
 

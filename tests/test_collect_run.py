@@ -141,16 +141,18 @@ def test_every_file_gets_one_verdict_and_the_run_completes(prepared, inbox, tmp_
     assert len(archived) == 4
     originals = {hashlib.sha256(p.read_bytes()).hexdigest() for p in inbox.rglob("*.xlsx")}
     assert {hashlib.sha256(p.read_bytes()).hexdigest() for p in archived} <= originals
-    # The tracker: PRJ-0004's report was rejected, so it is missing and its PM is chased.
+    # The tracker: PRJ-0004's report arrived and was rejected, so it is returned for correction and its PM is sent
+    # the findings (never "not received").
     missing = {row["project_id"]: row for row in _sheet(tmp_path / "portfolio.xlsx", "Missing")}
-    assert missing["PRJ-0004"]["state"] == "missing" and missing["PRJ-0004"]["chase"] is True
-    assert {row["state"] for pid, row in missing.items() if pid != "PRJ-0004"} <= {"received", "late"}
+    assert missing["PRJ-0004"]["state"] == "returned" and missing["PRJ-0004"]["chase"] is True
+    assert {row["state"] for pid, row in missing.items() if pid != "PRJ-0004"} <= {"reporting", "late"}
     drafts = list((tmp_path / "chasers").glob("*.eml"))
     assert len(drafts) == 1 and b"PRJ-0004" in drafts[0].read_bytes()
     # The chaser list sits on the tracker's rows: who to chase, for what, and which draft asks for it.
     chased = missing["PRJ-0004"]
     assert chased["project_manager"] and chased["pm_email"] and chased["pm_email"].encode() in drafts[0].read_bytes()
-    assert chased["outstanding"] == f"status report for {PERIOD}, due {chased['due_date']:%Y-%m-%d}"
+    assert chased["outstanding"] == f"corrected status report for {PERIOD} (returned {chased['returned_on']:%Y-%m-%d})"
+    assert "not yet received" not in drafts[0].read_text() and "returned for correction" in drafts[0].read_text()
     assert chased["reminder_draft"] == drafts[0].name
     assert {row["reminder_draft"] for pid, row in missing.items() if pid != "PRJ-0004"} == {None}
     assert "Chasers" not in openpyxl.load_workbook(tmp_path / "portfolio.xlsx", read_only=True).sheetnames
@@ -310,8 +312,9 @@ def test_overrides_csv_and_settings_file(prepared, inbox, tmp_path):
     status = {row["project_id"]: row for row in _sheet(tmp_path / "portfolio.xlsx", "Status")}
     assert status["PRJ-0005"]["file_name"] == prepared["older"].name
     missing = {row["project_id"]: row for row in _sheet(tmp_path / "portfolio.xlsx", "Missing")}
-    assert missing["PRJ-0004"]["state"] == "not due", "the cut-off set in the settings is still ahead"
-    assert not (tmp_path / "chasers").exists()
+    # The cut-off set in the settings is still ahead, but a rejected file goes back to its PM at once.
+    assert missing["PRJ-0004"]["state"] == "returned" and missing["PRJ-0004"]["chase"] is True
+    assert [path.name for path in (tmp_path / "chasers").glob("*.eml")] == [missing["PRJ-0004"]["reminder_draft"]]
 
 
 def test_an_overrides_csv_without_a_file_column_is_refused(inbox, tmp_path):

@@ -224,7 +224,7 @@ def test_capacity_hot_spots_narrow_to_the_shortfalls_the_audience_draws_on(portf
 def test_submission_tracker(portfolio):
     dashboard = build_dashboard(*portfolio)
     states = dict(zip(dashboard.submission_states["state"], dashboard.submission_states["projects"], strict=True))
-    assert states["received"] == 3 and states["missing"] == 0
+    assert states["reporting"] == 3 and states["never reported"] == 0 and states["stale"] == 0
     assert dashboard.outstanding_reports.empty
 
 
@@ -242,17 +242,18 @@ def test_submission_tracker_lists_the_missing_and_the_late(tmp_path):
     views = load_views(ledger_path, register, today=TODAY)
     dashboard = build_dashboard(views, read_item_history(ledger_path, views))
     states = dict(zip(dashboard.submission_states["state"], dashboard.submission_states["projects"], strict=True))
-    assert (states["received"], states["late"], states["missing"]) == (1, 1, 1)
+    assert (states["reporting"], states["late"], states["never reported"]) == (1, 1, 1)
     outstanding = dashboard.outstanding_reports.set_index("project_id")
     assert sorted(outstanding.index) == ["PRJ-B", "PRJ-D"]
     assert (
         outstanding.loc["PRJ-B", "state"] == "late" and "3 day(s) after the cut-off" in outstanding.loc["PRJ-B", "note"]
     )
-    assert outstanding.loc["PRJ-D", "state"] == "missing" and outstanding.loc["PRJ-D", "due_date"] == dt.date(
+    assert outstanding.loc["PRJ-D", "state"] == "never reported" and outstanding.loc["PRJ-D", "due_date"] == dt.date(
         2026, 12, 5
     )
     headline = dict(zip(dashboard.headline["measure"], dashboard.headline["value"], strict=True))
-    assert headline["Reports missing or late"] == 2
+    assert (headline["Reports late"], headline["Never reported"], headline["Active projects"]) == (1, 1, 3)
+    assert headline["Projects reporting"] == 2  # PRJ-D is counted as never reported, never as current
 
 
 def test_filter_by_programme_gives_each_audience_its_view(portfolio):

@@ -140,11 +140,13 @@ def test_demo_outputs_are_readable_by_colleagues_alike(demo):
 
 
 @pytest.mark.parametrize("today", [dt.date(2026, 12, 1), dt.date(2027, 3, 20)])
-def test_the_late_pm_and_the_rejected_files_show_as_missing_whatever_the_day(tmp_path, today):
+def test_the_late_pm_and_the_rejected_files_show_as_outstanding_whatever_the_day(tmp_path, today):
     result = run_demo(tmp_path / "demo", projects=6, today=today)
     outstanding = _table(openpyxl.load_workbook(result.portfolio)["Dashboard"], "DashOutstanding")
     assert result.rejected and len(outstanding) >= 2
-    assert all(row["State"] in ("missing", "late") for row in outstanding)
+    states = [row["State"] for row in outstanding]
+    assert set(states) <= {"late", "returned", "stale", "never reported"}
+    assert "returned" in states  # a file that arrived and was rejected is returned for correction, not "missing"
     assert all(row["Due"].date() < today for row in outstanding)
     # every counted report was sent on or before the day the demo ran
     with sqlite3.connect(result.ledger) as connection:

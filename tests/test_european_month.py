@@ -152,7 +152,7 @@ def test_portfolio_cells_equal_the_hand_computation(month, workbook):
 
 def test_the_report_text_equals_the_hand_computation(month):
     text = _report_text(month / "report.html")
-    assert "4 projects reporting" in text
+    assert "4 of 4 active projects reporting for 2026-11" in text
     assert "4,200,001 EUR 480,000 GBP budget, per currency (never added up)" in text
     assert "4,440,001 EUR 480,000 GBP forecast at completion" in text
     assert "EUR: 63% GBP: 0% of the budget is at Red" in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import sys
 from pathlib import Path
 
@@ -109,6 +110,7 @@ def collect(
             raise click.BadParameter(str(error), param_hint="--period") from None
     settings = load_settings(settings_path)
     records = read_register(register, PROJECT_STATUS, csv_locale or settings.csv_locale, settings) if register else None
+    register_source = (str(register), hashlib.sha256(register.read_bytes()).hexdigest()) if register else None
     preferred = prefer + (read_overrides(overrides) if overrides else ())
     request = CollectRequest(
         inbox=inbox,
@@ -116,6 +118,7 @@ def collect(
         out=out,
         period=period,
         register=records,
+        register_source=register_source,
         archive=archive,
         prefer=preferred,
         settings=settings,
