@@ -97,6 +97,7 @@ def load_dashboard_inputs(
     capacity: Path | str | None = None,
     requests: Path | str | None = None,
     csv_locale: str | None = None,
+    today: dt.date | None = None,
 ) -> DashboardInputs:
     """Everything a dashboard or report needs, read from the ledger (and a Capacity table for the hot spots)."""
     from pmo_xl.settings import load_settings
@@ -105,7 +106,7 @@ def load_dashboard_inputs(
     ledger_path = Path(ledger_path)
     if not ledger_path.exists():
         raise DashboardError(f"{ledger_path}: no ledger here; run `pmo collect` first (or `pmo demo` to try it)")
-    views = load_views(ledger_path, register, period, load_settings(settings_path), csv_locale=csv_locale)
+    views = load_views(ledger_path, register, period, load_settings(settings_path), today=today, csv_locale=csv_locale)
     if views.status.empty:
         raise DashboardError(f"{ledger_path}: the ledger holds no accepted status report yet; run `pmo collect`")
     plan = None

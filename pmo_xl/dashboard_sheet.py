@@ -57,7 +57,7 @@ class Block:
 _P = "percent"
 BLOCKS: tuple[Block, ...] = (
     Block("DashHeadline", "Headline", "headline",
-          (("measure", "Measure"), ("value", "Value"), ("amounts_in", "Amounts in")), 8),
+          (("measure", "Measure"), ("value", "Value"), ("amounts_in", "Amounts in")), 12),
     Block("DashCurrency", "Budget per currency (amounts in different currencies are never added)", "currencies",
           (("amounts_in", "Amounts in"), ("projects", "Projects"), ("budget", "Budget"), ("forecast", "Forecast (EAC)"),
            ("variance", VARIANCE_HEADER), ("red_budget", "Budget at Red"),
@@ -103,12 +103,13 @@ BLOCKS: tuple[Block, ...] = (
            ("utilisation", "Utilisation"), ("shortfall_fte", "Shortfall FTE")), 15,
           Chart("bar", "Capacity hot spots: demand against capacity (FTE)", ("Demand FTE", "Capacity FTE"),
                 category_columns=2)),
-    Block("DashSubmissions", "Submission tracker", "submission_states",
-          (("state", "State"), ("projects", "Projects")), 4,
+    Block("DashSubmissions", "Every project of the register, by its state for the period", "submission_states",
+          (("state", "State"), ("projects", "Projects")), 9,
           Chart("pie", "Reports this period", ("Projects",))),
-    Block("DashOutstanding", "Reports missing or late", "outstanding_reports",
+    Block("DashOutstanding", "Active projects not reporting on time: late, returned, stale, never reported",
+          "outstanding_reports",
           (("project_id", "Project"), ("project_name", "Project name"), ("project_manager", "Project manager"),
-           ("state", "State"), ("due_date", "Due"), ("note", "Note")), 15),
+           ("state", "State"), ("latest_period", "Latest report"), ("due_date", "Due"), ("note", "Note")), 15),
 )  # fmt: skip
 
 _PERCENT_HEADERS = {"Share of projects", "Share of budget", "% complete", "% budget spent", "% milestones met",
@@ -363,11 +364,12 @@ def export_dashboard(
     requests: Path | str | None = None,
     settings_path: Path | str | None = None,
     csv_locale: str | None = None,
+    today: dt.date | None = None,
 ) -> Path:
     """`pmo dashboard`: the ledger in, portfolio.xlsx (Dashboard first, then the views) written."""
     from pmo_xl.dashboard import build_dashboard, load_dashboard_inputs
 
-    inputs = load_dashboard_inputs(ledger, register, period, settings_path, capacity, requests, csv_locale)
+    inputs = load_dashboard_inputs(ledger, register, period, settings_path, capacity, requests, csv_locale, today)
     dashboard = build_dashboard(inputs.views, inputs.items, inputs.capacity_plan, programme, business_unit)
     return write_portfolio_with_dashboard(inputs.views, dashboard, out)
 

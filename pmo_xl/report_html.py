@@ -538,11 +538,12 @@ def export_report(
     requests: Path | str | None = None,
     settings_path: Path | str | None = None,
     csv_locale: str | None = None,
+    today: dt.date | None = None,
 ) -> Path:
     """`pmo report` and the ribbon's Export report: the ledger in, OUT.html written."""
     from pmo_xl.dashboard import build_dashboard, executive_summary, load_dashboard_inputs, scope_views
 
-    inputs = load_dashboard_inputs(ledger, register, period, settings_path, capacity, requests, csv_locale)
+    inputs = load_dashboard_inputs(ledger, register, period, settings_path, capacity, requests, csv_locale, today)
     dashboard = build_dashboard(inputs.views, inputs.items, inputs.capacity_plan, programme, business_unit)
     summary = executive_summary(inputs.views, inputs.items, programme, business_unit)
     views, _items, _scope = scope_views(inputs.views, inputs.items, programme, business_unit)

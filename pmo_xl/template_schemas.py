@@ -12,7 +12,8 @@ from pmo_xl.values import as_float
 
 CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CAD", "AUD", "JPY", "INR")
 MONEY_UNITS = ("units", "k", "m")
-LIFECYCLE_STATUSES = ("active", "on hold", "closed")
+# pipeline: approved, not started; reports nothing yet. Only active projects report and are counted.
+LIFECYCLE_STATUSES = ("active", "on hold", "pipeline", "closed")
 STAGES = ("Initiation", "Planning", "Execution", "Closing")
 DEFAULT_ROLES = (
     "Project Manager",

@@ -159,7 +159,11 @@ class PortfolioViews:
             "submissions": "Submissions",
             "missing": "Missing",
         }
-        return {names[f.name]: getattr(self, f.name) for f in fields(self) if f.name in names}
+        sheets = {names[f.name]: getattr(self, f.name) for f in fields(self) if f.name in names}
+        if len(self.unreported):
+            # The Status sheet covers the register: projects without any accepted report have their row too.
+            sheets["Status"] = pd.concat([self.status, self.unreported], ignore_index=True)
+        return sheets
 
 
 # -- which submission counts ------------------------------------------------------------------------------------

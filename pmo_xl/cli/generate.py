@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 
 import click
@@ -10,6 +11,7 @@ import click
 from pmo_xl.carry_forward import carry_forward_from_ledger
 from pmo_xl.cli._group import CSV_LOCALE_OPTION, main, progress_echo
 from pmo_xl.generator import TEMPLATES_DIR, generate_for_records
+from pmo_xl.ledger import open_ledger
 from pmo_xl.periods import check_period, current_period
 from pmo_xl.register import ProjectRecord, read_register
 from pmo_xl.settings import load_settings
@@ -108,7 +110,8 @@ def templates_docs(out_path: Path) -> None:
     "--ledger",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="Pre-fill each workbook from the project's last accepted submission in this ledger (carry-forward).",
+    help="Pre-fill each workbook from the project's last accepted submission in this ledger (carry-forward), and "
+    "record the register there: pmo dashboard and pmo report then cover it without --register.",
 )
 @CSV_LOCALE_OPTION
 @click.option(
@@ -162,6 +165,9 @@ def generate(
         carry_forward=carry_forward,
         progress=lambda index, total, project: progress_echo(f"[{index}/{total}] {project}"),
     )
+    if ledger is not None:
+        with open_ledger(ledger, write=True) as opened:  # the register as this run read it: the views' default
+            opened.add_register(records, str(register), hashlib.sha256(register.read_bytes()).hexdigest())
     click.echo(f"generated {len(results)} workbook(s) for {period} in {out_dir}")
 
 

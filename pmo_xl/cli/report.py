@@ -9,8 +9,16 @@ from pathlib import Path
 import click
 
 from pmo_xl.cli._group import CSV_LOCALE_OPTION, main, progress_echo
+from pmo_xl.periods import check_period
 
 _EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def _checked_period(_context, _parameter, value: str | None) -> str | None:
+    try:
+        return check_period(value) if value else None
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 def _ledger_options(command):
@@ -22,14 +30,29 @@ def _ledger_options(command):
             show_default=True,
             help="The ledger `pmo collect` fills.",
         ),
-        click.option("--register", type=_EXISTING_FILE, help="The project register: names, stages, programmes."),
-        click.option("--period", help="Report on this period, YYYY-MM. Default: the latest period collected."),
+        click.option(
+            "--register",
+            type=_EXISTING_FILE,
+            help="The project register. Default: the register the last pmo generate --ledger or pmo collect "
+            "--register recorded in the ledger.",
+        ),
+        click.option(
+            "--period",
+            callback=_checked_period,
+            help="Report on this period, YYYY-MM. Default: the latest period collected.",
+        ),
         click.option("--programme", help="Only this programme's projects: each audience its own view."),
         click.option("--business-unit", help="Only this business unit (the register's business_unit column)."),
         click.option("--capacity", type=_EXISTING_FILE, help="A Capacity table (workbook or CSV) for the hot spots."),
         click.option("--requests", type=_EXISTING_FILE, help="Requests and RequestResources tables: the pipeline."),
         click.option("--settings", "settings_path", type=_EXISTING_FILE, help="PMO settings (RAG rules, calendar)."),
         CSV_LOCALE_OPTION,
+        click.option(
+            "--today",
+            type=click.DateTime(formats=["%Y-%m-%d"]),
+            help="Count late and missing reports as of this day (YYYY-MM-DD), to reproduce a past cycle. "
+            "Default: today.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -78,7 +101,7 @@ def demo_command(out: Path, projects: int, periods: int, seed: int) -> None:
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path), default=Path("portfolio.xlsx"))
 @_ledger_options
 def dashboard_command(
-    out, ledger, register, period, programme, business_unit, capacity, requests, settings_path, csv_locale
+    out, ledger, register, period, programme, business_unit, capacity, requests, settings_path, csv_locale, today
 ):
     """Write OUT (portfolio.xlsx) with the Dashboard sheet first, rebuilt from the ledger.
 
@@ -94,8 +117,9 @@ def dashboard_command(
     from pmo_xl.dashboard_sheet import export_dashboard
 
     path = export_dashboard(
-        ledger, out, register, period, programme, business_unit, capacity, requests, settings_path, csv_locale
-    )
+        ledger, out, register, period, programme, business_unit, capacity, requests, settings_path, csv_locale,
+        today.date() if today else None,
+    )  # fmt: skip
     click.echo(f"wrote {path}")
 
 
@@ -103,7 +127,7 @@ def dashboard_command(
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @_ledger_options
 def report_command(
-    out, ledger, register, period, programme, business_unit, capacity, requests, settings_path, csv_locale
+    out, ledger, register, period, programme, business_unit, capacity, requests, settings_path, csv_locale, today
 ):
     """Write OUT.html: the management pack, one self-contained file to e-mail.
 
@@ -119,6 +143,7 @@ def report_command(
     from pmo_xl.report_html import export_report
 
     path = export_report(
-        ledger, out, register, period, programme, business_unit, capacity, requests, settings_path, csv_locale
-    )
+        ledger, out, register, period, programme, business_unit, capacity, requests, settings_path, csv_locale,
+        today.date() if today else None,
+    )  # fmt: skip
     click.echo(f"wrote {path}")
