@@ -238,14 +238,14 @@ def currency_totals(status: pd.DataFrame, scale: MoneyScale | None = None) -> pd
         by_key.setdefault(scale.key(row), []).append(row)
     frame_rows = []
     for key, members in sorted(by_key.items()):
-        budget = sum(scale.budget(row) for row in members)
+        budget = sum(scale.budget(row) or 0.0 for row in members)
         forecasts = [scale.amount(row.get("estimate_at_completion"), row) for row in members]
         forecast = sum(value for value in forecasts if value is not None)
         # Summed over the projects that give a forecast: a project without one adds no variance.
         variances = [budget_variance(scale.budget(row), value) for row, value in zip(members, forecasts, strict=True)]
         per_rag = {
             f"{rag.lower().replace(' ', '_')}_budget": sum(
-                scale.budget(row) for row in members if _rag(row.get("rag_overall")) == rag
+                scale.budget(row) or 0.0 for row in members if _rag(row.get("rag_overall")) == rag
             )
             for rag in (*RAGS, NOT_REPORTED)
         }

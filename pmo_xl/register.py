@@ -15,7 +15,9 @@ from pmo_xl.schema import Field
 from pmo_xl.settings import PmoSettings
 from pmo_xl.template_schemas import LIFECYCLE_STATUSES, TemplateSchema
 from pmo_xl.values import (
+    CsvError,
     CsvLocale,
+    ExcelError,
     LocaleError,
     Reading,
     as_text,
@@ -99,8 +101,9 @@ def read_rows(path: Path, csv_locale: str | None = None) -> RegisterRows:
     if path.suffix.lower() == ".csv":
         try:
             locale, rows = decode_csv(path.read_bytes(), csv_locale)
-        except LocaleError as error:
-            raise RegisterError(str(path), [str(error)]) from None
+        except (LocaleError, CsvError) as error:
+            code = "unknown_locale" if isinstance(error, LocaleError) else "not_one_encoding"
+            raise RegisterError(str(path), [str(error)], [code]) from None
         rows = [(number, list(cells)) for number, cells in rows if any(cell.strip() for cell in cells)]
     elif path.suffix.lower() in (".xlsx", ".xlsm"):
         rows = _excel_rows(path)
@@ -110,35 +113,100 @@ def read_rows(path: Path, csv_locale: str | None = None) -> RegisterRows:
         raise RegisterError(str(path), ["the register is empty: it needs a header row and one row per project"])
     header_row_number, header = rows[0]
     headers = [_normalise_header(cell) for cell in header]
+    while headers and not headers[-1]:
+        headers.pop()  # a trailing separator after the last header
+    problems = _header_problems(headers, header_row_number)
     records = []
     for row_number, cells in rows[1:]:
         if all(is_blank(cell) for cell in cells):
             continue
+        extra = [cell for cell in cells[len(headers) :] if not is_blank(cell)]
+        if extra:
+            problems.append(
+                (
+                    "extra_cells",
+                    f"row {row_number}: {len(cells)} cells but the header has {len(headers)} columns (the extra "
+                    f"'{as_text(extra[0])}' has no column); a number with a decimal comma in a comma-separated file must "
+                    "be quoted, or the file saved with semicolons",
+                )
+            )
         values = {
             headers[index]: cells[index] if index < len(cells) else ""
             for index in range(len(headers))
             if headers[index]
         }
         records.append((row_number, values))
+    if problems:
+        raise RegisterError.from_coded(str(path), problems)
     return RegisterRows(header_row_number, tuple(name for name in headers if name), tuple(records), locale)
 
 
-def _excel_rows(path: Path) -> list[tuple[int, list[object]]]:
-    from python_calamine import CalamineWorkbook
+def _header_problems(headers: list[str], header_row: int) -> list[tuple[str, str]]:
+    """Two columns for one thing would let one silently win: refuse them, naming both."""
+    problems = []
+    seen: dict[str, int] = {}
+    for position, name in enumerate(headers, start=1):
+        if not name:
+            continue
+        target = FIELD_ALIASES.get(name, name)
+        if target in seen:
+            problems.append(
+                (
+                    "duplicate_column",
+                    f"row {header_row}: columns {seen[target]} and {position} both give {target} ('{headers[seen[target] - 1]}' "
+                    f"and '{name}'); keep one",
+                )
+            )
+        else:
+            seen[target] = position
+    return problems
 
-    workbook = CalamineWorkbook.from_path(str(path), load_tables=True)
-    table_names = {name.casefold(): name for name in workbook.table_names}
-    for preferred in ("register", "portfolio", "projects"):
-        if preferred in table_names:
-            table = workbook.get_table_by_name(table_names[preferred])
-            # calamine's `start` is the 0-based row of the first body row, i.e. the 1-based row of the header.
-            header_row = table.start[0]
-            body = [(header_row + 1 + offset, list(cells)) for offset, cells in enumerate(table.to_python())]
-            return [(header_row, list(table.columns)), *body]
-    sheet = workbook.get_sheet_by_index(0)
-    data = sheet.to_python(skip_empty_area=False)
-    rows = [(index + 1, list(cells)) for index, cells in enumerate(data)]
+
+def _excel_rows(path: Path) -> list[tuple[int, list[object]]]:
+    """The register table (named Register, Portfolio or Projects), else the first sheet, with Excel's error values
+    kept as errors (openpyxl keeps `#REF!`; calamine would give a blank) and formulas without a saved result refused.
+    A register is a few hundred rows: openpyxl's speed does not matter here, its fidelity does."""
+    import zipfile
+
+    import openpyxl
+
+    try:
+        values_book = openpyxl.load_workbook(path, data_only=True)
+        formula_book = openpyxl.load_workbook(path, data_only=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        message = f"not an Excel workbook ({error}); save the register as .xlsx or .csv"
+        raise RegisterError(str(path), [message], ["not_a_workbook"]) from None
+    sheet, area = _register_area(values_book)
+    formulas = formula_book[sheet.title]
+    rows = []
+    for row in sheet.iter_rows(min_row=area[0], max_row=area[1], min_col=area[2], max_col=area[3]):
+        cells = []
+        for cell in row:
+            value = cell.value
+            if (
+                value is None
+                and isinstance(formulas[cell.coordinate].value, str)
+                and str(formulas[cell.coordinate].value).startswith("=")
+            ):
+                value = ExcelError("#FORMULA")  # a formula whose result was never saved
+            cells.append(value)
+        rows.append((row[0].row, cells))
     return [row for row in rows if not all(is_blank(cell) for cell in row[1])]
+
+
+def _register_area(book) -> tuple[object, tuple[int, int, int, int]]:
+    """The sheet and (first row, last row, first column, last column) of the register's table, else the first
+    sheet's used area."""
+    from openpyxl.utils.cell import range_boundaries
+
+    for preferred in ("register", "portfolio", "projects"):
+        for sheet in book.worksheets:
+            for name, table in sheet.tables.items():
+                if name.casefold() == preferred:
+                    first_column, first_row, last_column, last_row = range_boundaries(table.ref)
+                    return sheet, (first_row, last_row, first_column, last_column)
+    sheet = book.worksheets[0]
+    return sheet, (1, sheet.max_row, 1, sheet.max_column)
 
 
 def read_register(

@@ -68,6 +68,10 @@ class PmoSettings:
             problems.append("schedule_slip_red_days must be at least schedule_slip_amber_days")
         if self.cost_overrun_red_percent < self.cost_overrun_amber_percent:
             problems.append("cost_overrun_red_percent must be at least cost_overrun_amber_percent")
+        from pmo_xl.template_schemas import CURRENCIES
+
+        if self.currency and self.currency not in CURRENCIES:
+            problems.append(f"currency '{self.currency}' must be one of {', '.join(CURRENCIES)} (or blank: not set)")
         if self.money_unit not in MONEY_UNITS:
             problems.append(f"money_unit '{self.money_unit}' must be units, k, m or blank (not set)")
         if self.csv_locale.casefold() not in {name.casefold() for name in CSV_LOCALE_NAMES}:

@@ -62,6 +62,7 @@ _VBA_PART = "xl/vbaProject.bin"
 # Members the structure reader may need; worksheets, shared strings and styles are left to calamine.
 _STRUCTURE_PART = re.compile(r"(\.rels$|workbook\.xml$|/tables/|^docProps/custom\.xml$|^\[Content_Types\]\.xml$)")
 _PERCENT_BUILTIN_FORMATS = {"9", "10"}
+_UNSUPPORTED_ERROR = re.compile(r"Unsupported cell error value '(#[^']+)'")
 # An error cell as Excel and LibreOffice write it, with or without the formula that gave it:
 # <c r="B7" s="3" t="e"><f>VLOOKUP(...)</f><v>#N/A</v></c>. Groups: column letters, row, error code.
 _ERROR_CELL = re.compile(
@@ -96,6 +97,16 @@ def read_submission_bytes(
     try:
         return _read(data, path, sha256)
     except Exception as error:  # one damaged file must never stop a collect run
+        unknown_error = _UNSUPPORTED_ERROR.search(str(error))
+        if unknown_error:
+            # calamine stops at error values newer than it knows (#SPILL!, #CALC!): it is the PM's cell, not damage
+            found = ExcelError(unknown_error.group(1))
+            where = _error_cell(data, found.code)
+            message = (
+                f"{'the cell ' + where if where else 'a cell'} {found.describe()}; correct that formula (or type the "
+                "value), save and send it again"
+            )
+            return None, [Finding("error", "excel_error", message, cell=where)]
         return None, [
             Finding(
                 "error",
@@ -221,6 +232,23 @@ def _saved_at(members: _LazyMembers) -> str:
         return ""
     match = _MODIFIED.search(members["docProps/core.xml"])
     return match.group(1).decode("ascii") if match else ""
+
+
+def _error_cell(data: bytes, code: str) -> str:
+    """'Summary!C31' for the first cell holding the error value `code`, found in the sheet XML ('' if none)."""
+    pattern = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*>(?:<f[^>]*>[^<]*</f>|<f[^>]*/>)?<v>' + re.escape(code.encode()))
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = {info.filename for info in archive.infolist()}
+            structure = read_structure({name: archive.read(name) for name in names if _STRUCTURE_PART.search(name)})
+            for sheet, part in structure.sheet_parts.items():
+                if part in names:
+                    match = pattern.search(archive.read(part))
+                    if match:
+                        return f"{_sheet_ref(sheet)}!{match.group(1).decode()}"
+    except Exception:  # the message stands without the cell
+        return ""
+    return ""
 
 
 def _error(code: str, message: str, **where: object) -> Finding:

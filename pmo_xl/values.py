@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import math
 import re
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ EXCEL_ERROR_MEANINGS = {
     "#CONNECT!": "the formula could not reach its data source",
     "#BUSY!": "the formula was still calculating when the file was saved",
     "#UNKNOWN!": "the formula uses a data type this Excel does not know",
+    # Not Excel's: a formula cell saved without its result (a file written by a program, never opened in Excel).
+    "#FORMULA": "holds a formula whose result was never saved: open the file in Excel and save it",
 }
 
 
@@ -51,6 +54,8 @@ class ExcelError:
         return EXCEL_ERROR_MEANINGS.get(self.code, "the cell holds an Excel error")
 
     def describe(self) -> str:
+        if self.code == "#FORMULA":
+            return self.meaning
         return f"holds {self.code}: {self.meaning}"
 
     def __str__(self) -> str:
@@ -179,11 +184,18 @@ def as_float(value: object, default: float | None = None) -> float | None:
     """
     if value is None or isinstance(value, bool | str | dt.date):
         return default
+    if _is_flag(value):  # True is no number, nor is numpy's
+        return default
     try:
         number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return default
     return number if math.isfinite(number) else default
+
+
+def _is_flag(value: object) -> bool:
+    kind = type(value)
+    return kind is bool or (kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_"))
 
 
 def as_date(value: object) -> dt.date | None:
@@ -220,7 +232,7 @@ def parse_number_text(text: str, decimal_mark: str | None) -> tuple[float | int 
     of three. With the mark unknown, one separator followed by exactly three digits (`1,234`, `1.234`) could be a
     decimal or a thousands separator and is refused; `1,5` and `1.5` can only be decimals and are read.
     """
-    original = text.strip()
+    original = text.strip().replace("\u2212", "-")  # the minus sign proper: a typographer's -5 is -5
     compact = _GROUP_SPACES.sub("", original)
     if not compact:
         return None, "not_a_number", "is empty"
@@ -233,8 +245,11 @@ def parse_number_text(text: str, decimal_mark: str | None) -> tuple[float | int 
                 "(the currency is set apart)"
             ),
         )
-    if _SCIENTIFIC.match(compact) and decimal_mark != ",":
-        return float(compact), "", ""
+    if _SCIENTIFIC.match(original) and decimal_mark != ",":
+        number = float(original)
+        if number == 0 and any(c in "123456789" for c in original.partition("e")[0].partition("E")[0]):
+            return None, "out_of_range", "it is too small to be a project's figure (it reads as 0)"
+        return number, "", ""
     if not _NUMBER_SHAPE.match(compact) or not any(c.isdigit() for c in compact):
         return (
             None,
@@ -260,6 +275,15 @@ def parse_number_text(text: str, decimal_mark: str | None) -> tuple[float | int 
                 "not_a_number",
                 f"it mixes points and commas in a way no locale writes: type digits only, e.g. {_example(decimal_mark)}",
             )
+    elif len(marks) > 1 and marks[0] == decimal_mark:
+        return (
+            None,
+            "wrong_decimal_mark",
+            (
+                f"'{short(original)}' repeats the decimal mark ({decimal_mark}); this source groups thousands with "
+                f"{'points' if decimal_mark == ',' else 'commas'} or spaces: write it without separators"
+            ),
+        )
     elif len(marks) == 1:
         mark = marks[0]
         before, after = body.split(mark)
@@ -291,6 +315,8 @@ def parse_number_text(text: str, decimal_mark: str | None) -> tuple[float | int 
             f"its digit groups are not of three digits: type digits only, e.g. {_example(decimal_mark)}",
         )
     digits = integer_part.replace(".", "").replace(",", "").replace("_", "")
+    if len(digits.lstrip("0")) > 15:  # beyond any figure and beyond a float's exact digits
+        return None, "out_of_range", "it has more digits than any project's figure"
     if not (digits or fraction) or not (digits + fraction).isdigit():
         return (
             None,
@@ -344,7 +370,7 @@ def read_number(
     if is_blank(value):
         return Reading(None)
     severity, code, message = "", "", ""
-    if isinstance(value, bool | dt.date):
+    if isinstance(value, dt.date) or _is_flag(value):
         return _refuse("not_a_number", f"{label} must be a number, not {as_text(value)}")
     if isinstance(value, str):
         text = value.strip()
@@ -367,6 +393,8 @@ def read_number(
             code = ""
     else:
         number = as_float(value)
+        if number is None and isinstance(value, int) and not isinstance(value, bool):
+            return _refuse("out_of_range", f"{label} has more digits than any project's figure")
         if number is None:
             if isinstance(value, float):
                 return _refuse("not_a_number", f"{label} must be a finite number, got {value!r}")
@@ -723,16 +751,47 @@ def csv_locale(name: str | None, text: str = "") -> CsvLocale:
     return CsvLocale("auto", ",", ".", None, detected=True)
 
 
-def decode_csv(raw: bytes, locale_name: str | None = None) -> tuple[CsvLocale, list[tuple[int, list[str]]]]:
-    """(locale, [(line number, fields)]) of a CSV's bytes: UTF-8 with or without BOM, else Windows-1252."""
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+_CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+
+
+class CsvError(ValueError):
+    """A CSV whose text cannot be read as one encoding, or whose rows do not fit its header."""
+
+
+def decode_text(raw: bytes) -> str:
+    """A CSV's text: UTF-16 (Excel's "Unicode text", with its BOM), UTF-8 with or without BOM, else Windows-1252
+    (Excel's plain "CSV" on Windows). A file that is neither whole is refused, never half-guessed."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel's plain "CSV" on Windows is the ANSI code page.
-        text = raw.decode("cp1252", errors="replace")
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        if _UTF8_MULTIBYTE.search(raw):
+            raise CsvError(
+                f"line {line} is not UTF-8 while the rest of the file is: it was pasted from another file or program. "
+                "Save the register again as CSV UTF-8 (Excel: Save As > CSV UTF-8)"
+            ) from None
+    if _CP1252_UNDEFINED & set(raw):
+        raise CsvError("the file is neither UTF-8 nor Windows-1252 text; save it again as CSV UTF-8")
+    return raw.decode("cp1252")
+
+
+def decode_csv(raw: bytes, locale_name: str | None = None) -> tuple[CsvLocale, list[tuple[int, list[str]]]]:
+    """(locale, [(line number, fields)]) of a CSV's bytes. Excel's `sep=;` first line names the separator."""
+    text = decode_text(raw)
+    first, _, rest = text.partition("\n")
+    stated = re.fullmatch(r"sep=(.)\r?", first.strip("\ufeff"))
+    if stated:
+        text = rest
     locale = csv_locale(locale_name, text)
-    reader = csv.reader(text.splitlines(keepends=True), delimiter=locale.separator)
+    if stated and stated.group(1) != locale.separator and not (locale_name and locale_name != "auto"):
+        locale = csv_locale(next((n for n, v in CSV_LOCALES.items() if v[0] == stated.group(1)), "auto"), text)
+    # Only \n, \r and \r\n end a row (io with newline=""); str.splitlines would split at U+2028 or a form feed.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=locale.separator)
     rows = []
+    offset = 1 if stated else 0
     for cells in reader:
-        rows.append((reader.line_num, list(cells)))
+        rows.append((reader.line_num + offset, list(cells)))
     return locale, rows

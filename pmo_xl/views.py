@@ -53,7 +53,9 @@ MONEY_FIELDS = (
     "estimate_at_completion",
 )
 DATE_FIELDS = ("start_date", "baseline_end_date", "forecast_end_date")
-BASELINE_FIELDS = ("budget_original", "budget_current", "start_date", "baseline_end_date")
+# The PMO's figures: a PM's change is used only when an approved change request covers it (the currency and unit
+# never: every amount of the project is in them).
+BASELINE_FIELDS = ("budget_original", "budget_current", "start_date", "baseline_end_date", "currency", "money_unit")
 HISTORY_COLUMNS = (
     "project_id",
     "period",
@@ -237,13 +239,14 @@ def mark_current(headers: pd.DataFrame, preferences: pd.DataFrame) -> pd.DataFra
 MONEY_UNIT_FACTORS = dict(zip(MONEY_UNITS, (1, 1_000, 1_000_000), strict=True))
 
 
-def project_budget(row: pd.Series | dict) -> float:
-    """The budget a project weighs with: the current (re-baselined) budget, else the original, else 0."""
+def project_budget(row: pd.Series | dict) -> float | None:
+    """The budget a project weighs with: the current (re-baselined) budget, else the original; None when it has
+    none (never 0: a project without a budget would show its whole EAC as an overspend)."""
     for name in ("budget_current", "budget_original"):
         number = as_float(row.get(name))
         if number is not None:
             return number
-    return 0.0
+    return None
 
 
 def _stated(value: object) -> str:
@@ -293,8 +296,8 @@ class MoneyScale:
         # Whole factors (the scale's unit is the smallest); rounding drops float dust such as 1.1 k -> 1100.0000002.
         return round(number * (MONEY_UNIT_FACTORS[unit] // MONEY_UNIT_FACTORS[self.unit]), 6)
 
-    def budget(self, row: pd.Series | dict) -> float:
-        return self.amount(project_budget(row), row) or 0.0
+    def budget(self, row: pd.Series | dict) -> float | None:
+        return self.amount(project_budget(row), row)
 
     def totals(self, rows: Iterable[pd.Series | dict], values: Iterable[object]) -> dict[str, float]:
         """The sum of `values` (one per row, in the row's own unit) per money key, converted; blanks are left out."""
@@ -480,7 +483,9 @@ def baseline_changes(
         before, after = baseline.fields[name], submitted.get(name)
         if _same(before, after):
             continue
-        if name.startswith("budget"):
+        if name in ("currency", "money_unit"):
+            covered = False
+        elif name.startswith("budget"):
             delta = (as_float(after) or 0.0) - (as_float(before) or 0.0)
             covered = bool(covering) and abs(delta - cost_impact) <= max(0.005 * abs(delta), 0.01)
         else:

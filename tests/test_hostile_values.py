@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from pmo_xl.submission_reader import read_submission
 from pmo_xl.template_schemas import PROJECT_STATUS
 from pmo_xl.validation import validate
 from pmo_xl.values import ExcelError
+from pmo_xl.xlsx_package import XlsxPackage
 from udfs.pmo_udfs import PMO_NPV
 
 TODAY = dt.date(2027, 1, 10)
@@ -106,7 +108,14 @@ CASES = [
     C("en-GB names day/month", "csv,en-GB", "start_date", "03/12/2026", ACCEPTED, "", "", dt.date(2026, 12, 3)),
     C("en-US names month/day", "csv,en-US", "start_date", "03/12/2026", ACCEPTED, "", "", dt.date(2026, 3, 12)),
     C("de-DE reads a semicolon file", "csv;de-DE", "budget", "2.630.000", ACCEPTED, "", "", 2630000),
-    C("unknown locale", "csv,xx-XX", "budget", "10", "", "", "unknown CSV locale 'xx-XX'"),
+    C("unknown locale", "csv,xx-XX", "budget", "10", "unknown_locale", "", "unknown CSV locale 'xx-XX'"),
+    # -- found by a hostile tester -------------------------------------------------------------------------------
+    C("decimal mark repeated as grouping", "csv;", "budget", "1,234,567", "wrong_decimal_mark", "row 2", "repeats the decimal mark"),
+    C("point repeated in a point file", "csv,", "budget", "1.234.567", "wrong_decimal_mark", "row 2", "repeats the decimal mark"),
+    C("400 nines", "csv,", "budget", "9" * 400, "out_of_range", "row 2", "more digits than any project's figure"),
+    C("Unicode minus in a budget", "csv,", "budget", "−5", "out_of_range", "row 2", "below the minimum 0"),
+    C("a space inside scientific notation", "csv,", "budget", "1 e5", "not_a_number", "row 2", "type digits only"),
+    C("underflow to zero", "csv,", "budget", "5e-400", "out_of_range", "row 2", "too small"),
     # -- a submitted status workbook: fields ----------------------------------------------------------------------
     C("thousands or decimal? (cell text)", "submission", "actual_to_date", "1,200", "ambiguous_number", "Summary!C31", "could be"),
     C("European number typed as text", "submission", "actual_to_date", "1.200,50", "number_as_text", "Summary!C31", "typed as text", 1200.5),
@@ -267,3 +276,63 @@ def test_the_table_is_large_and_covers_every_source():
         "csv", "csv-tab", "submission", "raid", "settings", "scoring", "budget", "npv", "hire", "ahp"
     }  # fmt: skip
     assert len({case.kind for case in CASES}) == len(CASES)
+
+
+# Whole register files a hostile tester made: (kind, the file's bytes, expected code, a piece of the message).
+_HEAD = "project_id,project_name,project_manager,sponsor,start_date,end_date,budget,currency,money_unit\n"
+REGISTER_FILES = [
+    ("an unquoted decimal comma adds a cell", (_HEAD + "P1,A,Ann,Bob,2026-03-01,2027-06-30,1234,5,EUR,k\n").encode(),
+     "extra_cells", "row 2: 10 cells but the header has 9 columns"),
+    ("budget given twice", (_HEAD.rstrip() + ",budget\nP1,A,Ann,Bob,2026-03-01,2027-06-30,850,EUR,k,8500\n").encode(),
+     "duplicate_column", "columns 7 and 10 both give budget_original"),
+    ("budget and budget_original", (_HEAD.rstrip() + ",budget_original\nP1,A,Ann,Bob,2026-03-01,2027-06-30,850,EUR,k,999\n").encode(),
+     "duplicate_column", "both give budget_original"),
+    ("one Windows-1252 byte in a UTF-8 file", (_HEAD + "P1,Café,Zoë,Bob,2026-03-01,2027-06-30,850,EUR,k\n").encode()
+     + b"P2,Caf\xe9,Ann,Bob,2026-03-01,2027-06-30,850,EUR,k\n", "not_one_encoding", "line 3 is not UTF-8"),
+    ("an unquoted line separator splits no row", (_HEAD + "P1,A\u2028B,Ann,Bob,2026-03-01,2027-06-30,850,EUR,k\n").encode(),
+     "accepted", ""),
+    ("Excel's sep= line", ("sep=;\n" + _HEAD.replace(",", ";") + "P1;A;Ann;Bob;01/03/2026;30/06/2027;1.250;EUR;k\n").encode(),
+     "accepted", ""),
+    ("UTF-16 from Excel's Unicode text", (_HEAD.replace(",", "\t") + "P1\tA\tAnn\tBob\t2026-03-01\t2027-06-30\t850\tEUR\tk\n").encode("utf-16"),
+     "accepted", ""),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("kind", "data", "code", "message"), REGISTER_FILES, ids=[r[0] for r in REGISTER_FILES])
+def test_hostile_register_files(kind, data, code, message, tmp_path):
+    path = tmp_path / "register.csv"
+    path.write_bytes(data)
+    if code == "accepted":
+        (record, *_) = read_register(path, PROJECT_STATUS)
+        assert record.project_id == "P1"
+        return
+    with pytest.raises(RegisterError) as caught:
+        read_register(path, PROJECT_STATUS)
+    assert [(c, m) for c, m in zip(caught.value.codes, caught.value.problems, strict=True) if message in m], (
+        caught.value.problems
+    )
+    assert code in caught.value.codes
+
+
+def test_an_xlsx_register_keeps_excel_errors_and_refuses_a_non_workbook(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    sheet.append(["P1", "Alpha", "Ann", "Bob", dt.datetime(2026, 3, 1), dt.datetime(2027, 6, 30), "=1/0", "EUR", "k"])
+    book.save(tmp_path / "register.xlsx")
+    # openpyxl saves no cached result: as a program-written file never opened in Excel, the formula is refused
+    with pytest.raises(RegisterError, match="budget holds a formula whose result was never saved"):
+        read_register(tmp_path / "register.xlsx", PROJECT_STATUS)
+    package = XlsxPackage.from_path(tmp_path / "register.xlsx")
+    part = package.structure.sheet_parts[sheet.title]
+    xml = package.members[part].replace(b"<f>1/0</f><v />", b"<f>1/0</f><v>#DIV/0!</v>")
+    assert b"#DIV/0!" in xml
+    xml = re.sub(rb'(<c r="G2")([^>]*)>', lambda m: m.group(1) + re.sub(rb' t="\w+"', b"", m.group(2)) + b' t="e">', xml)
+    (tmp_path / "errors.xlsx").write_bytes(package.write({part: xml}))
+    with pytest.raises(RegisterError, match=r"budget holds #DIV/0!: the formula divides by zero"):
+        read_register(tmp_path / "errors.xlsx", PROJECT_STATUS)
+    (tmp_path / "renamed.xlsx").write_text(_HEAD, encoding="utf-8")
+    with pytest.raises(RegisterError, match="not an Excel workbook"):
+        read_register(tmp_path / "renamed.xlsx", PROJECT_STATUS)
