@@ -27,6 +27,7 @@ from pmo_xl.reporting_calendar import ACTIVE_STATES, COVERAGE_STATES, CURRENT_ST
 from pmo_xl.template_schemas import STAGES
 from pmo_xl.values import as_date, as_float
 from pmo_xl.views import (
+    MONEY_DECIMALS,
     NOT_IN_REGISTER,
     MoneyScale,
     PortfolioViews,
@@ -222,9 +223,14 @@ def _budget_totals(rows: list[dict], scale: MoneyScale) -> dict[str, float]:
     return scale.totals(rows, [project_budget(row) for row in rows])
 
 
+def scale_decimals(totals: dict[str, float]) -> int:
+    """The places the totals are shown with: by the unit their keys name ('k EUR' one, 'm EUR' two)."""
+    return max((MONEY_DECIMALS.get(key.split(" ")[0], 0) for key in totals), default=0)
+
+
 def _labelled(totals: dict[str, float], fallback: str) -> tuple[float | str, str]:
     """(the total as a cell holds it, the label of its amounts): the keys summed, or the portfolio's for none."""
-    return money_cell(totals), ", ".join(sorted(totals)) or fallback
+    return money_cell(totals, scale_decimals(totals)), ", ".join(sorted(totals)) or fallback
 
 
 def currency_totals(status: pd.DataFrame, scale: MoneyScale | None = None) -> pd.DataFrame:
@@ -611,8 +617,8 @@ def build_dashboard(
         [
             ("Active projects", len(basis), ""),
             ("Projects reporting", len(basis) - int(rag.loc[rag["rag"] == NOT_REPORTED, "projects"].sum()), ""),
-            ("Budget", money_cell(budgets), label),
-            ("Forecast at completion", money_cell(forecasts), forecast_label),
+            ("Budget", money_cell(budgets, scale_decimals(budgets)), label),
+            ("Forecast at completion", money_cell(forecasts, scale_decimals(forecasts)), forecast_label),
             ("Projects at Red", int(rag.loc[rag["rag"] == "Red", "projects"].sum()), ""),
             ("Share of budget at Red", share_cell(reds, budgets), ""),
             ("Declared RAG differs from the rules", len(disagreements), ""),

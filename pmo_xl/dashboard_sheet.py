@@ -156,7 +156,7 @@ def add_dashboard_sheet(workbook, dashboard: Dashboard | None = None, worksheet=
     sheet = worksheet if worksheet is not None else workbook.add_worksheet(SHEET)
     name = sheet.get_name()
     tables = dashboard_tables(dashboard) if dashboard is not None else empty_dashboard_tables()
-    formats = _formats(workbook)
+    formats = _formats(workbook, dashboard.money.decimals if dashboard is not None else 0)
     heading = title or (
         f"Portfolio dashboard, {dashboard.period} ({dashboard.scope})" if dashboard else "Portfolio dashboard"
     )
@@ -203,14 +203,16 @@ def money_note(dashboard: Dashboard) -> str:
     return ""
 
 
-def _formats(workbook) -> dict:
+def _formats(workbook, money_decimals: int = 0) -> dict:
+    money = "#,##0" + ("." + "0" * money_decimals if money_decimals else "")
     return {
         "title": workbook.add_format({"bold": True, "font_size": 16}),
         "note": workbook.add_format({"italic": True, "font_color": "#595959"}),
         "block": workbook.add_format({"bold": True, "font_size": 12, "font_color": "#1F3864"}),
         "percent": workbook.add_format({"num_format": "0%"}),
-        "money": workbook.add_format({"num_format": "#,##0"}),
-        "number": workbook.add_format({"num_format": "#,##0.##"}),
+        # Money in the dashboard's unit: whole units, a tenth of a k, a hundredth of an m (as the report shows it).
+        "money": workbook.add_format({"num_format": money}),
+        "number": workbook.add_format({"num_format": "#,##0"}),  # counts
         "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
         "header": workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"}),
         "wrap": workbook.add_format({"text_wrap": True}),
@@ -248,7 +250,9 @@ def _write_table(sheet, block: Block, frame: pd.DataFrame, top: int, left: int, 
 
 def _cell_format(block: Block, header: str, values: tuple, formats: dict):
     if block.table == "DashHeadline" and header == "Value":
-        return formats["percent"] if str(values[0]).startswith("Share") else formats["number"]
+        if str(values[0]).startswith("Share"):
+            return formats["percent"]
+        return formats["money"] if values[2] else formats["number"]  # a money row says what its amounts are in
     if header in _PERCENT_HEADERS:
         return formats["percent"]
     if header in _MONEY_HEADERS:

@@ -12,6 +12,7 @@ import datetime as dt
 import html
 import math
 from collections.abc import Sequence
+from contextvars import ContextVar
 from pathlib import Path
 
 import pandas as pd
@@ -58,6 +59,11 @@ def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+# The places money is shown with in the report being rendered (its scale's unit: units 0, k 1, m 2), as on the
+# Dashboard sheet; set by render_report.
+_MONEY_DECIMALS: ContextVar[int] = ContextVar("money_decimals", default=0)
+
+
 def _number(value: object, digits: int = 0) -> str:
     """A number with digit groups; text (a total per currency, '1,200 k EUR; 800 k GBP') shown as it is."""
     if isinstance(value, str):
@@ -65,7 +71,7 @@ def _number(value: object, digits: int = 0) -> str:
     number = as_float(value)
     if number is None:
         return ""
-    return whole_amount(number) if digits == 0 else f"{number:,.{digits}f}"
+    return whole_amount(number, digits)
 
 
 def _percent(value: object) -> str:
@@ -115,8 +121,9 @@ def _table(frame: pd.DataFrame, columns: Sequence[tuple[str, str, str]], empty: 
             value = row.get(column)
             if kind == "rag":
                 cells.append(f"<td>{_rag_badge(value)}</td>")
-            elif kind in ("number", "money"):
-                cells.append(f'<td class="n">{_number(value, 1 if kind == "number" else 0)}</td>')
+            elif kind in ("number", "money", "count"):
+                digits = {"number": 1, "count": 0}.get(kind, _MONEY_DECIMALS.get())
+                cells.append(f'<td class="n">{_number(value, digits)}</td>')
             elif kind == "id":
                 cells.append(f'<td class="id">{_e(value)}</td>')
             elif kind == "percent":
@@ -289,8 +296,11 @@ def _tiles(dashboard: Dashboard) -> str:
             f"{_number(values.get('Projects reporting'))} of {_number(values.get('Active projects'))}",
             f"active projects reporting for {dashboard.period}",
         ),
-        (_number(values.get("Budget")), f"budget{money('Budget')}"),
-        (_number(values.get("Forecast at completion")), f"forecast at completion{money('Forecast at completion')}"),
+        (_number(values.get("Budget"), _MONEY_DECIMALS.get()), f"budget{money('Budget')}"),
+        (
+            _number(values.get("Forecast at completion"), _MONEY_DECIMALS.get()),
+            f"forecast at completion{money('Forecast at completion')}",
+        ),
         (_number(values.get("Projects at Red")), "projects at Red"),
         (_percent(values.get("Share of budget at Red")), "of the budget is at Red"),
         (
@@ -329,11 +339,11 @@ def _executive_summary(dashboard: Dashboard, summary: ExecutiveSummary, limit: i
     )  # fmt: skip
     risk_columns = [("project_id", "Project", "id"), ("id", "ID", "id"), ("type", "Type", "text"),
                     ("description", "Description", "text"), ("owner", "Owner", "text"),
-                    ("severity", "Severity", "money")]  # fmt: skip
+                    ("severity", "Severity", "count")]  # fmt: skip
     slipped = _capped(
         summary.slipped_key_milestones,
         [("project_id", "Project", "id"), ("id", "ID", "id"), ("name", "Key milestone", "text"),
-         ("previous_forecast", "Was", "date"), ("forecast", "Now", "date"), ("moved_days", "Moved (days)", "money")],
+         ("previous_forecast", "Was", "date"), ("forecast", "Now", "date"), ("moved_days", "Moved (days)", "count")],
         f"No key milestone slipped{since}.",
         limit,
     )  # fmt: skip
@@ -356,7 +366,7 @@ def _executive_summary(dashboard: Dashboard, summary: ExecutiveSummary, limit: i
     escalated = _capped(
         summary.escalations,
         [("project_id", "Project", "id"), ("id", "ID", "id"), ("description", "Description", "text"),
-         ("owner", "Owner", "text"), ("severity", "Severity", "money"), ("due_date", "Due", "date")],
+         ("owner", "Owner", "text"), ("severity", "Severity", "count"), ("due_date", "Due", "date")],
         "No risk or issue is escalated.",
         limit,
     )  # fmt: skip
@@ -384,7 +394,7 @@ def _all_changes(summary: ExecutiveSummary) -> str:
     since = f" since {summary.previous_period}" if summary.previous_period else ""
     risk_columns = [("project_id", "Project", "id"), ("id", "ID", "id"), ("type", "Type", "text"),
                     ("description", "Description", "text"), ("owner", "Owner", "text"),
-                    ("severity", "Severity", "money")]  # fmt: skip
+                    ("severity", "Severity", "count")]  # fmt: skip
     return f"""<h2>All changes{_e(since)} and decisions</h2>
 <h3>Decisions needed</h3>
 {_table(summary.decisions, [("required_by", "Needed by", "date"), ("project_id", "Project", "id"), ("project_name", "Name", "text"), ("id", "ID", "id"), ("decision", "Decision needed", "text"), ("owner", "Owner", "text")], "None.")}
@@ -395,7 +405,7 @@ def _all_changes(summary: ExecutiveSummary) -> str:
 <h3>New risks and issues</h3>{_table(summary.new_risks, risk_columns, "None.")}
 <h3>Closed risks and issues</h3>{_table(summary.closed_risks, risk_columns, "None.")}
 <h3>Key milestones that slipped</h3>
-{_table(summary.slipped_key_milestones, [("project_id", "Project", "id"), ("id", "ID", "id"), ("name", "Key milestone", "text"), ("previous_forecast", "Was", "date"), ("forecast", "Now", "date"), ("moved_days", "Moved (days)", "money")], "None.")}
+{_table(summary.slipped_key_milestones, [("project_id", "Project", "id"), ("id", "ID", "id"), ("name", "Key milestone", "text"), ("previous_forecast", "Was", "date"), ("forecast", "Now", "date"), ("moved_days", "Moved (days)", "count")], "None.")}
 <h3>Re-baselines</h3>
 {_table(summary.rebaselines, [("project_id", "Project", "id"), ("project_name", "Name", "text"), ("changes", "Baseline change", "text")], "None.")}
 <h3>PMO-owned figures changed without an approved change request</h3>
@@ -461,25 +471,25 @@ def _detail(dashboard: Dashboard, views: PortfolioViews, summary: ExecutiveSumma
 {_all_changes(summary)}
 <h2>Budget per currency</h2>
 <p class="sub">{_e(money_note(dashboard))}</p>
-{_table(dashboard.currencies, [("amounts_in", "Amounts in", "text"), ("projects", "Projects", "money"), ("budget", "Budget", "money"), ("forecast", "Forecast (EAC)", "money"), ("variance", VARIANCE_HEADER, "money"), ("red_budget", "Budget at Red", "money"), ("share_of_budget_at_red", "Share of budget at Red", "percent")], "No budget data.")}
+{_table(dashboard.currencies, [("amounts_in", "Amounts in", "text"), ("projects", "Projects", "count"), ("budget", "Budget", "money"), ("forecast", "Forecast (EAC)", "money"), ("variance", VARIANCE_HEADER, "money"), ("red_budget", "Budget at Red", "money"), ("share_of_budget_at_red", "Share of budget at Red", "percent")], "No budget data.")}
 <h2>RAG trend</h2>{trend_chart}
-{_table(trend, [("period", "Period", "text"), *((r, r, "money") for r in (*RAGS, NOT_REPORTED)), ("red_budget", "Budget at Red", "money"), ("amounts_in", "Amounts in", "text")], "No history yet.")}
+{_table(trend, [("period", "Period", "text"), *((r, r, "count") for r in (*RAGS, NOT_REPORTED)), ("red_budget", "Budget at Red", "money"), ("amounts_in", "Amounts in", "text")], "No history yet.")}
 <h2>By stage</h2>
-{_table(dashboard.stage, [("stage", "Stage", "text"), *((r, r, "money") for r in (*RAGS, NOT_REPORTED)), ("projects", "Projects", "money"), ("budget", "Budget", "money"), ("amounts_in", "Amounts in", "text")], "No projects.")}
+{_table(dashboard.stage, [("stage", "Stage", "text"), *((r, r, "count") for r in (*RAGS, NOT_REPORTED)), ("projects", "Projects", "count"), ("budget", "Budget", "money"), ("amounts_in", "Amounts in", "text")], "No projects.")}
 <h2>Declared RAG against the PMO's rules</h2>
-{_table(check, [("rag", "RAG", "rag"), ("declared", "Declared by PMs", "money"), ("derived", "Derived by rules", "money")], "No RAG data.")}
+{_table(check, [("rag", "RAG", "rag"), ("declared", "Declared by PMs", "count"), ("derived", "Derived by rules", "count")], "No RAG data.")}
 {_table(dashboard.disagreements, [("project_id", "Project", "id"), ("project_name", "Name", "text"), ("declared", "PM says", "rag"), ("derived", "Rules say", "rag"), ("reason", "Why", "text")], "Every declared RAG agrees with the rules.")}
 <h2>Key milestones slipping against baseline</h2>
-{_table(dashboard.slipping_milestones, [("project_id", "Project", "id"), ("milestone_id", "ID", "text"), ("milestone", "Milestone", "text"), ("baseline_date", "Baseline", "date"), ("forecast_date", "Forecast", "date"), ("slip_days", "Slip (days)", "money"), ("moved_this_period_days", "Moved this period", "money")], "No key milestone is forecast after its baseline.")}
+{_table(dashboard.slipping_milestones, [("project_id", "Project", "id"), ("milestone_id", "ID", "text"), ("milestone", "Milestone", "text"), ("baseline_date", "Baseline", "date"), ("forecast_date", "Forecast", "date"), ("slip_days", "Slip (days)", "count"), ("moved_this_period_days", "Moved this period", "count")], "No key milestone is forecast after its baseline.")}
 <h2>Progress: complete, spent, milestones met</h2>{progress_chart}
 <h2>Top risks and issues</h2>
-{_table(dashboard.top_risks, [("project_id", "Project", "id"), ("id", "ID", "id"), ("type", "Type", "text"), ("description", "Description", "text"), ("owner", "Owner", "text"), ("severity", "Severity", "money"), ("financial_exposure", "Exposure", "money"), ("amounts_in", "Amounts in", "text"), ("proximity", "Proximity", "text")], "No open risk or issue.")}
+{_table(dashboard.top_risks, [("project_id", "Project", "id"), ("id", "ID", "id"), ("type", "Type", "text"), ("description", "Description", "text"), ("owner", "Owner", "text"), ("severity", "Severity", "count"), ("financial_exposure", "Exposure", "money"), ("amounts_in", "Amounts in", "text"), ("proximity", "Proximity", "text")], "No open risk or issue.")}
 <h2>Budget against forecast</h2>{budget_chart}
 {_table(dashboard.budget, [("project_id", "Project", "id"), ("project_name", "Name", "text"), ("budget", "Budget", "money"), ("forecast", "Forecast (EAC)", "money"), ("actual_to_date", "Actual", "money"), ("variance", VARIANCE_HEADER, "money"), ("variance_percent", "Variance %", "percent"), ("amounts_in", "Amounts in", "text")], "No budget data.")}
 <h2>Capacity hot spots</h2>
 {_hot_spots(dashboard)}
 <h2>Submission tracker</h2>
-{_table(dashboard.submission_states, [("state", "State", "text"), ("projects", "Projects", "money")], "No tracker.")}
+{_table(dashboard.submission_states, [("state", "State", "text"), ("projects", "Projects", "count")], "No tracker.")}
 {_table(dashboard.outstanding_reports, [("project_id", "Project", "id"), ("project_name", "Name", "text"), ("project_manager", "Project manager", "text"), ("state", "State", "text"), ("latest_period", "Latest report", "text"), ("due_date", "Due", "date"), ("note", "Note", "text")], "Every active project reported for the period.")}
 <h2>All active projects</h2>
 <p class="note">Every active project of the register, with its state for {_e(dashboard.period)}: reporting, late, not due (its cadence), returned for correction, stale (the RAG shown is from its latest report, for the period named) or never reported.</p>
@@ -509,6 +519,14 @@ def _float(value: object) -> float | None:
 
 def render_report(dashboard: Dashboard, summary: ExecutiveSummary, views: PortfolioViews) -> str:
     """The whole HTML document as text."""
+    token = _MONEY_DECIMALS.set(dashboard.money.decimals)
+    try:
+        return _document(dashboard, summary, views)
+    finally:
+        _MONEY_DECIMALS.reset(token)
+
+
+def _document(dashboard: Dashboard, summary: ExecutiveSummary, views: PortfolioViews) -> str:
     title = f"Portfolio report {summary.period} ({summary.scope})"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

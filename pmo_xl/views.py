@@ -276,6 +276,10 @@ class MoneyScale:
 
     unit: str  # one of MONEY_UNITS, or '' when no project states a unit
 
+    @property
+    def decimals(self) -> int:
+        return MONEY_DECIMALS[self.unit]
+
     @classmethod
     def of(cls, *frames: pd.DataFrame) -> MoneyScale:
         stated = {_stated(unit) for frame in frames if "money_unit" in frame.columns for unit in frame["money_unit"]}
@@ -317,10 +321,15 @@ def money_label(projects: pd.DataFrame, scale: MoneyScale | None = None) -> str:
     return ", ".join(sorted({scale.key(row) for row in projects.to_dict("records")}))
 
 
-def whole_amount(number: float) -> str:
-    """An amount in whole units with digit groups, rounded half up as Excel's #,##0 shows it, so a total reads the
-    same on the Dashboard sheet, in the report and in a headline: 4,200,000.5 is 4,200,001 in all three."""
-    return f"{Decimal(repr(float(number))).quantize(Decimal(1), ROUND_HALF_UP):,}"
+def whole_amount(number: float, decimals: int = 0) -> str:
+    """An amount with digit groups and `decimals` places, rounded half up as Excel's #,##0 (or #,##0.00) shows it,
+    so a total reads the same on the Dashboard sheet, in the report and in a headline: 4,200,000.5 units is
+    4,200,001 in all three, and 2.75 m is 2.75, never 3."""
+    return f"{Decimal(repr(float(number))).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP):,}"
+
+
+# The places an amount is shown with, by the unit it is shown in: a tenth of a thousand, a hundredth of a million.
+MONEY_DECIMALS = {"units": 0, "k": 1, "m": 2, "": 0}
 
 
 def shown_amount(number: float) -> str:
@@ -329,12 +338,12 @@ def shown_amount(number: float) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def money_cell(totals: dict[str, float]) -> float | str:
+def money_cell(totals: dict[str, float], decimals: int = 0) -> float | str:
     """A total as a cell holds it: a number when the amounts share one money key, else each key's total in words
     ('1,200 k EUR; 800 k GBP'). Amounts in different currencies are never added into one number."""
     if len(totals) <= 1:
         return next(iter(totals.values()), 0.0)
-    return "; ".join(f"{whole_amount(total)} {label}" for label, total in sorted(totals.items()))
+    return "; ".join(f"{whole_amount(total, decimals)} {label}" for label, total in sorted(totals.items()))
 
 
 def share_cell(part: dict[str, float], whole: dict[str, float]) -> float | str | None:

@@ -166,4 +166,18 @@ def test_a_project_over_budget_shows_a_negative_variance_everywhere(tmp_path):
     assert VARIANCE_HEADER == "Variance (budget \u2212 EAC; negative = overspend)"
     assert f"<th>{VARIANCE_HEADER}</th>" in html
     detail = html.split("<h2>Budget against forecast</h2>")[1]
-    assert '<td class="n">-120</td><td class="n">-5%</td>' in detail
+    # in k: a tenth of a k (100 EUR) is shown, as on the Dashboard sheet (#,##0.0)
+    assert '<td class="n">-120.0</td><td class="n">-5%</td>' in detail
+
+
+def test_amounts_in_m_keep_their_decimals_everywhere(tmp_path):
+    """2.5 m and 2.75 m are 250,000 apart: shown as whole numbers they were 3 and 3, a variance of -0."""
+    _views, dashboard, html, workbook = _portfolio(
+        tmp_path, status_submission("PRJ-001", fields=_money("USD", "m", 2.5, 2.75))
+    )
+    assert dashboard.money.decimals == 2
+    detail = html.split("<h2>Budget against forecast</h2>")[1]
+    assert '<td class="n">2.50</td><td class="n">2.75</td>' in detail and '<td class="n">-0.25</td>' in detail
+    sheet = workbook["Dashboard"]
+    formats = {cell.number_format for row in sheet.iter_rows() for cell in row if cell.value == 2.75}
+    assert formats == {"#,##0.00"}
