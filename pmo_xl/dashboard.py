@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from pmo_xl.errors import PmoError
-from pmo_xl.reporting_calendar import ACTIVE_STATES, COVERAGE_STATES, CURRENT_STATES
+from pmo_xl.reporting_calendar import ACTIVE_STATES, COVERAGE_STATES, CURRENT_STATES, last_day
 from pmo_xl.template_schemas import STAGES
 from pmo_xl.values import as_date, as_float
 from pmo_xl.views import (
@@ -340,6 +340,12 @@ def _derived_reason(row: dict) -> str:
     return "; ".join(parts)
 
 
+def _expected_projects(basis: pd.DataFrame) -> dict[str, dt.date | None]:
+    """The active projects reports are expected from (the register's, or without one those the ledger knows), with
+    their start dates."""
+    return {row["project_id"]: as_date(row.get("start_date")) for row in basis.to_dict("records")}
+
+
 def _with_current_period(
     trend: pd.DataFrame, period: str, rag: pd.DataFrame, reds: dict[str, float], label: str
 ) -> pd.DataFrame:
@@ -355,8 +361,18 @@ def _with_current_period(
     return pd.concat([earlier, pd.DataFrame([row])], ignore_index=True).tail(TREND_PERIODS).reset_index(drop=True)
 
 
-def rag_trend(history: pd.DataFrame, periods: int = TREND_PERIODS, scale: MoneyScale | None = None) -> pd.DataFrame:
-    """Projects per overall RAG in each period, and the budget at Red, from the ledger's counted submissions."""
+def rag_trend(
+    history: pd.DataFrame,
+    periods: int = TREND_PERIODS,
+    scale: MoneyScale | None = None,
+    expected: dict[str, dt.date | None] | None = None,
+) -> pd.DataFrame:
+    """Projects per overall RAG in each period, and the budget at Red, from the ledger's counted submissions.
+
+    Not reported: with `expected` (the active projects of the register and their start dates), every one that had
+    started by the period's end and has no counted report for it; without a register, the projects that had
+    reported before but not in the period.
+    """
     columns = ["period", *RAGS, NOT_REPORTED, "red_budget", "amounts_in"]
     if history.empty:
         return pd.DataFrame(columns=columns)
@@ -367,9 +383,15 @@ def rag_trend(history: pd.DataFrame, periods: int = TREND_PERIODS, scale: MoneyS
     for period, group in history.groupby("period", sort=True):
         rags = group["rag_overall"].map(_rag)
         row = {"period": period, **{rag: int((rags == rag).sum()) for rag in (*RAGS, NOT_REPORTED)}}
-        # A project that reported before but has no counted report this period is "not reported" here.
-        seen |= set(group["project_id"])
-        row[NOT_REPORTED] += len(seen - set(group["project_id"]))
+        reported = set(group["project_id"])
+        seen |= reported
+        if expected is not None:
+            end = last_day(period)
+            row[NOT_REPORTED] += sum(
+                1 for project, start in expected.items() if project not in reported and (start is None or start <= end)
+            )
+        else:
+            row[NOT_REPORTED] += len(seen - reported)
         reds = group[rags == "Red"].to_dict("records")
         row["red_budget"], row["amounts_in"] = _labelled(_budget_totals(reds, scale), label)
         rows.append(row)
@@ -641,7 +663,13 @@ def build_dashboard(
         stage=stage_counts(basis, scale),
         rag_check=check,
         disagreements=disagreements,
-        trend=_with_current_period(rag_trend(views.history, scale=scale), views.period, rag, reds, label),
+        trend=_with_current_period(
+            rag_trend(views.history, scale=scale, expected=_expected_projects(basis)),
+            views.period,
+            rag,
+            reds,
+            label,
+        ),
         slipping_milestones=slipping,
         progress=progress(views, scale),
         top_risks=top_risks(views.raid, status=status, scale=scale),

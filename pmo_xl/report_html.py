@@ -299,7 +299,7 @@ def _tiles(dashboard: Dashboard) -> str:
         (_number(values.get("Budget"), _MONEY_DECIMALS.get()), f"budget{money('Budget')}"),
         (
             _number(values.get("Forecast at completion"), _MONEY_DECIMALS.get()),
-            f"forecast at completion{money('Forecast at completion')}",
+            f"forecast at completion{money('Forecast at completion')}, of the projects that reported",
         ),
         (_number(values.get("Projects at Red")), "projects at Red"),
         (_percent(values.get("Share of budget at Red")), "of the budget is at Red"),

@@ -130,6 +130,8 @@ def test_the_workbook_counts_every_active_project_once(month, workbook):
     ]  # fmt: skip
     trend = {row["Period"]: row for row in _table(path, "DashTrend")}
     assert [trend["2026-11"][name] for name in ("Green", "Amber", "Red", "Not reported")] == [3, 2, 1, 4]
+    # October: R-01 Green and S-07 Red reported; the other 8 active projects had started and did not
+    assert [trend["2026-10"][name] for name in ("Green", "Amber", "Red", "Not reported")] == [1, 0, 1, 8]
     states = {row["State"]: row["Projects"] for row in _table(path, "DashSubmissions")}
     assert states == {"reporting": 6, "late": 0, "returned": 1, "stale": 1, "never reported": 2, "not due": 0,
                       "on hold": 0, "closed": 1, "pipeline": 2}  # fmt: skip
