@@ -15,6 +15,7 @@ import csv
 import math
 import numbers as numbers_module
 import os
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,7 +25,7 @@ import pandas as pd
 
 from pmo_xl.criteria import DEFAULT_MODEL, Criterion, Level, ScoringModelSpec
 from pmo_xl.errors import OutputError, PmoError
-from pmo_xl.values import is_blank, read_number
+from pmo_xl.values import as_text, is_blank, read_number
 
 SCORING_MODEL_TABLE = "ScoringModel"
 # Criterion attributes repeat on each level row of a categorical criterion (blank cells inherit from the row above).
@@ -94,6 +95,19 @@ def _model_number(cell, what: str, where: str) -> float | None:
     """A ScoringModel cell read by pmo_xl.values ('65%' is 0.65); ScoringModelError naming the row if refused."""
     value = read_number(cell, what, percent_sign=True, text_is_normal=True).or_raise(ScoringModelError, where)
     return None if value is None else float(value)  # type: ignore[arg-type]
+
+
+def request_id_problems(cells, rows: list[int] | None = None) -> list[str]:
+    """Blank and repeated request ids, by table row (the header is row 1): `pmo score` and `pmo optimize` refuse
+    both."""
+    ids = [as_text(cell).strip() if not is_blank(cell) else "" for cell in cells]
+    rows = rows or list(range(2, len(ids) + 2))
+    problems = [f"row {row}: request_id is blank" for row, request_id in zip(rows, ids, strict=True) if not request_id]
+    counts = Counter(request_id for request_id in ids if request_id)
+    repeated = sorted(request_id for request_id, count in counts.items() if count > 1)
+    if repeated:
+        problems.append(f"request_id repeats: {', '.join(repeated)}")
+    return problems
 
 
 def model_from_rows(header: Sequence, rows: Sequence[Sequence], source: str = SCORING_MODEL_TABLE) -> ScoringModelSpec:
@@ -499,6 +513,10 @@ def score_requests(
     present = np.array(
         [not all(is_blank(cell) for cell in row) for row in requests.itertuples(index=False)], dtype=bool
     )
+    problems = request_id_problems(requests[REQUEST_ID][present], [row + 2 for row in np.flatnonzero(present)])
+    if problems:
+        raise ScoringError("; ".join(problems) + ". Each request needs its own id: a ranking by a blank or repeated id "
+                           "cannot say which request it means")  # fmt: skip
     labels = [str(value) for value in requests[REQUEST_ID][present]]
     block = requests[columns][present].to_numpy(dtype=object)
     if not any(isinstance(cell, str | bool) for cell in block.ravel()):

@@ -28,6 +28,7 @@ import pandas as pd
 
 from pmo_xl.errors import PmoError
 from pmo_xl.periods import fiscal_year_number, month_index
+from pmo_xl.scoring import request_id_problems
 from pmo_xl.values import is_blank, read_flag, read_number
 
 if TYPE_CHECKING:
@@ -177,12 +178,7 @@ def parse_requests(
             f"(columns: {', '.join(frame.columns)}); choose one of score, npv, benefit with --value"
         )
     ids = [str(cell).strip() if not is_blank(cell) else "" for cell in frame["request_id"]]
-    for row, request_id in enumerate(ids, start=2):
-        if not request_id:
-            problems.append(f"row {row}: request_id is blank")
-    duplicates = sorted({request_id for request_id in ids if request_id and ids.count(request_id) > 1})
-    if duplicates:
-        problems.append(f"request_id repeats: {', '.join(duplicates)}")
+    problems += request_id_problems(frame["request_id"])
     known = set(ids)
     cost_columns = {match.group(1).upper(): column for column in frame.columns if (match := COST_COLUMN.match(column))}
     long_costs: dict[str, dict[str, float]] = {}

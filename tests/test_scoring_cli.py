@@ -107,3 +107,16 @@ def test_wsjf_backlog_gets_its_own_workbook(tmp_path):
     rows, workbook = sheet_rows(tmp_path / "backlog-wsjf.xlsx", "WSJF")
     assert workbook.sheetnames == ["WSJF"]
     assert [row[0] for row in rows[3:]] == ["B", "A"]
+
+
+def test_score_refuses_repeated_and_blank_request_ids_as_optimize_does(tmp_path):
+    requests = pipeline(tmp_path / "pipeline.csv", [[3, 3, 3, 3, 3], [4, 4, 4, 4, 4], [5, 5, 5, 5, 5]])
+    rows = requests.read_text(encoding="utf-8").splitlines()
+    rows[2] = rows[2].replace("REQ-2", "REQ-1", 1)  # REQ-1 twice
+    rows[3] = rows[3].replace("REQ-3", "", 1)  # no id
+    requests.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["score", str(requests)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "row 4: request_id is blank" in result.output and "request_id repeats: REQ-1" in result.output
+    assert "nan" not in result.output
+    assert not (tmp_path / "pipeline-scores.xlsx").exists()
