@@ -574,6 +574,21 @@ class CollectRequest:
     register_source: tuple[str, str] | None = None
 
 
+def _refuse_outputs_in(inbox: Path, outputs: dict[str, Path | None]) -> None:
+    """An output inside the inbox would overwrite a PM's workbook, or be collected as one: refuse it first."""
+    root = inbox.resolve()
+    for option, path in outputs.items():
+        if path is None:
+            continue
+        target = Path(path).resolve()
+        if target == root or root in target.parents:
+            raise PmoError(
+                f"{option} {path} is inside the inbox {inbox}: outputs never go where the PMs' files are (one could "
+                "be overwritten, or collected as a report). Choose a folder outside the inbox; nothing was read or "
+                "written"
+            )
+
+
 def run_collect(request: CollectRequest, progress: Progress | None = None) -> CollectResult:
     """The whole run. Raises PmoError only when the run itself cannot go on (no inbox, ledger locked...)."""
     from pmo_xl.portfolio_workbook import write_portfolio
@@ -586,6 +601,7 @@ def run_collect(request: CollectRequest, progress: Progress | None = None) -> Co
         period = check_period(request.period) if request.period else None
     except ValueError as error:
         raise PmoError(f"--period: {error}") from None
+    _refuse_outputs_in(inbox, {"--out": request.out, "--archive": request.archive, "--chasers": request.chasers})
     today = request.today or dt.date.today()
     register_ids = {record.project_id for record in request.register} if request.register is not None else None
     with open_ledger(request.ledger, write=True) as ledger:

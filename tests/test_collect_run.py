@@ -235,8 +235,25 @@ def test_a_ledger_in_a_onedrive_folder_warns(inbox, tmp_path):
     assert "warning: the ledger" in result.output and "OneDrive" in result.output
 
 
-def test_the_archive_and_outputs_inside_the_inbox_are_not_read_back(inbox, tmp_path):
-    arguments = ["--archive", str(inbox / "archive"), "--ledger", str(inbox / "l.db"), "--out", str(inbox / "p.xlsx")]
+@pytest.mark.parametrize("option", ["--out", "--archive", "--chasers"])
+def test_no_output_may_point_into_the_inbox_or_at_a_pms_file(inbox, tmp_path, option):
+    before = _snapshot(inbox)
+    a_pms_report = next(inbox.rglob("*.xlsx"))
+    # a folder option given a PM's file is refused by the option itself ("is a file"); --out is a file option
+    for target in (a_pms_report, inbox / "sub folder") if option == "--out" else (inbox / "sub folder",):
+        result = CliRunner().invoke(
+            main, ["collect", str(inbox), "--ledger", str(tmp_path / "l.db"), option, str(target)]
+        )
+        assert result.exit_code == 2 and "Traceback" not in result.output
+        assert (
+            f"{option} {target} is inside the inbox" in result.output and "nothing was read or written" in result.output
+        )
+    assert _snapshot(inbox) == before  # the PM's workbook is untouched
+    assert not (tmp_path / "l.db").exists()
+
+
+def test_the_ledger_inside_the_inbox_is_not_read_back(inbox, tmp_path):
+    arguments = ["--ledger", str(inbox / "l.db"), "--out", str(tmp_path / "p.xlsx")]
     first = CliRunner().invoke(main, ["collect", str(inbox), *arguments])
     assert first.exit_code == 0, first.output
     second = CliRunner().invoke(main, ["collect", str(inbox), *arguments])
