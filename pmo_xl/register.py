@@ -7,6 +7,7 @@ is generated.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +48,11 @@ CADENCES = ("monthly", "fortnightly", "quarterly")
 # Register columns that feed a differently named template field.
 FIELD_ALIASES = {"end_date": "baseline_end_date", "budget": "budget_original"}
 _DATE_COLUMNS = ("start_date", "end_date")
+# Columns that name things (files, e-mail headers, table cells): a line break typed with Alt+Enter breaks them.
+_SINGLE_LINE_COLUMNS = (
+    "project_id", "project_name", "project_manager", "pm_email", "sponsor", "programme", "business_unit", "stage"
+)  # fmt: skip
+_EMAIL = re.compile(r"[^@\s;,<>]+@[^@\s;,<>]+\.[^@\s;,<>]+")
 _FORBIDDEN_IN_ID = set('<>:"/\\|?*')
 # Money fields whose unit the register (or the PMO settings) must state, because the PM reports in it.
 _MONEY_KEYS = ("currency", "money_unit")
@@ -265,6 +271,15 @@ def read_register(
         for column in required_columns(schema):
             if column not in _DATE_COLUMNS and not row.text(column) and column not in row.refused:
                 row.problems.append(("required", f"{column} is empty"))
+        for column in _SINGLE_LINE_COLUMNS:
+            if "\n" in row.text(column) or "\r" in row.text(column):
+                row.problems.append((
+                    "line_break",
+                    f"{column} holds a line break (Alt+Enter in the cell): {row.text(column)!r}; keep it on one line",
+                ))  # fmt: skip
+        email = row.text("pm_email")
+        if email and "\n" not in email and not _EMAIL.fullmatch(email):
+            row.problems.append(("not_an_email", f"pm_email '{email}' is not one e-mail address, e.g. ana@example.org"))
         project_id = row.text("project_id")
         if project_id and _FORBIDDEN_IN_ID & set(project_id):
             row.problems.append(

@@ -289,6 +289,10 @@ REGISTER_FILES = [
      "duplicate_column", "both give budget_original"),
     ("one Windows-1252 byte in a UTF-8 file", (_HEAD + "P1,Café,Zoë,Bob,2026-03-01,2027-06-30,850,EUR,k\n").encode()
      + b"P2,Caf\xe9,Ann,Bob,2026-03-01,2027-06-30,850,EUR,k\n", "not_one_encoding", "line 3 is not UTF-8"),
+    ("a line break in an e-mail (Alt+Enter)", (_HEAD.rstrip() + ',pm_email\nP1,A,Ann,Bob,2026-03-01,2027-06-30,850,EUR,k,"ann@example.org\nbob@example.org"\n').encode(),
+     "line_break", "pm_email holds a line break"),
+    ("two addresses in one e-mail cell", (_HEAD.rstrip() + ",pm_email\nP1,A,Ann,Bob,2026-03-01,2027-06-30,850,EUR,k,ann@example.org;bob@x.org\n").encode(),
+     "not_an_email", "is not one e-mail address"),
     ("an unquoted line separator splits no row", (_HEAD + "P1,A\u2028B,Ann,Bob,2026-03-01,2027-06-30,850,EUR,k\n").encode(),
      "accepted", ""),
     ("Excel's sep= line", ("sep=;\n" + _HEAD.replace(",", ";") + "P1;A;Ann;Bob;01/03/2026;30/06/2027;1.250;EUR;k\n").encode(),
