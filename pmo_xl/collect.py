@@ -438,7 +438,10 @@ def _within_any(path: Path, resolved_targets: Sequence[Path]) -> bool:
     never read as input."""
     if not resolved_targets:
         return False
-    resolved = Path(path).resolve()
+    try:
+        resolved = Path(path).resolve()
+    except (OSError, RuntimeError):  # a link loop: it is no output of ours, and gets its own verdict
+        return False
     parents = set(resolved.parents)
     return any(resolved == target or target in parents for target in resolved_targets)
 

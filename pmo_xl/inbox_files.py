@@ -8,6 +8,7 @@ download it in the middle of the run, or fail when offline, so it is skipped wit
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -37,8 +38,29 @@ def list_inbox(inbox: Path) -> tuple[list[Path], list[Verdict]]:
     inbox = Path(inbox)
     to_read: list[Path] = []
     skipped: list[Verdict] = []
-    for folder, folders, files in os.walk(inbox):
-        folders[:] = sorted(name for name in folders if not _hidden_folder(Path(folder) / name))
+    # Linked folders are followed, each real folder once: a link back up (a loop) or a second link to a folder
+    # already read gets a verdict of its own instead of being walked again, or forever.
+    seen = {_identity(os.stat(inbox))}
+    for folder, folders, files in os.walk(inbox, followlinks=True):
+        kept = []
+        for name in sorted(folders):
+            path = Path(folder) / name
+            if _hidden_folder(path):
+                continue
+            try:
+                identity = _identity(os.stat(path))
+            except OSError as error:
+                skipped.append(Verdict(str(path), "skipped", (_unreadable(error, "folder"),)))
+                continue
+            if identity in seen:
+                reason = (
+                    "a link to a folder already read (a link loop, or a second link to it): its files are read once"
+                )
+                skipped.append(Verdict(str(path), "skipped", (Finding("warning", "symlink_loop", reason),)))
+                continue
+            seen.add(identity)
+            kept.append(name)
+        folders[:] = kept
         for name in sorted(files):
             path = Path(folder) / name
             reason = skip_reason(path)
@@ -47,6 +69,16 @@ def list_inbox(inbox: Path) -> tuple[list[Path], list[Verdict]]:
             else:
                 skipped.append(Verdict(str(path), "skipped", (reason,)))
     return to_read, skipped
+
+
+def _identity(status: os.stat_result) -> tuple[int, int]:
+    return status.st_dev, status.st_ino
+
+
+def _unreadable(error: OSError, what: str = "file") -> Finding:
+    if error.errno == errno.ELOOP:
+        return Finding("warning", "symlink_loop", f"a link that leads back to itself (a link loop): no {what} to read")
+    return Finding("warning", "unreadable", f"the {what} could not be examined ({error.strerror or error})")
 
 
 def _hidden_folder(path: Path) -> bool:
@@ -69,7 +101,7 @@ def skip_reason(path: Path) -> Finding | None:
     try:
         status = os.stat(path)
     except OSError as error:
-        return Finding("warning", "unreadable", f"the file could not be examined ({error.strerror or error})")
+        return _unreadable(error)
     attributes = getattr(status, "st_file_attributes", 0)
     if name.startswith(".") or name.casefold() in SYSTEM_FILE_NAMES:
         return Finding("info", "hidden_file", "a hidden or system file; ignored")

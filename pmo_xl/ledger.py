@@ -30,6 +30,7 @@ import pandas as pd
 from pmo_xl.errors import PmoError
 from pmo_xl.register import ProjectRecord
 from pmo_xl.submissions import Finding, ParsedSubmission, Value
+from pmo_xl.values import readable_name
 
 
 class LedgerError(PmoError):
@@ -400,8 +401,8 @@ class Ledger:
             "template_version, project_id, reporting_period, generation_token, submitted_on, collected_at, "
             "has_macros, saved_at, file_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                submission.file_name,
-                submission.path,
+                readable_name(submission.file_name),
+                readable_name(submission.path),
                 submission.sha256,
                 submission.size,
                 content_sha256,
@@ -481,7 +482,8 @@ class Ledger:
             connection.executemany(
                 f"INSERT INTO rejection ({', '.join(REJECTION_COLUMNS)}) VALUES ({', '.join('?' * len(REJECTION_COLUMNS))})",
                 [
-                    (r.file_name, r.source_path, r.sha256, r.project_id, r.reporting_period, r.template_id,
+                    (readable_name(r.file_name), readable_name(r.source_path), r.sha256, r.project_id,
+                     r.reporting_period, r.template_id,
                      r.rejected_at, _dumps([asdict(finding) for finding in r.findings]))
                     for r in rejections
                 ],

@@ -170,6 +170,12 @@ def as_text(value: object) -> str:
     return str(value)
 
 
+def readable_name(text: str) -> str:
+    """A file name or path as text anyone can store and show: bytes that were not UTF-8 (an archive unzipped from an
+    old Windows share) become the replacement character; the file itself is still opened by its real name."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

@@ -39,7 +39,7 @@ from pmo_xl.reporting_calendar import (
 from pmo_xl.settings import PmoSettings
 from pmo_xl.submissions import Verdict
 from pmo_xl.template_schemas import MONEY_UNITS, PROJECT_STATUS, RAG_DIMENSIONS, budget_variance
-from pmo_xl.values import as_date, as_float, as_text, is_blank, parse_date_text
+from pmo_xl.values import as_date, as_float, as_text, is_blank, parse_date_text, readable_name
 
 STATUS_TEMPLATE = PROJECT_STATUS.template_id
 RAG_ORDER = {"Green": 0, "Amber": 1, "Red": 2}
@@ -914,7 +914,7 @@ def submissions_view(verdicts: Sequence[Verdict] | None, marked: pd.DataFrame) -
     if verdicts is not None:
         rows = [
             {
-                "file": verdict.path,
+                "file": readable_name(verdict.path),
                 "verdict": verdict.status,
                 "project_id": verdict.project_id,
                 "period": verdict.reporting_period,

@@ -15,6 +15,7 @@ from pmo_xl.periods import check_period
 from pmo_xl.register import read_register
 from pmo_xl.settings import load_settings
 from pmo_xl.template_schemas import PROJECT_STATUS
+from pmo_xl.values import readable_name
 
 EXIT_REJECTIONS = 1
 EXIT_OUTPUT_LOCKED = 3
@@ -139,7 +140,7 @@ def collect(
         click.secho(f"warning: {warning}", fg="yellow", err=True)
     for verdict in result.verdicts:
         if verdict.status in ("rejected", "superseded", "duplicate"):
-            click.echo(f"{verdict.status}: {verdict.path}")
+            click.echo(f"{verdict.status}: {readable_name(verdict.path)}")
             for finding in verdict.findings:
                 if finding.severity == "error" or verdict.status != "rejected":
                     click.echo(f"    {finding.describe()}")

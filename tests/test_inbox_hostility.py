@@ -1,0 +1,75 @@
+"""An inbox as an old Windows share and a tidy colleague leave it: every entry gets exactly one verdict, the run ends.
+
+Written by hand: each entry, its expected verdict and a piece of its message. Run through the real `pmo collect`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from pmo_xl.cli import main
+from pmo_xl.demo_data import demo_projects, fill_demo_submission
+from pmo_xl.generator import generate_for_records
+from pmo_xl.template_schemas import PROJECT_STATUS
+
+PERIOD = "2026-11"
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory) -> list[Path]:
+    folder = tmp_path_factory.mktemp("reports")
+    projects = demo_projects(3, random.Random(8), PERIOD)
+    generated = generate_for_records(PROJECT_STATUS, projects, folder / "out", PERIOD, today=dt.date(2026, 11, 1))
+    filled = []
+    for number, item in enumerate(generated):
+        target = folder / f"filled-{number}.xlsx"
+        fill_demo_submission(item.path, target, random.Random(number))
+        filled.append(target)
+    return filled
+
+
+def _sheet(path: Path, name: str) -> list[dict]:
+    sheet = openpyxl.load_workbook(path, read_only=True)[name]
+    rows = list(sheet.iter_rows(values_only=True))
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:] if any(v is not None for v in row)]
+
+
+def test_every_hostile_entry_gets_one_verdict_and_the_run_completes(reports, tmp_path):
+    inbox = tmp_path / "inbox"
+    (inbox / "linked").mkdir(parents=True)
+    # a name in Latin-1 bytes, as unzipped from an old Windows share: not UTF-8
+    latin1 = os.path.join(os.fsencode(inbox), "Caf\xe9 report.xlsx".encode("latin-1"))
+    with open(latin1, "wb") as handle:
+        handle.write(reports[0].read_bytes())
+    real = tmp_path / "elsewhere"
+    real.mkdir()
+    (real / "second.xlsx").write_bytes(reports[1].read_bytes())
+    (inbox / "linked" / "to elsewhere").symlink_to(real, target_is_directory=True)  # a linked folder: walked once
+    (inbox / "again").symlink_to(real, target_is_directory=True)  # a second link to it: not read twice
+    (inbox / "linked" / "up").symlink_to(inbox, target_is_directory=True)  # a loop back to the inbox
+    (inbox / "loop.xlsx").symlink_to(inbox / "loop.xlsx")  # a file link to itself
+    (inbox / "third.xlsx").write_bytes(reports[2].read_bytes())
+
+    result = CliRunner().invoke(main, ["collect", str(inbox), "--ledger", str(tmp_path / "l.db"),
+                                       "--out", str(tmp_path / "p.xlsx"), "--today", "2026-12-03"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    verdicts = {
+        Path(row["file"]).relative_to(inbox).as_posix(): row for row in _sheet(tmp_path / "p.xlsx", "Submissions")
+    }
+    assert verdicts["Caf\ufffd report.xlsx"]["verdict"] == "accepted"  # stored and shown with the replacement character
+    assert verdicts["third.xlsx"]["verdict"] == "accepted"
+    linked = [name for name in verdicts if name.endswith("second.xlsx")]
+    assert len(linked) == 1 and verdicts[linked[0]]["verdict"] == "accepted"  # read once, through one of the links
+    other_link = "again" if linked[0].startswith("linked") else "linked/to elsewhere"
+    assert verdicts[other_link]["verdict"] == "skipped" and "read once" in verdicts[other_link]["reasons"]
+    assert verdicts["linked/up"]["verdict"] == "skipped" and "already read" in verdicts["linked/up"]["reasons"]
+    assert verdicts["loop.xlsx"]["verdict"] == "skipped" and "link loop" in verdicts["loop.xlsx"]["reasons"]
+    assert len(verdicts) == 6  # one verdict per entry, no more, no fewer
