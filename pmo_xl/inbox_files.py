@@ -15,8 +15,8 @@ from pathlib import Path
 
 from pmo_xl.submissions import Finding, Verdict
 
-# Read, then judged by content: .xls and .xlsb get their own clear rejection from the reader.
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb")
+# Read, then judged by content: .xls, .xlsb and .ods get their own clear rejection from the reader.
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods")
 SYSTEM_FILE_NAMES = {"desktop.ini", "thumbs.db", ".ds_store", "icon\r"}
 
 # Windows file attributes (winnt.h), reported by os.stat as st_file_attributes.

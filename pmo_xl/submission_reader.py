@@ -153,6 +153,9 @@ def _read(data: bytes, path: str, sha256: str | None) -> tuple[ParsedSubmission 
             )
         ]
     try:
+        foreign = _foreign_format(data, directory)
+        if foreign:
+            return None, [_error(foreign[0], f"the workbook was saved as {foreign[1]}: {_SAVE_AS_XLSX}")]
         return _read_workbook(data, path, directory, sha256)
     except _LyingSize as lie:
         return None, [_lying_size_finding(str(lie))]
@@ -232,6 +235,23 @@ def _saved_at(members: _LazyMembers) -> str:
         return ""
     match = _MODIFIED.search(members["docProps/core.xml"])
     return match.group(1).decode("ascii") if match else ""
+
+
+_SAVE_AS_XLSX = "in Excel use Save As > Excel Workbook (.xlsx), and send it again"
+_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+_STRICT_NAMESPACE = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+
+
+def _foreign_format(data: bytes, directory: dict) -> tuple[str, str] | None:
+    """(code, what) for a zip that holds a spreadsheet in another format than ours: OpenDocument (LibreOffice's
+    .ods, also when renamed .xlsx) or Strict Open XML (Excel's "Strict Open XML Spreadsheet"), whose names and tables
+    the reader would otherwise report one by one as missing."""
+    members = _LazyMembers(directory, data)
+    if "mimetype" in members and members["mimetype"].strip().startswith(_ODS_MIMETYPE):
+        return "opendocument", "OpenDocument (.ods)"
+    if "xl/workbook.xml" in members and _STRICT_NAMESPACE in members["xl/workbook.xml"][:2000]:
+        return "strict_open_xml", "Strict Open XML"
+    return None
 
 
 def _error_cell(data: bytes, code: str) -> str:

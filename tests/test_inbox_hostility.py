@@ -73,3 +73,39 @@ def test_every_hostile_entry_gets_one_verdict_and_the_run_completes(reports, tmp
     assert verdicts["linked/up"]["verdict"] == "skipped" and "already read" in verdicts["linked/up"]["reasons"]
     assert verdicts["loop.xlsx"]["verdict"] == "skipped" and "link loop" in verdicts["loop.xlsx"]["reasons"]
     assert len(verdicts) == 6  # one verdict per entry, no more, no fewer
+
+
+@pytest.mark.libreoffice
+def test_opendocument_and_strict_open_xml_get_their_own_verdict_and_the_fix(reports, tmp_path):
+    from tests.libreoffice import convert
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    ods = convert(reports[0], "ods", tmp_path / "converted")  # a real .ods, saved by LibreOffice
+    (inbox / "report.ods").write_bytes(ods.read_bytes())
+    (inbox / "renamed.xlsx").write_bytes(ods.read_bytes())  # the same, renamed .xlsx
+    # Strict Open XML: the parts Excel's "Strict Open XML Spreadsheet" writes under the ISO namespaces (no Excel
+    # here: made by rewriting a workbook's namespaces, which is what tells the two apart)
+    from pmo_xl.xlsx_package import XlsxPackage
+
+    package = XlsxPackage.from_path(reports[1])
+    strict = {
+        name: data.replace(
+            b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+            b"http://purl.oclc.org/ooxml/spreadsheetml/main",
+        )
+        for name, data in package.members.items()
+        if name.endswith(".xml")
+    }
+    (inbox / "strict.xlsx").write_bytes(package.write(strict))
+    result = CliRunner().invoke(main, ["collect", str(inbox), "--ledger", str(tmp_path / "l.db"),
+                                       "--out", str(tmp_path / "p.xlsx"), "--today", "2026-12-03"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    verdicts = {Path(row["file"]).name: row for row in _sheet(tmp_path / "p.xlsx", "Submissions")}
+    fix = "in Excel use Save As > Excel Workbook (.xlsx), and send it again"
+    for name, what, code in (("report.ods", "OpenDocument (.ods)", "opendocument"),
+                             ("renamed.xlsx", "OpenDocument (.ods)", "opendocument"),
+                             ("strict.xlsx", "Strict Open XML", "strict_open_xml")):  # fmt: skip
+        assert verdicts[name]["verdict"] == "rejected" and verdicts[name]["codes"] == code
+        assert f"saved as {what}: {fix}" in verdicts[name]["reasons"]
+        assert "missing" not in verdicts[name]["reasons"]  # one verdict with the fix, not 43 "missing name" findings
