@@ -320,10 +320,17 @@ class Ledger:
             if self.write:
                 connection = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             else:
+                self._complete_interrupted_run()
                 connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
                 connection.isolation_level = None
             version = connection.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as error:
+            if Path(f"{self.path}-journal").exists():
+                raise LedgerError(
+                    f"{self.path}: an interrupted run left its journal ({self.path.name}-journal), and it cannot be "
+                    f"rolled back from here ({error}). The ledger is not damaged: the next pmo collect with write "
+                    "access completes it, and nothing recorded is lost. Do not delete either file"
+                ) from None
             raise LedgerError(f"{self.path}: not a pmo ledger, or damaged ({error})") from None
         if version > SCHEMA_VERSION:
             connection.close()
@@ -340,6 +347,26 @@ class Ledger:
             connection.close()
             raise LedgerError(f"{self.path}: ledger version {version} is older; run `pmo collect` once to upgrade it")
         return connection
+
+    def _complete_interrupted_run(self) -> None:
+        """A run killed mid-transaction leaves a hot journal, which a read-only reader cannot roll back (SQLite
+        then says 'attempt to write a readonly database'). Roll it back first, under the writers' lock, so a
+        report never mistakes an interrupted run for a damaged ledger. Nothing committed is touched."""
+        journal = Path(f"{self.path}-journal")
+        if not journal.exists() or journal.stat().st_size == 0:
+            return
+        try:
+            lock = _acquire_lock(self.path)
+        except (LedgerError, OSError):
+            return  # a run is writing now (its journal is not hot), or the folder is read-only: said by the caller
+        try:
+            with contextlib.closing(sqlite3.connect(self.path, timeout=30)) as connection:
+                connection.execute("SELECT count(*) FROM sqlite_master").fetchone()  # SQLite rolls back here
+        except sqlite3.DatabaseError:
+            pass  # e.g. a read-only folder: said plainly by the caller
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                lock.unlink()
 
     @staticmethod
     def _migrate(connection: sqlite3.Connection, version: int) -> None:

@@ -195,3 +195,34 @@ def test_every_value_reads_back_as_stored(tmp_path, fields, cells):
     assert stored.fields == fields
     assert {name: type(value) for name, value in stored.fields.items()} == {n: type(v) for n, v in fields.items()}
     assert stored.tables.get("RAID", [{}])[0] == row
+
+
+def test_a_run_killed_mid_transaction_is_completed_not_called_damaged(tmp_path):
+    """A collect killed while writing leaves a hot journal; pmo report must not call the ledger damaged."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from pmo_xl.cli import main
+
+    path = tmp_path / "ledger.db"
+    with open_ledger(path, write=True) as ledger:
+        ledger.add_submission(status_submission(), now_stamp())
+    writer = (
+        "import os, sqlite3\n"
+        f"c = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
+        "c.execute('PRAGMA cache_size=1'); c.execute('BEGIN IMMEDIATE')\n"
+        "c.execute('CREATE TABLE scratch (x)')\n"
+        "for i in range(20000): c.execute('INSERT INTO scratch VALUES (?)', ('x' * 200,))\n"
+        "os.kill(os.getpid(), 9)\n"
+    )
+    subprocess.run([sys.executable, "-c", writer], check=False)
+    assert Path(f"{path}-journal").stat().st_size > 0  # the hot journal a killed run leaves
+    result = CliRunner().invoke(main, ["report", str(tmp_path / "r.html"), "--ledger", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "damaged" not in result.output and not Path(f"{path}-journal").exists()
+    with open_ledger(path) as ledger:
+        assert ledger.counts()["submission"] == 1  # what was recorded stays recorded
+        assert "scratch" not in {row[0] for row in ledger._connection.execute("SELECT name FROM sqlite_master")}
