@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pmo_xl.corrections import Choice, Evidence
-from pmo_xl.errors import OutputError, PmoError
+from pmo_xl.errors import OutputError, OutputFault, PmoError
 from pmo_xl.ledger import Ledger, Rejection, content_fingerprint, lock_path_for, now_stamp, open_ledger
 from pmo_xl.output_files import safe_file_name
 from pmo_xl.periods import check_period
@@ -65,6 +65,7 @@ class CollectResult:
     views: PortfolioViews | None = None
     output: Path | None = None
     output_error: str = ""
+    output_fault: bool = False  # the output's folder or disk refused it (not a file locked by Excel)
     archived: tuple[Path, ...] = ()
     chaser_drafts: tuple[Path, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -629,7 +630,7 @@ def run_collect(request: CollectRequest, progress: Progress | None = None) -> Co
         views = build_views(ledger, request.register, period, request.settings, all_verdicts, today)
     all_verdicts = tuple(with_pmo_field_findings(all_verdicts, candidates, views))
     views = replace(views, submissions=submissions_view(all_verdicts, views.submissions))
-    output, output_error = None, ""
+    output, output_error, output_fault = None, "", False
     if request.out is not None:
         dashboard = None
         if not views.status.empty:
@@ -640,7 +641,7 @@ def run_collect(request: CollectRequest, progress: Progress | None = None) -> Co
         try:
             output = write_portfolio(views, request.out, dashboard)
         except OutputError as error:
-            output_error = str(error)
+            output_error, output_fault = str(error), isinstance(error, OutputFault)
     drafts: list[Path] = []
     if not views.chasers.empty and request.chasers is not None:
         try:
@@ -653,6 +654,7 @@ def run_collect(request: CollectRequest, progress: Progress | None = None) -> Co
         views=views,
         output=output,
         output_error=output_error,
+        output_fault=output_fault,
         archived=tuple(archived),
         chaser_drafts=tuple(drafts),
         warnings=tuple(warnings),

@@ -31,5 +31,9 @@ class OutputError(PmoError):
     """An output could not be written (exists without --force, locked by another program, ...)."""
 
 
+class OutputFault(OutputError):
+    """The machine will not take an output: a full disk, a read-only or missing folder. Not worth a retry as is."""
+
+
 class TemplateError(PmoError):
     """A template workbook does not honour the template contract (missing defined name, table, metadata...)."""

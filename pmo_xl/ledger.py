@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import getpass
 import hashlib
 import json
@@ -277,8 +278,15 @@ def _acquire_lock(ledger_path: Path) -> Path:
                 f"{ledger_path} is being written by {who}. Wait for that run to finish. If no run is going on, "
                 f"delete the lock file {lock}."
             ) from None
-        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-            json.dump(holder, stream)
+        except OSError as error:  # a read-only folder, a full disk: the ledger cannot be written there at all
+            raise LedgerError(_write_fault(ledger_path, error, "nothing was recorded")) from None
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+                json.dump(holder, stream)
+        except OSError as error:
+            with contextlib.suppress(OSError):
+                lock.unlink()
+            raise LedgerError(_write_fault(ledger_path, error, "nothing was recorded")) from None
         return lock
     raise LedgerError(f"{ledger_path}: could not take the lock file {lock}")
 
@@ -307,7 +315,10 @@ class Ledger:
         if not write and not self.path.exists():
             raise LedgerError(f"{self.path}: no ledger here yet; run `pmo collect INBOX --ledger {self.path}` first")
         if write:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise LedgerError(_write_fault(self.path, error, "nothing was recorded")) from None
             self._lock = _acquire_lock(self.path)
         try:
             self._connection = self._connect()
@@ -331,6 +342,9 @@ class Ledger:
                     f"rolled back from here ({error}). The ledger is not damaged: the next pmo collect with write "
                     "access completes it, and nothing recorded is lost. Do not delete either file"
                 ) from None
+            if self.write and isinstance(error, sqlite3.OperationalError) and self.path.exists():
+                # full disk or read-only file during the upgrade or the first write: the machine, not the ledger
+                raise LedgerError(_write_fault(self.path, error, "nothing was recorded")) from None
             raise LedgerError(f"{self.path}: not a pmo ledger, or damaged ({error})") from None
         if version > SCHEMA_VERSION:
             connection.close()
@@ -407,14 +421,22 @@ class Ledger:
         if not self.write:
             raise LedgerError(f"{self.path}: opened read-only")
         connection = self._connection
-        connection.execute("BEGIN IMMEDIATE")
         try:
+            connection.execute("BEGIN IMMEDIATE")
             ids = [self._insert(submission, collected_at, content) for submission, collected_at, content in submissions]
             connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
+        except BaseException as error:
+            self._roll_back()
+            if isinstance(error, sqlite3.OperationalError | OSError):
+                raise LedgerError(_write_fault(self.path, error, "nothing of this run was recorded")) from None
             raise
         return ids
+
+    def _roll_back(self) -> None:
+        # SQLite may have rolled back itself (a full disk): then ROLLBACK says "no transaction is active", which must
+        # not hide the real cause.
+        with contextlib.suppress(sqlite3.Error):
+            self._connection.execute("ROLLBACK")
 
     def add_submission(self, submission: ParsedSubmission, collected_at: str, content_sha256: str = "") -> int:
         return self.add_submissions([(submission, collected_at, content_sha256 or content_fingerprint(submission))])[0]
@@ -516,8 +538,10 @@ class Ledger:
                 ],
             )  # fmt: skip
             connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
+        except BaseException as error:
+            self._roll_back()
+            if isinstance(error, sqlite3.OperationalError | OSError):
+                raise LedgerError(_write_fault(self.path, error, "no rejection of this run was recorded")) from None
             raise
 
     # -- reading ------------------------------------------------------------------------------------------------
@@ -650,6 +674,21 @@ def _decode_record(item: dict) -> ProjectRecord:
     values["fields"] = {name: decode_value(value) for name, value in item.get("fields", {}).items()}
     values["warnings"] = tuple(item.get("warnings", ()))
     return ProjectRecord(**values)
+
+
+def _write_fault(path: Path, error: Exception, lost: str) -> str:
+    """One line for a fault of the machine under the ledger: what, where, what was kept, and the fix."""
+    text = str(getattr(error, "strerror", None) or error)
+    if "full" in text.casefold() or getattr(error, "errno", None) == errno.ENOSPC:
+        why = "the disk is full"
+    elif "read-only" in text.casefold() or getattr(error, "errno", None) in (errno.EACCES, errno.EPERM, errno.EROFS):
+        why = "its folder is read-only for you"
+    else:
+        why = text
+    return (
+        f"{path}: the ledger cannot be written ({why}); {lost}, and what earlier runs recorded is intact. "
+        "Fix that (free space, or a folder you can write to) and run collect again: nothing is added twice"
+    )
 
 
 def _excel_row(submission: ParsedSubmission, table: str, index: int) -> int | None:

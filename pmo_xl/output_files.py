@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import re
 import stat
 import tempfile
 import time
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
-from pmo_xl.errors import OutputError
+from pmo_xl.errors import OutputError, OutputFault
 
 # Windows refuses these as file names whatever the extension.
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
@@ -68,15 +71,21 @@ def output_mode(path: str | Path) -> int:
         return _default_mode()
 
 
+# A temporary file this old beside an output was left by a run that was killed: the next write there removes it.
+STALE_TEMPORARY_SECONDS = 15 * 60
+_TEMPORARY_PREFIX = ".pmo-"
+
+
 def write_bytes_atomic(path: str | Path, data: bytes, attempts: int = 5) -> Path:
     """Write `data` to `path` through a temporary file in the same folder, so no reader ever sees half a file."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=".pmo-", suffix=".tmp", dir=path.parent)
+    temporary = atomic_target(path, ".tmp")
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, output_mode(path))
+        try:
+            with open(temporary, "wb") as stream:
+                stream.write(data)
+        except OSError as error:
+            raise OutputFault(_cannot_write(path, error)) from None
         replace_with_retry(temporary, path, attempts)
     finally:
         if os.path.exists(temporary):
@@ -84,12 +93,58 @@ def write_bytes_atomic(path: str | Path, data: bytes, attempts: int = 5) -> Path
     return path
 
 
-def atomic_target(path: str | Path) -> Path:
-    """A temporary path beside `path` for writers that need a file name (XlsxWriter); pass it to replace_with_retry."""
+def write_workbook_atomic(path: str | Path, build: Callable[[object], None], options: dict | None = None) -> Path:
+    """An XlsxWriter workbook built in memory by `build(workbook)`, then written by write_bytes_atomic: one path to
+    disk for every workbook we write, so a locked file, a full disk or a read-only folder is said the same way."""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {**(options or {}), "in_memory": True})
+    build(workbook)
+    workbook.close()
+    return write_bytes_atomic(path, buffer.getvalue())
+
+
+def atomic_target(path: str | Path, suffix: str | None = None) -> Path:
+    """A temporary path beside `path` for writers that need a file name (XlsxWriter); pass it to replace_with_retry.
+
+    Leftovers of killed runs in that folder are removed first. A folder that cannot be written (read-only, full
+    disk, gone) raises OutputError with the path and the fix, never a traceback."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=".pmo-", suffix=path.suffix, dir=path.parent)
-    os.close(handle)
-    # Writers that take a file name (XlsxWriter) open the existing temporary file, so its mode is what lands.
-    os.chmod(temporary, output_mode(path))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(path.parent)
+        handle, temporary = tempfile.mkstemp(
+            prefix=_TEMPORARY_PREFIX, suffix=path.suffix if suffix is None else suffix, dir=path.parent
+        )
+        os.close(handle)
+        # Writers that take a file name (XlsxWriter) open the existing temporary file, so its mode is what lands.
+        os.chmod(temporary, output_mode(path))
+    except OSError as error:
+        raise OutputFault(_cannot_write(path, error)) from None
     return Path(temporary)
+
+
+def remove_stale_temporaries(folder: Path, now: float | None = None) -> list[Path]:
+    """Remove our temporary files in `folder` older than STALE_TEMPORARY_SECONDS (a killed run's); a running
+    writer's are younger and stay."""
+    cutoff = (time.time() if now is None else now) - STALE_TEMPORARY_SECONDS
+    removed = []
+    for leftover in Path(folder).glob(_TEMPORARY_PREFIX + "*"):
+        try:
+            if leftover.is_file() and leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
+                removed.append(leftover)
+        except OSError:
+            continue
+    return removed
+
+
+def _cannot_write(path: Path, error: OSError) -> str:
+    if error.errno == errno.ENOSPC:
+        why = "the disk is full: free some space, or write elsewhere"
+    elif error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        why = "the folder is read-only for you: choose a folder you can write to"
+    else:
+        why = f"{error.strerror or error}: choose another folder"
+    return f"{path}: cannot be written ({why}); nothing was changed there"

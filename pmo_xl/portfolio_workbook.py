@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
-import xlsxwriter
 
-from pmo_xl.output_files import atomic_target, replace_with_retry
+from pmo_xl.output_files import write_workbook_atomic
 from pmo_xl.views import PortfolioViews
 
 if TYPE_CHECKING:
@@ -37,19 +36,7 @@ def write_portfolio(views: PortfolioViews, path: Path | str, dashboard: Dashboar
 
     With a `dashboard`, the Dashboard sheet comes first, with its tables and native charts.
     """
-    path = Path(path)
-    temporary = atomic_target(path)
-    try:
-        workbook = xlsxwriter.Workbook(
-            str(temporary),
-            {
-                # Belt and braces: even a stray write() must never turn text into a formula, URL or number.
-                "strings_to_formulas": False,
-                "strings_to_urls": False,
-                "strings_to_numbers": False,
-                "default_date_format": "yyyy-mm-dd",
-            },
-        )
+    def build(workbook) -> None:
         formats = {
             "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
             "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
@@ -63,12 +50,11 @@ def write_portfolio(views: PortfolioViews, path: Path | str, dashboard: Dashboar
         for sheet_name, frame in views.sheets().items():
             _write_sheet(workbook, sheet_name, frame, formats, rag_formats)
         workbook.set_properties({"title": f"Portfolio {views.period}", "comments": "Written by pmo collect"})
-        workbook.close()
-        replace_with_retry(temporary, path)
-    finally:
-        if temporary.exists():
-            temporary.unlink()
-    return path
+
+    # Belt and braces: even a stray write() must never turn text into a formula, URL or number.
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+               "default_date_format": "yyyy-mm-dd"}  # fmt: skip
+    return write_workbook_atomic(Path(path), build, options)
 
 
 def _write_sheet(workbook, sheet_name: str, frame: pd.DataFrame, formats: dict, rag_formats: dict) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import math
 import numbers as numbers_module
-import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -623,33 +622,16 @@ def read_scoring_model(path: Path) -> ScoringModelSpec:
 
 
 def write_workbook_atomically(path: Path, build: Callable, overwrite: bool = True) -> Path:
-    """Build an XlsxWriter workbook in a temp file beside `path`, then move it into place: never a half-written file.
-
-    The move retries while Excel or OneDrive holds the target (pmo_xl.output_files, shared by every writer).
-    """
-    import xlsxwriter
-
-    from pmo_xl.output_files import atomic_target, replace_with_retry
+    """Build an XlsxWriter workbook and write it through the shared atomic writer (pmo_xl.output_files): never a
+    half-written file, retried while Excel or OneDrive holds the target."""
+    from pmo_xl.output_files import write_workbook_atomic
 
     path = Path(path)
     if path.exists() and not overwrite:
         raise OutputError(f"{path} exists; use --force to replace it")
-    temporary = atomic_target(path)
-    try:
-        # strings_to_formulas off: a title like "=cmd" stays text. XlsxWriter sets fullCalcOnLoad itself.
-        workbook = xlsxwriter.Workbook(
-            str(temporary), {"strings_to_formulas": False, "strings_to_urls": False, "nan_inf_to_errors": True}
-        )
-        build(workbook)
-        workbook.close()
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp's 0600 would hide the output from colleagues on a share
-        replace_with_retry(temporary, path)
-    finally:
-        if temporary.exists():
-            temporary.unlink()
-    return path
+    # strings_to_formulas off: a title like "=cmd" stays text. XlsxWriter sets fullCalcOnLoad itself.
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "nan_inf_to_errors": True}
+    return write_workbook_atomic(path, build, options)
 
 
 def write_frame(workbook, sheet_name: str, frame: pd.DataFrame, formats: dict | None = None, note: str = ""):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import shutil
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from typing import Literal
 
 from pmo_xl.errors import PmoError
+from pmo_xl.output_files import write_bytes_atomic
 
 Platform = Literal["windows", "macos"]
 PACKAGE_SPEC = "pmo-xl"
@@ -153,11 +153,7 @@ def apply_setup(
         progress("Running " + " ".join(command))
         run(command)
     for config_file in plan.config_files:
-        path = Path(config_file)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".conf.tmp")
-        temporary.write_text(plan.config_text, encoding="utf-8")
-        os.replace(temporary, path)
+        path = write_bytes_atomic(Path(config_file), plan.config_text.encode("utf-8"))
         progress(f"Wrote {path}")
     if workbook is None:
         return None

@@ -19,6 +19,7 @@ from pmo_xl.values import readable_name
 
 EXIT_REJECTIONS = 1
 EXIT_OUTPUT_LOCKED = 3
+EXIT_MACHINE_FAULT = 2  # as for every error pmo reports: the disk or folder refused, fix it and run again
 
 
 @main.command()
@@ -152,6 +153,9 @@ def collect(
         click.echo(f"{len(result.chaser_drafts)} reminder draft(s) in {result.chaser_drafts[0].parent}")
     if result.output_error:
         click.secho(f"pmo: {result.output_error}", fg="red", err=True)
+        if result.output_fault:
+            click.echo("The ledger is up to date; fix the output folder and run collect again (nothing is added twice).")
+            sys.exit(EXIT_MACHINE_FAULT)
         click.echo("The ledger is up to date; run collect again once the file is closed (nothing is added twice).")
         sys.exit(EXIT_OUTPUT_LOCKED)
     click.echo(f"wrote {result.output}")

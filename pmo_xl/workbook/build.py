@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-import os
-import tempfile
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ import xlsxwriter
 
 from pmo_xl.dashboard_sheet import add_dashboard_sheet
 from pmo_xl.errors import OutputError
+from pmo_xl.output_files import write_bytes_atomic
 from pmo_xl.workbook.layout import (
     SETTINGS,
     SETUP_CHECK_RESULT,
@@ -184,21 +183,11 @@ def build_workbook_bytes(
 
 
 def write_atomically(path: Path, data: bytes) -> Path:
+    """The workbook's bytes written through the one atomic writer (pmo_xl.output_files); its folder must exist."""
     path = Path(path)
     if not path.parent.exists():
         raise OutputError(f"{path.parent} does not exist: create the folder first or choose another --out")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except PermissionError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise OutputError(f"{path} could not be written ({error.strerror}): close it in Excel and try again") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    return write_bytes_atomic(path, data)
 
 
 def build_workbook(out: Path, content: Mapping[str, TableContent] | None = None) -> Path:
