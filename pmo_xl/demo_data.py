@@ -533,6 +533,9 @@ def _is_formula_column(table, key: str) -> bool:
 # -- faults -------------------------------------------------------------------------------------------------------
 
 
+_LONG_STRING_MARK = "pmo-xl demo: a text longer than an Excel cell goes here"
+
+
 def _apply_value_fault(fault: str | None, fields: dict, tables: dict, metadata_changes: dict[str, str]) -> None:
     forecast = fields["forecast_end_date"]
     if fault == "text_in_number":
@@ -557,7 +560,8 @@ def _apply_value_fault(fault: str | None, fields: dict, tables: dict, metadata_c
     elif fault == "not_allowed":
         fields["rag_schedule"] = "Blue"
     elif fault == "long_string":
-        fields["key_achievements"] = "Delivered. " * 3300
+        # Longer than any cell Excel writes: our cell writer refuses it, so it goes in by hand (_apply_file_fault).
+        fields["key_achievements"] = _LONG_STRING_MARK
     elif fault == "period_missing":
         fields["reporting_period"] = None
         metadata_changes["reporting_period"] = ""
@@ -569,6 +573,10 @@ def _apply_value_fault(fault: str | None, fields: dict, tables: dict, metadata_c
 
 
 def _apply_file_fault(fault: str | None, filled: bytes) -> bytes:
+    if fault == "long_string":
+        members = _members(filled)
+        mark = _LONG_STRING_MARK.encode()
+        return _zip({name: data.replace(mark, b"Delivered. " * 3300) for name, data in members.items()})
     if fault is None:
         return filled
     makers: dict[str, Callable[[bytes], bytes]] = {

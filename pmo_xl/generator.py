@@ -26,6 +26,7 @@ from pmo_xl.settings import PmoSettings
 from pmo_xl.sheet_xml import CellValue, SheetPatcher, without_cached_results
 from pmo_xl.template_builder import build_template
 from pmo_xl.template_schemas import SCHEMAS, schema_for
+from pmo_xl.values import without_control_characters
 from pmo_xl.xlsx_package import XlsxPackage
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -217,6 +218,8 @@ def _with_full_calc_on_load(workbook_xml: bytes) -> bytes:
 
 
 def _xml_text(value: str) -> bytes:
+    # control characters are not allowed in XML 1.0: a custom.xml holding one cannot be parsed by anyone
+    value = without_control_characters(value)
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
 
 

@@ -10,9 +10,11 @@ values of cells it addresses; a full XML parse and re-serialisation would rewrit
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Mapping
 
+from pmo_xl.errors import PmoError
 from pmo_xl.xlsx_package import column_letters, parse_cell
 
 CellValue = str | int | float | bool | dt.date | dt.datetime | None
@@ -52,6 +54,14 @@ def excel_serial(value: dt.date | dt.datetime, date1904: bool = False) -> float:
     return int(serial) if serial == int(serial) else serial
 
 
+# Excel's cap on one cell's text, in UTF-16 code units.
+EXCEL_CELL_LIMIT = 32767
+
+
+class CellValueError(PmoError):
+    """A value no Excel cell can hold (NaN, infinity, text over 32,767 characters): refused, never written."""
+
+
 def _escape(text: str) -> str:
     text = _ILLEGAL_XML.sub("", text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -67,9 +77,15 @@ def cell_xml(address: str, value: CellValue, style: bytes | None, date1904: bool
     if isinstance(value, dt.date):
         return head + b"><v>" + repr(excel_serial(value, date1904)).encode() + b"</v></c>"
     if isinstance(value, int | float):
+        if isinstance(value, float) and not math.isfinite(value):
+            # Excel has no NaN or infinity: <v>nan</v> makes it repair the file, and openpyxl refuses it
+            raise CellValueError(f"{address}: {value!r} is not a number Excel can hold")
         number = int(value) if isinstance(value, float) and value.is_integer() and abs(value) < 1e15 else value
         return head + b"><v>" + repr(number).encode() + b"</v></c>"
-    text = _escape(str(value)).encode("utf-8")
+    text = str(value)
+    if len(text.encode("utf-16-le")) // 2 > EXCEL_CELL_LIMIT:
+        raise CellValueError(f"{address}: {len(text):,} characters, more than an Excel cell holds ({EXCEL_CELL_LIMIT:,})")
+    text = _escape(text).encode("utf-8")
     return head + b' t="inlineStr"><is><t xml:space="preserve">' + text + b"</t></is></c>"
 
 

@@ -112,6 +112,10 @@ def _refuse(code: str, message: str) -> Reading:
 _CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
+# Excel's cap on one cell's text, in UTF-16 code units.
+EXCEL_CELL_TEXT_LIMIT = 32767
+
+
 def is_blank(value: object) -> bool:
     """None, an empty or all-space string, NaN, or pandas' NA and NaT. An Excel error is not blank."""
     if value is None:
@@ -142,6 +146,12 @@ def read_text(value: object, label: str) -> Reading:
     if is_blank(value):
         return Reading(None)
     text = as_text(value).strip()
+    if len(text.encode("utf-16-le")) // 2 > EXCEL_CELL_TEXT_LIMIT:
+        return _refuse(
+            "string_too_long",
+            f"{label} holds {len(text):,} characters; an Excel cell holds at most {EXCEL_CELL_TEXT_LIMIT:,}: "
+            "shorten it, or keep the detail in a document of its own",
+        )
     cleaned = without_control_characters(text)
     if cleaned != text:
         shown = ", ".join(sorted({f"U+{ord(c):04X}" for c in _CONTROL_CHARACTERS.findall(text)}))
