@@ -309,3 +309,31 @@ def test_module_headers_match_those_excel_stored_in_the_xlwings_quickstart():
         if name == "Dictionary":  # the description names the class's version, which differs between the two
             excel_header, our_header = excel_header[:-1], our_header[:-1]
         assert our_header == excel_header
+
+
+def _project_information(vba_project_bin: bytes) -> list[tuple[int, bytes]]:
+    """The dir stream's PROJECTINFORMATION records (up to the first reference), as (id, payload)."""
+    stream = decompress(olefile.OleFileIO(io.BytesIO(vba_project_bin)).openstream("VBA/dir").read())
+    records, position = [], 0
+    while position + 6 <= len(stream):
+        record_id, size = struct.unpack_from("<HI", stream, position)
+        if record_id in (0x0016, 0x000D, 0x000F):
+            break
+        size = 6 if record_id == 0x0009 else size  # PROJECTVERSION's size field is a reserved 4
+        records.append((record_id, stream[position + 6 : position + 6 + size]))
+        position += 6 + size
+    return records
+
+
+def test_the_dir_stream_carries_the_project_values_excel_writes():
+    """PROJECTCOMPATVERSION right after SYSKIND, and a PROJECTVERSION of Excel's shape, as in the Excel-saved
+    quickstart.xlsm inside the installed xlwings package."""
+    excel_saved = zipfile.ZipFile(Path(xlwings.__file__).parent / "quickstart.xlsm").read("xl/vbaProject.bin")
+    theirs = _project_information(excel_saved)
+    ours = _project_information(write_vba_project(product_modules()))
+    assert [record_id for record_id, _ in ours][:2] == [record_id for record_id, _ in theirs][:2] == [0x0001, 0x004A]
+    assert dict(ours)[0x004A] == dict(theirs)[0x004A] == struct.pack("<I", 5)
+    major, minor = struct.unpack("<IH", dict(ours)[0x0009])
+    their_major, their_minor = struct.unpack("<IH", dict(theirs)[0x0009])
+    assert major > 0xFFFF and their_major > 0xFFFF and 0 < minor < 100 and 0 < their_minor < 100
+    assert {record_id for record_id, _ in ours} == {record_id for record_id, _ in theirs}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 import struct
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -238,11 +239,20 @@ def _text_record(record_id: int, unicode_id: int, text: str) -> bytes:
     return _record(record_id, text.encode(f"cp{CODEPAGE}")) + _record(unicode_id, text.encode("utf-16-le"))
 
 
+COMPAT_VERSION = 5
+
+
+def _project_version(modules: Sequence[VbaModule]) -> int:
+    return zlib.crc32("\n".join(f"{module.name}\n{module.source}" for module in modules).encode("utf-8")) or 1
+
+
 def _dir_stream(modules: Sequence[VbaModule], project_name: str) -> bytes:
     """The decompressed dir stream (MS-OVBA 2.3.4.2): project information, references, modules."""
     information = b"".join(
         [
             _record(0x0001, struct.pack("<I", SYSKIND_WIN32)),
+            # PROJECTCOMPATVERSION, as Excel writes it after SYSKIND (xlwings' Excel-saved quickstart.xlsm: 5).
+            _record(0x004A, struct.pack("<I", COMPAT_VERSION)),
             _record(0x0002, struct.pack("<I", LCID_ENGLISH_US)),
             _record(0x0014, struct.pack("<I", LCID_ENGLISH_US)),
             _record(0x0003, struct.pack("<H", CODEPAGE)),
@@ -251,8 +261,11 @@ def _dir_stream(modules: Sequence[VbaModule], project_name: str) -> bytes:
             _record(0x0006, b"") + _record(0x003D, b""),  # help file paths
             _record(0x0007, struct.pack("<I", 0)),  # help context
             _record(0x0008, struct.pack("<I", 0)),  # library flags
-            # PROJECTVERSION: its 'size' field is a reserved 4 followed by six bytes of version.
-            struct.pack("<HIIH", 0x0009, 4, 1, 0),
+            # PROJECTVERSION: its 'size' field is a reserved 4 followed by six bytes of version. Excel writes a 32-bit
+            # major that changes with the project's content and a small minor (xlwings' Excel-saved projects carry
+            # 0x6901E03F.2, 0x68FBFAC5.4, 0x6B4FEF4C.8); ours is the CRC-32 of the sources, so a build stays
+            # deterministic, and minor 2.
+            struct.pack("<HIIH", 0x0009, 4, _project_version(modules), 2),
             _text_record(0x000C, 0x003C, ""),  # conditional compilation constants
         ]
     )
