@@ -23,7 +23,7 @@ from pathlib import Path
 from pmo_xl.corrections import Choice, Evidence
 from pmo_xl.errors import OutputError, OutputFault, PmoError
 from pmo_xl.ledger import Ledger, Rejection, content_fingerprint, lock_path_for, now_stamp, open_ledger
-from pmo_xl.output_files import safe_file_name
+from pmo_xl.output_files import remove_stale_temporaries, safe_file_name
 from pmo_xl.periods import check_period
 from pmo_xl.register import ProjectRecord
 from pmo_xl.settings import PmoSettings
@@ -609,6 +609,9 @@ def run_collect(request: CollectRequest, progress: Progress | None = None) -> Co
     today = request.today or dt.date.today()
     register_ids = {record.project_id for record in request.register} if request.register is not None else None
     with open_ledger(request.ledger, write=True) as ledger:
+        # Holding the ledger's lock, no other collect writes our outputs: any temporary there is a killed run's.
+        for folder in {Path(p).parent for p in (request.out, request.ledger) if p is not None}:
+            remove_stale_temporaries(folder, older_than=0)
         ledger_files = (request.ledger, lock_path_for(Path(request.ledger)), Path(f"{request.ledger}-journal"))
         own_files = [p for p in (request.archive, request.out, request.chasers, *ledger_files) if p is not None]
         headers = ledger.submissions()

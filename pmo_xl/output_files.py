@@ -125,10 +125,12 @@ def atomic_target(path: str | Path, suffix: str | None = None) -> Path:
     return Path(temporary)
 
 
-def remove_stale_temporaries(folder: Path, now: float | None = None) -> list[Path]:
-    """Remove our temporary files in `folder` older than STALE_TEMPORARY_SECONDS (a killed run's); a running
-    writer's are younger and stay."""
-    cutoff = (time.time() if now is None else now) - STALE_TEMPORARY_SECONDS
+def remove_stale_temporaries(folder: Path, now: float | None = None, older_than: float | None = None) -> list[Path]:
+    """Remove our temporary files in `folder` older than `older_than` seconds (STALE_TEMPORARY_SECONDS by default:
+    a killed run's; a running writer's are younger and stay). A caller that knows no other writer can be at work
+    there (collect, holding the ledger's lock) passes 0."""
+    age = STALE_TEMPORARY_SECONDS if older_than is None else older_than
+    cutoff = (time.time() if now is None else now) - age
     removed = []
     for leftover in Path(folder).glob(_TEMPORARY_PREFIX + "*"):
         try:
