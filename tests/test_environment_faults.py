@@ -149,10 +149,16 @@ def test_a_read_only_output_folder(inbox, read_only, tmp_path):
 def test_leftover_temporaries_of_a_killed_run_are_removed_by_the_next_write(inbox, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
-    stale, fresh = out / ".pmo-killed.xlsx", out / ".pmo-running.xlsx"
-    stale.write_bytes(b"half a workbook")
-    fresh.write_bytes(b"another run writing now")
+    stale, fresh = out / ".pmo-killed.html", out / ".pmo-running.html"
+    stale.write_bytes(b"half a report")
+    fresh.write_bytes(b"another command writing now")
     hour_ago = dt.datetime.now().timestamp() - 3600
     os.utime(stale, (hour_ago, hour_ago))
-    assert _collect(inbox, tmp_path / "ledger.db", out / "portfolio.xlsx").exit_code == 0
+    assert _collect(inbox, tmp_path / "ledger.db", tmp_path / "portfolio.xlsx").exit_code == 0
+    # pmo report holds no lock: it removes only what is old enough to be a killed run's
+    report = CliRunner().invoke(main, ["report", str(out / "report.html"), "--ledger", str(tmp_path / "ledger.db")])
+    assert report.exit_code == 0, report.output
     assert not stale.exists() and fresh.exists()
+    # collect holds the ledger's lock, so no other collect is writing beside its outputs: it clears them all
+    assert _collect(inbox, tmp_path / "ledger.db", out / "portfolio.xlsx").exit_code == 0
+    assert not list(out.glob(".pmo-*"))
