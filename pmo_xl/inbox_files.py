@@ -46,6 +46,8 @@ def list_inbox(inbox: Path) -> tuple[list[Path], list[Verdict]]:
         for name in sorted(folders):
             path = Path(folder) / name
             if _hidden_folder(path):
+                reason = "a hidden or system folder (.git, .Trash, a sync client's cache); not read"
+                skipped.append(Verdict(str(path), "skipped", (Finding("info", "hidden_folder", reason),)))
                 continue
             try:
                 identity = _identity(os.stat(path))

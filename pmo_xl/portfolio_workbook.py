@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from pmo_xl.output_files import write_workbook_atomic
+from pmo_xl.values import readable_name
 from pmo_xl.views import PortfolioViews
 
 if TYPE_CHECKING:
@@ -99,6 +100,8 @@ def _write_value(sheet, row: int, column: int, value: object, formats: dict) -> 
     # Ordered by how often each type occurs: this runs once per cell.
     if isinstance(value, str):
         if value:
+            if not value.isascii():
+                value = readable_name(value)  # a file name that was not UTF-8, quoted in a message
             sheet.write_string(row, column, value, formats["wrap"] if "\n" in value else None)
     elif value is None or value is pd.NA or value is pd.NaT:
         return

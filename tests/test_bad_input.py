@@ -167,6 +167,7 @@ def test_lock_hidden_and_system_files_are_skipped_and_workbooks_found_recursivel
         ".hidden.xlsx": "hidden_file",
         "desktop.ini": "hidden_file",
         "notes.txt": "not_a_workbook_name",
+        ".sync": "hidden_folder",  # one verdict for the folder; its files are not read
     }
     assert all(v.status == "skipped" for v in skipped)
 
@@ -272,6 +273,7 @@ def test_files_and_folders_with_the_windows_hidden_or_system_attribute_are_skipp
     assert {Path(v.path).name: v.findings[0].code for v in skipped} == {
         "hidden.xlsx": "hidden_file",
         "system.xlsx": "hidden_file",
+        "Archive": "hidden_folder",
     }
 
 

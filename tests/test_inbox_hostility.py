@@ -109,3 +109,103 @@ def test_opendocument_and_strict_open_xml_get_their_own_verdict_and_the_fix(repo
         assert verdicts[name]["verdict"] == "rejected" and verdicts[name]["codes"] == code
         assert f"saved as {what}: {fix}" in verdicts[name]["reasons"]
         assert "missing" not in verdicts[name]["reasons"]  # one verdict with the fix, not 43 "missing name" findings
+
+
+# -- the table: an inbox of my own hostile entries, one CLI run as an unprivileged user -----------------------------
+
+
+def _entries(reports: list[Path], inbox: Path, outside: Path) -> dict[str, tuple[str, str, str]]:
+    """Make each hostile entry in `inbox`; return {entry (relative path): (verdict, code, message piece)}."""
+    import io as bytes_io
+    import zipfile as zips
+
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    good = reports[0].read_bytes()
+    made: dict[str, tuple[str, str, str]] = {}
+
+    def put(name: str, data: bytes, verdict: str, code: str, piece: str) -> None:
+        path = inbox / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        made[name] = (verdict, code, piece)
+
+    put("empty.xlsx", b"", "rejected", "empty_file", "0 bytes")
+    put("a csv renamed.xlsx", b"project_id,rag\nP1,Red\n", "rejected", "not_a_zip", "not an Excel workbook")
+    put("a pdf renamed.xlsx", b"%PDF-1.7\n%\xe2\xe3\n", "rejected", "not_a_zip", "not an Excel workbook")
+    put("cut off.xlsx", good[: len(good) // 2], "rejected", "truncated_zip", "incomplete")
+    put("old excel.xls", bytes.fromhex("D0CF11E0A1B11AE1") + bytes(600), "rejected", "", "")
+    encrypted = bytes_io.BytesIO()
+    OOXMLFile(bytes_io.BytesIO(good)).encrypt("secret", encrypted)
+    put("with a password.xlsx", encrypted.getvalue(), "rejected", "password_protected", "password")
+    plain = bytes_io.BytesIO()
+    with zips.ZipFile(plain, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+    put("a plain zip.xlsx", plain.getvalue(), "rejected", "", "")
+    put("Thumbs.db", b"\0" * 64, "skipped", "hidden_file", "hidden or system")
+    put("~$open in Excel.xlsx", b"\x0cAna Ruiz" + bytes(150), "skipped", "lock_file", "lock file")
+    put(".hidden report.xlsx", good, "skipped", "hidden_file", "hidden")
+    put("notes.docx", b"PK\x03\x04", "skipped", "not_a_workbook_name", "")
+    put("PRJ report 🚀 émoji.xlsx", reports[1].read_bytes(), "accepted", "", "")
+    put("e\u0301tude de\u0301compose\u0301e.xlsx", reports[2].read_bytes(), "accepted", "", "")  # NFD accents
+    put("a copy of the 🚀 report.xlsx", reports[1].read_bytes(), "duplicate", "duplicate", "same file")
+    put("x" * 200 + ".xlsx", good, "duplicate", "duplicate", "same file")  # a 205-byte name, after résumé
+    put(".git/objects/report.xlsx", good, "", "", "")  # inside a hidden folder: the folder gets the verdict
+    made.pop(".git/objects/report.xlsx")
+    made[".git"] = ("skipped", "hidden_folder", "hidden")
+    (inbox / "unreadable.xlsx").write_bytes(good)
+    os.chmod(inbox / "unreadable.xlsx", 0)  # as the unprivileged user running collect, this one cannot be read
+    made["unreadable.xlsx"] = ("rejected", "unreadable", "could not be read")
+    (inbox / "dangling.xlsx").symlink_to(outside / "gone.xlsx")
+    made["dangling.xlsx"] = ("skipped", "unreadable", "could not be examined")
+    os.mkfifo(inbox / "a pipe.xlsx")
+    made["a pipe.xlsx"] = ("skipped", "not_a_file", "not a regular file")
+    (inbox / "folder.xlsx").mkdir()
+    (inbox / "folder.xlsx" / "inside.xlsx").write_bytes(reports[2].read_bytes())
+    made["folder.xlsx/inside.xlsx"] = ("duplicate", "duplicate", "same file")
+    latin1 = os.path.join(os.fsencode(inbox), "r\xe9sum\xe9.xlsx".encode("latin-1"))
+    with open(latin1, "wb") as handle:
+        handle.write(good)
+    made["r\ufffdsum\ufffd.xlsx"] = ("accepted", "", "")  # read first of the copies of `good`, by name
+    (inbox / "loop").symlink_to(inbox, target_is_directory=True)
+    made["loop"] = ("skipped", "symlink_loop", "already read")
+    return made
+
+
+def test_an_inbox_of_hostile_entries_run_as_an_unprivileged_user(reports, tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    shared = Path(tempfile.mkdtemp(prefix="pmo-hostile-", dir="/tmp"))  # reachable by the unprivileged user
+    try:
+        os.chmod(shared, 0o777)
+        inbox, outside = shared / "inbox", shared / "outside"
+        inbox.mkdir()
+        outside.mkdir()
+        expected = _entries(reports, inbox, outside)
+        assert len(expected) >= 20
+        for path in (shared, inbox, *inbox.rglob("*")):
+            if not path.is_symlink() and path.name != "unreadable.xlsx":
+                os.chmod(path, 0o777 if path.is_dir() else 0o666)
+        pmo = str(Path(sys.executable).parent / "pmo")
+        completed = subprocess.run(
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", pmo, "collect", str(inbox),
+             "--ledger", str(shared / "l.db"), "--out", str(shared / "p.xlsx"), "--today", "2026-12-03"],
+            capture_output=True, text=True, errors="strict", timeout=300, check=False,
+        )  # fmt: skip
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+        assert "Traceback" not in completed.stdout + completed.stderr
+        rows = _sheet(shared / "p.xlsx", "Submissions")
+        verdicts = {Path(row["file"]).relative_to(inbox).as_posix(): row for row in rows}
+        for name, (verdict, code, piece) in expected.items():
+            row = verdicts.get(name)
+            assert row is not None, (name, sorted(verdicts))
+            assert row["verdict"] == verdict, (name, row)
+            if code:
+                assert code in str(row["codes"]).split(", "), (name, row)
+            assert piece in str(row["reasons"]), (name, row)
+        assert set(verdicts) == set(expected)  # one verdict per entry, nothing more, nothing less
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)

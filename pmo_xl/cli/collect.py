@@ -144,8 +144,8 @@ def collect(
             click.echo(f"{verdict.status}: {readable_name(verdict.path)}")
             for finding in verdict.findings:
                 if finding.severity == "error" or verdict.status != "rejected":
-                    click.echo(f"    {finding.describe()}")
-    click.echo(result.summary())
+                    click.echo(f"    {readable_name(finding.describe())}")
+    click.echo(readable_name(result.summary()))
     click.echo(f"ledger {ledger}: {len(result.added)} submission(s) added")
     if result.archived:
         click.echo(f"archived {len(result.archived)} file(s) in {archive}")
