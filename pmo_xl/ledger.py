@@ -22,7 +22,7 @@ import json
 import os
 import socket
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -420,17 +420,22 @@ class Ledger:
         """
         if not self.write:
             raise LedgerError(f"{self.path}: opened read-only")
-        connection = self._connection
+        with self._transaction("nothing of this run was recorded"):
+            return [self._insert(submission, at, content) for submission, at, content in submissions]
+
+    @contextlib.contextmanager
+    def _transaction(self, lost: str) -> Iterator[None]:
+        """All or nothing; a fault of the machine (full disk, read-only file) becomes one LedgerError saying what
+        was not recorded and that earlier runs are intact."""
         try:
-            connection.execute("BEGIN IMMEDIATE")
-            ids = [self._insert(submission, collected_at, content) for submission, collected_at, content in submissions]
-            connection.execute("COMMIT")
+            self._connection.execute("BEGIN IMMEDIATE")
+            yield
+            self._connection.execute("COMMIT")
         except BaseException as error:
             self._roll_back()
             if isinstance(error, sqlite3.OperationalError | OSError):
-                raise LedgerError(_write_fault(self.path, error, "nothing of this run was recorded")) from None
+                raise LedgerError(_write_fault(self.path, error, lost)) from None
             raise
-        return ids
 
     def _roll_back(self) -> None:
         # SQLite may have rolled back itself (a full disk): then ROLLBACK says "no transaction is active", which must
@@ -525,10 +530,8 @@ class Ledger:
         rejections = [r for r in rejections if r.sha256 not in known]  # a re-run on the same inbox adds nothing
         if not rejections:
             return
-        connection = self._connection
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            connection.executemany(
+        with self._transaction("no rejection of this run was recorded"):
+            self._connection.executemany(
                 f"INSERT INTO rejection ({', '.join(REJECTION_COLUMNS)}) VALUES ({', '.join('?' * len(REJECTION_COLUMNS))})",
                 [
                     (readable_name(r.file_name), readable_name(r.source_path), r.sha256, r.project_id,
@@ -537,12 +540,6 @@ class Ledger:
                     for r in rejections
                 ],
             )  # fmt: skip
-            connection.execute("COMMIT")
-        except BaseException as error:
-            self._roll_back()
-            if isinstance(error, sqlite3.OperationalError | OSError):
-                raise LedgerError(_write_fault(self.path, error, "no rejection of this run was recorded")) from None
-            raise
 
     # -- reading ------------------------------------------------------------------------------------------------
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
-import html
 import random
 import re
 from pathlib import Path
@@ -36,6 +35,8 @@ from python_calamine import CalamineWorkbook
 
 from pmo_xl.cli import main
 from pmo_xl.demo_data import fill_by_name, fill_demo_submission
+from tests.outputs import report_text as _report_text
+from tests.outputs import table as _table
 
 BUDGETS = {"R-01": 100_000, "R-02": 200_000, "R-03": 300_000, "R-04": 400_000, "R-05": 500_000, "R-06": 600_000,
            "S-07": 700_000, "T-08": 800_000, "N-09": 900_000, "N-10": 1_000_000, "C-11": 50_000, "P-12": 60_000,
@@ -102,16 +103,6 @@ def month(tmp_path_factory) -> Path:
     _run("dashboard", str(root / "dashboard.xlsx"), "--ledger", str(ledger), "--today", "2026-12-10")
     _run("report", str(root / "report.html"), "--ledger", str(ledger), "--today", "2026-12-10")
     return root
-
-
-def _table(path: Path, name: str) -> list[dict]:
-    table = CalamineWorkbook.from_path(str(path), load_tables=True).get_table_by_name(name)
-    return [dict(zip(table.columns, row, strict=True)) for row in table.to_python() if any(cell != "" for cell in row)]
-
-
-def _report_text(path: Path) -> str:
-    text = re.sub(r"<(style|script)\b.*?</\1>", " ", path.read_text(encoding="utf-8"), flags=re.S)
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", text)))
 
 
 @pytest.mark.parametrize("workbook", ["portfolio.xlsx", "dashboard.xlsx"])

@@ -22,18 +22,18 @@ and 4,440,000.50 is 4,440,001 on the Dashboard sheet, in its headline and in the
 from __future__ import annotations
 
 import datetime as dt
-import html
 import random
 import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from python_calamine import CalamineWorkbook
 
 from pmo_xl.cli import main
 from pmo_xl.demo_data import fill_by_name, fill_demo_submission
 from pmo_xl.submission_reader import read_submission
+from tests.outputs import report_text as _report_text
+from tests.outputs import table as _table
 
 REGISTER = (
     "project_id;project_name;project_manager;pm_email;sponsor;programme;stage;start_date;end_date;budget;currency;"
@@ -98,16 +98,6 @@ def month(tmp_path_factory) -> Path:
     _run("dashboard", str(root / "dashboard.xlsx"), "--ledger", str(ledger), "--register", str(register))
     _run("report", str(root / "report.html"), "--ledger", str(ledger), "--register", str(register))
     return root
-
-
-def _table(path: Path, name: str) -> list[dict]:
-    table = CalamineWorkbook.from_path(str(path), load_tables=True).get_table_by_name(name)
-    return [dict(zip(table.columns, row, strict=True)) for row in table.to_python() if any(cell != "" for cell in row)]
-
-
-def _report_text(path: Path) -> str:
-    text = re.sub(r"<(style|script)\b.*?</\1>", " ", path.read_text(encoding="utf-8"), flags=re.S)
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", text)))
 
 
 def test_the_generated_workbooks_carry_the_registers_figures_exactly(month):
