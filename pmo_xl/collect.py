@@ -369,7 +369,7 @@ def read_candidates(
 
 
 def _read_candidate(path: Path, today: dt.date, register_ids: set[str] | None, stored: dict[str, dict]) -> Candidate:
-    from pmo_xl.submission_reader import read_submission, read_submission_bytes
+    from pmo_xl.submission_reader import READER_PANIC, is_reader_panic, read_submission, read_submission_bytes
     from pmo_xl.template_schemas import SCHEMAS
     from pmo_xl.validation import validate
 
@@ -400,7 +400,11 @@ def _read_candidate(path: Path, today: dt.date, register_ids: set[str] | None, s
     except PmoError as error:
         parsed, findings = None, (Finding("error", "unreadable", str(error)),)
     except Exception as error:  # one bad file never stops the run; say what it was
-        parsed, findings = None, (Finding("error", "unreadable", f"could not read the file: {error!r}"),)
+        parsed, findings = None, (Finding("error", "damaged_workbook", f"could not read the file: {error!r}"),)
+    except BaseException as error:  # a native panic, never KeyboardInterrupt or SystemExit
+        if not is_reader_panic(error):
+            raise
+        parsed, findings = None, (Finding("error", "damaged_workbook", READER_PANIC),)
     return Candidate(str(path), parsed, findings)
 
 

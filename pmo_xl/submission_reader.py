@@ -89,6 +89,19 @@ def read_submission(path: Path) -> tuple[ParsedSubmission | None, list[Finding]]
     return read_submission_bytes(data, str(path))
 
 
+# The spreadsheet reader (calamine, native code) panics on some damaged cells, e.g. a date cell holding -1e20. A Rust
+# panic reaches Python as pyo3's PanicException, which derives from BaseException, so `except Exception` misses it.
+READER_PANIC = (
+    "a cell of this workbook holds what no workbook can (e.g. a date far beyond the calendar), and the reader "
+    "stopped on it: the file is damaged. Open it in Excel, check the dates, save it and send it again"
+)
+
+
+def is_reader_panic(error: BaseException) -> bool:
+    """True for a native reader's panic (pyo3's PanicException): contained to its file, unlike KeyboardInterrupt."""
+    return type(error).__name__ == "PanicException"
+
+
 def read_submission_bytes(
     data: bytes, path: str, sha256: str | None = None
 ) -> tuple[ParsedSubmission | None, list[Finding]]:
@@ -96,7 +109,11 @@ def read_submission_bytes(
     bytes' digest when the caller has already taken it."""
     try:
         return _read(data, path, sha256)
-    except Exception as error:  # one damaged file must never stop a collect run
+    except BaseException as error:
+        if not isinstance(error, Exception) and not is_reader_panic(error):
+            raise  # KeyboardInterrupt and SystemExit stop the run, as they should
+        if is_reader_panic(error):
+            return None, [_error("damaged_workbook", READER_PANIC)]
         unknown_error = _UNSUPPORTED_ERROR.search(str(error))
         if unknown_error:
             # calamine stops at error values newer than it knows (#SPILL!, #CALC!): it is the PM's cell, not damage

@@ -1,0 +1,92 @@
+"""Every reader failure stays with its file: a native panic becomes that file's damaged_workbook verdict and the run
+goes on; KeyboardInterrupt and SystemExit still stop the run, with what was recorded kept."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import random
+import re
+import sqlite3
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from pmo_xl import submission_reader
+from pmo_xl.cli import main
+from pmo_xl.collect import CollectRequest, run_collect
+from pmo_xl.demo_data import demo_projects, fill_demo_submission
+from pmo_xl.generator import generate_for_records
+from pmo_xl.template_schemas import PROJECT_STATUS
+from pmo_xl.xlsx_package import XlsxPackage
+
+PERIOD = "2026-11"
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory) -> list[Path]:
+    folder = tmp_path_factory.mktemp("panic")
+    generated = generate_for_records(
+        PROJECT_STATUS, demo_projects(2, random.Random(6), PERIOD), folder / "out", PERIOD, today=dt.date(2026, 11, 1)
+    )
+    paths = []
+    for number, item in enumerate(generated):
+        target = folder / f"filled {number}.xlsx"
+        fill_demo_submission(item.path, target, random.Random(number))
+        paths.append(target)
+    return paths
+
+
+def _with_date_serial(source: Path, target: Path, serial: bytes) -> Path:
+    """The workbook with its Submitted on date cell (a date format) holding `serial`: -1e20 makes calamine panic."""
+    package = XlsxPackage.from_path(source)
+    reference = package.structure.name("submitted_on")
+    part = package.structure.sheet_parts[reference.sheet]
+    xml = package.members[part]
+    cell = re.search(rb'<c r="' + reference.address.encode() + rb'"([^>]*)>.*?</c>', xml, re.S)
+    style = re.search(rb'\bs="\d+"', cell.group(1)).group(0)
+    changed = xml.replace(
+        cell.group(0), b'<c r="' + reference.address.encode() + b'" ' + style + b"><v>" + serial + b"</v></c>"
+    )
+    target.write_bytes(package.write({part: changed}))
+    return target
+
+
+def test_a_reader_panic_is_that_files_verdict_and_the_run_goes_on(filled, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _with_date_serial(filled[0], inbox / "a panicking date.xlsx", b"-1e20")
+    (inbox / "b good.xlsx").write_bytes(filled[1].read_bytes())
+    result = CliRunner().invoke(main, ["collect", str(inbox), "--ledger", str(tmp_path / "l.db"),
+                                       "--out", str(tmp_path / "p.xlsx"), "--today", "2026-12-03"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "2 file(s): 1 accepted, 1 rejected" in result.output
+    sheet = openpyxl.load_workbook(tmp_path / "p.xlsx", read_only=True)["Submissions"]
+    rows = list(sheet.iter_rows(values_only=True))
+    verdicts = {Path(row[0]).name: dict(zip(rows[0], row, strict=True)) for row in rows[1:] if row[0]}
+    panicked = verdicts["a panicking date.xlsx"]
+    assert panicked["verdict"] == "rejected" and panicked["codes"] == "damaged_workbook"
+    assert "Open it in Excel, check the dates, save it and send it again" in panicked["reasons"]
+    assert verdicts["b good.xlsx"]["verdict"] == "accepted"
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, SystemExit])
+def test_an_interrupt_still_stops_the_run_and_keeps_what_was_recorded(filled, tmp_path, monkeypatch, stop):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "good.xlsx").write_bytes(filled[0].read_bytes())
+    ledger = tmp_path / "l.db"
+    assert run_collect(CollectRequest(inbox=inbox, ledger=ledger, today=dt.date(2026, 12, 3))).count("accepted") == 1
+    (inbox / "another.xlsx").write_bytes(filled[1].read_bytes())
+
+    def interrupted(*_arguments):
+        raise stop()
+
+    monkeypatch.setattr(submission_reader, "_read", interrupted)
+    with pytest.raises(stop):
+        run_collect(CollectRequest(inbox=inbox, ledger=ledger, today=dt.date(2026, 12, 3)))
+    with contextlib.closing(sqlite3.connect(ledger)) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert connection.execute("SELECT COUNT(*) FROM submission").fetchone()[0] == 1
