@@ -90,3 +90,41 @@ def test_an_interrupt_still_stops_the_run_and_keeps_what_was_recorded(filled, tm
     with contextlib.closing(sqlite3.connect(ledger)) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert connection.execute("SELECT COUNT(*) FROM submission").fetchone()[0] == 1
+
+
+def _rewritten(source: Path, target: Path, change) -> Path:
+    package = XlsxPackage.from_path(source)
+    part = package.structure.sheet_parts["Summary"]
+    target.write_bytes(package.write({part: change(package.members[part])}))
+    return target
+
+
+def _duplicated_member(source: Path, target: Path) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as copy:
+        for info in original.infolist():
+            copy.writestr(info, original.read(info))
+        sheet = next(name for name in original.namelist() if name.startswith("xl/worksheets/"))
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            copy.writestr(sheet, original.read(sheet).replace(b"<v>", b"<v>9", 1))  # a second, different part
+    return target
+
+
+@pytest.mark.parametrize(
+    ("kind", "make", "piece"),
+    [
+        ("a sheet part cut off", lambda s, t: _rewritten(s, t, lambda xml: xml[: len(xml) * 2 // 3]), "is cut off"),
+        ("raw control characters in a sheet", lambda s, t: _rewritten(s, t, lambda xml: xml.replace(b"<v>", b"<v>\x01", 1)),
+         "raw control characters"),
+        ("two parts under one name", _duplicated_member, "two parts named"),
+    ],
+)  # fmt: skip
+def test_damaged_parts_are_refused_not_read(filled, tmp_path, kind, make, piece):
+    from pmo_xl.submission_reader import read_submission
+
+    damaged = make(filled[0], tmp_path / "damaged.xlsx")
+    parsed, findings = read_submission(damaged)
+    assert parsed is None, kind
+    assert [f.code for f in findings] == ["damaged_workbook"] and piece in findings[0].message
+    assert "Open it in Excel, save it, and send it again" in findings[0].message
