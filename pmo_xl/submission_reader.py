@@ -640,6 +640,9 @@ def _place_errors(rows: list[list[object]], sheet_xml: bytes) -> None:
             rows[row][column] = ExcelError(code.decode("utf-8", "replace").strip())
 
 
+_INFINITY = float("inf")
+
+
 def _plain(value: object) -> Value:
     if type(value) is str:
         return value or None
@@ -647,6 +650,9 @@ def _plain(value: object) -> Value:
         return None
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return int(value)
+    if (isinstance(value, float) and value != value) or value in (_INFINITY, -_INFINITY):
+        # <v>nan</v> or <v>1e309</v>: no Excel writes them; read as a number it would pass for a blank
+        return ExcelError("#NUM!")
     if isinstance(value, str | int | float | bool | ExcelError):
         return value
     import datetime as dt

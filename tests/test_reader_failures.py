@@ -128,3 +128,22 @@ def test_damaged_parts_are_refused_not_read(filled, tmp_path, kind, make, piece)
     assert parsed is None, kind
     assert [f.code for f in findings] == ["damaged_workbook"] and piece in findings[0].message
     assert "Open it in Excel, save it, and send it again" in findings[0].message
+
+
+@pytest.mark.parametrize("weird", [b"nan", b"1e309", b"-inf"])
+def test_nan_or_infinity_in_a_number_cell_is_refused_never_read_as_blank(filled, tmp_path, weird):
+    from pmo_xl.submission_reader import read_submission
+    from pmo_xl.validation import validate
+
+    package = XlsxPackage.from_path(filled[0])
+    reference = package.structure.name("actual_to_date")
+    part = package.structure.sheet_parts[reference.sheet]
+    xml = package.members[part]
+    cell = re.search(rb'<c r="' + reference.address.encode() + rb'"[^>]*>.*?</c>', xml, re.S)
+    changed = xml.replace(cell.group(0), b'<c r="' + reference.address.encode() + b'"><v>' + weird + b"</v></c>")
+    (tmp_path / "weird.xlsx").write_bytes(package.write({part: changed}))
+    parsed, findings = read_submission(tmp_path / "weird.xlsx")
+    assert findings == []
+    _normalised, problems = validate(parsed, PROJECT_STATUS, dt.date(2026, 12, 3))
+    errors = [(f.code, f.cell) for f in problems if f.severity == "error"]
+    assert errors == [("excel_error", f"Summary!{reference.address}")]  # not "is empty", not a blank

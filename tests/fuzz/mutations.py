@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import random
+import re
 import zipfile
 from collections.abc import Callable
 
@@ -87,6 +88,22 @@ def junk_after_sheet(data: bytes, rng: random.Random, parts: list[str]) -> bytes
     return _zip(members)
 
 
+def weird_number_in_a_value_cell(data: bytes, rng: random.Random, parts: list[str]) -> bytes:
+    """A typed number cell of a sheet collect reads (not a formula's result) holding nan, infinity or 1e309."""
+    members = _members(data)
+    choices = []
+    for index in _sheets(members, parts):
+        content = members[index][1]
+        for match in re.finditer(rb'<c r="[A-Z]+[0-9]+"(?: s="[0-9]+")?><v>[0-9.E+-]+</v></c>', content):
+            choices.append((index, match))
+    index, match = rng.choice(choices)
+    info, content = members[index]
+    weird = rng.choice([b"nan", b"NaN", b"inf", b"-inf", b"1e309", b"-1e309"])
+    cell = re.sub(rb"<v>[^<]*</v>", b"<v>" + weird + b"</v>", match.group(0))
+    members[index] = (info, content[: match.start()] + cell + content[match.end() :])
+    return _zip(members)
+
+
 def recompress(data: bytes, rng: random.Random, parts: list[str]) -> bytes:
     members = _members(data)
     if rng.random() < 0.5:
@@ -111,6 +128,7 @@ KINDS: dict[str, tuple[Callable[[bytes, random.Random, list[str]], bytes], str, 
     "sheet part cut off": (cut_sheet_part, MUST_REFUSE, READ),
     "control character in a sheet part": (control_character_in_sheet, MUST_REFUSE, READ),
     "junk after a sheet part's end": (junk_after_sheet, MUST_REFUSE, READ),
+    "a weird number in a value cell": (weird_number_in_a_value_cell, MUST_REFUSE, READ),
     "recompressed": (recompress, MAY_ACCEPT, None),
     "an unread part damaged or deleted": (damage_unread_part, MAY_ACCEPT, None),
     "an unread sheet cut off": (cut_sheet_part, MAY_ACCEPT, UNREAD),
