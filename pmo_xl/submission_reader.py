@@ -172,9 +172,6 @@ def _read(data: bytes, path: str, sha256: str | None) -> tuple[ParsedSubmission 
             )
         ]
     try:
-        foreign = _foreign_format(data, directory)
-        if foreign:
-            return None, [_error(foreign[0], f"the workbook was saved as {foreign[1]}: {_SAVE_AS_XLSX}")]
         return _read_workbook(data, path, directory, sha256)
     except _LyingSize as lie:
         return None, [_lying_size_finding(str(lie))]
@@ -190,6 +187,8 @@ def _read_workbook(
     data: bytes, path: str, directory: dict[str, _ZipMember], sha256: str | None
 ) -> tuple[ParsedSubmission | None, list[Finding]]:
     members = _LazyMembers(directory, data)
+    if "mimetype" in members and members["mimetype"].strip().startswith(_ODS_MIMETYPE):
+        return None, [_foreign_format_finding("opendocument", "OpenDocument (.ods)")]
     try:
         structure, layouts = _structure(members)
     except _LyingSize:
@@ -199,7 +198,11 @@ def _read_workbook(
             _error("damaged_workbook", f"the workbook's structure could not be read ({error}); save it again")
         ]
     except Exception as error:  # read_structure raises TemplateError for a zip that is no workbook
+        if _is_strict(members):
+            return None, [_foreign_format_finding("strict_open_xml", "Strict Open XML")]
         return None, [_error("not_a_workbook", f"the file is a zip archive but not an Excel workbook ({error})")]
+    if not structure.names and _is_strict(members):  # only a workbook without names is looked at again
+        return None, [_foreign_format_finding("strict_open_xml", "Strict Open XML")]
     findings: list[Finding] = []
     has_macros = _VBA_PART in directory
     if has_macros:
@@ -263,16 +266,15 @@ _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 _STRICT_NAMESPACE = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
 
 
-def _foreign_format(data: bytes, directory: dict) -> tuple[str, str] | None:
-    """(code, what) for a zip that holds a spreadsheet in another format than ours: OpenDocument (LibreOffice's
-    .ods, also when renamed .xlsx) or Strict Open XML (Excel's "Strict Open XML Spreadsheet"), whose names and tables
-    the reader would otherwise report one by one as missing."""
-    members = _LazyMembers(directory, data)
-    if "mimetype" in members and members["mimetype"].strip().startswith(_ODS_MIMETYPE):
-        return "opendocument", "OpenDocument (.ods)"
-    if "xl/workbook.xml" in members and _STRICT_NAMESPACE in members["xl/workbook.xml"][:2000]:
-        return "strict_open_xml", "Strict Open XML"
-    return None
+def _is_strict(members: _LazyMembers) -> bool:
+    return "xl/workbook.xml" in members and _STRICT_NAMESPACE in members["xl/workbook.xml"][:2000]
+
+
+def _foreign_format_finding(code: str, what: str) -> Finding:
+    """A spreadsheet saved in another format than ours: OpenDocument (LibreOffice's .ods, also when renamed .xlsx)
+    or Strict Open XML (Excel's "Strict Open XML Spreadsheet"), whose names and tables the reader would otherwise
+    report one by one as missing."""
+    return _error(code, f"the workbook was saved as {what}: {_SAVE_AS_XLSX}")
 
 
 def _error_cell(data: bytes, code: str) -> str:
