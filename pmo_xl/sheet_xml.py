@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 
 from pmo_xl.errors import PmoError
+from pmo_xl.values import EXCEL_CELL_TEXT_LIMIT
 from pmo_xl.xlsx_package import column_letters, parse_cell
 
 CellValue = str | int | float | bool | dt.date | dt.datetime | None
@@ -54,8 +55,6 @@ def excel_serial(value: dt.date | dt.datetime, date1904: bool = False) -> float:
     return int(serial) if serial == int(serial) else serial
 
 
-# Excel's cap on one cell's text, in UTF-16 code units.
-EXCEL_CELL_LIMIT = 32767
 
 
 class CellValueError(PmoError):
@@ -83,8 +82,8 @@ def cell_xml(address: str, value: CellValue, style: bytes | None, date1904: bool
         number = int(value) if isinstance(value, float) and value.is_integer() and abs(value) < 1e15 else value
         return head + b"><v>" + repr(number).encode() + b"</v></c>"
     text = str(value)
-    if len(text.encode("utf-16-le")) // 2 > EXCEL_CELL_LIMIT:
-        raise CellValueError(f"{address}: {len(text):,} characters, more than an Excel cell holds ({EXCEL_CELL_LIMIT:,})")
+    if len(text.encode("utf-16-le")) // 2 > EXCEL_CELL_TEXT_LIMIT:
+        raise CellValueError(f"{address}: {len(text):,} characters, more than an Excel cell holds ({EXCEL_CELL_TEXT_LIMIT:,})")
     text = _escape(text).encode("utf-8")
     return head + b' t="inlineStr"><is><t xml:space="preserve">' + text + b"</t></is></c>"
 

@@ -20,7 +20,7 @@ from pmo_xl.submissions import Finding, ParsedSubmission, Value
 from pmo_xl.template_schemas import budget_variance
 
 # Excel's cap on the characters in one cell; longer text was not typed in Excel and would be cut on the way back.
-EXCEL_CELL_TEXT_LIMIT = 32767
+EXCEL_CELL_TEXT_LIMIT = values.EXCEL_CELL_TEXT_LIMIT
 
 
 @dataclass(frozen=True)
