@@ -12,17 +12,27 @@ change request gets a `pmo_field_changed` warning naming the cell and both value
 
 from __future__ import annotations
 
+import collections
 import csv
 import datetime as dt
+import functools
 import hashlib
+import io
+import itertools
+import os
+import pickle
 import re
-from collections.abc import Callable, Sequence
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pmo_xl.corrections import Choice, Evidence
 from pmo_xl.errors import OutputError, OutputFault, PmoError
 from pmo_xl.ledger import Ledger, Rejection, content_fingerprint, lock_path_for, now_stamp, open_ledger
+from pmo_xl.metadata import WorkbookMetadata
 from pmo_xl.output_files import remove_stale_temporaries, safe_file_name
 from pmo_xl.periods import check_period
 from pmo_xl.register import ProjectRecord
@@ -56,6 +66,94 @@ class Candidate:
         if self.stored is not None:
             return False
         return self.submission is None or any(finding.severity == "error" for finding in self.findings)
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What the run keeps of a file once it is judged: its verdict's makings, never its contents. A file that may
+    be stored waits in the run's spill (`Spill`), so memory follows the largest file, not the inbox."""
+
+    path: str
+    findings: tuple[Finding, ...]
+    stored: dict | None
+    rejected: bool
+    metadata: WorkbookMetadata | None
+    sha256: str = ""
+    file_name: str = ""
+    fingerprint: str = ""  # of the content, for a file that may be stored
+    evidence: Evidence | None = None
+    spilled: int | None = None  # its key in the spill
+
+    @property
+    def submitted_day(self) -> str:
+        return self.evidence.submitted_on if self.evidence else ""
+
+
+class Spill:
+    """The parsed submissions that may be stored, on disk until the run decides: pickled into one anonymous
+    temporary file (removed by the system even if the run is killed). pickle, not the ledger: the judgement needs
+    the whole run before anything is stored, and the ledger must see one all-or-nothing transaction. A temporary
+    folder that refuses the write keeps the submission in memory instead: slower memory, never a lost file."""
+
+    def __init__(self) -> None:
+        self._file = None
+        self._places: list[tuple[int, int]] = []
+        self._kept: dict[int, ParsedSubmission] = {}
+
+    def put(self, submission: ParsedSubmission) -> int:
+        key = len(self._places)
+        try:
+            if self._file is None:
+                self._file = tempfile.TemporaryFile(prefix="pmo-collect-")  # noqa: SIM115 (kept open for the run; closed by close())
+            data = pickle.dumps(submission, protocol=pickle.HIGHEST_PROTOCOL)
+            self._file.seek(0, io.SEEK_END)
+            offset = self._file.tell()
+            self._file.write(data)
+            self._places.append((offset, len(data)))
+        except OSError:
+            self._places.append((-1, 0))
+            self._kept[key] = submission
+        return key
+
+    def get(self, key: int) -> ParsedSubmission:
+        if key in self._kept:
+            return self._kept[key]
+        offset, length = self._places[key]
+        self._file.seek(offset)
+        return pickle.loads(self._file.read(length))
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        self._kept.clear()
+
+    def __enter__(self) -> Spill:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+def take_in(candidate: Candidate, spill: Spill) -> Intake:
+    """A candidate as the run keeps it: the submission itself goes to the spill if it may be stored."""
+    submission = candidate.submission
+    if candidate.stored is not None or submission is None:
+        return Intake(candidate.path, candidate.findings, candidate.stored, candidate.rejected, None)
+    metadata = submission.metadata
+    if candidate.rejected:
+        return Intake(candidate.path, candidate.findings, None, True, metadata, submission.sha256, submission.file_name)
+    return Intake(
+        candidate.path,
+        candidate.findings,
+        None,
+        False,
+        metadata,
+        submission.sha256,
+        submission.file_name,
+        content_fingerprint(submission),
+        evidence_of(submission),
+        spill.put(submission),
+    )
 
 
 @dataclass(frozen=True)
@@ -140,17 +238,16 @@ def _is_preferred(candidate_path: str, sha256: str, prefer: Sequence[str]) -> bo
 # -- judging ------------------------------------------------------------------------------------------------------
 
 
-def _verdict(candidate: Candidate, status: str, *extra: Finding, submission_id: int | None = None) -> Verdict:
-    submission = candidate.submission
-    metadata = submission.metadata if submission else None
+def _verdict(intake: Intake, status: str, *extra: Finding, submission_id: int | None = None) -> Verdict:
+    metadata = intake.metadata
     return Verdict(
-        path=candidate.path,
+        path=intake.path,
         status=status,  # type: ignore[arg-type]
-        findings=(*candidate.findings, *extra),
+        findings=(*intake.findings, *extra),
         project_id=metadata.project_id if metadata else "",
         reporting_period=metadata.reporting_period if metadata else "",
         template_id=metadata.template_id if metadata else "",
-        sha256=submission.sha256 if submission else "",
+        sha256=intake.sha256,
         submission_id=submission_id,
     )
 
@@ -164,14 +261,14 @@ class Judgement:
     """What a run decided: one verdict per candidate, what to store, and the PMO's choices to record."""
 
     verdicts: list[Verdict]
-    # (candidate index, submission, collected_at, content fingerprint)
-    to_store: list[tuple[int, ParsedSubmission, str, str]]
+    # (intake index, collected_at, content fingerprint)
+    to_store: list[tuple[int, str, str]]
     # (candidate index, submission id already in the ledger or None for one being stored, holds_until)
     choices: list[tuple[int, int | None, str]]
 
 
-def judge(candidates: Sequence[Candidate], ledger: Ledger, prefer: Sequence[str] = ()) -> Judgement:
-    """Give each candidate its verdict against the ledger and the rest of the run. Reads the ledger only."""
+def judge(candidates: Sequence[Intake], ledger: Ledger, prefer: Sequence[str] = ()) -> Judgement:
+    """Give each file its verdict against the ledger and the rest of the run. Reads the ledger only."""
     verdicts: list[Verdict | None] = [None] * len(candidates)
     seen_sha: dict[str, str] = {}
     seen_content: dict[str, str] = {}
@@ -199,17 +296,17 @@ def judge(candidates: Sequence[Candidate], ledger: Ledger, prefer: Sequence[str]
         if candidate.rejected:
             verdicts[index] = _verdict(candidate, "rejected")
             continue
-        submission = candidate.submission
-        assert submission is not None
-        slot = (submission.metadata.project_id, submission.metadata.reporting_period)
-        latest_known[slot] = max(latest_known.get(slot, ""), _day(submission.fields.get("submitted_on")) or "")
-        fingerprint = content_fingerprint(submission)
-        stored = ledger.submission_with_sha256(submission.sha256)
+        metadata = candidate.metadata
+        assert metadata is not None
+        slot = (metadata.project_id, metadata.reporting_period)
+        latest_known[slot] = max(latest_known.get(slot, ""), candidate.submitted_day)
+        fingerprint = candidate.fingerprint
+        stored = ledger.submission_with_sha256(candidate.sha256)
         reason = None
         if stored is not None:
             reason = f"the same file is already in the ledger (submission {stored})"
-        elif submission.sha256 in seen_sha:
-            reason = f"the same file as {seen_sha[submission.sha256]}, collected in this run"
+        elif candidate.sha256 in seen_sha:
+            reason = f"the same file as {seen_sha[candidate.sha256]}, collected in this run"
         else:
             stored = ledger.submission_with_content(fingerprint)
             if stored is not None:
@@ -218,10 +315,10 @@ def judge(candidates: Sequence[Candidate], ledger: Ledger, prefer: Sequence[str]
                 reason = f"the same content as {seen_content[fingerprint]}, collected in this run"
         if reason is not None:
             verdicts[index] = _verdict(candidate, "duplicate", _info("duplicate", reason), submission_id=stored)
-            if stored is not None and _is_preferred(candidate.path, submission.sha256, prefer):
+            if stored is not None and _is_preferred(candidate.path, candidate.sha256, prefer):
                 stored_choices.append((index, stored))
             continue
-        seen_sha[submission.sha256] = candidate.path
+        seen_sha[candidate.sha256] = candidate.path
         seen_content[fingerprint] = candidate.path
         contenders.append((index, now_stamp(), fingerprint))
 
@@ -235,22 +332,23 @@ def judge(candidates: Sequence[Candidate], ledger: Ledger, prefer: Sequence[str]
     choices: list[tuple[int, int | None, str]] = []
     for index, stored_id in stored_choices:
         slot = (verdicts[index].project_id, verdicts[index].reporting_period)
-        latest_known[slot] = max(latest_known.get(slot, ""), *(row[1].submitted_on for row in ledger_slots.get(slot, [])))
+        latest_known[slot] = max(
+            latest_known.get(slot, ""), *(row[1].submitted_on for row in ledger_slots.get(slot, []))
+        )
         preferences[slot] = (stored_id, latest_known[slot])
         choices.append((index, stored_id, latest_known[slot]))
     slots: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
     for contender in contenders:
-        metadata = candidates[contender[0]].submission.metadata
+        metadata = candidates[contender[0]].metadata
         slots.setdefault((metadata.project_id, metadata.reporting_period), []).append(contender)
-    to_store: list[tuple[int, ParsedSubmission, str, str]] = []
+    to_store: list[tuple[int, str, str]] = []
     for slot, members in slots.items():
         rows = list(ledger_slots.get(slot, []))
         choice = preferences.get(slot)
         for order, (index, _collected_at, _fingerprint) in enumerate(members, start=1):
-            submission = candidates[index].submission
-            rows.append((-order, evidence_of(submission)))
+            rows.append((-order, candidates[index].evidence))
             paths[-order] = candidates[index].path
-            if _is_preferred(candidates[index].path, submission.sha256, prefer):
+            if _is_preferred(candidates[index].path, candidates[index].sha256, prefer):
                 choice = (-order, latest_known[slot])
                 choices.append((index, None, latest_known[slot]))
         decided = choose_submission(rows, choice)
@@ -259,7 +357,7 @@ def judge(candidates: Sequence[Candidate], ledger: Ledger, prefer: Sequence[str]
             candidate = candidates[index]
             tie = _tie_finding(slot, decided, paths) if -order in decided.tie else None
             if winner == -order:
-                to_store.append((index, candidate.submission, collected_at, fingerprint))
+                to_store.append((index, collected_at, fingerprint))
                 if tie is not None:
                     verdicts[index] = _verdict(candidate, "accepted", tie)
             else:
@@ -279,7 +377,7 @@ _CONFLICT_SUFFIXES = (
 )
 
 
-def _note_conflict_copies(candidates: Sequence[Candidate], verdicts: list[Verdict | None]) -> list[Verdict | None]:
+def _note_conflict_copies(candidates: Sequence[Intake], verdicts: list[Verdict | None]) -> list[Verdict | None]:
     """Name OneDrive conflict copies, so the PMO knows why one project sent two files."""
     stems = {Path(c.path).stem.casefold(): c.path for c in candidates}
     noted = list(verdicts)
@@ -308,21 +406,20 @@ def evidence_of(submission: ParsedSubmission) -> Evidence:
     )
 
 
-def _superseded_finding(candidate: Candidate, winner_id: int, decided: Choice, winner_path: str) -> Finding:
-    submission = candidate.submission
-    metadata = submission.metadata
+def _superseded_finding(candidate: Intake, winner_id: int, decided: Choice, winner_path: str) -> Finding:
+    metadata = candidate.metadata
     where = "in this run" if winner_id < 0 else f"in the ledger (submission {winner_id})"
     if decided.tie:
         message = (
             f"{Path(winner_path).name} ({where}) is kept for {metadata.project_id} {metadata.reporting_period}: "
             "nothing tells the two files apart (same saved time, submitted-on date and file time, no correction "
-            f"marker in the name). To keep this file instead: pmo collect --prefer \"{Path(candidate.path).name}\""
+            f'marker in the name). To keep this file instead: pmo collect --prefer "{Path(candidate.path).name}"'
         )
         return _info("superseded", message, "warning")
     message = (
         f"{Path(winner_path).name} ({where}) is kept for {metadata.project_id} {metadata.reporting_period} as the "
         f"correction of this file, by {decided.evidence}. To keep this file instead: pmo collect --prefer "
-        f"\"{Path(candidate.path).name}\""
+        f'"{Path(candidate.path).name}"'
     )
     return _info("superseded", message)
 
@@ -340,6 +437,69 @@ def _tie_finding(slot: tuple[str, str], decided: Choice, paths: dict[int, str]) 
 # -- the run ----------------------------------------------------------------------------------------------------
 
 
+def inbox_paths(inbox: Path, exclude: Sequence[Path] = ()) -> tuple[list[Path], list[Verdict]]:
+    """The files under the inbox to read, and the verdicts of those skipped (lock files, hidden files); the run's
+    own outputs (`exclude`) are never read as input."""
+    from pmo_xl.inbox_files import list_inbox
+
+    paths, skipped = list_inbox(Path(inbox))
+    # Resolved once: resolving each excluded path again for every file cost more than reading the small files.
+    excluded = [Path(other).resolve() for other in exclude]
+    paths = [path for path in paths if not _within_any(path, excluded)]
+    return paths, [v for v in skipped if not _within_any(Path(v.path), excluded)]
+
+
+def iter_candidates(
+    paths: Sequence[Path],
+    today: dt.date,
+    register_ids: set[str] | None,
+    stored_by_sha256: dict[str, dict] | None = None,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> Iterator[Candidate]:
+    """Read and validate each file, yielding its Candidate in the inbox's order; one unreadable file never stops
+    the others.
+
+    A few files are read at once on threads: calamine, zlib and hashlib let go of the GIL while they work, so a
+    second core reads one file's sheets while Python checks and validates another's (1.7x on two cores, see
+    benchmarks/bench_collect_read.py). At most `2 x workers` files are in flight, so memory stays that of a few
+    files however large the inbox. A file whose bytes hash to a submission already stored (`stored_by_sha256`) is
+    not parsed again: that is what makes a re-run on a full inbox cheap.
+    """
+    stored = stored_by_sha256 or {}
+    workers = workers or min(4, os.cpu_count() or 1)
+    read = functools.partial(_read_candidate, today=today, register_ids=register_ids, stored=stored)
+    if workers == 1 or len(paths) < 2:
+        for number, path in enumerate(paths, start=1):
+            yield read(path)
+            if progress:
+                progress(number, len(paths), str(path))
+        return
+    executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pmo-read")
+    # A thread back from calamine waits for the GIL until the Python thread lets go: every 5 ms by default, which
+    # left the second core idle half the time. 0.5 ms while reading; restored after.
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(switch_interval, 0.0005))
+    try:
+        pending: collections.deque = collections.deque()
+        queued = iter(paths)
+        for path in itertools.islice(queued, 2 * workers):
+            pending.append(executor.submit(read, path))
+        number = 0
+        while pending:
+            candidate = pending.popleft().result()
+            for path in itertools.islice(queued, 1):
+                pending.append(executor.submit(read, path))
+            number += 1
+            yield candidate
+            if progress:
+                progress(number, len(paths), candidate.path)
+    finally:
+        # Ctrl+C or an early stop: files not yet started are never started; those running end within milliseconds.
+        executor.shutdown(wait=True, cancel_futures=True)
+        sys.setswitchinterval(switch_interval)
+
+
 def read_candidates(
     inbox: Path,
     today: dt.date,
@@ -348,27 +508,13 @@ def read_candidates(
     exclude: Sequence[Path] = (),
     stored_by_sha256: dict[str, dict] | None = None,
 ) -> tuple[list[Candidate], list[Verdict]]:
-    """List, read and validate every file under the inbox; one unreadable file never stops the others.
-
-    A file whose bytes hash to a submission already stored (`stored_by_sha256`) is not parsed again: that is what
-    makes a re-run on a full inbox cheap.
-    """
-    from pmo_xl.inbox_files import list_inbox
-
-    paths, skipped = list_inbox(Path(inbox))
-    # Resolved once: resolving each excluded path again for every file cost more than reading the small files.
-    excluded = [Path(other).resolve() for other in exclude]
-    paths = [path for path in paths if not _within_any(path, excluded)]
-    skipped = [v for v in skipped if not _within_any(Path(v.path), excluded)]
-    candidates = []
-    for number, path in enumerate(paths, start=1):
-        candidates.append(_read_candidate(path, today, register_ids, stored_by_sha256 or {}))
-        if progress:
-            progress(number, len(paths), str(path))
-    return candidates, list(skipped)
+    """Every file under the inbox read and validated, as a list: for a caller that wants them all at once (a run
+    streams them with `iter_candidates` instead)."""
+    paths, skipped = inbox_paths(inbox, exclude)
+    return list(iter_candidates(paths, today, register_ids, stored_by_sha256, progress)), skipped
 
 
-def _read_candidate(path: Path, today: dt.date, register_ids: set[str] | None, stored: dict[str, dict]) -> Candidate:
+def _read_candidate(path: Path, *, today: dt.date, register_ids: set[str] | None, stored: dict[str, dict]) -> Candidate:
     from pmo_xl.submission_reader import READER_PANIC, is_reader_panic, read_submission, read_submission_bytes
     from pmo_xl.template_schemas import SCHEMAS
     from pmo_xl.validation import validate
@@ -408,17 +554,17 @@ def _read_candidate(path: Path, today: dt.date, register_ids: set[str] | None, s
     return Candidate(str(path), parsed, findings)
 
 
-def rejections(verdicts: Sequence[Verdict], candidates: Sequence[Candidate], at: str) -> list[Rejection]:
+def rejections(verdicts: Sequence[Verdict], intakes: Sequence[Intake], at: str) -> list[Rejection]:
     """The rejected files that say which project and period they are for: returned to their PMs for correction."""
-    by_path = {candidate.path: candidate for candidate in candidates}
+    by_path = {intake.path: intake for intake in intakes}
     returned = []
     for verdict in verdicts:
-        candidate = by_path.get(verdict.path)
-        if verdict.status != "rejected" or not verdict.project_id or candidate is None or candidate.submission is None:
+        intake = by_path.get(verdict.path)
+        if verdict.status != "rejected" or not verdict.project_id or intake is None or intake.metadata is None:
             continue
         returned.append(
             Rejection(
-                file_name=candidate.submission.file_name,
+                file_name=intake.file_name,
                 source_path=verdict.path,
                 sha256=verdict.sha256,
                 project_id=verdict.project_id,
@@ -456,7 +602,9 @@ def read_file_bytes(path: Path) -> bytes:
     return Path(path).read_bytes()
 
 
-def archive_accepted(accepted: Sequence[ParsedSubmission], archive: Path) -> tuple[list[Path], dict[str, Finding]]:
+def archive_accepted(
+    accepted: Sequence[ParsedSubmission | Intake], archive: Path
+) -> tuple[list[Path], dict[str, Finding]]:
     """Copy accepted files to ARCHIVE/<period>/, only if the file still holds exactly the bytes that were read."""
     written: list[Path] = []
     problems: dict[str, Finding] = {}
@@ -499,16 +647,25 @@ def _archive_target(folder: Path, file_name: str, sha256: str) -> Path | None:
     raise OutputError(f"{folder}: too many archived files named {file_name}")
 
 
-def collect_candidates(
-    candidates: Sequence[Candidate],
-    ledger: Ledger,
-    prefer: Sequence[str] = (),
-) -> tuple[list[Verdict], list[int]]:
-    """Judge and store: the verdicts (with submission ids) and the ids added to the ledger."""
-    judgement = judge(candidates, ledger, prefer)
+@dataclass(frozen=True)
+class Recorded:
+    """A run's files judged and recorded: their verdicts, the ids added, and what the run keeps of each file."""
+
+    verdicts: list[Verdict]
+    added: list[int]
+    intakes: list[Intake]
+
+
+def record_candidates(
+    candidates: Iterable[Candidate], ledger: Ledger, spill: Spill, prefer: Sequence[str] = ()
+) -> Recorded:
+    """Take each candidate in as it comes (its contents to the spill), judge them all, and store the winners in one
+    transaction, loaded from the spill one at a time."""
+    intakes = [take_in(candidate, spill) for candidate in candidates]
+    judgement = judge(intakes, ledger, prefer)
     to_store = judgement.to_store
     ids = ledger.add_submissions(
-        [(submission, collected_at, content) for _i, submission, collected_at, content in to_store]
+        (spill.get(intakes[index].spilled), collected_at, content) for index, collected_at, content in to_store
     )
     stored_ids = {index: submission_id for (index, *_rest), submission_id in zip(to_store, ids, strict=True)}
     verdicts = [
@@ -523,23 +680,38 @@ def collect_candidates(
         ledger.add_preference(
             verdict.project_id, verdict.reporting_period, submission_id, holds_until, f"--prefer {verdict.path}"
         )
-    return verdicts, ids
+    return Recorded(verdicts, ids, intakes)
+
+
+def collect_candidates(
+    candidates: Iterable[Candidate],
+    ledger: Ledger,
+    prefer: Sequence[str] = (),
+) -> tuple[list[Verdict], list[int]]:
+    """Judge and store: the verdicts (with submission ids) and the ids added to the ledger."""
+    with Spill() as spill:
+        recorded = record_candidates(candidates, ledger, spill, prefer)
+    return recorded.verdicts, recorded.added
 
 
 def with_pmo_field_findings(
-    verdicts: Sequence[Verdict], candidates: Sequence[Candidate], views: PortfolioViews
+    verdicts: Sequence[Verdict], views: PortfolioViews, submission_of: Callable[[str], ParsedSubmission | None]
 ) -> list[Verdict]:
     """The verdicts, each accepted one with a `pmo_field_changed` warning for every PMO-owned figure its submission
-    changed without an approved change request (`views.pmo_field_changes`), naming the cell and both values."""
+    changed without an approved change request (`views.pmo_field_changes`), naming the cell and both values.
+    `submission_of(path)` gives a file's parsed submission back, for the few files that changed such a figure."""
     changes: dict[int, list[dict]] = {}
     for row in views.pmo_field_changes.to_dict("records"):
         changes.setdefault(row["submission_id"], []).append(row)
-    parsed = {candidate.path: candidate.submission for candidate in candidates if candidate.submission is not None}
     noted = []
     for verdict in verdicts:
         rows = changes.get(verdict.submission_id, []) if verdict.status == "accepted" else []
-        findings = tuple(_pmo_field_finding(row, parsed.get(verdict.path)) for row in rows)
-        noted.append(replace(verdict, findings=(*verdict.findings, *findings)) if findings else verdict)
+        if not rows:
+            noted.append(verdict)
+            continue
+        submission = submission_of(verdict.path)
+        findings = tuple(_pmo_field_finding(row, submission) for row in rows)
+        noted.append(replace(verdict, findings=(*verdict.findings, *findings)))
     return noted
 
 
@@ -620,22 +792,27 @@ def run_collect(request: CollectRequest, progress: Progress | None = None) -> Co
         own_files = [p for p in (request.archive, request.out, request.chasers, *ledger_files) if p is not None]
         headers = ledger.submissions()
         stored_by_sha256 = {row["sha256"]: row for row in headers.to_dict("records")}
-        candidates, skipped = read_candidates(inbox, today, register_ids, progress, own_files, stored_by_sha256)
-        verdicts, added = collect_candidates(candidates, ledger, request.prefer)
-        if request.register is not None and request.register_source is not None:
-            ledger.add_register(request.register, *request.register_source)
-        ledger.add_rejections(rejections(verdicts, candidates, now_stamp()))
-        warnings = ledger.warnings
-        archived: list[Path] = []
-        if request.archive is not None:
-            accepted = [candidates[i].submission for i, v in enumerate(verdicts) if v.status == "accepted"]
-            archived, problems = archive_accepted(accepted, request.archive)
-            verdicts = [
-                replace(v, findings=(*v.findings, problems[v.path])) if v.path in problems else v for v in verdicts
-            ]
-        all_verdicts = (*skipped, *verdicts)
-        views = build_views(ledger, request.register, period, request.settings, all_verdicts, today)
-    all_verdicts = tuple(with_pmo_field_findings(all_verdicts, candidates, views))
+        del headers
+        paths, skipped = inbox_paths(inbox, own_files)
+        candidates = iter_candidates(paths, today, register_ids, stored_by_sha256, progress)
+        with Spill() as spill:
+            recorded = record_candidates(candidates, ledger, spill, request.prefer)
+            verdicts, added = recorded.verdicts, recorded.added
+            if request.register is not None and request.register_source is not None:
+                ledger.add_register(request.register, *request.register_source)
+            ledger.add_rejections(rejections(verdicts, recorded.intakes, now_stamp()))
+            warnings = ledger.warnings
+            archived: list[Path] = []
+            if request.archive is not None:
+                accepted = [recorded.intakes[i] for i, v in enumerate(verdicts) if v.status == "accepted"]
+                archived, problems = archive_accepted(accepted, request.archive)
+                verdicts = [
+                    replace(v, findings=(*v.findings, problems[v.path])) if v.path in problems else v for v in verdicts
+                ]
+            all_verdicts = (*skipped, *verdicts)
+            views = build_views(ledger, request.register, period, request.settings, all_verdicts, today)
+            spilled = {i.path: i.spilled for i in recorded.intakes if i.spilled is not None}
+            all_verdicts = tuple(with_pmo_field_findings(all_verdicts, views, lambda path: spill.get(spilled[path])))
     views = replace(views, submissions=submissions_view(all_verdicts, views.submissions))
     output, output_error, output_fault = None, "", False
     if request.out is not None:

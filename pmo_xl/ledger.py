@@ -413,8 +413,9 @@ class Ledger:
 
     # -- writing ------------------------------------------------------------------------------------------------
 
-    def add_submissions(self, submissions: list[tuple[ParsedSubmission, str, str]]) -> list[int]:
-        """Store accepted submissions, each (submission, collected_at, content_sha256), in one transaction.
+    def add_submissions(self, submissions: Iterable[tuple[ParsedSubmission, str, str]]) -> list[int]:
+        """Store accepted submissions, each (submission, collected_at, content_sha256), in one transaction. An
+        iterator is consumed one submission at a time, so a run never holds them all in memory.
 
         All or nothing: either every submission and all its values are in the ledger, or none is.
         """

@@ -37,6 +37,7 @@ def write_portfolio(views: PortfolioViews, path: Path | str, dashboard: Dashboar
 
     With a `dashboard`, the Dashboard sheet comes first, with its tables and native charts.
     """
+
     def build(workbook) -> None:
         formats = {
             "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),

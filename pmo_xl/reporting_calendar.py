@@ -35,7 +35,17 @@ from pmo_xl.output_files import safe_file_name, write_bytes_atomic
 from pmo_xl.periods import year_and_month
 from pmo_xl.settings import PmoSettings
 
-COVERAGE_STATES = ("reporting", "late", "returned", "stale", "never reported", "not due", "on hold", "closed", "pipeline")
+COVERAGE_STATES = (
+    "reporting",
+    "late",
+    "returned",
+    "stale",
+    "never reported",
+    "not due",
+    "on hold",
+    "closed",
+    "pipeline",
+)
 ACTIVE_STATES = COVERAGE_STATES[:6]
 # States whose latest report is the project's current status for the period.
 CURRENT_STATES = ("reporting", "late", "not due")

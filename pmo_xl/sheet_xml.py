@@ -55,8 +55,6 @@ def excel_serial(value: dt.date | dt.datetime, date1904: bool = False) -> float:
     return int(serial) if serial == int(serial) else serial
 
 
-
-
 class CellValueError(PmoError):
     """A value no Excel cell can hold (NaN, infinity, text over 32,767 characters): refused, never written."""
 
@@ -83,7 +81,9 @@ def cell_xml(address: str, value: CellValue, style: bytes | None, date1904: bool
         return head + b"><v>" + repr(number).encode() + b"</v></c>"
     text = str(value)
     if len(text.encode("utf-16-le")) // 2 > EXCEL_CELL_TEXT_LIMIT:
-        raise CellValueError(f"{address}: {len(text):,} characters, more than an Excel cell holds ({EXCEL_CELL_TEXT_LIMIT:,})")
+        raise CellValueError(
+            f"{address}: {len(text):,} characters, more than an Excel cell holds ({EXCEL_CELL_TEXT_LIMIT:,})"
+        )
     text = _escape(text).encode("utf-8")
     return head + b' t="inlineStr"><is><t xml:space="preserve">' + text + b"</t></is></c>"
 

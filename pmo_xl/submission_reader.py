@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import re
 import struct
 import xml.etree.ElementTree as ET
@@ -29,6 +30,7 @@ from dataclasses import dataclass, fields, replace
 from operator import itemgetter
 from pathlib import Path
 
+from lxml import etree
 from python_calamine import CalamineWorkbook
 
 from pmo_xl.metadata import META_KEYS, WorkbookMetadata, custom_property, meta_name
@@ -40,6 +42,7 @@ from pmo_xl.values import ExcelError
 from pmo_xl.xlsx_package import (
     NS,
     CellRef,
+    DamagedPart,
     TableRef,
     WorkbookStructure,
     column_letters,
@@ -193,6 +196,8 @@ def _read_workbook(
         structure, layouts = _structure(members)
     except _LyingSize:
         raise
+    except DamagedPart as damage:
+        return None, [_error("damaged_workbook", f"{damage}: {_DAMAGED_FIX}")]
     except (KeyError, ET.ParseError, zipfile.BadZipFile, zlib.error, EOFError) as error:
         return None, [
             _error("damaged_workbook", f"the workbook's structure could not be read ({error}); save it again")
@@ -249,7 +254,9 @@ def _read_workbook(
     return parsed, findings
 
 
-_MODIFIED = re.compile(rb"<dcterms:modified\b[^>]*>\s*(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?Z?\s*</dcterms:modified>")
+_MODIFIED = re.compile(
+    rb"<dcterms:modified\b[^>]*>\s*(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?Z?\s*</dcterms:modified>"
+)
 
 
 def _saved_at(members: _LazyMembers) -> str:
@@ -566,7 +573,7 @@ class _IndexedStructure(WorkbookStructure):
 def _structure(members: _LazyMembers) -> tuple[WorkbookStructure, dict[tuple[str, str], _Layout]]:
     """read_structure, reused when every member it looked at holds the same bytes as in an earlier file; with the
     layouts already worked out for that structure."""
-    for fingerprint, structure, layouts in _STRUCTURE_CACHE:
+    for fingerprint, structure, layouts in tuple(_STRUCTURE_CACHE):  # a snapshot: files are read on threads
         if all(members.stored(name) == stored for name, stored in fingerprint.items()):
             return replace(structure, custom_properties=read_custom_properties(members)), layouts
     members.probed.clear()
@@ -581,9 +588,10 @@ def _structure(members: _LazyMembers) -> tuple[WorkbookStructure, dict[tuple[str
 
 class _SheetValues:
     """Each sheet's cell values as a list of rows from A1, loaded by calamine once, only when first needed; an
-    error cell holds an ExcelError, not calamine's blank."""
+    error cell holds an ExcelError, not calamine's blank. Every part calamine reads is checked first (see
+    `_check_part`): a damaged part refuses the file instead of being read for what it seems to say."""
 
-    def __init__(self, data: bytes, members: Mapping[str, bytes], sheet_parts: Mapping[str, str]):
+    def __init__(self, data: bytes, members: _LazyMembers, sheet_parts: Mapping[str, str]):
         self._data = data
         self._members = members
         self._sheet_parts = sheet_parts
@@ -593,12 +601,23 @@ class _SheetValues:
     def rows(self, sheet: str) -> list[list[object]]:
         if sheet not in self._rows:
             if self._workbook is None:
+                for name in self._members:  # the parts calamine reads on opening, whatever a writer named them
+                    if name.startswith("xl/") and name.endswith(_OPENED_PARTS):
+                        _check_part(name, self._members, cache=True)
                 self._workbook = CalamineWorkbook.from_filelike(io.BytesIO(self._data))
-            rows = self._workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
             part = self._sheet_parts.get(sheet)
-            if part is not None and part in self._members:
-                sheet_xml = self._members[part]
-                _check_sheet_part(part, sheet_xml)
+            sheet_xml = self._members[part] if part is not None and part in self._members else None
+            if sheet_xml is not None:
+                _check_part(part, self._members, sheet=True)
+                _check_cells(part, sheet_xml)
+            try:
+                rows = self._workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            except Exception as error:
+                unknown = _UNKNOWN_TYPE.search(str(error))
+                if unknown:
+                    raise _Damaged(f'the part {part} has a cell of unknown type t="{unknown.group(1)}"') from None
+                raise
+            if sheet_xml is not None:
                 _place_errors(rows, sheet_xml)
             self._rows[sheet] = rows
         return self._rows[sheet]
@@ -615,19 +634,145 @@ class _Damaged(Exception):
 
 
 _DAMAGED_FIX = "the data read from it may not be what the PM typed. Open it in Excel, save it, and send it again"
+_OPENED_PARTS = ("sharedStrings.xml", "styles.xml")
+_UNKNOWN_TYPE = re.compile(r"Unknown cell 't' attribute: \"([^\"]*)\"")
 # Characters XML 1.0 forbids: a part holding one raw is not well-formed, whatever a lenient reader makes of it.
-# Found by deleting them and comparing lengths (bytes.translate): a fifth of a regex scan's cost.
 _RAW_CONTROL = bytes(range(0x20)).translate(None, b"\t\n\r")
-_WORKSHEET_CLOSE = re.compile(rb"</(?:\w+:)?worksheet>\s*$")
+# Parts already found well-formed, by their stored (compressed) bytes: styles.xml is the same in most files of a run.
+_WELL_FORMED: dict[tuple[int, bytes], None] = {}
+_WELL_FORMED_SIZE = 16
 
 
-def _check_sheet_part(part: str, sheet_xml: bytes) -> None:
-    """The cheap signs of a damaged sheet part (calamine reads on through them): cut off before its end, or raw
-    control characters. Two C-level scans of bytes already inflated: no measurable cost on the collect read."""
-    if not _WORKSHEET_CLOSE.search(sheet_xml[-64:]):
-        raise _Damaged(f"the part {part} is cut off before its end")
-    if len(sheet_xml.translate(None, _RAW_CONTROL)) != len(sheet_xml):
-        raise _Damaged(f"the part {part} holds raw control characters, which XML does not allow")
+def _check_part(part: str, members: _LazyMembers, cache: bool = False, sheet: bool = False) -> None:
+    """Refuse a part that is not well-formed XML: calamine reads on through garbage tags, a lone '<', a bad entity,
+    a duplicate attribute, a missing or extra end tag, a part cut off, and reads what it finds, so its silence
+    proves nothing.
+
+    libxml2 (through lxml) is the judge, parsing to a target with no element methods: no tree is built and no
+    Python runs per element, and lxml lets go of the GIL while it parses, so on collect's reader threads the check
+    runs beside the next file's Python work (about 4 µs per KB on one core; expat, the standard library's parser,
+    costs twice that and holds the GIL). A document type declaration, which no Open XML part may have (OPC forbids
+    DTDs), is refused, and entities are never resolved.
+
+    Of a sheet part, what calamine reads is checked: everything up to the end of its cells (sheetData), closed
+    after them. The formatting that follows (conditional formats, validations, page setup, about 30 % of the
+    bytes) is never read, and damage there changes no value; a part cut off anywhere is still refused.
+    """
+    key = members.stored(part) if cache else None
+    if key is not None and key in _WELL_FORMED:
+        return
+    xml = members[part]
+    checked = _read_region(xml) if sheet else xml
+    parser = etree.XMLParser(target=_NoTree(), resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        etree.fromstring(checked, parser)
+    except etree.XMLSyntaxError as error:
+        raise _Damaged(f"the part {part} {_what_is_wrong(xml, error)}") from None
+    except _DoctypeFound:
+        raise _Damaged(f"the part {part} declares a document type, which no Open XML part may do") from None
+    if key is not None:
+        if len(_WELL_FORMED) >= _WELL_FORMED_SIZE:
+            _WELL_FORMED.clear()
+        _WELL_FORMED[key] = None
+
+
+class _DoctypeFound(Exception):
+    pass
+
+
+# The root element's name: the first start tag after the declaration, comments and processing instructions.
+_ROOT_NAME = re.compile(rb"\s*(?:(?:<\?.*?\?>|<!--.*?-->)\s*)*<([\w:.-]+)", re.S)
+
+
+def _root_closed(xml: bytes) -> bytes | None:
+    """The root's name when the part ends with its end tag (a part cut off anywhere does not); else None."""
+    root = _ROOT_NAME.match(xml, 0, 4096)
+    if root is None or not xml[-256:].rstrip().endswith(b"</" + root.group(1) + b">"):
+        return None
+    return root.group(1)
+
+
+def _read_region(sheet_xml: bytes) -> bytes:
+    """The sheet part up to the end of its cell data, with the root closed after it; the whole part when it is
+    cut off or its cell data cannot be found (then the parser says what is wrong with the whole). Found with
+    rfind, not a regex: a regex tries every '<' of the part."""
+    root = _root_closed(sheet_xml)
+    end = max(sheet_xml.rfind(b"sheetData>"), sheet_xml.rfind(b"sheetData/>"))
+    if root is None or end < 0:
+        return sheet_xml
+    return sheet_xml[: sheet_xml.index(b">", end) + 1] + b"</" + root + b">"
+
+
+class _NoTree:
+    """A parser target that builds nothing: lxml calls only the methods a target has."""
+
+    def doctype(self, *_args: object) -> None:
+        raise _DoctypeFound
+
+    def close(self) -> None:
+        return None
+
+
+def _what_is_wrong(xml: bytes, error: etree.XMLSyntaxError) -> str:
+    """The parser's complaint in a PMO's words, for the two damages a copy or a sync makes most."""
+    if len(xml.translate(None, _RAW_CONTROL)) != len(xml):
+        return "holds raw control characters, which XML does not allow"
+    if _root_closed(xml) is None:
+        return "is cut off before its end"
+    line, column = error.position
+    return f"is not well-formed XML ({error.msg.split(', line')[0]}, line {line}, column {column})"
+
+
+# A cell element that is not `<c r="..."` with an address inside A1:ZZ9999: a writer with other habits (another
+# attribute order, a prefix, no address), or a cell off the grid or far outside any template's area. Almost no
+# sheet has one, so one search (no object per cell) clears a sheet; the rare one is looked at cell by cell.
+_UNUSUAL_CELL = re.compile(rb'<c\b(?! r="[A-Z]{1,2}[1-9][0-9]{0,3}")')
+# A writer that prefixes the main namespace does so from the root on (<x:worksheet>): then the general patterns.
+_PREFIXED_ROOT = re.compile(rb"(?:<\?[^>]*>)?\s*(?:<!--.*?-->\s*)*<\w+:", re.S)
+_ANY_CELL_ADDRESS = re.compile(rb'<(?:\w+:)?c\s[^>]*?(?<=\s)r\s*=\s*["\']([^"\']*)')
+_IN_AREA = re.compile(rb"[A-Z]{1,2}[1-9][0-9]{0,3}")
+# calamine lays a sheet out as one dense block up to its last cell, so one value typed at XFD1048576 would ask it
+# for 512 GB and abort the process, and one at A1048576 costs 300 MB. A1:ZZ9999 is far beyond any template's area
+# (its widest table ends at column X, its longest at row 400).
+_READ_AREA = "A1:ZZ9999"
+_ROW_NUMBER = re.compile(rb'<row r="([0-9]+)"')
+# A type attribute (a cell's, or a formula's) with a value neither may have: calamine complains only when the cell
+# holds a value, so an empty cell of unknown type would pass it. ' t="' is the one attribute spelled so.
+_UNKNOWN_TYPE_ATTRIBUTE = re.compile(rb' t\s*=\s*["\'](?!(?:s|n|str|b|e|inlineStr|d|shared|array|normal|dataTable)["\'])')
+_ANY_ROW_NUMBER = re.compile(rb'<(?:\w+:)?row\s[^>]*?(?<=\s)r\s*=\s*["\']([0-9]+)')
+
+
+def _check_cells(part: str, sheet_xml: bytes) -> None:
+    """Refuse a sheet whose cells Excel would repair (an address off the grid such as A0, XFE1 or A1048577; a row
+    written twice or out of order) or that reaches beyond the area we read (A1:ZZ9999). calamine reads all of
+    these, placing values where Excel would not."""
+    row_number = _ROW_NUMBER
+    if _UNUSUAL_CELL.search(sheet_xml) is not None or _PREFIXED_ROOT.match(sheet_xml) is not None:
+        row_number = _ANY_ROW_NUMBER
+        for address in _ANY_CELL_ADDRESS.findall(sheet_xml):
+            if _IN_AREA.fullmatch(address) is None:
+                _refuse_address(part, address.decode("utf-8", "replace")[:20])
+    unknown = _UNKNOWN_TYPE_ATTRIBUTE.search(sheet_xml)
+    if unknown is not None:
+        shown = sheet_xml[unknown.end() : unknown.end() + 12].split(b'"')[0].decode("utf-8", "replace")
+        raise _Damaged(f'the part {part} has a cell of unknown type t="{shown}"')
+    rows = [int(number) for number in row_number.findall(sheet_xml)]
+    if rows != sorted(set(rows)):
+        twice = next(later for earlier, later in itertools.pairwise(rows) if later <= earlier)
+        raise _Damaged(f"the part {part} writes row {twice} twice, or out of order")
+
+
+def _refuse_address(part: str, address: str) -> None:
+    from pmo_xl.xlsx_package import parse_cell
+
+    try:
+        parse_cell(address)
+    except ValueError:
+        raise _Damaged(f"the part {part} has a cell at '{address}', which is not an address on Excel's grid") from None
+    raise _Damaged(
+        f"the part {part} has a value in cell {address}, far outside the area a template sheet uses "
+        f"({_READ_AREA}); delete it (it is not part of the report)"
+    )
 
 
 def _place_errors(rows: list[list[object]], sheet_xml: bytes) -> None:
@@ -919,8 +1064,9 @@ def _table_values(
         sheet_rows = sheets.rows(table.sheet)
         widest = max((index for _, index in read), default=0)
         input_cells = itemgetter(*input_indexes) if len(input_indexes) > 1 else None
-        for excel_row in table.body_rows:
-            line = sheet_rows[excel_row - 1] if excel_row - 1 < len(sheet_rows) else []
+        # Rows past the sheet's last cell hold nothing: a table stretched to row 1,048,576 costs no more to read.
+        for excel_row in range(table.body_rows.start, min(table.body_rows.stop, len(sheet_rows) + 1)):
+            line = sheet_rows[excel_row - 1]
             width = len(line)
             if not table.keep_every_row:
                 # Most pre-sized rows are blank: test their input cells in one C-level call before building a row.

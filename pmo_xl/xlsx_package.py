@@ -64,11 +64,24 @@ def column_letters(column: int) -> str:
     return letters
 
 
+# Excel's grid
+MAX_ROW, MAX_COLUMN = 1_048_576, 16_384
+
+
+class DamagedPart(ValueError):
+    """A part of the workbook says something Excel would not open cleanly (a table off the grid, its columns
+    miscounted): the file is refused, not read."""
+
+
 def parse_cell(address: str) -> tuple[int, int]:
+    """(row, column) of an A1 address on Excel's grid; ValueError for anything else (A0, XFE1, A1048577)."""
     match = _CELL.match(address.strip())
     if not match:
         raise ValueError(f"not a cell address: {address}")
-    return int(match.group(2)), column_number(match.group(1))
+    row, column = int(match.group(2)), column_number(match.group(1))
+    if not (1 <= row <= MAX_ROW and 1 <= column <= MAX_COLUMN):
+        raise ValueError(f"not a cell address on Excel's grid: {address}")
+    return row, column
 
 
 def parse_range(reference: str) -> tuple[int, int, int, int]:
@@ -171,17 +184,36 @@ def _cell_of(formula: str, sheets: set[str]) -> CellRef | None:
         return None
     sheet = sheet.strip("'").replace("''", "'")
     address = address.split(":")[0]
-    if sheet not in sheets or not _CELL.match(address):
+    if sheet not in sheets:
         return None
-    row, column = parse_cell(address)
+    try:
+        row, column = parse_cell(address)
+    except ValueError:  # not a cell on the grid: the name is broken, and the reader says so where it is needed
+        return None
     return CellRef(sheet, row, column)
 
 
 def _table_of(xml: bytes, sheet: str, part: str) -> TableRef:
     root = ET.fromstring(xml)
-    first_row, first_column, last_row, last_column = parse_range(root.get("ref", "A1"))
-    headers = tuple(column.get("name", "") for column in root.iterfind("main:tableColumns/main:tableColumn", NS))
     name = root.get("displayName") or root.get("name") or ""
+    reference = root.get("ref", "")
+    try:
+        first_row, first_column, last_row, last_column = parse_range(reference)
+    except ValueError:
+        raise DamagedPart(
+            f"the table {name or part} has the range '{reference[:40]}', which is not on Excel's grid"
+        ) from None
+    columns = root.find("main:tableColumns", NS)
+    headers = tuple(column.get("name", "") for column in root.iterfind("main:tableColumns/main:tableColumn", NS))
+    if first_row > last_row or first_column > last_column:
+        raise DamagedPart(f"the table {name} has the range {reference}, which ends before it starts")
+    if len(headers) != last_column - first_column + 1 or (
+        columns is not None and columns.get("count") not in (None, str(len(headers)))
+    ):
+        raise DamagedPart(
+            f"the table {name} spans {last_column - first_column + 1} column(s) ({reference}) but lists "
+            f"{len(headers)}: its columns and its range disagree"
+        )
     return TableRef(name, sheet, part, first_row, first_column, last_row, last_column, headers)
 
 

@@ -111,10 +111,54 @@ def _duplicated_member(source: Path, target: Path) -> Path:
     return target
 
 
+def _part_rewritten(source: Path, target: Path, part: str, change) -> Path:
+    package = XlsxPackage.from_path(source)
+    target.write_bytes(package.write({part: change(package.members[part])}))
+    return target
+
+
+def _table_rewritten(source: Path, target: Path, change) -> Path:
+    part = XlsxPackage.from_path(source).structure.table("RAID").part
+    return _part_rewritten(source, target, part, change)
+
+
+def _cell_added(address: bytes):
+    """A value typed at `address` on the Summary sheet, in a row of its own at the end of the cells."""
+    row = re.match(rb"[A-Z]+([0-9]+)", address).group(1)
+    return lambda xml: xml.replace(
+        b"</sheetData>", b'<row r="' + row + b'"><c r="' + address + b'"><v>1</v></c></row></sheetData>'
+    )
+
+
 @pytest.mark.parametrize(
     ("kind", "make", "piece"),
     [
         ("a sheet part cut off", lambda s, t: _rewritten(s, t, lambda xml: xml[: len(xml) * 2 // 3]), "is cut off"),
+        ("a garbage tag between cells", lambda s, t: _rewritten(s, t, lambda xml: xml.replace(b"</c>", b"</c><zz", 1)),
+         "is not well-formed XML"),
+        ("a missing end tag", lambda s, t: _rewritten(s, t, lambda xml: xml.replace(b"</row>", b"", 1)),
+         "is not well-formed XML"),
+        ("an undefined entity", lambda s, t: _rewritten(s, t, lambda xml: xml.replace(b"</c>", b"</c>&bogus;", 1)),
+         "is not well-formed XML"),
+        ("a document type declaration", lambda s, t: _rewritten(
+            s, t, lambda xml: xml.replace(b"?>", b'?><!DOCTYPE x [<!ENTITY a "aaaa">]>', 1)), "declares a document type"),
+        ("a cell off the grid", lambda s, t: _rewritten(s, t, _cell_added(b"XFE1")), "not an address on Excel's grid"),
+        ("a cell in the last row", lambda s, t: _rewritten(s, t, _cell_added(b"A1048576")),
+         "far outside the area a template sheet uses"),
+        ("a cell typed in XFD1048576 (calamine would abort the process)",
+         lambda s, t: _rewritten(s, t, _cell_added(b"XFD1048576")), "far outside the area a template sheet uses"),
+        ("an empty cell of unknown type", lambda s, t: _rewritten(
+            s, t, lambda xml: re.sub(rb'(<c r="[A-Z]+[0-9]+" s="[0-9]+")/>', rb'\1 t="zz"/>', xml, count=1)),
+         'of unknown type t="zz"'),
+        ("a row written twice", lambda s, t: _rewritten(
+            s, t, lambda xml: re.sub(rb'(<row r="5"[^>]*>.*?</row>)', rb"\1\1", xml, count=1, flags=re.S)),
+         "writes row 5 twice"),
+        ("ill-formed shared strings", lambda s, t: _part_rewritten(
+            s, t, "xl/sharedStrings.xml", lambda xml: xml.replace(b"</si>", b"</si><", 1)), "xl/sharedStrings.xml is not"),
+        ("a table range off the grid", lambda s, t: _table_rewritten(
+            s, t, lambda xml: re.sub(rb'ref="([A-Z]+[0-9]+):[A-Z]+', rb'ref="\1:XFE', xml, count=1)), "not on Excel's grid"),
+        ("a table column deleted", lambda s, t: _table_rewritten(
+            s, t, lambda xml: re.sub(rb"<tableColumn [^>]*?/>", b"", xml, count=1)), "its columns and its range disagree"),
         ("raw control characters in a sheet", lambda s, t: _rewritten(s, t, lambda xml: xml.replace(b"<v>", b"<v>\x01", 1)),
          "raw control characters"),
         ("two parts under one name", _duplicated_member, "two parts named"),

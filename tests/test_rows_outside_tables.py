@@ -64,6 +64,9 @@ def _risks(rows: range, first_number: int = 1) -> dict[tuple[int, int], object]:
 def _copy_row(sheet_xml: bytes, source_row: int, new_rows: range) -> bytes:
     """Empty rows formatted like `source_row` (each cell's style, and the calculated column's formula without a
     cached result), placed after it: what Excel writes for the rows a table grows by."""
+    for row in new_rows:  # a row Excel already wrote there (cells pre-formatted below the table) becomes the copy:
+        # leaving it would write the row twice, a damaged sheet Excel repairs and collect refuses
+        sheet_xml = re.sub(rb'<row r="' + str(row).encode() + rb'"(?:[^>]*/>|.*?</row>)', b"", sheet_xml, flags=re.S)
     row_xml = re.search(rb'<row r="' + str(source_row).encode() + rb'".*?</row>', sheet_xml, re.S).group(0)
     empty = re.sub(rb"<c\b[^>]*?(?:/>|>.*?</c>)", _empty_cell, row_xml, flags=re.S)
     copies = b"".join(

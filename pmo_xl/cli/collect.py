@@ -154,7 +154,9 @@ def collect(
     if result.output_error:
         click.secho(f"pmo: {result.output_error}", fg="red", err=True)
         if result.output_fault:
-            click.echo("The ledger is up to date; fix the output folder and run collect again (nothing is added twice).")
+            click.echo(
+                "The ledger is up to date; fix the output folder and run collect again (nothing is added twice)."
+            )
             sys.exit(EXIT_MACHINE_FAULT)
         click.echo("The ledger is up to date; run collect again once the file is closed (nothing is added twice).")
         sys.exit(EXIT_OUTPUT_LOCKED)

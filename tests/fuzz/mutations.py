@@ -5,7 +5,10 @@ before collect runs, the same seed must give the same inbox on every machine (CI
 there is nothing to shrink: a failing mutant is a file on disk with its kind and seed in its name.
 
 Classes: MUST_REFUSE (collect may never accept it, nor count it as duplicate or superseded), MAY_ACCEPT (harmless:
-recompression, damage to parts collect never reads).
+recompression, damage to parts collect never reads, a change that leaves a valid workbook saying something else).
+
+Each mutation takes the base file's bytes, its own seeded Random, and the targets it may touch (see TARGETS): the
+sheet parts collect reads or never reads, the table parts it reads, the cells of date and percent fields.
 """
 
 from __future__ import annotations
@@ -38,6 +41,175 @@ def _zip(
 def _sheets(members, parts: list[str]) -> list[int]:
     """The members among `parts` (the sheet parts a mutation may touch)."""
     return [index for index, (info, _data) in enumerate(members) if info.filename in parts]
+
+
+def _rewrite(data: bytes, rng: random.Random, parts: list[str], change: Callable[[bytes, random.Random], bytes]):
+    """One of `parts`, chosen by rng, rewritten by `change`; the zip written again."""
+    members = _members(data)
+    index = rng.choice(_sheets(members, parts))
+    info, content = members[index]
+    members[index] = (info, change(content, rng))
+    return _zip(members)
+
+
+def _one_of(pattern: bytes, content: bytes, rng: random.Random) -> re.Match:
+    return rng.choice(list(re.finditer(pattern, content, re.S)))
+
+
+_CELL_ELEMENT = rb'<c r="[A-Z]+[0-9]+"[^>]*?(?:/>|>.*?</c>)'
+_ROW_ELEMENT = rb'<row r="[0-9]+"[^>]*?(?:/>|>.*?</row>)'
+
+
+def delete_cell(data: bytes, rng: random.Random, parts: list[str]) -> bytes:
+    """A cell element removed: a valid sheet without that value (the workbook says something else, nothing more)."""
+    return _rewrite(data, rng, parts, lambda xml, r: _cut(xml, _one_of(_CELL_ELEMENT, xml, r)))
+
+
+def _cut(xml: bytes, match: re.Match, insert: bytes = b"") -> bytes:
+    return xml[: match.start()] + insert + xml[match.end() :]
+
+
+def duplicate_row(data: bytes, rng: random.Random, parts: list[str]) -> bytes:
+    """A row element written twice, as a broken writer does: Excel repairs the sheet."""
+
+    def change(xml: bytes, r: random.Random) -> bytes:
+        row = _one_of(_ROW_ELEMENT, xml, r)
+        return _cut(xml, row, row.group(0) * 2)
+
+    return _rewrite(data, rng, parts, change)
+
+
+def delete_table_column(data: bytes, rng: random.Random, parts: list[str]) -> bytes:
+    """A tableColumn removed, or written twice: the table's columns and its range disagree."""
+
+    def change(xml: bytes, r: random.Random) -> bytes:
+        column = _one_of(rb"<tableColumn\b[^>]*?(?:/>|>.*?</tableColumn>)", xml, r)
+        return _cut(xml, column, column.group(0) * 2 if r.random() < 0.5 else b"")
+
+    return _rewrite(data, rng, parts, change)
+
+
+def invalid_table_range(data: bytes, rng: random.Random, parts: list[str]) -> bytes:
+    """The table's ref off the grid, reversed, or wider or narrower than its columns."""
+
+    def change(xml: bytes, r: random.Random) -> bytes:
+        ref = re.search(rb'\bref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"', xml)
+        first, top, last, bottom = ref.groups()
+        wrong = r.choice(
+            [
+                first + top + b":XFE" + bottom,
+                first + top + b":" + last + b"1048577",
+                first + b"0:" + last + bottom,
+                last + bottom + b":" + first + top,
+                first + top + b":" + last + last[-1:] + bottom,  # a column letter more: far wider
+                first + top + b":" + first + bottom,  # one column where there are several
+            ]
+        )
+        return xml[: ref.start()] + b'ref="' + wrong + b'"' + xml[ref.end() :]
+
+    return _rewrite(data, rng, parts, change)
+
+
+def shrink_table_range(data: bytes, rng: random.Random, parts: list[str]) -> bytes:
+    """The table's last row moved up: Excel opens it; the rows left below are read with a warning or refused
+    (docs/collect-input-rules.md, section 9)."""
+
+    def change(xml: bytes, r: random.Random) -> bytes:
+        ref = re.search(rb'\bref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"', xml)
+        first, top, last, bottom = ref.groups()
+        new_bottom = str(r.randrange(int(top) + 1, int(bottom) + 1)).encode()
+        shrunk = b'ref="' + first + top + b":" + last + new_bottom + b'"'
+        return re.sub(rb'\bref="[^"]*"', shrunk, xml)  # the table's and its autoFilter's, as Excel writes them
+
+    return _rewrite(data, rng, parts, change)
+
+
+def invalid_cell_address(data: bytes, rng: random.Random, parts: list[str]) -> bytes:
+    def change(xml: bytes, r: random.Random) -> bytes:
+        cell = _one_of(rb'<c r="([A-Z]+[0-9]+)"', xml, r)
+        wrong = r.choice([b"A0", b"XFE1", b"A1048577", b"B0", b"ZZZZ5", b"5", b"", b"XFD1048576"])
+        return _cut(xml, cell, b'<c r="' + wrong + b'"')
+
+    return _rewrite(data, rng, parts, change)
+
+
+def junk_in_an_attribute(data: bytes, rng: random.Random, parts: list[str]) -> bytes:
+    """Junk or a control character in a cell's address or type."""
+
+    def change(xml: bytes, r: random.Random) -> bytes:
+        cell = _one_of(rb'<c r="[A-Z]+[0-9]+"', xml, r)
+        junk = r.choice([b"x", b"!", b"\x01", b"\x1b", b" 7", b"&amp;"])
+        if r.random() < 0.5:
+            return xml[: cell.end() - 1] + junk + xml[cell.end() - 1 :]
+        return xml[: cell.end()] + b' t="' + junk + b'"' + xml[cell.end() :] if b" t=" not in cell.group(0) else xml
+
+    return _rewrite(data, rng, parts, change)
+
+
+def unknown_cell_type(data: bytes, rng: random.Random, parts: list[str]) -> bytes:
+    def change(xml: bytes, r: random.Random) -> bytes:
+        cell = _one_of(rb'<c r="[A-Z]+[0-9]+"(?: s="[0-9]+")?(?: t="[a-zA-Z]+")?', xml, r)
+        plain = re.sub(rb' t="[^"]*"', b"", cell.group(0))
+        return _cut(xml, cell, plain + b' t="' + r.choice([b"zz", b"date", b"x", b"S", b"number"]) + b'"')
+
+    return _rewrite(data, rng, parts, change)
+
+
+def ill_formed_part(data: bytes, rng: random.Random, parts: list[str]) -> bytes:
+    """An unclosed or mismatched tag, a lone '<', a bad entity, a stray end tag, a duplicate attribute."""
+
+    def change(xml: bytes, r: random.Random) -> bytes:
+        end = xml.rfind(b"sheetData>")
+        if end < 0:
+            end = len(xml) - 20
+        at = r.randrange(xml.index(b">", xml.index(b"<", 60)) + 1, end - 12)
+        at = xml.index(b"<", at)  # at a tag's start: the damage lands between elements or opens one
+        damage = r.choice([b"<zz", b"<", b"&bogus;", b"</row>", b"</x>", b"<c r", b"<row>", b"<v>1"])
+        if damage == b"<c r":
+            cell = re.compile(rb'<c r="[A-Z]+[0-9]+"').search(xml, at)
+            if cell is not None:
+                return xml[: cell.end()] + b' r="A1"' + xml[cell.end() :]  # a duplicate attribute
+            damage = b"<zz"
+        return xml[:at] + damage + xml[at:]
+
+    return _rewrite(data, rng, parts, change)
+
+
+def flip_bytes_in_a_read_member(data: bytes, rng: random.Random, parts: list[str]) -> bytes:
+    """Bytes flipped inside the compressed data of a part collect reads: the zip's CRC or inflate says so."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.getinfo(rng.choice(parts))
+    header = info.header_offset
+    start = header + 30 + int.from_bytes(data[header + 26 : header + 28], "little")
+    start += int.from_bytes(data[header + 28 : header + 30], "little")
+    changed = bytearray(data)
+    for _ in range(rng.randrange(1, 4)):
+        position = rng.randrange(start, start + info.compress_size)
+        changed[position] ^= rng.randrange(1, 256)
+    return bytes(changed)
+
+
+def _weird_in(cells_of: str, weird_values: list[bytes]):
+    """A weird number in one of the cells named by the targets' `cells_of` (part, address) list."""
+
+    def mutate(data: bytes, rng: random.Random, cells: list[tuple[str, str]]) -> bytes:
+        members = _members(data)
+        by_name = {info.filename: index for index, (info, _data) in enumerate(members)}
+        part, address = rng.choice(cells)
+        index = by_name[part]
+        info, content = members[index]
+        cell = re.search(rb'<c r="' + address.encode() + rb'"[^>]*?(?:/>|>.*?</c>)', content, re.S)
+        style = re.search(rb' s="[0-9]+"', cell.group(0))
+        value = rng.choice(weird_values)
+        new = b'<c r="' + address.encode() + b'"' + (style.group(0) if style else b"") + b"><v>" + value + b"</v></c>"
+        members[index] = (info, content[: cell.start()] + new + content[cell.end() :])
+        return _zip(members)
+
+    mutate.__name__ = f"weird_number_in_{cells_of.replace(' ', '_')}"
+    return mutate
+
+
+_WEIRD = [b"nan", b"NaN", b"inf", b"-inf", b"1e309", b"-1e309", b"1e20", b"-99999999999999999999", b"1e308"]
 
 
 def truncate_file(data: bytes, rng: random.Random, parts: list[str]) -> bytes:
@@ -120,8 +292,11 @@ def damage_unread_part(data: bytes, rng: random.Random, parts: list[str]) -> byt
 
 
 READ, UNREAD = "sheets collect reads", "sheets collect never reads"
-# kind -> (mutation, expected class, which sheet parts it may touch)
-KINDS: dict[str, tuple[Callable[[bytes, random.Random, list[str]], bytes], str, str | None]] = {
+TABLES, PARTS_READ = "table parts collect reads", "every part collect reads"
+DATE_CELLS, PERCENT_CELLS = "date cells", "percent cells"
+TARGETS = (READ, UNREAD, TABLES, PARTS_READ, DATE_CELLS, PERCENT_CELLS)
+# kind -> (mutation, expected class, which targets it may touch)
+KINDS: dict[str, tuple[Callable[[bytes, random.Random, list], bytes], str, str | None]] = {
     "truncated file": (truncate_file, MUST_REFUSE, None),
     "sheet part deleted": (delete_sheet, MUST_REFUSE, READ),
     "two members under one name": (duplicate_member, MUST_REFUSE, READ),
@@ -133,4 +308,17 @@ KINDS: dict[str, tuple[Callable[[bytes, random.Random, list[str]], bytes], str, 
     "an unread part damaged or deleted": (damage_unread_part, MAY_ACCEPT, None),
     "an unread sheet cut off": (cut_sheet_part, MAY_ACCEPT, UNREAD),
     "control character in an unread sheet": (control_character_in_sheet, MAY_ACCEPT, UNREAD),
+    "a cell element deleted": (delete_cell, MAY_ACCEPT, READ),
+    "a row element duplicated": (duplicate_row, MUST_REFUSE, READ),
+    "a table column deleted or duplicated": (delete_table_column, MUST_REFUSE, TABLES),
+    "an invalid table range": (invalid_table_range, MUST_REFUSE, TABLES),
+    "a table range shrunk": (shrink_table_range, MAY_ACCEPT, TABLES),
+    "an invalid cell address": (invalid_cell_address, MUST_REFUSE, READ),
+    "junk in a cell's attribute": (junk_in_an_attribute, MUST_REFUSE, READ),
+    "an unknown cell type": (unknown_cell_type, MUST_REFUSE, READ),
+    "an ill-formed sheet part": (ill_formed_part, MUST_REFUSE, READ),
+    "bytes flipped in a part collect reads": (flip_bytes_in_a_read_member, MUST_REFUSE, PARTS_READ),
+    "a weird number in a date cell": (_weird_in(DATE_CELLS, _WEIRD), MUST_REFUSE, DATE_CELLS),
+    "a weird number in a percent cell": (_weird_in(PERCENT_CELLS, _WEIRD), MUST_REFUSE, PERCENT_CELLS),
+    "minus zero in a percent cell": (_weird_in(PERCENT_CELLS, [b"-0", b"-0.0", b"-0e0"]), MAY_ACCEPT, PERCENT_CELLS),
 }

@@ -21,21 +21,44 @@ from pmo_xl.generator import generate_for_records
 from pmo_xl.metadata import META_KEYS, meta_name
 from pmo_xl.template_schemas import PROJECT_STATUS
 from pmo_xl.xlsx_package import XlsxPackage
-from tests.fuzz.mutations import KINDS, MUST_REFUSE, READ, UNREAD
+from tests.fuzz.mutations import (
+    DATE_CELLS,
+    KINDS,
+    MUST_REFUSE,
+    PARTS_READ,
+    PERCENT_CELLS,
+    READ,
+    TABLES,
+    UNREAD,
+)
 
 PERIOD = "2026-11"
 BASES = 20
 
 
-def _sheet_parts_by_use(data: bytes) -> dict[str, list[str]]:
-    """The status workbook's sheet parts that collect reads (a field's or table's sheet, and the metadata sheet),
-    and those it never reads: damage matters only in the first (docs/collect-input-rules.md)."""
+def _targets(data: bytes) -> dict[str, list]:
+    """What a mutation may touch in the status workbook: the sheet parts collect reads (a field's or table's sheet,
+    and the metadata sheet) and those it never reads (damage matters only in the first: docs/collect-input-rules.md),
+    the table parts it reads, every part it reads, and the cells of date and percent fields."""
     structure = XlsxPackage(data, "base").structure
     read_sheets = {structure.name(f.name).sheet for f in PROJECT_STATUS.fields if structure.name(f.name) is not None}
     read_sheets |= {structure.table(t.name).sheet for t in PROJECT_STATUS.tables if structure.table(t.name)}
     read_sheets |= {structure.name(meta_name(key)).sheet for key in META_KEYS if structure.name(meta_name(key))}
     read = [part for sheet, part in structure.sheet_parts.items() if sheet in read_sheets]
-    return {READ: read, UNREAD: [part for part in structure.sheet_parts.values() if part not in read]}
+    tables = [structure.table(t.name).part for t in PROJECT_STATUS.tables if structure.table(t.name)]
+
+    def cells(kind: str) -> list[tuple[str, str]]:
+        spots = [structure.name(f.name) for f in PROJECT_STATUS.fields if f.type == kind and f.formula is None]
+        return [(structure.sheet_parts[spot.sheet], spot.address) for spot in spots if spot is not None]
+
+    return {
+        READ: read,
+        UNREAD: [part for part in structure.sheet_parts.values() if part not in read],
+        TABLES: tables,
+        PARTS_READ: [*read, *tables, "xl/sharedStrings.xml", "xl/styles.xml", "xl/workbook.xml"],
+        DATE_CELLS: cells("date"),
+        PERCENT_CELLS: cells("percent"),
+    }
 
 
 @pytest.mark.fuzz
@@ -52,14 +75,15 @@ def test_a_fuzzed_inbox_gets_one_verdict_per_file_and_refuses_every_damaged_one(
         bases.append(filled.read_bytes())
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    parts = _sheet_parts_by_use(bases[0])
+    targets = _targets(bases[0])
+    assert all(targets.values()), targets
     manifest = {}
     kinds = sorted(KINDS)
     for number in range(fuzz_n):
         kind = kinds[number % len(kinds)]
         mutate, expected, target = KINDS[kind]
         seed = rng.randrange(2**32)
-        data = mutate(bases[number % BASES], random.Random(seed), parts.get(target, []))
+        data = mutate(bases[number % BASES], random.Random(seed), targets.get(target, []))
         name = f"{number:05d} {kind} {seed}.xlsx"
         (inbox / name).write_bytes(data)
         manifest[name] = {"kind": kind, "seed": seed, "expected": expected}
