@@ -12,6 +12,7 @@ change request gets a `pmo_field_changed` warning naming the cell and both value
 
 from __future__ import annotations
 
+import array
 import collections
 import csv
 import datetime as dt
@@ -32,7 +33,6 @@ from pathlib import Path
 from pmo_xl.corrections import Choice, Evidence
 from pmo_xl.errors import OutputError, OutputFault, PmoError
 from pmo_xl.ledger import Ledger, Rejection, content_fingerprint, lock_path_for, now_stamp, open_ledger
-from pmo_xl.metadata import WorkbookMetadata
 from pmo_xl.output_files import remove_stale_temporaries, safe_file_name
 from pmo_xl.periods import check_period
 from pmo_xl.register import ProjectRecord
@@ -68,7 +68,16 @@ class Candidate:
         return self.submission is None or any(finding.severity == "error" for finding in self.findings)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Which report a file is, named as WorkbookMetadata names it: all a verdict needs of the metadata."""
+
+    template_id: str
+    project_id: str
+    reporting_period: str
+
+
+@dataclass(frozen=True, slots=True)
 class Intake:
     """What the run keeps of a file once it is judged: its verdict's makings, never its contents. A file that may
     be stored waits in the run's spill (`Spill`), so memory follows the largest file, not the inbox."""
@@ -77,16 +86,22 @@ class Intake:
     findings: tuple[Finding, ...]
     stored: dict | None
     rejected: bool
-    metadata: WorkbookMetadata | None
+    metadata: Identity | None
     sha256: str = ""
-    file_name: str = ""
     fingerprint: str = ""  # of the content, for a file that may be stored
-    evidence: Evidence | None = None
+    saved_at: str = ""  # the evidence that tells a correction from the file it corrects (pmo_xl.corrections)
+    submitted_day: str = ""
+    file_time: str = ""
     spilled: int | None = None  # its key in the spill
 
     @property
-    def submitted_day(self) -> str:
-        return self.evidence.submitted_on if self.evidence else ""
+    def evidence(self) -> Evidence:
+        """Built when the judgement needs it: kept, it would hold the file's name a second time."""
+        return Evidence(self.file_name, self.saved_at, self.submitted_day, self.file_time)
+
+    @property
+    def file_name(self) -> str:
+        return os.path.basename(self.path)
 
 
 class Spill:
@@ -97,11 +112,12 @@ class Spill:
 
     def __init__(self) -> None:
         self._file = None
-        self._places: list[tuple[int, int]] = []
+        self._offsets = array.array("q")  # 16 bytes a file, not a tuple of two ints
+        self._lengths = array.array("q")
         self._kept: dict[int, ParsedSubmission] = {}
 
     def put(self, submission: ParsedSubmission) -> int:
-        key = len(self._places)
+        key = len(self._offsets)
         try:
             if self._file is None:
                 self._file = tempfile.TemporaryFile(prefix="pmo-collect-")  # noqa: SIM115 (kept open for the run; closed by close())
@@ -109,18 +125,19 @@ class Spill:
             self._file.seek(0, io.SEEK_END)
             offset = self._file.tell()
             self._file.write(data)
-            self._places.append((offset, len(data)))
+            self._offsets.append(offset)
+            self._lengths.append(len(data))
         except OSError:
-            self._places.append((-1, 0))
+            self._offsets.append(-1)
+            self._lengths.append(0)
             self._kept[key] = submission
         return key
 
     def get(self, key: int) -> ParsedSubmission:
         if key in self._kept:
             return self._kept[key]
-        offset, length = self._places[key]
-        self._file.seek(offset)
-        return pickle.loads(self._file.read(length))
+        self._file.seek(self._offsets[key])
+        return pickle.loads(self._file.read(self._lengths[key]))
 
     def close(self) -> None:
         if self._file is not None:
@@ -139,9 +156,14 @@ def take_in(candidate: Candidate, spill: Spill) -> Intake:
     submission = candidate.submission
     if candidate.stored is not None or submission is None:
         return Intake(candidate.path, candidate.findings, candidate.stored, candidate.rejected, None)
-    metadata = submission.metadata
+    # Interned: a project's id and period recur in every month's file; the run keeps one copy of each.
+    metadata = Identity(
+        sys.intern(submission.metadata.template_id),
+        sys.intern(submission.metadata.project_id),
+        sys.intern(submission.metadata.reporting_period),
+    )
     if candidate.rejected:
-        return Intake(candidate.path, candidate.findings, None, True, metadata, submission.sha256, submission.file_name)
+        return Intake(candidate.path, candidate.findings, None, True, metadata, submission.sha256)
     return Intake(
         candidate.path,
         candidate.findings,
@@ -149,9 +171,10 @@ def take_in(candidate: Candidate, spill: Spill) -> Intake:
         False,
         metadata,
         submission.sha256,
-        submission.file_name,
         content_fingerprint(submission),
-        evidence_of(submission),
+        submission.saved_at,
+        _day(submission.fields.get("submitted_on")) or "",
+        submission.file_time,
         spill.put(submission),
     )
 
@@ -223,7 +246,9 @@ def read_overrides(path: Path) -> tuple[str, ...]:
 
 
 def _is_preferred(candidate_path: str, sha256: str, prefer: Sequence[str]) -> bool:
-    name = Path(candidate_path).name.casefold()
+    if not prefer:
+        return False
+    name = os.path.basename(candidate_path).casefold()
     for choice in prefer:
         choice = choice.strip()
         if not choice:
@@ -272,9 +297,10 @@ def judge(candidates: Sequence[Intake], ledger: Ledger, prefer: Sequence[str] = 
     verdicts: list[Verdict | None] = [None] * len(candidates)
     seen_sha: dict[str, str] = {}
     seen_content: dict[str, str] = {}
-    contenders: list[tuple[int, str, str]] = []  # (index, collected_at, fingerprint)
+    # the files that may be stored, by project and period: (index, collected_at, fingerprint)
+    slots: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
     stored_choices: list[tuple[int, int]] = []
-    latest_known: dict[tuple[str, str], str] = {}
+    collected_at = now_stamp()  # the run's: one string for all its files
     for index, candidate in enumerate(candidates):
         if candidate.stored is not None:
             stored_header = candidate.stored
@@ -299,7 +325,6 @@ def judge(candidates: Sequence[Intake], ledger: Ledger, prefer: Sequence[str] = 
         metadata = candidate.metadata
         assert metadata is not None
         slot = (metadata.project_id, metadata.reporting_period)
-        latest_known[slot] = max(latest_known.get(slot, ""), candidate.submitted_day)
         fingerprint = candidate.fingerprint
         stored = ledger.submission_with_sha256(candidate.sha256)
         reason = None
@@ -320,27 +345,24 @@ def judge(candidates: Sequence[Intake], ledger: Ledger, prefer: Sequence[str] = 
             continue
         seen_sha[candidate.sha256] = candidate.path
         seen_content[fingerprint] = candidate.path
-        contenders.append((index, now_stamp(), fingerprint))
+        slots.setdefault(slot, []).append((index, collected_at, fingerprint))
 
     headers = ledger.submissions()
     ledger_slots = slot_rows(headers)
     paths = dict(zip(headers["submission_id"], headers["source_path"], strict=True))
-    for slot, rows in ledger_slots.items():
-        if slot in latest_known:
-            latest_known[slot] = max([latest_known[slot], *(row[1].submitted_on for row in rows)])
+
+    def latest_known(slot: tuple[str, str]) -> str:
+        """The latest submitted-on date the PMO could see for a slot: in the ledger, and in this run's files."""
+        days = [row[1].submitted_on for row in ledger_slots.get(slot, [])]
+        days += [candidates[index].submitted_day for index, _at, _print in slots.get(slot, [])]
+        return max(days, default="")
+
     preferences = preference_choices(ledger.preferences())
     choices: list[tuple[int, int | None, str]] = []
     for index, stored_id in stored_choices:
         slot = (verdicts[index].project_id, verdicts[index].reporting_period)
-        latest_known[slot] = max(
-            latest_known.get(slot, ""), *(row[1].submitted_on for row in ledger_slots.get(slot, []))
-        )
-        preferences[slot] = (stored_id, latest_known[slot])
-        choices.append((index, stored_id, latest_known[slot]))
-    slots: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
-    for contender in contenders:
-        metadata = candidates[contender[0]].metadata
-        slots.setdefault((metadata.project_id, metadata.reporting_period), []).append(contender)
+        preferences[slot] = (stored_id, latest_known(slot))
+        choices.append((index, stored_id, latest_known(slot)))
     to_store: list[tuple[int, str, str]] = []
     for slot, members in slots.items():
         rows = list(ledger_slots.get(slot, []))
@@ -349,8 +371,8 @@ def judge(candidates: Sequence[Intake], ledger: Ledger, prefer: Sequence[str] = 
             rows.append((-order, candidates[index].evidence))
             paths[-order] = candidates[index].path
             if _is_preferred(candidates[index].path, candidates[index].sha256, prefer):
-                choice = (-order, latest_known[slot])
-                choices.append((index, None, latest_known[slot]))
+                choice = (-order, latest_known(slot))
+                choices.append((index, None, latest_known(slot)))
         decided = choose_submission(rows, choice)
         winner = decided.winner
         for order, (index, collected_at, fingerprint) in enumerate(members, start=1):
@@ -379,16 +401,21 @@ _CONFLICT_SUFFIXES = (
 
 def _note_conflict_copies(candidates: Sequence[Intake], verdicts: list[Verdict | None]) -> list[Verdict | None]:
     """Name OneDrive conflict copies, so the PMO knows why one project sent two files."""
-    stems = {Path(c.path).stem.casefold(): c.path for c in candidates}
+    # os.path, not Path: this runs over every file of the run, and a Path interns its name for good.
+    stems = {_stem(c.path).casefold(): c.path for c in candidates}
     noted = list(verdicts)
     for index, candidate in enumerate(candidates):
-        matches = [pattern.match(Path(candidate.path).stem) for pattern in _CONFLICT_SUFFIXES]
+        matches = [pattern.match(_stem(candidate.path)) for pattern in _CONFLICT_SUFFIXES]
         originals = [stems.get(match.group("original").casefold()) for match in matches if match]
         original = next((name for name in originals if name), None)
         if original and original != candidate.path and noted[index] is not None:
             finding = _info("conflict_copy", f"looks like a OneDrive conflict copy of {Path(original).name}")
             noted[index] = replace(noted[index], findings=(*noted[index].findings, finding))
     return noted
+
+
+def _stem(path: str) -> str:
+    return os.path.splitext(os.path.basename(path))[0]
 
 
 def _day(value: object) -> str | None:
@@ -437,20 +464,20 @@ def _tie_finding(slot: tuple[str, str], decided: Choice, paths: dict[int, str]) 
 # -- the run ----------------------------------------------------------------------------------------------------
 
 
-def inbox_paths(inbox: Path, exclude: Sequence[Path] = ()) -> tuple[list[Path], list[Verdict]]:
-    """The files under the inbox to read, and the verdicts of those skipped (lock files, hidden files); the run's
-    own outputs (`exclude`) are never read as input."""
-    from pmo_xl.inbox_files import list_inbox
+def inbox_paths(inbox: Path, exclude: Sequence[Path] = ()) -> tuple[list[str], list[Verdict]]:
+    """The files under the inbox to read, as plain strings (what a run keeps of each), and the verdicts of those
+    skipped (lock files, hidden files); the run's own outputs (`exclude`) are never read as input."""
+    from pmo_xl.inbox_files import walk_inbox
 
-    paths, skipped = list_inbox(Path(inbox))
+    paths, skipped = walk_inbox(inbox)
     # Resolved once: resolving each excluded path again for every file cost more than reading the small files.
-    excluded = [Path(other).resolve() for other in exclude]
+    excluded = [os.path.realpath(other) for other in exclude]
     paths = [path for path in paths if not _within_any(path, excluded)]
-    return paths, [v for v in skipped if not _within_any(Path(v.path), excluded)]
+    return paths, [v for v in skipped if not _within_any(v.path, excluded)]
 
 
 def iter_candidates(
-    paths: Sequence[Path],
+    paths: Sequence[Path | str],
     today: dt.date,
     register_ids: set[str] | None,
     stored_by_sha256: dict[str, dict] | None = None,
@@ -475,6 +502,7 @@ def iter_candidates(
             if progress:
                 progress(number, len(paths), str(path))
         return
+    _share_malloc_arenas()
     executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pmo-read")
     # A thread back from calamine waits for the GIL until the Python thread lets go: every 5 ms by default, which
     # left the second core idle half the time. 0.5 ms while reading; restored after.
@@ -500,6 +528,28 @@ def iter_candidates(
         sys.setswitchinterval(switch_interval)
 
 
+def _share_malloc_arenas() -> None:
+    """On Linux (glibc), let the reader threads share one malloc arena: each thread's own arena keeps the memory
+    calamine and lxml freed, which made a 10,000-file run's peak grow by 5 MB (benchmarks/bench_collect_memory.py).
+    The same as MALLOC_ARENA_MAX=2, set once; elsewhere, nothing to do. ctypes, because the standard library has
+    no mallopt."""
+    global _ARENAS_SHARED
+    if _ARENAS_SHARED or not sys.platform.startswith("linux"):
+        return
+    _ARENAS_SHARED = True
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        if hasattr(libc, "mallopt"):  # glibc; musl has none
+            libc.mallopt(-8, 2)  # M_ARENA_MAX
+    except OSError:
+        pass
+
+
+_ARENAS_SHARED = False
+
+
 def read_candidates(
     inbox: Path,
     today: dt.date,
@@ -514,23 +564,26 @@ def read_candidates(
     return list(iter_candidates(paths, today, register_ids, stored_by_sha256, progress)), skipped
 
 
-def _read_candidate(path: Path, *, today: dt.date, register_ids: set[str] | None, stored: dict[str, dict]) -> Candidate:
+def _read_candidate(
+    path: Path | str, *, today: dt.date, register_ids: set[str] | None, stored: dict[str, dict]
+) -> Candidate:
     from pmo_xl.submission_reader import READER_PANIC, is_reader_panic, read_submission, read_submission_bytes
     from pmo_xl.template_schemas import SCHEMAS
     from pmo_xl.validation import validate
 
+    text = path = os.fspath(path)  # the one string kept for the file, shared by its verdict
     try:
         try:
             data = read_file_bytes(path)
         except OSError:
-            parsed, findings = read_submission(path)  # says why, in the reader's words
-            return Candidate(str(path), parsed, tuple(findings))
+            parsed, findings = read_submission(Path(path))  # says why, in the reader's words
+            return Candidate(text, parsed, tuple(findings))
         sha256 = hashlib.sha256(data).hexdigest()
         known = stored.get(sha256)
         if known is not None:
-            return Candidate(str(path), None, (), stored=known)
+            return Candidate(text, None, (), stored=known)
         # The bytes hashed are the bytes parsed: AutoSave may change the file after this read.
-        parsed, found = read_submission_bytes(data, str(path), sha256)
+        parsed, found = read_submission_bytes(data, text, sha256)
         if parsed is not None:
             parsed = replace(parsed, file_time=_file_time(path))
         findings = tuple(found)
@@ -551,7 +604,7 @@ def _read_candidate(path: Path, *, today: dt.date, register_ids: set[str] | None
         if not is_reader_panic(error):
             raise
         parsed, findings = None, (Finding("error", "damaged_workbook", READER_PANIC),)
-    return Candidate(str(path), parsed, findings)
+    return Candidate(text, parsed, findings)
 
 
 def rejections(verdicts: Sequence[Verdict], intakes: Sequence[Intake], at: str) -> list[Rejection]:
@@ -577,29 +630,29 @@ def rejections(verdicts: Sequence[Verdict], intakes: Sequence[Intake], at: str) 
     return returned
 
 
-def _file_time(path: Path) -> str:
+def _file_time(path: Path | str) -> str:
     try:
-        return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).isoformat(timespec="seconds")
+        return dt.datetime.fromtimestamp(os.stat(path).st_mtime, dt.UTC).isoformat(timespec="seconds")
     except (OSError, OverflowError, ValueError):
         return ""
 
 
-def _within_any(path: Path, resolved_targets: Sequence[Path]) -> bool:
+def _within_any(path: Path | str, resolved_targets: Sequence[str]) -> bool:
     """True if `path` is one of the (resolved) targets or lies under one: the run's own archive and outputs are
-    never read as input."""
+    never read as input. Plain strings (os.path), not Paths: this runs for every file of the inbox."""
     if not resolved_targets:
         return False
     try:
-        resolved = Path(path).resolve()
-    except (OSError, RuntimeError):  # a link loop: it is no output of ours, and gets its own verdict
+        resolved = os.path.realpath(path)
+    except (OSError, RuntimeError, ValueError):  # a link loop: it is no output of ours, and gets its own verdict
         return False
-    parents = set(resolved.parents)
-    return any(resolved == target or target in parents for target in resolved_targets)
+    return any(resolved == target or resolved.startswith(target.rstrip(os.sep) + os.sep) for target in resolved_targets)
 
 
-def read_file_bytes(path: Path) -> bytes:
+def read_file_bytes(path: Path | str) -> bytes:
     """The one read of a submission's file; everything collect knows about the file comes from these bytes."""
-    return Path(path).read_bytes()
+    with open(path, "rb") as stream:
+        return stream.read()
 
 
 def archive_accepted(

@@ -29,7 +29,7 @@ _MARKERS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """What tells one report from another for the same project and period; '' where the file does not say."""
 

@@ -23,7 +23,7 @@ def custom_property(key: str) -> str:
     return f"pmo.{key}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WorkbookMetadata:
     template_id: str
     template_version: str

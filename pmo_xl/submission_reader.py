@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import io
 import itertools
+import os
 import re
 import struct
 import xml.etree.ElementTree as ET
@@ -238,7 +239,7 @@ def _read_workbook(
     percent_fields = _percent_formatted_fields(schema, structure, members, field_values)
     parsed = ParsedSubmission(
         path=path,
-        file_name=Path(path).name,
+        file_name=os.path.basename(path),  # not Path: a Path interns the name for good
         sha256=sha256 or hashlib.sha256(data).hexdigest(),
         size=len(data),
         metadata=metadata,
@@ -738,7 +739,9 @@ _READ_AREA = "A1:ZZ9999"
 _ROW_NUMBER = re.compile(rb'<row r="([0-9]+)"')
 # A type attribute (a cell's, or a formula's) with a value neither may have: calamine complains only when the cell
 # holds a value, so an empty cell of unknown type would pass it. ' t="' is the one attribute spelled so.
-_UNKNOWN_TYPE_ATTRIBUTE = re.compile(rb' t\s*=\s*["\'](?!(?:s|n|str|b|e|inlineStr|d|shared|array|normal|dataTable)["\'])')
+_UNKNOWN_TYPE_ATTRIBUTE = re.compile(
+    rb' t\s*=\s*["\'](?!(?:s|n|str|b|e|inlineStr|d|shared|array|normal|dataTable)["\'])'
+)
 _ANY_ROW_NUMBER = re.compile(rb'<(?:\w+:)?row\s[^>]*?(?<=\s)r\s*=\s*["\']([0-9]+)')
 
 

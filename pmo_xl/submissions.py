@@ -19,7 +19,7 @@ Severity = Literal["error", "warning", "info"]
 VerdictStatus = Literal["accepted", "rejected", "duplicate", "superseded", "skipped"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One thing wrong (error), doubtful (warning) or worth knowing (info) about a submission.
 
@@ -67,7 +67,7 @@ class ParsedSubmission:
     file_time: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """The one verdict a file gets in a collect run, with every reason."""
 

@@ -376,8 +376,8 @@ def test_the_ledger_hashes_the_bytes_parsed_even_when_autosave_rewrites_the_file
 
     def read_then_autosave(path):
         data = read_file_bytes(path)
-        reads.append(path)
-        path.write_bytes(autosaved)
+        reads.append(Path(path))
+        Path(path).write_bytes(autosaved)
         return data
 
     monkeypatch.setattr(collect, "read_file_bytes", read_then_autosave)

@@ -47,7 +47,7 @@ def test_files_read_on_threads_come_back_in_the_inbox_order_with_the_same_findin
     paths, _skipped = inbox_paths(inbox)
     one = list(iter_candidates(paths, TODAY, None, workers=1))
     three = list(iter_candidates(paths, TODAY, None, workers=3))
-    assert [Path(c.path) for c in three] == paths
+    assert [c.path for c in three] == paths
     assert _summary(three) == _summary(one)
     assert [c.findings for c in three] == [c.findings for c in one]
     assert sum(c.rejected for c in three) == 1  # the garbage one, not the copy
