@@ -2,35 +2,99 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
 
 from pmo_xl import __version__
 from pmo_xl.errors import PmoError
-from pmo_xl.values import CSV_LOCALE_NAMES
 
-# `pmo --help` lists commands in the order of a PMO's month, not the alphabet; unlisted ones come last.
-COMMAND_ORDER = (
-    "demo",
-    "new",
-    "generate",
-    "collect",
-    "score",
-    "optimize",
-    "capacity",
-    "dashboard",
-    "report",
-    "templates",
-    "workbook",
-    "setup",
-)
+# Every command: the module that defines it, and the line `pmo --help` shows for it, in the order of a PMO's
+# month (not the alphabet). A command's module is imported only when the command runs (or its own --help is
+# asked for): `pmo --help` and `pmo --version` import neither pandas nor numpy, and `pmo collect` pays for
+# collect's imports only. tests/test_startup.py checks each line against its command's own docstring.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("pmo_xl.cli.report", "Run the whole PMO cycle on sample data into OUT, and say where to look."),
+    "new": ("pmo_xl.cli.generate", "Generate one workbook, without a register."),
+    "generate": (
+        "pmo_xl.cli.generate",
+        "Generate one workbook per project in the register, ready to send to each PM.",
+    ),
+    "collect": (
+        "pmo_xl.cli.collect",
+        "Merge the status workbooks in INBOX (and its subfolders) into the ledger and write portfolio.xlsx.",
+    ),
+    "score": (
+        "pmo_xl.cli.scoring",
+        "Score and rank project requests against the ScoringModel (0-100, fixed anchors).",
+    ),
+    "optimize": (
+        "pmo_xl.cli.scoring",
+        "Choose the requests that maximise total value within budgets and role capacity.",
+    ),
+    "capacity": (
+        "pmo_xl.cli.capacity",
+        "Demand against net capacity, by role and month: heatmap, over-allocation, chart, what-if.",
+    ),
+    "dashboard": (
+        "pmo_xl.cli.report",
+        "Write OUT (portfolio.xlsx) with the Dashboard sheet first, rebuilt from the ledger.",
+    ),
+    "report": ("pmo_xl.cli.report", "Write OUT.html: the management pack, one self-contained file to e-mail."),
+    "templates": (
+        "pmo_xl.cli.generate",
+        "Build the PMO templates from their declared schema, and document their fields.",
+    ),
+    "workbook": (
+        "pmo_xl.cli.workbook",
+        "Build or upgrade pmo_workbook.xlsm, the PMO's workbook with the PMO ribbon tab.",
+    ),
+    "setup": ("pmo_xl.cli.workbook", "Set up this computer for the PMO workbook."),
+}
+COMMAND_ORDER = tuple(COMMANDS)
+
+
+def _fit(line: str, limit: int) -> str:
+    """A command's line cut to `limit` at a word, with '...', as click cuts a loaded command's."""
+    if len(line) <= limit:
+        return line
+    words, kept = line.split(), ""
+    for word in words:
+        if len(kept) + len(word) + (1 if kept else 0) + 3 > limit:
+            break
+        kept = f"{kept} {word}" if kept else word
+    return f"{kept}..."
 
 
 class PmoGroup(click.Group):
+    """The `pmo` group: commands load on first use (see COMMANDS), and a PmoError becomes one clear line."""
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         rank = {name: index for index, name in enumerate(COMMAND_ORDER)}
-        return sorted(self.commands, key=lambda name: (rank.get(name, len(rank)), name))
+        return sorted({*COMMANDS, *self.commands}, key=lambda name: (rank.get(name, len(rank)), name))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            importlib.import_module(COMMANDS[cmd_name][0])  # its decorators register it on `main`
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from COMMANDS, so that `pmo --help` imports no command's module."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)  # as click lays it out
+        rows = []
+        for name in names:
+            loaded = self.commands.get(name)
+            if loaded is not None and loaded.hidden:
+                continue
+            if loaded is not None:
+                rows.append((name, loaded.get_short_help_str(limit)))
+            else:
+                rows.append((name, _fit(COMMANDS[name][1], limit)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -63,11 +127,20 @@ def progress_echo(message: str) -> None:
     click.echo(message, err=True)
 
 
-CSV_LOCALE_OPTION = click.option(
-    "--csv-locale",
-    type=click.Choice(CSV_LOCALE_NAMES, case_sensitive=False),
-    default=None,
-    help="How a CSV register writes numbers and dates. auto (the default, or the csv_locale setting): a semicolon "
-    "file has decimal commas and day/month dates (Excel in most of Europe), a comma file decimal points. Name a "
-    "locale (en-GB, en-US, de-DE, fr-FR...) when its dates could be read two ways.",
-)
+def __getattr__(name: str) -> object:
+    """CSV_LOCALE_OPTION, built when a command's module asks for it: its choices come from pmo_xl.values, which
+    `pmo --help` need not import (PEP 562)."""
+    if name != "CSV_LOCALE_OPTION":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from pmo_xl.values import CSV_LOCALE_NAMES
+
+    option = click.option(
+        "--csv-locale",
+        type=click.Choice(CSV_LOCALE_NAMES, case_sensitive=False),
+        default=None,
+        help="How a CSV register writes numbers and dates. auto (the default, or the csv_locale setting): a semicolon "
+        "file has decimal commas and day/month dates (Excel in most of Europe), a comma file decimal points. Name a "
+        "locale (en-GB, en-US, de-DE, fr-FR...) when its dates could be read two ways.",
+    )
+    globals()[name] = option
+    return option
