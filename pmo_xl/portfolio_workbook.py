@@ -65,11 +65,17 @@ def _write_sheet(workbook, sheet_name: str, frame: pd.DataFrame, formats: dict, 
     records = frame.itertuples(index=False, name=None)
     rows = list(records)[: EXCEL_MAX_ROWS - 2]
     widths = [len(column) + 3 for column in columns]
+    lines = 1
     for row_number, record in enumerate(rows, start=1):
         for column_number, value in enumerate(record):
             _write_value(sheet, row_number, column_number, value, formats)
             if row_number <= 200:
                 widths[column_number] = max(widths[column_number], min(_cell_text_width(value) + 2, _MAX_WIDTH))
+            if isinstance(value, str) and len(value) > _MAX_WIDTH:
+                lines = max(lines, _wrapped_lines(value))
+        if lines > 1:  # neither Excel nor LibreOffice sizes a written row to its wrapped text: give it the height
+            sheet.set_row(row_number, 15 * min(lines, 20))
+        lines = 1
     last_row = max(len(rows), 1)
     sheet.add_table(
         0,
@@ -85,6 +91,11 @@ def _write_sheet(workbook, sheet_name: str, frame: pd.DataFrame, formats: dict, 
     for column_number, width in enumerate(widths):
         sheet.set_column(column_number, column_number, width)
     sheet.freeze_panes(1, 1 if columns and columns[0] == "project_id" else 0)
+    # Printed: landscape, one page wide, the header on every page (a reason column once ran onto a fifth page).
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
     for column_number, column in enumerate(columns):
         if column.startswith("rag_") and not column.endswith(("_disagrees", "_disagreement")):
             for rag, rag_format in rag_formats.items():
@@ -97,13 +108,21 @@ def _write_sheet(workbook, sheet_name: str, frame: pd.DataFrame, formats: dict, 
                 )
 
 
+def _wrapped_lines(text: str) -> int:
+    """How many lines `text` takes in a column _MAX_WIDTH wide: a reason with words wraps; a hash or a path
+    without spaces is left on one line (cut at the column's edge, whole in the cell)."""
+    if "\n" not in text and (len(text) <= _MAX_WIDTH or " " not in text):
+        return 1
+    return sum(max(1, math.ceil(len(line) / _MAX_WIDTH)) for line in text.split("\n"))
+
+
 def _write_value(sheet, row: int, column: int, value: object, formats: dict) -> None:
     # Ordered by how often each type occurs: this runs once per cell.
     if isinstance(value, str):
         if value:
             if not value.isascii():
                 value = readable_name(value)  # a file name that was not UTF-8, quoted in a message
-            sheet.write_string(row, column, value, formats["wrap"] if "\n" in value else None)
+            sheet.write_string(row, column, value, formats["wrap"] if _wrapped_lines(value) > 1 else None)
     elif value is None or value is pd.NA or value is pd.NaT:
         return
     elif isinstance(value, bool):

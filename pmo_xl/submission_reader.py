@@ -156,7 +156,7 @@ def _read(data: bytes, path: str, sha256: str | None) -> tuple[ParsedSubmission 
     try:
         directory = _zip_directory(data)
     except _Damaged as damage:
-        return None, [_error("damaged_workbook", f"{damage}: {_DAMAGED_FIX}")]
+        return None, [damage.finding()]
     except zipfile.BadZipFile:
         return None, [
             _error(
@@ -180,7 +180,7 @@ def _read(data: bytes, path: str, sha256: str | None) -> tuple[ParsedSubmission 
     except _LyingSize as lie:
         return None, [_lying_size_finding(str(lie))]
     except _Damaged as damage:
-        return None, [_error("damaged_workbook", f"{damage}: {_DAMAGED_FIX}")]
+        return None, [damage.finding()]
     except Exception as error:
         if _CALAMINE_SIZE_LIE in str(error):
             return None, [_lying_size_finding("a worksheet")]
@@ -604,19 +604,20 @@ class _SheetValues:
             if self._workbook is None:
                 for name in self._members:  # the parts calamine reads on opening, whatever a writer named them
                     if name.startswith("xl/") and name.endswith(_OPENED_PARTS):
-                        _check_part(name, self._members, cache=True)
+                        _check_part(name, self._members, _part_label(name), cache=True)
                 self._workbook = CalamineWorkbook.from_filelike(io.BytesIO(self._data))
             part = self._sheet_parts.get(sheet)
             sheet_xml = self._members[part] if part is not None and part in self._members else None
             if sheet_xml is not None:
-                _check_part(part, self._members, sheet=True)
-                _check_cells(part, sheet_xml)
+                label = f"the sheet '{sheet}' ({part})"
+                _check_part(part, self._members, label, sheet=True)
+                _check_cells(label, sheet_xml)
             try:
                 rows = self._workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
             except Exception as error:
                 unknown = _UNKNOWN_TYPE.search(str(error))
                 if unknown:
-                    raise _Damaged(f'the part {part} has a cell of unknown type t="{unknown.group(1)}"') from None
+                    raise _Damaged(f"the sheet '{sheet}' has a cell of unknown type t=\"{unknown.group(1)}\"") from None
                 raise
             if sheet_xml is not None:
                 _place_errors(rows, sheet_xml)
@@ -633,6 +634,20 @@ class _SheetValues:
 class _Damaged(Exception):
     """A part we read is damaged: the file is refused, never read for what it seems to say."""
 
+    code = "damaged_workbook"
+
+    def finding(self) -> Finding:
+        return _error(self.code, f"{self}: {_DAMAGED_FIX}")
+
+
+class _OutsideArea(_Damaged):
+    """A cell far outside any template's area: not damage, but more than the reader may lay out."""
+
+    code = "cell_outside_template"
+
+    def finding(self) -> Finding:
+        return _error(self.code, str(self))
+
 
 _DAMAGED_FIX = "the data read from it may not be what the PM typed. Open it in Excel, save it, and send it again"
 _OPENED_PARTS = ("sharedStrings.xml", "styles.xml")
@@ -644,7 +659,13 @@ _WELL_FORMED: dict[tuple[int, bytes], None] = {}
 _WELL_FORMED_SIZE = 16
 
 
-def _check_part(part: str, members: _LazyMembers, cache: bool = False, sheet: bool = False) -> None:
+def _part_label(part: str) -> str:
+    """A part as a message names it: what it is to a PMO, then its name in the zip."""
+    what = "the workbook's shared text" if part.endswith("sharedStrings.xml") else "the workbook's cell formats"
+    return f"{what} ({part})"
+
+
+def _check_part(part: str, members: _LazyMembers, label: str, cache: bool = False, sheet: bool = False) -> None:
     """Refuse a part that is not well-formed XML: calamine reads on through garbage tags, a lone '<', a bad entity,
     a duplicate attribute, a missing or extra end tag, a part cut off, and reads what it finds, so its silence
     proves nothing.
@@ -668,9 +689,9 @@ def _check_part(part: str, members: _LazyMembers, cache: bool = False, sheet: bo
     try:
         etree.fromstring(checked, parser)
     except etree.XMLSyntaxError as error:
-        raise _Damaged(f"the part {part} {_what_is_wrong(xml, error)}") from None
+        raise _Damaged(f"{label} {_what_is_wrong(xml, error)}") from None
     except _DoctypeFound:
-        raise _Damaged(f"the part {part} declares a document type, which no Open XML part may do") from None
+        raise _Damaged(f"{label} declares a document type, which no Open XML part may do") from None
     if key is not None:
         if len(_WELL_FORMED) >= _WELL_FORMED_SIZE:
             _WELL_FORMED.clear()
@@ -745,7 +766,7 @@ _UNKNOWN_TYPE_ATTRIBUTE = re.compile(
 _ANY_ROW_NUMBER = re.compile(rb'<(?:\w+:)?row\s[^>]*?(?<=\s)r\s*=\s*["\']([0-9]+)')
 
 
-def _check_cells(part: str, sheet_xml: bytes) -> None:
+def _check_cells(label: str, sheet_xml: bytes) -> None:
     """Refuse a sheet whose cells Excel would repair (an address off the grid such as A0, XFE1 or A1048577; a row
     written twice or out of order) or that reaches beyond the area we read (A1:ZZ9999). calamine reads all of
     these, placing values where Excel would not."""
@@ -754,27 +775,28 @@ def _check_cells(part: str, sheet_xml: bytes) -> None:
         row_number = _ANY_ROW_NUMBER
         for address in _ANY_CELL_ADDRESS.findall(sheet_xml):
             if _IN_AREA.fullmatch(address) is None:
-                _refuse_address(part, address.decode("utf-8", "replace")[:20])
+                _refuse_address(label, address.decode("utf-8", "replace")[:20])
     unknown = _UNKNOWN_TYPE_ATTRIBUTE.search(sheet_xml)
     if unknown is not None:
         shown = sheet_xml[unknown.end() : unknown.end() + 12].split(b'"')[0].decode("utf-8", "replace")
-        raise _Damaged(f'the part {part} has a cell of unknown type t="{shown}"')
+        raise _Damaged(f'{label} has a cell of unknown type t="{shown}"')
     rows = [int(number) for number in row_number.findall(sheet_xml)]
     if rows != sorted(set(rows)):
         twice = next(later for earlier, later in itertools.pairwise(rows) if later <= earlier)
-        raise _Damaged(f"the part {part} writes row {twice} twice, or out of order")
+        raise _Damaged(f"{label} writes row {twice} twice, or out of order")
 
 
-def _refuse_address(part: str, address: str) -> None:
+def _refuse_address(label: str, address: str) -> None:
     from pmo_xl.xlsx_package import parse_cell
 
     try:
         parse_cell(address)
     except ValueError:
-        raise _Damaged(f"the part {part} has a cell at '{address}', which is not an address on Excel's grid") from None
-    raise _Damaged(
-        f"the part {part} has a value in cell {address}, far outside the area a template sheet uses "
-        f"({_READ_AREA}); delete it (it is not part of the report)"
+        raise _Damaged(f"{label} has a cell at '{address}', which is not an address on Excel's grid") from None
+    raise _OutsideArea(
+        f"{label} has a cell at {address} (a value or a format), far outside the area a template sheet uses "
+        f"({_READ_AREA}); it cannot be read safely. In Excel, select that cell (type {address} in the Name Box), "
+        "clear it (Home > Clear > Clear All), save and send the workbook again"
     )
 
 
