@@ -2,12 +2,14 @@
 the status bar, one Log row per run, and every failure a message box instead of a traceback.
 
 Long jobs run as a separate `pmo` process (`run_pmo_process`), capped by the Settings' ribbon time limit, so Excel
-keeps repainting and a runaway job can be stopped.
+keeps repainting and a runaway job can be stopped; `run_pmo_json` reads such a job's result as the JSON summary
+`--json` prints (docs/json-output.md), never by reading its messages.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -78,6 +80,9 @@ def run_action(label: str, action: Action, book: Book | None = None) -> str:
 
 
 PMO_PROGRAM = (sys.executable, "-c", "import sys; from pmo_xl.cli import main; sys.exit(main())")
+# The shape of `pmo ... --json` this code reads (docs/json-output.md). The child imports this same pmo_xl, so the two
+# agree; a mismatch means a half-updated install.
+JSON_SCHEMA = 1
 
 
 def run_pmo_process(
@@ -85,18 +90,69 @@ def run_pmo_process(
     book: Book,
     label: str,
     time_limit: float | None = None,
-    program: Sequence[str] = PMO_PROGRAM,
+    program: Sequence[str] | None = None,
 ) -> str:
     """Run `pmo ARGUMENTS...` as its own process, showing elapsed time; stop it past the time limit.
 
     Returns its stdout; its result files are for the caller to load. A separate process keeps Excel responsive
     and lets a runaway solve be killed without killing Excel's Python.
     """
+    returncode, stdout, stderr = _run_child(arguments, book, label, time_limit, program)
+    if returncode != 0:
+        raise PmoError(_failure(label, stderr))
+    return stdout
+
+
+def run_pmo_json(
+    arguments: Sequence[str],
+    book: Book,
+    label: str,
+    time_limit: float | None = None,
+    program: Sequence[str] | None = None,
+) -> dict:
+    """Run `pmo ARGUMENTS... --json` as its own process (as `run_pmo_process`) and return the summary it prints.
+
+    The ribbon reads this documented object, never the lines written for people, so rewording a message cannot
+    break a button. A run that failed raises PmoError with the command's own message. A summary with a non-zero
+    "exit" is returned (collect's portfolio locked by Excel, with the ledger updated): the caller says what it means.
+    """
+    returncode, stdout, stderr = _run_child(arguments, book, label, time_limit, program, as_json=True)
+    try:
+        summary = json.loads(stdout)
+    except json.JSONDecodeError:
+        summary = None
+    if not isinstance(summary, dict):
+        raise PmoError(_failure(label, stderr) if returncode != 0 else f"{label}: pmo printed no summary to read.")
+    if "error" in summary:
+        raise PmoError(f"{label} failed: {summary['error']}")
+    if summary.get("schema") != JSON_SCHEMA:
+        raise PmoError(
+            f"{label}: pmo answered in JSON schema {summary.get('schema')!r} and this ribbon reads schema {JSON_SCHEMA}: "
+            "part of pmo-xl is out of date. Reinstall it (pmo setup excel), then click Restart Python."
+        )
+    return summary
+
+
+def _failure(label: str, stderr: str) -> str:
+    return f"{label} failed: {stderr.strip().splitlines()[-1] if stderr.strip() else 'no details'}"
+
+
+def _run_child(
+    arguments: Sequence[str],
+    book: Book,
+    label: str,
+    time_limit: float | None,
+    program: Sequence[str] | None,
+    as_json: bool = False,
+) -> tuple[int, str, str]:
+    """(exit status, stdout, stderr) of `pmo ARGUMENTS...` (with --json if asked) run as its own process, capped by
+    the time limit. Past the limit, the message names the command without --json: it is for a person to run."""
     if time_limit is None:
         configured = book.read_settings().get("ribbon_time_limit_seconds")
         seconds = read_number(configured, "ribbon_time_limit_seconds", minimum=1, text_is_normal=True)
         time_limit = DEFAULT_TIME_LIMIT_SECONDS if seconds.value is None else float(seconds.value)  # type: ignore[arg-type]
-    command = [*program, *arguments]
+    # PMO_PROGRAM is looked up at each run, not bound as a default: a test can stand another program in for it.
+    command = [*(program or PMO_PROGRAM), *arguments, *(["--json"] if as_json else [])]
     flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)
     # Output goes to files, not pipes: a chatty job must not block on a full pipe while we only poll.
     with tempfile.TemporaryFile("w+") as stdout_file, tempfile.TemporaryFile("w+") as stderr_file:
@@ -123,7 +179,4 @@ def run_pmo_process(
             time.sleep(0.25)
         stdout_file.seek(0)
         stderr_file.seek(0)
-        stdout, stderr = stdout_file.read(), stderr_file.read()
-    if process.returncode != 0:
-        raise PmoError(f"{label} failed: {stderr.strip().splitlines()[-1] if stderr.strip() else 'no details'}")
-    return stdout
+        return process.returncode, stdout_file.read(), stderr_file.read()

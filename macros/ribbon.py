@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from macros.actions import Action, not_available_yet, run_action, run_pmo_process
+from macros.actions import Action, not_available_yet, run_action, run_pmo_json
 from macros.adapter import Book
 from pmo_xl.errors import PmoError
 from pmo_xl.values import read_number
@@ -127,8 +127,9 @@ def new_project_workbooks_action(book: Book) -> str:
             # Many workbooks take a while: a separate pmo process keeps Excel responsive and is capped.
             arguments = ["generate", "--register", str(register_file), "--out", str(out_dir), "--period", period,
                          "--settings", str(settings_file)]  # fmt: skip
-            run_pmo_process(arguments, book, "New project workbooks")
-            return f"Wrote {projects} project workbook(s) for {period} to {out_dir} (as a separate pmo process)"
+            summary = run_pmo_json(arguments, book, "New project workbooks")
+            written = len(summary["workbooks"])
+            return f"Wrote {written} project workbook(s) for {period} to {out_dir} (as a separate pmo process)"
         written = generate_batch(
             "project_status", register_file, out_dir, period, settings=load_settings(settings_file),
             progress=lambda done, total, project_id: book.show_status(f"PMO: workbook {done} of {total} ({project_id})"),
@@ -180,7 +181,7 @@ def capacity_action(book: Book) -> str:
 def optimise_action(book: Book) -> str:
     """Runs `pmo optimize` as its own process (a large selection may take minutes), then loads its choice."""
     from pmo_xl.capacity import CAPACITY_TABLE
-    from pmo_xl.scoring import SCORING_MODEL_TABLE, read_table
+    from pmo_xl.scoring import SCORING_MODEL_TABLE
 
     settings = book.read_settings()
     requests = book.read_table("Requests")
@@ -203,12 +204,17 @@ def optimise_action(book: Book) -> str:
             arguments += ["--budget", budget.strip()] if budget.strip() else []
         if str(settings.get("optimise_total_budget") or "").strip():
             arguments += ["--total-budget", str(settings["optimise_total_budget"])]
-        summary = run_pmo_process(arguments, book, "Optimise", time_limit=time_limit)
-        decisions = read_table(output, "SelectionTable")
-    chosen = set(decisions.loc[decisions["selected"].astype(str).str.lower().isin(["true", "1"]), "request_id"])
-    requests["selected"] = ["yes" if request_id in chosen else "no" for request_id in requests["request_id"]]
+        summary = run_pmo_json(arguments, book, "Optimise", time_limit=time_limit)
+    chosen = set(summary["selected"])
+    requests["selected"] = [
+        "yes" if str(request_id).strip() in chosen else "no" for request_id in requests["request_id"]
+    ]
     book.write_table("Requests", requests)
-    return summary.strip().splitlines()[0] if summary.strip() else f"{len(chosen)} request(s) selected"
+    binding = f"; binding: {', '.join(summary['binding'])}" if summary["binding"] else ""
+    return (
+        f"{summary['status']}: {len(chosen)} of {summary['requests']} request(s) selected, total "
+        f"{summary['value_measure']} {summary['value']:,.2f} for cost {summary['cost']:,.2f}{binding}"
+    )
 
 
 def collect_status_action(book: Book) -> str:
@@ -232,24 +238,43 @@ def collect_status_action(book: Book) -> str:
     if result.output_error:
         raise PmoError(f"{result.output_error} The ledger is up to date; Collect status again once it is closed.")
     rejected = [Path(verdict.path).name for verdict in result.verdicts if verdict.status == "rejected"]
-    listing = f" Rejected: {', '.join(rejected)} (reasons on the Submissions sheet)." if rejected else ""
-    return f"{result.summary()}; {len(result.added)} added to the ledger; wrote {result.output}.{listing}"
+    return f"{result.summary()}; {len(result.added)} added to the ledger; wrote {result.output}.{_listing(rejected)}"
+
+
+def _listing(rejected: list[str]) -> str:
+    return f" Rejected: {', '.join(rejected)} (reasons on the Submissions sheet)." if rejected else ""
 
 
 def _collect_as_process(book: Book, inbox: Path, ledger: Path, portfolio_file: Path, pmo_settings) -> str:
-    """A large inbox: `pmo collect` as a capped separate process, its printed summary as the Log message."""
+    """A large inbox: `pmo collect` as a capped separate process; the Log message is made from its JSON summary."""
     from pmo_xl.settings import write_settings_csv
 
     with tempfile.TemporaryDirectory(prefix="pmo-collect-") as folder:
         settings_file = write_settings_csv(pmo_settings, Path(folder) / "settings.csv")
         arguments = ["collect", str(inbox), "--ledger", str(ledger), "--out", str(portfolio_file),
                      "--settings", str(settings_file), "--chasers", str(portfolio_file.parent / "chasers")]  # fmt: skip
-        printed = run_pmo_process(arguments, book, "Collect status").splitlines()
-    summary = next((line for line in printed if " file(s): " in line), "Collected")
-    added = next((line.split(": ", 1)[1] for line in printed if line.startswith("ledger ")), "")
-    rejected = [Path(line.removeprefix("rejected: ")).name for line in printed if line.startswith("rejected: ")]
-    listing = f" Rejected: {', '.join(rejected)} (reasons on the Submissions sheet)." if rejected else ""
-    return f"{summary}; {added} to the ledger; wrote {portfolio_file} (as a separate pmo process).{listing}"
+        summary = run_pmo_json(arguments, book, "Collect status")
+    if summary["output_error"]:
+        raise PmoError(f"{summary['output_error']} The ledger is up to date; Collect status again once it is closed.")
+    rejected = [entry["file"] for entry in summary["rejected"]]
+    return (
+        f"{_collect_counts(summary)}; {len(summary['added'])} added to the ledger; wrote "
+        f"{summary['outputs']['portfolio']} (as a separate pmo process).{_listing(rejected)}"
+    )
+
+
+def _collect_counts(summary: dict) -> str:
+    """What the verdicts came to, from `pmo collect --json`: the counts, then what the PMO has to look at."""
+    counts = summary["counts"]
+    shown = ["accepted", "rejected", "duplicate", "superseded"] + (["skipped"] if counts["skipped"] else [])
+    text = f"{summary['files']} file(s): " + ", ".join(f"{counts[status]} {status}" for status in shown)
+    if summary["pmo_fields_changed"]:
+        text += (f"; {len(summary['pmo_fields_changed'])} PMO-owned figure(s) changed without an approved change "
+                 "request (the PMO's figures are used)")  # fmt: skip
+    if summary["ties"]:
+        text += (f"; {len(summary['ties'])} tie(s) between reports for one period that nothing tells apart (the first "
+                 "collected is used; see the Submissions sheet)")  # fmt: skip
+    return text
 
 
 def _ledger(book: Book, settings: dict) -> Path:

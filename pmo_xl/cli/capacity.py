@@ -1,4 +1,6 @@
-"""`pmo capacity`: demand against capacity by role and month, written as a formatted workbook."""
+"""`pmo capacity`: demand against capacity by role and month, written as a formatted workbook.
+
+It returns its summary, which `--json` prints (cli/_json.py, docs/json-output.md)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from pmo_xl.capacity import (
     CapacitySettings,
     Hire,
     Scenario,
+    ScenarioComparison,
     Shift,
     horizon_start,
     latest_period,
@@ -22,6 +25,7 @@ from pmo_xl.capacity import (
 )
 from pmo_xl.capacity_report import write_capacity_workbook
 from pmo_xl.cli._group import main, progress_echo
+from pmo_xl.cli._json import JsonCommand, records
 
 _EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -42,7 +46,7 @@ def _pipeline(requests: Path):
     return forms.requests, forms.resources
 
 
-@main.command("capacity")
+@main.command("capacity", cls=JsonCommand)
 @click.option("--portfolio", type=_EXISTING_FILE, help="portfolio.xlsx from `pmo collect` (Resources, Status).")
 @click.option(
     "--ledger",
@@ -183,3 +187,27 @@ def capacity_command(
         top = over.iloc[0]
         who = top["person"] or top["role"]
         click.echo(f"Largest shortfall: {who} in {top['month']}, {top['shortfall_fte']:.2f} FTE short.")
+    return {
+        "current_period": plan.current_period,
+        "months": list(plan.months),
+        "roles": list(plan.roles),
+        "assessed_line": plan.settings.assessed_line,
+        "over_allocations": records(over),
+        "dropped": records(plan.dropped),
+        "what_if": None if comparison is None else _what_if_summary(comparison),
+        "outputs": {"workbook": output},
+        "warnings": [],
+        "exit": 0,
+    }
+
+
+def _what_if_summary(comparison: ScenarioComparison) -> dict:
+    """The what-if's over-allocations, to set beside the plan's (which is the plan before it)."""
+    return {
+        "shifts": [{"item_id": shift.item_id, "months": shift.months} for shift in comparison.scenario.shifts],
+        "hires": [
+            {"role": hire.role, "fte": hire.fte, "from_month": hire.from_month} for hire in comparison.scenario.hires
+        ],
+        "dropped_requests": list(comparison.scenario.dropped_requests),
+        "over_allocations_after": records(comparison.after.over_allocations),
+    }

@@ -1,4 +1,4 @@
-"""`pmo collect`: a thin shell over pmo_xl.collect.run_collect."""
+"""`pmo collect`: a thin shell over pmo_xl.collect.run_collect. Its summary is what `--json` prints (cli/_json.py)."""
 
 from __future__ import annotations
 
@@ -6,23 +6,27 @@ import datetime as dt
 import hashlib
 import sys
 from pathlib import Path
+from typing import get_args
 
 import click
 
 from pmo_xl.cli._group import CSV_LOCALE_OPTION, main
-from pmo_xl.collect import CollectRequest, read_overrides, run_collect
+from pmo_xl.cli._json import JsonCommand, file_entry, verdict_entry
+from pmo_xl.collect import PMO_FIELD_CHANGED, CollectRequest, CollectResult, read_overrides, run_collect
 from pmo_xl.periods import check_period
 from pmo_xl.register import read_register
 from pmo_xl.settings import load_settings
+from pmo_xl.submissions import VerdictStatus
 from pmo_xl.template_schemas import PROJECT_STATUS
 from pmo_xl.values import readable_name
 
 EXIT_REJECTIONS = 1
 EXIT_OUTPUT_LOCKED = 3
 EXIT_MACHINE_FAULT = 2  # as for every error pmo reports: the disk or folder refused, fix it and run again
+VERDICT_STATUSES = get_args(VerdictStatus)
 
 
-@main.command()
+@main.command(cls=JsonCommand)
 @click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option(
     "--ledger",
@@ -93,7 +97,7 @@ def collect(
     chasers: Path | None,
     today: dt.datetime | None,
     strict: bool,
-) -> None:
+) -> dict:
     """Merge the status workbooks in INBOX (and its subfolders) into the ledger and write portfolio.xlsx.
 
     Each file gets one verdict: accepted, rejected (with every reason and the cell), duplicate, superseded
@@ -157,9 +161,38 @@ def collect(
             click.echo(
                 "The ledger is up to date; fix the output folder and run collect again (nothing is added twice)."
             )
-            sys.exit(EXIT_MACHINE_FAULT)
+            return _summary(inbox, ledger, result, EXIT_MACHINE_FAULT)
         click.echo("The ledger is up to date; run collect again once the file is closed (nothing is added twice).")
-        sys.exit(EXIT_OUTPUT_LOCKED)
+        return _summary(inbox, ledger, result, EXIT_OUTPUT_LOCKED)
     click.echo(f"wrote {result.output}")
-    if strict and result.count("rejected"):
-        sys.exit(EXIT_REJECTIONS)
+    return _summary(inbox, ledger, result, EXIT_REJECTIONS if strict and result.count("rejected") else 0)
+
+
+def _summary(inbox: Path, ledger: Path, result: CollectResult, exit_status: int) -> dict:
+    """The run as data (docs/json-output.md, `pmo collect`): what `--json` prints."""
+    return {
+        "inbox": inbox,
+        "files": len(result.verdicts),
+        "counts": {status: result.count(status) for status in VERDICT_STATUSES},
+        "added": list(result.added),
+        **{
+            status: [verdict_entry(verdict) for verdict in result.verdicts if verdict.status == status]
+            for status in ("rejected", "duplicate", "superseded")
+        },
+        "pmo_fields_changed": [
+            {**file_entry(verdict), "change": readable_name(finding.describe())}
+            for verdict in result.verdicts
+            for finding in verdict.findings
+            if finding.code == PMO_FIELD_CHANGED
+        ],
+        "ties": list(dict.fromkeys(f.message for v in result.verdicts for f in v.findings if f.code == "tie")),
+        "outputs": {
+            "ledger": ledger,
+            "portfolio": result.output,
+            "archived": list(result.archived),
+            "chaser_drafts": list(result.chaser_drafts),
+        },
+        "output_error": result.output_error,
+        "warnings": list(result.warnings),
+        "exit": exit_status,
+    }

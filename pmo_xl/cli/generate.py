@@ -1,4 +1,6 @@
-"""`pmo templates build|docs`, `pmo generate` and `pmo new`: thin shells over pmo_xl.generator."""
+"""`pmo templates build|docs`, `pmo generate` and `pmo new`: thin shells over pmo_xl.generator.
+
+`pmo generate` returns its summary, which `--json` prints (cli/_json.py, docs/json-output.md)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import click
 
 from pmo_xl.carry_forward import carry_forward_from_ledger
 from pmo_xl.cli._group import CSV_LOCALE_OPTION, main, progress_echo
+from pmo_xl.cli._json import JsonCommand
 from pmo_xl.generator import TEMPLATES_DIR, generate_for_records
 from pmo_xl.ledger import open_ledger
 from pmo_xl.periods import check_period, current_period
@@ -76,7 +79,7 @@ def templates_docs(out_path: Path) -> None:
     click.echo(f"wrote {write_template_docs(out_path)}")
 
 
-@main.command()
+@main.command(cls=JsonCommand)
 @click.option(
     "--template",
     "template_id",
@@ -130,7 +133,7 @@ def generate(
     ledger: Path | None,
     csv_locale: str | None,
     settings_path: Path | None,
-) -> None:
+) -> dict:
     """Generate one workbook per project in the register, ready to send to each PM.
 
     Each workbook gets the project's identity and baseline (locked), the period, and a unique token that
@@ -151,9 +154,9 @@ def generate(
     schema = schema_for(template_id)
     settings = load_settings(settings_path)
     records = read_register(register, schema, csv_locale or settings.csv_locale, settings)
-    for record in records:
-        for warning in record.warnings:
-            click.echo(f"warning: {register}, {warning}", err=True)
+    warnings = [f"{register}, {warning}" for record in records for warning in record.warnings]
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
     carry_forward = carry_forward_from_ledger(ledger, schema) if ledger else None
     results = generate_for_records(
         schema,
@@ -169,6 +172,14 @@ def generate(
         with open_ledger(ledger, write=True) as opened:  # the register as this run read it: the views' default
             opened.add_register(records, str(register), hashlib.sha256(register.read_bytes()).hexdigest())
     click.echo(f"generated {len(results)} workbook(s) for {period} in {out_dir}")
+    return {
+        "template": template_id,
+        "period": period,
+        "workbooks": [{"project_id": item.project_id, "path": item.path, "token": item.token} for item in results],
+        "outputs": {"folder": out_dir, "ledger": ledger},
+        "warnings": warnings,
+        "exit": 0,
+    }
 
 
 @main.command()

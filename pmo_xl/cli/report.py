@@ -1,5 +1,7 @@
 """`pmo demo`, `pmo dashboard` and `pmo report`: thin shells over pmo_xl.demo, pmo_xl.dashboard_sheet and
-pmo_xl.report_html."""
+pmo_xl.report_html.
+
+`pmo dashboard` and `pmo report` return their summaries, which `--json` prints (cli/_json.py, docs/json-output.md)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from pathlib import Path
 import click
 
 from pmo_xl.cli._group import CSV_LOCALE_OPTION, main, progress_echo
+from pmo_xl.cli._json import JsonCommand
 from pmo_xl.periods import check_period
 
 _EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -97,7 +100,7 @@ def demo_command(out: Path, projects: int, periods: int, seed: int) -> None:
         click.echo(f"  rejected: {rejection}")
 
 
-@main.command("dashboard")
+@main.command("dashboard", cls=JsonCommand)
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path), default=Path("portfolio.xlsx"))
 @_ledger_options
 def dashboard_command(
@@ -121,9 +124,10 @@ def dashboard_command(
         today.date() if today else None,
     )  # fmt: skip
     click.echo(f"wrote {path}")
+    return {"ledger": ledger, "period": period, "outputs": {"portfolio": path}, "warnings": [], "exit": 0}
 
 
-@main.command("report")
+@main.command("report", cls=JsonCommand)
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @_ledger_options
 def report_command(
@@ -147,3 +151,4 @@ def report_command(
         today.date() if today else None,
     )  # fmt: skip
     click.echo(f"wrote {path}")
+    return {"ledger": ledger, "period": period, "outputs": {"report": path}, "warnings": [], "exit": 0}

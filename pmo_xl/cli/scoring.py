@@ -1,4 +1,6 @@
-"""`pmo score` and `pmo optimize`: read the tables, call pmo_xl.scoring / pmo_xl.selection, write a workbook."""
+"""`pmo score` and `pmo optimize`: read the tables, call pmo_xl.scoring / pmo_xl.selection, write a workbook.
+
+Each returns its summary, which `--json` prints (cli/_json.py, docs/json-output.md)."""
 
 from __future__ import annotations
 
@@ -7,10 +9,11 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from pmo_xl.ahp import ahp_weights
+from pmo_xl.ahp import AhpResult, ahp_weights
 from pmo_xl.backlog import rank_backlog
 from pmo_xl.cli._group import main, progress_echo
-from pmo_xl.criteria import DEFAULT_MODEL
+from pmo_xl.cli._json import JsonCommand, records, verdict_entry
+from pmo_xl.criteria import DEFAULT_MODEL, ScoringModelSpec
 from pmo_xl.request_pipeline import read_request_forms
 from pmo_xl.scoring import (
     SCORE_SETS,
@@ -25,6 +28,7 @@ from pmo_xl.scoring import (
 )
 from pmo_xl.selection import (
     Scenario,
+    SelectionResult,
     SelectionSettings,
     apply_scenario,
     build_problem,
@@ -43,24 +47,27 @@ from pmo_xl.selection import (
 
 # The demo and `pmo capacity` call the estimates table RequestResources; earlier pipelines ResourceEstimates.
 RESOURCE_TABLES = ("ResourceEstimates", "RequestResources")
+# The columns of the SelectionTable that `--json` lists per request (docs/json-output.md).
+DECISION_FIELDS = ["request_id", "title", "selected", "decision", "start_month", "deferral_months", "cost",
+                   "what_would_get_it_in"]  # fmt: skip
 _existing = click.Path(exists=True, dir_okay=False, path_type=Path)
 # REQUESTS: a table file, or a folder of collected request forms.
 _requests_source = click.Path(exists=True, path_type=Path)
 
 
-def _pipeline(requests: Path) -> tuple[pd.DataFrame, pd.DataFrame | None, bool]:
-    """(request table, resource estimates or None, whether it came from request forms)."""
+def _pipeline(requests: Path) -> tuple[pd.DataFrame, pd.DataFrame | None, bool, list[dict]]:
+    """(request table, resource estimates or None, whether it came from request forms, the rejected forms)."""
     if not requests.is_dir():
-        return read_table(requests, "Requests"), None, False
+        return read_table(requests, "Requests"), None, False, []
     pipeline = read_request_forms(requests)
-    for verdict in pipeline.verdicts:
-        if verdict.status == "rejected":
-            reasons = "; ".join(finding.describe() for finding in verdict.errors[:3])
-            click.secho(f"rejected {verdict.path}: {reasons}", fg="yellow", err=True)
+    rejected = [verdict for verdict in pipeline.verdicts if verdict.status == "rejected"]
+    for verdict in rejected:
+        reasons = "; ".join(finding.describe() for finding in verdict.errors[:3])
+        click.secho(f"rejected {verdict.path}: {reasons}", fg="yellow", err=True)
     if pipeline.requests.empty:
         raise InputTableError(f"{requests}: no valid request forms (project_request workbooks) in this folder")
     progress_echo(f"{len(pipeline.requests)} request form(s) read from {requests}")
-    return pipeline.requests, pipeline.resources, True
+    return pipeline.requests, pipeline.resources, True, [verdict_entry(verdict) for verdict in rejected]
 
 
 def _score_set(score_set: str | None, from_forms: bool) -> str:
@@ -72,22 +79,24 @@ def _output(requests: Path, output: Path | None, suffix: str) -> Path:
     return output or requests.with_name(f"{requests.stem}-{suffix}.xlsx")
 
 
-def _model(model_path: Path | None, ahp_path: Path | None):
+def _model(model_path: Path | None, ahp_path: Path | None) -> tuple[ScoringModelSpec, AhpResult | None]:
+    """The scoring model, with the weights of the AHP matrix when one is given (and that matrix's result)."""
     model = read_scoring_model(model_path) if model_path else DEFAULT_MODEL
-    if ahp_path:
-        matrix = read_table(ahp_path)
-        result = ahp_weights(matrix.drop(columns=matrix.columns[0]).to_numpy(dtype=object).tolist())
-        model = with_weights(model, result.weights)
-        progress_echo(
-            f"AHP weights: {', '.join(f'{c.criterion_id} {c.weight:.3f}' for c in model.criteria)}; "
-            f"CR {result.consistency_ratio:.3f}"
-        )
-        if result.flag:
-            click.secho(f"warning: {result.flag}", fg="yellow", err=True)
-    return model
+    if not ahp_path:
+        return model, None
+    matrix = read_table(ahp_path)
+    result = ahp_weights(matrix.drop(columns=matrix.columns[0]).to_numpy(dtype=object).tolist())
+    model = with_weights(model, result.weights)
+    progress_echo(
+        f"AHP weights: {', '.join(f'{c.criterion_id} {c.weight:.3f}' for c in model.criteria)}; "
+        f"CR {result.consistency_ratio:.3f}"
+    )
+    if result.flag:
+        click.secho(f"warning: {result.flag}", fg="yellow", err=True)
+    return model, result
 
 
-@main.command("score")
+@main.command("score", cls=JsonCommand)
 @click.argument("requests", type=_requests_source)
 @click.option(
     "--model",
@@ -136,26 +145,58 @@ def score_command(requests, model_path, score_set, ahp_path, method, output):
       pmo score pipeline.csv --model pmo_workbook.xlsm --scores pmo -o scores.xlsx
       pmo score backlog.csv --method wsjf
     """
-    table, _, from_forms = _pipeline(requests)
+    table, _, from_forms, rejected_forms = _pipeline(requests)
     score_set = _score_set(score_set, from_forms)
     if method != "weighted":
         ranking = rank_backlog(table, method)
         path = write_backlog_workbook(ranking, _output(requests, output, method))
         click.echo(f"{len(ranking.table)} item(s) ranked by {method.upper()} -> {path}")
-        return
-    model = _model(model_path, ahp_path)
+        ranked = ranking.table.rename(columns={method: "score", f"{method}_rank": "rank"})
+        return {
+            "method": method,
+            "model": None,
+            "score_set": None,
+            "ahp": None,
+            "ranking": records(ranked, ["request_id", "title", "rank", "score"]),
+            "rejected_forms": rejected_forms,
+            "outputs": {"workbook": path},
+            "warnings": [],
+            "exit": 0,
+        }
+    model, ahp = _model(model_path, ahp_path)
     result = score_requests(table, model, score_set)
     path = write_scores_workbook(result, _output(requests, output, "scores"))
     for warning in result.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
-    top = result.table.sort_values("rank").head(5)
+    ranked = result.table.sort_values("rank", kind="stable")
     click.echo(f"{len(result.table)} request(s) scored with {model.name} v{model.version} ({score_set} scores):")
-    for row in top.itertuples():
+    for row in ranked.head(5).itertuples():
         click.echo(f"  {row.rank:>3}. {row.request_id}  {row.score:6.1f}")
     click.echo(f"-> {path}")
+    return {
+        "method": method,
+        "model": {"name": model.name, "version": model.version},
+        "score_set": score_set,
+        "ahp": _ahp_summary(model, ahp),
+        "ranking": records(ranked, ["request_id", "title", "rank", "score"]),
+        "rejected_forms": rejected_forms,
+        "outputs": {"workbook": path},
+        "warnings": [*result.warnings, *([ahp.flag] if ahp and ahp.flag else [])],
+        "exit": 0,
+    }
 
 
-@main.command("optimize")
+def _ahp_summary(model: ScoringModelSpec, ahp: AhpResult | None) -> dict | None:
+    if ahp is None:
+        return None
+    return {
+        "weights": {criterion.criterion_id: criterion.weight for criterion in model.criteria},
+        "consistency_ratio": ahp.consistency_ratio,
+        "flag": ahp.flag,
+    }
+
+
+@main.command("optimize", cls=JsonCommand)
 @click.argument("requests", type=_requests_source)
 @click.option(
     "--value",
@@ -287,7 +328,7 @@ def optimize_command(
       pmo optimize pipeline.csv --value npv --budget FY2027=2m --budget FY2028=1.5m \\
           --resources estimates.csv --capacity capacity.csv --max-deferral 3 --frontier 20
     """
-    table, form_resources, from_forms = _pipeline(requests)
+    table, form_resources, from_forms, rejected_forms = _pipeline(requests)
     score_set = _score_set(score_set, from_forms)
     resource_table = read_table(resources, RESOURCE_TABLES) if resources else form_resources
     cost_table = read_table(costs, "Costs") if costs else None
@@ -305,7 +346,7 @@ def optimize_command(
     )
     model = None
     if value_measure == "score":
-        model = _model(model_path, None)
+        model, _ = _model(model_path, None)
         if "score" not in table.columns:
             table, _ = with_scores(table, model, score_set)
     pipeline = table
@@ -319,18 +360,21 @@ def optimize_command(
     progress_echo(f"selecting from {len(table)} request(s) (time limit {time_limit:g} s)...")
     result = select_portfolio(table, settings, resource_table, capacity_table, cost_table, scoring_model=model)
     frontier = None
+    frontier_warnings: tuple[str, ...] = ()
     if frontier_points:
         problem = build_problem(table, settings, resource_table, capacity_table, cost_table)
         frontier = efficient_frontier(problem, frontier_points, progress=progress_echo)
-        for warning in frontier.attrs.get("warnings", ()):
+        frontier_warnings = tuple(frontier.attrs.get("warnings", ()))
+        for warning in frontier_warnings:
             click.secho(f"warning: {warning}", fg="yellow", err=True)
-    comparison = None
+    scenario_results = {}
     if compare:
         scenarios = load_scenarios(scenario_path)
         progress_echo(f"running {len(scenarios)} scenario(s) from {scenario_path}...")
         if "score" not in pipeline.columns and any(s.settings.value_measure == "score" for s in scenarios):
-            pipeline, _ = with_scores(pipeline, model or _model(model_path, None), score_set)
-        comparison = compare_scenarios(run_scenarios(pipeline, scenarios, resource_table, capacity_table, cost_table))
+            pipeline, _ = with_scores(pipeline, model or _model(model_path, None)[0], score_set)
+        scenario_results = run_scenarios(pipeline, scenarios, resource_table, capacity_table, cost_table)
+    comparison = compare_scenarios(scenario_results) if compare else None
     path = write_selection_workbook(result, _output(requests, output, "portfolio"), frontier, comparison)
     for warning in result.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
@@ -343,3 +387,28 @@ def optimize_command(
     if binding:
         click.echo(f"binding: {', '.join(binding[:8])}{' ...' if len(binding) > 8 else ''}")
     click.echo(f"-> {path}")
+    return {
+        **_selection_summary(result),
+        "decisions": records(result.decisions, DECISION_FIELDS),
+        "binding": binding,
+        "frontier_points": 0 if frontier is None else len(frontier),
+        "scenarios": [{"name": name, **_selection_summary(run)} for name, run in scenario_results.items()],
+        "rejected_forms": rejected_forms,
+        "outputs": {"workbook": path, "scenarios": scenario_path if save_scenario or compare else None},
+        "warnings": [*result.warnings, *frontier_warnings],
+        "exit": 0,
+    }
+
+
+def _selection_summary(result: SelectionResult) -> dict:
+    """What a selection came to: how sure, how much value for what cost, which requests."""
+    return {
+        "status": result.status,
+        "proven_gap": result.proven_gap,
+        "value_measure": result.settings.value_measure,
+        "value": result.value,
+        "bound": result.bound,
+        "cost": result.decisions.loc[result.decisions["selected"], "cost"].sum(),
+        "requests": len(result.decisions),
+        "selected": result.selected_ids,
+    }
