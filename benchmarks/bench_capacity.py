@@ -18,7 +18,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pmo_xl.capacity import CapacitySettings, plan_capacity
+from pmo_xl.portfolio.capacity import CapacitySettings, plan_capacity
 
 TARGET_SECONDS = 1.0
 

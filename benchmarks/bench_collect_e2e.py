@@ -1,6 +1,6 @@
 """Benchmark: end-to-end `pmo collect` on 300 and 1,000 realistic filled status workbooks.
 
-Each size gets a fresh inbox (generated, then filled by pmo_xl.demo_data with a 5 % share of faults) and a fresh
+Each size gets a fresh inbox (generated, then filled by pmo_xl.demo.data with a 5 % share of faults) and a fresh
 ledger. Timed, in the same run:
 
 - the `pmo collect` command as a PMO runs it (a new process: start-up, read, validate, ledger, views, portfolio.xlsx);
@@ -25,13 +25,13 @@ from pathlib import Path
 
 import openpyxl
 
-from pmo_xl.collect import collect_candidates, read_candidates
-from pmo_xl.demo_data import demo_projects, fill_demo_inbox
-from pmo_xl.generator import generate_for_records
+from pmo_xl.collect.run import collect_candidates, read_candidates
+from pmo_xl.demo.data import demo_projects, fill_demo_inbox
+from pmo_xl.generate.generator import generate_for_records
 from pmo_xl.ledger import open_ledger
-from pmo_xl.portfolio_workbook import write_portfolio
-from pmo_xl.template_schemas import PROJECT_STATUS
-from pmo_xl.views import build_views
+from pmo_xl.reporting.portfolio_workbook import write_portfolio
+from pmo_xl.reporting.views import build_views
+from pmo_xl.templates.catalog import PROJECT_STATUS
 
 PERIOD = "2026-10"
 TODAY = dt.date(2026, 11, 20)

@@ -3,7 +3,7 @@
 Run: python3 benchmarks/bench_collect_memory.py [--sizes 500 2000 10000] [--keep DIR]
 
 The inbox is a PMO's shared folder as it really grows: 500 projects, each sending one realistic filled status
-workbook a month (pmo_xl.demo_data, 5 % of them with a PM's fault), so 2,000 files are four months of reports and
+workbook a month (pmo_xl.demo.data, 5 % of them with a PM's fault), so 2,000 files are four months of reports and
 10,000 are twenty. Each size is collected into a fresh ledger in its own process, and that process's peak resident
 memory (ru_maxrss: Python, calamine, lxml and SQLite alike) is what is measured:
 
@@ -33,10 +33,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from pmo_xl.demo_data import demo_projects, fill_demo_inbox  # noqa: E402
-from pmo_xl.generator import generate_for_records  # noqa: E402
+from pmo_xl.demo.data import demo_projects, fill_demo_inbox  # noqa: E402
+from pmo_xl.generate.generator import generate_for_records  # noqa: E402
 from pmo_xl.periods import month_series  # noqa: E402
-from pmo_xl.template_schemas import PROJECT_STATUS  # noqa: E402
+from pmo_xl.templates.catalog import PROJECT_STATUS  # noqa: E402
 
 PROJECTS = 500
 FIRST_PERIOD = "2025-01"
@@ -46,7 +46,7 @@ TARGET_MB = 400
 _INTAKE = """
 import datetime as dt, json, resource, sys
 from pathlib import Path
-from pmo_xl.collect import Spill, inbox_paths, iter_candidates, record_candidates
+from pmo_xl.collect.run import Spill, inbox_paths, iter_candidates, record_candidates
 from pmo_xl.ledger import open_ledger
 inbox, ledger_path = Path(sys.argv[1]), Path(sys.argv[2])
 with open_ledger(ledger_path, write=True) as ledger:
@@ -62,7 +62,7 @@ print(json.dumps({"peak_mb": peak, "files": len(paths), "statuses": statuses}))
 
 _BASELINE = """
 import json, resource
-import pmo_xl.collect, pmo_xl.cli  # everything a run imports, nothing read
+import pmo_xl.collect.run, pmo_xl.cli  # everything a run imports, nothing read
 print(json.dumps({"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 

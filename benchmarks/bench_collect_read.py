@@ -2,8 +2,8 @@
 
 Run: python3 benchmarks/bench_collect_read.py [--files 1000] [--fault-share 0.0] [--keep DIR]
 
-The workbooks are generated and filled by pmo_xl.demo_data (realistic PM data, carried-forward sized tables).
-Ours: collect's own reading pipeline (`pmo_xl.collect.iter_candidates`): list the inbox, read each file once (hash,
+The workbooks are generated and filled by pmo_xl.demo.data (realistic PM data, carried-forward sized tables).
+Ours: collect's own reading pipeline (`pmo_xl.collect.run.iter_candidates`): list the inbox, read each file once (hash,
 structure from the zip, every part read checked for damage, values with calamine for the sheets that hold fields
 and tables), validate it against its schema, and build one DataFrame per table at the end. collect reads a few
 files at once on threads (calamine, zlib and hashlib let go of the GIL); the same pipeline on one thread is timed
@@ -31,11 +31,11 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pmo_xl.collect import iter_candidates
-from pmo_xl.demo_data import demo_projects, fill_demo_inbox
-from pmo_xl.generator import generate_for_records
-from pmo_xl.inbox_files import list_inbox
-from pmo_xl.template_schemas import PROJECT_STATUS
+from pmo_xl.collect.inbox import list_inbox
+from pmo_xl.collect.run import iter_candidates
+from pmo_xl.demo.data import demo_projects, fill_demo_inbox
+from pmo_xl.generate.generator import generate_for_records
+from pmo_xl.templates.catalog import PROJECT_STATUS
 
 TARGET_RATIO = 15.0
 BATCH_FILES = 100

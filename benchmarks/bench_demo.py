@@ -14,11 +14,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from pmo_xl.collect import CollectRequest, run_collect
-from pmo_xl.dashboard import build_dashboard, executive_summary, read_item_history
-from pmo_xl.dashboard_sheet import write_portfolio_with_dashboard
-from pmo_xl.demo import run_demo
-from pmo_xl.report_html import write_report
+from pmo_xl.collect.run import CollectRequest, run_collect
+from pmo_xl.demo.run import run_demo
+from pmo_xl.reporting.dashboard import build_dashboard, executive_summary, read_item_history
+from pmo_xl.reporting.dashboard_sheet import write_portfolio_with_dashboard
+from pmo_xl.reporting.report_html import write_report
 
 TARGET_SECONDS = 60.0
 
@@ -42,7 +42,7 @@ def main() -> None:
         collect_seconds = time.perf_counter() - started
 
         started = time.perf_counter()
-        from pmo_xl.views import load_views
+        from pmo_xl.reporting.views import load_views
 
         views = load_views(result.ledger, result.register)
         items = read_item_history(result.ledger, views)

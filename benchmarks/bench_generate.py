@@ -25,9 +25,9 @@ from pathlib import Path
 
 import openpyxl
 
-from pmo_xl.generator import generate_for_records, template_path
+from pmo_xl.generate.generator import generate_for_records, template_path
 from pmo_xl.register import ProjectRecord
-from pmo_xl.template_schemas import PROJECT_STATUS
+from pmo_xl.templates.catalog import PROJECT_STATUS
 
 WORDS = "portal ERP data cloud billing payroll CRM warehouse mobile analytics security migration upgrade".split()
 

@@ -19,8 +19,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pmo_xl.criteria import Criterion, Level, ScoringModelSpec
-from pmo_xl.scoring import SCORING_MODEL_COLUMNS, model_to_rows
+from pmo_xl.portfolio.criteria import Criterion, Level, ScoringModelSpec
+from pmo_xl.portfolio.scoring import SCORING_MODEL_COLUMNS, model_to_rows
 from udfs.pmo_udfs import PMO_SCORE
 
 ROWS = 10_000

@@ -23,7 +23,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pmo_xl.selection import (
+from pmo_xl.portfolio.selection import (
     SelectionSettings,
     build_problem,
     efficient_frontier,

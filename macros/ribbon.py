@@ -73,7 +73,7 @@ def _register_file(book: Book, folder: Path) -> Path:
 
 def _dashboard_inputs(book: Book, folder: Path) -> dict[str, Path]:
     """The files the dashboard and report core reads, written from this workbook's own tables and settings."""
-    from pmo_xl.capacity import CAPACITY_TABLE
+    from pmo_xl.portfolio.capacity import CAPACITY_TABLE
     from pmo_xl.settings import write_settings_csv
 
     capacity_file = folder / "Capacity table.csv"
@@ -95,7 +95,7 @@ def _audience(book: Book) -> dict[str, str]:
 
 
 def score_requests_action(book: Book) -> str:
-    from pmo_xl.scoring import SCORING_MODEL_TABLE, model_from_rows, score_requests
+    from pmo_xl.portfolio.scoring import SCORING_MODEL_TABLE, model_from_rows, score_requests
 
     model_table = book.read_table(SCORING_MODEL_TABLE)
     model = model_from_rows(list(model_table.columns), model_table.to_numpy().tolist(),
@@ -112,7 +112,7 @@ def score_requests_action(book: Book) -> str:
 
 
 def new_project_workbooks_action(book: Book) -> str:
-    from pmo_xl.generator import generate_batch
+    from pmo_xl.generate.generator import generate_batch
     from pmo_xl.periods import current_period
     from pmo_xl.settings import load_settings, write_settings_csv
 
@@ -139,8 +139,8 @@ def new_project_workbooks_action(book: Book) -> str:
 
 def _committed_demand(book: Book, settings: dict):
     """Resources and status of the projects: from the ledger when there is one, else from portfolio.xlsx."""
-    from pmo_xl.capacity import read_portfolio
-    from pmo_xl.views import load_views
+    from pmo_xl.portfolio.capacity import read_portfolio
+    from pmo_xl.reporting.views import load_views
 
     ledger = _folder_setting(book, settings, "ledger_path", "pmo_ledger.db")
     if ledger.exists():
@@ -158,8 +158,8 @@ def _committed_demand(book: Book, settings: dict):
 
 def capacity_action(book: Book) -> str:
     """The same plan as `pmo capacity`: committed demand, the Requests pipeline and its estimates, the settings."""
-    from pmo_xl.capacity import CAPACITY_TABLE, latest_period, plan_capacity
-    from pmo_xl.capacity_report import write_capacity_workbook
+    from pmo_xl.portfolio.capacity import CAPACITY_TABLE, latest_period, plan_capacity
+    from pmo_xl.portfolio.capacity_report import write_capacity_workbook
 
     settings = book.read_settings()
     capacity_settings = _capacity_settings(book)
@@ -180,8 +180,8 @@ def capacity_action(book: Book) -> str:
 
 def optimise_action(book: Book) -> str:
     """Runs `pmo optimize` as its own process (a large selection may take minutes), then loads its choice."""
-    from pmo_xl.capacity import CAPACITY_TABLE
-    from pmo_xl.scoring import SCORING_MODEL_TABLE
+    from pmo_xl.portfolio.capacity import CAPACITY_TABLE
+    from pmo_xl.portfolio.scoring import SCORING_MODEL_TABLE
 
     settings = book.read_settings()
     requests = book.read_table("Requests")
@@ -218,8 +218,8 @@ def optimise_action(book: Book) -> str:
 
 
 def collect_status_action(book: Book) -> str:
-    from pmo_xl.collect import CollectRequest, run_collect
-    from pmo_xl.inbox_files import list_inbox
+    from pmo_xl.collect.inbox import list_inbox
+    from pmo_xl.collect.run import CollectRequest, run_collect
 
     settings = book.read_settings()
     pmo_settings = _pmo_settings(book)
@@ -285,7 +285,7 @@ def _ledger(book: Book, settings: dict) -> Path:
 
 
 def refresh_dashboard_action(book: Book) -> str:
-    from pmo_xl.dashboard_sheet import refresh_dashboard_tables
+    from pmo_xl.reporting.dashboard_sheet import refresh_dashboard_tables
 
     ledger = _ledger(book, book.read_settings())
     audience = _audience(book)
@@ -297,7 +297,7 @@ def refresh_dashboard_action(book: Book) -> str:
 
 
 def export_report_action(book: Book) -> str:
-    from pmo_xl.report_html import export_report
+    from pmo_xl.reporting.report_html import export_report
 
     settings = book.read_settings()
     output = _folder_setting(book, settings, "reports_folder", ".") / "report.html"

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pmo_xl.errors import RegisterError
-from pmo_xl.schema import Field
 from pmo_xl.settings import PmoSettings
-from pmo_xl.template_schemas import LIFECYCLE_STATUSES, TemplateSchema
+from pmo_xl.templates.catalog import LIFECYCLE_STATUSES, TemplateSchema
+from pmo_xl.templates.schema import Field
 from pmo_xl.values import (
     CsvError,
     CsvLocale,

@@ -68,7 +68,7 @@ class PmoSettings:
             problems.append("schedule_slip_red_days must be at least schedule_slip_amber_days")
         if self.cost_overrun_red_percent < self.cost_overrun_amber_percent:
             problems.append("cost_overrun_red_percent must be at least cost_overrun_amber_percent")
-        from pmo_xl.template_schemas import CURRENCIES
+        from pmo_xl.templates.catalog import CURRENCIES
 
         if self.currency and self.currency not in CURRENCIES:
             problems.append(f"currency '{self.currency}' must be one of {', '.join(CURRENCIES)} (or blank: not set)")
@@ -216,7 +216,7 @@ CAPACITY_MEANINGS = {
 
 
 def capacity_settings_rows() -> list[tuple[str, object, str]]:
-    from pmo_xl.capacity import CapacitySettings
+    from pmo_xl.portfolio.capacity import CapacitySettings
 
     defaults = CapacitySettings()
     rows = []
@@ -230,7 +230,7 @@ def capacity_settings_rows() -> list[tuple[str, object, str]]:
 
 def capacity_settings_from_rows(rows, source: str = "Settings"):
     """CapacitySettings from (setting, value) pairs whose setting starts with `capacity_`; blank means default."""
-    from pmo_xl.capacity import CapacityError, CapacitySettings, parse_stage_probabilities
+    from pmo_xl.portfolio.capacity import CapacityError, CapacitySettings, parse_stage_probabilities
 
     defaults = CapacitySettings()
     known = {declared.name for declared in fields(CapacitySettings)}

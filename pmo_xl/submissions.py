@@ -1,6 +1,6 @@
 """What a submitted workbook becomes once read: plain values by field and table, and findings about it.
 
-The reader (pmo_xl.submission_reader) turns a file into a `ParsedSubmission` plus `Finding`s; validation adds
+The reader (pmo_xl.collect.reader) turns a file into a `ParsedSubmission` plus `Finding`s; validation adds
 more findings; collect gives each file one `Verdict`; the ledger stores accepted submissions. These frozen
 dataclasses are the only things that travel between those steps.
 """
@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pmo_xl.metadata import WorkbookMetadata
+from pmo_xl.templates.metadata import WorkbookMetadata
 from pmo_xl.values import ExcelError
 
 Value = str | int | float | bool | dt.date | dt.datetime | ExcelError | None

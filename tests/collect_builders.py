@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from pmo_xl.collect import Candidate
-from pmo_xl.metadata import WorkbookMetadata
+from pmo_xl.collect.run import Candidate
 from pmo_xl.submissions import Finding, ParsedSubmission
+from pmo_xl.templates.metadata import WorkbookMetadata
 
 
 def status_submission(

@@ -21,8 +21,8 @@ import zipfile
 from pathlib import Path
 
 from pmo_xl.errors import SchemaError
-from pmo_xl.schema import check_defined_name
-from pmo_xl.xlsx_package import parse_cell
+from pmo_xl.excel.package import parse_cell
+from pmo_xl.templates.schema import check_defined_name
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 EXCEL_CELL_LIMIT = 32767
@@ -53,7 +53,9 @@ def check_package(path: Path) -> list[str]:
             for attribute, seen in (("id", table_ids), ("name", table_names)):
                 value = root.get(attribute, "")
                 if value.casefold() in seen:
-                    problems.append(f"{name}: table {attribute} {value} is used again (also in {seen[value.casefold()]})")
+                    problems.append(
+                        f"{name}: table {attribute} {value} is used again (also in {seen[value.casefold()]})"
+                    )
                 seen[value.casefold()] = name
         elif name == "xl/workbook.xml":
             for defined in root.iter(f"{MAIN}definedName"):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pmo_xl.ahp import AhpError, ahp_weights
+from pmo_xl.portfolio.ahp import AhpError, ahp_weights
 from udfs.pmo_udfs import PMO_AHP_WEIGHTS
 
 # Wikipedia, "Analytic hierarchy process – leader example": the board's comparison of the four criteria

@@ -17,13 +17,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from msoffcrypto.format.ooxml import OOXMLFile
 
-from pmo_xl import submission_reader
-from pmo_xl.demo_data import FAULT_OUTCOMES, demo_projects, fill_demo_submission
-from pmo_xl.generator import generate_for_records
-from pmo_xl.inbox_files import list_inbox
-from pmo_xl.submission_reader import read_submission, read_submission_bytes
-from pmo_xl.template_schemas import PROJECT_STATUS, schema_for
-from pmo_xl.validation import validate
+from pmo_xl.collect import reader as submission_reader
+from pmo_xl.collect.inbox import list_inbox
+from pmo_xl.collect.reader import read_submission, read_submission_bytes
+from pmo_xl.collect.validation import validate
+from pmo_xl.demo.data import FAULT_OUTCOMES, demo_projects, fill_demo_submission
+from pmo_xl.generate.generator import generate_for_records
+from pmo_xl.templates.catalog import PROJECT_STATUS, schema_for
 
 PERIOD = "2026-12"
 TODAY = dt.date(2027, 1, 10)
@@ -185,7 +185,7 @@ def test_a_cloud_only_placeholder_is_skipped_with_the_remedy(filled_bytes, tmp_p
 
 
 def test_windows_recall_attributes_mark_a_placeholder():
-    from pmo_xl.inbox_files import FILE_ATTRIBUTE_RECALL_ON_DATA_ACCESS, is_cloud_only
+    from pmo_xl.collect.inbox import FILE_ATTRIBUTE_RECALL_ON_DATA_ACCESS, is_cloud_only
 
     class WindowsStat:
         st_file_attributes = FILE_ATTRIBUTE_RECALL_ON_DATA_ACCESS | 0x20
@@ -247,7 +247,7 @@ def test_the_same_file_twice_under_two_names_hashes_the_same(filled_bytes, tmp_p
 def test_files_and_folders_with_the_windows_hidden_or_system_attribute_are_skipped(filled_bytes, tmp_path, monkeypatch):
     from types import SimpleNamespace
 
-    from pmo_xl import inbox_files
+    from pmo_xl.collect import inbox as inbox_files
 
     (tmp_path / "Archive").mkdir()
     (tmp_path / "Archive" / "old.xlsx").write_bytes(filled_bytes)
@@ -387,7 +387,7 @@ def _zip_with_a_lying_member(source: bytes, liar: str, real_size: int) -> bytes:
 
 _READ_AND_MEASURE = """
 import json, resource, sys
-from pmo_xl.submission_reader import read_submission
+from pmo_xl.collect.reader import read_submission
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 parsed, findings = read_submission(sys.argv[1])
 grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
@@ -403,7 +403,7 @@ def test_a_zip_bomb_whose_headers_lie_is_refused_with_bounded_memory(filled_byte
     import subprocess
     import sys
 
-    from pmo_xl.xlsx_package import read_structure
+    from pmo_xl.excel.package import read_structure
 
     if liar == "RAID":
         with zipfile.ZipFile(io.BytesIO(filled_bytes)) as archive:

@@ -8,7 +8,7 @@ import email.policy
 
 import pytest
 
-from pmo_xl.reporting_calendar import (
+from pmo_xl.reporting.calendar import (
     TrackedProject,
     chaser_list,
     due_date,

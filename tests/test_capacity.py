@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pmo_xl.capacity import (
+from pmo_xl.portfolio.capacity import (
     SELECTOR_COLUMNS,
     CapacityError,
     CapacitySettings,
@@ -124,7 +124,7 @@ def test_the_selector_gets_exactly_role_month_capacity_fte():
 
 
 def test_the_selector_reads_the_plans_capacity_as_its_role_limits():
-    from pmo_xl.selection import parse_capacity
+    from pmo_xl.portfolio.selection import parse_capacity
 
     limits = parse_capacity(base_plan().role_capacity())
     february = 2026 * 12 + 1

@@ -12,8 +12,8 @@ import pytest
 import xlsxwriter
 from click.testing import CliRunner
 
-from pmo_xl.capacity import CAPACITY_COLUMNS, CapacityError, read_capacity, read_portfolio
 from pmo_xl.cli import main
+from pmo_xl.portfolio.capacity import CAPACITY_COLUMNS, CapacityError, read_capacity, read_portfolio
 from tests.libreoffice import convert
 
 STATUS_HEADERS = ["project_id", "project_name", "programme", "lifecycle_status", "stage", "period"]
@@ -279,7 +279,7 @@ def test_libreoffice_opens_the_plan_and_shows_the_heatmap(inputs, tmp_path):
 
 
 def test_pmo_capacity_reads_committed_demand_straight_from_the_ledger(tmp_path):
-    from pmo_xl.demo import run_demo
+    from pmo_xl.demo.run import run_demo
 
     demo = tmp_path / "demo"
     run_demo(demo, projects=6, periods=2)

@@ -8,16 +8,16 @@ from dataclasses import replace
 import pytest
 from click.testing import CliRunner
 
-from pmo_xl.carry_forward import carried_fill, carry_forward_from_ledger, realigned_demand
 from pmo_xl.cli import main
-from pmo_xl.collect import collect_candidates
+from pmo_xl.collect.reader import read_submission
+from pmo_xl.collect.run import collect_candidates
 from pmo_xl.errors import PmoError
-from pmo_xl.generator import fill_for_project, generate_for_records
+from pmo_xl.generate.carry_forward import carried_fill, carry_forward_from_ledger, realigned_demand
+from pmo_xl.generate.generator import fill_for_project, generate_for_records
 from pmo_xl.ledger import StoredSubmission, open_ledger
 from pmo_xl.register import ProjectRecord
-from pmo_xl.submission_reader import read_submission
-from pmo_xl.template_schemas import PROJECT_REQUEST, PROJECT_STATUS
-from pmo_xl.views import load_views
+from pmo_xl.reporting.views import load_views
+from pmo_xl.templates.catalog import PROJECT_REQUEST, PROJECT_STATUS
 from tests.collect_builders import candidate, status_submission
 
 RECORD = ProjectRecord(

@@ -14,12 +14,12 @@ import pytest
 from click.testing import CliRunner
 
 from pmo_xl.cli import main
-from pmo_xl.collect import CollectRequest, run_collect
-from pmo_xl.demo_data import demo_projects, fill_demo_submission
-from pmo_xl.generator import generate_for_records
+from pmo_xl.collect.reader import read_submission
+from pmo_xl.collect.run import CollectRequest, run_collect
+from pmo_xl.demo.data import demo_projects, fill_demo_submission
+from pmo_xl.generate.generator import generate_for_records
 from pmo_xl.ledger import open_ledger
-from pmo_xl.submission_reader import read_submission
-from pmo_xl.template_schemas import PROJECT_STATUS
+from pmo_xl.templates.catalog import PROJECT_STATUS
 from tests import libreoffice
 
 PERIOD = "2026-10"
@@ -207,7 +207,7 @@ def test_a_locked_ledger_stops_the_run_with_a_clear_message(inbox, tmp_path):
 
 
 def test_a_locked_output_is_reported_by_name_and_the_ledger_is_kept(inbox, tmp_path, monkeypatch):
-    import pmo_xl.output_files as output_files
+    import pmo_xl.excel.files as output_files
 
     real_replace = os.replace
 
@@ -302,7 +302,7 @@ def test_preferring_a_file_already_in_the_ledger_by_name(prepared, inbox, tmp_pa
 
 
 def test_a_file_changed_after_it_was_read_is_not_archived(prepared, tmp_path):
-    from pmo_xl.collect import archive_accepted
+    from pmo_xl.collect.run import archive_accepted
 
     source = tmp_path / "report.xlsx"
     shutil.copyfile(prepared["inbox"] / prepared["paths"][0].name, source)
@@ -344,7 +344,7 @@ def test_an_overrides_csv_without_a_file_column_is_refused(inbox, tmp_path):
 
 def test_collect_writes_the_dashboard_first_in_portfolio_xlsx(tmp_path):
     """The Dashboard (tables and native charts, from the ledger) opens portfolio.xlsx, before the views."""
-    from pmo_xl.demo import run_demo
+    from pmo_xl.demo.run import run_demo
 
     out = tmp_path / "demo"
     run_demo(out, projects=5, periods=2)
@@ -360,7 +360,7 @@ def test_collect_writes_the_dashboard_first_in_portfolio_xlsx(tmp_path):
 
 def test_the_ledger_hashes_the_bytes_parsed_even_when_autosave_rewrites_the_file(prepared, tmp_path, monkeypatch):
     """AutoSave rewrites the file just after collect has read it: the ledger must describe what was parsed."""
-    from pmo_xl import collect
+    from pmo_xl.collect import run as collect
 
     inbox = tmp_path / "inbox"
     report = inbox / prepared["paths"][0].name

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from pmo_xl.collect import Candidate, Spill, inbox_paths, iter_candidates, record_candidates, take_in
-from pmo_xl.demo_data import demo_projects, fill_demo_submission
-from pmo_xl.generator import generate_for_records
+from pmo_xl.collect.run import Candidate, Spill, inbox_paths, iter_candidates, record_candidates, take_in
+from pmo_xl.demo.data import demo_projects, fill_demo_submission
+from pmo_xl.generate.generator import generate_for_records
 from pmo_xl.ledger import open_ledger
-from pmo_xl.template_schemas import PROJECT_STATUS
+from pmo_xl.templates.catalog import PROJECT_STATUS
 from tests.collect_builders import candidate, status_submission
 
 PERIOD = "2026-11"

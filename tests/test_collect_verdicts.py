@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pmo_xl.collect import Candidate, collect_candidates
+from pmo_xl.collect.run import Candidate, collect_candidates
 from pmo_xl.ledger import open_ledger
+from pmo_xl.reporting.views import build_views
 from pmo_xl.submissions import Finding
-from pmo_xl.views import build_views
 from tests.collect_builders import candidate, status_submission
 
 
@@ -111,7 +111,9 @@ def test_two_files_nothing_tells_apart_are_a_tie_for_the_pmo_never_a_silent_gues
     # The first collected is used until the PMO chooses; both verdicts say so, and how to choose the other.
     assert _statuses(verdicts) == ["accepted", "superseded"]
     assert [f.code for f in verdicts[0].warnings] == ["tie"]
-    assert "a.xlsx, b.xlsx cannot be told apart; a.xlsx is used until the PMO chooses" in verdicts[0].warnings[0].message
+    assert (
+        "a.xlsx, b.xlsx cannot be told apart; a.xlsx is used until the PMO chooses" in verdicts[0].warnings[0].message
+    )
     superseded = {f.code: f.message for f in verdicts[1].warnings}
     assert "nothing tells the two files apart" in superseded["superseded"]
     assert 'pmo collect --prefer "b.xlsx"' in superseded["superseded"]

@@ -21,10 +21,10 @@ from click.testing import CliRunner
 
 from pmo_xl.cli import main
 from pmo_xl.corrections import correction_marker
-from pmo_xl.demo_data import demo_projects, fill_by_name, fill_demo_submission
-from pmo_xl.generator import generate_for_records
-from pmo_xl.template_schemas import PROJECT_STATUS
-from pmo_xl.xlsx_package import XlsxPackage
+from pmo_xl.demo.data import demo_projects, fill_by_name, fill_demo_submission
+from pmo_xl.excel.package import XlsxPackage
+from pmo_xl.generate.generator import generate_for_records
+from pmo_xl.templates.catalog import PROJECT_STATUS
 
 PERIOD = "2026-11"
 SAVED_EARLY, SAVED_LATE = "2026-12-02T09:15:00Z", "2026-12-02T16:40:00Z"

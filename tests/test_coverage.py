@@ -34,7 +34,7 @@ from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
 from pmo_xl.cli import main
-from pmo_xl.demo_data import fill_by_name, fill_demo_submission
+from pmo_xl.demo.data import fill_by_name, fill_demo_submission
 from tests.outputs import report_text as _report_text
 from tests.outputs import table as _table
 

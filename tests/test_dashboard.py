@@ -7,10 +7,10 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from pmo_xl.dashboard import DashboardError, build_dashboard, plan_portfolio_capacity, read_item_history
 from pmo_xl.ledger import open_ledger
 from pmo_xl.register import ProjectRecord
-from pmo_xl.views import load_views
+from pmo_xl.reporting.dashboard import DashboardError, build_dashboard, plan_portfolio_capacity, read_item_history
+from pmo_xl.reporting.views import load_views
 from tests.collect_builders import status_submission
 
 TODAY = dt.date(2026, 12, 10)

@@ -12,16 +12,16 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from pmo_xl.dashboard import build_dashboard, read_item_history
-from pmo_xl.dashboard_sheet import (
+from pmo_xl.ledger import open_ledger
+from pmo_xl.reporting.dashboard import build_dashboard, read_item_history
+from pmo_xl.reporting.dashboard_sheet import (
     BLOCKS,
     add_dashboard_sheet,
     dashboard_tables,
     empty_dashboard_tables,
     write_portfolio_with_dashboard,
 )
-from pmo_xl.ledger import open_ledger
-from pmo_xl.views import load_views
+from pmo_xl.reporting.views import load_views
 from tests.collect_builders import status_submission
 from tests.libreoffice import convert
 
@@ -159,7 +159,7 @@ def test_libreoffice_opens_the_dashboard_workbook(written, tmp_path):
 def test_refresh_dashboard_fills_the_blank_tables_of_the_pmo_workbook(written, tmp_path):
     """What the ribbon's Refresh dashboard does: the refreshed tables fit the blank ones exactly."""
     from macros.adapter import FileBook
-    from pmo_xl.dashboard_sheet import refresh_dashboard_tables
+    from pmo_xl.reporting.dashboard_sheet import refresh_dashboard_tables
 
     path = tmp_path / "pmo.xlsx"
     workbook = xlsxwriter.Workbook(str(path))
@@ -209,7 +209,7 @@ def test_charts_of_a_written_dashboard_plot_only_the_rows_filled(written, tmp_pa
 
 
 def test_printed_a_block_and_its_chart_never_straddle_two_pages(written):
-    from pmo_xl.dashboard_sheet import CHART_ROWS, block_positions
+    from pmo_xl.reporting.dashboard_sheet import CHART_ROWS, block_positions
 
     path, _dashboard = written
     with zipfile.ZipFile(path) as archive:

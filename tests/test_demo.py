@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from pmo_xl.cli import main
-from pmo_xl.demo import DEMO_FAULTS, SCARCE_ROLES, run_demo, sample_register
+from pmo_xl.demo.run import DEMO_FAULTS, SCARCE_ROLES, run_demo, sample_register
 
 
 @pytest.fixture(scope="module")

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from pmo_xl.demo_data import FAULT_OUTCOMES, DemoDataError, demo_projects, fill_demo_inbox, fill_demo_submission
-from pmo_xl.generator import WorkbookFill, generate_for_records
+from pmo_xl.collect.reader import read_submission
+from pmo_xl.collect.validation import validate
+from pmo_xl.demo.data import FAULT_OUTCOMES, DemoDataError, demo_projects, fill_demo_inbox, fill_demo_submission
+from pmo_xl.generate.generator import WorkbookFill, generate_for_records
 from pmo_xl.periods import month_add
-from pmo_xl.submission_reader import read_submission
-from pmo_xl.template_schemas import PROJECT_REQUEST, PROJECT_STATUS
-from pmo_xl.validation import validate
+from pmo_xl.templates.catalog import PROJECT_REQUEST, PROJECT_STATUS
 
 FIRST_PERIOD = "2026-10"
 

@@ -20,9 +20,9 @@ import pytest
 from click.testing import CliRunner
 
 from pmo_xl.cli import main
-from pmo_xl.demo_data import demo_projects, fill_demo_submission
-from pmo_xl.generator import generate_for_records
-from pmo_xl.template_schemas import PROJECT_STATUS
+from pmo_xl.demo.data import demo_projects, fill_demo_submission
+from pmo_xl.generate.generator import generate_for_records
+from pmo_xl.templates.catalog import PROJECT_STATUS
 
 PERIOD = "2026-11"
 

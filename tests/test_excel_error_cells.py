@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from pmo_xl.demo_data import demo_projects, fill_demo_submission
-from pmo_xl.generator import generate_for_records
-from pmo_xl.submission_reader import read_submission
-from pmo_xl.template_schemas import PROJECT_STATUS
+from pmo_xl.collect.reader import read_submission
+from pmo_xl.demo.data import demo_projects, fill_demo_submission
+from pmo_xl.excel.package import XlsxPackage
+from pmo_xl.generate.generator import generate_for_records
+from pmo_xl.templates.catalog import PROJECT_STATUS
 from pmo_xl.values import ExcelError
-from pmo_xl.xlsx_package import XlsxPackage
 from tests.libreoffice import edit_with_libreoffice
 
 PERIOD = "2026-12"
@@ -112,7 +112,7 @@ def test_an_error_cell_is_found_however_its_xml_is_laid_out(filled, tmp_path, ce
 
 def test_the_text_of_an_error_typed_as_a_string_stays_text(filled, tmp_path):
     """'#N/A typed with a leading apostrophe is text; the reader keeps it as text (validation judges it)."""
-    from pmo_xl.sheet_xml import set_cells
+    from pmo_xl.excel.sheet_xml import set_cells
 
     package = XlsxPackage(filled.read_bytes())
     reference = package.structure.name("estimate_at_completion")

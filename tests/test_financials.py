@@ -2,7 +2,7 @@
 
 import pytest
 
-from pmo_xl.financials import FinancialsError, appraise, irr_candidates, npv, payback_periods, sign_changes
+from pmo_xl.portfolio.financials import FinancialsError, appraise, irr_candidates, npv, payback_periods, sign_changes
 from udfs.pmo_udfs import PMO_NPV
 
 

@@ -12,12 +12,12 @@ from python_calamine import CalamineWorkbook
 
 from pmo_xl.cli import main
 from pmo_xl.errors import OutputError, RegisterError, TemplateError
-from pmo_xl.generator import TemplateSource, WorkbookFill, fill_for_project, generate_batch, template_path
-from pmo_xl.metadata import WorkbookMetadata
-from pmo_xl.output_files import safe_file_name
+from pmo_xl.excel.files import safe_file_name
+from pmo_xl.excel.package import XlsxPackage
+from pmo_xl.generate.generator import TemplateSource, WorkbookFill, fill_for_project, generate_batch, template_path
 from pmo_xl.register import ProjectRecord, read_register
-from pmo_xl.template_schemas import PROJECT_REQUEST, PROJECT_STATUS
-from pmo_xl.xlsx_package import XlsxPackage
+from pmo_xl.templates.catalog import PROJECT_REQUEST, PROJECT_STATUS
+from pmo_xl.templates.metadata import WorkbookMetadata
 from tests.libreoffice import recalculated_copy
 
 REGISTER_HEADER = "project_id,project_name,project_manager,pm_email,sponsor,programme,start_date,end_date,budget\n"
@@ -364,7 +364,9 @@ def test_register_missing_required_columns_is_reported(tmp_path):
 def test_register_reads_excel_too(tmp_path):
     book = openpyxl.Workbook()
     sheet = book.active
-    sheet.append(["Project ID", "Project Name", "Project Manager", "Sponsor", "Start Date", "End Date", "Currency", "Money Unit"])
+    sheet.append(
+        ["Project ID", "Project Name", "Project Manager", "Sponsor", "Start Date", "End Date", "Currency", "Money Unit"]
+    )
     sheet.append(["PRJ-1", "Alpha", "Ana", "Sam", dt.datetime(2026, 1, 1), dt.datetime(2026, 12, 31), "EUR", "k"])
     book.save(tmp_path / "register.xlsx")
     (record,) = read_register(tmp_path / "register.xlsx", PROJECT_STATUS)
@@ -461,7 +463,7 @@ def _flaky_replace(monkeypatch, failures: int | None) -> list[tuple[str, str]]:
     """Make os.replace in output_files refuse `failures` times (None: always), as a file held open by Excel would."""
     import os
 
-    from pmo_xl import output_files
+    from pmo_xl.excel import files as output_files
 
     attempts: list[tuple[str, str]] = []
     real_replace = os.replace
@@ -478,7 +480,7 @@ def _flaky_replace(monkeypatch, failures: int | None) -> list[tuple[str, str]]:
 
 
 def test_a_locked_target_is_retried_until_it_is_free(tmp_path, monkeypatch):
-    from pmo_xl import output_files
+    from pmo_xl.excel import files as output_files
 
     attempts = _flaky_replace(monkeypatch, failures=3)
     target = tmp_path / "report.xlsx"
@@ -491,7 +493,7 @@ def test_a_locked_target_is_retried_until_it_is_free(tmp_path, monkeypatch):
 def test_a_target_that_stays_locked_is_tried_five_times_then_reported_by_name(tmp_path, monkeypatch):
     import os
 
-    from pmo_xl import output_files
+    from pmo_xl.excel import files as output_files
 
     attempts = _flaky_replace(monkeypatch, failures=None)
     target = tmp_path / "report.xlsx"
@@ -516,7 +518,7 @@ def test_metadata_is_a_plain_record():
 
 
 def test_sheet_patcher_sets_existing_cells_adds_missing_cells_and_rows_in_order():
-    from pmo_xl.sheet_xml import set_cells
+    from pmo_xl.excel.sheet_xml import set_cells
 
     xml = (
         b'<worksheet><sheetData><row r="2" spans="1:3"><c r="A2" s="4"/><c r="C2" s="5"><v>1</v></c></row>'
@@ -538,7 +540,7 @@ def test_an_installed_package_without_the_templates_folder_builds_the_shipped_te
     tmp_path, monkeypatch, repo_root
 ):
     # A PMO member's PC gets pmo-xl from a wheel, which carries no templates/ folder beside the package.
-    import pmo_xl.generator as generator
+    import pmo_xl.generate.generator as generator
 
     monkeypatch.setattr(generator, "TEMPLATES_DIR", tmp_path / "no-checkout")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))

@@ -22,20 +22,20 @@ from pathlib import Path
 
 import pytest
 
-from pmo_xl.ahp import AhpError, ahp_weights
-from pmo_xl.capacity import CapacityError, Hire
-from pmo_xl.demo_data import demo_projects, fill_demo_submission
+from pmo_xl.collect.reader import read_submission
+from pmo_xl.collect.validation import validate
+from pmo_xl.demo.data import demo_projects, fill_demo_submission
 from pmo_xl.errors import PmoError, RegisterError
-from pmo_xl.generator import generate_for_records
+from pmo_xl.excel.package import XlsxPackage
+from pmo_xl.generate.generator import generate_for_records
+from pmo_xl.portfolio.ahp import AhpError, ahp_weights
+from pmo_xl.portfolio.capacity import CapacityError, Hire
+from pmo_xl.portfolio.scoring import ScoringModelError, model_from_rows
+from pmo_xl.portfolio.selection import SelectionError, parse_budget
 from pmo_xl.register import read_register
-from pmo_xl.scoring import ScoringModelError, model_from_rows
-from pmo_xl.selection import SelectionError, parse_budget
 from pmo_xl.settings import SettingsError, settings_from_rows
-from pmo_xl.submission_reader import read_submission
-from pmo_xl.template_schemas import PROJECT_STATUS
-from pmo_xl.validation import validate
+from pmo_xl.templates.catalog import PROJECT_STATUS
 from pmo_xl.values import ExcelError
-from pmo_xl.xlsx_package import XlsxPackage
 from udfs.pmo_udfs import PMO_NPV
 
 TODAY = dt.date(2027, 1, 10)
@@ -333,7 +333,9 @@ def test_an_xlsx_register_keeps_excel_errors_and_refuses_a_non_workbook(tmp_path
     part = package.structure.sheet_parts[sheet.title]
     xml = re.sub(rb"<f>1/0</f><v(?: ?/>|></v>)", b"<f>1/0</f><v>#DIV/0!</v>", package.members[part])
     assert b"#DIV/0!" in xml
-    xml = re.sub(rb'(<c r="G2")([^>]*)>', lambda m: m.group(1) + re.sub(rb' t="\w+"', b"", m.group(2)) + b' t="e">', xml)
+    xml = re.sub(
+        rb'(<c r="G2")([^>]*)>', lambda m: m.group(1) + re.sub(rb' t="\w+"', b"", m.group(2)) + b' t="e">', xml
+    )
     (tmp_path / "errors.xlsx").write_bytes(package.write({part: xml}))
     with pytest.raises(RegisterError, match=r"budget holds #DIV/0!: the formula divides by zero"):
         read_register(tmp_path / "errors.xlsx", PROJECT_STATUS)

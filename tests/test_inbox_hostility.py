@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from pmo_xl.cli import main
-from pmo_xl.demo_data import demo_projects, fill_demo_submission
-from pmo_xl.generator import generate_for_records
-from pmo_xl.template_schemas import PROJECT_STATUS
+from pmo_xl.demo.data import demo_projects, fill_demo_submission
+from pmo_xl.generate.generator import generate_for_records
+from pmo_xl.templates.catalog import PROJECT_STATUS
 
 PERIOD = "2026-11"
 
@@ -86,7 +86,7 @@ def test_opendocument_and_strict_open_xml_get_their_own_verdict_and_the_fix(repo
     (inbox / "renamed.xlsx").write_bytes(ods.read_bytes())  # the same, renamed .xlsx
     # Strict Open XML: the parts Excel's "Strict Open XML Spreadsheet" writes under the ISO namespaces (no Excel
     # here: made by rewriting a workbook's namespaces, which is what tells the two apart)
-    from pmo_xl.xlsx_package import XlsxPackage
+    from pmo_xl.excel.package import XlsxPackage
 
     package = XlsxPackage.from_path(reports[1])
     strict = {

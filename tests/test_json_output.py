@@ -22,14 +22,14 @@ import macros.ribbon
 from macros.actions import run_pmo_json
 from macros.adapter import FileBook
 from pmo_xl.cli import main
-from pmo_xl.collect import CollectResult
-from pmo_xl.criteria import DEFAULT_MODEL
-from pmo_xl.demo_data import demo_projects, fill_demo_submission
+from pmo_xl.collect.reader import read_submission
+from pmo_xl.collect.run import CollectResult
+from pmo_xl.demo.data import demo_projects, fill_demo_submission
 from pmo_xl.errors import PmoError
-from pmo_xl.generator import generate_for_records
+from pmo_xl.generate.generator import generate_for_records
 from pmo_xl.ledger import open_ledger
-from pmo_xl.submission_reader import read_submission
-from pmo_xl.template_schemas import PROJECT_STATUS
+from pmo_xl.portfolio.criteria import DEFAULT_MODEL
+from pmo_xl.templates.catalog import PROJECT_STATUS
 from pmo_xl.workbook.build import build_workbook
 
 PERIOD = "2026-10"
@@ -41,8 +41,8 @@ REPO = Path(__file__).resolve().parent.parent
 REWORDED_PMO = (
     sys.executable,
     "-c",
-    "import sys, click, pmo_xl.collect\n"
-    "pmo_xl.collect.CollectResult.summary = lambda self: 'All done; have a look at the sheet.'\n"
+    "import sys, click, pmo_xl.collect.run\n"
+    "pmo_xl.collect.run.CollectResult.summary = lambda self: 'All done; have a look at the sheet.'\n"
     "echo = click.echo\n"
     "def reworded(message=None, *args, **kwargs):\n"
     "    echo(message if str(message).startswith('{') else 'Something happened.', *args, **kwargs)\n"
@@ -146,7 +146,7 @@ def test_collect_json_says_the_exit_status_it_exits_with(prepared, tmp_path):
 
 
 def test_a_locked_portfolio_is_exit_3_with_the_reason_and_the_ledger_kept(prepared, tmp_path, monkeypatch):
-    import pmo_xl.output_files as output_files
+    import pmo_xl.excel.files as output_files
 
     real_replace = os.replace
 
@@ -256,7 +256,7 @@ def test_optimize_json_names_the_chosen_requests_and_what_they_cost(tmp_path):
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    from pmo_xl.demo import run_demo
+    from pmo_xl.demo.run import run_demo
 
     out = tmp_path_factory.mktemp("json-demo") / "demo"
     run_demo(out, projects=6)

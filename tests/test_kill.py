@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from pmo_xl.demo_data import demo_projects, fill_demo_inbox
-from pmo_xl.generator import generate_for_records
-from pmo_xl.template_schemas import PROJECT_STATUS
+from pmo_xl.demo.data import demo_projects, fill_demo_inbox
+from pmo_xl.generate.generator import generate_for_records
+from pmo_xl.templates.catalog import PROJECT_STATUS
 
 PERIOD = "2026-11"
 FILES = 300

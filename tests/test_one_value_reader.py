@@ -26,13 +26,19 @@ NUMBER_CONSTANTS = {"inf", "-inf", "nan"}
 # (file, function): why the conversion there does not read a person's text.
 ALLOWED = {
     ("pmo_xl/ledger.py", "decode_value"): "dates in the ledger's own JSON, written by encode_value in ISO",
-    ("pmo_xl/report_html.py", "_float"): "a formatter's guard: numbers in, None for anything else",
-    ("pmo_xl/views.py", "whole_amount"): "a formatter: Decimal of a float's own repr, rounded half up as Excel shows it",
-    ("pmo_xl/backlog.py", "rank_backlog"): "astype(int) of pandas ranks",
-    ("pmo_xl/capacity.py", "_pipeline_demand"): "astype(float) of a boolean mask",
-    ("pmo_xl/scoring.py", "_cells_as_numbers"): "astype(float) only when no cell is text (checked just before)",
-    ("pmo_xl/scoring.py", "score_requests"): "astype(float) only when no cell is text (checked just before)",
-    ("pmo_xl/selection.py", "solve_selection"): "astype(int) of the solver's 0/1 floats",
+    ("pmo_xl/reporting/report_html.py", "_float"): "a formatter's guard: numbers in, None for anything else",
+    (
+        "pmo_xl/reporting/views.py",
+        "whole_amount",
+    ): "a formatter: Decimal of a float's own repr, rounded half up as Excel shows it",
+    ("pmo_xl/portfolio/backlog.py", "rank_backlog"): "astype(int) of pandas ranks",
+    ("pmo_xl/portfolio/capacity.py", "_pipeline_demand"): "astype(float) of a boolean mask",
+    (
+        "pmo_xl/portfolio/scoring.py",
+        "_cells_as_numbers",
+    ): "astype(float) only when no cell is text (checked just before)",
+    ("pmo_xl/portfolio/scoring.py", "score_requests"): "astype(float) only when no cell is text (checked just before)",
+    ("pmo_xl/portfolio/selection.py", "solve_selection"): "astype(int) of the solver's 0/1 floats",
 }
 
 

@@ -9,7 +9,7 @@ import stat
 import pytest
 import xlsxwriter
 
-from pmo_xl.output_files import atomic_target, replace_with_retry, write_bytes_atomic
+from pmo_xl.excel.files import atomic_target, replace_with_retry, write_bytes_atomic
 
 
 @pytest.fixture

@@ -17,12 +17,12 @@ from click.testing import CliRunner
 from openxml_audit import OpenXmlValidator
 
 from pmo_xl.cli import main
-from pmo_xl.demo import run_demo
+from pmo_xl.demo.run import run_demo
 from pmo_xl.errors import RegisterError
+from pmo_xl.excel.package import XlsxPackage
+from pmo_xl.excel.sheet_xml import CellValueError, cell_xml
 from pmo_xl.register import read_register
-from pmo_xl.sheet_xml import CellValueError, cell_xml
-from pmo_xl.template_schemas import PROJECT_STATUS
-from pmo_xl.xlsx_package import XlsxPackage
+from pmo_xl.templates.catalog import PROJECT_STATUS
 from tests.libreoffice import convert
 from tests.ooxml_checks import check_package
 

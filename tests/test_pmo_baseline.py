@@ -13,15 +13,15 @@ import pytest
 from click.testing import CliRunner
 
 from pmo_xl.cli import main
-from pmo_xl.dashboard import build_dashboard, executive_summary, read_item_history
-from pmo_xl.demo_data import fill_by_name, fill_demo_submission
-from pmo_xl.generator import generate_for_records
+from pmo_xl.collect.reader import read_submission
+from pmo_xl.demo.data import fill_by_name, fill_demo_submission
+from pmo_xl.generate.generator import generate_for_records
 from pmo_xl.ledger import open_ledger
 from pmo_xl.register import ProjectRecord, read_register
-from pmo_xl.report_html import render_report
-from pmo_xl.submission_reader import read_submission
-from pmo_xl.template_schemas import PROJECT_STATUS, VARIANCE_HEADER
-from pmo_xl.views import load_views
+from pmo_xl.reporting.dashboard import build_dashboard, executive_summary, read_item_history
+from pmo_xl.reporting.report_html import render_report
+from pmo_xl.reporting.views import load_views
+from pmo_xl.templates.catalog import PROJECT_STATUS, VARIANCE_HEADER
 from tests.collect_builders import status_submission
 
 PERIOD = "2026-10"

@@ -14,13 +14,13 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from pmo_xl import submission_reader
 from pmo_xl.cli import main
-from pmo_xl.collect import CollectRequest, run_collect
-from pmo_xl.demo_data import demo_projects, fill_demo_submission
-from pmo_xl.generator import generate_for_records
-from pmo_xl.template_schemas import PROJECT_STATUS
-from pmo_xl.xlsx_package import XlsxPackage
+from pmo_xl.collect import reader as submission_reader
+from pmo_xl.collect.run import CollectRequest, run_collect
+from pmo_xl.demo.data import demo_projects, fill_demo_submission
+from pmo_xl.excel.package import XlsxPackage
+from pmo_xl.generate.generator import generate_for_records
+from pmo_xl.templates.catalog import PROJECT_STATUS
 
 PERIOD = "2026-11"
 
@@ -161,7 +161,7 @@ def _cell_added(address: bytes):
     ],
 )  # fmt: skip
 def test_damaged_parts_are_refused_not_read(filled, tmp_path, kind, make, piece):
-    from pmo_xl.submission_reader import read_submission
+    from pmo_xl.collect.reader import read_submission
 
     damaged = make(filled[0], tmp_path / "damaged.xlsx")
     parsed, findings = read_submission(damaged)
@@ -174,7 +174,7 @@ def test_damaged_parts_are_refused_not_read(filled, tmp_path, kind, make, piece)
 def test_a_cell_far_outside_the_template_is_refused_with_its_address_not_laid_out(filled, tmp_path, address):
     """calamine lays a sheet out up to its last cell: XFD1048576 would ask for 512 GB and abort the whole process
     (no exception to catch). The file is refused before calamine sees it, naming the cell and how to clear it."""
-    from pmo_xl.submission_reader import read_submission
+    from pmo_xl.collect.reader import read_submission
 
     parsed, findings = read_submission(_rewritten(filled[0], tmp_path / "far.xlsx", _cell_added(address)))
     assert parsed is None
@@ -185,8 +185,8 @@ def test_a_cell_far_outside_the_template_is_refused_with_its_address_not_laid_ou
 
 @pytest.mark.parametrize("weird", [b"nan", b"1e309", b"-inf"])
 def test_nan_or_infinity_in_a_number_cell_is_refused_never_read_as_blank(filled, tmp_path, weird):
-    from pmo_xl.submission_reader import read_submission
-    from pmo_xl.validation import validate
+    from pmo_xl.collect.reader import read_submission
+    from pmo_xl.collect.validation import validate
 
     package = XlsxPackage.from_path(filled[0])
     reference = package.structure.name("actual_to_date")

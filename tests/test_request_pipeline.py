@@ -8,10 +8,10 @@ import pytest
 from click.testing import CliRunner
 
 from pmo_xl.cli import main
-from pmo_xl.generator import TemplateSource, WorkbookFill, fill_for_project, template_path
+from pmo_xl.collect.requests import read_request_forms
+from pmo_xl.generate.generator import TemplateSource, WorkbookFill, fill_for_project, template_path
 from pmo_xl.register import ProjectRecord
-from pmo_xl.request_pipeline import read_request_forms
-from pmo_xl.template_schemas import PROJECT_REQUEST
+from pmo_xl.templates.catalog import PROJECT_REQUEST
 
 
 @pytest.fixture(scope="module")

@@ -99,7 +99,7 @@ def test_a_button_whose_core_has_not_landed_says_so(workbook, monkeypatch):
 
 @pytest.fixture(scope="module")
 def demo_ledger(tmp_path_factory):
-    from pmo_xl.demo import run_demo
+    from pmo_xl.demo.run import run_demo
 
     out = tmp_path_factory.mktemp("demo") / "demo"
     run_demo(out, projects=6)
@@ -204,7 +204,7 @@ def test_new_project_workbooks_lists_register_problems_and_writes_nothing(workbo
 
 
 def test_capacity_plans_from_the_capacity_table_the_request_pipeline_and_the_settings(workbook, monkeypatch):
-    import pmo_xl.capacity_report
+    import pmo_xl.portfolio.capacity_report
     from tests.test_capacity_report import (
         CAPACITY_ROWS,
         RESOURCE_HEADERS,
@@ -241,8 +241,8 @@ def test_capacity_plans_from_the_capacity_table_the_request_pipeline_and_the_set
                        capacity_stage_probabilities="submitted=0.3; approved=0.9")  # fmt: skip
 
     plans = []
-    write = pmo_xl.capacity_report.write_capacity_workbook
-    monkeypatch.setattr(pmo_xl.capacity_report, "write_capacity_workbook",
+    write = pmo_xl.portfolio.capacity_report.write_capacity_workbook
+    monkeypatch.setattr(pmo_xl.portfolio.capacity_report, "write_capacity_workbook",
                         lambda plan, *args, **options: plans.append(plan) or write(plan, *args, **options))  # fmt: skip
     book = FileBook(workbook)
     assert macros.ribbon.capacity(book) == "OK", book.messages
@@ -347,7 +347,7 @@ def test_collect_status_reads_the_inbox_into_the_ledger_and_names_rejected_files
 
 
 def test_refresh_dashboard_and_export_report_show_the_workbooks_capacity_hot_spots(workbook, demo_ledger, tmp_path):
-    from pmo_xl.capacity import read_capacity
+    from pmo_xl.portfolio.capacity import read_capacity
 
     demo_capacity = read_capacity(demo_ledger.parent / "capacity.xlsx")
     demo_register = pd.read_csv(demo_ledger.parent / "register.csv", dtype=object)
@@ -376,7 +376,7 @@ def _filled_inbox(workbook, monkeypatch):
     import random
 
     import pmo_xl.periods
-    from pmo_xl.demo_data import fill_demo_submission
+    from pmo_xl.demo.data import fill_demo_submission
 
     monkeypatch.setattr(pmo_xl.periods, "current_period", lambda: f"{dt.date.today() - dt.timedelta(days=62):%Y-%m}")
     assert macros.ribbon.new_project_workbooks(FileBook(workbook)) == "OK"

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from pmo_xl.demo_data import demo_projects, fill_demo_submission
-from pmo_xl.generator import generate_for_records
-from pmo_xl.sheet_xml import set_cells
-from pmo_xl.submission_reader import read_submission
-from pmo_xl.template_schemas import PROJECT_STATUS
-from pmo_xl.validation import validate
-from pmo_xl.xlsx_package import XlsxPackage
+from pmo_xl.collect.reader import read_submission
+from pmo_xl.collect.validation import validate
+from pmo_xl.demo.data import demo_projects, fill_demo_submission
+from pmo_xl.excel.package import XlsxPackage
+from pmo_xl.excel.sheet_xml import set_cells
+from pmo_xl.generate.generator import generate_for_records
+from pmo_xl.templates.catalog import PROJECT_STATUS
 from tests.libreoffice import edit_with_libreoffice
 
 PERIOD = "2026-12"

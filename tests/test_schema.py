@@ -3,8 +3,16 @@
 import pytest
 
 from pmo_xl.errors import SchemaError
-from pmo_xl.schema import Column, Field, Section, Table, TemplateSchema, check_defined_name, looks_like_cell_reference
-from pmo_xl.template_schemas import SCHEMAS
+from pmo_xl.templates.catalog import SCHEMAS
+from pmo_xl.templates.schema import (
+    Column,
+    Field,
+    Section,
+    Table,
+    TemplateSchema,
+    check_defined_name,
+    looks_like_cell_reference,
+)
 
 
 @pytest.mark.parametrize("name", ["FTE2026", "A1", "a1", "XFD1048576", "AB12", "R1C1", "r2c3", "R", "C", "RC", "R12"])

@@ -8,8 +8,8 @@ import pytest
 from openpyxl import Workbook
 from openpyxl.worksheet.table import Table
 
-from pmo_xl.criteria import DEFAULT_MODEL, Criterion, ScoringModelSpec
-from pmo_xl.scoring import (
+from pmo_xl.portfolio.criteria import DEFAULT_MODEL, Criterion, ScoringModelSpec
+from pmo_xl.portfolio.scoring import (
     SCORING_MODEL_COLUMNS,
     ScoringError,
     ScoringModelError,

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from pmo_xl.backlog import BacklogError, rank_backlog, rice, wsjf
+from pmo_xl.portfolio.backlog import BacklogError, rank_backlog, rice, wsjf
 
 
 def test_wsjf_is_cost_of_delay_over_job_size():

@@ -7,8 +7,8 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from pmo_xl.cli import main
-from pmo_xl.criteria import DEFAULT_MODEL
-from pmo_xl.scoring import SCORING_MODEL_COLUMNS, model_to_rows
+from pmo_xl.portfolio.criteria import DEFAULT_MODEL
+from pmo_xl.portfolio.scoring import SCORING_MODEL_COLUMNS, model_to_rows
 
 
 def write_csv(path, rows):

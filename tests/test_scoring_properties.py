@@ -5,8 +5,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pmo_xl.criteria import Criterion, Level, ScoringModelSpec
-from pmo_xl.scoring import score_matrix, score_requests, with_weights
+from pmo_xl.portfolio.criteria import Criterion, Level, ScoringModelSpec
+from pmo_xl.portfolio.scoring import score_matrix, score_requests, with_weights
 
 
 @st.composite

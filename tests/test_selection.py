@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pmo_xl.selection import (
+from pmo_xl.portfolio.selection import (
     Scenario,
     SelectionError,
     SelectionSettings,
@@ -431,7 +431,7 @@ def test_frontier_points_outside_the_tolerance_are_flagged_and_warned():
 
 
 def test_frontier_retries_a_point_the_time_limit_left_outside_the_tolerance(monkeypatch):
-    import pmo_xl.selection as selection
+    import pmo_xl.portfolio.selection as selection
 
     requests, resources, capacity, budgets = hard_case()
     problem = build_problem(requests, SelectionSettings("value", budgets), resources, capacity)

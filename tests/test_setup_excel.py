@@ -7,7 +7,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 import pytest
 from click.testing import CliRunner
 
-from pmo_xl.setup_excel import SetupError, apply_setup, merged_config, plan_setup
+from pmo_xl.workbook.setup_excel import SetupError, apply_setup, merged_config, plan_setup
 
 WINDOWS_HOME = PureWindowsPath(r"C:\Users\ana")
 LOCAL_APP_DATA = PureWindowsPath(r"C:\Users\ana\AppData\Local")

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from pmo_xl.demo_data import demo_projects, fill_demo_submission
-from pmo_xl.generator import generate_for_records
-from pmo_xl.submission_reader import read_submission, read_submission_bytes
-from pmo_xl.template_schemas import PROJECT_REQUEST, PROJECT_STATUS
-from pmo_xl.validation import validate
+from pmo_xl.collect.reader import read_submission, read_submission_bytes
+from pmo_xl.collect.validation import validate
+from pmo_xl.demo.data import demo_projects, fill_demo_submission
+from pmo_xl.generate.generator import generate_for_records
+from pmo_xl.templates.catalog import PROJECT_REQUEST, PROJECT_STATUS
 from tests.libreoffice import recalculated_copy
 
 PERIOD = "2026-12"
@@ -152,8 +152,8 @@ def _with_percent_complete_one(source: Path, target: Path, keep_format: bool) ->
     """The workbook with 1 typed in Percent complete, in its percentage-formatted cell or a General one."""
     import re
 
-    from pmo_xl.sheet_xml import set_cells
-    from pmo_xl.xlsx_package import XlsxPackage
+    from pmo_xl.excel.package import XlsxPackage
+    from pmo_xl.excel.sheet_xml import set_cells
 
     package = XlsxPackage(source.read_bytes())
     reference = package.structure.name("percent_complete")

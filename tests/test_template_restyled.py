@@ -11,8 +11,8 @@ import zipfile
 
 import pytest
 
-from pmo_xl.generator import TemplateSource, template_path
-from pmo_xl.template_schemas import PROJECT_STATUS
+from pmo_xl.generate.generator import TemplateSource, template_path
+from pmo_xl.templates.catalog import PROJECT_STATUS
 from tests.libreoffice import edit_with_libreoffice, recalculated_copy
 from tests.test_generator import full_fill, named_values, table_rows
 

@@ -6,12 +6,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pmo_xl.metadata import META_KEYS, META_SHEET, custom_property, meta_name
-from pmo_xl.schema import INPUT_MESSAGE_LIMIT, INPUT_TITLE_LIMIT
-from pmo_xl.template_builder import INSTRUCTIONS_SHEET, LISTS_SHEET, RAG_COLOURS
-from pmo_xl.template_schemas import SCHEMAS
-from pmo_xl.templates_build import build_all_templates
-from pmo_xl.xlsx_package import XlsxPackage
+from pmo_xl.excel.package import XlsxPackage
+from pmo_xl.templates.build import build_all_templates
+from pmo_xl.templates.builder import INSTRUCTIONS_SHEET, LISTS_SHEET, RAG_COLOURS
+from pmo_xl.templates.catalog import SCHEMAS
+from pmo_xl.templates.metadata import META_KEYS, META_SHEET, custom_property, meta_name
+from pmo_xl.templates.schema import INPUT_MESSAGE_LIMIT, INPUT_TITLE_LIMIT
 
 TEMPLATE_IDS = sorted(SCHEMAS)
 
@@ -156,7 +156,7 @@ def test_committed_templates_ask_for_full_calculation_on_load(repo_root):
 
 
 def test_template_docs_are_generated_from_the_schema(repo_root):
-    from pmo_xl.template_docs import render_template_docs
+    from pmo_xl.templates.docs import render_template_docs
 
     docs = (repo_root / "docs" / "templates.md").read_text(encoding="utf-8")
     assert render_template_docs(docs) == docs, "docs/templates.md is stale: run `pmo templates docs`"

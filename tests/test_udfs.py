@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import udfs.pmo_udfs as pmo_udfs
-from pmo_xl.criteria import DEFAULT_MODEL
-from pmo_xl.scoring import SCORING_MODEL_COLUMNS, model_to_rows, score_matrix
+from pmo_xl.portfolio.criteria import DEFAULT_MODEL
+from pmo_xl.portfolio.scoring import SCORING_MODEL_COLUMNS, model_to_rows, score_matrix
 from pmo_xl.workbook.udf_wrappers import VBA_RESERVED_WORDS
 from udfs.pmo_udfs import PMO_RANK, PMO_RICE, PMO_SCORE, PMO_SCORE_EXPLAIN, PMO_WSJF
 

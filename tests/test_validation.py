@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pmo_xl.demo_data import demo_projects, fill_demo_submission
-from pmo_xl.generator import generate_for_records
-from pmo_xl.submission_reader import read_submission
+from pmo_xl.collect.reader import read_submission
+from pmo_xl.collect.validation import normalise_percent, parse_date_text, validate
+from pmo_xl.demo.data import demo_projects, fill_demo_submission
+from pmo_xl.generate.generator import generate_for_records
 from pmo_xl.submissions import ParsedSubmission
-from pmo_xl.template_schemas import PROJECT_STATUS
-from pmo_xl.validation import normalise_percent, parse_date_text, validate
+from pmo_xl.templates.catalog import PROJECT_STATUS
 
 TODAY = dt.date(2027, 1, 10)
 

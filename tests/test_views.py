@@ -8,12 +8,12 @@ import datetime as dt
 import openpyxl
 import pytest
 
-from pmo_xl.collect import collect_candidates
+from pmo_xl.collect.run import collect_candidates
 from pmo_xl.errors import OutputError
 from pmo_xl.ledger import open_ledger
-from pmo_xl.portfolio_workbook import write_portfolio
+from pmo_xl.reporting.portfolio_workbook import write_portfolio
+from pmo_xl.reporting.views import RESOURCE_COLUMNS, derived_rag, load_views
 from pmo_xl.settings import PmoSettings
-from pmo_xl.views import RESOURCE_COLUMNS, derived_rag, load_views
 from tests import libreoffice
 from tests.collect_builders import candidate, status_submission
 
@@ -228,7 +228,7 @@ def test_resources_are_long_by_role_and_calendar_month(tmp_path):
 
 
 def test_the_capacity_plan_reads_the_portfolio_workbook(tmp_path):
-    from pmo_xl.capacity import read_portfolio
+    from pmo_xl.portfolio.capacity import read_portfolio
 
     views = _views(_ledger_with(tmp_path, status_submission("PRJ-001", "2026-11")))
     out = write_portfolio(views, tmp_path / "portfolio.xlsx")
@@ -286,7 +286,7 @@ def test_the_portfolio_has_one_formatted_table_per_sheet(tmp_path):
 
 
 def test_a_locked_portfolio_is_retried_then_reported_by_name(tmp_path, monkeypatch):
-    import pmo_xl.output_files as output_files
+    import pmo_xl.excel.files as output_files
 
     views = _views(_ledger_with(tmp_path, status_submission("PRJ-001")))
     target = tmp_path / "portfolio.xlsx"

@@ -158,7 +158,7 @@ def test_a_user_string_that_looks_like_a_formula_stays_text(tmp_path):
 
 
 def test_libreoffice_opens_the_workbook_and_its_dashboard_blocks(workbook_path, tmp_path):
-    from pmo_xl.dashboard_sheet import BLOCKS
+    from pmo_xl.reporting.dashboard_sheet import BLOCKS
 
     converted = convert(workbook_path, "xlsx", tmp_path / "lo")
     dashboard = load_workbook(converted)["Dashboard"]
@@ -283,7 +283,7 @@ def test_the_settings_sheet_offers_exactly_the_cores_settings_with_their_default
     from dataclasses import fields
 
     from macros.adapter import FileBook
-    from pmo_xl.capacity import CapacitySettings
+    from pmo_xl.portfolio.capacity import CapacitySettings
     from pmo_xl.settings import PmoSettings, capacity_settings_from_rows, settings_from_rows
 
     book = FileBook(build_workbook(tmp_path / "pmo_workbook.xlsm"))

@@ -13,11 +13,11 @@ from functools import lru_cache
 
 import xlwings as xw
 
-from pmo_xl.ahp import ahp_weights
-from pmo_xl.backlog import rice, wsjf
 from pmo_xl.errors import PmoError
-from pmo_xl.financials import npv
-from pmo_xl.scoring import competition_rank, model_from_rows, score_rows
+from pmo_xl.portfolio.ahp import ahp_weights
+from pmo_xl.portfolio.backlog import rice, wsjf
+from pmo_xl.portfolio.financials import npv
+from pmo_xl.portfolio.scoring import competition_rank, model_from_rows, score_rows
 from pmo_xl.values import is_blank, read_number
 
 __all__ = ["PMO_AHP_WEIGHTS", "PMO_NPV", "PMO_RANK", "PMO_RICE", "PMO_SCORE", "PMO_SCORE_EXPLAIN", "PMO_WSJF"]

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import click
 
-from pmo_xl.capacity import (
+from pmo_xl.cli._group import main, progress_echo
+from pmo_xl.cli._json import JsonCommand, records
+from pmo_xl.portfolio.capacity import (
     CapacitySettings,
     Hire,
     Scenario,
@@ -23,15 +25,13 @@ from pmo_xl.capacity import (
     read_requests,
     what_if,
 )
-from pmo_xl.capacity_report import write_capacity_workbook
-from pmo_xl.cli._group import main, progress_echo
-from pmo_xl.cli._json import JsonCommand, records
+from pmo_xl.portfolio.capacity_report import write_capacity_workbook
 
 _EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 def _from_ledger(ledger: Path):
-    from pmo_xl.views import load_views
+    from pmo_xl.reporting.views import load_views
 
     views = load_views(ledger)
     return views.resources, views.status
@@ -40,7 +40,7 @@ def _from_ledger(ledger: Path):
 def _pipeline(requests: Path):
     if not requests.is_dir():
         return read_requests(requests)
-    from pmo_xl.request_pipeline import read_request_forms
+    from pmo_xl.collect.requests import read_request_forms
 
     forms = read_request_forms(requests)
     return forms.requests, forms.resources

@@ -1,4 +1,4 @@
-"""`pmo collect`: a thin shell over pmo_xl.collect.run_collect. Its summary is what `--json` prints (cli/_json.py)."""
+"""`pmo collect`: a thin shell over pmo_xl.collect.run.run_collect. Its summary is what `--json` prints (cli/_json.py)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ import click
 
 from pmo_xl.cli._group import CSV_LOCALE_OPTION, main
 from pmo_xl.cli._json import JsonCommand, file_entry, verdict_entry
-from pmo_xl.collect import PMO_FIELD_CHANGED, CollectRequest, CollectResult, read_overrides, run_collect
+from pmo_xl.collect.run import PMO_FIELD_CHANGED, CollectRequest, CollectResult, read_overrides, run_collect
 from pmo_xl.periods import check_period
 from pmo_xl.register import read_register
 from pmo_xl.settings import load_settings
 from pmo_xl.submissions import VerdictStatus
-from pmo_xl.template_schemas import PROJECT_STATUS
+from pmo_xl.templates.catalog import PROJECT_STATUS
 from pmo_xl.values import readable_name
 
 EXIT_REJECTIONS = 1

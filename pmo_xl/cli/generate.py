@@ -1,4 +1,4 @@
-"""`pmo templates build|docs`, `pmo generate` and `pmo new`: thin shells over pmo_xl.generator.
+"""`pmo templates build|docs`, `pmo generate` and `pmo new`: thin shells over pmo_xl.generate.generator.
 
 `pmo generate` returns its summary, which `--json` prints (cli/_json.py, docs/json-output.md)."""
 
@@ -10,17 +10,17 @@ from pathlib import Path
 
 import click
 
-from pmo_xl.carry_forward import carry_forward_from_ledger
 from pmo_xl.cli._group import CSV_LOCALE_OPTION, main, progress_echo
 from pmo_xl.cli._json import JsonCommand
-from pmo_xl.generator import TEMPLATES_DIR, generate_for_records
+from pmo_xl.generate.carry_forward import carry_forward_from_ledger
+from pmo_xl.generate.generator import TEMPLATES_DIR, generate_for_records
 from pmo_xl.ledger import open_ledger
 from pmo_xl.periods import check_period, current_period
 from pmo_xl.register import ProjectRecord, read_register
 from pmo_xl.settings import load_settings
-from pmo_xl.template_docs import DOCS_PATH, write_template_docs
-from pmo_xl.template_schemas import SCHEMAS, schema_for
-from pmo_xl.templates_build import build_all_templates
+from pmo_xl.templates.build import build_all_templates
+from pmo_xl.templates.catalog import SCHEMAS, schema_for
+from pmo_xl.templates.docs import DOCS_PATH, write_template_docs
 from pmo_xl.values import read_date
 
 TEMPLATE_CHOICE = click.Choice(sorted(SCHEMAS))

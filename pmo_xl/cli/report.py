@@ -1,5 +1,5 @@
-"""`pmo demo`, `pmo dashboard` and `pmo report`: thin shells over pmo_xl.demo, pmo_xl.dashboard_sheet and
-pmo_xl.report_html.
+"""`pmo demo`, `pmo dashboard` and `pmo report`: thin shells over pmo_xl.demo.run, pmo_xl.reporting.dashboard_sheet and
+pmo_xl.reporting.report_html.
 
 `pmo dashboard` and `pmo report` return their summaries, which `--json` prints (cli/_json.py, docs/json-output.md)."""
 
@@ -80,7 +80,7 @@ def demo_command(out: Path, projects: int, periods: int, seed: int) -> None:
       pmo demo demo-output
       pmo demo /tmp/small --projects 10
     """
-    from pmo_xl.demo import run_demo
+    from pmo_xl.demo.run import run_demo
 
     started = time.monotonic()
     result = run_demo(out, projects=projects, periods=periods, seed=seed, progress=progress_echo)
@@ -117,7 +117,7 @@ def dashboard_command(
       pmo dashboard portfolio.xlsx --ledger pmo_ledger.db --register register.csv
       pmo dashboard digital.xlsx --programme "Digital Customer" --capacity pmo_workbook.xlsm
     """
-    from pmo_xl.dashboard_sheet import export_dashboard
+    from pmo_xl.reporting.dashboard_sheet import export_dashboard
 
     path = export_dashboard(
         ledger, out, register, period, programme, business_unit, capacity, requests, settings_path, csv_locale,
@@ -144,7 +144,7 @@ def report_command(
       pmo report report.html --ledger pmo_ledger.db --register register.csv
       pmo report digital.html --programme "Digital Customer"
     """
-    from pmo_xl.report_html import export_report
+    from pmo_xl.reporting.report_html import export_report
 
     path = export_report(
         ledger, out, register, period, programme, business_unit, capacity, requests, settings_path, csv_locale,

@@ -1,4 +1,4 @@
-"""`pmo score` and `pmo optimize`: read the tables, call pmo_xl.scoring / pmo_xl.selection, write a workbook.
+"""`pmo score` and `pmo optimize`: read the tables, call pmo_xl.portfolio.scoring / pmo_xl.portfolio.selection, write a workbook.
 
 Each returns its summary, which `--json` prints (cli/_json.py, docs/json-output.md)."""
 
@@ -9,13 +9,13 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from pmo_xl.ahp import AhpResult, ahp_weights
-from pmo_xl.backlog import rank_backlog
 from pmo_xl.cli._group import main, progress_echo
 from pmo_xl.cli._json import JsonCommand, records, verdict_entry
-from pmo_xl.criteria import DEFAULT_MODEL, ScoringModelSpec
-from pmo_xl.request_pipeline import read_request_forms
-from pmo_xl.scoring import (
+from pmo_xl.collect.requests import read_request_forms
+from pmo_xl.portfolio.ahp import AhpResult, ahp_weights
+from pmo_xl.portfolio.backlog import rank_backlog
+from pmo_xl.portfolio.criteria import DEFAULT_MODEL, ScoringModelSpec
+from pmo_xl.portfolio.scoring import (
     SCORE_SETS,
     InputTableError,
     read_scoring_model,
@@ -26,7 +26,7 @@ from pmo_xl.scoring import (
     write_backlog_workbook,
     write_scores_workbook,
 )
-from pmo_xl.selection import (
+from pmo_xl.portfolio.selection import (
     Scenario,
     SelectionResult,
     SelectionSettings,

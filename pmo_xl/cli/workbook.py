@@ -117,7 +117,7 @@ def setup_excel(
       pmo setup excel --workbook pmo_workbook.xlsm
       pmo setup excel --wheelhouse \\\\server\\share\\pmo-wheels --dry-run
     """
-    from pmo_xl.setup_excel import apply_setup, current_platform, plan_setup
+    from pmo_xl.workbook.setup_excel import apply_setup, current_platform, plan_setup
 
     platform = current_platform()
     home = Path.home()

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import xlsxwriter
 
-from pmo_xl.dashboard_sheet import add_dashboard_sheet
 from pmo_xl.errors import OutputError
-from pmo_xl.output_files import write_bytes_atomic
+from pmo_xl.excel.files import write_bytes_atomic
+from pmo_xl.reporting.dashboard_sheet import add_dashboard_sheet
 from pmo_xl.workbook.layout import (
     SETTINGS,
     SETUP_CHECK_RESULT,
@@ -183,7 +183,7 @@ def build_workbook_bytes(
 
 
 def write_atomically(path: Path, data: bytes) -> Path:
-    """The workbook's bytes written through the one atomic writer (pmo_xl.output_files); its folder must exist."""
+    """The workbook's bytes written through the one atomic writer (pmo_xl.excel.files); its folder must exist."""
     path = Path(path)
     if not path.parent.exists():
         raise OutputError(f"{path.parent} does not exist: create the folder first or choose another --out")

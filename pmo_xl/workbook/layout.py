@@ -1,7 +1,7 @@
 """What `pmo_workbook.xlsm` holds: its sheets (with VBA code names), its tables, its settings, and its sample rows.
 
 Tables are found by name, never by address: code, VBA and the upgrade all go through these names.
-Headers of the ScoringModel and Requests tables come from `pmo_xl.scoring`, so the Score button and
+Headers of the ScoringModel and Requests tables come from `pmo_xl.portfolio.scoring`, so the Score button and
 `pmo score` read the same columns; the other tables are declared here.
 """
 
@@ -10,11 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from pmo_xl.criteria import DEFAULT_MODEL
+from pmo_xl.portfolio.criteria import DEFAULT_MODEL
 from pmo_xl.workbook.ribbon import BUTTONS
 
 try:
-    from pmo_xl.scoring import REQUEST_ID, REQUEST_TITLE, SCORING_MODEL_COLUMNS, SCORING_MODEL_TABLE, model_to_rows
+    from pmo_xl.portfolio.scoring import (
+        REQUEST_ID,
+        REQUEST_TITLE,
+        SCORING_MODEL_COLUMNS,
+        SCORING_MODEL_TABLE,
+        model_to_rows,
+    )
 except ImportError:  # scoring landed after this module; keep the builder usable without it
     REQUEST_ID, REQUEST_TITLE, SCORING_MODEL_TABLE = "request_id", "title", "ScoringModel"
     SCORING_MODEL_COLUMNS = (
@@ -36,7 +42,7 @@ except ImportError:  # scoring landed after this module; keep the builder usable
 
 
 try:
-    from pmo_xl.capacity import CAPACITY_COLUMNS, CAPACITY_TABLE
+    from pmo_xl.portfolio.capacity import CAPACITY_COLUMNS, CAPACITY_TABLE
 except ImportError:
     CAPACITY_TABLE, CAPACITY_COLUMNS = (
         "Capacity",
@@ -88,7 +94,7 @@ TABLES: tuple[Table, ...] = (
                                      "project_manager", "pm_email", "programme", "start_date", "end_date",
                                      "reporting_cadence", "currency", "money_unit", "budget", "rag_status",
                                      "last_reporting_period")),
-    # Selection reads cost_FY<year> columns (pmo_xl.selection); a PMO adds a column per fiscal year it plans.
+    # Selection reads cost_FY<year> columns (pmo_xl.portfolio.selection); a PMO adds a column per fiscal year it plans.
     Table("Requests", "Requests", (REQUEST_ID, REQUEST_TITLE, "sponsor", "stage", "mandatory", "cost_FY2026",
                                    "cost_FY2027",
                                    *(f"pmo_{criterion_id}" for criterion_id in CRITERION_IDS),

@@ -1,0 +1,1 @@
+"""The demo: sample projects and submissions, and the whole cycle run on them."""

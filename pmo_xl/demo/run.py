@@ -1,0 +1,353 @@
+"""`pmo demo`: the whole PMO cycle on made-up data, in one folder, in well under a minute.
+
+register -> project workbooks (per period, carried forward from the ledger) -> simulated PM submissions, a few
+faulty -> collect into the ledger and portfolio.xlsx -> capacity plan -> scoring and selection of the request
+pipeline -> dashboard -> report.html. Every step calls the same core function as its `pmo` command, so the demo
+shows exactly what the PMO gets. The data are made up in code from a fixed seed: the same command gives the same
+projects, and nothing outside the output folder is read.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import random
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pmo_xl.errors import OutputError
+from pmo_xl.periods import current_period, first_day, month_add, year_and_month
+from pmo_xl.reporting.calendar import due_date
+from pmo_xl.settings import PmoSettings
+from pmo_xl.templates.catalog import DEFAULT_ROLES, PROJECT_STATUS, STAGES
+
+Progress = Callable[[str], None]
+
+PROGRAMMES = ("Digital Customer", "Back Office", "Data & Analytics", "Operations", "Security")
+BUSINESS_UNITS = {
+    "Digital Customer": "Sales & Marketing",
+    "Back Office": "Finance",
+    "Data & Analytics": "Technology",
+    "Operations": "Operations",
+    "Security": "Technology",
+}
+_PROJECT_NAMES = (
+    "Customer portal relaunch", "ERP finance upgrade", "Data platform foundation", "Warehouse scanning rollout",
+    "Cyber resilience uplift", "HR self-service", "Mobile app refresh", "Invoice automation", "Master data clean-up",
+    "Network refresh", "Identity and access management", "Contact centre migration", "Pricing engine",
+    "Supplier portal", "Fleet telematics", "Document management", "Payroll consolidation", "Analytics self-service",
+    "Field service scheduling", "Backup modernisation",
+)  # fmt: skip
+_PEOPLE = (
+    "Ana Ruiz", "Tom Becker", "Priya Nair", "Jonas Weber", "Lea Martin", "Omar Haddad", "Sofia Rossi", "Ken Sato",
+    "Maja Nowak", "Lucas Silva", "Ines Costa", "Erik Lund",
+)  # fmt: skip
+_SPONSORS = ("Claire Dubois", "Ingrid Olsen", "Marc Lefèvre", "Rita Campos")
+_REQUEST_TITLES = (
+    "Self-service analytics for sales", "E-invoicing mandate", "Chatbot for customer service", "New CRM",
+    "Data retention compliance", "Robotic process automation pilot", "Cloud cost dashboard", "Loyalty programme",
+    "Warehouse robotics study", "Zero-trust network", "Supplier risk scoring", "Digital onboarding",
+)  # fmt: skip
+# Faults a real inbox sees most: a missing rationale, text in a number cell, an ambiguous date, a renamed header.
+DEMO_FAULTS = ("missing_rationale", "text_in_number", "ambiguous_date", "renamed_header")
+REQUEST_STAGES = ("approved", "in review", "submitted", "draft")
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What the demo wrote, for the CLI to point at."""
+
+    out: Path
+    periods: tuple[str, ...]
+    portfolio: Path
+    report: Path
+    ledger: Path
+    inbox: Path
+    capacity_plan: Path
+    request_scores: Path
+    request_selection: Path
+    register: Path
+    accepted: int
+    rejected: tuple[str, ...] = field(default_factory=tuple)
+    summary_lines: tuple[str, ...] = field(default_factory=tuple)
+
+
+# -- the embedded sample data ---------------------------------------------------------------------------------
+
+
+def sample_register(projects: int, first_period: str, seed: int = 7) -> list[dict[str, object]]:
+    """Register rows: ids, names, programmes, stages, lifecycle states and budgets from 80 k to 5 m."""
+    rng = random.Random(seed)
+    start_year, start_month = year_and_month(first_period)
+    rows = []
+    for number in range(1, projects + 1):
+        name = _PROJECT_NAMES[(number - 1) % len(_PROJECT_NAMES)]
+        if number > len(_PROJECT_NAMES):
+            name = f"{name} {(number - 1) // len(_PROJECT_NAMES) + 1}"
+        start = dt.date(start_year, start_month, 1) - dt.timedelta(days=rng.randint(60, 420))
+        end = start + dt.timedelta(days=rng.randint(300, 800))
+        lifecycle = "on hold" if number % 17 == 0 else "closed" if number % 23 == 0 else "active"
+        # A few large projects among many small ones: weighting by budget must show what counting hides.
+        budget = rng.choice((80, 120, 150, 200, 250, 300, 450, 600)) if number % 9 else rng.choice((2400, 5000))
+        manager = _PEOPLE[(number - 1) % len(_PEOPLE)]
+        rows.append(
+            {
+                "project_id": f"PRJ-{number:03d}",
+                "project_name": name,
+                "project_manager": manager,
+                "pm_email": manager.lower().replace(" ", ".") + "@example.org",
+                "sponsor": rng.choice(_SPONSORS),
+                "programme": PROGRAMMES[(number - 1) % len(PROGRAMMES)],
+                "business_unit": BUSINESS_UNITS[PROGRAMMES[(number - 1) % len(PROGRAMMES)]],
+                "stage": rng.choices(STAGES, weights=(1, 2, 6, 1))[0],
+                "lifecycle_status": lifecycle,
+                "start_date": start.isoformat(),
+                "end_date": end.isoformat(),
+                "budget": budget,
+                "currency": "EUR",
+                "money_unit": "k",
+            }
+        )
+    return rows
+
+
+def sample_requests(count: int, first_month: str, seed: int = 11) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The request pipeline (criteria, costs per fiscal year, stage) and its resource estimates."""
+    from pmo_xl.portfolio.criteria import DEFAULT_MODEL
+
+    rng = random.Random(seed)
+    year = year_and_month(first_month)[0]
+    requests, estimates = [], []
+    for number in range(1, count + 1):
+        request_id = f"REQ-{number:03d}"
+        start = month_add(first_month, rng.randint(1, 6))
+        duration = rng.randint(4, 12)
+        row: dict[str, object] = {
+            "request_id": request_id,
+            "title": _REQUEST_TITLES[(number - 1) % len(_REQUEST_TITLES)],
+            "sponsor": rng.choice(_SPONSORS),
+            "stage": rng.choice(REQUEST_STAGES),
+            "mandatory": "no",
+            "start_month": start,
+            "duration_months": duration,
+            f"cost_FY{year + 1}": rng.choice((60, 120, 200, 350, 500)),
+            f"cost_FY{year + 2}": rng.choice((0, 40, 100, 250)),
+        }
+        for criterion in DEFAULT_MODEL.criteria:
+            level = rng.randint(1, 5)
+            row[f"pmo_{criterion.criterion_id}"] = level
+            row[f"requester_{criterion.criterion_id}"] = min(5, level + rng.choice((0, 0, 1)))
+        requests.append(row)
+        for role in rng.sample(DEFAULT_ROLES[:6], rng.randint(1, 3)):
+            fte = rng.choice((0.5, 1.0, 1.5))
+            estimates += [
+                {"request_id": request_id, "role": role, "month": month_add(start, offset), "fte": fte}
+                for offset in range(duration)
+            ]
+    return pd.DataFrame(requests), pd.DataFrame(estimates, columns=["request_id", "role", "month", "fte"])
+
+
+SCARCE_ROLES = ("Data Engineer", "Solution Architect", "Security Specialist")
+DEMO_PRODUCTIVE_RATIO = 0.75
+
+
+def sample_capacity(committed: pd.DataFrame, first_month: str) -> pd.DataFrame:
+    """The Capacity table, sized against the sample's committed demand (`role`, `fte` per project-month rows of
+    the latest reports): the scarce roles get about 70 % of their peak demand, so they run hot, and every other
+    role about 135 %, so the request pipeline has room to be chosen from (also in a demo of a few projects)."""
+    months = committed.groupby(["role", "month"])["fte"].sum() if len(committed) else pd.Series(dtype=float)
+    peak = months.groupby(level="role").max().to_dict() if len(months) else {}
+    rows = []
+    for role in DEFAULT_ROLES:
+        share = 0.7 if role in SCARCE_ROLES else 1.35
+        net = peak.get(role, 0.0) * share
+        rows.append(
+            {"role": role, "person": "", "from_month": first_month, "to_month": "",
+             "fte": max(round(net / DEMO_PRODUCTIVE_RATIO * 2) / 2, 1.0), "hours_per_month": None,
+             "productive_ratio": DEMO_PRODUCTIVE_RATIO}
+        )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+# -- the run ------------------------------------------------------------------------------------------------------
+
+
+def demo_periods(today: dt.date, count: int = 3, settings: PmoSettings | None = None) -> tuple[str, ...]:
+    """The last `count` months whose reporting cut-off is behind `today`.
+
+    Early in a month the previous month's reports are not due yet, so a late PM would show as "not due"; ending
+    on the latest period already past its cut-off makes the late PM and the rejected files show as missing on
+    any day the demo runs, with `today` the real date.
+    """
+    settings = settings or PmoSettings()
+    last = month_add(current_period(today), -1)
+    while today <= due_date(last, settings):
+        last = month_add(last, -1)
+    return tuple(month_add(last, offset) for offset in range(-count + 1, 1))
+
+
+def _write_register(rows: list[dict[str, object]], path: Path) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def _write_tables(path: Path, tables: dict[str, pd.DataFrame]) -> Path:
+    """Plain workbook with one Excel table per frame, named as `pmo capacity --requests` reads them."""
+    from pmo_xl.portfolio.scoring import write_frame, write_workbook_atomically
+
+    def build(workbook) -> None:
+        for name, frame in tables.items():
+            write_frame(workbook, name, frame)
+
+    return write_workbook_atomically(path, build)
+
+
+def run_demo(
+    out: Path,
+    projects: int = 50,
+    periods: int = 3,
+    seed: int = 7,
+    today: dt.date | None = None,
+    progress: Progress | None = None,
+) -> DemoResult:
+    """Run the whole cycle into `out` (created; must be empty or a previous demo's folder)."""
+    from pmo_xl.collect.run import CollectRequest, run_collect
+    from pmo_xl.demo.data import fill_demo_submission
+    from pmo_xl.generate.carry_forward import carry_forward_from_ledger
+    from pmo_xl.generate.generator import generate_for_records
+    from pmo_xl.portfolio.capacity import CapacitySettings
+    from pmo_xl.portfolio.capacity_report import write_capacity_workbook
+    from pmo_xl.portfolio.criteria import DEFAULT_MODEL
+    from pmo_xl.portfolio.scoring import score_requests, with_scores, write_scores_workbook
+    from pmo_xl.portfolio.selection import SelectionSettings, select_portfolio, write_selection_workbook
+    from pmo_xl.register import read_register
+    from pmo_xl.reporting.dashboard import (
+        build_dashboard,
+        executive_summary,
+        plan_portfolio_capacity,
+        read_item_history,
+    )
+    from pmo_xl.reporting.dashboard_sheet import write_portfolio_with_dashboard
+    from pmo_xl.reporting.report_html import write_report
+    from pmo_xl.reporting.views import latest_resources
+
+    say = progress or (lambda _text: None)
+    today = today or dt.date.today()
+    out = Path(out)
+    if projects < 1:
+        raise OutputError("--projects must be at least 1")
+    _prepare_folder(out)
+    period_list = demo_periods(today, periods)
+    rng = random.Random(seed)
+
+    register_path = _write_register(sample_register(projects, period_list[0], seed), out / "register.csv")
+    records = read_register(register_path, PROJECT_STATUS)
+    reporting = [record for record in records if record.lifecycle_status == "active"]
+    ledger = out / "pmo_ledger.db"
+    inbox = out / "inbox"
+    collected = None
+    rejected: list[str] = []
+    for index, period in enumerate(period_list):
+        last = index == len(period_list) - 1
+        say(f"{period}: generating {len(reporting)} project workbooks and filling them as the PMs would")
+        carry = carry_forward_from_ledger(ledger) if ledger.exists() else None
+        generated = generate_for_records(
+            PROJECT_STATUS, reporting, out / "workbooks" / period, period, force=True, carry_forward=carry,
+            today=_period_day(period),
+        )  # fmt: skip
+        period_inbox = inbox / period
+        # In the last period one PM is late (nothing sent) and a few files are faulty, as in any real month.
+        late = {generated[-1].project_id} if last and len(generated) > 3 else set()
+        faulty = {g.project_id: DEMO_FAULTS[n % len(DEMO_FAULTS)] for n, g in enumerate(generated[1:-1:12])}
+        for workbook in generated:
+            if workbook.project_id in late:
+                continue
+            fault = faulty.get(workbook.project_id) if last else None
+            fill_demo_submission(workbook.path, period_inbox / workbook.path.name, rng, None, fault)
+        say(f"{period}: collecting {period_inbox}")
+        collected = run_collect(
+            CollectRequest(inbox=period_inbox, ledger=ledger, register=records, period=period, today=today)
+        )
+        rejected += [
+            f"{verdict.path}: {verdict.errors[0].describe() if verdict.errors else 'rejected'}"
+            for verdict in collected.verdicts
+            if verdict.status == "rejected"
+        ]
+    assert collected is not None and collected.views is not None
+    views = collected.views
+    items = read_item_history(ledger, views)
+
+    say("planning capacity and scoring the request pipeline")
+    requests, request_resources = sample_requests(max(6, projects // 4), period_list[-1], seed)
+    capacity = sample_capacity(latest_resources(views.resources), period_list[-1])
+    plan = plan_portfolio_capacity(capacity, views, requests, request_resources, CapacitySettings(horizon_months=12))
+    _write_tables(out / "requests.xlsx", {"Requests": requests, "RequestResources": request_resources})
+    _write_tables(out / "capacity.xlsx", {"Capacity": capacity})
+    capacity_path = write_capacity_workbook(plan, out / "capacity_plan.xlsx", force=True)
+    scores = score_requests(requests, DEFAULT_MODEL, "pmo")
+    scores_path = write_scores_workbook(scores, out / "request_scores.xlsx")
+    scored, _warnings = with_scores(requests, DEFAULT_MODEL, "pmo")
+    year = year_and_month(period_list[-1])[0]
+    budget = float(scored[f"cost_FY{year + 1}"].sum()) * 0.5
+    selection = select_portfolio(
+        scored,
+        SelectionSettings(budgets={f"FY{year + 1}": budget}, max_deferral_months=2, time_limit_seconds=10),
+        request_resources,
+        plan.headroom(),
+        scoring_model=DEFAULT_MODEL,
+    )
+    selection_path = write_selection_workbook(selection, out / "request_selection.xlsx")
+
+    say("writing the dashboard and the management report")
+    dashboard = build_dashboard(views, items, plan)
+    portfolio = write_portfolio_with_dashboard(views, dashboard, out / "portfolio.xlsx")
+    summary = executive_summary(views, items)
+    report = write_report(out / "report.html", dashboard, summary, views)
+    accepted = sum(1 for verdict in collected.verdicts if verdict.status == "accepted")
+    return DemoResult(
+        out=out,
+        periods=period_list,
+        portfolio=portfolio,
+        report=report,
+        ledger=ledger,
+        inbox=inbox,
+        capacity_plan=capacity_path,
+        request_scores=scores_path,
+        request_selection=selection_path,
+        register=register_path,
+        accepted=accepted,
+        rejected=tuple(rejected),
+        summary_lines=(
+            f"{len(selection.selected_ids)} of {len(requests)} requests selected ({selection.status})",
+            f"{len(plan.over_allocations)} capacity over-allocation(s)",
+            *summary.headlines(),
+        ),
+    )
+
+
+def _period_day(period: str) -> dt.date:
+    return first_day(period)
+
+
+_DEMO_MARK = ".pmo-demo"
+
+
+def _prepare_folder(out: Path) -> None:
+    """Start clean, but never delete a folder the demo did not make."""
+    if out.exists():
+        if not out.is_dir():
+            raise OutputError(f"{out} is a file; give a folder for the demo")
+        if any(out.iterdir()) and not (out / _DEMO_MARK).exists():
+            raise OutputError(f"{out} is not empty and was not made by `pmo demo`; give a new or empty folder")
+        for child in out.iterdir():
+            if child.name != _DEMO_MARK:
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / _DEMO_MARK).write_text("made by pmo demo; the demo may replace everything in this folder\n")

@@ -1,0 +1,1 @@
+"""Project workbooks from the templates, with last month's values carried forward."""

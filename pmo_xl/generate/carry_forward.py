@@ -1,0 +1,123 @@
+"""Carry-forward: next period's workbook starts from the project's last accepted submission in the ledger.
+
+What is carried, keeping every stable id so period-over-period matching works:
+
+- open milestones (not Complete or Cancelled) and open RAID items (not Closed);
+- all benefits; open decisions; proposed change requests and those approved in the last submission;
+- resource demand re-aligned to the new calendar months (a row whose months have all passed is dropped);
+- the locked baseline (budgets, start and baseline end date), with the change requests approved in the last
+  submission applied: their cost impacts to the current budget, their schedule impacts to the baseline end date;
+- the PM's latest figures (percent complete, actual to date, estimate at completion, forecast end date) as a
+  starting point. RAGs, rationales and the narrative are not carried: the PM assesses them afresh each period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from pathlib import Path
+
+from pmo_xl.errors import PmoError
+from pmo_xl.generate.generator import CarryForward, WorkbookFill
+from pmo_xl.ledger import StoredSubmission, open_ledger
+from pmo_xl.periods import is_month, month_series
+from pmo_xl.register import ProjectRecord
+from pmo_xl.reporting.views import mark_current, newly_approved
+from pmo_xl.templates.catalog import PROJECT_STATUS
+from pmo_xl.templates.schema import TemplateSchema
+from pmo_xl.values import as_float
+
+BASELINE_FIELDS = ("budget_original", "budget_current", "start_date", "baseline_end_date")
+PM_FIGURES = ("percent_complete", "actual_to_date", "estimate_at_completion", "forecast_end_date")
+CLOSED_STATUSES = {
+    "Milestones": {"Complete", "Cancelled"},
+    "RAID": {"Closed"},
+    "Decisions": {"Decided", "Withdrawn"},
+    "ChangeRequests": {"Rejected", "Withdrawn"},
+}
+
+
+def _carried_rows(schema: TemplateSchema, table_name: str, rows: list[dict]) -> list[dict]:
+    table = schema.table(table_name)
+    # Formula columns (RAID severity) must keep their formula: never write a value over them.
+    keys = [column.key for column in table.columns if column.formula is None]
+    closed = CLOSED_STATUSES.get(table_name, set())
+    return [{key: row.get(key) for key in keys} for row in rows if row.get("status") not in closed]
+
+
+def realigned_demand(rows: list[dict], period: str, months: int) -> list[dict]:
+    """Resource rows moved onto the months of the new workbook, matched by calendar month, never by position."""
+    new_months = month_series(period, months)
+    carried = []
+    for row in rows:
+        values = {month: row.get(month) for month in new_months if row.get(month) not in (None, "")}
+        if not values:
+            continue
+        carried.append({"role": row.get("role"), "person": row.get("person"), **values})
+    return carried
+
+
+def carried_fill(
+    fill: WorkbookFill,
+    previous: StoredSubmission,
+    before_previous: StoredSubmission | None,
+    schema: TemplateSchema = PROJECT_STATUS,
+) -> WorkbookFill:
+    """`fill` (identity from the register) pre-filled from the previous accepted submission. Pure."""
+    fields = dict(fill.fields)
+    for name in (*BASELINE_FIELDS, *PM_FIGURES):
+        value = previous.fields.get(name)
+        if value not in (None, ""):
+            fields[name] = value
+    change_requests = previous.tables.get("ChangeRequests", [])
+    approved = newly_approved(
+        change_requests, before_previous.tables.get("ChangeRequests", []) if before_previous else []
+    )
+    cost = sum(as_float(row.get("cost_impact"), 0.0) for row in approved)
+    days = int(sum(as_float(row.get("schedule_impact_days"), 0.0) for row in approved))
+    if cost and isinstance(fields.get("budget_current"), int | float):
+        fields["budget_current"] = round(fields["budget_current"] + cost, 6)
+    if days and isinstance(fields.get("baseline_end_date"), dt.date):
+        fields["baseline_end_date"] = fields["baseline_end_date"] + dt.timedelta(days=days)
+
+    tables = dict(fill.tables)
+    for name in ("Milestones", "RAID", "Benefits", "Decisions"):
+        tables[name] = _carried_rows(schema, name, previous.tables.get(name, []))
+    approved_ids = {str(row.get("id")) for row in approved}
+    tables["ChangeRequests"] = [
+        row
+        for row in _carried_rows(schema, "ChangeRequests", change_requests)
+        if row.get("status") != "Approved" or str(row.get("id")) in approved_ids
+    ]
+    demand = schema.table("ResourceDemand")
+    if demand.month_series is not None:
+        tables["ResourceDemand"] = realigned_demand(
+            previous.tables.get("ResourceDemand", []), fill.metadata.reporting_period, demand.month_series.count
+        )
+    return replace(fill, fields=fields, tables={name: rows for name, rows in tables.items() if rows})
+
+
+def carry_forward_from_ledger(ledger_path: Path | str, schema: TemplateSchema = PROJECT_STATUS) -> CarryForward:
+    """A `generate_batch` hook: each project's workbook pre-filled from its latest accepted earlier submission."""
+    if schema.template_id != PROJECT_STATUS.template_id:
+        raise PmoError(
+            f"--ledger carries forward status reports only; the '{schema.template_id}' template starts blank"
+        )
+    with open_ledger(ledger_path) as ledger:
+        headers = ledger.submissions()
+        marked = mark_current(headers[headers["template_id"] == schema.template_id], ledger.preferences())
+    current = marked[marked["current"]].sort_values(["project_id", "reporting_period"])
+    chains = {project_id: list(group["submission_id"]) for project_id, group in current.groupby("project_id")}
+    periods = dict(zip(current["submission_id"], current["reporting_period"], strict=True))
+
+    def carry(record: ProjectRecord, fill: WorkbookFill) -> WorkbookFill:
+        period = fill.metadata.reporting_period
+        earlier = [sid for sid in chains.get(record.project_id, []) if is_month(period) and periods[sid] < period]
+        if not earlier:
+            return fill
+        with open_ledger(ledger_path) as ledger:
+            previous = ledger.stored_submission(earlier[-1])
+            before = ledger.stored_submission(earlier[-2]) if len(earlier) >= 2 else None
+        return carried_fill(fill, previous, before, schema)
+
+    return carry

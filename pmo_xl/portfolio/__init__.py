@@ -1,0 +1,1 @@
+"""Portfolio management: criteria, scoring, AHP, backlog, financials, capacity and selection."""

@@ -1,0 +1,320 @@
+"""The reporting calendar and the coverage of the register: every project's one status for a period, and whom to chase.
+
+The calendar says when a report is due (`project_state`: received, late, missing or not due against the cut-off).
+The coverage puts every project of the register in exactly one state for the period, and every view counts from it:
+
+- **reporting**: its report for the period was accepted, submitted on or before the cut-off;
+- **late**: its report for the period was accepted, but submitted after the cut-off;
+- **returned**: a file for the period arrived and was rejected (returned for correction), and none was accepted;
+- **stale**: nothing accepted for the period; its latest accepted report is for an earlier period (named);
+- **never reported**: nothing ever accepted;
+- **not due**: the period is not a reporting period for its cadence (a quarterly project reports in the last month
+  of each fiscal quarter): its latest report stands;
+- **on hold**, **closed**, **pipeline**: not active; listed apart, never chased, never counted.
+
+Only reporting, late and not-due projects with a report count as current in RAG shares and budget at Red; stale,
+returned and never-reported ones are counted as such. A fortnightly project owes a report for each half of the
+month; the tracker looks at the latest half that has begun. Chasers go out once the cut-off has passed: "not
+received" only when nothing arrived; a returned report gets its findings instead. One `.eml` draft per PM, which
+Outlook opens as an unsent draft (X-Unsent: 1), so the PMO reviews and sends it from their own mailbox.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pandas as pd
+
+from pmo_xl.excel.files import safe_file_name, write_bytes_atomic
+from pmo_xl.periods import year_and_month
+from pmo_xl.settings import PmoSettings
+
+COVERAGE_STATES = (
+    "reporting",
+    "late",
+    "returned",
+    "stale",
+    "never reported",
+    "not due",
+    "on hold",
+    "closed",
+    "pipeline",
+)
+ACTIVE_STATES = COVERAGE_STATES[:6]
+# States whose latest report is the project's current status for the period.
+CURRENT_STATES = ("reporting", "late", "not due")
+TRACKER_COLUMNS = (
+    "project_id",
+    "project_name",
+    "project_manager",
+    "pm_email",
+    "programme",
+    "lifecycle_status",
+    "cadence",
+    "period",
+    "due_date",
+    "state",
+    "latest_period",
+    "submitted_on",
+    "returned_on",
+    "chase",
+    "note",
+    "findings",
+)
+# Mail clients on Windows expect CRLF line ends in a saved message.
+_EML_POLICY = policy.default.clone(linesep="\r\n")
+CHASER_COLUMNS = ("project_manager", "pm_email", "project_ids", "outstanding", "oldest_due_date", "note")
+
+
+@dataclass(frozen=True)
+class TrackedProject:
+    """A project the tracker looks at: from the register, or from the ledger when there is no register."""
+
+    project_id: str
+    project_name: str = ""
+    project_manager: str = ""
+    pm_email: str = ""
+    programme: str = ""
+    lifecycle_status: str = "active"
+    cadence: str = ""
+
+
+@dataclass(frozen=True)
+class ReportWindow:
+    """When a report counts for a period: submitted on or after `opens` (None: any time), due by `due`."""
+
+    opens: dt.date | None
+    due: dt.date
+
+
+def last_day(period: str) -> dt.date:
+    year, month = year_and_month(period)
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def due_date(period: str, settings: PmoSettings) -> dt.date:
+    """The period's cut-off: set by hand in the settings, else a fixed number of days after the period ends."""
+    if period in settings.due_dates:
+        return settings.due_dates[period]
+    return last_day(period) + dt.timedelta(days=settings.due_days_after_period_end)
+
+
+def is_reporting_period(period: str, cadence: str, fiscal_year_start_month: int = 1) -> bool:
+    """Monthly and fortnightly projects report every month; quarterly ones in each fiscal quarter's last month."""
+    if cadence != "quarterly":
+        return True
+    month = year_and_month(period)[1]
+    return (month - fiscal_year_start_month) % 3 == 2
+
+
+def report_windows(period: str, cadence: str, settings: PmoSettings) -> list[ReportWindow]:
+    due = due_date(period, settings)
+    if cadence != "fortnightly":
+        return [ReportWindow(None, due)]
+    mid_month = dt.date(*year_and_month(period), 15)
+    first_due = mid_month + dt.timedelta(days=settings.due_days_after_period_end)
+    return [ReportWindow(None, first_due), ReportWindow(mid_month + dt.timedelta(days=1), due)]
+
+
+def _current_window(windows: list[ReportWindow], today: dt.date) -> ReportWindow:
+    """The window that matters today: the latest whose cut-off has passed, else the first one still open."""
+    passed = [window for window in windows if today > window.due]
+    return passed[-1] if passed else windows[0]
+
+
+def project_state(
+    project: TrackedProject,
+    submitted: Iterable[dt.date],
+    period: str,
+    settings: PmoSettings,
+    today: dt.date,
+) -> tuple[str, dt.date | None, dt.date | None, str]:
+    """(state, due date, the submitted-on date that counted, note) for one project and period."""
+    cadence = project.cadence or settings.cadence
+    if project.lifecycle_status != "active":
+        return "not due", None, None, f"{project.lifecycle_status}: not chased"
+    if not is_reporting_period(period, cadence, settings.fiscal_year_start_month):
+        return "not due", None, None, f"{cadence}: no report due for {period}"
+    window = _current_window(report_windows(period, cadence, settings), today)
+    counted = sorted(day for day in submitted if window.opens is None or day >= window.opens)
+    if counted:
+        on_time = [day for day in counted if day <= window.due]
+        if on_time:
+            return "received", window.due, on_time[-1], ""
+        return "late", window.due, counted[0], f"{(counted[0] - window.due).days} day(s) after the cut-off"
+    if today > window.due:
+        return "missing", window.due, None, f"{(today - window.due).days} day(s) overdue"
+    return "not due", window.due, None, f"due by {window.due.isoformat()}"
+
+
+@dataclass(frozen=True)
+class ReturnedReport:
+    """A file for the period that collect rejected: when, which file, and each finding to fix."""
+
+    rejected_on: dt.date
+    file_name: str
+    findings: tuple[str, ...]  # 'RAID!G7, RAID[Probability]: ... ' as Finding.describe() gives them
+
+
+def submission_tracker(
+    projects: Iterable[TrackedProject],
+    submitted_on: dict[str, list[dt.date]],
+    period: str,
+    settings: PmoSettings,
+    today: dt.date,
+    latest_period: dict[str, str] | None = None,
+    returned: dict[str, ReturnedReport] | None = None,
+) -> pd.DataFrame:
+    """One row per project: its one coverage state for `period` (see the module's docstring).
+
+    `submitted_on` maps project id to the submitted-on dates of its accepted reports for the period,
+    `latest_period` to the period of its latest accepted report (any period), `returned` to a rejected file for
+    the period.
+    """
+    latest_period, returned = latest_period or {}, returned or {}
+    rows = []
+    for project in projects:
+        calendar_state, due, counted, note = project_state(
+            project, submitted_on.get(project.project_id, []), period, settings, today
+        )
+        latest = latest_period.get(project.project_id, "")
+        back = returned.get(project.project_id)
+        cadence = project.cadence or settings.cadence
+        if project.lifecycle_status != "active":
+            state = project.lifecycle_status
+        elif calendar_state == "received":
+            state = "reporting"
+        elif calendar_state == "late":
+            state = "late"
+        elif not is_reporting_period(period, cadence, settings.fiscal_year_start_month):
+            state = "not due" if latest else "never reported"
+        elif back is not None:
+            state = "returned"
+            note = f"returned for correction on {back.rejected_on.isoformat()} ({back.file_name}); " + note
+        elif latest:
+            state = "stale"
+            note = f"latest report is for {latest}; " + note
+        else:
+            state = "never reported"
+        chase = state == "returned" or (state in ("stale", "never reported") and calendar_state == "missing")
+        rows.append(
+            {
+                "project_id": project.project_id,
+                "project_name": project.project_name,
+                "project_manager": project.project_manager,
+                "pm_email": project.pm_email,
+                "programme": project.programme,
+                "lifecycle_status": project.lifecycle_status,
+                "cadence": cadence,
+                "period": period,
+                "due_date": due,
+                "state": state,
+                "latest_period": latest,
+                "submitted_on": counted,
+                "returned_on": back.rejected_on if back is not None else None,
+                "chase": chase,
+                "note": note.strip().rstrip(";"),
+                "findings": "\n".join(back.findings) if back is not None else "",
+            }
+        )
+    return pd.DataFrame(rows, columns=list(TRACKER_COLUMNS))
+
+
+def chaser_list(tracker: pd.DataFrame) -> pd.DataFrame:
+    """One row per PM with reports to chase: not received, or returned for correction; ready to become an e-mail."""
+    chased = tracker[tracker["chase"].astype(bool)]
+    rows = []
+    for (manager, email), group in chased.groupby(["project_manager", "pm_email"], sort=True, dropna=False):
+        outstanding = "; ".join(
+            f"{row.project_id} {row.project_name} ({row.period}, "
+            + (f"returned {row.returned_on}" if row.state == "returned" else f"due {row.due_date}")
+            + ")"
+            for row in group.itertuples()
+        )
+        rows.append(
+            {
+                "project_manager": manager,
+                "pm_email": email,
+                "project_ids": ", ".join(group["project_id"]),
+                "outstanding": outstanding,
+                "oldest_due_date": min(group["due_date"]),
+                "note": "" if email else "no pm_email in the register: chase by hand",
+            }
+        )
+    return pd.DataFrame(rows, columns=list(CHASER_COLUMNS))
+
+
+def chaser_email(chaser: dict, settings: PmoSettings, tracker: pd.DataFrame) -> EmailMessage:
+    """A draft to one PM. "Not received" only for reports nothing arrived for; a report returned for correction
+    gets each finding (sheet, cell, what is wrong, how to fix it). X-Unsent makes Outlook open it as a draft."""
+    projects = tracker[tracker["project_id"].isin(chaser["project_ids"].split(", ")) & tracker["chase"].astype(bool)]
+    returned = projects[projects["state"] == "returned"]
+    not_received = projects[projects["state"] != "returned"]
+    lines = [f"Hello {chaser['project_manager'] or 'there'},", ""]
+    if not returned.empty:
+        lines += [
+            "Your status report(s) below reached the PMO but could not be accepted, so they were returned for "
+            "correction. Please fix each point in the workbook you sent, save it and send the corrected file "
+            "(keep the file name, sheets and tables):",
+            "",
+        ]
+        for row in returned.itertuples():
+            lines.append(f"  - {row.project_id} {row.project_name}: period {row.period}, returned {row.returned_on}")
+            lines += [f"      * {finding}" for finding in str(row.findings).splitlines() if finding]
+        lines.append("")
+    if not not_received.empty:
+        lines += [
+            "The PMO has not yet received the status report(s) below. Please fill in the workbook you were sent "
+            "and return it as it is (keep the file name, sheets and tables).",
+            "",
+        ]
+        for row in not_received.itertuples():
+            lines.append(f"  - {row.project_id} {row.project_name}: period {row.period}, due {row.due_date}")
+        lines.append("")
+    lines += ["If a report is not needed (project on hold or closed), just reply and tell us.", "", "Thank you,"]
+    lines.append(settings.pmo_name)
+    message = EmailMessage()
+    message["X-Unsent"] = "1"
+    message["To"] = chaser["pm_email"]
+    if settings.pmo_email:
+        message["From"] = settings.pmo_email
+    periods = sorted(set(projects["period"]))
+    what = "returned for correction" if not_received.empty else "reminder"
+    if not returned.empty and not not_received.empty:
+        what = "returned for correction and reminder"
+    message["Subject"] = f"Status report {what}: {chaser['project_ids']} ({', '.join(periods)})"
+    message.set_content("\n".join(lines))
+    return message
+
+
+def write_chaser_drafts(
+    chasers: pd.DataFrame, tracker: pd.DataFrame, folder: Path, settings: PmoSettings
+) -> list[Path]:
+    """One `.eml` draft per PM with missing reports, in `folder`; returns the files written."""
+    written = []
+    for chaser, name in zip(chasers.to_dict("records"), chaser_draft_names(chasers), strict=True):
+        message = chaser_email(chaser, settings, tracker)
+        written.append(write_bytes_atomic(Path(folder) / name, message.as_bytes(policy=_EML_POLICY)))
+    return written
+
+
+def chaser_draft_names(chasers: pd.DataFrame) -> list[str]:
+    """The `.eml` file name of each chaser's draft, in order: the Missing sheet names the draft a PM is sent."""
+    names = []
+    used: set[str] = set()
+    for chaser in chasers.to_dict("records"):
+        stem = safe_file_name(f"Reminder - {chaser['project_manager'] or chaser['project_ids']}", max_bytes=100)
+        name = stem + ".eml"
+        counter = 2
+        while name.casefold() in used:
+            name = f"{stem} ({counter}).eml"
+            counter += 1
+        used.add(name.casefold())
+        names.append(name)
+    return names

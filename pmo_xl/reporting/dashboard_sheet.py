@@ -1,0 +1,396 @@
+"""The Dashboard sheet: one Excel table per dashboard block and native charts that point at those tables' cells.
+
+Every block has a fixed number of rows (padded with blank rows), so each chart's ranges stay right whenever the
+tables are refreshed with new figures by the ribbon's Refresh dashboard writing `dashboard_tables(...)` into the
+tables of pmo_workbook.xlsm. A sheet written with its figures (`pmo dashboard`, `pmo collect`, `pmo demo`) sizes
+each chart to the rows filled, so the trend of three periods has no nine empty slots. The same `add_dashboard_sheet` builds the sheet in
+portfolio.xlsx and in the PMO workbook, with XlsxWriter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from pmo_xl.reporting.dashboard import NOT_REPORTED, RAGS, Dashboard
+from pmo_xl.reporting.views import PortfolioViews
+from pmo_xl.templates.catalog import VARIANCE_HEADER
+
+SHEET = "Dashboard"
+RAG_COLOURS = {"Green": "#3A9D5D", "Amber": "#F0A30A", "Red": "#D64541", NOT_REPORTED: "#A6A6A6"}
+SERIES_COLOURS = ("#2F5597", "#ED7D31", "#A5A5A5", "#70AD47")
+CHART_COLUMN = 10  # charts start in column K, right of the widest table (B:J)
+CHART_ROWS = 17  # a 480 x 300 px chart spans about this many default rows
+BLOCKS_PER_PAGE = 4  # printed landscape one page wide, four blocks of about 19 rows fit a page
+# Widths for the widest text each column holds in any block: the headline's measures in B, project names and
+# per-currency totals in C, budgets per currency in D and H ('1,200,000 EUR;'), risk descriptions and milestone
+# names in E, the tracker's notes in G, risk proximity in J.
+COLUMN_WIDTHS = (2, 34, 30, 16, 40, 13, 20, 16, 20, 20)
+ROW_HEIGHT = 15
+
+
+@dataclass(frozen=True)
+class Chart:
+    kind: str  # XlsxWriter chart type: column, bar, line, pie
+    title: str
+    series: tuple[str, ...]  # headers of the value columns, one series each
+    subtype: str | None = None
+    by_row: bool = False  # each row a series (categories: the series headers) instead of each column
+    percent: bool = False
+    category_columns: int = 1  # 2: the first two columns label each bar (role and month)
+
+
+@dataclass(frozen=True)
+class Block:
+    table: str  # the Excel table's name
+    title: str
+    attribute: str  # the Dashboard field it shows
+    columns: tuple[tuple[str, str], ...]  # (frame column, header)
+    rows: int
+    chart: Chart | None = None
+
+
+_P = "percent"
+BLOCKS: tuple[Block, ...] = (
+    Block("DashHeadline", "Headline", "headline",
+          (("measure", "Measure"), ("value", "Value"), ("amounts_in", "Amounts in")), 12),
+    Block("DashCurrency", "Budget per currency (amounts in different currencies are never added)", "currencies",
+          (("amounts_in", "Amounts in"), ("projects", "Projects"), ("budget", "Budget"), ("forecast", "Forecast (EAC)"),
+           ("variance", VARIANCE_HEADER), ("red_budget", "Budget at Red"),
+           ("share_of_budget_at_red", "Share of budget at Red")), 5),
+    Block("DashRag", "RAG: projects and budget", "rag",
+          (("rag", "RAG"), ("projects", "Projects"), ("budget", "Budget"), ("amounts_in", "Amounts in"),
+           ("share_of_projects", "Share of projects"), ("share_of_budget", "Share of budget")), 4,
+          Chart("bar", "Share of projects and of budget by RAG", ("Share of projects", "Share of budget"),
+                "percent_stacked", by_row=True, percent=True)),
+    Block("DashStage", "Stage by RAG", "stage",
+          (("stage", "Stage"), *((rag, rag) for rag in (*RAGS, NOT_REPORTED)), ("projects", "Projects"),
+           ("budget", "Budget"), ("amounts_in", "Amounts in")), 5,
+          Chart("column", "Projects by stage and RAG", (*RAGS, NOT_REPORTED), "stacked")),
+    Block("DashRagCheck", "Declared RAG against the PMO's rules", "rag_check",
+          (("rag", "RAG"), ("declared", "Declared by PM"), ("derived", "Derived by rules")), 3,
+          Chart("column", "Declared against derived RAG", ("Declared by PM", "Derived by rules"))),
+    Block("DashTrend", "RAG trend (from the ledger)", "trend",
+          (("period", "Period"), *((rag, rag) for rag in (*RAGS, NOT_REPORTED)), ("red_budget", "Budget at Red"),
+           ("amounts_in", "Amounts in")), 12,
+          Chart("column", "RAG trend across periods", (*RAGS, NOT_REPORTED), "stacked")),
+    Block("DashMilestones", "Key milestones slipping against baseline", "slipping_milestones",
+          (("project_id", "Project"), ("project_name", "Project name"), ("milestone_id", "Milestone ID"),
+           ("milestone", "Milestone"), ("baseline_date", "Baseline"), ("forecast_date", "Forecast"),
+           ("slip_days", "Slip (days)"), ("moved_this_period_days", "Moved this period (days)")), 15,
+          Chart("bar", "Slip against baseline (days)", ("Slip (days)",))),
+    Block("DashProgress", "Complete against budget spent and milestones met", "progress",
+          (("project_id", "Project"), ("project_name", "Project name"), ("percent_complete", "% complete"),
+           ("percent_budget_spent", "% budget spent"), ("percent_milestones_met", "% milestones met")), 15,
+          Chart("bar", "% complete, % budget spent, % milestones met (largest budgets)",
+                ("% complete", "% budget spent", "% milestones met"), percent=True)),
+    Block("DashRisks", "Top risks and issues by severity and exposure", "top_risks",
+          (("project_id", "Project"), ("id", "RAID ID"), ("type", "Type"), ("description", "Description"),
+           ("owner", "Owner"), ("severity", "Severity"), ("financial_exposure", "Exposure"),
+           ("amounts_in", "Amounts in"), ("proximity", "Proximity")), 15,
+          Chart("bar", "Top risks: severity (1-25)", ("Severity",))),
+    Block("DashBudget", "Budget against forecast (largest budgets)", "budget",
+          (("project_id", "Project"), ("project_name", "Project name"), ("budget", "Budget"),
+           ("forecast", "Forecast (EAC)"), ("actual_to_date", "Actual to date"), ("variance", VARIANCE_HEADER),
+           ("amounts_in", "Amounts in"), ("variance_percent", "Variance %")), 15,
+          Chart("bar", "Budget against forecast at completion", ("Budget", "Forecast (EAC)"))),
+    Block("DashCapacity", "Capacity hot spots (role-months over capacity)", "capacity_hot_spots",
+          (("role", "Role"), ("month", "Month"), ("demand_fte", "Demand FTE"), ("capacity_fte", "Capacity FTE"),
+           ("utilisation", "Utilisation"), ("shortfall_fte", "Shortfall FTE")), 15,
+          Chart("bar", "Capacity hot spots: demand against capacity (FTE)", ("Demand FTE", "Capacity FTE"),
+                category_columns=2)),
+    Block("DashSubmissions", "Every project of the register, by its state for the period", "submission_states",
+          (("state", "State"), ("projects", "Projects")), 9,
+          Chart("pie", "Reports this period", ("Projects",))),
+    Block("DashOutstanding", "Active projects not reporting on time: late, returned, stale, never reported",
+          "outstanding_reports",
+          (("project_id", "Project"), ("project_name", "Project name"), ("project_manager", "Project manager"),
+           ("state", "State"), ("latest_period", "Latest report"), ("due_date", "Due"), ("note", "Note")), 15),
+)  # fmt: skip
+
+_PERCENT_HEADERS = {"Share of projects", "Share of budget", "% complete", "% budget spent", "% milestones met",
+                    "Utilisation", "Variance %", "Share of budget at Red"}  # fmt: skip
+_MONEY_HEADERS = {"Budget", "Forecast (EAC)", "Actual to date", VARIANCE_HEADER, "Budget at Red", "Exposure"}
+
+
+def dashboard_tables(dashboard: Dashboard) -> dict[str, pd.DataFrame]:
+    """Each block's table as it appears on the sheet: its headers, exactly `block.rows` rows (blank-padded)."""
+    tables = {}
+    for block in BLOCKS:
+        source = getattr(dashboard, block.attribute)
+        frame = source.reindex(columns=[column for column, _header in block.columns]).head(block.rows)
+        frame = frame.astype(object).where(frame.notna(), None)
+        frame.columns = [header for _column, header in block.columns]
+        padding = pd.DataFrame([[None] * len(frame.columns)] * (block.rows - len(frame)), columns=frame.columns)
+        tables[block.table] = pd.concat([frame, padding], ignore_index=True) if len(padding) else frame
+    return tables
+
+
+def empty_dashboard_tables() -> dict[str, pd.DataFrame]:
+    """The blocks with headers and blank rows: the Dashboard sheet of a fresh pmo_workbook.xlsm."""
+    return {
+        block.table: pd.DataFrame([[None] * len(block.columns)] * block.rows, columns=[h for _c, h in block.columns])
+        for block in BLOCKS
+    }
+
+
+def block_positions() -> dict[str, tuple[int, int]]:
+    """(first row of the table's header, 0-based; column) of each block, the same in every workbook."""
+    positions, row = {}, 4
+    for block in BLOCKS:
+        positions[block.table] = (row + 1, 1)
+        row += max(block.rows + 3, CHART_ROWS + 2 if block.chart else 0)
+    return positions
+
+
+def add_dashboard_sheet(workbook, dashboard: Dashboard | None = None, worksheet=None, title: str = "") -> object:
+    """Write the Dashboard (tables and charts) into an XlsxWriter `workbook`; a blank one without `dashboard`.
+
+    `worksheet`: an existing sheet to fill (the PMO workbook's builder makes its sheets in its own order);
+    otherwise a sheet named Dashboard is added.
+    """
+    sheet = worksheet if worksheet is not None else workbook.add_worksheet(SHEET)
+    name = sheet.get_name()
+    tables = dashboard_tables(dashboard) if dashboard is not None else empty_dashboard_tables()
+    formats = _formats(workbook, dashboard.money.decimals if dashboard is not None else 0)
+    heading = title or (
+        f"Portfolio dashboard, {dashboard.period} ({dashboard.scope})" if dashboard else "Portfolio dashboard"
+    )
+    sheet.write_string(0, 1, heading, formats["title"])
+    note = "Figures from the ledger's counted submissions; charts read the tables below."
+    if dashboard is not None:
+        note += " " + money_note(dashboard)
+    sheet.write_string(1, 1, note, formats["note"])
+    for column, width in enumerate(COLUMN_WIDTHS):
+        sheet.set_column(column, column, width)
+    positions = block_positions()
+    breaks = []
+    for number, block in enumerate(BLOCKS):
+        top, left = positions[block.table]
+        if number and number % BLOCKS_PER_PAGE == 0:
+            breaks.append(top - 2)  # printed, a block and its chart never straddle two pages
+        frame = tables[block.table]
+        sheet.write_string(top - 1, left, block.title, formats["block"])
+        _write_table(sheet, block, frame, top, left, formats)
+        if block.chart is not None:
+            plotted = _filled_rows(frame) if dashboard is not None else block.rows
+            chart = _chart(workbook, name, block, frame, top, left, plotted)
+            sheet.insert_chart(top - 1, CHART_COLUMN, chart, {"x_offset": 5, "y_offset": 2})
+    _rag_highlights(sheet, tables, positions, formats)
+    sheet.set_h_pagebreaks(breaks)
+    sheet.hide_gridlines(2)
+    # Printed or exported to PDF, the dashboard is read a page at a time: landscape, one page wide.
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    return sheet
+
+
+def money_note(dashboard: Dashboard) -> str:
+    """What the sheet and the report say about the money: its unit and currency, and that currencies stay apart."""
+    if len(dashboard.currencies) > 1:
+        return (
+            f"Amounts in {dashboard.money_label}: totals are given per currency and never added across currencies. "
+            "Variance = budget \u2212 EAC (negative = overspend)."
+        )
+    if dashboard.money_label:
+        return f"Amounts in {dashboard.money_label}. Variance = budget \u2212 EAC (negative = overspend)."
+    return ""
+
+
+def _formats(workbook, money_decimals: int = 0) -> dict:
+    money = "#,##0" + ("." + "0" * money_decimals if money_decimals else "")
+    return {
+        "title": workbook.add_format({"bold": True, "font_size": 16}),
+        "note": workbook.add_format({"italic": True, "font_color": "#595959"}),
+        "block": workbook.add_format({"bold": True, "font_size": 12, "font_color": "#1F3864"}),
+        "percent": workbook.add_format({"num_format": "0%"}),
+        # Money in the dashboard's unit: whole units, a tenth of a k, a hundredth of an m (as the report shows it).
+        "money": workbook.add_format({"num_format": money}),
+        "number": workbook.add_format({"num_format": "#,##0"}),  # counts
+        "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
+        "header": workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"}),
+        "wrap": workbook.add_format({"text_wrap": True}),
+        **{
+            rag: workbook.add_format({"bg_color": colour, "font_color": "#FFFFFF"})
+            for rag, colour in RAG_COLOURS.items()
+        },
+    }
+
+
+def _write_table(sheet, block: Block, frame: pd.DataFrame, top: int, left: int, formats: dict) -> None:
+    headers = list(frame.columns)
+    # Long headers ("Variance (budget - EAC; negative = overspend)") wrap rather than hide behind the next one.
+    columns = [{"header": header, "header_format": formats["header"]} for header in headers]
+    sheet.add_table(
+        top, left, top + block.rows, left + len(headers) - 1,
+        {"name": block.table, "style": "Table Style Light 9", "columns": columns},
+    )  # fmt: skip
+    header_lines = max(math.ceil(len(header) / COLUMN_WIDTHS[left + number]) for number, header in enumerate(headers))
+    if header_lines > 1:
+        sheet.set_row(top, header_lines * ROW_HEIGHT)
+    for offset, values in enumerate(frame.itertuples(index=False, name=None), start=1):
+        lines = 1
+        for column, (header, value) in enumerate(zip(headers, values, strict=True)):
+            cell_format = _cell_format(block, header, values, formats)
+            if isinstance(value, str) and cell_format is not None:
+                cell_format = formats["wrap"]  # a total per currency in words: a line each
+                width = COLUMN_WIDTHS[left + column]
+                lines = max(lines, min(value.count("; ") + 1, math.ceil(len(value) / width)))
+            _write_cell(sheet, top + offset, left + column, value, cell_format, formats["date"])
+        if lines > 1:
+            # Set, not left to the reader: LibreOffice and printing do not grow rows for wrapped text.
+            sheet.set_row(top + offset, lines * ROW_HEIGHT)
+
+
+def _cell_format(block: Block, header: str, values: tuple, formats: dict):
+    if block.table == "DashHeadline" and header == "Value":
+        if str(values[0]).startswith("Share"):
+            return formats["percent"]
+        return formats["money"] if values[2] else formats["number"]  # a money row says what its amounts are in
+    if header in _PERCENT_HEADERS:
+        return formats["percent"]
+    if header in _MONEY_HEADERS:
+        return formats["money"]
+    return None
+
+
+def _write_cell(sheet, row: int, column: int, value: object, cell_format, date_format) -> None:
+    """Numbers as numbers, dates as dates, everything else as literal text: a user's '=...' never becomes a formula."""
+    if value is None or (isinstance(value, float) and (math.isnan(value) or math.isinf(value))):
+        sheet.write_blank(row, column, None, cell_format)
+    elif isinstance(value, bool):
+        sheet.write_boolean(row, column, value)
+    elif isinstance(value, int | float):
+        sheet.write_number(row, column, value, cell_format)
+    elif isinstance(value, dt.date):
+        day = value if isinstance(value, dt.datetime) else dt.datetime(value.year, value.month, value.day)
+        sheet.write_datetime(row, column, day, cell_format or date_format)
+    elif isinstance(value, pd.Timestamp):
+        _write_cell(sheet, row, column, value.to_pydatetime(), cell_format, date_format)
+    elif hasattr(value, "item"):
+        _write_cell(sheet, row, column, value.item(), cell_format, date_format)
+    else:
+        sheet.write_string(row, column, str(value), cell_format)
+
+
+def _filled_rows(frame: pd.DataFrame) -> int:
+    """Rows up to the last one with a label: a chart of three periods shows three columns, not twelve slots."""
+    labels = [value is not None and value != "" for value in frame.iloc[:, 0]]
+    return max((index + 1 for index, filled in enumerate(labels) if filled), default=1)
+
+
+def _chart(workbook, sheet_name: str, block: Block, frame: pd.DataFrame, top: int, left: int, rows: int):
+    """A native chart over the first `rows` rows of the block's table. A blank PMO workbook plots every row, so
+    that the ribbon's Refresh (which writes the tables, not the charts) fills charts that already point there."""
+    spec = block.chart
+    assert spec is not None
+    options = {"type": spec.kind}
+    if spec.subtype:
+        options["subtype"] = spec.subtype
+    chart = workbook.add_chart(options)
+    headers = list(frame.columns)
+    first, last = top + 1, top + rows
+    if spec.by_row:
+        value_columns = [left + headers.index(h) for h in spec.series]
+        for offset, label in enumerate(frame.iloc[:rows, 0]):
+            row = first + offset
+            chart.add_series(
+                {
+                    "name": [sheet_name, row, left],
+                    "categories": [sheet_name, top, value_columns[0], top, value_columns[-1]],
+                    "values": [sheet_name, row, value_columns[0], row, value_columns[-1]],
+                    "fill": {"color": RAG_COLOURS.get(str(label), SERIES_COLOURS[offset % len(SERIES_COLOURS)])},
+                }
+            )
+    else:
+        for number, header in enumerate(spec.series):
+            column = left + headers.index(header)
+            series = {
+                "name": [sheet_name, top, column],
+                "categories": [sheet_name, first, left, last, left + spec.category_columns - 1],
+                "values": [sheet_name, first, column, last, column],
+            }
+            if spec.kind == "pie":
+                series["points"] = [{"fill": {"color": colour}} for colour in
+                                    ("#3A9D5D", "#F0A30A", "#D64541", "#A6A6A6")]  # fmt: skip
+            else:
+                colour = RAG_COLOURS.get(header, SERIES_COLOURS[number % len(SERIES_COLOURS)])
+                series["fill"] = {"color": colour}
+                if spec.kind == "line":
+                    series["line"] = {"color": colour}
+            chart.add_series(series)
+    chart.set_title({"name": spec.title, "name_font": {"size": 11}})
+    if spec.kind != "pie":
+        axis = {"num_format": "0%"} if spec.percent else {}
+        (chart.set_x_axis if spec.kind == "bar" else chart.set_y_axis)(axis)
+        if spec.kind == "bar":
+            chart.set_y_axis({"reverse": True})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 560, "height": 320})
+    return chart
+
+
+def _rag_highlights(sheet, tables: dict[str, pd.DataFrame], positions: dict, formats: dict) -> None:
+    """RAG words in the RAG columns get their colour, as conditional formats so a refresh keeps them right."""
+    for block in BLOCKS:
+        top, left = positions[block.table]
+        for column, header in enumerate(tables[block.table].columns):
+            if header not in ("RAG", "State") and header not in ("Declared", "Derived"):
+                continue
+            for rag in (*RAGS,):
+                sheet.conditional_format(
+                    top + 1, left + column, top + block.rows, left + column,
+                    {"type": "cell", "criteria": "==", "value": f'"{rag}"', "format": formats[rag]},
+                )  # fmt: skip
+
+
+def write_portfolio_with_dashboard(views: PortfolioViews, dashboard: Dashboard, path: Path | str) -> Path:
+    """portfolio.xlsx as `pmo collect` writes it, with the Dashboard as its first sheet; written atomically."""
+    from pmo_xl.reporting.portfolio_workbook import write_portfolio
+
+    return write_portfolio(views, path, dashboard)
+
+
+def export_dashboard(
+    ledger: Path | str,
+    out: Path | str,
+    register: Path | str | None = None,
+    period: str | None = None,
+    programme: str | None = None,
+    business_unit: str | None = None,
+    capacity: Path | str | None = None,
+    requests: Path | str | None = None,
+    settings_path: Path | str | None = None,
+    csv_locale: str | None = None,
+    today: dt.date | None = None,
+) -> Path:
+    """`pmo dashboard`: the ledger in, portfolio.xlsx (Dashboard first, then the views) written."""
+    from pmo_xl.reporting.dashboard import build_dashboard, load_dashboard_inputs
+
+    inputs = load_dashboard_inputs(ledger, register, period, settings_path, capacity, requests, csv_locale, today)
+    dashboard = build_dashboard(inputs.views, inputs.items, inputs.capacity_plan, programme, business_unit)
+    return write_portfolio_with_dashboard(inputs.views, dashboard, out)
+
+
+def refresh_dashboard_tables(
+    ledger: Path | str,
+    register: Path | str | None = None,
+    capacity: Path | str | None = None,
+    settings_path: Path | str | None = None,
+    **filters,
+) -> dict:
+    """The ribbon's Refresh dashboard: the tables to write into pmo_workbook.xlsm's Dashboard (same fixed sizes).
+
+    It takes what `export_report` takes, so the workbook's Dashboard and its report show the same hot spots.
+    Usage in macros/ribbon.py: `for name, frame in refresh_dashboard_tables(ledger).items(): book.write_table(...)`.
+    """
+    from pmo_xl.reporting.dashboard import build_dashboard, load_dashboard_inputs
+
+    inputs = load_dashboard_inputs(ledger, register, settings_path=settings_path, capacity=capacity)
+    return dashboard_tables(build_dashboard(inputs.views, inputs.items, inputs.capacity_plan, **filters))

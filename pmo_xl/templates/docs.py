@@ -1,0 +1,106 @@
+"""The field reference in docs/templates.md, generated from the declared schemas (never written by hand)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pmo_xl.excel.files import write_bytes_atomic
+from pmo_xl.templates.catalog import SCHEMAS
+from pmo_xl.templates.schema import Field, Table, TemplateSchema
+
+DOCS_PATH = Path(__file__).resolve().parent.parent / "docs" / "templates.md"
+BEGIN = "<!-- BEGIN GENERATED FIELD REFERENCE: `pmo templates docs` rewrites this part -->"
+END = "<!-- END GENERATED FIELD REFERENCE -->"
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _allowed(f: Field | object) -> str:
+    choices = f.choices
+    if choices:
+        return ", ".join(choices)
+    bounds = []
+    if f.minimum is not None:
+        bounds.append(f">= {f.minimum:g}")
+    if f.maximum is not None:
+        bounds.append(f"<= {f.maximum:g}")
+    return " and ".join(bounds)
+
+
+def _required(f: Field) -> str:
+    if f.formula:
+        return "calculated"
+    if f.required_when:
+        other, values = f.required_when
+        return f"when {other} is {' or '.join(values)}"
+    return "yes" if f.required else ""
+
+
+def _table_section(table: Table) -> list[str]:
+    lines = [
+        f"#### Table `{table.name}` (sheet {table.sheet}, {table.rows} pre-sized rows"
+        + (f", ids `{table.row_id(0)}`...)" if table.id_prefix else ")"),
+        "",
+        table.help or table.title,
+        "",
+        "| header | key | type | required | allowed | help |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for column in table.columns:
+        required = "calculated" if column.formula else ("yes" if column.required else "")
+        lines.append(
+            f"| {_cell(column.header)} | `{column.key}` | {column.type} | {required} | {_cell(_allowed(column))} | "
+            f"{_cell(column.help)} |"
+        )
+    if table.month_series:
+        series = table.month_series
+        lines.append(
+            f"| `YYYY-MM` x {series.count} | month | {series.type} ({series.unit}) | | >= {series.minimum:g} | "
+            f"calendar months from the reporting period on. {_cell(series.help)} |"
+        )
+    return [*lines, ""]
+
+
+def schema_reference(schema: TemplateSchema) -> list[str]:
+    lines = [
+        f"### `{schema.template_id}` v{schema.version}: {schema.title}",
+        "",
+        "| defined name | label | type | required | allowed | unit | locked | help |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for f in schema.fields:
+        unit = f.unit or ("money unit and currency" if f.type == "currency" else "")
+        locked = "PMO" if f.locked else ("formula" if f.formula else "")
+        lines.append(
+            f"| `{f.name}` | {_cell(f.label)} | {f.type} | {_required(f)} | {_cell(_allowed(f))} | {unit} | "
+            f"{locked} | {_cell(f.help)} |"
+        )
+    lines.append("")
+    for table in schema.tables:
+        lines += _table_section(table)
+    return lines
+
+
+def generated_reference() -> str:
+    lines = [BEGIN, ""]
+    for schema in SCHEMAS.values():
+        lines += schema_reference(schema)
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def render_template_docs(current: str) -> str:
+    """`current` with its generated part replaced (or appended if it has none)."""
+    reference = generated_reference()
+    if BEGIN in current and END in current:
+        head, _, rest = current.partition(BEGIN)
+        _, _, tail = rest.partition(END)
+        return head + reference + tail
+    return current.rstrip() + "\n\n" + reference + "\n"
+
+
+def write_template_docs(path: Path = DOCS_PATH) -> Path:
+    current = Path(path).read_text(encoding="utf-8") if Path(path).exists() else "# Templates\n"
+    return write_bytes_atomic(path, render_template_docs(current).encode("utf-8"))
