@@ -17,9 +17,11 @@ is used and how to choose the other. Pure logic: no file access.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
+
+import pandas as pd
 
 _MARKERS = (
     re.compile(r"\((\d+)\)$"),  # 'X (2)', as Windows and browsers name a second download
@@ -107,3 +109,84 @@ def pick(contenders: Sequence[tuple[int, Evidence]], preferred: int | None = Non
     if len(remaining) == 1:
         return Choice(remaining[0][0], "")
     return Choice(remaining[0][0], "", tuple(key for key, _ in remaining))
+
+
+# -- which submission counts for a project and period (moved from reporting.views: collect, generate and the
+# views all ask it, and it belongs below them) ---------------------------------------------------------------
+
+# A slot's contender: (submission id, or a negative order for one being collected, and its evidence).
+Contender = tuple[int, Evidence]
+
+
+def choose_submission(rows: Sequence[Contender], choice: tuple[int, str] | None = None) -> Choice:
+    """Which of one slot's contenders counts, and why (pmo_xl.corrections: saved time, submitted-on date,
+    correction marker, file time; a true tie is listed for the PMO).
+
+    `choice` is the PMO's (submission_id, holds_until). A PMO choice holds against every submission dated
+    (in-file submitted-on) up to the latest date the PMO could see when choosing; only a report the PM re-dates
+    and sends afterwards competes with it again, so re-running collect never undoes the choice.
+    """
+    if choice is not None and any(key == choice[0] for key, _evidence in rows):
+        preferred, holds_until = choice
+        later = [(key, evidence) for key, evidence in rows if evidence.submitted_on > str(holds_until or "")]
+        if not later:
+            return pick(rows, preferred)
+        return pick([(key, evidence) for key, evidence in rows if key == preferred] + later)
+    return pick(rows)
+
+
+def current_submission(rows: Sequence[Contender], choice: tuple[int, str] | None = None) -> int:
+    return choose_submission(rows, choice).winner
+
+
+def preference_choices(preferences: pd.DataFrame) -> dict[tuple[str, str], tuple[int, str]]:
+    return {
+        (project_id, period): (submission_id, holds_until)
+        for project_id, period, submission_id, holds_until in zip(
+            preferences["project_id"],
+            preferences["reporting_period"],
+            preferences["submission_id"],
+            preferences["holds_until"],
+            strict=True,
+        )
+    }
+
+
+def slot_rows(headers: pd.DataFrame) -> dict[tuple[str, str], list[Contender]]:
+    """(project_id, reporting_period) -> its stored submissions, each with the evidence of which is newest."""
+    slots: dict[tuple[str, str], list[Contender]] = {}
+    for row in headers.to_dict("records"):
+        evidence = Evidence(
+            file_name=str(row["file_name"]),
+            saved_at=str(row.get("saved_at") or ""),
+            submitted_on=row["submitted_on"] if isinstance(row["submitted_on"], str) else "",
+            file_time=str(row.get("file_time") or ""),
+        )
+        slots.setdefault((row["project_id"], row["reporting_period"]), []).append((row["submission_id"], evidence))
+    return slots
+
+
+def mark_current(headers: pd.DataFrame, preferences: pd.DataFrame) -> pd.DataFrame:
+    """`headers` with a boolean `current`: the one submission that counts for each project and period."""
+    frame = headers.copy()
+    choices = preference_choices(preferences)
+    winners = {current_submission(rows, choices.get(slot)) for slot, rows in slot_rows(frame).items()}
+    frame["current"] = frame["submission_id"].isin(winners)
+    return frame
+
+
+# -- change requests ---------------------------------------------------------------------------------------------
+
+
+def _approved_ids(change_requests: Iterable[dict]) -> set[str]:
+    return {str(row.get("id")) for row in change_requests if row.get("status") == "Approved"}
+
+
+def newly_approved(current: Sequence[dict], before_previous: Sequence[dict]) -> list[dict]:
+    """Approved change requests of a submission not yet approved two submissions back.
+
+    Two back, because the PMO applies a change request approved in period N to the baseline it sends for N+1:
+    that N+1 submission still lists the request (carried forward) and it covers the change it caused.
+    """
+    already = _approved_ids(before_previous)
+    return [row for row in current if row.get("status") == "Approved" and str(row.get("id")) not in already]

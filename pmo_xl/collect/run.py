@@ -30,20 +30,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from pmo_xl.corrections import Choice, Evidence
+from pmo_xl.corrections import Choice, Evidence, choose_submission, preference_choices, slot_rows
 from pmo_xl.errors import OutputError, OutputFault, PmoError
 from pmo_xl.excel.files import remove_stale_temporaries, safe_file_name
 from pmo_xl.ledger import Ledger, Rejection, content_fingerprint, lock_path_for, now_stamp, open_ledger
 from pmo_xl.periods import check_period
 from pmo_xl.register import ProjectRecord
-from pmo_xl.reporting.views import (
-    PortfolioViews,
-    build_views,
-    choose_submission,
-    preference_choices,
-    slot_rows,
-    submissions_view,
-)
+from pmo_xl.reporting.views import PortfolioViews, build_views, submissions_view
 from pmo_xl.settings import PmoSettings
 from pmo_xl.submissions import Finding, ParsedSubmission, Verdict
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from pmo_xl.errors import TemplateError
-from pmo_xl.templates.schema import column_number
 
 NS = {
     "main": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -54,6 +53,13 @@ class TableRef:
     @property
     def body_rows(self) -> range:
         return range(self.first_row + 1, self.last_row + 1)
+
+
+def column_number(letters: str) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + (ord(letter) - 64)
+    return number
 
 
 def column_letters(column: int) -> str:

@@ -17,12 +17,12 @@ import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
+from pmo_xl.corrections import mark_current, newly_approved
 from pmo_xl.errors import PmoError
 from pmo_xl.generate.generator import CarryForward, WorkbookFill
 from pmo_xl.ledger import StoredSubmission, open_ledger
 from pmo_xl.periods import is_month, month_series
 from pmo_xl.register import ProjectRecord
-from pmo_xl.reporting.views import mark_current, newly_approved
 from pmo_xl.templates.catalog import PROJECT_STATUS
 from pmo_xl.templates.schema import TemplateSchema
 from pmo_xl.values import as_float

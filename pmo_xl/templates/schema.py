@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from pmo_xl.errors import SchemaError
+from pmo_xl.excel.package import column_number
 from pmo_xl.periods import is_month, month_add, month_series  # noqa: F401  (re-exported)
 
 FieldType = Literal["text", "integer", "number", "percent", "currency", "date", "choice", "rag"]
@@ -32,13 +33,6 @@ _A1_REFERENCE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 _R1C1_REFERENCE = re.compile(r"^[Rr](\d*)[Cc](\d*)$|^[RrCc]$|^[Rr]\d+$|^[Cc]\d+$")
 _DEFINED_NAME = re.compile(r"^[A-Za-z_\\][A-Za-z0-9_.]*$")
 _TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-def column_number(letters: str) -> int:
-    number = 0
-    for letter in letters.upper():
-        number = number * 26 + (ord(letter) - 64)
-    return number
 
 
 def looks_like_cell_reference(name: str) -> bool:
