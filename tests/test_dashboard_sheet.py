@@ -19,8 +19,8 @@ from pmo_xl.reporting.dashboard_sheet import (
     add_dashboard_sheet,
     dashboard_tables,
     empty_dashboard_tables,
-    write_portfolio_with_dashboard,
 )
+from pmo_xl.reporting.portfolio_workbook import write_portfolio_with_dashboard
 from pmo_xl.reporting.views import load_views
 from tests.collect_builders import status_submission
 from tests.libreoffice import convert

@@ -117,7 +117,7 @@ def dashboard_command(
       pmo dashboard portfolio.xlsx --ledger pmo_ledger.db --register register.csv
       pmo dashboard digital.xlsx --programme "Digital Customer" --capacity pmo_workbook.xlsm
     """
-    from pmo_xl.reporting.dashboard_sheet import export_dashboard
+    from pmo_xl.reporting.portfolio_workbook import export_dashboard
 
     path = export_dashboard(
         ledger, out, register, period, programme, business_unit, capacity, requests, settings_path, csv_locale,

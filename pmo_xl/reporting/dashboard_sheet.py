@@ -17,7 +17,6 @@ from pathlib import Path
 import pandas as pd
 
 from pmo_xl.reporting.dashboard import NOT_REPORTED, RAGS, Dashboard
-from pmo_xl.reporting.views import PortfolioViews
 from pmo_xl.templates.catalog import VARIANCE_HEADER
 
 SHEET = "Dashboard"
@@ -348,34 +347,6 @@ def _rag_highlights(sheet, tables: dict[str, pd.DataFrame], positions: dict, for
                     top + 1, left + column, top + block.rows, left + column,
                     {"type": "cell", "criteria": "==", "value": f'"{rag}"', "format": formats[rag]},
                 )  # fmt: skip
-
-
-def write_portfolio_with_dashboard(views: PortfolioViews, dashboard: Dashboard, path: Path | str) -> Path:
-    """portfolio.xlsx as `pmo collect` writes it, with the Dashboard as its first sheet; written atomically."""
-    from pmo_xl.reporting.portfolio_workbook import write_portfolio
-
-    return write_portfolio(views, path, dashboard)
-
-
-def export_dashboard(
-    ledger: Path | str,
-    out: Path | str,
-    register: Path | str | None = None,
-    period: str | None = None,
-    programme: str | None = None,
-    business_unit: str | None = None,
-    capacity: Path | str | None = None,
-    requests: Path | str | None = None,
-    settings_path: Path | str | None = None,
-    csv_locale: str | None = None,
-    today: dt.date | None = None,
-) -> Path:
-    """`pmo dashboard`: the ledger in, portfolio.xlsx (Dashboard first, then the views) written."""
-    from pmo_xl.reporting.dashboard import build_dashboard, load_dashboard_inputs
-
-    inputs = load_dashboard_inputs(ledger, register, period, settings_path, capacity, requests, csv_locale, today)
-    dashboard = build_dashboard(inputs.views, inputs.items, inputs.capacity_plan, programme, business_unit)
-    return write_portfolio_with_dashboard(inputs.views, dashboard, out)
 
 
 def refresh_dashboard_tables(

@@ -138,3 +138,29 @@ def _write_value(sheet, row: int, column: int, value: object, formats: dict) -> 
         _write_value(sheet, row, column, value.item(), formats)
     else:
         sheet.write_string(row, column, str(value))
+
+
+def write_portfolio_with_dashboard(views: PortfolioViews, dashboard: Dashboard, path: Path | str) -> Path:
+    """portfolio.xlsx as `pmo collect` writes it, with the Dashboard as its first sheet; written atomically."""
+    return write_portfolio(views, path, dashboard)
+
+
+def export_dashboard(
+    ledger: Path | str,
+    out: Path | str,
+    register: Path | str | None = None,
+    period: str | None = None,
+    programme: str | None = None,
+    business_unit: str | None = None,
+    capacity: Path | str | None = None,
+    requests: Path | str | None = None,
+    settings_path: Path | str | None = None,
+    csv_locale: str | None = None,
+    today: dt.date | None = None,
+) -> Path:
+    """`pmo dashboard`: the ledger in, portfolio.xlsx (Dashboard first, then the views) written."""
+    from pmo_xl.reporting.dashboard import build_dashboard, load_dashboard_inputs
+
+    inputs = load_dashboard_inputs(ledger, register, period, settings_path, capacity, requests, csv_locale, today)
+    dashboard = build_dashboard(inputs.views, inputs.items, inputs.capacity_plan, programme, business_unit)
+    return write_portfolio_with_dashboard(inputs.views, dashboard, out)
