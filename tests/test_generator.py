@@ -548,7 +548,10 @@ def test_an_installed_package_without_the_templates_folder_builds_the_shipped_te
 
     built = template_path("project_status")
     assert built.is_relative_to(tmp_path / "cache")
-    with zipfile.ZipFile(built) as fresh, zipfile.ZipFile(repo_root / "templates" / "project_status.xlsx") as shipped:
+    with (
+        zipfile.ZipFile(built) as fresh,
+        zipfile.ZipFile(repo_root / "pmo_xl" / "templates" / "shipped" / "project_status.xlsx") as shipped,
+    ):
         assert {name: fresh.read(name) for name in fresh.namelist()} == {
             name: shipped.read(name) for name in shipped.namelist()
         }

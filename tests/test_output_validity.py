@@ -50,8 +50,8 @@ def outputs(tmp_path_factory) -> dict[str, Path]:
     assert CliRunner().invoke(main, ["dashboard", str(dashboard), "--ledger", str(demo.ledger)]).exit_code == 0
     generated = sorted(demo.out.glob("workbooks/**/*.xlsx"))[0]
     return {
-        "status template": ROOT / "templates" / "project_status.xlsx",
-        "request template": ROOT / "templates" / "project_request.xlsx",
+        "status template": ROOT / "pmo_xl" / "templates" / "shipped" / "project_status.xlsx",
+        "request template": ROOT / "pmo_xl" / "templates" / "shipped" / "project_request.xlsx",
         "generated workbook": generated,
         "generated from a hostile register": hostile[0],
         "generated from a hostile register, 2": hostile[1],

@@ -25,12 +25,14 @@ def fresh_build(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize("template_id", TEMPLATE_IDS)
 def test_committed_template_equals_a_fresh_build(template_id, repo_root, fresh_build):
-    committed = repo_root / "templates" / f"{template_id}.xlsx"
+    committed = repo_root / "pmo_xl" / "templates" / "shipped" / f"{template_id}.xlsx"
     fresh = fresh_build / f"{template_id}.xlsx"
     with zipfile.ZipFile(committed) as a, zipfile.ZipFile(fresh) as b:
         assert a.namelist() == b.namelist()
         for name in a.namelist():
-            assert a.read(name) == b.read(name), f"{name} differs: run `pmo templates build` and commit"
+            assert a.read(name) == b.read(name), (
+                f"{name} differs: run `pmo templates build --out pmo_xl/templates/shipped` and commit"
+            )
 
 
 def test_two_builds_are_byte_identical(tmp_path, fresh_build):
@@ -57,7 +59,7 @@ def _validations_by_cell(sheet):
 @pytest.mark.parametrize("template_id", TEMPLATE_IDS)
 def test_every_field_is_a_named_cell_with_guidance(template_id, repo_root):
     schema = SCHEMAS[template_id]
-    book = openpyxl.load_workbook(repo_root / "templates" / f"{template_id}.xlsx")
+    book = openpyxl.load_workbook(repo_root / "pmo_xl" / "templates" / "shipped" / f"{template_id}.xlsx")
     main = book[schema.main_sheet]
     validations = _validations_by_cell(main)
     for field in schema.fields:
@@ -85,7 +87,7 @@ def test_every_field_is_a_named_cell_with_guidance(template_id, repo_root):
 
 
 def test_choice_lists_sit_on_the_hidden_lists_sheet_so_no_list_meets_the_255_character_cap(repo_root):
-    book = openpyxl.load_workbook(repo_root / "templates" / "project_status.xlsx")
+    book = openpyxl.load_workbook(repo_root / "pmo_xl" / "templates" / "shipped" / "project_status.xlsx")
     assert book[LISTS_SHEET].sheet_state == "hidden"
     validations = _validations_by_cell(book["Resources"])
     role_validation = next(v for v in validations.values() if v.formula1 == "list_role")
@@ -98,7 +100,7 @@ def test_choice_lists_sit_on_the_hidden_lists_sheet_so_no_list_meets_the_255_cha
 @pytest.mark.parametrize("template_id", TEMPLATE_IDS)
 def test_every_table_is_an_excel_table_with_fixed_headers(template_id, repo_root):
     schema = SCHEMAS[template_id]
-    structure = XlsxPackage.from_path(repo_root / "templates" / f"{template_id}.xlsx").structure
+    structure = XlsxPackage.from_path(repo_root / "pmo_xl" / "templates" / "shipped" / f"{template_id}.xlsx").structure
     for table in schema.tables:
         found = structure.table(table.name)
         assert found is not None, table.name
@@ -114,7 +116,7 @@ def test_every_table_is_an_excel_table_with_fixed_headers(template_id, repo_root
 
 
 def test_stable_ids_are_prefilled_in_every_presized_row(repo_root):
-    book = openpyxl.load_workbook(repo_root / "templates" / "project_status.xlsx")
+    book = openpyxl.load_workbook(repo_root / "pmo_xl" / "templates" / "shipped" / "project_status.xlsx")
     sheet = book["Milestones"]
     table = sheet.tables["Milestones"]
     first, last = table.ref.split(":")
@@ -124,7 +126,7 @@ def test_stable_ids_are_prefilled_in_every_presized_row(repo_root):
 
 @pytest.mark.parametrize("template_id", TEMPLATE_IDS)
 def test_metadata_sits_on_a_very_hidden_protected_sheet_and_in_custom_properties(template_id, repo_root):
-    path = repo_root / "templates" / f"{template_id}.xlsx"
+    path = repo_root / "pmo_xl" / "templates" / "shipped" / f"{template_id}.xlsx"
     book = openpyxl.load_workbook(path)
     meta = book[META_SHEET]
     assert meta.sheet_state == "veryHidden" and meta.protection.sheet
@@ -136,7 +138,7 @@ def test_metadata_sits_on_a_very_hidden_protected_sheet_and_in_custom_properties
 
 
 def test_rag_cells_are_coloured_by_conditional_formatting(repo_root):
-    book = openpyxl.load_workbook(repo_root / "templates" / "project_status.xlsx")
+    book = openpyxl.load_workbook(repo_root / "pmo_xl" / "templates" / "shipped" / "project_status.xlsx")
     summary = book["Summary"]
     rag_cell = next(iter(book.defined_names["rag_overall"].destinations))[1].replace("$", "")
     rules = [
@@ -151,7 +153,7 @@ def test_rag_cells_are_coloured_by_conditional_formatting(repo_root):
 def test_committed_templates_ask_for_full_calculation_on_load(repo_root):
     # the generated workbooks' flag is tested in test_generator.py, on the output and on a template without it
     for template_id in TEMPLATE_IDS:
-        with zipfile.ZipFile(repo_root / "templates" / f"{template_id}.xlsx") as archive:
+        with zipfile.ZipFile(repo_root / "pmo_xl" / "templates" / "shipped" / f"{template_id}.xlsx") as archive:
             assert b'fullCalcOnLoad="1"' in archive.read("xl/workbook.xml")
 
 
@@ -193,7 +195,7 @@ def _list_values(book, validation) -> list[str]:
 @pytest.mark.parametrize("template_id", TEMPLATE_IDS)
 def test_every_table_column_is_locked_or_open_as_designed_and_guides_the_pm(template_id, repo_root):
     schema = SCHEMAS[template_id]
-    book = openpyxl.load_workbook(repo_root / "templates" / f"{template_id}.xlsx")
+    book = openpyxl.load_workbook(repo_root / "pmo_xl" / "templates" / "shipped" / f"{template_id}.xlsx")
     checked = 0
     for table in schema.tables:
         sheet = book[table.sheet]
@@ -233,7 +235,7 @@ def test_every_table_column_is_locked_or_open_as_designed_and_guides_the_pm(temp
 @pytest.mark.parametrize("template_id", TEMPLATE_IDS)
 def test_every_field_has_an_input_message_even_when_locked(template_id, repo_root):
     schema = SCHEMAS[template_id]
-    book = openpyxl.load_workbook(repo_root / "templates" / f"{template_id}.xlsx")
+    book = openpyxl.load_workbook(repo_root / "pmo_xl" / "templates" / "shipped" / f"{template_id}.xlsx")
     validations = _validations_by_cell(book[schema.main_sheet])
     for field in schema.fields:
         address = next(iter(book.defined_names[field.name].destinations))[1].replace("$", "")
@@ -245,7 +247,7 @@ def test_every_field_has_an_input_message_even_when_locked(template_id, repo_roo
 @pytest.mark.parametrize("template_id", TEMPLATE_IDS)
 def test_every_visible_sheet_has_frozen_panes_print_titles_and_a4_landscape_print_setup(template_id, repo_root):
     schema = SCHEMAS[template_id]
-    book = openpyxl.load_workbook(repo_root / "templates" / f"{template_id}.xlsx")
+    book = openpyxl.load_workbook(repo_root / "pmo_xl" / "templates" / "shipped" / f"{template_id}.xlsx")
     tables_on = {}
     for table in schema.tables:
         tables_on.setdefault(table.sheet, []).append(table.name)
@@ -273,7 +275,7 @@ def test_every_visible_sheet_has_frozen_panes_print_titles_and_a4_landscape_prin
 def test_no_defined_name_is_defined_twice(template_id, repo_root):
     import re
 
-    with zipfile.ZipFile(repo_root / "templates" / f"{template_id}.xlsx") as archive:
+    with zipfile.ZipFile(repo_root / "pmo_xl" / "templates" / "shipped" / f"{template_id}.xlsx") as archive:
         workbook = archive.read("xl/workbook.xml").decode("utf-8")
     names = re.findall(r'<definedName name="([^"]+)"(?![^>]*localSheetId)', workbook)
     duplicates = sorted({name for name in names if names.count(name) > 1})
@@ -301,7 +303,7 @@ def _instruction_rows(book) -> tuple[dict[str, tuple[str, object]], dict[str, st
 @pytest.mark.parametrize("template_id", TEMPLATE_IDS)
 def test_the_instructions_sheet_says_how_to_fill_in_add_rows_and_defines_every_glossary_term(template_id, repo_root):
     schema = SCHEMAS[template_id]
-    book = openpyxl.load_workbook(repo_root / "templates" / f"{template_id}.xlsx")
+    book = openpyxl.load_workbook(repo_root / "pmo_xl" / "templates" / "shipped" / f"{template_id}.xlsx")
     rows, glossary = _instruction_rows(book)
     assert "yellow cells" in rows["How to fill it in"][0] and "completeness" in rows["How to fill it in"][0]
     assert "blank row" in rows["Adding rows"][0] and "ignored" in rows["Adding rows"][0]
@@ -313,7 +315,7 @@ def test_the_instructions_sheet_says_how_to_fill_in_add_rows_and_defines_every_g
 
 
 def test_the_status_instructions_say_what_each_rag_colour_means_in_that_colour(repo_root):
-    book = openpyxl.load_workbook(repo_root / "templates" / "project_status.xlsx")
+    book = openpyxl.load_workbook(repo_root / "pmo_xl" / "templates" / "shipped" / "project_status.xlsx")
     rows, _ = _instruction_rows(book)
     for colour, first_words in (("Green", "On track"), ("Amber", "At risk"), ("Red", "Off track")):
         meaning, fill = rows[colour]

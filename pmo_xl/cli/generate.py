@@ -13,7 +13,7 @@ import click
 from pmo_xl.cli._group import CSV_LOCALE_OPTION, main, progress_echo
 from pmo_xl.cli._json import JsonCommand
 from pmo_xl.generate.carry_forward import carry_forward_from_ledger
-from pmo_xl.generate.generator import TEMPLATES_DIR, generate_for_records
+from pmo_xl.generate.generator import generate_for_records
 from pmo_xl.ledger import open_ledger
 from pmo_xl.periods import check_period, current_period
 from pmo_xl.register import ProjectRecord, read_register
@@ -50,9 +50,10 @@ def templates() -> None:
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=TEMPLATES_DIR,
+    default=Path("templates"),
     show_default=True,
-    help="Folder for the template workbooks.",
+    help="Folder for the template workbooks (never the installed package's own). To refresh the templates a "
+    "checkout ships: --out pmo_xl/templates/shipped",
 )
 def templates_build(out_dir: Path) -> None:
     """Build project_status.xlsx and project_request.xlsx from the schema.
@@ -146,7 +147,7 @@ def generate(
 
     \b
     Example:
-      pmo generate --register templates/sample_register.csv --out outbox --period 2026-12
+      pmo generate --register register.csv --out outbox --period 2026-12
       pmo generate --register register.csv --out outbox --period 2027-01 --ledger pmo_ledger.db
       pmo generate --register registre.csv --csv-locale fr-FR --settings pmo_settings.toml --out outbox
     """

@@ -8,6 +8,7 @@ is copied byte for byte, so whatever the PMO put in the template (sparklines, va
 from __future__ import annotations
 
 import datetime as dt
+import importlib.resources
 import os
 import re
 import uuid
@@ -29,7 +30,9 @@ from pmo_xl.templates.metadata import META_KEYS, WorkbookMetadata, custom_proper
 from pmo_xl.templates.schema import Table, TemplateSchema
 from pmo_xl.values import without_control_characters
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+# The shipped templates are package data (pmo_xl/templates/shipped), found through importlib.resources: the same
+# lookup in a checkout and in an installed wheel, never by counting parent folders.
+TEMPLATES_DIR = Path(str(importlib.resources.files("pmo_xl.templates") / "shipped"))
 TableRows = list[dict[str, CellValue]]
 
 
@@ -53,8 +56,8 @@ class GeneratedWorkbook:
 def template_path(template_id: str, templates_dir: Path | None = None) -> Path:
     """The template workbook to generate from: the PMO's own folder if given, else the shipped one.
 
-    A checkout ships `templates/`; an installed package (a PMO member's PC, set up by `pmo setup excel`) has no
-    such folder, so the shipped template is built from its schema into a per-user cache once. The builder is
+    The package ships its templates as data (TEMPLATES_DIR); a copy installed without them (a stripped wheel) builds
+    the shipped template from its schema into a per-user cache once. The builder is
     deterministic and a test holds the committed templates equal to a fresh build, so both are the same file.
     """
     if templates_dir is not None:

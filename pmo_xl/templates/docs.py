@@ -8,7 +8,8 @@ from pmo_xl.excel.files import write_bytes_atomic
 from pmo_xl.templates.catalog import SCHEMAS
 from pmo_xl.templates.schema import Field, Table, TemplateSchema
 
-DOCS_PATH = Path(__file__).resolve().parent.parent / "docs" / "templates.md"
+# Relative to where `pmo templates docs` runs: the repository's docs folder. Never inside the installed package.
+DOCS_PATH = Path("docs") / "templates.md"
 BEGIN = "<!-- BEGIN GENERATED FIELD REFERENCE: `pmo templates docs` rewrites this part -->"
 END = "<!-- END GENERATED FIELD REFERENCE -->"
 

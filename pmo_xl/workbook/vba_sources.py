@@ -6,6 +6,7 @@ version pinned in pyproject.toml (xlwings.bas hard-codes its own DLL name).
 
 from __future__ import annotations
 
+import importlib.resources
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -17,7 +18,8 @@ from pmo_xl.workbook.layout import SHEETS, THIS_WORKBOOK
 from pmo_xl.workbook.ribbon import ribbon_module_source
 from pmo_xl.workbook.udf_wrappers import udf_module_source
 
-MACROS_DIR = Path(__file__).resolve().parents[2] / "macros"
+# The VBA and ribbon sources are package data of `macros` (pyproject), found through importlib.resources.
+MACROS_DIR = Path(str(importlib.resources.files("macros")))
 XLWINGS_DIR = Path(xlwings.__file__).resolve().parent
 STOCK_MODULES = (("xlwings", "standard", XLWINGS_DIR / "xlwings.bas", "BSD 3-clause"),
                  ("Dictionary", "class", XLWINGS_DIR / "addin" / "Dictionary.cls", "License: MIT"))  # fmt: skip
