@@ -219,7 +219,8 @@ def optimise_action(book: Book) -> str:
 
 def collect_status_action(book: Book) -> str:
     from pmo_xl.collect.inbox import list_inbox
-    from pmo_xl.collect.run import CollectRequest, run_collect
+    from pmo_xl.collect.run import CollectRequest
+    from pmo_xl.monthly import run_collect
 
     settings = book.read_settings()
     pmo_settings = _pmo_settings(book)

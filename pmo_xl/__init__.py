@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 
 # name -> the module that defines it
 _API = {
-    "run_collect": "pmo_xl.collect.run",
+    "run_collect": "pmo_xl.monthly",
     "CollectRequest": "pmo_xl.collect.run",
     "CollectResult": "pmo_xl.collect.run",
     "generate_for_records": "pmo_xl.generate.generator",

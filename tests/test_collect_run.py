@@ -15,10 +15,11 @@ from click.testing import CliRunner
 
 from pmo_xl.cli import main
 from pmo_xl.collect.reader import read_submission
-from pmo_xl.collect.run import CollectRequest, run_collect
+from pmo_xl.collect.run import CollectRequest
 from pmo_xl.demo.data import demo_projects, fill_demo_submission
 from pmo_xl.generate.generator import generate_for_records
 from pmo_xl.ledger import open_ledger
+from pmo_xl.monthly import run_collect
 from pmo_xl.templates.catalog import PROJECT_STATUS
 from tests import libreoffice
 

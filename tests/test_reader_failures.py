@@ -16,10 +16,11 @@ from click.testing import CliRunner
 
 from pmo_xl.cli import main
 from pmo_xl.collect import reader as submission_reader
-from pmo_xl.collect.run import CollectRequest, run_collect
+from pmo_xl.collect.run import CollectRequest
 from pmo_xl.demo.data import demo_projects, fill_demo_submission
 from pmo_xl.excel.package import XlsxPackage
 from pmo_xl.generate.generator import generate_for_records
+from pmo_xl.monthly import run_collect
 from pmo_xl.templates.catalog import PROJECT_STATUS
 
 PERIOD = "2026-11"

@@ -55,7 +55,7 @@ def test_the_public_api_loads_on_first_use():
         text=True,
         check=True,
     )
-    assert completed.stdout.split() == ["pmo_xl.collect.run", "True"]
+    assert completed.stdout.split() == ["pmo_xl.monthly", "True"]
     import pmo_xl
 
     with pytest.raises(AttributeError, match="no attribute 'no_such_thing'"):

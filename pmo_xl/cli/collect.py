@@ -1,4 +1,4 @@
-"""`pmo collect`: a thin shell over pmo_xl.collect.run.run_collect. Its summary is what `--json` prints (cli/_json.py)."""
+"""`pmo collect`: a thin shell over pmo_xl.monthly.run_collect. Its summary is what `--json` prints (cli/_json.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import click
 
 from pmo_xl.cli._group import CSV_LOCALE_OPTION, main
 from pmo_xl.cli._json import JsonCommand, file_entry, verdict_entry
-from pmo_xl.collect.run import PMO_FIELD_CHANGED, CollectRequest, CollectResult, read_overrides, run_collect
+from pmo_xl.collect.run import PMO_FIELD_CHANGED, CollectRequest, CollectResult, read_overrides
+from pmo_xl.monthly import run_collect
 from pmo_xl.periods import check_period
 from pmo_xl.register import read_register
 from pmo_xl.settings import load_settings

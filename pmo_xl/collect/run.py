@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import array
 import collections
+import contextlib
 import csv
 import datetime as dt
 import functools
@@ -29,16 +30,19 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pmo_xl.corrections import Choice, Evidence, choose_submission, preference_choices, slot_rows
-from pmo_xl.errors import OutputError, OutputFault, PmoError
+from pmo_xl.errors import OutputError, PmoError
 from pmo_xl.excel.files import remove_stale_temporaries, safe_file_name
 from pmo_xl.ledger import Ledger, Rejection, content_fingerprint, lock_path_for, now_stamp, open_ledger
 from pmo_xl.periods import check_period
 from pmo_xl.register import ProjectRecord
-from pmo_xl.reporting.views import PortfolioViews, build_views, submissions_view
 from pmo_xl.settings import PmoSettings
 from pmo_xl.submissions import Finding, ParsedSubmission, Verdict
+
+if TYPE_CHECKING:  # a type only: collect never builds views (pmo_xl.monthly does, after recording)
+    from pmo_xl.reporting.views import PortfolioViews
 
 Progress = Callable[[int, int, str], None]
 PMO_FIELD_CHANGED = "pmo_field_changed"
@@ -740,50 +744,6 @@ def collect_candidates(
     return recorded.verdicts, recorded.added
 
 
-def with_pmo_field_findings(
-    verdicts: Sequence[Verdict], views: PortfolioViews, submission_of: Callable[[str], ParsedSubmission | None]
-) -> list[Verdict]:
-    """The verdicts, each accepted one with a `pmo_field_changed` warning for every PMO-owned figure its submission
-    changed without an approved change request (`views.pmo_field_changes`), naming the cell and both values.
-    `submission_of(path)` gives a file's parsed submission back, for the few files that changed such a figure."""
-    changes: dict[int, list[dict]] = {}
-    for row in views.pmo_field_changes.to_dict("records"):
-        changes.setdefault(row["submission_id"], []).append(row)
-    noted = []
-    for verdict in verdicts:
-        rows = changes.get(verdict.submission_id, []) if verdict.status == "accepted" else []
-        if not rows:
-            noted.append(verdict)
-            continue
-        submission = submission_of(verdict.path)
-        findings = tuple(_pmo_field_finding(row, submission) for row in rows)
-        noted.append(replace(verdict, findings=(*verdict.findings, *findings)))
-    return noted
-
-
-def _pmo_field_finding(change: dict, submission: ParsedSubmission | None) -> Finding:
-    """Where the PM's workbook holds the changed figure: its cell, from the defined name or the table's column."""
-    from pmo_xl.templates.catalog import PROJECT_STATUS
-
-    if not change["item_id"]:
-        cell = submission.field_cells.get(change["field"], "") if submission else ""
-        sheet = cell.rpartition("!")[0].strip("'") or PROJECT_STATUS.main_sheet
-        return Finding("warning", PMO_FIELD_CHANGED, change["message"], sheet, change["field"], cell)
-    table = PROJECT_STATUS.table("Milestones")
-    column_header = next(column.header for column in table.columns if column.key == "baseline_date")
-    excel_row, cell = None, ""
-    if submission is not None:
-        ids = [str(row.get("id")) for row in submission.tables.get(table.name, [])]
-        rows = submission.table_rows.get(table.name, [])
-        index = ids.index(change["item_id"]) if change["item_id"] in ids else None
-        excel_row = rows[index] if index is not None and index < len(rows) else None
-        column = submission.column_cells.get(table.name, {}).get("baseline_date", "")
-        cell = f"{column}{excel_row}" if column and excel_row else ""
-    sheet = cell.rpartition("!")[0].strip("'") or table.sheet
-    where = f"{table.name}[{column_header}]"
-    return Finding("warning", PMO_FIELD_CHANGED, change["message"], sheet, where, cell, excel_row)
-
-
 @dataclass(frozen=True)
 class CollectRequest:
     inbox: Path
@@ -815,11 +775,26 @@ def _refuse_outputs_in(inbox: Path, outputs: dict[str, Path | None]) -> None:
             )
 
 
-def run_collect(request: CollectRequest, progress: Progress | None = None) -> CollectResult:
-    """The whole run. Raises PmoError only when the run itself cannot go on (no inbox, ledger locked...)."""
-    from pmo_xl.reporting.calendar import write_chaser_drafts
-    from pmo_xl.reporting.portfolio_workbook import write_portfolio
+@dataclass(frozen=True)
+class Collected:
+    """A run's inbox recorded in the ledger: what reporting needs next (pmo_xl.monthly.run_collect)."""
 
+    verdicts: tuple[Verdict, ...]  # the skipped files', then one a file read, in the inbox's order
+    added: tuple[int, ...]
+    archived: tuple[Path, ...]
+    warnings: tuple[str, ...]
+    period: str | None
+    today: dt.date
+    # A file's parsed submission back from the run's spill, for the few a report names cells of; only while the
+    # `collecting` block is open.
+    submission_of: Callable[[str], ParsedSubmission | None]
+
+
+@contextlib.contextmanager
+def collecting(request: CollectRequest, progress: Progress | None = None) -> Iterator[tuple[Ledger, Collected]]:
+    """Record the inbox into the ledger: one verdict a file. Yields the open ledger and what was collected; the
+    caller builds its views inside the block (the spill still holds the parsed files). Raises PmoError only when
+    the run itself cannot go on (no inbox, ledger locked...)."""
     inbox = Path(request.inbox)
     if not inbox.is_dir():
         raise PmoError(f"{inbox}: the inbox folder does not exist")
@@ -843,11 +818,10 @@ def run_collect(request: CollectRequest, progress: Progress | None = None) -> Co
         candidates = iter_candidates(paths, today, register_ids, stored_by_sha256, progress)
         with Spill() as spill:
             recorded = record_candidates(candidates, ledger, spill, request.prefer)
-            verdicts, added = recorded.verdicts, recorded.added
+            verdicts = recorded.verdicts
             if request.register is not None and request.register_source is not None:
                 ledger.add_register(request.register, *request.register_source)
             ledger.add_rejections(rejections(verdicts, recorded.intakes, now_stamp()))
-            warnings = ledger.warnings
             archived: list[Path] = []
             if request.archive is not None:
                 accepted = [recorded.intakes[i] for i, v in enumerate(verdicts) if v.status == "accepted"]
@@ -855,37 +829,16 @@ def run_collect(request: CollectRequest, progress: Progress | None = None) -> Co
                 verdicts = [
                     replace(v, findings=(*v.findings, problems[v.path])) if v.path in problems else v for v in verdicts
                 ]
-            all_verdicts = (*skipped, *verdicts)
-            views = build_views(ledger, request.register, period, request.settings, all_verdicts, today)
             spilled = {i.path: i.spilled for i in recorded.intakes if i.spilled is not None}
-            all_verdicts = tuple(with_pmo_field_findings(all_verdicts, views, lambda path: spill.get(spilled[path])))
-    views = replace(views, submissions=submissions_view(all_verdicts, views.submissions))
-    output, output_error, output_fault = None, "", False
-    if request.out is not None:
-        dashboard = None
-        if not views.status.empty:
-            from pmo_xl.reporting.dashboard import build_dashboard, read_item_history
-
-            # Trends and changes come from the ledger's history, never from re-reading old files.
-            dashboard = build_dashboard(views, read_item_history(Path(request.ledger), views), None)
-        try:
-            output = write_portfolio(views, request.out, dashboard)
-        except OutputError as error:
-            output_error, output_fault = str(error), isinstance(error, OutputFault)
-    drafts: list[Path] = []
-    if not views.chasers.empty and request.chasers is not None:
-        try:
-            drafts = write_chaser_drafts(views.chasers, views.missing, request.chasers, request.settings)
-        except OutputError as error:
-            warnings = (*warnings, f"reminder drafts not written: {error}")
-    return CollectResult(
-        verdicts=tuple(all_verdicts),
-        added=tuple(added),
-        views=views,
-        output=output,
-        output_error=output_error,
-        output_fault=output_fault,
-        archived=tuple(archived),
-        chaser_drafts=tuple(drafts),
-        warnings=tuple(warnings),
-    )
+            yield (
+                ledger,
+                Collected(
+                    verdicts=(*skipped, *verdicts),
+                    added=tuple(recorded.added),
+                    archived=tuple(archived),
+                    warnings=tuple(ledger.warnings),
+                    period=period,
+                    today=today,
+                    submission_of=lambda path: spill.get(spilled[path]) if path in spilled else None,
+                ),
+            )

@@ -218,10 +218,11 @@ def run_demo(
     progress: Progress | None = None,
 ) -> DemoResult:
     """Run the whole cycle into `out` (created; must be empty or a previous demo's folder)."""
-    from pmo_xl.collect.run import CollectRequest, run_collect
+    from pmo_xl.collect.run import CollectRequest
     from pmo_xl.demo.data import fill_demo_submission
     from pmo_xl.generate.carry_forward import carry_forward_from_ledger
     from pmo_xl.generate.generator import generate_for_records
+    from pmo_xl.monthly import run_collect
     from pmo_xl.portfolio.capacity import CapacitySettings
     from pmo_xl.portfolio.capacity_report import write_capacity_workbook
     from pmo_xl.portfolio.criteria import DEFAULT_MODEL

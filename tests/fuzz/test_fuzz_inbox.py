@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from pmo_xl.collect.run import CollectRequest, run_collect
+from pmo_xl.collect.run import CollectRequest
 from pmo_xl.demo.data import demo_projects, fill_demo_submission
 from pmo_xl.excel.package import XlsxPackage
 from pmo_xl.generate.generator import generate_for_records
+from pmo_xl.monthly import run_collect
 from pmo_xl.templates.catalog import PROJECT_STATUS
 from pmo_xl.templates.metadata import META_KEYS, meta_name
 from tests.fuzz.mutations import (
