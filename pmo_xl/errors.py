@@ -37,3 +37,16 @@ class OutputFault(OutputError):
 
 class TemplateError(PmoError):
     """A template workbook does not honour the template contract (missing defined name, table, metadata...)."""
+
+
+class InputTableError(PmoError):
+    """A table cannot be read: no such file, not a CSV or a workbook, no table or sheet of that name, an empty sheet.
+
+    `file` names the file; `not_found` is set when the file opened but holds no table or sheet of the names asked
+    for, so that a caller with its own wording for that case (the ScoringModel) can use it.
+    """
+
+    def __init__(self, message: str, *, file: str = "", not_found: bool = False):
+        super().__init__(message)
+        self.file = file
+        self.not_found = not_found

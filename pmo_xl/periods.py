@@ -72,14 +72,29 @@ def current_period(today: dt.date | None = None) -> str:
     return period_of(today or dt.date.today())
 
 
-def fiscal_year(period: str, fiscal_year_start_month: int = 1) -> int:
-    """The fiscal year a month falls in, named by the calendar year in which that fiscal year ends."""
-    year, month = int(period[:4]), int(period[5:7])
-    if fiscal_year_start_month == 1:
-        return year
-    return year + 1 if month >= fiscal_year_start_month else year
+def fiscal_year_ending(month: int, fiscal_year_start_month: int = 1) -> int:
+    """The fiscal year running month `month` (year * 12 + month - 1, as month_index gives it) falls in, as a number.
+
+    A fiscal year is named by the calendar year in which it ends: with a July start, July 2027 is in 2028.
+    """
+    year, month_of_year = divmod(month, 12)
+    return year + 1 if fiscal_year_start_month > 1 and month_of_year + 1 >= fiscal_year_start_month else year
+
+
+def fiscal_year_label(month: int, fiscal_year_start_month: int = 1) -> str:
+    """'FY2028' for running month `month` (see fiscal_year_ending)."""
+    return f"FY{fiscal_year_ending(month, fiscal_year_start_month)}"
+
+
+def fiscal_year_months(label: str, fiscal_year_start_month: int = 1) -> range:
+    """The twelve running months of fiscal year `label` ('FY2028'), first to last."""
+    year = fiscal_year_number(label)
+    first = (year - (1 if fiscal_year_start_month > 1 else 0)) * 12 + fiscal_year_start_month - 1
+    return range(first, first + 12)
 
 
 def fiscal_year_labels(period: str, count: int, fiscal_year_start_month: int = 1) -> list[str]:
-    first = fiscal_year(period, fiscal_year_start_month)
+    """'FY2027', 'FY2028', ...: `count` fiscal years from the one holding `period` ('YYYY-MM')."""
+    year, month = year_and_month(period)
+    first = fiscal_year_ending(year * 12 + month - 1, fiscal_year_start_month)
     return [f"FY{first + offset}" for offset in range(count)]

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pmo_xl.periods import fiscal_year_label
 from pmo_xl.portfolio.selection import (
     Scenario,
     SelectionError,
@@ -13,7 +14,6 @@ from pmo_xl.portfolio.selection import (
     build_problem,
     compare_scenarios,
     efficient_frontier,
-    fiscal_year,
     greedy_by_ratio,
     load_scenarios,
     parse_budget,
@@ -314,8 +314,8 @@ def test_binding_constraints_and_value_per_cost_are_reported():
 
 
 def test_total_budget_and_fiscal_year_costs_move_with_deferral_across_the_year_end():
-    assert fiscal_year(2027 * 12 + 6, 7) == "FY2028"  # July 2027 is in FY2028 when the year starts in July
-    assert fiscal_year(2027 * 12 + 5, 7) == "FY2027"
+    assert fiscal_year_label(2027 * 12 + 6, 7) == "FY2028"  # July 2027 is in FY2028 when the year starts in July
+    assert fiscal_year_label(2027 * 12 + 5, 7) == "FY2027"
     requests = pd.DataFrame(
         {"request_id": ["A"], "value": [5], "cost_FY2027": [100], "start_month": ["2027-06"], "duration_months": [1]}
     )

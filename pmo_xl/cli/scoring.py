@@ -12,14 +12,14 @@ import pandas as pd
 from pmo_xl.cli._group import main, progress_echo
 from pmo_xl.cli._json import JsonCommand, records, verdict_entry
 from pmo_xl.collect.requests import read_request_forms
+from pmo_xl.errors import InputTableError
+from pmo_xl.excel.tables import read_table
 from pmo_xl.portfolio.ahp import AhpResult, ahp_weights
 from pmo_xl.portfolio.backlog import rank_backlog
 from pmo_xl.portfolio.criteria import DEFAULT_MODEL, ScoringModelSpec
 from pmo_xl.portfolio.scoring import (
     SCORE_SETS,
-    InputTableError,
     read_scoring_model,
-    read_table,
     score_requests,
     with_scores,
     with_weights,
@@ -58,7 +58,7 @@ _requests_source = click.Path(exists=True, path_type=Path)
 def _pipeline(requests: Path) -> tuple[pd.DataFrame, pd.DataFrame | None, bool, list[dict]]:
     """(request table, resource estimates or None, whether it came from request forms, the rejected forms)."""
     if not requests.is_dir():
-        return read_table(requests, "Requests"), None, False, []
+        return read_table(requests, "Requests", first_sheet=True), None, False, []
     pipeline = read_request_forms(requests)
     rejected = [verdict for verdict in pipeline.verdicts if verdict.status == "rejected"]
     for verdict in rejected:
@@ -330,8 +330,8 @@ def optimize_command(
     """
     table, form_resources, from_forms, rejected_forms = _pipeline(requests)
     score_set = _score_set(score_set, from_forms)
-    resource_table = read_table(resources, RESOURCE_TABLES) if resources else form_resources
-    cost_table = read_table(costs, "Costs") if costs else None
+    resource_table = read_table(resources, RESOURCE_TABLES, first_sheet=True) if resources else form_resources
+    cost_table = read_table(costs, "Costs", first_sheet=True) if costs else None
     settings = SelectionSettings(
         value_measure=value_measure,
         budgets=dict(parse_budget(text) for text in budgets),

@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pmo_xl.errors import PmoError
+from pmo_xl.errors import InputTableError, PmoError
+from pmo_xl.excel.tables import read_table
 from pmo_xl.periods import month_index
 from pmo_xl.values import read_number, read_number_column
 
@@ -425,12 +426,15 @@ def _header(column: object) -> str:
 
 def _where(frame: pd.DataFrame, position: int, column: str, what: str) -> str:
     """Name the cell a bad value came from when the reader recorded it, else the row."""
-    cells = frame.attrs.get("cells")
-    if cells and column in cells["columns"]:
-        return (
-            f"{cells['file']}, sheet {cells['sheet']}, cell {cells['columns'][column]}{cells['first_row'] + position}"
-        )
-    return f"{frame.attrs.get('source', what)}, row {position + frame.attrs.get('first_row', 1)}"
+    where = frame.attrs
+    letters = {
+        _CAPACITY_ALIASES.get(_header(header), _header(header)): letter
+        for header, letter in where.get("columns", {}).items()
+    }
+    letters.update({_header(header): letter for header, letter in where.get("columns", {}).items()})
+    if where.get("sheet") and column in letters:
+        return f"{where['file']}, sheet {where['sheet']}, cell {letters[column]}{where['first_row'] + position}"
+    return f"{where.get('source', what)}, row {position + where.get('first_row', 1)}"
 
 
 def _raise_if(problems: list[str], what: str) -> None:
@@ -1120,83 +1124,27 @@ def what_if(
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# Reading the inputs (the only I/O in this module; calamine because it reads tables fast and never writes)
+# Reading the inputs (the only I/O in this module), through the one table reader
 
 
-def read_table(path: Path | str, names: Sequence[str], what: str) -> pd.DataFrame:
-    """An Excel table (or else a sheet with headers in its first row) named any of `names`, or a whole CSV file.
-
-    The frame remembers where it came from (`attrs`), so that errors can name the file, sheet and cell.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise CapacityError(f"{what}: file {path} does not exist")
-    if path.suffix.lower() == ".csv":
-        try:
-            frame = pd.read_csv(path, dtype=object, keep_default_na=False, encoding="utf-8-sig")
-        except (UnicodeDecodeError, pd.errors.ParserError) as error:
-            raise CapacityError(f"{path.name}: cannot read it as CSV ({error})") from error
-        frame.attrs = {"source": path.name, "first_row": 2}
-        return frame
-    from python_calamine import CalamineWorkbook
-    from xlsxwriter.utility import xl_col_to_name
-
+def _read(path: Path | str, names: Sequence[str]) -> pd.DataFrame:
+    """The table or sheet named any of `names` (or a whole CSV file), through the one reader, pmo_xl.excel.tables."""
     try:
-        workbook = CalamineWorkbook.from_path(str(path), load_tables=True)
-        table_names = list(workbook.table_names)
-    except Exception as error:  # calamine raises its own exception types for every kind of unreadable file
-        raise CapacityError(f"{path.name}: cannot read it as an Excel workbook ({error})") from error
-    wanted = {_header(name) for name in names}
-    for table_name in table_names:
-        if _header(table_name) in wanted:
-            table = workbook.get_table_by_name(table_name)
-            headers = [_text(column) for column in table.columns]
-            rows = table.to_python()
-            first_row, first_column = table.start
-            location = {"file": path.name, "sheet": table.sheet, "first_row": first_row + 1}
-            break
-    else:
-        sheet_names = {_header(name): name for name in workbook.sheet_names}
-        found = next((sheet_names[name] for name in wanted if name in sheet_names), None)
-        if found is None:
-            raise CapacityError(
-                f"{path.name}: no table or sheet named {' or '.join(names)} "
-                f"(tables: {', '.join(table_names) or 'none'}; sheets: {', '.join(workbook.sheet_names)})"
-            )
-        cells = workbook.get_sheet_by_name(found).to_python(skip_empty_area=False)
-        header_at = next((index for index, row in enumerate(cells) if any(_text(value) for value in row)), None)
-        if header_at is None:
-            raise CapacityError(f"{path.name}, sheet {found}: the sheet is empty; expected a header row")
-        headers = [_text(value) for value in cells[header_at]]
-        rows = cells[header_at + 1 :]
-        first_column = 0
-        location = {"file": path.name, "sheet": found, "first_row": header_at + 2}
-    while rows and not any(_text(value) for value in rows[-1]):
-        rows = rows[:-1]
-    width = len(headers)
-    frame = pd.DataFrame([list(row[:width]) + [""] * (width - len(row)) for row in rows], columns=headers, dtype=object)
-    frame = frame.loc[:, [bool(header) for header in headers]]
-    location["columns"] = {
-        _CAPACITY_ALIASES.get(_header(header), _header(header)): xl_col_to_name(first_column + index)
-        for index, header in enumerate(headers)
-    }
-    location["columns"].update({_header(header): xl_col_to_name(first_column + i) for i, header in enumerate(headers)})
-    frame.attrs = {"source": f"{path.name}, sheet {location['sheet']}", "cells": location}
-    return frame
+        return read_table(path, names)
+    except InputTableError as error:
+        raise CapacityError(str(error)) from error
 
 
 def read_capacity(path: Path | str) -> pd.DataFrame:
     """The `Capacity` table from the PMO workbook (or any workbook), or a CSV file with the same headers."""
-    return read_table(path, (CAPACITY_TABLE,), "Capacity")
+    return _read(path, (CAPACITY_TABLE,))
 
 
 def read_portfolio(path: Path | str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The `Resources` and `Status` tables (or sheets) of portfolio.xlsx, as `pmo collect` writes them."""
-    return read_table(path, ("Resources",), "Resources"), read_table(path, ("Status",), "Status")
+    return _read(path, ("Resources",)), _read(path, ("Status",))
 
 
 def read_requests(path: Path | str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The request list and its resource estimates: tables (or sheets) `Requests` and `RequestResources`."""
-    requests = read_table(path, ("Requests",), "Requests")
-    estimates = read_table(path, ("RequestResources", "Request resources", "Request_resources"), "Request resources")
-    return requests, estimates
+    return _read(path, ("Requests",)), _read(path, ("RequestResources",))

@@ -11,7 +11,6 @@ Requests carry two sets of criterion values, kept apart: `requester_<criterion_i
 
 from __future__ import annotations
 
-import csv
 import math
 import numbers as numbers_module
 from collections import Counter
@@ -22,7 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pmo_xl.errors import OutputError, PmoError
+from pmo_xl.errors import InputTableError, OutputError, PmoError
+from pmo_xl.excel.tables import read_table
 from pmo_xl.portfolio.criteria import DEFAULT_MODEL, Criterion, Level, ScoringModelSpec
 from pmo_xl.values import as_text, is_blank, read_number
 
@@ -56,10 +56,6 @@ class ScoringModelError(PmoError):
 
 class ScoringError(PmoError):
     """A request's criterion values cannot be scored (missing, off the scale, unknown level)."""
-
-
-class InputTableError(PmoError):
-    """A request, resource or capacity table cannot be read."""
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -541,84 +537,19 @@ def score_requests(
 # Files: reading tables and the model, writing workbooks atomically
 
 
-def read_table(path: Path, table_name: str | Sequence[str] | None = None) -> pd.DataFrame:
-    """A CSV, or the Excel table `table_name` in a workbook (first sheet when the workbook has no such table).
-
-    `table_name` may list several names (e.g. ResourceEstimates and RequestResources); the first one found wins.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise InputTableError(f"{path}: no such file")
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            return pd.read_csv(path, dtype=object, keep_default_na=False).replace({"": None})
-        if suffix in (".xlsx", ".xlsm"):
-            header, rows, _ = _workbook_table(path, table_name)
-            if header is None:
-                frame = pd.read_excel(path, sheet_name=0, dtype=object, engine="calamine")
-                return frame.replace({"": None})
-            return pd.DataFrame([list(row) for row in rows], columns=[str(h) for h in header], dtype=object)
-    except PmoError:
-        raise
-    except Exception as error:  # a corrupt or locked file: name it, never a traceback
-        raise InputTableError(f"{path}: cannot be read ({error})") from error
-    raise InputTableError(f"{path}: expected a .csv, .xlsx or .xlsm file")
-
-
-def _workbook_table(path: Path, table_name: str | Sequence[str] | None):
-    """Header and body of a named Excel table, found by name wherever it sits (never by a cell address)."""
-    if not table_name:
-        return None, [], ""
-    from openpyxl import load_workbook
-
-    wanted = [table_name.lower()] if isinstance(table_name, str) else [name.lower() for name in table_name]
-    workbook = load_workbook(path, data_only=True)
-    try:
-        found = {
-            name.lower(): (worksheet, reference)
-            for worksheet in workbook.worksheets
-            for name, reference in worksheet.tables.items()
-        }
-        for name in wanted:
-            if name in found:
-                worksheet, reference = found[name]
-                cells = [[cell.value for cell in row] for row in worksheet[reference]]
-                return cells[0], cells[1:], worksheet.title
-    finally:
-        workbook.close()
-    return None, [], ""
-
-
-def workbook_table_names(path: Path) -> set[str]:
-    """The Excel tables a workbook holds (any sheet), lower-cased; empty for a CSV."""
-    path = Path(path)
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        return set()
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(path, read_only=False, data_only=True)
-    try:
-        return {name.lower() for sheet in workbook.worksheets for name in sheet.tables}
-    finally:
-        workbook.close()
-
-
 def read_scoring_model(path: Path) -> ScoringModelSpec:
-    """The ScoringModel from a CSV or from the Excel table named ScoringModel in a workbook."""
+    """The ScoringModel from a CSV, or from the Excel table (or sheet) named ScoringModel in a workbook."""
     path = Path(path)
-    if not path.exists():
-        raise ScoringModelError(f"{path}: no such file")
-    if path.suffix.lower() == ".csv":
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            lines = list(csv.reader(handle))
-        if not lines:
-            raise ScoringModelError(f"{path}: the file is empty")
-        return model_from_rows(lines[0], lines[1:], source=str(path))
-    header, rows, sheet = _workbook_table(path, SCORING_MODEL_TABLE)
-    if header is None:
-        raise ScoringModelError(f"{path}: no Excel table named {SCORING_MODEL_TABLE} in the workbook")
-    return model_from_rows(header, rows, source=f"{path} sheet {sheet} table {SCORING_MODEL_TABLE}")
+    try:
+        table = read_table(path, SCORING_MODEL_TABLE)
+    except InputTableError as error:
+        if error.not_found:
+            raise ScoringModelError(f"{path}: no Excel table named {SCORING_MODEL_TABLE} in the workbook") from error
+        raise ScoringModelError(str(error)) from error
+    source = str(path)
+    if table.attrs["sheet"]:
+        source += f" sheet {table.attrs['sheet']}" + (f" table {table.attrs['table']}" if table.attrs["table"] else "")
+    return model_from_rows(list(table.columns), table.to_numpy(dtype=object).tolist(), source=source)
 
 
 def write_workbook_atomically(path: Path, build: Callable, overwrite: bool = True) -> Path:

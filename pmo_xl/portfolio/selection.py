@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from pmo_xl.errors import PmoError
-from pmo_xl.periods import fiscal_year_number, month_index
+from pmo_xl.excel.tables import read_table
+from pmo_xl.periods import fiscal_year_label, fiscal_year_months, month_index
 from pmo_xl.portfolio.scoring import request_id_problems
 from pmo_xl.values import is_blank, read_flag, read_number
 
@@ -96,18 +97,6 @@ def month_label(index: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
-def fiscal_year(month_index: int, start_month: int) -> str:
-    """FY label of a month; a fiscal year that does not start in January is named by the year it ends in."""
-    year, month = divmod(month_index, 12)
-    return f"FY{year + (1 if start_month > 1 and month + 1 >= start_month else 0)}"
-
-
-def fiscal_year_months(label: str, start_month: int) -> range:
-    year = fiscal_year_number(label)
-    first = (year - (1 if start_month > 1 else 0)) * 12 + start_month - 1
-    return range(first, first + 12)
-
-
 def _read_amount(cell, where: str, default: float | None = None) -> float | None:
     """A table cell read by pmo_xl.values; `default` when blank; SelectionError naming `where` when refused."""
     value = read_number(cell, where, text_is_normal=True).or_raise(SelectionError)
@@ -151,7 +140,7 @@ class Request:
     def fy_cost(self, delay: int, start_month: int) -> dict[str, float]:
         costs = dict(self.fixed_fy_cost)
         for month, amount in self.monthly_cost.items():
-            label = fiscal_year(month + delay, start_month)
+            label = fiscal_year_label(month + delay, start_month)
             costs[label] = costs.get(label, 0.0) + amount
         return costs
 
@@ -340,16 +329,9 @@ def read_capacity_table(path: Path) -> pd.DataFrame:
     """The capacity file of `pmo optimize --capacity`: a `CapacityPlan` table (role, month, capacity_fte), the
     PMO workbook's `Capacity` table, or a CSV of either shape; a workbook with neither table gives its first sheet.
     """
-    from pmo_xl.portfolio.capacity import CAPACITY_TABLE, read_capacity
-    from pmo_xl.portfolio.scoring import read_table, workbook_table_names
+    from pmo_xl.portfolio.capacity import CAPACITY_TABLE
 
-    path = Path(path)
-    if path.suffix.lower() == ".csv":
-        return read_capacity(path)
-    tables = workbook_table_names(path)
-    if "capacityplan" not in tables and CAPACITY_TABLE.lower() in tables:
-        return read_capacity(path)
-    return read_table(path, "CapacityPlan")
+    return read_table(path, ("CapacityPlan", CAPACITY_TABLE), first_sheet=True)
 
 
 def parse_capacity(capacity: pd.DataFrame | None) -> dict[tuple[str, int], float]:
@@ -513,8 +495,8 @@ def _leaves_the_horizon(
         for month, amount in request.monthly_cost.items():
             if (
                 amount
-                and fiscal_year(month, start_month) in settings.budgets
-                and fiscal_year(month + delay, start_month) not in settings.budgets
+                and fiscal_year_label(month, start_month) in settings.budgets
+                and fiscal_year_label(month + delay, start_month) not in settings.budgets
             ):
                 return True
     return False
