@@ -222,3 +222,17 @@ def test_the_executive_summary_prints_on_page_one_even_when_crowded(ledger_path,
     # ... and page 2 opens with the detail: a summary that spilled over would push its tail onto page 2 first
     assert second.lstrip().startswith("All changes since 2026-10 and decisions"), second[:300]
     assert "Portfolio report" not in second and "Re-baselines" not in second.split("All changes")[0]
+
+
+def test_the_report_core_reads_no_clock(ledger_path):
+    """render_report is pure: the same inputs give the same document, dated only when the caller says so."""
+    views = load_views(ledger_path, today=dt.date(2026, 12, 10))
+    items = read_item_history(ledger_path, views)
+    summary = executive_summary(views, items)
+    dashboard = build_dashboard(views, items)
+    undated = render_report(dashboard, summary, views)
+    assert undated == render_report(dashboard, summary, views)
+    assert "Written by pmo from the ledger. Trends" in undated
+    assert "Written by pmo from the ledger on 2027-01-05." in render_report(
+        dashboard, summary, views, dt.date(2027, 1, 5)
+    )

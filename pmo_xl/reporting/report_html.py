@@ -517,16 +517,22 @@ def _float(value: object) -> float | None:
     return as_float(value)
 
 
-def render_report(dashboard: Dashboard, summary: ExecutiveSummary, views: PortfolioViews) -> str:
-    """The whole HTML document as text."""
+def render_report(
+    dashboard: Dashboard, summary: ExecutiveSummary, views: PortfolioViews, written_on: dt.date | None = None
+) -> str:
+    """The whole HTML document as text. Pure: the date in its footer is `written_on` (the caller's today), never
+    read from the clock here, so the same inputs give the same document."""
     token = _MONEY_DECIMALS.set(dashboard.money.decimals)
     try:
-        return _document(dashboard, summary, views)
+        return _document(dashboard, summary, views, written_on)
     finally:
         _MONEY_DECIMALS.reset(token)
 
 
-def _document(dashboard: Dashboard, summary: ExecutiveSummary, views: PortfolioViews) -> str:
+def _document(
+    dashboard: Dashboard, summary: ExecutiveSummary, views: PortfolioViews, written_on: dt.date | None
+) -> str:
+    written = f" on {written_on.isoformat()}" if written_on is not None else ""
     title = f"Portfolio report {summary.period} ({summary.scope})"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -534,15 +540,22 @@ def _document(dashboard: Dashboard, summary: ExecutiveSummary, views: PortfolioV
 <body><main>
 {_executive_summary(dashboard, summary)}
 {_detail(dashboard, views, summary)}
-<footer>Written by pmo from the ledger on {dt.date.today().isoformat()}. Trends come from the ledger's history of
+<footer>Written by pmo from the ledger{written}. Trends come from the ledger's history of
 accepted submissions; items are matched across periods by their stable ids.</footer>
 </main></body></html>
 """
 
 
-def write_report(path: Path | str, dashboard: Dashboard, summary: ExecutiveSummary, views: PortfolioViews) -> Path:
-    """Write the report atomically; returns its path."""
-    return write_bytes_atomic(Path(path), render_report(dashboard, summary, views).encode("utf-8"))
+def write_report(
+    path: Path | str,
+    dashboard: Dashboard,
+    summary: ExecutiveSummary,
+    views: PortfolioViews,
+    written_on: dt.date | None = None,
+) -> Path:
+    """Write the report atomically, dated `written_on` (default: today, read here in the shell); returns its path."""
+    document = render_report(dashboard, summary, views, written_on or dt.date.today())
+    return write_bytes_atomic(Path(path), document.encode("utf-8"))
 
 
 def export_report(
@@ -565,4 +578,4 @@ def export_report(
     dashboard = build_dashboard(inputs.views, inputs.items, inputs.capacity_plan, programme, business_unit)
     summary = executive_summary(inputs.views, inputs.items, programme, business_unit)
     views, _items, _scope = scope_views(inputs.views, inputs.items, programme, business_unit)
-    return write_report(out, dashboard, summary, views)
+    return write_report(out, dashboard, summary, views, today)
