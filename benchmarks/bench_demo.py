@@ -17,7 +17,8 @@ from pathlib import Path
 from pmo_xl.collect.run import CollectRequest
 from pmo_xl.demo.run import run_demo
 from pmo_xl.monthly import run_collect
-from pmo_xl.reporting.dashboard import build_dashboard, executive_summary, read_item_history
+from pmo_xl.reporting.dashboard import build_dashboard, executive_summary
+from pmo_xl.reporting.load import read_item_history
 from pmo_xl.reporting.portfolio_workbook import write_portfolio_with_dashboard
 from pmo_xl.reporting.report_html import write_report
 

@@ -30,7 +30,8 @@ def run_collect(request: CollectRequest, progress: Progress | None = None) -> Co
     if request.out is not None:
         dashboard = None
         if not views.status.empty:
-            from pmo_xl.reporting.dashboard import build_dashboard, read_item_history
+            from pmo_xl.reporting.dashboard import build_dashboard
+            from pmo_xl.reporting.load import read_item_history
 
             # Trends and changes come from the ledger's history, never from re-reading old files.
             dashboard = build_dashboard(views, read_item_history(Path(request.ledger), views), None)

@@ -9,7 +9,8 @@ import pytest
 
 from pmo_xl.ledger import open_ledger
 from pmo_xl.register import ProjectRecord
-from pmo_xl.reporting.dashboard import DashboardError, build_dashboard, plan_portfolio_capacity, read_item_history
+from pmo_xl.reporting.dashboard import DashboardError, build_dashboard, plan_portfolio_capacity
+from pmo_xl.reporting.load import read_item_history
 from pmo_xl.reporting.views import load_views
 from tests.collect_builders import status_submission
 

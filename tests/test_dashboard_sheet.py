@@ -13,13 +13,14 @@ import pytest
 import xlsxwriter
 
 from pmo_xl.ledger import open_ledger
-from pmo_xl.reporting.dashboard import build_dashboard, read_item_history
+from pmo_xl.reporting.dashboard import build_dashboard
 from pmo_xl.reporting.dashboard_sheet import (
     BLOCKS,
     add_dashboard_sheet,
     dashboard_tables,
     empty_dashboard_tables,
 )
+from pmo_xl.reporting.load import read_item_history
 from pmo_xl.reporting.portfolio_workbook import write_portfolio_with_dashboard
 from pmo_xl.reporting.views import load_views
 from tests.collect_builders import status_submission

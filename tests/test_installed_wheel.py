@@ -6,6 +6,7 @@ copy, and the templates and VBA sources resolve through importlib.resources insi
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -22,8 +23,15 @@ def _run(command: list[str], cwd: Path) -> str:
 
 
 def test_the_wheel_installs_and_runs_from_its_own_venv(tmp_path):
+    # Built from a copy: an in-tree build would leave build/ and egg-info in the checkout.
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, source / name)
+    for package in ("pmo_xl", "udfs", "macros"):
+        shutil.copytree(REPO / package, source / package, ignore=shutil.ignore_patterns("__pycache__"))
     wheels = tmp_path / "wheels"
-    _run([sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "--no-build-isolation", "-w", str(wheels), "-q"],
+    _run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--no-build-isolation", "-w", str(wheels), "-q"],
          tmp_path)  # fmt: skip
     (wheel,) = wheels.glob("pmo_xl-*.whl")
 
@@ -57,3 +65,4 @@ def test_the_wheel_installs_and_runs_from_its_own_venv(tmp_path):
     _run([*pmo, "workbook", "build", "--out", str(tmp_path / "pmo_workbook.xlsm")], tmp_path)
     assert (tmp_path / "pmo_workbook.xlsm").stat().st_size > 10_000
     assert not list(purelib.glob("pmo_xl/templates/shipped/*.tmp*")), "nothing written into the installed package"
+    assert not (REPO / "build").exists(), "the checkout is left as it was"

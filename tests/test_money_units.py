@@ -10,7 +10,8 @@ import pytest
 
 from pmo_xl.collect.validation import _recompute_formula_fields
 from pmo_xl.ledger import open_ledger
-from pmo_xl.reporting.dashboard import build_dashboard, executive_summary, read_item_history
+from pmo_xl.reporting.dashboard import build_dashboard, executive_summary
+from pmo_xl.reporting.load import read_item_history
 from pmo_xl.reporting.portfolio_workbook import write_portfolio_with_dashboard
 from pmo_xl.reporting.report_html import render_report
 from pmo_xl.reporting.views import amounts_label, load_views, money_label

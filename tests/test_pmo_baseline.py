@@ -18,7 +18,8 @@ from pmo_xl.demo.data import fill_by_name, fill_demo_submission
 from pmo_xl.generate.generator import generate_for_records
 from pmo_xl.ledger import open_ledger
 from pmo_xl.register import ProjectRecord, read_register
-from pmo_xl.reporting.dashboard import build_dashboard, executive_summary, read_item_history
+from pmo_xl.reporting.dashboard import build_dashboard, executive_summary
+from pmo_xl.reporting.load import read_item_history
 from pmo_xl.reporting.report_html import render_report
 from pmo_xl.reporting.views import load_views
 from pmo_xl.templates.catalog import PROJECT_STATUS, VARIANCE_HEADER

@@ -15,7 +15,8 @@ from click.testing import CliRunner
 
 from pmo_xl.cli import main
 from pmo_xl.ledger import open_ledger
-from pmo_xl.reporting.dashboard import build_dashboard, executive_summary, read_item_history
+from pmo_xl.reporting.dashboard import build_dashboard, executive_summary
+from pmo_xl.reporting.load import read_item_history
 from pmo_xl.reporting.report_html import render_report
 from pmo_xl.reporting.views import load_views
 from tests.collect_builders import status_submission

@@ -233,8 +233,8 @@ def run_demo(
         build_dashboard,
         executive_summary,
         plan_portfolio_capacity,
-        read_item_history,
     )
+    from pmo_xl.reporting.load import read_item_history
     from pmo_xl.reporting.portfolio_workbook import write_portfolio_with_dashboard
     from pmo_xl.reporting.report_html import write_report
     from pmo_xl.reporting.views import latest_resources

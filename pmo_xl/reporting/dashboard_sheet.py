@@ -361,7 +361,8 @@ def refresh_dashboard_tables(
     It takes what `export_report` takes, so the workbook's Dashboard and its report show the same hot spots.
     Usage in macros/ribbon.py: `for name, frame in refresh_dashboard_tables(ledger).items(): book.write_table(...)`.
     """
-    from pmo_xl.reporting.dashboard import build_dashboard, load_dashboard_inputs
+    from pmo_xl.reporting.dashboard import build_dashboard
+    from pmo_xl.reporting.load import load_dashboard_inputs
 
     inputs = load_dashboard_inputs(ledger, register, settings_path=settings_path, capacity=capacity)
     return dashboard_tables(build_dashboard(inputs.views, inputs.items, inputs.capacity_plan, **filters))

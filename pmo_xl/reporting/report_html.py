@@ -572,7 +572,8 @@ def export_report(
     today: dt.date | None = None,
 ) -> Path:
     """`pmo report` and the ribbon's Export report: the ledger in, OUT.html written."""
-    from pmo_xl.reporting.dashboard import build_dashboard, executive_summary, load_dashboard_inputs, scope_views
+    from pmo_xl.reporting.dashboard import build_dashboard, executive_summary, scope_views
+    from pmo_xl.reporting.load import load_dashboard_inputs
 
     inputs = load_dashboard_inputs(ledger, register, period, settings_path, capacity, requests, csv_locale, today)
     dashboard = build_dashboard(inputs.views, inputs.items, inputs.capacity_plan, programme, business_unit)

@@ -1,0 +1,72 @@
+"""The one reporting shell: everything a dashboard or report needs, read from the ledger (and a Capacity table).
+
+pmo_xl.reporting.dashboard is pure (frames in, frames out); what opens the ledger or a file lives here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from pmo_xl.ledger import open_ledger
+from pmo_xl.reporting.dashboard import (
+    ITEM_TABLES,
+    DashboardError,
+    ItemHistory,
+    item_columns,
+    plan_portfolio_capacity,
+)
+from pmo_xl.reporting.views import PortfolioViews, load_views
+from pmo_xl.settings import load_settings
+
+
+def read_item_history(ledger_path: Path | str, views: PortfolioViews) -> ItemHistory:
+    """The item tables of the submissions that `views.history` counts, read from the ledger (the only I/O here)."""
+    counted = views.history[["project_id", "period", "submission_id"]]
+    by_submission = {row.submission_id: (row.project_id, row.period) for row in counted.itertuples()}
+    frames = {}
+    with open_ledger(ledger_path) as ledger:
+        for attribute, table_name in ITEM_TABLES.items():
+            rows = [
+                {"project_id": by_submission[sid][0], "period": by_submission[sid][1], "submission_id": sid, **row}
+                for sid, _excel_row, row in ledger.table_rows(table_name)
+                if sid in by_submission
+            ]
+            frames[attribute] = pd.DataFrame(rows, columns=item_columns(rows))
+    return ItemHistory(**frames)
+
+
+@dataclass(frozen=True)
+class DashboardInputs:
+    views: PortfolioViews
+    items: ItemHistory
+    capacity_plan: object | None  # pmo_xl.portfolio.capacity.CapacityPlan when a Capacity table was given
+
+
+def load_dashboard_inputs(
+    ledger_path: Path | str,
+    register: Path | str | None = None,
+    period: str | None = None,
+    settings_path: Path | str | None = None,
+    capacity: Path | str | None = None,
+    requests: Path | str | None = None,
+    csv_locale: str | None = None,
+    today: dt.date | None = None,
+) -> DashboardInputs:
+    """Everything a dashboard or report needs, read from the ledger (and a Capacity table for the hot spots)."""
+    ledger_path = Path(ledger_path)
+    if not ledger_path.exists():
+        raise DashboardError(f"{ledger_path}: no ledger here; run `pmo collect` first (or `pmo demo` to try it)")
+    views = load_views(ledger_path, register, period, load_settings(settings_path), today=today, csv_locale=csv_locale)
+    if views.status.empty:
+        raise DashboardError(f"{ledger_path}: the ledger holds no accepted status report yet; run `pmo collect`")
+    plan = None
+    if capacity is not None:
+        from pmo_xl.portfolio.capacity import read_capacity, read_requests
+
+        pipeline, estimates = read_requests(requests) if requests is not None else (None, None)
+        plan = plan_portfolio_capacity(read_capacity(capacity), views, pipeline, estimates)
+    return DashboardInputs(views, read_item_history(ledger_path, views), plan)
