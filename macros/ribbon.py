@@ -71,17 +71,26 @@ def _register_file(book: Book, folder: Path) -> Path:
     return register_file
 
 
-def _dashboard_inputs(book: Book, folder: Path) -> dict[str, Path]:
-    """The files the dashboard and report core reads, written from this workbook's own tables and settings."""
-    from pmo_xl.portfolio.capacity import CAPACITY_TABLE
-    from pmo_xl.settings import write_settings_csv
+def _portfolio_register(book: Book) -> list:
+    """The Portfolio table's project rows as register records, checked as a register file is."""
+    from pmo_xl.register import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, read_register_table
+    from pmo_xl.templates.catalog import PROJECT_STATUS
 
-    capacity_file = folder / "Capacity table.csv"
-    book.read_table(CAPACITY_TABLE).to_csv(capacity_file, index=False)
+    portfolio = book.read_table("Portfolio")
+    projects = portfolio[portfolio["kind"].fillna("project").astype(str).str.strip().str.lower() == "project"]
+    register = projects[[column for column in projects.columns if column in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]]
+    return read_register_table(register, f"{book.path.name}, table Portfolio", PROJECT_STATUS, _pmo_settings(book))
+
+
+def _dashboard_inputs(book: Book) -> dict[str, object]:
+    """What the dashboard and report core reads, from this workbook's own tables and settings: passed as they are,
+    no temporary file between the workbook and the core."""
+    from pmo_xl.portfolio.capacity import CAPACITY_TABLE
+
     return {
-        "register": _register_file(book, folder),
-        "capacity": capacity_file,
-        "settings_path": write_settings_csv(_pmo_settings(book), folder / "settings.csv"),
+        "register": _portfolio_register(book),
+        "capacity": book.read_table(CAPACITY_TABLE),
+        "settings": _pmo_settings(book),
     }
 
 
@@ -290,8 +299,7 @@ def refresh_dashboard_action(book: Book) -> str:
 
     ledger = _ledger(book, book.read_settings())
     audience = _audience(book)
-    with tempfile.TemporaryDirectory(prefix="pmo-dashboard-") as folder:
-        tables = refresh_dashboard_tables(ledger, **_dashboard_inputs(book, Path(folder)), **audience)
+    tables = refresh_dashboard_tables(ledger, **_dashboard_inputs(book), **audience)
     for name, frame in tables.items():
         book.write_table(name, frame)
     return f"Dashboard refreshed from {ledger} for {' and '.join(audience.values()) or 'all projects'} ({len(tables)} blocks)"
@@ -302,8 +310,7 @@ def export_report_action(book: Book) -> str:
 
     settings = book.read_settings()
     output = _folder_setting(book, settings, "reports_folder", ".") / "report.html"
-    with tempfile.TemporaryDirectory(prefix="pmo-report-") as folder:
-        export_report(_ledger(book, settings), output, **_dashboard_inputs(book, Path(folder)), **_audience(book))
+    export_report(_ledger(book, settings), output, **_dashboard_inputs(book), **_audience(book))
     return f"Wrote the management report {output}"
 
 

@@ -224,7 +224,33 @@ def read_register(
     and day/month dates). `settings` give the currency and money unit of rows that state none; with neither,
     the row is refused: pmo-xl never assumes a unit.
     """
-    register = read_rows(path, csv_locale)
+    return register_from_rows(read_rows(path, csv_locale), str(path), schema, settings)
+
+
+def read_register_table(
+    frame, source: str, schema: TemplateSchema, settings: PmoSettings | None = None
+) -> list[ProjectRecord]:
+    """The register from a table already in memory (the ribbon's Portfolio table, as the workbook holds it): its
+    columns are the headers, its rows numbered as the table's (header row 1); checked as read_register checks a
+    file, every problem named with `source` and the row."""
+    headers = [_normalise_header(column) for column in frame.columns]
+    rows = []
+    for number, cells in enumerate(frame.itertuples(index=False, name=None), start=2):
+        values = {header: cell for header, cell in zip(headers, cells, strict=True) if header}
+        if not all(is_blank(cell) for cell in values.values()):
+            rows.append((number, values))
+    problems = _header_problems(headers, 1)
+    if problems:
+        raise RegisterError.from_coded(source, problems)
+    register = RegisterRows(1, tuple(name for name in headers if name), tuple(rows), None)
+    return register_from_rows(register, source, schema, settings)
+
+
+def register_from_rows(
+    register: RegisterRows, source: str, schema: TemplateSchema, settings: PmoSettings | None = None
+) -> list[ProjectRecord]:
+    """The checks and records of read_register, over rows already read from `source`."""
+    path = source
     settings = settings or PmoSettings()
     headers = list(register.headers)
     problems: list[tuple[str, str]] = []  # (code, message)

@@ -132,6 +132,23 @@ def test_export_report_writes_the_html_pack_to_the_reports_folder(workbook, demo
     assert report.startswith("<!DOCTYPE html>") and "Decisions needed from management" in report
 
 
+def test_dashboard_and_report_take_the_workbooks_tables_directly_not_through_temporary_files(
+    workbook, demo_ledger, tmp_path, monkeypatch
+):
+    """The Portfolio and Capacity tables and the settings reach the core as they are: no CSV in between."""
+    import tempfile
+
+    def no_temporary_files(*_args, **_kwargs):
+        raise AssertionError("a temporary file between the workbook and the core")
+
+    _point_settings_at(workbook, ledger_path=demo_ledger, reports_folder=tmp_path / "reports")
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", no_temporary_files)
+    monkeypatch.setattr(tempfile, "mkdtemp", no_temporary_files)
+    assert macros.ribbon.refresh_dashboard(FileBook(workbook)) == "OK"
+    assert macros.ribbon.export_report(FileBook(workbook)) == "OK"
+    assert (tmp_path / "reports" / "report.html").is_file()
+
+
 def test_refresh_dashboard_without_a_ledger_says_what_to_do(workbook, tmp_path):
     _point_settings_at(workbook, ledger_path=tmp_path / "missing.db")
     book = FileBook(workbook)

@@ -351,9 +351,10 @@ def _rag_highlights(sheet, tables: dict[str, pd.DataFrame], positions: dict, for
 
 def refresh_dashboard_tables(
     ledger: Path | str,
-    register: Path | str | None = None,
-    capacity: Path | str | None = None,
+    register: object | None = None,  # a register file, or records already read
+    capacity: object | None = None,  # a Capacity file, or its frame
     settings_path: Path | str | None = None,
+    settings: object | None = None,
     **filters,
 ) -> dict:
     """The ribbon's Refresh dashboard: the tables to write into pmo_workbook.xlsm's Dashboard (same fixed sizes).
@@ -364,5 +365,5 @@ def refresh_dashboard_tables(
     from pmo_xl.reporting.dashboard import build_dashboard
     from pmo_xl.reporting.load import load_dashboard_inputs
 
-    inputs = load_dashboard_inputs(ledger, register, settings_path=settings_path, capacity=capacity)
+    inputs = load_dashboard_inputs(ledger, register, settings_path=settings_path, capacity=capacity, settings=settings)
     return dashboard_tables(build_dashboard(inputs.views, inputs.items, inputs.capacity_plan, **filters))

@@ -6,12 +6,14 @@ pmo_xl.reporting.dashboard is pure (frames in, frames out); what opens the ledge
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from pmo_xl.ledger import open_ledger
+from pmo_xl.register import ProjectRecord
 from pmo_xl.reporting.dashboard import (
     ITEM_TABLES,
     DashboardError,
@@ -20,7 +22,7 @@ from pmo_xl.reporting.dashboard import (
     plan_portfolio_capacity,
 )
 from pmo_xl.reporting.views import PortfolioViews, load_views
-from pmo_xl.settings import load_settings
+from pmo_xl.settings import PmoSettings, load_settings
 
 
 def read_item_history(ledger_path: Path | str, views: PortfolioViews) -> ItemHistory:
@@ -48,19 +50,24 @@ class DashboardInputs:
 
 def load_dashboard_inputs(
     ledger_path: Path | str,
-    register: Path | str | None = None,
+    register: Path | str | Sequence[ProjectRecord] | None = None,
     period: str | None = None,
     settings_path: Path | str | None = None,
-    capacity: Path | str | None = None,
+    capacity: Path | str | pd.DataFrame | None = None,
     requests: Path | str | None = None,
     csv_locale: str | None = None,
     today: dt.date | None = None,
+    settings: PmoSettings | None = None,
 ) -> DashboardInputs:
-    """Everything a dashboard or report needs, read from the ledger (and a Capacity table for the hot spots)."""
+    """Everything a dashboard or report needs, read from the ledger (and a Capacity table for the hot spots).
+
+    The register may be a file or records already read, the Capacity table a file or a frame already in memory, and
+    the settings an object (`settings`) instead of a file: the ribbon passes its workbook's own tables directly."""
     ledger_path = Path(ledger_path)
     if not ledger_path.exists():
         raise DashboardError(f"{ledger_path}: no ledger here; run `pmo collect` first (or `pmo demo` to try it)")
-    views = load_views(ledger_path, register, period, load_settings(settings_path), today=today, csv_locale=csv_locale)
+    settings = settings or load_settings(settings_path)
+    views = load_views(ledger_path, register, period, settings, today=today, csv_locale=csv_locale)
     if views.status.empty:
         raise DashboardError(f"{ledger_path}: the ledger holds no accepted status report yet; run `pmo collect`")
     plan = None
@@ -68,5 +75,6 @@ def load_dashboard_inputs(
         from pmo_xl.portfolio.capacity import read_capacity, read_requests
 
         pipeline, estimates = read_requests(requests) if requests is not None else (None, None)
-        plan = plan_portfolio_capacity(read_capacity(capacity), views, pipeline, estimates)
+        table = capacity if isinstance(capacity, pd.DataFrame) else read_capacity(capacity)
+        plan = plan_portfolio_capacity(table, views, pipeline, estimates)
     return DashboardInputs(views, read_item_history(ledger_path, views), plan)

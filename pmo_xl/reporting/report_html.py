@@ -570,12 +570,15 @@ def export_report(
     settings_path: Path | str | None = None,
     csv_locale: str | None = None,
     today: dt.date | None = None,
+    settings: object | None = None,
 ) -> Path:
     """`pmo report` and the ribbon's Export report: the ledger in, OUT.html written."""
     from pmo_xl.reporting.dashboard import build_dashboard, executive_summary, scope_views
     from pmo_xl.reporting.load import load_dashboard_inputs
 
-    inputs = load_dashboard_inputs(ledger, register, period, settings_path, capacity, requests, csv_locale, today)
+    inputs = load_dashboard_inputs(
+        ledger, register, period, settings_path, capacity, requests, csv_locale, today, settings=settings
+    )
     dashboard = build_dashboard(inputs.views, inputs.items, inputs.capacity_plan, programme, business_unit)
     summary = executive_summary(inputs.views, inputs.items, programme, business_unit)
     views, _items, _scope = scope_views(inputs.views, inputs.items, programme, business_unit)
