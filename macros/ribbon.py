@@ -121,28 +121,30 @@ def score_requests_action(book: Book) -> str:
 
 
 def new_project_workbooks_action(book: Book) -> str:
-    from pmo_xl.generate.generator import generate_batch
+    from pmo_xl.generate.generator import generate_for_records
     from pmo_xl.periods import current_period
-    from pmo_xl.settings import load_settings, write_settings_csv
+    from pmo_xl.settings import write_settings_csv
+    from pmo_xl.templates.catalog import PROJECT_STATUS
 
     out_dir = _folder_setting(book, book.read_settings(), "project_workbooks_folder", "outbox")
     period = current_period()
-    with tempfile.TemporaryDirectory(prefix="pmo-register-") as folder:
-        register_file = _register_file(book, Path(folder))
-        # The Settings sheet's currency and money unit serve the projects whose row states none.
-        settings_file = write_settings_csv(_pmo_settings(book), Path(folder) / "settings.csv")
-        projects = sum(1 for _line in register_file.open(encoding="utf-8")) - 1
-        if projects > _in_process_limit(book):
-            # Many workbooks take a while: a separate pmo process keeps Excel responsive and is capped.
+    # The Settings sheet's currency and money unit serve the projects whose row states none.
+    records = _portfolio_register(book)
+    if len(records) > _in_process_limit(book):
+        # Many workbooks take a while: a separate pmo process keeps Excel responsive and is capped. A process
+        # reads files, so only this path writes the register and settings to a temporary folder.
+        with tempfile.TemporaryDirectory(prefix="pmo-register-") as folder:
+            register_file = _register_file(book, Path(folder))
+            settings_file = write_settings_csv(_pmo_settings(book), Path(folder) / "settings.csv")
             arguments = ["generate", "--register", str(register_file), "--out", str(out_dir), "--period", period,
                          "--settings", str(settings_file)]  # fmt: skip
             summary = run_pmo_json(arguments, book, "New project workbooks")
-            written = len(summary["workbooks"])
-            return f"Wrote {written} project workbook(s) for {period} to {out_dir} (as a separate pmo process)"
-        written = generate_batch(
-            "project_status", register_file, out_dir, period, settings=load_settings(settings_file),
-            progress=lambda done, total, project_id: book.show_status(f"PMO: workbook {done} of {total} ({project_id})"),
-        )  # fmt: skip
+        written = len(summary["workbooks"])
+        return f"Wrote {written} project workbook(s) for {period} to {out_dir} (as a separate pmo process)"
+    written = generate_for_records(
+        PROJECT_STATUS, records, out_dir, period,
+        progress=lambda done, total, project_id: book.show_status(f"PMO: workbook {done} of {total} ({project_id})"),
+    )  # fmt: skip
     return f"Wrote {len(written)} project workbook(s) for {period} to {out_dir}"
 
 
