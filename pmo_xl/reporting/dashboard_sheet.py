@@ -362,8 +362,9 @@ def refresh_dashboard_tables(
     It takes what `export_report` takes, so the workbook's Dashboard and its report show the same hot spots.
     Usage in macros/ribbon.py: `for name, frame in refresh_dashboard_tables(ledger).items(): book.write_table(...)`.
     """
-    from pmo_xl.reporting.dashboard import build_dashboard
-    from pmo_xl.reporting.load import load_dashboard_inputs
+    from pmo_xl.reporting.load import load_dashboard
 
-    inputs = load_dashboard_inputs(ledger, register, settings_path=settings_path, capacity=capacity, settings=settings)
-    return dashboard_tables(build_dashboard(inputs.views, inputs.items, inputs.capacity_plan, **filters))
+    _inputs, dashboard = load_dashboard(
+        ledger, register, settings_path=settings_path, capacity=capacity, settings=settings, **filters
+    )
+    return dashboard_tables(dashboard)

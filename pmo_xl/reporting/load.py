@@ -16,8 +16,10 @@ from pmo_xl.ledger import open_ledger
 from pmo_xl.register import ProjectRecord
 from pmo_xl.reporting.dashboard import (
     ITEM_TABLES,
+    Dashboard,
     DashboardError,
     ItemHistory,
+    build_dashboard,
     item_columns,
     plan_portfolio_capacity,
 )
@@ -78,3 +80,25 @@ def load_dashboard_inputs(
         table = capacity if isinstance(capacity, pd.DataFrame) else read_capacity(capacity)
         plan = plan_portfolio_capacity(table, views, pipeline, estimates)
     return DashboardInputs(views, read_item_history(ledger_path, views), plan)
+
+
+def load_dashboard(
+    ledger_path: Path | str,
+    register: Path | str | Sequence[ProjectRecord] | None = None,
+    period: str | None = None,
+    settings_path: Path | str | None = None,
+    capacity: Path | str | pd.DataFrame | None = None,
+    requests: Path | str | None = None,
+    csv_locale: str | None = None,
+    today: dt.date | None = None,
+    settings: PmoSettings | None = None,
+    programme: str | None = None,
+    business_unit: str | None = None,
+) -> tuple[DashboardInputs, Dashboard]:
+    """The inputs and the dashboard built from them, narrowed to a programme or business unit: what `pmo dashboard`,
+    `pmo report` and the ribbon's Refresh dashboard all start from."""
+    inputs = load_dashboard_inputs(
+        ledger_path, register, period, settings_path, capacity, requests, csv_locale, today, settings
+    )
+    dashboard = build_dashboard(inputs.views, inputs.items, inputs.capacity_plan, programme, business_unit)
+    return inputs, dashboard

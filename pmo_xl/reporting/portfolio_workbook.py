@@ -159,9 +159,10 @@ def export_dashboard(
     today: dt.date | None = None,
 ) -> Path:
     """`pmo dashboard`: the ledger in, portfolio.xlsx (Dashboard first, then the views) written."""
-    from pmo_xl.reporting.dashboard import build_dashboard
-    from pmo_xl.reporting.load import load_dashboard_inputs
+    from pmo_xl.reporting.load import load_dashboard
 
-    inputs = load_dashboard_inputs(ledger, register, period, settings_path, capacity, requests, csv_locale, today)
-    dashboard = build_dashboard(inputs.views, inputs.items, inputs.capacity_plan, programme, business_unit)
+    inputs, dashboard = load_dashboard(
+        ledger, register, period, settings_path, capacity, requests, csv_locale, today,
+        programme=programme, business_unit=business_unit,
+    )  # fmt: skip
     return write_portfolio_with_dashboard(inputs.views, dashboard, out)

@@ -573,13 +573,13 @@ def export_report(
     settings: object | None = None,
 ) -> Path:
     """`pmo report` and the ribbon's Export report: the ledger in, OUT.html written."""
-    from pmo_xl.reporting.dashboard import build_dashboard, executive_summary, scope_views
-    from pmo_xl.reporting.load import load_dashboard_inputs
+    from pmo_xl.reporting.dashboard import executive_summary, scope_views
+    from pmo_xl.reporting.load import load_dashboard
 
-    inputs = load_dashboard_inputs(
-        ledger, register, period, settings_path, capacity, requests, csv_locale, today, settings=settings
-    )
-    dashboard = build_dashboard(inputs.views, inputs.items, inputs.capacity_plan, programme, business_unit)
+    inputs, dashboard = load_dashboard(
+        ledger, register, period, settings_path, capacity, requests, csv_locale, today, settings,
+        programme, business_unit,
+    )  # fmt: skip
     summary = executive_summary(inputs.views, inputs.items, programme, business_unit)
     views, _items, _scope = scope_views(inputs.views, inputs.items, programme, business_unit)
     return write_report(out, dashboard, summary, views, today)
