@@ -43,6 +43,7 @@ def write_portfolio(views: PortfolioViews, path: Path | str, dashboard: Dashboar
             "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
             "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
             "wrap": workbook.add_format({"text_wrap": True, "valign": "top"}),
+            "top": workbook.add_format({"valign": "top"}),
         }
         if dashboard is not None:
             from pmo_xl.reporting.dashboard_sheet import add_dashboard_sheet
@@ -73,8 +74,9 @@ def _write_sheet(workbook, sheet_name: str, frame: pd.DataFrame, formats: dict, 
                 widths[column_number] = max(widths[column_number], min(_cell_text_width(value) + 2, _MAX_WIDTH))
             if isinstance(value, str) and len(value) > _MAX_WIDTH:
                 lines = max(lines, _wrapped_lines(value))
-        if lines > 1:  # neither Excel nor LibreOffice sizes a written row to its wrapped text: give it the height
-            sheet.set_row(row_number, 15 * min(lines, 20))
+        if lines > 1:  # neither Excel nor LibreOffice sizes a written row to its wrapped text: give it the height,
+            # and the row's other cells its top alignment, so a row reads level
+            sheet.set_row(row_number, 15 * min(lines, 20), formats["top"])
         lines = 1
     last_row = max(len(rows), 1)
     sheet.add_table(
