@@ -421,15 +421,6 @@ def _day(value: object) -> str | None:
     return value.isoformat() if isinstance(value, dt.date) else None
 
 
-def evidence_of(submission: ParsedSubmission) -> Evidence:
-    return Evidence(
-        file_name=submission.file_name,
-        saved_at=submission.saved_at,
-        submitted_on=_day(submission.fields.get("submitted_on")) or "",
-        file_time=submission.file_time,
-    )
-
-
 def _superseded_finding(candidate: Intake, winner_id: int, decided: Choice, winner_path: str) -> Finding:
     metadata = candidate.metadata
     where = "in this run" if winner_id < 0 else f"in the ledger (submission {winner_id})"

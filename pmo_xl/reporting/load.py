@@ -50,7 +50,7 @@ class DashboardInputs:
     capacity_plan: object | None  # pmo_xl.portfolio.capacity.CapacityPlan when a Capacity table was given
 
 
-def load_dashboard_inputs(
+def load_dashboard(
     ledger_path: Path | str,
     register: Path | str | Sequence[ProjectRecord] | None = None,
     period: str | None = None,
@@ -60,8 +60,12 @@ def load_dashboard_inputs(
     csv_locale: str | None = None,
     today: dt.date | None = None,
     settings: PmoSettings | None = None,
-) -> DashboardInputs:
-    """Everything a dashboard or report needs, read from the ledger (and a Capacity table for the hot spots).
+    programme: str | None = None,
+    business_unit: str | None = None,
+) -> tuple[DashboardInputs, Dashboard]:
+    """Everything a dashboard or report needs, read from the ledger (and a Capacity table for the hot spots), and
+    the dashboard built from it, narrowed to a programme or business unit: what `pmo dashboard`, `pmo report` and
+    the ribbon's Refresh dashboard all start from.
 
     The register may be a file or records already read, the Capacity table a file or a frame already in memory, and
     the settings an object (`settings`) instead of a file: the ribbon passes its workbook's own tables directly."""
@@ -79,26 +83,6 @@ def load_dashboard_inputs(
         pipeline, estimates = read_requests(requests) if requests is not None else (None, None)
         table = capacity if isinstance(capacity, pd.DataFrame) else read_capacity(capacity)
         plan = plan_portfolio_capacity(table, views, pipeline, estimates)
-    return DashboardInputs(views, read_item_history(ledger_path, views), plan)
-
-
-def load_dashboard(
-    ledger_path: Path | str,
-    register: Path | str | Sequence[ProjectRecord] | None = None,
-    period: str | None = None,
-    settings_path: Path | str | None = None,
-    capacity: Path | str | pd.DataFrame | None = None,
-    requests: Path | str | None = None,
-    csv_locale: str | None = None,
-    today: dt.date | None = None,
-    settings: PmoSettings | None = None,
-    programme: str | None = None,
-    business_unit: str | None = None,
-) -> tuple[DashboardInputs, Dashboard]:
-    """The inputs and the dashboard built from them, narrowed to a programme or business unit: what `pmo dashboard`,
-    `pmo report` and the ribbon's Refresh dashboard all start from."""
-    inputs = load_dashboard_inputs(
-        ledger_path, register, period, settings_path, capacity, requests, csv_locale, today, settings
-    )
+    inputs = DashboardInputs(views, read_item_history(ledger_path, views), plan)
     dashboard = build_dashboard(inputs.views, inputs.items, inputs.capacity_plan, programme, business_unit)
     return inputs, dashboard
