@@ -10,44 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from pmo_xl.portfolio.capacity import CAPACITY_COLUMNS, CAPACITY_TABLE
 from pmo_xl.portfolio.criteria import DEFAULT_MODEL
+from pmo_xl.portfolio.scoring import (
+    REQUEST_ID,
+    REQUEST_TITLE,
+    SCORING_MODEL_COLUMNS,
+    SCORING_MODEL_TABLE,
+    model_to_rows,
+)
 from pmo_xl.workbook.ribbon import BUTTONS
-
-try:
-    from pmo_xl.portfolio.scoring import (
-        REQUEST_ID,
-        REQUEST_TITLE,
-        SCORING_MODEL_COLUMNS,
-        SCORING_MODEL_TABLE,
-        model_to_rows,
-    )
-except ImportError:  # scoring landed after this module; keep the builder usable without it
-    REQUEST_ID, REQUEST_TITLE, SCORING_MODEL_TABLE = "request_id", "title", "ScoringModel"
-    SCORING_MODEL_COLUMNS = (
-        "criterion_id",
-        "criterion_name",
-        "weight",
-        "direction",
-        "minimum",
-        "maximum",
-        "unit",
-        "help_text",
-    )
-
-    def model_to_rows(model):
-        return [
-            [c.criterion_id, c.name, c.weight, c.direction, c.minimum, c.maximum, c.unit, c.help_text]
-            for c in model.criteria
-        ]
-
-
-try:
-    from pmo_xl.portfolio.capacity import CAPACITY_COLUMNS, CAPACITY_TABLE
-except ImportError:
-    CAPACITY_TABLE, CAPACITY_COLUMNS = (
-        "Capacity",
-        ("role", "person", "from_month", "to_month", "fte", "hours_per_month", "productive_ratio"),
-    )
 
 
 @dataclass(frozen=True)
