@@ -119,12 +119,10 @@ def dashboard_command(
     """
     from pmo_xl.reporting.portfolio_workbook import export_dashboard
 
-    path = export_dashboard(
-        ledger, out, register, period, programme, business_unit, capacity, requests, settings_path, csv_locale,
-        today.date() if today else None,
+    return _export(
+        export_dashboard, "portfolio",
+        out, ledger, register, period, programme, business_unit, capacity, requests, settings_path, csv_locale, today,
     )  # fmt: skip
-    click.echo(f"wrote {path}")
-    return {"ledger": ledger, "period": period, "outputs": {"portfolio": path}, "warnings": [], "exit": 0}
 
 
 @main.command("report", cls=JsonCommand)
@@ -146,9 +144,32 @@ def report_command(
     """
     from pmo_xl.reporting.report_html import export_report
 
-    path = export_report(
+    return _export(
+        export_report, "report",
+        out, ledger, register, period, programme, business_unit, capacity, requests, settings_path, csv_locale, today,
+    )  # fmt: skip
+
+
+def _export(
+    export,
+    output,
+    out,
+    ledger,
+    register,
+    period,
+    programme,
+    business_unit,
+    capacity,
+    requests,
+    settings_path,
+    csv_locale,
+    today,
+) -> dict:
+    """Run `export` (pmo dashboard's or pmo report's core function) on the ledger options, and say what it wrote:
+    the summary `--json` prints names the file under `output`."""
+    path = export(
         ledger, out, register, period, programme, business_unit, capacity, requests, settings_path, csv_locale,
         today.date() if today else None,
     )  # fmt: skip
     click.echo(f"wrote {path}")
-    return {"ledger": ledger, "period": period, "outputs": {"report": path}, "warnings": [], "exit": 0}
+    return {"ledger": ledger, "period": period, "outputs": {output: path}, "warnings": [], "exit": 0}
