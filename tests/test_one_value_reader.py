@@ -38,7 +38,7 @@ ALLOWED = {
         "_cells_as_numbers",
     ): "astype(float) only when no cell is text (checked just before)",
     ("pmo_xl/portfolio/scoring.py", "score_requests"): "astype(float) only when no cell is text (checked just before)",
-    ("pmo_xl/portfolio/selection.py", "solve_selection"): "astype(int) of the solver's 0/1 floats",
+    ("pmo_xl/portfolio/selection/solve.py", "solve_selection"): "astype(int) of the solver's 0/1 floats",
 }
 
 

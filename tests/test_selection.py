@@ -431,7 +431,7 @@ def test_frontier_points_outside_the_tolerance_are_flagged_and_warned():
 
 
 def test_frontier_retries_a_point_the_time_limit_left_outside_the_tolerance(monkeypatch):
-    import pmo_xl.portfolio.selection as selection
+    import pmo_xl.portfolio.selection.frontier as selection
 
     requests, resources, capacity, budgets = hard_case()
     problem = build_problem(requests, SelectionSettings("value", budgets), resources, capacity)

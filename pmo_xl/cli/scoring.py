@@ -4,6 +4,7 @@ Each returns its summary, which `--json` prints (cli/_json.py, docs/json-output.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -21,27 +22,19 @@ from pmo_xl.portfolio.scoring import (
     SCORE_SETS,
     read_scoring_model,
     score_requests,
-    with_scores,
     with_weights,
     write_backlog_workbook,
     write_scores_workbook,
 )
 from pmo_xl.portfolio.selection import (
-    Scenario,
+    OptimizeRequest,
     SelectionResult,
     SelectionSettings,
-    apply_scenario,
-    build_problem,
-    compare_scenarios,
-    efficient_frontier,
     load_scenarios,
+    optimize,
     parse_budget,
     parse_forces,
-    read_capacity_table,
-    run_scenarios,
     save_scenarios,
-    select_portfolio,
-    selection_capacity,
     write_selection_workbook,
 )
 
@@ -329,75 +322,56 @@ def optimize_command(
           --resources estimates.csv --capacity capacity.csv --max-deferral 3 --frontier 20
     """
     table, form_resources, from_forms, rejected_forms = _pipeline(requests)
-    score_set = _score_set(score_set, from_forms)
-    resource_table = read_table(resources, RESOURCE_TABLES, first_sheet=True) if resources else form_resources
-    cost_table = read_table(costs, "Costs", first_sheet=True) if costs else None
-    settings = SelectionSettings(
-        value_measure=value_measure,
-        budgets=dict(parse_budget(text) for text in budgets),
-        total_budget=total_budget,
-        max_deferral_months=max_deferral,
-        time_limit_seconds=time_limit,
-        gap_tolerance=gap / 100.0,
-        fiscal_year_start_month=fiscal_year_start,
+    settings = SelectionSettings(value_measure, dict(parse_budget(text) for text in budgets), total_budget,
+                                 max_deferral, time_limit, gap / 100.0, fiscal_year_start)  # fmt: skip
+    request = OptimizeRequest(
+        settings,
+        resources=read_table(resources, RESOURCE_TABLES, first_sheet=True) if resources else form_resources,
+        capacity=_capacity_table(capacity) if capacity else None,
+        costs=read_table(costs, "Costs", first_sheet=True) if costs else None,
+        scoring_model=_model(model_path, None)[0] if value_measure == "score" or compare else DEFAULT_MODEL,
+        score_set=_score_set(score_set, from_forms),
+        forces={**parse_forces(force_in, "in"), **parse_forces(force_out, "out")},
+        scenario_name=save_scenario or "this run",
+        frontier_points=frontier_points,
     )
-    capacity_table = (
-        selection_capacity(read_capacity_table(capacity), resource_table, settings, table) if capacity else None
-    )
-    model = None
-    if value_measure == "score":
-        model, _ = _model(model_path, None)
-        if "score" not in table.columns:
-            table, _ = with_scores(table, model, score_set)
-    pipeline = table
-    forces = {**parse_forces(force_in, "in"), **parse_forces(force_out, "out")}
-    scenario = Scenario(save_scenario or "this run", settings, forces)
-    table = apply_scenario(pipeline, scenario) if forces else pipeline
     scenario_path = scenario_file or requests.with_name(f"{requests.stem or requests.name}-scenarios.json")
     if save_scenario:
-        save_scenarios(scenario_path, [scenario])
+        save_scenarios(scenario_path, [request.scenario])
         progress_echo(f"scenario {save_scenario!r} saved in {scenario_path}")
-    progress_echo(f"selecting from {len(table)} request(s) (time limit {time_limit:g} s)...")
-    result = select_portfolio(table, settings, resource_table, capacity_table, cost_table, scoring_model=model)
-    frontier = None
-    frontier_warnings: tuple[str, ...] = ()
-    if frontier_points:
-        problem = build_problem(table, settings, resource_table, capacity_table, cost_table)
-        frontier = efficient_frontier(problem, frontier_points, progress=progress_echo)
-        frontier_warnings = tuple(frontier.attrs.get("warnings", ()))
-        for warning in frontier_warnings:
-            click.secho(f"warning: {warning}", fg="yellow", err=True)
-    scenario_results = {}
     if compare:
-        scenarios = load_scenarios(scenario_path)
-        progress_echo(f"running {len(scenarios)} scenario(s) from {scenario_path}...")
-        if "score" not in pipeline.columns and any(s.settings.value_measure == "score" for s in scenarios):
-            pipeline, _ = with_scores(pipeline, model or _model(model_path, None)[0], score_set)
-        scenario_results = run_scenarios(pipeline, scenarios, resource_table, capacity_table, cost_table)
-    comparison = compare_scenarios(scenario_results) if compare else None
-    path = write_selection_workbook(result, _output(requests, output, "portfolio"), frontier, comparison)
+        request = replace(request, compare=load_scenarios(scenario_path))
+        progress_echo(f"{len(request.compare)} scenario(s) read from {scenario_path}")
+    result = optimize(table, request, progress_echo)
+    selection = result.selection
+    path = write_selection_workbook(selection, _output(requests, output, "portfolio"), result.frontier,
+                                    result.comparison)  # fmt: skip
     for warning in result.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
-    chosen = result.decisions[result.decisions["selected"]]
-    click.echo(
-        f"{result.status}: {len(chosen)} of {len(result.decisions)} request(s) selected, total "
-        f"{value_measure} {result.value:,.2f} for cost {chosen['cost'].sum():,.2f}"
-    )
-    binding = list(result.constraints.loc[result.constraints["binding"], "constraint"])
-    if binding:
-        click.echo(f"binding: {', '.join(binding[:8])}{' ...' if len(binding) > 8 else ''}")
+    click.echo(f"{selection.status}: {len(selection.selected_ids)} of {len(selection.decisions)} request(s) selected, "
+               f"total {value_measure} {selection.value:,.2f} for cost {selection.cost:,.2f}")  # fmt: skip
+    if selection.binding:
+        click.echo(f"binding: {', '.join(selection.binding[:8])}{' ...' if len(selection.binding) > 8 else ''}")
     click.echo(f"-> {path}")
     return {
-        **_selection_summary(result),
-        "decisions": records(result.decisions, DECISION_FIELDS),
-        "binding": binding,
-        "frontier_points": 0 if frontier is None else len(frontier),
-        "scenarios": [{"name": name, **_selection_summary(run)} for name, run in scenario_results.items()],
+        **_selection_summary(selection),
+        "decisions": records(selection.decisions, DECISION_FIELDS),
+        "binding": selection.binding,
+        "frontier_points": 0 if result.frontier is None else len(result.frontier),
+        "scenarios": [{"name": name, **_selection_summary(run)} for name, run in result.scenarios.items()],
         "rejected_forms": rejected_forms,
         "outputs": {"workbook": path, "scenarios": scenario_path if save_scenario or compare else None},
-        "warnings": [*result.warnings, *frontier_warnings],
+        "warnings": list(result.warnings),
         "exit": 0,
     }
+
+
+def _capacity_table(path: Path) -> pd.DataFrame:
+    """The file of `--capacity`: a `CapacityPlan` table (role, month, capacity_fte), the PMO workbook's `Capacity`
+    table, or a CSV of either shape; a workbook with neither table gives its first sheet."""
+    from pmo_xl.portfolio.capacity import CAPACITY_TABLE
+
+    return read_table(path, ("CapacityPlan", CAPACITY_TABLE), first_sheet=True)
 
 
 def _selection_summary(result: SelectionResult) -> dict:
@@ -408,7 +382,7 @@ def _selection_summary(result: SelectionResult) -> dict:
         "value_measure": result.settings.value_measure,
         "value": result.value,
         "bound": result.bound,
-        "cost": result.decisions.loc[result.decisions["selected"], "cost"].sum(),
+        "cost": result.cost,
         "requests": len(result.decisions),
         "selected": result.selected_ids,
     }
