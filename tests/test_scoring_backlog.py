@@ -1,9 +1,12 @@
 """WSJF and RICE: the published formulas, their own lane, and clear errors."""
 
+import math
+
+import numpy as np
 import pandas as pd
 import pytest
 
-from pmo_xl.portfolio.backlog import BacklogError, rank_backlog, rice, wsjf
+from pmo_xl.portfolio.backlog import BacklogError, rank_backlog, rice, rice_by_row, wsjf, wsjf_by_row
 
 
 def test_wsjf_is_cost_of_delay_over_job_size():
@@ -19,6 +22,22 @@ def test_job_size_zero_and_percent_typed_as_whole_number_are_errors():
         wsjf([1, 1], [1, 1], [1, 1], [1, 0])
     with pytest.raises(BacklogError, match="confidence must be between 0 and 1"):
         rice([10], [1], [80], [1])
+
+
+def test_by_row_forms_score_every_usable_row_in_one_pass_and_say_why_the_others_are_not():
+    rows = wsjf_by_row([8, 3, math.nan, -1, 5], [5, 1, 1, 1, 1], [2, 1, 1, 1, 0], [5, 0, 0, 1, 2])
+    assert rows.problems == (
+        "",
+        "job size must be > 0",
+        "a value is missing; job size must be > 0",
+        "cost-of-delay parts must be >= 0",
+        "",
+    )
+    assert rows.values[[0, 4]].tolist() == pytest.approx(wsjf([8, 5], [5, 1], [2, 0], [5, 2]).tolist())
+    assert np.isnan(rows.values[1:4]).all()
+    rows = rice_by_row([1000, 10], [2], [0.8, 80], [4])
+    assert rows.values[0] == pytest.approx(rice([1000], [2], [0.8], [4])[0]) and np.isnan(rows.values[1])
+    assert rows.problems == ("", "confidence must be between 0 and 1 (type 80% as 80%, not 80)")
 
 
 def test_backlog_ranking_is_tagged_with_its_method_and_names_bad_items():

@@ -1,15 +1,23 @@
 """The Excel functions: exact names, VBA-safe parameters, 2-D shapes that spill, #PMO! texts instead of raising."""
 
 import ast
+import datetime as dt
 import inspect
 import keyword
+import random
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import udfs.pmo_udfs as pmo_udfs
+from pmo_xl.errors import PmoError
+from pmo_xl.portfolio.backlog import rice, wsjf
 from pmo_xl.portfolio.criteria import DEFAULT_MODEL
 from pmo_xl.portfolio.scoring import SCORING_MODEL_COLUMNS, model_to_rows, score_matrix
+from pmo_xl.values import ExcelError, is_blank, read_number
 from pmo_xl.workbook.udf_wrappers import VBA_RESERVED_WORDS
 from udfs.pmo_udfs import PMO_RANK, PMO_RICE, PMO_SCORE, PMO_SCORE_EXPLAIN, PMO_WSJF
 
@@ -103,6 +111,84 @@ def test_wsjf_and_rice_broadcast_single_cells_and_return_per_row_errors():
     assert PMO_WSJF([[8], [3]], [[5], [1]], [[2]], [[5], [0]]) == [[pytest.approx(3.0)], ["#PMO! job size must be > 0"]]
     assert PMO_RICE([[1000]], [[2]], [[0.8]], [[4]]) == [[pytest.approx(400.0)]]
     assert PMO_RICE([[1], [2]], [[1], [1], [1]], [[1]], [[1]])[0][0].startswith("#PMO! ranges must have")
+
+
+# What a backlog column holds in real life: numbers (as xlwings passes them, and as Python callers do), empty
+# cells, a percentage typed as text, typos, Excel errors, a date, a flag, and numbers nobody means.
+BACKLOG_CELLS = [8.0, 3.0, 0.5, 1.0, 0.0, -1.0, 5, 13, 0.8, 1.5, None, "", "  ", float("nan"), "80%", "1,5", "12",
+                 "high", "#N/A", ExcelError("#REF!"), True, dt.date(2026, 1, 5), float("inf"), 1e13, -2e12, 10**400,
+                 np.float64(2.0)]  # fmt: skip
+
+
+def _one_row_at_a_time(function, *columns):
+    """The per-row path the UDFs had until issue 14: read each row's cells, then one scalar core call per row."""
+    length = max(len(column) for column in columns)
+    results = []
+    for index in range(length):
+        row = [column[0] if len(column) == 1 else column[index] for column in columns]
+        if all(is_blank(cell) for cell in row):
+            results.append([""])
+            continue
+        readings = [read_number(cell, "value", percent_sign=True, text_is_normal=True) for cell in row]
+        refused = next((reading for reading in readings if reading.refused), None)
+        if refused is not None:
+            results.append([f"#PMO! {refused.message}"])
+            continue
+        try:
+            results.append([float(function(*(reading.value for reading in readings))[0])])
+        except PmoError as error:
+            # The one change: a row with two problems no longer shows the core's 'item 1:' before the second.
+            results.append([f"#PMO! {str(error).removeprefix('item 1: ').replace('; item 1: ', '; ')}"])
+    return results
+
+
+@pytest.mark.parametrize(("udf", "core"), [(PMO_WSJF, wsjf), (PMO_RICE, rice)])
+def test_one_call_for_a_mixed_range_gives_each_row_what_one_row_at_a_time_gave(udf, core):
+    rng = random.Random(14)
+    columns = [[rng.choice(BACKLOG_CELLS) for _ in range(3_000)] for _ in range(4)]
+    columns[0][:4] = [None, 8.0, "x", None]  # a blank row, and rows whose first refused cell is not the last one
+    columns[1][:4] = [" ", "#DIV/0!", 5.0, 1e13]
+    columns[2][:4] = [float("nan"), 2.0, 2.0, 2.0]
+    columns[3][:4] = [None, 0.0, "y", 1.0]
+    spilled = udf(*([[cell] for cell in column] for column in columns))
+    expected = _one_row_at_a_time(core, *columns)
+    assert spilled == expected
+    assert spilled[0] == [""]
+    assert "#DIV/0!" in spilled[1][0] and "'x'" in spilled[2][0] and "1e+13" in spilled[3][0]
+    assert {type(row[0]) for row in spilled} == {float, str}
+    for index in range(0, 3_000, 97):  # one cell a row, as Excel 2016 calls it, gives the same
+        assert udf(*([[column[index]]] for column in columns)) == [expected[index]]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.sampled_from(BACKLOG_CELLS), min_size=1, max_size=6),
+    st.lists(st.sampled_from(BACKLOG_CELLS), min_size=1, max_size=1),
+    st.lists(st.sampled_from(BACKLOG_CELLS), min_size=6, max_size=6),
+    st.lists(st.sampled_from(BACKLOG_CELLS), min_size=1, max_size=1),
+)
+def test_single_cells_broadcast_over_the_range_as_one_row_at_a_time_did(first, second, third, fourth):
+    columns = [first if len(first) in (1, 6) else first[:1], second, third, fourth]
+    for udf, core in ((PMO_WSJF, wsjf), (PMO_RICE, rice)):
+        assert udf(*([[cell] for cell in column] for column in columns)) == _one_row_at_a_time(core, *columns)
+
+
+def test_a_row_with_two_problems_names_both_without_the_cores_item_number():
+    assert PMO_WSJF([[None]], [[1]], [[1]], [[0]]) == [["#PMO! a value is missing; job size must be > 0"]]
+    assert PMO_RICE([[-1]], [[1]], [[80]], [[1]]) == [
+        ["#PMO! confidence must be between 0 and 1 (type 80% as 80%, not 80); reach and impact must be >= 0"]
+    ]
+
+
+def test_blank_refused_and_implausible_cells_keep_their_own_texts():
+    assert PMO_WSJF([[None], [8.0], [8.0], ["high"], [float("inf")]], [[None], [None], [1.0], [1.0], [1.0]],
+                    [[""], [1.0], [1.0], [1.0], [1.0]], [[None], [1.0], [1.0], [1.0], [1.0]]) == [
+        [""],
+        ["#PMO! a value is missing"],
+        [pytest.approx(10.0)],
+        [f"#PMO! {read_number('high', 'value').message}"],
+        ["#PMO! value must be a finite number, got inf"],
+    ]  # fmt: skip
 
 
 def _decorator_call(decorator):

@@ -9,20 +9,24 @@ Bad input returns a text starting `#PMO!` (xlwings cannot return real Excel erro
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from functools import lru_cache
+from itertools import accumulate, chain
 
+import numpy as np
 import xlwings as xw
 
 from pmo_xl.errors import PmoError
 from pmo_xl.portfolio.ahp import ahp_weights
-from pmo_xl.portfolio.backlog import rice, wsjf
+from pmo_xl.portfolio.backlog import rice_by_row, wsjf_by_row
 from pmo_xl.portfolio.financials import npv
 from pmo_xl.portfolio.scoring import competition_rank, model_from_rows, score_rows
-from pmo_xl.values import is_blank, read_number
+from pmo_xl.values import PLAUSIBLE_LIMIT, is_blank, read_number
 
 __all__ = ["PMO_AHP_WEIGHTS", "PMO_NPV", "PMO_RANK", "PMO_RICE", "PMO_SCORE", "PMO_SCORE_EXPLAIN", "PMO_WSJF"]
 
 ERROR_PREFIX = "#PMO!"
+_PLAIN_CELLS = frozenset({float, type(None)})  # what xlwings passes for a range of numbers and empty cells
 
 
 def _error(message: str) -> list[list[str]]:
@@ -119,28 +123,57 @@ def _column(block) -> list:
     return [cell for row in block for cell in (row if isinstance(row, list) else [row])]
 
 
-def _per_row(function, *blocks):
+def _read_column(cells: list) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
+    """One column's numbers (NaN where blank or refused), which cells are blank, and why each refused cell is.
+
+    Each cell means what read_number says it means; a column of plain floats and blanks, what xlwings passes
+    for a range of numbers, skips the cell-by-cell reading, and only its implausible numbers are read again.
+    """
+    refusals: dict[int, str] = {}
+    if not set(map(type, cells)) <= _PLAIN_CELLS:
+        cells = list(cells)
+        for position, cell in enumerate(cells):
+            if type(cell) is float or cell is None:
+                continue
+            reading = read_number(cell, "value", percent_sign=True, text_is_normal=True)
+            if reading.refused:
+                refusals[position] = reading.message
+            cells[position] = None if reading.refused else reading.value
+    numbers = np.array(cells, dtype=float)
+    for position in np.flatnonzero(~(np.abs(numbers) <= PLAUSIBLE_LIMIT) & ~np.isnan(numbers)).tolist():
+        refusals[position] = read_number(cells[position], "value", percent_sign=True, text_is_normal=True).message
+        numbers[position] = np.nan
+    blank = np.isnan(numbers)
+    blank[list(refusals)] = False
+    return numbers, blank, refusals
+
+
+def _per_row(by_row, *blocks):
+    """One core call for the whole range: each row gets its value, its first refused cell's reason, or the core's."""
     columns = [_column(block) for block in blocks]
-    length = max(len(column) for column in columns)
-    if any(len(column) not in (1, length) for column in columns):
-        return _error(
-            f"ranges must have the same number of cells (or be single cells); got {[len(c) for c in columns]}"
-        )
-    results = []
-    for index in range(length):
-        row = [column[0] if len(column) == 1 else column[index] for column in columns]
-        if all(is_blank(cell) for cell in row):
-            results.append([""])
-            continue
-        readings = [read_number(cell, "value", percent_sign=True, text_is_normal=True) for cell in row]
-        refused = next((reading for reading in readings if reading.refused), None)
-        if refused is not None:
-            results.append([f"{ERROR_PREFIX} {refused.message}"])
-            continue
-        try:
-            results.append([float(function(*(reading.value for reading in readings))[0])])
-        except PmoError as error:
-            results.append([f"{ERROR_PREFIX} {str(error).removeprefix('item 1: ')}"])
+    lengths = [len(column) for column in columns]
+    length = max(lengths)
+    if any(size not in (1, length) for size in lengths):
+        return _error(f"ranges must have the same number of cells (or be single cells); got {lengths}")
+    # The columns are read as one list: one pass of numpy calls whether the range has one row or 10,000.
+    numbers, blank, refusals = _read_column(list(chain.from_iterable(columns)))
+    starts = [0, *accumulate(lengths)]
+    parts = [slice(start, start + size) for start, size in zip(starts[:-1], lengths, strict=True)]
+    try:
+        result = by_row(*(numbers[part] for part in parts))
+    except PmoError as error:
+        return _error(str(error))
+    results: list[list] = [[value] for value in result.values.tolist()]
+    for index, problem in enumerate(result.problems):
+        if problem:
+            results[index] = [f"{ERROR_PREFIX} {problem}"]
+    for position in sorted(refusals, reverse=True):  # the first refused cell of a row names the row's problem
+        column = bisect_right(starts, position) - 1
+        for index in range(length) if lengths[column] == 1 else (position - starts[column],):
+            results[index] = [f"{ERROR_PREFIX} {refusals[position]}"]
+    all_blank = np.logical_and.reduce([np.broadcast_to(blank[part], (length,)) for part in parts])
+    for index in np.flatnonzero(all_blank).tolist():
+        results[index] = [""]
     return results
 
 
@@ -151,7 +184,7 @@ def _per_row(function, *blocks):
 @xw.arg("job_size", ndim=2)
 def PMO_WSJF(business_value, time_criticality, risk_reduction, job_size):
     """SAFe WSJF = (business value + time criticality + risk reduction) / job size, one per row. Backlog scale only."""
-    return _per_row(wsjf, business_value, time_criticality, risk_reduction, job_size)
+    return _per_row(wsjf_by_row, business_value, time_criticality, risk_reduction, job_size)
 
 
 @xw.func
@@ -161,7 +194,7 @@ def PMO_WSJF(business_value, time_criticality, risk_reduction, job_size):
 @xw.arg("effort", ndim=2)
 def PMO_RICE(reach, impact, confidence, effort):
     """RICE = reach x impact x confidence / effort, one per row; confidence as a fraction (80 %). Backlog scale only."""
-    return _per_row(rice, reach, impact, confidence, effort)
+    return _per_row(rice_by_row, reach, impact, confidence, effort)
 
 
 @xw.func

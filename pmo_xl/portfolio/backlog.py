@@ -21,6 +21,8 @@ class BacklogError(PmoError):
 
 
 def _as_array(values, what: str) -> np.ndarray:
+    if isinstance(values, np.ndarray) and values.dtype == np.float64 and values.ndim == 1:
+        return values  # a column already read (as PMO_WSJF passes it) needs no conversion
     try:
         array = np.atleast_1d(np.asarray(values, dtype=float)).ravel()
     except (TypeError, ValueError):
@@ -34,7 +36,7 @@ def _broadcast(*named: tuple[str, object]) -> list[np.ndarray]:
     for (what, _), array in zip(named, arrays, strict=True):
         if len(array) not in (1, length):
             raise BacklogError(f"{what} has {len(array)} value(s); expected 1 or {length}")
-    return [np.broadcast_to(array, (length,)) for array in arrays]
+    return [array if len(array) == length else np.broadcast_to(array, (length,)) for array in arrays]
 
 
 def _problems(checks: list[tuple[np.ndarray, str]]) -> None:
@@ -45,38 +47,81 @@ def _problems(checks: list[tuple[np.ndarray, str]]) -> None:
         raise BacklogError("; ".join(found))
 
 
-def wsjf(business_value, time_criticality, risk_reduction, job_size) -> np.ndarray:
-    """SAFe WSJF: cost of delay (business value + time criticality + risk reduction/opportunity enablement) / job size."""
-    value, time, risk, size = _broadcast(
+@dataclass(frozen=True)
+class BacklogRows:
+    """One method over a whole column, row by row: the value of each usable row, and why each other row is not.
+
+    `values` is NaN where `problems` says why ('' for a usable row; two problems of one row join with '; ').
+    """
+
+    values: np.ndarray
+    problems: tuple[str, ...]
+
+
+def _by_row(values: np.ndarray, checks: list[tuple[np.ndarray, str]]) -> BacklogRows:
+    bad = np.logical_or.reduce([failed for failed, _ in checks])
+    problems = [""] * len(values)
+    for index in np.flatnonzero(bad).tolist():
+        problems[index] = "; ".join(message for failed, message in checks if failed[index])
+    return BacklogRows(np.where(bad, np.nan, values), tuple(problems))
+
+
+def _wsjf_checks(value, time, risk, size) -> list[tuple[np.ndarray, str]]:
+    return [
+        (np.isnan(value) | np.isnan(time) | np.isnan(risk) | np.isnan(size), "a value is missing"),
+        (~np.isnan(size) & (size <= 0), "job size must be > 0"),
+        ((value < 0) | (time < 0) | (risk < 0), "cost-of-delay parts must be >= 0"),
+    ]
+
+
+def _rice_checks(reach, impact, confidence, effort) -> list[tuple[np.ndarray, str]]:
+    return [
+        (np.isnan(reach) | np.isnan(impact) | np.isnan(confidence) | np.isnan(effort), "a value is missing"),
+        (~np.isnan(effort) & (effort <= 0), "effort must be > 0"),
+        ((confidence < 0) | (confidence > 1), "confidence must be between 0 and 1 (type 80% as 80%, not 80)"),
+        ((reach < 0) | (impact < 0), "reach and impact must be >= 0"),
+    ]
+
+
+def _wsjf_inputs(business_value, time_criticality, risk_reduction, job_size) -> list[np.ndarray]:
+    return _broadcast(
         ("business value", business_value),
         ("time criticality", time_criticality),
         ("risk reduction", risk_reduction),
         ("job size", job_size),
     )
-    _problems(
-        [
-            (np.isnan(value) | np.isnan(time) | np.isnan(risk) | np.isnan(size), "a value is missing"),
-            (~np.isnan(size) & (size <= 0), "job size must be > 0"),
-            ((value < 0) | (time < 0) | (risk < 0), "cost-of-delay parts must be >= 0"),
-        ]
-    )
+
+
+def _rice_inputs(reach, impact, confidence, effort) -> list[np.ndarray]:
+    return _broadcast(("reach", reach), ("impact", impact), ("confidence", confidence), ("effort", effort))
+
+
+def wsjf(business_value, time_criticality, risk_reduction, job_size) -> np.ndarray:
+    """SAFe WSJF: cost of delay (business value + time criticality + risk reduction/opportunity enablement) / job size."""
+    value, time, risk, size = _wsjf_inputs(business_value, time_criticality, risk_reduction, job_size)
+    _problems(_wsjf_checks(value, time, risk, size))
     return (value + time + risk) / size
+
+
+def wsjf_by_row(business_value, time_criticality, risk_reduction, job_size) -> BacklogRows:
+    """WSJF of every row in one pass; a bad row (NaN for a missing value) gets its reason, never an exception."""
+    value, time, risk, size = _wsjf_inputs(business_value, time_criticality, risk_reduction, job_size)
+    with np.errstate(divide="ignore", invalid="ignore"):  # the rows of job size 0 are refused just below
+        return _by_row((value + time + risk) / size, _wsjf_checks(value, time, risk, size))
 
 
 def rice(reach, impact, confidence, effort) -> np.ndarray:
     """RICE: reach x impact x confidence / effort, with confidence a fraction 0-1 (80 % is 0.8)."""
-    reach_, impact_, confidence_, effort_ = _broadcast(
-        ("reach", reach), ("impact", impact), ("confidence", confidence), ("effort", effort)
-    )
-    _problems(
-        [
-            (np.isnan(reach_) | np.isnan(impact_) | np.isnan(confidence_) | np.isnan(effort_), "a value is missing"),
-            (~np.isnan(effort_) & (effort_ <= 0), "effort must be > 0"),
-            ((confidence_ < 0) | (confidence_ > 1), "confidence must be between 0 and 1 (type 80% as 80%, not 80)"),
-            ((reach_ < 0) | (impact_ < 0), "reach and impact must be >= 0"),
-        ]
-    )
+    reach_, impact_, confidence_, effort_ = _rice_inputs(reach, impact, confidence, effort)
+    _problems(_rice_checks(reach_, impact_, confidence_, effort_))
     return reach_ * impact_ * confidence_ / effort_
+
+
+def rice_by_row(reach, impact, confidence, effort) -> BacklogRows:
+    """RICE of every row in one pass; a bad row (NaN for a missing value) gets its reason, never an exception."""
+    reach_, impact_, confidence_, effort_ = _rice_inputs(reach, impact, confidence, effort)
+    with np.errstate(divide="ignore", invalid="ignore"):  # the rows of effort 0 are refused just below
+        return _by_row(reach_ * impact_ * confidence_ / effort_, _rice_checks(reach_, impact_, confidence_, effort_))
 
 
 @dataclass(frozen=True)
