@@ -1,15 +1,21 @@
 """Benchmark: end-to-end `pmo collect` on 300 and 1,000 realistic filled status workbooks.
 
-Each size gets a fresh inbox (generated, then filled by pmo_xl.demo.data with a 5 % share of faults) and a fresh
-ledger. Timed, in the same run:
+Each size gets a fresh inbox (generated, then filled by pmo_xl.demo.data with a 5 % share of faults). Timed, in
+the same run:
 
-- the `pmo collect` command as a PMO runs it (a new process: start-up, read, validate, ledger, views, portfolio.xlsx);
-- its phases in-process (read + validate, judge + ledger, views, workbook), to show where the time goes;
-- the re-run on the same inbox (everything a duplicate, nothing added);
-- the baseline of issue 3: a naive openpyxl loop that loads every workbook and reads all its sheets.
+- the `pmo collect` command as a PMO runs it (a new process: start-up, read, validate, ledger, views, portfolio.xlsx),
+  into a fresh ledger each time;
+- the baseline of issue 3: a naive openpyxl loop that loads every workbook and reads all its sheets, on a sample of
+  the inbox (--baseline-n files) and scaled to its size: its time per file does not depend on how many there are;
+- then once, for information: the re-run on the same inbox (everything a duplicate, nothing added) and the phases
+  in-process (read + validate, judge + ledger, views, workbook), to show where the time goes.
 
-    python -m benchmarks.bench_collect_e2e                 # 300 and 1,000 files
-    python -m benchmarks.bench_collect_e2e --sizes 100     # a quick look
+The command and the baseline alternate run by run (--runs times each), so a busy spell on this shared machine falls
+on both alike; the medians are compared, and the spread (fastest to slowest run, and the ratio run by run) is shown.
+Timed back to back once each, a load swing moved the ratio between 2x and 10x.
+
+    python -m benchmarks.bench_collect_e2e                 # 300 and 1,000 files, 5 runs each
+    python -m benchmarks.bench_collect_e2e --sizes 100 --runs 3 --baseline-n 30   # a quick look
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -104,10 +111,19 @@ def openpyxl_baseline(inbox: Path) -> float:
     return timed(read_all)[0]
 
 
+def _spread(seconds: list[float], files: int) -> str:
+    """The median run, per file too, and the fastest and slowest run."""
+    median = statistics.median(seconds)
+    return (
+        f"median {median:7.2f} s ({median / files * 1000:5.1f} ms a file), runs {min(seconds):.2f}-{max(seconds):.2f} s"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[300, 1000])
-    parser.add_argument("--baseline-n", type=int, default=300, help="files for the openpyxl baseline (0: skip)")
+    parser.add_argument("--baseline-n", type=int, default=100, help="files for the openpyxl baseline (0: skip)")
+    parser.add_argument("--runs", type=int, default=5, help="runs of each, alternating (default 5)")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-collect-") as folder:
         root = Path(folder)
@@ -115,24 +131,32 @@ def main() -> None:
             sized = root / str(size)
             prepare_time, inbox = timed(lambda sized=sized, size=size: prepare_inbox(sized, size))
             print(f"\n== {size} files (prepared in {prepare_time:.1f} s) ==")
-            first, summary = run_cli(inbox, sized / "cli.db", sized / "cli.xlsx")
-            print(f"pmo collect, first run:  {first:7.2f} s  ({first / size * 1000:5.1f} ms a file)  {summary}")
-            again, summary = run_cli(inbox, sized / "cli.db", sized / "cli.xlsx")
+            sample = min(arguments.baseline_n, size)
+            subset = sized / "baseline"
+            subset.mkdir()
+            for path in sorted(inbox.rglob("*.xls*"))[:sample]:
+                (subset / path.name).symlink_to(path)
+            firsts: list[float] = []
+            baselines: list[float] = []
+            for run in range(arguments.runs):
+                first, summary = run_cli(inbox, sized / f"cli-{run}.db", sized / f"cli-{run}.xlsx")
+                firsts.append(first)
+                if sample:
+                    baselines.append(openpyxl_baseline(subset) * size / sample)
+            print(f"pmo collect, first run:  {_spread(firsts, size)}  {summary}")
+            again, summary = run_cli(inbox, sized / "cli-0.db", sized / "cli-0.xlsx")
             print(f"pmo collect, re-run:     {again:7.2f} s  ({again / size * 1000:5.1f} ms a file)  {summary}")
             parts = phases(inbox, sized / "phases.db", sized / "phases.xlsx")
             total = sum(parts.values())
             for name, seconds in parts.items():
                 print(f"  {name:<17} {seconds:7.2f} s  ({seconds / total:4.0%})")
-            if arguments.baseline_n:
-                sample = min(arguments.baseline_n, size)
-                subset = sized / "baseline"
-                subset.mkdir()
-                for path in sorted(inbox.rglob("*.xls*"))[:sample]:
-                    (subset / path.name).symlink_to(path)
-                baseline = openpyxl_baseline(subset) * size / sample
+            if sample:
+                ratio = statistics.median(baselines) / statistics.median(firsts)
+                by_run = [baseline / first for baseline, first in zip(baselines, firsts, strict=True)]
+                print(f"openpyxl load-all loop:  {_spread(baselines, size)}  (measured on {sample}, scaled to {size})")
                 print(
-                    f"openpyxl load-all loop:  {baseline:7.2f} s  (measured on {sample}, scaled to {size}); "
-                    f"pmo collect end to end is {baseline / first:.1f}x faster"
+                    f"pmo collect end to end is {ratio:.1f}x faster (ratio of the medians of {arguments.runs} "
+                    f"alternating runs; run by run {min(by_run):.1f}x-{max(by_run):.1f}x)"
                 )
 
 
