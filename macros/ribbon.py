@@ -19,7 +19,8 @@ from pmo_xl.values import read_number
 from pmo_xl.workbook.layout import REQUEST_RESOURCES_TABLE
 from pmo_xl.workbook.ribbon import Button, python_buttons
 
-# Above this many inbox files or projects, Collect status and New project workbooks run as a separate pmo process.
+# Above this many inbox files, projects or requests, Collect status, New project workbooks and Optimise run as a
+# separate pmo process.
 DEFAULT_IN_PROCESS_LIMIT = 100
 
 
@@ -104,11 +105,9 @@ def _audience(book: Book) -> dict[str, str]:
 
 
 def score_requests_action(book: Book) -> str:
-    from pmo_xl.portfolio.scoring import SCORING_MODEL_TABLE, model_from_rows, score_requests
+    from pmo_xl.portfolio.scoring import score_requests
 
-    model_table = book.read_table(SCORING_MODEL_TABLE)
-    model = model_from_rows(list(model_table.columns), model_table.to_numpy().tolist(),
-                            source=f"{book.path.name}, table {SCORING_MODEL_TABLE}")  # fmt: skip
+    model = _scoring_model(book)
     requests = book.read_table("Requests")
     score_set = str(book.read_settings().get("score_set") or "pmo")
     result = score_requests(requests, model, score_set)
@@ -189,43 +188,100 @@ def capacity_action(book: Book) -> str:
     )
 
 
-def optimise_action(book: Book) -> str:
-    """Runs `pmo optimize` as its own process (a large selection may take minutes), then loads its choice."""
+def _scoring_model(book: Book):
+    """The workbook's ScoringModel table as the scoring model, every problem naming its table row."""
+    from pmo_xl.portfolio.scoring import SCORING_MODEL_TABLE, model_from_rows
+
+    table = book.read_table(SCORING_MODEL_TABLE)
+    return model_from_rows(list(table.columns), table.to_numpy().tolist(),
+                           source=f"{book.path.name}, table {SCORING_MODEL_TABLE}")  # fmt: skip
+
+
+def _filled_rows(book: Book, name: str):
+    rows = book.read_table(name).dropna(how="all")
+    return rows if len(rows) else None
+
+
+def _optimise_request(book: Book, time_limit: float):
+    """What Optimise chooses by, from the Settings sheet and the workbook's own tables: the score from the
+    ScoringModel table, role capacity from the Capacity table against the RequestResources estimates."""
     from pmo_xl.portfolio.capacity import CAPACITY_TABLE
-    from pmo_xl.portfolio.scoring import SCORING_MODEL_TABLE
+    from pmo_xl.portfolio.selection import OptimizeRequest, SelectionSettings, parse_budget
 
     settings = book.read_settings()
+    total = read_number(settings.get("optimise_total_budget"), "optimise_total_budget", text_is_normal=True)
+    total_budget = total.or_raise(PmoError, _settings_source(book))
+    try:
+        budgets = dict(
+            parse_budget(text) for text in str(settings.get("optimise_budgets") or "").split(";") if text.strip()
+        )
+    except PmoError as error:
+        raise PmoError(f"{_settings_source(book)}, optimise_budgets: {error}") from None
+    selection_settings = SelectionSettings(
+        value_measure="score",
+        budgets=budgets,
+        total_budget=None if total_budget is None else float(total_budget),  # type: ignore[arg-type]
+        time_limit_seconds=max(1.0, time_limit - 10),
+        fiscal_year_start_month=_pmo_settings(book).fiscal_year_start_month,
+    )
+    return OptimizeRequest(
+        selection_settings,
+        resources=_filled_rows(book, REQUEST_RESOURCES_TABLE),
+        capacity=_filled_rows(book, CAPACITY_TABLE),
+        scoring_model=_scoring_model(book),
+        score_set=str(settings.get("score_set") or "pmo"),
+    )
+
+
+def optimise_action(book: Book) -> str:
+    """The same choice as `pmo optimize`, by score, from the Requests table; marks each request selected or not."""
+    from pmo_xl.portfolio.selection import optimize
+
     requests = book.read_table("Requests")
-    time_limit = _seconds_setting(book, settings.get("ribbon_time_limit_seconds"), 60.0)
-    with tempfile.TemporaryDirectory(prefix="pmo-optimise-") as folder:
-        requests_file, model_file, output = (Path(folder) / name for name in ("requests.csv", "model.csv", "out.xlsx"))
-        requests.drop(columns=["score", "rank", "selected"], errors="ignore").to_csv(requests_file, index=False)
-        book.read_table(SCORING_MODEL_TABLE).to_csv(model_file, index=False)
-        arguments = ["optimize", str(requests_file), "--value", "score", "--model", str(model_file),
-                     "--scores", str(settings.get("score_set") or "pmo"),
-                     "--fiscal-year-start", str(_pmo_settings(book).fiscal_year_start_month),
-                     "--time-limit", f"{max(1.0, time_limit - 10):g}", "-o", str(output)]  # fmt: skip
-        # Role capacity comes from the Capacity table, as in the capacity plan, against the requests' estimates.
-        for option, table in (("--capacity", CAPACITY_TABLE), ("--resources", REQUEST_RESOURCES_TABLE)):
-            rows = book.read_table(table).dropna(how="all")
-            if len(rows):
-                rows.to_csv(Path(folder) / f"{table}.csv", index=False)
-                arguments += [option, str(Path(folder) / f"{table}.csv")]
-        for budget in str(settings.get("optimise_budgets") or "").split(";"):
-            arguments += ["--budget", budget.strip()] if budget.strip() else []
-        if str(settings.get("optimise_total_budget") or "").strip():
-            arguments += ["--total-budget", str(settings["optimise_total_budget"])]
-        summary = run_pmo_json(arguments, book, "Optimise", time_limit=time_limit)
-    chosen = set(summary["selected"])
+    time_limit = _seconds_setting(book, book.read_settings().get("ribbon_time_limit_seconds"), 60.0)
+    request = _optimise_request(book, time_limit)
+    # The score is computed afresh from the criteria and the ScoringModel table, never taken from the last scoring.
+    pipeline = requests.drop(columns=["score", "rank", "selected"], errors="ignore")
+    if len(pipeline) > _in_process_limit(book):
+        summary = _optimise_as_process(book, pipeline, request, time_limit)
+        chosen = set(summary["selected"])
+        outcome = (summary["status"], summary["requests"], summary["value"], summary["cost"], summary["binding"])
+    else:
+        result = optimize(pipeline, request, lambda text: book.show_status(f"PMO: Optimise: {text}")).selection
+        chosen = set(result.selected_ids)
+        outcome = (result.status, len(result.decisions), result.value, result.cost, result.binding)
     requests["selected"] = [
         "yes" if str(request_id).strip() in chosen else "no" for request_id in requests["request_id"]
     ]
     book.write_table("Requests", requests)
-    binding = f"; binding: {', '.join(summary['binding'])}" if summary["binding"] else ""
-    return (
-        f"{summary['status']}: {len(chosen)} of {summary['requests']} request(s) selected, total "
-        f"{summary['value_measure']} {summary['value']:,.2f} for cost {summary['cost']:,.2f}{binding}"
-    )
+    status, considered, value, cost, binding = outcome
+    listed = f"; binding: {', '.join(binding)}" if binding else ""
+    return (f"{status}: {len(chosen)} of {considered} request(s) selected, total {request.settings.value_measure} "
+            f"{value:,.2f} for cost {cost:,.2f}{listed}")  # fmt: skip
+
+
+def _optimise_as_process(book: Book, pipeline, request, time_limit: float) -> dict:
+    """A large pipeline: `pmo optimize --json` as a capped separate process (a selection may take minutes), its
+    summary read from the JSON. A process reads files, so only this path writes the tables to a temporary folder."""
+    from pmo_xl.portfolio.scoring import SCORING_MODEL_TABLE
+
+    settings = request.settings
+    with tempfile.TemporaryDirectory(prefix="pmo-optimise-") as folder:
+        requests_file, model_file, output = (Path(folder) / name for name in ("requests.csv", "model.csv", "out.xlsx"))
+        pipeline.to_csv(requests_file, index=False)
+        book.read_table(SCORING_MODEL_TABLE).to_csv(model_file, index=False)
+        arguments = ["optimize", str(requests_file), "--value", "score", "--model", str(model_file),
+                     "--scores", request.score_set, "--fiscal-year-start", str(settings.fiscal_year_start_month),
+                     "--time-limit", f"{settings.time_limit_seconds:g}", "-o", str(output)]  # fmt: skip
+        for option, frame in (("--capacity", request.capacity), ("--resources", request.resources)):
+            if frame is not None:
+                frame.to_csv(Path(folder) / f"{option[2:]}.csv", index=False)
+                arguments += [option, str(Path(folder) / f"{option[2:]}.csv")]
+        for label, amount in settings.budgets.items():
+            arguments += ["--budget", f"{label}={amount!r}"]
+        if settings.total_budget is not None:
+            arguments += ["--total-budget", repr(settings.total_budget)]
+        return run_pmo_json(arguments, book, "Optimise", time_limit=time_limit)
 
 
 def collect_status_action(book: Book) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import zipfile
 
@@ -309,21 +310,64 @@ def _three_requests_costing_60_50_and_50k(book):
     book.write_table("Requests", pd.DataFrame(rows).reset_index(drop=True))
 
 
-def test_optimise_runs_pmo_optimize_as_a_process_and_marks_the_chosen_requests(workbook):
+def test_optimise_marks_the_chosen_requests_with_the_tables_passed_directly_not_through_temporary_files(
+    workbook, tmp_path, monkeypatch
+):
+    """A small pipeline goes to the core as the workbook's own tables: no CSV, no process, the CLI's choice."""
+    import tempfile
+
+    from click.testing import CliRunner
+
+    from pmo_xl.cli import main
+
     book = FileBook(workbook)
     _three_requests_costing_60_50_and_50k(book)
     book.commit()
     _point_settings_at(workbook, optimise_budgets="FY2026=110k")
+    book = FileBook(workbook)
+    # The CLI on the same tables, the score computed afresh from the ScoringModel as the ribbon computes it.
+    book.read_table("Requests").drop(columns=["score", "rank", "selected"]).to_csv(tmp_path / "r.csv", index=False)
+    book.read_table("ScoringModel").to_csv(tmp_path / "model.csv", index=False)
+    arguments = ["optimize", tmp_path / "r.csv", "--model", tmp_path / "model.csv", "--budget", "FY2026=110k", "--json"]
+    by_the_cli = CliRunner().invoke(main, list(map(str, arguments)))
+    assert by_the_cli.exit_code == 0, by_the_cli.output
+    cli = json.loads(by_the_cli.stdout)
+
+    def no_temporary_files(*_args, **_kwargs):
+        raise AssertionError("a temporary file between the workbook and the core")
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", no_temporary_files)
+    monkeypatch.setattr(tempfile, "mkdtemp", no_temporary_files)
+    assert macros.ribbon.optimise(book) == "OK", book.messages
+    chosen = FileBook(workbook).read_table("Requests").set_index("request_id")["selected"].to_dict()
+    assert chosen == {"R-001": "yes", "R-002": "yes", "R-003": "no"}
+    assert [request_id for request_id, picked in chosen.items() if picked == "yes"] == cli["selected"]
+    assert FileBook(workbook).read_table("Log").loc[0, "message"] == (
+        f"{cli['status']}: 2 of 3 request(s) selected, total score {cli['value']:,.2f} for cost {cli['cost']:,.2f}; "
+        "binding: Budget FY2026"
+    )
+    assert "PMO: Optimise: selecting from 3 request(s) (time limit 50 s)..." in book.statuses
+    assert not any(status and "running" in status for status in book.statuses)  # no process was started
+
+
+def test_a_large_pipeline_is_optimised_by_a_separate_pmo_process(workbook):
+    book = FileBook(workbook)
+    _three_requests_costing_60_50_and_50k(book)
+    book.commit()
+    _point_settings_at(workbook, optimise_budgets="FY2026=110k", ribbon_in_process_limit=2)
 
     book = FileBook(workbook)
     assert macros.ribbon.optimise(book) == "OK", book.messages
     chosen = FileBook(workbook).read_table("Requests").set_index("request_id")["selected"].to_dict()
     assert chosen == {"R-001": "yes", "R-002": "yes", "R-003": "no"}
     assert any(status and status.startswith("PMO: Optimise running") for status in book.statuses)
-    assert FileBook(workbook).read_table("Log").loc[0, "message"].startswith("optimal: 2 of 3 request(s) selected")
+    message = FileBook(workbook).read_table("Log").loc[0, "message"]
+    assert message.startswith("optimal: 2 of 3 request(s) selected, total score ")
+    assert message.endswith("for cost 110,000.00; binding: Budget FY2026")
 
 
-def test_optimise_holds_the_selection_to_the_capacity_table_and_the_request_estimates(workbook):
+@pytest.mark.parametrize("in_process_limit", [100, 0], ids=["in process", "separate process"])
+def test_optimise_holds_the_selection_to_the_capacity_table_and_the_request_estimates(workbook, in_process_limit):
     book = FileBook(workbook)
     _three_requests_costing_60_50_and_50k(book)
     estimates = book.read_table("RequestResources").iloc[[0, 0]].reset_index(drop=True)
@@ -335,13 +379,21 @@ def test_optimise_holds_the_selection_to_the_capacity_table_and_the_request_esti
     capacity["role"], capacity["fte"], capacity["productive_ratio"] = "Architect", 2.0, 0.75
     book.write_table("Capacity", capacity)
     book.commit()
-    _point_settings_at(workbook, optimise_budgets="FY2026=110k")
+    _point_settings_at(workbook, optimise_budgets="FY2026=110k", ribbon_in_process_limit=in_process_limit)
 
     book = FileBook(workbook)
     assert macros.ribbon.optimise(book) == "OK", book.messages
     chosen = FileBook(workbook).read_table("Requests").set_index("request_id")["selected"].to_dict()
     # 2 FTE at 75 % productive is 1.5 architects in March: R-001 and R-002 cannot both run, so R-003 takes R-002's place
     assert chosen == {"R-001": "yes", "R-002": "no", "R-003": "yes"}
+
+
+def test_a_bad_optimise_budget_names_the_setting_and_starts_nothing(workbook):
+    _point_settings_at(workbook, optimise_budgets="FY2026=a lot")
+    book = FileBook(workbook)
+    assert macros.ribbon.optimise(book) == "Failed"
+    assert "Settings sheet, optimise_budgets: budget 'FY2026=a lot'" in book.messages[0][1]
+    assert not any(status and "running" in status for status in book.statuses)
 
 
 def test_collect_status_reads_the_inbox_into_the_ledger_and_names_rejected_files(workbook):
