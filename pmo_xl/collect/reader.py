@@ -2,8 +2,9 @@
 
 The file is read exactly once: its bytes are hashed and parsed from memory, so the SHA-256 always describes the
 bytes that were parsed even when AutoSave or OneDrive rewrites the file meanwhile. The structure (defined names,
-tables, custom properties) comes from the small XML parts of the zip; the values come from python-calamine, one
-sheet at a time and only for the sheets that hold fields or tables. Formula cells are never read: templates ship
+tables, custom properties) comes from the small XML parts of the zip, opened through the one zip layer
+(`pmo_xl.excel.zip_archive`: a bounded directory read, no member inflated past its declared size); the values
+come from python-calamine, one sheet at a time and only for the sheets that hold fields or tables. Formula cells are never read: templates ship
 without cached results, so validation recomputes what it needs. calamine reads an Excel error value (`#REF!`,
 `#N/A`) as a blank, so each sheet part that holds one is searched for them and the cell gets an `ExcelError`.
 Rows a PM typed just below a table, in its columns, are read as its rows with a warning; rows with input further
@@ -22,11 +23,10 @@ import io
 import itertools
 import os
 import re
-import struct
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from operator import itemgetter
 from pathlib import Path
@@ -44,6 +44,14 @@ from pmo_xl.excel.package import (
     read_custom_properties,
     read_structure,
 )
+from pmo_xl.excel.zip_archive import (
+    END_RECORD_SIGNATURE,
+    LOCAL_HEADER_SIGNATURE,
+    InflatesPastDeclaredSize,
+    LazyMembers,
+    ZipMember,
+    read_directory,
+)
 from pmo_xl.periods import is_month, month_series
 from pmo_xl.submissions import Finding, ParsedSubmission, Value
 from pmo_xl.templates.catalog import SCHEMAS
@@ -58,13 +66,9 @@ MAX_COMPRESSION_RATIO = 1000
 _RATIO_APPLIES_ABOVE = 10 * 1024 * 1024
 
 CFB_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
-_ZIP_LOCAL_HEADER = b"PK\x03\x04"
-_ZIP_EMPTY = b"PK\x05\x06"
 # Parts whose absence-or-presence tells what kind of zip this is.
 _XLSB_PART = "xl/workbook.bin"
 _VBA_PART = "xl/vbaProject.bin"
-# Members the structure reader may need; worksheets, shared strings and styles are left to calamine.
-_STRUCTURE_PART = re.compile(r"(\.rels$|workbook\.xml$|/tables/|^docProps/custom\.xml$|^\[Content_Types\]\.xml$)")
 _PERCENT_BUILTIN_FORMATS = {"9", "10"}
 _UNSUPPORTED_ERROR = re.compile(r"Unsupported cell error value '(#[^']+)'")
 # An error cell as Excel and LibreOffice write it, with or without the formula that gave it:
@@ -143,8 +147,8 @@ def _read(data: bytes, path: str, sha256: str | None) -> tuple[ParsedSubmission 
         return None, [_error("empty_file", "the file is empty (0 bytes); ask the PM to save the workbook again")]
     if data.startswith(CFB_SIGNATURE):
         return None, [classify_compound_file(data)]
-    if not data.startswith(_ZIP_LOCAL_HEADER):
-        if data.startswith(_ZIP_EMPTY):
+    if not data.startswith(LOCAL_HEADER_SIGNATURE):
+        if data.startswith(END_RECORD_SIGNATURE):
             return None, [_error("not_a_workbook", "the file is an empty zip archive, not a workbook")]
         return None, [
             _error(
@@ -154,9 +158,9 @@ def _read(data: bytes, path: str, sha256: str | None) -> tuple[ParsedSubmission 
             )
         ]
     try:
-        directory = _zip_directory(data)
-    except _Damaged as damage:
-        return None, [damage.finding()]
+        directory = read_directory(data)
+    except DamagedPart as damage:
+        return None, [_error("damaged_workbook", f"{damage}: {_DAMAGED_FIX}")]
     except zipfile.BadZipFile:
         return None, [
             _error(
@@ -177,7 +181,7 @@ def _read(data: bytes, path: str, sha256: str | None) -> tuple[ParsedSubmission 
         ]
     try:
         return _read_workbook(data, path, directory, sha256)
-    except _LyingSize as lie:
+    except InflatesPastDeclaredSize as lie:
         return None, [_lying_size_finding(str(lie))]
     except _Damaged as damage:
         return None, [damage.finding()]
@@ -188,14 +192,14 @@ def _read(data: bytes, path: str, sha256: str | None) -> tuple[ParsedSubmission 
 
 
 def _read_workbook(
-    data: bytes, path: str, directory: dict[str, _ZipMember], sha256: str | None
+    data: bytes, path: str, directory: dict[str, ZipMember], sha256: str | None
 ) -> tuple[ParsedSubmission | None, list[Finding]]:
-    members = _LazyMembers(directory, data)
+    members = LazyMembers(directory, data)
     if "mimetype" in members and members["mimetype"].strip().startswith(_ODS_MIMETYPE):
         return None, [_foreign_format_finding("opendocument", "OpenDocument (.ods)")]
     try:
         structure, layouts = _structure(members)
-    except _LyingSize:
+    except InflatesPastDeclaredSize:
         raise
     except DamagedPart as damage:
         return None, [_error("damaged_workbook", f"{damage}: {_DAMAGED_FIX}")]
@@ -260,7 +264,7 @@ _MODIFIED = re.compile(
 )
 
 
-def _saved_at(members: _LazyMembers) -> str:
+def _saved_at(members: LazyMembers) -> str:
     """The workbook's last-saved time from docProps/core.xml ('' if absent): a regex, since only this one element
     is wanted from a part the reader otherwise never opens."""
     if "docProps/core.xml" not in members:
@@ -274,7 +278,7 @@ _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 _STRICT_NAMESPACE = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
 
 
-def _is_strict(members: _LazyMembers) -> bool:
+def _is_strict(members: LazyMembers) -> bool:
     return "xl/workbook.xml" in members and _STRICT_NAMESPACE in members["xl/workbook.xml"][:2000]
 
 
@@ -289,14 +293,12 @@ def _error_cell(data: bytes, code: str) -> str:
     """'Summary!C31' for the first cell holding the error value `code`, found in the sheet XML ('' if none)."""
     pattern = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*>(?:<f[^>]*>[^<]*</f>|<f[^>]*/>)?<v>' + re.escape(code.encode()))
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = {info.filename for info in archive.infolist()}
-            structure = read_structure({name: archive.read(name) for name in names if _STRUCTURE_PART.search(name)})
-            for sheet, part in structure.sheet_parts.items():
-                if part in names:
-                    match = pattern.search(archive.read(part))
-                    if match:
-                        return f"{_sheet_ref(sheet)}!{match.group(1).decode()}"
+        members = LazyMembers(read_directory(data), data)
+        for sheet, part in read_structure(members).sheet_parts.items():
+            if part in members:
+                match = pattern.search(members[part])
+                if match:
+                    return f"{_sheet_ref(sheet)}!{match.group(1).decode()}"
     except Exception:  # the message stands without the cell
         return ""
     return ""
@@ -357,103 +359,11 @@ def _utf16_or_ascii_in(needle: bytes, haystack: bytes) -> bool:
     return needle in haystack or needle.decode("ascii").encode("utf-16-le") in haystack
 
 
-@dataclass(frozen=True)
-class _ZipMember:
-    """One entry of the zip's central directory: what the reader needs to judge and inflate a member."""
-
-    filename: str
-    compress_type: int
-    flag_bits: int
-    crc: int
-    compress_size: int
-    file_size: int
-    header_offset: int
-
-
-_CENTRAL_RECORD = struct.Struct("<4s4xHHHHIIIHHHHHII")
-_END_RECORD = struct.Struct("<4sHHHHIIH")
-_ZIP64_MARK = 0xFFFFFFFF
+# What calamine says of a worksheet that inflates past its declared size (the zip layer catches the other parts).
 _CALAMINE_SIZE_LIE = "larger than its declared uncompressed size"
 
 
-class _LyingSize(Exception):
-    """A member inflates past the size its headers declare: a zip bomb hiding from the declared-size check."""
-
-
-def _zip_directory(data: bytes) -> dict[str, _ZipMember]:
-    """The zip's members by name. Raises zipfile.BadZipFile for an archive that is cut off or malformed.
-
-    The central directory of a plain zip (what Excel, LibreOffice and our generator write) is read with struct,
-    which costs a tenth of zipfile.ZipFile's per-entry objects; anything else (zip64, a comment, spanned
-    archives) goes through zipfile.
-    """
-    fast = _plain_zip_directory(data)
-    if fast is not None:
-        return fast
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        names = [info.filename for info in archive.infolist()]
-        if len(names) != len(set(names)):
-            twice = next(name for name in names if names.count(name) > 1)
-            raise _Damaged(f"the zip stores two parts named {twice}, and which one a program reads is anyone's guess")
-        return {
-            info.filename: _ZipMember(
-                info.filename,
-                info.compress_type,
-                info.flag_bits,
-                info.CRC,
-                info.compress_size,
-                info.file_size,
-                info.header_offset,
-            )
-            for info in archive.infolist()
-        }
-
-
-def _plain_zip_directory(data: bytes) -> dict[str, _ZipMember] | None:
-    if len(data) < _END_RECORD.size:
-        return None
-    signature, disk, directory_disk, _on_disk, count, directory_size, directory_start, comment_length = (
-        _END_RECORD.unpack_from(data, len(data) - _END_RECORD.size)
-    )
-    if signature != b"PK\x05\x06" or disk or directory_disk or comment_length or count == 0xFFFF:
-        return None
-    if directory_start + directory_size != len(data) - _END_RECORD.size:
-        return None
-    members: dict[str, _ZipMember] = {}
-    offset = directory_start
-    for _ in range(count):
-        if offset + _CENTRAL_RECORD.size > directory_start + directory_size:
-            return None
-        (
-            record_signature,
-            flag_bits,
-            compress_type,
-            _time,
-            _date,
-            crc,
-            compress_size,
-            file_size,
-            name_length,
-            extra_length,
-            comment,
-            _disk,
-            _internal,
-            _external,
-            header_offset,
-        ) = _CENTRAL_RECORD.unpack_from(data, offset)
-        if record_signature != b"PK\x01\x02" or _ZIP64_MARK in (compress_size, file_size, header_offset):
-            return None
-        start = offset + _CENTRAL_RECORD.size
-        raw_name = data[start : start + name_length]
-        name = raw_name.decode("utf-8" if flag_bits & 0x800 else "cp437")
-        if name in members:
-            raise _Damaged(f"the zip stores two parts named {name}, and which one a program reads is anyone's guess")
-        members[name] = _ZipMember(name, compress_type, flag_bits, crc, compress_size, file_size, header_offset)
-        offset = start + name_length + extra_length + comment
-    return members if offset == directory_start + directory_size else None
-
-
-def _zip_bomb_finding(directory: dict[str, _ZipMember]) -> Finding | None:
+def _zip_bomb_finding(directory: dict[str, ZipMember]) -> Finding | None:
     """Judge the archive from its declared sizes, before inflating anything."""
     total = 0
     for member in directory.values():
@@ -482,72 +392,6 @@ def _lying_size_finding(part: str) -> Finding:
     )
 
 
-def _inflate(data: bytes, member: _ZipMember) -> bytes:
-    """A member's content, never more than its declared size, checked against its CRC as zipfile would."""
-    if member.flag_bits & 0x1:
-        raise RuntimeError(f"the part {member.filename} is encrypted")
-    name_length, extra_length = struct.unpack_from("<HH", data, member.header_offset + 26)
-    if data[member.header_offset : member.header_offset + 4] != _ZIP_LOCAL_HEADER:
-        raise zipfile.BadZipFile(f"bad local header for file {member.filename!r}")
-    start = member.header_offset + 30 + name_length + extra_length
-    stored = data[start : start + member.compress_size]
-    if member.compress_type == zipfile.ZIP_STORED:
-        content = stored
-    elif member.compress_type == zipfile.ZIP_DEFLATED:
-        inflater = zlib.decompressobj(-15)
-        content = inflater.decompress(stored, member.file_size + 1)
-        if len(content) > member.file_size or (inflater.unconsumed_tail and not inflater.eof):
-            raise _LyingSize(f"the part {member.filename}")
-    else:
-        raise NotImplementedError(f"the part {member.filename} uses an unsupported compression method")
-    if len(content) != member.file_size or zlib.crc32(content) != member.crc:
-        raise zipfile.BadZipFile(f"Bad CRC-32 for file {member.filename!r}")
-    return content
-
-
-class _LazyMembers(Mapping[str, bytes]):
-    """The zip's members, inflated on first access: the structure needs a few small parts, never the sheets.
-
-    It records every name looked up (present or not), so a structure parsed from one file can be reused for the
-    next file whose looked-up members hold the same compressed bytes: in a collect run nearly every file comes
-    from the same template, and parsing its XML again would cost more than reading the values.
-    """
-
-    def __init__(self, directory: dict[str, _ZipMember], data: bytes):
-        self._data = data
-        self._infos = directory
-        self._cache: dict[str, bytes] = {}
-        self.probed: set[str] = set()
-
-    def __getitem__(self, name: str) -> bytes:
-        self.probed.add(name)
-        if name not in self._infos:
-            raise KeyError(name)
-        if name not in self._cache:
-            self._cache[name] = _inflate(self._data, self._infos[name])
-        return self._cache[name]
-
-    def __contains__(self, name: object) -> bool:
-        self.probed.add(name)  # type: ignore[arg-type]
-        return name in self._infos
-
-    def stored(self, name: str) -> tuple[int, bytes] | None:
-        """A member's compression method and compressed bytes, without inflating it; None if absent."""
-        info = self._infos.get(name)
-        if info is None:
-            return None
-        start = info.header_offset + 30
-        name_length, extra_length = struct.unpack_from("<HH", self._data, info.header_offset + 26)
-        start += name_length + extra_length
-        return info.compress_type, self._data[start : start + info.compress_size]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._infos)
-
-    def __len__(self) -> int:
-        return len(self._infos)
-
-
 # (looked-up member -> its stored bytes, the structure parsed from them, the layouts derived from it); a handful
 # of templates at most
 _STRUCTURE_CACHE: list[tuple[dict[str, tuple[int, bytes] | None], WorkbookStructure, dict]] = []
@@ -571,7 +415,7 @@ class _IndexedStructure(WorkbookStructure):
         return self._tables_folded.get(name.casefold())  # type: ignore[attr-defined]
 
 
-def _structure(members: _LazyMembers) -> tuple[WorkbookStructure, dict[tuple[str, str], _Layout]]:
+def _structure(members: LazyMembers) -> tuple[WorkbookStructure, dict[tuple[str, str], _Layout]]:
     """read_structure, reused when every member it looked at holds the same bytes as in an earlier file; with the
     layouts already worked out for that structure."""
     for fingerprint, structure, layouts in tuple(_STRUCTURE_CACHE):  # a snapshot: files are read on threads
@@ -592,7 +436,7 @@ class _SheetValues:
     error cell holds an ExcelError, not calamine's blank. Every part calamine reads is checked first (see
     `_check_part`): a damaged part refuses the file instead of being read for what it seems to say."""
 
-    def __init__(self, data: bytes, members: _LazyMembers, sheet_parts: Mapping[str, str]):
+    def __init__(self, data: bytes, members: LazyMembers, sheet_parts: Mapping[str, str]):
         self._data = data
         self._members = members
         self._sheet_parts = sheet_parts
@@ -665,7 +509,7 @@ def _part_label(part: str) -> str:
     return f"{what} ({part})"
 
 
-def _check_part(part: str, members: _LazyMembers, label: str, cache: bool = False, sheet: bool = False) -> None:
+def _check_part(part: str, members: LazyMembers, label: str, cache: bool = False, sheet: bool = False) -> None:
     """Refuse a part that is not well-formed XML: calamine reads on through garbage tags, a lone '<', a bad entity,
     a duplicate attribute, a missing or extra end tag, a part cut off, and reads what it finds, so its silence
     proves nothing.
@@ -1210,7 +1054,7 @@ def _is_locked_or_formula(table: Table, key: str) -> bool:
 
 
 def _percent_formatted_fields(
-    schema: TemplateSchema, structure: WorkbookStructure, members: _LazyMembers, values: dict[str, Value]
+    schema: TemplateSchema, structure: WorkbookStructure, members: LazyMembers, values: dict[str, Value]
 ) -> list[str]:
     """Names of percent fields holding 1 whose cell carries a percentage format, so 1 there means 100%, not 1%.
 
@@ -1239,7 +1083,7 @@ def _percent_formatted_fields(
     return result
 
 
-def _percent_style_indexes(members: _LazyMembers) -> set[int]:
+def _percent_style_indexes(members: LazyMembers) -> set[int]:
     styles_part = next((name for name in members if name.endswith("styles.xml") and name.startswith("xl/")), None)
     if styles_part is None:
         return set()

@@ -2,8 +2,8 @@
 
 The generator never round-trips a template through openpyxl, which drops sparklines, x14 validations, form
 controls and customUI. It reads the template's zip once, patches the few parts it must change and copies every
-other member's compressed bytes untouched. The standard library's zipfile cannot copy a member without
-decompressing and recompressing it, so the small zip writer below is hand-written for that one job.
+other member's compressed bytes untouched, through the one zip layer (`zip_archive`): the standard library's
+zipfile cannot copy a member without decompressing and recompressing it.
 """
 
 from __future__ import annotations
@@ -13,10 +13,20 @@ import struct
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from pmo_xl.errors import TemplateError
+from pmo_xl.excel.zip_archive import (
+    DamagedPart,
+    ZipMember,
+    end_record,
+    inflate,
+    member_records,
+    read_directory,
+    stored_bytes,
+)
 
 NS = {
     "main": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -74,11 +84,6 @@ def column_letters(column: int) -> str:
 MAX_ROW, MAX_COLUMN = 1_048_576, 16_384
 
 
-class DamagedPart(ValueError):
-    """A part of the workbook says something Excel would not open cleanly (a table off the grid, its columns
-    miscounted): the file is refused, not read."""
-
-
 def parse_cell(address: str) -> tuple[int, int]:
     """(row, column) of an A1 address on Excel's grid; ValueError for anything else (A0, XFE1, A1048577)."""
     match = _CELL.match(address.strip())
@@ -109,7 +114,7 @@ def _resolve(base: str, target: str) -> str:
     return "/".join(parts)
 
 
-def _relationships(members: dict[str, bytes], part: str) -> dict[str, tuple[str, str]]:
+def _relationships(members: Mapping[str, bytes], part: str) -> dict[str, tuple[str, str]]:
     """rId -> (type, resolved target) for a part's .rels file."""
     path = PurePosixPath(part)
     rels_part = str(path.parent / "_rels" / f"{path.name}.rels")
@@ -146,7 +151,7 @@ class WorkbookStructure:
         return self._names_folded.get(name.casefold())
 
 
-def read_structure(members: dict[str, bytes]) -> WorkbookStructure:
+def read_structure(members: Mapping[str, bytes]) -> WorkbookStructure:
     """Parse workbook.xml, its relationships, the tables and custom properties of an unzipped .xlsx."""
     workbook_part = "xl/workbook.xml"
     for _rid, (rel_type, target) in _relationships(members, "").items():
@@ -223,7 +228,7 @@ def _table_of(xml: bytes, sheet: str, part: str) -> TableRef:
     return TableRef(name, sheet, part, first_row, first_column, last_row, last_column, headers)
 
 
-def read_custom_properties(members: dict[str, bytes]) -> dict[str, str]:
+def read_custom_properties(members: Mapping[str, bytes]) -> dict[str, str]:
     xml = members.get("docProps/custom.xml")
     if not xml:
         return {}
@@ -239,27 +244,19 @@ def read_custom_properties(members: dict[str, bytes]) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class RawMember:
-    info: zipfile.ZipInfo
+    info: ZipMember
     compressed: bytes
 
 
 class XlsxPackage:
-    """A template's zip, held in memory: raw compressed members plus their uncompressed XML on demand."""
+    """A template's zip, held in memory: its members' stored bytes, and their uncompressed XML."""
 
     def __init__(self, data: bytes, source: str = "<memory>"):
-        import io
-
         self.source = source
-        self.raw: dict[str, RawMember] = {}
-        self.order: list[str] = []
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            self.members = {info.filename: archive.read(info) for info in archive.infolist()}
-            for info in archive.infolist():
-                header = data[info.header_offset : info.header_offset + 30]
-                name_length, extra_length = struct.unpack("<HH", header[26:30])
-                start = info.header_offset + 30 + name_length + extra_length
-                self.raw[info.filename] = RawMember(info, data[start : start + info.compress_size])
-                self.order.append(info.filename)
+        directory = read_directory(data)
+        self.order: list[str] = list(directory)
+        self.raw = {name: RawMember(member, stored_bytes(data, member)) for name, member in directory.items()}
+        self.members = {name: inflate(data, member) for name, member in directory.items()}
         self.structure = read_structure(self.members)
         self._unchanged_cache: dict[str, tuple[bytes, bytes, bytes]] = {}
         self._changed_cache: dict[tuple[str, bytes], tuple[bytes, bytes, bytes]] = {}
@@ -269,57 +266,11 @@ class XlsxPackage:
         with open(path, "rb") as handle:
             return cls(handle.read(), str(path))
 
-    def _entry(self, name: str, compressed: bytes, crc: int, method: int, size: int) -> tuple[bytes, bytes]:
-        """The local header and the central-directory record (without its offset) of one member."""
-        info = self.raw[name].info
-        encoded = name.encode("utf-8")
-        flags = 0x800 if not name.isascii() else 0
-        dos_time = (info.date_time[3] << 11) | (info.date_time[4] << 5) | (info.date_time[5] // 2)
-        dos_date = ((info.date_time[0] - 1980) << 9) | (info.date_time[1] << 5) | info.date_time[2]
-        local = (
-            struct.pack(
-                "<IHHHHHIIIHH",
-                0x04034B50,
-                20,
-                flags,
-                method,
-                dos_time,
-                dos_date,
-                crc,
-                len(compressed),
-                size,
-                len(encoded),
-                0,
-            )
-            + encoded
-        )
-        central = struct.pack(
-            "<IHHHHHHIIIHHHHHI",
-            0x02014B50,
-            20,
-            20,
-            flags,
-            method,
-            dos_time,
-            dos_date,
-            crc,
-            len(compressed),
-            size,
-            len(encoded),
-            0,
-            0,
-            0,
-            0,
-            info.external_attr,
-        )
-        return local, central
-
     def _unchanged(self, name: str) -> tuple[bytes, bytes, bytes]:
         if name not in self._unchanged_cache:
-            member = self.raw[name]
-            info = member.info
-            local, central = self._entry(name, member.compressed, info.CRC, info.compress_type, info.file_size)
-            self._unchanged_cache[name] = (local, member.compressed, central)
+            info, compressed = self.raw[name].info, self.raw[name].compressed
+            local, central = member_records(info, compressed, info.crc, info.compress_type, info.file_size)
+            self._unchanged_cache[name] = (local, compressed, central)
         return self._unchanged_cache[name]
 
     def _changed(self, name: str, content: bytes) -> tuple[bytes, bytes, bytes]:
@@ -329,7 +280,9 @@ class XlsxPackage:
         if cached is None:
             compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
             compressed = compressor.compress(content) + compressor.flush()
-            local, central = self._entry(name, compressed, zlib.crc32(content), zipfile.ZIP_DEFLATED, len(content))
+            local, central = member_records(
+                self.raw[name].info, compressed, zlib.crc32(content), zipfile.ZIP_DEFLATED, len(content)
+            )
             cached = (local, compressed, central)
             if len(self._changed_cache) > 64:
                 self._changed_cache.clear()
@@ -353,5 +306,4 @@ class XlsxPackage:
             central += (record, struct.pack("<I", offset), name.encode("utf-8"))
             offset += len(local) + len(compressed)
         directory = b"".join(central)
-        end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(self.order), len(self.order), len(directory), offset, 0)
-        return b"".join(out) + directory + end
+        return b"".join(out) + directory + end_record(len(self.order), len(directory), offset)

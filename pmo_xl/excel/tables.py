@@ -34,14 +34,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zipfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from pmo_xl.errors import InputTableError
 from pmo_xl.excel.package import column_letters, parse_cell, read_structure
+from pmo_xl.excel.zip_archive import LazyMembers, read_directory
 
 __all__ = ["read_table", "same_name"]
 
@@ -168,10 +168,10 @@ def _header_text(value: object) -> str:
 def _put_back_errors(path: Path, sheet: str, rows: list[list], top: int, left: int) -> None:
     """Write each error cell's text ('#REF!') over the blank calamine gave for it; `rows` starts at (top, left)."""
     try:
-        with zipfile.ZipFile(path) as archive:
-            members = _LazyMembers(archive)
-            part = read_structure(members).sheet_parts.get(sheet)  # type: ignore[arg-type]
-            xml = members.get(part) if part else None
+        data = path.read_bytes()
+        members = LazyMembers(read_directory(data), data)
+        part = read_structure(members).sheet_parts.get(sheet)
+        xml = members.get(part) if part else None
     except Exception as error:  # calamine opened it, so this is a damaged part calamine did not need
         raise InputTableError(f"{path.name}: cannot read it as an Excel workbook ({error})", file=path.name) from error
     if not xml or (b't="e"' not in xml and b"t='e'" not in xml):
@@ -197,25 +197,3 @@ def _error_cells(xml: bytes) -> Iterator[tuple[str, str]]:
                 yield element.get("r", ""), (value or "").strip()
         elif tag == "row":
             element.clear()
-
-
-class _LazyMembers(Mapping):
-    """A workbook's zip members, each read when first asked for: finding one sheet's part reads a few small ones."""
-
-    def __init__(self, archive: zipfile.ZipFile):
-        self._archive = archive
-        self._names = set(archive.namelist())
-        self._read: dict[str, bytes] = {}
-
-    def __getitem__(self, name: str) -> bytes:
-        if name not in self._names:
-            raise KeyError(name)
-        if name not in self._read:
-            self._read[name] = self._archive.read(name)
-        return self._read[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._names)
-
-    def __len__(self) -> int:
-        return len(self._names)
