@@ -52,6 +52,30 @@ RAG_DIMENSIONS = (
 )
 
 
+def _narrative(name: str, label: str, help: str) -> Field:
+    """A required paragraph the PM or requester writes in their own words."""
+    return Field(name, label, "text", required=True, multiline=True, help=help)
+
+
+def _id_column(header: str, width: float) -> Column:
+    """A table's stable row id (`id_prefix` and a number), pre-filled by the PMO and locked."""
+    return Column("id", header, "text", locked=True, width=width)
+
+
+def _scale_column(key: str, header: str, width: float, required: bool = False, help: str = "") -> Column:
+    """A score on the declared 1-5 scale, picked from a list: a probability, an impact, a requester's score."""
+    return Column(
+        key, header, "integer", required=required, allowed=SCALE_1_TO_5, minimum=1, maximum=5, width=width, help=help
+    )
+
+
+# Who is needed, by role and optionally by name: the rows of a month-by-month FTE table.
+_ROLE_COLUMNS = (
+    Column("role", "Role", "choice", required=True, allowed=DEFAULT_ROLES, width=22),
+    Column("person", "Person", "text", width=18, help="Optional: name scarce people."),
+)
+
+
 def _rag_fields() -> tuple[Field, ...]:
     fields: list[Field] = []
     for key, label in RAG_DIMENSIONS:
@@ -223,13 +247,10 @@ _DATES = Section(
 _NARRATIVE = Section(
     "This period",
     (
-        Field(
+        _narrative(
             "key_achievements",
             "Key achievements",
-            "text",
-            required=True,
-            multiline=True,
-            help="What the project delivered this period: finished work and results, not activity.",
+            "What the project delivered this period: finished work and results, not activity.",
         ),
     ),
 )
@@ -254,7 +275,7 @@ PROJECT_STATUS = TemplateSchema(
             "Actions",
             "Next steps",
             (
-                Column("id", "Step ID", "text", locked=True, width=9),
+                _id_column("Step ID", 9),
                 Column("step", "Next step", "text", required=True, width=50, help="What happens next."),
                 Column("owner", "Owner", "text", required=True, width=20, help="Who does it."),
                 Column("due_date", "Required by", "date", required=True, width=13, help="By when."),
@@ -267,7 +288,7 @@ PROJECT_STATUS = TemplateSchema(
             "Actions",
             "Decisions needed from management",
             (
-                Column("id", "Decision ID", "text", locked=True, width=9),
+                _id_column("Decision ID", 9),
                 Column("decision", "Decision needed", "text", required=True, width=50, help="The question."),
                 Column("owner", "Owner", "text", required=True, width=20, help="Who must decide."),
                 Column("required_by", "Required by", "date", required=True, width=13, help="Latest useful date."),
@@ -281,7 +302,7 @@ PROJECT_STATUS = TemplateSchema(
             "Milestones",
             "Milestones",
             (
-                Column("id", "Milestone ID", "text", locked=True, width=11),
+                _id_column("Milestone ID", 11),
                 Column("name", "Milestone", "text", required=True, width=40, help="A checkable event, not a task."),
                 Column(
                     "key", "Key / gate", "choice", allowed=YES_NO, width=10, help="Yes for a key milestone or gate."
@@ -308,30 +329,19 @@ PROJECT_STATUS = TemplateSchema(
             "RAID",
             "Risks, assumptions, issues and dependencies",
             (
-                Column("id", "RAID ID", "text", locked=True, width=9),
+                _id_column("RAID ID", 9),
                 Column("type", "Type", "choice", required=True, allowed=RAID_TYPES, width=12),
                 Column("description", "Description", "text", required=True, width=44),
                 Column("owner", "Owner", "text", required=True, width=16),
                 Column("date_raised", "Date raised", "date", required=True, width=12),
-                Column(
+                _scale_column(
                     "probability",
                     "Probability",
-                    "integer",
-                    allowed=SCALE_1_TO_5,
-                    minimum=1,
-                    maximum=5,
-                    width=11,
+                    11,
                     help="1 = rare, 2 = unlikely, 3 = possible, 4 = likely, 5 = almost certain.",
                 ),
-                Column(
-                    "impact",
-                    "Impact",
-                    "integer",
-                    allowed=SCALE_1_TO_5,
-                    minimum=1,
-                    maximum=5,
-                    width=9,
-                    help="1 = negligible, 2 = minor, 3 = moderate, 4 = major, 5 = severe.",
+                _scale_column(
+                    "impact", "Impact", 9, help="1 = negligible, 2 = minor, 3 = moderate, 4 = major, 5 = severe."
                 ),
                 Column(
                     "severity",
@@ -358,7 +368,7 @@ PROJECT_STATUS = TemplateSchema(
             "Changes",
             "Change requests",
             (
-                Column("id", "CR ID", "text", locked=True, width=9),
+                _id_column("CR ID", 9),
                 Column("description", "Description", "text", required=True, width=44),
                 Column("cost_impact", "Cost impact", "currency", width=12, help="Change to the budget, + or -."),
                 Column("schedule_impact_days", "Schedule impact (days)", "integer", width=14, help="+ = later."),
@@ -375,7 +385,7 @@ PROJECT_STATUS = TemplateSchema(
             "Benefits",
             "Benefits",
             (
-                Column("id", "Benefit ID", "text", locked=True, width=10),
+                _id_column("Benefit ID", 10),
                 Column("benefit", "Benefit", "text", required=True, width=40),
                 Column("owner", "Owner", "text", required=True, width=18),
                 Column("type", "Type", "choice", required=True, allowed=BENEFIT_TYPES, width=14),
@@ -391,10 +401,7 @@ PROJECT_STATUS = TemplateSchema(
             "ResourceDemand",
             "Resources",
             "Resource demand (FTE per month)",
-            (
-                Column("role", "Role", "choice", required=True, allowed=DEFAULT_ROLES, width=22),
-                Column("person", "Person", "text", width=18, help="Optional: name scarce people."),
-            ),
+            _ROLE_COLUMNS,
             rows=20,
             month_series=MonthSeries(
                 12, help="FTE on this project in this month: 1 = one person full time, 0.5 = half time."
@@ -490,37 +497,21 @@ PROJECT_REQUEST = TemplateSchema(
         Section(
             "Case for the project",
             (
-                Field(
+                _narrative(
                     "problem_statement",
                     "Problem or opportunity",
-                    "text",
-                    required=True,
-                    multiline=True,
-                    help="What problem does this solve, or what opportunity does it take? Who feels it?",
+                    "What problem does this solve, or what opportunity does it take? Who feels it?",
                 ),
-                Field(
-                    "objectives",
-                    "Objectives",
-                    "text",
-                    required=True,
-                    multiline=True,
-                    help="What will be true when the project is done? Measurable if you can.",
+                _narrative(
+                    "objectives", "Objectives", "What will be true when the project is done? Measurable if you can."
                 ),
-                Field(
-                    "strategic_alignment",
-                    "Strategic alignment",
-                    "text",
-                    required=True,
-                    multiline=True,
-                    help="Which strategic objective does this serve, and how?",
+                _narrative(
+                    "strategic_alignment", "Strategic alignment", "Which strategic objective does this serve, and how?"
                 ),
-                Field(
+                _narrative(
                     "do_nothing",
                     "Do-nothing consequence",
-                    "text",
-                    required=True,
-                    multiline=True,
-                    help="What happens if we do not do this project? Costs, risks, missed chances.",
+                    "What happens if we do not do this project? Costs, risks, missed chances.",
                 ),
                 Field(
                     "category",
@@ -587,15 +578,11 @@ PROJECT_REQUEST = TemplateSchema(
             (
                 Column("criterion_id", "Criterion ID", "text", locked=True, width=14),
                 Column("criterion", "Criterion", "text", locked=True, width=18),
-                Column(
+                _scale_column(
                     "score",
                     "Your score",
-                    "integer",
+                    10,
                     required=True,
-                    allowed=SCALE_1_TO_5,
-                    minimum=1,
-                    maximum=5,
-                    width=10,
                     help="Pick 1 to 5: the level descriptors to the right say what each means.",
                 ),
                 Column("justification", "Justification", "text", required=True, width=36),
@@ -621,10 +608,7 @@ PROJECT_REQUEST = TemplateSchema(
             "ResourceEstimate",
             "Resources",
             "Resource estimate (FTE per month)",
-            (
-                Column("role", "Role", "choice", required=True, allowed=DEFAULT_ROLES, width=22),
-                Column("person", "Person", "text", width=18, help="Optional: name scarce people."),
-            ),
+            _ROLE_COLUMNS,
             rows=15,
             month_series=MonthSeries(24, help="FTE needed in this month: 1 = one person full time."),
         ),
@@ -633,7 +617,7 @@ PROJECT_REQUEST = TemplateSchema(
             "Risks",
             "Dependencies",
             (
-                Column("id", "Dependency ID", "text", locked=True, width=13),
+                _id_column("Dependency ID", 13),
                 Column("depends_on", "Depends on", "text", required=True, width=30, help="Project, system or team."),
                 Column("description", "Description", "text", width=50),
             ),
@@ -645,10 +629,10 @@ PROJECT_REQUEST = TemplateSchema(
             "Risks",
             "Key risks",
             (
-                Column("id", "Risk ID", "text", locked=True, width=10),
+                _id_column("Risk ID", 10),
                 Column("risk", "Risk", "text", required=True, width=44),
-                Column("probability", "Probability", "integer", allowed=SCALE_1_TO_5, minimum=1, maximum=5, width=11),
-                Column("impact", "Impact", "integer", allowed=SCALE_1_TO_5, minimum=1, maximum=5, width=9),
+                _scale_column("probability", "Probability", 11),
+                _scale_column("impact", "Impact", 9),
                 Column("mitigation", "Mitigation", "text", width=40),
             ),
             rows=10,
