@@ -22,6 +22,7 @@ import json
 import os
 import socket
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -126,8 +127,43 @@ MIGRATIONS: tuple[str, ...] = (
         for table in ("register_snapshot", "rejection")
         for action in ("update", "delete")
     ),
+    # 3: the derived tables (pmo_xl.reporting.counted): each project's counted report per period, with what the
+    # views need of it already worked out (the PMO baseline carried along the chain), so that a dashboard reads
+    # the periods it shows and never decodes the whole history. Rebuildable from the record at any time (`pmo
+    # ledger rebuild`); created empty here, and filled by the next collect or rebuild (until then the views work
+    # them out in memory). Portable SQL: a PostgreSQL back end takes the same statements.
+    """
+    CREATE TABLE counted_report (
+        template_id TEXT NOT NULL,
+        project_id TEXT NOT NULL,
+        reporting_period TEXT NOT NULL,
+        submission_id INTEGER NOT NULL,
+        previous_submission_id INTEGER,
+        position INTEGER NOT NULL,
+        baseline_key TEXT NOT NULL,
+        rag_overall TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        PRIMARY KEY (template_id, project_id, reporting_period)
+    );
+    CREATE INDEX counted_report_by_period ON counted_report (template_id, reporting_period);
+    CREATE INDEX counted_report_by_submission ON counted_report (submission_id);
+    CREATE TABLE derived_state (
+        name TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+# The append-only record (guarded by triggers, never rewritten) and the tables derived from it (truncated and
+# refilled by `pmo ledger rebuild`; no trigger guards them).
+RECORD_TABLES = ("submission", "field_value", "table_row", "preference", "register_snapshot", "rejection")
+DERIVED_TABLES = ("counted_report", "derived_state")
+COUNTED_COLUMNS = (
+    "template_id", "project_id", "reporting_period", "submission_id", "previous_submission_id", "position",
+    "baseline_key", "rag_overall", "summary",
+)  # fmt: skip
+# How many ids one `IN (...)` names: well under every database's limit on bound parameters.
+_CHUNK = 500
 
 HEADER_COLUMNS = (
     "submission_id",
@@ -312,6 +348,9 @@ class Ledger:
         warning = synced_folder_warning(self.path)
         self.warnings: tuple[str, ...] = (warning,) if warning else ()
         self._lock: Path | None = None
+        # What the read API has handed out (headers, values, table rows, counted reports): the views promise to read
+        # what they show, not the whole history, and tests/test_history_scale.py holds them to it.
+        self.reads: Counter[str] = Counter()
         if not write and not self.path.exists():
             raise LedgerError(f"{self.path}: no ledger here yet; run `pmo collect INBOX --ledger {self.path}` first")
         if write:
@@ -572,22 +611,54 @@ class Ledger:
         ).fetchone()
         return row[0] if row else None
 
-    def submissions(self) -> pd.DataFrame:
-        """One row per stored submission: the header columns, in the order they were added."""
-        rows = self._connection.execute(
-            f"SELECT {', '.join(HEADER_COLUMNS)} FROM submission ORDER BY submission_id"
-        ).fetchall()
-        frame = pd.DataFrame(rows, columns=list(HEADER_COLUMNS))
+    def submissions(
+        self,
+        template_id: str | None = None,
+        project_ids: Iterable[str] | None = None,
+        periods: Iterable[str] | None = None,
+        after_id: int = 0,
+        from_period: str | None = None,
+    ) -> pd.DataFrame:
+        """One row per stored submission: the header columns, in the order they were added; all of them, or only
+        those of one template, of some projects, of some periods, from a period on, or added after `after_id`."""
+        where, parameters = ["submission_id > ?"], [after_id]
+        if template_id is not None:
+            where.append("template_id = ?")
+            parameters.append(template_id)
+        if from_period is not None:
+            where.append("reporting_period >= ?")
+            parameters.append(from_period)
+        query = f"SELECT {', '.join(HEADER_COLUMNS)} FROM submission WHERE {' AND '.join(where)}"
+        rows = []
+        for column, values in (("project_id", project_ids), ("reporting_period", periods)):
+            if values is not None:
+                rows = self._select_in(query, parameters, column, sorted(set(values)))
+                break
+        else:
+            rows = self._connection.execute(query, parameters).fetchall()
+        self.reads["headers"] += len(rows)
+        frame = pd.DataFrame(rows, columns=list(HEADER_COLUMNS)).sort_values("submission_id", ignore_index=True)
         frame["has_macros"] = frame["has_macros"].astype(bool)
         return frame
 
+    def _select_in(self, query: str, parameters: Sequence, column: str, values: Sequence) -> list[tuple]:
+        """`query AND column IN (values)`, a chunk of values at a time (portable SQL: no json_each, no array)."""
+        joiner = " AND " if " WHERE " in query else " WHERE "
+        rows: list[tuple] = []
+        for start in range(0, len(values), _CHUNK):
+            chunk = list(values[start : start + _CHUNK])
+            marks = ", ".join("?" * len(chunk))
+            rows += self._connection.execute(f"{query}{joiner}{column} IN ({marks})", [*parameters, *chunk]).fetchall()
+        return rows
+
     def field_values(self, submission_ids: Iterable[int] | None = None) -> pd.DataFrame:
         """Long: submission_id, name, value (decoded Python values), for all or the given submissions."""
-        query, parameters = "SELECT submission_id, name, value FROM field_value", ()
-        if submission_ids is not None:
-            query += " WHERE submission_id IN (SELECT value FROM json_each(?))"
-            parameters = (json.dumps([int(i) for i in submission_ids]),)
-        rows = self._connection.execute(query, parameters).fetchall()
+        query = "SELECT submission_id, name, value FROM field_value"
+        if submission_ids is None:
+            rows = self._connection.execute(query).fetchall()
+        else:
+            rows = self._select_in(query, (), "submission_id", sorted({int(i) for i in submission_ids}))
+        self.reads["field_values"] += len(rows)
         return pd.DataFrame(
             [(submission_id, name, decode_value(json.loads(value))) for submission_id, name, value in rows],
             columns=["submission_id", "name", "value"],
@@ -597,13 +668,14 @@ class Ledger:
         self, table_name: str, submission_ids: Iterable[int] | None = None
     ) -> list[tuple[int, int | None, dict[str, Value]]]:
         """(submission_id, excel_row, row values) for the stored rows of one table, in submission and row order."""
-        query = "SELECT submission_id, excel_row, row_values FROM table_row WHERE table_name = ?"
-        parameters: tuple = (table_name,)
-        if submission_ids is not None:
-            query += " AND submission_id IN (SELECT value FROM json_each(?))"
-            parameters += (json.dumps([int(i) for i in submission_ids]),)
-        rows = self._connection.execute(query + " ORDER BY submission_id, row_index", parameters).fetchall()
-        return [(submission_id, excel_row, _decode_row(values)) for submission_id, excel_row, values in rows]
+        query = "SELECT submission_id, row_index, excel_row, row_values FROM table_row WHERE table_name = ?"
+        if submission_ids is None:
+            rows = self._connection.execute(query, (table_name,)).fetchall()
+        else:
+            rows = self._select_in(query, (table_name,), "submission_id", sorted({int(i) for i in submission_ids}))
+        rows.sort(key=lambda row: (row[0], row[1]))
+        self.reads["table_rows"] += len(rows)
+        return [(submission_id, excel_row, _decode_row(values)) for submission_id, _index, excel_row, values in rows]
 
     def stored_submission(self, submission_id: int) -> StoredSubmission:
         connection = self._connection
@@ -636,10 +708,134 @@ class Ledger:
         frame = pd.DataFrame(rows, columns=columns)
         return frame.drop_duplicates(["project_id", "reporting_period"], keep="last").reset_index(drop=True)
 
+    def last_ids(self) -> dict[str, int]:
+        """The newest submission and preference ids: what the derived tables have taken in, once refreshed."""
+        return {
+            table: self._connection.execute(f"SELECT COALESCE(MAX({table}_id), 0) FROM {table}").fetchone()[0]
+            for table in ("submission", "preference")
+        }
+
+    def preference_slots(self, after_id: int = 0) -> list[tuple[str, str]]:
+        """(project_id, reporting_period) of the PMO's choices made after `after_id`."""
+        return self._connection.execute(
+            "SELECT DISTINCT project_id, reporting_period FROM preference WHERE preference_id > ?", (after_id,)
+        ).fetchall()
+
+    # -- the derived tables -------------------------------------------------------------------------------------
+
+    def derived_marker(self) -> dict[str, int]:
+        """What the derived tables were last refreshed from: {'submission': id, 'preference': id}; 0 when never."""
+        known = dict(self._connection.execute("SELECT name, value FROM derived_state").fetchall())
+        return {name: int(known.get(name, 0)) for name in ("submission", "preference")}
+
+    def counted_starts(self, template_id: str) -> dict[str, str]:
+        """project_id -> the baseline key its counted chain was worked out from (its first row's)."""
+        return dict(
+            self._connection.execute(
+                "SELECT project_id, baseline_key FROM counted_report WHERE template_id = ? AND position = 0",
+                (template_id,),
+            ).fetchall()
+        )
+
+    def counted_periods(self, template_id: str, upto: str | None = None, most: int | None = None) -> list[str]:
+        """The periods with counted reports, newest first: all, or up to `upto`, at most `most` of them."""
+        query = "SELECT DISTINCT reporting_period FROM counted_report WHERE template_id = ?"
+        parameters: list = [template_id]
+        if upto is not None:
+            query += " AND reporting_period <= ?"
+            parameters.append(upto)
+        query += " ORDER BY reporting_period DESC"
+        if most is not None:
+            query += f" LIMIT {int(most)}"
+        return [row[0] for row in self._connection.execute(query, parameters)]
+
+    def counted(
+        self,
+        template_id: str,
+        first_period: str | None = None,
+        last_period: str | None = None,
+        submission_ids: Iterable[int] | None = None,
+        project_ids: Iterable[str] | None = None,
+    ) -> list[tuple]:
+        """Counted-report rows (COUNTED_COLUMNS, the summary as stored text) between two periods, of some
+        submissions or of some projects."""
+        query = f"SELECT {', '.join(COUNTED_COLUMNS)} FROM counted_report WHERE template_id = ?"
+        parameters: list = [template_id]
+        for bound, operator in ((first_period, ">="), (last_period, "<=")):
+            if bound is not None:
+                query += f" AND reporting_period {operator} ?"
+                parameters.append(bound)
+        if submission_ids is not None:
+            rows = self._select_in(query, parameters, "submission_id", sorted({int(i) for i in submission_ids}))
+        elif project_ids is not None:
+            rows = self._select_in(query, parameters, "project_id", sorted(set(project_ids)))
+        else:
+            rows = self._connection.execute(query, parameters).fetchall()
+        self.reads["counted"] += len(rows)
+        return rows
+
+    def counted_latest(
+        self, template_id: str, upto: str | None = None, before: bool = False, project_ids: Iterable[str] | None = None
+    ) -> list[tuple]:
+        """Each project's newest counted-report row up to `upto` (or before it, with `before`), as `counted`."""
+        operator = "<" if before else "<="
+        bound = f" AND d.reporting_period {operator} ?" if upto is not None else ""
+        query = (
+            f"SELECT {', '.join('c.' + column for column in COUNTED_COLUMNS)} FROM counted_report c "
+            "WHERE c.template_id = ? AND c.reporting_period = (SELECT MAX(d.reporting_period) FROM counted_report d "
+            f"WHERE d.template_id = c.template_id AND d.project_id = c.project_id{bound})"
+        )
+        parameters = [template_id] + ([upto] if upto is not None else [])
+        if project_ids is not None:
+            rows = self._select_in(query, parameters, "c.project_id", sorted(set(project_ids)))
+        else:
+            rows = self._connection.execute(query, parameters).fetchall()
+        self.reads["counted"] += len(rows)
+        return rows
+
+    def replace_counted(
+        self, template_id: str, from_periods: dict[str, str], rows: Sequence[tuple], marker: dict[str, int]
+    ) -> None:
+        """Replace each project's counted rows from a period on (`from_periods`: project_id -> first period, '' for
+        all) with `rows` (COUNTED_COLUMNS), and record `marker` as taken in: one transaction, all or nothing."""
+        self._require_write()
+        with self._transaction("the derived tables were not refreshed (the record is intact)"):
+            self._connection.executemany(
+                "DELETE FROM counted_report WHERE template_id = ? AND project_id = ? AND reporting_period >= ?",
+                [(template_id, project_id, first) for project_id, first in from_periods.items()],
+            )
+            self._connection.executemany(
+                f"INSERT INTO counted_report ({', '.join(COUNTED_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(COUNTED_COLUMNS))})",
+                rows,
+            )
+            self._connection.executemany(
+                "DELETE FROM derived_state WHERE name = ?", [(name,) for name in marker]
+            )  # fmt: skip
+            self._connection.executemany(
+                "INSERT INTO derived_state (name, value) VALUES (?, ?)", list(marker.items())
+            )  # fmt: skip
+
+    def truncate_derived(self) -> None:
+        """Empty the derived tables (the record is untouched): the next refresh works them out again."""
+        self._require_write()
+        with self._transaction("the derived tables were not emptied"):
+            for table in DERIVED_TABLES:
+                self._connection.execute(f"DELETE FROM {table}")
+
+    def _require_write(self) -> None:
+        if not self.write:
+            raise LedgerError(f"{self.path}: opened read-only")
+
+    def integrity(self) -> list[str]:
+        """SQLite's own integrity check: [] when the file is sound, else what it found."""
+        found = [row[0] for row in self._connection.execute("PRAGMA integrity_check").fetchall()]
+        return [] if found == ["ok"] else found
+
     def counts(self) -> dict[str, int]:
         return {
             table: self._connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
-            for table in ("submission", "field_value", "table_row", "preference", "register_snapshot", "rejection")
+            for table in (*RECORD_TABLES, *DERIVED_TABLES)
         }
 
 

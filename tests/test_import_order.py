@@ -27,6 +27,7 @@ LAYERS = (
     "submissions",
     "corrections",  # which of several reports for one project and period counts
     "ledger",
+    "derived",  # the ledger's derived tables, kept current (the rules of a row are the views', passed in)
     "generate",
     "collect",
     "reporting",

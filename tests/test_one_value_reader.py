@@ -26,6 +26,7 @@ NUMBER_CONSTANTS = {"inf", "-inf", "nan"}
 # (file, function): why the conversion there does not read a person's text.
 ALLOWED = {
     ("pmo_xl/ledger.py", "decode_value"): "dates in the ledger's own JSON, written by encode_value in ISO",
+    ("pmo_xl/derived.py", "_decode_hook"): "dates in the derived tables' own JSON, written by _encode in ISO",
     ("pmo_xl/reporting/report_html.py", "_float"): "a formatter's guard: numbers in, None for anything else",
     (
         "pmo_xl/reporting/views.py",

@@ -51,6 +51,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Build or upgrade pmo_workbook.xlsm, the PMO's workbook with the PMO ribbon tab.",
     ),
     "setup": ("pmo_xl.cli.workbook", "Set up this computer for the PMO workbook."),
+    "ledger": ("pmo_xl.cli.ledger", "Look after the ledger: rebuild its derived tables, check it."),
+    "export": ("pmo_xl.cli.ledger", "Export what the ledger holds beyond portfolio.xlsx: the whole history."),
 }
 COMMAND_ORDER = tuple(COMMANDS)
 

@@ -344,7 +344,9 @@ def judge(candidates: Sequence[Intake], ledger: Ledger, prefer: Sequence[str] = 
         seen_content[fingerprint] = candidate.path
         slots.setdefault(slot, []).append((index, collected_at, fingerprint))
 
-    headers = ledger.submissions()
+    # Only the periods this run's files report on: the slots they join, never the whole history.
+    run_periods = {slot[1] for slot in slots} | {verdicts[index].reporting_period for index, _id in stored_choices}
+    headers = ledger.submissions(periods=run_periods)
     ledger_slots = slot_rows(headers)
     paths = dict(zip(headers["submission_id"], headers["source_path"], strict=True))
 

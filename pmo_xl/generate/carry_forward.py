@@ -103,16 +103,15 @@ def carry_forward_from_ledger(ledger_path: Path | str, schema: TemplateSchema = 
         raise PmoError(
             f"--ledger carries forward status reports only; the '{schema.template_id}' template starts blank"
         )
-    with open_ledger(ledger_path) as ledger:
-        headers = ledger.submissions()
-        marked = mark_current(headers[headers["template_id"] == schema.template_id], ledger.preferences())
-    current = marked[marked["current"]].sort_values(["project_id", "reporting_period"])
-    chains = {project_id: list(group["submission_id"]) for project_id, group in current.groupby("project_id")}
-    periods = dict(zip(current["submission_id"], current["reporting_period"], strict=True))
+    chains: dict[str, dict[str, list[int]]] = {}  # period -> project -> its two latest counted reports before it
 
     def carry(record: ProjectRecord, fill: WorkbookFill) -> WorkbookFill:
         period = fill.metadata.reporting_period
-        earlier = [sid for sid in chains.get(record.project_id, []) if is_month(period) and periods[sid] < period]
+        if not is_month(period):
+            return fill
+        if period not in chains:
+            chains[period] = counted_before(ledger_path, schema.template_id, period)
+        earlier = chains[period].get(record.project_id, [])
         if not earlier:
             return fill
         with open_ledger(ledger_path) as ledger:
@@ -121,3 +120,20 @@ def carry_forward_from_ledger(ledger_path: Path | str, schema: TemplateSchema = 
         return carried_fill(fill, previous, before, schema)
 
     return carry
+
+
+def counted_before(ledger_path: Path | str, template_id: str, period: str) -> dict[str, list[int]]:
+    """project_id -> the submission ids of its two latest counted reports before `period`, oldest first: from the
+    ledger's derived table when it is current (two rows a project), else worked out from the record's headers."""
+    with open_ledger(ledger_path) as ledger:
+        if ledger.derived_marker() == ledger.last_ids():
+            return {
+                project_id: [previous, latest] if previous else [latest]
+                for _template, project_id, _period, latest, previous, *_rest in ledger.counted_latest(
+                    template_id, period, before=True
+                )
+            }
+        headers = ledger.submissions(template_id)
+        marked = mark_current(headers[headers["reporting_period"] < period], ledger.preferences())
+    current = marked[marked["current"]].sort_values(["project_id", "reporting_period"])
+    return {project_id: list(group["submission_id"])[-2:] for project_id, group in current.groupby("project_id")}

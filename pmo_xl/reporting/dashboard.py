@@ -364,7 +364,13 @@ def _is_key(value: object) -> bool:
 
 def slipping_milestones(views: PortfolioViews, items: ItemHistory, key_only: bool = True) -> pd.DataFrame:
     """Open (key) milestones forecast later than their baseline, worst slip first."""
-    baselines = effective_baselines(items.milestones)
+    # Worked out along each project's whole chain in the ledger's derived table; from the items where there is none.
+    known = views.milestone_baselines
+    baselines = (
+        {(project_id, str(item_id)): day for project_id, item_id, day in known.itertuples(index=False)}
+        if len(known)
+        else effective_baselines(items.milestones)
+    )
     rows = []
     for row in views.milestones.to_dict("records"):
         if row.get("status") in CLOSED_MILESTONE or (key_only and not _is_key(row.get("key"))):
@@ -677,17 +683,16 @@ def executive_summary(
     """What changed in `views.period` against each project's previous counted report, and decisions needed."""
     views, items, scope = scope_views(views, items, programme, business_unit)
     period = views.period
-    history = views.history.sort_values(["project_id", "period"])
     names = dict(zip(views.status["project_id"], views.status["project_name"], strict=True))
     programmes = dict(zip(views.status["project_id"], views.status["programme"], strict=True))
     pairs: list[tuple[dict, dict]] = []  # (this period's row, the previous row)
     previous_periods = set()
-    for _project, group in history.groupby("project_id", sort=True):
-        chain = group.to_dict("records")
-        now = [index for index, row in enumerate(chain) if row["period"] == period]
-        if now and now[0] > 0:
-            pairs.append((chain[now[0]], chain[now[0] - 1]))
-            previous_periods.add(chain[now[0] - 1]["period"])
+    previous_of = {row["project_id"]: row for row in views.previous.to_dict("records")}
+    for row in views.status.sort_values("project_id").to_dict("records"):
+        before = previous_of.get(row["project_id"])
+        if row["period"] == period and before is not None:
+            pairs.append((row, before))
+            previous_periods.add(before["period"])
 
     new_reds, rebaselines, new_risks, closed_risks, slipped = [], [], [], [], []
     raid_of, milestones_of = _items_by_submission(items.raid), _items_by_submission(items.milestones)

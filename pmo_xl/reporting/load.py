@@ -28,16 +28,17 @@ from pmo_xl.settings import PmoSettings, load_settings
 
 
 def read_item_history(ledger_path: Path | str, views: PortfolioViews) -> ItemHistory:
-    """The item tables of the submissions that `views.history` counts, read from the ledger (the only I/O here)."""
-    counted = views.history[["project_id", "period", "submission_id"]]
-    by_submission = {row.submission_id: (row.project_id, row.period) for row in counted.itertuples()}
+    """The item tables of each project's latest counted report and the one before it (what "since last period"
+    compares), read from the ledger by submission: the only I/O here, and never the whole history."""
+    counted = pd.concat([views.status, views.previous], ignore_index=True)[["project_id", "period", "submission_id"]]
+    counted = counted.dropna(subset=["submission_id"])
+    by_submission = {int(row.submission_id): (row.project_id, row.period) for row in counted.itertuples()}
     frames = {}
     with open_ledger(ledger_path) as ledger:
         for attribute, table_name in ITEM_TABLES.items():
             rows = [
                 {"project_id": by_submission[sid][0], "period": by_submission[sid][1], "submission_id": sid, **row}
-                for sid, _excel_row, row in ledger.table_rows(table_name)
-                if sid in by_submission
+                for sid, _excel_row, row in (ledger.table_rows(table_name, by_submission) if by_submission else ())
             ]
             frames[attribute] = pd.DataFrame(rows, columns=item_columns(rows))
     return ItemHistory(**frames)

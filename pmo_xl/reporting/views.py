@@ -17,6 +17,7 @@ without an approved change request are listed, and the PMO's own are used.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
@@ -28,6 +29,7 @@ from pmo_xl.corrections import (
     mark_current,
     newly_approved,
 )
+from pmo_xl.derived import ChainRules, CountedHistory, CountedReport, StepInput, counted_history, encode_summary
 from pmo_xl.ledger import Ledger, open_ledger
 from pmo_xl.periods import current_period, is_month
 from pmo_xl.register import ProjectRecord, read_register
@@ -151,6 +153,13 @@ class PortfolioViews:
     # Register projects with no accepted report at all (STATUS_COLUMNS; RAG blank, budget from the register), so
     # every view covers the register: never reported, returned for correction, or not active.
     unreported: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(STATUS_COLUMNS)))
+    # Each project's counted report before its latest one (HISTORY_COLUMNS), wherever it lies: "since last period".
+    previous: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(HISTORY_COLUMNS)))
+    # Each milestone's effective baseline over the whole chain (project_id, id, baseline_date): the PMO's date where
+    # one was set, else the first forecast the ledger holds (worked out along the chain, not read from history).
+    milestone_baselines: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["project_id", "id", "baseline_date"])
+    )
 
     def sheets(self) -> dict[str, pd.DataFrame]:
         names = {
@@ -533,6 +542,98 @@ def _table_columns(table_name: str) -> list[str]:
     return [column.key for column in PROJECT_STATUS.table(table_name).columns]
 
 
+# -- the counted chain: one row per project and period, worked out once and kept in the ledger's derived tables --
+
+
+def _baseline_key(baseline: PmoBaseline | None) -> str:
+    """What a project's chain starts from, as a short fingerprint: a register with another baseline changes it."""
+    if baseline is None:
+        return ""
+    return hashlib.sha256(encode_summary({"fields": baseline.fields}).encode("utf-8")).hexdigest()[:16]
+
+
+def counted_step(step: StepInput) -> dict:
+    """One counted report worked out: the PMO baseline in force after it, the figures the views show for its period
+    (settings-free: derived RAG is applied when the views are read), the PMO-owned figures it changed without cover,
+    and each milestone's effective baseline so far (`pmo_xl.reporting.dashboard.effective_baselines`)."""
+    header, submitted, tables_now, previous = step.header, step.fields, step.tables, step.previous
+    baseline = PmoBaseline(**previous["baseline"]) if previous else step.start
+    covering = newly_approved(tables_now.get("ChangeRequests", []), step.change_requests_two_back)
+    changes = baseline_changes(submitted, tables_now, baseline, covering)
+    baseline = pmo_baseline(submitted, tables_now, baseline, changes)
+    # Everything below (derived RAG, slip, variance) reads the PMO's baseline, never a figure the PM changed.
+    values = {**submitted, **baseline.fields}
+    covered = bool(changes) and all(change.covered for change in changes)
+    record = {name: values.get(name) for name in (*RAG_FIELDS, "percent_complete", *MONEY_FIELDS, *DATE_FIELDS)}
+    record.update(
+        project_id=header["project_id"],
+        period=header["reporting_period"],
+        submitted_on=as_date(values.get("submitted_on")),
+        baseline_changed=bool(changes) and not covered,
+        baseline_change_covered=covered,
+        baseline_changes="; ".join(change.describe() for change in changes),
+        budget_variance=budget_variance(project_budget(values), values.get("estimate_at_completion")),
+        file_name=header["file_name"],
+        submission_id=header["submission_id"],
+    )
+    for name in ("project_name", "programme", "project_manager", "sponsor", "key_achievements"):
+        record[name] = values.get(name) or ""
+    money = amounts_label(values.get("money_unit"), values.get("currency"))
+    field_changes = [
+        {"project_id": header["project_id"], "project_name": record["project_name"],
+         "period": header["reporting_period"], "submission_id": header["submission_id"], "field": change.name,
+         "item_id": change.item_id, "label": change.label, "pmo_value": change.pmo_value,
+         "submitted_value": change.submitted, "message": change.message(money)}
+        for change in changes
+        if not change.covered
+    ]  # fmt: skip
+    effective = dict(previous["milestone_baselines"]) if previous else {}
+    for row in tables_now.get("Milestones", []):
+        key = str(row.get("id"))
+        set_by_pmo, forecast = as_date(row.get("baseline_date")), as_date(row.get("forecast_date"))
+        if set_by_pmo is not None:
+            effective[key] = set_by_pmo
+        elif key not in effective and forecast is not None:
+            effective[key] = forecast
+    return {
+        "record": record,
+        "field_changes": field_changes,
+        "baseline": {"fields": baseline.fields, "milestones": baseline.milestones},
+        "milestone_baselines": effective,
+    }
+
+
+def status_chain(register: Sequence[ProjectRecord] | None) -> ChainRules:
+    """The rules of the status template's counted chain, starting each project from its register baseline."""
+    register_by_id = {record.project_id: record for record in register or ()}
+
+    def start(project_id: str) -> tuple[str, PmoBaseline | None]:
+        baseline = register_baseline(register_by_id.get(project_id))
+        return _baseline_key(baseline), baseline
+
+    return ChainRules(STATUS_TEMPLATE, ("ChangeRequests", "Milestones"), start, counted_step)
+
+
+def read_counted(ledger: Ledger, register: Sequence[ProjectRecord] | None) -> CountedHistory:
+    """The status template's counted reports, refreshed: written back when the ledger is open for writing (collect),
+    else worked out in memory where stale (a dashboard or report never writes)."""
+    return counted_history(ledger, status_chain(register), ledger.write)
+
+
+# The periods the History sheet and the trends show: a year and the same month a year before.
+HISTORY_WINDOW = 13
+
+
+def counted_frame(reports: Sequence[CountedReport], settings: PmoSettings) -> pd.DataFrame:
+    """The counted reports as History rows, with the RAG the PMO's rules (`settings`) derive added."""
+    rows = []
+    for report in reports:
+        record = dict(report.summary["record"])
+        record.update(derived_rag(record, settings))
+        rows.append(record)
+    return pd.DataFrame(rows) if rows else pd.DataFrame(columns=[*STATUS_COLUMNS])
+
+
 def build_views(
     ledger: Ledger,
     register: Sequence[ProjectRecord] | None = None,
@@ -541,95 +642,35 @@ def build_views(
     verdicts: Sequence[Verdict] | None = None,
     today: dt.date | None = None,
 ) -> PortfolioViews:
+    """Every view for `period` (default: the latest reported), reading only what the views show: each project's
+    latest counted report and the one before it, their item tables, and the counted reports of the last
+    HISTORY_WINDOW periods (History, trends). Nothing decodes the whole history."""
     settings = settings or PmoSettings()
     today = today or dt.date.today()
+    recorded = ledger.latest_register()  # the register as the last generate or collect run read it
     if register is None:
-        recorded = ledger.latest_register()  # the register as the last generate or collect run read it
         register = recorded[0] if recorded is not None else None
-    headers = ledger.submissions()
-    headers = headers[headers["template_id"] == STATUS_TEMPLATE]
-    if period:
-        headers = headers[headers["reporting_period"] <= period]
-    marked = mark_current(headers, ledger.preferences())
-    current = marked[marked["current"]].rename(columns={"reporting_period": "period"})
-    current = current.sort_values(["project_id", "period"]).reset_index(drop=True)
-    wanted = set(current["submission_id"])
+    # Chains are keyed by the register baseline they start from: another register (--register) is worked out again.
+    counted = read_counted(ledger, register)
+    latest_reports = counted.latest(period)
+    report_period = period or max((r.period for r in latest_reports), default="") or current_period(today)
+    window = counted.periods(report_period, HISTORY_WINDOW)
+    history_reports = counted.between(window[-1], report_period) if window else []
+    previous_reports = counted.of_submissions(r.previous_submission_id for r in latest_reports)
+    # The reports this run recorded may lie in earlier periods (a late correction): their changes are named too.
+    run_ids = {v.submission_id for v in verdicts or () if v.submission_id is not None}
+    changed_reports = counted.of_submissions(run_ids) if run_ids else []
+    field_changes = {}
+    for report in (*history_reports, *latest_reports, *changed_reports):
+        for change in report.summary["field_changes"]:
+            field_changes[(report.submission_id, change["field"], change["item_id"])] = change
 
-    values = ledger.field_values(wanted)
-    by_submission: dict[int, dict[str, object]] = {}
-    for submission_id, name, value in values.itertuples(index=False):
-        by_submission.setdefault(submission_id, {})[name] = value
-    tables: dict[str, dict[int, list[dict]]] = {}
-    for table in PROJECT_STATUS.tables:
-        rows_by_submission: dict[int, list[dict]] = {}
-        for submission_id, _excel_row, row in ledger.table_rows(table.name, wanted):
-            rows_by_submission.setdefault(submission_id, []).append(row)
-        tables[table.name] = rows_by_submission
-
-    def tables_of(submission_id: int | None) -> dict[str, list[dict]]:
-        if submission_id is None:
-            return {}
-        return {name: rows.get(submission_id, []) for name, rows in tables.items()}
-
+    history_all = counted_frame(history_reports, settings)
+    history = history_all.reindex(columns=list(HISTORY_COLUMNS)).sort_values(["project_id", "period"])
+    history = history.reset_index(drop=True)
+    previous = counted_frame(previous_reports, settings).reindex(columns=list(HISTORY_COLUMNS))
     register_by_id = {record.project_id: record for record in register or ()}
-    history_rows = []
-    previous_of: dict[int, int] = {}
-    baseline_after: dict[int, PmoBaseline] = {}
-    field_changes: list[dict] = []
-    for project_id, group in current.groupby("project_id", sort=True):
-        chain = list(group.itertuples())
-        baseline = register_baseline(register_by_id.get(project_id))
-        for index, header in enumerate(chain):
-            submitted = by_submission.get(header.submission_id, {})
-            previous = chain[index - 1] if index >= 1 else None
-            before_previous = chain[index - 2] if index >= 2 else None
-            if previous is not None:
-                previous_of[header.submission_id] = previous.submission_id
-            tables_now = tables_of(header.submission_id)
-            covering = newly_approved(
-                tables_now.get("ChangeRequests", []),
-                tables_of(before_previous.submission_id if before_previous is not None else None).get(
-                    "ChangeRequests", []
-                ),
-            )
-            changes = baseline_changes(submitted, tables_now, baseline, covering)
-            baseline = pmo_baseline(submitted, tables_now, baseline, changes)
-            baseline_after[header.submission_id] = baseline
-            # Everything below (derived RAG, slip, variance) reads the PMO's baseline, never a figure the PM changed.
-            values = {**submitted, **baseline.fields}
-            covered = bool(changes) and all(change.covered for change in changes)
-            record = {name: values.get(name) for name in (*RAG_FIELDS, "percent_complete")}
-            record.update({name: values.get(name) for name in (*MONEY_FIELDS, *DATE_FIELDS)})
-            record.update(derived_rag(values, settings))
-            record.update(
-                project_id=header.project_id,
-                period=header.period,
-                submitted_on=as_date(values.get("submitted_on")),
-                baseline_changed=bool(changes) and not covered,
-                baseline_change_covered=covered,
-                baseline_changes="; ".join(change.describe() for change in changes),
-                budget_variance=budget_variance(project_budget(values), values.get("estimate_at_completion")),
-                file_name=header.file_name,
-                submission_id=header.submission_id,
-            )
-            for name in ("project_name", "programme", "project_manager", "sponsor", "key_achievements"):
-                record[name] = values.get(name) or ""
-            history_rows.append(record)
-            money = amounts_label(values.get("money_unit"), values.get("currency"))
-            field_changes += [
-                {"project_id": header.project_id, "project_name": record["project_name"], "period": header.period,
-                 "submission_id": header.submission_id, "field": change.name, "item_id": change.item_id,
-                 "label": change.label, "pmo_value": change.pmo_value, "submitted_value": change.submitted,
-                 "message": change.message(money)}
-                for change in changes
-                if not change.covered
-            ]  # fmt: skip
-    history_all = pd.DataFrame(history_rows)
-    if history_all.empty:
-        history_all = pd.DataFrame(columns=[*STATUS_COLUMNS])
-    history = history_all.reindex(columns=list(HISTORY_COLUMNS))
-
-    latest = history_all.drop_duplicates("project_id", keep="last").copy()
+    latest = counted_frame(latest_reports, settings)
     for name in (
         "project_name",
         "programme",
@@ -650,6 +691,16 @@ def build_views(
         latest[name] = from_register.where(from_register.notna(), fallback).fillna("")
     status = latest.reindex(columns=list(STATUS_COLUMNS)).reset_index(drop=True)
 
+    # The item tables of each project's latest report and the one before it: read by submission, in SQL.
+    previous_of = {r.submission_id: r.previous_submission_id for r in latest_reports if r.previous_submission_id}
+    baseline_after = {r.submission_id: PmoBaseline(**r.summary["baseline"]) for r in latest_reports}
+    item_ids = {*baseline_after, *previous_of.values()}
+    tables: dict[str, dict[int, list[dict]]] = {}
+    for table in PROJECT_STATUS.tables:
+        rows_by_submission: dict[int, list[dict]] = {}
+        for submission_id, _excel_row, row in ledger.table_rows(table.name, item_ids) if item_ids else ():
+            rows_by_submission.setdefault(submission_id, []).append(row)
+        tables[table.name] = rows_by_submission
     latest_headers = status[["project_id", "project_name", "period", "submission_id"]]
     milestones = _item_view(
         tables["Milestones"],
@@ -693,14 +744,16 @@ def build_views(
     change_requests = _with_amounts_label(change_requests, "ChangeRequests", amounts_in)
     resources = _resources(tables["ResourceDemand"], latest_headers)
 
-    report_period = period or _default_period(current, today)
+    # The files of the periods shown, each marked current or superseded: the tracker's dates, the Submissions sheet.
+    headers = ledger.submissions(STATUS_TEMPLATE, periods=window or [report_period])
+    marked = mark_current(headers, ledger.preferences())
     submitted_on: dict[str, list[dt.date]] = {}
     period_submissions = marked[marked["reporting_period"] == report_period]
     for row in period_submissions.itertuples():
         stamp = row.submitted_on if isinstance(row.submitted_on, str) and row.submitted_on else row.collected_at
         day, _why = parse_date_text(stamp[:10])
         submitted_on.setdefault(row.project_id, []).append(day)
-    latest_period = current.groupby("project_id")["period"].max().to_dict() if not current.empty else {}
+    latest_period = {report.project_id: report.period for report in latest_reports}
     tracker = submission_tracker(
         _projects_for_tracker(register, status),
         submitted_on,
@@ -725,8 +778,13 @@ def build_views(
         missing=missing_view(tracker, chasers),
         chasers=chasers,
         period=report_period,
-        pmo_field_changes=pd.DataFrame(field_changes, columns=list(PMO_FIELD_CHANGE_COLUMNS)),
+        pmo_field_changes=pd.DataFrame(list(field_changes.values()), columns=list(PMO_FIELD_CHANGE_COLUMNS)),
         unreported=unreported_view(register, set(status["project_id"]), state_of),
+        previous=previous,
+        milestone_baselines=pd.DataFrame(
+            [(r.project_id, key, day) for r in latest_reports for key, day in r.summary["milestone_baselines"].items()],
+            columns=["project_id", "id", "baseline_date"],
+        ),
     )
 
 
@@ -796,10 +854,6 @@ def returned_reports(ledger: Ledger, period: str, accepted: set[str]) -> dict[st
         findings = tuple(f.describe() for f in rejection.findings if f.severity == "error")
         returned[rejection.project_id] = ReturnedReport(day or dt.date.min, rejection.file_name, findings)
     return returned
-
-
-def _default_period(current: pd.DataFrame, today: dt.date) -> str:
-    return max(current["period"]) if not current.empty else current_period(today)
 
 
 def latest_resources(resources: pd.DataFrame) -> pd.DataFrame:

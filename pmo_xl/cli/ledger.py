@@ -1,0 +1,105 @@
+"""`pmo ledger rebuild|check` and `pmo export history`: thin shells over pmo_xl.reporting.history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pmo_xl.cli._group import main
+from pmo_xl.cli._json import JsonCommand
+
+_LEDGER = click.option(
+    "--ledger",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=Path("pmo_ledger.db"),
+    show_default=True,
+    help="The ledger `pmo collect` fills.",
+)
+
+
+@main.group()
+def ledger() -> None:
+    """Look after the ledger: rebuild its derived tables, check it.
+
+    The ledger holds the record (every accepted submission, never rewritten) and derived tables worked out from
+    it, which make a month's dashboard read only the periods it shows. Collect keeps them current; these commands
+    are for after an upgrade, a restore from backup, or a doubt.
+    """
+
+
+@ledger.command("rebuild", cls=JsonCommand)
+@_LEDGER
+def rebuild_command(ledger: Path) -> dict:
+    """Work the derived tables out again from the record (the record is not touched).
+
+    \b
+    Example:
+      pmo ledger rebuild --ledger pmo_ledger.db
+    """
+    from pmo_xl.reporting.history import rebuild_ledger
+
+    result = rebuild_ledger(ledger)
+    click.echo(f"{ledger}: derived tables rebuilt from the record, {result.counted_reports} counted report(s)")
+    return {"ledger": result.ledger, "counted_reports": result.counted_reports,
+            "schema_version": result.schema_version, "exit": 0}  # fmt: skip
+
+
+@ledger.command("check", cls=JsonCommand)
+@_LEDGER
+def check_command(ledger: Path) -> dict:
+    """Check the ledger: SQLite's integrity check, and the derived tables against a rebuild done in memory.
+
+    Exits 1 when something is wrong, and says what; `pmo ledger rebuild` mends the derived tables. Nothing is
+    written.
+
+    \b
+    Example:
+      pmo ledger check --ledger pmo_ledger.db
+    """
+    from pmo_xl.reporting.history import check_ledger
+
+    result = check_ledger(ledger)
+    for problem in result.integrity:
+        click.secho(f"integrity: {problem}", fg="red", err=True)
+    for difference in result.differences[:20]:
+        click.secho(f"derived: {difference}", fg="red", err=True)
+    if result.stale_projects:
+        click.echo(f"{len(result.stale_projects)} project(s) have reports the derived tables take in at the next "
+                   "collect (or pmo ledger rebuild)")  # fmt: skip
+    verdict = "sound" if result.ok else "NOT sound: run `pmo ledger rebuild`, or restore a backup if integrity fails"
+    click.echo(f"{ledger}: version {result.schema_version}, {result.counted_reports} counted report(s), {verdict}")
+    return {"ledger": result.ledger, "ok": result.ok, "integrity": list(result.integrity),
+            "differences": list(result.differences), "stale_projects": list(result.stale_projects),
+            "exit": 0 if result.ok else 1}  # fmt: skip
+
+
+@main.group()
+def export() -> None:
+    """Export what the ledger holds beyond portfolio.xlsx: the whole history."""
+
+
+@export.command("history")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@_LEDGER
+@click.option("--from", "first", help="First period, YYYY-MM. Default: the first collected.")
+@click.option("--to", "last", help="Last period, YYYY-MM. Default: the latest collected.")
+def history_command(out: Path, ledger: Path, first: str | None, last: str | None) -> None:
+    """Write every counted report of every period to OUT (.xlsx or .csv), one row per project and period.
+
+    portfolio.xlsx's History sheet holds the last 13 periods; this holds them all, with the same columns.
+
+    \b
+    Example:
+      pmo export history history.xlsx --ledger pmo_ledger.db --from 2024-01
+    """
+    from pmo_xl.excel.files import write_bytes_atomic
+    from pmo_xl.reporting.history import history_frame
+    from pmo_xl.reporting.portfolio_workbook import write_frames
+
+    frame = history_frame(ledger, first=first, last=last)
+    if out.suffix.lower() == ".csv":
+        write_bytes_atomic(out, frame.to_csv(index=False).encode("utf-8-sig"))  # the BOM: Excel reads it as UTF-8
+    else:
+        write_frames({"History": frame}, out)
+    click.echo(f"{len(frame)} counted report(s), {frame['period'].nunique()} period(s) -> {out}")

@@ -1,0 +1,287 @@
+"""The ledger's derived tables, kept current: each project's counted report per period, with what the views need of
+it already worked out, so that a dashboard reads the periods it shows and never decodes the whole history.
+
+The record (pmo_xl.ledger) is append-only and stays the truth; `counted_report` is a cache of it that can be
+thrown away and worked out again at any time (`pmo ledger rebuild`). A refresh finds what changed since the last
+one: submissions and PMO choices added after its marker, and projects whose register baseline differs from the one
+their chain was worked out from. Each affected project's chain is then worked out again from the first period
+affected, carrying the state of the row before it, so a normal month costs one row per project.
+
+What one row holds (the PMO baseline carried along, the figures of the period) is the views' business: they pass
+their rules in (`ChainRules`), and this module knows storage, not PMO rules. A reader that may not write (the
+dashboard, the report) works a stale project's chain out in memory instead, whole, and the answer is the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pmo_xl.corrections import mark_current
+from pmo_xl.ledger import Ledger
+
+
+@dataclass(frozen=True)
+class CountedReport:
+    """One project's counted report for one period, as the derived table holds it."""
+
+    project_id: str
+    period: str
+    submission_id: int
+    previous_submission_id: int | None
+    position: int  # 0 for the project's first counted report
+    baseline_key: str  # what the chain's start was worked out from (the register's baseline for the project)
+    summary: dict  # the views' own: see ChainRules.step
+
+
+@dataclass(frozen=True)
+class StepInput:
+    """What working out one counted report needs: its header and values, its tables, the change requests of the
+    report two back (pmo_xl.corrections.newly_approved), and the previous row's summary (None for the first)."""
+
+    header: dict
+    fields: dict
+    tables: dict[str, list[dict]]
+    change_requests_two_back: list[dict]
+    previous: dict | None
+    start: object  # the chain's start (the register's baseline), for the first row
+
+
+@dataclass(frozen=True)
+class ChainRules:
+    """The views' side of a chain: which template, which tables a row reads, where a chain starts, one step."""
+
+    template_id: str
+    tables: tuple[str, ...]
+    start: Callable[[str], tuple[str, object]]  # project_id -> (baseline key, start state)
+    step: Callable[[StepInput], dict]
+    change_requests_table: str = "ChangeRequests"
+
+
+# -- the summary codec: JSON with its dates tagged, so they come back as dates ----------------------------------
+
+
+def _encode(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"$d": value.isoformat()}
+    if isinstance(value, dict):
+        return {str(key): _encode(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encode(item) for item in value]
+    if isinstance(value, float) and value != value:  # NaN is not JSON; a blank is None everywhere else
+        return None
+    return value
+
+
+def _decode_hook(item: dict) -> object:
+    if len(item) == 1:
+        if "$d" in item:
+            return dt.date.fromisoformat(item["$d"])
+        if "$dt" in item:
+            return dt.datetime.fromisoformat(item["$dt"])
+    return item
+
+
+def encode_summary(summary: dict) -> str:
+    return json.dumps(_encode(summary), ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def decode_summary(text: str) -> dict:
+    return json.loads(text, object_hook=_decode_hook)
+
+
+def _report(row: Sequence) -> CountedReport:
+    _template, project_id, period, submission_id, previous, position, key, _rag, summary = row
+    return CountedReport(project_id, period, submission_id, previous, position, key, decode_summary(summary))
+
+
+def stored_row(template_id: str, report: CountedReport) -> tuple:
+    rag = report.summary.get("record", {}).get("rag_overall")
+    return (template_id, report.project_id, report.period, report.submission_id, report.previous_submission_id,
+            report.position, report.baseline_key, rag if isinstance(rag, str) else "",
+            encode_summary(report.summary))  # fmt: skip
+
+
+# -- refreshing -------------------------------------------------------------------------------------------------
+
+
+def stale_projects(ledger: Ledger, rules: ChainRules) -> dict[str, str]:
+    """project_id -> the first period whose counted report must be worked out again ('' for the whole chain)."""
+    marker = ledger.derived_marker()
+    affected: dict[str, str] = {}
+
+    def touch(project_id: str, period: str) -> None:
+        affected[project_id] = min(affected.get(project_id, period), period)
+
+    new = ledger.submissions(rules.template_id, after_id=marker["submission"])
+    for project_id, period in zip(new["project_id"], new["reporting_period"], strict=True):
+        touch(project_id, period)
+    for project_id, period in ledger.preference_slots(marker["preference"]):
+        touch(project_id, period)
+    for project_id, key in ledger.counted_starts(rules.template_id).items():
+        if rules.start(project_id)[0] != key:
+            affected[project_id] = ""
+    return affected
+
+
+def refresh(ledger: Ledger, rules: ChainRules, persist: bool) -> dict[str, list[CountedReport]]:
+    """Bring the counted reports up to date. With `persist` (a ledger open for writing) they are written, and {} is
+    returned; otherwise each stale project's whole chain is worked out in memory and returned, by project."""
+    last = ledger.last_ids()
+    affected = stale_projects(ledger, rules)
+    if not affected:
+        if persist and ledger.derived_marker() != last:
+            ledger.replace_counted(rules.template_id, {}, [], last)
+        return {}
+    if not persist:
+        affected = dict.fromkeys(affected, "")
+    reports = work_out(ledger, rules, affected)
+    if persist:
+        ledger.replace_counted(rules.template_id, affected, [stored_row(rules.template_id, r) for r in reports], last)
+        return {}
+    chains: dict[str, list[CountedReport]] = {project_id: [] for project_id in affected}
+    for report in reports:
+        chains[report.project_id].append(report)
+    return chains
+
+
+def rebuild(ledger: Ledger, rules: ChainRules) -> int:
+    """Empty the derived tables and work every chain out again from the record; the number of rows written."""
+    ledger.truncate_derived()
+    projects = set(ledger.submissions(rules.template_id)["project_id"])
+    reports = work_out(ledger, rules, dict.fromkeys(projects, ""))
+    ledger.replace_counted(
+        rules.template_id, {}, [stored_row(rules.template_id, r) for r in reports], ledger.last_ids()
+    )
+    return len(reports)
+
+
+def work_out(ledger: Ledger, rules: ChainRules, affected: dict[str, str]) -> list[CountedReport]:
+    """The counted reports of the affected projects from their first affected period on, read from the record."""
+    preferences = ledger.preferences()
+    preferences = preferences[preferences["project_id"].isin(affected)]
+    chains: dict[str, list[dict]] = {}
+    prior: dict[str, CountedReport] = {}
+    by_first: dict[str, list[str]] = {}
+    for project_id, first in affected.items():
+        by_first.setdefault(first, []).append(project_id)
+    for first, projects in sorted(by_first.items()):
+        headers = ledger.submissions(rules.template_id, project_ids=projects, from_period=first or None)
+        marked = mark_current(headers, preferences)
+        current = marked[marked["current"]].sort_values(["project_id", "reporting_period"])
+        for header in current.to_dict("records"):
+            chains.setdefault(header["project_id"], []).append(header)
+        if first:
+            for row in ledger.counted_latest(rules.template_id, first, before=True, project_ids=projects):
+                report = _report(row)
+                prior[report.project_id] = report
+    wanted = {header["submission_id"] for chain in chains.values() for header in chain}
+    extra = {report.submission_id for report in prior.values()}
+    extra |= {report.previous_submission_id for report in prior.values() if report.previous_submission_id}
+    fields = _by_submission_fields(ledger.field_values(wanted))
+    tables = {
+        name: _by_submission_rows(
+            ledger.table_rows(name, wanted | (extra if name == rules.change_requests_table else set()))
+        )
+        for name in rules.tables
+    }
+    reports: list[CountedReport] = []
+    for project_id, chain in sorted(chains.items()):
+        before = prior.get(project_id)
+        key, start = rules.start(project_id)
+        previous_summary = before.summary if before else None
+        ids = [before.previous_submission_id, before.submission_id] if before else [None, None]
+        position = before.position + 1 if before else 0
+        key = before.baseline_key if before else key
+        for header in chain:
+            submission_id = header["submission_id"]
+            two_back = ids[-2]
+            summary = rules.step(
+                StepInput(
+                    header=header,
+                    fields=fields.get(submission_id, {}),
+                    tables={name: rows.get(submission_id, []) for name, rows in tables.items()},
+                    change_requests_two_back=tables.get(rules.change_requests_table, {}).get(two_back, [])
+                    if two_back
+                    else [],
+                    previous=previous_summary,
+                    start=start,
+                )
+            )
+            reports.append(
+                CountedReport(project_id, header["reporting_period"], submission_id, ids[-1], position, key, summary)
+            )
+            ids.append(submission_id)
+            previous_summary, position = summary, position + 1
+    return reports
+
+
+def _by_submission_fields(values: pd.DataFrame) -> dict[int, dict]:
+    fields: dict[int, dict] = {}
+    for submission_id, name, value in values.itertuples(index=False):
+        fields.setdefault(submission_id, {})[name] = value
+    return fields
+
+
+def _by_submission_rows(rows: Iterable[tuple[int, int | None, dict]]) -> dict[int, list[dict]]:
+    grouped: dict[int, list[dict]] = {}
+    for submission_id, _excel_row, row in rows:
+        grouped.setdefault(submission_id, []).append(row)
+    return grouped
+
+
+# -- reading ----------------------------------------------------------------------------------------------------
+
+
+class CountedHistory:
+    """The counted reports as the views read them: from the derived table, with the chains of stale projects that
+    could not be written (`overlay`, worked out in memory) standing in for theirs."""
+
+    def __init__(self, ledger: Ledger, template_id: str, overlay: dict[str, list[CountedReport]]):
+        self.ledger, self.template_id, self.overlay = ledger, template_id, overlay
+
+    def _merge(self, rows: list[tuple], extra: Iterable[CountedReport]) -> list[CountedReport]:
+        stored = [_report(row) for row in rows if row[1] not in self.overlay]
+        return sorted([*stored, *extra], key=lambda report: (report.project_id, report.period))
+
+    def _overlaid(self) -> Iterable[CountedReport]:
+        return (report for chain in self.overlay.values() for report in chain)
+
+    def periods(self, upto: str | None = None, most: int | None = None) -> list[str]:
+        """Periods with counted reports, newest first, up to `upto`, at most `most`."""
+        periods = set(self.ledger.counted_periods(self.template_id, upto, most))
+        periods |= {r.period for r in self._overlaid() if upto is None or r.period <= upto}
+        return sorted(periods, reverse=True)[:most]
+
+    def latest(self, upto: str | None = None) -> list[CountedReport]:
+        """Each project's newest counted report up to `upto`."""
+        rows = [row for row in self.ledger.counted_latest(self.template_id, upto) if row[1] not in self.overlay]
+        newest = {}
+        for report in self._overlaid():
+            if upto is None or report.period <= upto:
+                newest[report.project_id] = report
+        return self._merge(rows, newest.values())
+
+    def between(self, first: str, last: str) -> list[CountedReport]:
+        rows = self.ledger.counted(self.template_id, first, last)
+        return self._merge(rows, (r for r in self._overlaid() if first <= r.period <= last))
+
+    def of_submissions(self, submission_ids: Iterable[int]) -> list[CountedReport]:
+        ids = {int(i) for i in submission_ids if i is not None}
+        rows = self.ledger.counted(self.template_id, submission_ids=ids) if ids else []
+        return self._merge(rows, (r for r in self._overlaid() if r.submission_id in ids))
+
+    def all(self) -> list[CountedReport]:
+        """Every counted report of every period: for `pmo export history` and `pmo ledger check`, never a view."""
+        return self._merge(self.ledger.counted(self.template_id), self._overlaid())
+
+
+def counted_history(ledger: Ledger, rules: ChainRules, persist: bool) -> CountedHistory:
+    """The counted reports, refreshed first: written when `persist`, else worked out in memory where stale."""
+    return CountedHistory(ledger, rules.template_id, refresh(ledger, rules, persist))
