@@ -16,7 +16,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 LOCAL_HEADER_SIGNATURE = b"PK\x03\x04"
 END_RECORD_SIGNATURE = b"PK\x05\x06"
@@ -36,9 +36,11 @@ class InflatesPastDeclaredSize(Exception):
     """A member inflates past the size its headers declare: a zip bomb hiding from a declared-size check."""
 
 
-@dataclass(frozen=True, slots=True)
-class ZipMember:
-    """One entry of the zip's central directory: what it takes to judge, inflate or copy the member."""
+class ZipMember(NamedTuple):
+    """One entry of the zip's central directory: what it takes to judge, inflate or copy the member.
+
+    A named tuple, not a frozen dataclass: collect makes one for each of some 30 members of every file it reads,
+    and a tuple is built four times faster."""
 
     filename: str
     compress_type: int
