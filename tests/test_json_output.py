@@ -361,7 +361,9 @@ def test_the_ribbons_optimise_reports_from_the_json_whatever_the_messages_say(tm
         rows.append(row)
     book.write_table("Requests", pd.DataFrame(rows).reset_index(drop=True))
     book.commit()
-    _settings(workbook, optimise_budgets="FY2026=110k")
+    # Three requests over a limit of two: Optimise runs `pmo optimize --json` as its own process, as a large
+    # pipeline does (below the limit it calls the core in-process, and there is no JSON to read).
+    _settings(workbook, optimise_budgets="FY2026=110k", ribbon_in_process_limit=2)
     monkeypatch.setattr(macros.actions, "PMO_PROGRAM", REWORDED_PMO)
 
     book = FileBook(workbook)
