@@ -96,16 +96,28 @@ def decode_summary(text: str) -> dict:
     return json.loads(text, object_hook=_decode_hook)
 
 
+# The parts of a summary that every period's row is read for (a History row and what it changed): stored apart from
+# the rest (the state carried to the next row, the larger part), which only the latest reports are read with.
+SHOWN_PARTS = ("record", "field_changes")
+
+
 def _report(row: Sequence) -> CountedReport:
-    _template, project_id, period, submission_id, previous, position, key, _rag, summary = row
-    return CountedReport(project_id, period, submission_id, previous, position, key, decode_summary(summary))
+    """A stored row as a CountedReport: its summary's shown parts, and the state when it was read (see
+    Ledger.counted's with_state)."""
+    _template, project_id, period, submission_id, previous, position, key, _rag, shown, state = row
+    summary = {**decode_summary(shown), **(decode_summary(state) if state else {})}
+    return CountedReport(project_id, period, submission_id, previous, position, key, summary)
 
 
 def stored_row(template_id: str, report: CountedReport) -> tuple:
-    rag = report.summary.get("record", {}).get("rag_overall")
+    """A CountedReport as the derived table stores it: the shown parts of its summary apart from the state."""
+    record = report.summary.get("record", {})
+    rag = record.get("rag_overall")
+    shown = {key: value for key, value in report.summary.items() if key in SHOWN_PARTS}
+    state = {key: value for key, value in report.summary.items() if key not in SHOWN_PARTS}
     return (template_id, report.project_id, report.period, report.submission_id, report.previous_submission_id,
-            report.position, report.baseline_key, rag if isinstance(rag, str) else "",
-            encode_summary(report.summary))  # fmt: skip
+            report.position, report.baseline_key, rag if isinstance(rag, str) else "", encode_summary(shown),
+            encode_summary(state))  # fmt: skip
 
 
 # -- refreshing -------------------------------------------------------------------------------------------------
@@ -268,8 +280,9 @@ class CountedHistory:
                 newest[report.project_id] = report
         return self._merge(rows, newest.values())
 
-    def between(self, first: str, last: str) -> list[CountedReport]:
-        rows = self.ledger.counted(self.template_id, first, last)
+    def between(self, first: str, last: str, with_state: bool = False) -> list[CountedReport]:
+        """The counted reports from `first` to `last`: their shown parts only, unless `with_state`."""
+        rows = self.ledger.counted(self.template_id, first, last, with_state=with_state)
         return self._merge(rows, (r for r in self._overlaid() if first <= r.period <= last))
 
     def of_submissions(self, submission_ids: Iterable[int]) -> list[CountedReport]:
@@ -278,8 +291,8 @@ class CountedHistory:
         return self._merge(rows, (r for r in self._overlaid() if r.submission_id in ids))
 
     def all(self) -> list[CountedReport]:
-        """Every counted report of every period: for `pmo export history` and `pmo ledger check`, never a view."""
-        return self._merge(self.ledger.counted(self.template_id), self._overlaid())
+        """Every counted report of every period, shown parts only: for `pmo export history`, never a view."""
+        return self._merge(self.ledger.counted(self.template_id, with_state=False), self._overlaid())
 
 
 def counted_history(ledger: Ledger, rules: ChainRules, persist: bool) -> CountedHistory:

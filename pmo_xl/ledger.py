@@ -142,7 +142,8 @@ MIGRATIONS: tuple[str, ...] = (
         position INTEGER NOT NULL,
         baseline_key TEXT NOT NULL,
         rag_overall TEXT NOT NULL,
-        summary TEXT NOT NULL,
+        shown TEXT NOT NULL,
+        state TEXT NOT NULL,
         PRIMARY KEY (template_id, project_id, reporting_period)
     );
     CREATE INDEX counted_report_by_period ON counted_report (template_id, reporting_period);
@@ -160,7 +161,7 @@ RECORD_TABLES = ("submission", "field_value", "table_row", "preference", "regist
 DERIVED_TABLES = ("counted_report", "derived_state")
 COUNTED_COLUMNS = (
     "template_id", "project_id", "reporting_period", "submission_id", "previous_submission_id", "position",
-    "baseline_key", "rag_overall", "summary",
+    "baseline_key", "rag_overall", "shown", "state",
 )  # fmt: skip
 # How many ids one `IN (...)` names: well under every database's limit on bound parameters.
 _CHUNK = 500
@@ -756,19 +757,25 @@ class Ledger:
         last_period: str | None = None,
         submission_ids: Iterable[int] | None = None,
         project_ids: Iterable[str] | None = None,
+        with_state: bool = True,
     ) -> list[tuple]:
-        """Counted-report rows (COUNTED_COLUMNS, the summary as stored text) between two periods, of some
-        submissions or of some projects."""
-        query = f"SELECT {', '.join(COUNTED_COLUMNS)} FROM counted_report WHERE template_id = ?"
+        """Counted-report rows (COUNTED_COLUMNS, shown parts and state as stored text) between two periods, of
+        some submissions or of some projects; without `with_state`, the state is '' (a History row needs only its
+        shown parts, and the state is the larger part)."""
+        query = f"SELECT {_counted_columns('', with_state)} FROM counted_report WHERE template_id = ?"
         parameters: list = [template_id]
         for bound, operator in ((first_period, ">="), (last_period, "<=")):
             if bound is not None:
                 query += f" AND reporting_period {operator} ?"
                 parameters.append(bound)
         if submission_ids is not None:
-            rows = self._select_in(query, parameters, "submission_id", sorted({int(i) for i in submission_ids}))
-        elif project_ids is not None:
-            rows = self._select_in(query, parameters, "project_id", sorted(set(project_ids)))
+            return self._counted_rows(query, parameters, "submission_id", {int(i) for i in submission_ids})
+        return self._counted_rows(query, parameters, "project_id", project_ids)
+
+    def _counted_rows(self, query: str, parameters: Sequence, column: str, values: Iterable | None) -> list[tuple]:
+        """The counted-report rows `query` selects, of the given values of `column` if any; counted in `reads`."""
+        if values is not None:
+            rows = self._select_in(query, parameters, column, sorted(set(values)))
         else:
             rows = self._connection.execute(query, parameters).fetchall()
         self.reads["counted"] += len(rows)
@@ -781,17 +788,12 @@ class Ledger:
         operator = "<" if before else "<="
         bound = f" AND d.reporting_period {operator} ?" if upto is not None else ""
         query = (
-            f"SELECT {', '.join('c.' + column for column in COUNTED_COLUMNS)} FROM counted_report c "
+            f"SELECT {_counted_columns('c.', True)} FROM counted_report c "
             "WHERE c.template_id = ? AND c.reporting_period = (SELECT MAX(d.reporting_period) FROM counted_report d "
             f"WHERE d.template_id = c.template_id AND d.project_id = c.project_id{bound})"
         )
         parameters = [template_id] + ([upto] if upto is not None else [])
-        if project_ids is not None:
-            rows = self._select_in(query, parameters, "c.project_id", sorted(set(project_ids)))
-        else:
-            rows = self._connection.execute(query, parameters).fetchall()
-        self.reads["counted"] += len(rows)
-        return rows
+        return self._counted_rows(query, parameters, "c.project_id", project_ids)
 
     def replace_counted(
         self, template_id: str, from_periods: dict[str, str], rows: Sequence[tuple], marker: dict[str, int]
@@ -868,6 +870,13 @@ def _decode_record(item: dict) -> ProjectRecord:
     values["fields"] = {name: decode_value(value) for name, value in item.get("fields", {}).items()}
     values["warnings"] = tuple(item.get("warnings", ()))
     return ProjectRecord(**values)
+
+
+def _counted_columns(prefix: str, with_state: bool) -> str:
+    columns = [f"{prefix}{column}" for column in COUNTED_COLUMNS]
+    if not with_state:
+        columns[-1] = "''"
+    return ", ".join(columns)
 
 
 def _write_fault(path: Path, error: Exception, lost: str) -> str:

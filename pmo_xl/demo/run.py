@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import random
 import shutil
 from collections.abc import Callable
@@ -274,7 +275,16 @@ def run_demo(
             fill_demo_submission(workbook.path, period_inbox / workbook.path.name, rng, None, fault)
         say(f"{period}: collecting {period_inbox}")
         collected = run_collect(
-            CollectRequest(inbox=period_inbox, ledger=ledger, register=records, period=period, today=today)
+            # The register recorded with the run, as `pmo collect --register` does: a later `pmo dashboard` on the
+            # demo's ledger shows each project's programme, unit and stage without being given it again.
+            CollectRequest(
+                inbox=period_inbox,
+                ledger=ledger,
+                register=records,
+                period=period,
+                today=today,
+                register_source=(str(register_path), _sha256(register_path)),
+            )
         )
         rejected += [
             f"{verdict.path}: {verdict.errors[0].describe() if verdict.errors else 'rejected'}"
@@ -352,3 +362,7 @@ def _prepare_folder(out: Path) -> None:
                 shutil.rmtree(child) if child.is_dir() else child.unlink()
     out.mkdir(parents=True, exist_ok=True)
     (out / _DEMO_MARK).write_text("made by pmo demo; the demo may replace everything in this folder\n")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -93,16 +93,23 @@ def write_bytes_atomic(path: str | Path, data: bytes, attempts: int = 5) -> Path
     return path
 
 
-def write_workbook_atomic(path: str | Path, build: Callable[[object], None], options: dict | None = None) -> Path:
-    """An XlsxWriter workbook built in memory by `build(workbook)`, then written by write_bytes_atomic: one path to
-    disk for every workbook we write, so a locked file, a full disk or a read-only folder is said the same way."""
+def write_workbook_atomic(
+    path: str | Path,
+    build: Callable[[object], None],
+    options: dict | None = None,
+    finish: Callable[[bytes], bytes] | None = None,
+) -> Path:
+    """An XlsxWriter workbook built in memory by `build(workbook)` (and its bytes passed through `finish`, for a
+    writer that completes parts itself), then written by write_bytes_atomic: one path to disk for every workbook we
+    write, so a locked file, a full disk or a read-only folder is said the same way."""
     import xlsxwriter
 
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {**(options or {}), "in_memory": True})
     build(workbook)
     workbook.close()
-    return write_bytes_atomic(path, buffer.getvalue())
+    data = buffer.getvalue()
+    return write_bytes_atomic(path, finish(data) if finish is not None else data)
 
 
 def atomic_target(path: str | Path, suffix: str | None = None) -> Path:

@@ -13,7 +13,7 @@ import struct
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -289,8 +289,21 @@ class XlsxPackage:
             self._changed_cache[key] = cached
         return cached
 
-    def write(self, replacements: dict[str, bytes]) -> bytes:
-        """The package's bytes with `replacements` (part -> new content); every other member copied raw."""
+    def _streamed(self, name: str, chunks: Iterable[bytes]) -> tuple[bytes, bytes, bytes]:
+        """A part written from `chunks` as they come, compressed on the way: its text is never held whole."""
+        compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+        compressed, crc, size = [], 0, 0
+        for chunk in chunks:
+            crc, size = zlib.crc32(chunk, crc), size + len(chunk)
+            compressed.append(compressor.compress(chunk))
+        compressed.append(compressor.flush())
+        data = b"".join(compressed)
+        local, central = member_records(self.raw[name].info, data, crc, zipfile.ZIP_DEFLATED, size)
+        return local, data, central
+
+    def write(self, replacements: dict[str, bytes | Iterable[bytes]]) -> bytes:
+        """The package's bytes with `replacements` (part -> new content, or an iterable of its chunks, compressed
+        as they come); every other member copied raw."""
         unknown = set(replacements) - set(self.raw)
         if unknown:
             raise TemplateError(f"{self.source}: cannot replace parts the template lacks: {sorted(unknown)}")
@@ -298,8 +311,11 @@ class XlsxPackage:
         central: list[bytes] = []
         offset = 0
         for name in self.order:
-            if name in replacements:
-                local, compressed, record = self._changed(name, replacements[name])
+            content = replacements.get(name)
+            if isinstance(content, bytes):
+                local, compressed, record = self._changed(name, content)
+            elif content is not None:
+                local, compressed, record = self._streamed(name, content)
             else:
                 local, compressed, record = self._unchanged(name)
             out += (local, compressed)

@@ -64,6 +64,28 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+escape_text = _escape
+
+
+_DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
+
+
+def around_rows(sheet_xml: bytes, last_row: int, last_column: int) -> tuple[bytes, bytes]:
+    """The sheet's XML before and after the data rows a writer puts in (from row 2 on): its first row kept, every
+    later row it had dropped, and its dimension widened to A1 .. (last_row, last_column), 0-based. For a writer
+    that lays down a table's header and formatting with XlsxWriter and its data rows itself
+    (pmo_xl.reporting.portfolio_workbook), streaming them: head + rows + tail is the sheet."""
+    found = _SHEET_DATA.search(sheet_xml)
+    if found is None:
+        raise ValueError("the sheet has no sheetData")
+    inner = found.group(1) or b""
+    first = _ROW.search(inner)
+    header = first.group(0) if first is not None and _ROW_NUMBER.search(first.group(1)).group(1) == b"1" else b""
+    dimension = f'<dimension ref="A1:{column_letters(last_column + 1)}{last_row + 1}"/>'.encode()
+    head = _DIMENSION.sub(dimension, sheet_xml[: found.start()], count=1) + b"<sheetData>" + header
+    return head, b"</sheetData>" + sheet_xml[found.end() :]
+
+
 def cell_xml(address: str, value: CellValue, style: bytes | None, date1904: bool = False) -> bytes:
     style_attribute = b' s="' + style + b'"' if style else b""
     head = b'<c r="' + address.encode() + b'"' + style_attribute

@@ -121,7 +121,7 @@ def scope_views(
         )
 
     def only(frame: pd.DataFrame) -> pd.DataFrame:
-        if "project_id" not in frame.columns:
+        if not isinstance(frame, pd.DataFrame) or "project_id" not in frame.columns:
             return frame
         return frame[frame["project_id"].isin(project_ids)].reset_index(drop=True)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -34,13 +34,20 @@ def read_item_history(ledger_path: Path | str, views: PortfolioViews) -> ItemHis
     counted = counted.dropna(subset=["submission_id"])
     by_submission = {int(row.submission_id): (row.project_id, row.period) for row in counted.itertuples()}
     frames = {}
-    with open_ledger(ledger_path) as ledger:
-        for attribute, table_name in ITEM_TABLES.items():
-            rows = [
-                {"project_id": by_submission[sid][0], "period": by_submission[sid][1], "submission_id": sid, **row}
-                for sid, _excel_row, row in (ledger.table_rows(table_name, by_submission) if by_submission else ())
-            ]
-            frames[attribute] = pd.DataFrame(rows, columns=item_columns(rows))
+    if views.item_rows is not None:  # read with the views already: each row is decoded once
+        read = {table: [(sid, None, row) for sid, rows in views.item_rows.get(table, {}).items() for row in rows]
+                for table in ITEM_TABLES.values()}  # fmt: skip
+    else:
+        with open_ledger(ledger_path) as ledger:
+            read = {table: ledger.table_rows(table, by_submission) if by_submission else []
+                    for table in ITEM_TABLES.values()}  # fmt: skip
+    for attribute, table_name in ITEM_TABLES.items():
+        rows = [
+            {"project_id": by_submission[sid][0], "period": by_submission[sid][1], "submission_id": sid, **row}
+            for sid, _excel_row, row in read[table_name]
+            if sid in by_submission
+        ]
+        frames[attribute] = pd.DataFrame(rows, columns=item_columns(rows))
     return ItemHistory(**frames)
 
 
@@ -84,6 +91,8 @@ def load_dashboard(
         pipeline, estimates = read_requests(requests) if requests is not None else (None, None)
         table = capacity if isinstance(capacity, pd.DataFrame) else read_capacity(capacity)
         plan = plan_portfolio_capacity(table, views, pipeline, estimates)
-    inputs = DashboardInputs(views, read_item_history(ledger_path, views), plan)
+    items = read_item_history(ledger_path, views)
+    views = replace(views, item_rows=None)  # in the items now: not held through the writing of the outputs
+    inputs = DashboardInputs(views, items, plan)
     dashboard = build_dashboard(inputs.views, inputs.items, inputs.capacity_plan, programme, business_unit)
     return inputs, dashboard

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from pmo_xl.excel.files import write_workbook_atomic
+from pmo_xl.excel.package import column_letters
+from pmo_xl.excel.sheet_xml import escape_text, excel_serial
 from pmo_xl.reporting.views import PortfolioViews
 from pmo_xl.values import readable_name
 
@@ -25,6 +28,8 @@ if TYPE_CHECKING:
 _RAG_FILLS = {"Green": "#C6EFCE", "Amber": "#FFEB9C", "Red": "#FFC7CE"}
 _MAX_WIDTH = 60
 EXCEL_MAX_ROWS = 1_048_576
+_CHUNK_ROWS = 4_000
+EXCEL_CELL_TEXT = 32_767  # the most characters a cell holds; XlsxWriter cut longer text there too
 
 
 def _cell_text_width(value: object) -> int:
@@ -56,57 +61,84 @@ def write_frames(
     first: Callable[[object], None] | None = None,
 ) -> Path:
     """Each frame as a sheet holding one formatted Excel table of its name (after `first`'s sheets), written
-    atomically: portfolio.xlsx's views, and `pmo export history`."""
+    atomically: portfolio.xlsx's views, and `pmo export history`.
+
+    XlsxWriter lays down each sheet's header, table, widths, formats and print settings; the data rows are then
+    written into the sheet's XML directly (`_data_rows`), because XlsxWriter spends about 10 us a cell (a Python
+    call to store it, another to write it) and a 2,000-project portfolio has about 1.7 million: 20 s of a
+    dashboard. Its constant_memory mode would write rows as they come, but it refuses tables."""
+    pending: list[tuple[int, pd.DataFrame]] = []  # (sheet number, its frame): the data rows written at the end
+    formats: dict = {}
+    written: dict[str, pd.DataFrame] = {}  # table name (its sheet's) -> the rows it holds
 
     def build(workbook) -> None:
-        formats = {
-            "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
-            "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
-            "wrap": workbook.add_format({"text_wrap": True, "valign": "top"}),
-            "top": workbook.add_format({"valign": "top"}),
-        }
+        formats.update(
+            date=workbook.add_format({"num_format": "yyyy-mm-dd"}),
+            datetime=workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
+            date_top=workbook.add_format({"num_format": "yyyy-mm-dd", "valign": "top"}),
+            datetime_top=workbook.add_format({"num_format": "yyyy-mm-dd hh:mm", "valign": "top"}),
+            wrap=workbook.add_format({"text_wrap": True, "valign": "top"}),
+            top=workbook.add_format({"valign": "top"}),
+        )
         if first is not None:
             first(workbook)
         rag_formats = {rag: workbook.add_format({"bg_color": colour}) for rag, colour in _RAG_FILLS.items()}
         for sheet_name, frame in sheets.items():
+            frame = frame.iloc[: EXCEL_MAX_ROWS - 2]
             _write_sheet(workbook, sheet_name, frame, formats, rag_formats)
+            pending.append((len(workbook.worksheets()), frame))
+            written[sheet_name] = frame
         workbook.set_properties({"title": title or Path(path).stem, "comments": "Written by pmo-xl"})
+
+    def finish(data: bytes) -> bytes:
+        from pmo_xl.excel.package import XlsxPackage
+        from pmo_xl.excel.sheet_xml import around_rows
+
+        # A format equal to one added before (the Dashboard's date format) shares that one's index: XlsxWriter's
+        # own lookup answers for both (every format here was used by a cell, so no index is added now).
+        styles = {name: str(fmt._get_xf_index()) for name, fmt in formats.items()}
+        package = XlsxPackage(data, str(path))
+
+        def sheet(part: str, frame: pd.DataFrame):
+            head, tail = around_rows(package.members[part], max(len(frame), 1), max(frame.shape[1] - 1, 0))
+            yield head
+            # A few thousand rows at a time, compressed as they come: a 2,000-project History is never held whole.
+            for start in range(0, len(frame), _CHUNK_ROWS):
+                chunk = frame.iloc[start : start + _CHUNK_ROWS]
+                yield _data_rows([_column_values(chunk.iloc[:, n]) for n in range(frame.shape[1])], styles, start)
+            yield tail
+
+        replacements: dict = {f"xl/worksheets/sheet{index}.xml": sheet(f"xl/worksheets/sheet{index}.xml", frame)
+                              for index, frame in pending}  # fmt: skip
+        replacements.update(_tables_resized(package.members, written))
+        return package.write(replacements)
 
     # Belt and braces: even a stray write() must never turn text into a formula, URL or number.
     options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
                "default_date_format": "yyyy-mm-dd"}  # fmt: skip
-    return write_workbook_atomic(Path(path), build, options)
+    return write_workbook_atomic(Path(path), build, options, finish)
 
 
 def _write_sheet(workbook, sheet_name: str, frame: pd.DataFrame, formats: dict, rag_formats: dict) -> None:
+    """The sheet's table, widths (from its first 200 rows), formats and print settings: all but the data rows."""
     sheet = workbook.add_worksheet(sheet_name)
     columns = [str(column) for column in frame.columns]
-    frame = frame.iloc[: EXCEL_MAX_ROWS - 2]
     widths = [len(column) + 3 for column in columns]
-    lines = [1] * (len(frame) + 1)
-    # A column at a time (write_column): the per-cell work left is only the few cells that need their own format.
-    for column_number in range(len(columns)):
-        values = _column_values(frame.iloc[:, column_number])
-        sheet.write_column(1, column_number, values)
-        for row_number, value in enumerate(values, start=1):
-            if isinstance(value, str):
-                wrapped = _wrapped_lines(value) if len(value) > _MAX_WIDTH or "\n" in value else 1
-                if wrapped > 1:
-                    sheet.write_string(row_number, column_number, value, formats["wrap"])
-                    lines[row_number] = max(lines[row_number], wrapped)
-            elif isinstance(value, dt.datetime):
-                sheet.write_datetime(row_number, column_number, value, formats["datetime"])
-        shown = (_cell_text_width(value) for value in values[:200])
-        widths[column_number] = max(widths[column_number], min(max(shown, default=0) + 2, _MAX_WIDTH))
-    for row_number, count in enumerate(lines):
-        if count > 1:  # neither Excel nor LibreOffice sizes a written row to its wrapped text: give it the height,
-            # and the row's other cells its top alignment, so a row reads level
-            sheet.set_row(row_number, 15 * min(count, 20), formats["top"])
+    for number in range(len(columns)):
+        shown = (_cell_text_width(value) for value in _column_values(frame.iloc[:200, number]))
+        widths[number] = max(widths[number], min(max(shown, default=0) + 2, _MAX_WIDTH))
+    # Every style the data rows use gets its place in styles.xml (XlsxWriter keeps only the formats cells use);
+    # these cells are replaced by the data rows.
+    for number, name in enumerate(formats):
+        sheet.write_blank(1 + number, 0, None, formats[name])
     last_row = max(len(frame), 1)
+    # The table is declared over its header and one row, and widened to its data in the finished file
+    # (_tables_resized): XlsxWriter keeps a dictionary entry for every cell a table covers (to refuse overlapping
+    # tables), 170 MB for a 2,000-project portfolio.
     sheet.add_table(
         0,
         0,
-        last_row,
+        1,
         max(len(columns) - 1, 0),
         {
             "name": sheet_name,
@@ -132,6 +164,71 @@ def _write_sheet(workbook, sheet_name: str, frame: pd.DataFrame, formats: dict, 
                     column_number,
                     {"type": "cell", "criteria": "==", "value": f'"{rag}"', "format": rag_format},
                 )
+
+
+_TABLE_NAME = re.compile(rb'<table\b[^>]*?\bname="([^"]*)"')
+_REF = re.compile(rb'(<(?:table|autoFilter)\b[^>]*?\bref=")[^"]*(")')
+
+
+def _tables_resized(members: dict[str, bytes], frames: dict[str, pd.DataFrame]) -> dict[str, bytes]:
+    """Each data table's part with its range (and its filter's) widened to its frame's rows."""
+    resized = {}
+    for part, xml in members.items():
+        if not part.startswith("xl/tables/"):
+            continue
+        named = _TABLE_NAME.search(xml)
+        frame = frames.get(named.group(1).decode("utf-8")) if named else None
+        if frame is None:
+            continue
+        ref = f"A1:{column_letters(max(frame.shape[1], 1))}{max(len(frame), 1) + 1}".encode()
+        resized[part] = _REF.sub(lambda found, ref=ref: found.group(1) + ref + found.group(2), xml)
+    return resized
+
+
+def _data_rows(values: list[list], styles: dict[str, str], first: int = 0) -> bytes:
+    """The <row> elements of a table's data rows `first`, `first` + 1, ... (Excel row 2 is data row 0): built a
+    column at a time, then joined a row at a time. Strings are inline strings (always literal text, never a
+    formula). A row with wrapped text gets the height of its lines, since neither Excel nor LibreOffice sizes a
+    written row to its text, and every cell of it top alignment (a date too), so the row reads level."""
+    count = len(values[0]) if values else 0
+    lines = [1] * count
+    for column_values in values:
+        for index, value in enumerate(column_values):
+            if isinstance(value, str) and (len(value) > _MAX_WIDTH or "\n" in value):
+                lines[index] = max(lines[index], _wrapped_lines(value))
+    wrap = f' s="{styles["wrap"]}"'
+    cells: list[list[str]] = []
+    for number, column_values in enumerate(values):
+        letters = column_letters(number + 1)
+        column_cells = []
+        for index, value in enumerate(column_values):
+            if value is None:
+                column_cells.append("")
+                continue
+            reference = f"{letters}{first + index + 2}"
+            if isinstance(value, str):
+                long = len(value) > _MAX_WIDTH or "\n" in value
+                style = wrap if long and _wrapped_lines(value) > 1 else ""
+                text = escape_text(value[:EXCEL_CELL_TEXT])
+                column_cells.append(
+                    f'<c r="{reference}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+                )
+            elif value is True or value is False:
+                column_cells.append(f'<c r="{reference}" t="b"><v>{int(value)}</v></c>')
+            elif isinstance(value, int | float):
+                column_cells.append(f'<c r="{reference}"><v>{value!r}</v></c>')
+            else:  # a date or a time: its own number format, aligned as its row
+                kind = "datetime" if isinstance(value, dt.datetime) else "date"
+                style = styles[f"{kind}_top" if lines[index] > 1 else kind]
+                column_cells.append(f'<c r="{reference}" s="{style}"><v>{excel_serial(value)!r}</v></c>')
+        cells.append(column_cells)
+    rows = []
+    for index, row in enumerate(zip(*cells, strict=True)) if cells else ():
+        height = lines[index]
+        attributes = (f' ht="{15 * min(height, 20)}" customHeight="1" s="{styles["top"]}" customFormat="1"'
+                      if height > 1 else "")  # fmt: skip
+        rows.append(f'<row r="{first + index + 2}"{attributes}>{"".join(row)}</row>')
+    return "".join(rows).encode("utf-8")
 
 
 def _column_values(column: pd.Series) -> list:

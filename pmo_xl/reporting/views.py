@@ -83,8 +83,8 @@ HISTORY_COLUMNS = (
     "file_name",
     "submission_id",
 )
-STATUS_COLUMNS = (
-    "project_id",
+# Who a project is and where it stands, as the register says (the register wins over what a report says).
+REGISTER_COLUMNS = (
     "project_name",
     "programme",
     "business_unit",
@@ -92,6 +92,10 @@ STATUS_COLUMNS = (
     "stage",
     "project_manager",
     "sponsor",
+)
+STATUS_COLUMNS = (
+    "project_id",
+    *REGISTER_COLUMNS,
     "coverage",  # this project's one state for the views' period (pmo_xl.reporting.calendar)
     *HISTORY_COLUMNS[1:],
     "key_achievements",
@@ -160,6 +164,9 @@ class PortfolioViews:
     milestone_baselines: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=["project_id", "id", "baseline_date"])
     )
+    # The item tables' rows of each project's latest report and the one before it, as read for the views (table ->
+    # submission id -> rows): the dashboard's items are taken from here rather than read from the ledger again.
+    item_rows: dict[str, dict[int, list[dict]]] | None = field(default=None, repr=False, compare=False)
 
     def sheets(self) -> dict[str, pd.DataFrame]:
         names = {
@@ -657,7 +664,8 @@ def build_views(
     window = counted.periods(report_period, HISTORY_WINDOW)
     history_reports = counted.between(window[-1], report_period) if window else []
     previous_reports = counted.of_submissions(r.previous_submission_id for r in latest_reports)
-    # The reports this run recorded may lie in earlier periods (a late correction): their changes are named too.
+    # PMO-owned figures changed without cover: in the periods shown, and in the reports this run recorded, which
+    # may lie in earlier periods (a late correction).
     run_ids = {v.submission_id for v in verdicts or () if v.submission_id is not None}
     changed_reports = counted.of_submissions(run_ids) if run_ids else []
     field_changes = {}
@@ -671,15 +679,7 @@ def build_views(
     previous = counted_frame(previous_reports, settings).reindex(columns=list(HISTORY_COLUMNS))
     register_by_id = {record.project_id: record for record in register or ()}
     latest = counted_frame(latest_reports, settings)
-    for name in (
-        "project_name",
-        "programme",
-        "business_unit",
-        "lifecycle_status",
-        "stage",
-        "project_manager",
-        "sponsor",
-    ):
+    for name in REGISTER_COLUMNS:
         from_register = latest["project_id"].map(
             lambda project_id, name=name: (
                 getattr(register_by_id[project_id], name) if project_id in register_by_id else None
@@ -744,8 +744,9 @@ def build_views(
     change_requests = _with_amounts_label(change_requests, "ChangeRequests", amounts_in)
     resources = _resources(tables["ResourceDemand"], latest_headers)
 
-    # The files of the periods shown, each marked current or superseded: the tracker's dates, the Submissions sheet.
-    headers = ledger.submissions(STATUS_TEMPLATE, periods=window or [report_period])
+    # The files of the period, each marked current or superseded: the tracker's dates, and the Submissions sheet
+    # when no run's verdicts are given (`pmo dashboard`: what came in for the period reported on).
+    headers = ledger.submissions(STATUS_TEMPLATE, periods=[report_period])
     marked = mark_current(headers, ledger.preferences())
     submitted_on: dict[str, list[dt.date]] = {}
     period_submissions = marked[marked["reporting_period"] == report_period]
@@ -785,6 +786,7 @@ def build_views(
             [(r.project_id, key, day) for r in latest_reports for key, day in r.summary["milestone_baselines"].items()],
             columns=["project_id", "id", "baseline_date"],
         ),
+        item_rows=tables,
     )
 
 
@@ -889,7 +891,7 @@ def missing_view(tracker: pd.DataFrame, chasers: pd.DataFrame) -> pd.DataFrame:
 
 
 def submissions_view(verdicts: Sequence[Verdict] | None, marked: pd.DataFrame) -> pd.DataFrame:
-    """Every file seen in the run with its verdict and reasons; without a run, every stored submission."""
+    """Every file seen in the run with its verdict and reasons; without a run, the stored submissions of `marked`."""
     if verdicts is not None:
         rows = [
             {
