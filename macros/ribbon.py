@@ -364,11 +364,12 @@ def refresh_dashboard_action(book: Book) -> str:
 
 
 def export_report_action(book: Book) -> str:
+    from pmo_xl.reporting.load import ReportSource
     from pmo_xl.reporting.report_html import export_report
 
     settings = book.read_settings()
     output = _folder_setting(book, settings, "reports_folder", ".") / "report.html"
-    export_report(_ledger(book, settings), output, **_dashboard_inputs(book), **_audience(book))
+    export_report(ReportSource(_ledger(book, settings), **_dashboard_inputs(book), **_audience(book)), output)
     return f"Wrote the management report {output}"
 
 

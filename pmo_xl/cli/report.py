@@ -150,26 +150,16 @@ def report_command(
     )  # fmt: skip
 
 
-def _export(
-    export,
-    output,
-    out,
-    ledger,
-    register,
-    period,
-    programme,
-    business_unit,
-    capacity,
-    requests,
-    settings_path,
-    csv_locale,
-    today,
-) -> dict:
+def _export(export, output, out, ledger, register, period, programme, business_unit, capacity, requests,
+            settings_path, csv_locale, today) -> dict:  # fmt: skip
     """Run `export` (pmo dashboard's or pmo report's core function) on the ledger options, and say what it wrote:
     the summary `--json` prints names the file under `output`."""
-    path = export(
-        ledger, out, register, period, programme, business_unit, capacity, requests, settings_path, csv_locale,
+    from pmo_xl.reporting.load import ReportSource
+
+    source = ReportSource(
+        ledger, register, period, programme, business_unit, capacity, requests, settings_path, csv_locale,
         today.date() if today else None,
     )  # fmt: skip
+    path = export(source, out)
     click.echo(f"wrote {path}")
     return {"ledger": ledger, "period": period, "outputs": {output: path}, "warnings": [], "exit": 0}

@@ -359,7 +359,8 @@ def refresh_dashboard_tables(
 ) -> dict:
     """The ribbon's Refresh dashboard: the tables to write into pmo_workbook.xlsm's Dashboard (same fixed sizes).
 
-    It takes what `export_report` takes, so the workbook's Dashboard and its report show the same hot spots.
+    It takes what `export_report`'s ReportSource holds, so the workbook's Dashboard and its report show the same hot
+    spots.
     Usage in macros/ribbon.py: `for name, frame in refresh_dashboard_tables(ledger).items(): book.write_table(...)`.
     """
     from pmo_xl.reporting.load import load_dashboard

@@ -96,3 +96,29 @@ def load_dashboard(
     inputs = DashboardInputs(views, items, plan)
     dashboard = build_dashboard(inputs.views, inputs.items, inputs.capacity_plan, programme, business_unit)
     return inputs, dashboard
+
+
+@dataclass(frozen=True)
+class ReportSource:
+    """What a dashboard or report is built from, as `pmo dashboard`, `pmo report` and the ribbon give it: the ledger,
+    the register, period and audience, and the Capacity and Requests tables for the hot spots. The register may be
+    a file or records already read, the Capacity table a file or a frame, the settings a file or an object."""
+
+    ledger: Path | str
+    register: Path | str | Sequence[ProjectRecord] | None = None
+    period: str | None = None
+    programme: str | None = None
+    business_unit: str | None = None
+    capacity: Path | str | pd.DataFrame | None = None
+    requests: Path | str | None = None
+    settings_path: Path | str | None = None
+    csv_locale: str | None = None
+    today: dt.date | None = None
+    settings: PmoSettings | None = None
+
+    def load(self) -> tuple[DashboardInputs, Dashboard]:
+        """The inputs and the dashboard built from them, narrowed to the audience (`load_dashboard`)."""
+        return load_dashboard(
+            self.ledger, self.register, self.period, self.settings_path, self.capacity, self.requests,
+            self.csv_locale, self.today, self.settings, self.programme, self.business_unit,
+        )  # fmt: skip

@@ -24,6 +24,7 @@ from pmo_xl.values import readable_name
 
 if TYPE_CHECKING:
     from pmo_xl.reporting.dashboard import Dashboard
+    from pmo_xl.reporting.load import ReportSource
 
 _RAG_FILLS = {"Green": "#C6EFCE", "Amber": "#FFEB9C", "Red": "#FFC7CE"}
 _MAX_WIDTH = 60
@@ -278,24 +279,7 @@ def write_portfolio_with_dashboard(views: PortfolioViews, dashboard: Dashboard, 
     return write_portfolio(views, path, dashboard)
 
 
-def export_dashboard(
-    ledger: Path | str,
-    out: Path | str,
-    register: Path | str | None = None,
-    period: str | None = None,
-    programme: str | None = None,
-    business_unit: str | None = None,
-    capacity: Path | str | None = None,
-    requests: Path | str | None = None,
-    settings_path: Path | str | None = None,
-    csv_locale: str | None = None,
-    today: dt.date | None = None,
-) -> Path:
+def export_dashboard(source: ReportSource, out: Path | str) -> Path:
     """`pmo dashboard`: the ledger in, portfolio.xlsx (Dashboard first, then the views) written."""
-    from pmo_xl.reporting.load import load_dashboard
-
-    inputs, dashboard = load_dashboard(
-        ledger, register, period, settings_path, capacity, requests, csv_locale, today,
-        programme=programme, business_unit=business_unit,
-    )  # fmt: skip
+    inputs, dashboard = source.load()
     return write_portfolio_with_dashboard(inputs.views, dashboard, out)

@@ -14,6 +14,7 @@ import math
 from collections.abc import Sequence
 from contextvars import ContextVar
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -23,6 +24,9 @@ from pmo_xl.reporting.dashboard_sheet import money_note
 from pmo_xl.reporting.views import PortfolioViews, whole_amount
 from pmo_xl.templates.catalog import VARIANCE_HEADER
 from pmo_xl.values import as_float
+
+if TYPE_CHECKING:
+    from pmo_xl.reporting.load import ReportSource
 
 RAG_COLOURS = {"Green": "#3A9D5D", "Amber": "#F0A30A", "Red": "#D64541", NOT_REPORTED: "#A6A6A6"}
 SERIES_COLOURS = ("#2F5597", "#ED7D31", "#7F7F7F")
@@ -558,28 +562,12 @@ def write_report(
     return write_bytes_atomic(Path(path), document.encode("utf-8"))
 
 
-def export_report(
-    ledger: Path | str,
-    out: Path | str,
-    register: Path | str | None = None,
-    period: str | None = None,
-    programme: str | None = None,
-    business_unit: str | None = None,
-    capacity: Path | str | None = None,
-    requests: Path | str | None = None,
-    settings_path: Path | str | None = None,
-    csv_locale: str | None = None,
-    today: dt.date | None = None,
-    settings: object | None = None,
-) -> Path:
+def export_report(source: ReportSource, out: Path | str) -> Path:
     """`pmo report` and the ribbon's Export report: the ledger in, OUT.html written."""
     from pmo_xl.reporting.dashboard import executive_summary, scope_views
-    from pmo_xl.reporting.load import load_dashboard
 
-    inputs, dashboard = load_dashboard(
-        ledger, register, period, settings_path, capacity, requests, csv_locale, today, settings,
-        programme, business_unit,
-    )  # fmt: skip
-    summary = executive_summary(inputs.views, inputs.items, programme, business_unit)
-    views, _items, _scope = scope_views(inputs.views, inputs.items, programme, business_unit)
-    return write_report(out, dashboard, summary, views, today)
+    inputs, dashboard = source.load()
+    audience = (source.programme, source.business_unit)
+    summary = executive_summary(inputs.views, inputs.items, *audience)
+    views, _items, _scope = scope_views(inputs.views, inputs.items, *audience)
+    return write_report(out, dashboard, summary, views, source.today)
