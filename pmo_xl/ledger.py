@@ -652,6 +652,15 @@ class Ledger:
             rows += self._connection.execute(f"{query}{joiner}{column} IN ({marks})", [*parameters, *chunk]).fetchall()
         return rows
 
+    def stored_files(self) -> dict[str, tuple[int, str, str, str]]:
+        """sha256 -> (submission_id, project_id, reporting_period, template_id) of every stored submission: what
+        collect needs to know a file it has stored before, without building a header row per submission."""
+        rows = self._connection.execute(
+            "SELECT sha256, submission_id, project_id, reporting_period, template_id FROM submission"
+        ).fetchall()
+        return {sha256: (submission_id, project, period, template) for sha256, submission_id, project, period, template
+                in rows}  # fmt: skip
+
     def field_values(self, submission_ids: Iterable[int] | None = None) -> pd.DataFrame:
         """Long: submission_id, name, value (decoded Python values), for all or the given submissions."""
         query = "SELECT submission_id, name, value FROM field_value"

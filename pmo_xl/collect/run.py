@@ -26,7 +26,7 @@ import pickle
 import re
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -146,6 +146,25 @@ class Spill:
 
     def __exit__(self, *exc_info) -> None:
         self.close()
+
+
+class StoredFiles(Mapping):
+    """The ledger's stored files by sha256, as the header fields a duplicate's verdict names: held as tuples (a
+    36-period ledger of 2,000 projects has 72,000 of them) and made into a header only for a file found again."""
+
+    def __init__(self, known: dict[str, tuple[int, str, str, str]]):
+        self._known = known
+
+    def __getitem__(self, sha256: str) -> dict:
+        submission_id, project_id, reporting_period, template_id = self._known[sha256]
+        return {"sha256": sha256, "submission_id": submission_id, "project_id": project_id,
+                "reporting_period": reporting_period, "template_id": template_id}  # fmt: skip
+
+    def __iter__(self):
+        return iter(self._known)
+
+    def __len__(self) -> int:
+        return len(self._known)
 
 
 def take_in(candidate: Candidate, spill: Spill) -> Intake:
@@ -470,7 +489,7 @@ def iter_candidates(
     paths: Sequence[Path | str],
     today: dt.date,
     register_ids: set[str] | None,
-    stored_by_sha256: dict[str, dict] | None = None,
+    stored_by_sha256: Mapping[str, dict] | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
 ) -> Iterator[Candidate]:
@@ -546,7 +565,7 @@ def read_candidates(
     register_ids: set[str] | None,
     progress: Progress | None = None,
     exclude: Sequence[Path] = (),
-    stored_by_sha256: dict[str, dict] | None = None,
+    stored_by_sha256: Mapping[str, dict] | None = None,
 ) -> tuple[list[Candidate], list[Verdict]]:
     """Every file under the inbox read and validated, as a list: for a caller that wants them all at once (a run
     streams them with `iter_candidates` instead)."""
@@ -555,7 +574,7 @@ def read_candidates(
 
 
 def _read_candidate(
-    path: Path | str, *, today: dt.date, register_ids: set[str] | None, stored: dict[str, dict]
+    path: Path | str, *, today: dt.date, register_ids: set[str] | None, stored: Mapping[str, dict]
 ) -> Candidate:
     from pmo_xl.collect.reader import READER_PANIC, is_reader_panic, read_submission, read_submission_bytes
     from pmo_xl.collect.validation import validate
@@ -804,9 +823,7 @@ def collecting(request: CollectRequest, progress: Progress | None = None) -> Ite
             remove_stale_temporaries(folder, older_than=0)
         ledger_files = (request.ledger, lock_path_for(Path(request.ledger)), Path(f"{request.ledger}-journal"))
         own_files = [p for p in (request.archive, request.out, request.chasers, *ledger_files) if p is not None]
-        headers = ledger.submissions()
-        stored_by_sha256 = {row["sha256"]: row for row in headers.to_dict("records")}
-        del headers
+        stored_by_sha256 = StoredFiles(ledger.stored_files())
         paths, skipped = inbox_paths(inbox, own_files)
         candidates = iter_candidates(paths, today, register_ids, stored_by_sha256, progress)
         with Spill() as spill:
