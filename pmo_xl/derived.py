@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -255,8 +256,9 @@ class CountedHistory:
     """The counted reports as the views read them: from the derived table, with the chains of stale projects that
     could not be written (`overlay`, worked out in memory) standing in for theirs."""
 
-    def __init__(self, ledger: Ledger, template_id: str, overlay: dict[str, list[CountedReport]]):
+    def __init__(self, ledger: Ledger, template_id: str, overlay: dict[str, list[CountedReport]], stored: bool = True):
         self.ledger, self.template_id, self.overlay = ledger, template_id, overlay
+        self.stored = stored  # False: the derived tables are not read at all (gone, or damaged); all is in memory
 
     def _merge(self, rows: list[tuple], extra: Iterable[CountedReport]) -> list[CountedReport]:
         stored = [_report(row) for row in rows if row[1] not in self.overlay]
@@ -267,13 +269,14 @@ class CountedHistory:
 
     def periods(self, upto: str | None = None, most: int | None = None) -> list[str]:
         """Periods with counted reports, newest first, up to `upto`, at most `most`."""
-        periods = set(self.ledger.counted_periods(self.template_id, upto, most))
+        periods = set(self.ledger.counted_periods(self.template_id, upto, most)) if self.stored else set()
         periods |= {r.period for r in self._overlaid() if upto is None or r.period <= upto}
         return sorted(periods, reverse=True)[:most]
 
     def latest(self, upto: str | None = None) -> list[CountedReport]:
         """Each project's newest counted report up to `upto`."""
-        rows = [row for row in self.ledger.counted_latest(self.template_id, upto) if row[1] not in self.overlay]
+        rows = self.ledger.counted_latest(self.template_id, upto) if self.stored else []
+        rows = [row for row in rows if row[1] not in self.overlay]
         newest = {}
         for report in self._overlaid():
             if upto is None or report.period <= upto:
@@ -282,19 +285,44 @@ class CountedHistory:
 
     def between(self, first: str, last: str, with_state: bool = False) -> list[CountedReport]:
         """The counted reports from `first` to `last`: their shown parts only, unless `with_state`."""
-        rows = self.ledger.counted(self.template_id, first, last, with_state=with_state)
+        rows = self.ledger.counted(self.template_id, first, last, with_state=with_state) if self.stored else []
         return self._merge(rows, (r for r in self._overlaid() if first <= r.period <= last))
 
     def of_submissions(self, submission_ids: Iterable[int]) -> list[CountedReport]:
         ids = {int(i) for i in submission_ids if i is not None}
-        rows = self.ledger.counted(self.template_id, submission_ids=ids) if ids else []
+        rows = self.ledger.counted(self.template_id, submission_ids=ids) if ids and self.stored else []
         return self._merge(rows, (r for r in self._overlaid() if r.submission_id in ids))
 
     def all(self) -> list[CountedReport]:
         """Every counted report of every period, shown parts only: for `pmo export history`, never a view."""
-        return self._merge(self.ledger.counted(self.template_id, with_state=False), self._overlaid())
+        rows = self.ledger.counted(self.template_id, with_state=False) if self.stored else []
+        return self._merge(rows, self._overlaid())
+
+
+# What a damaged derived table raises when read (a dropped table, a hand-edited row): never a reason to stop, since
+# everything in it can be worked out again from the record.
+DERIVED_DAMAGE = (sqlite3.DatabaseError, ValueError, TypeError, KeyError, AttributeError)
 
 
 def counted_history(ledger: Ledger, rules: ChainRules, persist: bool) -> CountedHistory:
-    """The counted reports, refreshed first: written when `persist`, else worked out in memory where stale."""
-    return CountedHistory(ledger, rules.template_id, refresh(ledger, rules, persist))
+    """The counted reports, refreshed first: written when `persist`, else worked out in memory where stale. When
+    the derived tables are gone or damaged, a writer works them out again whole (`rebuild`) and a reader works
+    every chain out in memory (`in_memory`): the record is the truth, and the answer is the same."""
+    if not ledger.derived_present():
+        return in_memory(ledger, rules)
+    try:
+        return CountedHistory(ledger, rules.template_id, refresh(ledger, rules, persist))
+    except DERIVED_DAMAGE:
+        if not persist:
+            return in_memory(ledger, rules)
+        rebuild(ledger, rules)
+        return CountedHistory(ledger, rules.template_id, {})
+
+
+def in_memory(ledger: Ledger, rules: ChainRules) -> CountedHistory:
+    """Every chain worked out from the record, the derived tables not read: for a reader when they are damaged."""
+    projects = set(ledger.submissions(rules.template_id)["project_id"])
+    chains: dict[str, list[CountedReport]] = {project_id: [] for project_id in projects}
+    for report in work_out(ledger, rules, dict.fromkeys(projects, "")):
+        chains[report.project_id].append(report)
+    return CountedHistory(ledger, rules.template_id, chains, stored=False)

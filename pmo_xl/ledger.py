@@ -155,6 +155,7 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+DERIVED_SCHEMA_VERSION = 3  # the migration that made the derived tables (run again if they go missing)
 # The append-only record (guarded by triggers, never rewritten) and the tables derived from it (truncated and
 # refilled by `pmo ledger rebuild`; no trigger guards them).
 RECORD_TABLES = ("submission", "field_value", "table_row", "preference", "register_snapshot", "rejection")
@@ -397,6 +398,7 @@ class Ledger:
             connection.execute("PRAGMA synchronous=FULL")
             connection.execute("PRAGMA foreign_keys=ON")
             self._migrate(connection, version)
+            self._ensure_derived(connection)
         elif version < SCHEMA_VERSION:
             connection.close()
             raise LedgerError(f"{self.path}: ledger version {version} is older; run `pmo collect` once to upgrade it")
@@ -428,6 +430,23 @@ class Ledger:
             connection.executescript(
                 f"BEGIN IMMEDIATE; {MIGRATIONS[number]} PRAGMA user_version = {number + 1}; COMMIT;"
             )
+
+    @staticmethod
+    def _ensure_derived(connection: sqlite3.Connection) -> None:
+        """The derived tables, made again if someone dropped them: they hold nothing the record does not (a refresh
+        fills them), so a missing one is never a reason to stop."""
+        present = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if present >= set(DERIVED_TABLES):
+            return
+        connection.executescript(
+            "BEGIN IMMEDIATE; DROP TABLE IF EXISTS counted_report; DROP TABLE IF EXISTS derived_state; "
+            f"{MIGRATIONS[DERIVED_SCHEMA_VERSION - 1]} COMMIT;"
+        )
+
+    def derived_present(self) -> bool:
+        """Whether both derived tables are there (a reader works without them, in memory)."""
+        present = {row[0] for row in self._connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        return present >= set(DERIVED_TABLES)
 
     @property
     def schema_version(self) -> int:
@@ -630,11 +649,13 @@ class Ledger:
             where.append("reporting_period >= ?")
             parameters.append(from_period)
         query = f"SELECT {', '.join(HEADER_COLUMNS)} FROM submission WHERE {' AND '.join(where)}"
-        rows = []
-        for column, values in (("project_id", project_ids), ("reporting_period", periods)):
-            if values is not None:
-                rows = self._select_in(query, parameters, column, sorted(set(values)))
-                break
+        if project_ids is not None:
+            rows = self._select_in(query, parameters, "project_id", sorted(set(project_ids)))
+            if periods is not None:  # both: the projects in SQL, their periods here
+                wanted = set(periods)
+                rows = [row for row in rows if row[HEADER_COLUMNS.index("reporting_period")] in wanted]
+        elif periods is not None:
+            rows = self._select_in(query, parameters, "reporting_period", sorted(set(periods)))
         else:
             rows = self._connection.execute(query, parameters).fetchall()
         self.reads["headers"] += len(rows)
@@ -736,7 +757,8 @@ class Ledger:
     def derived_marker(self) -> dict[str, int]:
         """What the derived tables were last refreshed from: {'submission': id, 'preference': id}; 0 when never."""
         known = dict(self._connection.execute("SELECT name, value FROM derived_state").fetchall())
-        return {name: int(known.get(name, 0)) for name in ("submission", "preference")}
+        # Anything but a whole number (a hand edit) counts as never refreshed: everything is worked out again.
+        return {name: known[name] if isinstance(known.get(name), int) else 0 for name in ("submission", "preference")}
 
     def counted_starts(self, template_id: str) -> dict[str, str]:
         """project_id -> the baseline key its counted chain was worked out from (its first row's)."""

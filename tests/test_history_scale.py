@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from pmo_xl.cli import main
+from pmo_xl.errors import PmoError
 from pmo_xl.ledger import SCHEMA_VERSION, Ledger, LedgerError, open_ledger
 from pmo_xl.periods import month_add as add_months
 from pmo_xl.reporting.dashboard import build_dashboard, executive_summary
@@ -223,3 +224,42 @@ def test_a_copy_on_a_read_only_folder_still_gives_its_views(tmp_path):
     shutil.copy(path, copy)
     views = load_views(copy, today=TODAY)
     assert len(views.status) == len(PROJECTS) and copy.read_bytes() == data
+
+
+def test_damaged_or_missing_derived_tables_never_stop_a_reader_and_a_writer_makes_them_again(tmp_path):
+    """The derived tables hold nothing the record does not: a hand-edited marker, a garbled row or a dropped table
+    gives the same views (worked out in memory), check says what is wrong, and rebuild or the next collect mends it."""
+    path = _ledger(tmp_path, 4)
+    expected = load_views(path, today=TODAY)
+
+    def same_views() -> None:
+        views = load_views(path, today=TODAY)
+        for name in ("status", "history", "previous", "milestones", "milestone_baselines"):
+            pd.testing.assert_frame_equal(getattr(expected, name), getattr(views, name), obj=name)
+
+    for damage in ("UPDATE derived_state SET value = 'x'", "UPDATE counted_report SET state = '{not json'",
+                   "UPDATE counted_report SET shown = '[]'", "DROP TABLE counted_report"):  # fmt: skip
+        with sqlite3.connect(path) as connection:
+            connection.execute(damage)
+        same_views()
+        if damage.startswith(("UPDATE counted_report", "DROP")):
+            assert not check_ledger(path).ok, damage
+        assert rebuild_ledger(path).counted_reports == len(PROJECTS) * 4
+        assert check_ledger(path).ok, damage
+    for damage in ("DROP TABLE derived_state", "UPDATE counted_report SET state = '{not json'"):
+        with sqlite3.connect(path) as connection:
+            connection.execute(damage)
+        with open_ledger(path, write=True) as ledger:  # what collect does: the tables come back, right
+            build_views(ledger, today=TODAY)
+        assert check_ledger(path).ok, damage
+        same_views()
+
+
+def test_export_history_refuses_periods_it_cannot_read(tmp_path):
+    path = _ledger(tmp_path, 3)
+    with pytest.raises(PmoError, match="after --to"):
+        history_frame(path, first="2026-12", last="2026-10")
+    with pytest.raises(PmoError, match="--from"):
+        history_frame(path, first="garbage")
+    with pytest.raises(PmoError, match="--to"):
+        history_frame(path, last="2026-9")

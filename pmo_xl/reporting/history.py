@@ -14,7 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from pmo_xl.derived import CountedReport, rebuild, stale_projects, stored_row, work_out
+from pmo_xl.errors import PmoError
 from pmo_xl.ledger import SCHEMA_VERSION, open_ledger
+from pmo_xl.periods import check_period
 from pmo_xl.register import ProjectRecord
 from pmo_xl.reporting.views import HISTORY_COLUMNS, counted_frame, read_counted, status_chain
 from pmo_xl.settings import PmoSettings
@@ -60,6 +62,9 @@ def check_ledger(ledger_path: Path | str) -> CheckResult:
     with the derived table, row by row (read-only: nothing is written)."""
     with open_ledger(ledger_path) as ledger:
         integrity = tuple(ledger.integrity())
+        if not ledger.derived_present():
+            missing = ("the derived tables are missing: `pmo ledger rebuild` (or the next collect) makes them again",)
+            return CheckResult(Path(ledger_path), SCHEMA_VERSION, integrity, 0, (), missing)
         rules = status_chain(_recorded_register(ledger))
         stale = stale_projects(ledger, rules)
         stored = {(r[1], r[2]): r for r in ledger.counted(rules.template_id)}
@@ -97,6 +102,13 @@ def history_frame(
     """Every counted report of every period (or from `first` to `last`), as the History sheet's columns: the
     History sheet of portfolio.xlsx holds the last views.HISTORY_WINDOW periods, this holds them all."""
     settings = settings or PmoSettings()
+    for option, value in (("--from", first), ("--to", last)):
+        try:
+            check_period(value) if value else None
+        except ValueError as error:
+            raise PmoError(f"{option}: {error}") from None
+    if first and last and first > last:
+        raise PmoError(f"--from {first} is after --to {last}: give the earlier period first")
     with open_ledger(ledger_path) as ledger:
         counted = read_counted(ledger, register if register is not None else _recorded_register(ledger))
         reports = counted.between(first or "", last or "9999-99") if first or last else counted.all()

@@ -29,7 +29,17 @@ from pmo_xl.corrections import (
     mark_current,
     newly_approved,
 )
-from pmo_xl.derived import ChainRules, CountedHistory, CountedReport, StepInput, counted_history, encode_summary
+from pmo_xl.derived import (
+    DERIVED_DAMAGE,
+    ChainRules,
+    CountedHistory,
+    CountedReport,
+    StepInput,
+    counted_history,
+    encode_summary,
+    in_memory,
+    rebuild,
+)
 from pmo_xl.ledger import Ledger, open_ledger
 from pmo_xl.periods import current_period, is_month
 from pmo_xl.register import ProjectRecord, read_register
@@ -641,6 +651,28 @@ def counted_frame(reports: Sequence[CountedReport], settings: PmoSettings) -> pd
     return pd.DataFrame(rows) if rows else pd.DataFrame(columns=[*STATUS_COLUMNS])
 
 
+def _counted_reports(counted: CountedHistory, period: str | None, today: dt.date, run_ids: set[int]) -> tuple:
+    """What the views read of the counted reports: each project's latest and the one before it, the History window,
+    and the PMO-owned figures changed without cover (in the periods shown, and in the reports this run recorded,
+    which may lie in earlier periods: a late correction). Every summary used is looked into here, so a damaged
+    derived row fails here, where the caller can work it out again."""
+    latest_reports = counted.latest(period)
+    report_period = period or max((r.period for r in latest_reports), default="") or current_period(today)
+    window = counted.periods(report_period, HISTORY_WINDOW)
+    history_reports = counted.between(window[-1], report_period) if window else []
+    previous_reports = counted.of_submissions(r.previous_submission_id for r in latest_reports)
+    changed_reports = counted.of_submissions(run_ids) if run_ids else []
+    field_changes = {}
+    for report in (*history_reports, *latest_reports, *changed_reports):
+        for change in report.summary["field_changes"]:
+            field_changes[(report.submission_id, change["field"], change["item_id"])] = change
+    for report in (*history_reports, *previous_reports, *latest_reports):
+        dict(report.summary["record"])
+    for report in latest_reports:
+        PmoBaseline(**report.summary["baseline"]), dict(report.summary["milestone_baselines"])
+    return latest_reports, report_period, history_reports, previous_reports, field_changes
+
+
 def build_views(
     ledger: Ledger,
     register: Sequence[ProjectRecord] | None = None,
@@ -658,20 +690,18 @@ def build_views(
     if register is None:
         register = recorded[0] if recorded is not None else None
     # Chains are keyed by the register baseline they start from: another register (--register) is worked out again.
-    counted = read_counted(ledger, register)
-    latest_reports = counted.latest(period)
-    report_period = period or max((r.period for r in latest_reports), default="") or current_period(today)
-    window = counted.periods(report_period, HISTORY_WINDOW)
-    history_reports = counted.between(window[-1], report_period) if window else []
-    previous_reports = counted.of_submissions(r.previous_submission_id for r in latest_reports)
-    # PMO-owned figures changed without cover: in the periods shown, and in the reports this run recorded, which
-    # may lie in earlier periods (a late correction).
     run_ids = {v.submission_id for v in verdicts or () if v.submission_id is not None}
-    changed_reports = counted.of_submissions(run_ids) if run_ids else []
-    field_changes = {}
-    for report in (*history_reports, *latest_reports, *changed_reports):
-        for change in report.summary["field_changes"]:
-            field_changes[(report.submission_id, change["field"], change["item_id"])] = change
+    try:
+        counted = _counted_reports(read_counted(ledger, register), period, today, run_ids)
+    except DERIVED_DAMAGE:  # a hand-edited derived row: the record says it again (written again by a writer)
+        rules = status_chain(register)
+        if ledger.write:
+            rebuild(ledger, rules)
+            again = CountedHistory(ledger, rules.template_id, {})
+        else:
+            again = in_memory(ledger, rules)
+        counted = _counted_reports(again, period, today, run_ids)
+    latest_reports, report_period, history_reports, previous_reports, field_changes = counted
 
     history_all = counted_frame(history_reports, settings)
     history = history_all.reindex(columns=list(HISTORY_COLUMNS)).sort_values(["project_id", "period"])
