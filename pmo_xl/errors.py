@@ -43,10 +43,13 @@ class InputTableError(PmoError):
     """A table cannot be read: no such file, not a CSV or a workbook, no table or sheet of that name, an empty sheet.
 
     `file` names the file; `not_found` is set when the file opened but holds no table or sheet of the names asked
-    for, so that a caller with its own wording for that case (the ScoringModel) can use it.
+    for, so that a caller with its own wording for that case (the ScoringModel) can use it; `tables` then names the
+    Excel tables the file does hold, so that a caller can tell a file another command wrote (pmo score's
+    ScoresTable) and say so.
     """
 
-    def __init__(self, message: str, *, file: str = "", not_found: bool = False):
+    def __init__(self, message: str, *, file: str = "", not_found: bool = False, tables: tuple[str, ...] = ()):
         super().__init__(message)
         self.file = file
         self.not_found = not_found
+        self.tables = tables

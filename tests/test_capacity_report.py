@@ -252,7 +252,9 @@ def test_capacity_from_csv_and_missing_table_messages(tmp_path, inputs):
     assert heatmap["C7"].value == "no capacity"
     assert list(frame.columns) == ["Role", "Month", "Hours", "Productive ratio"]
 
-    with pytest.raises(CapacityError, match=r"portfolio.xlsx: no table or sheet named Capacity \(tables: Resources"):
+    with pytest.raises(
+        CapacityError, match=r"portfolio.xlsx: no table or sheet named Capacity or CapacityPlan \(tables: Resources"
+    ):
         read_capacity(inputs["portfolio"])
     resources, status = read_portfolio(inputs["portfolio"])
     assert len(resources) == 4 and list(status["project_id"]) == ["P1", "P2"]

@@ -25,12 +25,37 @@ def demo(tmp_path_factory):
     return out, result.output
 
 
-def test_demo_prints_where_to_look(demo):
+def _where_to_look(output: str) -> list[str]:
+    """The names "Where to look" lists, one a line, a folder with its slash."""
+    lines = output.split("Where to look", 1)[1].splitlines()[1:]
+    return [line.split()[0] for line in lines[: lines.index("")]]
+
+
+def test_demo_where_to_look_lists_every_file_it_wrote(demo):
     out, output = demo
-    for name in ("report.html", "portfolio.xlsx", "capacity_plan.xlsx", "request_scores.xlsx", "pmo_ledger.db"):
-        assert str(out / name) in output and (out / name).exists(), name
-    assert "Where to look" in output
+    assert f"Where to look, in {out}:" in output
+    listed = _where_to_look(output)
+    written = [f"{path.name}/" if path.is_dir() else path.name for path in out.iterdir()]
+    assert sorted(listed) == sorted(written)
+    for name in ("report.html", "portfolio.xlsx", "workbooks/", "requests.xlsx", "capacity.xlsx", "pmo_ledger.db"):
+        assert name in listed, name
     assert "new red project(s)" in output and "decision(s) needed" in output
+
+
+def test_demo_explains_how_its_numbers_add_up(demo):
+    """8 projects: number 8 is active (no multiple of 17 or 23), so all 8 report; the counts add up line by line."""
+    out, output = demo
+    periods = sorted(folder.name for folder in (out / "inbox").iterdir())
+    rows = sample_register(8, periods[0])
+    active = sum(1 for row in rows if row["lifecycle_status"] == "active")
+    assert f"8 projects in the register (register.csv): {active} active, who report every month" in output
+    assert f"{active} status workbooks generated for each of 3 periods ({', '.join(periods)})." in output
+    sent = len(list((out / "inbox" / periods[-1]).glob("*.xlsx")))
+    rejected = sum(1 for line in output.splitlines() if line.strip().startswith("rejected:"))
+    match = re.search(rf"{periods[-1]}: (\d+) reports sent \((\d+) PM late\), (\d+) rejected, (\d+) accepted", output)
+    assert match, output
+    assert [int(group) for group in match.groups()] == [sent, active - sent, rejected, sent - rejected]
+    assert re.search(r"\b6 requests in the pipeline", output)  # at least 6, a quarter of the projects beyond 24
 
 
 def test_demo_leaves_every_period_and_the_faulty_files_in_the_inbox(demo):

@@ -11,19 +11,29 @@ from pmo_xl import __version__
 from pmo_xl.errors import PmoError
 
 # Every command: the module that defines it, and the line `pmo --help` shows for it, in the order of a PMO's
-# month (not the alphabet). A command's module is imported only when the command runs (or its own --help is
+# month (not the alphabet): the demo to try it; make the workbooks, collect them, report on them; capacity and the
+# request pipeline; the whole history and the ledger's upkeep; then the set-up of templates, workbook and Excel. A command's module is imported only when the command runs (or its own --help is
 # asked for): `pmo --help` and `pmo --version` import neither pandas nor numpy, and `pmo collect` pays for
 # collect's imports only. tests/test_startup.py checks each line against its command's own docstring.
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("pmo_xl.cli.report", "Run the whole PMO cycle on sample data into OUT, and say where to look."),
-    "new": ("pmo_xl.cli.generate", "Generate one workbook, without a register."),
     "generate": (
         "pmo_xl.cli.generate",
         "Generate one workbook per project in the register, ready to send to each PM.",
     ),
+    "new": ("pmo_xl.cli.generate", "Generate one workbook, without a register."),
     "collect": (
         "pmo_xl.cli.collect",
         "Merge the status workbooks in INBOX (and its subfolders) into the ledger and write portfolio.xlsx.",
+    ),
+    "dashboard": (
+        "pmo_xl.cli.report",
+        "Write OUT (portfolio.xlsx) with the Dashboard sheet first, rebuilt from the ledger.",
+    ),
+    "report": ("pmo_xl.cli.report", "Write OUT.html: the management pack, one self-contained file to e-mail."),
+    "capacity": (
+        "pmo_xl.cli.capacity",
+        "Demand against net capacity, by role and month: heatmap, over-allocation, chart, what-if.",
     ),
     "score": (
         "pmo_xl.cli.scoring",
@@ -33,15 +43,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "pmo_xl.cli.scoring",
         "Choose the requests that maximise total value within budgets and role capacity.",
     ),
-    "capacity": (
-        "pmo_xl.cli.capacity",
-        "Demand against net capacity, by role and month: heatmap, over-allocation, chart, what-if.",
-    ),
-    "dashboard": (
-        "pmo_xl.cli.report",
-        "Write OUT (portfolio.xlsx) with the Dashboard sheet first, rebuilt from the ledger.",
-    ),
-    "report": ("pmo_xl.cli.report", "Write OUT.html: the management pack, one self-contained file to e-mail."),
+    "export": ("pmo_xl.cli.ledger", "Export what the ledger holds beyond portfolio.xlsx: the whole history."),
+    "ledger": ("pmo_xl.cli.ledger", "Look after the ledger: rebuild its derived tables, check it."),
     "templates": (
         "pmo_xl.cli.generate",
         "Build the PMO templates from their declared schema, and document their fields.",
@@ -51,8 +54,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Build or upgrade pmo_workbook.xlsm, the PMO's workbook with the PMO ribbon tab.",
     ),
     "setup": ("pmo_xl.cli.workbook", "Set up this computer for the PMO workbook."),
-    "ledger": ("pmo_xl.cli.ledger", "Look after the ledger: rebuild its derived tables, check it."),
-    "export": ("pmo_xl.cli.ledger", "Export what the ledger holds beyond portfolio.xlsx: the whole history."),
 }
 COMMAND_ORDER = tuple(COMMANDS)
 
@@ -112,13 +113,15 @@ def main() -> None:
     """pmo: the PMO's workbench. Every button on the PMO ribbon is also a command here.
 
     \b
-    A month in the PMO, as commands:
-      pmo generate   make each project's status workbook from the template
-      pmo collect    merge the workbooks PMs send back into the portfolio
+    A month in the PMO, as commands (the list below is in this order):
+      pmo demo       the whole cycle on sample data, to see it working
+      pmo generate   make each project's status workbook from the register
+      pmo collect    merge the workbooks PMs send back into the ledger and portfolio.xlsx
+      pmo dashboard  portfolio.xlsx with the Dashboard sheet, from the ledger
+      pmo report     the management pack, one HTML file
+      pmo capacity   demand against capacity, by role and month
       pmo score      score and rank project requests
       pmo optimize   choose the portfolio that fits budget and capacity
-      pmo capacity   demand against capacity, by role and month
-      pmo demo       the whole cycle on sample data, to see it working
 
     Run `pmo COMMAND --help` for the options and an example of each.
     """

@@ -10,6 +10,7 @@ import click
 
 from pmo_xl.cli._group import main, progress_echo
 from pmo_xl.cli._json import JsonCommand, records
+from pmo_xl.cli._options import capacity_option, ledger_option, requests_option
 from pmo_xl.portfolio.capacity import (
     CapacitySettings,
     Hire,
@@ -22,7 +23,6 @@ from pmo_xl.portfolio.capacity import (
     plan_capacity,
     read_capacity,
     read_portfolio,
-    read_requests,
     what_if,
 )
 from pmo_xl.portfolio.capacity_report import write_capacity_workbook
@@ -38,35 +38,17 @@ def _from_ledger(ledger: Path):
 
 
 def _pipeline(requests: Path):
-    if not requests.is_dir():
-        return read_requests(requests)
-    from pmo_xl.collect.requests import read_request_forms
+    from pmo_xl.collect.requests import read_request_pipeline
 
-    forms = read_request_forms(requests)
-    return forms.requests, forms.resources
+    pipeline = read_request_pipeline(requests)
+    return pipeline.requests, pipeline.resources
 
 
 @main.command("capacity", cls=JsonCommand)
 @click.option("--portfolio", type=_EXISTING_FILE, help="portfolio.xlsx from `pmo collect` (Resources, Status).")
-@click.option(
-    "--ledger",
-    type=_EXISTING_FILE,
-    help="Or the collect ledger (pmo_ledger.db): committed demand from the latest accepted status reports.",
-)
-@click.option(
-    "--capacity",
-    "capacity_file",
-    type=_EXISTING_FILE,
-    required=True,
-    help="Workbook with a `Capacity` table (e.g. pmo_workbook.xlsm), or a CSV with the same headers.",
-)
-@click.option(
-    "--requests",
-    "requests_file",
-    type=click.Path(exists=True, path_type=Path),
-    help="Workbook with `Requests` and `RequestResources` tables, or a folder of request forms: the tentative "
-    "pipeline.",
-)
+@ledger_option("Or this instead of --portfolio: committed demand from the latest accepted status reports.")
+@capacity_option("capacity_file", required=True)
+@requests_option("requests_file", role="Its requests are the tentative demand, weighted by stage.")
 @click.option("--period", help="Current period YYYY-MM. Default: the latest reporting period in the portfolio.")
 @click.option("--horizon", type=click.IntRange(1, 60), default=12, show_default=True, help="Months to plan.")
 @click.option(
@@ -138,6 +120,11 @@ def capacity_command(
     Projects on hold, closed or not reported for --stale-after periods are dropped
     and listed. Any --shift/--hire/--drop-request adds a What-if sheet that shows
     the plan before and after, side by side; the inputs are never changed.
+
+    \b
+    Reads:  --portfolio (portfolio.xlsx) or --ledger (pmo_ledger.db); --capacity (workbook or
+            CSV); --requests (workbook, CSV or folder of request forms)
+    Writes: -o, a workbook (.xlsx; capacity_plan.xlsx by default)
 
     \b
     Example:

@@ -12,6 +12,7 @@ import click
 
 from pmo_xl.cli._group import CSV_LOCALE_OPTION, main
 from pmo_xl.cli._json import JsonCommand, file_entry, verdict_entry
+from pmo_xl.cli._options import ledger_option, register_option
 from pmo_xl.collect.run import PMO_FIELD_CHANGED, CollectRequest, CollectResult, read_overrides
 from pmo_xl.monthly import run_collect
 from pmo_xl.periods import check_period
@@ -29,13 +30,7 @@ VERDICT_STATUSES = get_args(VerdictStatus)
 
 @main.command(cls=JsonCommand)
 @click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option(
-    "--ledger",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("pmo_ledger.db"),
-    show_default=True,
-    help="The ledger (SQLite); created on first use.",
-)
+@ledger_option("Created on first use.", default=Path("pmo_ledger.db"), may_be_new=True)
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -44,11 +39,7 @@ VERDICT_STATUSES = get_args(VerdictStatus)
     help="The portfolio workbook to (re)write.",
 )
 @click.option("--period", help="The reporting period to track, YYYY-MM. Default: the latest period collected.")
-@click.option(
-    "--register",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The project register: checks project ids, names who to chase.",
-)
+@register_option("It checks project ids and names who to chase, and is recorded in the ledger.")
 @click.option(
     "--archive",
     type=click.Path(file_okay=False, path_type=Path),
@@ -104,6 +95,12 @@ def collect(
     Each file gets one verdict: accepted, rejected (with every reason and the cell), duplicate, superseded
     or skipped; the Submissions sheet lists them. Input files are only read, never moved or changed. Running
     it again on the same inbox adds nothing. Exit status 0 when the run completed, even with rejections.
+
+    \b
+    Reads:  the status workbooks (.xlsx, .xlsm) in INBOX; --register (.csv/.xlsx);
+            --settings; --overrides (.csv)
+    Writes: the ledger (pmo_ledger.db, SQLite), --out (portfolio.xlsx), reminder drafts
+            (.eml) in --chasers, copies in --archive
 
     \b
     Example:

@@ -12,6 +12,7 @@ import click
 
 from pmo_xl.cli._group import CSV_LOCALE_OPTION, main, progress_echo
 from pmo_xl.cli._json import JsonCommand
+from pmo_xl.cli._options import ledger_option, register_option
 from pmo_xl.generate.carry_forward import carry_forward_from_ledger
 from pmo_xl.generate.generator import generate_for_records
 from pmo_xl.ledger import open_ledger
@@ -59,6 +60,10 @@ def templates_build(out_dir: Path) -> None:
     """Build project_status.xlsx and project_request.xlsx from the schema.
 
     \b
+    Reads:  the schema declared in pmo_xl (no file)
+    Writes: project_status.xlsx and project_request.xlsx in --out
+
+    \b
     Example:
       pmo templates build --out templates/
     """
@@ -76,7 +81,12 @@ def templates_build(out_dir: Path) -> None:
     help="The markdown file to (re)write.",
 )
 def templates_docs(out_path: Path) -> None:
-    """Regenerate the field reference in docs/templates.md from the schema."""
+    """Regenerate the field reference in docs/templates.md from the schema.
+
+    \b
+    Reads:  the schema declared in pmo_xl (no file)
+    Writes: the field reference, a markdown file (docs/templates.md)
+    """
     click.echo(f"wrote {write_template_docs(out_path)}")
 
 
@@ -89,12 +99,7 @@ def templates_docs(out_path: Path) -> None:
     show_default=True,
     help="Which PMO template to fill.",
 )
-@click.option(
-    "--register",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    required=True,
-    help="The project register, .csv or .xlsx (see docs/templates.md for its columns).",
-)
+@register_option(required=True)
 @click.option(
     "--out",
     "out_dir",
@@ -110,12 +115,9 @@ def templates_docs(out_path: Path) -> None:
     default=None,
     help="Use templates from this folder instead of the shipped ones.",
 )
-@click.option(
-    "--ledger",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="Pre-fill each workbook from the project's last accepted submission in this ledger (carry-forward), and "
-    "record the register there: pmo dashboard and pmo report then cover it without --register.",
+@ledger_option(
+    "Each workbook is pre-filled from the project's last accepted report in it (carry-forward), and the register "
+    "is recorded there: pmo dashboard and pmo report then cover it without --register."
 )
 @CSV_LOCALE_OPTION
 @click.option(
@@ -144,6 +146,11 @@ def generate(
     money_unit columns, or the --settings file for rows that leave them blank. pmo-xl never assumes one.
     A CSV register is read in its own locale: a semicolon file (as Excel saves CSV in most of Europe) has
     decimal commas and day/month dates; say --csv-locale en-GB or en-US when a comma file's dates are ambiguous.
+
+    \b
+    Reads:  the register (.csv or .xlsx); --ledger (pmo_ledger.db) for carry-forward;
+            --settings (.toml, .json or .csv)
+    Writes: one status workbook (.xlsx) per project in --out; the register into --ledger
 
     \b
     Example:
@@ -211,6 +218,10 @@ def new(
     force,
 ) -> None:
     """Generate one workbook, without a register.
+
+    \b
+    Reads:  nothing but its options (the shipped template)
+    Writes: one workbook (.xlsx) in --out
 
     \b
     Example:

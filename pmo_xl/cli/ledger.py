@@ -8,14 +8,9 @@ import click
 
 from pmo_xl.cli._group import main
 from pmo_xl.cli._json import JsonCommand
+from pmo_xl.cli._options import ledger_option
 
-_LEDGER = click.option(
-    "--ledger",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=Path("pmo_ledger.db"),
-    show_default=True,
-    help="The ledger `pmo collect` fills.",
-)
+_LEDGER = ledger_option(default=Path("pmo_ledger.db"))
 
 
 @main.group()
@@ -32,6 +27,10 @@ def ledger() -> None:
 @_LEDGER
 def rebuild_command(ledger: Path) -> dict:
     """Work the derived tables out again from the record (the record is not touched).
+
+    \b
+    Reads:  the ledger (pmo_ledger.db)
+    Writes: the same ledger's derived tables
 
     \b
     Example:
@@ -52,6 +51,10 @@ def check_command(ledger: Path) -> dict:
 
     Exits 1 when something is wrong, and says what; `pmo ledger rebuild` mends the derived tables. Nothing is
     written.
+
+    \b
+    Reads:  the ledger (pmo_ledger.db)
+    Writes: nothing
 
     \b
     Example:
@@ -88,6 +91,10 @@ def history_command(out: Path, ledger: Path, first: str | None, last: str | None
     """Write every counted report of every period to OUT (.xlsx or .csv), one row per project and period.
 
     portfolio.xlsx's History sheet holds the last 13 periods; this holds them all, with the same columns.
+
+    \b
+    Reads:  the ledger (pmo_ledger.db)
+    Writes: OUT, a workbook (.xlsx) or a CSV file (.csv)
 
     \b
     Example:

@@ -12,6 +12,7 @@ import click
 
 from pmo_xl.cli._group import CSV_LOCALE_OPTION, main, progress_echo
 from pmo_xl.cli._json import JsonCommand
+from pmo_xl.cli._options import capacity_option, ledger_option, register_option, requests_option
 from pmo_xl.periods import check_period
 
 _EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -26,18 +27,9 @@ def _checked_period(_context, _parameter, value: str | None) -> str | None:
 
 def _ledger_options(command):
     options = [
-        click.option(
-            "--ledger",
-            type=click.Path(dir_okay=False, path_type=Path),
-            default=Path("pmo_ledger.db"),
-            show_default=True,
-            help="The ledger `pmo collect` fills.",
-        ),
-        click.option(
-            "--register",
-            type=_EXISTING_FILE,
-            help="The project register. Default: the register the last pmo generate --ledger or pmo collect "
-            "--register recorded in the ledger.",
+        ledger_option(default=Path("pmo_ledger.db")),
+        register_option(
+            "Default: the register the last pmo generate --ledger or pmo collect --register recorded in the ledger."
         ),
         click.option(
             "--period",
@@ -46,8 +38,8 @@ def _ledger_options(command):
         ),
         click.option("--programme", help="Only this programme's projects: each audience its own view."),
         click.option("--business-unit", help="Only this business unit (the register's business_unit column)."),
-        click.option("--capacity", type=_EXISTING_FILE, help="A Capacity table (workbook or CSV) for the hot spots."),
-        click.option("--requests", type=_EXISTING_FILE, help="Requests and RequestResources tables: the pipeline."),
+        capacity_option(role="It gives the capacity hot spots."),
+        requests_option(role="With --capacity, its weighted demand joins the hot spots."),
         click.option("--settings", "settings_path", type=_EXISTING_FILE, help="PMO settings (RAG rules, calendar)."),
         CSV_LOCALE_OPTION,
         click.option(
@@ -76,6 +68,12 @@ def demo_command(out: Path, projects: int, periods: int, seed: int) -> None:
     OUT must be new, empty, or a folder an earlier `pmo demo` made (it is replaced).
 
     \b
+    Reads:  nothing: the sample data are made up in code
+    Writes: the folder OUT: register.csv, workbooks/, inbox/, pmo_ledger.db, requests.xlsx,
+            capacity.xlsx, capacity_plan.xlsx, request_scores.xlsx, request_selection.xlsx,
+            portfolio.xlsx, report.html
+
+    \b
     Example:
       pmo demo demo-output
       pmo demo /tmp/small --projects 10
@@ -85,19 +83,23 @@ def demo_command(out: Path, projects: int, periods: int, seed: int) -> None:
     started = time.monotonic()
     result = run_demo(out, projects=projects, periods=periods, seed=seed, progress=progress_echo)
     click.echo(f"Demo of {projects} projects over {', '.join(result.periods)} in {time.monotonic() - started:.1f} s.")
+    for line in result.explanation:
+        click.echo(f"  {line}")
     click.echo("")
-    click.echo("Where to look:")
-    click.echo(f"  {result.report}              the management report (open it in a browser)")
-    click.echo(f"  {result.portfolio}           the Dashboard sheet, then every view of the portfolio")
-    click.echo(f"  {result.inbox}/                   what the PMs sent, per period ({len(result.rejected)} rejected)")
-    click.echo(f"  {result.capacity_plan}       demand against capacity by role and month")
-    click.echo(f"  {result.request_scores}, {result.request_selection.name}   the request pipeline ranked and chosen")
-    click.echo(f"  {result.ledger}             the ledger every view and trend comes from")
+    click.echo(f"Where to look, in {result.out}:")
+    width = max(len(_shown(path)) for path, _what in result.files)
+    for path, what in result.files:
+        click.echo(f"  {_shown(path):<{width}}  {what}")
     click.echo("")
     for line in result.summary_lines:
         click.echo(f"  - {line}")
     for rejection in result.rejected:
         click.echo(f"  rejected: {rejection}")
+
+
+def _shown(path: Path) -> str:
+    """A file of the demo's folder by its name, a folder with a slash."""
+    return f"{path.name}/" if path.is_dir() else path.name
 
 
 @main.command("dashboard", cls=JsonCommand)
@@ -111,6 +113,11 @@ def dashboard_command(
     Counts by RAG and stage (also weighted by budget), declared against derived RAG, the RAG trend, slipping key
     milestones, progress, top risks, budget against forecast, capacity hot spots and the submission tracker, as
     tables with native Excel charts that point at them.
+
+    \b
+    Reads:  the ledger (pmo_ledger.db); --register (.csv/.xlsx), --capacity and --requests
+            (workbook, CSV or folder of request forms), --settings
+    Writes: OUT, a workbook (.xlsx)
 
     \b
     Example:
@@ -136,6 +143,11 @@ def report_command(
     It opens with a one-page executive summary: new reds, new and closed risks, slipped key milestones and
     re-baselines since the last period (items matched by their ids), and the decisions needed with owners
     and dates. The detail follows. Charts are inline SVG; the file loads nothing from anywhere.
+
+    \b
+    Reads:  the ledger (pmo_ledger.db); --register (.csv/.xlsx), --capacity and --requests
+            (workbook, CSV or folder of request forms), --settings
+    Writes: OUT, one HTML file (.html)
 
     \b
     Example:

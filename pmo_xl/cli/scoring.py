@@ -12,8 +12,8 @@ import pandas as pd
 
 from pmo_xl.cli._group import main, progress_echo
 from pmo_xl.cli._json import JsonCommand, records, verdict_entry
-from pmo_xl.collect.requests import read_request_forms
-from pmo_xl.errors import InputTableError
+from pmo_xl.cli._options import capacity_option, requests_argument
+from pmo_xl.collect.requests import read_request_pipeline
 from pmo_xl.excel.tables import read_table
 from pmo_xl.portfolio.ahp import AhpResult, ahp_weights
 from pmo_xl.portfolio.backlog import rank_backlog
@@ -44,23 +44,19 @@ RESOURCE_TABLES = ("ResourceEstimates", "RequestResources")
 DECISION_FIELDS = ["request_id", "title", "selected", "decision", "start_month", "deferral_months", "cost",
                    "what_would_get_it_in"]  # fmt: skip
 _existing = click.Path(exists=True, dir_okay=False, path_type=Path)
-# REQUESTS: a table file, or a folder of collected request forms.
-_requests_source = click.Path(exists=True, path_type=Path)
 
 
 def _pipeline(requests: Path) -> tuple[pd.DataFrame, pd.DataFrame | None, bool, list[dict]]:
     """(request table, resource estimates or None, whether it came from request forms, the rejected forms)."""
-    if not requests.is_dir():
-        return read_table(requests, "Requests", first_sheet=True), None, False, []
-    pipeline = read_request_forms(requests)
+    pipeline = read_request_pipeline(requests)
     rejected = [verdict for verdict in pipeline.verdicts if verdict.status == "rejected"]
     for verdict in rejected:
         reasons = "; ".join(finding.describe() for finding in verdict.errors[:3])
         click.secho(f"rejected {verdict.path}: {reasons}", fg="yellow", err=True)
-    if pipeline.requests.empty:
-        raise InputTableError(f"{requests}: no valid request forms (project_request workbooks) in this folder")
-    progress_echo(f"{len(pipeline.requests)} request form(s) read from {requests}")
-    return pipeline.requests, pipeline.resources, True, [verdict_entry(verdict) for verdict in rejected]
+    if pipeline.from_forms:
+        progress_echo(f"{len(pipeline.requests)} request form(s) read from {requests}")
+    resources = pipeline.resources if len(pipeline.resources) else None
+    return pipeline.requests, resources, pipeline.from_forms, [verdict_entry(verdict) for verdict in rejected]
 
 
 def _score_set(score_set: str | None, from_forms: bool) -> str:
@@ -90,7 +86,7 @@ def _model(model_path: Path | None, ahp_path: Path | None) -> tuple[ScoringModel
 
 
 @main.command("score", cls=JsonCommand)
-@click.argument("requests", type=_requests_source)
+@requests_argument()
 @click.option(
     "--model",
     "model_path",
@@ -131,6 +127,11 @@ def score_command(requests, model_path, score_set, ahp_path, method, output):
     REQUESTS is a CSV or workbook (table Requests, else the first sheet) with request_id, title and one
     column per criterion and score set, e.g. pmo_strategic_fit, requester_strategic_fit; or a folder of
     collected request forms (project_request workbooks), which are validated first.
+
+    \b
+    Reads:  REQUESTS (a pipeline workbook, a CSV or a folder of request forms); --model
+            (workbook or CSV); --ahp (.csv)
+    Writes: -o, a workbook (.xlsx; REQUESTS-scores.xlsx by default)
 
     \b
     Example:
@@ -190,7 +191,7 @@ def _ahp_summary(model: ScoringModelSpec, ahp: AhpResult | None) -> dict | None:
 
 
 @main.command("optimize", cls=JsonCommand)
-@click.argument("requests", type=_requests_source)
+@requests_argument()
 @click.option(
     "--value",
     "value_measure",
@@ -210,14 +211,9 @@ def _ahp_summary(model: ScoringModelSpec, ahp: AhpResult | None) -> dict | None:
     "--resources",
     type=_existing,
     help="Resource estimates: request_id, role, month (YYYY-MM), fte; a CSV, or a workbook's ResourceEstimates or "
-    "RequestResources table.",
+    "RequestResources table. Default: the estimates REQUESTS holds (its RequestResources table, or the forms').",
 )
-@click.option(
-    "--capacity",
-    type=_existing,
-    help="Role capacity: the PMO workbook's Capacity table (role, from_month, to_month, fte, productive_ratio; "
-    "netted as `pmo capacity` does), a CapacityPlan table (role, month, capacity_fte), or a CSV of either shape.",
-)
+@capacity_option(role="Netted by its productive ratio as pmo capacity does; each role's capacity a month is a limit.")
 @click.option(
     "--costs",
     type=_existing,
@@ -317,6 +313,12 @@ def optimize_command(
     how close ("within 0.6 % of optimal"), which constraints bind, and what would get each excluded request in.
 
     \b
+    Reads:  REQUESTS (a pipeline workbook, a CSV or a folder of request forms); --resources,
+            --capacity, --costs, --model (workbook or CSV); --scenarios (.json)
+    Writes: -o, a workbook (.xlsx; REQUESTS-portfolio.xlsx by default); with --save-
+            scenario, the scenario file (.json)
+
+    \b
     Example:
       pmo optimize pipeline.csv --value npv --budget FY2027=2m --budget FY2028=1.5m \\
           --resources estimates.csv --capacity capacity.csv --max-deferral 3 --frontier 20
@@ -367,11 +369,11 @@ def optimize_command(
 
 
 def _capacity_table(path: Path) -> pd.DataFrame:
-    """The file of `--capacity`: a `CapacityPlan` table (role, month, capacity_fte), the PMO workbook's `Capacity`
-    table, or a CSV of either shape; a workbook with neither table gives its first sheet."""
-    from pmo_xl.portfolio.capacity import CAPACITY_TABLE
+    """The file of `--capacity`, as every command reads it: the PMO workbook's `Capacity` table, a `CapacityPlan`
+    table (role, month, capacity_fte), or a CSV of either shape (pmo_xl.portfolio.capacity.read_capacity)."""
+    from pmo_xl.portfolio.capacity import read_capacity
 
-    return read_table(path, ("CapacityPlan", CAPACITY_TABLE), first_sheet=True)
+    return read_capacity(path)
 
 
 def _selection_summary(result: SelectionResult) -> dict:

@@ -35,6 +35,10 @@ def build(out: Path, via_excel: bool) -> None:
     The same sources give the same file, so the committed pmo_workbook.xlsm can be checked against a fresh build.
 
     \b
+    Reads:  the VBA, ribbon and sheet sources shipped with pmo_xl
+    Writes: --out, the PMO workbook (.xlsm)
+
+    \b
     Example:
       pmo workbook build --out pmo_workbook.xlsm
     """
@@ -57,6 +61,10 @@ def upgrade(old: Path, out: Path | None, force: bool) -> None:
     """Carry the register, requests, scoring model, capacity, log and settings of OLD into a fresh build.
 
     OLD is only read. Columns you added to a table are kept; settings new to this version get their defaults.
+
+    \b
+    Reads:  OLD, a PMO workbook (.xlsm)
+    Writes: --out, the new PMO workbook (.xlsm)
 
     \b
     Example:
@@ -92,7 +100,8 @@ def setup() -> None:
     "package_spec",
     default="pmo-xl",
     show_default=True,
-    help="What pip installs into the environment (a version, a wheel file, a path).",
+    help="What pip installs into the environment (a version, a wheel file, a path). pmo-xl is not on PyPI: give "
+    "the wheel or the clone you installed it from, or use --wheelhouse.",
 )
 @click.option(
     "--workbook",
@@ -111,6 +120,11 @@ def setup_excel(
     It creates (or reuses) a venv under your local app data, installs pmo-xl into it, writes INTERPRETER_WIN
     (Windows) or INTERPRETER_MAC (macOS) into your own xlwings.conf, and copies the workbook into a trusted folder.
     Store-app Python (WindowsApps) is refused: Excel cannot start it.
+
+    \b
+    Reads:  --workbook (pmo_workbook.xlsm); --wheelhouse (a folder of wheels)
+    Writes: a venv under your local app data, your xlwings.conf, a copy of the workbook in a
+            trusted folder
 
     \b
     Example:

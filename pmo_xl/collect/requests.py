@@ -15,6 +15,8 @@ import pandas as pd
 from pmo_xl.collect.inbox import list_inbox
 from pmo_xl.collect.reader import read_submission
 from pmo_xl.collect.validation import validate
+from pmo_xl.errors import InputTableError
+from pmo_xl.excel.tables import read_table
 from pmo_xl.portfolio.financials import appraise
 from pmo_xl.submissions import ParsedSubmission, Verdict
 from pmo_xl.templates.catalog import PROJECT_REQUEST
@@ -26,11 +28,18 @@ RESOURCE_COLUMNS = ("request_id", "role", "person", "month", "fte")
 DEFAULT_DISCOUNT_RATE = 0.08
 
 
+# The tables of the files pmo score and pmo optimize write: ranked or chosen requests, never the pipeline itself.
+PIPELINE_OUTPUTS = {"ScoresTable": "pmo score", "SelectionTable": "pmo optimize"}
+REQUEST_TABLES = ("Requests",)
+ESTIMATE_TABLES = ("RequestResources", "ResourceEstimates")  # the demo and pmo capacity's name; earlier pipelines'
+
+
 @dataclass(frozen=True)
 class RequestPipeline:
     requests: pd.DataFrame
     resources: pd.DataFrame
     verdicts: tuple[Verdict, ...]
+    from_forms: bool = True  # False for a table file, whose requests carry the PMO's scores
 
 
 def request_row(submission: ParsedSubmission, discount_rate: float = DEFAULT_DISCOUNT_RATE) -> dict[str, object]:
@@ -131,6 +140,55 @@ def read_request_forms(folder: Path, today: dt.date | None = None) -> RequestPip
         [row for submission in accepted for row in resource_rows(submission)], columns=list(RESOURCE_COLUMNS)
     )
     return RequestPipeline(requests, resources, tuple(verdicts))
+
+
+def read_request_pipeline(source: Path | str, today: dt.date | None = None) -> RequestPipeline:
+    """The request pipeline in any of the forms `--requests` (and REQUESTS of pmo score and pmo optimize) take:
+
+    - a folder of request forms (project_request workbooks), each validated, a bad one rejected with its reasons;
+    - a workbook with a `Requests` table or sheet (else its first sheet) and, when it has one, a `RequestResources`
+      (or `ResourceEstimates`) table of resource estimates: pmo_workbook.xlsm, the demo's requests.xlsx;
+    - a CSV of requests (no resource estimates: it adds no demand to a capacity plan).
+
+    The files pmo score and pmo optimize write are refused by name: they rank or choose requests and hold neither
+    the stages, months and costs of the requests nor their estimates."""
+    path = Path(source)
+    if path.is_dir():
+        pipeline = read_request_forms(path, today)
+        if pipeline.requests.empty:
+            raise InputTableError(
+                f"{path}: no valid request forms (project_request workbooks) in this folder", file=path.name
+            )
+        return pipeline
+    no_estimates = pd.DataFrame(columns=list(RESOURCE_COLUMNS))
+    if path.suffix.lower() == ".csv":
+        return RequestPipeline(read_table(path), no_estimates, (), from_forms=False)
+    try:
+        requests = read_table(path, REQUEST_TABLES)
+    except InputTableError as error:
+        if not error.not_found:
+            raise
+        _refuse_pipeline_output(path, error.tables)
+        requests = read_table(path, REQUEST_TABLES, first_sheet=True)
+    try:
+        resources = read_table(path, ESTIMATE_TABLES)
+    except InputTableError as error:
+        if not error.not_found:
+            raise
+        resources = no_estimates
+    return RequestPipeline(requests, resources, (), from_forms=False)
+
+
+def _refuse_pipeline_output(path: Path, tables: tuple[str, ...]) -> None:
+    for table, command in PIPELINE_OUTPUTS.items():
+        if table in tables:
+            raise InputTableError(
+                f"{path.name} is what `{command}` writes (it ranks or chooses requests, and holds neither their "
+                "stages, months and costs nor their resource estimates); give the pipeline it read: a workbook "
+                "with a Requests table (requests.xlsx, pmo_workbook.xlsm), a CSV of requests, or a folder of "
+                "request forms",
+                file=path.name,
+            )
 
 
 def _latest_per_request(submissions: list[ParsedSubmission]) -> list[ParsedSubmission]:

@@ -75,6 +75,33 @@ class DemoResult:
     accepted: int
     rejected: tuple[str, ...] = field(default_factory=tuple)
     summary_lines: tuple[str, ...] = field(default_factory=tuple)
+    # How the numbers add up: projects in the register by lifecycle status, the requests in the pipeline, and the
+    # last period's reports (sent, late); `explanation` says it in words.
+    projects_by_status: dict[str, int] = field(default_factory=dict)
+    requests: int = 0
+    late: int = 0
+    # Every file and folder the demo wrote at the top of `out`, with what it is: "Where to look".
+    files: tuple[tuple[Path, str], ...] = field(default_factory=tuple)
+
+    @property
+    def explanation(self) -> tuple[str, ...]:
+        """Why the demo generated the workbooks it did, and how the last period's reports add up."""
+        by_status = self.projects_by_status
+        total = sum(by_status.values())
+        active = by_status.get("active", 0)
+        others = ", ".join(f"{count} {status}" for status, count in by_status.items() if status != "active")
+        last = self.periods[-1]
+        sent = active - self.late
+        return (
+            f"{total} projects in the register ({self.register.name}): {active} active, who report every month"
+            + (f"; {others}, who do not report" if others else "")
+            + ".",
+            f"{active} status workbooks generated for each of {len(self.periods)} periods ({', '.join(self.periods)}).",
+            f"{last}: {sent} reports sent ({self.late} PM late), {len(self.rejected)} rejected, {self.accepted} "
+            "accepted and counted.",
+            f"{self.requests} requests in the pipeline ({self.request_scores.name} ranks them, "
+            f"{self.request_selection.name} chooses among them).",
+        )
 
 
 # -- the embedded sample data ---------------------------------------------------------------------------------
@@ -255,10 +282,12 @@ def run_demo(
     ledger = out / "pmo_ledger.db"
     inbox = out / "inbox"
     collected = None
+    late_count = 0
     rejected: list[str] = []
     for index, period in enumerate(period_list):
         last = index == len(period_list) - 1
-        say(f"{period}: generating {len(reporting)} project workbooks and filling them as the PMs would")
+        say(f"{period}: generating {len(reporting)} project workbooks (the active projects) and filling them as the "
+            "PMs would")  # fmt: skip
         carry = carry_forward_from_ledger(ledger) if ledger.exists() else None
         generated = generate_for_records(
             PROJECT_STATUS, reporting, out / "workbooks" / period, period, force=True, carry_forward=carry,
@@ -267,6 +296,7 @@ def run_demo(
         period_inbox = inbox / period
         # In the last period one PM is late (nothing sent) and a few files are faulty, as in any real month.
         late = {generated[-1].project_id} if last and len(generated) > 3 else set()
+        late_count = len(late)
         faulty = {g.project_id: DEMO_FAULTS[n % len(DEMO_FAULTS)] for n, g in enumerate(generated[1:-1:12])}
         for workbook in generated:
             if workbook.project_id in late:
@@ -322,6 +352,23 @@ def run_demo(
     summary = executive_summary(views, items)
     report = write_report(out / "report.html", dashboard, summary, views)
     accepted = sum(1 for verdict in collected.verdicts if verdict.status == "accepted")
+    by_status: dict[str, int] = {}
+    for record in records:
+        by_status[record.lifecycle_status or "active"] = by_status.get(record.lifecycle_status or "active", 0) + 1
+    files = (
+        (report, "the management report (open it in a browser)"),
+        (portfolio, "the Dashboard sheet, then every view of the portfolio"),
+        (register_path, "the project register the cycle started from"),
+        (out / "workbooks", "the status workbooks generated for the PMs, one folder per period"),
+        (inbox, f"what the PMs sent back, one folder per period ({len(rejected)} rejected)"),
+        (ledger, "the ledger every view and trend comes from"),
+        (out / "requests.xlsx", "the request pipeline: Requests and RequestResources tables"),
+        (out / "capacity.xlsx", "the Capacity table: each role's FTE and productive ratio"),
+        (capacity_path, "demand against capacity by role and month"),
+        (scores_path, "the request pipeline scored and ranked"),
+        (selection_path, "the requests chosen within budget and capacity"),
+        (out / _DEMO_MARK, "marks the folder as the demo's: a new pmo demo may replace it"),
+    )
     return DemoResult(
         out=out,
         periods=period_list,
@@ -335,6 +382,10 @@ def run_demo(
         register=register_path,
         accepted=accepted,
         rejected=tuple(rejected),
+        projects_by_status=by_status,
+        requests=len(requests),
+        late=late_count,
+        files=files,
         summary_lines=(
             f"{len(selection.selected_ids)} of {len(requests)} requests selected ({selection.status})",
             f"{len(plan.over_allocations)} capacity over-allocation(s)",
@@ -347,7 +398,8 @@ def _period_day(period: str) -> dt.date:
     return first_day(period)
 
 
-_DEMO_MARK = ".pmo-demo"
+# Not ".pmo-...": that is the prefix of our temporary files, which collect clears from its output folder.
+_DEMO_MARK = ".made-by-pmo-demo"
 
 
 def _prepare_folder(out: Path) -> None:

@@ -113,6 +113,7 @@ def _read_from(workbook, path: Path, wanted: list[str], tables: list[str], first
                 f"(tables: {', '.join(tables) or 'none'}; sheets: {', '.join(workbook.sheet_names)})",
                 file=path.name,
                 not_found=True,
+                tables=tuple(tables),
             )
         rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         header_row = next((index for index, row in enumerate(rows) if any(_header_text(cell) for cell in row)), None)

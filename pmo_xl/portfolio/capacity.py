@@ -7,7 +7,8 @@ Demand is kept as three cumulative lines rather than one blended number:
 - ``all_pending``: committed plus every open request at full weight.
 
 Everything here is pure: DataFrames and frozen dataclasses in, a `CapacityPlan` out. Reading files sits at the end
-of the module (`read_capacity`, `read_portfolio`, `read_requests`); writing the workbook is `pmo_xl.portfolio.capacity_report`.
+of the module (`read_capacity`, `read_portfolio`; the request pipeline is
+`pmo_xl.collect.requests.read_request_pipeline`); writing the workbook is `pmo_xl.portfolio.capacity_report`.
 
 Months travel as 'YYYY-MM' text at the edges and as integer month numbers (year * 12 + month - 1) inside, so that
 shifting and horizon arithmetic are vectorised integer operations rather than date parsing per row.
@@ -43,7 +44,13 @@ CAPACITY_COLUMN_HELP = {
     "productive_ratio": "Share of time left for projects after BAU, leave and holidays (0-1). Often 0.6-0.7.",
 }
 # Accepted so that a one-month row or an hours column named plainly is not an error.
-_CAPACITY_ALIASES = {"month": "from_month", "hours": "hours_per_month", "ratio": "productive_ratio"}
+# `capacity_fte` is the CapacityPlan table's net FTE (role, month, capacity_fte): with no productive_ratio column
+# the default ratio of 1 keeps it net, so `--capacity` takes either shape in every command.
+_CAPACITY_ALIASES = {
+    "month": "from_month", "hours": "hours_per_month", "ratio": "productive_ratio", "capacity_fte": "fte",
+}  # fmt: skip
+# The capacity plan `pmo capacity` writes: what was planned from a Capacity table, not one itself.
+_PLAN_OUTPUT_TABLE = "CapacityByRole"
 
 RESOURCE_COLUMNS = ("project_id", "period", "role", "person", "month", "fte")
 STATUS_COLUMNS = ("project_id", "lifecycle_status", "period")
@@ -51,6 +58,7 @@ REQUEST_COLUMNS = ("request_id", "stage")
 REQUEST_RESOURCE_COLUMNS = ("request_id", "role", "month", "fte")
 
 SELECTOR_COLUMNS = ("role", "month", "capacity_fte")
+SELECTOR_TABLE = "CapacityPlan"  # a table of SELECTOR_COLUMNS: net capacity by role and month
 DEMAND_LINES = ("committed", "weighted", "all_pending")
 DEMAND_LINE_LABELS = {
     "committed": "Committed (active projects)",
@@ -1127,24 +1135,28 @@ def what_if(
 # Reading the inputs (the only I/O in this module), through the one table reader
 
 
-def _read(path: Path | str, names: Sequence[str]) -> pd.DataFrame:
-    """The table or sheet named any of `names` (or a whole CSV file), through the one reader, pmo_xl.excel.tables."""
+def _read(path: Path | str, names: Sequence[str], plain_sheet: bool = False) -> pd.DataFrame:
+    """The table or sheet named any of `names` (or a whole CSV file), through the one reader, pmo_xl.excel.tables;
+    with `plain_sheet`, the first sheet of a workbook that holds no Excel table at all (a sheet typed by hand)."""
     try:
         return read_table(path, names)
     except InputTableError as error:
+        if plain_sheet and error.not_found and not error.tables:
+            return read_table(path, names, first_sheet=True)
+        if error.not_found and _PLAN_OUTPUT_TABLE in error.tables and CAPACITY_TABLE in names:
+            raise CapacityError(
+                f"{Path(path).name} is what `pmo capacity` writes (a plan worked out from a Capacity table); give "
+                "the Capacity table itself: pmo_workbook.xlsm, a workbook with a Capacity table, or its CSV"
+            ) from error
         raise CapacityError(str(error)) from error
 
 
 def read_capacity(path: Path | str) -> pd.DataFrame:
-    """The `Capacity` table from the PMO workbook (or any workbook), or a CSV file with the same headers."""
-    return _read(path, (CAPACITY_TABLE,))
+    """The `Capacity` table from the PMO workbook (or any workbook), a `CapacityPlan` table (role, month,
+    capacity_fte: net FTE a month), or a CSV file of either shape; a workbook without tables gives its first sheet."""
+    return _read(path, (CAPACITY_TABLE, SELECTOR_TABLE), plain_sheet=True)
 
 
 def read_portfolio(path: Path | str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The `Resources` and `Status` tables (or sheets) of portfolio.xlsx, as `pmo collect` writes them."""
     return _read(path, ("Resources",)), _read(path, ("Status",))
-
-
-def read_requests(path: Path | str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The request list and its resource estimates: tables (or sheets) `Requests` and `RequestResources`."""
-    return _read(path, ("Requests",)), _read(path, ("RequestResources",))

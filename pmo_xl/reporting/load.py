@@ -86,9 +86,13 @@ def load_dashboard(
         raise DashboardError(f"{ledger_path}: the ledger holds no accepted status report yet; run `pmo collect`")
     plan = None
     if capacity is not None:
-        from pmo_xl.portfolio.capacity import read_capacity, read_requests
+        from pmo_xl.collect.requests import read_request_pipeline
+        from pmo_xl.portfolio.capacity import read_capacity
 
-        pipeline, estimates = read_requests(requests) if requests is not None else (None, None)
+        pipeline, estimates = None, None
+        if requests is not None:  # a pipeline workbook, a CSV of requests or a folder of request forms
+            read = read_request_pipeline(requests, today)
+            pipeline, estimates = read.requests, read.resources
         table = capacity if isinstance(capacity, pd.DataFrame) else read_capacity(capacity)
         plan = plan_portfolio_capacity(table, views, pipeline, estimates)
     items = read_item_history(ledger_path, views)
