@@ -179,3 +179,26 @@ def test_each_form_is_taken_or_refused_in_one_line(files, tmp_path, command, opt
     assert len(errors) == 1 and errors[0].startswith("pmo: "), result.stderr  # one line, whatever progress before
     assert Path(value).name in errors[0], errors[0]
     assert "Usage:" not in result.output and "Traceback" not in result.output
+
+
+def test_every_command_says_which_kinds_of_file_it_reads_and_writes():
+    context = click.Context(main)
+
+    def leaves(path: str, command: click.Command):
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                yield from leaves(f"{path} {name}", sub)
+        else:
+            yield path, command
+
+    for name in COMMANDS:
+        for path, command in leaves(name, main.get_command(context, name)):
+            assert "\n    Reads:  " in command.help and "\n    Writes: " in command.help, path
+
+
+def test_pmo_help_lists_the_commands_in_the_order_of_a_month():
+    result = CliRunner().invoke(main, ["--help"])
+    listed = [line.split()[0] for line in result.output.split("Commands:")[1].splitlines() if line.strip()]
+    assert listed == list(COMMANDS)
+    month = ["demo", "generate", "collect", "dashboard", "report", "capacity", "score", "optimize"]
+    assert [name for name in listed if name in month] == month

@@ -28,3 +28,17 @@ def test_the_process_chains_for_it_cover_buttons_functions_and_check_setup():
     assert chains.count("`EXCEL.EXE` -> `cmd.exe` -> `pythonw.exe`") == 2  # RunPython buttons and the UDF server
     assert "`EXCEL.EXE` -> `cmd.exe` -> `python.exe`" in chains  # Check setup
     assert "xlwings.serve(" in chains and "cmd.exe /K" in chains and "cmd.exe /C" in chains
+
+
+def test_the_install_guide_never_sends_users_to_a_package_that_is_not_published():
+    """pmo-xl is not on PyPI: every pip install names a wheel, a clone or a wheelhouse, and the guide says how to
+    build the wheel."""
+    import re
+
+    installs = re.findall(r"pip install[^`|]*", INSTALL)
+    assert installs
+    for command in installs:
+        named = command.split("install", 1)[1]
+        assert "pmo-xl" not in named.split() or "--no-index" in named, command
+    assert "-m build --wheel" in INSTALL and "pip wheel . --no-deps" in INSTALL
+    assert "not published on PyPI" in INSTALL
