@@ -194,6 +194,8 @@ def test_pmo_ledger_and_pmo_export_history(tmp_path):
     assert exported.exit_code == 0, exported.output
     history = pd.read_excel(out, sheet_name="History", engine="calamine")
     assert len(history) == 80 and history["period"].nunique() == 16  # the whole history, not the window
+    wrong = runner.invoke(main, ["export", "history", str(tmp_path / "history.txt"), "--ledger", str(path)])
+    assert wrong.exit_code == 2 and ".xlsx" in wrong.output and not (tmp_path / "history.txt").exists()
     csv = tmp_path / "history.csv"
     assert (
         runner.invoke(main, ["export", "history", str(csv), "--ledger", str(path), "--from", "2026-06"]).exit_code == 0

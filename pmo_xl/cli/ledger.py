@@ -9,6 +9,7 @@ import click
 from pmo_xl.cli._group import main
 from pmo_xl.cli._json import JsonCommand
 from pmo_xl.cli._options import ledger_option
+from pmo_xl.errors import PmoError
 
 _LEDGER = ledger_option(default=Path("pmo_ledger.db"))
 
@@ -104,6 +105,8 @@ def history_command(out: Path, ledger: Path, first: str | None, last: str | None
     from pmo_xl.reporting.history import history_frame
     from pmo_xl.reporting.portfolio_workbook import write_frames
 
+    if out.suffix.lower() not in (".xlsx", ".csv"):
+        raise PmoError(f"{out}: name it .xlsx (a workbook) or .csv; {out.suffix or 'no suffix'} says neither")
     frame = history_frame(ledger, first=first, last=last)
     if out.suffix.lower() == ".csv":
         write_bytes_atomic(out, frame.to_csv(index=False).encode("utf-8-sig"))  # the BOM: Excel reads it as UTF-8
