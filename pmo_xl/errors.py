@@ -53,3 +53,8 @@ class InputTableError(PmoError):
         self.file = file
         self.not_found = not_found
         self.tables = tables
+
+
+class PlanError(PmoError):
+    """A project plan (.mpp, .mpx, Project XML) cannot be read: damaged, protected, empty, of an unknown kind, or its
+    reader (MPXJ, Java) is not installed. The message is one line that names the file and says what to do."""

@@ -656,6 +656,27 @@ def read_date(value: object, label: str, *, day_first: bool | None = None, text_
     return reading if reading.value is not None else Reading(result)
 
 
+# An XML Schema date or dateTime as a program writes it (Microsoft Project XML: 2026-03-02T08:00:00): never a
+# person's typing, so one exact shape and no guessing.
+_XML_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:\d{2})?$")
+_XML_INTEGER = re.compile(r"^[+-]?\d{1,18}$")
+
+
+def parse_xml_date(text: str) -> dt.date | None:
+    """The calendar day of an XML Schema date or dateTime (the day as written; the time of day dropped), or None."""
+    match = _XML_DATE.match(text.strip())
+    if not match:
+        return None
+    day, _why = _safe_date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    return day
+
+
+def parse_xml_integer(text: str) -> int | None:
+    """An XML Schema integer (digits, an optional sign), or None."""
+    text = text.strip()
+    return int(text) if _XML_INTEGER.match(text) else None
+
+
 def read_number_column(cells, label: str, **options) -> tuple[list[float], list[tuple[int, Reading]]]:
     """Numbers of a column of cells (NaN where blank or refused), and the refusals by position.
 
