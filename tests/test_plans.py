@@ -4,6 +4,9 @@ each other on real files saved by Microsoft Project (../shared/samples/ms-projec
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -120,3 +123,88 @@ def test_a_plan_renamed_by_a_pm_is_read_by_what_it_holds(tmp_path):
     renamed = tmp_path / "plan.mpp"
     renamed.write_bytes(b"\xef\xbb\xbf" + DATA_CENTRE_MOVE)  # XML with a byte order mark, named .mpp
     assert [task.uid for task in read_plan(renamed).tasks] == [1, 7, 3, 4]
+
+
+# -- .mpp through MPXJ, against the native reader --------------------------------------------------------------------
+
+TWINS = [
+    ("task-dates-project2016-mpp14.mpp", "task-dates-project2016-mspdi.xml", 10),
+    ("task-baselines-project2019-mpp14.mpp", "task-baselines-project2019-mspdi.xml", 110),
+]
+
+
+@pytest.mark.parametrize(("mpp", "xml", "count"), TWINS)
+def test_each_mpp_read_by_mpxj_gives_the_same_tasks_as_its_xml_twin_read_natively(mpp, xml, count):
+    """MPXJ and the native reader are independent: the same project saved twice by Project gives the same tasks,
+    field by field (UIDs, names, levels, flags, start and finish, every baseline's dates, actuals, % complete,
+    deadlines), for baseline 0 and each of the ten others. No skip: without MPXJ or Java this fails."""
+    for baseline in range(11):
+        from_mpp = read_plan(SAMPLES / mpp, baseline=baseline)
+        from_xml = read_plan(SAMPLES / xml, baseline=baseline)
+        assert (from_mpp.file_format, from_xml.file_format) == ("MPP", "Project XML")
+        assert len(from_mpp.tasks) == len(from_xml.tasks) == count
+        assert [task.as_record() for task in from_mpp.tasks] == [task.as_record() for task in from_xml.tasks]
+        # Each baseline of the baselines file is really there, so the comparison compares dates, not blanks.
+        if "baselines" in mpp:
+            assert sum(task.baseline_start is not None for task in from_mpp.tasks) == 2
+            assert sum(task.baseline_finish is not None for task in from_mpp.tasks) == 2
+
+
+def test_an_mpp_with_progress_and_a_baseline():
+    plan = read_plan(SAMPLES / "mpp14baseline.mpp")
+    assert (plan.file_format, plan.title, len(plan.tasks)) == ("MPP", "MPP12BaselineTest-9", 14)
+    by_name = {task.name: task for task in plan.tasks}
+    assert by_name["Complete"].as_record() | {"name": "Complete"} == {
+        "uid": 5, "name": "Complete", "outline_level": 2, "summary": False, "milestone": True,
+        "start": "2006-09-14", "finish": "2006-09-14", "baseline_start": "2006-09-13", "baseline_finish": "2006-09-13",
+        "actual_start": None, "actual_finish": None, "percent_complete": 0, "deadline": None,
+    }  # fmt: skip
+    subtask = by_name["Subtask 2"]
+    assert (subtask.actual_start, subtask.actual_finish, subtask.percent_complete) == (
+        dt.date(2006, 8, 30), dt.date(2006, 9, 5), 100)  # fmt: skip
+    assert [task.name for task in plan.milestones] == ["Complete"]
+
+
+def test_java_starts_once_per_process(monkeypatch):
+    import jpype
+
+    read_plan(SAMPLES / "mpp14baseline.mpp")
+    assert jpype.isJVMStarted()
+
+    def start_again(*args, **kwargs):
+        raise AssertionError("the JVM was started a second time")
+
+    monkeypatch.setattr(jpype, "startJVM", start_again)
+    assert len(read_plan(SAMPLES / "task-dates-project2016-mpp14.mpp").tasks) == 10
+
+
+def test_without_the_plans_extra_an_mpp_gets_one_line_saying_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "mpxj", None)  # `import mpxj` fails, as where the extra is not installed
+    with pytest.raises(PlanError) as caught:
+        read_plan(SAMPLES / "mpp14baseline.mpp")
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(
+        "mpp14baseline.mpp: reading a .mpp plan needs MPXJ: install it with pip install 'pmo-xl[plans]'"
+    )
+    # Project XML needs neither.
+    assert len(read_plan(SAMPLES / "task-dates-project2016-mspdi.xml").tasks) == 10
+
+
+def test_without_java_an_mpp_gets_one_line_saying_what_to_install(tmp_path):
+    """A fresh process whose JAVA_HOME holds no working Java (JPype looks there first)."""
+    broken_java = tmp_path / "jre"
+    (broken_java / "lib" / "server").mkdir(parents=True)
+    (broken_java / "lib" / "server" / "libjvm.so").write_bytes(b"")
+    script = (
+        "import sys\nfrom pathlib import Path\nfrom pmo_xl.errors import PlanError\n"
+        "from pmo_xl.imports.plans import read_plan\n"
+        f"try:\n    read_plan(Path({str(SAMPLES / 'mpp14baseline.mpp')!r}))\n"
+        "except PlanError as error:\n    print(error)\n    sys.exit(2)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "JAVA_HOME": str(broken_java)})  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stdout.startswith("mpp14baseline.mpp: reading a .mpp plan needs a Java runtime (11 or newer)")
+    assert "default-jre-headless" in done.stdout
+    assert len(done.stdout.strip().splitlines()) == 1

@@ -55,7 +55,9 @@ def read_plan_bytes(data: bytes, *, source: str, baseline: int = 0) -> Plan:
 
         plan = read_project_xml(data, baseline=baseline, source=source)
     else:
-        raise PlanError(f"{source}: a .{kind} file; save it from Microsoft Project as XML (File > Save As > XML)")
+        from pmo_xl.imports.mpp import read_with_mpxj
+
+        plan = read_with_mpxj(data, baseline=baseline, source=source, kind=kind)
     if not plan.tasks:
         raise PlanError(f"{source}: the plan holds no tasks; add them in Microsoft Project and save it again")
     return plan
