@@ -31,7 +31,7 @@ _START = threading.Lock()
 
 
 def _reader_class(kind: str, source: str):
-    """MPXJ's UniversalProjectReader, the JVM started on the first call of the process."""
+    """MPXJ's reader of the kind ("mpp" or "mpx"), the JVM started on the first call of the process."""
     try:
         import jpype
         import mpxj  # noqa: F401  (puts MPXJ's jars on the class path, before the JVM starts)
@@ -44,13 +44,16 @@ def _reader_class(kind: str, source: str):
             except (jpype.JVMNotFoundException, jpype.JVMNotSupportedException, OSError, RuntimeError) as error:
                 raise PlanError(INSTALL_JAVA.format(source=source, kind=kind, why=short(str(error), 100))) from None
     try:
-        from org.mpxj.reader import UniversalProjectReader
+        from org.mpxj.mpp import MPPReader
+        from org.mpxj.mpx import MPXReader
     except ImportError:
         raise PlanError(
             f"{source}: MPXJ's classes are not on the running Java's class path (Java was started before MPXJ was loaded); "
             "run pmo in a new process"
         ) from None
-    return UniversalProjectReader
+    # The kind's own reader, not MPXJ's UniversalProjectReader, which answers a damaged file with no project and
+    # no reason; these say what is wrong (and MPPReader that a file is protected by a password).
+    return MPPReader if kind == "mpp" else MPXReader
 
 
 def read_with_mpxj(data: bytes, *, baseline: int, source: str, kind: str) -> Plan:
@@ -81,8 +84,9 @@ def _why_unread(source: str, kind: str, error: Exception) -> str:
     if "password" in message.casefold():
         return (f"{source}: the plan is protected by a password; open it in Microsoft Project, remove the password "
                 "(File > Save As > Tools > General Options) and save it again")  # fmt: skip
-    return (f"{source}: the .{kind} file is damaged or not a Project plan ({short(message or type(error).__name__, 100)}); "
-            "open it in Microsoft Project and save it again")  # fmt: skip
+    why = short(message or type(error).__name__, 100)
+    return (f"{source}: the .{kind} file is damaged or is not a Microsoft Project plan (MPXJ: {why}); open it in "
+            "Microsoft Project and save it again")  # fmt: skip
 
 
 def _task(task, baseline: int) -> PlanTask:
