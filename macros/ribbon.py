@@ -122,13 +122,15 @@ def score_requests_action(book: Book) -> str:
 def new_project_workbooks_action(book: Book) -> str:
     from pmo_xl.generate.generator import generate_for_records
     from pmo_xl.periods import current_period
+    from pmo_xl.register import reporting_records
     from pmo_xl.settings import write_settings_csv
     from pmo_xl.templates.catalog import PROJECT_STATUS
 
     out_dir = _folder_setting(book, book.read_settings(), "project_workbooks_folder", "outbox")
     period = current_period()
     # The Settings sheet's currency and money unit serve the projects whose row states none.
-    records = _portfolio_register(book)
+    records, not_reporting = reporting_records(_portfolio_register(book))  # only active projects report
+    skipped = f"; {len(not_reporting)} project(s) not active, not generated" if not_reporting else ""
     if len(records) > _in_process_limit(book):
         # Many workbooks take a while: a separate pmo process keeps Excel responsive and is capped. A process
         # reads files, so only this path writes the register and settings to a temporary folder.
@@ -139,12 +141,12 @@ def new_project_workbooks_action(book: Book) -> str:
                          "--settings", str(settings_file)]  # fmt: skip
             summary = run_pmo_json(arguments, book, "New project workbooks")
         written = len(summary["workbooks"])
-        return f"Wrote {written} project workbook(s) for {period} to {out_dir} (as a separate pmo process)"
+        return f"Wrote {written} project workbook(s) for {period} to {out_dir} (as a separate pmo process){skipped}"
     written = generate_for_records(
         PROJECT_STATUS, records, out_dir, period,
         progress=lambda done, total, project_id: book.show_status(f"PMO: workbook {done} of {total} ({project_id})"),
     )  # fmt: skip
-    return f"Wrote {len(written)} project workbook(s) for {period} to {out_dir}"
+    return f"Wrote {len(written)} project workbook(s) for {period} to {out_dir}{skipped}"
 
 
 def _committed_demand(book: Book, settings: dict):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -500,3 +501,10 @@ def _prefill(row: _RowReader, schema: TemplateSchema, dates: dict[str, dt.date |
     if "budget_original" in prefill and "budget_current" in field_names:
         prefill.setdefault("budget_current", prefill["budget_original"])
     return prefill
+
+
+def reporting_records(records: Sequence[ProjectRecord]) -> tuple[list[ProjectRecord], list[ProjectRecord]]:
+    """The projects that report (lifecycle_status active), and the others (on hold, pipeline, closed): status
+    workbooks go to the first only, and the others are named, never dropped in silence."""
+    active = [record for record in records if record.lifecycle_status == "active"]
+    return active, [record for record in records if record.lifecycle_status != "active"]

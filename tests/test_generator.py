@@ -1,6 +1,7 @@
 """Generating project workbooks: values in the right named cells, lossless, safe, and never an accidental overwrite."""
 
 import datetime as dt
+import json
 import re
 import zipfile
 from pathlib import Path
@@ -569,3 +570,31 @@ def test_an_installed_package_without_the_templates_folder_builds_the_shipped_te
     )
     assert result.exit_code == 0, result.output
     assert len(list((tmp_path / "out").glob("P-001*.xlsx"))) == 1
+
+
+def test_status_workbooks_go_to_active_projects_and_the_others_are_named(tmp_path):
+    """Only active projects report: pmo generate makes their workbooks and says how many it did not make, and why."""
+    register = tmp_path / "register.csv"
+    register.write_text(
+        "project_id,project_name,project_manager,pm_email,sponsor,programme,start_date,end_date,budget,currency,"
+        "money_unit,lifecycle_status\n"
+        "PRJ-001,Portal,Ana,ana@x.org,Sam,P,2026-03-01,2027-06-30,850,EUR,k,active\n"
+        "PRJ-002,ERP,Tom,tom@x.org,Sam,P,2026-01-15,2027-09-30,2400,EUR,k,on hold\n"
+        "PRJ-003,Archive,Eva,eva@x.org,Sam,P,2025-01-15,2026-09-30,100,EUR,k,closed\n"
+        "PRJ-004,Lab,Lea,lea@x.org,Sam,P,2027-01-15,2027-09-30,100,EUR,k,pipeline\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["generate", "--register", str(register), "--out", str(out), "--period", "2026-12", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert [path.name[:7] for path in sorted(out.glob("*.xlsx"))] == ["PRJ-001"]
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert [item["project_id"] for item in summary["workbooks"]] == ["PRJ-001"]
+    assert summary["not_reporting"] == [
+        {"project_id": "PRJ-002", "lifecycle_status": "on hold"},
+        {"project_id": "PRJ-003", "lifecycle_status": "closed"},
+        {"project_id": "PRJ-004", "lifecycle_status": "pipeline"},
+    ]
+    assert "not generated for 3 project(s) that do not report: 1 closed, 1 on hold, 1 pipeline" in result.stderr

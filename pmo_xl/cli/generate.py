@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -17,7 +18,7 @@ from pmo_xl.generate.carry_forward import carry_forward_from_ledger
 from pmo_xl.generate.generator import generate_for_records
 from pmo_xl.ledger import open_ledger
 from pmo_xl.periods import check_period, current_period
-from pmo_xl.register import ProjectRecord, read_register
+from pmo_xl.register import ProjectRecord, read_register, reporting_records
 from pmo_xl.settings import load_settings
 from pmo_xl.templates.build import build_all_templates
 from pmo_xl.templates.catalog import SCHEMAS, schema_for
@@ -139,7 +140,8 @@ def generate(
 ) -> dict:
     """Generate one workbook per project in the register, ready to send to each PM.
 
-    Each workbook gets the project's identity and baseline (locked), the period, and a unique token that
+    Status workbooks go to the active projects only (those on hold, in the pipeline or closed do not report: they
+    are listed, not generated). Each workbook gets the project's identity and baseline (locked), the period, and a unique token that
     `pmo collect` uses to recognise it. Nothing is overwritten without --force.
 
     Every amount a PM reports is in the project's currency and money unit: the register's currency and
@@ -166,9 +168,16 @@ def generate(
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     carry_forward = carry_forward_from_ledger(ledger, schema) if ledger else None
+    # Status reports go to the projects that report; a request form goes to every row of its register.
+    sent, not_sent = reporting_records(records) if schema.template_id == "project_status" else (records, [])
+    if not_sent:
+        states = Counter(record.lifecycle_status for record in not_sent)
+        click.echo(f"not generated for {len(not_sent)} project(s) that do not report: "
+                   f"{', '.join(f'{count} {state}' for state, count in sorted(states.items()))} "
+                   "(only active projects report; set lifecycle_status to active in the register to include one)")  # fmt: skip
     results = generate_for_records(
         schema,
-        records,
+        sent,
         out_dir,
         period,
         force=force,
@@ -184,6 +193,7 @@ def generate(
         "template": template_id,
         "period": period,
         "workbooks": [{"project_id": item.project_id, "path": item.path, "token": item.token} for item in results],
+        "not_reporting": [{"project_id": r.project_id, "lifecycle_status": r.lifecycle_status} for r in not_sent],
         "outputs": {"folder": out_dir, "ledger": ledger},
         "warnings": warnings,
         "exit": 0,
