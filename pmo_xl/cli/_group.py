@@ -45,6 +45,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "export": ("pmo_xl.cli.ledger", "Export what the ledger holds beyond portfolio.xlsx: the whole history."),
     "ledger": ("pmo_xl.cli.ledger", "Look after the ledger: rebuild its derived tables, check it."),
+    "import": (
+        "pmo_xl.cli.imports",
+        "Bring in what the PMO already has: project plans from Microsoft Project (.mpp, .mpx, Project XML).",
+    ),
     "templates": (
         "pmo_xl.cli.generate",
         "Build the PMO templates from their declared schema, and document their fields.",
