@@ -49,15 +49,17 @@ def test_the_wheel_installs_and_runs_from_its_own_venv(tmp_path):
         "import json, pmo_xl\n"
         "from pmo_xl.generate.generator import TEMPLATES_DIR, template_path\n"
         "from pmo_xl.workbook.vba_sources import MACROS_DIR\n"
+        "from pmo_xl.workbook.setup_excel import installed_from\n"
         "print(json.dumps({'package': pmo_xl.__file__, 'templates': str(TEMPLATES_DIR), "
         "'status': str(template_path('project_status')), 'macros': str(MACROS_DIR), "
-        "'bas': sorted(p.name for p in MACROS_DIR.glob('*.bas'))}))"
+        "'bas': sorted(p.name for p in MACROS_DIR.glob('*.bas')), 'from': installed_from()}))"
     )
     found = json.loads(_run([str(python), "-c", probe], tmp_path).strip().splitlines()[-1])
     assert Path(found["package"]).is_relative_to(purelib), found  # the installed copy, not the checkout
     assert Path(found["templates"]).is_relative_to(purelib) and Path(found["status"]).is_file(), found
     assert Path(found["status"]).parent == Path(found["templates"]), "the shipped template, not a cache build"
     assert Path(found["macros"]).is_relative_to(purelib) and found["bas"], found
+    assert Path(found["from"]) == wheel, found  # what `pmo setup excel` installs into Excel's environment
 
     pmo = [str(python), "-c", "from pmo_xl.cli import main; main()"]
     _run([*pmo, "demo", str(tmp_path / "demo"), "--projects", "4", "--periods", "2"], tmp_path)

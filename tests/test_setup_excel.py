@@ -146,3 +146,10 @@ def test_an_existing_venv_is_reused_not_created_again(tmp_path):
     apply_setup(plan, None, run=commands.append, progress=lambda message: None)
     assert plan.commands[0][1:3] == ("-m", "venv")
     assert commands == list(plan.commands[1:])  # the venv is kept; only the package install runs again
+
+
+def test_excel_s_environment_installs_pmo_xl_from_where_this_one_came_from():
+    """pmo-xl is not on PyPI: the default for --package is this clone (or the wheel pip installed from)."""
+    from pmo_xl.workbook.setup_excel import installed_from
+
+    assert Path(installed_from()) == Path(__file__).resolve().parents[1]

@@ -98,10 +98,9 @@ def setup() -> None:
 @click.option(
     "--package",
     "package_spec",
-    default="pmo-xl",
-    show_default=True,
-    help="What pip installs into the environment (a version, a wheel file, a path). pmo-xl is not on PyPI: give "
-    "the wheel or the clone you installed it from, or use --wheelhouse.",
+    default=None,
+    help="What pip installs into the environment (a wheel file, a path, a version). Default: what this pmo-xl was "
+    "installed from (its clone, or its wheel), since pmo-xl is not on PyPI.",
 )
 @click.option(
     "--workbook",
@@ -112,7 +111,11 @@ def setup() -> None:
 )
 @click.option("--dry-run", is_flag=True, help="Print the plan and change nothing.")
 def setup_excel(
-    base_python: Path | None, wheelhouse: Path | None, package_spec: str, workbook_path: Path | None, dry_run: bool
+    base_python: Path | None,
+    wheelhouse: Path | None,
+    package_spec: str | None,
+    workbook_path: Path | None,
+    dry_run: bool,
 ) -> None:
     """Make a Python environment for Excel and point xlwings at it.
 
@@ -131,7 +134,7 @@ def setup_excel(
       pmo setup excel --workbook pmo_workbook.xlsm
       pmo setup excel --wheelhouse \\\\server\\share\\pmo-wheels --dry-run
     """
-    from pmo_xl.workbook.setup_excel import apply_setup, current_platform, plan_setup
+    from pmo_xl.workbook.setup_excel import apply_setup, current_platform, installed_from, plan_setup
 
     platform = current_platform()
     home = Path.home()
@@ -142,7 +145,7 @@ def setup_excel(
         base_python=PurePath(base_python or sys.executable),
         existing_config=config.read_text(encoding="utf-8") if config.exists() else "",
         local_app_data=PurePath(os.environ["LOCALAPPDATA"]) if "LOCALAPPDATA" in os.environ else None,
-        package_spec=package_spec,
+        package_spec=package_spec or installed_from(),
         wheelhouse=wheelhouse,
     )
     click.echo(f"Python environment: {plan.venv_dir}\nExcel will start:   {plan.interpreter}")

@@ -22,6 +22,29 @@ from pmo_xl.excel.files import write_bytes_atomic
 
 Platform = Literal["windows", "macos"]
 PACKAGE_SPEC = "pmo-xl"
+
+
+def installed_from() -> str:
+    """What pip can install this pmo-xl from again, for Excel's own environment: the clone it runs from (a
+    pyproject.toml beside the package), else the wheel or folder pip installed it from (PEP 610's direct_url.json),
+    else the name (pmo-xl is not on PyPI, so that needs --wheelhouse)."""
+    import json
+    from importlib import metadata
+    from urllib.parse import unquote, urlparse
+
+    clone = Path(__file__).resolve().parents[2]
+    if (clone / "pyproject.toml").is_file() and (clone / "pmo_xl").is_dir():
+        return str(clone)
+    try:
+        direct = metadata.distribution("pmo-xl").read_text("direct_url.json")
+        url = json.loads(direct)["url"] if direct else ""
+    except (metadata.PackageNotFoundError, ValueError, KeyError, TypeError):
+        url = ""
+    if url.startswith("file://"):
+        return unquote(urlparse(url).path)
+    return PACKAGE_SPEC
+
+
 WORKBOOK_NAME = "pmo_workbook.xlsm"
 TRUSTED_LOCATION_KEY = r"Software\Microsoft\Office\16.0\Excel\Security\Trusted Locations\pmo-xl"
 
