@@ -49,6 +49,7 @@ def test_json_gives_every_task_with_the_documented_fields(tmp_path):
         "uid": 7, "name": "Survey the racks", "outline_level": 2, "summary": False, "milestone": False,
         "start": "2026-01-05", "finish": "2026-01-30", "baseline_start": "2026-01-12", "baseline_finish": "2026-01-30",
         "actual_start": "2026-01-05", "actual_finish": "2026-01-30", "percent_complete": 100, "deadline": None,
+        "flags": [],
     }  # fmt: skip
     assert "2 milestone(s)" in result.stderr
 

@@ -13,7 +13,7 @@ import pytest
 
 from pmo_xl.errors import PlanError
 from pmo_xl.imports.plans import read_plan, read_plan_bytes
-from tests.plan_builders import DATA_CENTRE_MOVE
+from tests.plan_builders import DATA_CENTRE_MOVE, project_xml
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "ms-project"
 if not SAMPLES.is_dir():  # a checkout elsewhere: the samples beside the main checkout
@@ -42,6 +42,7 @@ def test_a_project_xml_plan_gives_its_tasks_with_their_own_uids_and_dates():
         "actual_finish": "2026-01-30",
         "percent_complete": 100,
         "deadline": None,
+        "flags": [],
     }
     assert (signed_off.finish, signed_off.baseline_finish) == (dt.date(2026, 2, 27), dt.date(2026, 2, 20))
     assert (cut_over.deadline, cut_over.actual_start) == (dt.date(2026, 6, 30), None)
@@ -75,6 +76,42 @@ def test_real_project_xml_files_saved_by_microsoft_project():
 
     enterprise = read_plan(SAMPLES / "enterprise.xml")  # a Project Server-era file, written on one line
     assert [(task.uid, task.name) for task in enterprise.tasks] == [(1, "Task One 1")]
+
+
+FLAGGED = project_xml("""
+    <Task><UID>3</UID><ID>1</ID><Name>Design gate</Name><OutlineLevel>1</OutlineLevel><Milestone>0</Milestone>
+      <Start>2026-02-23T08:00:00</Start><Finish>2026-02-27T17:00:00</Finish>
+      <ExtendedAttribute><FieldID>188743752</FieldID><Value>1</Value></ExtendedAttribute>
+      <ExtendedAttribute><FieldID>188743754</FieldID><Value>0</Value></ExtendedAttribute>
+      <ExtendedAttribute><FieldID>188743981</FieldID><Value>1</Value></ExtendedAttribute>
+      <ExtendedAttribute><FieldID>188743731</FieldID><Value>Phase A</Value></ExtendedAttribute>
+    </Task>
+    <Task><UID>4</UID><ID>2</ID><Name>Build</Name><OutlineLevel>1</OutlineLevel><Milestone>0</Milestone>
+      <Start>2026-03-02T08:00:00</Start><Finish>2026-03-27T17:00:00</Finish>
+      <ExtendedAttribute><FieldID>188743761</FieldID><Value>1</Value></ExtendedAttribute>
+      <ExtendedAttribute><FieldID>188743972</FieldID><Value>1</Value></ExtendedAttribute>
+    </Task>
+""")
+
+
+def test_task_flags_are_read_from_their_extended_attributes_as_mpxj_reads_them():
+    """Flag1-Flag20 are extended attributes named by Project's field ids (Flag3 set to 0 is not set; Text1 is no
+    flag). MPXJ reading the same XML gives the same flags through the code that reads a .mpp's tasks."""
+    plan = read_plan_bytes(FLAGGED, source="flags.xml")
+    assert [(task.name, task.flags) for task in plan.tasks] == [("Design gate", (1, 20)), ("Build", (10, 11))]
+    assert plan.tasks[0].as_record()["flags"] == [1, 20]
+
+    import jpype
+
+    from pmo_xl.imports import mpp
+
+    mpp._reader_class("mpp", "flags.xml")  # the JVM, with MPXJ on its class path
+    from java.io import ByteArrayInputStream
+    from org.mpxj.mspdi import MSPDIReader
+
+    project = MSPDIReader().read(ByteArrayInputStream(jpype.JArray(jpype.JByte)(FLAGGED)))
+    by_mpxj = [mpp._task(task, 0) for task in project.getTasks() if task.getUniqueID().intValue() != 0]
+    assert by_mpxj == list(plan.tasks)
 
 
 def test_a_plan_renamed_by_a_pm_is_read_by_what_it_holds(tmp_path):
@@ -115,7 +152,7 @@ def test_an_mpp_with_progress_and_a_baseline():
     assert by_name["Complete"].as_record() | {"name": "Complete"} == {
         "uid": 5, "name": "Complete", "outline_level": 2, "summary": False, "milestone": True,
         "start": "2006-09-14", "finish": "2006-09-14", "baseline_start": "2006-09-13", "baseline_finish": "2006-09-13",
-        "actual_start": None, "actual_finish": None, "percent_complete": 0, "deadline": None,
+        "actual_start": None, "actual_finish": None, "percent_complete": 0, "deadline": None, "flags": [],
     }  # fmt: skip
     subtask = by_name["Subtask 2"]
     assert (subtask.actual_start, subtask.actual_finish, subtask.percent_complete) == (

@@ -13,7 +13,7 @@ import datetime as dt
 import threading
 
 from pmo_xl.errors import PlanError
-from pmo_xl.imports.schedule import Plan, PlanTask
+from pmo_xl.imports.schedule import FLAG_NUMBERS, Plan, PlanTask
 from pmo_xl.values import short
 
 INSTALL_EXTRA = (
@@ -109,6 +109,7 @@ def _task(task, baseline: int) -> PlanTask:
         actual_finish=_day(task.getActualFinish()),
         percent_complete=None if percent is None else round(percent.doubleValue()),
         deadline=_day(task.getDeadline()),
+        flags=tuple(number for number in FLAG_NUMBERS if task.getFlag(number)),
     )
 
 

@@ -20,6 +20,12 @@ from pmo_xl.values import parse_xml_date, parse_xml_integer, short
 
 NAMESPACE = "http://schemas.microsoft.com/project"
 _DATES = ("Start", "Finish", "ActualStart", "ActualFinish", "Deadline")
+# A task's Flag1-Flag20 are <ExtendedAttribute> elements, each named by its FieldID (Project's field numbers, as
+# MPXJ's FieldTypeHelper gives them; tests/test_plans.py has MPXJ read the same XML and agree).
+FLAG_FIELD_IDS = {
+    **{188743752 + number - 1: number for number in range(1, 11)},
+    **{188743972 + number - 11: number for number in range(11, 21)},
+}
 
 
 def parse_xml(data: bytes, source: str) -> etree._Element:
@@ -58,11 +64,16 @@ def read_project_xml(data: bytes, *, baseline: int = 0, source: str = "plan") ->
 def _task(element: etree._Element, prefix: str, baseline: int, source: str) -> PlanTask | None:
     fields: dict[str, str] = {}
     baseline_dates: dict[str, str] = {}
+    flags: set[int] = set()
     for child in element:
         if not isinstance(child.tag, str):
             continue  # a comment or processing instruction
         name = child.tag.removeprefix(prefix)
-        if name == "Baseline":
+        if name == "ExtendedAttribute":
+            field_id = parse_xml_integer(child.findtext(f"{prefix}FieldID") or "")
+            if field_id in FLAG_FIELD_IDS and _flag(child.findtext(f"{prefix}Value")):
+                flags.add(FLAG_FIELD_IDS[field_id])
+        elif name == "Baseline":
             if _integer(child.findtext(f"{prefix}Number"), "Baseline Number", fields, source) == baseline:
                 baseline_dates = {
                     key: child.findtext(f"{prefix}{key}") or "" for key in ("Start", "Finish")
@@ -91,6 +102,7 @@ def _task(element: etree._Element, prefix: str, baseline: int, source: str) -> P
         actual_finish=dates["ActualFinish"],
         percent_complete=percent,
         deadline=dates["Deadline"],
+        flags=tuple(sorted(flags)),
     )
 
 

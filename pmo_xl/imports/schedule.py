@@ -12,6 +12,9 @@ from dataclasses import dataclass
 # Microsoft Project keeps the baseline (0) and ten more (1-10).
 BASELINE_NUMBERS = range(11)
 
+# Microsoft Project's task flags, Flag1 to Flag20 (yes/no fields a PM sets, e.g. to mark the tasks the PMO follows).
+FLAG_NUMBERS = range(1, 21)
+
 # The fields of a task, in the order the JSON lists them (docs/json-output.md).
 TASK_FIELDS = (
     "uid",
@@ -27,13 +30,15 @@ TASK_FIELDS = (
     "actual_finish",
     "percent_complete",
     "deadline",
+    "flags",
 )
 
 
 @dataclass(frozen=True)
 class PlanTask:
     """One task of a plan. `uid` is the plan's own unique id (Project's UID), stable across saves and reordering;
-    the baseline dates are those of the baseline the plan was read with (0 unless asked)."""
+    the baseline dates are those of the baseline the plan was read with (0 unless asked); `flags` are the numbers
+    of the task's flags that are set (3 for Flag3), in order."""
 
     uid: int
     name: str
@@ -48,14 +53,17 @@ class PlanTask:
     actual_finish: dt.date | None
     percent_complete: int | None
     deadline: dt.date | None
+    flags: tuple[int, ...] = ()
 
     def as_record(self) -> dict[str, object]:
-        """The task as JSON's types: dates as ISO YYYY-MM-DD text."""
-        return {
-            field: value.isoformat() if isinstance(value, dt.date) else value
-            for field in TASK_FIELDS
-            for value in (getattr(self, field),)
-        }
+        """The task as JSON's types: dates as ISO YYYY-MM-DD text, flags as a list."""
+        return {field: _json_value(getattr(self, field)) for field in TASK_FIELDS}
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return list(value) if isinstance(value, tuple) else value
 
 
 @dataclass(frozen=True)
