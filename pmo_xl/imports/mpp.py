@@ -73,7 +73,7 @@ def read_with_mpxj(data: bytes, *, baseline: int, source: str, kind: str) -> Pla
     tasks = tuple(
         _task(task, baseline)
         for task in project.getTasks()
-        if not task.getNull() and _number(task.getOutlineLevel(), 1) != 0  # blank rows; the project summary task
+        if not task.getNull() and _java_int(task.getOutlineLevel(), 1) != 0  # blank rows; the project summary task
     )
     return Plan(source=source, file_format=kind.upper(), title=str(title or "").strip(), baseline=baseline,
                 tasks=tasks)  # fmt: skip
@@ -96,9 +96,9 @@ def _task(task, baseline: int) -> PlanTask:
         baseline_start, baseline_finish = task.getBaselineStart(baseline), task.getBaselineFinish(baseline)
     percent = task.getPercentageComplete()
     return PlanTask(
-        uid=_number(task.getUniqueID(), 0),
+        uid=_java_int(task.getUniqueID(), 0),
         name=str(task.getName() or "").strip(),
-        outline_level=_number(task.getOutlineLevel(), 1),
+        outline_level=_java_int(task.getOutlineLevel(), 1),
         summary=bool(task.getSummary()),
         milestone=bool(task.getMilestone()),
         start=_day(task.getStart()),
@@ -113,7 +113,7 @@ def _task(task, baseline: int) -> PlanTask:
     )
 
 
-def _number(value, default: int) -> int:
+def _java_int(value, default: int) -> int:
     """A Java Integer as an int (its intValue: no text involved)."""
     return default if value is None else value.intValue()
 

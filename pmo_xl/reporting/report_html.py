@@ -68,7 +68,7 @@ def _e(value: object) -> str:
 _MONEY_DECIMALS: ContextVar[int] = ContextVar("money_decimals", default=0)
 
 
-def _number(value: object, digits: int = 0) -> str:
+def _shown_number(value: object, digits: int = 0) -> str:
     """A number with digit groups; text (a total per currency, '1,200 k EUR; 800 k GBP') shown as it is."""
     if isinstance(value, str):
         return _e(value)
@@ -127,7 +127,7 @@ def _table(frame: pd.DataFrame, columns: Sequence[tuple[str, str, str]], empty: 
                 cells.append(f"<td>{_rag_badge(value)}</td>")
             elif kind in ("number", "money", "count"):
                 digits = {"number": 1, "count": 0}.get(kind, _MONEY_DECIMALS.get())
-                cells.append(f'<td class="n">{_number(value, digits)}</td>')
+                cells.append(f'<td class="n">{_shown_number(value, digits)}</td>')
             elif kind == "id":
                 cells.append(f'<td class="id">{_e(value)}</td>')
             elif kind == "percent":
@@ -297,18 +297,18 @@ def _tiles(dashboard: Dashboard) -> str:
 
     tiles = [
         (
-            f"{_number(values.get('Projects reporting'))} of {_number(values.get('Active projects'))}",
+            f"{_shown_number(values.get('Projects reporting'))} of {_shown_number(values.get('Active projects'))}",
             f"active projects reporting for {dashboard.period}",
         ),
-        (_number(values.get("Budget"), _MONEY_DECIMALS.get()), f"budget{money('Budget')}"),
+        (_shown_number(values.get("Budget"), _MONEY_DECIMALS.get()), f"budget{money('Budget')}"),
         (
-            _number(values.get("Forecast at completion"), _MONEY_DECIMALS.get()),
+            _shown_number(values.get("Forecast at completion"), _MONEY_DECIMALS.get()),
             f"forecast at completion{money('Forecast at completion')}, of the projects that reported",
         ),
-        (_number(values.get("Projects at Red")), "projects at Red"),
+        (_shown_number(values.get("Projects at Red")), "projects at Red"),
         (_percent(values.get("Share of budget at Red")), "of the budget is at Red"),
         (
-            _number(sum(int(values.get(m) or 0) for m in NOT_REPORTING_MEASURES)),
+            _shown_number(sum(int(values.get(m) or 0) for m in NOT_REPORTING_MEASURES)),
             "late, returned, stale or never reported",
         ),
     ]
