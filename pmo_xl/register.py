@@ -44,6 +44,7 @@ OPTIONAL_COLUMNS = (
     "currency",
     "money_unit",
     "budget",
+    "plan_file",
 )
 CADENCES = ("monthly", "fortnightly", "quarterly")
 # Register columns that feed a differently named template field.
@@ -51,7 +52,8 @@ FIELD_ALIASES = {"end_date": "baseline_end_date", "budget": "budget_original"}
 _DATE_COLUMNS = ("start_date", "end_date")
 # Columns that name things (files, e-mail headers, table cells): a line break typed with Alt+Enter breaks them.
 _SINGLE_LINE_COLUMNS = (
-    "project_id", "project_name", "project_manager", "pm_email", "sponsor", "programme", "business_unit", "stage"
+    "project_id", "project_name", "project_manager", "pm_email", "sponsor", "programme", "business_unit", "stage",
+    "plan_file",
 )  # fmt: skip
 _EMAIL = re.compile(r"[^@\s;,<>]+@[^@\s;,<>]+\.[^@\s;,<>]+")
 _FORBIDDEN_IN_ID = set('<>:"/\\|?*')
@@ -76,6 +78,8 @@ class ProjectRecord:
     stage: str = ""
     lifecycle_status: str = "active"
     reporting_cadence: str = "monthly"
+    # The project's Microsoft Project plan, for `pmo generate --plans DIR` (a name in DIR); blank: DIR/<project_id>.*
+    plan_file: str = ""
     fields: dict[str, object] = field(default_factory=dict)
     # What was read but is worth telling the PMO (control characters removed), each with its row.
     warnings: tuple[str, ...] = ()
@@ -374,6 +378,7 @@ def register_from_rows(
                 stage=row.text("stage"),
                 lifecycle_status=lifecycle,
                 reporting_cadence=cadence,
+                plan_file=row.text("plan_file"),
                 fields=prefill,
                 warnings=tuple(f"row {row_number}: {warning}" for warning in row.warnings),
             )

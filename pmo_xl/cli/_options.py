@@ -114,3 +114,19 @@ def ledger_option(role: str = "", *, default: Path | None = None, may_be_new: bo
         show_default=default is not None,
         help=_help(LEDGER_HELP, role),
     )
+
+
+PLAN_BASELINE_HELP = (
+    "Which of the plan's baselines gives baseline_start and baseline_finish: 0 (Project's Baseline) or 1-10."
+)
+
+
+def plan_baseline_option(role: str = ""):
+    """`--baseline N`: which of a Microsoft Project plan's eleven baselines is read (PLAN_BASELINE_HELP)."""
+    return click.option(
+        "--baseline",
+        type=click.IntRange(0, 10),
+        default=0,
+        show_default=True,
+        help=_help(PLAN_BASELINE_HELP, role),
+    )

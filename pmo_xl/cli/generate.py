@@ -13,9 +13,10 @@ import click
 
 from pmo_xl.cli._group import CSV_LOCALE_OPTION, main, progress_echo
 from pmo_xl.cli._json import JsonCommand
-from pmo_xl.cli._options import ledger_option, register_option
-from pmo_xl.generate.carry_forward import carry_forward_from_ledger
+from pmo_xl.cli._options import ledger_option, plan_baseline_option, register_option
+from pmo_xl.generate.carry_forward import PreviousReports, carry_forward_from_ledger
 from pmo_xl.generate.generator import generate_for_records
+from pmo_xl.generate.plan_milestones import MilestoneSelection, ProjectPlan, read_project_plans, with_plan_milestones
 from pmo_xl.ledger import open_ledger
 from pmo_xl.periods import check_period, current_period
 from pmo_xl.register import ProjectRecord, read_register, reporting_records
@@ -33,6 +34,16 @@ def _period(value: str | None) -> str:
         return check_period(value) if value else current_period()
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
+
+
+def _flag_number(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    """--key-flag Flag3 (or 3) as 3."""
+    if value is None:
+        return None
+    text = value.strip().casefold().removeprefix("flag")
+    if not text.isdigit() or not 1 <= int(text) <= 20:
+        raise click.BadParameter(f"'{value}' is not one of Microsoft Project's flags, Flag1 to Flag20")
+    return int(text)
 
 
 def _iso_date(value: str | None) -> dt.date | None:
@@ -127,6 +138,31 @@ def templates_docs(out_path: Path) -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="PMO settings: the currency and money_unit of projects whose register row states none.",
 )
+@click.option(
+    "--plans",
+    "plans_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder of Microsoft Project plans (.mpp, .mpx, Project XML), one a project: the file named by its "
+    "project id (PRJ-001.mpp), or the one the register's plan_file column names. Each workbook's Milestones table "
+    "is filled from its plan (docs/imports.md).",
+)
+@click.option(
+    "--key-flag",
+    type=click.UNPROCESSED,
+    callback=_flag_number,
+    metavar="FlagN",
+    help="With --plans: the rows are the tasks with this flag set (Flag1 to Flag20), marked key, instead of the "
+    "plan's milestones.",
+)
+@click.option(
+    "--outline-level",
+    type=click.IntRange(min=1),
+    help="With --plans: the rows are the summary tasks at this outline level (1: the top-level phases) instead of "
+    "the plan's milestones.",
+)
+@plan_baseline_option(
+    "With --plans: it gives a new milestone's baseline date; one the PMO already holds keeps its own."
+)
 def generate(
     template_id: str,
     register: Path,
@@ -137,6 +173,10 @@ def generate(
     ledger: Path | None,
     csv_locale: str | None,
     settings_path: Path | None,
+    plans_dir: Path | None,
+    key_flag: int | None,
+    outline_level: int | None,
+    baseline: int,
 ) -> dict:
     """Generate one workbook per project in the register, ready to send to each PM.
 
@@ -149,9 +189,15 @@ def generate(
     A CSV register is read in its own locale: a semicolon file (as Excel saves CSV in most of Europe) has
     decimal commas and day/month dates; say --csv-locale en-GB or en-US when a comma file's dates are ambiguous.
 
+    With --plans, each workbook's Milestones table comes from the project's Microsoft Project plan: its
+    milestones (or --key-flag, or --outline-level), with the baseline, forecast and actual finish and a status;
+    ids M-P<UID> stay the same from month to month. With --ledger, a milestone the PMO already holds keeps its
+    baseline: a plan date that differs is a forecast. A project without a plan is made as before; one whose plan
+    cannot be read is named and not generated, and the others are.
+
     \b
     Reads:  the register (.csv or .xlsx); --ledger (pmo_ledger.db) for carry-forward;
-            --settings (.toml, .json or .csv)
+            --settings (.toml, .json or .csv); --plans, a folder of plans (.mpp, .mpx, Project XML)
     Writes: one status workbook (.xlsx) per project in --out; the register into --ledger
 
     \b
@@ -159,15 +205,25 @@ def generate(
       pmo generate --register register.csv --out outbox --period 2026-12
       pmo generate --register register.csv --out outbox --period 2027-01 --ledger pmo_ledger.db
       pmo generate --register registre.csv --csv-locale fr-FR --settings pmo_settings.toml --out outbox
+      pmo generate --register register.csv --out outbox --ledger pmo_ledger.db --plans plans --key-flag Flag1
     """
     period = _period(period)
     schema = schema_for(template_id)
+    if plans_dir is None and (key_flag is not None or outline_level is not None or baseline):
+        raise click.UsageError("--key-flag, --outline-level and --baseline choose what --plans reads; add --plans DIR")
+    if key_flag is not None and outline_level is not None:
+        raise click.UsageError("choose the Milestones rows by --key-flag or by --outline-level, not both")
+    if plans_dir is not None and not any(table.name == "Milestones" for table in schema.tables):
+        raise click.UsageError(
+            f"--plans fills the Milestones of status workbooks; the '{template_id}' template has none"
+        )
     settings = load_settings(settings_path)
     records = read_register(register, schema, csv_locale or settings.csv_locale, settings)
     warnings = [f"{register}, {warning}" for record in records for warning in record.warnings]
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
-    carry_forward = carry_forward_from_ledger(ledger, schema) if ledger else None
+    reports = PreviousReports(ledger, schema.template_id) if ledger else None
+    carry_forward = carry_forward_from_ledger(ledger, schema, reports) if ledger else None
     # Status reports go to the projects that report; a request form goes to every row of its register.
     sent, not_sent = reporting_records(records) if schema.template_id == "project_status" else (records, [])
     if not_sent:
@@ -175,6 +231,15 @@ def generate(
         click.echo(f"not generated for {len(not_sent)} project(s) that do not report: "
                    f"{', '.join(f'{count} {state}' for state, count in sorted(states.items()))} "
                    "(only active projects report; set lifecycle_status to active in the register to include one)")  # fmt: skip
+    plans: list[ProjectPlan] = []
+    if plans_dir is not None:
+        plans = _read_plans(sent, plans_dir, MilestoneSelection(key_flag, outline_level), period, baseline, schema,
+                            reports)  # fmt: skip
+        unreadable = {plan.project_id for plan in plans if plan.problem}
+        sent = [record for record in sent if record.project_id not in unreadable]
+        filled = {plan.project_id: plan.milestones for plan in plans if plan.milestones is not None}
+        carry_forward = with_plan_milestones(carry_forward, filled)
+        warnings += [f"{plan.project_id} not generated: {plan.problem}" for plan in plans if plan.problem]
     results = generate_for_records(
         schema,
         sent,
@@ -189,15 +254,59 @@ def generate(
         with open_ledger(ledger, write=True) as opened:  # the register as this run read it: the views' default
             opened.add_register(records, str(register), hashlib.sha256(register.read_bytes()).hexdigest())
     click.echo(f"generated {len(results)} workbook(s) for {period} in {out_dir}")
+    unread = [plan for plan in plans if plan.problem]
+    if unread:
+        click.echo(f"not generated for {len(unread)} project(s) whose plan could not be read: "
+                   f"{', '.join(plan.project_id for plan in unread)}; mend each plan and run again (with --force, which makes the others again too)")  # fmt: skip
     return {
         "template": template_id,
         "period": period,
         "workbooks": [{"project_id": item.project_id, "path": item.path, "token": item.token} for item in results],
         "not_reporting": [{"project_id": r.project_id, "lifecycle_status": r.lifecycle_status} for r in not_sent],
+        "plans": _plans_summary(plans_dir, plans, baseline) if plans_dir is not None else None,
         "outputs": {"folder": out_dir, "ledger": ledger},
         "warnings": warnings,
-        "exit": 0,
+        "exit": 1 if unread else 0,
     }
+
+
+def _read_plans(records, plans_dir, selection, period, baseline, schema, reports) -> list[ProjectPlan]:
+    """Each project's plan, read before any workbook is written; one line for each project without one, or whose
+    plan cannot be read."""
+
+    def previous_rows(record: ProjectRecord) -> list[dict]:
+        found = reports(record.project_id, period, keep=True) if reports is not None else None
+        return found[0].tables.get("Milestones", []) if found is not None else []
+
+    capacity = schema.table("Milestones").rows
+    plans = read_project_plans(records, plans_dir, selection, period, baseline=baseline, capacity=capacity,
+                               previous_rows=previous_rows)  # fmt: skip
+    for plan in plans:
+        if plan.milestones is not None:
+            click.echo(f"{plan.project_id}: Milestones from its plan: {plan.milestones.describe()}")
+        elif plan.problem:
+            click.echo(f"warning: {plan.project_id} not generated: {plan.problem}", err=True)
+    without = [plan.project_id for plan in plans if plan.path is None and not plan.problem]
+    if without:
+        click.echo(f"no plan in {plans_dir} for {len(without)} project(s), whose Milestones are made as without "
+                   f"--plans: {', '.join(without)}")  # fmt: skip
+    return plans
+
+
+def _plans_summary(plans_dir: Path, plans: list[ProjectPlan], baseline: int) -> dict:
+    return {
+        "folder": plans_dir,
+        "baseline": baseline,
+        "filled": [
+            {"project_id": plan.project_id, "plan": plan.path, "rows": len(plan.milestones.rows),
+             "from_plan": plan.milestones.from_plan, "kept": plan.milestones.kept,
+             "left_out": plan.milestones.done_before + plan.milestones.closed_before}
+            for plan in plans if plan.milestones is not None
+        ],
+        "without_plan": [plan.project_id for plan in plans if plan.path is None and not plan.problem],
+        "unreadable": [{"project_id": plan.project_id, "plan": plan.path, "problem": plan.problem}
+                       for plan in plans if plan.problem],
+    }  # fmt: skip
 
 
 @main.command()

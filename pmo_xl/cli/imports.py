@@ -8,6 +8,7 @@ import click
 
 from pmo_xl.cli._group import main
 from pmo_xl.cli._json import JsonCommand
+from pmo_xl.cli._options import plan_baseline_option
 
 
 @main.group("import")
@@ -21,13 +22,7 @@ def import_group() -> None:
 
 @import_group.command("plan", cls=JsonCommand)
 @click.argument("plan", type=click.Path(path_type=Path))
-@click.option(
-    "--baseline",
-    type=click.IntRange(0, 10),
-    default=0,
-    show_default=True,
-    help="Which of the plan's baselines gives baseline_start and baseline_finish: 0 (Project's Baseline) or 1-10.",
-)
+@plan_baseline_option()
 def plan_command(plan: Path, baseline: int) -> dict:
     """Read PLAN (.mpp, .mpx or Project XML) and list its tasks; --json gives every task's dates (docs/imports.md).
 

@@ -97,27 +97,51 @@ def carried_fill(
     return replace(fill, fields=fields, tables={name: rows for name, rows in tables.items() if rows})
 
 
-def carry_forward_from_ledger(ledger_path: Path | str, schema: TemplateSchema = PROJECT_STATUS) -> CarryForward:
-    """A `generate_batch` hook: each project's workbook pre-filled from its latest accepted earlier submission."""
+class PreviousReports:
+    """Each project's two latest counted reports before a period (the latest first, the one before it or None),
+    read from the ledger. `keep=True` holds a lookup's answer for the next lookup of the same project and period
+    (generate --plans reads the previous milestones before the carry-forward does), which takes it."""
+
+    def __init__(self, ledger_path: Path | str, template_id: str):
+        self.ledger_path = ledger_path
+        self.template_id = template_id
+        self._chains: dict[str, dict[str, list[int]]] = {}  # period -> project -> its counted report ids
+        self._kept: dict[tuple[str, str], tuple[StoredSubmission, StoredSubmission | None]] = {}
+
+    def __call__(
+        self, project_id: str, period: str, keep: bool = False
+    ) -> tuple[StoredSubmission, StoredSubmission | None] | None:
+        if (project_id, period) in self._kept:
+            return self._kept[(project_id, period)] if keep else self._kept.pop((project_id, period))
+        if not is_month(period):
+            return None
+        if period not in self._chains:
+            self._chains[period] = counted_before(self.ledger_path, self.template_id, period)
+        earlier = self._chains[period].get(project_id, [])
+        if not earlier:
+            return None
+        with open_ledger(self.ledger_path) as ledger:
+            previous = ledger.stored_submission(earlier[-1])
+            before = ledger.stored_submission(earlier[-2]) if len(earlier) >= 2 else None
+        if keep:
+            self._kept[(project_id, period)] = (previous, before)
+        return previous, before
+
+
+def carry_forward_from_ledger(
+    ledger_path: Path | str, schema: TemplateSchema = PROJECT_STATUS, reports: PreviousReports | None = None
+) -> CarryForward:
+    """A `generate_batch` hook: each project's workbook pre-filled from its latest accepted earlier submission
+    (looked up through `reports` when given, so another reader of the same reports shares the reading)."""
     if schema.template_id != PROJECT_STATUS.template_id:
         raise PmoError(
             f"--ledger carries forward status reports only; the '{schema.template_id}' template starts blank"
         )
-    chains: dict[str, dict[str, list[int]]] = {}  # period -> project -> its two latest counted reports before it
+    reports = reports or PreviousReports(ledger_path, schema.template_id)
 
     def carry(record: ProjectRecord, fill: WorkbookFill) -> WorkbookFill:
-        period = fill.metadata.reporting_period
-        if not is_month(period):
-            return fill
-        if period not in chains:
-            chains[period] = counted_before(ledger_path, schema.template_id, period)
-        earlier = chains[period].get(record.project_id, [])
-        if not earlier:
-            return fill
-        with open_ledger(ledger_path) as ledger:
-            previous = ledger.stored_submission(earlier[-1])
-            before = ledger.stored_submission(earlier[-2]) if len(earlier) >= 2 else None
-        return carried_fill(fill, previous, before, schema)
+        found = reports(record.project_id, fill.metadata.reporting_period)
+        return fill if found is None else carried_fill(fill, *found, schema)
 
     return carry
 
