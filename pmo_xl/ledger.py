@@ -556,6 +556,16 @@ class Ledger:
         The choice holds against every submission dated (submitted-on) up to `holds_until`: the latest date the
         PMO could see when choosing.
         """
+        slot = self._connection.execute(
+            "SELECT project_id, reporting_period FROM submission WHERE submission_id = ?", (submission_id,)
+        ).fetchone()
+        if slot is None or tuple(slot) != (project_id, reporting_period):
+            # A choice the views would never apply (another project's or period's report) is refused, not kept.
+            held = f"is {slot[0]} {slot[1]}" if slot else "is not in the ledger"
+            raise LedgerError(
+                f"{self.path}: submission {submission_id} {held}: it cannot be the choice for {project_id} "
+                f"{reporting_period}"
+            )
         current = self._connection.execute(
             "SELECT submission_id FROM preference WHERE project_id = ? AND reporting_period = ? "
             "ORDER BY preference_id DESC LIMIT 1",

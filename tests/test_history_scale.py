@@ -265,3 +265,15 @@ def test_export_history_refuses_periods_it_cannot_read(tmp_path):
         history_frame(path, first="garbage")
     with pytest.raises(PmoError, match="--to"):
         history_frame(path, last="2026-9")
+
+
+def test_a_pmo_choice_must_be_a_report_of_its_own_project_and_period(tmp_path):
+    path = _ledger(tmp_path, 2)
+    with open_ledger(path, write=True) as ledger:
+        headers = ledger.submissions()
+        other = int(headers[headers["project_id"] == "PRJ-002"]["submission_id"].iloc[0])
+        with pytest.raises(LedgerError, match=f"submission {other} is PRJ-002"):
+            ledger.add_preference("PRJ-001", _periods(2)[0], other, "2027-01-01", "chosen by the PMO")
+        with pytest.raises(LedgerError, match="is not in the ledger"):
+            ledger.add_preference("PRJ-001", _periods(2)[0], 99_999, "2027-01-01", "chosen by the PMO")
+        assert ledger.counts()["preference"] == 0
