@@ -130,3 +130,13 @@ def plan_baseline_option(role: str = ""):
         show_default=True,
         help=_help(PLAN_BASELINE_HELP, role),
     )
+
+
+def key_flag_number(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    """--key-flag Flag3 (or 3) as 3."""
+    if value is None:
+        return None
+    text = value.strip().casefold().removeprefix("flag")
+    if not text.isdigit() or not 1 <= int(text) <= 20:
+        raise click.BadParameter(f"'{value}' is not one of Microsoft Project's flags, Flag1 to Flag20")
+    return int(text)

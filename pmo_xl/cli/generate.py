@@ -13,7 +13,7 @@ import click
 
 from pmo_xl.cli._group import CSV_LOCALE_OPTION, main, progress_echo
 from pmo_xl.cli._json import JsonCommand
-from pmo_xl.cli._options import ledger_option, plan_baseline_option, register_option
+from pmo_xl.cli._options import key_flag_number, ledger_option, plan_baseline_option, register_option
 from pmo_xl.generate.carry_forward import PreviousReports, carry_forward_from_ledger
 from pmo_xl.generate.generator import generate_for_records
 from pmo_xl.generate.plan_milestones import MilestoneSelection, ProjectPlan, read_project_plans, with_plan_milestones
@@ -34,16 +34,6 @@ def _period(value: str | None) -> str:
         return check_period(value) if value else current_period()
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
-
-
-def _flag_number(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
-    """--key-flag Flag3 (or 3) as 3."""
-    if value is None:
-        return None
-    text = value.strip().casefold().removeprefix("flag")
-    if not text.isdigit() or not 1 <= int(text) <= 20:
-        raise click.BadParameter(f"'{value}' is not one of Microsoft Project's flags, Flag1 to Flag20")
-    return int(text)
 
 
 def _iso_date(value: str | None) -> dt.date | None:
@@ -149,7 +139,7 @@ def templates_docs(out_path: Path) -> None:
 @click.option(
     "--key-flag",
     type=click.UNPROCESSED,
-    callback=_flag_number,
+    callback=key_flag_number,
     metavar="FlagN",
     help="With --plans: the rows are the tasks with this flag set (Flag1 to Flag20), marked key, instead of the "
     "plan's milestones.",

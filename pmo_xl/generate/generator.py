@@ -154,7 +154,7 @@ class TemplateSource:
             self.package.members.get("docProps/custom.xml", b""), fill.metadata
         )
         workbook_part = "xl/workbook.xml"
-        full_calc = _with_full_calc_on_load(self.package.members[workbook_part])
+        full_calc = with_full_calc_on_load(self.package.members[workbook_part])
         if full_calc != self.package.members[workbook_part]:
             replacements[workbook_part] = full_calc
         return self.package.write(replacements)
@@ -181,11 +181,7 @@ class TemplateSource:
                 f"{self.path}: table {table.name} holds {capacity} rows but {len(rows)} are to be carried forward; "
                 f"raise the table's pre-sized rows in the schema and rebuild the templates"
             )
-        next_ids: Iterator[str] = iter(())
-        if table.id_prefix:
-            used = [_id_number(row.get("id"), table.id_prefix) for row in rows]
-            start = max((number for number in used if number is not None), default=0)
-            next_ids = (f"{table.id_prefix}{number:03d}" for number in range(start + 1, start + 1 + capacity))
+        next_ids: Iterator[str] = next_blank_row_ids(rows, table.id_prefix, capacity) if table.id_prefix else iter(())
         for index, excel_row in enumerate(found.body_rows):
             row = rows[index] if index < len(rows) else None
             if row is None:
@@ -195,6 +191,13 @@ class TemplateSource:
             for key, value in row.items():
                 if key in columns:
                     put(found.sheet, excel_row, columns[key], value)
+
+
+def next_blank_row_ids(rows: TableRows, prefix: str, count: int) -> Iterator[str]:
+    """The ids pre-filled in a table's blank rows, after the highest `prefix`-numbered id its `rows` hold (M-001...)."""
+    used = [_id_number(row.get("id"), prefix) for row in rows]
+    start = max((number for number in used if number is not None), default=0)
+    return (f"{prefix}{number:03d}" for number in range(start + 1, start + 1 + count))
 
 
 def _id_number(value: object, prefix: str) -> int | None:
@@ -210,7 +213,7 @@ def _rename_table_columns(table_xml: bytes, renames: dict[str, str]) -> bytes:
     return re.sub(rb'(<tableColumn\b[^>]*?\bname=")([^"]*)(")', rename, table_xml)
 
 
-def _with_full_calc_on_load(workbook_xml: bytes) -> bytes:
+def with_full_calc_on_load(workbook_xml: bytes) -> bytes:
     """Ask Excel to recalculate on open: the generated cells carry no cached formula results."""
     if re.search(rb'<calcPr\b[^>]*\bfullCalcOnLoad="(1|true)"', workbook_xml):
         return workbook_xml
