@@ -58,3 +58,8 @@ class InputTableError(PmoError):
 class PlanError(PmoError):
     """A project plan (.mpp, .mpx, Project XML) cannot be read: damaged, protected, empty, of an unknown kind, or its
     reader (MPXJ, Java) is not installed. The message is one line that names the file and says what to do."""
+
+
+class ExportError(PmoError):
+    """A Project Online export (the ProjectData feed saved as JSON, .xlsx or .csv) cannot be imported: damaged JSON,
+    an empty folder, nothing known in it, two rows for one key that disagree. One line naming the file and the fix."""

@@ -45,7 +45,11 @@ OPTIONAL_COLUMNS = (
     "money_unit",
     "budget",
     "plan_file",
+    "external_id",
 )
+# The PMO's own columns (custom fields brought from Project Online, `pmo import project-online`): kept in the file,
+# never checked or read into a record.
+CUSTOM_COLUMN_PREFIX = "custom_"
 CADENCES = ("monthly", "fortnightly", "quarterly")
 # Register columns that feed a differently named template field.
 FIELD_ALIASES = {"end_date": "baseline_end_date", "budget": "budget_original"}
@@ -266,13 +270,14 @@ def register_from_rows(
         problems.append(
             ("missing_column", f"row {register.header_row}: missing required column(s): {', '.join(missing)}")
         )
-    unknown = [column for column in headers if column not in known]
+    unknown = [column for column in headers if column not in known and not column.startswith(CUSTOM_COLUMN_PREFIX)]
     if unknown:
         problems.append(
             (
                 "unknown_column",
                 f"row {register.header_row}: unknown column(s): {', '.join(unknown)}; allowed are the required columns, "
-                f"{', '.join(OPTIONAL_COLUMNS)}, or a template field name (see docs/templates.md)",
+                f"{', '.join(OPTIONAL_COLUMNS)}, a column named {CUSTOM_COLUMN_PREFIX}..., or a template field name (see "
+                "docs/templates.md)",
             )
         )
     needs_money = all(key in field_names for key in _MONEY_KEYS)

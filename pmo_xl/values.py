@@ -671,6 +671,23 @@ def parse_xml_date(text: str) -> dt.date | None:
     return day
 
 
+# An OData V2/V3 verbose JSON date (Project Online's ProjectData feed): milliseconds since 1970-01-01 UTC, with an
+# optional offset in minutes that does not move the instant ("/Date(1330588800000)/", "/Date(1330588800000+0060)/").
+_ODATA_DATE = re.compile(r"^/Date\((-?\d{1,15})(?:[+-]\d{4})?\)/$")
+
+
+def parse_odata_date(text: str) -> dt.date | None:
+    """The calendar day (UTC) of an OData verbose JSON date, "/Date(1330588800000)/", or None for any other text."""
+    match = _ODATA_DATE.match(text.strip())
+    if not match:
+        return None
+    try:
+        instant = dt.datetime(1970, 1, 1) + dt.timedelta(milliseconds=int(match.group(1)))
+    except OverflowError:
+        return None
+    return instant.date()
+
+
 def parse_xml_integer(text: str) -> int | None:
     """An XML Schema integer (digits, an optional sign), or None."""
     text = text.strip()

@@ -1,0 +1,529 @@
+"""A Project Online export read: the ProjectData (OData V3) entity sets a PMO saved before Project Online closed.
+
+EXPORT is a folder or a zip holding one file per entity set, named by the set (`Projects.json`, `Tasks.xlsx`,
+`BusinessDrivers.csv`), a set that came in several pages as `Tasks.json`, `Tasks-2.json`, `Tasks-3.json`... Three
+forms are read: JSON as the feed gives it (V3 verbose `{"d": {"results": [...]}}` with `/Date(...)/` dates, or JSON
+light `{"value": [...]}` with ISO dates), the one table Excel's OData connector writes (read by pmo_xl.excel.tables),
+and CSV. Names are Microsoft's, listed with their sources in docs/project-online.md; nothing else is assumed.
+
+This module only reads: `read_export` gives each set's rows (a row repeated across pages kept once, by the set's
+key), and `register_rows` maps the Projects set to register rows. Writing files is the command's
+(pmo_xl/cli/import_online.py). A page file is parsed whole with json.loads: a first slice, not yet a stream.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pmo_xl.errors import ExportError, InputTableError
+from pmo_xl.excel.tables import read_table, same_name
+from pmo_xl.excel.zip_archive import DamagedPart, InflatesPastDeclaredSize, inflate, read_directory
+from pmo_xl.values import (
+    as_text,
+    is_blank,
+    parse_odata_date,
+    parse_xml_date,
+    read_date,
+    read_number,
+    short,
+)
+
+FORMS = (".json", ".xlsx", ".csv")
+
+
+@dataclass(frozen=True)
+class EntitySet:
+    """One ProjectData entity set: its key (what makes a row the same row on two pages) and the properties the
+    mapping uses or knows (docs/project-online.md gives the source of each)."""
+
+    name: str
+    key: tuple[str, ...]
+    properties: tuple[str, ...]
+
+
+# The sets of docs/project-online.md, in its order. Other documented properties of these sets are not listed yet:
+# they are reported as unknown, never dropped.
+def _declared(name: str, key: str, properties: str) -> EntitySet:
+    return EntitySet(name, tuple(key.split()), tuple(dict.fromkeys(key.split() + properties.split())))
+
+
+ENTITY_SETS: dict[str, EntitySet] = {
+    entity_set.name: entity_set
+    for entity_set in (
+        _declared(
+            "Projects",
+            "ProjectId",
+            "ProjectName ProjectOwnerName ProjectManagerName ProjectStartDate ProjectFinishDate ProjectCost "
+            "ProjectActualCost ProjectBudgetCost ProjectCurrency ProjectPercentCompleted ProjectDepartments "
+            "EnterpriseProjectTypeName",
+        ),
+        _declared(
+            "ProjectBaselines",
+            "ProjectId BaselineNumber",
+            "ProjectBaselineCost ProjectBaselineStartDate ProjectBaselineFinishDate",
+        ),
+        _declared(
+            "ProjectWorkflowStageDataSet", "ProjectId StageId", "StageName StageOrder StageEntryDate StageStatus"
+        ),
+        _declared(
+            "Tasks",
+            "ProjectId TaskId",
+            "TaskName TaskIsMilestone TaskIsSummary TaskOutlineLevel TaskStartDate TaskFinishDate TaskActualStartDate "
+            "TaskActualFinishDate TaskPercentCompleted TaskDeadline TaskClientUniqueId",
+        ),
+        _declared(
+            "TaskBaselines",
+            "ProjectId TaskId BaselineNumber",
+            "TaskBaselineStartDate TaskBaselineFinishDate TaskBaselineCost",
+        ),
+        _declared("Assignments", "ProjectId AssignmentId", "AssignmentBookingName"),
+        _declared("AssignmentTimephasedDataSet", "ProjectId AssignmentId TimeByDay", "AssignmentWork"),
+        _declared("Resources", "ResourceId", "RBS"),
+        _declared("ResourceTimephasedDataSet", "ResourceId TimeByDay", ""),
+        _declared(
+            "BusinessDrivers",
+            "BusinessDriverId",
+            "BusinessDriverName BusinessDriverDescription ImpactDescriptionNone ImpactDescriptionLow "
+            "ImpactDescriptionModerate ImpactDescriptionStrong ImpactDescriptionExtreme",
+        ),
+        _declared("PortfolioAnalyses", "AnalysisId", "PrioritizationId RoleCustomFieldName"),
+        _declared("Prioritizations", "PrioritizationId", "PrioritizationIsManual ConsistencyRatio"),
+        # Microsoft's page spells the name property BusinessDriveName; the feed may say either.
+        _declared(
+            "PrioritizationDrivers",
+            "PrioritizationId BusinessDriverId",
+            "BusinessDriverPriority BusinessDriverName BusinessDriveName",
+        ),
+        _declared(
+            "PrioritizationDriverRelations", "PrioritizationId BusinessDriver1Id BusinessDriver2Id", "RelationValue"
+        ),
+        _declared("PortfolioAnalysisProjects", "AnalysisId ProjectId", "Priority AbsolutePriority"),
+        _declared("CostConstraintScenarios", "ScenarioId", "AnalysisId"),
+        _declared("CostScenarioProjects", "ScenarioId ProjectId", "ForceStatus Status"),
+        _declared("ResourceConstraintScenarios", "ScenarioId", "AnalysisId"),
+        _declared("ResourceScenarioProjects", "ScenarioId ProjectId", "NewStartDate"),
+        _declared("Risks", "ProjectId RiskId", ""),
+        _declared("Issues", "ProjectId IssueId", ""),
+        _declared("Deliverables", "ProjectId DeliverableId", ""),
+    )
+}
+# A file's name without its suffix: the set's name, and for a page after the first "-N" (Tasks-2.json).
+_PAGE_NAME = re.compile(r"^(?P<set>[A-Za-z][A-Za-z0-9]*)(?:-(?P<page>\d{1,4}))?$")
+
+
+@dataclass(frozen=True)
+class SetRows:
+    """One entity set as read: its rows (each a property -> value mapping, as the file held it), the files it came
+    from in page order, how many repeated rows were kept once, and whether the last page said more pages follow."""
+
+    name: str
+    rows: tuple[Mapping[str, object], ...]
+    files: tuple[str, ...]
+    repeated_rows: int = 0
+    next_page_missing: bool = False
+    known: bool = True
+
+    @property
+    def properties(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(name for row in self.rows for name in row))
+
+
+@dataclass(frozen=True)
+class Export:
+    """Every entity set found in EXPORT (known or not), and the files that are not an entity set."""
+
+    source: str
+    sets: Mapping[str, SetRows]
+    other_files: tuple[str, ...]
+
+    def rows(self, name: str) -> tuple[Mapping[str, object], ...]:
+        found = self.sets.get(name)
+        return found.rows if found else ()
+
+
+@dataclass(frozen=True)
+class MappingLine:
+    """One line of the mapping report: an entity set and property, what it became, and why."""
+
+    entity_set: str
+    property: str
+    became: str
+    note: str = ""
+
+
+# -- reading EXPORT -------------------------------------------------------------------------------------------------
+
+
+def read_export(path: Path | str) -> Export:
+    """Every entity set in the folder or zip `path`; ExportError (one line) when nothing known can be read."""
+    path = Path(path)
+    if path.is_dir():
+        return _read_folder(path, path.name)
+    if path.is_file() and path.suffix.lower() == ".zip":
+        with tempfile.TemporaryDirectory(prefix="pmo-export-") as folder:
+            skipped = _unpack(path, Path(folder))
+            return _read_folder(Path(folder), path.name, skipped)
+    if not path.exists():
+        raise ExportError(f"{path}: no such folder or zip")
+    raise ExportError(f"{path}: give the folder or the .zip that holds the export's files (Projects.json, ...)")
+
+
+def _unpack(path: Path, folder: Path) -> list[str]:
+    """The zip's files of a form read here, flat in `folder` (the zip layer bounds every member's size); the names
+    of the others, to be listed."""
+    import zipfile
+
+    skipped = []
+    try:
+        data = path.read_bytes()
+        for name, member in read_directory(data).items():
+            base = name.replace("\\", "/").rsplit("/", 1)[-1]
+            if not base:
+                continue
+            if Path(base).suffix.lower() not in FORMS or (folder / base).exists():
+                skipped.append(name)
+                continue
+            (folder / base).write_bytes(inflate(data, member))
+    except (DamagedPart, InflatesPastDeclaredSize, zipfile.BadZipFile, ValueError, OSError) as error:
+        raise ExportError(f"{path.name}: not a readable zip ({short(str(error), 100)})") from None
+    return skipped
+
+
+def _read_folder(folder: Path, source: str, skipped: Sequence[str] = ()) -> Export:
+    pages: dict[str, list[tuple[int, Path]]] = {}
+    other: list[str] = list(skipped)
+    for file in sorted(folder.iterdir()):
+        if not file.is_file() or file.name.startswith((".", "~$")):
+            continue
+        match = _PAGE_NAME.match(file.stem)
+        if file.suffix.lower() not in FORMS or not match:
+            other.append(file.name)
+            continue
+        name = _set_name(match.group("set"))
+        pages.setdefault(name, []).append((int(match.group("page") or 1), file))
+    if not pages:
+        raise ExportError(
+            f"{source}: no entity set found: expected files named by the set, e.g. Projects.json, Tasks.xlsx, "
+            "BusinessDrivers.csv (docs/project-online.md)"
+        )
+    sets = {name: _read_set(name, sorted(found, key=lambda page: page[0]), source) for name, found in pages.items()}
+    if not any(entity_set.known for entity_set in sets.values()):
+        raise ExportError(
+            f"{source}: none of its files is a ProjectData entity set ({', '.join(sorted(sets))}); name each file by "
+            "its set, e.g. Projects.json (docs/project-online.md lists them)"
+        )
+    return Export(source, sets, tuple(other))
+
+
+def _set_name(stem: str) -> str:
+    """The set's name as Microsoft spells it, whatever the file's case; an unknown name as written."""
+    return next((name for name in ENTITY_SETS if name.casefold() == stem.casefold()), stem)
+
+
+def _read_set(name: str, pages: Sequence[tuple[int, Path]], source: str) -> SetRows:
+    numbers = [number for number, _file in pages]
+    if len(set(numbers)) != len(numbers):
+        twice = next(number for number in numbers if numbers.count(number) > 1)
+        files = ", ".join(file.name for number, file in pages if number == twice)
+        raise ExportError(f"{source}: {files} are both page {twice} of {name}; keep one")
+    entity_set = ENTITY_SETS.get(name)
+    rows: list[Mapping[str, object]] = []
+    seen: dict[tuple, tuple[Mapping[str, object], str]] = {}
+    repeated = 0
+    more = False
+    for _number, file in pages:
+        page_rows, more = _read_page(file, source)
+        for row in page_rows:
+            key = tuple(as_text(row.get(part)).casefold() for part in entity_set.key) if entity_set else None
+            if key is None or not all(key):
+                rows.append(row)  # no key to tell a repeat by: kept as it is
+                continue
+            if key in seen:
+                first, where = seen[key]
+                if dict(first) != dict(row):
+                    shown = ", ".join(f"{part} {row.get(part)}" for part in entity_set.key)  # type: ignore[union-attr]
+                    raise ExportError(
+                        f"{source}: {name} has two different rows for {shown} ({where} and {file.name}); the pages "
+                        "were saved at different times: export the set again"
+                    )
+                repeated += 1
+                continue
+            seen[key] = (row, file.name)
+            rows.append(row)
+    return SetRows(name, tuple(rows), tuple(file.name for _n, file in pages), repeated, more, entity_set is not None)
+
+
+def _read_page(file: Path, source: str) -> tuple[list[Mapping[str, object]], bool]:
+    """(rows, whether the page says a next page follows) of one file."""
+    suffix = file.suffix.lower()
+    if suffix == ".json":
+        return _json_page(file, source)
+    try:
+        frame = read_table(file, first_sheet=True)
+    except InputTableError as error:
+        raise ExportError(f"{source}: {error}") from None
+    rows = [
+        {column: value for column, value in zip(frame.columns, values, strict=True) if not is_blank(value)}
+        for values in frame.itertuples(index=False, name=None)
+    ]
+    return [row for row in rows if row], False
+
+
+def _json_page(file: Path, source: str) -> tuple[list[Mapping[str, object]], bool]:
+    try:
+        document = json.loads(file.read_bytes().decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ExportError(
+            f"{source}: {file.name} is not JSON ({short(str(error), 80)}); save the feed's page again"
+        ) from None
+    body = document.get("d") if isinstance(document, dict) else None
+    if isinstance(body, dict) and isinstance(body.get("results"), list):  # V3 verbose
+        rows, more = body["results"], bool(body.get("__next"))
+    elif isinstance(body, list):  # V1 verbose: the array alone
+        rows, more = body, False
+    elif isinstance(document, dict) and isinstance(document.get("value"), list):  # JSON light
+        rows = document["value"]
+        more = bool(document.get("odata.nextLink") or document.get("@odata.nextLink"))
+    else:
+        raise ExportError(
+            f'{source}: {file.name} is JSON but not an OData feed (expected {{"d": {{"results": [...]}}}} or '
+            '{"value": [...]}); save the page as the feed returned it'
+        )
+    if not all(isinstance(row, dict) for row in rows):
+        raise ExportError(f"{source}: {file.name}: the feed's rows are not objects; save the page again")
+    return [_properties(row) for row in rows], more
+
+
+def _properties(row: Mapping[str, object]) -> dict[str, object]:
+    """A JSON row's properties: OData's annotations (`__metadata`, `odata.*`) and links to related entities
+    (`{"__deferred": ...}`, `...@odata.navigationLinkUrl`) are not properties."""
+    return {
+        name: value
+        for name, value in row.items()
+        if not name.startswith("__")
+        and "odata." not in name
+        and not (isinstance(value, dict) and "__deferred" in value)
+        and not is_blank(value)
+    }
+
+
+# -- values -----------------------------------------------------------------------------------------------------------
+
+
+def feed_date(value: object, label: str) -> tuple[dt.date | None, str]:
+    """(day, problem) of a date as the feed or Excel wrote it: "/Date(ms)/", ISO, or a date cell."""
+    if isinstance(value, str):
+        day = parse_odata_date(value) or parse_xml_date(value)
+        if day is not None:
+            return day, ""
+    reading = read_date(value, label, text_is_normal=True)
+    return (None, reading.message) if reading.refused else (reading.value, "")  # type: ignore[return-value]
+
+
+def feed_number(value: object, label: str) -> tuple[float | int | None, str]:
+    """(number, problem): JSON writes Edm.Decimal as text with a point ("2380.000000")."""
+    reading = read_number(value, label, decimal_mark="." if isinstance(value, str) else None, text_is_normal=True)
+    return (None, reading.message) if reading.refused else (reading.value, "")  # type: ignore[return-value]
+
+
+# -- the register ---------------------------------------------------------------------------------------------------
+
+REGISTER_COLUMNS = (
+    "project_id", "project_name", "project_manager", "sponsor", "start_date", "end_date", "stage", "currency",
+    "money_unit", "budget", "external_id",
+)  # fmt: skip
+CUSTOM_PREFIX = "custom_"  # pmo_xl.register.CUSTOM_COLUMN_PREFIX: the register keeps such columns as they are
+
+
+@dataclass(frozen=True)
+class RegisterImport:
+    """The register rows made from Projects: columns, rows (column -> value), the ids generated, the custom
+    fields that became columns, the mapping report's lines and the warnings to show."""
+
+    columns: tuple[str, ...]
+    rows: tuple[Mapping[str, object], ...]
+    generated_ids: tuple[str, ...]
+    custom_fields: tuple[str, ...]
+    mapping: tuple[MappingLine, ...]
+    warnings: tuple[str, ...]
+
+
+def register_rows(
+    export: Export,
+    *,
+    id_field: str | None = None,
+    sponsor_field: str = "Sponsor",
+    stage_field: str | None = None,
+    baseline: int = 0,
+    id_prefix: str = "PO-",
+) -> RegisterImport:
+    """Projects as register rows (docs/imports.md, "Project Online exports"); ExportError when there are none or
+    two share a PMO id."""
+    projects = export.rows("Projects")
+    if not projects:
+        raise ExportError(
+            f"{export.source}: no Projects set (Projects.json, .xlsx or .csv): the register comes from it"
+        )
+    known = set(ENTITY_SETS["Projects"].properties)
+    custom = [name for name in dict.fromkeys(p for row in projects for p in row) if name not in known]
+    id_property = _custom_named(custom, id_field) if id_field else None
+    sponsor_property = _custom_named(custom, sponsor_field) if sponsor_field else None
+    stage_property = _custom_named(custom, stage_field) if stage_field else None
+    warnings: list[str] = []
+    if id_field and id_property is None:
+        warnings.append(f"no custom field named '{id_field}' in Projects: every project id is generated")
+    if sponsor_field and sponsor_property is None:
+        warnings.append(f"no custom field named '{sponsor_field}' in Projects: sponsor is left blank")
+    if stage_field and stage_property is None:
+        warnings.append(f"no custom field named '{stage_field}' in Projects: stage is left blank")
+    stages = _current_stages(export.rows("ProjectWorkflowStageDataSet"))
+    baselines = {
+        as_text(row.get("ProjectId")).casefold(): row
+        for row in export.rows("ProjectBaselines")
+        if as_text(row.get("BaselineNumber")).strip() in (str(baseline), f"{baseline}.0")
+    }
+    ordered = sorted(
+        projects, key=lambda row: (as_text(row.get("ProjectName")).casefold(), as_text(row.get("ProjectId")))
+    )
+    rows: list[dict[str, object]] = []
+    generated: list[str] = []
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    for row in ordered:
+        guid = as_text(row.get("ProjectId")).strip()
+        name = as_text(row.get("ProjectName")).strip()
+        label = f"Projects, project '{name or guid}'"
+        project_id = as_text(row.get(id_property)).strip() if id_property else ""
+        if not project_id:
+            project_id = f"{id_prefix}{len(generated) + 1:03d}"
+            generated.append(project_id)
+        if project_id.casefold() in seen:
+            problems.append(f"'{project_id}' is the id of both '{seen[project_id.casefold()]}' and '{name}'")
+        seen[project_id.casefold()] = name
+        start, start_problem = feed_date(row.get("ProjectStartDate"), f"{label}: ProjectStartDate")
+        finish, finish_problem = feed_date(row.get("ProjectFinishDate"), f"{label}: ProjectFinishDate")
+        budget, budget_problem = feed_number(row.get("ProjectBudgetCost"), f"{label}: ProjectBudgetCost")
+        if not budget:  # blank, or 0: PWA's ProjectBudgetCost without budget cost resources
+            baseline_row = baselines.get(guid.casefold(), {})
+            budget, budget_problem = feed_number(
+                baseline_row.get("ProjectBaselineCost"), f"{label}: ProjectBaselineCost (baseline {baseline})"
+            )
+        problems += [problem for problem in (start_problem, finish_problem, budget_problem) if problem]
+        stage = as_text(row.get(stage_property)).strip() if stage_property else stages.get(guid.casefold(), "")
+        register_row: dict[str, object] = {
+            "project_id": project_id,
+            "project_name": name,
+            "project_manager": as_text(row.get("ProjectOwnerName") or row.get("ProjectManagerName")).strip(),
+            "sponsor": as_text(row.get(sponsor_property)).strip() if sponsor_property else "",
+            "start_date": start,
+            "end_date": finish,
+            "stage": stage,
+            "currency": as_text(row.get("ProjectCurrency")).strip(),
+            "money_unit": "units",  # ProjectBudgetCost and the baseline cost are in the PWA's currency units
+            "budget": budget,
+            "external_id": guid,
+        }
+        for field in custom:
+            if field not in (id_property, sponsor_property, stage_property):
+                register_row[_custom_column(field)] = row.get(field)
+        rows.append(register_row)
+    if problems:
+        raise ExportError(
+            f"{export.source}: {problems[0]}" + (f" (and {len(problems) - 1} more)" if problems[1:] else "")
+        )
+    kept = [field for field in custom if field not in (id_property, sponsor_property, stage_property)]
+    columns = REGISTER_COLUMNS + tuple(_custom_column(field) for field in kept)
+    mapping = _projects_mapping(export, custom, id_property, sponsor_property, stage_property)
+    return RegisterImport(columns, tuple(rows), tuple(generated), tuple(kept), mapping, tuple(warnings))
+
+
+def _custom_named(properties: Iterable[str], wanted: str) -> str | None:
+    """The feed's name for a custom field: names lose their spaces in the feed, and case differs by language."""
+    return next((name for name in properties if same_name(name) == same_name(wanted)), None)
+
+
+def _custom_column(field: str) -> str:
+    return CUSTOM_PREFIX + re.sub(r"[^0-9a-z]+", "_", field.casefold()).strip("_")
+
+
+def _current_stages(rows: Sequence[Mapping[str, object]]) -> dict[str, str]:
+    """Each project's current workflow stage: the one entered last (by StageEntryDate, then StageOrder)."""
+    best: dict[str, tuple[tuple, str]] = {}
+    for row in rows:
+        entered, _problem = feed_date(row.get("StageEntryDate"), "StageEntryDate")
+        order, _problem = feed_number(row.get("StageOrder"), "StageOrder")
+        rank = (entered or dt.date.min, order or 0)
+        project = as_text(row.get("ProjectId")).casefold()
+        if project not in best or rank > best[project][0]:
+            best[project] = (rank, as_text(row.get("StageName")).strip())
+    return {project: stage for project, (_rank, stage) in best.items()}
+
+
+_PROJECT_TARGETS = {
+    "ProjectId": "register external_id",
+    "ProjectName": "register project_name",
+    "ProjectOwnerName": "register project_manager",
+    "ProjectManagerName": "register project_manager, where ProjectOwnerName is blank",
+    "ProjectStartDate": "register start_date",
+    "ProjectFinishDate": "register end_date",
+    "ProjectBudgetCost": "register budget (money_unit units)",
+    "ProjectCurrency": "register currency",
+}
+
+
+def _projects_mapping(
+    export: Export, custom: Sequence[str], id_property: str | None, sponsor: str | None, stage: str | None
+) -> tuple[MappingLine, ...]:
+    lines = []
+    for name in export.sets["Projects"].properties:
+        if name in _PROJECT_TARGETS:
+            lines.append(MappingLine("Projects", name, _PROJECT_TARGETS[name]))
+        elif name in ENTITY_SETS["Projects"].properties:
+            lines.append(MappingLine("Projects", name, "", "not mapped yet"))
+        elif name == id_property:
+            lines.append(MappingLine("Projects", name, "register project_id", "the --id-field custom field"))
+        elif name == sponsor:
+            lines.append(MappingLine("Projects", name, "register sponsor", "the --sponsor-field custom field"))
+        elif name == stage:
+            lines.append(MappingLine("Projects", name, "register stage", "the --stage-field custom field"))
+        else:
+            lines.append(
+                MappingLine(
+                    "Projects", name, f"register {_custom_column(name)}",
+                    "not a Project property docs/project-online.md lists: taken as a custom field",
+                )
+            )  # fmt: skip
+    return tuple(lines)
+
+
+def mapping_report(export: Export, register: RegisterImport | None) -> tuple[MappingLine, ...]:
+    """Every entity set and property found, what it became and why; unknown sets and properties named."""
+    lines: list[MappingLine] = []
+    for name, entity_set in export.sets.items():
+        pages = ", ".join(entity_set.files)
+        if not entity_set.known:
+            lines.append(MappingLine(name, "", "", f"unknown entity set ({pages}): not read further"))
+            lines += [MappingLine(name, p, "", "property of an unknown entity set") for p in entity_set.properties]
+            continue
+        note = f"{len(entity_set.rows)} row(s) from {pages}"
+        if entity_set.repeated_rows:
+            note += f"; {entity_set.repeated_rows} row(s) repeated across pages kept once"
+        if entity_set.next_page_missing:
+            note += f"; its last page says more follow, but there is no {name}-{len(entity_set.files) + 1} file"
+        became = "register" if name == "Projects" else ""
+        lines.append(MappingLine(name, "", became, note if became else note + "; not mapped yet"))
+        if name == "Projects" and register is not None:
+            lines += register.mapping
+            continue
+        documented = ENTITY_SETS[name].properties
+        for found in entity_set.properties:
+            why = "not mapped yet" if found in documented else "unknown property: not in docs/project-online.md"
+            lines.append(MappingLine(name, found, "", why))
+    lines += [MappingLine("", other, "", "not an entity set file: not read") for other in export.other_files]
+    return tuple(lines)

@@ -1,0 +1,254 @@
+"""`pmo import project-online`: a Project Online export, as a PMO saved it before the service closed, becomes a new
+register and a mapping report. The fixtures are built here from the names in docs/project-online.md: JSON verbose
+with /Date()/ values, JSON light in two pages with a repeated row and one unknown property, an .xlsx written as one
+table, a .csv, an unknown entity set, and a zip of them all."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+from click.testing import CliRunner
+
+from pmo_xl.cli.import_online import project_online_command
+from pmo_xl.errors import ExportError
+from pmo_xl.excel.tables import read_table
+from pmo_xl.imports.project_online import ENTITY_SETS, read_export
+from pmo_xl.register import read_register
+from pmo_xl.templates.catalog import PROJECT_STATUS
+from pmo_xl.values import parse_odata_date
+
+DATA_CENTRE = "7e910f5b-95e2-e111-8d29-00155d35d32e"
+CRM = "5263ee3e-66e6-e111-9fc9-00155d35d32e"
+
+
+def _ms(day: dt.date) -> str:
+    """A day as the V3 verbose feed writes it."""
+    return (
+        f"/Date({int((dt.datetime(day.year, day.month, day.day) - dt.datetime(1970, 1, 1)).total_seconds()) * 1000})/"
+    )
+
+
+def _project(guid: str, name: str, code: str, sponsor: str, budget: str, start: dt.date, finish: dt.date) -> dict:
+    return {
+        "__metadata": {"id": f"https://contoso.sharepoint.com/sites/pwa/_api/ProjectData/Projects(guid'{guid}')",
+                       "type": "ReportingData.Project"},
+        "ProjectId": guid, "ProjectName": name, "ProjectOwnerName": "Ana Silva" if code == "DC-01" else None,
+        "ProjectManagerName": "Marc Dupont", "ProjectStartDate": _ms(start), "ProjectFinishDate": _ms(finish),
+        "ProjectCost": "310000.000000", "ProjectActualCost": "120000.000000", "ProjectBudgetCost": budget,
+        "ProjectCurrency": "EUR", "ProjectPercentCompleted": 40, "EnterpriseProjectTypeName": "Enterprise Project",
+        # Custom fields, with their spaces stripped as the feed names them ("Project Code" -> ProjectCode).
+        "ProjectCode": code, "Sponsor": sponsor, "BusinessUnit": "IT",
+        "Tasks": {"__deferred": {"uri": f"https://contoso.sharepoint.com/sites/pwa/_api/ProjectData/Projects(guid'{guid}')/Tasks"}},
+    }  # fmt: skip
+
+
+def _task(project: str, task_id: str, name: str, milestone: bool, finish: str, colour: str | None = None) -> dict:
+    row = {"ProjectId": project, "TaskId": task_id, "TaskName": name, "TaskIsMilestone": milestone,
+           "TaskIsSummary": False, "TaskOutlineLevel": 1, "TaskStartDate": "2026-01-05T08:00:00",
+           "TaskFinishDate": finish, "TaskPercentCompleted": 0, "TaskClientUniqueId": 3}  # fmt: skip
+    if colour:
+        row["TaskColourCode"] = colour  # not a documented property: the report must name it
+    return row
+
+
+def build_export(folder: Path) -> Path:
+    """An export as a PMO saved it: every form and quirk docs/project-online.md describes."""
+    folder.mkdir(parents=True, exist_ok=True)
+    projects = [
+        _project(DATA_CENTRE, "Data centre move", "DC-01", "Claire Martin", "250000.000000",
+                 dt.date(2026, 1, 5), dt.date(2026, 6, 26)),
+        _project(CRM, "CRM replacement", "CRM-02", "Omar Haddad", "0.000000", dt.date(2026, 2, 2),
+                 dt.date(2026, 11, 30)),
+    ]  # fmt: skip
+    (folder / "Projects.json").write_text(json.dumps({"d": {"results": projects}}), encoding="utf-8")
+    stages = [
+        {"ProjectId": DATA_CENTRE, "StageId": "s1", "StageName": "Create", "StageOrder": 1,
+         "StageEntryDate": "2025-11-03T00:00:00Z", "StageStatus": 2},
+        {"ProjectId": DATA_CENTRE, "StageId": "s2", "StageName": "Execute", "StageOrder": 3,
+         "StageEntryDate": "2026-01-05T00:00:00Z", "StageStatus": 1},
+    ]  # fmt: skip
+    (folder / "ProjectWorkflowStageDataSet.json").write_text(json.dumps({"value": stages}), encoding="utf-8")
+    first = [_task(DATA_CENTRE, "t1", "Design signed off", True, "2026-02-27T17:00:00"),
+             _task(DATA_CENTRE, "t2", "Racks installed", False, "2026-04-10T17:00:00")]  # fmt: skip
+    second = [first[1], _task(DATA_CENTRE, "t3", "Cut-over weekend", True, "2026-06-27T17:00:00", colour="Red")]
+    next_link = "https://contoso.sharepoint.com/sites/pwa/_api/ProjectData/Tasks?$skiptoken='t2'"
+    (folder / "Tasks.json").write_text(json.dumps({"odata.nextLink": next_link, "value": first}), encoding="utf-8")
+    (folder / "Tasks-2.json").write_text(json.dumps({"value": second}), encoding="utf-8")
+    book = xlsxwriter.Workbook(str(folder / "ProjectBaselines.xlsx"))
+    sheet = book.add_worksheet("ProjectBaselines")
+    date_format = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    sheet.add_table("A1:E3", {"name": "ProjectBaselines", "columns": [
+        {"header": "ProjectId"}, {"header": "BaselineNumber"}, {"header": "ProjectBaselineCost"},
+        {"header": "ProjectBaselineStartDate", "format": date_format},
+        {"header": "ProjectBaselineFinishDate", "format": date_format}]})  # fmt: skip
+    for row, values in enumerate(
+        [(CRM, 0, 480000, dt.datetime(2026, 2, 2, 8), dt.datetime(2026, 10, 30, 17)),
+         (CRM, 1, 520000, dt.datetime(2026, 2, 2, 8), dt.datetime(2026, 11, 30, 17))], start=1):  # fmt: skip
+        sheet.write_row(row, 0, values[:3])
+        sheet.write_datetime(row, 3, values[3], date_format)
+        sheet.write_datetime(row, 4, values[4], date_format)
+    book.close()
+    (folder / "BusinessDrivers.csv").write_text(
+        "BusinessDriverId,BusinessDriverName,BusinessDriverDescription,ImpactDescriptionNone,ImpactDescriptionExtreme\n"
+        "d1,Grow revenue,New income,No new income,More than 1 M a year\n",
+        encoding="utf-8-sig",
+    )
+    (folder / "TimesheetLines.json").write_text(json.dumps({"value": [{"TimesheetLineId": "x", "PeriodName": "W1"}]}))
+    return folder
+
+
+def _zip(folder: Path, target: Path) -> Path:
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file in sorted(folder.iterdir()):
+            archive.write(file, f"pwa-export/{file.name}")
+    return target
+
+
+def _run(*args: object):
+    return CliRunner().invoke(project_online_command, [str(arg) for arg in args])
+
+
+def test_the_export_becomes_a_register_that_reads_back(tmp_path):
+    export = build_export(tmp_path / "export")
+    result = _run(export, "--out", tmp_path / "out", "--id-field", "project code")
+    assert result.exit_code == 0, result.output
+    records = read_register(tmp_path / "out" / "register.csv", PROJECT_STATUS)
+    by_id = {record.project_id: record for record in records}
+    assert sorted(by_id) == ["CRM-02", "DC-01"]
+    data_centre, crm = by_id["DC-01"], by_id["CRM-02"]
+    assert (data_centre.project_name, data_centre.project_manager, data_centre.sponsor) == (
+        "Data centre move", "Ana Silva", "Claire Martin")  # fmt: skip
+    assert crm.project_manager == "Marc Dupont"  # no ProjectOwnerName: ProjectManagerName
+    assert (data_centre.start_date, data_centre.end_date) == (dt.date(2026, 1, 5), dt.date(2026, 6, 26))
+    assert data_centre.stage == "Execute"  # the stage entered last
+    assert data_centre.fields["budget_original"] == 250000
+    assert crm.fields["budget_original"] == 480000  # ProjectBudgetCost 0: baseline 0's cost
+    assert data_centre.fields["currency"] == "EUR" and data_centre.fields["money_unit"] == "units"
+    frame = read_table(tmp_path / "out" / "register.csv")
+    assert list(frame["external_id"]) == [CRM, DATA_CENTRE]
+    assert list(frame["custom_businessunit"]) == ["IT", "IT"]
+    assert "custom_projectcode" not in frame.columns  # it became project_id
+
+
+def test_the_mapping_report_names_what_is_unknown_and_what_was_repeated(tmp_path):
+    export = build_export(tmp_path / "export")
+    result = _run(export, "--out", tmp_path / "out", "--id-field", "Project Code")
+    assert "unknown: TimesheetLines (unknown entity set (TimesheetLines.json): not read further)" in result.output
+    assert "unknown: Tasks.TaskColourCode" in result.output
+    report = read_table(tmp_path / "out" / "import-report.xlsx", "Mapping")
+    lines = {(row.entity_set, row.property): (row.became, row.note) for row in report.itertuples()}
+    assert lines[("Tasks", None)][1].startswith("3 row(s) from Tasks.json, Tasks-2.json; 1 row(s) repeated")
+    assert lines[("Tasks", "TaskColourCode")][1].startswith("unknown property")
+    assert lines[("TimesheetLines", "PeriodName")][1] == "property of an unknown entity set"
+    assert lines[("Projects", "ProjectOwnerName")][0] == "register project_manager"
+    assert lines[("Projects", "BusinessUnit")][0] == "register custom_businessunit"
+    assert lines[("BusinessDrivers", "ImpactDescriptionExtreme")][1] == "not mapped yet"
+
+
+def test_a_zip_gives_the_same_register_and_a_second_run_changes_nothing(tmp_path):
+    export = build_export(tmp_path / "export")
+    assert _run(export, "--out", tmp_path / "from-folder").exit_code == 0
+    archive = _zip(export, tmp_path / "pwa-export.zip")
+    first = _run(archive, "--out", tmp_path / "from-zip")
+    assert first.exit_code == 0, first.output
+    register = (tmp_path / "from-zip" / "register.csv").read_bytes()
+    assert register == (tmp_path / "from-folder" / "register.csv").read_bytes()
+    # Without --id-field the ids are generated, in project-name order, and listed.
+    assert "2 project id(s) generated: PO-001, PO-002" in first.output
+    again = _run(archive, "--out", tmp_path / "from-zip")
+    assert again.exit_code == 0 and "(unchanged)" in again.output
+    assert (tmp_path / "from-zip" / "register.csv").read_bytes() == register
+
+
+def test_what_the_register_still_needs_is_listed_and_the_run_exits_1(tmp_path):
+    export = build_export(tmp_path / "export")
+    result = _run(export, "--out", tmp_path / "out", "--sponsor-field", "Business Owner")
+    assert result.exit_code == 1
+    assert "warning: no custom field named 'Business Owner' in Projects: sponsor is left blank" in result.output
+    assert "to fill in before pmo generate: row 2: sponsor is empty" in result.output
+    assert (tmp_path / "out" / "register.csv").is_file()
+
+
+def test_another_register_in_out_is_not_replaced_without_force(tmp_path):
+    export = build_export(tmp_path / "export")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "register.csv").write_text("project_id,project_name\nPRJ-1,The PMO's own\n")
+    result = _run(export, "--out", tmp_path / "out")
+    assert isinstance(result.exception, ExportError) and "--force" in str(result.exception)
+    assert "PMO's own" in (tmp_path / "out" / "register.csv").read_text()
+    assert not (tmp_path / "out" / "import-report.xlsx").exists()
+
+
+def _refused(export: Path, out: Path) -> str:
+    result = _run(export, "--out", out)
+    assert isinstance(result.exception, ExportError), result.output
+    message = str(result.exception)
+    assert "\n" not in message
+    assert not out.exists()  # nothing written
+    return message
+
+
+def test_broken_json_is_one_line_and_nothing_is_written(tmp_path):
+    export = build_export(tmp_path / "export")
+    (export / "Tasks-2.json").write_text('{"value": [{"TaskId": "t3", ', encoding="utf-8")
+    assert _refused(export, tmp_path / "out").startswith("export: Tasks-2.json is not JSON")
+
+
+def test_an_empty_folder_is_one_line(tmp_path):
+    (tmp_path / "export").mkdir()
+    assert "no entity set found" in _refused(tmp_path / "export", tmp_path / "out")
+
+
+def test_a_zip_with_nothing_known_is_one_line(tmp_path):
+    with zipfile.ZipFile(tmp_path / "export.zip", "w") as archive:
+        archive.writestr("README.txt", "exported from PWA")
+        archive.writestr("Timesheets.json", json.dumps({"value": []}))
+    message = _refused(tmp_path / "export.zip", tmp_path / "out")
+    assert message.startswith("export.zip: none of its files is a ProjectData entity set (Timesheets)")
+
+
+def test_two_projects_with_one_id_are_refused(tmp_path):
+    export = build_export(tmp_path / "export")
+    document = json.loads((export / "Projects.json").read_text())
+    document["d"]["results"][1]["ProjectCode"] = "dc-01"
+    (export / "Projects.json").write_text(json.dumps(document))
+    result = _run(export, "--out", tmp_path / "out", "--id-field", "ProjectCode")
+    assert isinstance(result.exception, ExportError)
+    assert "is the id of both" in str(result.exception) and not (tmp_path / "out").exists()
+
+
+def test_pages_that_disagree_on_a_row_are_refused(tmp_path):
+    export = build_export(tmp_path / "export")
+    page = json.loads((export / "Tasks-2.json").read_text())
+    page["value"][0]["TaskName"] = "Racks installed and cabled"
+    (export / "Tasks-2.json").write_text(json.dumps(page))
+    with pytest.raises(ExportError, match=r"Tasks has two different rows for ProjectId .* TaskId t2"):
+        read_export(export)
+
+
+def test_odata_dates_and_the_documented_spelling():
+    assert parse_odata_date("/Date(1330588800000)/") == dt.date(2012, 3, 1)
+    assert parse_odata_date("/Date(1330588800000+0060)/") == dt.date(2012, 3, 1)
+    assert parse_odata_date("2012-03-01") is None
+    assert {"BusinessDriverName", "BusinessDriveName"} <= set(ENTITY_SETS["PrioritizationDrivers"].properties)
+
+
+def test_every_name_the_module_uses_is_in_the_docs():
+    names = (Path(__file__).resolve().parent.parent / "docs" / "project-online.md").read_text(encoding="utf-8")
+    for entity_set in ENTITY_SETS.values():
+        assert f"`{entity_set.name}`" in names
+        for name in entity_set.properties:
+            assert f"`{name}`" in names, (entity_set.name, name)
+
+
+def test_an_export_without_projects_or_with_a_page_twice_is_one_line(tmp_path):
+    export = build_export(tmp_path / "export")
+    (export / "Projects.json").unlink()
+    assert "no Projects set" in _refused(export, tmp_path / "out")
+    (export / "Tasks-1.xlsx").write_bytes((export / "ProjectBaselines.xlsx").read_bytes())
+    assert "Tasks-1.xlsx, Tasks.json are both page 1 of Tasks" in _refused(export, tmp_path / "out")
