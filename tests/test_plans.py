@@ -180,7 +180,7 @@ def test_without_the_plans_extra_an_mpp_gets_one_line_saying_what_to_install(mon
     message = str(caught.value)
     assert "\n" not in message
     assert message.startswith(
-        "mpp14baseline.mpp: reading a .mpp plan needs MPXJ: install it with pip install 'pmo-xl[plans]'"
+        "mpp14baseline.mpp: reading a .mpp plan needs MPXJ and a Java runtime (11 or newer): pip install mpxj JPype1"
     )
     # Project XML needs neither.
     assert len(read_plan(SAMPLES / "task-dates-project2016-mspdi.xml").tasks) == 10

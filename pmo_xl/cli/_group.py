@@ -47,7 +47,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ledger": ("pmo_xl.cli.ledger", "Look after the ledger: rebuild its derived tables, check it."),
     "import": (
         "pmo_xl.cli.imports",
-        "Bring in what the PMO already has: project plans from Microsoft Project (.mpp, .mpx, Project XML).",
+        "Bring in what the PMO already has: Microsoft Project plans and Project Online exports.",
     ),
     "templates": (
         "pmo_xl.cli.generate",

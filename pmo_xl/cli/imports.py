@@ -1,4 +1,5 @@
-"""`pmo import plan`: a thin shell over pmo_xl.imports.plans.read_plan (docs/imports.md)."""
+"""`pmo import plan` and `pmo import project-online`: thin shells over pmo_xl.imports (docs/imports.md,
+docs/project-online.md)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ import click
 from pmo_xl.cli._group import main
 from pmo_xl.cli._json import JsonCommand
 from pmo_xl.cli._options import key_flag_number, plan_baseline_option
+from pmo_xl.cli.import_online import project_online_command
 
 
 @main.group("import")
 def import_group() -> None:
-    """Bring in what the PMO already has: project plans from Microsoft Project (.mpp, .mpx, Project XML).
+    """Bring in what the PMO already has: Microsoft Project plans and Project Online exports.
 
-    A plan saved as Project XML is read in Python. A .mpp or .mpx file is read by MPXJ, which needs the plans
-    extra and Java: pip install 'pmo-xl[plans]', and a Java runtime 11 or newer.
+    `pmo import plan` reads a project plan (.mpp, .mpx, Project XML); `pmo import project-online` turns what was
+    exported from Project Online's ProjectData feed into a new register. A plan saved as Project XML is read in Python. A .mpp or .mpx file is read by MPXJ, which needs the plans
+    extra and Java: pip install -e '.[plans]' in the clone (or the wheel with [plans]), and a Java runtime 11 or newer.
     """
 
 
@@ -161,3 +164,6 @@ def _free_backup_name(workbook: Path) -> Path:
 
 def _day(day) -> str:
     return day.isoformat() if day else "-".ljust(10)
+
+
+import_group.add_command(project_online_command)

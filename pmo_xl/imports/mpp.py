@@ -2,7 +2,7 @@
 
 MPXJ (github.com/joniles/mpxj) is the well-kept reader of .mpp: the format is undocumented and changes with each
 Project release, and nothing in Python reads it. It is Java, reached through JPype, and both are the optional
-`plans` extra (`pip install 'pmo-xl[plans]'`) with a Java runtime: without them a .mpp gets one line saying what to
+`plans` extra (`pip install -e '.[plans]'` in the clone) with a Java runtime: without them a .mpp gets one line saying what to
 install, and Project XML is still read natively (project_xml). The JVM starts once per process, on the first
 .mpp, and stays for the next (JPype cannot start a second one).
 """
@@ -17,7 +17,8 @@ from pmo_xl.imports.schedule import FLAG_NUMBERS, Plan, PlanTask
 from pmo_xl.values import short
 
 INSTALL_EXTRA = (
-    "{source}: reading a .{kind} plan needs MPXJ: install it with pip install 'pmo-xl[plans]' (and a Java runtime, 11 or newer), "
+    "{source}: reading a .{kind} plan needs MPXJ and a Java runtime (11 or newer): pip install mpxj JPype1 (or "
+    "pip install -e '.[plans]' in the pmo-xl clone), "
     "or save the plan from Microsoft Project as XML (File > Save As > XML), which pmo reads without Java"
 )
 INSTALL_JAVA = (
