@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import random
 import shutil
@@ -430,3 +431,22 @@ def test_the_progress_bar_shows_on_a_terminal_and_not_in_a_pipe(inbox, tmp_path)
     stdout, piped = _collect_in_a_process(inbox, tmp_path / "pipe", stderr_on_a_terminal=False)
     assert "reading" not in piped and "%" not in piped, piped
     assert "9 file(s): 4 accepted" in stdout
+
+
+def test_a_rerun_on_a_full_inbox_counts_the_files_it_holds_already_in_one_line(tmp_path):
+    """The month's inbox collected twice: the second run counts the files the ledger holds byte for byte in one
+    line, instead of two lines each (each is still on the Submissions sheet and in --json)."""
+    projects = demo_projects(12, random.Random(8), PERIOD)
+    generated = generate_for_records(PROJECT_STATUS, projects, tmp_path / "outbox", PERIOD, today=dt.date(2026, 10, 1))
+    inbox = tmp_path / "inbox"
+    for workbook in generated:
+        fill_demo_submission(workbook.path, inbox / workbook.path.name, random.Random(workbook.path.name))
+    assert _run(tmp_path, inbox).exit_code == 0
+    shutil.copyfile(inbox / generated[0].path.name, inbox / "the first report, sent again.xlsx")
+    again = _run(tmp_path, inbox, "--json")
+    assert again.exit_code == 0, again.output
+    # The copy has the same bytes as a stored file, so it is one of them.
+    assert "duplicate: 13 file(s) already in the ledger as they are, e.g. " in again.stderr
+    assert again.stderr.count("the same file is already in the ledger") == 0
+    summary = json.loads(again.stdout)
+    assert len(summary["duplicate"]) == 13 and summary["counts"]["duplicate"] == 13

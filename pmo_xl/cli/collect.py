@@ -141,12 +141,18 @@ def collect(
         result = run_collect(request)
     for warning in result.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
+    # A re-run on a full inbox finds every earlier file again: those are counted in one line (each is on the
+    # Submissions sheet and in --json); every other verdict that is not an acceptance is listed with its reasons.
+    again = [verdict for verdict in result.verdicts if _stored_before(verdict)]
     for verdict in result.verdicts:
-        if verdict.status in ("rejected", "superseded", "duplicate"):
+        if verdict.status in ("rejected", "superseded", "duplicate") and not (len(again) > 10 and verdict in again):
             click.echo(f"{verdict.status}: {readable_name(verdict.path)}")
             for finding in verdict.findings:
                 if finding.severity == "error" or verdict.status != "rejected":
                     click.echo(f"    {readable_name(finding.describe())}")
+    if len(again) > 10:
+        click.echo(f"duplicate: {len(again)} file(s) already in the ledger as they are, e.g. "
+                   f"{readable_name(Path(again[0].path).name)} (each is on the Submissions sheet)")  # fmt: skip
     click.echo(readable_name(result.summary()))
     click.echo(f"ledger {ledger}: {len(result.added)} submission(s) added")
     if result.archived:
@@ -164,6 +170,13 @@ def collect(
         return _summary(inbox, ledger, result, EXIT_OUTPUT_LOCKED)
     click.echo(f"wrote {result.output}")
     return _summary(inbox, ledger, result, EXIT_REJECTIONS if strict and result.count("rejected") else 0)
+
+
+def _stored_before(verdict) -> bool:
+    """A duplicate of a file the ledger already holds byte for byte (not a copy saved under another name)."""
+    return verdict.status == "duplicate" and any(
+        finding.message.startswith("the same file is already in the ledger") for finding in verdict.findings
+    )
 
 
 def _summary(inbox: Path, ledger: Path, result: CollectResult, exit_status: int) -> dict:
