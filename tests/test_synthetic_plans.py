@@ -9,7 +9,6 @@ import json
 import random
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from pmo_xl.cli import main
@@ -18,8 +17,6 @@ from pmo_xl.demo.data import fill_demo_submission
 from pmo_xl.imports.plans import read_plan
 from pmo_xl.ledger import open_ledger
 from tests.mpxj_schedules import MILESTONE_COUNT, ScheduleState, write_schedule
-
-pytest.importorskip("mpxj")
 
 REGISTER = (
     "project_id,project_name,project_manager,pm_email,sponsor,start_date,end_date,currency,money_unit\n"
