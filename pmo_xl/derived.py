@@ -158,21 +158,32 @@ def refresh(ledger: Ledger, rules: ChainRules, persist: bool) -> dict[str, list[
     if persist:
         ledger.replace_counted(rules.template_id, affected, [stored_row(rules.template_id, r) for r in reports], last)
         return {}
-    chains: dict[str, list[CountedReport]] = {project_id: [] for project_id in affected}
-    for report in reports:
-        chains[report.project_id].append(report)
-    return chains
+    return _chains(reports, affected)
 
 
 def rebuild(ledger: Ledger, rules: ChainRules) -> int:
     """Empty the derived tables and work every chain out again from the record; the number of rows written."""
     ledger.truncate_derived()
-    projects = set(ledger.submissions(rules.template_id)["project_id"])
-    reports = work_out(ledger, rules, dict.fromkeys(projects, ""))
+    reports = work_out_all(ledger, rules)
     ledger.replace_counted(
         rules.template_id, {}, [stored_row(rules.template_id, r) for r in reports], ledger.last_ids()
     )
     return len(reports)
+
+
+def work_out_all(ledger: Ledger, rules: ChainRules) -> list[CountedReport]:
+    """Every project's whole chain, read from the record: for a rebuild, a check, or a reader whose derived
+    tables are damaged."""
+    projects = set(ledger.submissions(rules.template_id)["project_id"])
+    return work_out(ledger, rules, dict.fromkeys(projects, ""))
+
+
+def _chains(reports: Iterable[CountedReport], projects: Iterable[str]) -> dict[str, list[CountedReport]]:
+    """The reports by project, each of `projects` present (an empty chain when it has no counted report)."""
+    chains: dict[str, list[CountedReport]] = {project_id: [] for project_id in projects}
+    for report in reports:
+        chains.setdefault(report.project_id, []).append(report)
+    return chains
 
 
 def work_out(ledger: Ledger, rules: ChainRules, affected: dict[str, str]) -> list[CountedReport]:
@@ -199,7 +210,7 @@ def work_out(ledger: Ledger, rules: ChainRules, affected: dict[str, str]) -> lis
     extra |= {report.previous_submission_id for report in prior.values() if report.previous_submission_id}
     fields = _by_submission_fields(ledger.field_values(wanted))
     tables = {
-        name: _by_submission_rows(
+        name: rows_by_submission(
             ledger.table_rows(name, wanted | (extra if name == rules.change_requests_table else set()))
         )
         for name in rules.tables
@@ -242,7 +253,8 @@ def _by_submission_fields(values: pd.DataFrame) -> dict[int, dict]:
     return fields
 
 
-def _by_submission_rows(rows: Iterable[tuple[int, int | None, dict]]) -> dict[int, list[dict]]:
+def rows_by_submission(rows: Iterable[tuple[int, int | None, dict]]) -> dict[int, list[dict]]:
+    """Table rows as Ledger.table_rows gives them, grouped by submission id, in their order."""
     grouped: dict[int, list[dict]] = {}
     for submission_id, _excel_row, row in rows:
         grouped.setdefault(submission_id, []).append(row)
@@ -276,7 +288,6 @@ class CountedHistory:
     def latest(self, upto: str | None = None) -> list[CountedReport]:
         """Each project's newest counted report up to `upto`."""
         rows = self.ledger.counted_latest(self.template_id, upto) if self.stored else []
-        rows = [row for row in rows if row[1] not in self.overlay]
         newest = {}
         for report in self._overlaid():
             if upto is None or report.period <= upto:
@@ -321,8 +332,4 @@ def counted_history(ledger: Ledger, rules: ChainRules, persist: bool) -> Counted
 
 def in_memory(ledger: Ledger, rules: ChainRules) -> CountedHistory:
     """Every chain worked out from the record, the derived tables not read: for a reader when they are damaged."""
-    projects = set(ledger.submissions(rules.template_id)["project_id"])
-    chains: dict[str, list[CountedReport]] = {project_id: [] for project_id in projects}
-    for report in work_out(ledger, rules, dict.fromkeys(projects, "")):
-        chains[report.project_id].append(report)
-    return CountedHistory(ledger, rules.template_id, chains, stored=False)
+    return CountedHistory(ledger, rules.template_id, _chains(work_out_all(ledger, rules), ()), stored=False)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pmo_xl.derived import CountedReport, rebuild, stale_projects, stored_row, work_out
+from pmo_xl.derived import CountedReport, rebuild, stale_projects, stored_row, work_out_all
 from pmo_xl.errors import PmoError
 from pmo_xl.ledger import SCHEMA_VERSION, open_ledger
 from pmo_xl.periods import check_period
@@ -68,8 +68,7 @@ def check_ledger(ledger_path: Path | str) -> CheckResult:
         rules = status_chain(_recorded_register(ledger))
         stale = stale_projects(ledger, rules)
         stored = {(r[1], r[2]): r for r in ledger.counted(rules.template_id)}
-        projects = set(ledger.submissions(rules.template_id)["project_id"])
-        fresh = work_out(ledger, rules, dict.fromkeys(projects, ""))
+        fresh = work_out_all(ledger, rules)
     differences = _differences(stored, fresh, stale)
     return CheckResult(Path(ledger_path), SCHEMA_VERSION, integrity, len(stored), tuple(sorted(stale)), differences)
 

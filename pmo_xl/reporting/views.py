@@ -39,6 +39,7 @@ from pmo_xl.derived import (
     encode_summary,
     in_memory,
     rebuild,
+    rows_by_submission,
 )
 from pmo_xl.ledger import Ledger, open_ledger
 from pmo_xl.periods import current_period, is_month
@@ -725,12 +726,10 @@ def build_views(
     previous_of = {r.submission_id: r.previous_submission_id for r in latest_reports if r.previous_submission_id}
     baseline_after = {r.submission_id: PmoBaseline(**r.summary["baseline"]) for r in latest_reports}
     item_ids = {*baseline_after, *previous_of.values()}
-    tables: dict[str, dict[int, list[dict]]] = {}
-    for table in PROJECT_STATUS.tables:
-        rows_by_submission: dict[int, list[dict]] = {}
-        for submission_id, _excel_row, row in ledger.table_rows(table.name, item_ids) if item_ids else ():
-            rows_by_submission.setdefault(submission_id, []).append(row)
-        tables[table.name] = rows_by_submission
+    tables = {
+        table.name: rows_by_submission(ledger.table_rows(table.name, item_ids) if item_ids else ())
+        for table in PROJECT_STATUS.tables
+    }
     latest_headers = status[["project_id", "project_name", "period", "submission_id"]]
     milestones = _item_view(
         tables["Milestones"],
@@ -839,10 +838,10 @@ def _with_severity(raid: pd.DataFrame) -> pd.DataFrame:
     return raid
 
 
-def _resources(rows_by_submission: dict[int, list[dict]], latest: pd.DataFrame) -> pd.DataFrame:
+def _resources(rows_of: dict[int, list[dict]], latest: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for submission in latest.itertuples():
-        for row in rows_by_submission.get(submission.submission_id, []):
+        for row in rows_of.get(submission.submission_id, []):
             for key, value in row.items():
                 fte = as_float(value)
                 if is_month(key) and fte:
