@@ -59,12 +59,10 @@ class CellValueError(PmoError):
     """A value no Excel cell can hold (NaN, infinity, text over 32,767 characters): refused, never written."""
 
 
-def _escape(text: str) -> str:
+def escape_text(text: str) -> str:
+    """Text as an XML text node holds it: characters XML 1.0 forbids dropped, & < > escaped."""
     text = _ILLEGAL_XML.sub("", text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-escape_text = _escape
 
 
 _DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
@@ -106,7 +104,7 @@ def cell_xml(address: str, value: CellValue, style: bytes | None, date1904: bool
         raise CellValueError(
             f"{address}: {len(text):,} characters, more than an Excel cell holds ({EXCEL_CELL_TEXT_LIMIT:,})"
         )
-    text = _escape(text).encode("utf-8")
+    text = escape_text(text).encode("utf-8")
     return head + b' t="inlineStr"><is><t xml:space="preserve">' + text + b"</t></is></c>"
 
 

@@ -1,7 +1,7 @@
 """portfolio.xlsx: one formatted Excel table per view, written atomically.
 
-Every string is written with `write_string`, so a PM's `=HYPERLINK(...)`, `@SUM(...)`, `+cmd|...` or `-2+3`
-arrives as the literal text they typed and never becomes a formula, a link or a number.
+Every string of a view is written as an inline string (`t="inlineStr"`), so a PM's `=HYPERLINK(...)`, `@SUM(...)`,
+`+cmd|...` or `-2+3` arrives as the literal text they typed and never becomes a formula, a link or a number.
 """
 
 from __future__ import annotations
@@ -68,9 +68,8 @@ def write_frames(
     written into the sheet's XML directly (`_data_rows`), because XlsxWriter spends about 10 us a cell (a Python
     call to store it, another to write it) and a 2,000-project portfolio has about 1.7 million: 20 s of a
     dashboard. Its constant_memory mode would write rows as they come, but it refuses tables."""
-    pending: list[tuple[int, pd.DataFrame]] = []  # (sheet number, its frame): the data rows written at the end
+    pending: list[tuple[int, str, pd.DataFrame]] = []  # (sheet number, table name, frame): rows written at the end
     formats: dict = {}
-    written: dict[str, pd.DataFrame] = {}  # table name (its sheet's) -> the rows it holds
 
     def build(workbook) -> None:
         formats.update(
@@ -87,8 +86,7 @@ def write_frames(
         for sheet_name, frame in sheets.items():
             frame = frame.iloc[: EXCEL_MAX_ROWS - 2]
             _write_sheet(workbook, sheet_name, frame, formats, rag_formats)
-            pending.append((len(workbook.worksheets()), frame))
-            written[sheet_name] = frame
+            pending.append((len(workbook.worksheets()), sheet_name, frame))
         workbook.set_properties({"title": title or Path(path).stem, "comments": "Written by pmo-xl"})
 
     def finish(data: bytes) -> bytes:
@@ -110,8 +108,8 @@ def write_frames(
             yield tail
 
         replacements: dict = {f"xl/worksheets/sheet{index}.xml": sheet(f"xl/worksheets/sheet{index}.xml", frame)
-                              for index, frame in pending}  # fmt: skip
-        replacements.update(_tables_resized(package.members, written))
+                              for index, _name, frame in pending}  # fmt: skip
+        replacements.update(_tables_resized(package.members, {name: frame for _index, name, frame in pending}))
         return package.write(replacements)
 
     # Belt and braces: even a stray write() must never turn text into a formula, URL or number.
@@ -193,10 +191,14 @@ def _data_rows(values: list[list], styles: dict[str, str], first: int = 0) -> by
     written row to its text, and every cell of it top alignment (a date too), so the row reads level."""
     count = len(values[0]) if values else 0
     lines = [1] * count
-    for column_values in values:
+    wrapped: set[tuple[int, int]] = set()  # (column, row) of each cell whose text wraps
+    for number, column_values in enumerate(values):
         for index, value in enumerate(column_values):
             if isinstance(value, str) and (len(value) > _MAX_WIDTH or "\n" in value):
-                lines[index] = max(lines[index], _wrapped_lines(value))
+                cell_lines = _wrapped_lines(value)
+                if cell_lines > 1:
+                    wrapped.add((number, index))
+                    lines[index] = max(lines[index], cell_lines)
     wrap = f' s="{styles["wrap"]}"'
     cells: list[list[str]] = []
     for number, column_values in enumerate(values):
@@ -208,8 +210,7 @@ def _data_rows(values: list[list], styles: dict[str, str], first: int = 0) -> by
                 continue
             reference = f"{letters}{first + index + 2}"
             if isinstance(value, str):
-                long = len(value) > _MAX_WIDTH or "\n" in value
-                style = wrap if long and _wrapped_lines(value) > 1 else ""
+                style = wrap if (number, index) in wrapped else ""
                 text = escape_text(value[:EXCEL_CELL_TEXT])
                 column_cells.append(
                     f'<c r="{reference}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
