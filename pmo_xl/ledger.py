@@ -817,13 +817,18 @@ class Ledger:
         return self._read("counted", query, parameters, "project_id", project_ids)
 
     def counted_latest(
-        self, template_id: str, upto: str | None = None, before: bool = False, project_ids: Iterable[str] | None = None
+        self,
+        template_id: str,
+        upto: str | None = None,
+        before: bool = False,
+        project_ids: Iterable[str] | None = None,
+        with_state: bool = True,
     ) -> list[tuple]:
         """Each project's newest counted-report row up to `upto` (or before it, with `before`), as `counted`."""
         operator = "<" if before else "<="
         bound = f" AND d.reporting_period {operator} ?" if upto is not None else ""
         query = (
-            f"SELECT {_counted_columns('c.', True)} FROM counted_report c "
+            f"SELECT {_counted_columns('c.', with_state)} FROM counted_report c "
             "WHERE c.template_id = ? AND c.reporting_period = (SELECT MAX(d.reporting_period) FROM counted_report d "
             f"WHERE d.template_id = c.template_id AND d.project_id = c.project_id{bound})"
         )

@@ -154,7 +154,10 @@ def counted_before(ledger_path: Path | str, template_id: str, period: str) -> di
             return {
                 project_id: [previous, latest] if previous else [latest]
                 for _template, project_id, _period, latest, previous, *_rest in ledger.counted_latest(
-                    template_id, period, before=True
+                    template_id,
+                    period,
+                    before=True,
+                    with_state=False,  # the ids are all this needs
                 )
             }
         headers = ledger.submissions(template_id)
