@@ -19,11 +19,14 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pandas as pd
 
 from pmo_xl.corrections import mark_current
 from pmo_xl.ledger import Ledger
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -315,19 +318,19 @@ class CountedHistory:
 DERIVED_DAMAGE = (sqlite3.DatabaseError, ValueError, TypeError, KeyError, AttributeError)
 
 
-def counted_history(ledger: Ledger, rules: ChainRules, persist: bool) -> CountedHistory:
-    """The counted reports, refreshed first: written when `persist`, else worked out in memory where stale. When
-    the derived tables are gone or damaged, a writer works them out again whole (`rebuild`) and a reader works
-    every chain out in memory (`in_memory`): the record is the truth, and the answer is the same."""
-    if not ledger.derived_present():
-        return in_memory(ledger, rules)
+def read_counted(ledger: Ledger, rules: ChainRules, persist: bool, read: Callable[[CountedHistory], T]) -> T:
+    """`read` over the counted reports, refreshed first: written when `persist`, else worked out in memory where
+    stale. The derived tables hold nothing the record does not, so when they are gone or damaged (found on the
+    refresh or by `read` itself) a writer works them out again whole (`rebuild`) and a reader works every chain out
+    in memory (`in_memory`), and `read` runs again on that: the record is the truth, and the answer is the same."""
     try:
-        return CountedHistory(ledger, rules.template_id, refresh(ledger, rules, persist))
+        if ledger.derived_present():  # a writer's open makes missing ones again (Ledger._ensure_derived)
+            return read(CountedHistory(ledger, rules.template_id, refresh(ledger, rules, persist)))
     except DERIVED_DAMAGE:
-        if not persist:
-            return in_memory(ledger, rules)
-        rebuild(ledger, rules)
-        return CountedHistory(ledger, rules.template_id, {})
+        if persist:
+            rebuild(ledger, rules)
+            return read(CountedHistory(ledger, rules.template_id, {}))
+    return read(in_memory(ledger, rules))
 
 
 def in_memory(ledger: Ledger, rules: ChainRules) -> CountedHistory:

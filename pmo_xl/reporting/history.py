@@ -109,7 +109,10 @@ def history_frame(
     if first and last and first > last:
         raise PmoError(f"--from {first} is after --to {last}: give the earlier period first")
     with open_ledger(ledger_path) as ledger:
-        counted = read_counted(ledger, register if register is not None else _recorded_register(ledger))
-        reports = counted.between(first or "", last or "9999-99") if first or last else counted.all()
+        reports = read_counted(
+            ledger,
+            register if register is not None else _recorded_register(ledger),
+            lambda counted: counted.between(first or "", last or "9999-99") if first or last else counted.all(),
+        )
         frame = counted_frame(reports, settings)
     return frame.reindex(columns=list(HISTORY_COLUMNS)).sort_values(["project_id", "period"], ignore_index=True)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -30,17 +30,15 @@ from pmo_xl.corrections import (
     newly_approved,
 )
 from pmo_xl.derived import (
-    DERIVED_DAMAGE,
     ChainRules,
     CountedHistory,
     CountedReport,
     StepInput,
-    counted_history,
+    T,
     encode_summary,
-    in_memory,
-    rebuild,
     rows_by_submission,
 )
+from pmo_xl.derived import read_counted as read_counted_reports
 from pmo_xl.ledger import Ledger, open_ledger
 from pmo_xl.periods import current_period, is_month
 from pmo_xl.register import ProjectRecord, read_register
@@ -632,10 +630,11 @@ def status_chain(register: Sequence[ProjectRecord] | None) -> ChainRules:
     return ChainRules(STATUS_TEMPLATE, ("ChangeRequests", "Milestones"), start, counted_step)
 
 
-def read_counted(ledger: Ledger, register: Sequence[ProjectRecord] | None) -> CountedHistory:
-    """The status template's counted reports, refreshed: written back when the ledger is open for writing (collect),
-    else worked out in memory where stale (a dashboard or report never writes)."""
-    return counted_history(ledger, status_chain(register), ledger.write)
+def read_counted(ledger: Ledger, register: Sequence[ProjectRecord] | None, read: Callable[[CountedHistory], T]) -> T:
+    """`read` over the status template's counted reports, refreshed: written back when the ledger is open for
+    writing (collect), else worked out in memory where stale (a dashboard or report never writes); damaged derived
+    tables are worked out again from the record (`pmo_xl.derived.read_counted`)."""
+    return read_counted_reports(ledger, status_chain(register), ledger.write, read)
 
 
 # The periods the History sheet and the trends show: a year and the same month a year before.
@@ -656,7 +655,7 @@ def _counted_reports(counted: CountedHistory, period: str | None, today: dt.date
     """What the views read of the counted reports: each project's latest and the one before it, the History window,
     and the PMO-owned figures changed without cover (in the periods shown, and in the reports this run recorded,
     which may lie in earlier periods: a late correction). Every summary used is looked into here, so a damaged
-    derived row fails here, where the caller can work it out again."""
+    derived row fails here, inside `read_counted`, which works it out again."""
     latest_reports = counted.latest(period)
     report_period = period or max((r.period for r in latest_reports), default="") or current_period(today)
     window = counted.periods(report_period, HISTORY_WINDOW)
@@ -692,16 +691,7 @@ def build_views(
         register = recorded[0] if recorded is not None else None
     # Chains are keyed by the register baseline they start from: another register (--register) is worked out again.
     run_ids = {v.submission_id for v in verdicts or () if v.submission_id is not None}
-    try:
-        counted = _counted_reports(read_counted(ledger, register), period, today, run_ids)
-    except DERIVED_DAMAGE:  # a hand-edited derived row: the record says it again (written again by a writer)
-        rules = status_chain(register)
-        if ledger.write:
-            rebuild(ledger, rules)
-            again = CountedHistory(ledger, rules.template_id, {})
-        else:
-            again = in_memory(ledger, rules)
-        counted = _counted_reports(again, period, today, run_ids)
+    counted = read_counted(ledger, register, lambda history: _counted_reports(history, period, today, run_ids))
     latest_reports, report_period, history_reports, previous_reports, field_changes = counted
 
     history_all = counted_frame(history_reports, settings)
