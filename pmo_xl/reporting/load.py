@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pmo_xl.derived import rows_by_submission
 from pmo_xl.ledger import open_ledger
 from pmo_xl.register import ProjectRecord
 from pmo_xl.reporting.dashboard import (
@@ -34,18 +35,17 @@ def read_item_history(ledger_path: Path | str, views: PortfolioViews) -> ItemHis
     counted = counted.dropna(subset=["submission_id"])
     by_submission = {int(row.submission_id): (row.project_id, row.period) for row in counted.itertuples()}
     frames = {}
-    if views.item_rows is not None:  # read with the views already: each row is decoded once
-        read = {table: [(sid, None, row) for sid, rows in views.item_rows.get(table, {}).items() for row in rows]
-                for table in ITEM_TABLES.values()}  # fmt: skip
-    else:
+    grouped = views.item_rows  # read with the views already: each row is decoded once
+    if grouped is None:
         with open_ledger(ledger_path) as ledger:
-            read = {table: ledger.table_rows(table, by_submission) if by_submission else []
-                    for table in ITEM_TABLES.values()}  # fmt: skip
+            grouped = {table: rows_by_submission(ledger.table_rows(table, by_submission) if by_submission else ())
+                       for table in ITEM_TABLES.values()}  # fmt: skip
     for attribute, table_name in ITEM_TABLES.items():
         rows = [
             {"project_id": by_submission[sid][0], "period": by_submission[sid][1], "submission_id": sid, **row}
-            for sid, _excel_row, row in read[table_name]
+            for sid, table_rows in grouped.get(table_name, {}).items()
             if sid in by_submission
+            for row in table_rows
         ]
         frames[attribute] = pd.DataFrame(rows, columns=item_columns(rows))
     return ItemHistory(**frames)
