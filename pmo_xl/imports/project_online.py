@@ -14,12 +14,12 @@ key), and `register_rows` maps the Projects set to register rows. Writing files 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from sys import intern
 
 from pmo_xl.errors import ExportError, InputTableError
 from pmo_xl.excel.tables import read_table, same_name
@@ -233,30 +233,48 @@ def _read_set(name: str, pages: Sequence[tuple[int, Path]], source: str) -> SetR
         files = ", ".join(file.name for number, file in pages if number == twice)
         raise ExportError(f"{source}: {files} are both page {twice} of {name}; keep one")
     entity_set = ENTITY_SETS.get(name)
+    key_of = _key_reader(entity_set.key) if entity_set else None
     rows: list[Mapping[str, object]] = []
-    seen: dict[tuple, tuple[Mapping[str, object], str]] = {}
+    # A million rows are told apart by their key's hash (8 bytes each, not the key's strings); the rows that share
+    # a hash are compared by their key itself, so a collision never makes two rows one.
+    seen: dict[int, int | list[int]] = {}
+    starts: list[tuple[int, str]] = []  # each page's first row's position, to name the file of a row
     repeated = 0
     more = False
     for _number, file in pages:
         page_rows, more = _read_page(file, source)
+        starts.append((len(rows), file.name))
         for row in page_rows:
-            key = tuple(as_text(row.get(part)).casefold() for part in entity_set.key) if entity_set else None
-            if key is None or not all(key):
+            key = key_of(row) if key_of else None
+            if key is None:
                 rows.append(row)  # no key to tell a repeat by: kept as it is
                 continue
-            if key in seen:
-                first, where = seen[key]
-                if dict(first) != dict(row):
-                    shown = ", ".join(f"{part} {row.get(part)}" for part in entity_set.key)  # type: ignore[union-attr]
-                    raise ExportError(
-                        f"{source}: {name} has two different rows for {shown} ({where} and {file.name}); the pages "
-                        "were saved at different times: export the set again"
-                    )
-                repeated += 1
+            hashed = hash(key)
+            found = seen.get(hashed)
+            candidates = [] if found is None else [found] if isinstance(found, int) else found
+            earlier = next((index for index in candidates if key_of(rows[index]) == key), None)  # type: ignore[misc]
+            if earlier is None:
+                seen[hashed] = len(rows) if found is None else [*candidates, len(rows)]
+                rows.append(row)
                 continue
-            seen[key] = (row, file.name)
-            rows.append(row)
+            if dict(rows[earlier]) != dict(row):
+                shown = ", ".join(f"{part} {row.get(part)}" for part in entity_set.key)  # type: ignore[union-attr]
+                raise ExportError(
+                    f"{source}: {name} has two different rows for {shown} ({next(n for start, n in reversed(starts) if start <= earlier)} and "
+                    f"{file.name}); the pages were saved at different times: export the set again"
+                )
+            repeated += 1
     return SetRows(name, tuple(rows), tuple(file.name for _n, file in pages), repeated, more, entity_set is not None)
+
+
+def _key_reader(parts: Sequence[str]):
+    """A row's key (its key properties' text, case folded), or None when a part is blank."""
+
+    def key(row: Mapping[str, object]) -> tuple[str, ...] | None:
+        values = tuple((value if type(value) is str else as_text(value)).casefold() for value in map(row.get, parts))
+        return values if all(values) else None
+
+    return key
 
 
 def _read_page(file: Path, source: str) -> tuple[list[Mapping[str, object]], bool]:
@@ -275,42 +293,88 @@ def _read_page(file: Path, source: str) -> tuple[list[Mapping[str, object]], boo
     return [row for row in rows if row], False
 
 
+# Where a feed page keeps its rows, by the parser's path to the array: V3 verbose, V1 verbose, JSON light.
+_ROW_ARRAYS = ("d.results", "d", "value")
+# The next-page link, by the parser's path to its value: V3 verbose, JSON light V3 and V4.
+_NEXT_LINKS = ("d.__next", "odata.nextLink", "@odata.nextLink")
+_NEXT_LINK_TEXT = re.compile(rb'"(?:__next|odata\.nextLink|@odata\.nextLink)"\s*:\s*"[^"]')
+_TAIL_BYTES = 65536
+
+
 def _json_page(file: Path, source: str) -> tuple[list[Mapping[str, object]], bool]:
+    """(rows, whether the page says a next page follows) of one feed page, parsed as a stream.
+
+    A page may be hundreds of megabytes (a set saved in one page), so it is never loaded whole: ijson's C parser
+    (yajl) builds one row at a time. A first short pass over the parser's events finds where the rows are (and a
+    next-page link written before them); the second builds the rows, and checks the whole document is well formed.
+    A link written after the rows (where the feed puts it) is found in the text after the rows' closing bracket,
+    read from the end of the file: the second pass builds rows only, and a third full pass over the events just to
+    see that one property would double the time of a big page.
+    """
+    import ijson
+
     try:
-        document = json.loads(file.read_bytes().decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        with file.open("rb") as stream:
+            skip = 3 if stream.read(3) == b"\xef\xbb\xbf" else 0  # a BOM, as Notepad saves
+            stream.seek(skip)
+            where, more = _rows_array(ijson.parse(stream))
+            if where is None:
+                raise ExportError(
+                    f'{source}: {file.name} is JSON but not an OData feed (expected {{"d": {{"results": [...]}}}} or '
+                    '{"value": [...]}); save the page as the feed returned it'
+                )
+            stream.seek(skip)
+            rows = []
+            for row in ijson.items(stream, f"{where}.item", use_float=True):
+                if not isinstance(row, dict):
+                    raise ExportError(f"{source}: {file.name}: the feed's rows are not objects; save the page again")
+                rows.append(_properties(row))
+            stream.seek(max(skip, file.stat().st_size - _TAIL_BYTES))
+            tail = stream.read()
+    except ijson.JSONError as error:
+        problem = str(error).strip().splitlines()[0] if str(error).strip() else "not well formed"
         raise ExportError(
-            f"{source}: {file.name} is not JSON ({short(str(error), 80)}); save the feed's page again"
+            f"{source}: {file.name} is not JSON ({short(problem, 80)}); save the feed's page again"
         ) from None
-    body = document.get("d") if isinstance(document, dict) else None
-    if isinstance(body, dict) and isinstance(body.get("results"), list):  # V3 verbose
-        rows, more = body["results"], bool(body.get("__next"))
-    elif isinstance(body, list):  # V1 verbose: the array alone
-        rows, more = body, False
-    elif isinstance(document, dict) and isinstance(document.get("value"), list):  # JSON light
-        rows = document["value"]
-        more = bool(document.get("odata.nextLink") or document.get("@odata.nextLink"))
-    else:
-        raise ExportError(
-            f'{source}: {file.name} is JSON but not an OData feed (expected {{"d": {{"results": [...]}}}} or '
-            '{"value": [...]}); save the page as the feed returned it'
-        )
-    if not all(isinstance(row, dict) for row in rows):
-        raise ExportError(f"{source}: {file.name}: the feed's rows are not objects; save the page again")
-    return [_properties(row) for row in rows], more
+    except UnicodeDecodeError as error:
+        raise ExportError(f"{source}: {file.name} is not UTF-8 text ({short(str(error), 80)})") from None
+    return rows, more or bool(_NEXT_LINK_TEXT.search(tail[tail.rfind(b"]") + 1 :]))
+
+
+def _rows_array(events) -> tuple[str | None, bool]:
+    """(the path to the page's rows array, whether a next-page link came before it), reading events only up to the
+    array's start; (None, False) for JSON that is not a feed."""
+    more = False
+    for path, event, value in events:
+        if event == "start_array" and path in _ROW_ARRAYS:
+            return path, more
+        if event == "string" and path in _NEXT_LINKS and value:
+            more = True
+        if event == "start_array" or (path == "" and event == "end_map"):
+            return None, False
+    return None, False
 
 
 def _properties(row: Mapping[str, object]) -> dict[str, object]:
     """A JSON row's properties: OData's annotations (`__metadata`, `odata.*`) and links to related entities
-    (`{"__deferred": ...}`, `...@odata.navigationLinkUrl`) are not properties."""
-    return {
-        name: value
-        for name, value in row.items()
-        if not name.startswith("__")
-        and "odata." not in name
-        and not (isinstance(value, dict) and "__deferred" in value)
-        and not is_blank(value)
-    }
+    (`{"__deferred": ...}`, `...@odata.navigationLinkUrl`) are not properties, nor blank values.
+
+    A plain loop with the common case first: it runs once per row of a million-row page. Short strings are interned,
+    since a set repeats the same GUIDs and dates on every row."""
+    properties: dict[str, object] = {}
+    for name, value in row.items():
+        kind = type(value)
+        if kind is str:
+            if not value.strip():  # type: ignore[attr-defined]
+                continue
+            if len(value) <= 64:  # type: ignore[arg-type]
+                value = intern(value)  # type: ignore[arg-type]
+        elif value is None or (kind is dict and "__deferred" in value):  # type: ignore[operator]
+            continue
+        if name[:2] == "__" or "odata." in name:
+            continue
+        properties[name] = value
+    return properties
 
 
 # -- values -----------------------------------------------------------------------------------------------------------
