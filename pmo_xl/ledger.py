@@ -153,12 +153,41 @@ MIGRATIONS: tuple[str, ...] = (
         value INTEGER NOT NULL
     );
     """,
+    # 4: baselines imported from another tool (`pmo import project-online --ledger`): each project's period-0
+    # record, what its baseline said before pmo-xl's first report, marked with where it came from. Append-only: an
+    # import run again on the same export adds nothing, and a later export's different baseline is a new row.
+    """
+    CREATE TABLE imported_baseline (
+        baseline_id INTEGER PRIMARY KEY,
+        project_id TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        baseline_number INTEGER NOT NULL,
+        start_date TEXT,
+        finish_date TEXT,
+        cost TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        money_unit TEXT NOT NULL,
+        source TEXT NOT NULL,
+        source_sha256 TEXT NOT NULL,
+        imported_at TEXT NOT NULL
+    );
+    CREATE INDEX imported_baseline_by_project ON imported_baseline (project_id);
+    """
+    + "".join(
+        f"""
+    CREATE TRIGGER imported_baseline_no_{action} BEFORE {action.upper()} ON imported_baseline
+    BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: imported_baseline rows are never changed or removed'); END;
+    """
+        for action in ("update", "delete")
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 DERIVED_SCHEMA_VERSION = 3  # the migration that made the derived tables (run again if they go missing)
 # The append-only record (guarded by triggers, never rewritten) and the tables derived from it (truncated and
 # refilled by `pmo ledger rebuild`; no trigger guards them).
-RECORD_TABLES = ("submission", "field_value", "table_row", "preference", "register_snapshot", "rejection")
+RECORD_TABLES = (
+    "submission", "field_value", "table_row", "preference", "register_snapshot", "rejection", "imported_baseline"
+)  # fmt: skip
 DERIVED_TABLES = ("counted_report", "derived_state")
 COUNTED_COLUMNS = (
     "template_id", "project_id", "reporting_period", "submission_id", "previous_submission_id", "position",
@@ -185,6 +214,10 @@ HEADER_COLUMNS = (
     "saved_at",
     "file_time",
 )
+IMPORTED_BASELINE_COLUMNS = (
+    "project_id", "external_id", "baseline_number", "start_date", "finish_date", "cost", "currency", "money_unit",
+    "source", "source_sha256", "imported_at",
+)  # fmt: skip
 REJECTION_COLUMNS = (
     "file_name", "source_path", "sha256", "project_id", "reporting_period", "template_id", "rejected_at", "findings"
 )  # fmt: skip
@@ -611,7 +644,40 @@ class Ledger:
                 ],
             )  # fmt: skip
 
+    def add_imported_baselines(self, baselines: Sequence[ImportedBaseline]) -> int:
+        """Record each project's imported period-0 baseline, in one transaction; how many were new. A baseline the
+        ledger already holds for that project (the same number, dates, cost and source) is not added again."""
+        held = {baseline.same_as for baseline in self.imported_baselines()}
+        new = [baseline for baseline in baselines if baseline.same_as not in held]
+        if new:
+            with self._transaction("no imported baseline of this run was recorded"):
+                self._connection.executemany(
+                    f"INSERT INTO imported_baseline ({', '.join(IMPORTED_BASELINE_COLUMNS)}) "
+                    f"VALUES ({', '.join('?' * len(IMPORTED_BASELINE_COLUMNS))})",
+                    [
+                        (b.project_id, b.external_id, b.baseline_number, _day_text(b.start_date),
+                         _day_text(b.finish_date), _dumps(encode_value(b.cost)), b.currency, b.money_unit, b.source,
+                         b.source_sha256, b.imported_at)
+                        for b in new
+                    ],
+                )  # fmt: skip
+        return len(new)
+
     # -- reading ------------------------------------------------------------------------------------------------
+
+    def imported_baselines(self) -> list[ImportedBaseline]:
+        """Every imported period-0 baseline, oldest first."""
+        rows = self._connection.execute(
+            f"SELECT {', '.join(IMPORTED_BASELINE_COLUMNS)} FROM imported_baseline ORDER BY baseline_id"
+        ).fetchall()
+        return [
+            ImportedBaseline(
+                project_id, external_id, number, _date_or_none(start), _date_or_none(finish),
+                decode_value(json.loads(cost)), currency, unit, source, sha256, imported_at,
+            )
+            for project_id, external_id, number, start, finish, cost, currency, unit, source, sha256, imported_at
+            in rows
+        ]  # fmt: skip
 
     def latest_register(self) -> tuple[list[ProjectRecord], str, str] | None:
         """The register recorded last (records, its source path, when), or None if no run recorded one."""
@@ -882,6 +948,30 @@ class Ledger:
 
 
 @dataclass(frozen=True)
+class ImportedBaseline:
+    """A project's period-0 record: its baseline as another tool held it before pmo-xl's first report (baseline
+    `baseline_number` of a Project Online export), marked with the export it came from."""
+
+    project_id: str
+    external_id: str
+    baseline_number: int
+    start_date: dt.date | None
+    finish_date: dt.date | None
+    cost: Value
+    currency: str
+    money_unit: str
+    source: str
+    source_sha256: str
+    imported_at: str
+
+    @property
+    def same_as(self) -> tuple:
+        """What makes a second import of this baseline the same record (not when it was imported)."""
+        return (self.project_id, self.external_id, self.baseline_number, self.start_date, self.finish_date,
+                repr(self.cost), self.currency, self.money_unit, self.source_sha256)  # fmt: skip
+
+
+@dataclass(frozen=True)
 class Rejection:
     """A file collect returned to its PM: which project and period it was for, and why."""
 
@@ -943,6 +1033,10 @@ def _day_text(value: object) -> str | None:
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
     return value.isoformat() if isinstance(value, dt.date) else None
+
+
+def _date_or_none(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
 
 
 def now_stamp() -> str:
