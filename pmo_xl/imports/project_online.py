@@ -103,11 +103,40 @@ ENTITY_SETS: dict[str, EntitySet] = {
         _declared(
             "PrioritizationDriverRelations", "PrioritizationId BusinessDriver1Id BusinessDriver2Id", "RelationValue"
         ),
-        _declared("PortfolioAnalysisProjects", "AnalysisId ProjectId", "Priority AbsolutePriority"),
-        _declared("CostConstraintScenarios", "ScenarioId", "AnalysisId"),
-        _declared("CostScenarioProjects", "ScenarioId ProjectId", "ForceStatus Status"),
-        _declared("ResourceConstraintScenarios", "ScenarioId", "AnalysisId"),
-        _declared("ResourceScenarioProjects", "ScenarioId ProjectId", "NewStartDate"),
+        _declared(
+            "PortfolioAnalysisProjects",
+            "AnalysisId ProjectId",
+            "Priority AbsolutePriority AnalysisName ProjectName Duration FinishNoLaterThan Locked OriginalEndDate "
+            "OriginalStartDate StartDate StartNoEarlierThan",
+        ),
+        _declared(
+            "CostConstraintScenarios",
+            "ScenarioId",
+            "AnalysisId AnalysisName ScenarioName ScenarioDescription SelectedProjectsCost SelectedProjectsPriority "
+            "UnselectedProjectsCost UnselectedProjectsPriority UseDependencies CreatedByResourceId "
+            "CreatedByResourceName CreatedDate ModifiedByResourceId ModifiedByResourceName ModifiedDate",
+        ),
+        _declared(
+            "CostScenarioProjects",
+            "ScenarioId ProjectId",
+            "ForceStatus Status ForceAliasLookupTableId ForceAliasLookupTableName AnalysisId AnalysisName ScenarioName "
+            "ProjectName Priority AbsolutePriority HardConstraintValue",
+        ),
+        _declared(
+            "ResourceConstraintScenarios",
+            "ScenarioId",
+            "AnalysisId AnalysisName ScenarioName ScenarioDescription CostConstraintScenarioId "
+            "CostConstraintScenarioName AllocationThreshold ConstraintType ConstraintValue EnforceProjectDependencies "
+            "EnforceSchedulingConstraints HiringType RateTable CreatedByResourceId CreatedByResourceName CreatedDate "
+            "ModifiedByResourceId ModifiedByResourceName ModifiedDate",
+        ),
+        _declared(
+            "ResourceScenarioProjects",
+            "ScenarioId ProjectId",
+            "NewStartDate ForceStatus Status ForceAliasLookupTableId ForceAliasLookupTableName AnalysisId AnalysisName "
+            "ScenarioName CostConstraintScenarioId CostConstraintScenarioName ProjectName Priority AbsolutePriority "
+            "HardConstraintValue ResourceCost ResourceWork",
+        ),
         _declared("Risks", "ProjectId RiskId", ""),
         _declared("Issues", "ProjectId IssueId", ""),
         _declared("Deliverables", "ProjectId DeliverableId", ""),
