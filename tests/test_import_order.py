@@ -28,7 +28,7 @@ LAYERS = (
     "corrections",  # which of several reports for one project and period counts
     "ledger",
     "derived",  # the ledger's derived tables, kept current (the rules of a row are the views', passed in)
-    "imports",  # plans from Microsoft Project (.mpp through MPXJ, Project XML natively): no ledger, no templates
+    "imports",  # plans from Microsoft Project, Project Online exports: they read files, and give ledger records
     "generate",
     "collect",
     "reporting",

@@ -252,3 +252,77 @@ def test_an_export_without_projects_or_with_a_page_twice_is_one_line(tmp_path):
     assert "no Projects set" in _refused(export, tmp_path / "out")
     (export / "Tasks-1.xlsx").write_bytes((export / "ProjectBaselines.xlsx").read_bytes())
     assert "Tasks-1.xlsx, Tasks.json are both page 1 of Tasks" in _refused(export, tmp_path / "out")
+
+
+def test_a_second_run_writes_the_same_report_byte_for_byte(tmp_path):
+    export = build_export(tmp_path / "export")
+    assert _run(export, "--out", tmp_path / "out", "--id-field", "Project Code").exit_code == 0
+    report = (tmp_path / "out" / "import-report.xlsx").read_bytes()
+    again = _run(export, "--out", tmp_path / "out", "--id-field", "Project Code")
+    assert again.exit_code == 0 and "(unchanged)" in again.output
+    assert (tmp_path / "out" / "import-report.xlsx").read_bytes() == report
+
+
+def test_baselines_become_period_0_ledger_records_once(tmp_path):
+    from pmo_xl.ledger import open_ledger
+
+    export = build_export(tmp_path / "export")
+    ledger = tmp_path / "pmo.sqlite"
+    first = _run(export, "--out", tmp_path / "out", "--id-field", "Project Code", "--ledger", ledger, "--baseline", 1)
+    assert first.exit_code == 0, first.output
+    assert "1 baseline(s) 1 recorded" in first.output
+    assert "warning: no baseline 1 in ProjectBaselines for DC-01 (Data centre move)" in first.output
+    with open_ledger(ledger) as opened:
+        (crm,) = opened.imported_baselines()
+    assert (crm.project_id, crm.external_id, crm.baseline_number) == ("CRM-02", CRM, 1)
+    assert (crm.start_date, crm.finish_date, crm.cost) == (dt.date(2026, 2, 2), dt.date(2026, 11, 30), 520000)
+    assert (crm.currency, crm.money_unit, crm.source) == ("EUR", "units", "export")
+    again = _run(export, "--out", tmp_path / "out", "--id-field", "Project Code", "--ledger", ledger, "--baseline", 1)
+    assert "0 baseline(s) 1 recorded" in again.output and "(1 already there)" in again.output
+    with open_ledger(ledger) as opened:
+        assert len(opened.imported_baselines()) == 1
+        assert opened.counts()["imported_baseline"] == 1
+
+
+def test_a_localized_export_is_read_through_a_names_file(tmp_path):
+    export = build_export(tmp_path / "export")
+    projects = json.loads((export / "Projects.json").read_text(encoding="utf-8"))
+    for row in projects["d"]["results"]:  # a German PWA: the custom field is "Projektcode"
+        row["Projektcode"] = row.pop("ProjectCode")
+    (export / "Projects.json").write_text(json.dumps(projects), encoding="utf-8")
+    names = tmp_path / "names.csv"
+    names.write_text("feed_name;name\nProjektcode;Project Code\n", encoding="utf-8")
+    result = _run(export, "--out", tmp_path / "out", "--id-field", "Project Code", "--names", names)
+    assert result.exit_code == 0, result.output
+    assert sorted(read_table(tmp_path / "out" / "register.csv")["project_id"]) == ["CRM-02", "DC-01"]
+    report = read_table(tmp_path / "out" / "import-report.xlsx", "Mapping")
+    line = report[report["property"] == "Project Code"].iloc[0]
+    assert line["became"] == "register project_id"
+    assert line["note"].startswith("named Projektcode in the export (--names)")
+    names.write_text("feed_name,name\nProjektcode,\n", encoding="utf-8")
+    refused = _run(export, "--out", tmp_path / "out2", "--names", names)
+    assert str(refused.exception) == "names.csv, row 2: give both feed_name and name"
+    assert not (tmp_path / "out2").exists()
+
+
+def test_a_page_is_read_as_a_stream_whatever_its_shape(tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    rows = [{"ProjectId": DATA_CENTRE, "ProjectName": "Data centre move", "ProjectCode": "DC-01"}]
+    # a BOM, and the next-page link before the rows (JSON light may put it first)
+    text = json.dumps({"odata.nextLink": "https://x/Projects?$skip=1", "value": rows})
+    (folder / "Projects.json").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    read = read_export(folder)
+    assert read.rows("Projects") == tuple(rows) and read.sets["Projects"].next_page_missing
+    (folder / "Projects.json").write_text(json.dumps({"d": {"results": rows, "__next": "https://x?$skip=1"}}))
+    assert read_export(folder).sets["Projects"].next_page_missing
+    (folder / "Projects.json").write_text(json.dumps({"d": {"results": rows}}))
+    assert not read_export(folder).sets["Projects"].next_page_missing
+    (folder / "Projects.json").write_text(json.dumps({"d": rows}))  # V1 verbose
+    assert read_export(folder).rows("Projects") == tuple(rows)
+    (folder / "Projects.json").write_text(json.dumps({"value": rows}) + " trailing")
+    with pytest.raises(ExportError, match=r"^export: Projects.json is not JSON \(parse error: trailing garbage\)"):
+        read_export(folder)
+    (folder / "Projects.json").write_text(json.dumps({"results": rows}))
+    with pytest.raises(ExportError, match="is JSON but not an OData feed"):
+        read_export(folder)

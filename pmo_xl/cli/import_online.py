@@ -12,6 +12,7 @@ import click
 
 from pmo_xl.cli._json import JsonCommand
 from pmo_xl.errors import ExportError, RegisterError
+from pmo_xl.values import CSV_LOCALE_NAMES
 
 REGISTER_FILE = "register.csv"
 REPORT_FILE = "import-report.xlsx"
@@ -37,6 +38,21 @@ REPORT_FILE = "import-report.xlsx"
     "--baseline", type=click.IntRange(0, 10), default=0, show_default=True,
     help="The project baseline whose cost is the budget where ProjectBudgetCost is blank or 0.",
 )  # fmt: skip
+@click.option(
+    "--names", "names_file", type=click.Path(dir_okay=False, path_type=Path),
+    help="For an export from a PWA in another language: a table (CSV or .xlsx) with the columns feed_name and name, "
+    "one line per entity set or property the export names otherwise (Projektcode -> Project Code).",
+)  # fmt: skip
+@click.option(
+    "--ledger", type=click.Path(dir_okay=False, path_type=Path),
+    help="Record each project's baseline (--baseline N) in this ledger as its period-0 record, marked as imported. "
+    "Running again on the same export adds nothing.",
+)  # fmt: skip
+@click.option(
+    "--csv-locale", type=click.Choice(CSV_LOCALE_NAMES, case_sensitive=False), default="auto", show_default=True,
+    help="How the export's CSV files write numbers and dates. auto: a ; file has decimal commas and day-first dates, "
+    "a , file decimal points and only unambiguous dates (3/1/2026 is refused: give en-US or en-GB).",
+)  # fmt: skip
 @click.option("--force", is_flag=True, help=f"Replace a {REGISTER_FILE} in DIR that differs from this import's.")
 def project_online_command(
     export: Path,
@@ -45,6 +61,9 @@ def project_online_command(
     sponsor_field: str,
     stage_field: str | None,
     baseline: int,
+    names_file: Path | None,
+    ledger: Path | None,
+    csv_locale: str,
     force: bool,
 ) -> dict:
     """Read a Project Online export (EXPORT: a folder or a .zip) and write a new project register from its
@@ -68,15 +87,23 @@ def project_online_command(
     import pandas as pd
 
     from pmo_xl.excel.files import write_bytes_atomic
-    from pmo_xl.imports.project_online import mapping_report, read_export, register_rows
+    from pmo_xl.imports.project_online import (
+        baselines_for_ledger,
+        mapping_report,
+        read_export,
+        read_names,
+        register_rows,
+    )
+    from pmo_xl.ledger import now_stamp, open_ledger
     from pmo_xl.register import RegisterRows, register_from_rows
     from pmo_xl.reporting.portfolio_workbook import write_frames
     from pmo_xl.templates.catalog import PROJECT_STATUS
 
-    read = read_export(export)
+    read = read_export(export, read_names(names_file) if names_file else None, csv_locale)
     register = register_rows(read, id_field=id_field, sponsor_field=sponsor_field, stage_field=stage_field,
                              baseline=baseline)  # fmt: skip
     mapping = mapping_report(read, register)
+    baselines, without_baseline = baselines_for_ledger(read, register, baseline, now_stamp())
     frame = pd.DataFrame([[row.get(column) for column in register.columns] for row in register.rows],
                          columns=list(register.columns), dtype=object)  # fmt: skip
     register_bytes = frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
@@ -103,7 +130,11 @@ def project_online_command(
     out.mkdir(parents=True, exist_ok=True)
     unchanged = target.is_file() and target.read_bytes() == register_bytes
     write_bytes_atomic(target, register_bytes)
-    write_frames({"Mapping": report, "ProjectIds": ids}, out / REPORT_FILE)
+    write_frames({"Mapping": report, "ProjectIds": ids}, out / REPORT_FILE, created=_saved_at(export))
+    recorded = 0
+    if ledger is not None:
+        with open_ledger(ledger, write=True) as opened:
+            recorded = opened.add_imported_baselines(baselines)
 
     for warning in register.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
@@ -114,6 +145,13 @@ def project_online_command(
         click.echo(f"unknown: {line.entity_set}{'.' + line.property if line.property else ''} ({line.note})")
     for problem in to_mend:
         click.secho(f"to fill in before pmo generate: {problem}", fg="yellow", err=True)
+    if ledger is not None:
+        click.echo(
+            f"{recorded} baseline(s) {baseline} recorded in {ledger} as period-0 records"
+            + (f" ({len(baselines) - recorded} already there)" if len(baselines) > recorded else "")
+        )
+        for project in without_baseline:
+            click.secho(f"warning: no baseline {baseline} in ProjectBaselines for {project}", fg="yellow", err=True)
     state = "unchanged" if unchanged else "written"
     click.echo(f"{len(register.rows)} project(s) from {read.source} -> {target} ({state}); "
                f"mapping report -> {out / REPORT_FILE}")  # fmt: skip
@@ -122,5 +160,16 @@ def project_online_command(
         "generated_ids": list(register.generated_ids), "custom_fields": list(register.custom_fields),
         "sets": {name: len(found.rows) for name, found in read.sets.items() if found.known},
         "unknown": [{"entity_set": line.entity_set, "property": line.property} for line in unknown],
+        "baselines_recorded": recorded, "without_baseline": list(without_baseline) if ledger else [],
         "to_mend": to_mend, "warnings": list(register.warnings), "unchanged": unchanged, "exit": 1 if to_mend else 0,
     }  # fmt: skip
+
+
+def _saved_at(export: Path):
+    """When the export was saved (its newest file): the mapping report's creation date, so the same export gives
+    the same report, byte for byte."""
+    import datetime as dt
+
+    files = [export] if export.is_file() else [file for file in export.iterdir() if file.is_file()]
+    newest = max((file.stat().st_mtime for file in files), default=0.0)
+    return dt.datetime.fromtimestamp(newest, dt.UTC).replace(tzinfo=None, microsecond=0)

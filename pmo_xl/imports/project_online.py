@@ -13,19 +13,25 @@ key), and `register_rows` maps the Projects set to register rows. Writing files 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
 import re
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from sys import intern
 
 from pmo_xl.errors import ExportError, InputTableError
 from pmo_xl.excel.tables import read_table, same_name
 from pmo_xl.excel.zip_archive import DamagedPart, InflatesPastDeclaredSize, inflate, read_directory
+from pmo_xl.ledger import ImportedBaseline
 from pmo_xl.values import (
+    CsvError,
+    LocaleError,
     as_text,
+    decode_csv,
     is_blank,
     parse_odata_date,
     parse_xml_date,
@@ -82,26 +88,48 @@ ENTITY_SETS: dict[str, EntitySet] = {
             "ProjectId TaskId BaselineNumber",
             "TaskBaselineStartDate TaskBaselineFinishDate TaskBaselineCost",
         ),
-        _declared("Assignments", "ProjectId AssignmentId", "AssignmentBookingName"),
+        _declared("Assignments", "ProjectId AssignmentId", "ResourceId AssignmentBookingId AssignmentBookingName"),
         _declared("AssignmentTimephasedDataSet", "ProjectId AssignmentId TimeByDay", "AssignmentWork"),
-        _declared("Resources", "ResourceId", "RBS"),
-        _declared("ResourceTimephasedDataSet", "ResourceId TimeByDay", ""),
+        _declared("Resources", "ResourceId", "RBS ResourceName ResourceIsGeneric"),
+        _declared("ResourceTimephasedDataSet", "ResourceId TimeByDay", "Capacity BaseCapacity ResourceName"),
         _declared(
             "BusinessDrivers",
             "BusinessDriverId",
             "BusinessDriverName BusinessDriverDescription ImpactDescriptionNone ImpactDescriptionLow "
-            "ImpactDescriptionModerate ImpactDescriptionStrong ImpactDescriptionExtreme",
+            "ImpactDescriptionModerate ImpactDescriptionStrong ImpactDescriptionExtreme BusinessDriverIsActive "
+            "BusinessDriverCreatedDate BusinessDriverModifiedDate CreatedByResourceId CreatedByResourceName "
+            "ModifiedByResourceId ModifiedByResourceName",
         ),
-        _declared("PortfolioAnalyses", "AnalysisId", "PrioritizationId RoleCustomFieldName"),
-        _declared("Prioritizations", "PrioritizationId", "PrioritizationIsManual ConsistencyRatio"),
+        _declared(
+            "PortfolioAnalyses",
+            "AnalysisId",
+            "PrioritizationId RoleCustomFieldName AnalysisName AnalysisDescription AnalysisType PrioritizationName "
+            "PrioritizationType AlternateProjectEndDateCustomFieldId AlternateProjectEndDateCustomFieldName "
+            "AlternateProjectStartDateCustomFieldId AlternateProjectStartDateCustomFieldName BookingType "
+            "CreatedByResourceId CreatedByResourceName CreatedDate DepartmentId DepartmentName "
+            "FilterResourcesByDepartment FilterResourcesByRBS FilterResourcesByRBSValueId FilterResourcesByRBSValueText "
+            "ForcedInAliasLookupTableId ForcedInAliasLookupTableName ForcedOutAliasLookupTableId "
+            "ForcedOutAliasLookupTableName HardConstraintCustomFieldId HardConstraintCustomFieldName "
+            "ModifiedByResourceId ModifiedByResourceName ModifiedDate PlanningHorizonEndDate PlanningHorizonStartDate "
+            "RoleCustomFieldId TimeScale UseAlternateProjectDatesForResourcePlans",
+        ),
+        _declared(
+            "Prioritizations",
+            "PrioritizationId",
+            "PrioritizationIsManual ConsistencyRatio PrioritizationName PrioritizationDescription "
+            "PrioritizationCreatedDate PrioritizationModifiedDate CreatedByResourceId CreatedByResourceName "
+            "ModifiedByResourceId ModifiedByResourceName DepartmentId DepartmentName",
+        ),
         # Microsoft's page spells the name property BusinessDriveName; the feed may say either.
         _declared(
             "PrioritizationDrivers",
             "PrioritizationId BusinessDriverId",
-            "BusinessDriverPriority BusinessDriverName BusinessDriveName",
+            "BusinessDriverPriority BusinessDriverName BusinessDriveName PrioritizationName",
         ),
         _declared(
-            "PrioritizationDriverRelations", "PrioritizationId BusinessDriver1Id BusinessDriver2Id", "RelationValue"
+            "PrioritizationDriverRelations",
+            "PrioritizationId BusinessDriver1Id BusinessDriver2Id",
+            "RelationValue BusinessDriver1Name BusinessDriver2Name PrioritizationName",
         ),
         _declared(
             "PortfolioAnalysisProjects",
@@ -137,8 +165,19 @@ ENTITY_SETS: dict[str, EntitySet] = {
             "ScenarioName CostConstraintScenarioId CostConstraintScenarioName ProjectName Priority AbsolutePriority "
             "HardConstraintValue ResourceCost ResourceWork",
         ),
-        _declared("Risks", "ProjectId RiskId", ""),
-        _declared("Issues", "ProjectId IssueId", ""),
+        _declared(
+            "Risks",
+            "ProjectId RiskId",
+            "Title Description Owner AssignedToResource CreatedDate DueDate Probability Impact Exposure Cost "
+            "CostExposure MitigationPlan ContingencyPlan TriggerDescription TriggerTask Category Status ModifiedDate "
+            "ModifiedByResource IsFolder ItemRelativeUrlPath NumberOfAttachments ProjectName",
+        ),
+        _declared(
+            "Issues",
+            "ProjectId IssueId",
+            "Title Discussion Owner AssignedToResource CreatedDate DueDate Priority Resolution Category Status "
+            "ModifiedDate ModifiedByResource IsFolder ItemRelativeUrlPath NumberOfAttachments ProjectName",
+        ),
         _declared("Deliverables", "ProjectId DeliverableId", ""),
     )
 }
@@ -157,6 +196,7 @@ class SetRows:
     repeated_rows: int = 0
     next_page_missing: bool = False
     known: bool = True
+    renamed: Mapping[str, str] = dataclasses.field(default_factory=dict)  # documented name -> the feed's, by --names
 
     @property
     def properties(self) -> tuple[str, ...]:
@@ -170,6 +210,7 @@ class Export:
     source: str
     sets: Mapping[str, SetRows]
     other_files: tuple[str, ...]
+    sha256: str = ""  # of the entity set files read, by name and content: which export a record came from
 
     def rows(self, name: str) -> tuple[Mapping[str, object], ...]:
         found = self.sets.get(name)
@@ -189,15 +230,21 @@ class MappingLine:
 # -- reading EXPORT -------------------------------------------------------------------------------------------------
 
 
-def read_export(path: Path | str) -> Export:
-    """Every entity set in the folder or zip `path`; ExportError (one line) when nothing known can be read."""
+def read_export(path: Path | str, names: Mapping[str, str] | None = None, csv_locale: str | None = None) -> Export:
+    """Every entity set in the folder or zip `path`; ExportError (one line) when nothing known can be read.
+
+    `names` (from `read_names`, `--names mapping.csv`) gives the documented name of a set or property a localized
+    PWA named otherwise: its properties are renamed as they are read, and the mapping report says so.
+    `csv_locale` (pmo_xl.values.CSV_LOCALES) says how the CSV files write numbers and dates where their separator
+    does not: a comma CSV from an American Excel writes 3/1/2026, which is refused as ambiguous without it."""
     path = Path(path)
+    names = {same_name(feed): name for feed, name in (names or {}).items()}
     if path.is_dir():
-        return _read_folder(path, path.name)
+        return _read_folder(path, path.name, (), names, csv_locale)
     if path.is_file() and path.suffix.lower() == ".zip":
         with tempfile.TemporaryDirectory(prefix="pmo-export-") as folder:
             skipped = _unpack(path, Path(folder))
-            return _read_folder(Path(folder), path.name, skipped)
+            return _read_folder(Path(folder), path.name, skipped, names, csv_locale)
     if not path.exists():
         raise ExportError(f"{path}: no such folder or zip")
     raise ExportError(f"{path}: give the folder or the .zip that holds the export's files (Projects.json, ...)")
@@ -224,7 +271,13 @@ def _unpack(path: Path, folder: Path) -> list[str]:
     return skipped
 
 
-def _read_folder(folder: Path, source: str, skipped: Sequence[str] = ()) -> Export:
+def _read_folder(
+    folder: Path,
+    source: str,
+    skipped: Sequence[str] = (),
+    names: Mapping[str, str] | None = None,
+    csv_locale: str | None = None,
+) -> Export:
     pages: dict[str, list[tuple[int, Path]]] = {}
     other: list[str] = list(skipped)
     for file in sorted(folder.iterdir()):
@@ -234,20 +287,84 @@ def _read_folder(folder: Path, source: str, skipped: Sequence[str] = ()) -> Expo
         if file.suffix.lower() not in FORMS or not match:
             other.append(file.name)
             continue
-        name = _set_name(match.group("set"))
+        stem = match.group("set")
+        name = _set_name((names or {}).get(same_name(stem), stem))
         pages.setdefault(name, []).append((int(match.group("page") or 1), file))
     if not pages:
         raise ExportError(
             f"{source}: no entity set found: expected files named by the set, e.g. Projects.json, Tasks.xlsx, "
             "BusinessDrivers.csv (docs/project-online.md)"
         )
-    sets = {name: _read_set(name, sorted(found, key=lambda page: page[0]), source) for name, found in pages.items()}
+    sets = {
+        name: _renamed(
+            _read_set(name, sorted(found, key=lambda page: page[0]), source, csv_locale), names or {}, source
+        )
+        for name, found in pages.items()
+    }
     if not any(entity_set.known for entity_set in sets.values()):
         raise ExportError(
             f"{source}: none of its files is a ProjectData entity set ({', '.join(sorted(sets))}); name each file by "
             "its set, e.g. Projects.json (docs/project-online.md lists them)"
         )
-    return Export(source, sets, tuple(other))
+    return Export(source, sets, tuple(other), _fingerprint(file for found in pages.values() for _n, file in found))
+
+
+def _fingerprint(files: Iterable[Path]) -> str:
+    """The export's identity: each entity set file's name and content, in name order (not where it was unpacked)."""
+    digest = hashlib.sha256()
+    for file in sorted(files, key=lambda file: file.name):
+        digest.update(file.name.encode("utf-8") + b"\0")
+        with file.open("rb") as stream:
+            while chunk := stream.read(1 << 20):
+                digest.update(chunk)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _renamed(found: SetRows, names: Mapping[str, str], source: str) -> SetRows:
+    """The set with the properties `names` maps (compared as same_name does) under their documented names."""
+    renames = {
+        feed: names[same_name(feed)]
+        for feed in found.properties
+        if same_name(feed) in names and names[same_name(feed)] != feed
+    }
+    if not renames:
+        return found
+    clash = next((feed for feed, name in renames.items() if name in found.properties and name not in renames), None)
+    if clash:
+        raise ExportError(
+            f"{source}: --names renames {found.name}.{clash} to {renames[clash]}, which the set already has; "
+            "drop that line of the names file"
+        )
+    rows = tuple({renames.get(name, name): value for name, value in row.items()} for row in found.rows)
+    return replace(found, rows=rows, renamed={name: feed for feed, name in renames.items()})
+
+
+def read_names(path: Path | str) -> dict[str, str]:
+    """A `--names` file: a table (CSV or .xlsx) with the columns feed_name and name, one line per set or property a
+    localized PWA names otherwise ("Projektcode" -> "Project Code"); ExportError naming the row when a line is
+    incomplete or a feed name is given twice."""
+    path = Path(path)
+    if not path.is_file():
+        raise ExportError(f"--names {path}: no such file")
+    if path.suffix.lower() not in (".csv", ".xlsx"):
+        raise ExportError(f"--names {path.name}: give a .csv or .xlsx table with the columns feed_name and name")
+    rows, _more = _read_page(path, path.name)
+    columns = {same_name(column): column for row in rows for column in row}
+    if rows and not {"feedname", "name"} & set(columns):
+        raise ExportError(
+            f"{path.name}: a names file needs the columns feed_name and name (the name in the export, the documented "
+            f"one); its columns are {', '.join(columns.values())}"
+        )
+    names: dict[str, str] = {}
+    for number, row in enumerate(rows, start=2):
+        feed, name = (as_text(row.get(columns.get(key, ""), "")).strip() for key in ("feedname", "name"))
+        if not feed or not name:
+            raise ExportError(f"{path.name}, row {number}: give both feed_name and name")
+        if same_name(feed) in {same_name(known) for known in names}:
+            raise ExportError(f"{path.name}, row {number}: {feed} is named twice; keep one line")
+        names[feed] = name
+    return names
 
 
 def _set_name(stem: str) -> str:
@@ -255,7 +372,7 @@ def _set_name(stem: str) -> str:
     return next((name for name in ENTITY_SETS if name.casefold() == stem.casefold()), stem)
 
 
-def _read_set(name: str, pages: Sequence[tuple[int, Path]], source: str) -> SetRows:
+def _read_set(name: str, pages: Sequence[tuple[int, Path]], source: str, csv_locale: str | None = None) -> SetRows:
     numbers = [number for number, _file in pages]
     if len(set(numbers)) != len(numbers):
         twice = next(number for number in numbers if numbers.count(number) > 1)
@@ -271,7 +388,7 @@ def _read_set(name: str, pages: Sequence[tuple[int, Path]], source: str) -> SetR
     repeated = 0
     more = False
     for _number, file in pages:
-        page_rows, more = _read_page(file, source)
+        page_rows, more = _read_page(file, source, csv_locale)
         starts.append((len(rows), file.name))
         for row in page_rows:
             key = key_of(row) if key_of else None
@@ -306,11 +423,13 @@ def _key_reader(parts: Sequence[str]):
     return key
 
 
-def _read_page(file: Path, source: str) -> tuple[list[Mapping[str, object]], bool]:
+def _read_page(file: Path, source: str, csv_locale: str | None = None) -> tuple[list[Mapping[str, object]], bool]:
     """(rows, whether the page says a next page follows) of one file."""
     suffix = file.suffix.lower()
     if suffix == ".json":
         return _json_page(file, source)
+    if suffix == ".csv":
+        return _csv_page(file, source, csv_locale), False
     try:
         frame = read_table(file, first_sheet=True)
     except InputTableError as error:
@@ -320,6 +439,50 @@ def _read_page(file: Path, source: str) -> tuple[list[Mapping[str, object]], boo
         for values in frame.itertuples(index=False, name=None)
     ]
     return [row for row in rows if row], False
+
+
+class CsvText(str):
+    """A CSV field's text, with how its file writes numbers and dates (the file's locale), so that feed_number and
+    feed_date read "1.234,5" and "01.03.2026" as the PMO's Excel meant them, wherever the value goes."""
+
+    __slots__ = ()
+    decimal_mark: str | None = "."
+    day_first: bool | None = None
+
+
+_CSV_TEXT: dict[tuple[str | None, bool | None], type[CsvText]] = {}
+
+
+def _csv_text(decimal_mark: str | None, day_first: bool | None) -> type[CsvText]:
+    key = (decimal_mark, day_first)
+    if key not in _CSV_TEXT:
+        _CSV_TEXT[key] = type("CsvText", (CsvText,), {"__slots__": (), "decimal_mark": decimal_mark,
+                                                       "day_first": day_first})  # fmt: skip
+    return _CSV_TEXT[key]
+
+
+def _csv_page(file: Path, source: str, csv_locale: str | None = None) -> list[Mapping[str, object]]:
+    """A CSV page's rows, its separator (and so its decimal mark and date order) taken from the file as
+    pmo_xl.values.decode_csv reads every CSV: a `;` file from a German Excel keeps its decimal commas."""
+    try:
+        locale, lines = decode_csv(file.read_bytes(), csv_locale)
+    except (CsvError, LocaleError, OSError) as error:
+        raise ExportError(f"{source}: {file.name}: {error}") from None
+    lines = [(number, cells) for number, cells in lines if any(cell.strip() for cell in cells)]
+    if not lines:
+        return []
+    (_first, header), body = lines[0], lines[1:]
+    header = [cell.strip() for cell in header]
+    text = _csv_text(locale.decimal_mark, locale.day_first)
+    rows: list[Mapping[str, object]] = []
+    for number, cells in body:
+        if len(cells) > len(header):
+            raise ExportError(
+                f"{source}: {file.name}, line {number}: {len(cells)} fields under {len(header)} headers; a field "
+                f"holds a {locale.describe()} without quotes: save the set again"
+            )
+        rows.append({name: text(cell) for name, cell in zip(header, cells, strict=False) if cell.strip()})
+    return rows
 
 
 # Where a feed page keeps its rows, by the parser's path to the array: V3 verbose, V1 verbose, JSON light.
@@ -409,19 +572,27 @@ def _properties(row: Mapping[str, object]) -> dict[str, object]:
 # -- values -----------------------------------------------------------------------------------------------------------
 
 
+_CSV_TIME = re.compile(r"\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?\s*$")
+
+
 def feed_date(value: object, label: str) -> tuple[dt.date | None, str]:
     """(day, problem) of a date as the feed or Excel wrote it: "/Date(ms)/", ISO, or a date cell."""
     if isinstance(value, str):
         day = parse_odata_date(value) or parse_xml_date(value)
         if day is not None:
             return day, ""
-    reading = read_date(value, label, text_is_normal=True)
+    day_first = getattr(value, "day_first", None)
+    if isinstance(value, CsvText):  # Excel saves a date-time cell as "01.03.2026 08:00": the day is the date's
+        value = _CSV_TIME.sub("", value)
+    reading = read_date(value, label, day_first=day_first, text_is_normal=True)
     return (None, reading.message) if reading.refused else (reading.value, "")  # type: ignore[return-value]
 
 
 def feed_number(value: object, label: str) -> tuple[float | int | None, str]:
-    """(number, problem): JSON writes Edm.Decimal as text with a point ("2380.000000")."""
-    reading = read_number(value, label, decimal_mark="." if isinstance(value, str) else None, text_is_normal=True)
+    """(number, problem): JSON writes Edm.Decimal as text with a point ("2380.000000"); a CSV field as its file's
+    locale writes numbers (CsvText)."""
+    mark = getattr(value, "decimal_mark", ".") if isinstance(value, str) else None
+    reading = read_number(value, label, decimal_mark=mark, text_is_normal=True)
     return (None, reading.message) if reading.refused else (reading.value, "")  # type: ignore[return-value]
 
 
@@ -479,7 +650,7 @@ def register_rows(
     baselines = {
         as_text(row.get("ProjectId")).casefold(): row
         for row in export.rows("ProjectBaselines")
-        if as_text(row.get("BaselineNumber")).strip() in (str(baseline), f"{baseline}.0")
+        if _baseline_number(row.get("BaselineNumber")) == baseline
     }
     ordered = sorted(
         projects, key=lambda row: (as_text(row.get("ProjectName")).casefold(), as_text(row.get("ProjectId")))
@@ -534,6 +705,48 @@ def register_rows(
     columns = REGISTER_COLUMNS + tuple(_custom_column(field) for field in kept)
     mapping = _projects_mapping(export, custom, id_property, sponsor_property, stage_property)
     return RegisterImport(columns, tuple(rows), tuple(generated), tuple(kept), mapping, tuple(warnings))
+
+
+def baselines_for_ledger(
+    export: Export, register: RegisterImport, baseline: int, imported_at: str
+) -> tuple[tuple[ImportedBaseline, ...], tuple[str, ...]]:
+    """Each register project's baseline `baseline` (ProjectBaselines) as its period-0 ledger record, marked as
+    imported from this export; and the names of the projects the export holds no such baseline for (listed, not
+    made up). ExportError when a baseline's date or cost is not one."""
+    found = {
+        as_text(row.get("ProjectId")).casefold(): row
+        for row in export.rows("ProjectBaselines")
+        if _baseline_number(row.get("BaselineNumber")) == baseline
+    }
+    records: list[ImportedBaseline] = []
+    missing: list[str] = []
+    problems: list[str] = []
+    for project in register.rows:
+        row = found.get(as_text(project["external_id"]).casefold())
+        if row is None:
+            missing.append(f"{project['project_id']} ({project['project_name']})")
+            continue
+        label = f"ProjectBaselines, project '{project['project_name']}', baseline {baseline}"
+        start, start_problem = feed_date(row.get("ProjectBaselineStartDate"), f"{label}: ProjectBaselineStartDate")
+        finish, finish_problem = feed_date(row.get("ProjectBaselineFinishDate"), f"{label}: ProjectBaselineFinishDate")
+        cost, cost_problem = feed_number(row.get("ProjectBaselineCost"), f"{label}: ProjectBaselineCost")
+        problems += [problem for problem in (start_problem, finish_problem, cost_problem) if problem]
+        records.append(
+            ImportedBaseline(
+                str(project["project_id"]), str(project["external_id"]), baseline, start, finish, cost,
+                str(project["currency"]), str(project["money_unit"]), export.source, export.sha256, imported_at,
+            )
+        )  # fmt: skip
+    if problems:
+        raise ExportError(
+            f"{export.source}: {problems[0]}" + (f" (and {len(problems) - 1} more)" if problems[1:] else "")
+        )
+    return tuple(records), tuple(missing)
+
+
+def _baseline_number(value: object) -> int | None:
+    number, problem = feed_number(value, "BaselineNumber")
+    return int(number) if not problem and number is not None and float(number).is_integer() else None
 
 
 def _custom_named(properties: Iterable[str], wanted: str) -> str | None:
@@ -619,4 +832,14 @@ def mapping_report(export: Export, register: RegisterImport | None) -> tuple[Map
             why = "not mapped yet" if found in documented else "unknown property: not in docs/project-online.md"
             lines.append(MappingLine(name, found, "", why))
     lines += [MappingLine("", other, "", "not an entity set file: not read") for other in export.other_files]
-    return tuple(lines)
+    return tuple(_with_feed_name(line, export) for line in lines)
+
+
+def _with_feed_name(line: MappingLine, export: Export) -> MappingLine:
+    """The line of a property --names renamed says what the export called it."""
+    found = export.sets.get(line.entity_set)
+    feed = found.renamed.get(line.property) if found else None
+    if not feed:
+        return line
+    note = f"named {feed} in the export (--names)" + (f"; {line.note}" if line.note else "")
+    return replace(line, note=note)

@@ -60,6 +60,7 @@ def write_frames(
     path: Path | str,
     title: str = "",
     first: Callable[[object], None] | None = None,
+    created: dt.datetime | None = None,
 ) -> Path:
     """Each frame as a sheet holding one formatted Excel table of its name (after `first`'s sheets), written
     atomically: portfolio.xlsx's views, and `pmo export history`.
@@ -87,7 +88,9 @@ def write_frames(
             frame = frame.iloc[: EXCEL_MAX_ROWS - 2]
             _write_sheet(workbook, sheet_name, frame, formats, rag_formats)
             pending.append((len(workbook.worksheets()), sheet_name, frame))
-        workbook.set_properties({"title": title or Path(path).stem, "comments": "Written by pmo-xl"})
+        properties = {"title": title or Path(path).stem, "comments": "Written by pmo-xl"}
+        # `created`, when given, makes the file the same bytes for the same frames (an import run again).
+        workbook.set_properties({**properties, "created": created} if created else properties)
 
     def finish(data: bytes) -> bytes:
         from pmo_xl.excel.package import XlsxPackage
