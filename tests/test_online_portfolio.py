@@ -325,3 +325,26 @@ def test_several_analyses_need_one_chosen_by_name(tmp_path):
         "PR-01": 1.0, "PR-02": None, "PR-03": None}  # fmt: skip
     assert "proposal PR-02 ('Mobile app') is not in the portfolio analysis 'FY26 portfolio': its score is blank" in (
         chosen.warnings)  # fmt: skip
+
+
+def test_the_scenarios_read_the_same_from_csv_as_from_json(tmp_path):
+    folder = build_export(tmp_path / "export")
+    from_json = _import(folder, budget=500000)
+    rows = json.loads((folder / "CostScenarioProjects.json").read_text())["d"]["results"]
+    columns = list(dict.fromkeys(name for row in rows for name in row))
+    lines = [",".join(columns)] + [",".join(str(row.get(name, "")) for name in columns) for row in rows]
+    (folder / "CostScenarioProjects.json").unlink()
+    (folder / "CostScenarioProjects.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")  # codes as text
+    from_csv = _import(folder, budget=500000)
+    assert from_csv.scenarios == from_json.scenarios
+    assert [scenario.settings.total_budget for scenario in from_csv.scenarios] == [500000, 500000]
+    assert from_csv.warnings == ()  # one budget for all: no budget is guessed
+
+
+def test_a_budget_for_a_scenario_the_analysis_does_not_have_is_one_line(tmp_path):
+    with pytest.raises(ExportError) as raised:
+        _import(build_export(tmp_path / "export"), budget={"Board  CUT": 300000, "Stretch": 900000})
+    assert str(raised.value) == (
+        "export: a budget is given for the scenario 'Stretch', but the analysis has no cost scenario of that name "
+        "(it has: 'Board cut', 'Tight')"
+    )

@@ -15,7 +15,7 @@ Pure functions over an `Export` and the register's ids: nothing here writes a fi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -412,6 +412,7 @@ def cost_scenarios(
     headers, mapping = _scenarios_of(export, "CostConstraintScenarios", "CostScenarioProjects", analysis_id,
                                      analysis_name)  # fmt: skip
     names = _scenario_names(headers)
+    budgets = _budgets(budget, names.values(), export.source)
     by_guid = {as_text(row["external_id"]).casefold(): row for row in pipeline.rows}
     members: dict[str, list[Mapping[str, object]]] = {}
     for row in export.rows("CostScenarioProjects"):
@@ -450,7 +451,7 @@ def cost_scenarios(
         if outside:
             mapping.append(MappingLine("CostScenarioProjects", "ProjectId", "", f"scenario '{name}': {outside} "
                                        "project(s) that are not proposals (underway): not in the pipeline"))  # fmt: skip
-        limit = budget.get(name) if isinstance(budget, Mapping) else budget
+        limit = budgets.get(_same(name), budget if not isinstance(budget, Mapping) else None)
         if limit is None:
             limit = round(selected_cost, 2)
             shown = as_text(header.get("SelectedProjectsCost")).strip()
@@ -468,6 +469,19 @@ def cost_scenarios(
                                      fiscal_year_start_month=fiscal_year_start_month)  # fmt: skip
         scenarios.append(Scenario(name, settings, forces))
     return ScenarioImport(tuple(scenarios), tuple(mapping), tuple(warnings))
+
+
+def _budgets(budget: float | Mapping[str, float] | None, names: Iterable[str], source: str) -> dict[str, float]:
+    """The budgets given by scenario name (matched ignoring case); ExportError for a name no scenario has."""
+    if not isinstance(budget, Mapping):
+        return {}
+    known = {_same(name): name for name in names}
+    for name in budget:
+        if _same(name) not in known:
+            listing = ", ".join(f"'{other}'" for other in known.values()) or "none"
+            raise ExportError(f"{source}: a budget is given for the scenario '{name}', but the analysis has no cost "
+                              f"scenario of that name (it has: {listing})")  # fmt: skip
+    return {_same(name): float(amount) for name, amount in budget.items()}
 
 
 def _key(row: Mapping[str, object]) -> str:
