@@ -17,6 +17,7 @@ from pmo_xl.cli._options import key_flag_number, ledger_option, plan_baseline_op
 from pmo_xl.generate.carry_forward import PreviousReports, carry_forward_from_ledger
 from pmo_xl.generate.generator import generate_for_records
 from pmo_xl.generate.plan_milestones import MilestoneSelection, ProjectPlan, read_project_plans, with_plan_milestones
+from pmo_xl.generate.seeds import ProjectSeedOutcome, read_project_seeds, with_seeds
 from pmo_xl.ledger import open_ledger
 from pmo_xl.periods import check_period, current_period
 from pmo_xl.register import ProjectRecord, read_register, reporting_records
@@ -153,6 +154,15 @@ def templates_docs(out_path: Path) -> None:
 @plan_baseline_option(
     "With --plans: it gives a new milestone's baseline date; one the PMO already holds keeps its own."
 )
+@click.option(
+    "--seeds",
+    "seeds_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder of status seeds, PRJ-001.json for PRJ-001, as pmo import project-online writes them: a project "
+    "with no earlier report gets its Milestones, RAID and ResourceDemand rows from its seed. With --ledger, a "
+    "project that has reported is carried forward instead and its seed is not used; --plans, where a project has "
+    "a plan, gives the Milestones (docs/project-online-seeds.md).",
+)
 def generate(
     template_id: str,
     register: Path,
@@ -167,6 +177,7 @@ def generate(
     key_flag: int | None,
     outline_level: int | None,
     baseline: int,
+    seeds_dir: Path | None,
 ) -> dict:
     """Generate one workbook per project in the register, ready to send to each PM.
 
@@ -185,9 +196,14 @@ def generate(
     baseline: a plan date that differs is a forecast. A project without a plan is made as before; one whose plan
     cannot be read is named and not generated, and the others are.
 
+    With --seeds, a project with no earlier report starts from its status seed (PRJ-001.json, written by pmo import
+    project-online): its Milestones, RAID and ResourceDemand rows, each checked against its table before anything
+    is written. A project that has reported is carried forward from the ledger instead, and its seed is not used.
+
     \b
     Reads:  the register (.csv or .xlsx); --ledger (pmo_ledger.db) for carry-forward;
-            --settings (.toml, .json or .csv); --plans, a folder of plans (.mpp, .mpx, Project XML)
+            --settings (.toml, .json or .csv); --plans, a folder of plans (.mpp, .mpx, Project XML);
+            --seeds, a folder of status seeds (.json)
     Writes: one status workbook (.xlsx) per project in --out; the register into --ledger
 
     \b
@@ -196,6 +212,7 @@ def generate(
       pmo generate --register register.csv --out outbox --period 2027-01 --ledger pmo_ledger.db
       pmo generate --register registre.csv --csv-locale fr-FR --settings pmo_settings.toml --out outbox
       pmo generate --register register.csv --out outbox --ledger pmo_ledger.db --plans plans --key-flag Flag1
+      pmo generate --register imported/register.csv --out outbox --ledger pmo_ledger.db --seeds imported/seeds
     """
     period = _period(period)
     schema = schema_for(template_id)
@@ -221,6 +238,15 @@ def generate(
         click.echo(f"not generated for {len(not_sent)} project(s) that do not report: "
                    f"{', '.join(f'{count} {state}' for state, count in sorted(states.items()))} "
                    "(only active projects report; set lifecycle_status to active in the register to include one)")  # fmt: skip
+    seeds: list[ProjectSeedOutcome] = []
+    if seeds_dir is not None:
+        if schema.template_id != "project_status":
+            raise click.UsageError(f"--seeds fills status workbooks; the '{template_id}' template is not one")
+        seeds = _read_seeds(sent, seeds_dir, schema, period, reports)
+        unusable = {seed.project_id for seed in seeds if seed.problem}
+        sent = [record for record in sent if record.project_id not in unusable]
+        carry_forward = with_seeds(carry_forward, {seed.project_id: seed.seeded for seed in seeds if seed.seeded})
+        warnings += [f"{seed.project_id} not generated: {seed.problem}" for seed in seeds if seed.problem]
     plans: list[ProjectPlan] = []
     if plans_dir is not None:
         plans = _read_plans(sent, plans_dir, MilestoneSelection(key_flag, outline_level), period, baseline, schema,
@@ -244,6 +270,10 @@ def generate(
         with open_ledger(ledger, write=True) as opened:  # the register as this run read it: the views' default
             opened.add_register(records, str(register), hashlib.sha256(register.read_bytes()).hexdigest())
     click.echo(f"generated {len(results)} workbook(s) for {period} in {out_dir}")
+    unusable_seeds = [seed for seed in seeds if seed.problem]
+    if unusable_seeds:
+        click.echo(f"not generated for {len(unusable_seeds)} project(s) whose seed cannot be used: "
+                   f"{', '.join(seed.project_id for seed in unusable_seeds)}; mend each seed and run again (with --force, which makes the others again too)")  # fmt: skip
     unread = [plan for plan in plans if plan.problem]
     if unread:
         click.echo(f"not generated for {len(unread)} project(s) whose plan could not be read: "
@@ -254,9 +284,10 @@ def generate(
         "workbooks": [{"project_id": item.project_id, "path": item.path, "token": item.token} for item in results],
         "not_reporting": [{"project_id": r.project_id, "lifecycle_status": r.lifecycle_status} for r in not_sent],
         "plans": _plans_summary(plans_dir, plans, baseline) if plans_dir is not None else None,
+        "seeds": _seeds_summary(seeds_dir, seeds) if seeds_dir is not None else None,
         "outputs": {"folder": out_dir, "ledger": ledger},
         "warnings": warnings,
-        "exit": 1 if unread else 0,
+        "exit": 1 if unread or unusable_seeds else 0,
     }
 
 
@@ -281,6 +312,39 @@ def _read_plans(records, plans_dir, selection, period, baseline, schema, reports
         click.echo(f"no plan in {plans_dir} for {len(without)} project(s), whose Milestones are made as without "
                    f"--plans: {', '.join(without)}")  # fmt: skip
     return plans
+
+
+def _read_seeds(records, seeds_dir, schema, period, reports) -> list[ProjectSeedOutcome]:
+    """Each project's seed, read and checked before any workbook is written; one line for each project seeded,
+    carried forward instead, or whose seed cannot be used."""
+
+    def has_report(record: ProjectRecord) -> bool:
+        return reports is not None and reports(record.project_id, period, keep=True) is not None
+
+    seeds = read_project_seeds(records, seeds_dir, schema, period, has_report)
+    for seed in seeds:
+        if seed.seeded is not None:
+            click.echo(f"{seed.project_id}: seeded: {seed.seeded.describe()}")
+        elif seed.has_report:
+            click.echo(f"{seed.project_id}: carried forward from its last report; its seed {seed.path.name} is not "
+                       "used")  # fmt: skip
+        elif seed.problem:
+            click.echo(f"warning: {seed.project_id} not generated: {seed.problem}", err=True)
+    return seeds
+
+
+def _seeds_summary(seeds_dir: Path, seeds: list[ProjectSeedOutcome]) -> dict:
+    return {
+        "folder": seeds_dir,
+        "seeded": [{"project_id": seed.project_id, "seed": seed.path,
+                    "rows": {name: len(rows) for name, rows in seed.seeded.tables.items()},
+                    "left_out": list(seed.seeded.left_out)}
+                   for seed in seeds if seed.seeded is not None],
+        "carried_forward": [seed.project_id for seed in seeds if seed.has_report],
+        "without_seed": [seed.project_id for seed in seeds if seed.path is None],
+        "unusable": [{"project_id": seed.project_id, "seed": seed.path, "problem": seed.problem}
+                     for seed in seeds if seed.problem],
+    }  # fmt: skip
 
 
 def _plans_summary(plans_dir: Path, plans: list[ProjectPlan], baseline: int) -> dict:
