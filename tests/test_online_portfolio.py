@@ -125,7 +125,7 @@ def build_export(folder: Path, *, cost_forces: dict[str, int] | None = None) -> 
          "Status": 0},
         {"ScenarioId": HIRE_LATER, "ProjectId": MOBILE, "NewStartDate": "2027-02-01T08:00:00", "ForceStatus": 1,
          "Status": 1},
-        {"ScenarioId": HIRE_LATER, "ProjectId": DATA_CENTRE, "NewStartDate": "2026-01-05T08:00:00", "ForceStatus": 2,
+        {"ScenarioId": HIRE_LATER, "ProjectId": DATA_CENTRE, "NewStartDate": "2026-01-05T08:00:00", "ForceStatus": 0,
          "Status": 0, "ResourceWork": "1200.000000"},
     ])  # fmt: skip
     return folder
@@ -286,8 +286,12 @@ def test_a_resource_scenario_becomes_a_pipeline_with_the_starts_moved(tmp_path):
     assert "cost_FY2026" not in variant.pipeline.columns
     assert (rows["PR-02"]["force"], rows["PR-02"]["force_reason"]) == (
         "out", "forced out by the user in Project Online (resource scenario 'Hire later')")  # fmt: skip
-    assert any(line.entity_set == "ResourceScenarioProjects" and "1 project(s) that are not proposals" in line.note
-               for line in result.mapping)  # fmt: skip
+    notes = {line.note for line in result.mapping if line.entity_set == "ResourceScenarioProjects"}
+    assert {
+        "scenario 'Hire later': 'Data centre move' is forced in by the user but is not a proposal (not in the "
+        "pipeline): the force is not kept",
+        "scenario 'Hire later': 1 project(s) that are not proposals (underway): not in the pipeline",
+    } <= notes
     pipeline = _write_pipeline(variant.pipeline.frame(), tmp_path / "pipeline-hire-later.csv")
     summary = _optimize(pipeline, "--budget", "FY2027=330000", "-o", tmp_path / "hire-later.xlsx")
     assert summary["selected"] == ["PR-01", "PR-03"]  # the mobile app forced out
@@ -348,3 +352,23 @@ def test_a_budget_for_a_scenario_the_analysis_does_not_have_is_one_line(tmp_path
         "export: a budget is given for the scenario 'Stretch', but the analysis has no cost scenario of that name "
         "(it has: 'Board cut', 'Tight')"
     )
+
+
+def test_a_proposal_without_dates_or_cost_is_said_and_its_start_is_not_moved(tmp_path):
+    folder = build_export(tmp_path / "export")
+    document = json.loads((folder / "Projects.json").read_text())
+    mobile = next(row for row in document["d"]["results"] if row["ProjectId"] == MOBILE)
+    for name in ("ProjectStartDate", "ProjectFinishDate", "ProjectCost"):
+        del mobile[name]
+    (folder / "Projects.json").write_text(json.dumps(document))
+    result = _import(folder, budget=500000)
+    row = next(row for row in result.pipeline.rows if row["request_id"] == "PR-02")
+    assert row == {"request_id": "PR-02", "title": "Mobile app", "external_id": MOBILE, "score": 0.15,
+                   "legacy_priority": 0.15, "legacy_absolute_priority": 0.31}  # fmt: skip
+    assert result.warnings == (
+        "proposal PR-02 ('Mobile app') has no ProjectCost: its cost columns are blank, which pmo optimize reads as 0",
+    )
+    assert "scenario 'Hire later': 'Mobile app' has no ProjectStartDate and ProjectFinishDate to move: its start is " \
+        "not moved" in [line.note for line in result.mapping]  # fmt: skip
+    (variant,) = result.start_variants
+    assert variant.moved == (("PR-01", "2026-10", "2027-01"),)

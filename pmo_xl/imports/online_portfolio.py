@@ -412,6 +412,7 @@ def cost_scenarios(
     headers, mapping = _scenarios_of(export, "CostConstraintScenarios", "CostScenarioProjects", analysis_id,
                                      analysis_name)  # fmt: skip
     names = _scenario_names(headers)
+    titles = _project_names(export)
     budgets = _budgets(budget, names.values(), export.source)
     by_guid = {as_text(row["external_id"]).casefold(): row for row in pipeline.rows}
     members: dict[str, list[Mapping[str, object]]] = {}
@@ -428,7 +429,7 @@ def cost_scenarios(
         outside = 0
         for row in members.get(key, []):
             guid = as_text(row.get("ProjectId")).strip()
-            project = as_text(row.get("ProjectName")).strip() or guid
+            project = as_text(row.get("ProjectName")).strip() or titles.get(guid.casefold(), guid)
             where = f"CostScenarioProjects, scenario '{name}', project '{project}'"
             force, force_meaning = _code(row, "ForceStatus", where)
             status, _status_meaning = _code(row, "Status", where)
@@ -484,6 +485,15 @@ def _budgets(budget: float | Mapping[str, float] | None, names: Iterable[str], s
     return {_same(name): float(amount) for name, amount in budget.items()}
 
 
+def _project_names(export: Export) -> dict[str, str]:
+    """ProjectId (casefolded) -> ProjectName, to name a scenario's project when its row does not."""
+    return {
+        as_text(row.get("ProjectId")).strip().casefold(): as_text(row.get("ProjectName")).strip()
+        for row in export.rows("Projects")
+        if as_text(row.get("ProjectName")).strip()
+    }
+
+
 def _key(row: Mapping[str, object]) -> str:
     return as_text(row.get("ScenarioId")).strip().casefold()
 
@@ -535,6 +545,7 @@ def resource_scenarios(
     headers, mapping = _scenarios_of(export, "ResourceConstraintScenarios", "ResourceScenarioProjects", analysis_id,
                                      analysis_name)  # fmt: skip
     names = _scenario_names(headers)
+    titles = _project_names(export)
     variants: list[StartVariant] = []
     for header in headers:
         key = _key(header)
@@ -546,12 +557,16 @@ def resource_scenarios(
             if _key(row) != key:
                 continue
             guid = as_text(row.get("ProjectId")).strip().casefold()
-            project = as_text(row.get("ProjectName")).strip() or guid
+            project = as_text(row.get("ProjectName")).strip() or titles.get(guid, guid)
             where = f"ResourceScenarioProjects, scenario '{name}', project '{project}'"
+            force, meaning = _code(row, "ForceStatus", where)
             if guid not in proposals:
                 outside += 1
+                if force:
+                    mapping.append(MappingLine("ResourceScenarioProjects", "ForceStatus", "", f"scenario '{name}': "
+                                               f"'{project}' is {meaning} but is not a proposal (not in the "
+                                               "pipeline): the force is not kept"))  # fmt: skip
                 continue
-            force, meaning = _code(row, "ForceStatus", where)
             if force:
                 forces[guid] = (force, f"{meaning} in Project Online (resource scenario '{name}')")
             start, problem = feed_date(row.get("NewStartDate"), f"{where}: NewStartDate")
@@ -567,6 +582,10 @@ def resource_scenarios(
             new = new_starts.get(proposal.guid.casefold())
             if new and proposal.start and proposal.finish and new != proposal.start:
                 shifted[proposal.guid.casefold()] = (new, proposal.finish + (new - proposal.start))
+            elif new and not (proposal.start and proposal.finish):
+                mapping.append(MappingLine("ResourceScenarioProjects", "NewStartDate", "", f"scenario '{name}': "
+                                           f"'{proposal.name}' has no ProjectStartDate and ProjectFinishDate to move: "
+                                           "its start is not moved"))  # fmt: skip
         moved_export = _with_dates(export, shifted)
         variant = request_pipeline(moved_export, proposals, ids, analysis=analysis_id or None,
                                    fiscal_year_start_month=fiscal_year_start_month)  # fmt: skip
