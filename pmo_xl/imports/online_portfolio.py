@@ -272,8 +272,9 @@ def _analyses(export: Export, set_names: Sequence[str]) -> dict[str, str]:
         for row in export.rows(set_name):
             analysis_id = as_text(row.get("AnalysisId")).strip()
             if analysis_id:
-                name = as_text(row.get("AnalysisName")).strip()
-                known[analysis_id.casefold()] = known.get(analysis_id.casefold()) or name or analysis_id
+                name, key = as_text(row.get("AnalysisName")).strip(), analysis_id.casefold()
+                if key not in known or (name and known[key] == analysis_id):  # the first name given names it
+                    known[key] = name or analysis_id
     return known
 
 
