@@ -179,6 +179,15 @@ def test_the_export_seeds_each_projects_milestones_raid_and_demand(seeds):
                               "roles; add it to the template's roles or map it to one (--role-map)",)  # fmt: skip
 
 
+def test_another_task_baseline_gives_the_baseline_dates(tmp_path):
+    export = read_export(build_export(tmp_path / "export"))
+    seeds = status_seeds(export, REGISTER_ROWS, PERIOD, roles=DEFAULT_ROLES, baseline=1)
+    data_centre = next(seed for seed in seeds.projects if seed.project_id == "DC-01")
+    # Only the design milestone has a baseline 1 (27 March); the others have none in it.
+    assert [(row["id"], row["baseline_date"]) for row in data_centre.tables["Milestones"]] == [
+        ("M-P8", None), ("M-P3", dt.date(2026, 3, 27)), ("M-P4", None)]  # fmt: skip
+
+
 def test_values_that_do_not_fit_are_named_and_their_items_left_out(tmp_path):
     folder = build_export(tmp_path / "export")
     risks = json.loads((folder / "Risks.json").read_text())
