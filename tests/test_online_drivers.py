@@ -13,6 +13,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
@@ -454,4 +455,63 @@ def test_an_unknown_project_and_a_bad_value_are_one_line_naming_the_row_and_colu
     assert message == (
         "impacts.csv row 2, column 'Cut operating cost': 'Huge' is not an impact: expected None, Low, Moderate, Strong "
         "or Extreme (or 0-4) (and 1 more)"
+    )
+
+
+def _as_csv(export: Path, name: str) -> None:
+    """The set saved as Excel saves a CSV of the feed: ISO dates, TRUE/FALSE, numbers as text; the JSON removed."""
+    rows = json.loads((export / f"{name}.json").read_text())["d"]["results"]
+    headers = list(dict.fromkeys(key for row in rows for key in row if key != "__metadata"))
+
+    def cell(value: object) -> str:
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        if isinstance(value, str) and value.startswith("/Date("):
+            return (dt.datetime(1970, 1, 1) + dt.timedelta(milliseconds=int(value[6:-2]))).isoformat()
+        return "" if value is None else str(value)
+
+    with (export / f"{name}.csv").open("w", newline="", encoding="utf-8-sig") as handle:
+        csv.writer(handle).writerows([headers, *[[cell(row.get(header)) for header in headers] for row in rows]])
+    (export / f"{name}.json").unlink()
+
+
+def test_the_csv_form_of_the_export_gives_the_same_model_weights_and_cross_check(tmp_path):
+    from_json = _imported(tmp_path / "json")
+    export = build_export(tmp_path / "csv" / "export")
+    for name in DRIVER_SETS:
+        _as_csv(export, name)
+    from_csv = import_drivers(read_export(export), "FY27 strategy")
+    assert {path.suffix for path in export.iterdir() if path.stem in DRIVER_SETS} == {".csv"}
+    assert from_csv.model == from_json.model
+    assert [w.recomputed_weight for w in from_csv.weights] == [w.recomputed_weight for w in from_json.weights]
+    assert from_csv.prioritization.consistency_ratio == 0.91
+    manual = import_drivers(read_export(export), "Board 2026")
+    assert manual.prioritization.manual and manual.saaty_cr == "n/a"  # "TRUE" read as true
+
+
+def test_an_impacts_workbook_is_read_from_its_impacts_sheet_and_its_errors_name_the_sheet(tmp_path):
+    import xlsxwriter
+
+    drivers = _imported(tmp_path)
+    path = tmp_path / "impacts.xlsx"
+
+    def write(revenue_of_data_centre: object) -> None:
+        book = xlsxwriter.Workbook(str(path))
+        book.add_worksheet("Notes").write_row(0, 0, ["Rated by the PMO board, 2026-03-10"])
+        sheet = book.add_worksheet("Impacts")
+        sheet.write_row(0, 0, ["Project", "Grow revenue", "Cut operating cost", "Customer satisfaction"])
+        sheet.write_row(1, 0, ["CRM replacement", 3, 1])  # a blank stays blank: the model's missing_rule decides
+        sheet.write_row(2, 0, ["dc-01", revenue_of_data_centre, 1, 1])
+        book.close()
+
+    write("Strong")
+    frame = read_impacts(path, drivers, _projects(tmp_path))
+    assert list(frame["request_id"]) == ["CRM-02", "DC-01"]
+    assert list(frame["pmo_grow_revenue"]) == [3, 3] and frame.loc[0, "pmo_customer_satisfaction"] is pd.NA
+    write(2.5)
+    with pytest.raises(ExportError) as caught:
+        read_impacts(path, drivers, _projects(tmp_path))
+    assert str(caught.value) == (
+        "impacts.xlsx, sheet Impacts row 3, column 'Grow revenue': '2.5' is not an impact: expected None, Low, "
+        "Moderate, Strong or Extreme (or 0-4)"
     )

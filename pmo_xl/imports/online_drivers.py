@@ -535,13 +535,13 @@ def drivers_mapping(export: Export, chosen: Prioritization | None = None) -> tup
         if found is None:
             continue
         note = f"{len(found.rows)} row(s) from {', '.join(found.files)}"
+        if found.repeated_rows:
+            note += f"; {found.repeated_rows} row(s) repeated across pages kept once"
+        if found.next_page_missing:
+            note += f"; its last page says more follow, but there is no {name}-{len(found.files) + 1} file"
         if chosen is not None and name not in ("BusinessDrivers", "PortfolioAnalyses"):
-            key = "PrioritizationId"
-            mine = sum(
-                1
-                for row in found.rows
-                if as_text(row.get(key)).strip().casefold() == chosen.prioritization_id.casefold()
-            )
+            wanted = chosen.prioritization_id.casefold()
+            mine = sum(1 for row in found.rows if as_text(row.get("PrioritizationId")).strip().casefold() == wanted)
             note += f"; {mine} of prioritization '{chosen.name}', the others not used"
             if name == "PrioritizationDriverRelations" and chosen.manual:
                 note += "; a manual prioritization has no judgements to recompute from"
@@ -559,6 +559,9 @@ def drivers_mapping(export: Export, chosen: Prioritization | None = None) -> tup
                 became, why = "", "not mapped: pmo-xl's scoring model is not kept per department"
             else:
                 became, why = "", "not used for the drivers"
+            feed_name = found.renamed.get(prop)
+            if feed_name:
+                why = f"named {feed_name} in the export (--names)" + (f"; {why}" if why else "")
             lines.append(MappingLine(name, prop, became, why))
     return tuple(lines)
 
@@ -614,7 +617,7 @@ def impacts_frame(
                             f"'{matches[0].driver.name}'; keep one")  # fmt: skip
         column_of[criterion_id] = header
     for weight in weights:
-        if weight.driver.criterion_id not in column_of and not any("is not a driver" in p for p in problems):
+        if weight.driver.criterion_id not in column_of:
             problems.append(f"{source}: no column for driver '{weight.driver.name}'; add one headed by its name")
     lookup = _project_lookup(projects)
     out_columns = criterion_columns(drivers.model, "pmo")
