@@ -1036,7 +1036,7 @@ def _day_text(value: object) -> str | None:
 
 
 def _date_or_none(text: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(text) if text else None
+    return decode_value({"date": text}) if text else None  # type: ignore[return-value]
 
 
 def now_stamp() -> str:

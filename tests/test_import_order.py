@@ -33,6 +33,7 @@ LAYERS = (
     "collect",
     "reporting",
     "monthly",  # the month's collect run: collect, then reporting
+    "online",  # a Project Online import written into its folder, its report by the reporting layer's writer
     "workbook",  # the .xlsm: built from everything below it
     "demo",
     "cli",

@@ -93,11 +93,6 @@ def build_export(folder: Path) -> Path:
         sheet.write_datetime(row, 3, values[3], date_format)
         sheet.write_datetime(row, 4, values[4], date_format)
     book.close()
-    (folder / "BusinessDrivers.csv").write_text(
-        "BusinessDriverId,BusinessDriverName,BusinessDriverDescription,ImpactDescriptionNone,ImpactDescriptionExtreme\n"
-        "d1,Grow revenue,New income,No new income,More than 1 M a year\n",
-        encoding="utf-8-sig",
-    )
     (folder / "TimesheetLines.json").write_text(json.dumps({"value": [{"TimesheetLineId": "x", "PeriodName": "W1"}]}))
     return folder
 
@@ -147,7 +142,6 @@ def test_the_mapping_report_names_what_is_unknown_and_what_was_repeated(tmp_path
     assert lines[("TimesheetLines", "PeriodName")][1] == "property of an unknown entity set"
     assert lines[("Projects", "ProjectOwnerName")][0] == "register project_manager"
     assert lines[("Projects", "BusinessUnit")][0] == "register custom_businessunit"
-    assert lines[("BusinessDrivers", "ImpactDescriptionExtreme")][1] == "not mapped yet"
 
 
 def test_a_zip_gives_the_same_register_and_a_second_run_changes_nothing(tmp_path):
@@ -170,7 +164,7 @@ def test_what_the_register_still_needs_is_listed_and_the_run_exits_1(tmp_path):
     result = _run(export, "--out", tmp_path / "out", "--sponsor-field", "Business Owner")
     assert result.exit_code == 1
     assert "warning: no custom field named 'Business Owner' in Projects: sponsor is left blank" in result.output
-    assert "to fill in before pmo generate: row 2: sponsor is empty" in result.output
+    assert "to fill in before pmo generate: register.csv: row 2: sponsor is empty" in result.output
     assert (tmp_path / "out" / "register.csv").is_file()
 
 
@@ -326,3 +320,13 @@ def test_a_page_is_read_as_a_stream_whatever_its_shape(tmp_path):
     (folder / "Projects.json").write_text(json.dumps({"results": rows}))
     with pytest.raises(ExportError, match="is JSON but not an OData feed"):
         read_export(folder)
+
+
+def test_drivers_without_a_prioritization_is_one_line_and_nothing_is_written(tmp_path):
+    export = build_export(tmp_path / "export")
+    (export / "BusinessDrivers.csv").write_text(
+        "BusinessDriverId,BusinessDriverName,BusinessDriverDescription\nd1,Grow revenue,New income\n",
+        encoding="utf-8-sig",
+    )
+    message = _refused(export, tmp_path / "out")
+    assert message.startswith("export: no Prioritizations set (Prioritizations.json, .xlsx or .csv)")

@@ -1,7 +1,7 @@
-"""`pmo import project-online`: a thin shell over pmo_xl.imports.project_online (docs/imports.md).
+"""`pmo import project-online`: a thin shell over pmo_xl.imports.online_import (docs/import.md).
 
-It reads EXPORT, maps the Projects set to a new register, checks that register as `read_register` would, and
-writes the register and the mapping report into DIR only once everything is worked out, so a failure writes nothing.
+It reads EXPORT, has the core work out every file, checks the new register as `read_register` would, and writes the
+files into DIR only once everything is worked out, so a failure writes nothing.
 """
 
 from __future__ import annotations
@@ -11,18 +11,83 @@ from pathlib import Path
 import click
 
 from pmo_xl.cli._json import JsonCommand
-from pmo_xl.errors import ExportError, RegisterError
+from pmo_xl.imports.online_import import REGISTER_FILE, REPORT_FILE
 from pmo_xl.values import CSV_LOCALE_NAMES
 
-REGISTER_FILE = "register.csv"
-REPORT_FILE = "import-report.xlsx"
+HELP = """Import a Project Online export (EXPORT: a folder or a .zip) into DIR: a new project register, the
+request pipeline and its scenarios, a scoring model from the business drivers, each project's status seeds, the
+capacity, and a report of what every entity set and property became (docs/import.md).
+
+\b
+How to export, while a Project Server or PWA still answers (or from a saved export):
+  JSON: open https://<pwa>/_api/ProjectData/<Set>?$format=json in a signed-in browser, or
+    Invoke-RestMethod -UseDefaultCredentials -Headers @{Accept='application/json;odata=verbose'} <url>
+    and save each page as <Set>.json, <Set>-2.json... (follow __next / odata.nextLink to the end).
+  Excel: Data > Get Data > From Other Sources > From OData Feed > https://<pwa>/_api/ProjectData,
+    tick the sets, Load, and save each table's workbook as <Set>.xlsx (or save it as <Set>.csv).
+Sets read: Projects (required), ProjectBaselines, ProjectWorkflowStageDataSet, Tasks, TaskBaselines,
+Assignments, AssignmentTimephasedDataSet, Resources, ResourceTimephasedDataSet, BusinessDrivers,
+PortfolioAnalyses, Prioritizations, PrioritizationDrivers, PrioritizationDriverRelations, PortfolioAnalysisProjects,
+CostConstraintScenarios, CostScenarioProjects, ResourceConstraintScenarios, ResourceScenarioProjects, Risks, Issues.
+
+\b
+What ProjectData does not hold, said plainly:
+  - each project's impact rating per business driver: the legacy Priority and AbsolutePriority are imported as a
+    fixed score (legacy_priority); give --impacts to re-score with the imported drivers;
+  - a cost scenario's budget limit: give --budget, or each scenario's selected cost is used, with a warning;
+  - Project's ConsistencyRatio is not Saaty's CR: the report shows both, and the model carries neither.
+
+\b
+Writes into DIR (the PMO's own register is never edited):
+  register.csv            the projects underway (the PWA GUID as external_id, custom fields as custom_...)
+  pipeline.csv            the proposals (--proposals), with legacy_priority; pipeline-scenarios.json, and a
+                          pipeline-<scenario>.csv per resource scenario (its starts moved)
+  scoring-model.csv       the business drivers as criteria, weighted by the chosen prioritization
+  seeds/<project>.json    Milestones, RAID and ResourceDemand to pre-fill (pmo generate --seeds DIR/seeds)
+  capacity.csv, proposed-demand.csv
+  import-report.xlsx      every set and property and what it became, the project ids, the drivers' weights
+Running it again on the same export changes nothing. What the files still need (a sponsor the export does not
+hold, a role pmo-xl does not know) is listed, and the run exits 1.
+
+\b
+Example:
+  pmo import project-online pwa-export.zip --out imported --id-field "Project Code" \\
+      --proposals "type=Proposal; stage=Create,Select" --ledger pmo_ledger.db
+"""
 
 
-@click.command("project-online", cls=JsonCommand)
+def _budget(value: str | None) -> float | dict[str, float] | None:
+    """--budget 500000 (every scenario) or 'Within budget=500000;Stretch=650000'."""
+    from pmo_xl.values import read_number
+
+    if value is None:
+        return None
+    if "=" not in value:
+        return float(read_number(value, "--budget", decimal_mark=".").or_raise(click.BadParameter))  # type: ignore[arg-type]
+    budgets = {}
+    for part in filter(None, (piece.strip() for piece in value.split(";"))):
+        name, _, amount = part.partition("=")
+        budgets[name.strip()] = float(
+            read_number(amount, f"--budget {name.strip()}", decimal_mark=".").or_raise(click.BadParameter)  # type: ignore[arg-type]
+        )
+    return budgets
+
+
+def _role_map(values: tuple[str, ...]) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        feed, _, role = value.partition("=")
+        if not feed.strip() or not role.strip():
+            raise click.BadParameter(f"'{value}': give it as 'PWA role=pmo-xl role', e.g. 'Entwickler=Developer'")
+        pairs[feed.strip()] = role.strip()
+    return pairs
+
+
+@click.command("project-online", cls=JsonCommand, help=HELP)
 @click.argument("export", type=click.Path(path_type=Path))
 @click.option(
     "--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-    help=f"The folder to write {REGISTER_FILE} and {REPORT_FILE} into (made if missing).",
+    help="The folder to write into (made if missing).",
 )  # fmt: skip
 @click.option(
     "--id-field",
@@ -36,7 +101,31 @@ REPORT_FILE = "import-report.xlsx"
 )
 @click.option(
     "--baseline", type=click.IntRange(0, 10), default=0, show_default=True,
-    help="The project baseline whose cost is the budget where ProjectBudgetCost is blank or 0.",
+    help="The baseline (0-10) of the budget where ProjectBudgetCost is blank or 0, of the milestones' baseline "
+    "dates, and of the period-0 records --ledger keeps.",
+)  # fmt: skip
+@click.option(
+    "--proposals", metavar="RULE",
+    help="Which Projects are proposals (the pipeline, not the register): by enterprise project type and/or "
+    "workflow stage, e.g. 'type=Proposal,Idea; stage=Create,Select'.",
+)  # fmt: skip
+@click.option(
+    "--analysis", help="The portfolio analysis to take priorities and scenarios from, when there are several."
+)
+@click.option(
+    "--budget", help="The cost scenarios' budget limit: one amount for all, or 'Scenario A=500000;Scenario B=650000'."
+)
+@click.option("--prioritization", help="The driver prioritization to weight the criteria by, when there are several.")
+@click.option(
+    "--impacts", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A table (CSV or .xlsx) of each proposal's impact per business driver (None, Low, Moderate, Strong, "
+    "Extreme): the column project, then one column per driver. ProjectData does not hold these.",
+)  # fmt: skip
+@click.option("--period", help="The first reporting period the seeds are for (YYYY-MM). Default: this month.")
+@click.option("--role-field", help="The resource custom field that holds the role (default: the analysis's one).")
+@click.option(
+    "--role-map", "role_map", multiple=True, metavar="'PWA=ROLE'",
+    help="A PWA role that pmo-xl names otherwise, e.g. 'Entwickler=Developer' (repeat for each).",
 )  # fmt: skip
 @click.option(
     "--names", "names_file", type=click.Path(dir_okay=False, path_type=Path),
@@ -44,124 +133,89 @@ REPORT_FILE = "import-report.xlsx"
     "one line per entity set or property the export names otherwise (Projektcode -> Project Code).",
 )  # fmt: skip
 @click.option(
+    "--csv-locale", type=click.Choice(CSV_LOCALE_NAMES, case_sensitive=False), default="auto", show_default=True,
+    help="How the export's CSV files write numbers and dates. auto: a ; file has decimal commas and day-first dates, "
+    "a , file decimal points and only unambiguous dates (3/1/2026 is refused: give en-US or en-GB).",
+)  # fmt: skip
+@click.option(
     "--ledger", type=click.Path(dir_okay=False, path_type=Path),
     help="Record each project's baseline (--baseline N) in this ledger as its period-0 record, marked as imported. "
     "Running again on the same export adds nothing.",
 )  # fmt: skip
 @click.option(
-    "--csv-locale", type=click.Choice(CSV_LOCALE_NAMES, case_sensitive=False), default="auto", show_default=True,
-    help="How the export's CSV files write numbers and dates. auto: a ; file has decimal commas and day-first dates, "
-    "a , file decimal points and only unambiguous dates (3/1/2026 is refused: give en-US or en-GB).",
+    "--settings", "settings_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="PMO settings: the month the fiscal year starts, for the pipeline's cost_FY columns.",
 )  # fmt: skip
-@click.option("--force", is_flag=True, help=f"Replace a {REGISTER_FILE} in DIR that differs from this import's.")
-def project_online_command(
-    export: Path,
-    out: Path,
-    id_field: str | None,
-    sponsor_field: str,
-    stage_field: str | None,
-    baseline: int,
-    names_file: Path | None,
-    ledger: Path | None,
-    csv_locale: str,
-    force: bool,
-) -> dict:
-    """Read a Project Online export (EXPORT: a folder or a .zip) and write a new project register from its
-    Projects, with a report of what every entity set and property became (docs/imports.md).
-
-    EXPORT holds the ProjectData entity sets, one file each named by its set: Projects.json, Tasks.xlsx,
-    BusinessDrivers.csv. JSON as the feed gives it (verbose {"d": {"results": ...}} or light {"value": ...}); a
-    set in several pages as Tasks.json, Tasks-2.json, ...; .xlsx as Excel's OData connector saves it (one table);
-    .csv. The PMO's own register is never edited: the new one is written into DIR, with the PWA GUID as
-    external_id and custom fields as custom_... columns. What the register still needs before pmo generate (a
-    sponsor the export does not hold, a currency pmo-xl does not list) is listed, and the run exits 1.
-
-    \b
-    Reads:  EXPORT, a folder or .zip of ProjectData entity sets (docs/project-online.md lists the names)
-    Writes: DIR/register.csv (the new register) and DIR/import-report.xlsx (the mapping report)
-
-    \b
-    Example:
-      pmo import project-online pwa-export.zip --out imported --id-field "Project Code"
-    """
-    import pandas as pd
-
-    from pmo_xl.excel.files import write_bytes_atomic
-    from pmo_xl.imports.project_online import (
-        baselines_for_ledger,
-        mapping_report,
-        read_export,
-        read_names,
-        register_rows,
-    )
+@click.option("--force", is_flag=True, help="Replace files in DIR that differ from this import's.")
+def project_online_command(export: Path, out: Path, **options) -> dict:
+    from pmo_xl.imports.online_import import OnlineRequest, import_online
+    from pmo_xl.imports.project_online import read_export, read_names
     from pmo_xl.ledger import now_stamp, open_ledger
-    from pmo_xl.register import RegisterRows, register_from_rows
-    from pmo_xl.reporting.portfolio_workbook import write_frames
+    from pmo_xl.online import write_import
+    from pmo_xl.periods import current_period
+    from pmo_xl.settings import load_settings
     from pmo_xl.templates.catalog import PROJECT_STATUS
 
-    read = read_export(export, read_names(names_file) if names_file else None, csv_locale)
-    register = register_rows(read, id_field=id_field, sponsor_field=sponsor_field, stage_field=stage_field,
-                             baseline=baseline)  # fmt: skip
-    mapping = mapping_report(read, register)
-    baselines, without_baseline = baselines_for_ledger(read, register, baseline, now_stamp())
-    frame = pd.DataFrame([[row.get(column) for column in register.columns] for row in register.rows],
-                         columns=list(register.columns), dtype=object)  # fmt: skip
-    register_bytes = frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
-    target = out / REGISTER_FILE
-    if target.is_file() and target.read_bytes() != register_bytes and not force:
-        raise ExportError(
-            f"{target} exists and differs from this import's register; give another --out, or --force to replace it"
-        )
-    to_mend: list[str] = []
-    rows = tuple((number, dict(row)) for number, row in enumerate(register.rows, start=2))
-    try:
-        register_from_rows(RegisterRows(1, register.columns, rows, None), str(target), PROJECT_STATUS)
-    except RegisterError as error:
-        to_mend = list(error.problems)
-    report = pd.DataFrame(
-        [[line.entity_set, line.property, line.became, line.note] for line in mapping],
-        columns=["entity_set", "property", "became", "note"],
-    )
-    ids = pd.DataFrame(
-        [[row["project_id"], row["external_id"], row["project_name"], row["project_id"] in register.generated_ids]
-         for row in register.rows],
-        columns=["project_id", "external_id", "project_name", "generated"],
+    names = read_names(options["names_file"]) if options["names_file"] else None
+    read = read_export(export, names, options["csv_locale"])
+    request = OnlineRequest(
+        period=options["period"] or current_period(),
+        roles=tuple(PROJECT_STATUS.table("ResourceDemand").column("role").allowed),
+        imported_at=now_stamp(), id_field=options["id_field"], sponsor_field=options["sponsor_field"],
+        stage_field=options["stage_field"], baseline=options["baseline"], proposals=options["proposals"],
+        analysis=options["analysis"], budget=_budget(options["budget"]),
+        fiscal_year_start_month=load_settings(options["settings_path"]).fiscal_year_start_month,
+        prioritization=options["prioritization"], impacts=options["impacts"], role_field=options["role_field"],
+        role_names=_role_map(options["role_map"]),
     )  # fmt: skip
-    out.mkdir(parents=True, exist_ok=True)
-    unchanged = target.is_file() and target.read_bytes() == register_bytes
-    write_bytes_atomic(target, register_bytes)
-    write_frames({"Mapping": report, "ProjectIds": ids}, out / REPORT_FILE, created=_saved_at(export))
+    result = import_online(read, request)
+    written = write_import(result, out, force=options["force"], created=_saved_at(export))
+    to_mend = [*written.register_problems, *result.to_mend]
+    unchanged = written.unchanged
     recorded = 0
-    if ledger is not None:
-        with open_ledger(ledger, write=True) as opened:
-            recorded = opened.add_imported_baselines(baselines)
+    if options["ledger"] is not None:
+        with open_ledger(options["ledger"], write=True) as opened:
+            recorded = opened.add_imported_baselines(result.baselines)
+    return _tell(export, result, out, recorded, to_mend, unchanged, options)
 
-    for warning in register.warnings:
+
+def _tell(export: Path, result, out: Path, recorded: int, to_mend: list[str], unchanged: bool, options: dict) -> dict:
+    """What the run says, and its --json."""
+    register, read = result.register, result.export
+    for warning in result.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
+    for note in result.notes:
+        click.echo(f"note: {note}")
     if register.generated_ids:
         click.echo(f"{len(register.generated_ids)} project id(s) generated: {', '.join(register.generated_ids)}")
-    unknown = [line for line in mapping if line.note.startswith(("unknown", "property of an unknown"))]
+    unknown = [line for line in result.mapping if line.note.startswith(("unknown", "property of an unknown"))]
     for line in unknown:
         click.echo(f"unknown: {line.entity_set}{'.' + line.property if line.property else ''} ({line.note})")
+    ledger, baseline = options["ledger"], options["baseline"]
+    if ledger is not None:
+        already = len(result.baselines) - recorded
+        click.echo(f"{recorded} baseline(s) {baseline} recorded in {ledger} as period-0 records"
+                   + (f" ({already} already there)" if already else ""))  # fmt: skip
+        for project in result.without_baseline:
+            click.secho(f"warning: no baseline {baseline} in ProjectBaselines for {project}", fg="yellow", err=True)
     for problem in to_mend:
         click.secho(f"to fill in before pmo generate: {problem}", fg="yellow", err=True)
-    if ledger is not None:
-        click.echo(
-            f"{recorded} baseline(s) {baseline} recorded in {ledger} as period-0 records"
-            + (f" ({len(baselines) - recorded} already there)" if len(baselines) > recorded else "")
-        )
-        for project in without_baseline:
-            click.secho(f"warning: no baseline {baseline} in ProjectBaselines for {project}", fg="yellow", err=True)
+    pipeline = result.portfolio.pipeline.rows if result.portfolio else ()
+    seeded = len(result.seeds.projects)
     state = "unchanged" if unchanged else "written"
-    click.echo(f"{len(register.rows)} project(s) from {read.source} -> {target} ({state}); "
-               f"mapping report -> {out / REPORT_FILE}")  # fmt: skip
+    click.echo(f"{len(register.rows)} project(s), {len(pipeline)} proposal(s), {seeded} seeded, from {read.source} "
+               f"-> {out} ({state}); mapping report -> {out / REPORT_FILE}")  # fmt: skip
     return {
-        "export": export, "register": target, "report": out / REPORT_FILE, "projects": len(register.rows),
-        "generated_ids": list(register.generated_ids), "custom_fields": list(register.custom_fields),
+        "export": export, "out": out, "register": out / REGISTER_FILE,
+        "report": out / REPORT_FILE, "projects": len(register.rows), "proposals": len(pipeline),
+        "files": sorted(result.files), "generated_ids": list(register.generated_ids),
+        "custom_fields": list(register.custom_fields),
         "sets": {name: len(found.rows) for name, found in read.sets.items() if found.known},
         "unknown": [{"entity_set": line.entity_set, "property": line.property} for line in unknown],
-        "baselines_recorded": recorded, "without_baseline": list(without_baseline) if ledger else [],
-        "to_mend": to_mend, "warnings": list(register.warnings), "unchanged": unchanged, "exit": 1 if to_mend else 0,
+        "criteria": [c.criterion_id for c in result.drivers.model.criteria] if result.drivers else [],
+        "scenarios": [s.name for s in result.portfolio.scenarios] if result.portfolio else [],
+        "baselines_recorded": recorded, "without_baseline": list(result.without_baseline) if ledger else [],
+        "to_mend": to_mend, "warnings": list(result.warnings), "unchanged": unchanged, "exit": 1 if to_mend else 0,
     }  # fmt: skip
 
 

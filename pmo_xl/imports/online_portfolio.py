@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from decimal import Decimal
 
 from pmo_xl.errors import ExportError
 from pmo_xl.imports.project_online import (
@@ -219,16 +218,18 @@ def cost_by_fiscal_year(
         day = last + dt.timedelta(days=1)
     if len(days) == 1:
         return {next(iter(days)): cost}
+    # In whole cents (integers, so the shares add up exactly): each year's share rounded to the cent, the last
+    # year the remainder.
     total_days = sum(days.values())
-    exact = Decimal(str(cost))
+    cents = round(cost * 100)
     shares: dict[str, float | int] = {}
-    given = Decimal(0)
+    given = 0
     labels = list(days)
     for label in labels[:-1]:
-        share = (exact * days[label] / total_days).quantize(Decimal("0.01"))
-        shares[label] = float(share)
+        share = round(cents * days[label] / total_days)
+        shares[label] = share / 100
         given += share
-    shares[labels[-1]] = float(exact - given)
+    shares[labels[-1]] = (cents - given) / 100
     return shares
 
 

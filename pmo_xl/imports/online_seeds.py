@@ -615,9 +615,16 @@ def seeds_mapping(export: Export) -> tuple[MappingLine, ...]:
         lines.append(MappingLine(name, "", "status seeds" if targets else "", note if targets else
                                  note + "; not seeded: the status template has no table for it"))  # fmt: skip
         documented = ENTITY_SETS[name].properties
+        role_fields = {
+            "".join(_text(row.get("RoleCustomFieldName")).split()).casefold()
+            for row in export.rows("PortfolioAnalyses")
+        } - {""}
         for prop in found.properties:
             if prop in targets:
                 lines.append(MappingLine(name, prop, targets[prop]))
+            elif name == "Resources" and prop.casefold() in role_fields:
+                lines.append(MappingLine(name, prop, "the role of ResourceDemand and Capacity",
+                                         "the role custom field PortfolioAnalyses.RoleCustomFieldName names"))  # fmt: skip
             elif prop in documented:
                 lines.append(MappingLine(name, prop, "", "not used by the status seeds"))
             else:

@@ -46,15 +46,20 @@ def save_scenarios(path: Path, scenarios: Sequence[Scenario]) -> Path:
     existing = {scenario.name: scenario for scenario in (load_scenarios(path) if path.exists() else [])}
     for scenario in scenarios:
         existing[scenario.name] = scenario
+    return write_bytes_atomic(path, scenarios_bytes(list(existing.values())))
+
+
+def scenarios_bytes(scenarios: Sequence[Scenario]) -> bytes:
+    """The scenario file's content for exactly these scenarios (`load_scenarios` reads it back)."""
     payload = [
         {
             "name": s.name,
             "settings": {**asdict(s.settings), "budgets": dict(s.settings.budgets)},
             "forces": {k: list(v) for k, v in s.forces.items()},
         }
-        for s in existing.values()
+        for s in scenarios
     ]
-    return write_bytes_atomic(path, json.dumps(payload, indent=2).encode("utf-8"))
+    return json.dumps(payload, indent=2).encode("utf-8")
 
 
 def load_scenarios(path: Path) -> list[Scenario]:

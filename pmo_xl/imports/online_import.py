@@ -1,0 +1,286 @@
+"""A whole Project Online export imported: one core call that works out every file `pmo import project-online`
+writes, before any is written.
+
+`import_online(export, request)` runs each part over the export read once: the register (project_online), the
+proposals, their pipeline and the scenarios (online_portfolio), the scoring model from the business drivers
+(online_drivers), the status seeds and capacity (online_seeds) and the baselines for the ledger. It gives the files
+as bytes by their path under DIR, the mapping report's sheets, and what to say; the command writes them. Nothing here
+writes, so a failure anywhere leaves DIR as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+
+from pmo_xl.excel.files import safe_file_name
+from pmo_xl.imports.online_drivers import DRIVER_SETS, DriversImport, import_drivers, read_impacts
+from pmo_xl.imports.online_portfolio import MAPPED_SETS, PortfolioImport, portfolio_import, register_ids
+from pmo_xl.imports.online_seeds import (
+    SEED_SETS,
+    StatusSeeds,
+    capacity_csv,
+    proposed_demand_csv,
+    seed_bytes,
+    seed_file_name,
+    status_seeds,
+)
+from pmo_xl.imports.project_online import (
+    Export,
+    MappingLine,
+    RegisterImport,
+    baselines_for_ledger,
+    mapping_report,
+    register_rows,
+)
+from pmo_xl.ledger import ImportedBaseline
+from pmo_xl.portfolio.scoring import SCORING_MODEL_COLUMNS, model_to_rows
+from pmo_xl.portfolio.selection.scenarios import scenarios_bytes
+
+REGISTER_FILE = "register.csv"
+PIPELINE_FILE = "pipeline.csv"
+SCENARIOS_FILE = "pipeline-scenarios.json"
+PIPELINE_RESOURCES_FILE = "pipeline-resources.csv"
+MODEL_FILE = "scoring-model.csv"
+SEEDS_FOLDER = "seeds"
+CAPACITY_FILE = "capacity.csv"
+PROPOSED_FILE = "proposed-demand.csv"
+REPORT_FILE = "import-report.xlsx"
+# Projects properties the proposals part maps (it says what they became for a proposal).
+_PORTFOLIO_PROJECT_PROPERTIES = ("EnterpriseProjectTypeName", "ProjectCost")
+
+
+@dataclass(frozen=True)
+class OnlineRequest:
+    """What the PMO chose (`pmo import project-online --help` says each)."""
+
+    period: str
+    roles: tuple[str, ...]
+    imported_at: str
+    id_field: str | None = None
+    sponsor_field: str = "Sponsor"
+    stage_field: str | None = None
+    baseline: int = 0
+    proposals: str | None = None
+    analysis: str | None = None
+    budget: float | Mapping[str, float] | None = None
+    fiscal_year_start_month: int = 1
+    prioritization: str | None = None
+    impacts: Path | None = None
+    role_field: str | None = None
+    role_names: Mapping[str, str] = field(default_factory=dict)
+    hours_per_fte_month: float | None = None
+
+
+@dataclass(frozen=True)
+class OnlineImport:
+    """Every file to write (bytes by its path under DIR, the mapping report aside), the report's sheets, the
+    baselines for the ledger, and what to tell the PMO: warnings, and what to mend (the run exits 1)."""
+
+    export: Export
+    register: RegisterImport
+    files: Mapping[str, bytes]
+    report: Mapping[str, pd.DataFrame]
+    baselines: tuple[ImportedBaseline, ...]
+    without_baseline: tuple[str, ...]
+    portfolio: PortfolioImport | None
+    drivers: DriversImport | None
+    seeds: StatusSeeds
+    warnings: tuple[str, ...]
+    to_mend: tuple[str, ...]
+    mapping: tuple[MappingLine, ...]
+    notes: tuple[str, ...] = ()
+
+
+def import_online(export: Export, request: OnlineRequest) -> OnlineImport:
+    """Everything a Project Online export becomes; ExportError (one line) when a part cannot be made."""
+    everyone = register_rows(
+        export, id_field=request.id_field, sponsor_field=request.sponsor_field, stage_field=request.stage_field,
+        baseline=request.baseline,
+    )  # fmt: skip
+    warnings: list[str] = list(everyone.warnings)
+    files: dict[str, bytes] = {}
+    portfolio = None
+    if request.proposals:
+        portfolio = portfolio_import(
+            export,
+            request.proposals,
+            register_ids(everyone),
+            analysis=request.analysis,
+            budget=request.budget,
+            fiscal_year_start_month=request.fiscal_year_start_month,
+        )
+        warnings += portfolio.warnings
+    proposals = portfolio.proposals if portfolio else frozenset()
+    register = _without(everyone, proposals)
+    drivers = import_drivers(export, request.prioritization) if export.rows("BusinessDrivers") else None
+    if drivers is not None:
+        warnings += drivers.warnings
+        files[MODEL_FILE] = _csv(SCORING_MODEL_COLUMNS, model_to_rows(drivers.model))
+    if portfolio is not None and portfolio.pipeline.rows:
+        pipeline = portfolio.pipeline.frame()
+        if request.impacts is not None:
+            if drivers is None:
+                from pmo_xl.errors import ExportError
+
+                raise ExportError(f"--impacts {request.impacts.name}: the export has no BusinessDrivers to rate")
+            impacts = read_impacts(request.impacts, drivers, [row for row in everyone.rows])
+            pipeline = pipeline.merge(impacts, on="request_id", how="left")
+        files[PIPELINE_FILE] = _frame_csv(pipeline)
+        files[SCENARIOS_FILE] = scenarios_bytes(portfolio.scenarios)
+        for variant in portfolio.start_variants:
+            files[f"pipeline-{safe_file_name(variant.name)}.csv"] = _frame_csv(variant.pipeline.frame())
+    seed_options = {"hours_per_fte_month": request.hours_per_fte_month} if request.hours_per_fte_month else {}
+    # Every project is seeded at once (one pass over a million timephased rows); a proposal's work is the
+    # pipeline's resource estimate, a project underway's its status seed.
+    seeds = status_seeds(
+        export, everyone.rows, request.period, roles=request.roles, baseline=request.baseline,
+        role_field=request.role_field, role_names=dict(request.role_names), **seed_options,
+    )  # fmt: skip
+    notes = list(seeds.notes)
+    underway = {str(row["project_id"]) for row in register.rows}
+    for seed in seeds.projects:
+        if seed.project_id in underway:
+            files[f"{SEEDS_FOLDER}/{seed_file_name(seed.project_id)}"] = seed_bytes(seed, export.source, request.period)
+    if seeds.capacity:
+        files[CAPACITY_FILE] = capacity_csv(seeds.capacity)
+    proposed = [demand for demand in seeds.proposed if demand.project_id in underway]
+    if proposed:
+        files[PROPOSED_FILE] = proposed_demand_csv(proposed)
+    if portfolio is not None and portfolio.pipeline.rows:
+        files[PIPELINE_RESOURCES_FILE] = _frame_csv(_request_resources(seeds, underway))
+    files[REGISTER_FILE] = _frame_csv(
+        pd.DataFrame(
+            [[row.get(column) for column in register.columns] for row in register.rows],
+            columns=list(register.columns),
+            dtype=object,
+        )
+    )
+    baselines, without = baselines_for_ledger(export, register, request.baseline, request.imported_at)
+    mapping = _mapping(export, register, portfolio, drivers, seeds)
+    report = _report(mapping, everyone, proposals, drivers, seeds, warnings)
+    return OnlineImport(
+        export, register, files, report, baselines, without, portfolio, drivers, seeds, tuple(warnings),
+        tuple(seeds.problems), mapping, tuple(notes),
+    )  # fmt: skip
+
+
+def _request_resources(seeds: StatusSeeds, underway: set[str]) -> pd.DataFrame:
+    """The proposals' work by role and month, committed or proposed alike (a proposal's bookings are estimates), as
+    the selection's resource estimates: request_id, role, month, fte (pmo optimize --resources)."""
+    rows: dict[tuple[str, str, str], float] = {}
+    for seed in seeds.projects:
+        if seed.project_id in underway:
+            continue
+        for line in seed.tables.get("ResourceDemand", ()):
+            for month, fte in line.items():
+                if month not in ("role", "person") and fte:
+                    key = (seed.project_id, str(line["role"]), month)
+                    rows[key] = rows.get(key, 0.0) + float(fte)  # type: ignore[arg-type]
+    for demand in seeds.proposed:
+        if demand.project_id not in underway:
+            key = (demand.project_id, demand.role, demand.month)
+            rows[key] = rows.get(key, 0.0) + demand.fte
+    return pd.DataFrame(
+        [[*key, round(fte, 4)] for key, fte in sorted(rows.items())], columns=["request_id", "role", "month", "fte"]
+    )
+
+
+def _without(register: RegisterImport, proposals: frozenset[str]) -> RegisterImport:
+    """The register of the projects underway: the proposals are the pipeline's."""
+    rows = tuple(row for row in register.rows if str(row["external_id"]).casefold() not in proposals)
+    return replace(register, rows=rows, generated_ids=tuple(
+        project_id for project_id in register.generated_ids if any(row["project_id"] == project_id for row in rows)
+    ))  # fmt: skip
+
+
+def _mapping(
+    export: Export,
+    register: RegisterImport,
+    portfolio: PortfolioImport | None,
+    drivers: DriversImport | None,
+    seeds: StatusSeeds,
+) -> tuple[MappingLine, ...]:
+    """The report's lines: each set's own line (rows, pages, repeats) from mapping_report, and each property's line
+    from the part that mapped it."""
+    parts: dict[str, tuple[MappingLine, ...]] = {}
+    if portfolio is not None:
+        parts.update(dict.fromkeys(MAPPED_SETS, portfolio.mapping))
+    if drivers is not None:
+        parts.update(dict.fromkeys(DRIVER_SETS, drivers.mapping))
+    parts.update(dict.fromkeys(SEED_SETS, seeds.mapping))
+    targets = {
+        **dict.fromkeys(MAPPED_SETS, "request pipeline and scenarios" if portfolio else ""),
+        **dict.fromkeys(DRIVER_SETS, "scoring model" if drivers else ""),
+        **dict.fromkeys(SEED_SETS, "status seeds and capacity"),
+    }
+    lines: list[MappingLine] = []
+    for line in mapping_report(export, register):
+        mapped_by = parts.get(line.entity_set)
+        if line.entity_set == "Projects" and portfolio and line.property in _PORTFOLIO_PROJECT_PROPERTIES:
+            lines += [m for m in portfolio.mapping if (m.entity_set, m.property) == ("Projects", line.property)]
+        elif mapped_by is None or not export.sets[line.entity_set].known:
+            lines.append(line)
+        elif not line.property:
+            note = line.note.removesuffix("; not mapped yet")
+            lines.append(replace(line, became=targets.get(line.entity_set, ""), note=note))
+            lines += [m for m in mapped_by if m.entity_set == line.entity_set and m.property]
+    return tuple(dict.fromkeys(lines))
+
+
+def _report(
+    mapping: Sequence[MappingLine],
+    everyone: RegisterImport,
+    proposals: frozenset[str],
+    drivers: DriversImport | None,
+    seeds: StatusSeeds,
+    warnings: Sequence[str],
+) -> dict[str, pd.DataFrame]:
+    sheets = {
+        "Mapping": pd.DataFrame(
+            [[line.entity_set, line.property, line.became, line.note] for line in mapping],
+            columns=["entity_set", "property", "became", "note"],
+        ),
+        "ProjectIds": pd.DataFrame(
+            [
+                [
+                    row["project_id"],
+                    row["external_id"],
+                    row["project_name"],
+                    row["project_id"] in everyone.generated_ids,
+                    "proposal (pipeline)" if str(row["external_id"]).casefold() in proposals else "project (register)",
+                ]
+                for row in everyone.rows
+            ],
+            columns=["project_id", "external_id", "project_name", "generated", "became"],
+        ),
+        "Seeds": pd.DataFrame(
+            [[seed.project_id, seed.project_name, seed.describe()] for seed in seeds.projects],
+            columns=["project_id", "project_name", "seeded"],
+        ),
+        "Messages": pd.DataFrame(
+            [["warning", text] for text in warnings]
+            + [["to mend", text] for text in seeds.problems]
+            + [["note", text] for text in seeds.notes],
+            columns=["kind", "message"],
+        ),
+    }
+    if drivers is not None:
+        sheets["Drivers"] = drivers.report_frame()
+    return sheets
+
+
+def _csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
+    return _frame_csv(pd.DataFrame([list(row) for row in rows], columns=list(header), dtype=object))
+
+
+def _frame_csv(frame: pd.DataFrame) -> bytes:
+    """A CSV as every pmo-xl file is written: UTF-8 with BOM, comma, point, CRLF; dates ISO."""
+    shown = frame.copy()
+    for column in shown.columns:
+        shown[column] = [value.isoformat() if isinstance(value, dt.date) else value for value in shown[column]]
+    return shown.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
