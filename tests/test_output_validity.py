@@ -61,13 +61,15 @@ def outputs(tmp_path_factory) -> dict[str, Path]:
         "scores": demo.request_scores,
         "selection": demo.request_selection,
         "PMO workbook": ROOT / "pmo_workbook.xlsm",
+        "Project Online import report": demo.out / "project-online-import" / "import-report.xlsx",
+        "workbook from a seed and a plan": sorted(demo.out.glob("project-online-import/workbooks/*/*.xlsx"))[0],
     }
 
 
 KINDS = [
     "status template", "request template", "generated workbook", "generated from a hostile register",
     "generated from a hostile register, 2", "portfolio.xlsx", "dashboard", "capacity plan", "scores", "selection",
-    "PMO workbook",
+    "PMO workbook", "Project Online import report", "workbook from a seed and a plan",
 ]  # fmt: skip
 
 

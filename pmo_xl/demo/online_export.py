@@ -70,7 +70,7 @@ class ExportSize:
     proposals: int = 2
     tasks: int = 12
     assignments: int = 3
-    months: int = 6
+    months: int = 12
     risks: int = 2
 
 

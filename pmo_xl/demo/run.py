@@ -248,6 +248,7 @@ def run_demo(
     """Run the whole cycle into `out` (created; must be empty or a previous demo's folder)."""
     from pmo_xl.collect.run import CollectRequest
     from pmo_xl.demo.data import fill_demo_submission
+    from pmo_xl.demo.online import run_online_demo
     from pmo_xl.generate.carry_forward import carry_forward_from_ledger
     from pmo_xl.generate.generator import generate_for_records
     from pmo_xl.monthly import run_collect
@@ -346,6 +347,8 @@ def run_demo(
     )
     selection_path = write_selection_workbook(selection, out / "request_selection.xlsx")
 
+    online = run_online_demo(out, period_list[-1], say)
+
     say("writing the dashboard and the management report")
     dashboard = build_dashboard(views, items, plan)
     portfolio = write_portfolio_with_dashboard(views, dashboard, out / "portfolio.xlsx")
@@ -367,6 +370,13 @@ def run_demo(
         (capacity_path, "demand against capacity by role and month"),
         (scores_path, "the request pipeline scored and ranked"),
         (selection_path, "the requests chosen within budget and capacity"),
+        (online.export, "a Project Online export (ProjectData sets, JSON in pages), as a PMO saved it"),
+        (online.names, "the names file for its German custom field (pmo import project-online --names)"),
+        (
+            online.imported,
+            f"that export imported: a register of {online.projects} projects, {online.proposals} "
+            "proposals as a pipeline, a scoring model, status seeds, two plans, and the workbooks",
+        ),
         (out / _DEMO_MARK, "marks the folder as the demo's: a new pmo demo may replace it"),
     )
     return DemoResult(
