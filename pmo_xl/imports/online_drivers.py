@@ -141,8 +141,9 @@ class DriversImport:
                 note = "manual prioritization: no pairwise judgements to recompute from"
             elif abs(difference) > WEIGHT_TOLERANCE:  # type: ignore[arg-type]
                 note = f"differs by more than {WEIGHT_TOLERANCE}: the imported weight is kept"
-            rows.append([weight.driver.name, weight.driver.criterion_id, weight.imported_weight, recomputed,
-                         difference, note])  # fmt: skip
+            shown = [None if value is None else round(value, 6) for value in (recomputed, difference)]
+            rows.append([weight.driver.name, weight.driver.criterion_id, weight.imported_weight, *shown,
+                         note])  # fmt: skip
         rows.append(["consistency", "", None, None, None, self.consistency_summary()])
         return pd.DataFrame(rows, columns=list(REPORT_COLUMNS))
 

@@ -259,7 +259,11 @@ def _report(
             columns=["project_id", "external_id", "project_name", "generated", "became"],
         ),
         "Seeds": pd.DataFrame(
-            [[seed.project_id, seed.project_name, seed.describe()] for seed in seeds.projects],
+            [
+                [seed.project_id, seed.project_name, seed.describe()]
+                for seed in seeds.projects
+                if str(seed.external_id).casefold() not in proposals
+            ],
             columns=["project_id", "project_name", "seeded"],
         ),
         "Messages": pd.DataFrame(

@@ -811,7 +811,9 @@ def _projects_mapping(
 def mapping_report(export: Export, register: RegisterImport | None) -> tuple[MappingLine, ...]:
     """Every entity set and property found, what it became and why; unknown sets and properties named."""
     lines: list[MappingLine] = []
-    for name, entity_set in export.sets.items():
+    order = list(ENTITY_SETS)  # the documented order (Projects first), then sets no page documents, by name
+    for name, entity_set in sorted(export.sets.items(), key=lambda item: (
+        order.index(item[0]) if item[0] in order else len(order), item[0])):  # fmt: skip
         pages = ", ".join(entity_set.files)
         if not entity_set.known:
             lines.append(MappingLine(name, "", "", f"unknown entity set ({pages}): not read further"))
