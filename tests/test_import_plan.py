@@ -1,4 +1,4 @@
-"""`pmo import plan PLAN [--baseline N] [--json]`, through click's runner on the `import` group (docs/imports.md)."""
+"""`pmo import plan PLAN [--baseline N] [--json]`, through click's runner on the `import` group (docs/import.md)."""
 
 from __future__ import annotations
 

@@ -135,7 +135,7 @@ def templates_docs(out_path: Path) -> None:
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Folder of Microsoft Project plans (.mpp, .mpx, Project XML), one a project: the file named by its "
     "project id (PRJ-001.mpp), or the one the register's plan_file column names. Each workbook's Milestones table "
-    "is filled from its plan (docs/imports.md).",
+    "is filled from its plan (docs/import.md).",
 )
 @click.option(
     "--key-flag",

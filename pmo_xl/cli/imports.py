@@ -1,4 +1,4 @@
-"""`pmo import plan` and `pmo import project-online`: thin shells over pmo_xl.imports (docs/imports.md,
+"""`pmo import plan` and `pmo import project-online`: thin shells over pmo_xl.imports (docs/import.md,
 docs/project-online.md)."""
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def plan_command(
     key_flag: int | None,
     outline_level: int | None,
 ) -> dict:
-    """Read PLAN (.mpp, .mpx or Project XML) and list its tasks; --json gives every task's dates (docs/imports.md).
+    """Read PLAN (.mpp, .mpx or Project XML) and list its tasks; --json gives every task's dates (docs/import.md).
 
     The kind of file is told from what it holds, not from its name. Each task keeps the plan's own UID, which
     stays the same when tasks are moved or renamed. The project summary task and blank rows are not tasks.

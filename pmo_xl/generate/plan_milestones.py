@@ -5,7 +5,7 @@ reporting period and the project's previous report's Milestones rows in; the row
 the shell around it: it finds each project's plan in DIR, reads it, and turns every problem into one line for
 that project, so one bad plan never stops the others.
 
-Why the rules are what they are (docs/imports.md has them for the PMO):
+Why the rules are what they are (docs/import.md has them for the PMO):
 
 - **Ids.** A row's id is `M-P<UID>`, from the task's unique id in the plan, which Project keeps when a task is
   moved, renamed or indented: next month's row for the same task has the same id. The ids a PM types or

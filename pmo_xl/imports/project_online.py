@@ -627,7 +627,7 @@ def register_rows(
     baseline: int = 0,
     id_prefix: str = "PO-",
 ) -> RegisterImport:
-    """Projects as register rows (docs/imports.md, "Project Online exports"); ExportError when there are none or
+    """Projects as register rows (docs/import.md, "Project Online exports"); ExportError when there are none or
     two share a PMO id."""
     projects = export.rows("Projects")
     if not projects:
