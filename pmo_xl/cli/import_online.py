@@ -14,7 +14,7 @@ from pmo_xl.cli._json import JsonCommand
 from pmo_xl.imports.online_import import REGISTER_FILE, REPORT_FILE
 from pmo_xl.values import CSV_LOCALE_NAMES
 
-HELP = """Import a Project Online export (EXPORT: a folder or a .zip) into DIR: a new project register, the
+HELP = """Import a Project Online export (EXPORT: a folder or a .zip) into the --out folder (DIR): a new register, the
 request pipeline and its scenarios, a scoring model from the business drivers, each project's status seeds, the
 capacity, and a report of what every entity set and property became (docs/import.md).
 

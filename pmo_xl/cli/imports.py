@@ -18,7 +18,8 @@ def import_group() -> None:
     """Bring in what the PMO already has: Microsoft Project plans and Project Online exports.
 
     `pmo import plan` reads a project plan (.mpp, .mpx, Project XML); `pmo import project-online` turns what was
-    exported from Project Online's ProjectData feed into a new register. A plan saved as Project XML is read in Python. A .mpp or .mpx file is read by MPXJ, which needs the plans
+    exported from Project Online's ProjectData feed into a new register, a request pipeline with its scenarios, a
+    scoring model and each project's first status workbook's content. A plan saved as Project XML is read in Python. A .mpp or .mpx file is read by MPXJ, which needs the plans
     extra and Java: pip install -e '.[plans]' in the clone (or the wheel with [plans]), and a Java runtime 11 or newer.
     """
 
