@@ -283,8 +283,18 @@ def _csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
 
 
 def _frame_csv(frame: pd.DataFrame) -> bytes:
-    """A CSV as every pmo-xl file is written: UTF-8 with BOM, comma, point, CRLF; dates ISO."""
+    """A CSV as every pmo-xl file is written: UTF-8 with BOM, comma, point, CRLF; dates ISO. A whole number is
+    written whole (433000, never 433000.0), so one value is one text whichever form of the export gave it: JSON
+    light's 433000.0, verbose's "433000.000000" and an Excel cell's 433000 give the same file."""
     shown = frame.copy()
     for column in shown.columns:
-        shown[column] = [value.isoformat() if isinstance(value, dt.date) else value for value in shown[column]]
+        shown[column] = pd.Series([_cell(value) for value in shown[column]], index=shown.index, dtype=object)
     return shown.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
