@@ -53,6 +53,8 @@ INVOCATIONS = {
     ("ledger rebuild", "--ledger"): ["ledger", "rebuild", "--ledger", "{X}"],
     ("ledger check", "--ledger"): ["ledger", "check", "--ledger", "{X}"],
     ("export history", "--ledger"): ["export", "history", "{tmp}/h.xlsx", "--ledger", "{X}"],
+    ("import project-online", "--ledger"): ["import", "project-online", "{demo}/project-online-export", "--out",
+                                            "{tmp}/imported", "--ledger", "{X}"],
 }  # fmt: skip
 
 # The forms of each option: (name, accepted). REQUESTS is the same pipeline as --requests.
@@ -164,8 +166,8 @@ def test_each_form_is_taken_or_refused_in_one_line(files, tmp_path, command, opt
     if value.is_file():  # a copy, so that no command can change the module's files
         (tmp_path / "given").mkdir(exist_ok=True)
         value = Path(shutil.copy2(value, tmp_path / "given" / value.name))
-    if command == "collect" and option == "--ledger" and form == "missing":
-        accepted = True  # collect starts a new ledger where none is
+    if command in ("collect", "import project-online") and option == "--ledger" and form == "missing":
+        accepted = True  # collect starts a new ledger where none is, and so does an import before the first collect
     arguments = [
         part.format(tmp=tmp_path, demo=files["demo"], ledger=ledger, X=value) for part in INVOCATIONS[command, option]
     ]

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from pmo_xl.cli._json import JsonCommand
+from pmo_xl.cli._options import ledger_option
 from pmo_xl.imports.online_import import REGISTER_FILE, REPORT_FILE
 from pmo_xl.values import CSV_LOCALE_NAMES
 
@@ -38,14 +39,17 @@ What ProjectData does not hold, said plainly:
   - Project's ConsistencyRatio is not Saaty's CR: the report shows both, and the model carries neither.
 
 \b
-Writes into DIR (the PMO's own register is never edited):
-  register.csv            the projects underway (the PWA GUID as external_id, custom fields as custom_...)
-  pipeline.csv            the proposals (--proposals), with legacy_priority; pipeline-scenarios.json, and a
-                          pipeline-<scenario>.csv per resource scenario (its starts moved)
-  scoring-model.csv       the business drivers as criteria, weighted by the chosen prioritization
-  seeds/<project>.json    Milestones, RAID and ResourceDemand to pre-fill (pmo generate --seeds DIR/seeds)
-  capacity.csv, proposed-demand.csv
-  import-report.xlsx      every set and property and what it became, the project ids, the drivers' weights
+    Reads:  EXPORT, a folder or .zip of ProjectData sets (.json, .xlsx, .csv); --names, --impacts (.csv or .xlsx);
+            --ledger (pmo_ledger.db, made if missing)
+    Writes: into DIR (the PMO's own register is never edited):
+      register.csv            the projects underway (the PWA GUID as external_id, custom fields as custom_...)
+      pipeline.csv            the proposals (--proposals), with legacy_priority; pipeline-resources.csv;
+                              pipeline-scenarios.json; a pipeline-<scenario>.csv per resource scenario
+      scoring-model.csv       the business drivers as criteria, weighted by the chosen prioritization
+      seeds/<project>.json    Milestones, RAID and ResourceDemand to pre-fill (pmo generate --seeds DIR/seeds)
+      capacity.csv, proposed-demand.csv
+      import-report.xlsx      every set and property and what it became, the project ids, the drivers' weights
+    and with --ledger each project's baseline as its period-0 record.
 Running it again on the same export changes nothing. What the files still need (a sponsor the export does not
 hold, a role pmo-xl does not know) is listed, and the run exits 1.
 
@@ -137,11 +141,11 @@ def _role_map(values: tuple[str, ...]) -> dict[str, str]:
     help="How the export's CSV files write numbers and dates. auto: a ; file has decimal commas and day-first dates, "
     "a , file decimal points and only unambiguous dates (3/1/2026 is refused: give en-US or en-GB).",
 )  # fmt: skip
-@click.option(
-    "--ledger", type=click.Path(dir_okay=False, path_type=Path),
-    help="Record each project's baseline (--baseline N) in this ledger as its period-0 record, marked as imported. "
-    "Running again on the same export adds nothing.",
-)  # fmt: skip
+@ledger_option(
+    "Each project's baseline (--baseline N) is recorded in it as its period-0 record, marked as imported; "
+    "running again on the same export adds nothing. Made if missing.",
+    may_be_new=True,
+)
 @click.option(
     "--settings", "settings_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="PMO settings: the month the fiscal year starts, for the pipeline's cost_FY columns.",
