@@ -397,10 +397,14 @@ def _read_set(name: str, pages: Sequence[tuple[int, Path]], source: str, csv_loc
                 continue
             hashed = hash(key)
             found = seen.get(hashed)
-            candidates = [] if found is None else [found] if isinstance(found, int) else found
+            if found is None:  # nearly every row: a key not seen before
+                seen[hashed] = len(rows)
+                rows.append(row)
+                continue
+            candidates = [found] if isinstance(found, int) else found
             earlier = next((index for index in candidates if key_of(rows[index]) == key), None)  # type: ignore[misc]
             if earlier is None:
-                seen[hashed] = len(rows) if found is None else [*candidates, len(rows)]
+                seen[hashed] = [*candidates, len(rows)]
                 rows.append(row)
                 continue
             if dict(rows[earlier]) != dict(row):
@@ -417,8 +421,14 @@ def _key_reader(parts: Sequence[str]):
     """A row's key (its key properties' text, case folded), or None when a part is blank."""
 
     def key(row: Mapping[str, object]) -> tuple[str, ...] | None:
-        values = tuple((value if type(value) is str else as_text(value)).casefold() for value in map(row.get, parts))
-        return values if all(values) else None
+        values = []
+        for value in map(row.get, parts):
+            if type(value) is not str:
+                value = as_text(value)
+            if not value:
+                return None
+            values.append(value.casefold())  # type: ignore[union-attr]
+        return tuple(values)
 
     return key
 
@@ -552,21 +562,30 @@ def _properties(row: Mapping[str, object]) -> dict[str, object]:
     (`{"__deferred": ...}`, `...@odata.navigationLinkUrl`) are not properties, nor blank values.
 
     A plain loop with the common case first: it runs once per row of a million-row page. Short strings are interned,
-    since a set repeats the same GUIDs and dates on every row."""
+    since a set repeats the same GUIDs and dates on every row; whether a name is an annotation is worked out once per
+    name (_ANNOTATIONS), as a page repeats the same few names on every row."""
     properties: dict[str, object] = {}
     for name, value in row.items():
         kind = type(value)
         if kind is str:
-            if not value.strip():  # type: ignore[attr-defined]
+            if not value or value.isspace():  # type: ignore[union-attr]
                 continue
             if len(value) <= 64:  # type: ignore[arg-type]
                 value = intern(value)  # type: ignore[arg-type]
         elif value is None or (kind is dict and "__deferred" in value):  # type: ignore[operator]
             continue
-        if name[:2] == "__" or "odata." in name:
-            continue
+        try:
+            if _ANNOTATIONS[name]:
+                continue
+        except KeyError:
+            if _ANNOTATIONS.setdefault(name, name[:2] == "__" or "odata." in name):
+                continue
         properties[name] = value
     return properties
+
+
+# Property name -> whether it is an OData annotation, not a property (see _properties).
+_ANNOTATIONS: dict[str, bool] = {}
 
 
 # -- values -----------------------------------------------------------------------------------------------------------
