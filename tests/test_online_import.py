@@ -26,6 +26,7 @@ from pmo_xl.imports.project_online import ENTITY_SETS
 from pmo_xl.ledger import open_ledger
 
 PERIOD = "2026-06"
+HORIZON_END = "2027-05"  # the last month of a status workbook's ResourceDemand for PERIOD
 PAGE_SIZE = 10  # several sets come in pages, the last row of each page repeated as the next one's first
 PROPOSALS = "type=Proposal"
 ID_FIELD = "Project Code"
@@ -382,3 +383,159 @@ def test_a_zip_with_folders_and_climbing_names_is_read_flat(sample, tmp_path):
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (tmp_path / "deep").iterdir()) == ["er"]  # nothing climbed out
     assert snapshot(tmp_path / "out")["register.csv"] == snapshot(sample.forms["verbose"].out)["register.csv"]
+
+
+# -- 5. the outputs work downstream ----------------------------------------------------------------------------------
+
+# Each proposal's impact per driver, as a PMO would rate them (ProjectData holds none): by PMO id or by name.
+IMPACTS = (
+    "project,Grow revenue,Reduce cost,Comply with regulation,Customer satisfaction\n"
+    "P-0005,Strong,Low,None,Moderate\n"
+    "Network refresh,Extreme,None,Moderate,Low\n"
+)
+
+
+@pytest.fixture(scope="module")
+def rated(sample, tmp_path_factory) -> Path:
+    """The verbose export imported with an impacts sheet, so that pmo score has each proposal's ratings."""
+    root = tmp_path_factory.mktemp("rated")
+    impacts = root / "impacts.csv"
+    impacts.write_text(IMPACTS, encoding="utf-8")
+    result = pmo(*import_args(sample.forms["verbose"].export, root / "imported", sample.names, "--impacts", impacts))
+    assert result.exit_code == 0, result.output
+    return root / "imported"
+
+
+def run_json(*arguments: object) -> dict:
+    result = pmo(*arguments, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def test_pmo_optimize_reads_the_pipeline_its_resources_and_compares_the_saved_scenario(sample, tmp_path):
+    out = sample.forms["verbose"].out
+    pipeline, resources = out / "pipeline.csv", out / "pipeline-resources.csv"
+    # 400,000 buys HR self-service (344,000, priority 72.5) or Network refresh (237,000, 65), not both.
+    summary = run_json("optimize", pipeline, "--resources", resources, "--total-budget", "400000",
+                       "-o", tmp_path / "portfolio.xlsx")  # fmt: skip
+    assert (summary["status"], summary["selected"], summary["value"]) == ("optimal", ["P-0005"], 72.5)
+    assert summary["requests"] == 2 and summary["cost"] == 344000
+    # The cost scenario: HR self-service forced in, Network refresh forced out, the budget its selected cost.
+    compared = run_json(
+        "optimize",
+        pipeline,
+        "--resources",
+        resources,
+        "--total-budget",
+        "1000000",
+        "--scenarios",
+        out / "pipeline-scenarios.json",
+        "--compare",
+        "-o",
+        tmp_path / "compare.xlsx",
+    )
+    (scenario,) = compared["scenarios"]
+    assert (scenario["name"], scenario["selected"], scenario["cost"]) == ("Within budget", ["P-0005"], 344000)
+    assert compared["selected"] == ["P-0005", "P-0006"]  # without the scenario's forces, 1,000,000 buys both
+
+
+def test_pmo_score_ranks_the_rated_proposals_by_the_imported_drivers(rated, tmp_path):
+    summary = run_json("score", rated / "pipeline.csv", "--model", rated / "scoring-model.csv",
+                       "-o", tmp_path / "scores.xlsx")  # fmt: skip
+    assert summary["model"] == {"name": "Project Online: Board 2026", "version": "imported"}
+    # The weights Project computed from the pairwise judgements, as the feed gives them to six places (they add up
+    # to 1.000001, so the score is divided by that); levels None..Extreme are 0, 0.25, 0.5, 0.75, 1.
+    comply, grow, reduce, customers = 0.580592, 0.255358, 0.114114, 0.049937
+    total = comply + grow + reduce + customers
+    network = (comply * 0.5 + grow * 1.0 + reduce * 0.0 + customers * 0.25) / total * 100
+    hr = (comply * 0.0 + grow * 0.75 + reduce * 0.25 + customers * 0.5) / total * 100
+    ranking = [(entry["request_id"], entry["rank"], entry["score"]) for entry in summary["ranking"]]
+    assert ranking == [("P-0006", 1, pytest.approx(network, abs=1e-6)), ("P-0005", 2, pytest.approx(hr, abs=1e-6))]
+
+
+def test_pmo_generate_fills_milestones_raid_and_resource_demand_from_the_seeds(sample, tmp_path):
+    from pmo_xl.templates.catalog import PROJECT_STATUS
+
+    out = sample.forms["verbose"].out
+    summary = run_json("generate", "--register", out / "register.csv", "--seeds", out / "seeds", "--out",
+                       tmp_path / "workbooks", "--period", PERIOD)  # fmt: skip
+    seeded = {entry["project_id"]: entry["rows"] for entry in summary["seeds"]["seeded"]}
+    assert sorted(seeded) == ["P-0001", "P-0002", "P-0003", "P-0004"]
+    for generated in summary["workbooks"]:
+        seed = json.loads((out / "seeds" / f"{generated['project_id']}.json").read_text(encoding="utf-8"))
+        workbook = Path(generated["path"])
+        assert workbook.is_file()
+        for table_name in ("Milestones", "RAID", "ResourceDemand"):
+            table = PROJECT_STATUS.table(table_name)
+            frame = read_table(workbook, table_name)
+            header = {column.key: column.header for column in table.columns}
+            rows = seed["tables"][table_name]
+            assert rows and seeded[generated["project_id"]][table_name] == len(rows), table_name
+            for number, row in enumerate(rows):
+                for key, value in row.items():
+                    if key[:4].isdigit() and not PERIOD <= key <= HORIZON_END:
+                        continue  # the table holds the period and the 11 months after it
+                    shown = frame.iloc[number][header.get(key, key)]
+                    if hasattr(shown, "date"):
+                        shown = shown.date().isoformat()
+                    assert shown == value or shown == pytest.approx(value), (table_name, number, key)
+
+
+def test_pmo_capacity_reads_the_imported_capacity(sample, tmp_path):
+    """Five people with 140 hours a month each, one a role: 140 / (20 days x 8 hours) = 0.875 FTE a role, through
+    2026-12, the last month the export holds capacity for."""
+    from pmo_xl.ledger import open_ledger as opened_ledger
+
+    ledger = tmp_path / "pmo_ledger.db"
+    with opened_ledger(ledger, write=True):
+        pass
+    summary = run_json("capacity", "--ledger", ledger, "--capacity", sample.forms["verbose"].out / "capacity.csv",
+                       "--period", PERIOD, "-o", tmp_path / "capacity_plan.xlsx")  # fmt: skip
+    assert summary["roles"] == ["Business Analyst", "Developer", "Project Manager", "Solution Architect", "Tester"]
+    plan = read_table(tmp_path / "capacity_plan.xlsx", "Demand vs capacity", first_sheet=False)
+    capacity = dict(zip(plan.iloc[:, 0], plan.iloc[:, 1], strict=True))
+    assert capacity["2026-06"] == capacity["2026-12"] == pytest.approx(5 * 0.875)
+    assert capacity["2027-01"] == 0
+
+
+# -- 6. validity ---------------------------------------------------------------------------------------------------
+
+
+def _valid(path: Path) -> None:
+    from openxml_audit import OpenXmlValidator
+
+    from tests.ooxml_checks import check_package
+
+    result = OpenXmlValidator().validate(str(path))
+    assert result.is_valid, [str(error) for error in list(result.errors)[:5]]
+    assert check_package(path) == []
+
+
+def test_the_report_and_a_seeded_workbook_are_valid(sample, tmp_path):
+    _valid(sample.forms["verbose"].out / "import-report.xlsx")
+    out = sample.forms["verbose"].out
+    summary = run_json("generate", "--register", out / "register.csv", "--seeds", out / "seeds", "--out",
+                       tmp_path / "workbooks", "--period", PERIOD)  # fmt: skip
+    _valid(Path(summary["workbooks"][0]["path"]))
+
+
+def test_a_hostile_project_name_makes_a_valid_report_and_is_listed_to_mend(sample, tmp_path):
+    """A bell character, markup, a formula and 40,000 characters in ProjectName: the report stays valid, the name
+    stays text, and the register says what to shorten."""
+    export = tmp_path / "pwa-export"
+    shutil.copytree(sample.forms["verbose"].export, export)
+    name = 'Data\x07 centre <move> & "=HYPERLINK(1)"' + "x" * 40000
+    _rewrite(export, "Projects.json", lambda rows: _set(rows[0], ProjectName=name))
+    result = pmo(*import_args(export, tmp_path / "out", sample.names))
+    assert result.exit_code == 1, result.output
+    assert "project_name holds 40,037 characters; an Excel cell holds at most 32,767" in result.stderr
+    _valid(tmp_path / "out" / "import-report.xlsx")
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_converts_the_report(sample, tmp_path):
+    from tests.libreoffice import convert
+
+    converted = convert(sample.forms["verbose"].out / "import-report.xlsx", "csv", tmp_path)
+    text = converted.read_text(encoding="utf-8", errors="replace")
+    assert text.startswith("entity_set,property,became,note") and "TaskColourCode" in text
