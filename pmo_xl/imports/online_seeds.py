@@ -112,11 +112,33 @@ class StatusSeeds:
 
 
 class _Values:
-    """Dates, numbers and flags read through the one reader, each distinct raw value once."""
+    """Dates, numbers, flags and keys read through the one reader, each distinct raw value once: a million
+    timephased rows repeat the same few thousand GUIDs, dates and numbers."""
 
     def __init__(self) -> None:
         self._dates: dict[object, tuple[dt.date | None, str]] = {}
         self._numbers: dict[object, tuple[float | int | None, str]] = {}
+        # By type and value: True, 1 and 1.0 are equal as dict keys, but not the same text or flag.
+        self._keys: dict[tuple[type, object], str] = {}
+        self._flags: dict[tuple[type, object], bool | None] = {}
+
+    def key(self, value: object) -> str:
+        try:
+            return self._keys[type(value), value]
+        except KeyError:
+            found = self._keys[type(value), value] = _key(value)
+            return found
+        except TypeError:
+            return _key(value)
+
+    def flag(self, value: object) -> bool | None:
+        try:
+            return self._flags[type(value), value]
+        except KeyError:
+            found = self._flags[type(value), value] = _flag(value)
+            return found
+        except TypeError:
+            return _flag(value)
 
     def date(self, value: object) -> tuple[dt.date | None, str]:
         try:
@@ -215,7 +237,7 @@ def status_seeds(
         left = tuple(milestone_left.get(guid, ())) + tuple(raid_left.get(guid, ()))
         seeds.append(ProjectSeed(project_id, external_id, name, tables, left))
     for set_name in ("Tasks", "Risks", "Issues", "Assignments"):
-        outside = sum(1 for row in export.rows(set_name) if _key(row.get("ProjectId")) not in projects)
+        outside = sum(1 for row in export.rows(set_name) if values.key(row.get("ProjectId")) not in projects)
         if outside:
             notes.append(f"{set_name}: {outside} row(s) of projects not in the register: not seeded")
     deliverables = len(export.rows("Deliverables"))
@@ -231,22 +253,22 @@ def _milestones(export, projects, period, baseline, values, problems):
     for row in export.rows("TaskBaselines"):
         number, _problem = values.number(row.get("BaselineNumber"))
         if number == baseline:
-            baselines[(_key(row.get("ProjectId")), _key(row.get("TaskId")))] = row
+            baselines[(values.key(row.get("ProjectId")), _key(row.get("TaskId")))] = row
     start = first_day(period)
     rows: dict[str, list[dict[str, object]]] = defaultdict(list)
     done_before: dict[str, int] = defaultdict(int)
     for task in export.rows("Tasks"):
-        guid = _key(task.get("ProjectId"))
+        guid = values.key(task.get("ProjectId"))
         if guid not in projects:
             continue
-        milestone = _flag(task.get("TaskIsMilestone"))
+        milestone = values.flag(task.get("TaskIsMilestone"))
+        if milestone is False:  # most tasks: nothing more to read
+            continue
         name = _text(task.get("TaskName")) or _text(task.get("TaskId"))
         where = f"Tasks, project {projects[guid][0]}, task '{name}'"
         if milestone is None:
             problems.append(f"{where}: TaskIsMilestone '{_text(task.get('TaskIsMilestone'))}' is not true or false; "
                             "export the set again")  # fmt: skip
-            continue
-        if not milestone:
             continue
         uid, uid_problem = values.number(task.get("TaskClientUniqueId"))
         if uid is None or uid_problem or uid != int(uid) or uid < 0:
@@ -434,7 +456,7 @@ def _demand(export, projects, role_of, values, hours_per_fte_month, problems, no
     assignments: dict[str, tuple[str, str | None, str]] = {}  # assignment -> (project guid, role, booking)
     no_role = 0
     for row in export.rows("Assignments"):
-        guid = _key(row.get("ProjectId"))
+        guid = values.key(row.get("ProjectId"))
         if guid not in projects:
             continue
         assignment = _key(row.get("AssignmentId"))
@@ -464,7 +486,7 @@ def _demand(export, projects, role_of, values, hours_per_fte_month, problems, no
             bad_rows += 1
             continue
         if work:
-            hours[(_key(row.get("AssignmentId")), month)] += work
+            hours[(values.key(row.get("AssignmentId")), month)] += work
     if bad_rows:
         problems.append(f"AssignmentTimephasedDataSet: {bad_rows} row(s) whose TimeByDay is not a date or whose "
                         "AssignmentWork is not a number; export the set again")  # fmt: skip
