@@ -146,6 +146,12 @@ def test_the_report_names_the_unknown_property_the_repeats_and_the_rename(sample
         assert renamed.became == "register custom_business_unit"
         assert renamed.note.startswith("named Geschaeftsbereich in the export (--names)")
         assert "unknown: Tasks.TaskColourCode" in imported.output
+        assert "4 project(s), 2 proposal(s), 4 seeded, from pwa-export" in imported.output
+        # every documented property the import reads says what it became; only three are not read at all
+        unmapped = report[report["note"].str.contains("not mapped yet")]
+        assert sorted(unmapped["property"]) == ["ProjectActualCost", "ProjectDepartments", "ProjectPercentCompleted"]
+        assert lines[("ProjectWorkflowStageDataSet", "StageName")].became == "register stage: the current one"
+        assert lines[("ProjectBaselines", "ProjectBaselineCost")].became.startswith("register budget where")
     # the same lines in every form, but for the files' suffixes
     shown = {form: mapping(imported).replace(r"\.(json|xlsx|csv)\b", ".*", regex=True) for form, imported in
              sample.forms.items()}  # fmt: skip
@@ -244,6 +250,17 @@ def _lying_zip(export: Path) -> Path:
     return archive
 
 
+def _one_column_projects(export: Path) -> None:
+    """Only Projects, and no comma in it: split at commas it is one column, not a refusal for too many fields."""
+    for file in export.iterdir():
+        file.unlink()
+    (export / "Projects.csv").write_text(
+        "ProjectId;ProjectName;ProjectCost;ProjectStartDate;ProjectFinishDate\r\n"
+        "60213349-7846-5241-8b83-cb21a4390463;Data centre move;1250;05.01.2026 08:00;30.06.2026 17:00\r\n",
+        encoding="utf-8-sig",
+    )
+
+
 def _page_twice(export: Path) -> None:
     shutil.copy(export / "Tasks-2.json", export / "Tasks-02.json")
 
@@ -283,6 +300,10 @@ BAD_INPUTS = {
     "a ; CSV with decimal commas read as en-US": (
         "csv", lambda export: None, ("--csv-locale", "en-US"),
         "AssignmentTimephasedDataSet.csv, line 2: 2 fields under 1 headers",
+    ),
+    "a ; CSV without a comma read as en-US (one column)": (
+        "csv", _one_column_projects, ("--csv-locale", "en-US"),
+        "pwa-export: Projects.csv reads as one column headed 'ProjectId;ProjectName;ProjectCost;",
     ),
     "a page file numbered twice": (
         "verbose", _page_twice, (), "pwa-export: Tasks-02.json, Tasks-2.json are both page 2 of Tasks; keep one",

@@ -12,7 +12,7 @@ import click
 
 from pmo_xl.cli._json import JsonCommand
 from pmo_xl.cli._options import ledger_option
-from pmo_xl.imports.online_import import REGISTER_FILE, REPORT_FILE
+from pmo_xl.imports.online_import import REGISTER_FILE, REPORT_FILE, SEEDS_FOLDER
 from pmo_xl.values import CSV_LOCALE_NAMES
 
 HELP = """Import a Project Online export (EXPORT: a folder or a .zip) into the --out folder (DIR): a new register, the
@@ -205,7 +205,8 @@ def _tell(export: Path, result, out: Path, recorded: int, to_mend: list[str], un
     for problem in to_mend:
         click.secho(f"to fill in before pmo generate: {problem}", fg="yellow", err=True)
     pipeline = result.portfolio.pipeline.rows if result.portfolio else ()
-    seeded = len(result.seeds.projects)
+    # the seed files written: a proposal's work is the pipeline's, not a seed
+    seeded = sum(1 for name in result.files if name.startswith(f"{SEEDS_FOLDER}/"))
     state = "unchanged" if unchanged else "written"
     click.echo(f"{len(register.rows)} project(s), {len(pipeline)} proposal(s), {seeded} seeded, from {read.source} "
                f"-> {out} ({state}); mapping report -> {out / REPORT_FILE}")  # fmt: skip

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pmo_xl.errors import ExportError
 from pmo_xl.excel.files import safe_file_name
 from pmo_xl.imports.online_drivers import DRIVER_SETS, DriversImport, import_drivers, read_impacts
 from pmo_xl.imports.online_portfolio import MAPPED_SETS, PortfolioImport, portfolio_import, register_ids
@@ -40,6 +41,7 @@ from pmo_xl.imports.project_online import (
 from pmo_xl.ledger import ImportedBaseline
 from pmo_xl.portfolio.scoring import SCORING_MODEL_COLUMNS, model_to_rows
 from pmo_xl.portfolio.selection.scenarios import scenarios_bytes
+from pmo_xl.values import short
 
 REGISTER_FILE = "register.csv"
 PIPELINE_FILE = "pipeline.csv"
@@ -98,6 +100,7 @@ class OnlineImport:
 
 def import_online(export: Export, request: OnlineRequest) -> OnlineImport:
     """Everything a Project Online export becomes; ExportError (one line) when a part cannot be made."""
+    _refuse_one_column_csv(export)
     everyone = register_rows(
         export, id_field=request.id_field, sponsor_field=request.sponsor_field, stage_field=request.stage_field,
         baseline=request.baseline,
@@ -125,8 +128,6 @@ def import_online(export: Export, request: OnlineRequest) -> OnlineImport:
         pipeline = portfolio.pipeline.frame()
         if request.impacts is not None:
             if drivers is None:
-                from pmo_xl.errors import ExportError
-
                 raise ExportError(f"--impacts {request.impacts.name}: the export has no BusinessDrivers to rate")
             impacts = read_impacts(request.impacts, drivers, [row for row in everyone.rows])
             pipeline = pipeline.merge(impacts, on="request_id", how="left")
@@ -161,12 +162,25 @@ def import_online(export: Export, request: OnlineRequest) -> OnlineImport:
         )
     )
     baselines, without = baselines_for_ledger(export, register, request.baseline, request.imported_at)
-    mapping = _mapping(export, register, portfolio, drivers, seeds)
+    mapping = _register_sets(_mapping(export, register, portfolio, drivers, seeds), request)
     report = _report(mapping, everyone, proposals, drivers, seeds, warnings)
     return OnlineImport(
         export, register, files, report, baselines, without, portfolio, drivers, seeds, tuple(warnings),
         tuple(seeds.problems), mapping, tuple(notes),
     )  # fmt: skip
+
+
+def _refuse_one_column_csv(export: Export) -> None:
+    """A CSV read with another separator than its own (a `;` file under --csv-locale en-US) is one column headed by
+    every name: refused, where it would become a register of blank projects with one odd custom field."""
+    for found in export.sets.values():
+        names = found.properties
+        if len(names) == 1 and any(mark in names[0] for mark in ";,\t|") and found.files[0].lower().endswith(".csv"):
+            raise ExportError(
+                f"{export.source}: {found.files[0]} reads as one column headed '{short(names[0], 60)}': it is "
+                "separated by another mark than --csv-locale reads; give --csv-locale auto, or the locale it was "
+                "saved in"
+            )
 
 
 def _request_resources(seeds: StatusSeeds, underway: set[str]) -> pd.DataFrame:
@@ -230,6 +244,43 @@ def _mapping(
             lines.append(replace(line, became=targets.get(line.entity_set, ""), note=note))
             lines += [m for m in mapped_by if m.entity_set == line.entity_set and m.property]
     return tuple(dict.fromkeys(lines))
+
+
+def _register_sets(lines: Sequence[MappingLine], request: OnlineRequest) -> tuple[MappingLine, ...]:
+    """The lines of the two sets the register reads besides Projects (project_online.register_rows and
+    baselines_for_ledger), which mapping_report leaves "not mapped yet": what each of their properties became."""
+    stage = "not used: --stage-field gives the stage" if request.stage_field else "register stage: the current one"
+    if request.proposals and "stage" in request.proposals.casefold():
+        stage += "; the --proposals stage rule"
+    targets = {
+        ("ProjectBaselines", ""): "register budget and the ledger's period-0 records",
+        ("ProjectBaselines", "ProjectId"): "the project",
+        ("ProjectBaselines", "BaselineNumber"): f"picks baseline {request.baseline} (--baseline)",
+        ("ProjectBaselines", "ProjectBaselineCost"): "register budget where ProjectBudgetCost is blank or 0; the "
+        "period-0 record's cost (--ledger)",
+        ("ProjectBaselines", "ProjectBaselineStartDate"): "the period-0 record's start (--ledger)",
+        ("ProjectBaselines", "ProjectBaselineFinishDate"): "the period-0 record's finish (--ledger)",
+        ("ProjectWorkflowStageDataSet", ""): "register stage",
+        ("ProjectWorkflowStageDataSet", "ProjectId"): "the project",
+        ("ProjectWorkflowStageDataSet", "StageName"): stage,
+        ("ProjectWorkflowStageDataSet", "StageEntryDate"): "the current stage is the one entered last",
+        ("ProjectWorkflowStageDataSet", "StageOrder"): "the current stage, of two entered on the same day",
+    }
+    unused = {
+        ("ProjectWorkflowStageDataSet", "StageId"): "not used",
+        ("ProjectWorkflowStageDataSet", "StageStatus"): "not used: the stage entered last is the current one",
+    }
+    mapped = []
+    for line in lines:
+        key = (line.entity_set, line.property)
+        if "not mapped yet" not in line.note or (key not in targets and key not in unused):
+            mapped.append(line)
+        elif key in targets:
+            note = line.note.replace("; not mapped yet", "").replace("not mapped yet", "").strip()
+            mapped.append(replace(line, became=targets[key], note=note))
+        else:
+            mapped.append(replace(line, note=line.note.replace("not mapped yet", unused[key])))
+    return tuple(mapped)
 
 
 def _report(
