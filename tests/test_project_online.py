@@ -330,3 +330,20 @@ def test_drivers_without_a_prioritization_is_one_line_and_nothing_is_written(tmp
     )
     message = _refused(export, tmp_path / "out")
     assert message.startswith("export: no Prioritizations set (Prioritizations.json, .xlsx or .csv)")
+
+
+def test_a_zip_with_two_files_for_one_set_or_a_bomb_is_one_line(tmp_path):
+    export = build_export(tmp_path / "export")
+    twice = tmp_path / "twice.zip"
+    with zipfile.ZipFile(twice, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(export / "Projects.json", "march/Projects.json")
+        archive.write(export / "Projects.json", "april/Projects.json")
+    message = _refused(twice, tmp_path / "out")
+    assert (
+        message == "twice.zip: march/Projects.json and april/Projects.json are both Projects.json; keep one "
+        "(the zip holds two exports?)"
+    )
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("Projects.json", b" " * (64 << 20))  # 64 MB of blanks deflate about a thousandfold
+    assert "would inflate" in _refused(bomb, tmp_path / "out")

@@ -135,7 +135,7 @@ def sample_sets(size: ExportSize = ExportSize(), seed: int = 5) -> dict[str, lis
         _tasks(sets, guid, start, finish, size, rng)
         _work(sets, guid, start, resources, size, rng, booking="Committed")
         _raid(sets, guid, str(project["ProjectName"]), start, size, rng)
-    _capacity(sets, resources, dt.date(2026, 1, 1), max(size.months, 6))
+    _capacity(sets, resources, dt.date(2026, 1, 1), 36)  # three years: the proposals start in 2027
     return sets
 
 
@@ -422,7 +422,7 @@ def _csv_value(value: object) -> str:
     if isinstance(value, dt.datetime):
         return value.strftime("%d.%m.%Y %H:%M")
     if isinstance(value, float):
-        return f"{value:.2f}".replace(".", ",")
+        return format(value, ".15g").replace(".", ",")  # what Excel's General format shows, with a decimal comma
     text = str(value)
     return f'"{text}"' if any(mark in text for mark in ';"\n') else text
 

@@ -250,21 +250,47 @@ def read_export(path: Path | str, names: Mapping[str, str] | None = None, csv_lo
     raise ExportError(f"{path}: give the folder or the .zip that holds the export's files (Projects.json, ...)")
 
 
+# A zip's members are inflated in memory one at a time: a real export's biggest set is a few hundred megabytes, and
+# JSON compresses about tenfold. More, or a member that inflates far past that ratio, is a zip bomb or a mistake.
+ZIP_TOTAL_LIMIT = 3 * 1024**3
+ZIP_RATIO_LIMIT = 200
+
+
 def _unpack(path: Path, folder: Path) -> list[str]:
     """The zip's files of a form read here, flat in `folder` (the zip layer bounds every member's size); the names
-    of the others, to be listed."""
+    of the others, to be listed. Two members of one name in different folders are refused, as two files for one page
+    of a set are."""
     import zipfile
 
     skipped = []
     try:
         data = path.read_bytes()
-        for name, member in read_directory(data).items():
+        members = read_directory(data)
+        wanted = {}
+        for name, member in members.items():
             base = name.replace("\\", "/").rsplit("/", 1)[-1]
             if not base:
                 continue
-            if Path(base).suffix.lower() not in FORMS or (folder / base).exists():
+            if Path(base).suffix.lower() not in FORMS:
                 skipped.append(name)
                 continue
+            if base.casefold() in wanted:
+                raise ExportError(
+                    f"{path.name}: {wanted[base.casefold()][0]} and {name} are both {base}; keep one (the zip holds "
+                    "two exports?)"
+                )
+            if member.file_size > ZIP_RATIO_LIMIT * max(member.compress_size, 1) and member.file_size > 1 << 20:
+                raise ExportError(
+                    f"{path.name}: {name} would inflate {member.file_size // max(member.compress_size, 1)} times its "
+                    "size: not an export (a zip bomb?); unpack the export yourself and give the folder"
+                )
+            wanted[base.casefold()] = (name, base, member)
+        if sum(member.file_size for _name, _base, member in wanted.values()) > ZIP_TOTAL_LIMIT:
+            raise ExportError(
+                f"{path.name}: its files would take more than {ZIP_TOTAL_LIMIT // 1024**3} GB unpacked; unpack it "
+                "onto a disk with room and give the folder"
+            )
+        for _name, base, member in wanted.values():
             (folder / base).write_bytes(inflate(data, member))
     except (DamagedPart, InflatesPastDeclaredSize, zipfile.BadZipFile, ValueError, OSError) as error:
         raise ExportError(f"{path.name}: not a readable zip ({short(str(error), 100)})") from None
@@ -649,6 +675,10 @@ def register_rows(
     """Projects as register rows (docs/import.md, "Project Online exports"); ExportError when there are none or
     two share a PMO id."""
     projects = export.rows("Projects")
+    if not projects and "Projects" in export.sets:
+        raise ExportError(
+            f"{export.source}: {', '.join(export.sets['Projects'].files)} holds no rows: export the Projects set again"
+        )
     if not projects:
         raise ExportError(
             f"{export.source}: no Projects set (Projects.json, .xlsx or .csv): the register comes from it"
