@@ -25,6 +25,7 @@ import pandas as pd
 
 from pmo_xl.corrections import mark_current
 from pmo_xl.ledger import Ledger
+from pmo_xl.templates.versions import known_versions, migrate
 
 T = TypeVar("T")
 
@@ -218,6 +219,7 @@ def work_out(ledger: Ledger, rules: ChainRules, affected: dict[str, str]) -> lis
         )
         for name in rules.tables
     }
+    fields, tables = in_current_shape(ledger, rules.template_id, fields, tables)
     reports: list[CountedReport] = []
     for project_id, chain in sorted(chains.items()):
         before = prior.get(project_id)
@@ -254,6 +256,30 @@ def _by_submission_fields(values: pd.DataFrame) -> dict[int, dict]:
     for submission_id, name, value in values.itertuples(index=False):
         fields.setdefault(submission_id, {})[name] = value
     return fields
+
+
+def in_current_shape(
+    ledger: Ledger, template_id: str, fields: dict[int, dict], tables: dict[str, dict[int, list[dict]]]
+) -> tuple[dict[int, dict], dict[str, dict[int, list[dict]]]]:
+    """Stored values (fields by submission; each table's rows by submission) with those stored in an older version
+    of the template moved to the current one through its declared migrations, so that a trend runs on across a
+    template change and a renamed choice is one value. The stored rows are never changed: this is a reading."""
+    ids = set(fields) | {submission_id for rows in tables.values() for submission_id in rows}
+    current = known_versions(template_id)[-1]
+    older = {sid: version for sid, version in ledger.template_versions(ids).items() if version != current}
+    if not older:
+        return fields, tables
+    moved_fields = dict(fields)
+    moved_tables = {name: dict(rows) for name, rows in tables.items()}
+    for submission_id, version in older.items():
+        if submission_id in fields:
+            moved_fields[submission_id] = migrate(template_id, version, fields[submission_id], {})[0]
+        for name, rows in tables.items():
+            if submission_id in rows:
+                moved_tables[name][submission_id] = migrate(template_id, version, {}, {name: rows[submission_id]})[1][
+                    name
+                ]
+    return moved_fields, moved_tables
 
 
 def rows_by_submission(rows: Iterable[tuple[int, int | None, dict]]) -> dict[int, list[dict]]:

@@ -180,6 +180,12 @@ MIGRATIONS: tuple[str, ...] = (
     """
         for action in ("update", "delete")
     ),
+    # 5: the template version a submission's file was in (issue 16). template_version says the shape of the values
+    # stored (what the views read them as: collect stores an older version's values moved to the version current
+    # at the time); source_version the file's own, '' where the two are the same (every submission before this).
+    """
+    ALTER TABLE submission ADD COLUMN source_version TEXT NOT NULL DEFAULT '';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 DERIVED_SCHEMA_VERSION = 3  # the migration that made the derived tables (run again if they go missing)
@@ -213,6 +219,7 @@ HEADER_COLUMNS = (
     "has_macros",
     "saved_at",
     "file_time",
+    "source_version",
 )
 IMPORTED_BASELINE_COLUMNS = (
     "project_id", "external_id", "baseline_number", "start_date", "finish_date", "cost", "currency", "money_unit",
@@ -546,7 +553,7 @@ class Ledger:
         cursor = connection.execute(
             "INSERT INTO submission (file_name, source_path, sha256, size, content_sha256, template_id, "
             "template_version, project_id, reporting_period, generation_token, submitted_on, collected_at, "
-            "has_macros, saved_at, file_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "has_macros, saved_at, file_time, source_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 readable_name(submission.file_name),
                 readable_name(submission.path),
@@ -563,6 +570,7 @@ class Ledger:
                 int(submission.has_macros),
                 submission.saved_at,
                 submission.file_time,
+                submission.source_version,
             ),
         )
         submission_id = int(cursor.lastrowid)
@@ -756,6 +764,14 @@ class Ledger:
             marks = ", ".join("?" * len(chunk))
             rows += self._connection.execute(f"{query}{joiner}{column} IN ({marks})", [*parameters, *chunk]).fetchall()
         return rows
+
+    def template_versions(self, submission_ids: Iterable[int]) -> dict[int, str]:
+        """submission id -> the template version its stored values are in, for the given submissions."""
+        ids = {int(i) for i in submission_ids}
+        if not ids:
+            return {}
+        query = "SELECT submission_id, template_version FROM submission"
+        return dict(self._read("versions", query, (), "submission_id", ids))
 
     def stored_files(self) -> dict[str, tuple[int, str, str, str]]:
         """sha256 -> (submission_id, project_id, reporting_period, template_id) of every stored submission: what

@@ -65,6 +65,9 @@ class ParsedSubmission:
     # and the file's modification time when collected: evidence of which of two reports is the correction.
     saved_at: str = ""
     file_time: str = ""
+    # The template version the file was in, when collect moved its values to a later one (metadata then says the
+    # version of the values): see pmo_xl.collect.migration. Empty when the two are the same.
+    source_version: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,7 +46,7 @@ def _iso_date(value: str | None) -> dt.date | None:
 
 @main.group()
 def templates() -> None:
-    """Build the PMO templates from their declared schema, and document their fields."""
+    """Build the PMO templates from their declared schema, document their fields, list their versions."""
 
 
 @templates.command("build")
@@ -91,6 +91,27 @@ def templates_docs(out_path: Path) -> None:
     Writes: the field reference, a markdown file (docs/templates.md)
     """
     click.echo(f"wrote {write_template_docs(out_path)}")
+
+
+@templates.command("changelog")
+@click.argument("template_id", required=False, type=TEMPLATE_CHOICE)
+def templates_changelog(template_id: str | None) -> None:
+    """Print each template's versions and the steps from each to the next, in words.
+
+    \b
+    Reads:  the schema and its declared migrations (no file)
+    Writes: nothing
+
+    \b
+    Example:
+      pmo templates changelog project_status
+    """
+    from pmo_xl.templates.catalog import SCHEMAS
+    from pmo_xl.templates.versions import changelog
+
+    for name in [template_id] if template_id else list(SCHEMAS):
+        for line in changelog(name):
+            click.echo(line)
 
 
 @main.command(cls=JsonCommand)

@@ -55,8 +55,9 @@ from pmo_xl.excel.zip_archive import (
 from pmo_xl.periods import is_month, month_series
 from pmo_xl.submissions import Finding, ParsedSubmission, Value
 from pmo_xl.templates.catalog import SCHEMAS
-from pmo_xl.templates.metadata import META_KEYS, WorkbookMetadata, custom_property, meta_name
+from pmo_xl.templates.metadata import META_KEYS, META_SHEET, WorkbookMetadata, custom_property, meta_name
 from pmo_xl.templates.schema import Table, TemplateSchema, column_number
+from pmo_xl.templates.versions import is_version, known_versions, schema_at, version_key
 from pmo_xl.values import ExcelError
 
 # Our templates inflate to well under 1 MB; 256 MB of declared content is an attack or an accident either way.
@@ -229,8 +230,9 @@ def _read_workbook(
     if metadata is None:
         return None, identity_findings
     findings += identity_findings
-    schema = SCHEMAS[metadata.template_id]
-    layout_key = (schema.template_id, metadata.reporting_period)
+    # An older version's workbook is read in its own shape: collect migrates its values after judging them.
+    schema = schema_at(metadata.template_id, metadata.template_version)
+    layout_key = (schema.template_id, schema.version, metadata.reporting_period)
     if layout_key not in layouts:
         layouts[layout_key] = _layout(schema, structure, metadata.reporting_period)
     layout = layouts[layout_key]
@@ -415,7 +417,7 @@ class _IndexedStructure(WorkbookStructure):
         return self._tables_folded.get(name.casefold())  # type: ignore[attr-defined]
 
 
-def _structure(members: LazyMembers) -> tuple[WorkbookStructure, dict[tuple[str, str], _Layout]]:
+def _structure(members: LazyMembers) -> tuple[WorkbookStructure, dict[tuple[str, str, str], _Layout]]:
     """read_structure, reused when every member it looked at holds the same bytes as in an earlier file; with the
     layouts already worked out for that structure."""
     for fingerprint, structure, layouts in tuple(_STRUCTURE_CACHE):  # a snapshot: files are read on threads
@@ -425,7 +427,7 @@ def _structure(members: LazyMembers) -> tuple[WorkbookStructure, dict[tuple[str,
     parsed = read_structure(members)
     structure = _IndexedStructure(**{item.name: getattr(parsed, item.name) for item in fields(parsed)})
     fingerprint = {name: members.stored(name) for name in members.probed if name != _CUSTOM_PROPERTIES}
-    layouts: dict[tuple[str, str], _Layout] = {}
+    layouts: dict[tuple[str, str, str], _Layout] = {}
     _STRUCTURE_CACHE.insert(0, (fingerprint, structure, layouts))
     del _STRUCTURE_CACHE[_STRUCTURE_CACHE_SIZE:]
     return structure, layouts
@@ -714,24 +716,9 @@ def _metadata(structure: WorkbookStructure, sheets: _SheetValues) -> tuple[Workb
                 f"(known: {', '.join(SCHEMAS)})",
             )
         ]
-    schema = SCHEMAS[template_id]
-    version = values.get("template_version", "")
-    if version != schema.version:
-        newer = _version_key(version) > _version_key(schema.version)
-        return None, [
-            _error(
-                "unknown_template_version",
-                f"the workbook is {template_id} version '{version or '?'}', but this pmo-xl reads version "
-                f"{schema.version}; "
-                + (
-                    "it was made by a newer pmo-xl: upgrade pmo-xl on the PMO's machine"
-                    if newer
-                    else "regenerate the workbook from the current template"
-                ),
-                sheet="_pmo",
-                where=meta_name("template_version"),
-            )
-        ]
+    refused = _version_refusal(template_id, values.get("template_version", ""), from_sheet, from_properties)
+    if refused is not None:
+        return None, [refused]
     findings = []
     for key in ("template_id", "project_id", "reporting_period", "generation_token"):
         if key in from_sheet and key in from_properties and from_sheet[key] != from_properties[key]:
@@ -748,8 +735,37 @@ def _metadata(structure: WorkbookStructure, sheets: _SheetValues) -> tuple[Workb
     return metadata, findings
 
 
-def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) if part.isdigit() else 0 for part in version.split(".")) if version else (0,)
+def _version_refusal(
+    template_id: str, version: str, from_sheet: dict[str, str], from_properties: dict[str, str]
+) -> Finding | None:
+    """None when the workbook's version is one this pmo-xl reads (pmo_xl.templates.versions), else the refusal:
+    its two records of the version disagree, it is newer than this pmo-xl, or no version ever had that name."""
+    where = {"sheet": META_SHEET, "where": meta_name("template_version")}
+    on_sheet, in_properties = from_sheet.get("template_version"), from_properties.get("template_version")
+    if on_sheet is not None and in_properties is not None and on_sheet != in_properties:
+        return _error(
+            "unknown_template_version",
+            f"the workbook's hidden metadata says {template_id} version '{on_sheet}' but its document properties say "
+            f"'{in_properties}': the version was edited by hand, so which shape to read it in cannot be told; "
+            "ask the PM to copy the entries into a freshly generated workbook",
+            **where,
+        )
+    known = known_versions(template_id)
+    if version in known:
+        return None
+    current = known[-1]
+    if is_version(version) and version_key(version) > version_key(current):
+        fix = f"it was made by a newer pmo-xl (this one reads {', '.join(known)}): upgrade pmo-xl on the PMO's machine"
+    elif is_version(version):
+        fix = f"this pmo-xl reads {', '.join(known)}: regenerate the workbook from the current template"
+    else:
+        fix = (
+            f"that is no version pmo-xl writes (it reads {', '.join(known)}); the metadata was edited by hand: "
+            "ask the PM to copy the entries into a freshly generated workbook"
+        )
+    return _error(
+        "unknown_template_version", f"the workbook is {template_id} version '{version or '?'}', but {fix}", **where
+    )
 
 
 # -- fields and tables --------------------------------------------------------------------------------------------

@@ -576,9 +576,11 @@ def read_candidates(
 def _read_candidate(
     path: Path | str, *, today: dt.date, register_ids: set[str] | None, stored: Mapping[str, dict]
 ) -> Candidate:
+    from pmo_xl.collect.migration import to_current_version
     from pmo_xl.collect.reader import READER_PANIC, is_reader_panic, read_submission, read_submission_bytes
     from pmo_xl.collect.validation import validate
     from pmo_xl.templates.catalog import SCHEMAS
+    from pmo_xl.templates.versions import schema_at
 
     text = path = os.fspath(path)  # the one string kept for the file, shared by its verdict
     try:
@@ -603,8 +605,13 @@ def _read_candidate(
                     Finding("error", "unknown-template", f"template '{parsed.metadata.template_id}' is unknown"),
                 )
             else:
+                # judged by the rules of the file's own version, then moved to the current one
+                schema = schema_at(parsed.metadata.template_id, parsed.metadata.template_version)
                 parsed, more = validate(parsed, schema, today, register_ids)
                 findings += tuple(more)
+                if not any(finding.severity == "error" for finding in findings):
+                    parsed, more = to_current_version(parsed)
+                    findings += tuple(more)
     except PmoError as error:
         parsed, findings = None, (Finding("error", "unreadable", str(error)),)
     except Exception as error:  # one bad file never stops the run; say what it was

@@ -36,6 +36,7 @@ from pmo_xl.derived import (
     StepInput,
     T,
     encode_summary,
+    in_current_shape,
     rows_by_submission,
 )
 from pmo_xl.derived import read_counted as read_counted_reports
@@ -720,6 +721,7 @@ def build_views(
         table.name: rows_by_submission(ledger.table_rows(table.name, item_ids) if item_ids else ())
         for table in PROJECT_STATUS.tables
     }
+    _, tables = in_current_shape(ledger, PROJECT_STATUS.template_id, {}, tables)  # older versions' rows moved on
     latest_headers = status[["project_id", "project_name", "period", "submission_id"]]
     milestones = _item_view(
         tables["Milestones"],

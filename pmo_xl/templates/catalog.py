@@ -257,7 +257,7 @@ _NARRATIVE = Section(
 
 PROJECT_STATUS = TemplateSchema(
     template_id="project_status",
-    version="1.0",
+    version="1.1",  # its earlier versions: pmo_xl.templates.migrations
     title="Project status report",
     main_sheet="Summary",
     file_name="{project_id} - {project_name} - Status {period}.xlsx",

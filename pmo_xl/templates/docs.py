@@ -1,4 +1,5 @@
-"""The field reference in docs/templates.md, generated from the declared schemas (never written by hand)."""
+"""The field reference and the version history in docs/templates.md, generated from the declared schemas and
+their migrations (never written by hand)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ from pathlib import Path
 from pmo_xl.excel.files import write_bytes_atomic
 from pmo_xl.templates.catalog import SCHEMAS
 from pmo_xl.templates.schema import Field, Table, TemplateSchema
+from pmo_xl.templates.versions import changelog
 
 # Relative to where `pmo templates docs` runs: the repository's docs folder. Never inside the installed package.
 DOCS_PATH = Path("docs") / "templates.md"
 BEGIN = "<!-- BEGIN GENERATED FIELD REFERENCE: `pmo templates docs` rewrites this part -->"
 END = "<!-- END GENERATED FIELD REFERENCE -->"
+VERSIONS_BEGIN = "<!-- BEGIN GENERATED VERSIONS: `pmo templates docs` rewrites this part -->"
+VERSIONS_END = "<!-- END GENERATED VERSIONS -->"
 
 
 def _cell(text: object) -> str:
@@ -92,14 +96,38 @@ def generated_reference() -> str:
     return "\n".join(lines)
 
 
+def generated_versions() -> str:
+    """Each template's versions and the steps between them, from pmo_xl.templates.migrations."""
+    lines = [
+        VERSIONS_BEGIN,
+        "",
+        "Collect reads a workbook of any version listed here in its own shape, judges it by that version's rules and "
+        "moves its values to the current version through these steps (`pmo templates changelog` prints the same).",
+        "",
+    ]
+    for template_id in SCHEMAS:
+        history = changelog(template_id)
+        lines += [f"### `{template_id}`", "", history[0].split(": ", 1)[1].capitalize() + ".", ""]
+        for line in history[1:]:
+            text = line.strip()
+            lines.append(f"- {text}" if not text.startswith("- ") else f"  {text}")
+        lines.append("")
+    lines.append(VERSIONS_END)
+    return "\n".join(lines)
+
+
+def _replaced(current: str, begin: str, end: str, generated: str, heading: str) -> str:
+    if begin in current and end in current:
+        head, _, rest = current.partition(begin)
+        _, _, tail = rest.partition(end)
+        return head + generated + tail
+    return current.rstrip() + "\n\n" + heading + generated + "\n"
+
+
 def render_template_docs(current: str) -> str:
-    """`current` with its generated part replaced (or appended if it has none)."""
-    reference = generated_reference()
-    if BEGIN in current and END in current:
-        head, _, rest = current.partition(BEGIN)
-        _, _, tail = rest.partition(END)
-        return head + reference + tail
-    return current.rstrip() + "\n\n" + reference + "\n"
+    """`current` with its generated parts replaced (or appended if it has none)."""
+    current = _replaced(current, BEGIN, END, generated_reference(), "")
+    return _replaced(current, VERSIONS_BEGIN, VERSIONS_END, generated_versions(), "## Versions\n\n")
 
 
 def write_template_docs(path: Path = DOCS_PATH) -> Path:

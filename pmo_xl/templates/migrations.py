@@ -1,0 +1,41 @@
+"""Each template's migrations, declared as data, oldest first (the step kinds: pmo_xl.templates.steps).
+
+The catalog holds each template's current version; a workbook of any version named here is still collected. A
+new version of a template is a new entry at the end of its tuple, and its version in the catalog moves on with it.
+"""
+
+from __future__ import annotations
+
+from pmo_xl.templates.steps import ChangeRule, Migration, Relabel
+
+_ADDING_ROWS_BEFORE = (
+    "Tables have blank rows ready, each with its own ID. Use the next blank row for a new milestone, risk, "
+    "change or benefit; empty rows are ignored. Keep IDs: the PMO tracks each item from period to period "
+    "by its ID. Do not delete rows of closed items: set their status instead. Need more rows? Ask the PMO."
+)
+_ADDING_ROWS_AFTER = (
+    "Tables have blank rows ready, each with its own ID. Use the next blank row for a new milestone, risk, "
+    "change or benefit; empty rows are ignored. Keep IDs: the PMO tracks each item from period to period "
+    "by its ID. Do not delete rows of closed items: set their status instead. Need more rows? Keep typing in "
+    "the open rows straight below the table, without a blank row: the PMO reads them too."
+)
+
+# The Trust 1 changes (issue 10; commits 3530e58 and 04b0d15): no silent money unit, so the status template no
+# longer pre-fills EUR and k (the PMO stamps both from the register or settings), and PMs may add rows below a
+# table. Workbooks generated before them say version 1.0 and are read as 1.0.
+PROJECT_STATUS_MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        "project_status",
+        "1.0",
+        "1.1",
+        "No silent money unit (currency and unit come from the register or settings), and rows may be added "
+        "below a table",
+        (
+            ChangeRule("currency", "default", "EUR", None),
+            ChangeRule("money_unit", "default", "k", None),
+            Relabel("instruction:Adding rows", "text", _ADDING_ROWS_BEFORE, _ADDING_ROWS_AFTER),
+        ),
+    ),
+)
+
+MIGRATIONS: dict[str, tuple[Migration, ...]] = {"project_status": PROJECT_STATUS_MIGRATIONS}
