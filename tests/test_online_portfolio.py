@@ -196,13 +196,14 @@ def test_the_pipeline_holds_the_proposals_with_their_legacy_priority(tmp_path):
     assert result.proposals == {PORTAL, MOBILE, ROBOTS.casefold()}
     pipeline = result.pipeline
     assert pipeline.columns == ("request_id", "title", "start_month", "duration_months", "cost_FY2026", "cost_FY2027",
-                                "score", "legacy_priority", "legacy_absolute_priority", "external_id")  # fmt: skip
+                                "score", "legacy_priority", "legacy_absolute_priority", "stage",
+                                "external_id")  # fmt: skip
     rows = {row["request_id"]: row for row in pipeline.rows}
     assert sorted(rows) == ["PR-01", "PR-02", "PR-03"]  # the data centre is underway: not a request
     assert rows["PR-01"] == {
         "request_id": "PR-01", "title": "Customer portal", "external_id": PORTAL, "start_month": "2026-10",
         "duration_months": 6, "cost_FY2026": 60659.34, "cost_FY2027": 59340.66, "legacy_priority": 0.30,
-        "legacy_absolute_priority": 0.62, "score": 0.30,
+        "legacy_absolute_priority": 0.62, "score": 0.30, "stage": "Create",
     }  # fmt: skip
     assert (rows["PR-03"]["cost_FY2027"], rows["PR-03"]["duration_months"], rows["PR-03"]["score"]) == (200000, 12, 0.4)
     assert pipeline.analysis == "FY27 portfolio"
@@ -364,7 +365,7 @@ def test_a_proposal_without_dates_or_cost_is_said_and_its_start_is_not_moved(tmp
     result = _import(folder, budget=500000)
     row = next(row for row in result.pipeline.rows if row["request_id"] == "PR-02")
     assert row == {"request_id": "PR-02", "title": "Mobile app", "external_id": MOBILE, "score": 0.15,
-                   "legacy_priority": 0.15, "legacy_absolute_priority": 0.31}  # fmt: skip
+                   "legacy_priority": 0.15, "legacy_absolute_priority": 0.31, "stage": "Select"}  # fmt: skip
     assert result.warnings == (
         "proposal PR-02 ('Mobile app') has no ProjectCost: its cost columns are blank, which pmo optimize reads as 0",
     )

@@ -133,7 +133,7 @@ def select_proposals(export: Export, rule: ProposalRule) -> tuple[frozenset[str]
 
 PIPELINE_COLUMNS = (
     "request_id", "title", "start_month", "duration_months", "score", "legacy_priority", "legacy_absolute_priority",
-    "external_id",
+    "stage", "external_id",
 )  # fmt: skip
 
 
@@ -332,8 +332,12 @@ def request_pipeline(
         )
     rows: list[dict[str, object]] = []
     fiscal_years: set[str] = set()
+    # The proposal's workflow stage as PWA names it: pmo capacity weights a request by its stage's probability,
+    # which the PMO states for these names (--stage-probability Select=0.6); pmo-xl does not guess one.
+    stages = _current_stages(export.rows("ProjectWorkflowStageDataSet"))
     for proposal in _proposals(export, proposals, ids):
         row: dict[str, object] = {"request_id": proposal.request_id, "title": proposal.name,
+                                  "stage": stages.get(proposal.guid.casefold(), ""),
                                   "external_id": proposal.guid}  # fmt: skip
         if proposal.start and proposal.finish:
             row["start_month"] = f"{proposal.start.year:04d}-{proposal.start.month:02d}"
