@@ -3,7 +3,7 @@
     1.0 (the shipped status template's shape)
     1.0 -> 1.1  adds a field (lessons_learned) and a RAID column (mitigation_cost), renames RAID status
                 'Monitoring' to 'Watching'
-    1.1 -> 2.0  splits NextSteps' owner ('Ana / Finance') into owner and owner_team, retires programme
+    1.1 -> 2.0  splits NextSteps' owner ('Ana / Finance') into owner and owner_team, retires key_achievements
 
 `use_series(monkeypatch)` puts it in place of the shipped status template's history, as the catalog and the
 migrations registry (read when called) see it.
@@ -30,7 +30,7 @@ LESSONS = Field("lessons_learned", "Lessons learned", "text", multiline=True, he
 MITIGATION_COST = Column("mitigation_cost", "Mitigation cost", "currency", minimum=0, width=12)
 OWNER = SHIPPED.table("NextSteps").column("owner")
 OWNER_TEAM = Column("owner_team", "Owner's team", "text", width=16, help="The team of the owner.")
-PROGRAMME = SHIPPED.field("programme")
+RETIRED = SHIPPED.field("key_achievements")
 
 SERIES = (
     Migration(
@@ -48,10 +48,10 @@ SERIES = (
         "project_status",
         "1.1",
         "2.0",
-        "A next step's owner and team apart; the programme comes from the register only",
+        "A next step's owner and team apart; achievements are lessons learned now",
         (
             SplitColumn("NextSteps", OWNER, (OWNER, OWNER_TEAM), " / ", unsplit="owner"),
-            RetireField(PROGRAMME, "Project identity", after="sponsor"),
+            RetireField(RETIRED, "This period"),
         ),
     ),
 )
@@ -61,7 +61,7 @@ def _v2() -> TemplateSchema:
     """The series' current version, written out by hand (not derived from the steps it is checked against)."""
     sections = []
     for section in SHIPPED.sections:
-        fields = [f for f in section.fields if f.name != "programme"]
+        fields = [f for f in section.fields if f.name != RETIRED.name]
         if section.title == "This period":
             fields.append(LESSONS)
         sections.append(replace(section, fields=tuple(fields)))

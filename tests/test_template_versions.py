@@ -80,7 +80,9 @@ def test_each_version_of_the_series_is_the_current_schema_with_the_later_steps_u
     assert schema_at("project_status", "2.0") is V2
     assert schema_at("project_status", "1.0") == replace(SHIPPED, version="1.0")
     middle = schema_at("project_status", "1.1")
-    assert middle.field("lessons_learned") == LESSONS and middle.field("programme") == SHIPPED.field("programme")
+    assert middle.field("lessons_learned") == LESSONS and middle.field("key_achievements") == SHIPPED.field(
+        "key_achievements"
+    )
     assert [c.key for c in middle.table("RAID").columns][9:11] == ["financial_exposure", "mitigation_cost"]
     assert middle.table("RAID").column("status").allowed == ("Open", "Watching", "Closed")
     assert [c.key for c in middle.table("NextSteps").columns] == ["id", "step", "owner", "due_date"]
@@ -91,7 +93,6 @@ def test_each_version_of_the_series_is_the_current_schema_with_the_later_steps_u
 
 V10_FIELDS = {
     "project_id": "PRJ-001",
-    "programme": "Finance systems",
     "rag_overall": "Amber",
     "percent_complete": 0.4,
     "submitted_on": dt.date(2026, 11, 3),
@@ -111,7 +112,10 @@ V10_TABLES = {
 
 def test_migrate_moves_every_value_of_a_v1_0_report_to_v2_0_and_says_what_did_not_move_as_it_was(series):
     fields, tables, notes = migrate("project_status", "1.0", V10_FIELDS, V10_TABLES)
-    assert fields == {**{k: v for k, v in V10_FIELDS.items() if k != "programme"}, "lessons_learned": None}
+    assert fields == {
+        **{k: v for k, v in V10_FIELDS.items() if k != "key_achievements"},
+        "lessons_learned": None,
+    }
     assert tables["RAID"] == [
         {"id": "R-001", "type": "Risk", "status": "Watching", "probability": 3, "mitigation_cost": None},
         {"id": "R-002", "type": "Issue", "status": "Open", "probability": None, "mitigation_cost": None},
@@ -122,9 +126,9 @@ def test_migrate_moves_every_value_of_a_v1_0_report_to_v2_0_and_says_what_did_no
     ]
     assert notes == (
         "NextSteps N-002: owner 'Ben' has no ' / ' to split at; it went whole to owner",
-        "programme: retired; its value 'Finance systems' stays in the file, not in the report",
+        "key_achievements: retired; its value 'Pilot live' stays in the file, not in the report",
     )
-    assert V10_TABLES["RAID"][0]["status"] == "Monitoring" and "programme" in V10_FIELDS  # the input untouched
+    assert V10_TABLES["RAID"][0]["status"] == "Monitoring" and "key_achievements" in V10_FIELDS  # the input untouched
     # from 1.1 only the later steps run; from the current version nothing moves
     assert migrate("project_status", "1.1", {"lessons_learned": "x"}, {})[0] == {"lessons_learned": "x"}
     assert migrate("project_status", "2.0", V10_FIELDS, V10_TABLES)[:2] == (V10_FIELDS, V10_TABLES)
@@ -134,8 +138,8 @@ def test_the_migration_map_places_every_name_and_column_of_v1_0_in_v2_0(series):
     found = migration_map("project_status", "1.0")
     old = schema_at("project_status", "1.0")
     assert set(found.fields) == {f.name for f in old.fields if f.formula is None}
-    assert found.fields["programme"] is None
-    assert all(found.fields[name] == name for name in found.fields if name != "programme")
+    assert found.fields["key_achievements"] is None
+    assert all(found.fields[name] == name for name in found.fields if name != "key_achievements")
     assert found.columns[("NextSteps", "owner")] == ("owner", "owner_team")
     assert all(keys == (key,) for (table, key), keys in found.columns.items() if (table, key) != ("NextSteps", "owner"))
     assert found.choices == {("RAID[status]", "Monitoring"): "Watching"}
