@@ -471,7 +471,10 @@ def _demand(export, projects, role_of, values, hours_per_fte_month, problems, no
         if role is None:
             no_role += resource not in role_of
         assignments[assignment] = (guid, role, booking)
-    hours: dict[tuple[str, str], float] = defaultdict(float)  # (assignment, month) -> hours
+    # Each row's work goes straight to its project, role and month: a million rows, no table of them kept.
+    committed: dict[str, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
+    tentative: dict[tuple[str, str, str], float] = defaultdict(float)
+    unmatched = unrolled = 0.0
     months: dict[object, str | None] = {}
     bad_rows = 0
     for row in export.rows("AssignmentTimephasedDataSet"):
@@ -485,28 +488,24 @@ def _demand(export, projects, role_of, values, hours_per_fte_month, problems, no
         if month is None or problem:
             bad_rows += 1
             continue
-        if work:
-            hours[(values.key(row.get("AssignmentId")), month)] += work
-    if bad_rows:
-        problems.append(f"AssignmentTimephasedDataSet: {bad_rows} row(s) whose TimeByDay is not a date or whose "
-                        "AssignmentWork is not a number; export the set again")  # fmt: skip
-    committed: dict[str, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
-    tentative: dict[tuple[str, str, str], float] = defaultdict(float)
-    unmatched = unrolled = 0.0
-    for (assignment, month), total in hours.items():
-        found = assignments.get(assignment)
-        if found is None:
-            unmatched += total
+        if not work:
             continue
-        guid, role, booking = found
+        assignment = assignments.get(values.key(row.get("AssignmentId")))
+        if assignment is None:
+            unmatched += work
+            continue
+        guid, role, booking = assignment
         if role is None:
-            unrolled += total
+            unrolled += work
             continue
         if booking == "committed":
             by_month = committed[guid][role]
-            by_month[month] = by_month.get(month, 0.0) + total
+            by_month[month] = by_month.get(month, 0.0) + work
         else:
-            tentative[(guid, role, month)] += total
+            tentative[(guid, role, month)] += work
+    if bad_rows:
+        problems.append(f"AssignmentTimephasedDataSet: {bad_rows} row(s) whose TimeByDay is not a date or whose "
+                        "AssignmentWork is not a number; export the set again")  # fmt: skip
     if unmatched:
         notes.append(f"AssignmentTimephasedDataSet: {unmatched:g} hour(s) of assignments not in Assignments for a "
                      "project of the register: not seeded")  # fmt: skip
