@@ -114,6 +114,61 @@ def templates_changelog(template_id: str | None) -> None:
             click.echo(line)
 
 
+@templates.command("upgrade", cls=JsonCommand)
+@click.argument("workbooks", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the upgraded workbooks (created if missing), each under its own name (a folder's workbooks "
+    "keep their subfolders). A workbook there already is never overwritten.",
+)
+@click.option("--in-place", is_flag=True, help="Replace each workbook itself; needs --backup.")
+@click.option(
+    "--backup",
+    is_flag=True,
+    help="With --in-place: first copy each workbook, as it was, into a .pmo-backup folder beside it (NAME (2).xlsx "
+    "if NAME.xlsx is there already: a backup never replaces another). pmo collect does not read that folder.",
+)
+@click.option("--dry-run", is_flag=True, help="Write nothing: print each workbook's verdict and what would change.")
+@click.option(
+    "--templates-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Render into the templates of this folder (as pmo generate --templates-dir) instead of the adopted or "
+    "shipped ones.",
+)
+def templates_upgrade(
+    workbooks: tuple[Path, ...], out_dir: Path | None, in_place: bool, backup: bool, dry_run: bool,
+    templates_dir: Path | None,
+) -> dict:  # fmt: skip
+    """Move workbooks PMs already hold (blank, half-filled or complete) to their template's current version.
+
+    Each workbook is read in its own version's shape, and a fresh workbook is made from the current template (as
+    pmo generate makes one) holding every entry of the PM's, moved through the declared migrations (`pmo
+    templates changelog`), the PMO's cells as the file had them, and the same metadata and generation token: pmo
+    collect recognises the upgraded file as the one it sent. Each file gets one verdict: upgraded, already
+    current, or refused with the reason (another template, a version newer than this pmo-xl, hand-edited version
+    metadata, a damaged file). A folder is read with its subfolders, as pmo collect reads an inbox.
+
+    Nothing is overwritten: give --out DIR, or --in-place --backup (each original kept in .pmo-backup beside it),
+    or --dry-run to see each file's changes first.
+
+    \b
+    Reads:  the workbooks (.xlsx), or every workbook in the folders given; the current templates
+    Writes: the upgraded workbooks into --out (or over each workbook with --in-place, after its backup)
+
+    \b
+    Example:
+      pmo templates upgrade outbox --dry-run
+      pmo templates upgrade outbox --out upgraded
+      pmo templates upgrade "PRJ-001 - Data centre move - 2026-03.xlsx" --in-place --backup
+    """
+    from pmo_xl.cli.template_upgrade import run_upgrade
+
+    return run_upgrade(workbooks, out_dir, in_place, backup, dry_run, templates_dir)
+
+
 @main.command(cls=JsonCommand)
 @click.option(
     "--template",
