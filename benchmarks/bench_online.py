@@ -86,6 +86,9 @@ def build_exports(cache: Path, size, forms: tuple[str, ...], page_size: int, see
         return folders
     from pmo_xl.demo.online_export import sample_sets, write_export
 
+    for stale in cache.glob(key.rsplit("-", 1)[0] + "-*"):  # this size made by an earlier builder: 750 MB each
+        if stale.name != key:
+            shutil.rmtree(stale, ignore_errors=True)
     started = time.perf_counter()
     sets = sample_sets(size, seed)
     counts = {name: len(rows) for name, rows in sets.items() if rows}
