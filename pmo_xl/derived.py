@@ -21,11 +21,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-import pandas as pd
-
 from pmo_xl.corrections import mark_current
-from pmo_xl.ledger import Ledger
-from pmo_xl.templates.versions import known_versions, migrate
+from pmo_xl.ledger import Ledger, LedgerError, StoredSubmission
+from pmo_xl.templates.versions import ChangeRule, Relabel, history, known_versions, migrate
 
 T = TypeVar("T")
 
@@ -142,9 +140,32 @@ def stale_projects(ledger: Ledger, rules: ChainRules) -> dict[str, str]:
     for project_id, period in ledger.preference_slots(marker["preference"]):
         touch(project_id, period)
     for project_id, key in ledger.counted_starts(rules.template_id).items():
-        if rules.start(project_id)[0] != key:
+        if chain_start(rules, project_id)[0] != key:
             affected[project_id] = ""
     return affected
+
+
+# Steps that change words, looks or rules, never a stored value: a migration made only of these reads every stored
+# report as before. Any other kind (one added later included) is taken to move values.
+_MOVES_NO_VALUE = (ChangeRule, Relabel)
+
+
+def reading_key(template_id: str) -> str:
+    """What reading a stored report in the current shape depends on besides the record: the newest version reached
+    by a migration that moves values ('' when none does). A counted report keeps it in its chain key, so when
+    pmo-xl's template moves on and old reports read otherwise (a renamed choice, a retired field), every chain is
+    worked out again once: the derived tables never hold a figure of the old reading beside ones of the new."""
+    moved = [m.to_version for m in history(template_id).migrations
+             if any(not isinstance(step, _MOVES_NO_VALUE) for step in m.steps)]  # fmt: skip
+    return moved[-1] if moved else ""
+
+
+def chain_start(rules: ChainRules, project_id: str) -> tuple[str, object]:
+    """(the chain key, the start state) of a project's chain: the views' start key, with the reading of stored
+    reports (`reading_key`) when a migration moves values."""
+    key, start = rules.start(project_id)
+    reading = reading_key(rules.template_id)
+    return (f"{key}@{reading}" if reading else key), start
 
 
 def refresh(ledger: Ledger, rules: ChainRules, persist: bool) -> dict[str, list[CountedReport]]:
@@ -212,18 +233,12 @@ def work_out(ledger: Ledger, rules: ChainRules, affected: dict[str, str]) -> lis
     wanted = {header["submission_id"] for chain in chains.values() for header in chain}
     extra = {report.submission_id for report in prior.values()}
     extra |= {report.previous_submission_id for report in prior.values() if report.previous_submission_id}
-    fields = _by_submission_fields(ledger.field_values(wanted))
-    tables = {
-        name: rows_by_submission(
-            ledger.table_rows(name, wanted | (extra if name == rules.change_requests_table else set()))
-        )
-        for name in rules.tables
-    }
-    fields, tables = in_current_shape(ledger, rules.template_id, fields, tables)
+    fields = current_fields(ledger, rules.template_id, wanted)
+    tables = current_tables(ledger, rules.template_id, rules.tables, wanted | extra)  # extra: change requests two back
     reports: list[CountedReport] = []
     for project_id, chain in sorted(chains.items()):
         before = prior.get(project_id)
-        key, start = rules.start(project_id)
+        key, start = chain_start(rules, project_id)
         previous_summary = before.summary if before else None
         ids = [before.previous_submission_id, before.submission_id] if before else [None, None]
         position = before.position + 1 if before else 0
@@ -251,11 +266,50 @@ def work_out(ledger: Ledger, rules: ChainRules, affected: dict[str, str]) -> lis
     return reports
 
 
-def _by_submission_fields(values: pd.DataFrame) -> dict[int, dict]:
+# -- stored values in the current version of their template: the one way the ledger's values are read --------
+#
+# The record keeps each report's values in the shape of the template version it was stored in (its
+# `template_version`). Every reader of stored values (the counted chains, the views' item tables, the dashboard's
+# items, carry-forward) reads them through these, so a report stored at an older version reads as the current one
+# (a renamed choice is one value, a split column split, a retired field gone) and no reader keeps its own copy of
+# the migrations. The record itself is never changed: this is a reading.
+
+
+def current_fields(ledger: Ledger, template_id: str, submission_ids: Iterable[int]) -> dict[int, dict]:
+    """Each given submission's field values (name -> value), in the current version of `template_id`."""
+    ids = {int(i) for i in submission_ids}
     fields: dict[int, dict] = {}
-    for submission_id, name, value in values.itertuples(index=False):
-        fields.setdefault(submission_id, {})[name] = value
-    return fields
+    if ids:
+        for submission_id, name, value in ledger.field_values(ids).itertuples(index=False):
+            fields.setdefault(submission_id, {})[name] = value
+    return in_current_shape(ledger, template_id, fields, {})[0]
+
+
+def current_tables(
+    ledger: Ledger, template_id: str, table_names: Iterable[str], submission_ids: Iterable[int]
+) -> dict[str, dict[int, list[dict]]]:
+    """Each named table's rows by submission (in row order), in the current version of `template_id`."""
+    ids = {int(i) for i in submission_ids}
+    tables = {name: rows_by_submission(ledger.table_rows(name, ids) if ids else ()) for name in table_names}
+    return in_current_shape(ledger, template_id, {}, tables)[1]
+
+
+def current_submission(ledger: Ledger, submission_id: int) -> StoredSubmission:
+    """One stored submission with its values in the current version of its template: its header says that version
+    (`template_version`) and the one it was read from (`source_version`, as a file's older version is recorded)."""
+    stored = ledger.stored_submission(submission_id)
+    template_id, version = str(stored.header["template_id"]), str(stored.header["template_version"])
+    _check_known(ledger, template_id, {submission_id: version})
+    current = known_versions(template_id)[-1]
+    if version == current:
+        return stored
+    fields, tables, _notes = migrate(template_id, version, stored.fields, stored.tables)
+    header = {
+        **stored.header,
+        "template_version": current,
+        "source_version": stored.header["source_version"] or version,
+    }
+    return StoredSubmission(header, fields, tables)
 
 
 def in_current_shape(
@@ -263,23 +317,34 @@ def in_current_shape(
 ) -> tuple[dict[int, dict], dict[str, dict[int, list[dict]]]]:
     """Stored values (fields by submission; each table's rows by submission) with those stored in an older version
     of the template moved to the current one through its declared migrations, so that a trend runs on across a
-    template change and a renamed choice is one value. The stored rows are never changed: this is a reading."""
+    template change and a renamed choice is one value. The inputs are not changed."""
     ids = set(fields) | {submission_id for rows in tables.values() for submission_id in rows}
     current = known_versions(template_id)[-1]
     older = {sid: version for sid, version in ledger.template_versions(ids).items() if version != current}
     if not older:
         return fields, tables
+    _check_known(ledger, template_id, older)
     moved_fields = dict(fields)
     moved_tables = {name: dict(rows) for name, rows in tables.items()}
     for submission_id, version in older.items():
+        own_tables = {name: rows[submission_id] for name, rows in tables.items() if submission_id in rows}
+        moved, moved_rows, _notes = migrate(template_id, version, fields.get(submission_id, {}), own_tables)
         if submission_id in fields:
-            moved_fields[submission_id] = migrate(template_id, version, fields[submission_id], {})[0]
-        for name, rows in tables.items():
-            if submission_id in rows:
-                moved_tables[name][submission_id] = migrate(template_id, version, {}, {name: rows[submission_id]})[1][
-                    name
-                ]
+            moved_fields[submission_id] = moved
+        for name in own_tables:
+            moved_tables[name][submission_id] = moved_rows[name]
     return moved_fields, moved_tables
+
+
+def _check_known(ledger: Ledger, template_id: str, versions: dict[int, str]) -> None:
+    """A stored version this pmo-xl does not read (a newer pmo-xl stored it) is one line, never a guess."""
+    known = known_versions(template_id)
+    for submission_id, version in sorted(versions.items()):
+        if version not in known:
+            raise LedgerError(
+                f"{ledger.path}: submission {submission_id} is stored in {template_id} version {version}, which this "
+                f"pmo-xl does not read (it reads {', '.join(known)}): a newer pmo-xl wrote it; upgrade pmo-xl"
+            )
 
 
 def rows_by_submission(rows: Iterable[tuple[int, int | None, dict]]) -> dict[int, list[dict]]:

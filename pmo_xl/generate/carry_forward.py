@@ -9,6 +9,10 @@ What is carried, keeping every stable id so period-over-period matching works:
   submission applied: their cost impacts to the current budget, their schedule impacts to the baseline end date;
 - the PM's latest figures (percent complete, actual to date, estimate at completion, forecast end date) as a
   starting point. RAGs, rationales and the narrative are not carried: the PM assesses them afresh each period.
+
+The last reports are read in the current version of the template (`derived.current_submission`), whatever version
+they were stored in: a project whose last report was an older version gets a current workbook whose carried rows
+were moved through the declared migrations (a renamed choice arrives renamed, a split column split).
 """
 
 from __future__ import annotations
@@ -18,13 +22,15 @@ from dataclasses import replace
 from pathlib import Path
 
 from pmo_xl.corrections import mark_current, newly_approved
+from pmo_xl.derived import current_submission
 from pmo_xl.errors import PmoError
 from pmo_xl.generate.generator import CarryForward, WorkbookFill
 from pmo_xl.ledger import StoredSubmission, open_ledger
 from pmo_xl.periods import is_month, month_series
 from pmo_xl.register import ProjectRecord
-from pmo_xl.templates.catalog import PROJECT_STATUS
+from pmo_xl.templates import catalog
 from pmo_xl.templates.schema import TemplateSchema
+from pmo_xl.templates.versions import known_versions
 from pmo_xl.values import as_float
 
 BASELINE_FIELDS = ("budget_original", "budget_current", "start_date", "baseline_end_date")
@@ -61,9 +67,11 @@ def carried_fill(
     fill: WorkbookFill,
     previous: StoredSubmission,
     before_previous: StoredSubmission | None,
-    schema: TemplateSchema = PROJECT_STATUS,
+    schema: TemplateSchema | None = None,
 ) -> WorkbookFill:
-    """`fill` (identity from the register) pre-filled from the previous accepted submission. Pure."""
+    """`fill` (identity from the register) pre-filled from the previous accepted submission, both submissions in
+    the shape of `schema` (default: the current status template). Pure."""
+    schema = schema or catalog.SCHEMAS["project_status"]
     fields = dict(fill.fields)
     for name in (*BASELINE_FIELDS, *PM_FIGURES):
         value = previous.fields.get(name)
@@ -120,22 +128,30 @@ class PreviousReports:
         earlier = self._chains[period].get(project_id, [])
         if not earlier:
             return None
-        with open_ledger(self.ledger_path) as ledger:
-            previous = ledger.stored_submission(earlier[-1])
-            before = ledger.stored_submission(earlier[-2]) if len(earlier) >= 2 else None
+        with open_ledger(self.ledger_path) as ledger:  # in the current version, whichever they were stored in
+            previous = current_submission(ledger, earlier[-1])
+            before = current_submission(ledger, earlier[-2]) if len(earlier) >= 2 else None
         if keep:
             self._kept[(project_id, period)] = (previous, before)
         return previous, before
 
 
 def carry_forward_from_ledger(
-    ledger_path: Path | str, schema: TemplateSchema = PROJECT_STATUS, reports: PreviousReports | None = None
+    ledger_path: Path | str, schema: TemplateSchema | None = None, reports: PreviousReports | None = None
 ) -> CarryForward:
     """A `generate_batch` hook: each project's workbook pre-filled from its latest accepted earlier submission
-    (looked up through `reports` when given, so another reader of the same reports shares the reading)."""
-    if schema.template_id != PROJECT_STATUS.template_id:
+    (looked up through `reports` when given, so another reader of the same reports shares the reading), read in
+    the current version of the template, the one `schema` must be (default: the current status template)."""
+    schema = schema or catalog.SCHEMAS["project_status"]
+    if schema.template_id != "project_status":
         raise PmoError(
             f"--ledger carries forward status reports only; the '{schema.template_id}' template starts blank"
+        )
+    current = known_versions(schema.template_id)[-1]
+    if schema.version != current:
+        raise PmoError(
+            f"--ledger carries last period's values into {schema.template_id} version {current} only (the version "
+            f"the ledger's reports are read in), not {schema.version}: generate from the current template"
         )
     reports = reports or PreviousReports(ledger_path, schema.template_id)
 

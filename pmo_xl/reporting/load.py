@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pmo_xl.derived import rows_by_submission
+from pmo_xl.derived import current_tables
 from pmo_xl.ledger import open_ledger
 from pmo_xl.register import ProjectRecord
 from pmo_xl.reporting.dashboard import (
@@ -24,7 +24,7 @@ from pmo_xl.reporting.dashboard import (
     item_columns,
     plan_portfolio_capacity,
 )
-from pmo_xl.reporting.views import PortfolioViews, load_views
+from pmo_xl.reporting.views import STATUS_TEMPLATE, PortfolioViews, load_views
 from pmo_xl.settings import PmoSettings, load_settings
 
 
@@ -38,8 +38,7 @@ def read_item_history(ledger_path: Path | str, views: PortfolioViews) -> ItemHis
     grouped = views.item_rows  # read with the views already: each row is decoded once
     if grouped is None:
         with open_ledger(ledger_path) as ledger:
-            grouped = {table: rows_by_submission(ledger.table_rows(table, by_submission) if by_submission else ())
-                       for table in ITEM_TABLES.values()}  # fmt: skip
+            grouped = current_tables(ledger, STATUS_TEMPLATE, ITEM_TABLES.values(), by_submission)
     for attribute, table_name in ITEM_TABLES.items():
         rows = [
             {"project_id": by_submission[sid][0], "period": by_submission[sid][1], "submission_id": sid, **row}

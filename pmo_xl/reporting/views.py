@@ -35,9 +35,8 @@ from pmo_xl.derived import (
     CountedReport,
     StepInput,
     T,
+    current_tables,
     encode_summary,
-    in_current_shape,
-    rows_by_submission,
 )
 from pmo_xl.derived import read_counted as read_counted_reports
 from pmo_xl.ledger import Ledger, open_ledger
@@ -717,11 +716,7 @@ def build_views(
     previous_of = {r.submission_id: r.previous_submission_id for r in latest_reports if r.previous_submission_id}
     baseline_after = {r.submission_id: PmoBaseline(**r.summary["baseline"]) for r in latest_reports}
     item_ids = {*baseline_after, *previous_of.values()}
-    tables = {
-        table.name: rows_by_submission(ledger.table_rows(table.name, item_ids) if item_ids else ())
-        for table in PROJECT_STATUS.tables
-    }
-    _, tables = in_current_shape(ledger, PROJECT_STATUS.template_id, {}, tables)  # older versions' rows moved on
+    tables = current_tables(ledger, STATUS_TEMPLATE, [table.name for table in PROJECT_STATUS.tables], item_ids)
     latest_headers = status[["project_id", "project_name", "period", "submission_id"]]
     milestones = _item_view(
         tables["Milestones"],
