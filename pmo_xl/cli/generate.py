@@ -114,6 +114,84 @@ def templates_changelog(template_id: str | None) -> None:
             click.echo(line)
 
 
+@templates.command("adopt")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--template",
+    "template_id",
+    type=TEMPLATE_CHOICE,
+    default=None,
+    help="Which template FILE is. Default: the one its metadata names.",
+)
+@click.option(
+    "--templates-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Put it in this folder (for pmo generate --templates-dir) instead of this computer's adopted templates.",
+)
+def templates_adopt(file: Path, template_id: str | None, templates_dir: Path | None) -> None:
+    """Make a template the PMO restyled in Excel the one pmo generate and pmo templates upgrade use.
+
+    A PMO analyst may restyle a template (colours, widths, moved blocks, extra guidance text) and save it. Adopt
+    checks that every defined name, table (its name and headers) and validation rule of the current version is
+    intact, and says in one line each what is missing. Only then is a copy of FILE put where generate finds it
+    (docs/templates.md, "Restyling a template"); an adopted template it replaces is kept in .pmo-backup there.
+    FILE itself is never changed.
+
+    \b
+    Reads:  FILE, a template workbook (.xlsx) saved by Excel or LibreOffice
+    Writes: a copy of it as TEMPLATE_ID.xlsx in the adopted templates folder (or --templates-dir)
+
+    \b
+    Example:
+      pmo templates build --out templates
+      (restyle templates/project_status.xlsx in Excel, and save it)
+      pmo templates adopt templates/project_status.xlsx
+    """
+    from pmo_xl.cli.template_upgrade import free_backup_path
+    from pmo_xl.errors import TemplateError
+    from pmo_xl.excel.files import write_bytes_atomic
+    from pmo_xl.templates.adopt import adopted_templates_dir, check_template
+    from pmo_xl.templates.versions import history
+
+    data = file.read_bytes()
+    if template_id is None:
+        template_id = _template_id_of(data, file)
+    schema = history(template_id).current
+    check = check_template(data, str(file), schema)
+    if check.problems:
+        for problem in check.problems:
+            click.echo(f"{file}: {problem}", err=True)
+        raise TemplateError(f"{file} was not adopted: {len(check.problems)} problem(s) listed above; mend them in the "
+                            "file and adopt it again")  # fmt: skip
+    folder = templates_dir if templates_dir is not None else adopted_templates_dir()
+    target = folder / f"{template_id}.xlsx"
+    if target.exists():
+        kept = free_backup_path(target)
+        write_bytes_atomic(kept, target.read_bytes())
+        click.echo(f"the template adopted before is kept in {kept}")
+    write_bytes_atomic(target, data)
+    use = f"pmo generate --templates-dir {folder}" if templates_dir is not None else "pmo generate"
+    click.echo(f"adopted {file} as {template_id} {schema.version}: {use} and pmo templates upgrade now use {target}")
+
+
+def _template_id_of(data: bytes, file: Path) -> str:
+    """The template id FILE's document properties name; a usage error when it names none this pmo-xl knows."""
+    from pmo_xl.excel.package import read_custom_properties
+    from pmo_xl.excel.zip_archive import inflate, read_directory
+
+    try:
+        directory = read_directory(data)
+        custom = inflate(data, directory["docProps/custom.xml"])
+        found = read_custom_properties({"docProps/custom.xml": custom}).get("pmo.template_id", "").strip()
+    except Exception:  # a damaged file: check_template says what is wrong with it
+        found = ""
+    if found not in SCHEMAS:
+        raise click.UsageError(f"{file} does not say which PMO template it is (its pmo.template_id is "
+                               f"'{found or '?'}'): give --template")  # fmt: skip
+    return found
+
+
 @templates.command("upgrade", cls=JsonCommand)
 @click.argument("workbooks", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option(

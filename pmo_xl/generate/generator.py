@@ -24,6 +24,7 @@ from pmo_xl.excel.sheet_xml import CellValue, SheetPatcher, without_cached_resul
 from pmo_xl.periods import fiscal_year_labels, is_month, month_series
 from pmo_xl.register import ProjectRecord, read_register
 from pmo_xl.settings import PmoSettings
+from pmo_xl.templates.adopt import adopted_template
 from pmo_xl.templates.builder import build_template
 from pmo_xl.templates.catalog import SCHEMAS, schema_for
 from pmo_xl.templates.metadata import META_KEYS, WorkbookMetadata, custom_property, meta_name
@@ -54,7 +55,8 @@ class GeneratedWorkbook:
 
 
 def template_path(template_id: str, templates_dir: Path | None = None) -> Path:
-    """The template workbook to generate from: the PMO's own folder if given, else the shipped one.
+    """The template workbook to generate from: the PMO's own folder if given, else the one the PMO adopted
+    (pmo_xl.templates.adopt), else the shipped one.
 
     The package ships its templates as data (TEMPLATES_DIR); a copy installed without them (a stripped wheel) builds
     the shipped template from its schema into a per-user cache once. The builder is
@@ -62,6 +64,9 @@ def template_path(template_id: str, templates_dir: Path | None = None) -> Path:
     """
     if templates_dir is not None:
         return Path(templates_dir) / f"{template_id}.xlsx"
+    adopted = adopted_template(SCHEMAS[template_id]) if template_id in SCHEMAS else None
+    if adopted is not None:  # the PMO's restyled template (pmo templates adopt), of the current version
+        return adopted
     shipped = TEMPLATES_DIR / f"{template_id}.xlsx"
     if shipped.exists() or template_id not in SCHEMAS:
         return shipped
