@@ -23,7 +23,8 @@ from typing import TypeVar
 
 from pmo_xl.corrections import mark_current
 from pmo_xl.ledger import Ledger, LedgerError, StoredSubmission
-from pmo_xl.templates.versions import ChangeRule, Relabel, history, known_versions, migrate
+from pmo_xl.templates.steps import AddInstruction, ChangeRule, Relabel, Restyle
+from pmo_xl.templates.versions import history, known_versions, migrate
 
 T = TypeVar("T")
 
@@ -145,9 +146,9 @@ def stale_projects(ledger: Ledger, rules: ChainRules) -> dict[str, str]:
     return affected
 
 
-# Steps that change words, looks or rules, never a stored value: a migration made only of these reads every stored
+# Steps that change words, looks, instructions or rules, never a stored value: a migration made only of these reads every stored
 # report as before. Any other kind (one added later included) is taken to move values.
-_MOVES_NO_VALUE = (ChangeRule, Relabel)
+_MOVES_NO_VALUE = (ChangeRule, Relabel, AddInstruction, Restyle)
 
 
 def reading_key(template_id: str) -> str:

@@ -51,7 +51,7 @@ def test_the_status_template_reads_its_version_before_the_trust_changes():
         instructions=catalog.PROJECT_STATUS.instructions,
     )
     assert back == catalog.PROJECT_STATUS
-    assert known_versions("project_request") == ("1.0",)
+    assert known_versions("project_request") == ("1.0", "1.1")  # its own 1.1: tests/test_versions_follow.py
 
 
 def test_the_changelog_command_prints_each_version_and_its_steps_in_words():
@@ -62,9 +62,13 @@ def test_the_changelog_command_prints_each_version_and_its_steps_in_words():
     assert lines[1].startswith("  1.0 -> 1.1: No silent money unit")
     assert "    - rule of currency: default 'EUR' -> none" in lines
     assert "    - reworded the instruction 'Adding rows'" in lines
-    assert "project_request: current version 1.0; reads 1.0" in lines
+    assert "project_request: current version 1.1; reads 1.0, 1.1" in lines
     one = CliRunner().invoke(main, ["templates", "changelog", "project_request"], catch_exceptions=False)
-    assert one.output.splitlines() == ["project_request: current version 1.0; reads 1.0", "  no earlier version"]
+    assert one.output.splitlines()[:2] == [
+        "project_request: current version 1.1; reads 1.0, 1.1",
+        "  1.0 -> 1.1: No silent money unit (the requester picks the currency and unit), taller rows for the "
+        "scoring descriptors, and how to add rows",
+    ]
 
 
 # -- the test series ----------------------------------------------------------------------------------------------

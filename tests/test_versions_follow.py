@@ -18,16 +18,20 @@ import pytest
 from click.testing import CliRunner
 
 from pmo_xl.cli import main
+from pmo_xl.collect.requests import read_request_forms
 from pmo_xl.derived import current_fields, current_submission, current_tables, reading_key
 from pmo_xl.errors import PmoError
+from pmo_xl.excel.package import XlsxPackage
 from pmo_xl.generate.carry_forward import CLOSED_STATUSES, carry_forward_from_ledger
+from pmo_xl.generate.generator import TemplateSource, WorkbookFill, fill_for_project, template_path
 from pmo_xl.ledger import LedgerError, open_ledger
+from pmo_xl.register import ProjectRecord
 from pmo_xl.reporting.history import check_ledger
 from pmo_xl.reporting.load import read_item_history
 from pmo_xl.reporting.views import load_views
 from pmo_xl.templates import catalog, migrations
 from pmo_xl.templates.builder import build_template
-from pmo_xl.templates.versions import migration_map
+from pmo_xl.templates.versions import changelog, known_versions, migration_map, schema_at
 from tests.collect_builders import status_submission
 from tests.outputs import table as read_table
 from tests.template_series import SHIPPED, V2, series_schema, use_series
@@ -356,3 +360,87 @@ def test_no_module_reads_stored_values_but_through_the_shared_reader():
         if call in path.read_text(encoding="utf-8")
     )
     assert callers == []
+
+
+# -- the request template's 1.1: what the Trust issues changed, declared; request forms of both versions read ---------
+
+
+def test_the_request_template_is_1_1_and_reads_its_first_shape_as_1_0():
+    assert known_versions("project_request") == ("1.0", "1.1") and catalog.PROJECT_REQUEST.version == "1.1"
+    old = schema_at("project_request", "1.0")
+    # its shape at 3cf3c62: short scoring rows, no 'Adding rows' instruction, EUR and k pre-filled
+    assert old.table("RequesterScores").row_height is None
+    assert [heading for heading, _ in old.instructions] == [
+        "What this is", "How to fill it in", "Scoring", "Money and people"
+    ]  # fmt: skip
+    assert (old.field("currency").default, old.field("money_unit").default) == ("EUR", "k")
+    # nothing else differs: with those put back, 1.0 is the current schema
+    back = replace(
+        old,
+        version="1.1",
+        sections=tuple(
+            replace(s, fields=tuple(replace(f, default=None) if f.name in ("currency", "money_unit") else f
+                                    for f in s.fields))
+            for s in old.sections
+        ),
+        tables=tuple(replace(t, row_height=48) if t.name == "RequesterScores" else t for t in old.tables),
+        instructions=catalog.PROJECT_REQUEST.instructions,
+    )  # fmt: skip
+    assert back == catalog.PROJECT_REQUEST
+    lines = changelog("project_request")
+    assert lines[0] == "project_request: current version 1.1; reads 1.0, 1.1"
+    assert "    - row_height of table:RequesterScores: none -> 48" in lines
+    assert "    - added the instruction 'Adding rows', after 'Money and people'" in lines
+    assert "    - rule of money_unit: default 'k' -> none" in lines
+
+
+def test_the_shipped_request_template_says_1_1():
+    shipped = template_path("project_request")
+    assert named_values(shipped)["pmo_meta_template_version"] == "1.1"
+    assert XlsxPackage.from_path(shipped).members["docProps/custom.xml"].count(b"<vt:lpwstr>1.1</vt:lpwstr>") == 1
+
+
+def _request_form(schema, template: Path, folder: Path, request_id: str) -> Path:
+    record = ProjectRecord(0, request_id, f"Request {request_id}", "", "", None, None)
+    base = fill_for_project(schema, record, "2026-11", f"token-{request_id}")
+    fields = {**base.fields, "requester": "Ann Lee", "requester_email": "ann@example.org", "sponsor": "CFO",
+              "department": "Finance", "submitted_on": dt.date(2026, 11, 2), "problem_statement": "Manual invoicing",
+              "objectives": "Halve cycle time", "strategic_alignment": "Digital finance", "do_nothing": "Backlog",
+              "category": "Discretionary", "desired_start": dt.date(2027, 2, 1), "duration_months": 6,
+              "estimate_confidence": 0.8, "currency": "EUR", "money_unit": "k"}  # fmt: skip
+    tables = {
+        "Financials": [dict(row, capex=100, opex=10, benefit=80) for row in base.tables["Financials"]],
+        "RequesterScores": [{"score": 4, "justification": "because"}] * 5,
+        "ResourceEstimate": [{"role": "Developer", "2027-02": 2.0, "2027-03": 1.5}],
+    }
+    path = folder / f"{request_id}.xlsx"
+    path.write_bytes(TemplateSource(schema, template).render(WorkbookFill(base.metadata, fields, tables)))
+    return path
+
+
+def test_request_forms_of_1_0_and_1_1_are_read_side_by_side(tmp_path):
+    old = schema_at("project_request", "1.0")
+    master = build_template(old, tmp_path / "templates-1.0" / "project_request.xlsx")
+    folder = tmp_path / "requests"
+    folder.mkdir()
+    _request_form(old, master, folder, "REQ-010")
+    _request_form(catalog.PROJECT_REQUEST, template_path("project_request"), folder, "REQ-011")
+    assert named_values(folder / "REQ-010.xlsx")["pmo_meta_template_version"] == "1.0"
+    pipeline = read_request_forms(folder, TODAY)
+    assert [v.status for v in pipeline.verdicts] == ["accepted", "accepted"], pipeline.verdicts
+    (older,) = [v for v in pipeline.verdicts if v.project_id == "REQ-010"]
+    assert [f.code for f in older.findings if f.severity == "info"] == ["older_template_version"]
+    rows = pipeline.requests.set_index("request_id")
+    same = [column for column in rows.columns if column not in ("title", "source_file")]
+    assert len(same) > 20 and rows.loc["REQ-010", same].to_dict() == rows.loc["REQ-011", same].to_dict()
+    assert len(pipeline.resources) == 4
+    # pmo score reads the folder as it did, and pmo collect records both, the older with its own version
+    result = CliRunner().invoke(main, ["score", str(folder), "--output", str(tmp_path / "scores.xlsx")])
+    assert result.exit_code == 0, result.output
+    output = _run("collect", str(folder), "--ledger", str(tmp_path / "ledger.db"), "--today", str(TODAY),
+                  "--out", str(tmp_path / "portfolio.xlsx"))  # fmt: skip
+    assert "2 file(s): 2 accepted, 0 rejected" in output, output
+    with open_ledger(tmp_path / "ledger.db") as ledger:
+        headers = ledger.submissions("project_request").set_index("project_id")
+    assert headers.loc["REQ-010", ["template_version", "source_version"]].tolist() == ["1.1", "1.0"]
+    assert headers.loc["REQ-011", ["template_version", "source_version"]].tolist() == ["1.1", ""]

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from pmo_xl.collect.inbox import list_inbox
+from pmo_xl.collect.migration import to_current_version
 from pmo_xl.collect.reader import read_submission
 from pmo_xl.collect.validation import validate
 from pmo_xl.errors import InputTableError
@@ -20,6 +21,7 @@ from pmo_xl.excel.tables import read_table
 from pmo_xl.portfolio.financials import appraise
 from pmo_xl.submissions import ParsedSubmission, Verdict
 from pmo_xl.templates.catalog import PROJECT_REQUEST
+from pmo_xl.templates.versions import schema_at
 from pmo_xl.values import as_float
 
 MANDATORY_CATEGORY = "Mandatory / regulatory"
@@ -113,12 +115,15 @@ def read_request_forms(folder: Path, today: dt.date | None = None) -> RequestPip
         if parsed is not None and parsed.metadata.template_id != PROJECT_REQUEST.template_id:
             verdicts.append(Verdict(str(path), "skipped", (), template_id=parsed.metadata.template_id))
             continue
-        if parsed is not None:
-            parsed, more = validate(parsed, PROJECT_REQUEST, today)
+        if parsed is not None:  # judged by its own version's rules, then moved to the current one, as collect does
+            own = schema_at(PROJECT_REQUEST.template_id, parsed.metadata.template_version)
+            parsed, more = validate(parsed, own, today)
             findings = [*findings, *more]
         if parsed is None or any(finding.severity == "error" for finding in findings):
             verdicts.append(Verdict(str(path), "rejected", tuple(findings)))
             continue
+        parsed, more = to_current_version(parsed)
+        findings = [*findings, *more]
         project_id = str(parsed.fields.get("project_id") or "")
         verdicts.append(
             Verdict(

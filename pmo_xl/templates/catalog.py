@@ -470,7 +470,7 @@ def _criteria_rows() -> tuple[dict[str, object], ...]:
 
 PROJECT_REQUEST = TemplateSchema(
     template_id="project_request",
-    version="1.0",
+    version="1.1",
     title="Project request",
     main_sheet="Request",
     file_name="{project_id} - {project_name} - Request {period}.xlsx",

@@ -6,7 +6,7 @@ new version of a template is a new entry at the end of its tuple, and its versio
 
 from __future__ import annotations
 
-from pmo_xl.templates.steps import ChangeRule, Migration, Relabel
+from pmo_xl.templates.steps import AddInstruction, ChangeRule, Migration, Relabel, Restyle
 
 _ADDING_ROWS_BEFORE = (
     "Tables have blank rows ready, each with its own ID. Use the next blank row for a new milestone, risk, "
@@ -38,4 +38,31 @@ PROJECT_STATUS_MIGRATIONS: tuple[Migration, ...] = (
     ),
 )
 
-MIGRATIONS: dict[str, tuple[Migration, ...]] = {"project_status": PROJECT_STATUS_MIGRATIONS}
+# The request form's changes since its first shape (3cf3c62), which request forms still say 1.0 of: taller rows for
+# the scoring descriptors (85cd9d0), the 'Adding rows' instruction (7899587, reworded in 04b0d15 when rows below a
+# table were read) and no silent money unit (3530e58). None moves a value: a 1.0 form reads as it always did.
+_REQUEST_ADDING_ROWS = (
+    "Tables have blank rows ready; dependencies and risks each come with their own ID. Use the next blank "
+    "row for a new role, dependency or risk; empty rows are ignored. Need more rows? Keep typing in the open "
+    "rows straight below the table, without a blank row: the PMO reads them too."
+)
+PROJECT_REQUEST_MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        "project_request",
+        "1.0",
+        "1.1",
+        "No silent money unit (the requester picks the currency and unit), taller rows for the scoring "
+        "descriptors, and how to add rows",
+        (
+            Restyle("table:RequesterScores", "row_height", None, 48),
+            AddInstruction("Adding rows", _REQUEST_ADDING_ROWS, after="Money and people"),
+            ChangeRule("currency", "default", "EUR", None),
+            ChangeRule("money_unit", "default", "k", None),
+        ),
+    ),
+)
+
+MIGRATIONS: dict[str, tuple[Migration, ...]] = {
+    "project_status": PROJECT_STATUS_MIGRATIONS,
+    "project_request": PROJECT_REQUEST_MIGRATIONS,
+}

@@ -519,9 +519,68 @@ class Relabel:
         return f"{self.attribute} of {self.target}: {self.before!r} -> {self.after!r}"
 
 
+@dataclass(frozen=True)
+class AddInstruction:
+    """A new instruction on the Instructions sheet (`heading`, `text`), after the instruction `after` (None:
+    first). Values are not moved."""
+
+    heading: str
+    text: str
+    after: str | None = None
+
+    def check(self, after: TemplateSchema) -> None:
+        headings = [heading for heading, _text in after.instructions]
+        if self.heading not in headings:
+            raise SchemaError(f"there is no instruction {self.heading!r} after it")
+        if dict(after.instructions)[self.heading] != self.text:
+            raise SchemaError(f"the instruction {self.heading!r} does not read as the step says after it")
+        index = headings.index(self.heading)
+        before = headings[index - 1] if index else None
+        if before != self.after:
+            raise SchemaError(f"the instruction {self.heading!r} follows {_shown(before)}, not {_shown(self.after)}")
+
+    def undo(self, after: TemplateSchema) -> TemplateSchema:
+        return replace(after, instructions=tuple((h, t) for h, t in after.instructions if h != self.heading))
+
+    def move(self, fields: dict, tables: Rows, notes: list[str]) -> None:
+        return None
+
+    def describe(self) -> str:
+        place = f"after {self.after!r}" if self.after else "first"
+        return f"added the instruction {self.heading!r}, {place}"
+
+
+_LOOK_ATTRIBUTES = ("row_height", "width")
+
+
+@dataclass(frozen=True)
+class Restyle:
+    """Looks changed, not meaning: a table's body row height ('table:Name', `row_height`) or a column's width.
+    Values are not moved."""
+
+    target: str
+    attribute: str
+    before: object
+    after: object
+
+    def check(self, after: TemplateSchema) -> None:
+        if self.attribute not in _LOOK_ATTRIBUTES:
+            raise SchemaError(f"'{self.attribute}' is not a look; use one of {', '.join(_LOOK_ATTRIBUTES)}")
+        _require_attribute(after, self.target, self.attribute, self.after)
+
+    def undo(self, after: TemplateSchema) -> TemplateSchema:
+        return _with_target(after, self.target, lambda d: replace(d, **{self.attribute: self.before}))
+
+    def move(self, fields: dict, tables: Rows, notes: list[str]) -> None:
+        return None
+
+    def describe(self) -> str:
+        return f"{self.attribute} of {self.target}: {_shown(self.before)} -> {_shown(self.after)}"
+
+
 Step = (
     AddField | AddColumn | RenameField | RenameColumn | RenameChoice | RemapChoices | SplitColumn | RetireField
-    | ChangeRule | Relabel
+    | ChangeRule | Relabel | AddInstruction | Restyle
 )  # fmt: skip
 
 
