@@ -46,7 +46,8 @@ def _iso_date(value: str | None) -> dt.date | None:
 
 @main.group()
 def templates() -> None:
-    """Build the PMO templates from their declared schema, document their fields, list their versions."""
+    """Build the PMO templates from their declared schema, document their fields, list their versions, move
+    issued workbooks to the current version (upgrade) and adopt a template the PMO restyled."""
 
 
 @templates.command("build")
