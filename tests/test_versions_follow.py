@@ -31,10 +31,11 @@ from pmo_xl.reporting.load import read_item_history
 from pmo_xl.reporting.views import load_views
 from pmo_xl.templates import catalog, migrations
 from pmo_xl.templates.builder import build_template
-from pmo_xl.templates.versions import changelog, known_versions, migration_map, schema_at
+from pmo_xl.templates.schema import Column
+from pmo_xl.templates.versions import Migration, SplitColumn, changelog, known_versions, migration_map, schema_at
 from tests.collect_builders import status_submission
 from tests.outputs import table as read_table
-from tests.template_series import SHIPPED, V2, series_schema, use_series
+from tests.template_series import SERIES, SHIPPED, V2, series_schema, use_series
 from tests.test_collect_versions import _fill
 from tests.test_generator import named_values, table_rows
 
@@ -444,3 +445,39 @@ def test_request_forms_of_1_0_and_1_1_are_read_side_by_side(tmp_path):
         headers = ledger.submissions("project_request").set_index("project_id")
     assert headers.loc["REQ-010", ["template_version", "source_version"]].tolist() == ["1.1", "1.0"]
     assert headers.loc["REQ-011", ["template_version", "source_version"]].tolist() == ["1.1", ""]
+
+
+def test_carry_forward_splits_a_split_column_of_a_carried_table(tmp_path, monkeypatch):
+    """The series splits NextSteps, which is not carried; one more version splits a carried column (a decision's
+    owner and team) so the carry-forward of a 1.0 report shows the split, beside the renamed RAID status."""
+    owner = SHIPPED.table("Decisions").column("owner")
+    team = Column("owner_team", "Owner's team", "text", width=16)
+    decisions = replace(V2.table("Decisions"), columns=tuple(
+        c for column in V2.table("Decisions").columns for c in ((column, team) if column.key == "owner" else (column,))
+    ))  # fmt: skip
+    v2_1 = replace(V2, version="2.1", tables=tuple(decisions if t.name == "Decisions" else t for t in V2.tables))
+    split = Migration("project_status", "2.0", "2.1", "A decision's owner and team apart",
+                      (SplitColumn("Decisions", owner, (owner, team), " / ", unsplit="owner"),))  # fmt: skip
+    monkeypatch.setitem(catalog.SCHEMAS, "project_status", v2_1)
+    monkeypatch.setitem(migrations.MIGRATIONS, "project_status", (*SERIES, split))
+    october = status_submission("P-1", "2026-10", dt.date(2026, 11, 3), tables={
+        "Decisions": [{"id": "D-001", "decision": "Which supplier", "owner": "Ana / Finance", "status": "Open"},
+                      {"id": "D-002", "decision": "Go or not", "owner": "Ben", "status": "Decided"},
+                      {"id": "D-003", "decision": "Budget", "owner": "Cy", "status": "Open"}],
+        "RAID": [{"id": "R-001", "type": "Risk", "description": "Supplier", "status": "Monitoring"}],
+    })  # fmt: skip
+    october = replace(october, metadata=replace(october.metadata, template_version="1.0"))
+    with open_ledger(tmp_path / "ledger.db", write=True) as ledger:
+        ledger.add_submission(october, "2026-11-04T00:00:00")
+    record = ProjectRecord(0, "P-1", "Project P-1", "Ana", "Claire", dt.date(2026, 1, 1), dt.date(2027, 6, 30))
+    carry = carry_forward_from_ledger(tmp_path / "ledger.db", v2_1)
+    carried = carry(record, fill_for_project(v2_1, record, "2026-11", "token"))
+    assert carried.tables["Decisions"] == [
+        {"id": "D-001", "decision": "Which supplier", "owner": "Ana", "owner_team": "Finance", "required_by": None,
+         "status": "Open"},
+        {"id": "D-003", "decision": "Budget", "owner": "Cy", "owner_team": None, "required_by": None,
+         "status": "Open"},
+    ]  # fmt: skip
+    assert [(row["id"], row["status"], row["mitigation_cost"]) for row in carried.tables["RAID"]] == [
+        ("R-001", "Watching", None)
+    ]
