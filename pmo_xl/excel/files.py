@@ -120,7 +120,7 @@ def atomic_target(path: str | Path, suffix: str | None = None) -> Path:
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_temporaries(path.parent)
+        _sweep_once(path.parent)
         handle, temporary = tempfile.mkstemp(
             prefix=_TEMPORARY_PREFIX, suffix=path.suffix if suffix is None else suffix, dir=path.parent
         )
@@ -130,6 +130,20 @@ def atomic_target(path: str | Path, suffix: str | None = None) -> Path:
     except OSError as error:
         raise OutputFault(_cannot_write(path, error)) from None
     return Path(temporary)
+
+
+_SWEPT: dict[str, float] = {}
+
+
+def _sweep_once(folder: Path) -> None:
+    """Remove a killed run's leftovers from `folder` when this process first writes there, and again only once they
+    could have gone stale since (a long-lived process, Excel's): sweeping on every write made writing N files into
+    one folder cost N x N (an import writes 2,000 seed files)."""
+    key = os.path.abspath(folder)
+    now = time.time()
+    if now - _SWEPT.get(key, float("-inf")) >= STALE_TEMPORARY_SECONDS:
+        remove_stale_temporaries(folder, now)
+        _SWEPT[key] = now
 
 
 def remove_stale_temporaries(folder: Path, now: float | None = None, older_than: float | None = None) -> list[Path]:

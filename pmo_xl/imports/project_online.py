@@ -8,13 +8,14 @@ and CSV. Names are Microsoft's, listed with their sources in docs/project-online
 
 This module only reads: `read_export` gives each set's rows (a row repeated across pages kept once, by the set's
 key), and `register_rows` maps the Projects set to register rows. Writing files is the command's
-(pmo_xl/cli/import_online.py). A page file is parsed whole with json.loads: a first slice, not yet a stream.
+(pmo_xl/online.py). A JSON page is parsed as a stream (ijson), one row at a time.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import re
 import tempfile
@@ -198,8 +199,9 @@ class SetRows:
     known: bool = True
     renamed: Mapping[str, str] = dataclasses.field(default_factory=dict)  # documented name -> the feed's, by --names
 
-    @property
+    @functools.cached_property
     def properties(self) -> tuple[str, ...]:
+        """Every property of the set's rows, in the order first seen: worked out once (a million rows)."""
         return tuple(dict.fromkeys(name for row in self.rows for name in row))
 
 
