@@ -51,7 +51,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "templates": (
         "pmo_xl.cli.generate",
-        "Build the PMO templates from their declared schema, and document their fields.",
+        "Build and version the templates, upgrade issued workbooks, adopt a restyle.",
     ),
     "workbook": (
         "pmo_xl.cli.workbook",
