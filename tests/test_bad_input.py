@@ -332,22 +332,22 @@ def test_one_inbox_with_every_fault_runs_through_pmo_collect_with_a_verdict_for_
 
 
 def test_an_unknown_template_version_says_whether_to_upgrade_pmo_xl_or_regenerate(generated, tmp_path, monkeypatch):
-    from dataclasses import replace
+    from pmo_xl.templates.versions import known_versions
 
     newer = tmp_path / "from a newer pmo-xl.xlsx"
     fill_demo_submission(generated, newer, random.Random(5), fault="unknown_template_version")
     parsed, findings = read_submission(newer)
     assert parsed is None and [f.code for f in findings] == ["unknown_template_version"]
-    version = PROJECT_STATUS.version
+    known = ", ".join(known_versions("project_status"))
     assert findings[0].message == (
-        f"the workbook is project_status version '9.0', but this pmo-xl reads version {version}; it was made by a "
-        "newer pmo-xl: upgrade pmo-xl on the PMO's machine"
+        f"the workbook is project_status version '9.0', but it was made by a newer pmo-xl (this one reads {known}): "
+        "upgrade pmo-xl on the PMO's machine"
     )
     assert (findings[0].sheet, findings[0].where) == ("_pmo", "pmo_meta_template_version")
     # The same file read by a pmo-xl that has moved past 9.0: the workbook is old, so the PM regenerates it.
-    monkeypatch.setitem(submission_reader.SCHEMAS, "project_status", replace(PROJECT_STATUS, version="10.0"))
+    monkeypatch.setattr(submission_reader, "known_versions", lambda template_id: ("9.5", "10.0"))
     _, findings = read_submission(newer)
-    assert findings[0].message.endswith("reads version 10.0; regenerate the workbook from the current template")
+    assert findings[0].message.endswith("this pmo-xl reads 9.5, 10.0: regenerate the workbook from the current template")
 
 
 def _zip_with_a_lying_member(source: bytes, liar: str, real_size: int) -> bytes:

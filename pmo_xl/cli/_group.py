@@ -51,7 +51,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "templates": (
         "pmo_xl.cli.generate",
-        "Build and version the templates, upgrade issued workbooks, adopt a restyle.",
+        "Build the PMO templates from their declared schema, document their fields, list their versions, move "
+        "issued workbooks to the current version (upgrade) and adopt a template the PMO restyled.",
     ),
     "workbook": (
         "pmo_xl.cli.workbook",
