@@ -116,47 +116,38 @@ class _Values:
     timephased rows repeat the same few thousand GUIDs, dates and numbers."""
 
     def __init__(self) -> None:
-        self._dates: dict[object, tuple[dt.date | None, str]] = {}
-        self._numbers: dict[object, tuple[float | int | None, str]] = {}
-        # By type and value: True, 1 and 1.0 are equal as dict keys, but not the same text or flag.
-        self._keys: dict[tuple[type, object], str] = {}
-        self._flags: dict[tuple[type, object], bool | None] = {}
+        # By type and value: True, 1 and 1.0 are equal as dict keys but not the same text or flag, and a CSV's
+        # "1,5" (pmo_xl.imports.project_online.CsvText, its file's decimal mark) is not a JSON page's "1,5".
+        self._read: dict[tuple[object, type, object], object] = {}
 
-    def key(self, value: object) -> str:
+    def _once(self, reader, value: object):
         try:
-            return self._keys[type(value), value]
+            return self._read[reader, type(value), value]
         except KeyError:
-            found = self._keys[type(value), value] = _key(value)
-            return found
-        except TypeError:
-            return _key(value)
-
-    def flag(self, value: object) -> bool | None:
-        try:
-            return self._flags[type(value), value]
-        except KeyError:
-            found = self._flags[type(value), value] = _flag(value)
-            return found
-        except TypeError:
-            return _flag(value)
-
-    def date(self, value: object) -> tuple[dt.date | None, str]:
-        try:
-            return self._dates[value]
-        except KeyError:
-            found = self._dates[value] = feed_date(value, "date")
+            found = self._read[reader, type(value), value] = reader(value)
             return found
         except TypeError:  # an unhashable cell: read it as it is
-            return feed_date(value, "date")
+            return reader(value)
+
+    def key(self, value: object) -> str:
+        return self._once(_key, value)
+
+    def flag(self, value: object) -> bool | None:
+        return self._once(_flag, value)
+
+    def date(self, value: object) -> tuple[dt.date | None, str]:
+        return self._once(_feed_date, value)
 
     def number(self, value: object) -> tuple[float | int | None, str]:
-        try:
-            return self._numbers[value]
-        except KeyError:
-            found = self._numbers[value] = feed_number(value, "number")
-            return found
-        except TypeError:
-            return feed_number(value, "number")
+        return self._once(_feed_number, value)
+
+
+def _feed_date(value: object) -> tuple[dt.date | None, str]:
+    return feed_date(value, "date")
+
+
+def _feed_number(value: object) -> tuple[float | int | None, str]:
+    return feed_number(value, "number")
 
 
 def _key(value: object) -> str:

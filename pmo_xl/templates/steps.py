@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import ClassVar
 
 from pmo_xl.errors import SchemaError
 from pmo_xl.templates.schema import Column, Field, Section, Table, TemplateSchema
@@ -456,18 +457,21 @@ _LABEL_ATTRIBUTES = ("label", "unit", "help", "header", "title", "text")
 
 
 @dataclass(frozen=True)
-class ChangeRule:
-    """A rule of a field or column changed (`attribute` one of required, minimum, maximum, allowed, required_when,
-    default, locked, type). Values are not moved: a report is judged by its own version's rule."""
+class _AttributeChange:
+    """One attribute of a field, column or table changed, moving no value: the kinds below differ only in which
+    attributes they may name (`allowed`, what to call them) and how they say it."""
 
     target: str
     attribute: str
     before: object
     after: object
 
+    allowed: ClassVar[tuple[str, ...]] = ()
+    called: ClassVar[str] = ""
+
     def check(self, after: TemplateSchema) -> None:
-        if self.attribute not in _RULE_ATTRIBUTES:
-            raise SchemaError(f"'{self.attribute}' is not a rule; use one of {', '.join(_RULE_ATTRIBUTES)}")
+        if self.attribute not in self.allowed:
+            raise SchemaError(f"'{self.attribute}' is not a {self.called}; use one of {', '.join(self.allowed)}")
         _require_attribute(after, self.target, self.attribute, self.after)
 
     def undo(self, after: TemplateSchema) -> TemplateSchema:
@@ -475,43 +479,45 @@ class ChangeRule:
 
     def move(self, fields: dict, tables: Rows, notes: list[str]) -> None:
         return None
+
+
+@dataclass(frozen=True)
+class ChangeRule(_AttributeChange):
+    """A rule of a field or column changed (`attribute` one of required, minimum, maximum, allowed, required_when,
+    default, locked, type). Values are not moved: a report is judged by its own version's rule."""
+
+    allowed: ClassVar[tuple[str, ...]] = _RULE_ATTRIBUTES
+    called: ClassVar[str] = "rule"
 
     def describe(self) -> str:
         return f"rule of {self.target}: {self.attribute} {_shown(self.before)} -> {_shown(self.after)}"
 
 
 @dataclass(frozen=True)
-class Relabel:
+class Relabel(_AttributeChange):
     """Words changed, not meaning: a field's label, unit or help, a column's header or help, a table's title
     ('table:Name'), an instruction's text ('instruction:Heading'). Values are not moved."""
 
-    target: str
-    attribute: str
-    before: str
-    after: str
+    allowed: ClassVar[tuple[str, ...]] = _LABEL_ATTRIBUTES
+    called: ClassVar[str] = "label"
 
     def check(self, after: TemplateSchema) -> None:
-        if self.attribute not in _LABEL_ATTRIBUTES:
-            raise SchemaError(f"'{self.attribute}' is not a label; use one of {', '.join(_LABEL_ATTRIBUTES)}")
-        if self.target.startswith(INSTRUCTION):
-            heading = self.target.removeprefix(INSTRUCTION)
-            texts = dict(after.instructions)
-            if heading not in texts:
-                raise SchemaError(f"there is no instruction {heading!r} after it")
-            if texts[heading] != self.after:
-                raise SchemaError(f"the instruction {heading!r} does not read as the step says after it")
-            return
-        _require_attribute(after, self.target, self.attribute, self.after)
+        if not self.target.startswith(INSTRUCTION):
+            return super().check(after)
+        heading = self.target.removeprefix(INSTRUCTION)
+        texts = dict(after.instructions)
+        if heading not in texts:
+            raise SchemaError(f"there is no instruction {heading!r} after it")
+        if texts[heading] != self.after:
+            raise SchemaError(f"the instruction {heading!r} does not read as the step says after it")
+        return None
 
     def undo(self, after: TemplateSchema) -> TemplateSchema:
-        if self.target.startswith(INSTRUCTION):
-            heading = self.target.removeprefix(INSTRUCTION)
-            instructions = tuple((h, self.before if h == heading else t) for h, t in after.instructions)
-            return replace(after, instructions=instructions)
-        return _with_target(after, self.target, lambda d: replace(d, **{self.attribute: self.before}))
-
-    def move(self, fields: dict, tables: Rows, notes: list[str]) -> None:
-        return None
+        if not self.target.startswith(INSTRUCTION):
+            return super().undo(after)
+        heading = self.target.removeprefix(INSTRUCTION)
+        instructions = tuple((h, self.before if h == heading else t) for h, t in after.instructions)
+        return replace(after, instructions=instructions)
 
     def describe(self) -> str:
         if self.target.startswith(INSTRUCTION):
@@ -554,25 +560,12 @@ _LOOK_ATTRIBUTES = ("row_height", "width")
 
 
 @dataclass(frozen=True)
-class Restyle:
+class Restyle(_AttributeChange):
     """Looks changed, not meaning: a table's body row height ('table:Name', `row_height`) or a column's width.
     Values are not moved."""
 
-    target: str
-    attribute: str
-    before: object
-    after: object
-
-    def check(self, after: TemplateSchema) -> None:
-        if self.attribute not in _LOOK_ATTRIBUTES:
-            raise SchemaError(f"'{self.attribute}' is not a look; use one of {', '.join(_LOOK_ATTRIBUTES)}")
-        _require_attribute(after, self.target, self.attribute, self.after)
-
-    def undo(self, after: TemplateSchema) -> TemplateSchema:
-        return _with_target(after, self.target, lambda d: replace(d, **{self.attribute: self.before}))
-
-    def move(self, fields: dict, tables: Rows, notes: list[str]) -> None:
-        return None
+    allowed: ClassVar[tuple[str, ...]] = _LOOK_ATTRIBUTES
+    called: ClassVar[str] = "look"
 
     def describe(self) -> str:
         return f"{self.attribute} of {self.target}: {_shown(self.before)} -> {_shown(self.after)}"
