@@ -91,3 +91,14 @@ def use_series(monkeypatch) -> None:
 def series_schema(version: str) -> TemplateSchema:
     """The series at `version` (call with the series in place)."""
     return schema_at("project_status", version)
+
+
+def write_register(path, project_ids) -> None:
+    """A register of the series' projects (one a project id), as the version tests generate from it."""
+    path.write_text(
+        "project_id,project_name,project_manager,pm_email,sponsor,programme,start_date,end_date,budget,currency,"
+        "money_unit,lifecycle_status\n"
+        + "".join(f"{p},Project {p},PM,pm@example.org,Sponsor,Finance systems,2026-01-15,2027-12-31,10000,EUR,"
+                  "units,active\n" for p in project_ids),
+        encoding="utf-8",
+    )  # fmt: skip

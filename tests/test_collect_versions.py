@@ -23,7 +23,7 @@ from pmo_xl.templates.builder import build_template
 from pmo_xl.templates.versions import migration_map
 from tests.collect_builders import status_submission
 from tests.outputs import table as read_table
-from tests.template_series import SHIPPED, series_schema, use_series
+from tests.template_series import SHIPPED, series_schema, use_series, write_register
 
 PERIODS = {"2026-10": "1.0", "2026-11": "1.1", "2026-12": "2.0"}
 RAG = {"P-1": "Green", "P-2": "Red", "P-3": "Green"}
@@ -80,13 +80,7 @@ def _entries(project_id: str, period: str, version: str) -> tuple[dict, dict]:
 def month(tmp_path_factory):
     root = tmp_path_factory.mktemp("versions")
     register = root / "register.csv"
-    register.write_text(
-        "project_id,project_name,project_manager,pm_email,sponsor,programme,start_date,end_date,budget,currency,"
-        "money_unit,lifecycle_status\n"
-        + "".join(f"{p},Project {p},PM,pm@example.org,Sponsor,Finance systems,2026-01-15,2027-12-31,10000,EUR,"
-                  "units,active\n" for p in RAG),
-        encoding="utf-8",
-    )  # fmt: skip
+    write_register(register, RAG)
     inbox = root / "inbox"
     inbox.mkdir()
     records = read_register(register, SHIPPED)

@@ -24,7 +24,7 @@ from pmo_xl.templates.adopt import adopted_templates_dir, check_template
 from pmo_xl.templates.builder import build_template
 from pmo_xl.templates.versions import migration_map
 from tests.libreoffice import edit_with_libreoffice
-from tests.template_series import V2, series_schema, use_series
+from tests.template_series import V2, series_schema, use_series, write_register
 from tests.test_collect_versions import RAG, _entries, _fill
 from tests.test_template_restyled import RESTYLE
 
@@ -41,13 +41,7 @@ def _invoke(*arguments: object) -> tuple[int, str]:
 def story(tmp_path_factory):
     root = tmp_path_factory.mktemp("adopt")
     register = root / "register.csv"
-    register.write_text(
-        "project_id,project_name,project_manager,pm_email,sponsor,programme,start_date,end_date,budget,currency,"
-        "money_unit,lifecycle_status\n"
-        + "".join(f"{p},Project {p},PM,pm@example.org,Sponsor,Finance systems,2026-01-15,2027-12-31,10000,EUR,"
-                  "units,active\n" for p in RAG),
-        encoding="utf-8",
-    )  # fmt: skip
+    write_register(register, RAG)
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setenv("XDG_DATA_HOME", str(root / "data"))
         monkeypatch.setenv("LOCALAPPDATA", str(root / "data"))

@@ -23,7 +23,7 @@ from pmo_xl.ledger import open_ledger
 from pmo_xl.register import read_register
 from pmo_xl.templates.builder import build_template
 from pmo_xl.templates.versions import migration_map
-from tests.template_series import SHIPPED, V2, series_schema, use_series
+from tests.template_series import SHIPPED, V2, series_schema, use_series, write_register
 from tests.test_collect_versions import RAG, _entries, _fill
 
 PERIOD = "2026-10"
@@ -52,13 +52,7 @@ def held(series, tmp_path_factory):
     templates."""
     root = tmp_path_factory.mktemp("upgrade")
     register = root / "register.csv"
-    register.write_text(
-        "project_id,project_name,project_manager,pm_email,sponsor,programme,start_date,end_date,budget,currency,"
-        "money_unit,lifecycle_status\n"
-        + "".join(f"{p},Project {p},PM,pm@example.org,Sponsor,Finance systems,2026-01-15,2027-12-31,10000,EUR,"
-                  "units,active\n" for p in RAG),
-        encoding="utf-8",
-    )  # fmt: skip
+    write_register(register, RAG)
     build_template(series_schema("1.0"), root / "templates-1.0" / "project_status.xlsx")
     build_template(V2, root / "templates-2.0" / "project_status.xlsx")
     records = read_register(register, SHIPPED)
