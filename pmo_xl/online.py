@@ -35,9 +35,8 @@ def write_import(
     from pmo_xl.reporting.portfolio_workbook import write_frames
     from pmo_xl.templates.catalog import PROJECT_STATUS
 
-    differing = tuple(
-        name for name, data in result.files.items() if (out / name).is_file() and (out / name).read_bytes() != data
-    )
+    held = {name: (out / name).read_bytes() if (out / name).is_file() else None for name in result.files}
+    differing = tuple(name for name, data in result.files.items() if held[name] is not None and held[name] != data)
     if differing and not force:
         raise ExportError(
             f"{out}: {', '.join(differing[:3])}{' and more' if differing[3:] else ''} exist and differ from this "
@@ -50,8 +49,9 @@ def write_import(
         register_from_rows(RegisterRows(1, register.columns, rows, None), str(out / REGISTER_FILE), PROJECT_STATUS)
     except RegisterError as error:
         problems = tuple(f"{REGISTER_FILE}: {problem}" for problem in error.problems)
-    unchanged = all((out / name).is_file() and (out / name).read_bytes() == data for name, data in result.files.items())
+    unchanged = all(held[name] == data for name, data in result.files.items())
     for name, data in result.files.items():
-        write_bytes_atomic(out / name, data)
+        if held[name] != data:  # a file already as this import makes it is left as it is
+            write_bytes_atomic(out / name, data)
     write_frames(dict(result.report), out / REPORT_FILE, created=created)
     return Written(unchanged, differing, problems)

@@ -207,9 +207,8 @@ def _request_resources(seeds: StatusSeeds, underway: set[str]) -> pd.DataFrame:
 def _without(register: RegisterImport, proposals: frozenset[str]) -> RegisterImport:
     """The register of the projects underway: the proposals are the pipeline's."""
     rows = tuple(row for row in register.rows if str(row["external_id"]).casefold() not in proposals)
-    return replace(register, rows=rows, generated_ids=tuple(
-        project_id for project_id in register.generated_ids if any(row["project_id"] == project_id for row in rows)
-    ))  # fmt: skip
+    kept = {row["project_id"] for row in rows}
+    return replace(register, rows=rows, generated_ids=tuple(i for i in register.generated_ids if i in kept))
 
 
 def _mapping(
