@@ -36,6 +36,10 @@ REQUIRED_COLUMNS = ("project_id", "project_name", "project_manager", "sponsor", 
 REQUIRED_COLUMNS_BY_TEMPLATE = {"project_request": ("project_id", "project_name")}
 OPTIONAL_COLUMNS = (
     "pm_email",
+    # A coordinator who fills in the report for the PM (gets the send-out and feedback too), and a sponsor's
+    # address copied on a second return for correction.
+    "reporter_email",
+    "cc_email",
     "programme",
     "business_unit",
     "stage",
@@ -56,8 +60,8 @@ FIELD_ALIASES = {"end_date": "baseline_end_date", "budget": "budget_original"}
 _DATE_COLUMNS = ("start_date", "end_date")
 # Columns that name things (files, e-mail headers, table cells): a line break typed with Alt+Enter breaks them.
 _SINGLE_LINE_COLUMNS = (
-    "project_id", "project_name", "project_manager", "pm_email", "sponsor", "programme", "business_unit", "stage",
-    "plan_file",
+    "project_id", "project_name", "project_manager", "pm_email", "reporter_email", "cc_email", "sponsor", "programme",
+    "business_unit", "stage", "plan_file",
 )  # fmt: skip
 _EMAIL = re.compile(r"[^@\s;,<>]+@[^@\s;,<>]+\.[^@\s;,<>]+")
 _FORBIDDEN_IN_ID = set('<>:"/\\|?*')
@@ -79,6 +83,8 @@ class ProjectRecord:
     pm_email: str = ""
     programme: str = ""
     business_unit: str = ""
+    reporter_email: str = ""
+    cc_email: str = ""
     stage: str = ""
     lifecycle_status: str = "active"
     reporting_cadence: str = "monthly"
@@ -378,6 +384,8 @@ def register_from_rows(
                 start_date=dates["start_date"],
                 end_date=dates["end_date"],
                 pm_email=row.text("pm_email"),
+                reporter_email=row.text("reporter_email"),
+                cc_email=row.text("cc_email"),
                 programme=row.text("programme"),
                 business_unit=row.text("business_unit"),
                 stage=row.text("stage"),

@@ -55,8 +55,33 @@ class PmoSettings:
     currency: str = _setting("", "Currency code of projects whose register row gives none, e.g. EUR. Blank: the register must say.")  # fmt: skip
     money_unit: str = _setting("", "Unit of money figures for projects whose register row gives none: units, k (thousands) or m (millions). Blank: the register must say.")  # fmt: skip
     csv_locale: str = _setting("auto", "How a CSV register writes numbers and dates: auto (a semicolon file has decimal commas and day/month dates), or a locale such as en-GB, en-US, de-DE, fr-FR.")  # fmt: skip
-    pmo_name: str = _setting("PMO", "Name that signs the chaser e-mails.")
-    pmo_email: str = _setting("", "Reply address of the chaser e-mails.")
+    pmo_name: str = _setting("PMO", "Name that signs the PMO's e-mails (send-out, feedback, reminders).")
+    pmo_email: str = _setting("", "Reply address of the PMO's e-mails.")
+    # The PMO's own wording of its e-mails, so it writes in its own language. Placeholders in braces are filled in:
+    # {name} the PM, {period}, {deadline} (submission deadline), {data_as_of}, {projects}, {project}.
+    mail_greeting: str = _setting("Hello {name},", "E-mails: the greeting line; {name} is the PM's name.")
+    mail_sign_off: str = _setting("Thank you,", "E-mails: the line above the PMO's name.")
+    mail_sendout_subject: str = _setting("Status report {period}: please return by {deadline}", "Send-out e-mail: subject.")  # fmt: skip
+    mail_sendout_intro: str = _setting(
+        "Please find attached your status report workbook(s) for {period}. Report the position as of {data_as_of} "
+        "and send the saved file(s) back to the PMO by {deadline}.",
+        "Send-out e-mail: the opening paragraph.")  # fmt: skip
+    mail_howto: str = _setting(
+        "Fill in the yellow cells; grey cells are set by the PMO. The checks beside each field turn green when the "
+        "entry passes the PMO's rules, and the completeness figure on the Summary sheet reaches 100% when the report "
+        "is ready. Keep the file name, sheets and tables, and send the file as it is.",
+        "Send-out e-mail: the short how-to.")  # fmt: skip
+    mail_feedback_subject: str = _setting("Status report returned for correction: {project} ({period})", "Feedback e-mail: subject of a report returned for correction.")  # fmt: skip
+    mail_feedback_intro: str = _setting(
+        "Thank you for your status report for {project} ({period}). The PMO could not accept it yet: please correct "
+        "each point below in the attached workbook, save it and send it back.",
+        "Feedback e-mail: the opening paragraph of a report returned for correction.")  # fmt: skip
+    mail_warnings_subject: str = _setting("Status report accepted, please check: {project} ({period})", "Feedback e-mail: subject of an accepted report with warnings.")  # fmt: skip
+    mail_warnings_intro: str = _setting(
+        "Thank you for your status report for {project} ({period}). It was accepted, but please check the points "
+        "below before next period.",
+        "Feedback e-mail: the opening paragraph of an accepted report with warnings.")  # fmt: skip
+    coaching_scorecard: bool = _setting(True, "Write pmo-coaching.xlsx, the data-quality scorecard per PM for the PMO's coaching (never for management).")  # fmt: skip
 
     def __post_init__(self) -> None:
         problems = []

@@ -87,6 +87,9 @@ class Field:
     formula: str | None = None
     multiline: bool = False
     default: object | None = None
+    # A figure that should move from one period to the next (percent complete, a forecast, the EAC): the same
+    # value as last period is "copied forward" (the template's live check, the coaching scorecard).
+    moves: bool = False
 
     def __post_init__(self) -> None:
         check_defined_name(self.name)
@@ -123,6 +126,8 @@ class Column:
     # An Excel formula for a calculated column, with {Header} placeholders for same-row columns.
     formula: str | None = None
     width: float = 14
+    # Should move from one period to the next (see Field.moves): a row's same value as last period is copied forward.
+    moves: bool = False
 
     def __post_init__(self) -> None:
         if self.type not in FIELD_TYPES:
