@@ -20,9 +20,11 @@ LAYERS = (
     "periods",
     "vba",  # the VBA project's binary format (MS-OVBA, MS-CFB): no PMO knowledge
     "excel",  # the zip package, sheet XML, the one atomic writer: no PMO knowledge
+    "mail",  # the .eml drafts: who, what and which files come from the callers
     "portfolio",  # criteria, scoring, AHP, capacity, selection: pure models over tables
     "templates",  # the template contract (a request form's criteria come from portfolio)
     "settings",
+    "reporting_calendar",  # each period's submission deadline and data-as-of date, and the .ics calendar
     "register",
     "submissions",
     "corrections",  # which of several reports for one project and period counts

@@ -21,7 +21,6 @@ Outlook opens as an unsent draft (X-Unsent: 1), so the PMO reviews and sends it 
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ import pandas as pd
 
 from pmo_xl.excel.files import safe_file_name, write_bytes_atomic
 from pmo_xl.periods import year_and_month
+from pmo_xl.reporting_calendar import submission_deadline
 from pmo_xl.settings import PmoSettings
 
 COVERAGE_STATES = (
@@ -93,16 +93,9 @@ class ReportWindow:
     due: dt.date
 
 
-def last_day(period: str) -> dt.date:
-    year, month = year_and_month(period)
-    return dt.date(year, month, calendar.monthrange(year, month)[1])
-
-
 def due_date(period: str, settings: PmoSettings) -> dt.date:
-    """The period's cut-off: set by hand in the settings, else a fixed number of days after the period ends."""
-    if period in settings.due_dates:
-        return settings.due_dates[period]
-    return last_day(period) + dt.timedelta(days=settings.due_days_after_period_end)
+    """The period's submission deadline (pmo_xl.reporting_calendar)."""
+    return submission_deadline(period, settings)
 
 
 def is_reporting_period(period: str, cadence: str, fiscal_year_start_month: int = 1) -> bool:

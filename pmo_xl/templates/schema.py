@@ -198,6 +198,25 @@ class Section:
     layout: Literal["list", "grid"] = "list"
 
 
+CheckSeverity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Check:
+    """A rule the collector applies to a submission that the template also shows live, beside the field it is about.
+
+    Declared once, in the template's schema: the template's in-sheet flag (pmo_xl.templates.builder), the collector's
+    finding (pmo_xl.collect.validation), the PM's printable guide (pmo_xl.templates.guide) and docs/templates.md all
+    read the same declaration, in the same words.
+    """
+
+    name: str  # a stable id, e.g. 'forecast_end_comment'
+    target: str  # where it sits: a field's defined name, or 'Table[column key]' for a table column
+    severity: CheckSeverity  # 'error': the report is returned for correction; 'warning': accepted, please check
+    message: str  # what is wrong, in the template's words
+    fix: str  # how to put it right
+
+
 @dataclass(frozen=True)
 class TemplateSchema:
     """One template: its identity, its fields (grouped for layout), its tables and its guidance."""
@@ -213,6 +232,8 @@ class TemplateSchema:
     instructions: tuple[tuple[str, str], ...] = ()
     glossary: tuple[tuple[str, str], ...] = ()
     extra: dict[str, object] = field(default_factory=dict)
+    # The collector's rules a formula can see, shown live in the sheet (see Check).
+    checks: tuple[Check, ...] = ()
 
     def __post_init__(self) -> None:
         names = [f.name for f in self.fields]
