@@ -35,6 +35,11 @@ def first_day(period: str) -> dt.date:
     return dt.date(*year_and_month(period), 1)
 
 
+def last_day(period: str) -> dt.date:
+    """2026-02-28 for '2026-02'."""
+    return first_day(month_add(period, 1)) - dt.timedelta(days=1)
+
+
 def fiscal_year_number(label: str) -> int:
     """2027 for 'FY2027'."""
     return int(label.removeprefix("FY"))
