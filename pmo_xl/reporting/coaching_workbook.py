@@ -1,0 +1,334 @@
+"""pmo-coaching.xlsx: the data-quality scorecard per PM, read from the ledger and written for the PMO alone.
+
+`coaching_from_ledger` is the shell that reads what the scorecard counts (the counted reports of the window and
+the one before each, the window's files, the returns, the PMs named before the window); `pmo_xl.reporting.coaching`
+counts it. `write_coaching_workbook` lays it out: a PMs sheet (one row per PM: who is new, the window's totals and
+each measure's trend), PM trends and Projects sheets (one row per PM or project and measure, a column per period),
+and a Notes sheet saying what each measure means and that the file is for coaching, never for management.
+`export_coaching` is the one call `pmo coaching` and the month's collect make.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from pmo_xl.derived import CountedHistory, current_fields, current_tables
+from pmo_xl.excel.files import write_workbook_atomic
+from pmo_xl.ledger import Ledger, open_ledger
+from pmo_xl.periods import current_period, month_add
+from pmo_xl.register import ProjectRecord
+from pmo_xl.reporting.audience import PMO, Audience, require_reader
+from pmo_xl.reporting.coaching import (
+    BAD_RAG,
+    MEASURES,
+    CoachedProject,
+    PeriodReport,
+    Return,
+    Scorecard,
+    coaching_scorecard,
+    moving_values,
+    window_periods,
+)
+from pmo_xl.reporting.views import STATUS_TEMPLATE, counted_frame, read_counted
+from pmo_xl.settings import PmoSettings
+from pmo_xl.templates.catalog import PROJECT_STATUS
+from pmo_xl.values import parse_date_text
+
+OUTPUT = "pmo-coaching.xlsx"
+MOVING_TABLES = tuple(table.name for table in PROJECT_STATUS.tables if any(column.moves for column in table.columns))
+
+
+@dataclass(frozen=True)
+class _Counted:
+    report_period: str
+    window: list
+    previous: list
+    earlier_managers: set[str]
+    last_before: dict[str, object]  # project_id -> its last counted report before the window
+    first_periods: dict[str, str]
+
+
+def coaching_from_ledger(
+    ledger: Ledger,
+    register: Sequence[ProjectRecord] | None = None,
+    period: str | None = None,
+    settings: PmoSettings | None = None,
+    today: dt.date | None = None,
+    audience: Audience | None = None,
+) -> Scorecard:
+    """The scorecard of the six periods ending with `period` (default: the latest reported), read from an open
+    ledger; the register as the last run recorded it unless one is given; only the audience's projects."""
+    settings = settings or PmoSettings()
+    today = today or dt.date.today()
+    audience = audience or Audience(PMO)
+    require_reader(OUTPUT, audience)
+    if register is None:
+        recorded = ledger.latest_register()
+        register = recorded[0] if recorded is not None else None
+
+    def read(history: CountedHistory) -> _Counted:
+        report_period = period or next(iter(history.periods(most=1)), current_period(today))
+        periods = window_periods(report_period)
+        window = history.between(periods[0], periods[-1])
+        in_window = {report.submission_id for report in window}
+        previous = history.of_submissions(
+            r.previous_submission_id for r in window if r.previous_submission_id not in in_window
+        )
+        # The PMs named before the window (so not new) and each project's first period: every earlier counted
+        # report's shown part, read for this file only (the dashboard and report never read them).
+        earlier = history.between("0000-01", month_add(periods[0], -1))
+        last_before: dict[str, object] = {}
+        first_periods: dict[str, str] = {}
+        for report in sorted([*earlier, *window], key=lambda r: r.period):
+            first_periods.setdefault(report.project_id, report.period)
+            if report.period < periods[0]:
+                last_before[report.project_id] = report
+        names = {str(r.summary["record"].get("project_manager") or "") for r in earlier}
+        return _Counted(report_period, window, previous, names, last_before, first_periods)
+
+    counted = read_counted(ledger, register, read)
+    periods = window_periods(counted.report_period)
+    in_scope = [r for r in register or () if audience.covers(r.programme, r.business_unit)]
+    scope_ids = {r.project_id for r in in_scope} if audience.scoped else None
+
+    def wanted(project_id: str) -> bool:
+        return scope_ids is None or project_id in scope_ids
+
+    window = [r for r in counted.window if wanted(r.project_id)]
+    ids = {r.submission_id for r in window} | {r.submission_id for r in counted.previous}
+    fields = current_fields(ledger, STATUS_TEMPLATE, ids)
+    tables = current_tables(ledger, STATUS_TEMPLATE, MOVING_TABLES, ids)
+
+    def moving(submission_id: int) -> tuple:
+        own = {name: rows.get(submission_id, []) for name, rows in tables.items()}
+        return moving_values(fields.get(submission_id, {}), own)
+
+    rag = counted_frame(window, settings)
+    rag_of = dict(zip(rag.get("submission_id", []), zip(rag.get("rag_overall", []), rag.get("rag_derived", []),
+                                                         strict=True), strict=True))  # fmt: skip
+    first_files = _first_files(ledger, periods)
+    register_pm = {r.project_id: r.project_manager for r in register or ()}
+    reports = []
+    for report in window:
+        if (report.project_id, report.period) not in first_files:
+            continue
+        submitted_on, collected_at = first_files[(report.project_id, report.period)]
+        declared, derived = rag_of.get(report.submission_id, ("", ""))
+        named = str(report.summary["record"].get("project_manager") or "") or register_pm.get(report.project_id, "")
+        reports.append(
+            PeriodReport(
+                report.project_id, report.period, named, submitted_on, collected_at, str(declared or ""),
+                str(derived or ""), moving(report.submission_id),
+                moving(report.previous_submission_id) if report.previous_submission_id else None,
+            )
+        )  # fmt: skip
+    before = [r for r in counted.last_before.values() if wanted(r.project_id)]
+    before_rag = counted_frame(before, settings)
+    earlier_watermelon = {
+        row["project_id"] for row in before_rag.to_dict("records")
+        if row.get("rag_overall") == "Green" and row.get("rag_derived") in BAD_RAG
+    }  # fmt: skip
+    returns = [
+        Return(r.project_id, r.reporting_period, r.rejected_at)
+        for r in ledger.rejections()
+        if r.template_id == STATUS_TEMPLATE and r.reporting_period in periods and wanted(r.project_id)
+    ]
+    projects = [
+        CoachedProject(r.project_id, r.project_name, r.project_manager, r.reporting_cadence, r.lifecycle_status)
+        for r in (in_scope if audience.scoped else register or ())
+    ]
+    return coaching_scorecard(
+        projects, reports, returns, counted.report_period, settings, today, counted.earlier_managers,
+        earlier_watermelon, {p: first for p, first in counted.first_periods.items() if wanted(p)},
+    )  # fmt: skip
+
+
+def _first_files(ledger: Ledger, periods: Sequence[str]) -> dict[tuple[str, str], tuple[dt.date, str]]:
+    """(project, period) -> the first accepted file's submitted-on day (its in-file date, else the day it was
+    collected) and when it was collected."""
+    headers = ledger.submissions(STATUS_TEMPLATE, periods=periods)
+    first: dict[tuple[str, str], tuple[dt.date, str]] = {}
+    for row in headers.sort_values(["collected_at", "submission_id"]).itertuples():
+        key = (row.project_id, row.reporting_period)
+        if key in first:
+            continue
+        stamp = row.submitted_on if isinstance(row.submitted_on, str) and row.submitted_on else row.collected_at
+        day, _why = parse_date_text(stamp[:10])
+        if day is not None:
+            first[key] = (day, row.collected_at)
+    return first
+
+
+# -- the workbook -----------------------------------------------------------------------------------------------
+
+NOTES_TITLE = "About this file"
+PURPOSE = (
+    "This file is for the PMO's coaching conversations with its project managers: where a PM needs a hand with "
+    "timely, complete and honest reports. It is not a performance rating, and it is never for management: do not "
+    "forward it, and do not paste it into the portfolio report or the dashboard."
+)
+READING = (
+    "Each figure counts the reports of the period in its column (the last six reporting periods, the latest on the "
+    "right). 'Window' is the six periods together (the most, for days late). 'Trend' compares the later three "
+    "periods with the earlier three, per report due: better, worse or steady (blank: too few reports to say)."
+)
+_TREND_FILLS = {"better": "#C6EFCE", "worse": "#FFC7CE"}
+
+
+def write_coaching_workbook(scorecard: Scorecard, path: Path | str, written_on: dt.date | None = None) -> Path:
+    """Write pmo-coaching.xlsx atomically; returns its path."""
+    periods = list(scorecard.periods)
+
+    def build(workbook) -> None:
+        formats = {
+            "title": workbook.add_format({"bold": True, "font_size": 14}),
+            "note": workbook.add_format({"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"}),
+            "wrap": workbook.add_format({"text_wrap": True, "valign": "top"}),
+            "bold": workbook.add_format({"bold": True, "valign": "top"}),
+            "first": workbook.add_format({"top": 1, "top_color": "#808080"}),
+            **{word: workbook.add_format({"bg_color": colour}) for word, colour in _TREND_FILLS.items()},
+        }
+        subtitle = (f"Coaching scorecard, periods {periods[0]} to {periods[-1]}"
+                    + (f", written {written_on.isoformat()}" if written_on else "")
+                    + ". For the PMO's coaching conversations only: never for management.")  # fmt: skip
+        _managers_sheet(workbook, scorecard, formats, subtitle)
+        _trend_sheet(workbook, "PM trends", scorecard.manager_trends, periods, formats, subtitle)
+        _trend_sheet(workbook, "Projects", scorecard.project_trends, periods, formats, subtitle)
+        _notes_sheet(workbook, formats)
+        workbook.set_properties({"title": f"PMO coaching scorecard {scorecard.report_period}",
+                                 "comments": "Written by pmo-xl for the PMO's coaching, never for management"})  # fmt: skip
+
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    return write_workbook_atomic(Path(path), build, options)
+
+
+def _print_setup(sheet, header_row: int, columns: int) -> None:
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(header_row)
+    sheet.set_footer("&LPMO coaching: not for management&RPage &P of &N")
+    sheet.freeze_panes(header_row + 1, 1)
+    sheet.autofilter(header_row, 0, header_row, columns - 1)
+
+
+def _write(sheet, row: int, column: int, value: object, cell_format=None) -> None:
+    """A value as what it is: text always as text (never a formula), numbers as numbers, blank as blank."""
+    if value is None or (isinstance(value, float) and value != value) or value == "":
+        sheet.write_blank(row, column, None, cell_format)
+    elif isinstance(value, str):
+        sheet.write_string(row, column, value, cell_format)
+    elif isinstance(value, bool):
+        sheet.write_string(row, column, "yes" if value else "no", cell_format)
+    else:
+        sheet.write_number(row, column, float(value), cell_format)
+
+
+def _header(sheet, workbook, row: int, headers: list[str]) -> None:
+    header = workbook.add_format({"bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "text_wrap": True,
+                                  "valign": "top", "border": 1})  # fmt: skip
+    for column, text in enumerate(headers):
+        sheet.write_string(row, column, text, header)
+
+
+def _managers_sheet(workbook, scorecard: Scorecard, formats: dict, subtitle: str) -> None:
+    sheet = workbook.add_worksheet("PMs")
+    sheet.write_string(0, 0, "Data quality per PM, over the last six periods", formats["title"])
+    sheet.write_string(1, 0, subtitle, formats["note"])
+    headers = ["Project manager", "New PM", "Projects"]
+    for measure in MEASURES:
+        headers += [measure.label] if measure.key == "due" else [measure.label, "Trend"]
+    _header(sheet, workbook, 3, headers)
+    for offset, row in enumerate(scorecard.managers.to_dict("records")):
+        values = [row["project_manager"], row["new_pm"], row["projects"]]
+        for measure in MEASURES:
+            values += [row[measure.key]] if measure.key == "due" else [row[measure.key], row[f"{measure.key}_trend"]]
+        for column, value in enumerate(values):
+            fill = formats.get(value) if headers[column] == "Trend" else None
+            _write(sheet, 4 + offset, column, value, fill or (formats["wrap"] if column < 3 else None))
+    sheet.set_column(0, 0, 22)
+    sheet.set_column(1, 1, 26)
+    sheet.set_column(2, 2, 24)
+    sheet.set_column(3, len(headers) - 1, 10)
+    sheet.set_row(3, 45)
+    _print_setup(sheet, 3, len(headers))
+
+
+def _trend_sheet(workbook, name: str, frame: pd.DataFrame, periods: list[str], formats: dict, subtitle: str) -> None:
+    sheet = workbook.add_worksheet(name)
+    by_project = "project_id" in frame.columns
+    title = "Data quality per project and period" if by_project else "Data quality per PM and period"
+    sheet.write_string(0, 0, title, formats["title"])
+    sheet.write_string(1, 0, subtitle, formats["note"])
+    labels = ["Project", "Project name", "Project manager"] if by_project else ["Project manager"]
+    keys = ["project_id", "project_name", "project_manager"] if by_project else ["project_manager"]
+    headers = [*labels, "Measure", *periods, "Window", "Trend"]
+    _header(sheet, workbook, 3, headers)
+    previous_key = None
+    for offset, row in enumerate(frame.to_dict("records")):
+        key = row[keys[0]]
+        first = key != previous_key
+        previous_key = key
+        for column, name_ in enumerate([*keys, "measure", *periods, "window", "trend"]):
+            value = row[name_]
+            if column < len(keys) and not first:
+                value = ""  # the PM or project once, at the top of its block
+            cell_format = formats.get(row["trend"]) if name_ == "trend" else None
+            if first and cell_format is None:
+                cell_format = formats["first"]
+            _write(sheet, 4 + offset, column, value, cell_format)
+    sheet.set_column(0, len(keys) - 1, 18)
+    sheet.set_column(len(keys), len(keys), 34)
+    sheet.set_column(len(keys) + 1, len(headers) - 1, 9)
+    _print_setup(sheet, 3, len(headers))
+
+
+def _notes_sheet(workbook, formats: dict) -> None:
+    sheet = workbook.add_worksheet("Notes")
+    sheet.write_string(0, 0, NOTES_TITLE, formats["title"])
+    sheet.write_string(2, 0, "Who it is for", formats["bold"])
+    sheet.write_string(2, 1, PURPOSE, formats["wrap"])
+    sheet.write_string(3, 0, "How to read it", formats["bold"])
+    sheet.write_string(3, 1, READING, formats["wrap"])
+    sheet.write_string(4, 0, "New PM", formats["bold"])
+    sheet.write_string(4, 1, "A PM whose first accepted report is in these six periods, or who has none yet: "
+                             "reach out, walk them through the template and the first report.", formats["wrap"])  # fmt: skip
+    sheet.write_string(6, 0, "Measure", formats["bold"])
+    sheet.write_string(6, 1, "What it counts", formats["bold"])
+    for offset, measure in enumerate(MEASURES):
+        sheet.write_string(7 + offset, 0, measure.label, formats["wrap"])
+        better = "more is better" if measure.better == "higher" else "fewer is better"
+        text = measure.meaning if measure.key == "due" else f"{measure.meaning} ({better})"
+        sheet.write_string(7 + offset, 1, text, formats["wrap"])
+    sheet.set_column(0, 0, 28)
+    sheet.set_column(1, 1, 100)
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+
+
+def export_coaching(
+    ledger: Ledger | Path | str,
+    out: Path | str,
+    register: Sequence[ProjectRecord] | None = None,
+    period: str | None = None,
+    settings: PmoSettings | None = None,
+    today: dt.date | None = None,
+    audience: Audience | None = None,
+) -> Path | None:
+    """`pmo coaching` and the month's collect: the scorecard read from the ledger (open, or its path) and written to
+    `out`; None, and nothing written, when `settings.coaching_scorecard` is off."""
+    settings = settings or PmoSettings()
+    if not settings.coaching_scorecard:
+        return None
+    if isinstance(ledger, Ledger):
+        scorecard = coaching_from_ledger(ledger, register, period, settings, today, audience)
+    else:
+        with open_ledger(ledger) as opened:
+            scorecard = coaching_from_ledger(opened, register, period, settings, today, audience)
+    return write_coaching_workbook(scorecard, out, today)
