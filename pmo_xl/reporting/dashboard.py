@@ -22,7 +22,7 @@ from dataclasses import dataclass, fields, replace
 import pandas as pd
 
 from pmo_xl.errors import PmoError
-from pmo_xl.reporting.calendar import ACTIVE_STATES, COVERAGE_STATES, CURRENT_STATES, last_day
+from pmo_xl.reporting.calendar import ACTIVE_STATES, COVERAGE_STATES, CURRENT_STATES
 from pmo_xl.reporting.views import (
     MONEY_DECIMALS,
     NOT_IN_REGISTER,
@@ -35,6 +35,7 @@ from pmo_xl.reporting.views import (
     project_budget,
     share_cell,
 )
+from pmo_xl.reporting_calendar import last_day
 from pmo_xl.templates.catalog import STAGES
 from pmo_xl.values import as_date, as_float
 
