@@ -51,8 +51,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "templates": (
         "pmo_xl.cli.generate",
-        "Build the PMO templates from their declared schema, document their fields, list their versions, move "
-        "issued workbooks to the current version (upgrade) and adopt a template the PMO restyled.",
+        "Build the PMO templates from their declared schema, document their fields, print a guide for PMs, list "
+        "their versions, move issued workbooks to the current version (upgrade) and adopt a template the PMO "
+        "restyled.",
     ),
     "workbook": (
         "pmo_xl.cli.workbook",

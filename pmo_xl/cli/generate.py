@@ -46,8 +46,8 @@ def _iso_date(value: str | None) -> dt.date | None:
 
 @main.group()
 def templates() -> None:
-    """Build the PMO templates from their declared schema, document their fields, list their versions, move
-    issued workbooks to the current version (upgrade) and adopt a template the PMO restyled."""
+    """Build the PMO templates from their declared schema, document their fields, print a guide for PMs, list
+    their versions, move issued workbooks to the current version (upgrade) and adopt a template the PMO restyled."""
 
 
 @templates.command("build")
@@ -113,6 +113,41 @@ def templates_changelog(template_id: str | None) -> None:
     for name in [template_id] if template_id else list(SCHEMAS):
         for line in changelog(name):
             click.echo(line)
+
+
+@templates.command("guide")
+@click.option(
+    "--template", "template_id", type=TEMPLATE_CHOICE, default=None, help="Only this template. Default: each."
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for the guides (created if missing).",
+)
+def templates_guide(template_id: str | None, out_dir: Path) -> None:
+    """Write a one-page printable guide for PMs per template: each field, an example and the collector's rules.
+
+    The guide is one self-contained HTML page (no script, no link, nothing fetched), made from the template's
+    declaration: the label, help text and an example of every cell and table column the PM fills, and the rules
+    pmo collect applies to it, in words. It prints on one A4 page. pmo generate --mail-drafts attaches it to a
+    PM's first send-out.
+
+    \b
+    Reads:  the schema declared in pmo_xl (no file)
+    Writes: TEMPLATE_ID-guide.html for each template in --out
+
+    \b
+    Example:
+      pmo templates guide --template project_status --out guides
+    """
+    from pmo_xl.excel.files import write_bytes_atomic
+    from pmo_xl.templates.guide import guide_file_name, template_guide_html
+
+    for schema in [schema_for(template_id)] if template_id else list(SCHEMAS.values()):
+        path = write_bytes_atomic(out_dir / guide_file_name(schema), template_guide_html(schema).encode("utf-8"))
+        click.echo(f"wrote {path}")
 
 
 @templates.command("adopt")
