@@ -635,12 +635,13 @@ class Ledger:
         )
         return True
 
-    def add_rejections(self, rejections: Sequence[Rejection]) -> None:
-        """Record files returned to their PMs (rejected, with the findings), in one transaction."""
+    def add_rejections(self, rejections: Sequence[Rejection]) -> set[str]:
+        """Record files returned to their PMs (rejected, with the findings), in one transaction; returns the sha256
+        of each file recorded now (a file rejected in an earlier run is not recorded, or answered, again)."""
         known = {row[0] for row in self._connection.execute("SELECT sha256 FROM rejection")}
         rejections = [r for r in rejections if r.sha256 not in known]  # a re-run on the same inbox adds nothing
         if not rejections:
-            return
+            return set()
         with self._transaction("no rejection of this run was recorded"):
             self._connection.executemany(
                 f"INSERT INTO rejection ({', '.join(REJECTION_COLUMNS)}) VALUES ({', '.join('?' * len(REJECTION_COLUMNS))})",
@@ -651,6 +652,7 @@ class Ledger:
                     for r in rejections
                 ],
             )  # fmt: skip
+        return {r.sha256 for r in rejections}
 
     def add_imported_baselines(self, baselines: Sequence[ImportedBaseline]) -> int:
         """Record each project's imported period-0 baseline, in one transaction; how many were new. A baseline the

@@ -5,15 +5,25 @@ reporting (tests/test_import_order.py)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from pmo_xl.collect.run import PMO_FIELD_CHANGED, CollectRequest, CollectResult, Progress, collecting
+from pmo_xl.collect.run import (
+    PMO_FIELD_CHANGED,
+    CollectRequest,
+    CollectResult,
+    Progress,
+    collecting,
+    read_file_bytes,
+)
 from pmo_xl.errors import OutputError, OutputFault
-from pmo_xl.reporting.calendar import write_chaser_drafts
+from pmo_xl.mail import Attachment, write_drafts
+from pmo_xl.reporting.calendar import chaser_list, write_chaser_drafts
+from pmo_xl.reporting.feedback import feedback_cases, feedback_drafts, return_counts_by_report
 from pmo_xl.reporting.portfolio_workbook import write_portfolio
-from pmo_xl.reporting.views import PortfolioViews, build_views, submissions_view
+from pmo_xl.reporting.views import PortfolioViews, build_views, missing_view, submissions_view
 from pmo_xl.submissions import Finding, ParsedSubmission, Verdict
 
 
@@ -24,8 +34,33 @@ def run_collect(request: CollectRequest, progress: Progress | None = None) -> Co
             ledger, request.register, collected.period, request.settings, collected.verdicts, collected.today
         )
         verdicts = tuple(with_pmo_field_findings(collected.verdicts, views, collected.submission_of))
+        returns = return_counts_by_report([(r.project_id, r.reporting_period) for r in ledger.rejections()])
+        records = request.register if request.register is not None else (ledger.latest_register() or ((),))[0]
     views = replace(views, submissions=submissions_view(verdicts, views.submissions))
     warnings = collected.warnings
+    cases = feedback_cases(
+        verdicts, set(collected.new_rejections), returns, {r.project_id: r for r in records}, request.feedback
+    )
+    feedback: list[Path] = []
+    if cases and request.chasers is not None:
+        attachments = {case.verdict.path: _as_read(case.verdict) for case in cases if case.kind == "returned"}
+        messages, problems = feedback_drafts(cases, request.settings, attachments)
+        warnings = (*warnings, *(f"feedback: {problem}" for problem in problems))
+        try:
+            feedback = write_drafts([(stem, message) for _case, stem, message in messages], request.chasers)
+        except OutputError as error:
+            warnings = (*warnings, f"feedback drafts not written: {error}")
+        # A report answered now by its feedback draft is not also in this run's reminders: the Missing sheet names
+        # the feedback draft on its row.
+        answered = {
+            case.verdict.project_id: path.name
+            for (case, _stem, _message), path in zip(messages, feedback, strict=False)
+            if case.kind == "returned"
+        }
+        if answered:
+            tracker = views.missing.drop(columns=["outstanding", "reminder_draft"])
+            chasers = chaser_list(_not_chasing(tracker, set(answered)))
+            views = replace(views, chasers=chasers, missing=missing_view(tracker, chasers, answered))
     output, output_error, output_fault = None, "", False
     if request.out is not None:
         dashboard = None
@@ -54,8 +89,29 @@ def run_collect(request: CollectRequest, progress: Progress | None = None) -> Co
         output_fault=output_fault,
         archived=collected.archived,
         chaser_drafts=tuple(drafts),
+        feedback_drafts=tuple(feedback),
         warnings=tuple(warnings),
     )
+
+
+def _as_read(verdict: Verdict) -> Attachment | None:
+    """The PM's file as collect read it, to send back; None when it changed or went since (never another file)."""
+    try:
+        data = read_file_bytes(verdict.path)
+    except OSError:
+        return None
+    if hashlib.sha256(data).hexdigest() != verdict.sha256:
+        return None
+    return Attachment(Path(verdict.path).name, data)
+
+
+def _not_chasing(tracker, projects: set[str]):
+    """The tracker with `projects` not chased: their feedback draft of this run asks for the corrected report."""
+    if not projects:
+        return tracker
+    tracker = tracker.copy()
+    tracker.loc[tracker["project_id"].isin(projects), "chase"] = False
+    return tracker
 
 
 def with_pmo_field_findings(

@@ -158,10 +158,14 @@ def test_the_report_counts_the_same(month):
 
 def test_the_returned_pms_draft_lists_the_finding_and_never_says_not_received(month):
     drafts = {path.name: path for path in (month / "chasers").glob("*.eml")}
-    message = email.message_from_bytes(drafts["Reminder - PM 8.eml"].read_bytes(), policy=email.policy.default)
+    # The run that rejected T-08's file answers it with its feedback draft, not with a reminder as well.
+    assert "Reminder - PM 8.eml" not in drafts
+    returned = drafts["Returned - T-08 - 2026-11.eml"]
+    message = email.message_from_bytes(returned.read_bytes(), policy=email.policy.default)
     body = message.get_body(("plain",)).get_content()
     assert message["To"] == "pm8@example.org" and "returned for correction" in message["Subject"]
-    assert "not yet received" not in body and "returned for correction" in body
-    assert "Summary!C24" in body and "could mean 1.5% or 150%" in body  # the sheet, the cell, what, the fix
+    assert "not yet received" not in body and "could not accept it" in body
+    assert "(sheet Summary, cell C24)" in body and "could mean 1.5% or 150%" in body  # the sheet, the cell, what
+    assert "How to fix: Share of the total work done" in body  # and the fix, in the template's words
     never = email.message_from_bytes(drafts["Reminder - PM 9.eml"].read_bytes(), policy=email.policy.default)
     assert "has not yet received" in never.get_body(("plain",)).get_content()

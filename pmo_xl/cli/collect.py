@@ -17,6 +17,7 @@ from pmo_xl.collect.run import PMO_FIELD_CHANGED, CollectRequest, CollectResult,
 from pmo_xl.monthly import run_collect
 from pmo_xl.periods import check_period
 from pmo_xl.register import read_register
+from pmo_xl.reporting.feedback import FEEDBACK_MODES
 from pmo_xl.settings import load_settings
 from pmo_xl.submissions import VerdictStatus
 from pmo_xl.templates.catalog import PROJECT_STATUS
@@ -65,7 +66,17 @@ VERDICT_STATUSES = get_args(VerdictStatus)
 @click.option(
     "--chasers",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the .eml reminder drafts. Default: 'chasers' beside the --out file.",
+    help="Folder for the .eml drafts: reminders, and the feedback on reports returned for correction. Default: "
+    "'chasers' beside the --out file.",
+)
+@click.option(
+    "--feedback",
+    type=click.Choice(FEEDBACK_MODES),
+    default="errors",
+    show_default=True,
+    help="Feedback drafts: 'errors' answers each report returned for correction (every finding, its cell and fix, "
+    "the file attached; the sponsor copied on a second return); 'warnings' also sends accepted reports with "
+    "warnings an \"accepted, but please check\" note; 'none' writes none.",
 )
 @click.option(
     "--today",
@@ -87,6 +98,7 @@ def collect(
     settings_path: Path | None,
     csv_locale: str | None,
     chasers: Path | None,
+    feedback: str,
     today: dt.datetime | None,
     strict: bool,
 ) -> dict:
@@ -99,8 +111,8 @@ def collect(
     \b
     Reads:  the status workbooks (.xlsx, .xlsm) in INBOX; --register (.csv/.xlsx);
             --settings; --overrides (.csv)
-    Writes: the ledger (pmo_ledger.db, SQLite), --out (portfolio.xlsx), reminder drafts
-            (.eml) in --chasers, copies in --archive
+    Writes: the ledger (pmo_ledger.db, SQLite), --out (portfolio.xlsx), feedback and
+            reminder drafts (.eml) in --chasers, copies in --archive
 
     \b
     Example:
@@ -127,6 +139,7 @@ def collect(
         prefer=preferred,
         settings=settings,
         chasers=chasers or out.parent / "chasers",
+        feedback=feedback,
         today=today.date() if today else None,
     )
     if sys.stderr.isatty():
@@ -157,6 +170,8 @@ def collect(
     click.echo(f"ledger {ledger}: {len(result.added)} submission(s) added")
     if result.archived:
         click.echo(f"archived {len(result.archived)} file(s) in {archive}")
+    if result.feedback_drafts:
+        click.echo(f"{len(result.feedback_drafts)} feedback draft(s) in {result.feedback_drafts[0].parent}")
     if result.chaser_drafts:
         click.echo(f"{len(result.chaser_drafts)} reminder draft(s) in {result.chaser_drafts[0].parent}")
     if result.output_error:
@@ -202,6 +217,7 @@ def _summary(inbox: Path, ledger: Path, result: CollectResult, exit_status: int)
             "portfolio": result.output,
             "archived": list(result.archived),
             "chaser_drafts": list(result.chaser_drafts),
+            "feedback_drafts": list(result.feedback_drafts),
         },
         "output_error": result.output_error,
         "warnings": list(result.warnings),

@@ -206,6 +206,7 @@ class CollectResult:
     archived: tuple[Path, ...] = ()
     chaser_drafts: tuple[Path, ...] = ()
     warnings: tuple[str, ...] = ()
+    feedback_drafts: tuple[Path, ...] = ()
 
     def count(self, status: str) -> int:
         return sum(1 for verdict in self.verdicts if verdict.status == status)
@@ -773,8 +774,11 @@ class CollectRequest:
     archive: Path | None = None
     prefer: tuple[str, ...] = ()
     settings: PmoSettings = field(default_factory=PmoSettings)
-    chasers: Path | None = None
+    chasers: Path | None = None  # the folder of the e-mail drafts: reminders and feedback
     today: dt.date | None = None
+    # Feedback drafts: 'errors' (each report returned for correction), 'warnings' (also "accepted, but please
+    # check"), 'none'.
+    feedback: str = "errors"
     # Where the register came from and its bytes' SHA-256: the ledger records the register each run read.
     register_source: tuple[str, str] | None = None
 
@@ -807,6 +811,8 @@ class Collected:
     # A file's parsed submission back from the run's spill, for the few a report names cells of; only while the
     # `collecting` block is open.
     submission_of: Callable[[str], ParsedSubmission | None]
+    # The sha256 of each file this run rejected for the first time: each is answered by one feedback draft.
+    new_rejections: frozenset[str] = frozenset()
 
 
 @contextlib.contextmanager
@@ -838,7 +844,7 @@ def collecting(request: CollectRequest, progress: Progress | None = None) -> Ite
             verdicts = recorded.verdicts
             if request.register is not None and request.register_source is not None:
                 ledger.add_register(request.register, *request.register_source)
-            ledger.add_rejections(rejections(verdicts, recorded.intakes, now_stamp()))
+            new_rejections = ledger.add_rejections(rejections(verdicts, recorded.intakes, now_stamp()))
             archived: list[Path] = []
             if request.archive is not None:
                 accepted = [recorded.intakes[i] for i, v in enumerate(verdicts) if v.status == "accepted"]
@@ -857,5 +863,6 @@ def collecting(request: CollectRequest, progress: Progress | None = None) -> Ite
                     period=period,
                     today=today,
                     submission_of=lambda path: spill.get(spilled[path]) if path in spilled else None,
+                    new_rejections=frozenset(new_rejections),
                 ),
             )

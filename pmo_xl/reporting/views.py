@@ -111,8 +111,13 @@ STATUS_COLUMNS = (
 )
 RESOURCE_COLUMNS = ("project_id", "period", "role", "person", "month", "fte")
 _CHASE_POSITION = TRACKER_COLUMNS.index("chase") + 1
+_RETURNED_ON_POSITION = TRACKER_COLUMNS.index("returned_on") + 1
 MISSING_COLUMNS = (
-    *TRACKER_COLUMNS[:_CHASE_POSITION],
+    *TRACKER_COLUMNS[:_RETURNED_ON_POSITION],
+    # Times the report for the period was returned for correction (distinct files rejected); once one is accepted
+    # after a return, the note says "corrected after N return(s)".
+    "returns",
+    *TRACKER_COLUMNS[_RETURNED_ON_POSITION:_CHASE_POSITION],
     "outstanding",
     "reminder_draft",
     *TRACKER_COLUMNS[_CHASE_POSITION:],
@@ -780,6 +785,7 @@ def build_views(
         latest_period,
         returned_reports(ledger, report_period, set(period_submissions["project_id"])),
     )
+    tracker = with_returns(tracker, return_counts(ledger, report_period))
     chasers = chaser_list(tracker)
     state_of = dict(zip(tracker["project_id"], tracker["state"], strict=True))
     status["coverage"] = status["project_id"].map(state_of).fillna(NOT_IN_REGISTER)
@@ -874,6 +880,28 @@ def returned_reports(ledger: Ledger, period: str, accepted: set[str]) -> dict[st
     return returned
 
 
+def return_counts(ledger: Ledger, period: str) -> dict[str, int]:
+    """How many times each project's report for `period` was returned for correction: its distinct rejected files."""
+    counts: dict[str, int] = {}
+    for rejection in ledger.rejections():
+        if rejection.reporting_period == period:
+            counts[rejection.project_id] = counts.get(rejection.project_id, 0) + 1
+    return counts
+
+
+def with_returns(tracker: pd.DataFrame, returns: dict[str, int]) -> pd.DataFrame:
+    """The tracker with each report's number of returns for the period; a report accepted after being returned
+    is closed as corrected, and its note says after how many returns."""
+    tracker = tracker.copy()
+    tracker["returns"] = [returns.get(project_id, 0) for project_id in tracker["project_id"]]
+    corrected = (tracker["returns"] > 0) & tracker["state"].isin(["reporting", "late"])
+    tracker.loc[corrected, "note"] = [
+        f"corrected after {times} return(s)" + (f"; {note}" if note else "")
+        for times, note in zip(tracker.loc[corrected, "returns"], tracker.loc[corrected, "note"], strict=True)
+    ]
+    return tracker
+
+
 def latest_resources(resources: pd.DataFrame) -> pd.DataFrame:
     """The Resources view's rows from each project's latest reported period: the demand that counts now."""
     if "period" not in resources.columns or resources.empty:
@@ -881,16 +909,20 @@ def latest_resources(resources: pd.DataFrame) -> pd.DataFrame:
     return resources[resources["period"] == resources.groupby("project_id")["period"].transform("max")]
 
 
-def missing_view(tracker: pd.DataFrame, chasers: pd.DataFrame) -> pd.DataFrame:
+def missing_view(
+    tracker: pd.DataFrame, chasers: pd.DataFrame, feedback_drafts: dict[str, str] | None = None
+) -> pd.DataFrame:
     """The tracker with the chaser list on each chased project's row: the report outstanding, and the `.eml` draft
-    (one per PM, named as collect writes it) that asks for it."""
+    (one per PM, named as collect writes it) that asks for it: a reminder, or the feedback draft of a report this
+    run returned for correction (`feedback_drafts`, by project id)."""
+    feedback_drafts = feedback_drafts or {}
     draft_of = {
         project_id: name
         for project_ids, name in zip(chasers["project_ids"], chaser_draft_names(chasers), strict=True)
         for project_id in project_ids.split(", ")
-    }
+    } | feedback_drafts
     missing = tracker.copy()
-    chased = missing["chase"].astype(bool).tolist()
+    chased = (missing["chase"].astype(bool) | missing["project_id"].isin(list(feedback_drafts))).tolist()
     missing["outstanding"] = [
         ""
         if not is_chased
