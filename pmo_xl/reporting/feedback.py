@@ -127,8 +127,8 @@ def feedback_email(case: FeedbackCase, settings: PmoSettings, attachment: Attach
         lines.append("")
     if returned:
         if attachment is not None:
-            lines.append(f"Your workbook is attached as you sent it ({attachment.file_name}). Correct it, save it "
-                         "and send it back; keep the file name, sheets and tables.")  # fmt: skip
+            lines.append(f"Your workbook is attached as you sent it ({attachment.file_name}); please keep its "
+                         "file name, sheets and tables.")  # fmt: skip
         if case.returns >= 2:
             lines.append(
                 f"This is the {_ORDINALS.get(case.returns, f'{case.returns}th')} time this report is returned, so "
