@@ -2,12 +2,19 @@
 
 A settings file holds only what differs from the defaults, e.g. `pmo_settings.toml`:
 
-    cadence = "monthly"                # monthly, fortnightly or quarterly
-    fiscal_year_start_month = 4        # April
-    due_days_after_period_end = 5      # the cut-off: 5 days after the period's last day
+    cadence = "monthly"                      # monthly, fortnightly or quarterly
+    fiscal_year_start_month = 4              # April
+    deadline_days_after_period_end = 5       # the submission deadline: 5 days after the period's last day
+    data_as_of_days_after_period_end = 0     # the data-as-of (cut-off) date: the period's last day
     schedule_slip_amber_days = 10
-    [due_dates]                        # a cut-off set by hand for a period
+    [deadlines]                              # a submission deadline set by hand for a period
     "2026-12" = "2027-01-08"
+    [data_as_of_dates]                       # a data-as-of date set by hand for a period
+    "2026-12" = "2026-12-20"
+
+Settings files and workbooks written before the data-as-of date existed call the deadline `due_days_after_period_end`
+and `due_dates` (`due_date:YYYY-MM` rows). They are still read, under the new names, and the run says once which old
+name it read and what to rename it to (a `SettingsRenamed` warning, which `pmo` prints as a note).
 """
 
 from __future__ import annotations
@@ -16,22 +23,37 @@ import csv
 import datetime as dt
 import json
 import tomllib
+import warnings
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
 
 from pmo_xl.errors import PmoError
-from pmo_xl.periods import is_month
+from pmo_xl.periods import first_day, is_month, last_day
 from pmo_xl.values import CSV_LOCALE_NAMES, is_blank, read_date, read_flag, read_number, read_text
 
 CADENCES = ("monthly", "fortnightly", "quarterly")
 # Blank means not set: pmo-xl never assumes a unit (a register in whole euros once showed as k EUR).
 MONEY_UNITS = ("", "units", "k", "m")
-DUE_DATE_PREFIX = "due_date:"  # a settings row `due_date:YYYY-MM` sets that period's cut-off
+# A date set by hand for one period is a row `<prefix>YYYY-MM` in a CSV or the workbook's Settings table, and a
+# table of period = date in TOML and JSON: the field's name by its row prefix.
+PERIOD_DATE_PREFIXES = {"deadlines": "deadline:", "data_as_of_dates": "data_as_of:"}
+# Settings an older pmo-xl called by another name (issue 17 split the one `due_date` into two dates): still read, as
+# the new name, with a note saying what to rename. `due_dates` is also the CSV and workbook rows `due_date:YYYY-MM`.
+RENAMED_SETTINGS = {"due_days_after_period_end": "deadline_days_after_period_end", "due_dates": "deadlines"}
+OLD_PERIOD_DATE_PREFIXES = {"due_dates": "due_date:"}
+# The data-as-of date stays inside its period: the last day of the shortest month less 27 days is its first day.
+EARLIEST_DATA_AS_OF_DAYS = -27
 
 
 class SettingsError(PmoError):
     """A settings file is unreadable or holds an unknown key or a bad value."""
+
+
+class SettingsRenamed(UserWarning):
+    """Settings were read under an old name; the message says which, and what to rename them to."""
+
+    pmo_note = True  # `pmo` prints it as one line, `pmo: note: ...` (cli/_group.py)
 
 
 def _setting(default, meaning: str, **options):
@@ -43,10 +65,15 @@ def _setting(default, meaning: str, **options):
 class PmoSettings:
     cadence: str = _setting("monthly", "Default reporting cadence of a project: monthly, fortnightly or quarterly.")
     fiscal_year_start_month: int = _setting(1, "Month the fiscal year starts: 1 (January) to 12.")
-    # The cut-off of a period, unless `due_dates` sets it: this many days after the period's last day.
-    due_days_after_period_end: int = _setting(5, "Cut-off of a reporting period: this many days after its last day.")
-    due_dates: dict[str, dt.date] = field(default_factory=dict, metadata={
-        "meaning": "A cut-off set by hand: add a row due_date:YYYY-MM with the date as its value."})  # fmt: skip
+    # Each period has two dates (pmo_xl.reporting_calendar reads them): the submission deadline, the last day a
+    # report counts as on time, and the data-as-of (cut-off) date the report describes the project at. Each is this
+    # many days after the period's last day, unless set by hand for the period.
+    deadline_days_after_period_end: int = _setting(5, "Submission deadline of a reporting period: this many days after its last day.")  # fmt: skip
+    deadlines: dict[str, dt.date] = field(default_factory=dict, metadata={
+        "meaning": "A submission deadline set by hand: add a row deadline:YYYY-MM with the date as its value."})  # fmt: skip
+    data_as_of_days_after_period_end: int = _setting(0, "Data-as-of (cut-off) date of a reporting period: this many days after its last day (0: its last day; -5: five days before).")  # fmt: skip
+    data_as_of_dates: dict[str, dt.date] = field(default_factory=dict, metadata={
+        "meaning": "A data-as-of date set by hand: add a row data_as_of:YYYY-MM with the date as its value."})  # fmt: skip
     # Derived RAG: the worse of schedule slip (forecast end - baseline end, days) and EAC over current budget (%).
     schedule_slip_amber_days: int = _setting(15, "Derived RAG: Amber when the forecast end is more than this many days after the baseline end.")  # fmt: skip
     schedule_slip_red_days: int = _setting(45, "Derived RAG: Red when the forecast end slips more than this many days.")  # fmt: skip
@@ -101,11 +128,59 @@ class PmoSettings:
             problems.append(f"money_unit '{self.money_unit}' must be units, k, m or blank (not set)")
         if self.csv_locale.casefold() not in {name.casefold() for name in CSV_LOCALE_NAMES}:
             problems.append(f"csv_locale '{self.csv_locale}' must be auto or one of {', '.join(CSV_LOCALE_NAMES[1:])}")
-        for period in self.due_dates:
-            if not is_month(period):
-                problems.append(f"due_dates: '{period}' is not a period; write it as YYYY-MM")
+        problems += self._reporting_date_problems()
         if problems:
             raise SettingsError("settings: " + "; ".join(problems))
+
+    def _reporting_date_problems(self) -> list[str]:
+        """The data-as-of date of every period falls inside the period and on or before its submission deadline."""
+        as_of_days, deadline_days = self.data_as_of_days_after_period_end, self.deadline_days_after_period_end
+        problems = [
+            f"{name}: '{period}' is not a period; write it as YYYY-MM"
+            for name in PERIOD_DATE_PREFIXES
+            for period in getattr(self, name)
+            if not is_month(period)
+        ]
+        if as_of_days < EARLIEST_DATA_AS_OF_DAYS:
+            problems.append(
+                f"data_as_of_days_after_period_end {as_of_days} would fall before a period starts; "
+                f"give {EARLIEST_DATA_AS_OF_DAYS} or more"
+            )
+        if as_of_days > deadline_days:
+            problems.append(
+                f"data_as_of_days_after_period_end {as_of_days} is later than deadline_days_after_period_end "
+                f"{deadline_days}: the data-as-of date must fall on or before the submission deadline"
+            )
+            return problems
+        for period in sorted({*self.deadlines, *self.data_as_of_dates}):
+            if not is_month(period):
+                continue
+            deadline = period_date(period, deadline_days, self.deadlines)
+            as_of = period_date(period, as_of_days, self.data_as_of_dates)
+            deadline_from = f"deadline:{period}" if period in self.deadlines else "deadline_days_after_period_end"
+            as_of_from = (
+                f"data_as_of:{period}" if period in self.data_as_of_dates else "data_as_of_days_after_period_end"
+            )
+            if as_of > deadline:
+                problems.append(
+                    f"period {period}: the data-as-of date {as_of} ({as_of_from}) is later than the submission "
+                    f"deadline {deadline} ({deadline_from}); the data-as-of date must fall on or before the deadline"
+                )
+            elif as_of < first_day(period):
+                problems.append(
+                    f"period {period}: the data-as-of date {as_of} ({as_of_from}) is before the period starts"
+                )
+        return problems
+
+
+def period_date(period: str, days_after_period_end: int, set_by_hand: dict[str, dt.date]) -> dt.date:
+    """One of a period's reporting dates: set by hand for the period, else this many days after its last day.
+
+    Read through pmo_xl.reporting_calendar (submission_deadline, data_as_of); here so the settings can check them.
+    """
+    if period in set_by_hand:
+        return set_by_hand[period]
+    return last_day(period) + dt.timedelta(days=days_after_period_end)
 
 
 _NAMES = {f.name: f for f in fields(PmoSettings)}
@@ -114,7 +189,7 @@ _NAMES = {f.name: f for f in fields(PmoSettings)}
 def _convert(name: str, value: object, source: str) -> object:
     """A setting's value in its declared type, read by pmo_xl.values; SettingsError naming the setting if refused."""
     where = f"{source}: setting '{name}' = {value!r}"
-    if name == "due_dates":
+    if name in PERIOD_DATE_PREFIXES:
         if not isinstance(value, dict):
             raise SettingsError(f"{where}: expected a table of period = date")
         return {str(period): _typed(day, date.today(), where) for period, day in value.items()}
@@ -137,15 +212,45 @@ def _typed(value: object, default: object, where: str) -> object:
     return reading.or_raise(SettingsError, where)
 
 
-def settings_from_mapping(values: dict[str, object], source: str = "settings") -> PmoSettings:
+def _old_names_read(values: dict[str, object], source: str, as_rows: bool) -> dict[str, object]:
+    """`values` with each old setting name (RENAMED_SETTINGS) given its new name, and one note saying what was read.
+
+    `as_rows`: the values came from `setting,value` rows, where a period's date is a `due_date:YYYY-MM` row.
+    """
+    values, read = dict(values), []
+    for old, new in RENAMED_SETTINGS.items():
+        if old not in values:
+            continue
+        old_name, new_name = old, new
+        if as_rows and new in PERIOD_DATE_PREFIXES:
+            old_name, new_name = OLD_PERIOD_DATE_PREFIXES[old] + "YYYY-MM", PERIOD_DATE_PREFIXES[new] + "YYYY-MM"
+        if new in values:
+            raise SettingsError(
+                f"{source}: both {old_name} (the old name) and {new_name} are set; keep {new_name} only"
+            )
+        values[new] = values.pop(old)
+        read.append(f"'{old_name}' as '{new_name}'")
+    if read:
+        names, them = ("name", "it") if len(read) == 1 else ("names", "them")
+        message = f"{source}: read the old setting {names} {' and '.join(read)}; rename {them} to the new {names}"
+        warnings.warn(SettingsRenamed(message), stacklevel=3)
+    return values
+
+
+def settings_from_mapping(values: dict[str, object], source: str = "settings", as_rows: bool = False) -> PmoSettings:
+    values = _old_names_read(values, source, as_rows)
     unknown = sorted(set(values) - set(_NAMES))
     if unknown:
         raise SettingsError(f"{source}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(_NAMES)}")
-    return replace(PmoSettings(), **{name: _convert(name, value, source) for name, value in values.items()})
+    converted = {name: _convert(name, value, source) for name, value in values.items()}
+    try:
+        return replace(PmoSettings(), **converted)
+    except SettingsError as error:
+        raise SettingsError(f"{source}: {str(error).removeprefix('settings: ')}") from None
 
 
 def load_settings(path: Path | str | None) -> PmoSettings:
-    """Defaults, overridden by a .toml, .json or .csv (columns `setting,value`; `due_date:YYYY-MM` rows) file."""
+    """Defaults, overridden by a .toml, .json or .csv (columns `setting,value`; `deadline:YYYY-MM` rows) file."""
     if path is None:
         return PmoSettings()
     path = Path(path)
@@ -163,24 +268,57 @@ def load_settings(path: Path | str | None) -> PmoSettings:
             raise SettingsError(f"{path}: settings must be .toml, .json or .csv, not '{suffix}'")
     except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as error:
         raise SettingsError(f"{path}: cannot read settings: {error}") from None
-    return settings_from_mapping(values, str(path))
+    return settings_from_mapping(values, str(path), as_rows=suffix == ".csv")
+
+
+_ROW_PREFIXES = {**PERIOD_DATE_PREFIXES, **OLD_PERIOD_DATE_PREFIXES}
+
+
+def _period_date_row(name: str) -> tuple[str, str] | None:
+    """('deadlines', '2026-12') for a row named `deadline:2026-12` (old `due_date:` rows too); None for others."""
+    for table, prefix in _ROW_PREFIXES.items():
+        if name.startswith(prefix):
+            return table, name.removeprefix(prefix).strip()
+    return None
+
+
+def renamed_setting_row(name: str) -> str | None:
+    """The current name of a `setting,value` row an older pmo-xl wrote (`due_date:2026-12` -> `deadline:2026-12`,
+    `due_days_after_period_end` -> `deadline_days_after_period_end`); None for a current or unknown name."""
+    for table, prefix in OLD_PERIOD_DATE_PREFIXES.items():
+        if name.startswith(prefix):
+            return PERIOD_DATE_PREFIXES[RENAMED_SETTINGS[table]] + name.removeprefix(prefix)
+    new = RENAMED_SETTINGS.get(name)
+    return None if new in PERIOD_DATE_PREFIXES else new
+
+
+def setting_row_meaning(name: str) -> str | None:
+    """What a Settings row means (a `deadline:YYYY-MM` row too), as the PMO workbook shows it; None if unknown."""
+    period_row = _period_date_row(name)
+    declared = _NAMES.get(period_row[0] if period_row else name)
+    return declared.metadata.get("meaning") if declared else None
+
+
+def _row_values(rows) -> dict[str, object]:
+    """`setting,value` rows as a mapping: `<prefix>YYYY-MM` rows gathered into their table of period = date."""
+    values: dict[str, object] = {}
+    for name, value in rows:
+        period_row = _period_date_row(name)
+        if period_row:
+            values.setdefault(period_row[0], {})[period_row[1]] = value
+        else:
+            values[name] = value
+    return values
 
 
 def _csv_values(path: Path) -> dict[str, object]:
-    values: dict[str, object] = {}
-    due_dates: dict[str, object] = {}
+    rows = []
     with path.open(encoding="utf-8-sig", newline="") as stream:
         for row_number, row in enumerate(csv.reader(stream), start=1):
             if not row or not row[0].strip() or (row_number == 1 and row[0].strip().lower() == "setting"):
                 continue
-            name, value = row[0].strip(), row[1].strip() if len(row) > 1 else ""
-            if name.startswith(DUE_DATE_PREFIX):
-                due_dates[name.split(":", 1)[1].strip()] = value
-            else:
-                values[name] = value
-    if due_dates:
-        values["due_dates"] = due_dates
-    return values
+            rows.append((row[0].strip(), row[1].strip() if len(row) > 1 else ""))
+    return _row_values(rows)
 
 
 def settings_rows(settings: PmoSettings | None = None) -> list[tuple[str, object, str]]:
@@ -192,8 +330,9 @@ def settings_rows(settings: PmoSettings | None = None) -> list[tuple[str, object
     rows: list[tuple[str, object, str]] = []
     for declared in fields(PmoSettings):
         meaning = declared.metadata.get("meaning", "")
-        if declared.name == "due_dates":
-            rows += [(DUE_DATE_PREFIX + period, day, meaning) for period, day in settings.due_dates.items()]
+        if declared.name in PERIOD_DATE_PREFIXES:
+            prefix = PERIOD_DATE_PREFIXES[declared.name]
+            rows += [(prefix + period, day, meaning) for period, day in getattr(settings, declared.name).items()]
         else:
             rows.append((declared.name, getattr(settings, declared.name), meaning))
     return rows
@@ -205,20 +344,15 @@ def settings_from_rows(rows, source: str = "Settings") -> PmoSettings:
     Rows for other settings (folders, the ribbon's own) are left to their readers; a blank value means the
     default. Raises SettingsError naming the setting and its value.
     """
-    values: dict[str, object] = {}
-    due_dates: dict[str, object] = {}
+    kept = []
     for name, value in rows:
         name = "" if is_blank(name) else str(name).strip()
         if is_blank(value):
             continue
-        if name.startswith(DUE_DATE_PREFIX):
-            due_dates[name.removeprefix(DUE_DATE_PREFIX).strip()] = value
-        elif name in _NAMES and name != "due_dates":
-            values[name] = value  # _convert makes Excel's floats the field's type
-    if due_dates:
-        values["due_dates"] = due_dates
+        if _period_date_row(name) or ((name in _NAMES or name in RENAMED_SETTINGS) and name not in _ROW_PREFIXES):
+            kept.append((name, value))  # _convert makes Excel's floats the field's type
     try:
-        return settings_from_mapping(values, source)
+        return settings_from_mapping(_row_values(kept), source, as_rows=True)
     except SettingsError as error:
         message = str(error).removeprefix(f"{source}: ").removeprefix("settings: ")
         raise SettingsError(f"{source}: {message}") from None

@@ -34,7 +34,7 @@ def _states(projects, submitted, today, period="2026-11", settings=SETTINGS, lat
 def test_due_date_defaults_to_days_after_the_period_and_can_be_set_per_period():
     assert due_date("2026-11", SETTINGS) == dt.date(2026, 12, 5)
     assert due_date("2027-02", SETTINGS) == dt.date(2027, 3, 5)
-    christmas = PmoSettings(due_dates={"2026-12": dt.date(2027, 1, 12)})
+    christmas = PmoSettings(deadlines={"2026-12": dt.date(2027, 1, 12)})
     assert due_date("2026-12", christmas) == dt.date(2027, 1, 12)
     assert due_date("2026-11", christmas) == dt.date(2026, 12, 5)
 
@@ -142,7 +142,7 @@ def test_settings_load_from_toml_json_and_csv(tmp_path):
     toml = tmp_path / "pmo_settings.toml"
     toml.write_text(
         'cadence = "fortnightly"\nfiscal_year_start_month = 4\nschedule_slip_red_days = 60\n'
-        '[due_dates]\n"2026-12" = 2027-01-12\n',
+        '[deadlines]\n"2026-12" = 2027-01-12\n',
         encoding="utf-8",
     )
     settings = load_settings(toml)
@@ -151,15 +151,15 @@ def test_settings_load_from_toml_json_and_csv(tmp_path):
         4,
         60,
     )
-    assert settings.due_dates == {"2026-12": dt.date(2027, 1, 12)}
+    assert settings.deadlines == {"2026-12": dt.date(2027, 1, 12)}
     assert settings.cost_overrun_amber_percent == 5.0  # untouched defaults stay
     json_file = tmp_path / "s.json"
-    json_file.write_text('{"cadence": "quarterly", "due_dates": {"2026-12": "2027-01-15"}}', encoding="utf-8")
-    assert load_settings(json_file).due_dates == {"2026-12": dt.date(2027, 1, 15)}
+    json_file.write_text('{"cadence": "quarterly", "deadlines": {"2026-12": "2027-01-15"}}', encoding="utf-8")
+    assert load_settings(json_file).deadlines == {"2026-12": dt.date(2027, 1, 15)}
     csv_file = tmp_path / "s.csv"
-    csv_file.write_text("setting,value\ncadence,monthly\ndue_days_after_period_end,3\ndue_date:2026-12,2027-01-09\n")
+    csv_file.write_text("setting,value\ncadence,monthly\ndeadline_days_after_period_end,3\ndeadline:2026-12,2027-01-09\n")
     from_csv = load_settings(csv_file)
-    assert from_csv.due_days_after_period_end == 3 and from_csv.due_dates == {"2026-12": dt.date(2027, 1, 9)}
+    assert from_csv.deadline_days_after_period_end == 3 and from_csv.deadlines == {"2026-12": dt.date(2027, 1, 9)}
     assert load_settings(None) == PmoSettings()
 
 
@@ -169,7 +169,7 @@ def test_settings_load_from_toml_json_and_csv(tmp_path):
         ('cadence = "weekly"', "cadence 'weekly' must be one of"),
         ("fiscal_year_start_month = 13", "fiscal_year_start_month 13"),
         ("colour = 'blue'", "unknown setting"),
-        ('[due_dates]\n"December" = 2027-01-12', "'December' is not a period"),
+        ('[deadlines]\n"December" = 2027-01-12', "'December' is not a period"),
         ("schedule_slip_amber_days = 'soon'", "schedule_slip_amber_days"),
     ],
 )

@@ -323,7 +323,7 @@ def test_overrides_csv_and_settings_file(prepared, inbox, tmp_path):
     overrides = tmp_path / "overrides.csv"
     overrides.write_text(f"project_id,period,file\nPRJ-0005,{PERIOD},{prepared['older'].name}\n", encoding="utf-8")
     settings = tmp_path / "pmo_settings.toml"
-    settings.write_text(f'pmo_name = "Group PMO"\n[due_dates]\n"{PERIOD}" = 2099-01-31\n', encoding="utf-8")
+    settings.write_text(f'pmo_name = "Group PMO"\n[deadlines]\n"{PERIOD}" = 2099-01-31\n', encoding="utf-8")
     result = _run(
         tmp_path, inbox, "--overrides", str(overrides), "--settings", str(settings), register=prepared["register"]
     )

@@ -288,7 +288,7 @@ def test_the_settings_sheet_offers_exactly_the_cores_settings_with_their_default
 
     book = FileBook(build_workbook(tmp_path / "pmo_workbook.xlsm"))
     settings = book.read_settings()
-    core_keys = {field.name for field in fields(PmoSettings)} - {"due_dates"}
+    core_keys = {field.name for field in fields(PmoSettings)} - {"deadlines", "data_as_of_dates"}
     capacity_keys = {f"capacity_{field.name}" for field in fields(CapacitySettings)}
     assert core_keys | capacity_keys <= set(settings)
     assert not {"reporting_frequency", "rag_amber_threshold", "unit"} & set(settings)

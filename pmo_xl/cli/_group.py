@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 
 import click
 
@@ -22,6 +23,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Generate one workbook per project in the register, ready to send to each PM.",
     ),
     "new": ("pmo_xl.cli.generate", "Generate one workbook, without a register."),
+    "calendar": (
+        "pmo_xl.cli.calendar",
+        "Write the reporting calendar of a year as .ics: each period's data-as-of date and submission deadline.",
+    ),
     "collect": (
         "pmo_xl.cli.collect",
         "Merge the status workbooks in INBOX (and its subfolders) into the ledger and write portfolio.xlsx.",
@@ -106,11 +111,27 @@ class PmoGroup(click.Group):
                 formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except PmoError as error:
-            click.secho(f"pmo: {error}", fg="red", err=True)
-            sys.exit(2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("once", UserWarning)  # e.g. settings read under an old name: said once a run
+            warnings.showwarning = _show_note(warnings.showwarning)
+            try:
+                return super().invoke(ctx)
+            except PmoError as error:
+                click.secho(f"pmo: {error}", fg="red", err=True)
+                sys.exit(2)
+
+
+def _show_note(show_warning):
+    """A warning meant for the PMO (its class has `pmo_note`, e.g. settings.SettingsRenamed) as one line on stderr,
+    `pmo: note: ...`; any other warning as Python shows it."""
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if getattr(category, "pmo_note", False):
+            click.secho(f"pmo: note: {message}", fg="yellow", err=True)
+        else:
+            show_warning(message, category, filename, lineno, file, line)
+
+    return show
 
 
 @click.group(cls=PmoGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -32,7 +32,7 @@ import pandas as pd
 
 from pmo_xl.excel.files import safe_file_name, write_bytes_atomic
 from pmo_xl.periods import year_and_month
-from pmo_xl.reporting_calendar import submission_deadline
+from pmo_xl.reporting_calendar import is_reporting_period, mid_period_deadline, submission_deadline
 from pmo_xl.settings import PmoSettings
 
 COVERAGE_STATES = (
@@ -98,20 +98,12 @@ def due_date(period: str, settings: PmoSettings) -> dt.date:
     return submission_deadline(period, settings)
 
 
-def is_reporting_period(period: str, cadence: str, fiscal_year_start_month: int = 1) -> bool:
-    """Monthly and fortnightly projects report every month; quarterly ones in each fiscal quarter's last month."""
-    if cadence != "quarterly":
-        return True
-    month = year_and_month(period)[1]
-    return (month - fiscal_year_start_month) % 3 == 2
-
-
 def report_windows(period: str, cadence: str, settings: PmoSettings) -> list[ReportWindow]:
     due = due_date(period, settings)
     if cadence != "fortnightly":
         return [ReportWindow(None, due)]
     mid_month = dt.date(*year_and_month(period), 15)
-    first_due = mid_month + dt.timedelta(days=settings.due_days_after_period_end)
+    first_due = mid_period_deadline(period, settings)
     return [ReportWindow(None, first_due), ReportWindow(mid_month + dt.timedelta(days=1), due)]
 
 

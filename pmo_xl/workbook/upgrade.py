@@ -76,9 +76,11 @@ def _renamed(old: TableContent) -> TableContent:
     keys = {row[0] for row in old.rows}
     meaning = old.headers.index("meaning") if "meaning" in old.headers else None
     rows = []
+    from pmo_xl.settings import renamed_setting_row
+
     for row in old.rows:
         key, value = row[0], row[1] if len(row) > 1 else None
-        new_key = RENAMED_SETTINGS.get(key)
+        new_key = RENAMED_SETTINGS.get(key) or (renamed_setting_row(key) if isinstance(key, str) else None)
         if new_key and new_key not in keys and _accepted(new_key, value):
             row = (new_key, *row[1:])
         elif (new_key or key in RETIRED_SETTINGS) and meaning is not None:
@@ -91,8 +93,11 @@ def _renamed(old: TableContent) -> TableContent:
 def _merge_settings(new: TableContent, old: TableContent) -> TableContent:
     """The old values win; settings new to this build keep their defaults; the PMO's own settings are kept.
 
-    The old value of a known setting replaces the new row's value, but the meaning is always the new build's.
+    The old value of a known setting replaces the new row's value, but the meaning is always the new build's (a
+    period's date set by hand, `deadline:YYYY-MM`, has no row in a fresh build: its meaning comes from the core).
     """
+    from pmo_xl.settings import setting_row_meaning
+
     old = _renamed(old)
     merged = _merge_table(new, old)
     fresh = {row[0]: row for row in new.rows}
@@ -101,6 +106,9 @@ def _merge_settings(new: TableContent, old: TableContent) -> TableContent:
     for row in merged.rows:
         if meaning is not None and row[0] in fresh and len(fresh[row[0]]) > meaning:
             row = tuple(fresh[row[0]][meaning] if index == meaning else cell for index, cell in enumerate(row))
+        elif meaning is not None and isinstance(row[0], str) and not str(row[meaning] or "").startswith(RETIRED_NOTE):
+            current = setting_row_meaning(row[0])
+            row = tuple(current if index == meaning and current else cell for index, cell in enumerate(row))
         rows.append(row)
     present = {row[0] for row in rows}
     added = tuple(row + (None,) * (len(merged.headers) - len(row)) for row in new.rows if row[0] not in present)
