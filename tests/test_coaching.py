@@ -210,27 +210,38 @@ def test_switched_off_in_the_settings_nothing_is_written(ledger_path, tmp_path):
 def test_pmo_coaching_xlsx_holds_the_pms_the_projects_and_the_notes(ledger_path, tmp_path):
     path = export_coaching(ledger_path, tmp_path / "pmo-coaching.xlsx", today=TODAY)
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["PMs", "PM trends", "Projects", "Notes"]
+    assert book.sheetnames == ["PMs", "Projects", "PM trends", "Notes"]
     pms = book["PMs"]
     headers = [cell.value for cell in pms[4]]
     rows = {row[0]: dict(zip(headers, row, strict=True)) for row in pms.iter_rows(min_row=5, values_only=True)}
     assert set(rows) == {"Ana Ruiz", "Ben Okafor", "Chloé Martin", "Dev Patel"}
     assert rows["Chloé Martin"]["New PM"] == "new PM: first report 2026-11"
     assert rows["Ben Okafor"]["Returns before acceptance"] == 3
-    assert rows["Ben Okafor"]["Watermelon (Green, rules say otherwise)"] == 2
+    assert rows["Ben Okafor"]["Watermelon"] == 2
     assert rows["Ana Ruiz"]["Days late (most)"] == 4
+    assert rows["Ana Ruiz"][headers[-1]] == "worse: On time, Late, Days late (most)"
     projects = book["Projects"]
-    header = [cell.value for cell in projects[4]]
-    assert header == ["Project", "Project name", "Project manager", "Measure", *WINDOW, "Window", "Trend"]
-    current = None
-    by_measure = {}
-    for row in projects.iter_rows(min_row=5, values_only=True):
+    assert [cell.value for cell in projects[4]] == ["Project", "Project name", "Project manager", *WINDOW]
+    stories = {row[0]: row[3:] for row in projects.iter_rows(min_row=5, values_only=True)}
+    assert stories["PRJ-003"] == ("missing", "missing", "missing", "missing", "on time; returned 1x first",
+                                  "on time; returned 2x first; copied forward")  # fmt: skip
+    assert stories["PRJ-004"][3:] == ("on time", "on time; watermelon (Green, rules Red)",
+                                      "on time; watermelon (Green, rules Red)")  # fmt: skip
+    assert stories["PRJ-002"][4] == "late 4 day(s)"
+    assert stories["PRJ-005"][5] == "late 2 day(s)"  # Green against red rules once: not a watermelon
+    assert stories["PRJ-006"] == (None,) * 5 + ("missing",)
+    shaded = {row[0].value: row[8].fill.fgColor.rgb for row in projects.iter_rows(min_row=5)}
+    assert shaded["PRJ-003"].endswith("FFEB9C") and not str(shaded["PRJ-001"]).endswith("FFEB9C")
+    trends = book["PM trends"]
+    assert [cell.value for cell in trends[4]] == ["Project manager", "Measure", *WINDOW, "Window", "Trend"]
+    current, grid = None, {}
+    for row in trends.iter_rows(min_row=5, values_only=True):
         current = row[0] or current
-        by_measure[(current, row[3])] = row[4:10]
-    assert by_measure[("PRJ-003", "Copied forward unchanged")] == (0, 0, 0, 0, 0, 1)
-    assert by_measure[("PRJ-003", "Returns before acceptance")] == (0, 0, 0, 0, 1, 2)
+        grid[(current, row[1])] = row[2:9]
+    assert grid[("Ben Okafor", "Copied forward unchanged")] == (0, 0, 0, 0, 0, 1, 1)
+    assert grid[("Ben Okafor", "Returns before acceptance")] == (0, 0, 0, 0, 1, 2, 3)
     # Printed for a PMO lead: landscape, one page wide, the header repeated, and "not for management" on each page.
-    for sheet in (pms, projects):
+    for sheet in (pms, projects, trends):
         assert sheet.page_setup.orientation == "landscape"
         assert sheet.sheet_properties.pageSetUpPr.fitToPage  # one page wide (1, the default, is left unwritten)
         assert sheet.page_setup.fitToWidth in (None, 1) and sheet.page_setup.fitToHeight == 0

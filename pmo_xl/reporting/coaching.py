@@ -66,7 +66,7 @@ MEASURES: tuple[Measure, ...] = (
     Measure("copied_forward", "Copied forward unchanged", "Accepted reports where every figure that should move "
             "(percent complete, forecast end date, EAC, milestone forecast dates, RAID statuses) is the same as in "
             "the report before. One of them changed: not counted.", "lower"),
-    Measure("watermelon", "Watermelon (Green, rules say otherwise)", "Accepted reports declaring overall RAG Green "
+    Measure("watermelon", "Watermelon", "Accepted reports declaring overall RAG Green "
             "while the PMO's rules (schedule slip, cost overrun) say Amber or Red, in two or more reports in a row. "
             "One such report alone is not counted.", "lower"),
 )  # fmt: skip
@@ -294,6 +294,29 @@ def _flag_watermelons(rows: list[dict], before_window: bool) -> None:
 
 ACCEPTED_STATES = ("on time", "late")
 DUE_STATES = (*ACCEPTED_STATES, "returned", "missing")
+
+
+def period_story(fact: dict) -> str:
+    """One project's period in a few words, as the Projects sheet shows it: 'late 4 days; returned 2x first;
+    copied forward'. Blank before the project's first file."""
+    state = fact.get("state") or ""
+    if state not in ACCEPTED_STATES:
+        returns = int(fact.get("returns") or 0)
+        return f"returned {returns}x, not sent back" if state == "returned" else state
+    parts = ["on time" if state == "on time" else f"late {int(fact['days_late'])} day(s)"]
+    if fact.get("returns"):
+        parts.append(f"returned {int(fact['returns'])}x first")
+    if fact.get("copied_forward") is True:
+        parts.append("copied forward")
+    if fact.get("watermelon") is True:
+        parts.append(f"watermelon (Green, rules {fact.get('rag_derived')})")
+    return "; ".join(parts)
+
+
+def needs_attention(fact: dict) -> bool:
+    """A period worth a word with the PM: anything but on time, first time, moving and honest (or not due)."""
+    story = period_story(fact)
+    return bool(story) and story not in ("on time", "not due", "not yet due")
 
 
 def _period_figures(rows: pd.DataFrame) -> dict[str, int | None]:

@@ -2,15 +2,16 @@
 
 `coaching_from_ledger` is the shell that reads what the scorecard counts (the counted reports of the window and
 the one before each, the window's files, the returns, the PMs named before the window); `pmo_xl.reporting.coaching`
-counts it. `write_coaching_workbook` lays it out: a PMs sheet (one row per PM: who is new, the window's totals and
-each measure's trend), PM trends and Projects sheets (one row per PM or project and measure, a column per period),
-and a Notes sheet saying what each measure means and that the file is for coaching, never for management.
+counts it. `write_coaching_workbook` lays it out: a PMs sheet (one row per PM: who is new, the window's totals and what
+got worse or better), a Projects sheet (one row per project, each period in a few words, those worth a word
+shaded), a PM trends sheet (one row per PM and measure, a column per period) and a Notes sheet saying what each measure means and that the file is for coaching, never for management.
 `export_coaching` is the one call `pmo coaching` and the month's collect make.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from pmo_xl.excel.files import write_workbook_atomic
 from pmo_xl.ledger import Ledger, open_ledger
 from pmo_xl.periods import current_period, month_add
 from pmo_xl.register import ProjectRecord
-from pmo_xl.reporting.audience import PMO, Audience, require_reader
+from pmo_xl.reporting.audience import PMO, Audience, AudienceError, require_reader
 from pmo_xl.reporting.coaching import (
     BAD_RAG,
     MEASURES,
@@ -32,6 +33,8 @@ from pmo_xl.reporting.coaching import (
     Scorecard,
     coaching_scorecard,
     moving_values,
+    needs_attention,
+    period_story,
     window_periods,
 )
 from pmo_xl.reporting.views import STATUS_TEMPLATE, counted_frame, read_counted
@@ -95,6 +98,12 @@ def coaching_from_ledger(
     periods = window_periods(counted.report_period)
     in_scope = [r for r in register or () if audience.covers(r.programme, r.business_unit)]
     scope_ids = {r.project_id for r in in_scope} if audience.scoped else None
+    if scope_ids == set():
+        known = sorted({r.programme for r in register or () if r.programme})
+        raise AudienceError(
+            f"no project of the register matches {audience.label}; programmes in the register: "
+            f"{', '.join(known) or 'none'} (nothing was written)"
+        )
 
     def wanted(project_id: str) -> bool:
         return scope_ids is None or project_id in scope_ids
@@ -173,9 +182,14 @@ PURPOSE = (
     "forward it, and do not paste it into the portfolio report or the dashboard."
 )
 READING = (
-    "Each figure counts the reports of the period in its column (the last six reporting periods, the latest on the "
-    "right). 'Window' is the six periods together (the most, for days late). 'Trend' compares the later three "
-    "periods with the earlier three, per report due: better, worse or steady (blank: too few reports to say)."
+    "PMs: one row per PM, each figure the total of the last six reporting periods (for days late, the most), and "
+    "the trend: the later three periods against the earlier three, per report due (blank: too few reports to say). "
+    "Projects: one row per project, each period in a few words; a shaded period is worth a word with the PM. "
+    "PM trends: each PM's figures period by period, the latest on the right."
+)
+NEW_PM = (
+    "A PM whose first accepted report is in these six periods, or who has none yet: reach out, walk them through "
+    "the template and their first report."
 )
 _TREND_FILLS = {"better": "#C6EFCE", "worse": "#FFC7CE"}
 
@@ -187,18 +201,26 @@ def write_coaching_workbook(scorecard: Scorecard, path: Path | str, written_on: 
     def build(workbook) -> None:
         formats = {
             "title": workbook.add_format({"bold": True, "font_size": 14}),
-            "note": workbook.add_format({"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"}),
+            "note": workbook.add_format({"italic": True, "font_color": "#595959"}),
+            "header": workbook.add_format({"bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF",
+                                           "text_wrap": True, "valign": "top", "border": 1}),
             "wrap": workbook.add_format({"text_wrap": True, "valign": "top"}),
             "bold": workbook.add_format({"bold": True, "valign": "top"}),
-            "first": workbook.add_format({"top": 1, "top_color": "#808080"}),
-            **{word: workbook.add_format({"bg_color": colour}) for word, colour in _TREND_FILLS.items()},
-        }
-        subtitle = (f"Coaching scorecard, periods {periods[0]} to {periods[-1]}"
+            # a zero is a dash, so what is not zero stands out; it is still the number 0 in the cell
+            "count": workbook.add_format({"num_format": '0;-0;"-"', "valign": "top", "align": "center"}),
+            "count_first": workbook.add_format({"num_format": '0;-0;"-"', "valign": "top", "align": "center",
+                                                "top": 1, "top_color": "#808080"}),
+            "first": workbook.add_format({"top": 1, "top_color": "#808080", "valign": "top", "text_wrap": True}),
+            "attention": workbook.add_format({"bg_color": "#FFEB9C", "text_wrap": True, "valign": "top"}),
+            **{word: workbook.add_format({"bg_color": colour, "valign": "top"}) for word, colour in _TREND_FILLS.items()},
+        }  # fmt: skip
+        subtitle = (f"Periods {periods[0]} to {periods[-1]}"
                     + (f", written {written_on.isoformat()}" if written_on else "")
-                    + ". For the PMO's coaching conversations only: never for management.")  # fmt: skip
+                    + ". For the PMO's coaching conversations only: never for management. The Notes sheet says "
+                      "what each figure counts.")  # fmt: skip
         _managers_sheet(workbook, scorecard, formats, subtitle)
-        _trend_sheet(workbook, "PM trends", scorecard.manager_trends, periods, formats, subtitle)
-        _trend_sheet(workbook, "Projects", scorecard.project_trends, periods, formats, subtitle)
+        _projects_sheet(workbook, scorecard, formats, subtitle)
+        _trend_sheet(workbook, scorecard.manager_trends, periods, formats, subtitle)
         _notes_sheet(workbook, formats)
         workbook.set_properties({"title": f"PMO coaching scorecard {scorecard.report_period}",
                                  "comments": "Written by pmo-xl for the PMO's coaching, never for management"})  # fmt: skip
@@ -207,14 +229,17 @@ def write_coaching_workbook(scorecard: Scorecard, path: Path | str, written_on: 
     return write_workbook_atomic(Path(path), build, options)
 
 
-def _print_setup(sheet, header_row: int, columns: int) -> None:
+HEADER_ROW = 3  # rows 1-3: the title, what the file is, a blank line
+
+
+def _print_setup(sheet, columns: int) -> None:
     sheet.set_landscape()
     sheet.set_paper(9)  # A4
     sheet.fit_to_pages(1, 0)
-    sheet.repeat_rows(header_row)
+    sheet.repeat_rows(HEADER_ROW)
     sheet.set_footer("&LPMO coaching: not for management&RPage &P of &N")
-    sheet.freeze_panes(header_row + 1, 1)
-    sheet.autofilter(header_row, 0, header_row, columns - 1)
+    sheet.freeze_panes(HEADER_ROW + 1, 1)
+    sheet.autofilter(HEADER_ROW, 0, HEADER_ROW, columns - 1)
 
 
 def _write(sheet, row: int, column: int, value: object, cell_format=None) -> None:
@@ -223,69 +248,109 @@ def _write(sheet, row: int, column: int, value: object, cell_format=None) -> Non
         sheet.write_blank(row, column, None, cell_format)
     elif isinstance(value, str):
         sheet.write_string(row, column, value, cell_format)
-    elif isinstance(value, bool):
-        sheet.write_string(row, column, "yes" if value else "no", cell_format)
     else:
         sheet.write_number(row, column, float(value), cell_format)
 
 
-def _header(sheet, workbook, row: int, headers: list[str]) -> None:
-    header = workbook.add_format({"bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "text_wrap": True,
-                                  "valign": "top", "border": 1})  # fmt: skip
+def _fit_row(sheet, line: int, texts: list[tuple[object, float]]) -> None:
+    """Give a row the height of its longest wrapped text ((text, column width) pairs): neither Excel nor
+    LibreOffice sizes a written row to its text, and the lines would print over each other."""
+    lines = 1
+    for text, width in texts:
+        if isinstance(text, str) and text:
+            per_line = max(int(width * 1.3), 1)  # characters a line of that width holds, about
+            lines = max(lines, sum(len(textwrap.wrap(part, per_line)) or 1 for part in text.split("\n")))
+    if lines > 1:
+        sheet.set_row(line, 15 * lines)
+
+
+def _titles(sheet, formats: dict, title: str, subtitle: str, headers: list[str]) -> None:
+    sheet.write_string(0, 0, title, formats["title"])
+    sheet.write_string(1, 0, subtitle, formats["note"])
     for column, text in enumerate(headers):
-        sheet.write_string(row, column, text, header)
+        sheet.write_string(HEADER_ROW, column, text, formats["header"])
+
+
+def trend_words(row: dict) -> str:
+    """A PM's trends in a line: 'worse: On time, Late; better: Not received' (blank when too few reports)."""
+    parts = []
+    for word in ("worse", "better"):
+        measures = [m.label for m in MEASURES if row.get(f"{m.key}_trend") == word]
+        if measures:
+            parts.append(f"{word}: {', '.join(measures)}")
+    return "; ".join(parts) or ("steady" if any(row.get(f"{m.key}_trend") for m in MEASURES) else "")
 
 
 def _managers_sheet(workbook, scorecard: Scorecard, formats: dict, subtitle: str) -> None:
     sheet = workbook.add_worksheet("PMs")
-    sheet.write_string(0, 0, "Data quality per PM, over the last six periods", formats["title"])
-    sheet.write_string(1, 0, subtitle, formats["note"])
-    headers = ["Project manager", "New PM", "Projects"]
-    for measure in MEASURES:
-        headers += [measure.label] if measure.key == "due" else [measure.label, "Trend"]
-    _header(sheet, workbook, 3, headers)
+    headers = ["Project manager", "New PM", "Projects", *(m.label for m in MEASURES), "Trend (last 3 periods "
+               "against the 3 before)"]  # fmt: skip
+    _titles(sheet, formats, "Data quality per PM, over the last six periods", subtitle, headers)
     for offset, row in enumerate(scorecard.managers.to_dict("records")):
-        values = [row["project_manager"], row["new_pm"], row["projects"]]
-        for measure in MEASURES:
-            values += [row[measure.key]] if measure.key == "due" else [row[measure.key], row[f"{measure.key}_trend"]]
-        for column, value in enumerate(values):
-            fill = formats.get(value) if headers[column] == "Trend" else None
-            _write(sheet, 4 + offset, column, value, fill or (formats["wrap"] if column < 3 else None))
-    sheet.set_column(0, 0, 22)
-    sheet.set_column(1, 1, 26)
-    sheet.set_column(2, 2, 24)
-    sheet.set_column(3, len(headers) - 1, 10)
-    sheet.set_row(3, 45)
-    _print_setup(sheet, 3, len(headers))
+        line = 1 + HEADER_ROW + offset
+        for column, value in enumerate((row["project_manager"], row["new_pm"], row["projects"])):
+            _write(sheet, line, column, value, formats["attention"] if column == 1 and value else formats["wrap"])
+        for number, measure in enumerate(MEASURES, start=3):
+            _write(sheet, line, number, row[measure.key], formats["count"])
+        words = trend_words(row)
+        _write(sheet, line, len(headers) - 1, words, formats["attention"] if "worse" in words else formats["wrap"])
+        _fit_row(sheet, line, [(row["project_manager"], 20), (row["new_pm"], 22), (row["projects"], 20), (words, 44)])
+    sheet.set_column(0, 0, 20)
+    sheet.set_column(1, 1, 22)
+    sheet.set_column(2, 2, 20)
+    sheet.set_column(3, 2 + len(MEASURES), 11)
+    sheet.set_column(len(headers) - 1, len(headers) - 1, 44)
+    sheet.set_row(HEADER_ROW, 48)
+    _print_setup(sheet, len(headers))
 
 
-def _trend_sheet(workbook, name: str, frame: pd.DataFrame, periods: list[str], formats: dict, subtitle: str) -> None:
-    sheet = workbook.add_worksheet(name)
-    by_project = "project_id" in frame.columns
-    title = "Data quality per project and period" if by_project else "Data quality per PM and period"
-    sheet.write_string(0, 0, title, formats["title"])
-    sheet.write_string(1, 0, subtitle, formats["note"])
-    labels = ["Project", "Project name", "Project manager"] if by_project else ["Project manager"]
-    keys = ["project_id", "project_name", "project_manager"] if by_project else ["project_manager"]
-    headers = [*labels, "Measure", *periods, "Window", "Trend"]
-    _header(sheet, workbook, 3, headers)
-    previous_key = None
+def _projects_sheet(workbook, scorecard: Scorecard, formats: dict, subtitle: str) -> None:
+    """One row per project, each period in a few words (`period_story`); a period worth a word is shaded."""
+    sheet = workbook.add_worksheet("Projects")
+    periods = list(scorecard.periods)
+    headers = ["Project", "Project name", "Project manager", *periods]
+    _titles(sheet, formats, "Each project's last six periods", subtitle, headers)
+    facts = scorecard.project_periods
+    for offset, (project_id, group) in enumerate(facts.groupby("project_id", sort=True)):
+        line = 1 + HEADER_ROW + offset
+        by_period = {fact["period"]: fact for fact in group.to_dict("records")}
+        latest_manager = next((by_period[p]["project_manager"] for p in reversed(periods) if p in by_period), "")
+        for column, value in enumerate((project_id, group["project_name"].iloc[0], latest_manager)):
+            _write(sheet, line, column, value, formats["wrap"])
+        stories = []
+        for column, period in enumerate(periods, start=3):
+            fact = by_period.get(period, {})
+            stories.append((period_story(fact), 17))
+            _write(sheet, line, column, stories[-1][0], formats["attention"] if needs_attention(fact) else
+                   formats["wrap"])  # fmt: skip
+        _fit_row(sheet, line, [(group["project_name"].iloc[0], 18), (latest_manager, 18), *stories])
+    sheet.set_column(0, 0, 11)
+    sheet.set_column(1, 2, 18)
+    sheet.set_column(3, 2 + len(periods), 17)
+    _print_setup(sheet, len(headers))
+
+
+def _trend_sheet(workbook, frame: pd.DataFrame, periods: list[str], formats: dict, subtitle: str) -> None:
+    """One row per PM and measure, a column per period: how each figure moved."""
+    sheet = workbook.add_worksheet("PM trends")
+    headers = ["Project manager", "Measure", *periods, "Window", "Trend"]
+    _titles(sheet, formats, "Data quality per PM and period", subtitle, headers)
+    previous_manager = None
     for offset, row in enumerate(frame.to_dict("records")):
-        key = row[keys[0]]
-        first = key != previous_key
-        previous_key = key
-        for column, name_ in enumerate([*keys, "measure", *periods, "window", "trend"]):
-            value = row[name_]
-            if column < len(keys) and not first:
-                value = ""  # the PM or project once, at the top of its block
-            cell_format = formats.get(row["trend"]) if name_ == "trend" else None
-            if first and cell_format is None:
-                cell_format = formats["first"]
-            _write(sheet, 4 + offset, column, value, cell_format)
-    sheet.set_column(0, len(keys) - 1, 18)
-    sheet.set_column(len(keys), len(keys), 34)
-    sheet.set_column(len(keys) + 1, len(headers) - 1, 9)
-    _print_setup(sheet, 3, len(headers))
+        line = 1 + HEADER_ROW + offset
+        first = row["project_manager"] != previous_manager
+        previous_manager = row["project_manager"]
+        text_format = formats["first"] if first else formats["wrap"]
+        _write(sheet, line, 0, row["project_manager"] if first else "", text_format)
+        _write(sheet, line, 1, row["measure"], text_format)
+        for column, name in enumerate([*periods, "window"], start=2):
+            _write(sheet, line, column, row[name], formats["count_first"] if first else formats["count"])
+        _write(sheet, line, len(headers) - 1, row["trend"], formats.get(row["trend"]) or text_format)
+    sheet.set_column(0, 0, 20)
+    sheet.set_column(1, 1, 26)
+    sheet.set_column(2, len(headers) - 2, 9)
+    sheet.set_column(len(headers) - 1, len(headers) - 1, 9)
+    _print_setup(sheet, len(headers))
 
 
 def _notes_sheet(workbook, formats: dict) -> None:
@@ -296,8 +361,7 @@ def _notes_sheet(workbook, formats: dict) -> None:
     sheet.write_string(3, 0, "How to read it", formats["bold"])
     sheet.write_string(3, 1, READING, formats["wrap"])
     sheet.write_string(4, 0, "New PM", formats["bold"])
-    sheet.write_string(4, 1, "A PM whose first accepted report is in these six periods, or who has none yet: "
-                             "reach out, walk them through the template and the first report.", formats["wrap"])  # fmt: skip
+    sheet.write_string(4, 1, NEW_PM, formats["wrap"])
     sheet.write_string(6, 0, "Measure", formats["bold"])
     sheet.write_string(6, 1, "What it counts", formats["bold"])
     for offset, measure in enumerate(MEASURES):
@@ -305,6 +369,9 @@ def _notes_sheet(workbook, formats: dict) -> None:
         better = "more is better" if measure.better == "higher" else "fewer is better"
         text = measure.meaning if measure.key == "due" else f"{measure.meaning} ({better})"
         sheet.write_string(7 + offset, 1, text, formats["wrap"])
+        _fit_row(sheet, 7 + offset, [(text, 100)])
+    for line, text in ((2, PURPOSE), (3, READING), (4, NEW_PM)):
+        _fit_row(sheet, line, [(text, 100)])
     sheet.set_column(0, 0, 28)
     sheet.set_column(1, 1, 100)
     sheet.set_landscape()
