@@ -50,6 +50,8 @@ INVOCATIONS = {
     ("optimize", "REQUESTS"): ["optimize", "{X}", "--total-budget", "1500", "-o", "{tmp}/o.xlsx"],
     ("optimize", "--capacity"): ["optimize", "{demo}/requests.xlsx", "--total-budget", "1500", "-o", "{tmp}/o.xlsx",
                                  "--capacity", "{X}"],
+    ("coaching", "--ledger"): ["coaching", "{tmp}/c.xlsx", "--ledger", "{X}", "--register", "{demo}/register.csv"],
+    ("coaching", "--register"): ["coaching", "{tmp}/c.xlsx", "--ledger", "{ledger}", "--register", "{X}"],
     ("ledger rebuild", "--ledger"): ["ledger", "rebuild", "--ledger", "{X}"],
     ("ledger check", "--ledger"): ["ledger", "check", "--ledger", "{X}"],
     ("export history", "--ledger"): ["export", "history", "{tmp}/h.xlsx", "--ledger", "{X}"],

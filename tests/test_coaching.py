@@ -283,3 +283,22 @@ def test_no_management_output_holds_any_of_it(ledger_path, tmp_path):
         found = [word for word in COACHING_WORDS if word in text.casefold()]
         assert found == [], f"{output} holds coaching words: {found}"
         assert not any(sheet in text for sheet in ('name="PMs"', 'name="PM trends"', 'name="Notes"'))
+
+
+def test_pmo_coaching_writes_the_file_or_says_it_is_off(ledger_path, tmp_path):
+    from click.testing import CliRunner
+
+    from pmo_xl.cli import main
+
+    out = tmp_path / "pmo-coaching.xlsx"
+    result = CliRunner().invoke(main, ["coaching", str(out), "--ledger", str(ledger_path), "--today", "2026-12-20"])
+    assert result.exit_code == 0, result.output
+    assert "do not forward it to management" in result.output
+    assert openpyxl.load_workbook(out)["PMs"]["A5"].value == "Ana Ruiz"
+    settings = tmp_path / "settings.toml"
+    settings.write_text("coaching_scorecard = false\n", encoding="utf-8")
+    off = tmp_path / "off.xlsx"
+    result = CliRunner().invoke(main, ["coaching", str(off), "--ledger", str(ledger_path), "--settings", str(settings)])
+    assert result.exit_code == 0 and "switched off" in result.output and not off.exists()
+    result = CliRunner().invoke(main, ["coaching", str(off), "--ledger", str(ledger_path), "--programme", "Nowhere"])
+    assert result.exit_code == 2 and "Back Office, Digital" in result.output and not off.exists()

@@ -36,6 +36,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Write OUT (portfolio.xlsx) with the Dashboard sheet first, rebuilt from the ledger.",
     ),
     "report": ("pmo_xl.cli.report", "Write OUT.html: the management pack, one self-contained file to e-mail."),
+    "coaching": (
+        "pmo_xl.cli.coaching",
+        "Write OUT (pmo-coaching.xlsx): the data-quality scorecard per PM, for the PMO's coaching only.",
+    ),
     "capacity": (
         "pmo_xl.cli.capacity",
         "Demand against net capacity, by role and month: heatmap, over-allocation, chart, what-if.",
