@@ -80,11 +80,11 @@ VALUE_FAULT_PLACES = {
     "date_as_text_local": ("Summary", "forecast_end_date", "Summary!C38"),
     "ambiguous_date": ("Summary", "forecast_end_date", "Summary!C38"),
     "date_as_number": ("Summary", "forecast_end_date", "Summary!C38"),
-    "missing_required": ("Summary", "key_achievements", "Summary!C41"),
+    "missing_required": ("Summary", "key_achievements", "Summary!C42"),
     "missing_rationale": ("Summary", "rag_overall_rationale", "Summary!D16"),
     "not_allowed": ("Summary", "rag_schedule", "Summary!C17"),
     "period_in_future": ("Summary", "reporting_period", "Summary!C11"),
-    "long_string": ("Summary", "key_achievements", "Summary!C41"),
+    "long_string": ("Summary", "key_achievements", "Summary!C42"),
 }
 
 
@@ -347,7 +347,9 @@ def test_an_unknown_template_version_says_whether_to_upgrade_pmo_xl_or_regenerat
     # The same file read by a pmo-xl that has moved past 9.0: the workbook is old, so the PM regenerates it.
     monkeypatch.setattr(submission_reader, "known_versions", lambda template_id: ("9.5", "10.0"))
     _, findings = read_submission(newer)
-    assert findings[0].message.endswith("this pmo-xl reads 9.5, 10.0: regenerate the workbook from the current template")
+    assert findings[0].message.endswith(
+        "this pmo-xl reads 9.5, 10.0: regenerate the workbook from the current template"
+    )
 
 
 def _zip_with_a_lying_member(source: bytes, liar: str, real_size: int) -> bytes:

@@ -31,8 +31,8 @@ from tests.template_series import LESSONS, MITIGATION_COST, OWNER_TEAM, SHIPPED,
 
 
 def test_the_status_template_reads_its_version_before_the_trust_changes():
-    assert known_versions("project_status") == ("1.0", "1.1")
-    assert catalog.PROJECT_STATUS.version == "1.1"
+    assert known_versions("project_status") == ("1.0", "1.1", "1.2")  # 1.2: tests/test_live_checks.py
+    assert catalog.PROJECT_STATUS.version == "1.2"
     old = schema_at("project_status", "1.0")
     assert old.version == "1.0"
     assert (old.field("currency").default, old.field("money_unit").default) == ("EUR", "k")
@@ -48,9 +48,9 @@ def test_the_status_template_reads_its_version_before_the_trust_changes():
             )
             for s in old.sections
         ),
-        instructions=catalog.PROJECT_STATUS.instructions,
+        instructions=schema_at("project_status", "1.1").instructions,
     )
-    assert back == catalog.PROJECT_STATUS
+    assert back == schema_at("project_status", "1.1")
     assert known_versions("project_request") == ("1.0", "1.1")  # its own 1.1: tests/test_versions_follow.py
 
 
@@ -58,8 +58,12 @@ def test_the_changelog_command_prints_each_version_and_its_steps_in_words():
     result = CliRunner().invoke(main, ["templates", "changelog"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0] == "project_status: current version 1.1; reads 1.0, 1.1"
-    assert lines[1].startswith("  1.0 -> 1.1: No silent money unit")
+    assert lines[0] == "project_status: current version 1.2; reads 1.0, 1.1, 1.2"
+    assert lines[1].startswith("  1.1 -> 1.2: Guidance checked live")
+    assert (
+        "  1.0 -> 1.1: No silent money unit (currency and unit come from the register or settings), and rows may "
+        "be added below a table" in lines
+    )
     assert "    - rule of currency: default 'EUR' -> none" in lines
     assert "    - reworded the instruction 'Adding rows'" in lines
     assert "project_request: current version 1.1; reads 1.0, 1.1" in lines
@@ -154,11 +158,11 @@ def test_the_migration_map_places_every_name_and_column_of_v1_0_in_v2_0(series):
 # -- declarations that conflict -----------------------------------------------------------------------------------
 
 
-def _bump(*steps, start="1.1", end="1.2") -> tuple[Migration, ...]:
+def _bump(*steps, start="1.2", end="1.3") -> tuple[Migration, ...]:
     return (*PROJECT_STATUS_MIGRATIONS, Migration("project_status", start, end, "test", steps))
 
 
-def _current(version="1.2", **changes):
+def _current(version="1.3", **changes):
     return replace(catalog.PROJECT_STATUS, version=version, **changes)
 
 
@@ -168,7 +172,7 @@ def _current(version="1.2", **changes):
         pytest.param(
             _current(),
             _bump(RenameField("sponsor", "project_manager")),
-            r"project_status 1\.1 -> 1\.2, step 1 \(RenameField\): it renames 'sponsor' to 'project_manager', but "
+            r"project_status 1\.2 -> 1\.3, step 1 \(RenameField\): it renames 'sponsor' to 'project_manager', but "
             r"'sponsor' still exists after it",
             id="rename onto a name that exists",
         ),
@@ -191,33 +195,33 @@ def _current(version="1.2", **changes):
             id="a rule that is not so",
         ),
         pytest.param(
-            _current(version="1.3"),
+            _current(version="1.4"),
             _bump(),
-            r"migration 1\.1 -> 1\.2 should end at 1\.3 .*without a gap or a loop",
+            r"migration 1\.2 -> 1\.3 should end at 1\.4 .*without a gap or a loop",
             id="a version gap",
         ),
         pytest.param(
             _current(),
-            _bump(start="1.0", end="1.2"),
-            r"migration 1\.0 -> 1\.1 should end at 1\.0",
+            _bump(start="1.1", end="1.3"),
+            r"migration 1\.1 -> 1\.2 should end at 1\.1",
             id="two migrations from one version",
         ),
         pytest.param(
-            _current(version="1.0"),
-            (*PROJECT_STATUS_MIGRATIONS, Migration("project_status", "1.1", "1.0", "x", ())),
-            r"1\.1 -> 1\.0: a migration must go to a later version",
+            _current(version="1.1"),
+            (*PROJECT_STATUS_MIGRATIONS, Migration("project_status", "1.2", "1.1", "x", ())),
+            r"1\.2 -> 1\.1: a migration must go to a later version",
             id="a cycle",
         ),
         pytest.param(
-            _current(version="1.0.1"),
-            _bump(end="1.0.1"),
-            r"its current version '1\.0\.1' is not a version: write major\.minor",
+            _current(version="1.1.1"),
+            _bump(end="1.1.1"),
+            r"its current version '1\.1\.1' is not a version: write major\.minor",
             id="a version of three parts",
         ),
         pytest.param(
             _current(),
-            (*PROJECT_STATUS_MIGRATIONS, Migration("project_request", "1.1", "1.2", "x", ())),
-            r"project_request 1\.1 -> 1\.2: declared among project_status's migrations",
+            (*PROJECT_STATUS_MIGRATIONS, Migration("project_request", "1.2", "1.3", "x", ())),
+            r"project_request 1\.2 -> 1\.3: declared among project_status's migrations",
             id="another template's",
         ),
     ],
@@ -237,5 +241,5 @@ def test_two_migrations_that_conflict_are_refused_when_the_template_is_used(monk
         "project_status",
         _bump(RenameField("project_name", "title"), RenameField("project_id", "title")),
     )
-    with pytest.raises(SchemaError, match=r"1\.1 -> 1\.2, step 2 \(RenameField\): the field 'title' it renames to"):
+    with pytest.raises(SchemaError, match=r"1\.2 -> 1\.3, step 2 \(RenameField\): the field 'title' it renames to"):
         known_versions("project_status")

@@ -174,10 +174,10 @@ def test_missing_rationale_on_amber_or_red_names_the_rag(submission):
     assert normalised.fields["rag_cost"] == "Amber"
     problems = {(f.code, f.where, f.cell) for f in errors(findings)}
     assert problems == {
-        ("required", "rag_cost_rationale", "Summary!D18"),
-        ("required", "rag_cost_path_to_green", "Summary!E18"),
+        ("rag_cost_rationale_missing", "rag_cost_rationale", "Summary!D18"),
+        ("rag_cost_path_to_green_missing", "rag_cost_path_to_green", "Summary!E18"),
     }
-    assert all("Cost RAG is Amber" in f.message for f in errors(findings))
+    assert all("Cost is Amber or Red" in f.message for f in errors(findings))
 
 
 def test_values_outside_the_allowed_lists(submission):

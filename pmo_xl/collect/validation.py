@@ -17,6 +17,7 @@ from pmo_xl import values
 from pmo_xl.periods import is_month, period_of
 from pmo_xl.submissions import Finding, ParsedSubmission, Value
 from pmo_xl.templates.catalog import budget_variance
+from pmo_xl.templates.checks import fails
 from pmo_xl.templates.schema import Column, Field, Table, TemplateSchema
 
 # Excel's cap on the characters in one cell; longer text was not typed in Excel and would be cut on the way back.
@@ -47,10 +48,11 @@ def validate(
             place = _field_place(parsed, schema, field)
             value = _normalise(fields[field.name], field, place, findings, field.name in parsed.percent_formatted)
         fields[field.name] = value
+    shown_live = {check.target for check in schema.checks if check.kind == "required_when"}
     for field in schema_fields:
         # the period has its own check, with the metadata, in _check_identity
         if field.name in empty and field.formula is None and field.name != "reporting_period":
-            reason = _required_reason(field, fields, schema)
+            reason = "" if field.name in shown_live and not field.required else _required_reason(field, fields, schema)
             if reason:
                 findings.append(
                     _finding(
@@ -59,6 +61,7 @@ def validate(
                 )
     _check_identity(parsed, schema, fields, today, register_ids, findings)
     _recompute_formula_fields(schema, fields)
+    _live_checks(parsed, schema, fields, findings)
     tables = {}
     for table in schema.tables:
         if table.name in parsed.tables:
@@ -171,6 +174,17 @@ def _required_reason(field: Field, fields: dict[str, Value], schema: TemplateSch
         if fields.get(other) in values:
             return f"it is required because {schema.field(other).label} is {fields[other]}"
     return ""
+
+
+def _live_checks(
+    parsed: ParsedSubmission, schema: TemplateSchema, fields: dict[str, Value], findings: list[Finding]
+) -> None:
+    """The template's checks (schema.Check), the rules its sheet shows live: a finding for each that fails, in the
+    check's own words and under its name (a 'required_when' check's replaces the field's generic 'required')."""
+    for check in schema.checks:
+        if fails(check, schema, fields):
+            place = _field_place(parsed, schema, schema.field(check.target))
+            findings.append(_finding(check.severity, check.name, check.message, place))
 
 
 def _check_identity(

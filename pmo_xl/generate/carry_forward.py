@@ -8,7 +8,10 @@ What is carried, keeping every stable id so period-over-period matching works:
 - the locked baseline (budgets, start and baseline end date), with the change requests approved in the last
   submission applied: their cost impacts to the current budget, their schedule impacts to the baseline end date;
 - the PM's latest figures (percent complete, actual to date, estimate at completion, forecast end date) as a
-  starting point. RAGs, rationales and the narrative are not carried: the PM assesses them afresh each period.
+  starting point. RAGs, rationales and the narrative are not carried: the PM assesses them afresh each period;
+- the same figures again, stamped into the template's locked last-period cells (`Field.previous_of`, on its hidden
+  Previous sheet): what the sheet's live checks compare this period's entries with (percent complete going down,
+  a figure the same as last period). A first report has them blank, and those checks pass.
 
 The last reports are read in the current version of the template (`derived.current_submission`), whatever version
 they were stored in: a project whose last report was an older version gets a current workbook whose carried rows
@@ -63,6 +66,17 @@ def realigned_demand(rows: list[dict], period: str, months: int) -> list[dict]:
     return carried
 
 
+def last_period_stamps(schema: TemplateSchema, previous: StoredSubmission) -> dict[str, object]:
+    """Last period's values for the template's `previous_of` fields, from the counted report carried forward."""
+    stamps = {}
+    for field in schema.fields:
+        if field.previous_of is not None:
+            value = previous.fields.get(field.previous_of)
+            if value not in (None, ""):
+                stamps[field.name] = value
+    return stamps
+
+
 def carried_fill(
     fill: WorkbookFill,
     previous: StoredSubmission,
@@ -77,6 +91,7 @@ def carried_fill(
         value = previous.fields.get(name)
         if value not in (None, ""):
             fields[name] = value
+    fields.update(last_period_stamps(schema, previous))
     change_requests = previous.tables.get("ChangeRequests", [])
     approved = newly_approved(
         change_requests, before_previous.tables.get("ChangeRequests", []) if before_previous else []

@@ -22,6 +22,7 @@ from pmo_xl.excel.files import atomic_target, write_bytes_atomic
 from pmo_xl.excel.package import XlsxPackage
 from pmo_xl.excel.sheet_xml import without_cached_results
 from pmo_xl.periods import month_series
+from pmo_xl.templates.checks import applies_formula, failing_formula
 from pmo_xl.templates.metadata import META_KEYS, META_SHEET, custom_property, meta_name
 from pmo_xl.templates.schema import (
     INPUT_MESSAGE_LIMIT,
@@ -45,6 +46,14 @@ ROWS_BELOW_TABLES = 40
 PROTECTION_PASSWORD = "pmo"
 LISTS_SHEET = "Lists"
 INSTRUCTIONS_SHEET = "Instructions"
+# Last period's figures (Field.previous_of), stamped by the PMO at generation: hidden, protected.
+PREVIOUS_SHEET = "Previous"
+# The main sheet's Check column: beside each checked field, what the template's checks find (schema.Check).
+CHECK_COLUMN = 5
+CHECK_HEADER = "Check"
+# A failed check's fill on the field it is about, and its words in the Check column: a red for what the PMO returns,
+# an amber for what it accepts with a note (kept apart from the RAG colours by a dashed border).
+CHECK_COLOURS = {"error": ("#F4B183", "#9C0006"), "warning": ("#FFE699", "#7F6000")}
 
 NAVY = "#1F3864"
 INPUT_FILL = "#FFF7D6"
@@ -222,6 +231,8 @@ class TemplateBuilder:
         self.sheets: dict[str, object] = {}
         self.completeness_terms: list[str] = []
         self.completeness_denominator: list[str] = []
+        self.field_cells: dict[str, tuple[int, int]] = {}  # a main-sheet field's row and column
+        self.previous_fields: list[Field] = []
 
     # -- sheets -------------------------------------------------------------------------------------------------
     def _sheet(self, title: str):
@@ -261,6 +272,8 @@ class TemplateBuilder:
             by_sheet.setdefault(table.sheet, []).append(table)
         for sheet_title, tables in by_sheet.items():
             self._build_table_sheet(self._sheet(sheet_title), sheet_title, tables, lists)
+        if self.previous_fields:
+            self._build_previous(self._sheet(PREVIOUS_SHEET))
         self._build_instructions(instructions)
         self._build_metadata()
         lists.sheet.hide()
@@ -274,6 +287,8 @@ class TemplateBuilder:
         sheet.set_column(1, 1, 30)
         sheet.set_column(2, 2, 18)
         sheet.set_column(3, 4, 46)
+        if schema.checks:
+            sheet.set_column(CHECK_COLUMN, CHECK_COLUMN, 30)
         self._title(
             sheet,
             schema.title,
@@ -284,6 +299,7 @@ class TemplateBuilder:
         row = 4
         for section in schema.sections:
             row = self._section(sheet, section, row, lists) + 1
+        self._checks(sheet)
         numerator = "+".join(self.completeness_terms)
         denominator = "+".join(self.completeness_denominator)
         sheet.write_formula(
@@ -310,7 +326,7 @@ class TemplateBuilder:
         )
         sheet.freeze_panes(3, 0)
         sheet.protect(PROTECTION_PASSWORD, {"format_columns": True, "format_rows": True})
-        sheet.print_area(0, 0, row, 4)
+        sheet.print_area(0, 0, row, CHECK_COLUMN if schema.checks else 4)
 
     def _heading(self, sheet, row: int, title: str, width: int = 4) -> None:
         style = self.formats.get(bold=True, font_size=11, font_color="white", bg_color=NAVY, valign="vcenter")
@@ -320,11 +336,20 @@ class TemplateBuilder:
             sheet.write_blank(row, column, None, style)
 
     def _section(self, sheet, section: Section, row: int, lists: _Lists) -> int:
-        self._heading(sheet, row, section.title)
+        self.previous_fields += [f for f in section.fields if f.previous_of is not None]
+        checked = {check.target for check in self.schema.checks}
+        if any(f.name in checked for f in section.fields):
+            self._heading(sheet, row, section.title, width=CHECK_COLUMN)
+            style = self.formats.get(bold=True, font_size=11, font_color="white", bg_color=NAVY, valign="vcenter")
+            sheet.write_string(row, CHECK_COLUMN, CHECK_HEADER, style)
+        else:
+            self._heading(sheet, row, section.title)
         row += 1
         if section.layout == "grid":
             return self._rag_grid(sheet, section, row, lists)
         for f in section.fields:
+            if f.previous_of is not None:
+                continue  # on the hidden Previous sheet
             self._field_cell(sheet, f, row, 2, lists, label_column=1)
             if f.multiline:
                 sheet.set_row(row, 60)
@@ -386,6 +411,7 @@ class TemplateBuilder:
         if f.type == "rag":
             cell = xl_rowcol_to_cell(row, column)
             _rag_conditional_formats(sheet, cell, cell, self.formats)
+        self.field_cells[f.name] = (row, column)
         self._count_towards_completeness(f)
 
     def _note(self, f: Field) -> str | None:
@@ -407,6 +433,68 @@ class TemplateBuilder:
             condition = "OR(" + ",".join(f'{other}="{value}"' for value in values) + ")"
             self.completeness_terms.append(f"IF({condition},{filled},0)")
             self.completeness_denominator.append(f"IF({condition},1,0)")
+
+    def _checks(self, sheet) -> None:
+        """Each checked field's row gets, in the Check column, a formula showing its failed checks' words ("" when
+        all pass); the field's cell is filled while one fails. Failed error checks count against completeness (a
+        'required_when' check's field is counted already, by its own rule)."""
+        schema = self.schema
+        by_row: dict[int, list] = {}
+        for check in schema.checks:
+            row, column = self.field_cells[check.target]
+            by_row.setdefault(row, []).append(check)
+            fails = failing_formula(check, schema)
+            fill, font = CHECK_COLOURS[check.severity]
+            sheet.conditional_format(
+                row,
+                column,
+                row,
+                column,
+                {
+                    "type": "formula",
+                    "criteria": f"={fails}",
+                    "format": self.book.add_format({"bg_color": fill, "border": 2, "border_color": font}),
+                },
+            )
+            if check.severity == "error" and check.kind != "required_when":
+                applies = applies_formula(check, schema)
+                self.completeness_terms.append(f"IF({applies},IF({fails},0,1),0)")
+                self.completeness_denominator.append(f"IF({applies},1,0)")
+        style = self.formats.get(text_wrap=True, font_size=9, bold=True, locked=True)
+        for row, checks in by_row.items():
+            parts = [f'IF({failing_formula(check, schema)},"{check.shown} ","")' for check in checks]
+            sheet.write_formula(row, CHECK_COLUMN, f"=TRIM({'&'.join(parts)})", style, "")
+            for check in checks:
+                font = CHECK_COLOURS[check.severity][1]
+                sheet.conditional_format(
+                    row,
+                    CHECK_COLUMN,
+                    row,
+                    CHECK_COLUMN,
+                    {
+                        "type": "formula",
+                        "criteria": f"={failing_formula(check, schema)}",
+                        "format": self.book.add_format({"font_color": font}),
+                        "stop_if_true": True,
+                    },
+                )
+            fixes = " ".join(check.fix for check in checks)
+            sheet.data_validation(row, CHECK_COLUMN, row, CHECK_COLUMN, _guidance_only("How to fix it", fixes))
+
+    def _build_previous(self, sheet) -> None:
+        """Last period's figures the checks compare with, each behind its defined name; locked, on a hidden sheet."""
+        sheet.set_column(1, 1, 34)
+        sheet.set_column(2, 2, 16)
+        self._title(
+            sheet, "Last period", "Stamped by the PMO when it generated this workbook; blank in a first report."
+        )
+        for row, f in enumerate(self.previous_fields, start=3):
+            sheet.write_string(row, 1, f.label, self.formats.get(bold=True))
+            sheet.write_blank(row, 2, None, self.formats.value(f.type, True))
+            self.book.define_name(f.name, _absolute(PREVIOUS_SHEET, row, 2))
+            sheet.data_validation(row, 2, row, 2, _guidance_only(f.label, f.help))
+        sheet.hide()
+        sheet.protect(PROTECTION_PASSWORD)
 
     # -- table sheets ------------------------------------------------------------------------------------------
     def _build_table_sheet(self, sheet, sheet_title: str, tables: list[Table], lists: _Lists) -> None:

@@ -7,7 +7,17 @@ validates submissions against it and docs/templates.md is generated from it.
 from __future__ import annotations
 
 from pmo_xl.portfolio.criteria import DEFAULT_MODEL
-from pmo_xl.templates.schema import RAG_VALUES, YES_NO, Column, Field, MonthSeries, Section, Table, TemplateSchema
+from pmo_xl.templates.schema import (
+    RAG_VALUES,
+    YES_NO,
+    Check,
+    Column,
+    Field,
+    MonthSeries,
+    Section,
+    Table,
+    TemplateSchema,
+)
 from pmo_xl.values import as_float
 
 CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CAD", "AUD", "JPY", "INR")
@@ -50,6 +60,10 @@ RAG_DIMENSIONS = (
     ("resources", "Resources"),
     ("benefits", "Benefits"),
 )
+
+
+# Last period's values sit on a hidden sheet, locked: the live checks compare this period's figures with them.
+PREVIOUS_HELP = "Stamped by the PMO at generation from last period's accepted report; blank in a first report."
 
 
 def _narrative(name: str, label: str, help: str) -> Field:
@@ -152,6 +166,16 @@ _PROGRESS = Section(
             help="Share of the total work done, 0% to 100%. Type 65% (or 0.65).",
             moves=True,
         ),
+        Field(
+            "prev_percent_complete",
+            "Last period's percent complete",
+            "percent",
+            locked=True,
+            minimum=0,
+            maximum=1,
+            help=PREVIOUS_HELP,
+            previous_of="percent_complete",
+        ),
     ),
 )
 
@@ -201,6 +225,15 @@ _MONEY = Section(
             moves=True,
         ),
         Field(
+            "prev_estimate_at_completion",
+            "Last period's EAC",
+            "currency",
+            locked=True,
+            minimum=0,
+            help=PREVIOUS_HELP,
+            previous_of="estimate_at_completion",
+        ),
+        Field(
             "budget_variance",
             "Variance (budget - EAC)",
             "currency",
@@ -244,6 +277,22 @@ _DATES = Section(
             help="When you now expect the project to finish.",
             moves=True,
         ),
+        Field(
+            "prev_forecast_end_date",
+            "Last period's forecast end date",
+            "date",
+            locked=True,
+            help=PREVIOUS_HELP,
+            previous_of="forecast_end_date",
+        ),
+        Field(
+            "forecast_end_comment",
+            "Forecast comment",
+            "text",
+            multiline=True,
+            help="Required when the forecast end date is after the baseline end date: why, and what is being done. "
+            "Only an approved change request moves the baseline.",
+        ),
     ),
 )
 
@@ -258,9 +307,97 @@ _NARRATIVE = Section(
     ),
 )
 
+
+def _status_checks() -> tuple[Check, ...]:
+    """The collector's rules on a status report that a formula can see, shown live beside their fields."""
+    checks: list[Check] = []
+    for key, label in RAG_DIMENSIONS:
+        checks += [
+            Check(
+                f"rag_{key}_rationale_missing",
+                f"rag_{key}_rationale",
+                "error",
+                f"{label} is Amber or Red without a rationale",
+                f"Say why {label.lower()} is Amber or Red: what happened and its effect, facts not feelings.",
+                flag="Needs a rationale.",
+            ),
+            Check(
+                f"rag_{key}_path_to_green_missing",
+                f"rag_{key}_path_to_green",
+                "error",
+                f"{label} is Amber or Red without a path to green",
+                f"Say what will bring {label.lower()} back to Green, who does it and by when.",
+                flag="Needs a path to green.",
+            ),
+        ]
+    checks += [
+        Check(
+            "forecast_end_comment_missing",
+            "forecast_end_comment",
+            "error",
+            "The forecast end date is after the baseline end date, with no forecast comment",
+            "In Forecast comment, say why the project will finish after its baseline end date and what is being "
+            "done about it. Only an approved change request moves the baseline.",
+            kind="explained_when_later",
+            subject="forecast_end_date",
+            other="baseline_end_date",
+            flag="Forecast is after the baseline: say why here.",
+        ),
+        Check(
+            "percent_complete_down",
+            "percent_complete",
+            "warning",
+            "Percent complete is lower than last period's",
+            "Check the figure: it is the share of the whole work done and rarely goes down. If it really did (work "
+            "was added), say why in Key achievements.",
+            kind="not_below",
+            other="prev_percent_complete",
+            flag="Lower than last period.",
+        ),
+        Check(
+            "percent_complete_unchanged",
+            "percent_complete",
+            "warning",
+            "Percent complete is the same as last period: copied forward?",
+            "Update it to this period's figure. If it is still right, leave it.",
+            kind="changed",
+            other="prev_percent_complete",
+            below=1,
+            flag="Same as last period: copied forward?",
+        ),
+        Check(
+            "estimate_at_completion_unchanged",
+            "estimate_at_completion",
+            "warning",
+            "Estimate at completion is the same as last period: copied forward?",
+            "Update it from this period's actuals and the cost to complete. If it is still right, leave it.",
+            kind="changed",
+            other="prev_estimate_at_completion",
+            flag="Same as last period: copied forward?",
+        ),
+        Check(
+            "forecast_end_date_unchanged",
+            "forecast_end_date",
+            "warning",
+            "Forecast end date is the same as last period: copied forward?",
+            "Check it against the plan this period. If it is still right, leave it.",
+            kind="changed",
+            other="prev_forecast_end_date",
+            flag="Same as last period: copied forward?",
+        ),
+    ]
+    return tuple(checks)
+
+
+CHECKS_INSTRUCTION = (
+    "The Check column beside a field shows what the PMO's rules find there, as you type: red must be put right "
+    "before the PMO can accept the report (the completeness figure counts it), amber asks you to look again and is "
+    "accepted. Nothing shows when the entry passes."
+)
+
 PROJECT_STATUS = TemplateSchema(
     template_id="project_status",
-    version="1.1",  # its earlier versions: pmo_xl.templates.migrations
+    version="1.2",  # its earlier versions: pmo_xl.templates.migrations
     title="Project status report",
     main_sheet="Summary",
     file_name="{project_id} - {project_name} - Status {period}.xlsx",
@@ -433,6 +570,7 @@ PROJECT_STATUS = TemplateSchema(
             "shows a hint when you select it, and choice cells have a dropdown. The completeness figure at the top "
             "of the Summary sheet reaches 100% when every required cell is filled.",
         ),
+        ("Checks", CHECKS_INSTRUCTION),
         (
             "RAG colours",
             "Green: on track; no help needed. Amber: at risk, but the team can recover it. Red: off track; the "
@@ -465,6 +603,7 @@ PROJECT_STATUS = TemplateSchema(
         ("Gate", "A key milestone at which management decides whether the project goes on."),
         ("Change request", "A formal request to change the baseline scope, cost or schedule."),
     ),
+    checks=_status_checks(),
 )
 
 

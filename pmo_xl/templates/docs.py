@@ -83,9 +83,43 @@ def schema_reference(schema: TemplateSchema) -> list[str]:
             f"{locked} | {_cell(f.help)} |"
         )
     lines.append("")
+    lines += _checks_section(schema)
     for table in schema.tables:
         lines += _table_section(table)
     return lines
+
+
+_CHECK_RULES = {
+    "required_when": "`{target}` is empty while its own rule asks for it",
+    "explained_when_later": "`{target}` is empty while `{subject}` is after `{other}`",
+    "not_below": "`{target}` is below `{other}`",
+    "changed": "`{target}` equals `{other}`",
+}
+
+
+def _checks_section(schema: TemplateSchema) -> list[str]:
+    """The live checks: what the sheet's Check column shows and the collector finds, under one name."""
+    if not schema.checks:
+        return []
+    lines = [
+        "#### Live checks",
+        "",
+        "Each check is a formula in the Summary sheet's Check column beside its field, and the same rule in the "
+        "collector: its name is the finding's code. An error returns the report; a warning accepts it with a note. "
+        "A check against last period passes when last period's value is blank (a first report).",
+        "",
+        "| check | severity | fails when | the sheet shows | message | fix |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for check in schema.checks:
+        rule = _CHECK_RULES[check.kind].format(target=check.target, subject=check.subject, other=check.other)
+        if check.below is not None:
+            rule += f" (while below {check.below:g})"
+        lines.append(
+            f"| `{check.name}` | {check.severity} | {rule} | {_cell(check.shown)} | {_cell(check.message)} | "
+            f"{_cell(check.fix)} |"
+        )
+    return [*lines, ""]
 
 
 def generated_reference() -> str:

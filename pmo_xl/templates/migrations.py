@@ -6,7 +6,8 @@ new version of a template is a new entry at the end of its tuple, and its versio
 
 from __future__ import annotations
 
-from pmo_xl.templates.steps import AddInstruction, ChangeRule, Migration, Relabel, Restyle
+from pmo_xl.templates.catalog import CHECKS_INSTRUCTION, PROJECT_STATUS
+from pmo_xl.templates.steps import AddCheck, AddField, AddInstruction, ChangeRule, Migration, Relabel, Restyle
 
 _ADDING_ROWS_BEFORE = (
     "Tables have blank rows ready, each with its own ID. Use the next blank row for a new milestone, risk, "
@@ -34,6 +35,28 @@ PROJECT_STATUS_MIGRATIONS: tuple[Migration, ...] = (
             ChangeRule("currency", "default", "EUR", None),
             ChangeRule("money_unit", "default", "k", None),
             Relabel("instruction:Adding rows", "text", _ADDING_ROWS_BEFORE, _ADDING_ROWS_AFTER),
+        ),
+    ),
+    # The coaching loop (issue 17, point 5): last period's figures stamped by the PMO in locked cells on a hidden
+    # sheet (blank in a 1.1 report, so its checks against last period pass), a forecast comment the PM writes when
+    # the forecast end is after the baseline, and the collector's rules a formula can see, shown live in the sheet.
+    # The rationale and path-to-green rules are the fields' own required_when, unchanged: their checks only show
+    # them and name their findings.
+    Migration(
+        "project_status",
+        "1.1",
+        "1.2",
+        "Guidance checked live: last period's figures stamped in the workbook, a forecast comment, and a Check "
+        "column beside each checked field",
+        (
+            AddField(PROJECT_STATUS.field("prev_percent_complete"), "Progress", after="percent_complete"),
+            AddField(
+                PROJECT_STATUS.field("prev_estimate_at_completion"), "Budget and cost", after="estimate_at_completion"
+            ),
+            AddField(PROJECT_STATUS.field("prev_forecast_end_date"), "Dates", after="forecast_end_date"),
+            AddField(PROJECT_STATUS.field("forecast_end_comment"), "Dates", after="prev_forecast_end_date"),
+            AddInstruction("Checks", CHECKS_INSTRUCTION, after="How to fill it in"),
+            *(AddCheck(check) for check in PROJECT_STATUS.checks),
         ),
     ),
 )

@@ -90,6 +90,9 @@ class Field:
     # A figure that should move from one period to the next (percent complete, a forecast, the EAC): the same
     # value as last period is "copied forward" (the template's live check, the coaching scorecard).
     moves: bool = False
+    # Last period's value of the field named here, stamped by the PMO at generation (blank in a first report): a
+    # locked cell on the hidden Previous sheet that the live checks compare with (see Check). Never on the main sheet.
+    previous_of: str | None = None
 
     def __post_init__(self) -> None:
         check_defined_name(self.name)
@@ -199,6 +202,9 @@ class Section:
 
 
 CheckSeverity = Literal["error", "warning"]
+CheckKind = Literal["required_when", "explained_when_later", "not_below", "changed"]
+CHECK_KINDS: tuple[str, ...] = ("required_when", "explained_when_later", "not_below", "changed")
+_COMPARABLE_TYPES = ("integer", "number", "percent", "currency", "date")
 
 
 @dataclass(frozen=True)
@@ -207,14 +213,56 @@ class Check:
 
     Declared once, in the template's schema: the template's in-sheet flag (pmo_xl.templates.builder), the collector's
     finding (pmo_xl.collect.validation), the PM's printable guide (pmo_xl.templates.guide) and docs/templates.md all
-    read the same declaration, in the same words.
+    read the same declaration, in the same words. The rule itself, as an Excel formula and in Python, is in
+    pmo_xl.templates.checks, one beside the other. What each kind fails on (`target` is always a field):
+
+    - 'required_when': the target is empty while its own `Field.required_when` holds (a rationale for Amber or Red);
+    - 'explained_when_later': the target (a comment) is empty while the date `subject` is after the date `other`;
+    - 'not_below': the target is a number below `other` (last period's value, a `previous_of` field);
+    - 'changed': the target is the same number or date as `other` (last period's), and below `below` when given.
+
+    A check that compares with last period passes when last period's value is blank (a first report).
     """
 
-    name: str  # a stable id, e.g. 'forecast_end_comment'
-    target: str  # where it sits: a field's defined name, or 'Table[column key]' for a table column
+    name: str  # a stable id, e.g. 'forecast_end_comment_missing': the collector's finding code
+    target: str  # where it sits: a field's defined name (the cell the PM fixes; its row holds the flag)
     severity: CheckSeverity  # 'error': the report is returned for correction; 'warning': accepted, please check
     message: str  # what is wrong, in the template's words
     fix: str  # how to put it right
+    kind: CheckKind = "required_when"
+    subject: str = ""  # 'explained_when_later': the date that may be later
+    other: str = ""  # the field compared with: the baseline date, last period's value
+    below: float | None = None  # 'changed': checked only while the target is below this (a percent under 100%)
+    flag: str = ""  # the words in the sheet's Check column (short); the message when not given
+
+    @property
+    def shown(self) -> str:
+        """What the sheet's Check column shows when the check fails."""
+        return self.flag or self.message
+
+    def check_against(self, fields: dict[str, Field]) -> None:
+        """SchemaError unless the fields the check names exist and suit its kind."""
+        if self.kind not in CHECK_KINDS:
+            raise SchemaError(f"check '{self.name}': unknown kind '{self.kind}'; use one of {', '.join(CHECK_KINDS)}")
+        if self.severity not in ("error", "warning"):
+            raise SchemaError(f"check '{self.name}': severity must be 'error' or 'warning', not '{self.severity}'")
+        for role, name in (("target", self.target), ("subject", self.subject), ("other", self.other)):
+            if (name or role == "target") and name not in fields:
+                raise SchemaError(f"check '{self.name}': its {role} '{name}' is not a field of the template")
+        target = fields[self.target]
+        if self.kind == "required_when" and target.required_when is None:
+            raise SchemaError(f"check '{self.name}': '{self.target}' has no required_when for the check to show")
+        if self.kind == "explained_when_later":
+            if target.type != "text" or not self.subject or not self.other:
+                raise SchemaError(f"check '{self.name}': a text target, a subject date and another date are needed")
+            if {fields[self.subject].type, fields[self.other].type} != {"date"}:
+                raise SchemaError(f"check '{self.name}': '{self.subject}' and '{self.other}' must both be dates")
+        comparable = bool(self.other) and target.type in _COMPARABLE_TYPES and fields[self.other].type == target.type
+        if self.kind in ("not_below", "changed") and not comparable:
+            raise SchemaError(
+                f"check '{self.name}': compares a number or date with 'other' of the same type; "
+                f"'{self.target}' is {target.type}"
+            )
 
 
 @dataclass(frozen=True)
@@ -247,6 +295,14 @@ class TemplateSchema:
         for f in self.fields:
             if f.required_when and f.required_when[0] not in known:
                 raise SchemaError(f"field '{f.name}': required_when names unknown field '{f.required_when[0]}'")
+            if f.previous_of is not None and (f.previous_of not in known or not f.locked):
+                raise SchemaError(f"field '{f.name}': previous_of needs a field of the template and a locked cell")
+        by_name = {f.name: f for f in self.fields}
+        check_names = [check.name for check in self.checks]
+        if len(set(check_names)) != len(check_names):
+            raise SchemaError(f"template '{self.template_id}': two checks share a name")
+        for check in self.checks:
+            check.check_against(by_name)
 
     @property
     def fields(self) -> tuple[Field, ...]:

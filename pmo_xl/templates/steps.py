@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from pmo_xl.errors import SchemaError
-from pmo_xl.templates.schema import Column, Field, Section, Table, TemplateSchema
+from pmo_xl.templates.schema import Check, Column, Field, Section, Table, TemplateSchema
 
 Value = object  # a value as collect reads it (pmo_xl.submissions.Value); kept loose to stay below submissions
 Rows = dict[str, list[dict[str, Value]]]
@@ -556,6 +556,32 @@ class AddInstruction:
         return f"added the instruction {self.heading!r}, {place}"
 
 
+@dataclass(frozen=True)
+class AddCheck:
+    """A new live check (schema.Check): the collector applies it, and the sheet shows it beside its field.
+    Values are not moved; a report of an earlier version is judged without it."""
+
+    rule: Check
+
+    def check(self, after: TemplateSchema) -> None:
+        if self.rule not in after.checks:
+            found = next((c for c in after.checks if c.name == self.rule.name), None)
+            raise SchemaError(
+                f"there is no check '{self.rule.name}' after it"
+                if found is None
+                else f"the check '{self.rule.name}' does not read as the step says after it"
+            )
+
+    def undo(self, after: TemplateSchema) -> TemplateSchema:
+        return replace(after, checks=tuple(c for c in after.checks if c.name != self.rule.name))
+
+    def move(self, fields: dict, tables: Rows, notes: list[str]) -> None:
+        return None
+
+    def describe(self) -> str:
+        return f"added the live check `{self.rule.name}` on `{self.rule.target}` ({self.rule.severity})"
+
+
 _LOOK_ATTRIBUTES = ("row_height", "width")
 
 
@@ -573,7 +599,7 @@ class Restyle(_AttributeChange):
 
 Step = (
     AddField | AddColumn | RenameField | RenameColumn | RenameChoice | RemapChoices | SplitColumn | RetireField
-    | ChangeRule | Relabel | AddInstruction | Restyle
+    | ChangeRule | Relabel | AddInstruction | Restyle | AddCheck
 )  # fmt: skip
 
 

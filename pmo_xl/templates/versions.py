@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from pmo_xl.errors import SchemaError
 from pmo_xl.templates.schema import TemplateSchema
 from pmo_xl.templates.steps import (
+    AddCheck,
     AddColumn,
     AddField,
     ChangeRule,
@@ -39,8 +40,8 @@ from pmo_xl.templates.steps import (
 )
 
 __all__ = [
-    "AddColumn", "AddField", "ChangeRule", "Migration", "MigrationMap", "Relabel", "RemapChoices", "RenameChoice",
-    "RenameColumn", "RenameField", "RetireField", "SplitColumn", "Step", "TemplateHistory", "changelog",
+    "AddCheck", "AddColumn", "AddField", "ChangeRule", "Migration", "MigrationMap", "Relabel", "RemapChoices",
+    "RenameChoice", "RenameColumn", "RenameField", "RetireField", "SplitColumn", "Step", "TemplateHistory", "changelog",
     "check_history", "history", "is_version", "known_versions", "migrate", "migration_map", "migrations_from",
     "schema_at", "version_key",
 ]  # fmt: skip
