@@ -23,7 +23,7 @@ from typing import TypeVar
 
 from pmo_xl.corrections import mark_current
 from pmo_xl.ledger import Ledger, LedgerError, StoredSubmission
-from pmo_xl.templates.steps import AddInstruction, ChangeRule, Relabel, Restyle
+from pmo_xl.templates.steps import AddCheck, AddField, AddInstruction, ChangeRule, Relabel, Restyle
 from pmo_xl.templates.versions import history, known_versions, migrate
 
 T = TypeVar("T")
@@ -148,7 +148,14 @@ def stale_projects(ledger: Ledger, rules: ChainRules) -> dict[str, str]:
 
 # Steps that change words, looks, instructions or rules, never a stored value: a migration made only of these reads every stored
 # report as before. Any other kind (one added later included) is taken to move values.
-_MOVES_NO_VALUE = (ChangeRule, Relabel, AddInstruction, Restyle)
+_MOVES_NO_VALUE = (ChangeRule, Relabel, AddInstruction, Restyle, AddCheck)
+
+
+def _moves_value(step: object) -> bool:
+    """A field added blank (no default for older reports) reads as blank there, as it did before: no value moves."""
+    if isinstance(step, AddField):
+        return step.default is not None
+    return not isinstance(step, _MOVES_NO_VALUE)
 
 
 def reading_key(template_id: str) -> str:
@@ -157,7 +164,7 @@ def reading_key(template_id: str) -> str:
     pmo-xl's template moves on and old reports read otherwise (a renamed choice, a retired field), every chain is
     worked out again once: the derived tables never hold a figure of the old reading beside ones of the new."""
     moved = [m.to_version for m in history(template_id).migrations
-             if any(not isinstance(step, _MOVES_NO_VALUE) for step in m.steps)]  # fmt: skip
+             if any(_moves_value(step) for step in m.steps)]  # fmt: skip
     return moved[-1] if moved else ""
 
 
