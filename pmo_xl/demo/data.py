@@ -83,7 +83,7 @@ FAULT_OUTCOMES: dict[str, FaultOutcome] = {
     "ambiguous_date": FaultOutcome(False, "ambiguous_date"),
     "date_as_number": FaultOutcome(True, "date_as_number"),
     "missing_required": FaultOutcome(False, "required"),
-    "missing_rationale": FaultOutcome(False, "required"),
+    "missing_rationale": FaultOutcome(False, "rag_overall_rationale_missing"),  # the template's live check
     "not_allowed": FaultOutcome(False, "not_allowed"),
     "period_missing": FaultOutcome(False, "period_missing"),
     "period_in_future": FaultOutcome(False, "period_in_future"),
@@ -273,6 +273,8 @@ def _status_content(
         "forecast_end_date": end + dt.timedelta(days=rng.choice((0, 0, 0, 14, 30, 61))),
         "key_achievements": " ".join(rng.sample(_ACHIEVEMENTS, 2)),
     }
+    if "forecast_end_comment" in parsed.fields and fields["forecast_end_date"] > end:  # template 1.2 on
+        fields["forecast_end_comment"] = "The supplier's late delivery moves the end; a change request is drafted."
     for key, _label in RAG_DIMENSIONS:
         rag = rng.choices(("Green", "Amber", "Red"), weights=(6, 3, 1))[0]
         fields[f"rag_{key}"] = rag
