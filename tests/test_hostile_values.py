@@ -139,8 +139,8 @@ CASES = [
     C("date serial in a number cell", "submission", "submitted_on", 46359, "date_as_number", "Summary!C12", "read as the date 2026-12-03", dt.date(2026, 12, 3)),
     C("a small number as a date", "submission", "submitted_on", 65, "not_a_date", "Summary!C12", "is not a date"),
     C("TRUE as a date", "submission", "submitted_on", True, "not_a_date", "Summary!C12", "is not a date"),
-    C("control characters in text", "submission", "key_achievements", "Done\x00\x1b", "control_characters", "Summary!C41", "U+0000", "Done"),
-    C("40,000 characters", "submission", "key_achievements", "x" * 40000, "string_too_long", "Summary!C41", "at most 32,767"),
+    C("control characters in text", "submission", "key_achievements", "Done\x00\x1b", "control_characters", "Summary!C42", "U+0000", "Done"),
+    C("40,000 characters", "submission", "key_achievements", "x" * 40000, "string_too_long", "Summary!C42", "at most 32,767"),
     C("Yellow is no RAG", "submission", "rag_overall", "Yellow", "not_allowed", "Summary!C16", "'Yellow' is not one of"),
     # -- a table of that workbook ---------------------------------------------------------------------------------
     C("probability outside its list", "raid", "probability", 7, "not_allowed", "RAID!G5", "'7' is not one of"),
