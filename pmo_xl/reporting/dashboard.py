@@ -22,6 +22,7 @@ from dataclasses import dataclass, fields, replace
 import pandas as pd
 
 from pmo_xl.errors import PmoError
+from pmo_xl.reporting.audience import Audience, require_reader
 from pmo_xl.reporting.calendar import ACTIVE_STATES, COVERAGE_STATES, CURRENT_STATES
 from pmo_xl.reporting.views import (
     MONEY_DECIMALS,
@@ -99,11 +100,15 @@ def item_history_from_frames(**frames: pd.DataFrame) -> ItemHistory:
 
 
 def scope_views(
-    views: PortfolioViews, items: ItemHistory, programme: str | None = None, business_unit: str | None = None
+    views: PortfolioViews, items: ItemHistory, audience: Audience | None = None
 ) -> tuple[PortfolioViews, ItemHistory, str]:
-    """The views and items of one audience's projects, and the scope's label ("All projects" without a filter)."""
-    if not programme and not business_unit:
-        return views, items, "All projects"
+    """The views and items of one audience's projects, and the scope's label ("All projects" without a filter).
+    Only a management audience: the dashboard and the report are written for management (`reporting.audience`)."""
+    audience = audience or Audience()
+    require_reader("dashboard", audience)
+    programme, business_unit = audience.programme, audience.business_unit
+    if not audience.scoped:
+        return views, items, audience.label
     status = pd.concat([views.status, views.unreported], ignore_index=True) if len(views.unreported) else views.status
     keep = pd.Series(True, index=status.index)
     labels = []
@@ -568,10 +573,13 @@ def build_dashboard(
     capacity_plan: object | None = None,
     programme: str | None = None,
     business_unit: str | None = None,
+    audience: Audience | None = None,
 ) -> Dashboard:
-    """Every dashboard block for one audience (all projects, or one programme or business unit)."""
-    scoped = bool(programme or business_unit)
-    views, items, scope = scope_views(views, items, programme, business_unit)
+    """Every dashboard block for one audience (all projects, or one programme or business unit): `audience`, or
+    the one `programme` and `business_unit` give."""
+    audience = audience or Audience.of(programme, business_unit)
+    scoped = audience.scoped
+    views, items, scope = scope_views(views, items, audience)
     status = views.status
     basis = rag_basis(views)  # every count below comes from this one coverage
     scale = MoneyScale.of(basis, views.history)
@@ -679,10 +687,15 @@ def _severity(row: dict) -> float | None:
 
 
 def executive_summary(
-    views: PortfolioViews, items: ItemHistory, programme: str | None = None, business_unit: str | None = None
+    views: PortfolioViews,
+    items: ItemHistory,
+    programme: str | None = None,
+    business_unit: str | None = None,
+    audience: Audience | None = None,
 ) -> ExecutiveSummary:
-    """What changed in `views.period` against each project's previous counted report, and decisions needed."""
-    views, items, scope = scope_views(views, items, programme, business_unit)
+    """What changed in `views.period` against each project's previous counted report, and decisions needed, for
+    `audience` (or the one `programme` and `business_unit` give)."""
+    views, items, scope = scope_views(views, items, audience or Audience.of(programme, business_unit))
     period = views.period
     names = dict(zip(views.status["project_id"], views.status["project_name"], strict=True))
     programmes = dict(zip(views.status["project_id"], views.status["programme"], strict=True))

@@ -15,6 +15,7 @@ import pandas as pd
 from pmo_xl.derived import current_tables
 from pmo_xl.ledger import open_ledger
 from pmo_xl.register import ProjectRecord
+from pmo_xl.reporting.audience import Audience
 from pmo_xl.reporting.dashboard import (
     ITEM_TABLES,
     Dashboard,
@@ -69,6 +70,7 @@ def load_dashboard(
     settings: PmoSettings | None = None,
     programme: str | None = None,
     business_unit: str | None = None,
+    audience: Audience | None = None,
 ) -> tuple[DashboardInputs, Dashboard]:
     """Everything a dashboard or report needs, read from the ledger (and a Capacity table for the hot spots), and
     the dashboard built from it, narrowed to a programme or business unit: what `pmo dashboard`, `pmo report` and
@@ -97,7 +99,8 @@ def load_dashboard(
     items = read_item_history(ledger_path, views)
     views = replace(views, item_rows=None)  # in the items now: not held through the writing of the outputs
     inputs = DashboardInputs(views, items, plan)
-    dashboard = build_dashboard(inputs.views, inputs.items, inputs.capacity_plan, programme, business_unit)
+    audience = audience or Audience.of(programme, business_unit)
+    dashboard = build_dashboard(inputs.views, inputs.items, inputs.capacity_plan, audience=audience)
     return inputs, dashboard
 
 
@@ -119,9 +122,15 @@ class ReportSource:
     today: dt.date | None = None
     settings: PmoSettings | None = None
 
+    @property
+    def audience(self) -> Audience:
+        """Who reads what is built from this source: management, narrowed to `programme` and `business_unit`
+        (`--programme`, `--business-unit`, or the workbook's dashboard_programme and dashboard_business_unit)."""
+        return Audience.of(self.programme, self.business_unit)
+
     def load(self) -> tuple[DashboardInputs, Dashboard]:
         """The inputs and the dashboard built from them, narrowed to the audience (`load_dashboard`)."""
         return load_dashboard(
             self.ledger, self.register, self.period, self.settings_path, self.capacity, self.requests,
-            self.csv_locale, self.today, self.settings, self.programme, self.business_unit,
+            self.csv_locale, self.today, self.settings, audience=self.audience,
         )  # fmt: skip

@@ -567,7 +567,6 @@ def export_report(source: ReportSource, out: Path | str) -> Path:
     from pmo_xl.reporting.dashboard import executive_summary, scope_views
 
     inputs, dashboard = source.load()
-    audience = (source.programme, source.business_unit)
-    summary = executive_summary(inputs.views, inputs.items, *audience)
-    views, _items, _scope = scope_views(inputs.views, inputs.items, *audience)
+    summary = executive_summary(inputs.views, inputs.items, audience=source.audience)
+    views, _items, _scope = scope_views(inputs.views, inputs.items, source.audience)
     return write_report(out, dashboard, summary, views, source.today)

@@ -108,8 +108,10 @@ WORKBOOK_SETTINGS: tuple[Setting, ...] = (
     Setting("optimise_budgets", "", "Budgets per fiscal year for Optimise, e.g. FY2026=1.5m; FY2027=1.2m (blank = no yearly limit)."),
     Setting("optimise_total_budget", "", "Budget over all fiscal years for Optimise (blank = no total limit)."),
     Setting("ribbon_time_limit_seconds", 60, "Longest a button may run inside Excel; longer jobs run as a separate pmo process."),
-    Setting("dashboard_programme", "", "Refresh dashboard and Export report show only this programme (blank = all projects)."),
-    Setting("dashboard_business_unit", "", "Refresh dashboard and Export report show only this business unit (blank = all)."),
+    # The management audience of Refresh dashboard and Export report (pmo_xl.reporting.audience.Audience.from_settings),
+    # as --programme and --business-unit give it to pmo dashboard and pmo report.
+    Setting("dashboard_programme", "", "Audience of Refresh dashboard and Export report: only this programme (blank = all projects)."),
+    Setting("dashboard_business_unit", "", "Audience of Refresh dashboard and Export report: only this business unit (blank = all)."),
     Setting("ribbon_in_process_limit", 100, "Collect status with more inbox files, or New project workbooks with more projects, runs as a separate pmo process."),
 )  # fmt: skip
 
