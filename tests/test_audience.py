@@ -49,7 +49,7 @@ def test_each_output_says_whom_it_serves_and_the_scorecard_is_the_pmos_alone():
 
 def test_the_option_and_the_setting_give_the_same_dashboard(two_programmes):
     by_option, dashboard = load_dashboard(two_programmes, today=TODAY, programme="digital")
-    by_setting, same = load_dashboard(
+    _by_setting, same = load_dashboard(
         two_programmes, today=TODAY, audience=Audience.from_settings({"dashboard_programme": "Digital"})
     )
     assert (dashboard.scope, same.scope) == ("Programme: digital", "Programme: Digital")
