@@ -126,7 +126,8 @@ def _entries(settings: PmoSettings, period: str, template_id: str, cadence: str)
         raise CalendarError(str(error.args[0])) from None
     if not is_month(period):
         raise CalendarError(f"'{period}' is not a reporting period; write it as YYYY-MM")
-    # Each event's words name no other date, so a changed date revises only its own event (its SEQUENCE).
+    # Each event's words name no other date, so a changed date revises only its own event (its SEQUENCE). Its
+    # SUMMARY starts with the kind and the period: a month view shows a dozen characters of it.
     deadline, as_of = submission_deadline(period, settings), data_as_of(period, settings)
     to_pmo = settings.pmo_name + (f" ({settings.pmo_email})" if settings.pmo_email else "")
     domain = f"{pmo_slug(settings)}.pmo-xl"
@@ -135,7 +136,7 @@ def _entries(settings: PmoSettings, period: str, template_id: str, cadence: str)
             f"{template_id}-{period}-data-as-of@{domain}",
             period,
             as_of,
-            f"{title} {period}: data-as-of date",
+            f"Data as of {period}: {title}",
             f"The {title.lower()} for {period} describes each project as it stands at the end of this day: "
             "percent complete, forecast dates, costs, risks and issues. Its submission deadline is a separate event.",
             (ON_THE_DAY_AT_NINE,),
@@ -144,7 +145,7 @@ def _entries(settings: PmoSettings, period: str, template_id: str, cadence: str)
             f"{template_id}-{period}-deadline@{domain}",
             period,
             deadline,
-            f"{title} {period}: submission deadline",
+            f"Deadline {period}: {title}",
             f"Last day to send the {title.lower()} for {period} to {to_pmo}, describing each project as of its "
             "data-as-of date.",
             (THREE_DAYS_BEFORE_AT_NINE, ON_THE_DAY_AT_NINE),
@@ -158,7 +159,7 @@ def _entries(settings: PmoSettings, period: str, template_id: str, cadence: str)
                 f"{template_id}-{period}-mid-month-deadline@{domain}",
                 period,
                 mid_deadline,
-                f"{title} {period}: mid-month submission deadline",
+                f"Deadline {period}, mid-month: {title}",
                 f"Last day to send the first of the two fortnightly {title.lower()}s for {period} to {to_pmo}, "
                 "describing each project as of the 15th.",
                 (THREE_DAYS_BEFORE_AT_NINE, ON_THE_DAY_AT_NINE),

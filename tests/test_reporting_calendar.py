@@ -190,13 +190,18 @@ def test_a_year_of_monthly_reporting_is_24_all_day_events_with_reminders_and_sta
     assert len(found) == 24 == len(Calendar.from_ical(ics).walk("VEVENT"))  # UIDs unique
     march = found["project_status-2027-03-deadline@pmo-example-com.pmo-xl"]
     assert (march["start"], march["end"], march["sequence"]) == (dt.date(2027, 4, 5), dt.date(2027, 4, 6), 0)
-    assert march["summary"] == "Project status report 2027-03: submission deadline"
+    assert march["summary"] == "Deadline 2027-03: Project status report"  # a month view shows its start
     assert march["reminders"] == [-dt.timedelta(days=2, hours=15), dt.timedelta(hours=9)]  # 3 days before, on the day
     as_of = found["project_status-2027-03-data-as-of@pmo-example-com.pmo-xl"]
     assert (as_of["start"], as_of["reminders"]) == (dt.date(2027, 3, 31), [dt.timedelta(hours=9)])
     assert calendar_ics(PMO, periods) == ics  # the same bytes again: nothing reads the clock
     quarterly = reporting_periods(2027, dataclasses.replace(PMO, fiscal_year_start_month=4), "quarterly")
     assert quarterly == ["2027-03", "2027-06", "2027-09", "2027-12"]
+    fortnightly = events(calendar_ics(PMO, periods, cadence="fortnightly"))
+    assert len(fortnightly) == 36
+    assert fortnightly["project_status-2027-03-mid-month-deadline@pmo-example-com.pmo-xl"]["start"] == dt.date(
+        2027, 3, 20
+    )
     one = events(period_calendar_ics(PMO, "2027-03"))  # what the send-out attaches: the year's UIDs
     assert set(one) == {uid for uid in found if "-2027-03-" in uid}
 
@@ -242,7 +247,14 @@ def test_pmo_calendar_writes_the_file_atomically_and_refuses_a_missing_folder_in
     result = CliRunner().invoke(main, run)
     assert result.exit_code == 0, result.output
     assert [os.fspath(target) for target in replaced] == [os.fspath(out)]  # written beside, then moved into place
-    assert "revised: Project status report 2027-06: submission deadline now 2027-07-09" in result.stdout
+    assert "revised: Deadline 2027-06: Project status report now 2027-07-09" in result.stdout
+
+    result = CliRunner().invoke(main, ["calendar", "--year", "2028", "--out", str(out), "--settings", str(settings)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "24 event(s) of the previous pmo-reporting.ics are not in it" in result.stdout
+    )  # said, not dropped in silence
+    assert "    Deadline 2027-06: Project status report (2027-07-09)" in result.stdout
 
     missing = tmp_path / "no such folder" / "r.ics"
     result = CliRunner().invoke(main, ["calendar", "--year", "2027", "--out", str(missing)])
