@@ -7,12 +7,12 @@ is generated.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pmo_xl.errors import RegisterError
+from pmo_xl.mail import address_problem
 from pmo_xl.settings import PmoSettings
 from pmo_xl.templates.catalog import LIFECYCLE_STATUSES, TemplateSchema
 from pmo_xl.templates.schema import Field
@@ -60,10 +60,15 @@ FIELD_ALIASES = {"end_date": "baseline_end_date", "budget": "budget_original"}
 _DATE_COLUMNS = ("start_date", "end_date")
 # Columns that name things (files, e-mail headers, table cells): a line break typed with Alt+Enter breaks them.
 _SINGLE_LINE_COLUMNS = (
-    "project_id", "project_name", "project_manager", "pm_email", "reporter_email", "cc_email", "sponsor", "programme",
-    "business_unit", "stage", "plan_file",
+    "project_id", "project_name", "project_manager", "sponsor", "programme", "business_unit", "stage", "plan_file",
 )  # fmt: skip
-_EMAIL = re.compile(r"[^@\s;,<>]+@[^@\s;,<>]+\.[^@\s;,<>]+")
+# The e-mail columns: an address that is not one e-mail address is a warning, not a refusal (the workbooks are made
+# all the same; the record keeps the text as written), saying what no e-mail draft can then do.
+_EMAIL_COLUMNS = {
+    "pm_email": "no send-out or reminder e-mail can be drafted for this PM until it is corrected",
+    "reporter_email": "the send-out goes to the PM only until it is corrected",
+    "cc_email": "the sponsor cannot be copied on a second return for correction until it is corrected",
+}
 _FORBIDDEN_IN_ID = set('<>:"/\\|?*')
 # Money fields whose unit the register (or the PMO settings) must state, because the PM reports in it.
 _MONEY_KEYS = ("currency", "money_unit")
@@ -319,9 +324,10 @@ def register_from_rows(
                     "line_break",
                     f"{column} holds a line break (Alt+Enter in the cell): {row.text(column)!r}; keep it on one line",
                 ))  # fmt: skip
-        email = row.text("pm_email")
-        if email and "\n" not in email and not _EMAIL.fullmatch(email):
-            row.problems.append(("not_an_email", f"pm_email '{email}' is not one e-mail address, e.g. ana@example.org"))
+        for column, effect in _EMAIL_COLUMNS.items():
+            if row.text(column) and address_problem(row.text(column), column):
+                row.warnings.append(f"{column} {row.text(column)!r} is not one e-mail address (e.g. "
+                                    f"ana@example.org): {effect}")  # fmt: skip
         project_id = row.text("project_id")
         if project_id and _FORBIDDEN_IN_ID & set(project_id):
             row.problems.append(

@@ -353,6 +353,17 @@ def templates_upgrade(
     "project that has reported is carried forward instead and its seed is not used; --plans, where a project has "
     "a plan, gives the Milestones (docs/project-online-seeds.md).",
 )
+@click.option(
+    "--mail-drafts",
+    "mail_drafts",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[DIR]",
+    help="Also write one e-mail draft (.eml) per PM into DIR (default: mail in --out): the PM's workbooks, the "
+    "period's dates and calendar (.ics), the how-to, and on a PM's first send-out the template's guide "
+    "(docs/send-out.md). A PM whose address is missing or malformed is listed, with the register row.",
+)
 def generate(
     template_id: str,
     register: Path,
@@ -368,6 +379,7 @@ def generate(
     outline_level: int | None,
     baseline: int,
     seeds_dir: Path | None,
+    mail_drafts: str | None,
 ) -> dict:
     """Generate one workbook per project in the register, ready to send to each PM.
 
@@ -394,7 +406,8 @@ def generate(
     Reads:  the register (.csv or .xlsx); --ledger (pmo_ledger.db) for carry-forward;
             --settings (.toml, .json or .csv); --plans, a folder of plans (.mpp, .mpx, Project XML);
             --seeds, a folder of status seeds (.json)
-    Writes: one status workbook (.xlsx) per project in --out; the register into --ledger
+    Writes: one status workbook (.xlsx) per project in --out; the register into --ledger;
+            with --mail-drafts, one e-mail draft (.eml) per PM in DIR (default: --out/mail)
 
     \b
     Example:
@@ -403,6 +416,7 @@ def generate(
       pmo generate --register registre.csv --csv-locale fr-FR --settings pmo_settings.toml --out outbox
       pmo generate --register register.csv --out outbox --ledger pmo_ledger.db --plans plans --key-flag Flag1
       pmo generate --register imported/register.csv --out outbox --ledger pmo_ledger.db --seeds imported/seeds
+      pmo generate --register register.csv --out outbox --ledger pmo_ledger.db --mail-drafts
     """
     period = _period(period)
     schema = schema_for(template_id)
@@ -410,6 +424,8 @@ def generate(
         raise click.UsageError("--key-flag, --outline-level and --baseline choose what --plans reads; add --plans DIR")
     if key_flag is not None and outline_level is not None:
         raise click.UsageError("choose the Milestones rows by --key-flag or by --outline-level, not both")
+    if mail_drafts is not None and schema.template_id != "project_status":
+        raise click.UsageError(f"--mail-drafts sends status workbooks to PMs; the '{template_id}' template is not one")
     if plans_dir is not None and not any(table.name == "Milestones" for table in schema.tables):
         raise click.UsageError(
             f"--plans fills the Milestones of status workbooks; the '{template_id}' template has none"
@@ -468,6 +484,10 @@ def generate(
     if unread:
         click.echo(f"not generated for {len(unread)} project(s) whose plan could not be read: "
                    f"{', '.join(plan.project_id for plan in unread)}; mend each plan and run again (with --force, which makes the others again too)")  # fmt: skip
+    mail = None
+    if mail_drafts is not None:
+        mail = _send_out(sent, results, period, settings, ledger, Path(mail_drafts or out_dir / "mail"), register)
+        warnings += [f"{register}, {problem}" for problem in mail["problems"]]
     return {
         "template": template_id,
         "period": period,
@@ -475,10 +495,28 @@ def generate(
         "not_reporting": [{"project_id": r.project_id, "lifecycle_status": r.lifecycle_status} for r in not_sent],
         "plans": _plans_summary(plans_dir, plans, baseline) if plans_dir is not None else None,
         "seeds": _seeds_summary(seeds_dir, seeds) if seeds_dir is not None else None,
+        "mail_drafts": mail,
         "outputs": {"folder": out_dir, "ledger": ledger},
         "warnings": warnings,
         "exit": 1 if unread or unusable_seeds else 0,
     }
+
+
+def _send_out(records, results, period, settings, ledger, folder: Path, register: Path) -> dict:
+    """One draft per PM (pmo_xl.generate.sendout) written into `folder`; a PM is on their first send-out unless
+    one of their projects has an accepted report in the ledger (without one, every PM is)."""
+    from pmo_xl.generate.carry_forward import counted_before
+    from pmo_xl.generate.sendout import first_send_outs, sendout_drafts
+    from pmo_xl.mail import Attachment, write_drafts
+
+    files = {item.project_id: Attachment.of(item.path) for item in results}
+    reported = {pid for pid, ids in counted_before(ledger, "project_status", period).items() if ids} if ledger else ()
+    drafts, problems = sendout_drafts(records, files, period, settings, first_send_outs(records, reported))
+    written = write_drafts(drafts, folder)
+    click.echo(f"wrote {len(written)} send-out e-mail draft(s) in {folder}")
+    for problem in problems:
+        click.echo(f"warning: {register}, {problem}", err=True)
+    return {"folder": folder, "drafts": written, "problems": problems}
 
 
 def _read_plans(records, plans_dir, selection, period, baseline, schema, reports) -> list[ProjectPlan]:

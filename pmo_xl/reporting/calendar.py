@@ -31,6 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from pmo_xl.excel.files import safe_file_name, write_bytes_atomic
+from pmo_xl.mail import address_problem
 from pmo_xl.periods import year_and_month
 from pmo_xl.reporting_calendar import is_reporting_period, mid_period_deadline, submission_deadline
 from pmo_xl.settings import PmoSettings
@@ -229,7 +230,7 @@ def chaser_list(tracker: pd.DataFrame) -> pd.DataFrame:
                 "project_ids": ", ".join(group["project_id"]),
                 "outstanding": outstanding,
                 "oldest_due_date": min(group["due_date"]),
-                "note": "" if email else "no pm_email in the register: chase by hand",
+                "note": _chase_note(email),
             }
         )
     return pd.DataFrame(rows, columns=list(CHASER_COLUMNS))
@@ -240,6 +241,13 @@ def chaser_email(chaser: dict, settings: PmoSettings, tracker: pd.DataFrame) -> 
     gets each finding (sheet, cell, what is wrong, how to fix it). X-Unsent makes Outlook open it as a draft."""
     projects = tracker[tracker["project_id"].isin(chaser["project_ids"].split(", ")) & tracker["chase"].astype(bool)]
     returned = projects[projects["state"] == "returned"]
+def _chase_note(email: object) -> str:
+    """Why a PM's reminder cannot be sent as drafted: no address, or one the register kept that is not one."""
+    if not isinstance(email, str) or not email:
+        return "no pm_email in the register: chase by hand"
+    return f"pm_email {email!r} is not one e-mail address: chase by hand" if address_problem(email) else ""
+
+
     not_received = projects[projects["state"] != "returned"]
     lines = [f"Hello {chaser['project_manager'] or 'there'},", ""]
     if not returned.empty:
@@ -266,7 +274,8 @@ def chaser_email(chaser: dict, settings: PmoSettings, tracker: pd.DataFrame) -> 
     lines.append(settings.pmo_name)
     message = EmailMessage()
     message["X-Unsent"] = "1"
-    message["To"] = chaser["pm_email"]
+    # The register keeps a malformed address as written (a warning there); it never goes into a header.
+    message["To"] = "" if _chase_note(chaser["pm_email"]) else chaser["pm_email"]
     if settings.pmo_email:
         message["From"] = settings.pmo_email
     periods = sorted(set(projects["period"]))
