@@ -196,3 +196,26 @@ def test_mail_drafts_are_for_status_workbooks(tmp_path):
                                        "--out", str(tmp_path / "out"), "--mail-drafts"])  # fmt: skip
     assert result.exit_code == 2 and "--mail-drafts sends status workbooks to PMs" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_reminder_never_puts_an_address_the_register_only_warned_about_in_its_to(tmp_path):
+    from pmo_xl.reporting.calendar import TrackedProject, chaser_list, submission_tracker, write_chaser_drafts
+
+    projects = [
+        TrackedProject("PRJ-001", project_name="Billing", project_manager="Ana Ruiz", pm_email="ana@example.org"),
+        TrackedProject("PRJ-002", project_name="Payroll", project_manager="Lena Wolf",
+                       pm_email="lena@example.org\nbob@example.org"),  # Alt+Enter in the register's cell
+    ]  # fmt: skip
+    tracker = submission_tracker(projects, {}, "2026-11", PmoSettings(), dt.date(2026, 12, 10))
+    chasers = chaser_list(tracker).set_index("project_manager")
+    assert chasers.loc["Lena Wolf", "note"] == (
+        "pm_email 'lena@example.org\\nbob@example.org' is not one e-mail address: chase by hand"
+    )
+    assert chasers.loc["Ana Ruiz", "note"] == ""
+    drafts = write_chaser_drafts(chaser_list(tracker), tracker, tmp_path, PmoSettings())
+    messages = {path.name: email.message_from_bytes(path.read_bytes(), policy=policy.default) for path in drafts}
+    assert (
+        messages["Reminder - Lena Wolf.eml"]["To"] == ""
+        and b"bob@" not in (tmp_path / "Reminder - Lena Wolf.eml").read_bytes()
+    )
+    assert messages["Reminder - Ana Ruiz.eml"]["To"] == "ana@example.org"
