@@ -21,6 +21,7 @@ from pmo_xl.collect.run import (
 from pmo_xl.errors import OutputError, OutputFault
 from pmo_xl.mail import Attachment, write_drafts
 from pmo_xl.reporting.calendar import chaser_list, write_chaser_drafts
+from pmo_xl.reporting.coaching_workbook import export_coaching
 from pmo_xl.reporting.feedback import feedback_cases, feedback_drafts, return_counts_by_report
 from pmo_xl.reporting.portfolio_workbook import write_portfolio
 from pmo_xl.reporting.views import PortfolioViews, build_views, missing_view, submissions_view
@@ -36,8 +37,9 @@ def run_collect(request: CollectRequest, progress: Progress | None = None) -> Co
         verdicts = tuple(with_pmo_field_findings(collected.verdicts, views, collected.submission_of))
         returns = return_counts_by_report([(r.project_id, r.reporting_period) for r in ledger.rejections()])
         records = request.register if request.register is not None else (ledger.latest_register() or ((),))[0]
+        coaching, coaching_warnings = _write_coaching(ledger, request, views.period, collected.today)
     views = replace(views, submissions=submissions_view(verdicts, views.submissions))
-    warnings = collected.warnings
+    warnings = (*collected.warnings, *coaching_warnings)
     cases = feedback_cases(
         verdicts, set(collected.new_rejections), returns, {r.project_id: r for r in records}, request.feedback
     )
@@ -90,8 +92,23 @@ def run_collect(request: CollectRequest, progress: Progress | None = None) -> Co
         archived=collected.archived,
         chaser_drafts=tuple(drafts),
         feedback_drafts=tuple(feedback),
+        coaching=coaching,
         warnings=tuple(warnings),
     )
+
+
+def _write_coaching(ledger, request: CollectRequest, period: str, today) -> tuple[Path | None, tuple[str, ...]]:
+    """pmo-coaching.xlsx, the PMO's data-quality scorecard (never a management output), from the ledger just
+    written; (None, why) when it is switched off in the settings or cannot be written."""
+    if request.coaching is None:
+        return None, ()
+    if not request.settings.coaching_scorecard:
+        return None, ("coaching scorecard switched off (setting coaching_scorecard): pmo-coaching.xlsx not written",)
+    try:
+        written = export_coaching(ledger, request.coaching, request.register, period, request.settings, today)
+    except OutputError as error:
+        return None, (f"coaching scorecard not written: {error}",)
+    return written, ()
 
 
 def _as_read(verdict: Verdict) -> Attachment | None:

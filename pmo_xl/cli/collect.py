@@ -79,6 +79,12 @@ VERDICT_STATUSES = get_args(VerdictStatus)
     "warnings an \"accepted, but please check\" note; 'none' writes none.",
 )
 @click.option(
+    "--coaching",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The PMO's data-quality scorecard per PM and project (for coaching, never for management). Default: "
+    "'pmo-coaching.xlsx' beside the --out file; the setting coaching_scorecard = false turns it off.",
+)
+@click.option(
     "--today",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="The date the run takes as today (which reports are late, which dates lie in the future), YYYY-MM-DD. "
@@ -99,6 +105,7 @@ def collect(
     csv_locale: str | None,
     chasers: Path | None,
     feedback: str,
+    coaching: Path | None,
     today: dt.datetime | None,
     strict: bool,
 ) -> dict:
@@ -112,7 +119,8 @@ def collect(
     Reads:  the status workbooks (.xlsx, .xlsm) in INBOX; --register (.csv/.xlsx);
             --settings; --overrides (.csv)
     Writes: the ledger (pmo_ledger.db, SQLite), --out (portfolio.xlsx), feedback and
-            reminder drafts (.eml) in --chasers, copies in --archive
+            reminder drafts (.eml) in --chasers, --coaching (pmo-coaching.xlsx),
+            copies in --archive
 
     \b
     Example:
@@ -140,6 +148,7 @@ def collect(
         settings=settings,
         chasers=chasers or out.parent / "chasers",
         feedback=feedback,
+        coaching=coaching or out.parent / "pmo-coaching.xlsx",
         today=today.date() if today else None,
     )
     if sys.stderr.isatty():
@@ -170,6 +179,8 @@ def collect(
     click.echo(f"ledger {ledger}: {len(result.added)} submission(s) added")
     if result.archived:
         click.echo(f"archived {len(result.archived)} file(s) in {archive}")
+    if result.coaching:
+        click.echo(f"wrote {result.coaching} (the PMO's coaching scorecard: not for management)")
     if result.feedback_drafts:
         click.echo(f"{len(result.feedback_drafts)} feedback draft(s) in {result.feedback_drafts[0].parent}")
     if result.chaser_drafts:
@@ -218,6 +229,7 @@ def _summary(inbox: Path, ledger: Path, result: CollectResult, exit_status: int)
             "archived": list(result.archived),
             "chaser_drafts": list(result.chaser_drafts),
             "feedback_drafts": list(result.feedback_drafts),
+            "coaching": result.coaching,
         },
         "output_error": result.output_error,
         "warnings": list(result.warnings),

@@ -207,6 +207,7 @@ class CollectResult:
     chaser_drafts: tuple[Path, ...] = ()
     warnings: tuple[str, ...] = ()
     feedback_drafts: tuple[Path, ...] = ()
+    coaching: Path | None = None  # pmo-coaching.xlsx, when written
 
     def count(self, status: str) -> int:
         return sum(1 for verdict in self.verdicts if verdict.status == status)
@@ -779,6 +780,8 @@ class CollectRequest:
     # Feedback drafts: 'errors' (each report returned for correction), 'warnings' (also "accepted, but please
     # check"), 'none'.
     feedback: str = "errors"
+    # pmo-coaching.xlsx, the PMO's data-quality scorecard per PM (settings.coaching_scorecard); None: not written.
+    coaching: Path | None = None
     # Where the register came from and its bytes' SHA-256: the ledger records the register each run read.
     register_source: tuple[str, str] | None = None
 
@@ -827,7 +830,15 @@ def collecting(request: CollectRequest, progress: Progress | None = None) -> Ite
         period = check_period(request.period) if request.period else None
     except ValueError as error:
         raise PmoError(f"--period: {error}") from None
-    _refuse_outputs_in(inbox, {"--out": request.out, "--archive": request.archive, "--chasers": request.chasers})
+    _refuse_outputs_in(
+        inbox,
+        {
+            "--out": request.out,
+            "--archive": request.archive,
+            "--chasers": request.chasers,
+            "--coaching": request.coaching,
+        },
+    )
     today = request.today or dt.date.today()
     register_ids = {record.project_id for record in request.register} if request.register is not None else None
     with open_ledger(request.ledger, write=True) as ledger:
@@ -835,7 +846,9 @@ def collecting(request: CollectRequest, progress: Progress | None = None) -> Ite
         for folder in {Path(p).parent for p in (request.out, request.ledger) if p is not None}:
             remove_stale_temporaries(folder, older_than=0)
         ledger_files = (request.ledger, lock_path_for(Path(request.ledger)), Path(f"{request.ledger}-journal"))
-        own_files = [p for p in (request.archive, request.out, request.chasers, *ledger_files) if p is not None]
+        own_files = [
+            p for p in (request.archive, request.out, request.chasers, request.coaching, *ledger_files) if p is not None
+        ]
         stored_by_sha256 = StoredFiles(ledger.stored_files())
         paths, skipped = inbox_paths(inbox, own_files)
         candidates = iter_candidates(paths, today, register_ids, stored_by_sha256, progress)
