@@ -1,0 +1,255 @@
+"""Template 1.2's live checks: the flag a PM sees in the Summary sheet and the collector's finding agree, both ways.
+
+Each case is a status workbook generated from the shipped template with a few entries changed. LibreOffice opens
+every case in one run and saves it with its formulas calculated; then, on that same saved file, the Check column is
+read (the flag) and the collector reads and validates it (the finding). For every check of the template in every
+case: the flag shows <=> a finding with the check's name (its code), severity, message and cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import openpyxl
+import pytest
+from python_calamine import CalamineWorkbook
+
+from pmo_xl.collect.reader import read_submission
+from pmo_xl.collect.validation import validate
+from pmo_xl.excel.package import XlsxPackage
+from pmo_xl.generate.carry_forward import carried_fill
+from pmo_xl.generate.generator import TemplateSource, WorkbookFill, fill_for_project, template_path
+from pmo_xl.ledger import StoredSubmission
+from pmo_xl.register import ProjectRecord
+from pmo_xl.templates.builder import CHECK_COLUMN, PREVIOUS_SHEET
+from pmo_xl.templates.catalog import PROJECT_STATUS
+from pmo_xl.templates.checks import failing_formula
+from pmo_xl.templates.versions import migrate, schema_at
+from tests.libreoffice import require_soffice
+
+TODAY = dt.date(2026, 12, 10)
+BASELINE_END = dt.date(2027, 1, 1)
+CHECKS = {check.name: check for check in PROJECT_STATUS.checks}
+REQUIRED = sum(1 for field in PROJECT_STATUS.fields if field.required)
+
+
+@dataclass(frozen=True)
+class Case:
+    check: str  # the check the case is about
+    fails: bool  # the table's answer: does that check fail?
+    entries: dict[str, object]
+    completeness: float | None = None  # the completeness % after recalculation, where the case says it
+
+    @property
+    def name(self) -> str:
+        shown = "-".join(f"{key}={value!r}" for key, value in self.entries.items())
+        return f"{self.check}:{'bad' if self.fails else 'good'}:{shown}"
+
+
+def _rationale_cases() -> list[Case]:
+    cases = []
+    for key in ("overall", "schedule", "cost", "scope", "resources", "benefits"):
+        rag, rationale, path = f"rag_{key}", f"rag_{key}_rationale", f"rag_{key}_path_to_green"
+        cases += [
+            Case(f"{rag}_rationale_missing", True, {rag: "Amber", path: "Second supplier by March"}),
+            Case(f"{rag}_rationale_missing", False, {rag: "Red", rationale: "Supplier late", path: "Replan"}),
+            Case(f"{rag}_path_to_green_missing", True, {rag: "Red", rationale: "Supplier late"}),
+        ]
+    cases += [
+        # both missing: each check fails, and the two required cells count against completeness
+        Case("rag_cost_rationale_missing", True, {"rag_cost": "Amber"}, completeness=REQUIRED / (REQUIRED + 2)),
+        Case("rag_cost_rationale_missing", True, {"rag_cost": "Red", "rag_cost_rationale": "   "}),
+        Case("rag_cost_rationale_missing", True, {"rag_cost": "Red", "rag_cost_rationale": "\n"}),
+        Case("rag_cost_rationale_missing", False, {"rag_cost": "Green"}, completeness=1.0),
+        Case("rag_cost_rationale_missing", False, {"rag_cost": None}),
+        Case("rag_cost_path_to_green_missing", False, {"rag_cost": "Green", "rag_cost_path_to_green": "n/a"}),
+    ]
+    return cases
+
+
+LATER = BASELINE_END + dt.timedelta(days=31)
+EARLIER = BASELINE_END - dt.timedelta(days=10)
+
+CASES = [
+    *_rationale_cases(),
+    Case("forecast_end_comment_missing", True, {"forecast_end_date": LATER}, completeness=REQUIRED / (REQUIRED + 1)),
+    Case("forecast_end_comment_missing", True, {"forecast_end_date": LATER, "forecast_end_comment": "  "}),
+    Case(
+        "forecast_end_comment_missing",
+        False,
+        {"forecast_end_date": LATER, "forecast_end_comment": "Integrator late; CR-002 drafted"},
+        completeness=1.0,
+    ),
+    Case("forecast_end_comment_missing", False, {"forecast_end_date": BASELINE_END}),
+    Case("forecast_end_comment_missing", False, {"forecast_end_date": EARLIER}),
+    Case("forecast_end_comment_missing", False, {"forecast_end_date": LATER, "baseline_end_date": None}),
+    # a warning: flagged, accepted, not counted against completeness
+    Case("percent_complete_down", True, {"percent_complete": 0.4, "prev_percent_complete": 0.5}, completeness=1.0),
+    Case("percent_complete_down", True, {"percent_complete": 0, "prev_percent_complete": 0.05}),
+    Case("percent_complete_down", False, {"percent_complete": 0.5, "prev_percent_complete": 0.4}),
+    Case("percent_complete_down", False, {"percent_complete": 0.4, "prev_percent_complete": None}),
+    Case("percent_complete_unchanged", True, {"percent_complete": 0.4, "prev_percent_complete": 0.4}),
+    Case("percent_complete_unchanged", True, {"percent_complete": 0, "prev_percent_complete": 0}),
+    Case("percent_complete_unchanged", False, {"percent_complete": 1, "prev_percent_complete": 1}),
+    Case("percent_complete_unchanged", False, {"percent_complete": 0.45, "prev_percent_complete": 0.4}),
+    Case("percent_complete_unchanged", False, {"percent_complete": None, "prev_percent_complete": 0.4}),
+    Case("estimate_at_completion_unchanged", True, {"estimate_at_completion": 900, "prev_estimate_at_completion": 900}),
+    Case("estimate_at_completion_unchanged", True, {"estimate_at_completion": 912.5, "prev_estimate_at_completion": 912.5}),
+    Case("estimate_at_completion_unchanged", False, {"estimate_at_completion": 950, "prev_estimate_at_completion": 900}),
+    Case("estimate_at_completion_unchanged", False, {"estimate_at_completion": 900, "prev_estimate_at_completion": None}),
+    Case("forecast_end_date_unchanged", True, {"forecast_end_date": EARLIER, "prev_forecast_end_date": EARLIER}),
+    Case("forecast_end_date_unchanged", False, {"forecast_end_date": EARLIER, "prev_forecast_end_date": BASELINE_END}),
+    Case("forecast_end_date_unchanged", False, {"forecast_end_date": EARLIER, "prev_forecast_end_date": None}),
+]  # fmt: skip
+
+
+def _base_fill() -> WorkbookFill:
+    """A complete first report: every required cell filled, all Green, the forecast on the baseline end."""
+    record = ProjectRecord(1, "PRJ-7", "Data platform", "Priya Nair", "Marc", dt.date(2026, 1, 1), BASELINE_END)
+    fill = fill_for_project(PROJECT_STATUS, record, "2026-12", "t0ken", today=TODAY)
+    fields = dict(fill.fields)
+    fields.update(
+        submitted_on=dt.date(2026, 12, 3),
+        percent_complete=0.4,
+        actual_to_date=300,
+        estimate_at_completion=900,
+        forecast_end_date=BASELINE_END,
+        key_achievements="Design signed off",
+        budget_current=1000,
+        currency="EUR",
+        money_unit="k",
+    )
+    fields.update({f"rag_{key}": "Green" for key in ("overall", "schedule", "cost", "scope", "resources", "benefits")})
+    return WorkbookFill(fill.metadata, fields, fill.tables)
+
+
+def _recalculate_all(sources: list[Path], out_dir: Path) -> dict[Path, Path]:
+    """Every source opened and saved as xlsx by LibreOffice in one run (its formulas calculated and cached)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
+        completed = subprocess.run(
+            [require_soffice(), f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
+             "--convert-to", "xlsx", "--outdir", str(out_dir), *map(str, sources)],
+            capture_output=True, text=True, timeout=900,
+        )  # fmt: skip
+    converted = {source: out_dir / source.name for source in sources}
+    missing = [str(source) for source, target in converted.items() if not target.exists()]
+    assert not missing, f"LibreOffice did not convert {missing}: {completed.stdout}\n{completed.stderr}"
+    return converted
+
+
+def _flags(path: Path) -> dict[str, str]:
+    """Each check's Check-column cell (the row of its field), as LibreOffice calculated it."""
+    structure = XlsxPackage.from_path(path).structure
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Summary").to_python(skip_empty_area=False)
+    flags = {}
+    for check in PROJECT_STATUS.checks:
+        row = structure.name(check.target).row
+        cells = rows[row - 1] if row - 1 < len(rows) else []
+        flags[check.name] = str(cells[CHECK_COLUMN]) if len(cells) > CHECK_COLUMN else ""
+    return flags
+
+
+def _completeness(path: Path) -> float:
+    reference = XlsxPackage.from_path(path).structure.name("completeness")
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(reference.sheet).to_python(skip_empty_area=False)
+    return float(rows[reference.row - 1][reference.column - 1])
+
+
+@pytest.fixture(scope="module")
+def judged(tmp_path_factory):
+    """case -> (the flags LibreOffice calculated, the collector's findings, the completeness %), one soffice run."""
+    folder = tmp_path_factory.mktemp("live_checks")
+    source = TemplateSource(PROJECT_STATUS, template_path("project_status"))
+    base = _base_fill()
+    written = []
+    for index, case in enumerate(CASES):
+        fields = {**base.fields, **case.entries}
+        path = folder / "cases" / f"case-{index:02d}.xlsx"
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(source.render(replace(base, fields={k: v for k, v in fields.items() if v is not None})))
+        written.append(path)
+    recalculated = _recalculate_all(written, folder / "lo")
+    results = {}
+    for case, path in zip(CASES, written, strict=True):
+        saved = recalculated[path]
+        parsed, findings = read_submission(saved)
+        assert parsed is not None, [f.describe() for f in findings]
+        _, more = validate(parsed, PROJECT_STATUS, TODAY, register_ids={"PRJ-7"})
+        results[case.name] = (_flags(saved), findings + more, _completeness(saved))
+    return results
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_the_flag_in_the_sheet_and_the_collectors_finding_agree_both_ways(judged, case):
+    flags, findings, completeness = judged[case.name]
+    found = {f.code: f for f in findings if f.code in CHECKS}
+    for name, check in CHECKS.items():
+        flagged = check.shown in flags[name]
+        assert flagged == (name in found), (name, flags[name], [f.describe() for f in findings])
+    check = CHECKS[case.check]
+    assert (check.shown in flags[case.check]) is case.fails, flags[case.check]
+    if case.fails:
+        finding = found[case.check]
+        assert (finding.severity, finding.message, finding.where) == (check.severity, check.message, check.target)
+        assert finding.cell.startswith("Summary!") and finding.sheet == "Summary"
+    # nothing else is wrong with the base report: every other finding is a required cell the case left empty
+    emptied = {name for name, value in case.entries.items() if value is None and PROJECT_STATUS.field(name).required}
+    others = [f for f in findings if f.code not in CHECKS and f.severity != "info"]
+    assert {(f.code, f.where) for f in others} == {("required", name) for name in emptied}, [
+        f.describe() for f in others
+    ]
+    if case.completeness is not None:
+        assert completeness == pytest.approx(case.completeness)
+
+
+def test_the_flag_and_the_fill_come_from_the_same_formula(repo_root):
+    """The Check column and the conditional fill on the field both test the check's failing formula, and the sheet
+    shows it beside the field the finding names."""
+    book = openpyxl.load_workbook(repo_root / "pmo_xl" / "templates" / "shipped" / "project_status.xlsx")
+    summary = book["Summary"]
+    rules = {
+        (str(area.sqref), rule.formula[0])
+        for area, rule_list in summary.conditional_formatting._cf_rules.items()
+        for rule in rule_list
+        if rule.formula
+    }
+    for check in PROJECT_STATUS.checks:
+        sheet, address = next(iter(book.defined_names[check.target].destinations))
+        cell = summary[address.replace("$", "")]
+        formula = failing_formula(check, PROJECT_STATUS)
+        assert (cell.coordinate, formula) in rules, check.name
+        flag = summary.cell(row=cell.row, column=CHECK_COLUMN + 1)
+        assert formula in flag.value and f'"{check.shown} "' in flag.value and flag.protection.locked
+    previous = book[PREVIOUS_SHEET]
+    assert previous.sheet_state == "hidden" and previous.protection.sheet
+    for field in PROJECT_STATUS.fields:
+        if field.previous_of:
+            sheet, address = next(iter(book.defined_names[field.name].destinations))
+            assert sheet == PREVIOUS_SHEET and previous[address.replace("$", "")].protection.locked
+
+
+def test_generation_stamps_last_periods_figures_from_the_counted_report_it_carries_forward():
+    last = StoredSubmission(
+        {},
+        {"percent_complete": 0.55, "estimate_at_completion": 940.0, "forecast_end_date": LATER, "actual_to_date": 1},
+        {},
+    )
+    fill = carried_fill(_base_fill(), last, None, PROJECT_STATUS)
+    assert (fill.fields["prev_percent_complete"], fill.fields["prev_estimate_at_completion"]) == (0.55, 940.0)
+    assert fill.fields["prev_forecast_end_date"] == LATER
+    # the PM's figures start from last period's too, so until they are updated the sheet asks "copied forward?"
+    assert fill.fields["percent_complete"] == 0.55
+    first = carried_fill(_base_fill(), StoredSubmission({}, {}, {}), None, PROJECT_STATUS)
+    assert not any(name.startswith("prev_") for name in first.fields)
+
+
+def test_a_1_1_report_is_judged_by_its_own_rules_and_moves_to_1_2_with_blank_stamps():
+    old = schema_at("project_status", "1.1")
+    assert old.checks == () and "forecast_end_comment" not in {f.name for f in old.fields}
+    fields, _tables, notes = migrate("project_status", "1.1", {"percent_complete": 0.4}, {})
+    assert fields["prev_percent_complete"] is None and fields["forecast_end_comment"] is None and notes == ()
