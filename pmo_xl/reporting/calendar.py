@@ -236,11 +236,6 @@ def chaser_list(tracker: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(CHASER_COLUMNS))
 
 
-def chaser_email(chaser: dict, settings: PmoSettings, tracker: pd.DataFrame) -> EmailMessage:
-    """A draft to one PM. "Not received" only for reports nothing arrived for; a report returned for correction
-    gets each finding (sheet, cell, what is wrong, how to fix it). X-Unsent makes Outlook open it as a draft."""
-    projects = tracker[tracker["project_id"].isin(chaser["project_ids"].split(", ")) & tracker["chase"].astype(bool)]
-    returned = projects[projects["state"] == "returned"]
 def _chase_note(email: object) -> str:
     """Why a PM's reminder cannot be sent as drafted: no address, or one the register kept that is not one."""
     if not isinstance(email, str) or not email:
@@ -248,6 +243,11 @@ def _chase_note(email: object) -> str:
     return f"pm_email {email!r} is not one e-mail address: chase by hand" if address_problem(email) else ""
 
 
+def chaser_email(chaser: dict, settings: PmoSettings, tracker: pd.DataFrame) -> EmailMessage:
+    """A draft to one PM. "Not received" only for reports nothing arrived for; a report returned for correction
+    gets each finding (sheet, cell, what is wrong, how to fix it). X-Unsent makes Outlook open it as a draft."""
+    projects = tracker[tracker["project_id"].isin(chaser["project_ids"].split(", ")) & tracker["chase"].astype(bool)]
+    returned = projects[projects["state"] == "returned"]
     not_received = projects[projects["state"] != "returned"]
     lines = [f"Hello {chaser['project_manager'] or 'there'},", ""]
     if not returned.empty:
