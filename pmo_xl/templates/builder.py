@@ -53,7 +53,7 @@ CHECK_COLUMN = 5
 CHECK_HEADER = "Check"
 # A failed check's fill on the field it is about, and its words in the Check column: a red for what the PMO returns,
 # an amber for what it accepts with a note (kept apart from the RAG colours by a dashed border).
-CHECK_COLOURS = {"error": ("#F4B183", "#9C0006"), "warning": ("#FFE699", "#7F6000")}
+CHECK_COLOURS = {"error": ("#F4B183", "#9C0006"), "warning": ("#FFC000", "#7F6000")}
 
 NAVY = "#1F3864"
 INPUT_FILL = "#FFF7D6"
@@ -295,7 +295,8 @@ class TemplateBuilder:
             subtitle_formula='=IF(project_id="","A blank master: the PMO generates one copy per project",'
             'project_name&"  ("&project_id&")   period "&reporting_period)',
         )
-        sheet.write_string(2, 1, "Completeness of required fields", self.formats.get(bold=True))
+        label = "Completeness, with checks" if schema.checks else "Completeness of required fields"
+        sheet.write_string(2, 1, label, self.formats.get(bold=True))
         row = 4
         for section in schema.sections:
             row = self._section(sheet, section, row, lists) + 1
@@ -725,7 +726,19 @@ class TemplateBuilder:
         row += 1
         sheet.write_string(row, 1, "Grey", self.formats.get(bg_color=LOCKED_FILL, border=1, border_color=BORDER_GREY))
         sheet.write_string(row, 2, "Set by the PMO or calculated; locked.", text)
-        row += 2
+        row += 1
+        if schema.checks:
+            for severity, meaning in (
+                ("error", "A check fails: put it right before you send the report. The Check column says what."),
+                ("warning", "A check asks you to look again. The report is accepted as it is."),
+            ):
+                fill, font = CHECK_COLOURS[severity]
+                colour = "Red border" if severity == "error" else "Amber border"
+                style = self.formats.get(bg_color=fill, border=2, border_color=font)
+                sheet.write_string(row, 1, colour, style)
+                sheet.write_string(row, 2, meaning, text)
+                row += 1
+        row += 1
         self._heading(sheet, row, "Glossary", width=2)
         row += 1
         for term, meaning in schema.glossary:
