@@ -18,8 +18,9 @@ from pathlib import Path
 
 from pmo_xl.excel.files import safe_file_name, write_bytes_atomic
 
-# Mail clients on Windows expect CRLF line ends in a saved message.
-EML_POLICY = policy.default.clone(linesep="\r\n")
+# Mail clients on Windows expect CRLF line ends in a saved message. Lines up to RFC 5322's 998 characters: at the
+# default 78, a long subject was folded right after "Subject:" and some clients showed it with a leading space.
+EML_POLICY = policy.default.clone(linesep="\r\n", max_line_length=998)
 # One address, no display name: what a register cell or a setting holds.
 _ADDRESS = re.compile(r"[^@\s;,<>\"()]+@[^@\s;,<>\"()]+\.[^@\s;,<>\"().]+")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -86,7 +87,7 @@ def draft(
     attachments: Iterable[Attachment] = (),
 ) -> EmailMessage:
     """An unsent draft: X-Unsent makes Outlook open it for editing and sending, never send it by itself."""
-    message = EmailMessage()
+    message = EmailMessage(policy=EML_POLICY)
     message["X-Unsent"] = "1"
     message["To"] = ", ".join(dict.fromkeys(to))
     copied = [address for address in dict.fromkeys(cc) if address not in to]
@@ -95,7 +96,8 @@ def draft(
     if sender:
         message["From"] = sender
     message["Subject"] = subject
-    message.set_content(body)
+    # Quoted-printable: every byte on the wire is ASCII (no 8-bit text for a gateway to mangle), lines kept short.
+    message.set_content(body, cte="quoted-printable")
     for attachment in attachments:
         main, sub = attachment.type
         message.add_attachment(attachment.data, maintype=main, subtype=sub, filename=attachment.file_name)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
 import os
 import re
 import sqlite3
@@ -221,3 +223,24 @@ def test_pmo_report_filters_by_business_unit_from_the_register(demo, tmp_path):
     others = {row["project_id"] for row in register} - finance
     assert any(project_id in html for project_id in finance)
     assert not any(f">{project_id}<" in html for project_id in others)
+
+
+def test_demo_shows_the_coaching_loop(demo):
+    """A report returned with a feedback draft, corrected and accepted on a second collect; the scorecard file."""
+    out, output = demo
+    (returned,) = [line for line in output.splitlines() if "was returned with a feedback e-mail" in line]
+    project_id = returned.split()[0].removesuffix("'s")
+    feedback = out / "mail" / f"Returned - {project_id} - {sorted(p.name for p in (out / 'inbox').iterdir())[-1]}.eml"
+    message = email.message_from_bytes(feedback.read_bytes(), policy=email.policy.default)
+    assert message["X-Unsent"] == "1" and "What is wrong:" in message.get_body(("plain",)).get_content()
+    assert [part.get_filename() for part in message.iter_attachments()] == [
+        path.name for path in (out / "corrections").rglob("*.xlsx")
+    ]
+    missing = openpyxl.load_workbook(out / "portfolio.xlsx", read_only=True)["Missing"]
+    rows = list(missing.iter_rows(values_only=True))
+    header = rows[0]
+    by_project = {row[header.index("project_id")]: dict(zip(header, row, strict=True)) for row in rows[1:]}
+    assert by_project[project_id]["state"] in ("reporting", "late") and by_project[project_id]["returns"] == 1
+    assert by_project[project_id]["note"].startswith("corrected after 1 return(s)")
+    assert "PMs" in openpyxl.load_workbook(out / "pmo-coaching.xlsx", read_only=True).sheetnames
+    assert len(list((out / "mail" / "send-out").glob("*.eml"))) >= 1

@@ -21,8 +21,10 @@ from pathlib import Path
 import pandas as pd
 
 from pmo_xl.errors import OutputError
+from pmo_xl.excel.files import write_bytes_atomic
 from pmo_xl.periods import current_period, first_day, month_add, year_and_month
 from pmo_xl.reporting.calendar import due_date
+from pmo_xl.reporting_calendar import calendar_ics, reporting_periods
 from pmo_xl.settings import PmoSettings
 from pmo_xl.templates.catalog import DEFAULT_ROLES, PROJECT_STATUS, STAGES
 
@@ -82,6 +84,8 @@ class DemoResult:
     late: int = 0
     # Every file and folder the demo wrote at the top of `out`, with what it is: "Where to look".
     files: tuple[tuple[Path, str], ...] = field(default_factory=tuple)
+    # The coaching loop: the report returned with a feedback draft and then corrected (project id), if any.
+    corrected: str = ""
 
     @property
     def explanation(self) -> tuple[str, ...]:
@@ -101,6 +105,15 @@ class DemoResult:
             "accepted and counted.",
             f"{self.requests} requests in the pipeline ({self.request_scores.name} ranks them, "
             f"{self.request_selection.name} chooses among them).",
+            *(
+                (
+                    f"{self.corrected}'s report was returned with a feedback e-mail (mail/), sent back corrected "
+                    "(corrections/) and accepted on a second collect: the Missing sheet says 'corrected after 1 "
+                    "return(s)', and pmo-coaching.xlsx counts the return for its PM.",
+                )
+                if self.corrected
+                else ()
+            ),
         )
 
 
@@ -298,13 +311,18 @@ def run_demo(
         # In the last period one PM is late (nothing sent) and a few files are faulty, as in any real month.
         late = {generated[-1].project_id} if last and len(generated) > 3 else set()
         late_count = len(late)
-        faulty = {g.project_id: DEMO_FAULTS[n % len(DEMO_FAULTS)] for n, g in enumerate(generated[1:-1:12])}
+        # At least two faulty files (a small demo too): one is corrected after its feedback, one stays returned.
+        chosen = generated[1:-1:12] if len(generated[1:-1:12]) > 1 or len(generated) < 5 else generated[1:3]
+        faulty = {g.project_id: DEMO_FAULTS[n % len(DEMO_FAULTS)] for n, g in enumerate(chosen)}
         for workbook in generated:
             if workbook.project_id in late:
                 continue
             fault = faulty.get(workbook.project_id) if last else None
             fill_demo_submission(workbook.path, period_inbox / workbook.path.name, rng, None, fault)
         say(f"{period}: collecting {period_inbox}")
+        if last:
+            say(f"{period}: writing one send-out e-mail draft per PM (mail/send-out/)")
+            _send_out(records, generated, period, ledger, out / "mail" / "send-out")
         collected = run_collect(
             # The register recorded with the run, as `pmo collect --register` does: a later `pmo dashboard` on the
             # demo's ledger shows each project's programme, unit and stage without being given it again.
@@ -315,6 +333,7 @@ def run_demo(
                 period=period,
                 today=today,
                 register_source=(str(register_path), _sha256(register_path)),
+                chasers=out / "mail" if last else None,
             )
         )
         rejected += [
@@ -323,7 +342,29 @@ def run_demo(
             if verdict.status == "rejected"
         ]
     assert collected is not None and collected.views is not None
-    views = collected.views
+    accepted = sum(1 for verdict in collected.verdicts if verdict.status == "accepted")
+    # The coaching loop: the first returned report is corrected by its PM after the feedback draft and collected
+    # again; the scorecard is written from the ledger that now holds the return and the correction.
+    returned = [v for v in collected.verdicts if v.status == "rejected" and v.project_id]
+    corrected = ""
+    if returned:
+        corrected = returned[0].project_id
+        workbook = next(g for g in generated if g.project_id == corrected)
+        say(f"{period_list[-1]}: {corrected}'s PM sends the corrected report back; collecting it")
+        fill_demo_submission(workbook.path, out / "corrections" / period_list[-1] / workbook.path.name, rng)
+    again = run_collect(
+        CollectRequest(
+            inbox=out / "corrections" / period_list[-1] if corrected else inbox / period_list[-1],
+            ledger=ledger,
+            register=records,
+            period=period_list[-1],
+            today=today,
+            chasers=out / "mail",
+            coaching=out / "pmo-coaching.xlsx",
+        )
+    )
+    assert again.views is not None
+    views = again.views
     items = read_item_history(ledger, views)
 
     say("planning capacity and scoring the request pipeline")
@@ -348,13 +389,16 @@ def run_demo(
     selection_path = write_selection_workbook(selection, out / "request_selection.xlsx")
 
     online = run_online_demo(out, period_list[-1], say)
+    write_bytes_atomic(
+        out / "pmo-reporting.ics",
+        calendar_ics(PmoSettings(), reporting_periods(year_and_month(period_list[-1])[0], PmoSettings())),
+    )
 
     say("writing the dashboard and the management report")
     dashboard = build_dashboard(views, items, plan)
     portfolio = write_portfolio_with_dashboard(views, dashboard, out / "portfolio.xlsx")
     summary = executive_summary(views, items)
     report = write_report(out / "report.html", dashboard, summary, views)
-    accepted = sum(1 for verdict in collected.verdicts if verdict.status == "accepted")
     by_status: dict[str, int] = {}
     for record in records:
         by_status[record.lifecycle_status or "active"] = by_status.get(record.lifecycle_status or "active", 0) + 1
@@ -364,6 +408,17 @@ def run_demo(
         (register_path, "the project register the cycle started from"),
         (out / "workbooks", "the status workbooks generated for the PMs, one folder per period"),
         (inbox, f"what the PMs sent back, one folder per period ({len(rejected)} rejected)"),
+        (
+            out / "mail",
+            "e-mail drafts (.eml, open in Outlook): send-out/ per PM, feedback on returned reports, reminders",
+        ),
+        *(
+            ((out / "corrections", f"the corrected report {corrected}'s PM sent back after the feedback"),)
+            if corrected
+            else ()
+        ),
+        (out / "pmo-coaching.xlsx", "the PMO's data-quality scorecard per PM, for coaching (never for management)"),
+        (out / "pmo-reporting.ics", "the reporting calendar: each period's deadline and data-as-of date"),
         (ledger, "the ledger every view and trend comes from"),
         (out / "requests.xlsx", "the request pipeline: Requests and RequestResources tables"),
         (out / "capacity.xlsx", "the Capacity table: each role's FTE and productive ratio"),
@@ -396,12 +451,25 @@ def run_demo(
         requests=len(requests),
         late=late_count,
         files=files,
+        corrected=corrected,
         summary_lines=(
             f"{len(selection.selected_ids)} of {len(requests)} requests selected ({selection.status})",
             f"{len(plan.over_allocations)} capacity over-allocation(s)",
             *summary.headlines(),
         ),
     )
+
+
+def _send_out(records, generated, period: str, ledger: Path, folder: Path) -> None:
+    """The period's send-out drafts, as `pmo generate --mail-drafts` writes them."""
+    from pmo_xl.generate.carry_forward import counted_before
+    from pmo_xl.generate.sendout import first_send_outs, sendout_drafts
+    from pmo_xl.mail import Attachment, write_drafts
+
+    files = {item.project_id: Attachment.of(item.path) for item in generated}
+    reported = {pid for pid, ids in counted_before(ledger, "project_status", period).items() if ids}
+    drafts, _problems = sendout_drafts(records, files, period, PmoSettings(), first_send_outs(records, reported))
+    write_drafts(drafts, folder)
 
 
 def _period_day(period: str) -> dt.date:

@@ -22,16 +22,15 @@ Outlook opens as an unsent draft (X-Unsent: 1), so the PMO reviews and sends it 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
 import pandas as pd
 
-from pmo_xl.excel.files import safe_file_name, write_bytes_atomic
-from pmo_xl.mail import address_problem
+from pmo_xl.mail import address_problem, draft, draft_names, fill, write_drafts
 from pmo_xl.periods import year_and_month
 from pmo_xl.reporting_calendar import is_reporting_period, mid_period_deadline, submission_deadline
 from pmo_xl.settings import PmoSettings
@@ -68,8 +67,6 @@ TRACKER_COLUMNS = (
     "note",
     "findings",
 )
-# Mail clients on Windows expect CRLF line ends in a saved message.
-_EML_POLICY = policy.default.clone(linesep="\r\n")
 CHASER_COLUMNS = ("project_manager", "pm_email", "project_ids", "outstanding", "oldest_due_date", "note")
 
 
@@ -188,7 +185,11 @@ def submission_tracker(
             note = f"latest report is for {latest}; " + note
         else:
             state = "never reported"
-        chase = state == "returned" or (state in ("stale", "never reported") and calendar_state == "missing")
+        # A report returned today is answered by its feedback draft (pmo_xl.reporting.feedback); from the next day
+        # on, the reminder asks for the corrected file.
+        chase = (state == "returned" and back is not None and back.rejected_on < today) or (
+            state in ("stale", "never reported") and calendar_state == "missing"
+        )
         rows.append(
             {
                 "project_id": project.project_id,
@@ -245,11 +246,13 @@ def _chase_note(email: object) -> str:
 
 def chaser_email(chaser: dict, settings: PmoSettings, tracker: pd.DataFrame) -> EmailMessage:
     """A draft to one PM. "Not received" only for reports nothing arrived for; a report returned for correction
-    gets each finding (sheet, cell, what is wrong, how to fix it). X-Unsent makes Outlook open it as a draft."""
+    (on an earlier day: its feedback draft went then) gets each finding again. The greeting and sign-off are the
+    PMO's own wording (settings mail_greeting, mail_sign_off)."""
     projects = tracker[tracker["project_id"].isin(chaser["project_ids"].split(", ")) & tracker["chase"].astype(bool)]
     returned = projects[projects["state"] == "returned"]
     not_received = projects[projects["state"] != "returned"]
-    lines = [f"Hello {chaser['project_manager'] or 'there'},", ""]
+    greeting = fill(settings.mail_greeting, name=chaser["project_manager"] or "")
+    lines = [re.sub(r"\s+([,:!])", r"\1", greeting), ""]
     if not returned.empty:
         lines += [
             "Your status report(s) below reached the PMO but could not be accepted, so they were returned for "
@@ -270,45 +273,30 @@ def chaser_email(chaser: dict, settings: PmoSettings, tracker: pd.DataFrame) -> 
         for row in not_received.itertuples():
             lines.append(f"  - {row.project_id} {row.project_name}: period {row.period}, due {row.due_date}")
         lines.append("")
-    lines += ["If a report is not needed (project on hold or closed), just reply and tell us.", "", "Thank you,"]
-    lines.append(settings.pmo_name)
-    message = EmailMessage()
-    message["X-Unsent"] = "1"
-    # The register keeps a malformed address as written (a warning there); it never goes into a header.
-    message["To"] = "" if _chase_note(chaser["pm_email"]) else chaser["pm_email"]
-    if settings.pmo_email:
-        message["From"] = settings.pmo_email
+    lines += ["If a report is not needed (project on hold or closed), just reply and tell us.", ""]
+    lines += [fill(settings.mail_sign_off, name=chaser["project_manager"] or ""), settings.pmo_name]
     periods = sorted(set(projects["period"]))
     what = "returned for correction" if not_received.empty else "reminder"
     if not returned.empty and not not_received.empty:
         what = "returned for correction and reminder"
-    message["Subject"] = f"Status report {what}: {chaser['project_ids']} ({', '.join(periods)})"
-    message.set_content("\n".join(lines))
-    return message
+    # The register keeps a malformed address as written (a warning there); it never goes into a header.
+    to = [] if _chase_note(chaser["pm_email"]) else [chaser["pm_email"]]
+    subject = f"Status report {what}: {chaser['project_ids']} ({', '.join(periods)})"
+    return draft(to, subject, "\n".join(lines), sender=settings.pmo_email)
 
 
 def write_chaser_drafts(
     chasers: pd.DataFrame, tracker: pd.DataFrame, folder: Path, settings: PmoSettings
 ) -> list[Path]:
-    """One `.eml` draft per PM with missing reports, in `folder`; returns the files written."""
-    written = []
-    for chaser, name in zip(chasers.to_dict("records"), chaser_draft_names(chasers), strict=True):
-        message = chaser_email(chaser, settings, tracker)
-        written.append(write_bytes_atomic(Path(folder) / name, message.as_bytes(policy=_EML_POLICY)))
-    return written
+    """One `.eml` draft per PM with missing reports, in `folder`, named as `chaser_draft_names` names them (the
+    Missing sheet's reminder_draft); returns the files written."""
+    messages = [chaser_email(chaser, settings, tracker) for chaser in chasers.to_dict("records")]
+    stems = [name.removesuffix(".eml") for name in chaser_draft_names(chasers)]
+    return write_drafts(list(zip(stems, messages, strict=True)), folder)
 
 
 def chaser_draft_names(chasers: pd.DataFrame) -> list[str]:
     """The `.eml` file name of each chaser's draft, in order: the Missing sheet names the draft a PM is sent."""
-    names = []
-    used: set[str] = set()
-    for chaser in chasers.to_dict("records"):
-        stem = safe_file_name(f"Reminder - {chaser['project_manager'] or chaser['project_ids']}", max_bytes=100)
-        name = stem + ".eml"
-        counter = 2
-        while name.casefold() in used:
-            name = f"{stem} ({counter}).eml"
-            counter += 1
-        used.add(name.casefold())
-        names.append(name)
-    return names
+    return draft_names(
+        [f"Reminder - {chaser['project_manager'] or chaser['project_ids']}" for chaser in chasers.to_dict("records")]
+    )
