@@ -157,7 +157,9 @@ def test_settings_load_from_toml_json_and_csv(tmp_path):
     json_file.write_text('{"cadence": "quarterly", "deadlines": {"2026-12": "2027-01-15"}}', encoding="utf-8")
     assert load_settings(json_file).deadlines == {"2026-12": dt.date(2027, 1, 15)}
     csv_file = tmp_path / "s.csv"
-    csv_file.write_text("setting,value\ncadence,monthly\ndeadline_days_after_period_end,3\ndeadline:2026-12,2027-01-09\n")
+    csv_file.write_text(
+        "setting,value\ncadence,monthly\ndeadline_days_after_period_end,3\ndeadline:2026-12,2027-01-09\n"
+    )
     from_csv = load_settings(csv_file)
     assert from_csv.deadline_days_after_period_end == 3 and from_csv.deadlines == {"2026-12": dt.date(2027, 1, 9)}
     assert load_settings(None) == PmoSettings()
