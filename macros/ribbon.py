@@ -96,12 +96,11 @@ def _dashboard_inputs(book: Book) -> dict[str, object]:
 
 
 def _audience(book: Book) -> dict[str, str]:
-    """The programme or business unit the Dashboard and report are narrowed to, from the Settings table."""
-    settings = book.read_settings()
-    chosen = {
-        option: str(settings.get(f"dashboard_{option}") or "").strip() for option in ("programme", "business_unit")
-    }
-    return {option: value for option, value in chosen.items() if value}
+    """The programme or business unit the Dashboard and report are narrowed to: the one audience model
+    (pmo_xl.reporting.audience) read from the Settings table, as the scope keyword arguments."""
+    from pmo_xl.reporting.audience import Audience
+
+    return Audience.from_settings(book.read_settings()).scope
 
 
 def score_requests_action(book: Book) -> str:
