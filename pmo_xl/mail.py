@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
+from email.utils import formataddr
 from pathlib import Path
 
 from pmo_xl.excel.files import safe_file_name, write_bytes_atomic
@@ -102,6 +103,11 @@ def draft(
         main, sub = attachment.type
         message.add_attachment(attachment.data, maintype=main, subtype=sub, filename=attachment.file_name)
     return message
+
+
+def sender(name: str, address: str) -> str:
+    """The From of the PMO's drafts: 'PMO <pmo@example.org>', or '' when no address is set (the mailbox's own)."""
+    return formataddr((name, address)) if address else ""
 
 
 def draft_names(stems: Sequence[str]) -> list[str]:

@@ -130,7 +130,7 @@ def test_one_eml_draft_per_pm_that_outlook_opens_as_unsent(tmp_path):
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert message["X-Unsent"] == "1"
     assert message["To"] == "ana@example.org"
-    assert message["From"] == "pmo@example.org"
+    assert message["From"] == "Group PMO <pmo@example.org>"
     assert "PRJ-001, PRJ-002" in message["Subject"]
     body = message.get_content()
     assert "PRJ-001 Project PRJ-001: period 2026-11, due 2026-12-05" in body

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from email.message import EmailMessage
-from email.utils import formataddr
 
 from pmo_xl import reporting_calendar
-from pmo_xl.mail import Attachment, address_problem, draft, fill
+from pmo_xl.mail import Attachment, address_problem, draft, fill, sender
 from pmo_xl.register import ProjectRecord
 from pmo_xl.settings import PmoSettings
 from pmo_xl.templates.catalog import schema_for
@@ -94,7 +93,7 @@ def sendout_drafts(
             to,
             _subject(projects, period, settings),
             _body(projects, period, settings),
-            sender=formataddr((settings.pmo_name, settings.pmo_email)) if settings.pmo_email else "",
+            sender=sender(settings.pmo_name, settings.pmo_email),
             attachments=attachments,
         )
         drafts.append((f"Send-out {period} - {name or to[0]}", message))

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pmo_xl.mail import address_problem, draft, draft_names, fill, write_drafts
+from pmo_xl.mail import address_problem, draft, draft_names, fill, sender, write_drafts
 from pmo_xl.periods import year_and_month
 from pmo_xl.reporting_calendar import is_reporting_period, mid_period_deadline, submission_deadline
 from pmo_xl.settings import PmoSettings
@@ -282,7 +282,7 @@ def chaser_email(chaser: dict, settings: PmoSettings, tracker: pd.DataFrame) -> 
     # The register keeps a malformed address as written (a warning there); it never goes into a header.
     to = [] if _chase_note(chaser["pm_email"]) else [chaser["pm_email"]]
     subject = f"Status report {what}: {chaser['project_ids']} ({', '.join(periods)})"
-    return draft(to, subject, "\n".join(lines), sender=settings.pmo_email)
+    return draft(to, subject, "\n".join(lines), sender=sender(settings.pmo_name, settings.pmo_email))
 
 
 def write_chaser_drafts(

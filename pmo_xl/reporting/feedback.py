@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Literal
 
-from pmo_xl.mail import Attachment, address_problem, draft, fill
+from pmo_xl.mail import Attachment, address_problem, draft, fill, sender
 from pmo_xl.register import ProjectRecord
 from pmo_xl.settings import PmoSettings
 from pmo_xl.submissions import Finding, Verdict
@@ -142,7 +142,7 @@ def feedback_email(case: FeedbackCase, settings: PmoSettings, attachment: Attach
         subject,
         "\n".join(lines),
         cc=[record.cc_email] if returned and case.returns >= 2 and record and record.cc_email else [],
-        sender=settings.pmo_email,
+        sender=sender(settings.pmo_name, settings.pmo_email),
         attachments=[attachment] if attachment is not None and returned else [],
     )
 
