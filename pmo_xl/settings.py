@@ -108,6 +108,14 @@ class PmoSettings:
         "Thank you for your status report for {project} ({period}). It was accepted, but please check the points "
         "below before next period.",
         "Feedback e-mail: the opening paragraph of an accepted report with warnings.")  # fmt: skip
+    mail_finding_wrong: str = _setting("What is wrong", "Feedback e-mail: the words before each finding's problem.")  # fmt: skip
+    mail_finding_fix: str = _setting("How to fix", "Feedback e-mail: the words before each finding's fix.")  # fmt: skip
+    mail_feedback_attached: str = _setting(
+        "Your workbook is attached as you sent it ({file}); please keep its file name, sheets and tables.",
+        "Feedback e-mail: the line about the attached file; {file} is its name.")  # fmt: skip
+    mail_feedback_sponsor: str = _setting(
+        "This report has now been returned {returns} times, so the sponsor is copied.",
+        "Feedback e-mail: the line on a second (or later) return, when the sponsor is copied; {returns} is how many.")  # fmt: skip
     coaching_scorecard: bool = _setting(True, "Write pmo-coaching.xlsx, the data-quality scorecard per PM for the PMO's coaching (never for management).")  # fmt: skip
 
     def __post_init__(self) -> None:

@@ -92,7 +92,7 @@ def test_a_report_returned_twice_then_corrected(month):
     mail = _collect(month, inbox, "2")
     (second,) = _drafts(mail, "Returned")
     assert second["Cc"] == "sponsor@example.org"
-    assert "second time this report is returned" in second.get_body(("plain",)).get_content()
+    assert "returned 2 times, so the sponsor is copied" in second.get_body(("plain",)).get_content()
     tracker = {row["project_id"]: row for row in table(month / "portfolio-2.xlsx", "Missing")}
     assert tracker["FB-1"]["state"] == "returned" and tracker["FB-1"]["returns"] == 2
     assert tracker["FB-1"]["reminder_draft"] == "Returned - FB-1 - 2026-11.eml"
@@ -124,3 +124,28 @@ def test_feedback_warnings_sends_accepted_but_please_check(month, tmp_path):
     body = note.get_body(("plain",)).get_content()
     assert "It was accepted, but please check" in body and "typed as text ('65%')" in body
     assert list(note.iter_attachments()) == []
+
+
+def test_the_feedback_is_in_the_pmos_own_words(month, tmp_path):
+    """A PMO writing in German: every line the draft adds around the findings comes from the settings."""
+    shutil.copy(month / "register.csv", tmp_path / "register.csv")
+    settings = tmp_path / "einstellungen.toml"
+    settings.write_text(
+        'pmo_name = "PMO Konzern"\nmail_greeting = "Hallo {name},"\nmail_sign_off = "Viele Grüße"\n'
+        'mail_feedback_subject = "Statusbericht zur Korrektur: {project} ({period})"\n'
+        'mail_feedback_intro = "Ihr Bericht für {project} konnte nicht angenommen werden."\n'
+        'mail_finding_wrong = "Was fehlt"\nmail_finding_fix = "So beheben Sie es"\n'
+        'mail_feedback_attached = "Ihre Datei {file} liegt bei."\n',
+        encoding="utf-8",
+    )
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    fill_by_name(month / "good FB-2.xlsx", inbox / "FB-2.xlsx", {"percent_complete": None})
+    mail = _collect(tmp_path, inbox, "de", "--settings", str(settings))
+    (message,) = _drafts(mail, "Returned")
+    assert message["Subject"] == f"Statusbericht zur Korrektur: FB-2 Payroll ({PERIOD})"
+    body = message.get_body(("plain",)).get_content().replace("\r\n", "\n")  # saved with CRLF for Outlook
+    assert body.startswith("Hallo Ben Ode,\n\nIhr Bericht für FB-2 Payroll konnte nicht angenommen werden.")
+    assert "   Was fehlt: Percent complete is empty" in body and "   So beheben Sie es: Share of the total" in body
+    assert "Ihre Datei FB-2.xlsx liegt bei." in body and body.rstrip().endswith("Viele Grüße\nPMO Konzern")
+    assert "What is wrong" not in body and "attached as you sent it" not in body

@@ -26,7 +26,6 @@ from pmo_xl.templates.schema import TemplateSchema
 
 FeedbackMode = Literal["errors", "warnings", "none"]
 FEEDBACK_MODES: tuple[str, ...] = ("errors", "warnings", "none")
-_ORDINALS = {1: "first", 2: "second", 3: "third"}
 
 
 @dataclass(frozen=True)
@@ -50,13 +49,13 @@ class Explained:
     what: str
     fix: str
 
-    def lines(self, number: int) -> list[str]:
+    def lines(self, number: int, wrong: str = "What is wrong", fix: str = "How to fix") -> list[str]:
         where = ", ".join(part for part in (f"sheet {self.sheet}" if self.sheet else "",
                                             f"cell {self.cell}" if self.cell else "") if part)  # fmt: skip
         head = f"{number}. {self.label}" + (f" ({where})" if where else "")
-        lines = [head, f"   What is wrong: {self.what}"]
+        lines = [head, f"   {wrong}: {self.what}"]
         if self.fix:
-            lines.append(f"   How to fix: {self.fix}")
+            lines.append(f"   {fix}: {self.fix}")
         return lines
 
 
@@ -123,17 +122,13 @@ def feedback_email(case: FeedbackCase, settings: PmoSettings, attachment: Attach
     lines = [re.sub(r"\s+([,:!])", r"\1", fill(settings.mail_greeting, **placeholders)), ""]
     lines += [fill(settings.mail_feedback_intro if returned else settings.mail_warnings_intro, **placeholders), ""]
     for number, finding in enumerate(findings, start=1):
-        lines += explain(finding, schema).lines(number)
+        lines += explain(finding, schema).lines(number, settings.mail_finding_wrong, settings.mail_finding_fix)
         lines.append("")
     if returned:
         if attachment is not None:
-            lines.append(f"Your workbook is attached as you sent it ({attachment.file_name}); please keep its "
-                         "file name, sheets and tables.")  # fmt: skip
+            lines.append(fill(settings.mail_feedback_attached, **placeholders, file=attachment.file_name))
         if case.returns >= 2:
-            lines.append(
-                f"This is the {_ORDINALS.get(case.returns, f'{case.returns}th')} time this report is returned, so "
-                "the sponsor is copied."
-            )
+            lines.append(fill(settings.mail_feedback_sponsor, **placeholders, returns=case.returns))
         lines.append("")
     lines += [fill(settings.mail_sign_off, **placeholders), settings.pmo_name]
     subject = fill(settings.mail_feedback_subject if returned else settings.mail_warnings_subject, **placeholders)
