@@ -116,6 +116,18 @@ class PmoSettings:
     mail_feedback_sponsor: str = _setting(
         "This report has now been returned {returns} times, so the sponsor is copied.",
         "Feedback e-mail: the line on a second (or later) return, when the sponsor is copied; {returns} is how many.")  # fmt: skip
+    mail_reminder_missing: str = _setting(
+        "The PMO has not yet received the status report(s) below. Please fill in the workbook you were sent and "
+        "return it as it is (keep the file name, sheets and tables).",
+        "Reminder e-mail: the paragraph above the reports not received.")  # fmt: skip
+    mail_reminder_returned: str = _setting(
+        "Your status report(s) below reached the PMO but could not be accepted, so they were returned for "
+        "correction. Please fix each point in the workbook you sent, save it and send the corrected file (keep the "
+        "file name, sheets and tables):",
+        "Reminder e-mail: the paragraph above the reports returned for correction and not yet sent back.")  # fmt: skip
+    mail_reminder_closing: str = _setting(
+        "If a report is not needed (project on hold or closed), just reply and tell us.",
+        "Reminder e-mail: the closing paragraph.")  # fmt: skip
     coaching_scorecard: bool = _setting(True, "Write pmo-coaching.xlsx, the data-quality scorecard per PM for the PMO's coaching (never for management).")  # fmt: skip
 
     def __post_init__(self) -> None:

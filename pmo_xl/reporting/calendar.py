@@ -247,33 +247,24 @@ def _chase_note(email: object) -> str:
 def chaser_email(chaser: dict, settings: PmoSettings, tracker: pd.DataFrame) -> EmailMessage:
     """A draft to one PM. "Not received" only for reports nothing arrived for; a report returned for correction
     (on an earlier day: its feedback draft went then) gets each finding again. The greeting and sign-off are the
-    PMO's own wording (settings mail_greeting, mail_sign_off)."""
+    PMO's own wording (settings mail_greeting, mail_reminder_*, mail_sign_off)."""
     projects = tracker[tracker["project_id"].isin(chaser["project_ids"].split(", ")) & tracker["chase"].astype(bool)]
     returned = projects[projects["state"] == "returned"]
     not_received = projects[projects["state"] != "returned"]
     greeting = fill(settings.mail_greeting, name=chaser["project_manager"] or "")
     lines = [re.sub(r"\s+([,:!])", r"\1", greeting), ""]
     if not returned.empty:
-        lines += [
-            "Your status report(s) below reached the PMO but could not be accepted, so they were returned for "
-            "correction. Please fix each point in the workbook you sent, save it and send the corrected file "
-            "(keep the file name, sheets and tables):",
-            "",
-        ]
+        lines += [settings.mail_reminder_returned, ""]
         for row in returned.itertuples():
             lines.append(f"  - {row.project_id} {row.project_name}: period {row.period}, returned {row.returned_on}")
             lines += [f"      * {finding}" for finding in str(row.findings).splitlines() if finding]
         lines.append("")
     if not not_received.empty:
-        lines += [
-            "The PMO has not yet received the status report(s) below. Please fill in the workbook you were sent "
-            "and return it as it is (keep the file name, sheets and tables).",
-            "",
-        ]
+        lines += [settings.mail_reminder_missing, ""]
         for row in not_received.itertuples():
             lines.append(f"  - {row.project_id} {row.project_name}: period {row.period}, due {row.due_date}")
         lines.append("")
-    lines += ["If a report is not needed (project on hold or closed), just reply and tell us.", ""]
+    lines += [settings.mail_reminder_closing, ""]
     lines += [fill(settings.mail_sign_off, name=chaser["project_manager"] or ""), settings.pmo_name]
     periods = sorted(set(projects["period"]))
     what = "returned for correction" if not_received.empty else "reminder"
