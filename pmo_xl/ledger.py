@@ -698,10 +698,15 @@ class Ledger:
             return None
         return [_decode_record(item) for item in json.loads(row[0])], row[1], row[2]
 
-    def rejections(self) -> list[Rejection]:
-        rows = self._connection.execute(
-            f"SELECT {', '.join(REJECTION_COLUMNS)} FROM rejection ORDER BY rejection_id"
-        ).fetchall()
+    def rejections(self, periods: Iterable[str] | None = None) -> list[Rejection]:
+        """The files returned for correction, in the order they were: all, or those of some reporting periods."""
+        if periods is None:
+            rows = self._connection.execute(
+                f"SELECT {', '.join(REJECTION_COLUMNS)} FROM rejection ORDER BY rejection_id"
+            ).fetchall()
+        else:
+            query = f"SELECT rejection_id, {', '.join(REJECTION_COLUMNS)} FROM rejection"
+            rows = [row[1:] for row in sorted(self._read("rejections", query, (), "reporting_period", periods))]
         return [
             Rejection(*row[:-1], tuple(Finding(**finding) for finding in json.loads(row[-1])))  # type: ignore[arg-type]
             for row in rows
@@ -784,12 +789,16 @@ class Ledger:
         return {sha256: (submission_id, project, period, template) for sha256, submission_id, project, period, template
                 in rows}  # fmt: skip
 
-    def field_values(self, submission_ids: Iterable[int] | None = None) -> pd.DataFrame:
-        """Long: submission_id, name, value (decoded Python values), for all or the given submissions."""
+    def field_values(
+        self, submission_ids: Iterable[int] | None = None, names: Iterable[str] | None = None
+    ) -> pd.DataFrame:
+        """Long: submission_id, name, value (decoded Python values), for all or the given submissions; every field,
+        or only the named ones (as stored: a name of the submission's own template version)."""
         ids = None if submission_ids is None else {int(i) for i in submission_ids}
-        rows = self._read(
-            "field_values", "SELECT submission_id, name, value FROM field_value", (), "submission_id", ids
-        )
+        query, wanted = "SELECT submission_id, name, value FROM field_value", sorted(set(names or ()))
+        if names is not None:
+            query += f" WHERE name IN ({', '.join('?' * len(wanted))})" if wanted else " WHERE 1 = 0"
+        rows = self._read("field_values", query, wanted, "submission_id", ids)
         return pd.DataFrame(
             [(submission_id, name, decode_value(json.loads(value))) for submission_id, name, value in rows],
             columns=["submission_id", "name", "value"],
@@ -899,6 +908,29 @@ class Ledger:
         if submission_ids is not None:
             return self._read("counted", query, parameters, "submission_id", {int(i) for i in submission_ids})
         return self._read("counted", query, parameters, "project_id", project_ids)
+
+    def counted_first_periods(self, template_id: str, before: str) -> dict[str, str]:
+        """project_id -> its first period with a counted report, for the projects with one before period `before`."""
+        query = (
+            "SELECT project_id, MIN(reporting_period) FROM counted_report WHERE template_id = ? "
+            "AND reporting_period < ? GROUP BY project_id"
+        )
+        return dict(self._read("counted", query, (template_id, before), "", None))
+
+    def counted_field_values(self, template_id: str, before: str, names: Iterable[str]) -> list[tuple]:
+        """The distinct (project_id, template_version, field name, value) of the named fields, as stored, in the
+        counted reports before period `before`: what a reader asks of every earlier period (the coaching
+        scorecard: the PMs named) without decoding a counted report's summary."""
+        query = (
+            "SELECT DISTINCT c.project_id, s.template_version, f.name, f.value FROM counted_report c "
+            "JOIN submission s ON s.submission_id = c.submission_id "
+            "JOIN field_value f ON f.submission_id = c.submission_id "
+            "WHERE c.template_id = ? AND c.reporting_period < ?"
+        )
+        rows = self._read("counted", query, (template_id, before), "f.name", names)
+        return [
+            (project_id, version, name, decode_value(json.loads(value))) for project_id, version, name, value in rows
+        ]
 
     def counted_latest(
         self,

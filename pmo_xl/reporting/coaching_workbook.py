@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pmo_xl.derived import CountedHistory, current_fields, current_tables
+from pmo_xl.derived import CountedHistory, current_tables, in_current_shape
 from pmo_xl.excel.files import write_workbook_atomic
 from pmo_xl.ledger import Ledger, open_ledger
 from pmo_xl.periods import current_period, month_add
@@ -32,7 +32,8 @@ from pmo_xl.reporting.coaching import (
     Return,
     Scorecard,
     coaching_scorecard,
-    moving_values,
+    moving_fields,
+    moving_rows,
     needs_attention,
     period_story,
     window_periods,
@@ -40,9 +41,11 @@ from pmo_xl.reporting.coaching import (
 from pmo_xl.reporting.views import STATUS_TEMPLATE, counted_frame, read_counted
 from pmo_xl.settings import PmoSettings
 from pmo_xl.templates.catalog import PROJECT_STATUS
+from pmo_xl.templates.versions import known_versions, migration_map
 from pmo_xl.values import parse_date_text
 
 OUTPUT = "pmo-coaching.xlsx"
+MOVING_FIELDS = tuple(field.name for section in PROJECT_STATUS.sections for field in section.fields if field.moves)
 MOVING_TABLES = tuple(table.name for table in PROJECT_STATUS.tables if any(column.moves for column in table.columns))
 
 
@@ -82,16 +85,14 @@ def coaching_from_ledger(
         previous = history.of_submissions(
             r.previous_submission_id for r in window if r.previous_submission_id not in in_window
         )
-        # The PMs named before the window (so not new) and each project's first period: every earlier counted
-        # report's shown part, read for this file only (the dashboard and report never read them).
-        earlier = history.between("0000-01", month_add(periods[0], -1))
-        last_before: dict[str, object] = {}
-        first_periods: dict[str, str] = {}
-        for report in sorted([*earlier, *window], key=lambda r: r.period):
-            first_periods.setdefault(report.project_id, report.period)
-            if report.period < periods[0]:
-                last_before[report.project_id] = report
-        names = {str(r.summary["record"].get("project_manager") or "") for r in earlier}
+        # Before the window, only what the scorecard asks of it, by query and never by decoding each earlier
+        # report: each project's last counted report (a watermelon run going on into the window), its first
+        # counted period, and the PMs named (so not new). So the scorecard costs the same at 6 or 36 periods.
+        last_before = {report.project_id: report for report in history.latest(month_add(periods[0], -1))}
+        first_periods, names = _before_window(ledger, history, periods[0])
+        for report in window:
+            if report.period < first_periods.get(report.project_id, "9999-99"):
+                first_periods[report.project_id] = report.period
         return _Counted(report_period, window, previous, names, last_before, first_periods)
 
     counted = read_counted(ledger, register, read)
@@ -109,14 +110,7 @@ def coaching_from_ledger(
         return scope_ids is None or project_id in scope_ids
 
     window = [r for r in counted.window if wanted(r.project_id)]
-    ids = {r.submission_id for r in window} | {r.submission_id for r in counted.previous}
-    fields = current_fields(ledger, STATUS_TEMPLATE, ids)
-    tables = current_tables(ledger, STATUS_TEMPLATE, MOVING_TABLES, ids)
-
-    def moving(submission_id: int) -> tuple:
-        own = {name: rows.get(submission_id, []) for name, rows in tables.items()}
-        return moving_values(fields.get(submission_id, {}), own)
-
+    moving = _moving_figures(ledger, [(r.submission_id, r.previous_submission_id) for r in window])
     rag = counted_frame(window, settings)
     rag_of = dict(zip(rag.get("submission_id", []), zip(rag.get("rag_overall", []), rag.get("rag_derived", []),
                                                          strict=True), strict=True))  # fmt: skip
@@ -132,8 +126,8 @@ def coaching_from_ledger(
         reports.append(
             PeriodReport(
                 report.project_id, report.period, named, submitted_on, collected_at, str(declared or ""),
-                str(derived or ""), moving(report.submission_id),
-                moving(report.previous_submission_id) if report.previous_submission_id else None,
+                str(derived or ""), moving[report.submission_id],
+                moving[report.previous_submission_id] if report.previous_submission_id else None,
             )
         )  # fmt: skip
     before = [r for r in counted.last_before.values() if wanted(r.project_id)]
@@ -144,8 +138,8 @@ def coaching_from_ledger(
     }  # fmt: skip
     returns = [
         Return(r.project_id, r.reporting_period, r.rejected_at)
-        for r in ledger.rejections()
-        if r.template_id == STATUS_TEMPLATE and r.reporting_period in periods and wanted(r.project_id)
+        for r in ledger.rejections(periods)
+        if r.template_id == STATUS_TEMPLATE and wanted(r.project_id)
     ]
     projects = [
         CoachedProject(r.project_id, r.project_name, r.project_manager, r.reporting_cadence, r.lifecycle_status)
@@ -155,6 +149,73 @@ def coaching_from_ledger(
         projects, reports, returns, counted.report_period, settings, today, counted.earlier_managers,
         earlier_watermelon, {p: first for p, first in counted.first_periods.items() if wanted(p)},
     )  # fmt: skip
+
+
+def _before_window(ledger: Ledger, history: CountedHistory, start: str) -> tuple[dict[str, str], set[str]]:
+    """Each project's first period with a counted report before period `start`, and the PMs those reports name (as
+    the counted report's record does: the field in the current version of the template). The stored chains are
+    asked by query; a chain worked out in memory (`history.overlay`: stale, or every chain without derived tables)
+    is read as it is."""
+    first_periods: dict[str, str] = {}
+    names: set[str] = set()
+    if history.stored:
+        first_periods = {
+            project_id: first
+            for project_id, first in ledger.counted_first_periods(history.template_id, start).items()
+            if project_id not in history.overlay
+        }
+        sources = {
+            (version, name): current
+            for version in known_versions(history.template_id)
+            for name, current in _field_names(history.template_id, version).items()
+            if current == "project_manager"
+        }
+        stored = ledger.counted_field_values(history.template_id, start, {name for _version, name in sources})
+        names = {
+            str(value or "")
+            for project_id, version, name, value in stored
+            if project_id not in history.overlay and (version, name) in sources
+        }
+    for project_id, chain in history.overlay.items():
+        earlier = [report for report in chain if report.period < start]
+        if earlier:
+            first_periods[project_id] = min(report.period for report in earlier)
+            names |= {str(report.summary["record"].get("project_manager") or "") for report in earlier}
+    return first_periods, names
+
+
+def _field_names(template_id: str, version: str) -> dict[str, str | None]:
+    """A version's stored field names -> the current version's name each reads as (None: retired)."""
+    return dict(migration_map(template_id, version).fields)
+
+
+def _moving_figures(ledger: Ledger, pairs: Sequence[tuple[int, int | None]]) -> dict[int, tuple]:
+    """The moving figures (`coaching.moving_values`) of each report and of the report counted before it (`pairs`),
+    read as cheaply as the answer allows: the moving fields of every one, and the tables of only those whose fields
+    are the same as in the report before (or after) them. A report whose fields moved is not copied forward,
+    whatever its tables hold: its figures are its fields alone, which already differ from the other report's."""
+    ids = {submission_id for pair in pairs for submission_id in pair if submission_id is not None}
+    names = {
+        stored
+        for version in known_versions(STATUS_TEMPLATE)
+        for stored, current in _field_names(STATUS_TEMPLATE, version).items()
+        if current in MOVING_FIELDS
+    }
+    stored: dict[int, dict] = {}
+    for submission_id, name, value in ledger.field_values(ids, names).itertuples(index=False):
+        stored.setdefault(submission_id, {})[name] = value
+    fields = in_current_shape(ledger, STATUS_TEMPLATE, stored, {})[0]
+    figures = {submission_id: moving_fields(fields.get(submission_id, {})) for submission_id in ids}
+    same = {
+        submission_id
+        for report, previous in pairs
+        if previous is not None and figures[report] == figures[previous]
+        for submission_id in (report, previous)
+    }
+    tables = current_tables(ledger, STATUS_TEMPLATE, MOVING_TABLES, same)
+    for submission_id in same:
+        figures[submission_id] += moving_rows({name: rows.get(submission_id, []) for name, rows in tables.items()})
+    return figures
 
 
 def _first_files(ledger: Ledger, periods: Sequence[str]) -> dict[tuple[str, str], tuple[dt.date, str]]:
@@ -259,9 +320,14 @@ def _fit_row(sheet, line: int, texts: list[tuple[object, float]]) -> None:
     for text, width in texts:
         if isinstance(text, str) and text:
             per_line = max(int(width * 1.3), 1)  # characters a line of that width holds, about
-            lines = max(lines, sum(len(textwrap.wrap(part, per_line)) or 1 for part in text.split("\n")))
+            lines = max(lines, sum(_wrapped_lines(part, per_line) for part in text.split("\n")))
     if lines > 1:
         sheet.set_row(line, 15 * lines)
+
+
+def _wrapped_lines(text: str, per_line: int) -> int:
+    """The lines `text` wraps to (a short one is one line: no need to wrap it, a few thousand times a file)."""
+    return 1 if len(text) <= per_line and "\t" not in text else len(textwrap.wrap(text, per_line)) or 1
 
 
 def _titles(sheet, formats: dict, title: str, subtitle: str, headers: list[str]) -> None:
@@ -310,12 +376,15 @@ def _projects_sheet(workbook, scorecard: Scorecard, formats: dict, subtitle: str
     periods = list(scorecard.periods)
     headers = ["Project", "Project name", "Project manager", *periods]
     _titles(sheet, formats, "Each project's last six periods", subtitle, headers)
-    facts = scorecard.project_periods
-    for offset, (project_id, group) in enumerate(facts.groupby("project_id", sort=True)):
+    projects: dict[str, list[dict]] = {}
+    for fact in scorecard.project_periods.to_dict("records"):  # one conversion, not one per project
+        projects.setdefault(fact["project_id"], []).append(fact)
+    for offset, (project_id, group) in enumerate(sorted(projects.items(), key=lambda item: item[0])):
         line = 1 + HEADER_ROW + offset
-        by_period = {fact["period"]: fact for fact in group.to_dict("records")}
+        by_period = {fact["period"]: fact for fact in group}
         latest_manager = next((by_period[p]["project_manager"] for p in reversed(periods) if p in by_period), "")
-        for column, value in enumerate((project_id, group["project_name"].iloc[0], latest_manager)):
+        project_name = group[0]["project_name"]
+        for column, value in enumerate((project_id, project_name, latest_manager)):
             _write(sheet, line, column, value, formats["wrap"])
         stories = []
         for column, period in enumerate(periods, start=3):
@@ -323,7 +392,7 @@ def _projects_sheet(workbook, scorecard: Scorecard, formats: dict, subtitle: str
             stories.append((period_story(fact), 17))
             _write(sheet, line, column, stories[-1][0], formats["attention"] if needs_attention(fact) else
                    formats["wrap"])  # fmt: skip
-        _fit_row(sheet, line, [(group["project_name"].iloc[0], 18), (latest_manager, 18), *stories])
+        _fit_row(sheet, line, [(project_name, 18), (latest_manager, 18), *stories])
     sheet.set_column(0, 0, 11)
     sheet.set_column(1, 2, 18)
     sheet.set_column(3, 2 + len(periods), 17)
