@@ -639,7 +639,13 @@ class Ledger:
         """Record files returned to their PMs (rejected, with the findings), in one transaction; returns the sha256
         of each file recorded now (a file rejected in an earlier run is not recorded, or answered, again)."""
         known = {row[0] for row in self._connection.execute("SELECT sha256 FROM rejection")}
-        rejections = [r for r in rejections if r.sha256 not in known]  # a re-run on the same inbox adds nothing
+        # A re-run on the same inbox adds nothing, and one file saved twice in the inbox is one return.
+        fresh = []
+        for rejection in rejections:
+            if rejection.sha256 not in known:
+                known.add(rejection.sha256)
+                fresh.append(rejection)
+        rejections = fresh
         if not rejections:
             return set()
         with self._transaction("no rejection of this run was recorded"):

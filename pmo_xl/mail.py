@@ -8,13 +8,14 @@ Nothing here knows about projects: the callers say who, what and which files.
 
 from __future__ import annotations
 
+import email.errors
 import mimetypes
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formataddr
 from pathlib import Path
 
 from pmo_xl.excel.files import safe_file_name, write_bytes_atomic
@@ -22,6 +23,9 @@ from pmo_xl.excel.files import safe_file_name, write_bytes_atomic
 # Mail clients on Windows expect CRLF line ends in a saved message. Lines up to RFC 5322's 998 characters: at the
 # default 78, a long subject was folded right after "Subject:" and some clients showed it with a leading space.
 EML_POLICY = policy.default.clone(linesep="\r\n", max_line_length=998)
+# Base64 makes an attachment a third larger: 15 MB is 20 MB on the wire, the default limit of Exchange Online and of
+# most mail servers. A larger file is not attached, and the run says so.
+ATTACHMENT_LIMIT_BYTES = 15 * 1024 * 1024
 # One address, no display name: what a register cell or a setting holds.
 _ADDRESS = re.compile(r"[^@\s;,<>\"()]+@[^@\s;,<>\"()]+\.[^@\s;,<>\"().]+")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -63,19 +67,22 @@ def _guess_type(file_name: str) -> str:
     return mimetypes.guess_type(file_name)[0] or "application/octet-stream"
 
 
-class _Kept(dict):
-    """A placeholder the PMO's wording names but the message does not know stays as typed: `{oops}`."""
+# The PMO's wording names what a message fills in as {name}; nothing else in braces is a placeholder.
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# Every placeholder a message fills in (the settings refuse wording that names another).
+PLACEHOLDERS = ("name", "period", "deadline", "data_as_of", "projects", "project", "file", "returns")
 
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+
+def placeholders_in(wording: str) -> list[str]:
+    """Every {...} in `wording` that is not one of PLACEHOLDERS, as typed: a typo the PMO should hear of."""
+    return [match for match in re.findall(r"\{[^{}]*\}", wording) if match[1:-1] not in PLACEHOLDERS]
 
 
 def fill(wording: str, **values: object) -> str:
-    """The PMO's wording (a setting) with its {placeholders} filled; an unknown one, or a stray brace, is kept."""
-    try:
-        return wording.format_map(_Kept({key: "" if value is None else str(value) for key, value in values.items()}))
-    except (ValueError, IndexError, AttributeError):  # '{' alone, '{0}', '{a.b}': the wording is shown as written
-        return wording
+    """The PMO's wording (a setting) with its {placeholders} filled; anything else in braces is kept as typed,
+    and nothing is formatted (no '{name:>900000000}' padding, no '{0}')."""
+    known = {key: "" if value is None else str(value) for key, value in values.items()}
+    return _PLACEHOLDER.sub(lambda match: known.get(match.group(1), match.group(0)), wording)
 
 
 def draft(
@@ -84,7 +91,7 @@ def draft(
     body: str,
     *,
     cc: Sequence[str] = (),
-    sender: str = "",
+    sender: Address | str = "",
     attachments: Iterable[Attachment] = (),
 ) -> EmailMessage:
     """An unsent draft: X-Unsent makes Outlook open it for editing and sending, never send it by itself."""
@@ -105,9 +112,15 @@ def draft(
     return message
 
 
-def sender(name: str, address: str) -> str:
-    """The From of the PMO's drafts: 'PMO <pmo@example.org>', or '' when no address is set (the mailbox's own)."""
-    return formataddr((name, address)) if address else ""
+def sender(name: str, address: str) -> Address | str:
+    """The From of the PMO's drafts: 'PMO <pmo@example.org>' (a name with <, ( or non-ASCII letters quoted or
+    encoded whole), or '' when no address is set (the mailbox's own)."""
+    if not address:
+        return ""
+    try:
+        return Address(display_name=name, addr_spec=address)
+    except (ValueError, IndexError, email.errors.HeaderParseError):  # not one address: let the mailbox say who
+        return ""
 
 
 def draft_names(stems: Sequence[str]) -> list[str]:
@@ -115,8 +128,8 @@ def draft_names(stems: Sequence[str]) -> list[str]:
     names: list[str] = []
     used: set[str] = set()
     for stem in stems:
-        stem = safe_file_name(stem, max_bytes=100)
-        name = stem + ".eml"
+        name = safe_file_name(stem + ".eml", max_bytes=100)
+        stem = name.removesuffix(".eml")
         counter = 2
         while name.casefold() in used:
             name = f"{stem} ({counter}).eml"

@@ -29,6 +29,7 @@ from datetime import date
 from pathlib import Path
 
 from pmo_xl.errors import PmoError
+from pmo_xl.mail import PLACEHOLDERS, placeholders_in
 from pmo_xl.periods import first_day, is_month, last_day
 from pmo_xl.values import CSV_LOCALE_NAMES, is_blank, read_date, read_flag, read_number, read_text
 
@@ -116,6 +117,7 @@ class PmoSettings:
     mail_feedback_sponsor: str = _setting(
         "This report has now been returned {returns} times, so the sponsor is copied.",
         "Feedback e-mail: the line on a second (or later) return, when the sponsor is copied; {returns} is how many.")  # fmt: skip
+    mail_reminder_subject: str = _setting("Status report reminder: {projects} ({period})", "Reminder e-mail: subject; {projects} are the project ids.")  # fmt: skip
     mail_reminder_missing: str = _setting(
         "The PMO has not yet received the status report(s) below. Please fill in the workbook you were sent and "
         "return it as it is (keep the file name, sheets and tables).",
@@ -149,6 +151,15 @@ class PmoSettings:
         if self.csv_locale.casefold() not in {name.casefold() for name in CSV_LOCALE_NAMES}:
             problems.append(f"csv_locale '{self.csv_locale}' must be auto or one of {', '.join(CSV_LOCALE_NAMES[1:])}")
         problems += self._reporting_date_problems()
+        for declared in fields(self):
+            if declared.name.startswith("mail_"):
+                unknown = placeholders_in(getattr(self, declared.name))
+                if unknown:
+                    problems.append(
+                        f"{declared.name}: {', '.join(unknown)} is not a placeholder; use "
+                        + ", ".join("{" + name + "}" for name in PLACEHOLDERS)
+                        + " (or no braces)"
+                    )
         if problems:
             raise SettingsError("settings: " + "; ".join(problems))
 

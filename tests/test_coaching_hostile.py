@@ -23,7 +23,6 @@ import hashlib
 import os
 import re
 import shutil
-import warnings
 import zipfile
 from pathlib import Path
 
@@ -63,7 +62,7 @@ mail_sign_off = "Viele Grüße"
 mail_sendout_subject = "Statusbericht {period}: bitte bis {deadline} zurücksenden"
 mail_sendout_intro = "anbei Ihre Statusberichte für {period}, Stand {data_as_of}. Bitte bis {deadline} zurücksenden."
 mail_howto = "Füllen Sie die gelben Zellen aus; graue Zellen setzt das PMO."
-mail_feedback_subject = "Statusbericht zur Korrektur zurück: {Projekt} ({period})"
+mail_feedback_subject = "Statusbericht zur Korrektur zurück: {project} ({period})"
 mail_feedback_intro = "vielen Dank für Ihren Statusbericht zu {project} ({period}). Bitte korrigieren Sie:"
 mail_warnings_subject = "Statusbericht angenommen, bitte prüfen: {project} ({period})"
 mail_warnings_intro = "vielen Dank für Ihren Statusbericht zu {project} ({period}). Bitte prüfen Sie:"
@@ -268,18 +267,22 @@ def test_the_reminder_names_fields_as_the_feedback_does(munich):
     assert "Overall rationale" in body
 
 
-def test_a_placeholder_typo_in_the_wording_is_reported_when_the_settings_load(munich):
-    """`{Projekt}` (for {project}) is sent to the PM as typed, in every subject: the PMO should hear of it when
-    the settings are read, not from the PM."""
-    heard: list[str] = []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            load_settings(munich.settings)
-        except PmoError as error:
-            heard.append(str(error))
-    heard += [str(warning.message) for warning in caught]
-    assert any("{Projekt}" in text and "mail_feedback_subject" in text for text in heard), heard
+def test_a_placeholder_typo_in_the_wording_is_refused_when_the_settings_load(munich, tmp_path):
+    """`{Projekt}` (for {project}) would be sent to the PM as typed, in every subject: the PMO hears of it when the
+    settings are read, with the setting's name and the placeholders there are, and nothing runs on it."""
+    typo = tmp_path / "einstellungen.toml"
+    typo.write_text(
+        munich.settings.read_text(encoding="utf-8").replace(
+            "Korrektur zurück: {project}", "Korrektur zurück: {Projekt}"
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(PmoError) as refused:
+        load_settings(typo)
+    assert "mail_feedback_subject: {Projekt} is not a placeholder" in str(refused.value)
+    assert "{project}" in str(refused.value)
+    result = _invoke("calendar", "--year", "2027", "--out", tmp_path / "x.ics", "--settings", typo)
+    assert result.exit_code != 0 and "{Projekt}" in result.output and not (tmp_path / "x.ics").exists()
 
 
 def test_a_stray_brace_in_the_wording_still_fills_the_known_placeholders():
@@ -374,12 +377,14 @@ def test_user_strings_never_become_formulas_and_a_coaching_file_in_the_inbox_is_
 
 
 def test_feedback_is_not_lost_when_the_drafts_folder_could_not_be_written(tmp_path):
-    """The first run cannot write its drafts (the --chasers folder lies under a file) and says 'nothing was
-    changed there'; the PMO fixes the folder and runs again: the returned reports are never answered."""
+    """The --chasers folder lies under a file: the run refuses before it reads or records anything (a return is
+    answered only by the run that records it), so the PMO fixes the folder and the next run answers every return."""
     register, inbox, _generated_files = _hostile_month(tmp_path)
     (tmp_path / "not-a-folder").write_text("", encoding="utf-8")
-    first = _collect(tmp_path, register, inbox, "1", "--chasers", tmp_path / "not-a-folder" / "mail")
-    assert "feedback drafts not written" in first.output
+    first = _invoke("collect", inbox, "--ledger", tmp_path / "ledger.db", "--register", register, "--out",
+                    tmp_path / "p.xlsx", "--today", "2026-12-03", "--chasers", tmp_path / "not-a-folder" / "mail")  # fmt: skip
+    assert first.exit_code == 2 and "nothing was read or recorded" in first.output
+    assert not (tmp_path / "ledger.db").exists()
     _collect(tmp_path, register, inbox, "2", "--chasers", tmp_path / "mail")
     assert (tmp_path / "mail" / "Returned - H-2 - 2026-11.eml").exists()
 

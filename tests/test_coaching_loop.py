@@ -193,8 +193,8 @@ def test_returned_reports_are_answered_the_sponsor_copied_on_the_second_return(m
     (attached,) = list(eva.iter_attachments())
     assert attached.get_filename() == "E7.xlsx"
     second = _messages(month.root / "mail-p2b")
-    assert set(second) == {f"Returned - F8 - {P2}.eml"}
-    assert second[f"Returned - F8 - {P2}.eml"]["Cc"] == "finn.sponsor@example.org"
+    assert set(second) == {f"Returned - F8 - {P2} - return 2.eml"}  # beside the first, never over it
+    assert second[f"Returned - F8 - {P2} - return 2.eml"]["Cc"] == "finn.sponsor@example.org"
     assert not list((month.root / "mail-p2c").glob("Returned*.eml"))
 
 

@@ -95,7 +95,7 @@ def test_a_report_returned_twice_then_corrected(month):
     assert "returned 2 times, so the sponsor is copied" in second.get_body(("plain",)).get_content()
     tracker = {row["project_id"]: row for row in table(month / "portfolio-2.xlsx", "Missing")}
     assert tracker["FB-1"]["state"] == "returned" and tracker["FB-1"]["returns"] == 2
-    assert tracker["FB-1"]["reminder_draft"] == "Returned - FB-1 - 2026-11.eml"
+    assert tracker["FB-1"]["reminder_draft"] == "Returned - FB-1 - 2026-11 - return 2.eml"
 
     # Corrected: accepted, the tracker says so and keeps the number of returns.
     (inbox / "FB-1 status v2.xlsx").unlink()

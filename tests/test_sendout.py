@@ -14,6 +14,7 @@ import re
 from email import policy
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from icalendar import Calendar
 
@@ -24,7 +25,7 @@ from pmo_xl.ledger import open_ledger
 from pmo_xl.mail import Attachment
 from pmo_xl.register import ProjectRecord
 from pmo_xl.reporting_calendar import data_as_of, submission_deadline
-from pmo_xl.settings import PmoSettings
+from pmo_xl.settings import PmoSettings, SettingsError
 from pmo_xl.templates.catalog import PROJECT_STATUS
 from pmo_xl.templates.guide import template_guide_html
 from tests.collect_builders import candidate, status_submission
@@ -174,7 +175,7 @@ def test_addresses_the_register_kept_but_no_draft_can_use():
 def test_the_pmo_wording_and_a_stray_brace_in_it():
     settings = PmoSettings(
         mail_greeting="Bonjour {name},",
-        mail_sendout_subject="Rapport {period} {oops} avant le {deadline}",
+        mail_sendout_subject="Rapport {period} { avant le {deadline}",
         mail_sign_off="Merci,",
         pmo_name="Bureau de projets",
     )
@@ -183,10 +184,13 @@ def test_the_pmo_wording_and_a_stray_brace_in_it():
         records, {"P1": Attachment("P1.xlsx", b"PK")}, PERIOD, settings, first_pms=set()
     )
     assert problems == []
-    assert message["Subject"] == f"Rapport {PERIOD} {{oops}} avant le {submission_deadline(PERIOD, settings)}"
+    assert message["Subject"] == f"Rapport {PERIOD} {{ avant le {submission_deadline(PERIOD, settings)}"
     body = message.get_body(("plain",)).get_content()
     assert body.startswith("Bonjour Zoé Martin,") and body.rstrip().endswith("Merci,\nBureau de projets")
     assert [part.get_filename() for part in message.iter_attachments()] == ["P1.xlsx", "pmo-reporting-2027-01.ics"]
+    # A placeholder the messages do not fill is a typo the PMO hears of when the settings are read, not from a PM.
+    with pytest.raises(SettingsError, match=r"mail_sendout_subject: \{oops\} is not a placeholder"):
+        PmoSettings(mail_sendout_subject="Rapport {period} {oops}")
 
 
 def test_mail_drafts_are_for_status_workbooks(tmp_path):

@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pmo_xl.corrections import Choice, Evidence, choose_submission, preference_choices, slot_rows
-from pmo_xl.errors import OutputError, PmoError
-from pmo_xl.excel.files import remove_stale_temporaries, safe_file_name
+from pmo_xl.errors import OutputError, OutputFault, PmoError
+from pmo_xl.excel.files import cannot_write_in, remove_stale_temporaries, safe_file_name
 from pmo_xl.ledger import Ledger, Rejection, content_fingerprint, lock_path_for, now_stamp, open_ledger
 from pmo_xl.periods import check_period
 from pmo_xl.register import ProjectRecord
@@ -801,6 +801,20 @@ def _refuse_outputs_in(inbox: Path, outputs: dict[str, Path | None]) -> None:
             )
 
 
+def _check_output_folders(request: CollectRequest) -> None:
+    """The folders of --out and the e-mail drafts, made and tried before anything is read. A return is answered by a
+    feedback draft only in the run that records it, so a run that could not write its drafts would lose them."""
+    for option, folder in (
+        ("--out", Path(request.out).parent if request.out else None),
+        ("--chasers", request.chasers),
+    ):
+        problem = cannot_write_in(folder) if folder is not None else ""
+        if problem:
+            raise OutputFault(
+                f"{option} {problem.replace('; nothing was changed there', '')}; nothing was read or recorded"
+            )
+
+
 @dataclass(frozen=True)
 class Collected:
     """A run's inbox recorded in the ledger: what reporting needs next (pmo_xl.monthly.run_collect)."""
@@ -839,6 +853,7 @@ def collecting(request: CollectRequest, progress: Progress | None = None) -> Ite
             "--coaching": request.coaching,
         },
     )
+    _check_output_folders(request)
     today = request.today or dt.date.today()
     register_ids = {record.project_id for record in request.register} if request.register is not None else None
     with open_ledger(request.ledger, write=True) as ledger:
@@ -857,7 +872,10 @@ def collecting(request: CollectRequest, progress: Progress | None = None) -> Ite
             verdicts = recorded.verdicts
             if request.register is not None and request.register_source is not None:
                 ledger.add_register(request.register, *request.register_source)
-            new_rejections = ledger.add_rejections(rejections(verdicts, recorded.intakes, now_stamp()))
+            # Returned on the run's today (--today re-runs a past cycle as it was), at the clock's time of day.
+            stamp = now_stamp()
+            returned_at = stamp if request.today is None else f"{today.isoformat()}{stamp[10:]}"
+            new_rejections = ledger.add_rejections(rejections(verdicts, recorded.intakes, returned_at))
             archived: list[Path] = []
             if request.archive is not None:
                 accepted = [recorded.intakes[i] for i, v in enumerate(verdicts) if v.status == "accepted"]

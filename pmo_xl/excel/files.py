@@ -26,7 +26,9 @@ def safe_file_name(name: str, max_bytes: int = MAX_NAME_BYTES) -> str:
     """A file name that Windows, macOS and Linux all accept, and that OneDrive and SharePoint sync."""
     name = unicodedata.normalize("NFC", name)
     stem, dot, extension = name.rpartition(".")
-    if not dot:
+    # Only a short run of letters and digits after the last dot is an extension: in "Dr. Schmidt/Weber" the dot is
+    # a title's, and the '/' after it must be cleaned like the rest.
+    if not dot or not stem or not re.fullmatch(r"[A-Za-z0-9]{1,8}", extension):
         stem, extension = name, ""
     stem = _UNSAFE.sub("_", stem)
     stem = re.sub(r"\s+", " ", stem).strip().rstrip(".")
@@ -161,6 +163,17 @@ def remove_stale_temporaries(folder: Path, now: float | None = None, older_than:
         except OSError:
             continue
     return removed
+
+
+def cannot_write_in(folder: Path) -> str:
+    """'' when a file can be written in `folder` (made if missing); else why not, as an OutputFault would say it."""
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=_TEMPORARY_PREFIX + "try-"):
+            pass
+    except OSError as error:
+        return _cannot_write(Path(folder), error)
+    return ""
 
 
 def _cannot_write(path: Path, error: OSError) -> str:

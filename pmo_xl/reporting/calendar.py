@@ -185,11 +185,7 @@ def submission_tracker(
             note = f"latest report is for {latest}; " + note
         else:
             state = "never reported"
-        # A report returned today is answered by its feedback draft (pmo_xl.reporting.feedback); from the next day
-        # on, the reminder asks for the corrected file.
-        chase = (state == "returned" and back is not None and back.rejected_on < today) or (
-            state in ("stale", "never reported") and calendar_state == "missing"
-        )
+        chase = state == "returned" or (state in ("stale", "never reported") and calendar_state == "missing")
         rows.append(
             {
                 "project_id": project.project_id,
@@ -213,9 +209,17 @@ def submission_tracker(
     return pd.DataFrame(rows, columns=list(TRACKER_COLUMNS))
 
 
-def chaser_list(tracker: pd.DataFrame) -> pd.DataFrame:
-    """One row per PM with reports to chase: not received, or returned for correction; ready to become an e-mail."""
+def chaser_list(tracker: pd.DataFrame, today: dt.date | None = None) -> pd.DataFrame:
+    """One row per PM with reports to chase: not received, or returned for correction; ready to become an e-mail.
+
+    A report returned `today` is left out: its feedback draft (pmo_xl.reporting.feedback) went out today, and from
+    the next day on the reminder asks for the corrected file."""
     chased = tracker[tracker["chase"].astype(bool)]
+    if today is not None:
+        returned_today = (chased["state"] == "returned") & chased["returned_on"].map(
+            lambda day: isinstance(day, dt.date) and day >= today
+        )
+        chased = chased[~returned_today]
     rows = []
     for (manager, email), group in chased.groupby(["project_manager", "pm_email"], sort=True, dropna=False):
         outstanding = "; ".join(
@@ -266,13 +270,11 @@ def chaser_email(chaser: dict, settings: PmoSettings, tracker: pd.DataFrame) -> 
         lines.append("")
     lines += [settings.mail_reminder_closing, ""]
     lines += [fill(settings.mail_sign_off, name=chaser["project_manager"] or ""), settings.pmo_name]
-    periods = sorted(set(projects["period"]))
-    what = "returned for correction" if not_received.empty else "reminder"
-    if not returned.empty and not not_received.empty:
-        what = "returned for correction and reminder"
+    periods = ", ".join(sorted(set(projects["period"])))
     # The register keeps a malformed address as written (a warning there); it never goes into a header.
     to = [] if _chase_note(chaser["pm_email"]) else [chaser["pm_email"]]
-    subject = f"Status report {what}: {chaser['project_ids']} ({', '.join(periods)})"
+    subject = fill(settings.mail_reminder_subject, projects=chaser["project_ids"], period=periods,
+                   name=chaser["project_manager"] or "")  # fmt: skip
     return draft(to, subject, "\n".join(lines), sender=sender(settings.pmo_name, settings.pmo_email))
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Literal
 
-from pmo_xl.mail import Attachment, address_problem, draft, fill, sender
+from pmo_xl.mail import ATTACHMENT_LIMIT_BYTES, Attachment, address_problem, draft, fill, sender
 from pmo_xl.register import ProjectRecord
 from pmo_xl.settings import PmoSettings
 from pmo_xl.submissions import Finding, Verdict
@@ -71,11 +71,14 @@ def feedback_cases(
     if mode == "none":
         return []
     cases = []
+    answered: set[str] = set()  # one file saved twice in the inbox is one return, answered once
     for verdict in verdicts:
         slot = (verdict.project_id, verdict.reporting_period)
         record = records.get(verdict.project_id)
         if verdict.status == "rejected" and verdict.project_id and verdict.sha256 in new_rejections:
-            cases.append(FeedbackCase(verdict, "returned", record, returns.get(slot, 1)))
+            if verdict.sha256 not in answered:
+                answered.add(verdict.sha256)
+                cases.append(FeedbackCase(verdict, "returned", record, returns.get(slot, 1)))
         elif mode == "warnings" and verdict.status == "accepted" and verdict.submission_id and verdict.warnings:
             cases.append(FeedbackCase(verdict, "warnings", record))
     return cases
@@ -90,6 +93,15 @@ def explain(finding: Finding, schema: TemplateSchema | None) -> Explained:
         fix = check.fix if check is not None else help_text
     sheet, _, cell = finding.cell.rpartition("!")
     return Explained((sheet or finding.sheet).strip("'"), cell, label, finding.message, fix)
+
+
+def finding_line(finding: Finding, schema: TemplateSchema | None) -> str:
+    """One line for a finding, named as the feedback draft names it: 'Overall rationale (sheet Summary, cell D16):
+    Overall is Amber or Red without a rationale'."""
+    explained = explain(finding, schema)
+    where = ", ".join(part for part in (f"sheet {explained.sheet}" if explained.sheet else "",
+                                        f"cell {explained.cell}" if explained.cell else "") if part)  # fmt: skip
+    return f"{explained.label}" + (f" ({where})" if where else "") + f": {explained.what}"
 
 
 def _label_and_help(schema: TemplateSchema, where: str) -> tuple[str, str]:
@@ -118,7 +130,8 @@ def feedback_email(case: FeedbackCase, settings: PmoSettings, attachment: Attach
                     "name": record.project_manager if record else ""}  # fmt: skip
     schema = SCHEMAS.get(verdict.template_id)
     returned = case.kind == "returned"
-    findings = verdict.errors if returned else verdict.warnings
+    # A returned report lists every finding, its errors first: the PM fixes the warnings in the same pass.
+    findings = (*verdict.errors, *verdict.warnings) if returned else verdict.warnings
     lines = [re.sub(r"\s+([,:!])", r"\1", fill(settings.mail_greeting, **placeholders)), ""]
     lines += [fill(settings.mail_feedback_intro if returned else settings.mail_warnings_intro, **placeholders), ""]
     for number, finding in enumerate(findings, start=1):
@@ -170,8 +183,11 @@ def case_problem(case: FeedbackCase) -> str:
 
 def draft_stem(case: FeedbackCase) -> str:
     verdict = case.verdict
-    what = "Returned" if case.kind == "returned" else "Please check"
-    return f"{what} - {verdict.project_id} - {verdict.reporting_period}"
+    if case.kind != "returned":
+        return f"Please check - {verdict.project_id} - {verdict.reporting_period}"
+    # A second return of the same report has a draft of its own: the first one's may not have been sent yet.
+    again = f" - return {case.returns}" if case.returns > 1 else ""
+    return f"Returned - {verdict.project_id} - {verdict.reporting_period}{again}"
 
 
 def feedback_drafts(
@@ -188,9 +204,15 @@ def feedback_drafts(
         if not recipients(case.record):
             continue
         attachment = attachments.get(case.verdict.path)
+        what = f"{case.verdict.project_id} {case.verdict.reporting_period}"
         if case.kind == "returned" and attachment is None:
-            problems.append(f"{case.verdict.project_id} {case.verdict.reporting_period}: the file {case.verdict.path} "
-                            "changed or went after it was read, so the feedback draft does not attach it")  # fmt: skip
+            problems.append(f"{what}: the file {case.verdict.path} changed or went after it was read, so the "
+                            "feedback draft does not attach it")  # fmt: skip
+        elif case.kind == "returned" and len(attachment.data) > ATTACHMENT_LIMIT_BYTES:
+            problems.append(f"{what}: {attachment.file_name} is {len(attachment.data) / 2**20:.0f} MB, too large to "
+                            "e-mail back (mail servers refuse over about 20 MB), so the feedback draft does not attach "
+                            "it; the PM corrects the file they kept")  # fmt: skip
+            attachment = None
         messages.append((case, draft_stem(case), feedback_email(case, settings, attachment)))
     return messages, problems
 

@@ -50,9 +50,10 @@ from pmo_xl.reporting.calendar import (
     chaser_list,
     submission_tracker,
 )
+from pmo_xl.reporting.feedback import finding_line
 from pmo_xl.settings import PmoSettings
 from pmo_xl.submissions import Verdict
-from pmo_xl.templates.catalog import MONEY_UNITS, PROJECT_STATUS, RAG_DIMENSIONS, budget_variance
+from pmo_xl.templates.catalog import MONEY_UNITS, PROJECT_STATUS, RAG_DIMENSIONS, SCHEMAS, budget_variance
 from pmo_xl.values import as_date, as_float, as_text, is_blank, parse_date_text, readable_name
 
 STATUS_TEMPLATE = PROJECT_STATUS.template_id
@@ -786,7 +787,7 @@ def build_views(
         returned_reports(ledger, report_period, set(period_submissions["project_id"])),
     )
     tracker = with_returns(tracker, return_counts(ledger, report_period))
-    chasers = chaser_list(tracker)
+    chasers = chaser_list(tracker, today)
     state_of = dict(zip(tracker["project_id"], tracker["state"], strict=True))
     status["coverage"] = status["project_id"].map(state_of).fillna(NOT_IN_REGISTER)
     return PortfolioViews(
@@ -875,7 +876,8 @@ def returned_reports(ledger: Ledger, period: str, accepted: set[str]) -> dict[st
         if rejection.reporting_period != period or rejection.project_id in accepted:
             continue
         day, _why = parse_date_text(rejection.rejected_at[:10])
-        findings = tuple(f.describe() for f in rejection.findings if f.severity == "error")
+        schema = SCHEMAS.get(rejection.template_id)
+        findings = tuple(finding_line(f, schema) for f in rejection.findings if f.severity == "error")
         returned[rejection.project_id] = ReturnedReport(day or dt.date.min, rejection.file_name, findings)
     return returned
 
