@@ -87,6 +87,7 @@ class PmoSettings:
     pmo_email: str = _setting("", "Reply address of the PMO's e-mails.")
     # The PMO's own wording of its e-mails, so it writes in its own language. Placeholders in braces are filled in:
     # {name} the PM, {period}, {deadline} (submission deadline), {data_as_of}, {projects}, {project}.
+    mail_date_format: str = _setting("%Y-%m-%d", "E-mails: how dates are written, e.g. %d.%m.%Y (German), %d/%m/%Y; the default is ISO, 2027-01-05.")  # fmt: skip
     mail_greeting: str = _setting("Hello {name},", "E-mails: the greeting line; {name} is the PM's name.")
     mail_sign_off: str = _setting("Thank you,", "E-mails: the line above the PMO's name.")
     mail_sendout_subject: str = _setting("Status report {period}: please return by {deadline}", "Send-out e-mail: subject.")  # fmt: skip
@@ -151,8 +152,13 @@ class PmoSettings:
         if self.csv_locale.casefold() not in {name.casefold() for name in CSV_LOCALE_NAMES}:
             problems.append(f"csv_locale '{self.csv_locale}' must be auto or one of {', '.join(CSV_LOCALE_NAMES[1:])}")
         problems += self._reporting_date_problems()
+        if not _is_date_format(self.mail_date_format):
+            problems.append(
+                f"mail_date_format '{self.mail_date_format}' must give the day, month and year, e.g. %d.%m.%Y or "
+                "%Y-%m-%d (%d, %m or %b or %B, %Y or %y)"
+            )
         for declared in fields(self):
-            if declared.name.startswith("mail_"):
+            if declared.name.startswith("mail_") and declared.name != "mail_date_format":
                 unknown = placeholders_in(getattr(self, declared.name))
                 if unknown:
                     problems.append(
@@ -212,6 +218,21 @@ def period_date(period: str, days_after_period_end: int, set_by_hand: dict[str, 
     if period in set_by_hand:
         return set_by_hand[period]
     return last_day(period) + dt.timedelta(days=days_after_period_end)
+
+
+def _is_date_format(pattern: str) -> bool:
+    """A strftime pattern that writes a day, a month and a year, and nothing that fails."""
+    has = lambda *codes: any(code in pattern for code in codes)  # noqa: E731
+    try:
+        dt.date(2027, 1, 5).strftime(pattern)
+    except ValueError:
+        return False
+    return has("%d", "%-d") and has("%m", "%-m", "%b", "%B") and has("%Y", "%y")
+
+
+def mail_date(day: dt.date | None, settings: PmoSettings) -> str:
+    """A date as the PMO's e-mails write it (setting mail_date_format)."""
+    return "" if day is None else day.strftime(settings.mail_date_format)
 
 
 _NAMES = {f.name: f for f in fields(PmoSettings)}

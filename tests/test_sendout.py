@@ -223,3 +223,15 @@ def test_a_reminder_never_puts_an_address_the_register_only_warned_about_in_its_
         and b"bob@" not in (tmp_path / "Reminder - Lena Wolf.eml").read_bytes()
     )
     assert messages["Reminder - Ana Ruiz.eml"]["To"] == "ana@example.org"
+
+
+def test_dates_are_written_as_the_pmo_writes_them():
+    settings = PmoSettings(mail_date_format="%d.%m.%Y", mail_sendout_subject="Statusbericht {period}: bis {deadline}")
+    records = [_record(2, "P1", "Jürgen Weiß", "jw@example.org")]
+    ((_, message),), _problems = sendout_drafts(records, {"P1": Attachment("P1.xlsx", b"PK")}, PERIOD, settings)
+    deadline = submission_deadline(PERIOD, settings)
+    assert message["Subject"] == f"Statusbericht {PERIOD}: bis {deadline:%d.%m.%Y}"
+    assert deadline.isoformat() not in message.get_body(("plain",)).get_content()
+    for wrong in ("%d.%m", "%Q", "Frist"):  # no year; not a date code; no code at all
+        with pytest.raises(SettingsError, match="mail_date_format"):
+            PmoSettings(mail_date_format=wrong)

@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from pmo_xl import reporting_calendar
 from pmo_xl.mail import Attachment, address_problem, draft, fill, sender
 from pmo_xl.register import ProjectRecord
-from pmo_xl.settings import PmoSettings
+from pmo_xl.settings import PmoSettings, mail_date
 from pmo_xl.templates.catalog import schema_for
 from pmo_xl.templates.guide import guide_file_name, template_guide_html
 
@@ -106,8 +106,8 @@ def _placeholders(projects: Sequence[ProjectRecord], period: str, settings: PmoS
     return {
         "name": projects[0].project_manager.strip(),
         "period": period,
-        "deadline": reporting_calendar.submission_deadline(period, settings).isoformat(),
-        "data_as_of": reporting_calendar.data_as_of(period, settings).isoformat(),
+        "deadline": mail_date(reporting_calendar.submission_deadline(period, settings), settings),
+        "data_as_of": mail_date(reporting_calendar.data_as_of(period, settings), settings),
         "projects": listed,
         "project": listed,
     }

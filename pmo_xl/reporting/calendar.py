@@ -33,7 +33,7 @@ import pandas as pd
 from pmo_xl.mail import address_problem, draft, draft_names, fill, sender, write_drafts
 from pmo_xl.periods import year_and_month
 from pmo_xl.reporting_calendar import is_reporting_period, mid_period_deadline, submission_deadline
-from pmo_xl.settings import PmoSettings
+from pmo_xl.settings import PmoSettings, mail_date
 
 COVERAGE_STATES = (
     "reporting",
@@ -260,13 +260,16 @@ def chaser_email(chaser: dict, settings: PmoSettings, tracker: pd.DataFrame) -> 
     if not returned.empty:
         lines += [settings.mail_reminder_returned, ""]
         for row in returned.itertuples():
-            lines.append(f"  - {row.project_id} {row.project_name}: period {row.period}, returned {row.returned_on}")
+            returned_on = mail_date(row.returned_on, settings)
+            lines.append(f"  - {row.project_id} {row.project_name}: period {row.period}, returned {returned_on}")
             lines += [f"      * {finding}" for finding in str(row.findings).splitlines() if finding]
         lines.append("")
     if not not_received.empty:
         lines += [settings.mail_reminder_missing, ""]
         for row in not_received.itertuples():
-            lines.append(f"  - {row.project_id} {row.project_name}: period {row.period}, due {row.due_date}")
+            lines.append(
+                f"  - {row.project_id} {row.project_name}: period {row.period}, due {mail_date(row.due_date, settings)}"
+            )
         lines.append("")
     lines += [settings.mail_reminder_closing, ""]
     lines += [fill(settings.mail_sign_off, name=chaser["project_manager"] or ""), settings.pmo_name]
