@@ -88,7 +88,7 @@ def month(tmp_path_factory) -> Path:
     _fill(october["R-01"], root / "inbox-10" / october["R-01"].name, "Green", dt.date(2026, 11, 2))
     _run("collect", str(root / "inbox-10"), "--ledger", str(ledger), "--out", str(root / "october.xlsx"),
          "--register", str(register), "--period", "2026-10", "--today", "2026-11-03")  # fmt: skip
-    # November: six on time; T-08's file is rejected (1.5 could be 1.5% or 150%).
+    # November: six on time; T-08's file is rejected (1.5 is 150%: the sheet flags it).
     _run("generate", "--register", str(register), "--out", str(root / "out-11"), "--period", "2026-11",
          "--ledger", str(ledger))  # fmt: skip
     november = _generated(root / "out-11")
@@ -165,7 +165,7 @@ def test_the_returned_pms_draft_lists_the_finding_and_never_says_not_received(mo
     body = message.get_body(("plain",)).get_content()
     assert message["To"] == "pm8@example.org" and "returned for correction" in message["Subject"]
     assert "not yet received" not in body and "could not accept it" in body
-    assert "(sheet Summary, cell C24)" in body and "could mean 1.5% or 150%" in body  # the sheet, the cell, what
-    assert "How to fix: Share of the total work done" in body  # and the fix, in the template's words
+    assert "(sheet Summary, cell C24)" in body and "outside 0% to 100%" in body  # the sheet, the cell, what
+    assert "How to fix: Type the share of the work done, 0% to 100%, e.g. 65%." in body  # the live check's fix
     never = email.message_from_bytes(drafts["Reminder - PM 9.eml"].read_bytes(), policy=email.policy.default)
     assert "has not yet received" in never.get_body(("plain",)).get_content()

@@ -112,8 +112,8 @@ def test_feedback_warnings_sends_accepted_but_please_check(month, tmp_path):
     shutil.copy(month / "register.csv", tmp_path / "register.csv")
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    # Accepted, with a warning: percent complete typed as the text '65%'.
-    fill_by_name(month / "good FB-2.xlsx", inbox / "FB-2.xlsx", {"percent_complete": "65%"})
+    # Accepted, with a warning: percent complete below last period's (the template's live check).
+    fill_by_name(month / "good FB-2.xlsx", inbox / "FB-2.xlsx", {"percent_complete": 0.3, "prev_percent_complete": 0.5})
     quiet = _collect(tmp_path, inbox, "errors")  # the default answers returned reports only
     assert not list(quiet.glob("*.eml"))
     (tmp_path / "ledger.db").unlink()
@@ -122,7 +122,8 @@ def test_feedback_warnings_sends_accepted_but_please_check(month, tmp_path):
     assert note["To"] == "ben@example.org" and note["Cc"] is None
     assert note["Subject"] == f"Status report accepted, please check: FB-2 Payroll ({PERIOD})"
     body = note.get_body(("plain",)).get_content()
-    assert "It was accepted, but please check" in body and "typed as text ('65%')" in body
+    assert "It was accepted, but please check" in body and "Percent complete is lower than last period's" in body
+    assert "How to fix: Check the figure: it is the share of the whole work done" in body  # the check's own fix
     assert list(note.iter_attachments()) == []
 
 

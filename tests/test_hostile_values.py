@@ -7,7 +7,9 @@ here from the rules in docs/collect-input-rules.md, never copied from output.
 Sources:
 - `csv,` / `csv;` / `csv-tab`: a one-project register CSV, comma, semicolon (as Excel saves it in most of Europe)
   or tab separated, its locale detected; `csv,en-GB` and the like name the locale (--csv-locale).
-- `submission`: a field of a real status workbook, as validation sees it after the reader.
+- `submission`: a field of a real status workbook (template 1.2), as validation sees it after the reader;
+  `submission-1.1`: the same judged by 1.1's rules, the collector's reading alone (1.2's live checks, which judge
+  a cell as its sheet shows it, take the place of that reading: tests/test_live_checks.py).
 - `raid`: a cell of the first RAID row of that workbook (Excel row 5).
 - `settings`, `scoring`, `budget`, `npv`, `hire`, `ahp`: the PMO's own tables and options.
 """
@@ -35,10 +37,12 @@ from pmo_xl.portfolio.selection import SelectionError, parse_budget
 from pmo_xl.register import read_register
 from pmo_xl.settings import SettingsError, settings_from_rows
 from pmo_xl.templates.catalog import PROJECT_STATUS
+from pmo_xl.templates.versions import schema_at
 from pmo_xl.values import ExcelError
 from udfs.pmo_udfs import PMO_NPV
 
 TODAY = dt.date(2027, 1, 10)
+V1_1 = schema_at("project_status", "1.1")
 ACCEPTED = "accepted"
 REFUSED = "refused"  # a table or option: the verdict is the refusal, its message says why
 
@@ -117,31 +121,38 @@ CASES = [
     C("a space inside scientific notation", "csv,", "budget", "1 e5", "not_a_number", "row 2", "type digits only"),
     C("underflow to zero", "csv,", "budget", "5e-400", "out_of_range", "row 2", "too small"),
     # -- a submitted status workbook: fields ----------------------------------------------------------------------
-    C("thousands or decimal? (cell text)", "submission", "actual_to_date", "1,200", "ambiguous_number", "Summary!C31", "could be"),
-    C("European number typed as text", "submission", "actual_to_date", "1.200,50", "number_as_text", "Summary!C31", "typed as text", 1200.5),
-    C("plain number typed as text", "submission", "actual_to_date", " 310.5 ", "number_as_text", "Summary!C31", "read as the number 310.5", 310.5),
-    C("scientific text", "submission", "actual_to_date", "1e3", "number_as_text", "Summary!C31", "typed as text", 1000),
-    C("currency sign in a cell", "submission", "actual_to_date", "€696", "not_a_number", "Summary!C31", "currency sign"),
-    C("words for a number", "submission", "actual_to_date", "about 300k", "not_a_number", "Summary!C31", "must be a number"),
+    C("thousands or decimal? (cell text)", "submission-1.1", "actual_to_date", "1,200", "ambiguous_number", "Summary!C31", "could be"),
+    C("European number typed as text", "submission-1.1", "actual_to_date", "1.200,50", "number_as_text", "Summary!C31", "typed as text", 1200.5),
+    C("plain number typed as text", "submission-1.1", "actual_to_date", " 310.5 ", "number_as_text", "Summary!C31", "read as the number 310.5", 310.5),
+    C("scientific text", "submission-1.1", "actual_to_date", "1e3", "number_as_text", "Summary!C31", "typed as text", 1000),
+    C("currency sign in a cell", "submission-1.1", "actual_to_date", "€696", "not_a_number", "Summary!C31", "currency sign"),
+    C("words for a number", "submission-1.1", "actual_to_date", "about 300k", "not_a_number", "Summary!C31", "must be a number"),
     C("#REF! in a required cell", "submission", "actual_to_date", ExcelError("#REF!"), "excel_error", "Summary!C31", "holds #REF!: the formula lost its source"),
     C("#N/A in an optional cell", "submission", "rag_overall_rationale", ExcelError("#N/A"), "excel_error", "Summary!D16", "holds #N/A"),
     C("#VALUE! in a RAG", "submission", "rag_overall", ExcelError("#VALUE!"), "excel_error", "Summary!C16", "holds #VALUE!"),
     C("#DIV/0! in a date", "submission", "forecast_end_date", ExcelError("#DIV/0!"), "excel_error", "Summary!C38", "divides by zero"),
-    C("an EAC of 1e308", "submission", "estimate_at_completion", 1e308, "out_of_range", "Summary!C32", "above the maximum"),
-    C("an infinite EAC", "submission", "estimate_at_completion", float("inf"), "not_a_number", "Summary!C32", "finite"),
-    C("a negative EAC", "submission", "estimate_at_completion", -1, "out_of_range", "Summary!C32", "below the minimum 0"),
-    C("1.5 as a percentage", "submission", "percent_complete", 1.5, "ambiguous_percent", "Summary!C24", "could mean 1.5% or 150%"),
-    C("percentage typed as text", "submission", "percent_complete", "65%", "percent_as_text", "Summary!C24", "read as 0.65", 0.65),
-    C("percentage points", "submission", "percent_complete", 65, "percent_normalised", "Summary!C24", "read as 65%", 0.65),
-    C("words with a percent sign", "submission", "percent_complete", "abc%", "not_a_number", "Summary!C24", "not a percentage"),
-    C("ambiguous date text", "submission", "submitted_on", "03/12/2026", "ambiguous_date", "Summary!C12", "2026-12-03 or 2026-03-12"),
-    C("ISO date typed as text", "submission", "submitted_on", "2026-12-03", "date_as_text", "Summary!C12", "read as 2026-12-03", dt.date(2026, 12, 3)),
+    C("an EAC of 1e308", "submission-1.1", "estimate_at_completion", 1e308, "out_of_range", "Summary!C32", "above the maximum"),
+    C("an infinite EAC", "submission-1.1", "estimate_at_completion", float("inf"), "not_a_number", "Summary!C32", "finite"),
+    C("a negative EAC", "submission-1.1", "estimate_at_completion", -1, "out_of_range", "Summary!C32", "below the minimum 0"),
+    C("1.5 as a percentage", "submission-1.1", "percent_complete", 1.5, "ambiguous_percent", "Summary!C24", "could mean 1.5% or 150%"),
+    C("percentage typed as text", "submission-1.1", "percent_complete", "65%", "percent_as_text", "Summary!C24", "read as 0.65", 0.65),
+    C("percentage points", "submission-1.1", "percent_complete", 65, "percent_normalised", "Summary!C24", "read as 65%", 0.65),
+    C("words with a percent sign", "submission-1.1", "percent_complete", "abc%", "not_a_number", "Summary!C24", "not a percentage"),
+    C("ambiguous date text", "submission-1.1", "submitted_on", "03/12/2026", "ambiguous_date", "Summary!C12", "2026-12-03 or 2026-03-12"),
+    C("ISO date typed as text", "submission-1.1", "submitted_on", "2026-12-03", "date_as_text", "Summary!C12", "read as 2026-12-03", dt.date(2026, 12, 3)),
     C("date serial in a number cell", "submission", "submitted_on", 46359, "date_as_number", "Summary!C12", "read as the date 2026-12-03", dt.date(2026, 12, 3)),
-    C("a small number as a date", "submission", "submitted_on", 65, "not_a_date", "Summary!C12", "is not a date"),
+    C("a small number as a date", "submission-1.1", "submitted_on", 65, "not_a_date", "Summary!C12", "is not a date"),
     C("TRUE as a date", "submission", "submitted_on", True, "not_a_date", "Summary!C12", "is not a date"),
     C("control characters in text", "submission", "key_achievements", "Done\x00\x1b", "control_characters", "Summary!C42", "U+0000", "Done"),
     C("40,000 characters", "submission", "key_achievements", "x" * 40000, "string_too_long", "Summary!C42", "at most 32,767"),
     C("Yellow is no RAG", "submission", "rag_overall", "Yellow", "not_allowed", "Summary!C16", "'Yellow' is not one of"),
+    # -- the same workbook at 1.2: a cell its Summary sheet flags is judged by the live check, in the check's words --
+    C("a number typed as text, flagged", "submission", "actual_to_date", "1.200,50", "actual_to_date_not_a_number", "Summary!C31", "holds text, not a number"),
+    C("6500% in the percent cell, flagged", "submission", "percent_complete", 65, "percent_complete_out_of_range", "Summary!C24", "outside 0% to 100%"),
+    C("a negative EAC, flagged", "submission", "estimate_at_completion", -1, "estimate_at_completion_out_of_range", "Summary!C32", "below 0 or too large"),
+    C("a date typed as text, flagged", "submission", "submitted_on", "2026-12-03", "submitted_on_not_a_date", "Summary!C12", "holds text, not a date"),
+    C("a small number as a date, flagged", "submission", "submitted_on", 65, "submitted_on_out_of_range", "Summary!C12", "no date from 1990 to 2100"),
+    C("spaces in a required cell, flagged", "submission", "key_achievements", " \n ", "key_achievements_missing", "Summary!C42", "Key achievements is empty"),
     # -- a table of that workbook ---------------------------------------------------------------------------------
     C("probability outside its list", "raid", "probability", 7, "not_allowed", "RAID!G5", "'7' is not one of"),
     C("probability typed as text", "raid", "probability", "3", "number_as_text", "RAID!G5", "typed as text", 3),
@@ -211,7 +222,7 @@ def _run_submission(case: Case, parsed):
         changed = replace(parsed, tables={**parsed.tables, "RAID": rows})
     else:
         changed = replace(parsed, fields={**parsed.fields, case.column: case.value})
-    normalised, findings = validate(changed, PROJECT_STATUS, TODAY)
+    normalised, findings = validate(changed, V1_1 if case.source == "submission-1.1" else PROJECT_STATUS, TODAY)
     value = normalised.tables["RAID"][0][case.column] if case.source == "raid" else normalised.fields[case.column]
     return findings, value
 
@@ -252,7 +263,7 @@ def test_hostile_value(case: Case, tmp_path, submission):
         matching = [(code, text) for code, text in problems if case.message in text]
         assert matching, problems
         assert any(code == case.code and text.startswith(case.where) for code, text in matching), matching
-    elif case.source in ("submission", "raid"):
+    elif case.source in ("submission", "submission-1.1", "raid"):
         findings, value = _run_submission(case, submission)
         mine = [f for f in findings if f.code == case.code]
         assert len(mine) == 1, [(f.code, f.message) for f in findings]

@@ -9,7 +9,8 @@ import pytest
 from pmo_xl.excel.package import XlsxPackage
 from pmo_xl.templates.build import build_all_templates
 from pmo_xl.templates.builder import INSTRUCTIONS_SHEET, LISTS_SHEET, PREVIOUS_SHEET, RAG_COLOURS
-from pmo_xl.templates.catalog import SCHEMAS
+from pmo_xl.templates.catalog import PROJECT_STATUS, SCHEMAS
+from pmo_xl.templates.checks import failing_formula
 from pmo_xl.templates.metadata import META_KEYS, META_SHEET, custom_property, meta_name
 from pmo_xl.templates.schema import INPUT_MESSAGE_LIMIT, INPUT_TITLE_LIMIT
 
@@ -148,7 +149,10 @@ def test_rag_cells_are_coloured_by_conditional_formatting(repo_root):
         if rag_cell in str(ranges.sqref)
         for rule in rules
     ]
-    assert {rule.formula[0] for rule in rules} == {'"Green"', '"Amber"', '"Red"'}
+    # the RAG's colours, and the fill of its live check (required) while it is empty
+    checks = {failing_formula(c, PROJECT_STATUS) for c in PROJECT_STATUS.checks if c.target == "rag_overall"}
+    assert checks == {'LEN(TRIM(CLEAN(rag_overall&"")))=0'}
+    assert {rule.formula[0] for rule in rules} == {'"Green"', '"Amber"', '"Red"', *checks}
 
 
 def test_committed_templates_ask_for_full_calculation_on_load(repo_root):

@@ -17,8 +17,11 @@ from pmo_xl.demo.data import demo_projects, fill_demo_submission
 from pmo_xl.generate.generator import generate_for_records
 from pmo_xl.submissions import ParsedSubmission
 from pmo_xl.templates.catalog import PROJECT_STATUS
+from pmo_xl.templates.versions import schema_at
 
 TODAY = dt.date(2027, 1, 10)
+# A 1.1 report is read by the collector's own rules alone; 1.2's live checks judge a cell the sheet flags instead.
+V1_1 = schema_at("project_status", "1.1")
 
 
 @pytest.fixture(scope="module")
@@ -73,15 +76,23 @@ def test_the_percentage_rule(value, percent_cell, expected):
 
 
 def test_percentage_in_points_is_normalised_with_a_warning(submission):
-    normalised, findings = validate(with_fields(submission, percent_complete=65), PROJECT_STATUS, TODAY)
+    normalised, findings = validate(with_fields(submission, percent_complete=65), V1_1, TODAY)
     assert normalised.fields["percent_complete"] == pytest.approx(0.65)
     assert [(f.severity, f.code, f.cell) for f in findings] == [("warning", "percent_normalised", "Summary!C24")]
+    # 1.2's sheet shows 6500% flagged: returned in the check's words, never read as 65%
+    normalised, findings = validate(with_fields(submission, percent_complete=65), PROJECT_STATUS, TODAY)
+    assert normalised.fields["percent_complete"] is None
+    assert [(f.severity, f.code, f.cell) for f in findings] == [
+        ("error", "percent_complete_out_of_range", "Summary!C24")
+    ]
 
 
 def test_percentage_typed_as_text_with_a_sign_is_read(submission):
-    normalised, findings = validate(with_fields(submission, percent_complete="40 %"), PROJECT_STATUS, TODAY)
+    normalised, findings = validate(with_fields(submission, percent_complete="40 %"), V1_1, TODAY)
     assert normalised.fields["percent_complete"] == pytest.approx(0.4)
     assert [f.code for f in findings] == ["percent_as_text"]
+    _, findings = validate(with_fields(submission, percent_complete="40 %"), PROJECT_STATUS, TODAY)
+    assert [f.code for f in findings] == ["percent_complete_not_a_number"]
 
 
 def test_one_is_100_percent_only_in_a_percentage_cell(submission):
@@ -140,32 +151,45 @@ def test_every_iso_date_and_every_unambiguous_day_first_date_reads_back(day):
 
 
 def test_date_as_text_and_as_number_are_read_with_warnings(submission):
-    normalised, findings = validate(
-        with_fields(submission, forecast_end_date="30/06/2027", submitted_on=46387), PROJECT_STATUS, TODAY
-    )
+    changed = with_fields(submission, forecast_end_date="30/06/2027", submitted_on=46387)
+    normalised, findings = validate(changed, V1_1, TODAY)
     assert normalised.fields["forecast_end_date"] == dt.date(2027, 6, 30)
     assert normalised.fields["submitted_on"] == dt.date(2026, 12, 31)
     assert sorted(f.code for f in findings) == ["date_as_number", "date_as_text"]
-    _, findings = validate(with_fields(submission, forecast_end_date=65), PROJECT_STATUS, TODAY)
+    _, findings = validate(with_fields(submission, forecast_end_date=65), V1_1, TODAY)
     assert [f.code for f in errors(findings)] == ["not_a_date"]
+    # 1.2: a date typed as text is text to the sheet's formulas, flagged and returned; a serial is a date to both
+    normalised, findings = validate(changed, PROJECT_STATUS, TODAY)
+    assert normalised.fields["forecast_end_date"] is None
+    assert sorted(f.code for f in findings) == ["date_as_number", "forecast_end_date_not_a_date"]
+    _, findings = validate(with_fields(submission, forecast_end_date=65), PROJECT_STATUS, TODAY)
+    assert [f.code for f in errors(findings)] == ["forecast_end_date_out_of_range"]
 
 
 def test_text_in_numeric_fields(submission):
-    normalised, findings = validate(with_fields(submission, actual_to_date=" 310.5 "), PROJECT_STATUS, TODAY)
+    normalised, findings = validate(with_fields(submission, actual_to_date=" 310.5 "), V1_1, TODAY)
     assert normalised.fields["actual_to_date"] == 310.5
     assert [f.code for f in findings] == ["number_as_text"]
     # One reading only: a point that groups thousands before a decimal comma. Read exactly, with a warning.
-    normalised, findings = validate(with_fields(submission, actual_to_date="1.200,50"), PROJECT_STATUS, TODAY)
+    normalised, findings = validate(with_fields(submission, actual_to_date="1.200,50"), V1_1, TODAY)
     assert normalised.fields["actual_to_date"] == 1200.5
     assert [f.code for f in findings] == ["number_as_text"]
     # Two readings (1.2 or 1200): refused, never guessed, with the cell.
-    normalised, findings = validate(with_fields(submission, actual_to_date="1,200"), PROJECT_STATUS, TODAY)
+    normalised, findings = validate(with_fields(submission, actual_to_date="1,200"), V1_1, TODAY)
     assert normalised.fields["actual_to_date"] is None
     assert [(f.code, f.where, f.cell) for f in errors(findings)] == [
         ("ambiguous_number", "actual_to_date", "Summary!C31")
     ]
-    _, findings = validate(with_fields(submission, actual_to_date="twelve"), PROJECT_STATUS, TODAY)
+    _, findings = validate(with_fields(submission, actual_to_date="twelve"), V1_1, TODAY)
     assert [(f.code, f.where, f.cell) for f in errors(findings)] == [("not_a_number", "actual_to_date", "Summary!C31")]
+    # 1.2 flags text in the cell as the PM types it: one finding, the check's, whatever the text reads as
+    for text in (" 310.5 ", "1.200,50", "1,200", "twelve"):
+        normalised, findings = validate(with_fields(submission, actual_to_date=text), PROJECT_STATUS, TODAY)
+        assert normalised.fields["actual_to_date"] is None
+        check = next(c for c in PROJECT_STATUS.checks if c.name == "actual_to_date_not_a_number")
+        assert [(f.severity, f.code, f.message, f.cell) for f in findings] == [
+            ("error", check.name, check.message, "Summary!C31")
+        ]
 
 
 def test_missing_rationale_on_amber_or_red_names_the_rag(submission):

@@ -18,7 +18,7 @@ from pmo_xl.periods import is_month, period_of
 from pmo_xl.submissions import Finding, ParsedSubmission, Value
 from pmo_xl.templates.catalog import budget_variance
 from pmo_xl.templates.checks import fails
-from pmo_xl.templates.schema import Column, Field, Table, TemplateSchema
+from pmo_xl.templates.schema import VALUE_KINDS, Column, Field, Table, TemplateSchema
 
 # Excel's cap on the characters in one cell; longer text was not typed in Excel and would be cut on the way back.
 EXCEL_CELL_TEXT_LIMIT = values.EXCEL_CELL_TEXT_LIMIT
@@ -40,19 +40,24 @@ def validate(
     fields = dict(parsed.fields)
     empty = {name for name, value in fields.items() if values.is_blank(value)}
     schema_fields = schema.fields  # a property that rebuilds its tuple on every call
+    shown = _value_checks(parsed, schema, findings)
     for field in schema_fields:
         if field.formula is not None or field.name not in fields:
             continue  # formula results are recomputed; a missing name was reported by the reader
+        if field.name in shown:
+            fields[field.name] = None  # refused, in the words of the check the sheet shows
+            continue
         value = _clean_cell(fields[field.name], field)
         if value is _SLOW:
             place = _field_place(parsed, schema, field)
             value = _normalise(fields[field.name], field, place, findings, field.name in parsed.percent_formatted)
         fields[field.name] = value
-    shown_live = {check.target for check in schema.checks if check.kind == "required_when"}
+    required_when = [check for check in schema.checks if check.kind == "required_when"]
+    shown |= {check.target for check in required_when if fails(check, schema, parsed.fields)}
     for field in schema_fields:
         # the period has its own check, with the metadata, in _check_identity
         if field.name in empty and field.formula is None and field.name != "reporting_period":
-            reason = "" if field.name in shown_live and not field.required else _required_reason(field, fields, schema)
+            reason = "" if field.name in shown else _required_reason(field, fields, schema)
             if reason:
                 findings.append(
                     _finding(
@@ -61,7 +66,7 @@ def validate(
                 )
     _check_identity(parsed, schema, fields, today, register_ids, findings)
     _recompute_formula_fields(schema, fields)
-    _live_checks(parsed, schema, fields, findings)
+    _live_checks(parsed, schema, findings)
     tables = {}
     for table in schema.tables:
         if table.name in parsed.tables:
@@ -176,13 +181,26 @@ def _required_reason(field: Field, fields: dict[str, Value], schema: TemplateSch
     return ""
 
 
-def _live_checks(
-    parsed: ParsedSubmission, schema: TemplateSchema, fields: dict[str, Value], findings: list[Finding]
-) -> None:
-    """The template's checks (schema.Check), the rules its sheet shows live: a finding for each that fails, in the
-    check's own words and under its name (a 'required_when' check's replaces the field's generic 'required')."""
+def _value_checks(parsed: ParsedSubmission, schema: TemplateSchema, findings: list[Finding]) -> set[str]:
+    """The template's value checks (schema.VALUE_KINDS) on the cells as the file holds them, before any reading:
+    a finding for each that fails, and the fields they failed on. Such a finding is its cell's only one: it takes
+    the place of the generic one the reading would give ('required', 'not_a_number', 'number_as_text',
+    'out_of_range', 'percent_normalised', 'date_as_text'...), so a fault is listed once, as the sheet shows it."""
+    failed: set[str] = set()
     for check in schema.checks:
-        if fails(check, schema, fields):
+        if check.kind in VALUE_KINDS and check.target in parsed.fields and fails(check, schema, parsed.fields):
+            place = _field_place(parsed, schema, schema.field(check.target))
+            findings.append(_finding(check.severity, check.name, check.message, place))
+            failed.add(check.target)
+    return failed
+
+
+def _live_checks(parsed: ParsedSubmission, schema: TemplateSchema, findings: list[Finding]) -> None:
+    """The template's other checks (schema.Check), the rules its sheet shows live across fields and periods: a
+    finding for each that fails, in the check's own words and under its name (a 'required_when' check's replaces
+    the field's generic 'required'). Each reads the cells as the file holds them, as the sheet's formulas do."""
+    for check in schema.checks:
+        if check.kind not in VALUE_KINDS and fails(check, schema, parsed.fields):
             place = _field_place(parsed, schema, schema.field(check.target))
             findings.append(_finding(check.severity, check.name, check.message, place))
 

@@ -22,11 +22,12 @@ from pmo_xl.excel.files import atomic_target, write_bytes_atomic
 from pmo_xl.excel.package import XlsxPackage
 from pmo_xl.excel.sheet_xml import without_cached_results
 from pmo_xl.periods import month_series
-from pmo_xl.templates.checks import applies_formula, failing_formula
+from pmo_xl.templates.checks import applies_formula, blank_formula, failing_formula
 from pmo_xl.templates.metadata import META_KEYS, META_SHEET, custom_property, meta_name
 from pmo_xl.templates.schema import (
     INPUT_MESSAGE_LIMIT,
     INPUT_TITLE_LIMIT,
+    VALUE_KINDS,
     Column,
     Field,
     Section,
@@ -229,8 +230,9 @@ class TemplateBuilder:
         )
         self.formats = _Formats(self.book)
         self.sheets: dict[str, object] = {}
-        self.completeness_terms: list[str] = []
-        self.completeness_denominator: list[str] = []
+        # Each counted field's (term, denominator) in the completeness %, and the checks' own.
+        self.completeness: dict[str, tuple[str, str]] = {}
+        self.completeness_checks: list[tuple[str, str]] = []
         self.field_cells: dict[str, tuple[int, int]] = {}  # a main-sheet field's row and column
         self.previous_fields: list[Field] = []
 
@@ -301,8 +303,9 @@ class TemplateBuilder:
         for section in schema.sections:
             row = self._section(sheet, section, row, lists) + 1
         self._checks(sheet)
-        numerator = "+".join(self.completeness_terms)
-        denominator = "+".join(self.completeness_denominator)
+        counted = [*self.completeness.values(), *self.completeness_checks]
+        numerator = "+".join(term for term, _ in counted)
+        denominator = "+".join(weight for _, weight in counted)
         sheet.write_formula(
             2,
             2,
@@ -425,21 +428,28 @@ class TemplateBuilder:
         return None
 
     def _count_towards_completeness(self, f: Field) -> None:
-        filled = f'(LEN({f.name}&"")>0)*1'
+        # With live checks, blank as they and the collector read it: a cell of spaces or line breaks is not filled.
+        filled = f"IF({blank_formula(f.name)},0,1)" if self.schema.checks else f'(LEN({f.name}&"")>0)*1'
         if f.required:
-            self.completeness_terms.append(filled)
-            self.completeness_denominator.append("1")
+            self.completeness[f.name] = (filled, "1")
         elif f.required_when:
             other, values = f.required_when
             condition = "OR(" + ",".join(f'{other}="{value}"' for value in values) + ")"
-            self.completeness_terms.append(f"IF({condition},{filled},0)")
-            self.completeness_denominator.append(f"IF({condition},1,0)")
+            self.completeness[f.name] = (f"IF({condition},{filled},0)", f"IF({condition},1,0)")
 
     def _checks(self, sheet) -> None:
         """Each checked field's row gets, in the Check column, a formula showing its failed checks' words ("" when
-        all pass); the field's cell is filled while one fails. Failed error checks count against completeness (a
-        'required_when' check's field is counted already, by its own rule)."""
+        all pass); the field's cell is filled while one fails. Failed error checks count against completeness: a
+        required field counts as filled in only while none of its value checks fails (text in a number cell is no
+        figure), and a 'required_when' check's field is counted already, by its own rule."""
         schema = self.schema
+        value_failures: dict[str, list[str]] = {}
+        for check in schema.checks:
+            if check.kind in VALUE_KINDS and check.severity == "error":
+                value_failures.setdefault(check.target, []).append(failing_formula(check, schema))
+        for name, failures in value_failures.items():
+            if name in self.completeness:
+                self.completeness[name] = (f"IF(OR({','.join(failures)}),0,1)", "1")
         by_row: dict[int, list] = {}
         for check in schema.checks:
             row, column = self.field_cells[check.target]
@@ -454,13 +464,18 @@ class TemplateBuilder:
                 {
                     "type": "formula",
                     "criteria": f"={fails}",
-                    "format": self.book.add_format({"bg_color": fill, "border": 2, "border_color": font}),
+                    # An empty required cell keeps its input yellow, only outlined: a first report is a list of
+                    # cells to fill in, not a wall of red.
+                    "format": self.book.add_format(
+                        {"border": 2, "border_color": font}
+                        if check.kind == "required"
+                        else {"bg_color": fill, "border": 2, "border_color": font}
+                    ),
                 },
             )
-            if check.severity == "error" and check.kind != "required_when":
+            if check.severity == "error" and check.kind not in ("required_when", *VALUE_KINDS):
                 applies = applies_formula(check, schema)
-                self.completeness_terms.append(f"IF({applies},IF({fails},0,1),0)")
-                self.completeness_denominator.append(f"IF({applies},1,0)")
+                self.completeness_checks.append((f"IF({applies},IF({fails},0,1),0)", f"IF({applies},1,0)"))
         style = self.formats.get(text_wrap=True, font_size=9, bold=True, locked=True)
         for row, checks in by_row.items():
             parts = [f'IF({failing_formula(check, schema)},"{check.shown} ","")' for check in checks]

@@ -7,6 +7,7 @@ validates submissions against it and docs/templates.md is generated from it.
 from __future__ import annotations
 
 from pmo_xl.portfolio.criteria import DEFAULT_MODEL
+from pmo_xl.templates.checks import bounds
 from pmo_xl.templates.schema import (
     RAG_VALUES,
     YES_NO,
@@ -308,9 +309,49 @@ _NARRATIVE = Section(
 )
 
 
-def _status_checks() -> tuple[Check, ...]:
-    """The collector's rules on a status report that a formula can see, shown live beside their fields."""
+def _range_words(f: Field) -> tuple[str, str, str]:
+    """(message, fix, flag) of an 'in_range' check on `f`, in the PM's units: 0% to 100%, or 0 and up."""
+    low, high = bounds(f)
+    if f.type == "percent":
+        span = f"{low * 100:g}% to {high * 100:g}%"
+        return f"{f.label} is outside {span}", f"Type the share of the work done, {span}, e.g. 65%.", f"Must be {span}."
+    return (
+        f"{f.label} is below {low:g} or too large",
+        f"Type the amount, {low:g} or more, in the unit shown beside it.",
+        f"Below {low:g} or too large.",
+    )
+
+
+def value_checks(fields: tuple[Field, ...]) -> tuple[Check, ...]:
+    """The collector's rules on one input cell alone, as checks the sheet shows: a required cell left empty, text
+    in a number or date cell, a number outside the field's range, a number that is no plausible date.
+    Worded once from each field's declaration."""
     checks: list[Check] = []
+    for f in fields:
+        if not f.is_input:
+            continue
+        if f.required:
+            checks.append(Check(f"{f.name}_missing", f.name, "error", f"{f.label} is empty", f.help,
+                                kind="required", flag="To fill in."))  # fmt: skip
+        if f.type in ("percent", "currency", "number", "integer"):
+            how = "as 65% or 0.65" if f.type == "percent" else "with digits only, e.g. 1234.5"
+            checks.append(Check(f"{f.name}_not_a_number", f.name, "error", f"{f.label} holds text, not a number",
+                                f"Type it {how}, not as text.", kind="is_number", flag="Text, not a number."))  # fmt: skip
+            message, fix, flag = _range_words(f)
+            checks.append(Check(f"{f.name}_out_of_range", f.name, "error", message, fix, kind="in_range", flag=flag))
+        if f.type == "date":
+            checks.append(Check(f"{f.name}_not_a_date", f.name, "error", f"{f.label} holds text, not a date",
+                                "Retype it as a date, e.g. 2026-12-03: Excel kept what was typed as text.",
+                                kind="is_date", flag="Text, not a date."))  # fmt: skip
+            checks.append(Check(f"{f.name}_out_of_range", f.name, "error", f"{f.label} is no date from 1990 to 2100",
+                                "Type the date as YYYY-MM-DD, e.g. 2026-12-03.", kind="in_range",
+                                flag="No date from 1990 to 2100."))  # fmt: skip
+    return tuple(checks)
+
+
+def _status_checks(fields: tuple[Field, ...]) -> tuple[Check, ...]:
+    """The collector's rules on a status report that a formula can see, shown live beside their fields."""
+    checks: list[Check] = list(value_checks(fields))
     for key, label in RAG_DIMENSIONS:
         checks += [
             Check(
@@ -389,6 +430,15 @@ def _status_checks() -> tuple[Check, ...]:
     return tuple(checks)
 
 
+_STATUS_SECTIONS = (
+    _IDENTITY,
+    Section("Status (RAG)", _rag_fields(), layout="grid"),
+    _PROGRESS,
+    _MONEY,
+    _DATES,
+    _NARRATIVE,
+)
+
 CHECKS_INSTRUCTION = (
     "The Check column beside a field shows what the PMO's rules find there, as you type: red must be put right "
     "before the PMO can accept the report (the completeness figure counts it), amber asks you to look again and is "
@@ -401,14 +451,7 @@ PROJECT_STATUS = TemplateSchema(
     title="Project status report",
     main_sheet="Summary",
     file_name="{project_id} - {project_name} - Status {period}.xlsx",
-    sections=(
-        _IDENTITY,
-        Section("Status (RAG)", _rag_fields(), layout="grid"),
-        _PROGRESS,
-        _MONEY,
-        _DATES,
-        _NARRATIVE,
-    ),
+    sections=_STATUS_SECTIONS,
     tables=(
         Table(
             "NextSteps",
@@ -603,7 +646,7 @@ PROJECT_STATUS = TemplateSchema(
         ("Gate", "A key milestone at which management decides whether the project goes on."),
         ("Change request", "A formal request to change the baseline scope, cost or schedule."),
     ),
-    checks=_status_checks(),
+    checks=_status_checks(tuple(f for section in _STATUS_SECTIONS for f in section.fields)),
 )
 
 

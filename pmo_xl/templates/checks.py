@@ -1,22 +1,64 @@
 """The template's live checks, each rule written twice side by side: as an Excel formula for the sheet and in
 Python for the collector, so the flag a PM sees and the finding the PMO gets cannot drift apart.
 
-The formulas use defined names and functions Excel and LibreOffice both have (AND, OR, IF, ISNUMBER, LEN, TRIM,
-CLEAN): no structured references, no dynamic arrays. The Python side reads the values as validation normalised them.
+The formulas use defined names and functions Excel and LibreOffice both have (AND, OR, IF, ISNUMBER, ISTEXT,
+LEN, TRIM, CLEAN, DATE): no structured references, no dynamic arrays. The Python side reads the cells
+as the file holds them, as the formula does, never the values validation normalised: a non-breaking space is not
+blank, text is text even where the collector could read a number in it, a date is its serial number, and "amber"
+is "Amber" but " Amber" is not. What the collector reads otherwise keeps its own finding (docs/templates.md).
 tests/test_live_checks.py holds the two to each other on real workbooks that LibreOffice recalculated.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 
-from pmo_xl.templates.schema import Check, TemplateSchema
+from pmo_xl.templates.schema import VALUE_KINDS, Check, Field, TemplateSchema
+from pmo_xl.values import EARLIEST_YEAR, LATEST_YEAR, PLAUSIBLE_LIMIT
+
+# Excel's (and LibreOffice's) day 0 in the 1900 date system, and the plausible dates' serials: 1990-01-01 to
+# 2100-12-31, pmo_xl.values' range.
+_EPOCH_1900 = dt.datetime(1899, 12, 30)
+_FIRST_DATE = (dt.datetime(EARLIEST_YEAR, 1, 1) - _EPOCH_1900).days
+_END_DATE = (dt.datetime(LATEST_YEAR + 1, 1, 1) - _EPOCH_1900).days
+# What Excel's CLEAN removes: the characters 0 to 31.
+_EXCEL_CLEANED = re.compile("[\x00-\x1f]")
 
 
-def _excel_blank(name: str) -> str:
-    # CLEAN drops line breaks and tabs, TRIM spaces: a cell of only those is as empty as the collector reads it.
+def blank_formula(name: str) -> str:
+    """TRUE when the cell holds nothing but line breaks, tabs and spaces (CLEAN drops the first two, TRIM spaces)."""
     return f'LEN(TRIM(CLEAN({name}&"")))=0'
+
+
+def _excel_number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def bounds(field: Field) -> tuple[float, float]:
+    """A number field's 'in_range' bounds: its minimum and maximum, or the plausible +-1e12 (pmo_xl.values). A date
+    field's are the plausible dates, 1990-01-01 to 2100-12-31, as serial numbers."""
+    if field.type == "date":
+        return float(_FIRST_DATE), float(_END_DATE - 1)
+    low = -PLAUSIBLE_LIMIT if field.minimum is None else field.minimum
+    high = PLAUSIBLE_LIMIT if field.maximum is None else field.maximum
+    return low, high
+
+
+def _value_formula(check: Check, schema: TemplateSchema) -> str:
+    target = check.target
+    text = f"AND(ISTEXT({target}),NOT({blank_formula(target)}))"
+    if check.kind == "required":
+        return blank_formula(target)
+    if check.kind in ("is_number", "is_date"):
+        return text
+    if schema.field(target).type == "date":
+        outside = f"OR({target}<DATE({EARLIEST_YEAR},1,1),{target}>=DATE({LATEST_YEAR + 1},1,1))"
+    else:
+        low, high = bounds(schema.field(target))
+        outside = f"OR({target}<{_excel_number(low)},{target}>{_excel_number(high)})"
+    return f"AND(ISNUMBER({target}),{outside})"
 
 
 def _excel_text(value: str) -> str:
@@ -26,13 +68,15 @@ def _excel_text(value: str) -> str:
 def failing_formula(check: Check, schema: TemplateSchema) -> str:
     """An Excel condition (no leading '=') that is TRUE when `check` fails, over the template's defined names."""
     target = check.target
+    if check.kind in VALUE_KINDS:
+        return _value_formula(check, schema)
     if check.kind == "required_when":
         other, values = schema.field(target).required_when  # type: ignore[misc]
         held = "OR(" + ",".join(f"{other}={_excel_text(value)}" for value in values) + ")"
-        return f"AND({held},{_excel_blank(target)})"
+        return f"AND({held},{blank_formula(target)})"
     if check.kind == "explained_when_later":
         subject, other = check.subject, check.other
-        return f"AND(ISNUMBER({subject}),ISNUMBER({other}),{subject}>{other},{_excel_blank(target)})"
+        return f"AND(ISNUMBER({subject}),ISNUMBER({other}),{subject}>{other},{blank_formula(target)})"
     both = f"ISNUMBER({target}),ISNUMBER({check.other})"
     if check.kind == "not_below":
         return f"AND({both},{target}<{check.other})"
@@ -42,6 +86,8 @@ def failing_formula(check: Check, schema: TemplateSchema) -> str:
 
 def applies_formula(check: Check, schema: TemplateSchema) -> str:
     """An Excel condition that is TRUE when the rule asks something of the target (the completeness % counts it)."""
+    if check.kind in VALUE_KINDS:
+        return "TRUE"
     if check.kind == "required_when":
         other, values = schema.field(check.target).required_when  # type: ignore[misc]
         return "OR(" + ",".join(f"{other}={_excel_text(value)}" for value in values) + ")"
@@ -51,33 +97,58 @@ def applies_formula(check: Check, schema: TemplateSchema) -> str:
     return f"AND(ISNUMBER({check.target}),ISNUMBER({check.other}))"
 
 
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+def is_blank_as_excel_reads(value: object) -> bool:
+    """`blank_formula`, in Python: None, or text of nothing but characters 0-31 and spaces (a non-breaking space is
+    not one: Excel's TRIM keeps it)."""
+    return value is None or (isinstance(value, str) and not _EXCEL_CLEANED.sub("", value).strip(" "))
 
 
-def _number(value: object) -> float | None:
-    """A figure as a cell holds it: a number, or a date as its serial (ordinal) for comparing."""
+def _serial(value: object) -> float | None:
+    """A cell's value as Excel compares it: a number, or a date as its serial number; None for text and logicals."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, dt.datetime):
-        return value.toordinal() + (value - dt.datetime.combine(value.date(), dt.time())).total_seconds() / 86400
+        return (value - _EPOCH_1900).total_seconds() / 86400
     if isinstance(value, dt.date):
-        return float(value.toordinal())
+        return float((value - _EPOCH_1900.date()).days)
     return None
 
 
-def fails(check: Check, schema: TemplateSchema, fields: Mapping[str, object]) -> bool:
-    """True when `check` fails on a submission's normalised field values: the formula above, in Python."""
-    target = fields.get(check.target)
+def _value_fails(check: Check, schema: TemplateSchema, cell: object) -> bool:
+    """`_value_formula`, in Python, over the cell as the file holds it."""
+    if check.kind == "required":
+        return is_blank_as_excel_reads(cell)
+    text = isinstance(cell, str) and not is_blank_as_excel_reads(cell)
+    serial = _serial(cell)
+    if check.kind in ("is_number", "is_date"):
+        return text
+    if serial is None:
+        return False
+    if schema.field(check.target).type == "date":
+        return not _FIRST_DATE <= serial < _END_DATE
+    low, high = bounds(schema.field(check.target))
+    return not low <= serial <= high
+
+
+def _equals_text(cell: object, value: str) -> bool:
+    """Excel's `cell="value"`: text compared without regard to case (and nothing trimmed)."""
+    return isinstance(cell, str) and cell.casefold() == value.casefold()
+
+
+def fails(check: Check, schema: TemplateSchema, cells: Mapping[str, object]) -> bool:
+    """True when `check` fails on a submission's cells as the file holds them: the formula above, in Python."""
+    if check.kind in VALUE_KINDS:
+        return _value_fails(check, schema, cells.get(check.target))
+    blank = is_blank_as_excel_reads(cells.get(check.target))
     if check.kind == "required_when":
         other, values = schema.field(check.target).required_when  # type: ignore[misc]
-        return fields.get(other) in values and _blank(target)
+        return any(_equals_text(cells.get(other), value) for value in values) and blank
     if check.kind == "explained_when_later":
-        subject, other = _number(fields.get(check.subject)), _number(fields.get(check.other))
-        return subject is not None and other is not None and subject > other and _blank(target)
-    value, previous = _number(target), _number(fields.get(check.other))
+        subject, other = _serial(cells.get(check.subject)), _serial(cells.get(check.other))
+        return subject is not None and other is not None and subject > other and blank
+    value, previous = _serial(cells.get(check.target)), _serial(cells.get(check.other))
     if value is None or previous is None:
         return False
     if check.kind == "not_below":
@@ -85,4 +156,4 @@ def fails(check: Check, schema: TemplateSchema, fields: Mapping[str, object]) ->
     return value == previous and (check.below is None or value < check.below)
 
 
-__all__ = ["applies_formula", "failing_formula", "fails"]
+__all__ = ["applies_formula", "blank_formula", "bounds", "failing_formula", "fails", "is_blank_as_excel_reads"]

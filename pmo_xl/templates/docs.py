@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pmo_xl.excel.files import write_bytes_atomic
 from pmo_xl.templates.catalog import SCHEMAS
+from pmo_xl.templates.checks import bounds
 from pmo_xl.templates.schema import Field, Table, TemplateSchema
 from pmo_xl.templates.versions import changelog
 
@@ -90,6 +91,10 @@ def schema_reference(schema: TemplateSchema) -> list[str]:
 
 
 _CHECK_RULES = {
+    "required": "`{target}` is empty (spaces and line breaks only)",
+    "is_number": "`{target}` holds text",
+    "in_range": "`{target}` is a number outside {bounds}",
+    "is_date": "`{target}` holds text",
     "required_when": "`{target}` is empty while its own rule asks for it",
     "explained_when_later": "`{target}` is empty while `{subject}` is after `{other}`",
     "not_below": "`{target}` is below `{other}`",
@@ -112,7 +117,10 @@ def _checks_section(schema: TemplateSchema) -> list[str]:
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for check in schema.checks:
-        rule = _CHECK_RULES[check.kind].format(target=check.target, subject=check.subject, other=check.other)
+        low, high = bounds(schema.field(check.target))
+        shown = "1990-01-01 to 2100-12-31" if schema.field(check.target).type == "date" else f"{low:g} to {high:g}"
+        rule = _CHECK_RULES[check.kind].format(target=check.target, subject=check.subject, other=check.other,
+                                               bounds=shown)  # fmt: skip
         if check.below is not None:
             rule += f" (while below {check.below:g})"
         lines.append(

@@ -202,9 +202,14 @@ class Section:
 
 
 CheckSeverity = Literal["error", "warning"]
-CheckKind = Literal["required_when", "explained_when_later", "not_below", "changed"]
-CHECK_KINDS: tuple[str, ...] = ("required_when", "explained_when_later", "not_below", "changed")
-_COMPARABLE_TYPES = ("integer", "number", "percent", "currency", "date")
+CheckKind = Literal[
+    "required", "is_number", "in_range", "is_date", "required_when", "explained_when_later", "not_below", "changed"
+]
+# The kinds that judge one cell's entry alone, as the cell holds it: when one fails, its finding is the cell's only one.
+VALUE_KINDS: tuple[str, ...] = ("required", "is_number", "in_range", "is_date")
+CHECK_KINDS: tuple[str, ...] = (*VALUE_KINDS, "required_when", "explained_when_later", "not_below", "changed")
+_NUMBER_TYPES = ("integer", "number", "percent", "currency")
+_COMPARABLE_TYPES = (*_NUMBER_TYPES, "date")
 
 
 @dataclass(frozen=True)
@@ -216,6 +221,11 @@ class Check:
     read the same declaration, in the same words. The rule itself, as an Excel formula and in Python, is in
     pmo_xl.templates.checks, one beside the other. What each kind fails on (`target` is always a field):
 
+    - 'required': the target, a required input, is empty (nothing but spaces and line breaks);
+    - 'is_number', 'is_date': the target, a number or date input, holds text (pasted past the cell's validation, or
+      typed in a form Excel did not take as a number or date);
+    - 'in_range': the target holds a number outside its field's minimum and maximum (by default +-1e12), or, in a
+      date field, a number that is no date from 1990 to 2100;
     - 'required_when': the target is empty while its own `Field.required_when` holds (a rationale for Amber or Red);
     - 'explained_when_later': the target (a comment) is empty while the date `subject` is after the date `other`;
     - 'not_below': the target is a number below `other` (last period's value, a `previous_of` field);
@@ -250,6 +260,16 @@ class Check:
             if (name or role == "target") and name not in fields:
                 raise SchemaError(f"check '{self.name}': its {role} '{name}' is not a field of the template")
         target = fields[self.target]
+        if self.kind in VALUE_KINDS and not target.is_input:
+            raise SchemaError(f"check '{self.name}': '{self.target}' is not a cell the PM fills in")
+        if self.kind == "required" and not target.required:
+            raise SchemaError(f"check '{self.name}': '{self.target}' is not a required field")
+        if self.kind == "in_range" and target.type not in _COMPARABLE_TYPES:
+            raise SchemaError(f"check '{self.name}': '{self.target}' is {target.type}, not a number or date")
+        if self.kind == "is_number" and target.type not in _NUMBER_TYPES:
+            raise SchemaError(f"check '{self.name}': '{self.target}' is {target.type}, not a number")
+        if self.kind == "is_date" and target.type != "date":
+            raise SchemaError(f"check '{self.name}': '{self.target}' is {target.type}, not a date")
         if self.kind == "required_when" and target.required_when is None:
             raise SchemaError(f"check '{self.name}': '{self.target}' has no required_when for the check to show")
         if self.kind == "explained_when_later":

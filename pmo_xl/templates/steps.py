@@ -582,6 +582,34 @@ class AddCheck:
         return f"added the live check `{self.rule.name}` on `{self.rule.target}` ({self.rule.severity})"
 
 
+@dataclass(frozen=True)
+class RetireCheck:
+    """A live check no longer made (its field retired, say). `rule` is its old declaration, which followed the
+    check named `after` (None: the first): a report of an earlier version is still judged by it."""
+
+    rule: Check
+    after: str | None = None
+
+    def check(self, after: TemplateSchema) -> None:
+        names = [c.name for c in after.checks]
+        if self.rule.name in names:
+            raise SchemaError(f"it retires the check '{self.rule.name}', but the check still exists after it")
+        if self.after is not None and self.after not in names:
+            raise SchemaError(f"the check '{self.after}' it followed is not there after it")
+
+    def undo(self, after: TemplateSchema) -> TemplateSchema:
+        checks = list(after.checks)
+        index = 0 if self.after is None else [c.name for c in checks].index(self.after) + 1
+        checks.insert(index, self.rule)
+        return replace(after, checks=tuple(checks))
+
+    def move(self, fields: dict, tables: Rows, notes: list[str]) -> None:
+        return None
+
+    def describe(self) -> str:
+        return f"retired the live check `{self.rule.name}` on `{self.rule.target}`"
+
+
 _LOOK_ATTRIBUTES = ("row_height", "width")
 
 
@@ -599,7 +627,7 @@ class Restyle(_AttributeChange):
 
 Step = (
     AddField | AddColumn | RenameField | RenameColumn | RenameChoice | RemapChoices | SplitColumn | RetireField
-    | ChangeRule | Relabel | AddInstruction | Restyle | AddCheck
+    | ChangeRule | Relabel | AddInstruction | Restyle | AddCheck | RetireCheck
 )  # fmt: skip
 
 
