@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from pmo_xl.templates import catalog, migrations
 from pmo_xl.templates.schema import Column, Field, TemplateSchema
+from pmo_xl.templates.steps import RetireCheck
 from pmo_xl.templates.versions import (
     AddColumn,
     AddField,
@@ -31,6 +32,10 @@ MITIGATION_COST = Column("mitigation_cost", "Mitigation cost", "currency", minim
 OWNER = SHIPPED.table("NextSteps").column("owner")
 OWNER_TEAM = Column("owner_team", "Owner's team", "text", width=16, help="The team of the owner.")
 RETIRED = SHIPPED.field("key_achievements")
+# The retired field's live check goes with it: 1.1 reports are still judged by it.
+_NAMES = [check.name for check in SHIPPED.checks]
+_INDEX = _NAMES.index("key_achievements_missing")
+RETIRED_CHECK = RetireCheck(SHIPPED.checks[_INDEX], after=_NAMES[_INDEX - 1] if _INDEX else None)
 
 SERIES = (
     Migration(
@@ -51,6 +56,7 @@ SERIES = (
         "A next step's owner and team apart; achievements are lessons learned now",
         (
             SplitColumn("NextSteps", OWNER, (OWNER, OWNER_TEAM), " / ", unsplit="owner"),
+            RETIRED_CHECK,
             RetireField(RETIRED, "This period"),
         ),
     ),
@@ -77,7 +83,8 @@ def _v2() -> TemplateSchema:
             if table.name == "NextSteps" and column.key == "owner":
                 columns.append(OWNER_TEAM)
         tables.append(replace(table, columns=tuple(columns)))
-    return replace(SHIPPED, version="2.0", sections=tuple(sections), tables=tuple(tables))
+    checks = tuple(check for check in SHIPPED.checks if check.name != RETIRED_CHECK.rule.name)
+    return replace(SHIPPED, version="2.0", sections=tuple(sections), tables=tuple(tables), checks=checks)
 
 
 V2 = _v2()
