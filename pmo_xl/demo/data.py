@@ -74,15 +74,16 @@ FAULT_OUTCOMES: dict[str, FaultOutcome] = {
     "reordered_columns": FaultOutcome(True, "columns_reordered"),
     "renamed_sheets": FaultOutcome(True, ""),
     "reordered_sheets": FaultOutcome(True, ""),
-    # bad values
-    "text_in_number": FaultOutcome(False, "not_a_number"),
-    "percent_points": FaultOutcome(True, "percent_normalised"),
-    "ambiguous_percent": FaultOutcome(False, "ambiguous_percent"),
-    "date_as_text_iso": FaultOutcome(True, "date_as_text"),
-    "date_as_text_local": FaultOutcome(True, "date_as_text"),
-    "ambiguous_date": FaultOutcome(False, "ambiguous_date"),
+    # bad values: in a 1.2 report each is judged as its Summary sheet shows it, by the template's live check (text
+    # in a number or date cell, 6500% or 150% in the percent cell, an empty required cell), under the check's name
+    "text_in_number": FaultOutcome(False, "actual_to_date_not_a_number"),
+    "percent_points": FaultOutcome(False, "percent_complete_out_of_range"),
+    "ambiguous_percent": FaultOutcome(False, "percent_complete_out_of_range"),
+    "date_as_text_iso": FaultOutcome(False, "forecast_end_date_not_a_date"),
+    "date_as_text_local": FaultOutcome(False, "forecast_end_date_not_a_date"),
+    "ambiguous_date": FaultOutcome(False, "forecast_end_date_not_a_date"),
     "date_as_number": FaultOutcome(True, "date_as_number"),
-    "missing_required": FaultOutcome(False, "required"),
+    "missing_required": FaultOutcome(False, "key_achievements_missing"),
     "missing_rationale": FaultOutcome(False, "rag_overall_rationale_missing"),  # the template's live check
     "not_allowed": FaultOutcome(False, "not_allowed"),
     "period_missing": FaultOutcome(False, "period_missing"),
