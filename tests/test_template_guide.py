@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from pmo_xl.cli import main
 from pmo_xl.templates.catalog import PROJECT_STATUS, SCHEMAS
 from pmo_xl.templates.guide import example_value, template_guide_html
-from pmo_xl.templates.schema import Check, Field, Section
+from pmo_xl.templates.schema import VALUE_KINDS, Check, Field, Section
 
 
 class _Page(HTMLParser):
@@ -69,6 +69,9 @@ def test_every_input_has_its_label_help_example_and_rules_and_nothing_loads(temp
                 assert column.header in text and _words(column.help) in text, (table.name, column.key)
                 assert example_value(column, table), (table.name, column.key)
     for check in schema.checks:  # every rule the workbook shows live, in the template's own words
+        if check.kind in VALUE_KINDS:  # one cell's own rules (Required., From 0% to 100%.), said once as such
+            assert "the Check column flags as you type a required cell left empty" in text, check.name
+            continue
         assert _words(check.message) in text and _words(check.fix) in text, check.name
     # A self-contained page: nothing runs, nothing is fetched, no link leaves it.
     assert "script" not in page.tags and "link" not in page.tags and "img" not in page.tags

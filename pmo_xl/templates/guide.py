@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from html import escape
 
-from pmo_xl.templates.schema import Check, Column, Field, Section, Table, TemplateSchema
+from pmo_xl.templates.schema import VALUE_KINDS, Check, Column, Field, Section, Table, TemplateSchema
 
 # Example values a type cannot give (free text), declared once: by field name, or by 'Table[column key]'.
 EXAMPLES: dict[str, str] = {
@@ -218,7 +218,8 @@ def template_guide_html(schema: TemplateSchema) -> str:
     """The guide to `schema` as one self-contained HTML page, every text escaped."""
     checks: dict[str, list[Check]] = {}
     for check in schema.checks:
-        checks.setdefault(check.target, []).append(check)
+        if check.kind not in VALUE_KINDS:  # a value check restates its cell's rules: said once, below
+            checks.setdefault(check.target, []).append(check)
     # The main sheet's sections down to its grid (the RAG) span the page: a grid needs the width.
     grids = [index for index, section in enumerate(schema.sections) if section.layout == "grid"]
     wide = schema.sections[: grids[-1] + 1] if grids else ()
@@ -246,6 +247,10 @@ def template_guide_html(schema: TemplateSchema) -> str:
     if any(item.moves for item in (*schema.fields, *(c for t in schema.tables for c in t.columns))):
         intro.append("A figure that should move each period but holds last period's value again counts as copied "
                      "forward.")  # fmt: skip
+    if any(check.kind in VALUE_KINDS for check in schema.checks):
+        intro.append(f"On the {schema.main_sheet} sheet the Check column flags as you type a required cell left "
+                     "empty, a number or date Excel took as text (it sits on the left of its cell) and a number out "
+                     "of range; each returns the report. The forms below are read in the tables.")  # fmt: skip
     intro.append(f"A file the PMO cannot accept is returned, with each cell to correct. Template {schema.template_id} "
                  f"version {schema.version}.")  # fmt: skip
     return (
