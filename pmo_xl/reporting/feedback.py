@@ -167,7 +167,8 @@ def case_problem(case: FeedbackCase) -> str:
     verdict = case.verdict
     what = f"{verdict.project_id} {verdict.reporting_period}"
     if case.record is None:
-        return f"{what}: not in the register read, so no address: send the feedback by hand"
+        return (f"{what}: no register row for it (give --register, or a register an earlier run recorded), so no "
+                "address: no feedback draft written; send the findings by hand")  # fmt: skip
     problems = [address_problem(case.record.pm_email, "pm_email")]
     if case.record.reporter_email:
         problems.append(address_problem(case.record.reporter_email, "reporter_email"))
