@@ -820,6 +820,16 @@ class Ledger:
         rows.sort(key=lambda row: (row[0], row[1]))
         return [(submission_id, excel_row, _decode_row(values)) for submission_id, _index, excel_row, values in rows]
 
+    def table_row_texts(self, table_name: str, submission_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:
+        """Each given submission's rows of one table as stored (text, in row order, undecoded): to tell two reports'
+        rows the same without decoding either (a report copied forward holds the rows of the one before)."""
+        query = "SELECT submission_id, row_index, row_values FROM table_row WHERE table_name = ?"
+        rows = self._read("table_texts", query, (table_name,), "submission_id", {int(i) for i in submission_ids})
+        texts: dict[int, list[str]] = {}
+        for submission_id, _index, text in sorted(rows):
+            texts.setdefault(submission_id, []).append(text)
+        return {submission_id: tuple(own) for submission_id, own in texts.items()}
+
     def stored_submission(self, submission_id: int) -> StoredSubmission:
         connection = self._connection
         header_row = connection.execute(

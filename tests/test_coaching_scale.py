@@ -126,11 +126,13 @@ def test_who_is_new_and_what_runs_on_from_before_the_window(ledgers):
     assert managers.loc["Ana Ruiz", "returns"] == 6
 
 
-def test_only_the_reports_whose_fields_stayed_are_read_for_their_tables(ledgers):
+def test_only_the_reports_whose_fields_stayed_are_read_for_their_tables_and_the_same_rows_decoded_once(ledgers):
     _card, reads = _scorecard(ledgers[8][0])
     # Every report moved its percent complete but Dan's November one: his November and October reports' rows
-    # (one milestone and two RAID rows each) are all that is read of the tables.
-    assert reads["table_rows"] == 2 * (1 + 2)
+    # (one milestone and two RAID rows each) are all that is read of the tables, and as they are the same stored
+    # rows, only one report's are decoded.
+    assert reads["table_texts"] == 2 * (1 + 2)
+    assert reads["table_rows"] == 1 + 2
 
 
 def test_the_ledger_gives_the_returns_of_some_periods_in_their_order(ledgers):

@@ -11,6 +11,7 @@ shaded), a PM trends sheet (one row per PM and measure, a column per period) and
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -212,10 +213,43 @@ def _moving_figures(ledger: Ledger, pairs: Sequence[tuple[int, int | None]]) -> 
         if previous is not None and figures[report] == figures[previous]
         for submission_id in (report, previous)
     }
-    tables = current_tables(ledger, STATUS_TEMPLATE, MOVING_TABLES, same)
+    rows = _moving_rows(ledger, same)
     for submission_id in same:
-        figures[submission_id] += moving_rows({name: rows.get(submission_id, []) for name, rows in tables.items()})
+        figures[submission_id] += rows[submission_id]
     return figures
+
+
+_CHUNK = 2000  # reports whose tables are read at a time: the memory of a month's scorecard stays flat
+
+
+def _moving_rows(ledger: Ledger, submission_ids: set[int]) -> dict[int, tuple]:
+    """`coaching.moving_rows` of each report, each distinct content decoded once: reports holding the same stored
+    rows in the same template version (a report copied forward and the one before it) read the same, so one of
+    them is read through `derived.current_tables` for all. A chunk of reports at a time."""
+    ordered = sorted(submission_ids)
+    versions = ledger.template_versions(ordered)
+    content: dict[int, bytes] = {}
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = ordered[start : start + _CHUNK]
+        texts = {name: ledger.table_row_texts(name, chunk) for name in MOVING_TABLES}
+        for submission_id in chunk:
+            digest = hashlib.blake2b(str(versions.get(submission_id)).encode(), digest_size=16)
+            for name in MOVING_TABLES:
+                for text in (*texts[name].get(submission_id, ()), "\x00"):  # a table's end: rows never move across
+                    digest.update(text.encode())
+                    digest.update(b"\x00")
+            content[submission_id] = digest.digest()
+    first_of: dict[bytes, int] = {}
+    for submission_id in ordered:
+        first_of.setdefault(content[submission_id], submission_id)
+    representatives = sorted(set(first_of.values()))
+    rows_of: dict[int, tuple] = {}
+    for start in range(0, len(representatives), _CHUNK):
+        chunk = representatives[start : start + _CHUNK]
+        tables = current_tables(ledger, STATUS_TEMPLATE, MOVING_TABLES, chunk)
+        for submission_id in chunk:
+            rows_of[submission_id] = moving_rows({name: rows.get(submission_id, []) for name, rows in tables.items()})
+    return {submission_id: rows_of[first_of[content[submission_id]]] for submission_id in ordered}
 
 
 def _first_files(ledger: Ledger, periods: Sequence[str]) -> dict[tuple[str, str], tuple[dt.date, str]]:
