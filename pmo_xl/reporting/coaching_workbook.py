@@ -54,7 +54,6 @@ MOVING_TABLES = tuple(table.name for table in PROJECT_STATUS.tables if any(colum
 class _Counted:
     report_period: str
     window: list
-    previous: list
     earlier_managers: set[str]
     last_before: dict[str, object]  # project_id -> its last counted report before the window
     first_periods: dict[str, str]
@@ -81,20 +80,17 @@ def coaching_from_ledger(
     def read(history: CountedHistory) -> _Counted:
         report_period = period or next(iter(history.periods(most=1)), current_period(today))
         periods = window_periods(report_period)
-        window = history.between(periods[0], periods[-1])
-        in_window = {report.submission_id for report in window}
-        previous = history.of_submissions(
-            r.previous_submission_id for r in window if r.previous_submission_id not in in_window
-        )
+        window = history.between(periods[0], periods[-1])  # each one's previous report is read for its figures only
         # Before the window, only what the scorecard asks of it, by query and never by decoding each earlier
         # report: each project's last counted report (a watermelon run going on into the window), its first
-        # counted period, and the PMs named (so not new). So the scorecard costs the same at 6 or 36 periods.
+        # counted period, and the PMs named (so not new): a few milliseconds of SQL a month of history, where decoding
+        # every earlier report cost seconds and hundreds of MB at 2,000 projects (docs/coaching.md, Cost).
         last_before = {report.project_id: report for report in history.latest(month_add(periods[0], -1))}
         first_periods, names = _before_window(ledger, history, periods[0])
         for report in window:
             if report.period < first_periods.get(report.project_id, "9999-99"):
                 first_periods[report.project_id] = report.period
-        return _Counted(report_period, window, previous, names, last_before, first_periods)
+        return _Counted(report_period, window, names, last_before, first_periods)
 
     counted = read_counted(ledger, register, read)
     periods = window_periods(counted.report_period)
