@@ -130,7 +130,7 @@ def test_every_file_gets_one_verdict_and_the_run_completes(prepared, inbox, tmp_
         ".DS_Store": "skipped",
     }
     rejected = submissions[paths[3].name]
-    assert rejected["reasons"].startswith("Summary!C31, actual_to_date: Actual cost to date must be a number")
+    assert rejected["reasons"].startswith("Summary!C31, actual_to_date: Actual cost to date holds text, not a number")
     assert prepared["newer"].name in submissions[prepared["older"].name]["reasons"]
     if prepared["newer"].name.endswith("-LAPTOP-123.xlsx"):
         assert "conflict copy" in submissions[prepared["newer"].name]["reasons"]
