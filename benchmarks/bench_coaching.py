@@ -18,7 +18,8 @@ How:
   - `coaching`: `pmo coaching` alone on the ledger before that month (the scorecard of the latest period).
   Per process (os.wait4): CPU seconds (user + system) and peak memory (max RSS); medians are shown.
 - --full also measures the collect with the scorecard into an empty ledger, so issue 14's ratio (a new month into
-  36 periods against the same month into an empty ledger, at most 1.5x) is shown with the scorecard on.
+  36 periods against the same month into an empty ledger, at most 1.5x) is shown with the scorecard on; it is
+  benchmarks/bench_history.py that holds it.
 
 Targets: the scorecard adds at most 15% to a month's collect at 2,000 x 36 (CPU and peak memory, against the
 baseline measured in the same run), and `pmo coaching` grows at most 1.3x from 6 to 36 periods (CPU and peak
@@ -170,10 +171,10 @@ def main() -> int:
               f"collect (target <= {ADDED_TARGET:.0%}): {'PASS' if ok else 'FAIL'}")  # fmt: skip
         empty = full["collect + scorecard, empty ledger"]
         ratio = full["collect + scorecard"][0] / empty[0]
+        # Shown, not held here: benchmarks/bench_history.py holds it (its collect writes the scorecard by default).
         print(f"  with the scorecard, into 36 periods against into an empty ledger: {ratio:.2f}x CPU "
-              f"({empty[0]:.1f} s {empty[1]:.0f} MB empty; issue 14's target <= {FULL_COLLECT_TARGET}x): "
-              f"{'PASS' if ratio <= FULL_COLLECT_TARGET else 'FAIL'}")  # fmt: skip
-        met &= ratio <= FULL_COLLECT_TARGET
+              f"({empty[0]:.1f} s {empty[1]:.0f} MB empty; issue 14's target <= {FULL_COLLECT_TARGET}x, held by "
+              f"bench_history)")  # fmt: skip
     print(f"\n{'all targets met' if met else 'a target is missed'}; work folder {root}")
     return 0 if met else 1
 
