@@ -283,12 +283,16 @@ def work_out(ledger: Ledger, rules: ChainRules, affected: dict[str, str]) -> lis
 # the migrations. The record itself is never changed: this is a reading.
 
 
-def current_fields(ledger: Ledger, template_id: str, submission_ids: Iterable[int]) -> dict[int, dict]:
-    """Each given submission's field values (name -> value), in the current version of `template_id`."""
+def current_fields(
+    ledger: Ledger, template_id: str, submission_ids: Iterable[int], stored_names: Iterable[str] | None = None
+) -> dict[int, dict]:
+    """Each given submission's field values (name -> value), in the current version of `template_id`; only the
+    fields stored under `stored_names` (any version's names) when given."""
     ids = {int(i) for i in submission_ids}
     fields: dict[int, dict] = {}
     if ids:
-        for submission_id, name, value in ledger.field_values(ids).itertuples(index=False):
+        names = None if stored_names is None else set(stored_names)
+        for submission_id, name, value in ledger.field_values(ids, names).itertuples(index=False):
             fields.setdefault(submission_id, {})[name] = value
     return in_current_shape(ledger, template_id, fields, {})[0]
 

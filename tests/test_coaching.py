@@ -175,8 +175,8 @@ def test_watermelon_needs_two_reports_in_a_row(scorecard):
 
 
 def test_new_pms_are_marked_and_the_never_reported_count_from_this_period(scorecard):
-    assert _manager(scorecard, "Chloé Martin")["new_pm"] == "new PM: first report 2026-11"
-    assert _manager(scorecard, "Dev Patel")["new_pm"] == "new PM: no report accepted yet"
+    assert _manager(scorecard, "Chloé Martin")["new_pm"] == "new: first in 2026-11"
+    assert _manager(scorecard, "Dev Patel")["new_pm"] == "new: no report yet"
     assert _manager(scorecard, "Ana Ruiz")["new_pm"] == _manager(scorecard, "Ben Okafor")["new_pm"] == ""
     assert [_fact(scorecard, "PRJ-006", p)["state"] for p in WINDOW] == ["", "", "", "", "", "missing"]
     assert _manager(scorecard, "Dev Patel")["not_received"] == 1
@@ -215,7 +215,7 @@ def test_pmo_coaching_xlsx_holds_the_pms_the_projects_and_the_notes(ledger_path,
     headers = [cell.value for cell in pms[4]]
     rows = {row[0]: dict(zip(headers, row, strict=True)) for row in pms.iter_rows(min_row=5, values_only=True)}
     assert set(rows) == {"Ana Ruiz", "Ben Okafor", "Chloé Martin", "Dev Patel"}
-    assert rows["Chloé Martin"]["New PM"] == "new PM: first report 2026-11"
+    assert rows["Chloé Martin"]["New PM"] == "new: first in 2026-11"
     assert rows["Ben Okafor"]["Returns before acceptance"] == 3
     assert rows["Ben Okafor"]["Watermelon"] == 2
     assert rows["Ana Ruiz"]["Days late (most)"] == 4

@@ -220,7 +220,7 @@ def test_the_scorecard_counts_each_pm(month):
     assert (pm.loc["Finn", "returns"], pm.loc["Finn", "first_time"]) == (2, 1)
     assert pm.loc["Gus", "copied_forward"] == 1 and pm.loc["Hana", "copied_forward"] == 0
     assert pm.loc["Ivan", "watermelon"] == 2 and pm.loc["Jo", "watermelon"] == 0
-    assert pm.loc["Jo", "new_pm"].startswith("new PM") and pm.loc["Gus", "new_pm"] == ""
+    assert pm.loc["Jo", "new_pm"] == f"new: first in {P1}" and pm.loc["Gus", "new_pm"] == ""
     others = pm.drop(index=["Gus"])
     assert (others["copied_forward"] == 0).all()
     assert (pm.drop(index=["Ivan"])["watermelon"] == 0).all()

@@ -114,8 +114,8 @@ def test_who_is_new_and_what_runs_on_from_before_the_window(ledgers):
     managers = scorecard.managers.set_index("project_manager")
     assert managers.loc["Ana Ruiz", "new_pm"] == ""
     assert managers.loc["Ben Okafor", "new_pm"] == ""  # named before the window
-    assert managers.loc["Eve Adams", "new_pm"] == "new PM: first report 2026-07"  # took over an old project
-    assert managers.loc["Fay Chen", "new_pm"] == "new PM: first report 2026-11"
+    assert managers.loc["Eve Adams", "new_pm"] == "new: first in 2026-07"  # took over an old project
+    assert managers.loc["Fay Chen", "new_pm"] == "new: first in 2026-11"
     facts = scorecard.project_periods.set_index(["project_id", "period"])
     assert facts.loc[("PRJ-C", "2026-06"), "watermelon"] == True  # noqa: E712 (the run began in 2026-05)
     assert facts.loc[("PRJ-C", "2026-07"), "watermelon"] == False  # noqa: E712

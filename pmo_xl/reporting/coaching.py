@@ -414,9 +414,9 @@ def _managers(
         if _person(manager) in earlier:
             new_pm = ""
         elif not accepted:
-            new_pm = "new PM: no report accepted yet"
+            new_pm = "new: no report yet"
         else:
-            new_pm = f"new PM: first report {min(accepted)}"
+            new_pm = f"new: first in {min(accepted)}"
         reported = {row["project_id"] for period_rows in own.values() for row in period_rows if row["state"] != ""}
         row = {"project_manager": manager, "new_pm": new_pm,
                "projects": ", ".join(sorted(reported) or

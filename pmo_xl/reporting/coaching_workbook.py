@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pmo_xl.derived import CountedHistory, current_tables, in_current_shape
+from pmo_xl.derived import CountedHistory, current_fields, current_tables
 from pmo_xl.excel.files import write_workbook_atomic
 from pmo_xl.ledger import Ledger, open_ledger
 from pmo_xl.periods import current_period, month_add
@@ -198,10 +198,7 @@ def _moving_figures(ledger: Ledger, pairs: Sequence[tuple[int, int | None]]) -> 
         for stored, current in _field_names(STATUS_TEMPLATE, version).items()
         if current in MOVING_FIELDS
     }
-    stored: dict[int, dict] = {}
-    for submission_id, name, value in ledger.field_values(ids, names).itertuples(index=False):
-        stored.setdefault(submission_id, {})[name] = value
-    fields = in_current_shape(ledger, STATUS_TEMPLATE, stored, {})[0]
+    fields = current_fields(ledger, STATUS_TEMPLATE, ids, names)
     figures = {submission_id: moving_fields(fields.get(submission_id, {})) for submission_id in ids}
     same = {
         submission_id
@@ -349,7 +346,9 @@ def _fit_row(sheet, line: int, texts: list[tuple[object, float]]) -> None:
     lines = 1
     for text, width in texts:
         if isinstance(text, str) and text:
-            per_line = max(int(width * 1.3), 1)  # characters a line of that width holds, about
+            # characters a line of that width holds: about one a unit (at 1.3, LibreOffice wrapped a 28-character
+            # text in a 22-wide column onto a second line the row had no room for, and printed it over the next)
+            per_line = max(int(width * 1.05), 1)
             lines = max(lines, sum(_wrapped_lines(part, per_line) for part in text.split("\n")))
     if lines > 1:
         sheet.set_row(line, 15 * lines)
