@@ -111,7 +111,9 @@ def test_collect_json_is_every_verdict_with_its_reasons_and_the_files_written(pr
     [rejected] = summary["rejected"]
     assert rejected["file"] == prepared["paths"][1].name and rejected["project_id"] == "PRJ-0002"
     assert Path(rejected["path"]) == prepared["inbox"] / prepared["paths"][1].name
-    assert rejected["reasons"][0].startswith("Summary!C31, actual_to_date: Actual cost to date holds text, not a number")
+    assert rejected["reasons"][0].startswith(
+        "Summary!C31, actual_to_date: Actual cost to date holds text, not a number"
+    )
     assert rejected["codes"] and all(isinstance(code, str) for code in rejected["codes"])
     assert [entry["file"] for entry in summary["duplicate"]] == ["copy of the first report.xlsx"]
     [superseded] = summary["superseded"]
