@@ -17,7 +17,7 @@ A report's PM is the one it names (the register's for a period with no report). 
 file (accepted or returned) on, or from the window's last period when it has none yet; quarterly projects only in
 their reporting months, projects not active not at all.
 
-Pure: plain data in (`CoachedProject`, `PeriodReport`, `Return`), a `Scorecard` of DataFrames out. The shell that
+Pure: plain data in (the tracker's `TrackedProject`, `PeriodReport`, `Return`), a `Scorecard` of DataFrames out. The shell that
 reads the ledger is `pmo_xl.reporting.coaching_workbook.coaching_from_ledger`.
 """
 
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pmo_xl.periods import month_add, month_series
-from pmo_xl.reporting.calendar import is_reporting_period
+from pmo_xl.reporting.calendar import TrackedProject, is_reporting_period
 from pmo_xl.reporting_calendar import submission_deadline
 from pmo_xl.settings import PmoSettings
 from pmo_xl.templates.catalog import PROJECT_STATUS
@@ -76,17 +76,6 @@ PROJECT_PERIOD_COLUMNS = (
     "returns", "first_time", "copied_forward", "watermelon", "rag_overall", "rag_derived",
 )  # fmt: skip
 TREND_WORDS = ("better", "worse", "steady")
-
-
-@dataclass(frozen=True)
-class CoachedProject:
-    """A project of the register (or of the ledger, without a register): whose it is and when it reports."""
-
-    project_id: str
-    project_name: str = ""
-    project_manager: str = ""
-    cadence: str = ""
-    lifecycle_status: str = "active"
 
 
 @dataclass(frozen=True)
@@ -188,7 +177,7 @@ def window_periods(report_period: str, count: int = WINDOW) -> tuple[str, ...]:
 
 
 def coaching_scorecard(
-    projects: Sequence[CoachedProject],
+    projects: Sequence[TrackedProject],
     reports: Iterable[PeriodReport],
     returns: Iterable[Return],
     report_period: str,
@@ -216,7 +205,7 @@ def coaching_scorecard(
             first_file[project_id] = period
     everyone = {project.project_id: project for project in projects}
     for (project_id, _period), report in sorted(report_of.items()):  # reported, but not in the register
-        everyone.setdefault(project_id, CoachedProject(project_id, project_manager=report.project_manager))
+        everyone.setdefault(project_id, TrackedProject(project_id, project_manager=report.project_manager))
     watermelon_before = set(earlier_watermelon)
     rows = []
     for project in everyone.values():
@@ -245,7 +234,7 @@ def _person(name: object) -> str:
 
 
 def _project_period(
-    project: CoachedProject,
+    project: TrackedProject,
     period: str,
     report: PeriodReport | None,
     returned_at: list[str],
@@ -398,7 +387,7 @@ def _trends(rows: Sequence[dict], by: str, periods: Sequence[str]) -> pd.DataFra
 
 
 def _managers(
-    rows: Sequence[dict], projects: Sequence[CoachedProject], earlier: set[str], periods: Sequence[str]
+    rows: Sequence[dict], projects: Sequence[TrackedProject], earlier: set[str], periods: Sequence[str]
 ) -> pd.DataFrame:
     """One row per PM: the new-PM marker, their projects, each measure's window total and trend."""
     managers = {project.project_manager for project in projects if project.project_manager}

@@ -25,10 +25,10 @@ from pmo_xl.ledger import Ledger, open_ledger
 from pmo_xl.periods import current_period, month_add
 from pmo_xl.register import ProjectRecord
 from pmo_xl.reporting.audience import PMO, Audience, AudienceError, require_reader
+from pmo_xl.reporting.calendar import TrackedProject
 from pmo_xl.reporting.coaching import (
     BAD_RAG,
     MEASURES,
-    CoachedProject,
     PeriodReport,
     Return,
     Scorecard,
@@ -139,7 +139,13 @@ def coaching_from_ledger(
         if r.template_id == STATUS_TEMPLATE and wanted(r.project_id)
     ]
     projects = [
-        CoachedProject(r.project_id, r.project_name, r.project_manager, r.reporting_cadence, r.lifecycle_status)
+        TrackedProject(
+            r.project_id,
+            r.project_name,
+            r.project_manager,
+            lifecycle_status=r.lifecycle_status,
+            cadence=r.reporting_cadence,
+        )
         for r in (in_scope if audience.scoped else register or ())
     ]
     return coaching_scorecard(
