@@ -35,7 +35,10 @@ def run_collect(request: CollectRequest, progress: Progress | None = None) -> Co
             ledger, request.register, collected.period, request.settings, collected.verdicts, collected.today
         )
         verdicts = tuple(with_pmo_field_findings(collected.verdicts, views, collected.submission_of))
-        returns = return_counts_by_report([(r.project_id, r.reporting_period) for r in ledger.rejections()])
+        rejected_periods = {v.reporting_period for v in verdicts if v.status == "rejected" and v.reporting_period}
+        returns = return_counts_by_report(
+            [(r.project_id, r.reporting_period) for r in ledger.rejections(rejected_periods)]
+        )
         records = request.register if request.register is not None else (ledger.latest_register() or ((),))[0]
         coaching, coaching_warnings = _write_coaching(ledger, request, views.period, collected.today)
     views = replace(views, submissions=submissions_view(verdicts, views.submissions))

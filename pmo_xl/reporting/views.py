@@ -39,7 +39,7 @@ from pmo_xl.derived import (
     encode_summary,
 )
 from pmo_xl.derived import read_counted as read_counted_reports
-from pmo_xl.ledger import Ledger, open_ledger
+from pmo_xl.ledger import Ledger, Rejection, open_ledger
 from pmo_xl.periods import current_period, is_month
 from pmo_xl.register import ProjectRecord, read_register
 from pmo_xl.reporting.calendar import (
@@ -777,6 +777,7 @@ def build_views(
         day, _why = parse_date_text(stamp[:10])
         submitted_on.setdefault(row.project_id, []).append(day)
     latest_period = {report.project_id: report.period for report in latest_reports}
+    period_rejections = ledger.rejections([report_period])  # read once, for the returns and their count
     tracker = submission_tracker(
         _projects_for_tracker(register, status),
         submitted_on,
@@ -784,9 +785,9 @@ def build_views(
         settings,
         today,
         latest_period,
-        returned_reports(ledger, report_period, set(period_submissions["project_id"])),
+        returned_reports(period_rejections, report_period, set(period_submissions["project_id"])),
     )
-    tracker = with_returns(tracker, return_counts(ledger, report_period))
+    tracker = with_returns(tracker, return_counts(period_rejections, report_period))
     chasers = chaser_list(tracker, today)
     state_of = dict(zip(tracker["project_id"], tracker["state"], strict=True))
     status["coverage"] = status["project_id"].map(state_of).fillna(NOT_IN_REGISTER)
@@ -868,11 +869,11 @@ def unreported_view(
     return pd.DataFrame(rows).reindex(columns=list(STATUS_COLUMNS))
 
 
-def returned_reports(ledger: Ledger, period: str, accepted: set[str]) -> dict[str, ReturnedReport]:
-    """Files for `period` that collect rejected, by project, for projects with no accepted report for it: the
-    latest rejection of each, with its error findings as the PM must fix them."""
+def returned_reports(rejections: Sequence[Rejection], period: str, accepted: set[str]) -> dict[str, ReturnedReport]:
+    """Files for `period` that collect rejected (of `rejections`), by project, for projects with no accepted report
+    for it: the latest rejection of each, with its error findings as the PM must fix them."""
     returned: dict[str, ReturnedReport] = {}
-    for rejection in ledger.rejections():
+    for rejection in rejections:
         if rejection.reporting_period != period or rejection.project_id in accepted:
             continue
         day, _why = parse_date_text(rejection.rejected_at[:10])
@@ -882,10 +883,11 @@ def returned_reports(ledger: Ledger, period: str, accepted: set[str]) -> dict[st
     return returned
 
 
-def return_counts(ledger: Ledger, period: str) -> dict[str, int]:
-    """How many times each project's report for `period` was returned for correction: its distinct rejected files."""
+def return_counts(rejections: Sequence[Rejection], period: str) -> dict[str, int]:
+    """How many times each project's report for `period` was returned for correction: its distinct rejected files
+    (of `rejections`)."""
     counts: dict[str, int] = {}
-    for rejection in ledger.rejections():
+    for rejection in rejections:
         if rejection.reporting_period == period:
             counts[rejection.project_id] = counts.get(rejection.project_id, 0) + 1
     return counts
