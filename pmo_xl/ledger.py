@@ -186,13 +186,39 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE submission ADD COLUMN source_version TEXT NOT NULL DEFAULT '';
     """,
+    # 6: the portfolio decisions (issue 18, `pmo scenario commit`): a saved selection scenario approved, who and
+    # when, the scenario as committed (its JSON, inputs and run), the requests it approved, the ones that became
+    # new projects, and the register it was read against and the new register written. Append-only: a later
+    # decision is a new row. Portable SQL, as the derived tables.
+    """
+    CREATE TABLE scenario_commit (
+        commit_id INTEGER PRIMARY KEY,
+        scenario_name TEXT NOT NULL,
+        scenario TEXT NOT NULL,
+        approved TEXT NOT NULL,
+        new_projects TEXT NOT NULL,
+        register_source TEXT NOT NULL,
+        register_sha256 TEXT NOT NULL,
+        new_register TEXT NOT NULL,
+        committed_by TEXT NOT NULL,
+        committed_at TEXT NOT NULL
+    );
+    """
+    + "".join(
+        f"""
+    CREATE TRIGGER scenario_commit_no_{action} BEFORE {action.upper()} ON scenario_commit
+    BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: scenario_commit rows are never changed or removed'); END;
+    """
+        for action in ("update", "delete")
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 DERIVED_SCHEMA_VERSION = 3  # the migration that made the derived tables (run again if they go missing)
 # The append-only record (guarded by triggers, never rewritten) and the tables derived from it (truncated and
 # refilled by `pmo ledger rebuild`; no trigger guards them).
 RECORD_TABLES = (
-    "submission", "field_value", "table_row", "preference", "register_snapshot", "rejection", "imported_baseline"
+    "submission", "field_value", "table_row", "preference", "register_snapshot", "rejection", "imported_baseline",
+    "scenario_commit",
 )  # fmt: skip
 DERIVED_TABLES = ("counted_report", "derived_state")
 COUNTED_COLUMNS = (
@@ -224,6 +250,10 @@ HEADER_COLUMNS = (
 IMPORTED_BASELINE_COLUMNS = (
     "project_id", "external_id", "baseline_number", "start_date", "finish_date", "cost", "currency", "money_unit",
     "source", "source_sha256", "imported_at",
+)  # fmt: skip
+SCENARIO_COMMIT_COLUMNS = (
+    "scenario_name", "scenario", "approved", "new_projects", "register_source", "register_sha256", "new_register",
+    "committed_by", "committed_at",
 )  # fmt: skip
 REJECTION_COLUMNS = (
     "file_name", "source_path", "sha256", "project_id", "reporting_period", "template_id", "rejected_at", "findings"
@@ -679,7 +709,30 @@ class Ledger:
                 )  # fmt: skip
         return len(new)
 
+    def add_scenario_commit(self, decision: ScenarioCommit) -> int:
+        """Record a committed scenario (`pmo scenario commit`); its row id."""
+        with self._transaction("the scenario was not recorded as committed"):
+            cursor = self._connection.execute(
+                f"INSERT INTO scenario_commit ({', '.join(SCENARIO_COMMIT_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(SCENARIO_COMMIT_COLUMNS))})",
+                (decision.scenario_name, decision.scenario, _dumps(list(decision.approved)),
+                 _dumps(list(decision.new_projects)), decision.register_source, decision.register_sha256,
+                 decision.new_register, decision.committed_by, decision.committed_at),
+            )  # fmt: skip
+        return int(cursor.lastrowid)
+
     # -- reading ------------------------------------------------------------------------------------------------
+
+    def scenario_commits(self) -> list[ScenarioCommit]:
+        """Every committed scenario, oldest first."""
+        rows = self._connection.execute(
+            f"SELECT {', '.join(SCENARIO_COMMIT_COLUMNS)} FROM scenario_commit ORDER BY commit_id"
+        ).fetchall()
+        return [
+            ScenarioCommit(name, scenario, tuple(json.loads(approved)), tuple(json.loads(new)), source, sha256,
+                           new_register, by, at)
+            for name, scenario, approved, new, source, sha256, new_register, by, at in rows
+        ]  # fmt: skip
 
     def imported_baselines(self) -> list[ImportedBaseline]:
         """Every imported period-0 baseline, oldest first."""
@@ -1011,6 +1064,23 @@ class Ledger:
             table: self._connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
             for table in (*RECORD_TABLES, *DERIVED_TABLES)
         }
+
+
+@dataclass(frozen=True)
+class ScenarioCommit:
+    """A portfolio decision: the saved scenario `scenario_name` approved by `committed_by` at `committed_at` (ISO),
+    `scenario` its JSON as committed, the requests it `approved`, those of them that became `new_projects` in the
+    register `new_register` written from `register_source` (whose bytes had `register_sha256`)."""
+
+    scenario_name: str
+    scenario: str
+    approved: tuple[str, ...]
+    new_projects: tuple[str, ...]
+    register_source: str
+    register_sha256: str
+    new_register: str
+    committed_by: str
+    committed_at: str
 
 
 @dataclass(frozen=True)
