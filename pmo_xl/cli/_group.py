@@ -36,6 +36,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Write OUT (portfolio.xlsx) with the Dashboard sheet first, rebuilt from the ledger.",
     ),
     "report": ("pmo_xl.cli.report", "Write OUT.html: the management pack, one self-contained file to e-mail."),
+    "review-pack": (
+        "pmo_xl.cli.review_pack",
+        "Write OUT.pdf (or OUT.html): the steering committee's review pack, one page per active project.",
+    ),
     "coaching": (
         "pmo_xl.cli.coaching",
         "Write OUT (pmo-coaching.xlsx): the data-quality scorecard per PM, for the PMO's coaching only.",
@@ -51,6 +55,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "optimize": (
         "pmo_xl.cli.scoring",
         "Choose the requests that maximise total value within budgets and role capacity.",
+    ),
+    "scenario": (
+        "pmo_xl.cli.scenario",
+        "Save selection runs as named scenarios, compare them side by side, commit the one approved.",
     ),
     "export": ("pmo_xl.cli.ledger", "Export what the ledger holds beyond portfolio.xlsx: the whole history."),
     "ledger": ("pmo_xl.cli.ledger", "Look after the ledger: rebuild its derived tables, check it."),
