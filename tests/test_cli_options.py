@@ -38,7 +38,7 @@ INVOCATIONS = {
         (command, option): [command, f"{{tmp}}/out.{suffix}", "--ledger", "{ledger}", "--register",
                             "{demo}/register.csv", "--capacity", "{demo}/capacity.xlsx",
                             "--requests", "{demo}/requests.xlsx", option, "{X}"]
-        for command, suffix in (("dashboard", "xlsx"), ("report", "html"))
+        for command, suffix in (("dashboard", "xlsx"), ("report", "html"), ("review-pack", "html"))
         for option in ("--ledger", "--register", "--capacity", "--requests")
     },
     **{
