@@ -84,9 +84,10 @@ class PipelineRequest:
 
     request_id: str
     title: str
+    sponsor: str
     stage: str
-    cost: float | None
-    score: float | None
+    start_month: str
+    cost: float | None  # the request's cost over all its years (cost_FY...), as the Requests table states it
 
 
 def _short(value: object, limit: int = TEXT_CHARS) -> str:
@@ -317,8 +318,17 @@ def _budget_block(row: dict) -> str:
 </tbody></table>"""
 
 
-def _milestone_block(milestones: list[dict]) -> str:
-    live = [m for m in milestones if m.get("status") != "Cancelled"]
+def _milestone_block(milestones: list[dict], baselines: dict[str, object]) -> str:
+    # A milestone without a baseline date of its own is measured against its effective baseline (the PMO's date,
+    # else its first forecast in the ledger), as the dashboard measures slip.
+    live = [
+        {
+            **m,
+            "baseline_date": m.get("baseline_date") if as_date(m.get("baseline_date")) else baselines.get(m.get("id")),
+        }
+        for m in milestones
+        if m.get("status") != "Cancelled"
+    ]
 
     def slip(row: dict) -> int | None:
         baseline, forecast = as_date(row.get("baseline_date")), as_date(row.get("forecast_date"))
@@ -414,7 +424,7 @@ def _project_page(row: dict, number: int, count: int, context: _PackContext) -> 
 {_rows_table(["", "PM declares", "Rules say"], rag_rows, "")}{why}
 <h2>Budget against forecast</h2>{_budget_block(row)}
 </div><div>
-<h2>Milestones: baseline against forecast</h2>{_milestone_block(context.milestones.get(project_id, []))}
+<h2>Milestones: baseline against forecast</h2>{_milestone_block(context.milestones.get(project_id, []), context.baselines.get(project_id, {}))}
 <h2>Top risks and issues</h2>{_risk_block(context.raid.get(project_id, []))}
 </div></div>
 <div class="cols"><div>
@@ -432,6 +442,14 @@ class _PackContext:
     milestones: dict[str, list[dict]]
     raid: dict[str, list[dict]]
     decisions: dict[str, list[dict]]
+    baselines: dict[str, dict[str, object]]  # project -> milestone id -> effective baseline date
+
+
+def _effective_baselines(frame: pd.DataFrame, ids: set[str]) -> dict[str, dict[str, object]]:
+    baselines: dict[str, dict[str, object]] = {}
+    for row in frame[frame["project_id"].isin(ids)].to_dict("records"):
+        baselines.setdefault(row["project_id"], {})[row["id"]] = row.get("baseline_date")
+    return baselines
 
 
 # -- capacity and pipeline --------------------------------------------------------------------------------------
@@ -456,15 +474,17 @@ def _capacity_page(dashboard: Dashboard) -> str:
 def _pipeline_page(pipeline: Sequence[PipelineRequest]) -> str:
     limit = 30
     rows = [
-        [_e(r.request_id), _short(r.title, 60), _e(r.stage), "" if r.cost is None else whole_amount(r.cost),
-         "" if r.score is None else f"{r.score:.0f}"]
+        [_e(r.request_id), _short(r.title, 60), _short(r.sponsor, 30), _e(r.stage), _e(r.start_month),
+         "" if r.cost is None else whole_amount(r.cost, 1)]
         for r in pipeline[:limit]
     ]  # fmt: skip
     return f"""<section class="page" id="pipeline">
 <h1>Pipeline: requests waiting for a decision</h1>
-<p class="sub">{len(pipeline)} request(s) in the pipeline, as the Requests table gives them.</p>
-{_rows_table(["Request", "Title", "Stage", "Cost", "Score"], rows, "No request in the pipeline.", numeric=(3, 4))}
-{_more(len(pipeline) - limit, "requests: see request_scores.xlsx")}
+<p class="sub">{len(pipeline)} request(s) in the pipeline, by start month. Costs are the sum of the request's
+yearly costs, in the unit the Requests table states them in; request_scores.xlsx and request_selection.xlsx rank
+and choose them.</p>
+{_rows_table(["Request", "Title", "Sponsor", "Stage", "Start", "Cost (all years)"], rows, "No request in the pipeline.", numeric=(5,))}
+{_more(len(pipeline) - limit, "requests: see the Requests table")}
 </section>"""
 
 
@@ -495,6 +515,7 @@ def render_review_pack(
         milestones=_by_project(views.milestones[views.milestones["project_id"].isin(ids)]),
         raid=_by_project(views.raid[views.raid["project_id"].isin(ids)]),
         decisions=decisions,
+        baselines=_effective_baselines(views.milestone_baselines, ids),
     )
     records = projects.to_dict("records")
     pages = [
@@ -545,18 +566,19 @@ def export_review_pack(source: ReportSource, out: Path | str, today: dt.date | N
 
 
 def read_pipeline(requests: Path | str, today: dt.date) -> list[PipelineRequest]:
-    """The Requests table (`--requests`) as the pipeline page lists it, largest score first."""
+    """The Requests table (`--requests`) as the pipeline page lists it, by start month."""
     from pmo_xl.collect.requests import read_request_pipeline
 
     table = read_request_pipeline(requests, today).requests
+    cost_columns = [column for column in table.columns if str(column).startswith("cost_")]
     rows = []
     for row in table.to_dict("records"):
-        cost = next(
-            (as_float(row.get(c)) for c in ("total_cost", "cost", "budget") if as_float(row.get(c)) is not None), None
-        )
-        score = next(
-            (as_float(row.get(c)) for c in ("score", "strategic_score") if as_float(row.get(c)) is not None), None
-        )
-        rows.append(PipelineRequest(str(row.get("request_id") or ""), str(row.get("title") or ""),
-                                    str(row.get("stage") or ""), cost, score))  # fmt: skip
-    return sorted(rows, key=lambda r: (-(r.score or 0), r.request_id))
+        costs = [as_float(row.get(column)) for column in cost_columns]
+        known = [cost for cost in costs if cost is not None]
+        rows.append(
+            PipelineRequest(
+                str(row.get("request_id") or ""), str(row.get("title") or ""), str(row.get("sponsor") or ""),
+                str(row.get("stage") or ""), str(row.get("start_month") or ""), sum(known) if known else None,
+            )
+        )  # fmt: skip
+    return sorted(rows, key=lambda r: (r.start_month, r.request_id))
