@@ -1,0 +1,109 @@
+"""The files around `pmo scenario`: the scenario file, the pipeline, the register and the ledger, read and written
+around the pure core (pmo_xl.portfolio.selection.saved)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from pmo_xl.errors import RegisterError
+from pmo_xl.excel.files import write_bytes_atomic
+from pmo_xl.ledger import ScenarioCommit, open_ledger
+from pmo_xl.portfolio.selection import OptimizeRequest, SelectionError, SelectionSettings, parse_budget, parse_forces
+from pmo_xl.portfolio.selection.saved import (
+    SavedScenario,
+    approved_projects,
+    new_register_csv,
+    pick_scenarios,
+    read_saved_scenarios,
+    run_and_keep,
+    saved_scenarios_bytes,
+    with_scenario,
+)
+
+
+def read_scenario_file(path: Path) -> list[SavedScenario]:
+    try:
+        return read_saved_scenarios(path.read_bytes(), str(path))
+    except FileNotFoundError:
+        raise SelectionError(f"{path}: no such scenario file; save one with pmo scenario save") from None
+    except OSError as error:
+        raise SelectionError(f"{path}: cannot be read ({error.strerror})") from None
+
+
+def save_scenario_run(
+    name: str, requests: Path, capacity: Path | None, budgets: Sequence[str], total_budget: float | None,
+    value_measure: str, max_deferral: int, fiscal_year_start: int, force_in: Sequence[str],
+    force_out: Sequence[str], scenario_file: Path, progress: Callable[[str], None], now: str,
+) -> SavedScenario:  # fmt: skip
+    """Run the selection as `pmo optimize` does and keep it under `name` in `scenario_file` (others kept)."""
+    from pmo_xl.cli.scoring import _capacity_table, _model, _pipeline, _score_set
+
+    existing = read_scenario_file(scenario_file) if scenario_file.exists() else []
+    table, form_resources, from_forms, _rejected = _pipeline(requests)
+    settings = SelectionSettings(value_measure, dict(parse_budget(text) for text in budgets), total_budget,
+                                 max_deferral, fiscal_year_start_month=fiscal_year_start)  # fmt: skip
+    request = OptimizeRequest(
+        settings,
+        resources=form_resources,
+        capacity=_capacity_table(capacity) if capacity else None,
+        scoring_model=_model(None, None)[0],
+        score_set=_score_set(None, from_forms),
+        forces={**parse_forces(force_in, "in"), **parse_forces(force_out, "out")},
+        scenario_name=name,
+    )
+    saved = run_and_keep(table, request, saved_at=now, requests_file=str(requests), progress=progress)
+    write_bytes_atomic(scenario_file, saved_scenarios_bytes(with_scenario(existing, saved)))
+    return saved
+
+
+def commit_scenario(
+    name: str, scenario_file: Path, register: Path, ledger: Path, requests: Path | None, output: Path,
+    committed_by: str, committed_at: str, project_managers: Sequence[str], settings_path: Path | None = None,
+) -> ScenarioCommit:  # fmt: skip
+    """Record `name` as approved in the ledger and write `output`: the register and the approved requests as new
+    projects. The register is read, never written; nothing is recorded when the new register is refused."""
+    from pmo_xl.cli.scoring import _pipeline
+    from pmo_xl.register import read_register, read_rows
+    from pmo_xl.settings import load_settings
+    from pmo_xl.templates.catalog import schema_for
+
+    if output.suffix.lower() != ".csv":
+        raise SelectionError(f"--out {output}: the new register is written as .csv; give a .csv name")
+    if output.resolve() == register.resolve():
+        raise SelectionError(f"--out {output} is the PMO's register; give a new file name (the register is never "
+                             "edited)")  # fmt: skip
+    saved = pick_scenarios(read_scenario_file(scenario_file), [name], str(scenario_file))[0]
+    run = saved.run
+    assert run is not None  # pick_scenarios refuses a scenario without one
+    settings = load_settings(settings_path)
+    schema = schema_for("project_status")
+    records = read_register(register, schema, settings.csv_locale, settings)
+    rows = read_rows(register, settings.csv_locale)
+    table = _pipeline(requests or Path(run.requests_file))[0]
+    pms = dict(parse_forces(project_managers, "pm"))
+    projects, problems = approved_projects(run, table, [record.project_id for record in records],
+                                           {request_id: pm for request_id, (_kind, pm) in pms.items()})  # fmt: skip
+    if problems:
+        listing = "\n".join(f"  - {problem}" for problem in problems)
+        raise SelectionError(f"scenario {name!r} cannot be committed; nothing was recorded:\n{listing}")
+    separator = rows.locale.separator if rows.locale else ","
+    decimal_mark = (rows.locale.decimal_mark or ".") if rows.locale else "."
+    content = new_register_csv(rows.headers, [values for _number, values in rows.rows], projects, separator,
+                               decimal_mark)  # fmt: skip
+    source = register.read_bytes()
+    with open_ledger(ledger, write=True) as book:
+        write_bytes_atomic(output, content)
+        try:
+            read_register(output, schema, settings.csv_locale, settings)
+        except RegisterError as error:
+            output.unlink(missing_ok=True)
+            raise SelectionError(f"the new register would be refused, so it was not written and nothing was "
+                                 f"recorded: {error}") from None  # fmt: skip
+        decision = ScenarioCommit(name, saved_scenarios_bytes([saved]).decode("utf-8"), run.selected,
+                                  tuple(project.project_id for project in projects), str(register),
+                                  hashlib.sha256(source).hexdigest(), str(output), committed_by,
+                                  committed_at)  # fmt: skip
+        book.add_scenario_commit(decision)
+    return decision
