@@ -55,6 +55,16 @@ INVOCATIONS = {
     ("ledger rebuild", "--ledger"): ["ledger", "rebuild", "--ledger", "{X}"],
     ("ledger check", "--ledger"): ["ledger", "check", "--ledger", "{X}"],
     ("export history", "--ledger"): ["export", "history", "{tmp}/h.xlsx", "--ledger", "{X}"],
+    ("scenario save", "--requests"): ["scenario", "save", "S", "--requests", "{X}", "--total-budget", "1500", "--out",
+                                      "{tmp}/s.json"],
+    ("scenario save", "--capacity"): ["scenario", "save", "S", "--requests", "{demo}/requests.xlsx", "--total-budget",
+                                      "1500", "--capacity", "{X}", "--out", "{tmp}/s.json"],
+    **{
+        ("scenario commit", option): ["scenario", "commit", "None", "--file", "{demo}/../scenarios.json",
+                                      "--register", "{demo}/register.csv", "--ledger", "{ledger}",
+                                      "--out", "{tmp}/new.csv", option, "{X}"]
+        for option in ("--register", "--ledger", "--requests")
+    },
     ("import project-online", "--ledger"): ["import", "project-online", "{demo}/project-online-export", "--out",
                                             "{tmp}/imported", "--ledger", "{X}"],
 }  # fmt: skip
@@ -134,6 +144,10 @@ def files(tmp_path_factory):
     for row in frame.itertuples(index=False):
         sheet.active.append(list(row))
     sheet.save(root / "register.xlsx")
+    # a scenario that approves nothing (no budget), so that committing it needs no PM for a request
+    saved = CliRunner().invoke(main, ["scenario", "save", "None", "--requests", str(demo / "requests.xlsx"),
+                                      "--total-budget", "0", "--out", str(root / "scenarios.json")])  # fmt: skip
+    assert saved.exit_code == 0, saved.output
     return {
         "root": root,
         "demo": demo,
