@@ -209,19 +209,32 @@ def test_charts_of_a_written_dashboard_plot_only_the_rows_filled(written, tmp_pa
     assert blank_categories and all(r[4] - r[2] + 1 == trend_rows for r in blank_categories)
 
 
-def test_printed_a_block_and_its_chart_never_straddle_two_pages(written):
-    from pmo_xl.reporting.dashboard_sheet import CHART_ROWS, block_positions
+def test_printed_the_summary_blocks_and_their_charts_make_one_landscape_page(written):
+    from pmo_xl.reporting.dashboard_sheet import PRINTED, block_positions, print_area
 
     path, _dashboard = written
-    with zipfile.ZipFile(path) as archive:
-        sheet = ElementTree.fromstring(archive.read("xl/worksheets/sheet1.xml"))
-    breaks = [int(brk.get("id")) for brk in sheet.iter(f"{{{NS['m']}}}brk")]
-    assert breaks, "no page breaks: printing cuts blocks wherever the page ends"
+    sheet = openpyxl.load_workbook(path)["Dashboard"]
+    assert sheet.page_setup.orientation == "landscape"
+    fit = (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight)
+    assert tuple(1 if pages is None else pages for pages in fit) == (1, 1)  # absent means 1 (ECMA-376)
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    _first_row, _first_column, last_row, last_column = print_area()
+    assert str(sheet.print_area).endswith(f"{last_row + 1}")
     positions = block_positions()
-    for block in BLOCKS:
+    for number, block in enumerate(BLOCKS):
         header = positions[block.table][0]
-        title = header - 1  # 0-based; the table ends at header + rows, its chart (from the title row) CHART_ROWS on
-        last = max(header + block.rows, title + CHART_ROWS)
-        # a break with id n starts the next page at 0-based row n: none may fall inside a block
-        assert not [n for n in breaks if title < n <= last], block.table
-    assert len(breaks) >= len(BLOCKS) // 4 - 1
+        inside = header + block.rows <= last_row
+        # the summary blocks are printed whole; the detail lists under them are left out of the page
+        assert inside == (number < PRINTED), block.table
+    with zipfile.ZipFile(path) as archive:
+        drawing = ElementTree.fromstring(archive.read("xl/drawings/drawing1.xml"))
+    xdr = "{http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing}"
+    anchors = [(int(a.find(f"{xdr}from/{xdr}row").text), int(a.find(f"{xdr}from/{xdr}col").text),
+                int(a.find(f"{xdr}to/{xdr}col").text)) for a in drawing.iter(f"{xdr}twoCellAnchor")]  # fmt: skip
+    for block in BLOCKS:
+        if block.chart is None:
+            continue
+        header, left = positions[block.table]
+        _row, first, _last = next(anchor for anchor in anchors if anchor[0] == header - 1)
+        assert first == left + len(block.columns), f"{block.table}: its chart is not beside its table"
+    assert all(last <= last_column for top, _first, last in anchors if top < last_row)

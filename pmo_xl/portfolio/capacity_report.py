@@ -18,6 +18,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from pmo_xl.errors import OutputError
 from pmo_xl.excel.files import write_bytes_atomic
+from pmo_xl.excel.printing import print_like_screen
 from pmo_xl.portfolio.capacity import DEMAND_LINE_LABELS, DEMAND_LINES, CapacityPlan, ScenarioComparison
 
 NO_CAPACITY = "no capacity"
@@ -57,6 +58,7 @@ def write_atomically(path: Path, build: Callable[[xlsxwriter.Workbook], None], *
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {**_WORKBOOK_OPTIONS, "in_memory": True})
     build(workbook)
+    print_like_screen(workbook)
     workbook.close()
     return write_bytes_atomic(path, buffer.getvalue())
 
@@ -298,7 +300,10 @@ class _Report:
     # -- one Excel table -------------------------------------------------------------------------------------------
 
     def _table(self, sheet, top: int, name: str, headers: list[str], records, formats: list) -> None:
-        """An Excel table written cell by cell: add_table(data=...) would turn '=...' strings into formulas."""
+        """An Excel table written cell by cell: add_table(data=...) would turn '=...' strings into formulas.
+        A table at the top of its sheet keeps its header in view, and repeats it on each printed page."""
+        if top == 0:
+            sheet.freeze_panes(1, 0)
         count = 0
         for count, record in enumerate(records, start=1):
             for column, (value, cell_format) in enumerate(zip(record, formats, strict=True)):

@@ -562,7 +562,14 @@ def write_workbook_atomically(path: Path, build: Callable, overwrite: bool = Tru
         raise OutputError(f"{path} exists; use --force to replace it")
     # strings_to_formulas off: a title like "=cmd" stays text. XlsxWriter sets fullCalcOnLoad itself.
     options = {"strings_to_formulas": False, "strings_to_urls": False, "nan_inf_to_errors": True}
-    return write_workbook_atomic(path, build, options)
+
+    def build_printable(workbook) -> None:
+        from pmo_xl.excel.printing import print_like_screen
+
+        build(workbook)
+        print_like_screen(workbook)
+
+    return write_workbook_atomic(path, build_printable, options)
 
 
 def write_frame(workbook, sheet_name: str, frame: pd.DataFrame, formats: dict | None = None, note: str = ""):
@@ -625,7 +632,7 @@ def write_scores_workbook(
             note=f"Scored with {result.model.name} v{result.model.version}, '{result.score_set}' scores, 0-100.",
         )
         model_frame = pd.DataFrame(model_to_rows(result.model), columns=list(SCORING_MODEL_COLUMNS))
-        write_frame(workbook, "Model", model_frame)
+        write_frame(workbook, "Model", model_frame, {"weight": workbook.add_format({"num_format": "0.0%"})})
         if backlog is not None:
             # A backlog method is on its own relative scale: it never shares a list with weighted scores.
             write_frame(

@@ -22,9 +22,9 @@ from pmo_xl.templates.catalog import VARIANCE_HEADER
 SHEET = "Dashboard"
 RAG_COLOURS = {"Green": "#3A9D5D", "Amber": "#F0A30A", "Red": "#D64541", NOT_REPORTED: "#A6A6A6"}
 SERIES_COLOURS = ("#2F5597", "#ED7D31", "#A5A5A5", "#70AD47")
-CHART_COLUMN = 10  # charts start in column K, right of the widest table (B:J)
-CHART_ROWS = 17  # a 480 x 300 px chart spans about this many default rows
-BLOCKS_PER_PAGE = 4  # printed landscape one page wide, four blocks of about 19 rows fit a page
+CHART_SIZE = (440, 220)  # pixels: beside its table, a chart as tall as a 12-row block
+CHART_ROWS = 12  # the default rows a CHART_SIZE chart spans (20 px a row)
+DETAIL_GAP = 3  # rows between the printed page and the detail lists under it: their heading and a blank row
 # Widths for the widest text each column holds in any block: the headline's measures in B, project names and
 # per-currency totals in C, budgets per currency in D and H ('1,200,000 EUR;'), risk descriptions and milestone
 # names in E, the tracker's notes in G, risk proximity in J.
@@ -54,6 +54,8 @@ class Block:
 
 
 _P = "percent"
+# The first PRINTED blocks make the steering committee's page (the print area); the lists after them stay on the
+# sheet for the screen, and print in full from their own sheets (Status, Milestones, RAID, Missing).
 BLOCKS: tuple[Block, ...] = (
     Block("DashHeadline", "Headline", "headline",
           (("measure", "Measure"), ("value", "Value"), ("amounts_in", "Amounts in")), 12),
@@ -66,17 +68,25 @@ BLOCKS: tuple[Block, ...] = (
            ("share_of_projects", "Share of projects"), ("share_of_budget", "Share of budget")), 4,
           Chart("bar", "Share of projects and of budget by RAG", ("Share of projects", "Share of budget"),
                 "percent_stacked", by_row=True, percent=True)),
-    Block("DashStage", "Stage by RAG", "stage",
-          (("stage", "Stage"), *((rag, rag) for rag in (*RAGS, NOT_REPORTED)), ("projects", "Projects"),
-           ("budget", "Budget"), ("amounts_in", "Amounts in")), 5,
-          Chart("column", "Projects by stage and RAG", (*RAGS, NOT_REPORTED), "stacked")),
-    Block("DashRagCheck", "Declared RAG against the PMO's rules", "rag_check",
-          (("rag", "RAG"), ("declared", "Declared by PM"), ("derived", "Derived by rules")), 3,
-          Chart("column", "Declared against derived RAG", ("Declared by PM", "Derived by rules"))),
     Block("DashTrend", "RAG trend (from the ledger)", "trend",
           (("period", "Period"), *((rag, rag) for rag in (*RAGS, NOT_REPORTED)), ("red_budget", "Budget at Red"),
            ("amounts_in", "Amounts in")), 12,
           Chart("column", "RAG trend across periods", (*RAGS, NOT_REPORTED), "stacked")),
+    Block("DashStage", "Stage by RAG", "stage",
+          (("stage", "Stage"), *((rag, rag) for rag in (*RAGS, NOT_REPORTED)), ("projects", "Projects"),
+           ("budget", "Budget"), ("amounts_in", "Amounts in")), 5,
+          Chart("column", "Projects by stage and RAG", (*RAGS, NOT_REPORTED), "stacked")),
+    Block("DashCapacity", "Capacity hot spots (role-months over capacity)", "capacity_hot_spots",
+          (("role", "Role"), ("month", "Month"), ("demand_fte", "Demand FTE"), ("capacity_fte", "Capacity FTE"),
+           ("utilisation", "Utilisation"), ("shortfall_fte", "Shortfall FTE")), 15,
+          Chart("bar", "Capacity hot spots: demand against capacity (FTE)", ("Demand FTE", "Capacity FTE"),
+                category_columns=2)),
+    Block("DashSubmissions", "Every project of the register, by its state for the period", "submission_states",
+          (("state", "State"), ("projects", "Projects")), 9,
+          Chart("pie", "Reports this period", ("Projects",))),
+    Block("DashRagCheck", "Declared RAG against the PMO's rules", "rag_check",
+          (("rag", "RAG"), ("declared", "Declared by PM"), ("derived", "Derived by rules")), 3,
+          Chart("column", "Declared against derived RAG", ("Declared by PM", "Derived by rules"))),
     Block("DashMilestones", "Key milestones slipping against baseline", "slipping_milestones",
           (("project_id", "Project"), ("project_name", "Project name"), ("milestone_id", "Milestone ID"),
            ("milestone", "Milestone"), ("baseline_date", "Baseline"), ("forecast_date", "Forecast"),
@@ -97,23 +107,21 @@ BLOCKS: tuple[Block, ...] = (
            ("forecast", "Forecast (EAC)"), ("actual_to_date", "Actual to date"), ("variance", VARIANCE_HEADER),
            ("amounts_in", "Amounts in"), ("variance_percent", "Variance %")), 15,
           Chart("bar", "Budget against forecast at completion", ("Budget", "Forecast (EAC)"))),
-    Block("DashCapacity", "Capacity hot spots (role-months over capacity)", "capacity_hot_spots",
-          (("role", "Role"), ("month", "Month"), ("demand_fte", "Demand FTE"), ("capacity_fte", "Capacity FTE"),
-           ("utilisation", "Utilisation"), ("shortfall_fte", "Shortfall FTE")), 15,
-          Chart("bar", "Capacity hot spots: demand against capacity (FTE)", ("Demand FTE", "Capacity FTE"),
-                category_columns=2)),
-    Block("DashSubmissions", "Every project of the register, by its state for the period", "submission_states",
-          (("state", "State"), ("projects", "Projects")), 9,
-          Chart("pie", "Reports this period", ("Projects",))),
     Block("DashOutstanding", "Active projects not reporting on time: late, returned, stale, never reported",
           "outstanding_reports",
           (("project_id", "Project"), ("project_name", "Project name"), ("project_manager", "Project manager"),
            ("state", "State"), ("latest_period", "Latest report"), ("due_date", "Due"), ("note", "Note")), 15),
 )  # fmt: skip
+PRINTED = 7
 
 _PERCENT_HEADERS = {"Share of projects", "Share of budget", "% complete", "% budget spent", "% milestones met",
                     "Utilisation", "Variance %", "Share of budget at Red"}  # fmt: skip
 _MONEY_HEADERS = {"Budget", "Forecast (EAC)", "Actual to date", VARIANCE_HEADER, "Budget at Red", "Exposure"}
+_DAYS_HEADERS = {"Slip (days)", "Moved this period (days)"}
+_FTE_HEADERS = {"Demand FTE", "Capacity FTE", "Shortfall FTE"}
+_COUNT_HEADERS = {*RAGS, NOT_REPORTED, "Projects", "Declared by PM", "Derived by rules", "Severity"}
+# Headers over numbers are right-aligned, as the numbers under them are.
+_NUMBER_HEADERS = {*_PERCENT_HEADERS, *_MONEY_HEADERS, *_DAYS_HEADERS, *_FTE_HEADERS, *_COUNT_HEADERS, "Value"}
 
 
 def dashboard_tables(dashboard: Dashboard) -> dict[str, pd.DataFrame]:
@@ -140,10 +148,43 @@ def empty_dashboard_tables() -> dict[str, pd.DataFrame]:
 def block_positions() -> dict[str, tuple[int, int]]:
     """(first row of the table's header, 0-based; column) of each block, the same in every workbook."""
     positions, row = {}, 4
-    for block in BLOCKS:
+    for number, block in enumerate(BLOCKS):
+        if number == PRINTED:
+            row += DETAIL_GAP
         positions[block.table] = (row + 1, 1)
-        row += max(block.rows + 3, CHART_ROWS + 2 if block.chart else 0)
+        row += _block_height(block)
     return positions
+
+
+def _block_height(block: Block) -> int:
+    return max(block.rows + 3, CHART_ROWS + 3 if block.chart else 0)
+
+
+def print_area() -> tuple[int, int, int, int]:
+    """(first row, first column, last row, last column), 0-based: the steering committee's page, one landscape
+    page: the title and the PRINTED blocks with their charts."""
+    last_block = BLOCKS[PRINTED - 1]
+    last_row = block_positions()[last_block.table][0] - 1 + _block_height(last_block) - 2
+    right = max(_chart_right_column(len(block.columns) + 1) if block.chart else len(block.columns)
+                for block in BLOCKS[:PRINTED])  # fmt: skip
+    return 0, 0, last_row, right
+
+
+def _column_pixels(column: int) -> int:
+    width = COLUMN_WIDTHS[column] if column < len(COLUMN_WIDTHS) else 8.43
+    return int(width * 7 + 0.5) + 5
+
+
+def _chart_right_column(anchor: int) -> int:
+    """The last column a chart anchored at `anchor` (0-based) covers."""
+    remaining, column = CHART_SIZE[0] + CHART_X_OFFSET, anchor
+    while remaining > _column_pixels(column):
+        remaining -= _column_pixels(column)
+        column += 1
+    return column
+
+
+CHART_X_OFFSET = 8
 
 
 def add_dashboard_sheet(workbook, dashboard: Dashboard | None = None, worksheet=None, title: str = "") -> object:
@@ -155,7 +196,8 @@ def add_dashboard_sheet(workbook, dashboard: Dashboard | None = None, worksheet=
     sheet = worksheet if worksheet is not None else workbook.add_worksheet(SHEET)
     name = sheet.get_name()
     tables = dashboard_tables(dashboard) if dashboard is not None else empty_dashboard_tables()
-    formats = _formats(workbook, dashboard.money.decimals if dashboard is not None else 0)
+    single_unit = dashboard.money_label if dashboard is not None and len(dashboard.currencies) == 1 else ""
+    formats = _formats(workbook, dashboard.money.decimals if dashboard is not None else 0, single_unit)
     heading = title or (
         f"Portfolio dashboard, {dashboard.period} ({dashboard.scope})" if dashboard else "Portfolio dashboard"
     )
@@ -167,27 +209,32 @@ def add_dashboard_sheet(workbook, dashboard: Dashboard | None = None, worksheet=
     for column, width in enumerate(COLUMN_WIDTHS):
         sheet.set_column(column, column, width)
     positions = block_positions()
-    breaks = []
     for number, block in enumerate(BLOCKS):
         top, left = positions[block.table]
-        if number and number % BLOCKS_PER_PAGE == 0:
-            breaks.append(top - 2)  # printed, a block and its chart never straddle two pages
+        if number == PRINTED:
+            sheet.write_string(top - DETAIL_GAP, left, DETAIL_HEADING, formats["title"])
         frame = tables[block.table]
         sheet.write_string(top - 1, left, block.title, formats["block"])
         _write_table(sheet, block, frame, top, left, formats)
         if block.chart is not None:
             plotted = _filled_rows(frame) if dashboard is not None else block.rows
             chart = _chart(workbook, name, block, frame, top, left, plotted)
-            sheet.insert_chart(top - 1, CHART_COLUMN, chart, {"x_offset": 5, "y_offset": 2})
+            # Beside its own table, not in a far column of its own: read together, printed together.
+            sheet.insert_chart(top - 1, left + len(block.columns), chart, {"x_offset": CHART_X_OFFSET, "y_offset": 2})
     _rag_highlights(sheet, tables, positions, formats)
-    sheet.set_h_pagebreaks(breaks)
     sheet.hide_gridlines(2)
-    # Printed or exported to PDF, the dashboard is read a page at a time: landscape, one page wide.
+    # The steering committee's page: the summary blocks on one landscape A4 page.
+    sheet.print_area(*print_area())
     sheet.set_landscape()
     sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
-    sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    sheet.fit_to_pages(1, 1)
+    sheet.center_horizontally()
+    sheet.set_margins(left=0.3, right=0.3, top=0.4, bottom=0.4)
+    sheet.set_footer("&L&8&F, &A&R&8printed &D")
     return sheet
+
+
+DETAIL_HEADING = "Detail lists (on screen; they print in full from the Status, Milestones, RAID and Missing sheets)"
 
 
 def money_note(dashboard: Dashboard) -> str:
@@ -202,18 +249,25 @@ def money_note(dashboard: Dashboard) -> str:
     return ""
 
 
-def _formats(workbook, money_decimals: int = 0) -> dict:
+def _formats(workbook, money_decimals: int = 0, money_unit: str = "") -> dict:
+    """`money_unit`: the one unit every amount is in ('k EUR'), shown in each money cell; none for a portfolio in
+    several currencies, whose rows each say theirs in 'Amounts in'."""
     money = "#,##0" + ("." + "0" * money_decimals if money_decimals else "")
+    if money_unit:
+        money += ' "' + money_unit.replace('"', "") + '"'
     return {
         "title": workbook.add_format({"bold": True, "font_size": 16}),
         "note": workbook.add_format({"italic": True, "font_color": "#595959"}),
         "block": workbook.add_format({"bold": True, "font_size": 12, "font_color": "#1F3864"}),
         "percent": workbook.add_format({"num_format": "0%"}),
+        "days": workbook.add_format({"num_format": '#,##0 "d"'}),
+        "fte": workbook.add_format({"num_format": '#,##0.0 "FTE"'}),
         # Money in the dashboard's unit: whole units, a tenth of a k, a hundredth of an m (as the report shows it).
         "money": workbook.add_format({"num_format": money}),
         "number": workbook.add_format({"num_format": "#,##0"}),  # counts
         "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
         "header": workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"}),
+        "header_number": workbook.add_format({"bold": True, "text_wrap": True, "valign": "top", "align": "right"}),
         "wrap": workbook.add_format({"text_wrap": True}),
         **{
             rag: workbook.add_format({"bg_color": colour, "font_color": "#FFFFFF"})
@@ -225,7 +279,10 @@ def _formats(workbook, money_decimals: int = 0) -> dict:
 def _write_table(sheet, block: Block, frame: pd.DataFrame, top: int, left: int, formats: dict) -> None:
     headers = list(frame.columns)
     # Long headers ("Variance (budget - EAC; negative = overspend)") wrap rather than hide behind the next one.
-    columns = [{"header": header, "header_format": formats["header"]} for header in headers]
+    columns = [
+        {"header": header, "header_format": formats["header_number" if header in _NUMBER_HEADERS else "header"]}
+        for header in headers
+    ]
     sheet.add_table(
         top, left, top + block.rows, left + len(headers) - 1,
         {"name": block.table, "style": "Table Style Light 9", "columns": columns},
@@ -256,6 +313,10 @@ def _cell_format(block: Block, header: str, values: tuple, formats: dict):
         return formats["percent"]
     if header in _MONEY_HEADERS:
         return formats["money"]
+    if header in _DAYS_HEADERS:
+        return formats["days"]
+    if header in _FTE_HEADERS:
+        return formats["fte"]
     return None
 
 
@@ -331,7 +392,7 @@ def _chart(workbook, sheet_name: str, block: Block, frame: pd.DataFrame, top: in
         if spec.kind == "bar":
             chart.set_y_axis({"reverse": True})
     chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 560, "height": 320})
+    chart.set_size({"width": CHART_SIZE[0], "height": CHART_SIZE[1]})
     return chart
 
 

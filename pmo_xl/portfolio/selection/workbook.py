@@ -48,8 +48,15 @@ def write_selection_workbook(
     def build(workbook) -> None:
         bold = workbook.add_format({"bold": True})
         money = workbook.add_format({"num_format": "#,##0"})
-        ratio = workbook.add_format({"num_format": "0.0000"})
+        # value per cost is score points per unit of money, not a share: three places, no percent sign
+        ratio = workbook.add_format({"num_format": "0.000"})
         percent = workbook.add_format({"num_format": "0.0%"})
+        shown_as = {
+            "Proven gap": percent,
+            "Gap tolerance": percent,
+            f"{result.settings.value_measure} per unit of cost": ratio,
+            "Total cost of the selection": money,
+        }
         summary = workbook.add_worksheet("Summary")
         summary.set_column(0, 0, 30)
         summary.set_column(1, 1, 70)
@@ -57,7 +64,7 @@ def write_selection_workbook(
         for row, (label, value) in enumerate(summary_rows(result), start=2):
             summary.write_string(row, 0, label, bold)
             if isinstance(value, int | float) and not isinstance(value, bool):
-                summary.write_number(row, 1, float(value), percent if label == "Proven gap" else None)
+                summary.write_number(row, 1, float(value), shown_as.get(label))
             else:
                 summary.write_string(row, 1, str(value))
         decisions = result.decisions.sort_values(["selected", "value_per_cost"], ascending=[False, False])
