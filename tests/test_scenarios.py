@@ -198,3 +198,44 @@ def test_a_commit_without_a_pm_is_refused_and_records_nothing(pmo, tmp_path):
     assert named.exit_code == 0, named.output
     new = pd.read_csv(tmp_path / "new.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert list(new.loc[new["project_id"].isin(["REQ-2", "REQ-3"]), "project_manager"]) == ["Chloé Martin", "Dev Rao"]
+
+
+def test_pmo_optimize_saving_a_scenario_keeps_the_runs_of_the_others(pmo, tmp_path):
+    assert save(pmo, "Lean", "--budget", "FY2027=200").exit_code == 0
+    kept = json.loads((pmo / "scenarios.json").read_bytes())[0]
+    optimized = pmo_run("optimize", pmo / "requests.xlsx", "--value", "npv", "--total-budget", "300",
+                        "--save-scenario", "Quick", "--scenarios", pmo / "scenarios.json", "-o", tmp_path / "o.xlsx")  # fmt: skip
+    assert optimized.exit_code == 0, optimized.output
+    entries = json.loads((pmo / "scenarios.json").read_bytes())
+    assert [entry["name"] for entry in entries] == ["Lean", "Quick"]
+    assert entries[0] == kept and "run" not in entries[1]
+
+
+def test_a_semicolon_register_keeps_its_rows_and_reads_the_same(pmo, tmp_path):
+    """A German PMO's register (semicolons, decimal commas, day/month dates) stays in its own form: its rows read
+    back as the same records, and the new project's budget is written with a decimal comma."""
+    from pmo_xl.register import read_register
+    from pmo_xl.templates.catalog import schema_for
+
+    german = (
+        "project_id;project_name;project_manager;sponsor;start_date;end_date;budget;currency;money_unit\r\n"
+        "PRJ-001;Kundenportal, Relaunch;Jürgen Weiß;Rita Campos;05.01.2026;30.06.2027;1.234,5;EUR;k\r\n"
+    )
+    (pmo / "register.csv").write_bytes(german.encode("cp1252"))
+    frame = pd.read_excel(pmo / "requests.xlsx", sheet_name=None, engine="openpyxl")
+    frame["Requests"]["cost_FY2027"] = [50, 200.5, 150, 20]
+    with pd.ExcelWriter(pmo / "requests.xlsx") as writer:
+        for name, table in frame.items():
+            table.to_excel(writer, sheet_name=name, index=False)
+    assert save(pmo, "Growth", "--budget", "FY2027=450").exit_code == 0
+    committed = pmo_run("scenario", "commit", "Growth", "--file", pmo / "scenarios.json", "--register",
+                        pmo / "register.csv", "--ledger", pmo / "pmo_ledger.db", "--out", tmp_path / "neu.csv")  # fmt: skip
+    assert committed.exit_code == 0, committed.output
+    schema = schema_for("project_status")
+    before = read_register(pmo / "register.csv", schema)
+    after = read_register(tmp_path / "neu.csv", schema)
+    assert after[0] == before[0]
+    text = (tmp_path / "neu.csv").read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].startswith("project_id;project_name;")
+    erp = next(record for record in after if record.project_id == "REQ-2")
+    assert erp.fields["budget_original"] == pytest.approx(300.5) and ";300,50;" in text

@@ -41,12 +41,16 @@ def apply_scenario(requests: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
 
 
 def save_scenarios(path: Path, scenarios: Sequence[Scenario]) -> Path:
-    """Scenarios as JSON beside the pipeline; saving a name again replaces it."""
+    """Scenarios as JSON beside the pipeline; saving a name again replaces it. The file's other scenarios are kept
+    as they are, with any run `pmo scenario save` kept with them (pmo_xl.portfolio.selection.saved)."""
     path = Path(path)
-    existing = {scenario.name: scenario for scenario in (load_scenarios(path) if path.exists() else [])}
-    for scenario in scenarios:
-        existing[scenario.name] = scenario
-    return write_bytes_atomic(path, scenarios_bytes(list(existing.values())))
+    entries = []
+    if path.exists():
+        load_scenarios(path)  # refuses a file that is not a scenario file, as before
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    new = {entry["name"]: entry for entry in json.loads(scenarios_bytes(scenarios))}
+    kept = [new.pop(entry["name"]) if entry["name"] in new else entry for entry in entries]
+    return write_bytes_atomic(path, json.dumps([*kept, *new.values()], indent=2).encode("utf-8"))
 
 
 def scenarios_bytes(scenarios: Sequence[Scenario]) -> bytes:
