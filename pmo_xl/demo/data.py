@@ -85,7 +85,7 @@ FAULT_OUTCOMES: dict[str, FaultOutcome] = {
     "date_as_number": FaultOutcome(True, "date_as_number"),
     "missing_required": FaultOutcome(False, "key_achievements_missing"),
     "missing_rationale": FaultOutcome(False, "rag_overall_rationale_missing"),  # the template's live check
-    "not_allowed": FaultOutcome(False, "not_allowed"),
+    "not_allowed": FaultOutcome(False, "rag_schedule_not_allowed"),  # the template's live check
     "period_missing": FaultOutcome(False, "period_missing"),
     "period_in_future": FaultOutcome(False, "period_in_future"),
     "long_string": FaultOutcome(False, "string_too_long"),
