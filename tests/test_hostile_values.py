@@ -145,7 +145,8 @@ CASES = [
     C("TRUE as a date", "submission", "submitted_on", True, "not_a_date", "Summary!C12", "is not a date"),
     C("control characters in text", "submission", "key_achievements", "Done\x00\x1b", "control_characters", "Summary!C42", "U+0000", "Done"),
     C("40,000 characters", "submission", "key_achievements", "x" * 40000, "string_too_long", "Summary!C42", "at most 32,767"),
-    C("Yellow is no RAG", "submission", "rag_overall", "Yellow", "not_allowed", "Summary!C16", "'Yellow' is not one of"),
+    C("Yellow is no RAG", "submission-1.1", "rag_overall", "Yellow", "not_allowed", "Summary!C16", "'Yellow' is not one of"),
+    C("Yellow is no RAG, flagged", "submission", "rag_overall", "Yellow", "rag_overall_not_allowed", "Summary!C16", "is not one of Green, Amber, Red"),
     # -- the same workbook at 1.2: a cell its Summary sheet flags is judged by the live check, in the check's words --
     C("a number typed as text, flagged", "submission", "actual_to_date", "1.200,50", "actual_to_date_not_a_number", "Summary!C31", "holds text, not a number"),
     C("6500% in the percent cell, flagged", "submission", "percent_complete", 65, "percent_complete_out_of_range", "Summary!C24", "outside 0% to 100%"),

@@ -115,6 +115,16 @@ def _value_cases() -> list[Case]:
         Case("forecast_end_date_out_of_range", True, {"forecast_end_date": dt.date(2101, 1, 1)}),
         Case("forecast_end_date_out_of_range", False,
              {"forecast_end_date": dt.date(2100, 12, 31), "forecast_end_comment": "Replanned"}),
+        # a RAG pasted past its list: no rationale is asked for what is not Amber or Red, and it is no RAG at all
+        Case("rag_cost_not_allowed", True, {"rag_cost": "Yellow"}, completeness=ONE_MISSING),
+        Case("rag_cost_not_allowed", True, {"rag_cost": "amber "}),
+        Case("rag_cost_not_allowed", True, {"rag_cost": " Amber"}),
+        Case("rag_benefits_not_allowed", True, {"rag_benefits": NBSP}, completeness=ONE_MISSING),
+        Case("rag_overall_not_allowed", True, {"rag_overall": 3}),
+        Case("rag_cost_not_allowed", False,
+             {"rag_cost": "amber", "rag_cost_rationale": "Supplier late", "rag_cost_path_to_green": "Replan"},
+             completeness=1.0),
+        Case("rag_cost_rationale_missing", True, {"rag_cost": "red", "rag_cost_path_to_green": "Replan"}),
     ]  # fmt: skip
 
 

@@ -149,9 +149,13 @@ def test_rag_cells_are_coloured_by_conditional_formatting(repo_root):
         if rag_cell in str(ranges.sqref)
         for rule in rules
     ]
-    # the RAG's colours, and the fill of its live check (required) while it is empty
+    # the RAG's colours, and the fills of its live checks while it is empty or holds none of its choices
     checks = {failing_formula(c, PROJECT_STATUS) for c in PROJECT_STATUS.checks if c.target == "rag_overall"}
-    assert checks == {'LEN(TRIM(CLEAN(rag_overall&"")))=0'}
+    assert checks == {
+        'LEN(TRIM(CLEAN(rag_overall&"")))=0',
+        'AND(NOT(LEN(TRIM(CLEAN(rag_overall&"")))=0),'
+        'NOT(OR(rag_overall="Green",rag_overall="Amber",rag_overall="Red")))',
+    }
     assert {rule.formula[0] for rule in rules} == {'"Green"', '"Amber"', '"Red"', *checks}
 
 

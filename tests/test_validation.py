@@ -209,7 +209,7 @@ def test_values_outside_the_allowed_lists(submission):
     _, findings = validate(changed, PROJECT_STATUS, TODAY)
     row = submission.table_rows["RAID"][0]
     assert {(f.code, f.where, f.cell) for f in errors(findings)} == {
-        ("not_allowed", "rag_overall", "Summary!C16"),
+        ("rag_overall_not_allowed", "rag_overall", "Summary!C16"),  # the live check the sheet shows
         ("not_allowed", "RAID[Type]", f"RAID!C{row}"),
         ("not_allowed", "RAID[Probability]", f"RAID!G{row}"),
     }

@@ -324,7 +324,8 @@ def _range_words(f: Field) -> tuple[str, str, str]:
 
 def value_checks(fields: tuple[Field, ...]) -> tuple[Check, ...]:
     """The collector's rules on one input cell alone, as checks the sheet shows: a required cell left empty, text
-    in a number or date cell, a number outside the field's range, a number that is no plausible date.
+    in a number or date cell, a number outside the field's range, a number that is no plausible date, a choice or RAG
+    cell holding none of its choices.
     Worded once from each field's declaration."""
     checks: list[Check] = []
     for f in fields:
@@ -346,6 +347,11 @@ def value_checks(fields: tuple[Field, ...]) -> tuple[Check, ...]:
             checks.append(Check(f"{f.name}_out_of_range", f.name, "error", f"{f.label} is no date from 1990 to 2100",
                                 "Type the date as YYYY-MM-DD, e.g. 2026-12-03.", kind="in_range",
                                 flag="No date from 1990 to 2100."))  # fmt: skip
+        if f.type in ("choice", "rag"):
+            choices = ", ".join(f.choices)
+            checks.append(Check(f"{f.name}_not_allowed", f.name, "error", f"{f.label} is not one of {choices}",
+                                f"Pick {choices} from the cell's list; a pasted value keeps its spelling and spaces.",
+                                kind="allowed", flag="Not on the list."))  # fmt: skip
     return tuple(checks)
 
 

@@ -5,7 +5,8 @@ The formulas use defined names and functions Excel and LibreOffice both have (AN
 LEN, TRIM, CLEAN, DATE): no structured references, no dynamic arrays. The Python side reads the cells
 as the file holds them, as the formula does, never the values validation normalised: a non-breaking space is not
 blank, text is text even where the collector could read a number in it, a date is its serial number, and "amber"
-is "Amber" but " Amber" is not. What the collector reads otherwise keeps its own finding (docs/templates.md).
+is "Amber" but " Amber" is not (so a choice cell holding " Amber" is refused by its 'allowed' check, in the sheet and
+by the collector alike). What the collector reads otherwise keeps its own finding (docs/templates.md).
 tests/test_live_checks.py holds the two to each other on real workbooks that LibreOffice recalculated.
 """
 
@@ -16,7 +17,7 @@ import re
 from collections.abc import Mapping
 
 from pmo_xl.templates.schema import VALUE_KINDS, Check, Field, TemplateSchema
-from pmo_xl.values import EARLIEST_YEAR, LATEST_YEAR, PLAUSIBLE_LIMIT
+from pmo_xl.values import EARLIEST_YEAR, LATEST_YEAR, PLAUSIBLE_LIMIT, ExcelError
 
 # Excel's (and LibreOffice's) day 0 in the 1900 date system, and the plausible dates' serials: 1990-01-01 to
 # 2100-12-31, pmo_xl.values' range.
@@ -51,6 +52,9 @@ def _value_formula(check: Check, schema: TemplateSchema) -> str:
     text = f"AND(ISTEXT({target}),NOT({blank_formula(target)}))"
     if check.kind == "required":
         return blank_formula(target)
+    if check.kind == "allowed":
+        listed = ",".join(f"{target}={_excel_text(choice)}" for choice in schema.field(target).choices)
+        return f"AND(NOT({blank_formula(target)}),NOT(OR({listed})))"
     if check.kind in ("is_number", "is_date"):
         return text
     if schema.field(target).type == "date":
@@ -120,6 +124,11 @@ def _value_fails(check: Check, schema: TemplateSchema, cell: object) -> bool:
     """`_value_formula`, in Python, over the cell as the file holds it."""
     if check.kind == "required":
         return is_blank_as_excel_reads(cell)
+    if check.kind == "allowed":
+        if isinstance(cell, ExcelError):
+            return False  # the formula gives the error itself, and the collector its 'excel_error'
+        choices = schema.field(check.target).choices
+        return not is_blank_as_excel_reads(cell) and not any(_equals_text(cell, choice) for choice in choices)
     text = isinstance(cell, str) and not is_blank_as_excel_reads(cell)
     serial = _serial(cell)
     if check.kind in ("is_number", "is_date"):

@@ -95,6 +95,7 @@ _CHECK_RULES = {
     "is_number": "`{target}` holds text",
     "in_range": "`{target}` is a number outside {bounds}",
     "is_date": "`{target}` holds text",
+    "allowed": "`{target}` holds none of its choices (case aside, nothing trimmed)",
     "required_when": "`{target}` is empty while its own rule asks for it",
     "explained_when_later": "`{target}` is empty while `{subject}` is after `{other}`",
     "not_below": "`{target}` is below `{other}`",

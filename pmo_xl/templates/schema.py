@@ -203,10 +203,18 @@ class Section:
 
 CheckSeverity = Literal["error", "warning"]
 CheckKind = Literal[
-    "required", "is_number", "in_range", "is_date", "required_when", "explained_when_later", "not_below", "changed"
+    "required",
+    "is_number",
+    "in_range",
+    "is_date",
+    "allowed",
+    "required_when",
+    "explained_when_later",
+    "not_below",
+    "changed",
 ]
 # The kinds that judge one cell's entry alone, as the cell holds it: when one fails, its finding is the cell's only one.
-VALUE_KINDS: tuple[str, ...] = ("required", "is_number", "in_range", "is_date")
+VALUE_KINDS: tuple[str, ...] = ("required", "is_number", "in_range", "is_date", "allowed")
 CHECK_KINDS: tuple[str, ...] = (*VALUE_KINDS, "required_when", "explained_when_later", "not_below", "changed")
 _NUMBER_TYPES = ("integer", "number", "percent", "currency")
 _COMPARABLE_TYPES = (*_NUMBER_TYPES, "date")
@@ -226,6 +234,8 @@ class Check:
       typed in a form Excel did not take as a number or date);
     - 'in_range': the target holds a number outside its field's minimum and maximum (by default +-1e12), or, in a
       date field, a number that is no date from 1990 to 2100;
+    - 'allowed': the target, a choice or RAG input, holds something (not blank) that is none of its choices, compared
+      as Excel's `=` compares text: case aside, nothing trimmed ("amber" is Amber, "amber " and "Yellow" are not);
     - 'required_when': the target is empty while its own `Field.required_when` holds (a rationale for Amber or Red);
     - 'explained_when_later': the target (a comment) is empty while the date `subject` is after the date `other`;
     - 'not_below': the target is a number below `other` (last period's value, a `previous_of` field);
@@ -268,6 +278,8 @@ class Check:
             raise SchemaError(f"check '{self.name}': '{self.target}' is {target.type}, not a number or date")
         if self.kind == "is_number" and target.type not in _NUMBER_TYPES:
             raise SchemaError(f"check '{self.name}': '{self.target}' is {target.type}, not a number")
+        if self.kind == "allowed" and target.type not in ("choice", "rag"):
+            raise SchemaError(f"check '{self.name}': '{self.target}' is {target.type}, not a choice or RAG")
         if self.kind == "is_date" and target.type != "date":
             raise SchemaError(f"check '{self.name}': '{self.target}' is {target.type}, not a date")
         if self.kind == "required_when" and target.required_when is None:
