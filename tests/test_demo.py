@@ -244,3 +244,20 @@ def test_demo_shows_the_coaching_loop(demo):
     assert by_project[project_id]["note"].startswith("corrected after 1 return(s)")
     assert "PMs" in openpyxl.load_workbook(out / "pmo-coaching.xlsx", read_only=True).sheetnames
     assert len(list((out / "mail" / "send-out").glob("*.eml"))) >= 1
+
+
+def test_demo_prints_the_review_pack_and_compares_two_scenarios(demo):
+    import json
+
+    from pypdf import PdfReader
+
+    out, output = demo
+    active = [row for row in sample_register(8, sorted(p.name for p in (out / "inbox").iterdir())[0])
+              if row["lifecycle_status"] == "active"]  # fmt: skip
+    pages = [page.extract_text() for page in PdfReader(out / "review-pack.pdf").pages]
+    for row in active:  # one page of its own per active project, its id in the heading
+        assert sum(1 for text in pages if f"{row['project_id']} · " in text) == 1, row["project_id"]
+    saved = json.loads((out / "scenarios.json").read_text(encoding="utf-8"))
+    assert [entry["name"] for entry in saved] == ["Lean", "Growth"] and all("run" in entry for entry in saved)
+    compared = openpyxl.load_workbook(out / "scenario_comparison.xlsx", read_only=True)
+    assert compared.worksheets and "review-pack.pdf" in output

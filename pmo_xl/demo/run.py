@@ -387,6 +387,8 @@ def run_demo(
         scoring_model=DEFAULT_MODEL,
     )
     selection_path = write_selection_workbook(selection, out / "request_selection.xlsx")
+    say("saving two portfolio scenarios and comparing them")
+    scenarios_path, comparison_path = _two_scenarios(out, scored, request_resources, year, budget)
 
     online = run_online_demo(out, period_list[-1], say)
     write_bytes_atomic(
@@ -399,6 +401,8 @@ def run_demo(
     portfolio = write_portfolio_with_dashboard(views, dashboard, out / "portfolio.xlsx")
     summary = executive_summary(views, items)
     report = write_report(out / "report.html", dashboard, summary, views)
+    say("printing the steering committee's review pack")
+    pack = _review_pack(out, ledger, records, out / "capacity.xlsx", out / "requests.xlsx", today)
     by_status: dict[str, int] = {}
     for record in records:
         by_status[record.lifecycle_status or "active"] = by_status.get(record.lifecycle_status or "active", 0) + 1
@@ -425,6 +429,9 @@ def run_demo(
         (capacity_path, "demand against capacity by role and month"),
         (scores_path, "the request pipeline scored and ranked"),
         (selection_path, "the requests chosen within budget and capacity"),
+        (scenarios_path, "two portfolio scenarios saved with their inputs (pmo scenario save)"),
+        (comparison_path, "the two scenarios side by side (pmo scenario compare)"),
+        (pack, "the steering committee's review pack: summary, decisions, one page per project (pmo review-pack)"),
         (online.export, "a Project Online export (ProjectData sets, JSON in pages), as a PMO saved it"),
         (online.names, "the names file for its German custom field (pmo import project-online --names)"),
         (
@@ -458,6 +465,44 @@ def run_demo(
             *summary.headlines(),
         ),
     )
+
+
+def _two_scenarios(out: Path, scored, resources, year: int, budget: float) -> tuple[Path, Path]:
+    """Two budgets for next year, each kept as a scenario with its run, and the two side by side."""
+    from pmo_xl.portfolio.selection import SelectionSettings
+    from pmo_xl.portfolio.selection.compare_workbook import write_comparison_workbook
+    from pmo_xl.portfolio.selection.run import OptimizeRequest
+    from pmo_xl.portfolio.selection.saved import compare_saved, run_and_keep, saved_scenarios_bytes
+
+    saved = [
+        run_and_keep(
+            scored,
+            OptimizeRequest(
+                SelectionSettings(budgets={f"FY{year + 1}": amount}, max_deferral_months=2, time_limit_seconds=10),
+                resources=resources,
+                scenario_name=name,
+            ),
+            saved_at=f"{year}-12-01T00:00:00",
+            requests_file="requests.xlsx",
+        )
+        for name, amount in (("Lean", budget), ("Growth", budget * 1.5))
+    ]
+    scenarios = write_bytes_atomic(out / "scenarios.json", saved_scenarios_bytes(saved))
+    comparison = write_comparison_workbook(compare_saved(saved), out / "scenario_comparison.xlsx", "Lean or Growth")
+    return scenarios, comparison
+
+
+def _review_pack(out: Path, ledger: Path, records, capacity: Path, requests: Path, today: dt.date) -> Path:
+    """The pack as a PDF through Chromium; as HTML (it prints from a browser) where no Chromium is installed."""
+    from pmo_xl.reporting.load import ReportSource
+    from pmo_xl.reporting.pdf import PdfError
+    from pmo_xl.reporting.review_pack import export_review_pack
+
+    source = ReportSource(ledger, records, capacity=capacity, requests=requests, today=today)
+    try:
+        return export_review_pack(source, out / "review-pack.pdf")
+    except PdfError:
+        return export_review_pack(source, out / "review-pack.html")
 
 
 def _send_out(records, generated, period: str, ledger: Path, folder: Path) -> None:
