@@ -38,7 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("pmo_xl.cli.report", "Write OUT.html: the management pack, one self-contained file to e-mail."),
     "review-pack": (
         "pmo_xl.cli.review_pack",
-        "Write OUT.pdf (or OUT.html): the steering committee's review pack, one page per active project.",
+        "Write OUT.pdf (or OUT.html, OUT.pptx): the steering committee's review pack, one page per active project.",
     ),
     "coaching": (
         "pmo_xl.cli.coaching",
