@@ -8,8 +8,10 @@ there still gets an entry point, which says "not available in this build yet".
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from macros.actions import Action, not_available_yet, run_action, run_pmo_json
@@ -60,15 +62,19 @@ def _in_process_limit(book: Book) -> int:
     return DEFAULT_IN_PROCESS_LIMIT if limit is None else int(limit)  # type: ignore[call-overload]
 
 
-def _register_file(book: Book, folder: Path) -> Path:
-    """The Portfolio table's project rows as a register CSV, the plainest file the register reader takes."""
+def _register_rows(book: Book):
+    """The Portfolio table's project rows, in the register's columns (pmo generate's register)."""
     from pmo_xl.register import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 
     portfolio = book.read_table("Portfolio")
     projects = portfolio[portfolio["kind"].fillna("project").astype(str).str.strip().str.lower() == "project"]
-    register = projects[[column for column in projects.columns if column in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]]
+    return projects[[column for column in projects.columns if column in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]]
+
+
+def _register_file(book: Book, folder: Path) -> Path:
+    """The Portfolio table's project rows as a register CSV, the plainest file the register reader takes."""
     register_file = folder / "Portfolio table.csv"
-    register.to_csv(register_file, index=False)
+    _register_rows(book).to_csv(register_file, index=False)
     return register_file
 
 
@@ -374,6 +380,102 @@ def export_report_action(book: Book) -> str:
     return f"Wrote the management report {output}"
 
 
+def _scenario_file(book: Book) -> Path:
+    return _folder_setting(book, book.read_settings(), "scenario_file", "scenarios.json")
+
+
+def _scenario_name(book: Book, label: str) -> str:
+    name = str(book.read_settings().get("scenario_name") or "").strip()
+    if not name:
+        raise PmoError(f"{label} needs a scenario name: set scenario_name on the Settings sheet (e.g. Lean 2027).")
+    return name
+
+
+def _saved_scenarios(book: Book) -> list:
+    from pmo_xl.portfolio.selection.saved import read_saved_scenarios
+
+    path = _scenario_file(book)
+    if not path.exists():
+        raise PmoError(f"There is no scenario file {path} yet: Save scenario first, or set scenario_file on Settings.")
+    return read_saved_scenarios(path.read_bytes(), str(path))
+
+
+def _now() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def save_scenario_action(book: Book) -> str:
+    """The same run as `pmo scenario save`: Optimise's inputs from this workbook, kept under scenario_name."""
+    from pmo_xl.excel.files import write_bytes_atomic
+    from pmo_xl.portfolio.selection.saved import run_and_keep, saved_scenarios_bytes, with_scenario
+
+    name = _scenario_name(book, "Save scenario")
+    path = _scenario_file(book)
+    existing = _saved_scenarios(book) if path.exists() else []
+    time_limit = _seconds_setting(book, book.read_settings().get("ribbon_time_limit_seconds"), 60.0)
+    request = replace(_optimise_request(book, time_limit), scenario_name=name)
+    pipeline = book.read_table("Requests").drop(columns=["score", "rank", "selected"], errors="ignore")
+    saved = run_and_keep(pipeline, request, saved_at=_now(), requests_file=f"{book.path.name}, table Requests",
+                         progress=lambda text: book.show_status(f"PMO: Save scenario: {text}"))  # fmt: skip
+    write_bytes_atomic(path, saved_scenarios_bytes(with_scenario(existing, saved)))
+    run = saved.run
+    return (f"Saved scenario {name!r} in {path}: {run.status}, {len(run.selected)} request(s) in "
+            f"({', '.join(run.selected) or 'none'}), value {run.value:,.2f} for cost {run.cost:,.2f}")  # fmt: skip
+
+
+def compare_scenarios_action(book: Book) -> str:
+    """The same workbook as `pmo scenario compare`, of the scenarios named on the Settings sheet (blank = all)."""
+    from pmo_xl.portfolio.selection.compare_workbook import write_comparison_workbook
+    from pmo_xl.portfolio.selection.saved import compare_saved, pick_scenarios
+
+    scenarios = _saved_scenarios(book)
+    listed = str(book.read_settings().get("scenarios_to_compare") or "")
+    names = [name.strip() for name in listed.split(";") if name.strip()]
+    names = names or [saved.scenario.name for saved in scenarios if saved.run is not None]
+    picked = pick_scenarios(scenarios, names, str(_scenario_file(book)))
+    output = _folder_setting(book, book.read_settings(), "reports_folder", ".") / "scenario_comparison.xlsx"
+    write_comparison_workbook(compare_saved(picked), output, f"Scenarios compared: {', '.join(names)}")
+    return f"{len(names)} scenario(s) side by side ({', '.join(names)}) -> {output}"
+
+
+def commit_scenario_action(book: Book) -> str:
+    """The same decision as `pmo scenario commit`: a ledger row (who, when) and a NEW register file, the Portfolio
+    table's projects plus the approved requests; the Portfolio table itself is left as it is."""
+    import getpass
+    import hashlib
+
+    from pmo_xl.excel.files import write_bytes_atomic
+    from pmo_xl.ledger import ScenarioCommit, open_ledger
+    from pmo_xl.portfolio.selection.saved import (
+        approved_projects,
+        new_register_csv,
+        pick_scenarios,
+        saved_scenarios_bytes,
+    )
+
+    name = _scenario_name(book, "Commit scenario")
+    saved = pick_scenarios(_saved_scenarios(book), [name], str(_scenario_file(book)))[0]
+    ledger, register = _ledger(book, book.read_settings()), _portfolio_register(book)
+    projects, problems = approved_projects(saved.run, book.read_table("Requests"), [r.project_id for r in register])
+    if problems:
+        raise PmoError(f"Scenario {name!r} cannot be committed; nothing was recorded: " + "; ".join(problems))
+    rows = _register_rows(book)
+    cells = rows.astype(object).where(rows.notna(), None).to_dict("records")  # a blank cell stays blank, not "nan"
+    content = new_register_csv(list(rows.columns), cells, projects)
+    safe_name = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
+    output = _folder_setting(book, book.read_settings(), "reports_folder", ".") / f"register-{safe_name}.csv"
+    source = f"{book.path.name}, table Portfolio"
+    decision = ScenarioCommit(name, saved_scenarios_bytes([saved]).decode("utf-8"), saved.run.selected,
+                              tuple(project.project_id for project in projects), source,
+                              hashlib.sha256(rows.to_csv(index=False).encode()).hexdigest(), str(output),
+                              getpass.getuser(), _now())  # fmt: skip
+    with open_ledger(ledger, write=True) as records:
+        write_bytes_atomic(output, content)
+        records.add_scenario_commit(decision)
+    return (f"Committed scenario {name!r} in {ledger}: {len(decision.approved)} request(s) approved, "
+            f"{len(projects)} new project(s) in {output}")  # fmt: skip
+
+
 ACTIONS: dict[str, Action] = {
     "score_requests": score_requests_action,
     "new_project_workbooks": new_project_workbooks_action,
@@ -382,6 +484,9 @@ ACTIONS: dict[str, Action] = {
     "optimise": optimise_action,
     "refresh_dashboard": refresh_dashboard_action,
     "export_report": export_report_action,
+    "save_scenario": save_scenario_action,
+    "compare_scenarios": compare_scenarios_action,
+    "commit_scenario": commit_scenario_action,
 }
 
 

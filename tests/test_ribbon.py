@@ -48,7 +48,14 @@ def test_the_ribbon_has_the_groups_and_buttons_of_the_issue(built):
     layout = {group.get("label"): [button.get("label") for button in group] for group in tab}
     assert layout == {
         "Projects": ["New project workbooks", "Collect status"],
-        "Portfolio": ["Score requests", "Optimise", "Capacity"],
+        "Portfolio": [
+            "Score requests",
+            "Optimise",
+            "Save scenario",
+            "Compare scenarios",
+            "Commit scenario",
+            "Capacity",
+        ],
         "Reports": ["Refresh dashboard", "Export report"],
         "Help": ["Guide", "Check setup", "Restart Python"],
     }

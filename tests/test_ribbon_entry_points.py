@@ -560,3 +560,89 @@ def test_the_dashboard_programme_setting_gives_an_audience_its_own_dashboard_and
     assert macros.ribbon.export_report(FileBook(workbook)) == "OK"
     report = (tmp_path / "reports" / "report.html").read_text(encoding="utf-8")
     assert programme in report.split("</h1>", 1)[1][:400]  # the report's subtitle names its audience
+
+
+def test_save_compare_and_commit_scenario_round_trip_as_pmo_scenario_does(workbook, tmp_path):
+    """Two scenarios saved from the workbook's tables (the same runs as pmo scenario save on those tables), set
+    side by side, one committed: a ledger row and a new register; the Portfolio table left as it was."""
+    import csv
+
+    import openpyxl
+    from click.testing import CliRunner
+
+    from pmo_xl.cli import main
+    from pmo_xl.ledger import open_ledger
+
+    book = FileBook(workbook)
+    _three_requests_costing_60_50_and_50k(book)
+    book.commit()
+    portfolio_before = FileBook(workbook).read_table("Portfolio")
+    ledger = tmp_path / "pmo_ledger.db"
+    with open_ledger(ledger, write=True):
+        pass
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    _point_settings_at(workbook, ledger_path=ledger, reports_folder=reports, scenario_name="Lean",
+                       optimise_budgets="FY2026=60k")  # fmt: skip
+    assert macros.ribbon.save_scenario(FileBook(workbook)) == "OK"
+    _point_settings_at(workbook, scenario_name="Growth", optimise_budgets="FY2026=110k")
+    assert macros.ribbon.save_scenario(FileBook(workbook)) == "OK"
+
+    FileBook(workbook).read_table("Requests").drop(columns=["score", "rank", "selected"]).to_csv(
+        tmp_path / "r.csv", index=False
+    )
+    arguments = ["scenario", "save", "Growth", "--requests", tmp_path / "r.csv", "--budget", "FY2026=110k",
+                 "--out", tmp_path / "cli.json", "--json"]  # fmt: skip
+    by_the_cli = CliRunner().invoke(main, list(map(str, arguments)))
+    assert by_the_cli.exit_code == 0, by_the_cli.output
+    cli = json.loads(by_the_cli.stdout)
+    saved = {item["name"]: item for item in json.loads((workbook.parent / "scenarios.json").read_text())}
+    assert set(saved) == {"Lean", "Growth"}
+    growth = saved["Growth"]["run"]
+    assert [o["request_id"] for o in growth["outcomes"] if o["selected"]] == cli["selected"] == ["R-001", "R-002"]
+    assert [o["request_id"] for o in saved["Lean"]["run"]["outcomes"] if o["selected"]] == ["R-001"]
+
+    assert macros.ribbon.compare_scenarios(FileBook(workbook)) == "OK"
+    comparison = openpyxl.load_workbook(reports / "scenario_comparison.xlsx")
+    shown = list(comparison.worksheets[0].iter_rows(values_only=True))
+    rows_shown = {row[0]: row[1:3] for row in shown if row[0]}
+    assert ("Lean", "Growth") in [row[1:3] for row in shown]
+    assert rows_shown["R-002 Example request"] == ("out", "in (2026-07)")
+
+    assert macros.ribbon.commit_scenario(FileBook(workbook)) == "OK", FileBook(workbook).read_table("Log")
+    with open_ledger(ledger) as records:
+        (decision,) = records.scenario_commits()
+    assert (decision.scenario_name, decision.approved, decision.new_projects) == (
+        "Growth",
+        ("R-001", "R-002"),
+        ("R-001", "R-002"),
+    )
+    assert decision.register_source == f"{workbook.name}, table Portfolio" and decision.committed_by
+    with open(reports / "register-Growth.csv", encoding="utf-8-sig", newline="") as register:
+        rows = {row["project_id"]: row for row in csv.DictReader(register)}
+    assert set(rows) == {"P-001", "R-001", "R-002"}
+    assert rows["P-001"]["programme"] == "" and rows["P-001"]["start_date"] == "2026-01-05"
+    assert (rows["R-002"]["lifecycle_status"], rows["R-002"]["stage"], rows["R-002"]["project_manager"]) == (
+        "active",
+        "Initiation",
+        "PM name",
+    )
+    assert rows["R-002"]["budget"] == "50000"
+    pd.testing.assert_frame_equal(FileBook(workbook).read_table("Portfolio"), portfolio_before)
+    log = FileBook(workbook).read_table("Log")
+    assert log["action"].tolist() == ["Save scenario", "Save scenario", "Compare scenarios", "Commit scenario"]
+    assert "2 new project(s)" in log["message"].iloc[-1]
+
+
+def test_commit_scenario_without_a_scenario_name_says_where_to_set_it_and_records_nothing(workbook, tmp_path):
+    from pmo_xl.ledger import open_ledger
+
+    ledger = tmp_path / "pmo_ledger.db"
+    with open_ledger(ledger, write=True):
+        pass
+    _point_settings_at(workbook, ledger_path=ledger)
+    book = FileBook(workbook)
+    assert macros.ribbon.commit_scenario(book) == "Failed"
+    assert book.messages and "set scenario_name on the Settings sheet" in book.messages[0][1]
+    with open_ledger(ledger) as records:
+        assert records.scenario_commits() == []

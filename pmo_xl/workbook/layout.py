@@ -67,8 +67,8 @@ TABLES: tuple[Table, ...] = (
                                      "reporting_cadence", "currency", "money_unit", "budget", "rag_status",
                                      "last_reporting_period")),
     # Selection reads cost_FY<year> columns (pmo_xl.portfolio.selection); a PMO adds a column per fiscal year it plans.
-    Table("Requests", "Requests", (REQUEST_ID, REQUEST_TITLE, "sponsor", "stage", "mandatory", "cost_FY2026",
-                                   "cost_FY2027",
+    Table("Requests", "Requests", (REQUEST_ID, REQUEST_TITLE, "sponsor", "stage", "mandatory", "start_month",
+                                   "duration_months", "project_manager", "cost_FY2026", "cost_FY2027",
                                    *(f"pmo_{criterion_id}" for criterion_id in CRITERION_IDS),
                                    *(f"requester_{criterion_id}" for criterion_id in CRITERION_IDS),
                                    "score", "rank", "model_version", "selected")),
@@ -107,6 +107,10 @@ WORKBOOK_SETTINGS: tuple[Setting, ...] = (
     Setting("score_set", "pmo", "Which request columns rank: pmo, requester or board."),
     Setting("optimise_budgets", "", "Budgets per fiscal year for Optimise, e.g. FY2026=1.5m; FY2027=1.2m (blank = no yearly limit)."),
     Setting("optimise_total_budget", "", "Budget over all fiscal years for Optimise (blank = no total limit)."),
+    # Save, Compare and Commit scenario (macros/ribbon.py), as pmo scenario save|compare|commit take them.
+    Setting("scenario_file", "scenarios.json", "The scenario file Save, Compare and Commit scenario read and write (the one pmo scenario and pmo optimize --save-scenario use); relative to this workbook's folder."),
+    Setting("scenario_name", "", "The scenario Save scenario saves the current selection as, and Commit scenario commits, e.g. Lean 2027."),
+    Setting("scenarios_to_compare", "", "The saved scenarios Compare scenarios sets side by side, separated by ; (blank = every saved one)."),
     Setting("ribbon_time_limit_seconds", 60, "Longest a button may run inside Excel; longer jobs run as a separate pmo process."),
     # The management audience of Refresh dashboard and Export report (pmo_xl.reporting.audience.Audience.from_settings),
     # as --programme and --business-unit give it to pmo dashboard and pmo report.
@@ -152,7 +156,7 @@ def sample_rows() -> dict[str, list[list]]:
         "Portfolio": [["P-001", "Example project", "project", "Execution", "active", "Sponsor name", "PM name",
                        "pm@example.org", "", dt.datetime(2026, 1, 5), dt.datetime(2026, 12, 18), "monthly", "EUR",
                        "units", 250000, "Green", None]],
-        "Requests": [["R-001", "Example request", "Sponsor name", "submitted", "no", 80000, 40000, *criterion_values,
+        "Requests": [["R-001", "Example request", "Sponsor name", "submitted", "no", "2026-07", 9, "PM name", 80000, 40000, *criterion_values,
                       *criterion_values, None, None, None, None]],
         REQUEST_RESOURCES_TABLE: [["R-001", "Project manager", None, "2026-03", 0.5]],
         SCORING_MODEL_TABLE: [list(row) for row in model_to_rows(DEFAULT_MODEL)],
