@@ -12,10 +12,20 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pptx import Presentation
 from pypdf import PdfReader
 
 from pmo_xl.cli import main
 from pmo_xl.ledger import open_ledger
+from pmo_xl.portfolio.selection.inputs import SelectionSettings
+from pmo_xl.portfolio.selection.saved import (
+    RequestOutcome,
+    RoleUse,
+    SavedScenario,
+    ScenarioRun,
+    saved_scenarios_bytes,
+)
+from pmo_xl.portfolio.selection.scenarios import Scenario
 from pmo_xl.reporting.audience import Audience, AudienceError
 from pmo_xl.reporting.review_pack import render_review_pack
 from tests.collect_builders import status_submission
@@ -209,3 +219,164 @@ def test_html_pack_is_written_too_and_never_for_the_pmo_reader(ledger_path, tmp_
     with pytest.raises(AudienceError, match="not for pmo"):
         render_review_pack(build_dashboard(views, items), executive_summary(views, items), views,
                            dt.date(2026, 12, 10), Audience(reader="pmo"))  # fmt: skip
+
+
+def test_needs_attention_lists_the_overdue_decision_and_the_stale_project(pack):
+    summary_page = pack.pages[0].extract_text()
+    assert "Needs attention" in summary_page
+    lines = summary_page.splitlines()
+    overdue = next(line for line in lines if "overdue decision" in line)
+    assert "PRJ-001" in overdue and "D-001 needed by 2026-12-01 (9 days ago)" in overdue
+    stale = next(line for line in lines if line.startswith("PRJ-003") and "stale" in line)
+    assert "latest accepted report is for 2026-10" in stale
+    # the decision due on 20 December is not overdue, and the projects reporting for November need nothing
+    assert "D-002" not in summary_page and not any(line.startswith("PRJ-002 stale") for line in lines)
+
+
+# -- the counts agree with pmo report ----------------------------------------------------------------------------
+
+
+def _tiles(html: str) -> dict[str, str]:
+    """Each summary tile of an HTML report or pack: its label -> its figure, tags stripped."""
+    found = re.findall(r'<div class="tile"><b>(.*?)</b><span>(.*?)</span></div>', html)
+    return {label: re.sub(r"<[^>]+>", " ", figure).strip() for figure, label in found}
+
+
+def _rows_under(html: str, heading: str, next_heading: str) -> int:
+    part = html.split(heading, 1)[1].split(next_heading, 1)[0]
+    return max(part.count("<tr>") - 1, 0) if "<table>" in part else 0
+
+
+def test_the_packs_counts_equal_the_reports_on_the_same_ledger(tmp_path):
+    # A fourth project was at Red in October and has not reported since: stale, so not counted at Red by either.
+    ledger = build_ledger(tmp_path / "ledger.db")
+    with open_ledger(ledger, write=True) as writer:
+        writer.add_submission(status_submission("PRJ-004", "2026-10", dt.date(2026, 11, 3), token="4a",
+                                                fields={"rag_overall": "Red"}), "2026-12-06T09:00:00")  # fmt: skip
+    report, pack = tmp_path / "report.html", tmp_path / "pack.html"
+    _run("report", str(report), "--ledger", str(ledger), "--today", TODAY)
+    _run("review-pack", str(pack), "--ledger", str(ledger), "--today", TODAY)
+    report_html, pack_html = report.read_text(encoding="utf-8"), pack.read_text(encoding="utf-8")
+    report_tiles, pack_tiles = _tiles(report_html), _tiles(pack_html)
+    reporting, active = report_tiles["active projects reporting for 2026-11"].split(" of ")
+    report_counts = {
+        "active": active,
+        "at Red": report_tiles["projects at Red"],
+        "not reporting": report_tiles["late, returned, stale or never reported"],
+        "decisions": str(_rows_under(report_html, "<h3>Decisions needed</h3>", "<h3>Escalated")),
+        "escalated": str(_rows_under(report_html, "<h3>Escalated risks and issues</h3>", "<h3>New reds")),
+    }
+    pack_counts = {
+        "active": pack_tiles["active projects, one page each"],
+        "at Red": pack_tiles["at Red (declared by the PM)"],
+        "not reporting": pack_tiles["without a current report (late, returned, stale or never)"],
+        "decisions": pack_tiles["decisions needed, 1 overdue"],
+        "escalated": pack_tiles["risks and issues escalated"],
+    }
+    assert pack_counts == report_counts
+    assert report_counts == {"active": "4", "at Red": "1", "not reporting": "2", "decisions": "2", "escalated": "0"}
+    assert reporting == "2"
+    # and the pack has as many project pages as it counts active projects
+    assert pack_html.count('class="page project"') == 4
+
+
+# -- the scenario comparison page --------------------------------------------------------------------------------
+
+
+def _saved(name: str, budget: float, chosen: tuple[str, ...], value: float) -> SavedScenario:
+    outcomes = tuple(
+        RequestOutcome(request_id, f"Request {request_id}", request_id in chosen,
+                       "selected" if request_id in chosen else "over budget",
+                       "2027-03" if request_id in chosen else "", 6, 100_000.0)
+        for request_id in ("REQ-1", "REQ-2", "REQ-3")
+    )  # fmt: skip
+    run = ScenarioRun(
+        saved_at="2026-12-01T10:00:00+01:00", requests_file="requests.xlsx", scoring_model="model.json",
+        capacity=(("Developer", "2027-03", 4.0),), status="optimal", proven_gap=0.0, value=value,
+        cost=100_000.0 * len(chosen), cost_by_year={"FY2027": 100_000.0 * len(chosen)},
+        capacity_use=(RoleUse("Developer", 6.0 * len(chosen), 48.0, 0.5, "2027-04"),),
+        binding=("Budget FY2027",), outcomes=outcomes,
+    )  # fmt: skip
+    return SavedScenario(Scenario(name, SelectionSettings(budgets={"FY2027": budget})), run)
+
+
+@pytest.fixture(scope="module")
+def scenario_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("scenarios") / "scenarios.json"
+    scenarios = [
+        _saved("Lean", 150_000.0, ("REQ-1",), 71.5),
+        _saved("Growth", 350_000.0, ("REQ-1", "REQ-2", "REQ-3"), 180.25),
+    ]
+    path.write_bytes(saved_scenarios_bytes(scenarios))
+    return path
+
+
+def test_scenario_comparison_is_one_page_after_the_rest(ledger_path, scenario_file, tmp_path):
+    out = tmp_path / "pack.pdf"
+    _run("review-pack", str(out), "--ledger", str(ledger_path), "--today", TODAY,
+         "--scenarios", str(scenario_file), "--compare", "Lean, Growth")  # fmt: skip
+    reader = PdfReader(out)
+    texts = [page.extract_text() for page in reader.pages]
+    pages = [number for number, text in enumerate(texts) if "Scenarios compared: Lean, Growth" in text]
+    assert pages == [len(texts) - 1]  # one page, the last (no --requests: no pipeline page before it)
+    text = texts[-1]
+    lines = text.splitlines()
+    assert any(re.search(r"total score\s+71\.50\s+180\.25", line) for line in lines), lines
+    assert any(re.search(r"budget FY2027\s+150,000\s+350,000", line) for line in lines), lines
+    # REQ-2 and REQ-3 are decided differently (out in Lean, in in Growth); REQ-1 is in in both
+    assert any(re.search(r"REQ-2 Request REQ-2\s+out\s+in \(2027-03\)", line) for line in lines), lines
+    assert "REQ-1 Request REQ-1" not in text and "1 request(s) are in, or out, in every scenario alike" in text
+    assert "Scenarios compared: Lean, Growth" in _bookmarks(reader)
+
+
+def test_compare_names_a_missing_scenario_and_needs_its_file(ledger_path, scenario_file, tmp_path):
+    out = tmp_path / "pack.html"
+    result = CliRunner().invoke(main, ["review-pack", str(out), "--ledger", str(ledger_path), "--today", TODAY,
+                                       "--scenarios", str(scenario_file), "--compare", "Lean,Bold"])  # fmt: skip
+    assert result.exit_code != 0 and "no scenario named 'Bold' (it holds: Lean, Growth)" in result.output
+    assert "Traceback" not in result.output and not out.exists()
+    result = CliRunner().invoke(main, ["review-pack", str(out), "--ledger", str(ledger_path), "--compare", "Lean"])
+    assert result.exit_code == 2 and "give --scenarios FILE and --compare A,B together" in result.output
+
+
+# -- the PowerPoint pack -----------------------------------------------------------------------------------------
+
+
+def _slide_texts(path: Path) -> list[str]:
+    """Each slide's text: its text boxes and every table cell, a line each."""
+    texts = []
+    for slide in Presentation(str(path)).slides:
+        parts = []
+        for shape in slide.shapes:
+            if shape.has_text_frame:
+                parts.append(shape.text_frame.text)
+            if shape.has_table:
+                parts.extend(" | ".join(cell.text for cell in row.cells) for row in shape.table.rows)
+        texts.append("\n".join(parts))
+    return texts
+
+
+def test_pptx_has_one_slide_per_active_project_each_with_one_project_id(ledger_path, scenario_file, tmp_path):
+    out = tmp_path / "pack.pptx"
+    _run("review-pack", str(out), "--ledger", str(ledger_path), "--today", TODAY,
+         "--scenarios", str(scenario_file), "--compare", "Lean,Growth")  # fmt: skip
+    slides = _slide_texts(out)
+    project_slides = [text for text in slides if re.search(r"project \d+ of \d+", text)]
+    assert len(project_slides) == len(PROJECT_IDS)
+    for text, expected in zip(project_slides, PROJECT_IDS, strict=True):
+        assert {found for found in PROJECT_IDS if found in text} == {expected}
+    first = slides[0]
+    assert first.startswith("Executive summary: portfolio review 2026-11")
+    assert "3 | 1 | 2 (1 overdue) | 0 | 1" in first  # the same counts as the printed pack's tiles
+    assert "PRJ-001 | overdue decision" in first and "PRJ-003 | stale" in first
+    assert "D-001 | Approve the extra budget | Claire Dubois | 2026-12-01 OVERDUE" in slides[1]
+    # budget, EAC and variance as the ledger holds them, in the project's own unit
+    second = project_slides[1]
+    assert "Amounts in GBP | Amount" in second
+    assert "Budget (current approved) | 480,000" in second and "Forecast at completion (EAC) | 500,001" in second
+    assert "Variance (budget − EAC; negative = overspend) | -20,001" in second
+    assert "+35 more open risks and issues" in project_slides[0]
+    assert (
+        slides[-1].startswith("Scenarios compared: Lean, Growth")
+        and "REQ-2 Request REQ-2 | out | in (2027-03)" in slides[-1]
+    )

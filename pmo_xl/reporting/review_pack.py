@@ -25,24 +25,44 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from pmo_xl.reporting.audience import require_reader
-from pmo_xl.reporting.calendar import ACTIVE_STATES, CURRENT_STATES
+from pmo_xl.reporting.calendar import CURRENT_STATES
 from pmo_xl.reporting.dashboard import CLOSED_MILESTONE, RISK_TYPES, Dashboard, ExecutiveSummary
+from pmo_xl.reporting.pack_content import (  # noqa: F401 (re-exported: the pack's public names, as before)
+    ACTIONS_PER_OWNER,
+    COMPARED_REQUESTS,
+    OUTPUT,
+    SUMMARY_ROWS,
+    TOP_DECISIONS,
+    TOP_MILESTONES,
+    TOP_RISKS,
+    Attention,
+    PackCounts,
+    PipelineRequest,
+    active_projects,
+    comparison_cell,
+    comparison_requests,
+    current_reds,
+    needs_attention,
+    owner_actions,
+    pack_counts,
+)
 from pmo_xl.reporting.report_html import _e, _rag_badge, stacked_share_bars
-from pmo_xl.reporting.views import MONEY_DECIMALS, PortfolioViews, amounts_label, project_budget, whole_amount
+from pmo_xl.reporting.views import (
+    MONEY_DECIMALS,
+    NOT_IN_REGISTER,
+    PortfolioViews,
+    amounts_label,
+    project_budget,
+    whole_amount,
+)
 from pmo_xl.templates.catalog import VARIANCE_HEADER, budget_variance
 from pmo_xl.values import as_date, as_float
 
 if TYPE_CHECKING:
+    from pmo_xl.portfolio.selection.saved import ScenarioComparison
     from pmo_xl.reporting.audience import Audience
     from pmo_xl.reporting.load import ReportSource
 
-OUTPUT = "report.html"  # the audience model's name for the management pack: the review pack is its printed form
-# How much of each list a page shows; the rest is counted ("+N more"), never dropped in silence.
-TOP_RISKS = 5
-TOP_MILESTONES = 6
-TOP_DECISIONS = 3
-SUMMARY_ROWS = 8
-ACTIONS_PER_OWNER = 8
 COMMENTARY_CHARS = 600
 TEXT_CHARS = 90
 
@@ -75,19 +95,9 @@ th.n,td.n{text-align:right;white-space:nowrap}td.d{white-space:nowrap}
 .commentary{border-left:3px solid #d0d7e2;padding:2px 8px;margin:2px 0;white-space:pre-wrap}
 .counter{float:right;color:#595959;font-size:10px;margin:4px 0 0}
 td.id{white-space:nowrap}
+.att{white-space:nowrap;font-weight:600;color:#7F6000}
+.cmp td.n{white-space:normal}
 """
-
-
-@dataclass(frozen=True)
-class PipelineRequest:
-    """A request of the pipeline as the pack shows it: the shell reads the Requests table into these."""
-
-    request_id: str
-    title: str
-    sponsor: str
-    stage: str
-    start_month: str
-    cost: float | None  # the request's cost over all its years (cost_FY...), as the Requests table states it
 
 
 def _short(value: object, limit: int = TEXT_CHARS) -> str:
@@ -131,28 +141,16 @@ def _cell(content: str, numeric: bool) -> str:
     return f'<td class="id">{content}</td>' if len(content) <= 16 and " " not in content else f"<td>{content}</td>"
 
 
-def active_projects(views: PortfolioViews) -> pd.DataFrame:
-    """The projects that get a page: every active project of the scope (reported or not), by project id."""
-    everyone = pd.concat([views.status, views.unreported], ignore_index=True) if len(views.unreported) else views.status
-    active = everyone[everyone["coverage"].isin(ACTIVE_STATES)]
-    return active.sort_values("project_id", kind="stable").reset_index(drop=True)
-
-
-# -- the front pages --------------------------------------------------------------------------------------------
-
-
 def _summary_page(dashboard: Dashboard, summary: ExecutiveSummary, projects: pd.DataFrame, today: dt.date) -> str:
     headline = dashboard.headline.set_index("measure")["value"].to_dict()
-    decisions = summary.decisions
-    overdue = sum(1 for day in decisions["required_by"] if as_date(day) is not None and as_date(day) < today)
-    reds = projects[projects["rag_overall"] == "Red"]
-    not_current = projects[~projects["coverage"].isin(CURRENT_STATES)]
+    counts = pack_counts(dashboard, summary, today)
+    reds = current_reds(projects)
     tiles = [
-        (f"{len(projects)}", "active projects, one page each"),
-        (f"{len(reds)}", "at Red (declared by the PM)"),
-        (f"{len(decisions)}", f"decisions needed, {overdue} overdue"),
-        (f"{len(summary.escalations)}", "risks and issues escalated"),
-        (f"{len(not_current)}", "without a current report (late, returned, stale or never)"),
+        (f"{counts.active}", "active projects, one page each"),
+        (f"{counts.at_red}", "at Red (declared by the PM)"),
+        (f"{counts.decisions}", f"decisions needed, {counts.overdue_decisions} overdue"),
+        (f"{counts.escalated}", "risks and issues escalated"),
+        (f"{counts.not_reporting}", "without a current report (late, returned, stale or never)"),
     ]
     tile_html = "".join(f'<div class="tile"><b>{_e(v)}</b><span>{_e(t)}</span></div>' for v, t in tiles)
     rag = dashboard.rag.set_index("rag")
@@ -167,14 +165,25 @@ def _summary_page(dashboard: Dashboard, summary: ExecutiveSummary, projects: pd.
     ]  # fmt: skip
     headlines = "".join(f"<li>{_e(line)}</li>" for line in summary.headlines())
     money = _money_headline(headline, dashboard)
+    attention = needs_attention(projects, summary, today)
+    attention_rows = [
+        [_e(item.project_id), f'<span class="att">{_e(item.kind)}</span>', _short(item.detail, 80)]
+        for item in attention[:SUMMARY_ROWS]
+    ]  # fmt: skip
     return f"""<section class="page" id="executive-summary">
 <h1>Executive summary: portfolio review {_e(summary.period)}</h1>
 <p class="sub">{_e(summary.scope)} &middot; data for {_e(summary.period)}{_e(_since(summary))} &middot; overdue means due before {_e(today.isoformat())}</p>
 <div class="tiles">{tile_html}</div>
 <div class="cols"><div><h2>At a glance</h2><ul>{headlines}</ul>{money}</div><div>{shares}</div></div>
+<div class="cols"><div>
 <h2>Projects at Red</h2>
 {_rows_table(["Project", "Name", "Rules say", "The PM's commentary"], red_rows, "No project is at Red.")}
 {_more(len(reds) - SUMMARY_ROWS, "projects at Red: each has its page")}
+</div><div>
+<h2>Needs attention</h2>
+{_rows_table(["Project", "What", "Detail"], attention_rows, "Nothing overdue; every project has a current report.")}
+{_more(len(attention) - SUMMARY_ROWS, "items: overdue decisions under Decisions and escalations, each project on its page")}
+</div></div>
 </section>"""
 
 
@@ -220,25 +229,6 @@ def _decisions_page(summary: ExecutiveSummary, today: dt.date) -> str:
 def _severity(value: object) -> str:
     number = as_float(value)
     return "" if number is None else f"{number:.0f}"
-
-
-def owner_actions(views: PortfolioViews, project_ids: set[str]) -> pd.DataFrame:
-    """The open risks' and issues' responses with a due date, of the pack's projects: the actions, by owner and date."""
-    raid = views.raid
-    columns = ["owner", "due_date", "project_id", "id", "type", "description", "response"]
-    if raid.empty:
-        return pd.DataFrame(columns=columns)
-    open_items = raid[
-        raid["project_id"].isin(project_ids) & raid["type"].isin(RISK_TYPES) & (raid["status"] != "Closed")
-    ]
-    rows = [
-        {**{c: row.get(c) for c in columns}, "owner": str(row.get("owner") or "").strip() or "(no owner named)",
-         "due_date": as_date(row.get("due_date"))}
-        for row in open_items.to_dict("records")
-        if as_date(row.get("due_date")) is not None
-    ]  # fmt: skip
-    frame = pd.DataFrame(rows, columns=columns)
-    return frame.sort_values(["owner", "due_date", "project_id", "id"], ignore_index=True)
 
 
 def _actions_page(actions: pd.DataFrame, today: dt.date) -> str:
@@ -386,6 +376,8 @@ def _data_period(row: dict, period: str) -> str:
     reported = str(row.get("period") or "")
     if not reported or coverage == "never reported":
         return f'<span class="stale">never reported</span> no accepted report for {_e(period)}'
+    if coverage == NOT_IN_REGISTER:
+        return f"report for {_e(reported)} (the project is not in the register)"
     if coverage in CURRENT_STATES and reported == period:
         return f"report for {_e(reported)} ({_e(coverage)})"
     if coverage in CURRENT_STATES:
@@ -488,6 +480,39 @@ and choose them.</p>
 </section>"""
 
 
+def _comparison_page(comparison: ScenarioComparison) -> str:
+    names = list(comparison.names)
+    differ, alike = comparison_requests(comparison)
+
+    def table(rows: Sequence, first: str) -> str:
+        body = [
+            [_short(row.label + (f" ({row.unit})" if row.unit else ""), 60),
+             *(_e(comparison_cell(cell)).replace("\n", "<br>") for cell in row.cells)]
+            for row in rows
+        ]  # fmt: skip
+        numeric = tuple(range(1, len(names) + 1))
+        return _rows_table(
+            [first, *names], body, "None.", numeric=numeric if rows and rows[0].section != "requests" else ()
+        )
+
+    figures = [*comparison.section("value"), *comparison.section("cost by year")]
+    shown = differ[:COMPARED_REQUESTS]
+    return f"""<section class="page cmp" id="scenarios">
+<h1>Scenarios compared: {_e(", ".join(names))}</h1>
+<p class="sub">Each scenario's saved run (pmo scenario save), side by side. Amounts in the unit of the Requests
+table; the comparison workbook (pmo scenario compare) holds every row.</p>
+<div class="cols"><div>
+<h2>Value and cost</h2>{table(figures, "Measure")}
+<h2>Capacity use by role</h2>{table(comparison.section("capacity"), "Role")}
+</div><div>
+<h2>Requests the scenarios decide differently</h2>{table(shown, "Request")}
+{_more(len(differ) - len(shown), "requests decided differently: see the comparison workbook")}
+<p class="sub">{alike} request(s) are in, or out, in every scenario alike.</p>
+<h2>Binding constraints and forces</h2>{table([*comparison.section("binding"), *comparison.section("forces")], "")}
+</div></div>
+</section>"""
+
+
 # -- the document -----------------------------------------------------------------------------------------------
 
 
@@ -499,10 +524,12 @@ def render_review_pack(
     audience: Audience | None = None,
     pipeline: Sequence[PipelineRequest] | None = None,
     capacity: bool = False,
+    comparison: ScenarioComparison | None = None,
 ) -> str:
     """The review pack as one HTML document. Pure: `views` and `summary` are already narrowed to the audience,
     `today` says what is overdue, and the same inputs give the same document. The capacity page is added when a
-    capacity plan was given (`capacity`), the pipeline page when the requests were (`pipeline`)."""
+    capacity plan was given (`capacity`), the pipeline page when the requests were (`pipeline`), and the scenario
+    comparison page after it when saved scenarios were compared (`comparison`, from `compare_saved`)."""
     from pmo_xl.reporting.audience import Audience
 
     require_reader(OUTPUT, audience or Audience())
@@ -529,6 +556,8 @@ def render_review_pack(
         pages.append(_capacity_page(dashboard))
     if pipeline is not None:
         pages.append(_pipeline_page(pipeline))
+    if comparison is not None:
+        pages.append(_comparison_page(comparison))
     footer = f"Portfolio review {summary.period} \u00b7 {summary.scope}".replace("\\", "\\\\").replace('"', '\\"')
     title = f"Portfolio review pack {summary.period} ({summary.scope})"
     return f"""<!DOCTYPE html>
@@ -540,26 +569,36 @@ def render_review_pack(
 """
 
 
-def export_review_pack(source: ReportSource, out: Path | str, today: dt.date | None = None) -> Path:
-    """`pmo review-pack`: the ledger in (as `pmo report` reads it), OUT.pdf printed through Chromium or OUT.html."""
+def export_review_pack(
+    source: ReportSource,
+    out: Path | str,
+    today: dt.date | None = None,
+    comparison: ScenarioComparison | None = None,
+) -> Path:
+    """`pmo review-pack`: the ledger in (as `pmo report` reads it), OUT.pdf printed through Chromium, OUT.html, or
+    OUT.pptx (the same pages as slides)."""
     from pmo_xl.excel.files import write_bytes_atomic
     from pmo_xl.reporting.dashboard import executive_summary, scope_views
     from pmo_xl.reporting.pdf import print_pdf
 
     out = Path(out)
     suffix = out.suffix.casefold()
-    if suffix not in (".pdf", ".html", ".htm"):
+    if suffix not in (".pdf", ".html", ".htm", ".pptx"):
         from pmo_xl.errors import PmoError
 
-        raise PmoError(f"{out}: the review pack is written as .pdf or .html; name the file so")
+        raise PmoError(f"{out}: the review pack is written as .pdf, .html or .pptx; name the file so")
     today = today or source.today or dt.date.today()
     inputs, dashboard = source.load()
     summary = executive_summary(inputs.views, inputs.items, audience=source.audience)
     views, _items, _scope = scope_views(inputs.views, inputs.items, source.audience)
     pipeline = read_pipeline(source.requests, today) if source.requests is not None else None
-    document = render_review_pack(
-        dashboard, summary, views, today, source.audience, pipeline, capacity=inputs.capacity_plan is not None
-    )
+    capacity = inputs.capacity_plan is not None
+    if suffix == ".pptx":
+        from pmo_xl.reporting.pack_pptx import render_pack_pptx
+
+        slides = render_pack_pptx(dashboard, summary, views, today, source.audience, pipeline, capacity, comparison)
+        return write_bytes_atomic(out, slides)
+    document = render_review_pack(dashboard, summary, views, today, source.audience, pipeline, capacity, comparison)
     if suffix == ".pdf":
         return print_pdf(document, out)
     return write_bytes_atomic(out, document.encode("utf-8"))

@@ -1,0 +1,161 @@
+"""What the review pack's pages hold, as data: the projects that get a page, the summary's counts (each the one
+`pmo report` shows), what needs the committee's attention, the actions per owner, the scenarios decided
+differently, and how long each list may be on a page.
+
+Both renderings read these, so the printed pack (`review_pack.py`, HTML for Chromium) and the slides
+(`pack_pptx.py`) never disagree. Pure: data in, data out; `today` is passed in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from pmo_xl.reporting.calendar import ACTIVE_STATES, CURRENT_STATES
+from pmo_xl.reporting.dashboard import RISK_TYPES, Dashboard, ExecutiveSummary
+from pmo_xl.reporting.report_html import NOT_REPORTING_MEASURES
+from pmo_xl.reporting.views import NOT_IN_REGISTER, PortfolioViews
+from pmo_xl.values import as_date
+
+if TYPE_CHECKING:
+    from pmo_xl.portfolio.selection.saved import ScenarioComparison
+
+OUTPUT = "report.html"  # the audience model's name for the management pack: the review pack is its printed form
+# How much of each list a page shows; the rest is counted ("+N more"), never dropped in silence.
+TOP_RISKS = 5
+TOP_MILESTONES = 6
+TOP_DECISIONS = 3
+SUMMARY_ROWS = 8
+ACTIONS_PER_OWNER = 8
+
+
+@dataclass(frozen=True)
+class PipelineRequest:
+    """A request of the pipeline as the pack shows it: the shell reads the Requests table into these."""
+
+    request_id: str
+    title: str
+    sponsor: str
+    stage: str
+    start_month: str
+    cost: float | None  # the request's cost over all its years (cost_FY...), as the Requests table states it
+
+
+def active_projects(views: PortfolioViews) -> pd.DataFrame:
+    """The projects that get a page: every active project of the scope (reported or not, and a project reporting
+    without a register row), by project id: the projects the dashboard and the report count as active."""
+    everyone = pd.concat([views.status, views.unreported], ignore_index=True) if len(views.unreported) else views.status
+    active = everyone[everyone["coverage"].isin((*ACTIVE_STATES, NOT_IN_REGISTER))]
+    return active.sort_values("project_id", kind="stable").reset_index(drop=True)
+
+
+def _is_current(coverage: object) -> bool:
+    """Whether a project's latest report is its status for the period, as the dashboard counts it."""
+    return coverage in (*CURRENT_STATES, NOT_IN_REGISTER)
+
+
+@dataclass(frozen=True)
+class PackCounts:
+    """The executive summary's counts, each the one `pmo report` shows: active projects, at Red (a current report
+    at Red), decisions needed (and how many are overdue), escalations, and projects without a current report."""
+
+    active: int
+    at_red: int
+    decisions: int
+    overdue_decisions: int
+    escalated: int
+    not_reporting: int
+
+
+def pack_counts(dashboard: Dashboard, summary: ExecutiveSummary, today: dt.date) -> PackCounts:
+    headline = dashboard.headline.set_index("measure")["value"].to_dict()
+    overdue = sum(1 for day in summary.decisions["required_by"] if (d := as_date(day)) is not None and d < today)
+    return PackCounts(
+        active=int(headline["Active projects"]),
+        at_red=int(headline["Projects at Red"]),
+        decisions=len(summary.decisions),
+        overdue_decisions=overdue,
+        escalated=len(summary.escalations),
+        not_reporting=sum(int(headline.get(measure) or 0) for measure in NOT_REPORTING_MEASURES),
+    )
+
+
+@dataclass(frozen=True)
+class Attention:
+    """One line of the summary's "needs attention" list: a project without a current report, or an overdue
+    decision."""
+
+    project_id: str
+    kind: str  # "never reported", "stale", "returned", "overdue decision"
+    detail: str
+
+
+def needs_attention(projects: pd.DataFrame, summary: ExecutiveSummary, today: dt.date) -> list[Attention]:
+    """What the committee should chase: overdue decisions (longest overdue first), then projects never reported,
+    returned for correction, or stale (by project id)."""
+    items = []
+    for row in summary.decisions.to_dict("records"):
+        due = as_date(row.get("required_by"))
+        if due is not None and due < today:
+            items.append((0, due.isoformat(), Attention(str(row["project_id"]), "overdue decision",
+                          f"{row.get('id')} needed by {due.isoformat()} ({(today - due).days} days ago), "
+                          f"owner {row.get('owner') or 'not named'}")))  # fmt: skip
+    texts = {
+        "never reported": lambda row: "no accepted report yet",
+        "returned": lambda row: f"report returned for correction; latest accepted is for {row.get('period') or 'none'}",
+        "stale": lambda row: f"latest accepted report is for {row.get('period')}",
+    }
+    for rank, kind in enumerate(texts, start=1):
+        for row in projects[projects["coverage"] == kind].to_dict("records"):
+            items.append((rank, str(row["project_id"]), Attention(str(row["project_id"]), kind, texts[kind](row))))
+    return [item for _rank, _key, item in sorted(items, key=lambda entry: (entry[0], entry[1]))]
+
+
+# -- the front pages --------------------------------------------------------------------------------------------
+
+
+def current_reds(projects: pd.DataFrame) -> pd.DataFrame:
+    """The projects whose current report is at Red (a stale report's Red is not counted, as on the dashboard)."""
+    return projects[(projects["rag_overall"] == "Red") & projects["coverage"].map(_is_current)]
+
+
+def owner_actions(views: PortfolioViews, project_ids: set[str]) -> pd.DataFrame:
+    """The open risks' and issues' responses with a due date, of the pack's projects: the actions, by owner and date."""
+    raid = views.raid
+    columns = ["owner", "due_date", "project_id", "id", "type", "description", "response"]
+    if raid.empty:
+        return pd.DataFrame(columns=columns)
+    open_items = raid[
+        raid["project_id"].isin(project_ids) & raid["type"].isin(RISK_TYPES) & (raid["status"] != "Closed")
+    ]
+    rows = [
+        {**{c: row.get(c) for c in columns}, "owner": str(row.get("owner") or "").strip() or "(no owner named)",
+         "due_date": as_date(row.get("due_date"))}
+        for row in open_items.to_dict("records")
+        if as_date(row.get("due_date")) is not None
+    ]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values(["owner", "due_date", "project_id", "id"], ignore_index=True)
+
+
+COMPARED_REQUESTS = 14
+
+
+def comparison_cell(value: str | float | None) -> str:
+    """A comparison cell as text: a count or amount with thousands separators, text as written, '-' for none."""
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
+    return str(value)
+
+
+def comparison_requests(comparison: ScenarioComparison) -> tuple[list, int]:
+    """The requests the scenarios decide differently (what the committee chooses between), and how many more are
+    decided alike in every scenario."""
+    rows = comparison.section("requests")
+    differ = [row for row in rows if len({str(cell).split(" (")[0] for cell in row.cells}) > 1]
+    return differ, len(rows) - len(differ)
