@@ -24,7 +24,7 @@ import socket
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -211,6 +211,36 @@ MIGRATIONS: tuple[str, ...] = (
     """
         for action in ("update", "delete")
     ),
+    # 7: the steering committee's decisions (issue 18, `pmo decide`): each answers one decision-needed row of a
+    # project's status report (`answers`, its stable id D-001...), with a kind, an owner and a date, and an optional
+    # action with its owner and due date. Append-only: a correction is a new row naming the one it `supersedes`.
+    # `row_key` fingerprints what was decided, so a Decisions table read twice adds nothing. Portable SQL.
+    """
+    CREATE TABLE decision (
+        decision_id INTEGER PRIMARY KEY,
+        project_id TEXT NOT NULL,
+        answers TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        decided_on TEXT NOT NULL,
+        action TEXT NOT NULL,
+        action_owner TEXT NOT NULL,
+        due TEXT NOT NULL,
+        note TEXT NOT NULL,
+        supersedes INTEGER,
+        source TEXT NOT NULL,
+        row_key TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX decision_by_project ON decision (project_id, answers);
+    """
+    + "".join(
+        f"""
+    CREATE TRIGGER decision_no_{action} BEFORE {action.upper()} ON decision
+    BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: decision rows are never changed or removed'); END;
+    """
+        for action in ("update", "delete")
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 DERIVED_SCHEMA_VERSION = 3  # the migration that made the derived tables (run again if they go missing)
@@ -218,7 +248,7 @@ DERIVED_SCHEMA_VERSION = 3  # the migration that made the derived tables (run ag
 # refilled by `pmo ledger rebuild`; no trigger guards them).
 RECORD_TABLES = (
     "submission", "field_value", "table_row", "preference", "register_snapshot", "rejection", "imported_baseline",
-    "scenario_commit",
+    "scenario_commit", "decision",
 )  # fmt: skip
 DERIVED_TABLES = ("counted_report", "derived_state")
 COUNTED_COLUMNS = (
@@ -254,6 +284,10 @@ IMPORTED_BASELINE_COLUMNS = (
 SCENARIO_COMMIT_COLUMNS = (
     "scenario_name", "scenario", "approved", "new_projects", "register_source", "register_sha256", "new_register",
     "committed_by", "committed_at",
+)  # fmt: skip
+DECISION_COLUMNS = (
+    "project_id", "answers", "kind", "owner", "decided_on", "action", "action_owner", "due", "note", "supersedes",
+    "source", "row_key", "recorded_at",
 )  # fmt: skip
 REJECTION_COLUMNS = (
     "file_name", "source_path", "sha256", "project_id", "reporting_period", "template_id", "rejected_at", "findings"
@@ -721,7 +755,32 @@ class Ledger:
             )  # fmt: skip
         return int(cursor.lastrowid)
 
+    def add_decisions(self, decisions: Sequence[Decision]) -> list[Decision]:
+        """Record the committee's decisions, append-only, in one transaction; those recorded, with their ids. A
+        decision whose `row_key` the ledger already holds is not recorded again (a Decisions table read twice)."""
+        with self._transaction("no decision was recorded"):
+            known = {row[0] for row in self._connection.execute("SELECT row_key FROM decision").fetchall()}
+            recorded = []
+            for decision in decisions:
+                if decision.row_key in known:
+                    continue
+                known.add(decision.row_key)
+                values = [getattr(decision, column) for column in DECISION_COLUMNS]
+                cursor = self._connection.execute(
+                    f"INSERT INTO decision ({', '.join(DECISION_COLUMNS)}) "
+                    f"VALUES ({', '.join('?' * len(DECISION_COLUMNS))})",
+                    values,
+                )
+                recorded.append(replace(decision, decision_id=int(cursor.lastrowid)))
+        return recorded
+
     # -- reading ------------------------------------------------------------------------------------------------
+
+    def decisions(self, project_ids: Iterable[str] | None = None) -> list[Decision]:
+        """The committee's decisions (of the given projects), oldest first, superseded ones included."""
+        query = f"SELECT decision_id, {', '.join(DECISION_COLUMNS)} FROM decision"
+        rows = self._read("decisions", query, (), "project_id", project_ids)
+        return [Decision(*row[1:], decision_id=row[0]) for row in sorted(rows)]
 
     def scenario_commits(self) -> list[ScenarioCommit]:
         """Every committed scenario, oldest first."""
@@ -1081,6 +1140,30 @@ class ScenarioCommit:
     new_register: str
     committed_by: str
     committed_at: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A steering committee's decision (`pmo decide`): of `kind` (approve, defer, ...) by `owner` on `decided_on`
+    (ISO day), answering the decision-needed row `answers` (D-001) of `project_id`'s status report; an optional
+    `action` for `action_owner` due on `due` (ISO day, '' for none). `supersedes` is the id of the decision this one
+    corrects; `source` says where it was read ('pmo decide', or the workbook, table and row); `row_key` fingerprints
+    what was decided."""
+
+    project_id: str
+    answers: str
+    kind: str
+    owner: str
+    decided_on: str
+    action: str
+    action_owner: str
+    due: str
+    note: str
+    supersedes: int | None
+    source: str
+    row_key: str
+    recorded_at: str
+    decision_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,7 @@ INVOCATIONS = {
     },
     ("import project-online", "--ledger"): ["import", "project-online", "{demo}/project-online-export", "--out",
                                             "{tmp}/imported", "--ledger", "{X}"],
+    ("decide", "--ledger"): ["decide", "--ledger", "{X}", "--from", "{demo}/../decisions.csv"],  # no row: none to record
 }  # fmt: skip
 
 # The forms of each option: (name, accepted). REQUESTS is the same pipeline as --requests.
@@ -148,6 +149,7 @@ def files(tmp_path_factory):
     saved = CliRunner().invoke(main, ["scenario", "save", "None", "--requests", str(demo / "requests.xlsx"),
                                       "--total-budget", "0", "--out", str(root / "scenarios.json")])  # fmt: skip
     assert saved.exit_code == 0, saved.output
+    (root / "decisions.csv").write_text("project_id,answers,kind,owner,date,due,note\n", encoding="utf-8")
     return {
         "root": root,
         "demo": demo,

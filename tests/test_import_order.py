@@ -30,6 +30,7 @@ LAYERS = (
     "corrections",  # which of several reports for one project and period counts
     "ledger",
     "derived",  # the ledger's derived tables, kept current (the rules of a row are the views', passed in)
+    "decisions",  # the steering committee's decisions: read by the generator (stamped) and the views (closed needs)
     "imports",  # plans from Microsoft Project, Project Online exports: they read files, and give ledger records
     "generate",
     "collect",

@@ -60,6 +60,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "pmo_xl.cli.scenario",
         "Save selection runs as named scenarios, compare them side by side, commit the one approved.",
     ),
+    "decide": (
+        "pmo_xl.cli.decide",
+        "Record a decision that answers a PM's decision-needed row, with an optional action.",
+    ),
     "export": ("pmo_xl.cli.ledger", "Export what the ledger holds beyond portfolio.xlsx: the whole history."),
     "ledger": ("pmo_xl.cli.ledger", "Look after the ledger: rebuild its derived tables, check it."),
     "import": (

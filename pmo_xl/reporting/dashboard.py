@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 
 import pandas as pd
 
@@ -660,6 +660,12 @@ class ExecutiveSummary:
     # PMO-owned figures the latest reports changed without an approved change request (the PMO's are used):
     # project_id, project_name, period, field, item_id, label, pmo_value, submitted_value, message
     pmo_field_changes: pd.DataFrame
+    # Decision-needed rows the steering committee answered (`pmo decide`), shown closed and no longer counted as
+    # needed: the `decisions` columns and `closed` ('decided on 2026-12-10: approve by Steering committee').
+    decided: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DECIDED_COLUMNS))
+    # The actions the decisions set: project_id, project_name, answers, action, action_owner, due (overdue is
+    # judged by the writer against its today: `pmo_xl.decisions.is_overdue`, `overdue_actions`).
+    actions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ACTION_COLUMNS))
 
     def headlines(self) -> list[str]:
         since = f" since {self.previous_period}" if self.previous_period else ""
@@ -669,6 +675,7 @@ class ExecutiveSummary:
             f"{len(self.slipped_key_milestones)} key milestone(s) slipped, {len(self.rebaselines)} re-baseline(s)",
             f"{len(self.decisions)} decision(s) needed from management, "
             f"{len(self.escalations)} risk(s) and issue(s) escalated",
+            *([f"{len(self.decided)} decision(s) taken, {len(self.actions)} action(s) set"] if len(self.decided) else []),
             *(
                 [f"{len(self.pmo_field_changes)} PMO-owned figure(s) changed by PMs without an approved change "
                  "request: the PMO's are used"]
@@ -679,6 +686,14 @@ class ExecutiveSummary:
 
 
 _RISK_COLUMNS = ["project_id", "project_name", "id", "type", "description", "owner", "severity"]
+DECISION_COLUMNS = ["project_id", "project_name", "id", "decision", "owner", "required_by"]
+DECIDED_COLUMNS = [*DECISION_COLUMNS, "closed"]
+ACTION_COLUMNS = ["project_id", "project_name", "answers", "action", "action_owner", "due"]
+
+
+def overdue_actions(actions: pd.DataFrame, today: dt.date) -> pd.Series:
+    """True for each action past its due date on `today` (the one rule: `pmo_xl.decisions.is_overdue`)."""
+    return actions["due"].map(lambda due: as_date(due) is not None and as_date(due) < today).astype(bool)
 
 
 def _severity(row: dict) -> float | None:
@@ -746,24 +761,33 @@ def executive_summary(
                      "forecast": new_date, "moved_days": (new_date - old_date).days}
                 )  # fmt: skip
 
-    decisions = []
+    decisions, decided = [], []
     latest_ids = set(views.status["submission_id"])
+    committee = views.committee_decisions
+    answered = {(r["project_id"], r["answers"]): r["closed"] for r in committee.to_dict("records")}
     for row in items.decisions.to_dict("records"):
         if row["submission_id"] in latest_ids and row.get("status", OPEN_DECISION) in (OPEN_DECISION, None, ""):
-            decisions.append(
-                {"project_id": row["project_id"], "project_name": names.get(row["project_id"], ""),
-                 "id": row.get("id"), "decision": row.get("decision"), "owner": row.get("owner"),
-                 "required_by": as_date(row.get("required_by"))}
-            )  # fmt: skip
+            need = {"project_id": row["project_id"], "project_name": names.get(row["project_id"], ""),
+                    "id": row.get("id"), "decision": row.get("decision"), "owner": row.get("owner"),
+                    "required_by": as_date(row.get("required_by"))}  # fmt: skip
+            closed = answered.get((row["project_id"], str(row.get("id") or "")))
+            if closed is None:
+                decisions.append(need)
+            else:
+                decided.append({**need, "closed": closed})
+    actions = [
+        {"project_id": r["project_id"], "project_name": names.get(r["project_id"], ""), "answers": r["answers"],
+         "action": r["action"], "action_owner": r["action_owner"], "due": r["due"]}
+        for r in committee.to_dict("records")
+        if r["action"]
+    ]  # fmt: skip
     escalations = [
         {**{c: row.get(c) for c in _RISK_COLUMNS if c != "project_name"}, "project_name": names.get(row["project_id"], ""),
          "severity": _severity(row), "due_date": as_date(row.get("due_date"))}
         for row in items.raid.to_dict("records")
         if row["submission_id"] in latest_ids and _is_key(row.get("escalate")) and row.get("status") != "Closed"
     ]  # fmt: skip
-    decision_frame = pd.DataFrame(
-        decisions, columns=["project_id", "project_name", "id", "decision", "owner", "required_by"]
-    )
+    decision_frame = pd.DataFrame(decisions, columns=DECISION_COLUMNS)
     decision_frame = decision_frame.sort_values(
         ["required_by", "project_id"], key=lambda column: column.map(_sortable), ignore_index=True
     )
@@ -786,6 +810,10 @@ def executive_summary(
             ["severity", "project_id"], ascending=[False, True], na_position="last", ignore_index=True
         ),
         pmo_field_changes=changed[changed["submission_id"].isin(latest_ids)].reset_index(drop=True),
+        decided=pd.DataFrame(decided, columns=DECIDED_COLUMNS),
+        actions=pd.DataFrame(actions, columns=ACTION_COLUMNS).sort_values(
+            ["due", "project_id"], key=lambda column: column.map(_sortable), ignore_index=True
+        ),
     )
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from pmo_xl.excel.files import write_bytes_atomic
-from pmo_xl.reporting.dashboard import NOT_REPORTED, RAGS, Dashboard, ExecutiveSummary
+from pmo_xl.reporting.dashboard import NOT_REPORTED, RAGS, Dashboard, ExecutiveSummary, overdue_actions
 from pmo_xl.reporting.dashboard_sheet import money_note
 from pmo_xl.reporting.views import PortfolioViews, whole_amount
 from pmo_xl.templates.catalog import VARIANCE_HEADER
@@ -331,7 +331,30 @@ def _share_rows(dashboard: Dashboard) -> list[tuple[str, dict[str, float]]]:
     return rows
 
 
-def _executive_summary(dashboard: Dashboard, summary: ExecutiveSummary, limit: int = 3) -> str:
+def _committee(summary: ExecutiveSummary, today: dt.date | None) -> str:
+    """The needs management answered (`pmo decide`), shown closed, and the actions they set, overdue ones flagged
+    against the report's date. Nothing when no decision was recorded."""
+    if summary.decided.empty and summary.actions.empty:
+        return ""
+    decided = _table(
+        summary.decided,
+        [("project_id", "Project", "id"), ("id", "ID", "id"), ("decision", "Decision needed", "text"),
+         ("closed", "Closed", "text")],
+        "None.",
+    )  # fmt: skip
+    actions = summary.actions.copy()
+    late = overdue_actions(actions, today) if today is not None else pd.Series(False, index=actions.index)
+    actions["flag"] = late.map({True: "OVERDUE", False: ""})
+    overdue = int(late.sum())
+    return f"""<h3>Decided by management: closed</h3>{decided}
+<h3>Actions from the decisions ({overdue} overdue)</h3>{_table(actions, [("due", "Due", "date"), ("flag", "Overdue", "text"), ("project_id", "Project", "id"), ("answers", "Answers", "id"), ("action", "Action", "text"), ("action_owner", "Owner", "text")], "No action was set.")}
+"""
+
+
+def _executive_summary(
+    dashboard: Dashboard, summary: ExecutiveSummary, limit: int = 3, today: dt.date | None = None
+) -> str:
+    committee = _committee(summary, today)
     since = f" since {summary.previous_period}" if summary.previous_period else ""
     share_chart = stacked_share_bars(_share_rows(dashboard), "Share of projects and of budget by RAG")
     new_reds = _capped(
@@ -383,7 +406,7 @@ def _executive_summary(dashboard: Dashboard, summary: ExecutiveSummary, limit: i
 {_tiles(dashboard)}
 <div class="cols"><div><h3>At a glance</h3><ul>{headlines}</ul></div><div>{share_chart}</div></div>
 <h2>Decisions needed from management</h2>{decisions}
-<h3>Risks and issues escalated to management</h3>{escalated}
+{committee}<h3>Risks and issues escalated to management</h3>{escalated}
 <h2>What changed{_e(since)}</h2>
 <h3>New reds</h3>{new_reds}
 <div class="cols"><div><h3>New risks and issues</h3>{_capped(new_risks, risk_columns, "No new risk or issue.", limit)}</div>
@@ -542,7 +565,7 @@ def _document(
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{_e(title)}</title><style>{_CSS}</style></head>
 <body><main>
-{_executive_summary(dashboard, summary)}
+{_executive_summary(dashboard, summary, today=written_on)}
 {_detail(dashboard, views, summary)}
 <footer>Written by pmo from the ledger{written}. Trends come from the ledger's history of
 accepted submissions; items are matched across periods by their stable ids.</footer>

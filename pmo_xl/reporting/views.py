@@ -29,6 +29,7 @@ from pmo_xl.corrections import (
     mark_current,
     newly_approved,
 )
+from pmo_xl.decisions import closed_text, current
 from pmo_xl.derived import (
     ChainRules,
     CountedHistory,
@@ -39,7 +40,7 @@ from pmo_xl.derived import (
     encode_summary,
 )
 from pmo_xl.derived import read_counted as read_counted_reports
-from pmo_xl.ledger import Ledger, Rejection, open_ledger
+from pmo_xl.ledger import Decision, Ledger, Rejection, open_ledger
 from pmo_xl.periods import current_period, is_month
 from pmo_xl.register import ProjectRecord, read_register
 from pmo_xl.reporting.calendar import (
@@ -151,6 +152,20 @@ PMO_FIELD_CHANGE_COLUMNS = (
 )
 
 
+COMMITTEE_DECISION_COLUMNS = (
+    "project_id", "answers", "kind", "owner", "decided_on", "action", "action_owner", "due", "note", "closed",
+)  # fmt: skip
+
+
+def committee_decisions_view(decisions: Sequence[Decision]) -> pd.DataFrame:
+    """The decisions in force as a frame: dates as dates, `closed` the text an answered need is shown with."""
+    return pd.DataFrame(
+        [(d.project_id, d.answers, d.kind, d.owner, dt.date.fromisoformat(d.decided_on), d.action, d.action_owner,
+          dt.date.fromisoformat(d.due) if d.due else None, d.note, closed_text(d)) for d in current(decisions)],
+        columns=list(COMMITTEE_DECISION_COLUMNS),
+    )  # fmt: skip
+
+
 @dataclass(frozen=True)
 class PortfolioViews:
     """Every view of the portfolio, as DataFrames, in sheet order."""
@@ -182,6 +197,11 @@ class PortfolioViews:
     # The item tables' rows of each project's latest report and the one before it, as read for the views (table ->
     # submission id -> rows): the dashboard's items are taken from here rather than read from the ledger again.
     item_rows: dict[str, dict[int, list[dict]]] | None = field(default=None, repr=False, compare=False)
+    # The steering committee's decisions in force for these projects (COMMITTEE_DECISION_COLUMNS; `pmo decide`):
+    # each closes the decision-needed row it answers, and its action is overdue past its due date.
+    committee_decisions: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(COMMITTEE_DECISION_COLUMNS))
+    )
 
     def sheets(self) -> dict[str, pd.DataFrame]:
         names = {
@@ -811,6 +831,7 @@ def build_views(
             columns=["project_id", "id", "baseline_date"],
         ),
         item_rows=tables,
+        committee_decisions=committee_decisions_view(ledger.decisions(set(status["project_id"]))),
     )
 
 

@@ -1,0 +1,192 @@
+"""The steering committee's decisions and actions (issue 18; `pmo decide`, docs/decisions.md).
+
+A decision answers one decision-needed row of a project's status report (the Decisions table's stable ids, D-001...)
+with a kind, an owner and a date, and may set an action with an owner and a due date. The ledger keeps them
+append-only (`ledger.Decision`); a correction is a new decision for the same row, which supersedes the one before.
+
+This module sits just above the ledger so that both the generator (which will stamp a project's decisions, read-only,
+into its next workbook: `decisions_for`) and the reporting views (which close the answered needs) can use it. Its
+functions are pure but for `decisions_for` and `needs_of`, which read the ledger they are given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pmo_xl.errors import PmoError
+from pmo_xl.ledger import Decision, Ledger
+from pmo_xl.values import as_text, is_blank, read_date, read_text
+
+KINDS = ("approve", "defer", "stop", "re-baseline", "accept-change")
+DECISIONS_TABLE = "Decisions"
+TABLE_COLUMNS = ("project_id", "answers", "kind", "owner", "date", "due", "note")
+NEEDS_TABLE = "Decisions"  # the status template's table of decisions needed from management
+
+
+class DecisionError(PmoError):
+    """A decision that cannot be recorded as given: the message says which, where, and the fix."""
+
+
+@dataclass(frozen=True)
+class DecisionRequest:
+    """What a committee decided, as typed (`pmo decide`) or read from a row of the Decisions table (`source`)."""
+
+    project_id: str
+    answers: str
+    kind: str
+    owner: str
+    decided_on: dt.date
+    due: dt.date | None = None
+    note: str = ""
+    action: str = ""
+    action_owner: str = ""
+    source: str = "pmo decide"
+
+
+def row_key(request: DecisionRequest) -> str:
+    """A fingerprint of what was decided (not of where it was read): the same row read twice adds nothing."""
+    what = [request.project_id, request.answers, request.kind, request.owner, request.decided_on.isoformat(),
+            request.action, request.action_owner, request.due.isoformat() if request.due else "", request.note]  # fmt: skip
+    return hashlib.sha256(json.dumps(what, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def current(decisions: Iterable[Decision]) -> list[Decision]:
+    """The decisions in force: each row answered by its latest decision (a later one supersedes), oldest first."""
+    latest: dict[tuple[str, str], Decision] = {}
+    for decision in sorted(decisions, key=_recorded_order):
+        latest[(decision.project_id, decision.answers)] = decision
+    return sorted(latest.values(), key=_recorded_order)
+
+
+def _recorded_order(decision: Decision) -> tuple[bool, int]:
+    return (decision.decision_id is None, decision.decision_id or 0)  # one not yet recorded comes last
+
+
+def to_record(request: DecisionRequest, earlier: Sequence[Decision], recorded_at: str) -> Decision:
+    """The ledger row for `request`: it supersedes the decision in force for the same row, if any."""
+    if request.kind not in KINDS:
+        raise DecisionError(
+            f"{request.source}: kind {request.kind!r} is not one of {', '.join(KINDS)}; use one of them"
+        )
+    if request.due is not None and request.due < request.decided_on:
+        raise DecisionError(
+            f"{request.source}: the action is due {request.due} before the decision's date {request.decided_on}; "
+            "give a due date on or after it"
+        )
+    before = {(d.project_id, d.answers): d for d in current(earlier)}.get((request.project_id, request.answers))
+    action = request.action or (request.note if request.due is not None else "")
+    return Decision(
+        project_id=request.project_id, answers=request.answers, kind=request.kind, owner=request.owner,
+        decided_on=request.decided_on.isoformat(), action=action,
+        action_owner=(request.action_owner or request.owner) if action else "",
+        due=request.due.isoformat() if request.due else "", note=request.note,
+        supersedes=before.decision_id if before is not None else None, source=request.source,
+        row_key=row_key(request), recorded_at=recorded_at,
+    )  # fmt: skip
+
+
+def check_answers(request: DecisionRequest, needs: dict[str, tuple[str, set[str]]]) -> None:
+    """Refuse, in one line, a decision answering no decision-needed row of the project's latest counted report.
+    `needs`: project id -> (the period of its latest counted report, the ids of its Decisions rows)."""
+    if request.project_id not in needs:
+        raise DecisionError(
+            f"{request.source}: project {request.project_id} has no counted status report in the ledger; check the "
+            "project id, or collect its report first"
+        )
+    period, ids = needs[request.project_id]
+    if request.answers not in ids:
+        known = ", ".join(sorted(ids)) or "none"
+        raise DecisionError(
+            f"{request.source}: {request.answers} is not a decision needed in {request.project_id}'s report for "
+            f"{period} (its decisions needed: {known}); give one of those ids"
+        )
+
+
+def needs_of(ledger: Ledger, project_ids: Iterable[str]) -> dict[str, tuple[str, set[str]]]:
+    """project id -> (its latest counted report's period, the ids of that report's decision-needed rows)."""
+    from pmo_xl.templates.catalog import PROJECT_STATUS
+
+    latest = ledger.counted_latest(PROJECT_STATUS.template_id, project_ids=set(project_ids), with_state=False)
+    by_submission = {row[3]: (row[1], row[2]) for row in latest}
+    needs = {project_id: (period, set()) for project_id, period in by_submission.values()}
+    for submission_id, _excel_row, values in ledger.table_rows(NEEDS_TABLE, by_submission):
+        item_id = as_text(values.get("id"))
+        if item_id:
+            needs[by_submission[submission_id][0]][1].add(item_id)
+    return needs
+
+
+def decisions_for(ledger: Ledger, project_id: str) -> list[Decision]:
+    """The decisions in force for one project, oldest first: what the generator stamps, read-only, into the PM's
+    next workbook ('decided on DATE: kind by OWNER')."""
+    return current(ledger.decisions([project_id]))
+
+
+def closed_text(decision: Decision) -> str:
+    """How an answered need is shown closed: 'decided on 2026-12-10: approve by Steering committee'."""
+    return f"decided on {decision.decided_on}: {decision.kind} by {decision.owner}"
+
+
+def is_overdue(decision: Decision, today: dt.date) -> bool:
+    """An action past its due date (a decision without an action is never overdue)."""
+    return bool(decision.action and decision.due) and dt.date.fromisoformat(decision.due) < today
+
+
+def read_decisions_table(path: Path) -> list[DecisionRequest]:
+    """The rows of the "Decisions" table of pmo_workbook.xlsm (or a sheet or CSV of that name), each a request.
+    A cell that cannot be read is refused with the file, sheet, cell and the fix; blank rows are skipped."""
+    from pmo_xl.errors import InputTableError
+    from pmo_xl.excel.tables import read_table, same_name
+
+    try:
+        frame = read_table(path, DECISIONS_TABLE)
+    except InputTableError as error:
+        raise DecisionError(str(error)) from None
+    headers = {same_name(column): column for column in frame.columns}
+    missing = [name for name in TABLE_COLUMNS if same_name(name) not in headers and name not in ("due", "note")]
+    source = frame.attrs.get("source") or str(path)
+    if missing:
+        raise DecisionError(
+            f"{source}: the Decisions table has no column {', '.join(missing)}; its columns are "
+            f"{', '.join(TABLE_COLUMNS)}"
+        )
+    letters = frame.attrs.get("columns") or {}
+    first_row = int(frame.attrs.get("first_row") or 2)
+    requests = []
+    for offset, row in enumerate(frame.to_dict("records")):
+        cells = {name: row.get(headers.get(same_name(name))) for name in TABLE_COLUMNS}
+        if all(is_blank(value) for value in cells.values()):
+            continue
+        excel_row = first_row + offset
+
+        def where(name: str, excel_row: int = excel_row) -> str:
+            letter = letters.get(headers.get(same_name(name), name), "")
+            return f"{source}, cell {letter}{excel_row}" if letter else f"{source}, row {excel_row}, column {name}"
+
+        texts = {}
+        for name in ("project_id", "answers", "kind", "owner", "note"):
+            texts[name] = str(read_text(cells[name], name).or_raise(DecisionError, where(name)) or "").strip()
+            if not texts[name] and name != "note":
+                raise DecisionError(f"{where(name)}: {name} is empty; fill it in or clear the whole row")
+        decided_on = read_date(cells["date"], "date").or_raise(DecisionError, where("date"))
+        if decided_on is None:
+            raise DecisionError(f"{where('date')}: date is empty; type the day decided as YYYY-MM-DD")
+        due = read_date(cells["due"], "due").or_raise(DecisionError, where("due"))
+        requests.append(
+            DecisionRequest(
+                texts["project_id"],
+                texts["answers"],
+                texts["kind"].lower(),
+                texts["owner"],
+                decided_on,
+                due,
+                texts["note"],
+                source=f"{source}, row {excel_row}",
+            )
+        )
+    return requests

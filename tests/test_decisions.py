@@ -1,0 +1,194 @@
+"""The decision and action log (issue 18.4): `pmo decide` records a steering committee's decision against a PM's
+decision-needed row, append-only, and the views, `pmo report` and the review pack's summary show the need closed.
+
+A ledger of two projects for 2026-11 is built through the commands (generate, fill, collect):
+
+    project  decisions needed (the status template's Decisions table)
+    A1       D-001 supplier change, D-002 extra tester
+    B2       D-001 go-live date
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import Workbook
+from openpyxl.worksheet.table import Table
+
+from pmo_xl.cli import main
+from pmo_xl.decisions import decisions_for
+from pmo_xl.demo.data import fill_by_name
+from pmo_xl.ledger import open_ledger
+from pmo_xl.reporting.dashboard import ItemHistory, executive_summary
+from pmo_xl.reporting.load import ReportSource
+
+PERIOD = "2026-11"
+TODAY = "2026-12-10"
+REGISTER = (
+    "project_id,project_name,project_manager,pm_email,sponsor,start_date,end_date,budget,currency,money_unit\n"
+    "A1,Billing,Ana,ana@example.org,Sponsor A,2026-01-01,2027-06-30,100000,EUR,units\n"
+    "B2,Branches,Ben,ben@example.org,Sponsor B,2026-01-01,2027-06-30,100000,EUR,units\n"
+)
+NEEDS = {
+    "A1": [("D-001", "Approve the supplier change"), ("D-002", "Fund an extra tester")],
+    "B2": [("D-001", "Move the go-live to March")],
+}
+
+
+def _run(*arguments: str) -> str:
+    result = CliRunner().invoke(main, list(arguments), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _fields() -> dict:
+    fields = {f"rag_{key}": "Green" for key in ("overall", "schedule", "cost", "scope", "resources", "benefits")}
+    return fields | {"submitted_on": dt.date(2026, 12, 2), "percent_complete": 0.4, "actual_to_date": 30000,
+                     "estimate_at_completion": 100000, "forecast_end_date": dt.date(2027, 6, 30),
+                     "key_achievements": "Delivered the sprint's stories."}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def collected(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("decisions")
+    (root / "register.csv").write_text(REGISTER, encoding="utf-8")
+    _run("generate", "--register", str(root / "register.csv"), "--out", str(root / "out"), "--period", PERIOD)
+    inbox = root / "inbox"
+    inbox.mkdir()
+    for path in (root / "out").glob("*.xlsx"):
+        project_id = path.name.split(" - ")[0]
+        rows = [{"id": item_id, "decision": text, "owner": "Sponsor", "required_by": dt.date(2026, 12, 15),
+                 "status": "Open"} for item_id, text in NEEDS[project_id]]  # fmt: skip
+        fill_by_name(path, inbox / f"{project_id}.xlsx", _fields(), {"Decisions": rows})
+    _run("collect", str(inbox), "--ledger", str(root / "pmo_ledger.db"), "--register", str(root / "register.csv"),
+         "--out", str(root / "portfolio.xlsx"), "--period", PERIOD, "--today", "2026-12-03")  # fmt: skip
+    return root / "pmo_ledger.db"
+
+
+@pytest.fixture
+def ledger(collected, tmp_path) -> Path:
+    copy = tmp_path / "pmo_ledger.db"
+    shutil.copyfile(collected, copy)
+    return copy
+
+
+def _decide(ledger: Path, *more: str) -> str:
+    return _run("decide", "--ledger", str(ledger), *more)
+
+
+def _summary(ledger: Path):
+    inputs, _dashboard = ReportSource(ledger, today=dt.date.fromisoformat(TODAY)).load()
+    assert isinstance(inputs.items, ItemHistory)
+    return executive_summary(inputs.views, inputs.items)
+
+
+def test_a_decision_closes_the_need_in_the_views_and_the_report_and_its_late_action_is_flagged(ledger, tmp_path):
+    before = _summary(ledger)
+    assert sorted(zip(before.decisions["project_id"], before.decisions["id"], strict=True)) == [
+        ("A1", "D-001"), ("A1", "D-002"), ("B2", "D-001")
+    ]  # fmt: skip
+    assert before.decided.empty and before.actions.empty
+    out = _decide(ledger, "--kind", "approve", "--project", "A1", "--answers", "D-001", "--owner",
+                  "Steering committee", "--date", "2026-11-25", "--action", "Sign the supplier change",
+                  "--due", "2026-12-01")  # fmt: skip
+    assert "1 decision(s) recorded, 0 already in the ledger" in out
+
+    after = _summary(ledger)
+    # The need is closed: no longer needed, shown decided; the other two stay open. Counts add up.
+    assert sorted(zip(after.decisions["project_id"], after.decisions["id"], strict=True)) == [
+        ("A1", "D-002"),
+        ("B2", "D-001"),
+    ]
+    (closed,) = after.decided.to_dict("records")
+    assert (closed["project_id"], closed["id"]) == ("A1", "D-001")
+    assert closed["closed"] == "decided on 2026-11-25: approve by Steering committee"
+    assert len(after.decisions) + len(after.decided) == len(before.decisions)
+    assert "2 decision(s) needed from management, 0 risk(s) and issue(s) escalated" in after.headlines()
+    (action,) = after.actions.to_dict("records")
+    assert (action["action"], action["action_owner"], action["due"]) == (
+        "Sign the supplier change", "Steering committee", dt.date(2026, 12, 1)
+    )  # fmt: skip
+
+    report = tmp_path / "report.html"
+    _run("report", str(report), "--ledger", str(ledger), "--today", TODAY)
+    html = report.read_text(encoding="utf-8")
+    assert "Decided by management: closed" in html
+    assert "decided on 2026-11-25: approve by Steering committee" in html
+    assert "Actions from the decisions (1 overdue)" in html and "<td>OVERDUE</td>" in html
+    assert "2 decision(s) needed from management" in html
+    # Not overdue before its due date.
+    _run("report", str(report), "--ledger", str(ledger), "--today", "2026-11-30")
+    html = report.read_text(encoding="utf-8")
+    assert "Actions from the decisions (0 overdue)" in html and "<td>OVERDUE</td>" not in html
+
+
+def test_a_correction_supersedes_and_the_table_is_append_only(ledger):
+    _decide(ledger, "--kind", "approve", "--project", "B2", "--answers", "D-001", "--owner", "Board",
+            "--date", "2026-11-25")  # fmt: skip
+    out = _decide(ledger, "--kind", "defer", "--project", "B2", "--answers", "D-001", "--owner", "Board",
+                  "--date", "2026-11-26", "--note", "Wait for the pilot")  # fmt: skip
+    assert "(supersedes decision 1)" in out
+    with open_ledger(ledger) as opened:
+        every = opened.decisions()
+        in_force = decisions_for(opened, "B2")
+    assert [(d.decision_id, d.kind, d.supersedes) for d in every] == [(1, "approve", None), (2, "defer", 1)]
+    assert [(d.kind, d.decided_on, d.note) for d in in_force] == [("defer", "2026-11-26", "Wait for the pilot")]
+    assert _summary(ledger).decided["closed"].tolist() == ["decided on 2026-11-26: defer by Board"]
+    with sqlite3.connect(ledger) as connection:
+        for statement in ("UPDATE decision SET kind = 'stop'", "DELETE FROM decision"):
+            with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+                connection.execute(statement)
+        assert connection.execute("SELECT COUNT(*) FROM decision").fetchone()[0] == 2
+
+
+def _decisions_workbook(path: Path, rows: list[tuple]) -> Path:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Decisions"
+    sheet.append(["project_id", "answers", "kind", "owner", "date", "due", "note"])
+    for row in rows:
+        sheet.append(list(row))
+    sheet.add_table(Table(displayName="Decisions", ref=f"A1:G{len(rows) + 1}"))
+    workbook.save(path)
+    return path
+
+
+def test_the_decisions_table_is_read_once_re_running_adds_nothing(ledger, tmp_path):
+    table = _decisions_workbook(tmp_path / "pmo_workbook.xlsx", [
+        ("A1", "D-002", "Approve", "Steering committee", dt.datetime(2026, 11, 25), dt.datetime(2027, 1, 15),
+         "Hire the tester"),
+        ("B2", "D-001", "re-baseline", "Steering committee", dt.datetime(2026, 11, 25), None, None),
+    ])  # fmt: skip
+    assert "2 decision(s) recorded, 0 already in the ledger" in _decide(ledger, "--from", str(table))
+    assert "0 decision(s) recorded, 2 already in the ledger" in _decide(ledger, "--from", str(table))
+    with open_ledger(ledger) as opened:
+        rows = opened.decisions()
+    assert [(d.project_id, d.answers, d.kind, d.action, d.due) for d in rows] == [
+        ("A1", "D-002", "approve", "Hire the tester", "2027-01-15"), ("B2", "D-001", "re-baseline", "", ""),
+    ]  # fmt: skip
+    assert rows[0].source.endswith(", row 2")
+    summary = _summary(ledger)
+    assert summary.decisions["id"].tolist() == ["D-001"] and len(summary.decided) == 2
+    assert summary.actions["due"].tolist() == [dt.date(2027, 1, 15)]
+
+
+def test_a_wrong_item_or_kind_is_refused_in_one_line_and_nothing_is_recorded(ledger, tmp_path):
+    result = CliRunner().invoke(main, ["decide", "--ledger", str(ledger), "--kind", "approve", "--project", "A1",
+                                       "--answers", "D-009", "--owner", "Board", "--date", "2026-11-25"])  # fmt: skip
+    assert result.exit_code != 0
+    message = result.output.strip()
+    assert "\n" not in message and "Traceback" not in message
+    assert "D-009 is not a decision needed in A1's report for 2026-11 (its decisions needed: D-001, D-002)" in message
+    bad = _decisions_workbook(tmp_path / "bad.xlsx", [
+        ("A1", "D-001", "approve", "Board", dt.datetime(2026, 11, 25), None, None),
+        ("A1", "D-002", "postpone", "Board", dt.datetime(2026, 11, 25), None, None),
+    ])  # fmt: skip
+    result = CliRunner().invoke(main, ["decide", "--ledger", str(ledger), "--from", str(bad)])
+    assert result.exit_code != 0 and "row 3: kind 'postpone' is not one of approve, defer" in result.output
+    with open_ledger(ledger) as opened:
+        assert opened.decisions() == []  # all or none
