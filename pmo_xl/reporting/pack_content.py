@@ -21,7 +21,7 @@ from pmo_xl.reporting.views import NOT_IN_REGISTER, PortfolioViews
 from pmo_xl.values import as_date
 
 if TYPE_CHECKING:
-    from pmo_xl.portfolio.selection.saved import ScenarioComparison
+    from pmo_xl.portfolio.selection.saved import ComparisonRow, ScenarioComparison
 
 OUTPUT = "report.html"  # the audience model's name for the management pack: the review pack is its printed form
 # How much of each list a page shows; the rest is counted ("+N more"), never dropped in silence.
@@ -144,13 +144,14 @@ def owner_actions(views: PortfolioViews, project_ids: set[str]) -> pd.DataFrame:
 COMPARED_REQUESTS = 14
 
 
-def comparison_cell(value: str | float | None) -> str:
-    """A comparison cell as text: a count or amount with thousands separators, text as written, '-' for none."""
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
-    return str(value)
+def comparison_cells(row: ComparisonRow) -> list[str]:
+    """A comparison row's cells as text: numbers with thousands separators and one number of decimals across the
+    row (two when any scenario's figure has a fraction, so 1,015 and 1,522.50 read as 1,015.00 and 1,522.50), text
+    as written, '-' for none."""
+    numbers = [cell for cell in row.cells if isinstance(cell, float)]
+    decimals = 0 if all(round(number, 2).is_integer() for number in numbers) else 2
+    return ["-" if cell is None else f"{cell:,.{decimals}f}" if isinstance(cell, float) else str(cell)
+            for cell in row.cells]  # fmt: skip
 
 
 def comparison_requests(comparison: ScenarioComparison) -> tuple[list, int]:

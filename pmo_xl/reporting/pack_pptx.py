@@ -29,7 +29,7 @@ from pmo_xl.reporting.pack_content import (
     TOP_RISKS,
     PipelineRequest,
     active_projects,
-    comparison_cell,
+    comparison_cells,
     comparison_requests,
     current_reds,
     needs_attention,
@@ -274,7 +274,7 @@ def _comparison(deck: _Deck, comparison: ScenarioComparison) -> None:
     slide = deck.slide(f"Scenarios compared: {', '.join(names)}", "Each scenario's saved run, side by side.")
 
     def rows(section_rows) -> list[list[str]]:
-        return [[_text(r.label, 50), *(comparison_cell(c).replace("\n", "; ") for c in r.cells)] for r in section_rows]
+        return [[_text(r.label, 50), *(c.replace("\n", "; ") for c in comparison_cells(r))] for r in section_rows]
 
     figures = [*comparison.section("value"), *comparison.section("cost by year"), *comparison.section("binding")]
     deck.table(slide, ["Measure", *names], rows(figures), MARGIN, Inches(1.2), HALF)

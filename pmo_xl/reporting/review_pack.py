@@ -39,7 +39,7 @@ from pmo_xl.reporting.pack_content import (  # noqa: F401 (re-exported: the pack
     PackCounts,
     PipelineRequest,
     active_projects,
-    comparison_cell,
+    comparison_cells,
     comparison_requests,
     current_reds,
     needs_attention,
@@ -484,16 +484,13 @@ def _comparison_page(comparison: ScenarioComparison) -> str:
     names = list(comparison.names)
     differ, alike = comparison_requests(comparison)
 
-    def table(rows: Sequence, first: str) -> str:
+    def table(rows: Sequence, first: str, empty: str = "None.", numbers: bool = False) -> str:
         body = [
             [_short(row.label + (f" ({row.unit})" if row.unit else ""), 60),
-             *(_e(comparison_cell(cell)).replace("\n", "<br>") for cell in row.cells)]
+             *(_e(cell).replace("\n", "<br>") for cell in comparison_cells(row))]
             for row in rows
         ]  # fmt: skip
-        numeric = tuple(range(1, len(names) + 1))
-        return _rows_table(
-            [first, *names], body, "None.", numeric=numeric if rows and rows[0].section != "requests" else ()
-        )
+        return _rows_table([first, *names], body, empty, numeric=tuple(range(1, len(names) + 1)) if numbers else ())
 
     figures = [*comparison.section("value"), *comparison.section("cost by year")]
     shown = differ[:COMPARED_REQUESTS]
@@ -502,13 +499,13 @@ def _comparison_page(comparison: ScenarioComparison) -> str:
 <p class="sub">Each scenario's saved run (pmo scenario save), side by side. Amounts in the unit of the Requests
 table; the comparison workbook (pmo scenario compare) holds every row.</p>
 <div class="cols"><div>
-<h2>Value and cost</h2>{table(figures, "Measure")}
-<h2>Capacity use by role</h2>{table(comparison.section("capacity"), "Role")}
+<h2>Value and cost</h2>{table(figures, "Measure", numbers=True)}
+<h2>Capacity use by role</h2>{table(comparison.section("capacity"), "Role", "No role's capacity is used or binding in these runs.")}
 </div><div>
-<h2>Requests the scenarios decide differently</h2>{table(shown, "Request")}
+<h2>Requests the scenarios decide differently</h2>{table(shown, "Request", "Every request is decided alike in every scenario.")}
 {_more(len(differ) - len(shown), "requests decided differently: see the comparison workbook")}
 <p class="sub">{alike} request(s) are in, or out, in every scenario alike.</p>
-<h2>Binding constraints and forces</h2>{table([*comparison.section("binding"), *comparison.section("forces")], "")}
+<h2>Binding constraints and forces</h2>{table([*comparison.section("binding"), *comparison.section("forces")], "What")}
 </div></div>
 </section>"""
 
