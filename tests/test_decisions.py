@@ -119,12 +119,12 @@ def test_a_decision_closes_the_need_in_the_views_and_the_report_and_its_late_act
     html = report.read_text(encoding="utf-8")
     assert "Decided by management: closed" in html
     assert "decided on 2026-11-25: approve by Steering committee" in html
-    assert "Actions from the decisions (1 overdue)" in html and "<td>OVERDUE</td>" in html
+    assert "Actions from the decisions (1 overdue)" in html and '<td class="flag">OVERDUE</td>' in html
     assert "2 decision(s) needed from management" in html
     # Not overdue before its due date.
     _run("report", str(report), "--ledger", str(ledger), "--today", "2026-11-30")
     html = report.read_text(encoding="utf-8")
-    assert "Actions from the decisions (0 overdue)" in html and "<td>OVERDUE</td>" not in html
+    assert "Actions from the decisions (0 overdue)" in html and "OVERDUE</td>" not in html
 
 
 def test_a_correction_supersedes_and_the_table_is_append_only(ledger):
