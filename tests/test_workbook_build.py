@@ -342,3 +342,46 @@ def test_stray_py_files_next_to_the_workbook_and_a_web_path_do_not_reach_sys_pat
         else:
             assert completed.returncode == 0, completed.stderr
             assert completed.stdout.strip() == str(Path(project) / "macros" / "ribbon.py")
+
+
+def test_every_sheet_prints_landscape_one_page_wide_with_its_header_repeated(workbook_path):
+    book = load_workbook(workbook_path)
+    for sheet in SHEETS:
+        if sheet.hidden:
+            continue
+        worksheet = book[sheet.name]
+        assert worksheet.page_setup.orientation == "landscape", sheet.name
+        setup = worksheet.page_setup  # a fit of 1 is the default, so it is left out of the XML (read as None)
+        assert worksheet.sheet_properties.pageSetUpPr.fitToPage and setup.fitToWidth in (None, 1), sheet.name
+        assert setup.fitToHeight in ((None, 1) if sheet.name in ("Home", "Dashboard") else (0,)), sheet.name
+        first_table = next((table for table in TABLES if table.sheet == sheet.name), None)
+        if first_table and sheet.name != "Home":
+            assert worksheet.print_title_rows == f"$1:${first_table.top_row + 1}", sheet.name
+
+
+def test_home_reads_as_prose_headers_and_labels_that_fit(workbook_path):
+    """The Home tables are read by people only: friendly headers, and a column as wide as its longest label."""
+    from pmo_xl.workbook.ribbon import BUTTONS
+
+    home = load_workbook(workbook_path)["Home"]
+    header_row = TABLES[[t.name for t in TABLES].index("RibbonButtons")].top_row + 1
+    assert [cell.value for cell in home[header_row][:3]] == ["Group", "Button", "What it does"]
+    assert home.column_dimensions["B"].width >= max(len(button.label) for button in BUTTONS)
+    assert home.column_dimensions["A"].width >= len("pmo_xl importable")
+    description = home.column_dimensions["C"]
+    assert home.cell(header_row + 1, 3).alignment.wrap_text or description.width >= max(
+        len(button.supertip) for button in BUTTONS
+    )
+    for offset, button in enumerate(BUTTONS, start=1):  # a wrapped description's row is tall enough for it
+        lines = -(-len(button.supertip) // int(description.width))
+        assert (home.row_dimensions[header_row + offset].height or 15) >= 15 * lines - 0.1, button.label
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_prints_each_sheet_on_few_pages_and_home_on_one(workbook_path, tmp_path):
+    from tests.print_pages import render_pdfs, sheet_pages
+
+    pages = sheet_pages(render_pdfs([workbook_path], tmp_path / "pdf")[workbook_path.name])
+    assert set(pages) == {sheet.name for sheet in SHEETS if not sheet.hidden}
+    assert pages["Home"] == 1 and pages["Dashboard"] == 1
+    assert max(pages.values()) <= 2, pages  # it printed on 32 pages, columns cut mid-word, before

@@ -19,6 +19,7 @@ import xlsxwriter
 
 from pmo_xl.errors import OutputError
 from pmo_xl.excel.files import write_bytes_atomic
+from pmo_xl.excel.printing import print_like_screen
 from pmo_xl.reporting.dashboard_sheet import add_dashboard_sheet
 from pmo_xl.workbook.layout import (
     SETTINGS,
@@ -79,6 +80,39 @@ def _write_cell(worksheet, row: int, col: int, value, date_format) -> None:
         worksheet.write_string(row, col, str(value))  # a user's text stays text, even when it starts with "="
 
 
+# A column's width in characters: enough for its header and its longest sample value ("New project workbooks"),
+# never so narrow that a short header is cramped, and capped so a long description wraps instead of running off.
+NARROWEST_COLUMN, WIDEST_COLUMN = 10, 80
+
+
+def column_widths(sheet_tables: Sequence[tuple[object, TableContent]]) -> dict[int, int]:
+    """{column: width} for the tables on one sheet (tables sharing a column take the wider)."""
+    widths: dict[int, int] = {}
+    for _table, table_content in sheet_tables:
+        for col, header in enumerate(table_content.headers):
+            texts = [header, *(_shown(row[col]) for row in table_content.rows if col < len(row))]
+            wanted = max(len(text) for text in texts) + 2
+            widths[col] = max(widths.get(col, 0), min(WIDEST_COLUMN, max(NARROWEST_COLUMN, wanted)))
+    return widths
+
+
+ROW_HEIGHT = 15  # points, one line of the default 11-point font
+
+
+def _lines(text: str, width: int) -> int:
+    """Lines a text wraps to in a column `width` characters wide (a width unit is a digit, wider than most letters,
+    so this errs on the side of room to spare)."""
+    return max(1, math.ceil(len(text) / (width - 2))) if width == WIDEST_COLUMN else 1
+
+
+def _shown(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or isinstance(value, Formula):
+        return ""
+    if isinstance(value, dt.datetime | dt.date):
+        return "yyyy-mm-dd"
+    return str(value)
+
+
 def _sheet_bytes(content: Mapping[str, TableContent], vba_project: bytes) -> bytes:
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(
@@ -90,6 +124,8 @@ def _sheet_bytes(content: Mapping[str, TableContent], vba_project: bytes) -> byt
     title_format = workbook.add_format({"bold": True, "font_size": 16})
     note_format = workbook.add_format({"italic": True, "font_color": "#595959"})
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    wrap_format = workbook.add_format({"text_wrap": True, "valign": "top", "align": "left"})  # a number with its text
+    top_format = workbook.add_format({"valign": "top"})  # a row's label beside its wrapped text, on its first line
     worksheets = {}
     for sheet in SHEETS:
         worksheet = workbook.add_worksheet(sheet.name)
@@ -113,16 +149,28 @@ def _sheet_bytes(content: Mapping[str, TableContent], vba_project: bytes) -> byt
         for row_offset, row in enumerate(table_content.rows, start=1):
             for col, value in enumerate(row[:width]):
                 _write_cell(worksheet, table.top_row + row_offset, col, value, date_format)
-        for col, header in enumerate(table_content.headers):
-            worksheet.set_column(col, col, max(12, len(header) + 4))
+    for name, worksheet in worksheets.items():
+        sheet_tables = [(table, content[table.name]) for table in TABLES if table.sheet == name]
+        widths = column_widths(sheet_tables)
+        for col, width in widths.items():
+            worksheet.set_column(col, col, width, wrap_format if width == WIDEST_COLUMN else top_format)
+        for table, table_content in sheet_tables:
+            # Neither Excel nor LibreOffice grows a row to its wrapped text on opening: the height is written.
+            for row_offset, row in enumerate(table_content.rows, start=1):
+                lines = max((_lines(_shown(value), widths[col]) for col, value in enumerate(row) if col in widths),
+                            default=1)  # fmt: skip
+                if lines > 1:
+                    worksheet.set_row(table.top_row + row_offset, ROW_HEIGHT * lines)
+        if sheet_tables and name != "Home":  # Home fits one page; a long table repeats its header on every page
+            worksheet.freeze_panes(sheet_tables[0][0].top_row + 1, 0)
     home = worksheets["Home"]
+    home.set_landscape()
+    home.fit_to_pages(1, 1)  # what each button does, on one page
     setup_table = next(table for table in TABLES if table.name == "SetupCheck")
     home.write_string(setup_table.top_row - 1, 0, "Check setup result", workbook.add_format({"bold": True}))
-    home.set_column(2, 2, 90)
     # Check setup (VBA) writes its rows through this name, so the code holds no cell address.
     first, last = setup_table.top_row + 2, setup_table.top_row + 1 + len(SETUP_CHECKS)
     workbook.define_name(SETUP_CHECK_RESULT, f"=Home!$A${first}:$C${last}")
-    worksheets["Settings"].set_column(2, 2, 90)
     settings_table = next(table for table in TABLES if table.name == "Settings")
     settings_rows = content["Settings"].rows
     for setting in SETTINGS:
@@ -131,6 +179,7 @@ def _sheet_bytes(content: Mapping[str, TableContent], vba_project: bytes) -> byt
                 workbook.define_name(setting.name, f"=Settings!$B${settings_table.top_row + offset + 1}")
     # The same blocks, tables and charts as portfolio.xlsx's Dashboard, blank until Refresh dashboard fills them.
     add_dashboard_sheet(workbook, None, worksheets["Dashboard"])
+    print_like_screen(workbook, footer=False)  # landscape A4, one page wide, the frozen title and header repeated
     conf = worksheets["xlwings.conf"]
     for row, (key, value) in enumerate(XLWINGS_CONF):
         conf.write_string(row, 0, key)

@@ -77,8 +77,10 @@ TABLES: tuple[Table, ...] = (
     Table(CAPACITY_TABLE, "Capacity", tuple(CAPACITY_COLUMNS)),
     Table("Log", "Log", ("time", "action", "outcome", "message", "user")),
     Table("Settings", "Settings", ("setting", "value", "meaning")),
-    Table("RibbonButtons", "Home", ("group", "button", "what_it_does"), carried=False),
-    Table("SetupCheck", "Home", ("check", "result", "detail"), carried=False, top_row=len(BUTTONS) + 6),
+    # Read by people only (no macro or reader looks them up by name), so their headers are written for people; the
+    # tables above keep the column names the pmo commands, the ribbon and the upgrade read.
+    Table("RibbonButtons", "Home", ("Group", "Button", "What it does"), carried=False),
+    Table("SetupCheck", "Home", ("Check", "Result", "Detail"), carried=False, top_row=len(BUTTONS) + 6),
 )  # fmt: skip
 
 LOG_TABLE = "Log"
