@@ -99,25 +99,38 @@ class _Deck:
 
     def table(self, slide, headers: Sequence[str], rows: Sequence[Sequence[str]], left, top, width,
               empty: str = "None.", more: str = "", size: int = 9):  # fmt: skip
-        """A table (or `empty` when there are no rows), with `more` under it when rows were left out."""
+        """A table (or `empty` when there are no rows), its columns as wide as their longest text asks (within
+        bounds), and `more` in a last row across the table when rows were left out: a row that wraps pushes the
+        note down instead of running under it."""
         if not rows:
             self.lines(slide, [empty], left, top, width, Inches(0.3), size=size + 1)
             return
+        count = len(rows) + 1 + (1 if more else 0)
         row_height = Inches(0.26)
-        shape = slide.shapes.add_table(len(rows) + 1, len(headers), left, top, width, Emu(row_height * (len(rows) + 1)))
+        shape = slide.shapes.add_table(count, len(headers), left, top, width, Emu(row_height * count))
         table = shape.table
+        weights = [
+            min(max(len(str(text)) for text in (header, *(row[column] for row in rows))), 60) + 4
+            for column, header in enumerate(headers)
+        ]  # fmt: skip
+        for column, weight in enumerate(weights):
+            table.columns[column].width = Emu(int(width * weight / sum(weights)))
         for column, header in enumerate(headers):
             table.cell(0, column).text = header
         for number, row in enumerate(rows, start=1):
             for column, value in enumerate(row):
                 table.cell(number, column).text = value
-        for cell in (table.cell(r, c) for r in range(len(rows) + 1) for c in range(len(headers))):
-            cell.margin_top = cell.margin_bottom = Inches(0.02)
-            for paragraph in cell.text_frame.paragraphs:
-                paragraph.font.size = Pt(size)
         if more:
-            self.lines(slide, [more], left, top + Emu(row_height * (len(rows) + 1)) + Inches(0.05), width,
-                       Inches(0.3), size=size)  # fmt: skip
+            table.cell(count - 1, 0).merge(table.cell(count - 1, len(headers) - 1))
+            table.cell(count - 1, 0).text = more
+        for number in range(count):
+            note = bool(more) and number == count - 1
+            for column in range(len(headers)):
+                cell = table.cell(number, column)
+                cell.margin_top = cell.margin_bottom = Inches(0.02)
+                for paragraph in cell.text_frame.paragraphs:
+                    paragraph.font.size = Pt(size)
+                    paragraph.font.italic = note
 
     def bytes(self) -> bytes:
         buffer = io.BytesIO()
@@ -208,7 +221,7 @@ def _money(value: float | None, unit: object) -> str:
     return "not reported" if value is None else whole_amount(value, MONEY_DECIMALS.get(str(unit or "").strip(), 0))
 
 
-def _project(deck: _Deck, row: dict, number: int, count: int, milestones, raid, period: str) -> None:
+def _project(deck: _Deck, row: dict, number: int, count: int, milestones, raid, baselines, period: str) -> None:
     project_id = row["project_id"]
     reported = str(row.get("period") or "")
     data = f"data: report for {reported} ({row.get('coverage')})" if reported else "data: never reported"
@@ -235,7 +248,16 @@ def _project(deck: _Deck, row: dict, number: int, count: int, milestones, raid, 
                [[_text(r.get("id")), _text(r.get("type")), _text(r.get("description"), 60), _text(r.get("owner"))]
                 for r in risks[:TOP_RISKS]], MARGIN, Inches(4.4), HALF, "No open risk or issue.",
                _more(len(risks) - TOP_RISKS, "open risks and issues"))  # fmt: skip
-    live = [m for m in milestones.get(project_id, []) if m.get("status") != "Cancelled"]
+    # A milestone without a baseline date of its own shows its effective baseline, as on the printed page.
+    effective = baselines.get(project_id, {})
+    live = [
+        {
+            **m,
+            "baseline_date": m.get("baseline_date") if as_date(m.get("baseline_date")) else effective.get(m.get("id")),
+        }
+        for m in milestones.get(project_id, [])
+        if m.get("status") != "Cancelled"
+    ]
     live.sort(key=lambda m: (m.get("status") in CLOSED_MILESTONE, _date(m.get("forecast_date")) or "9999"))
     deck.lines(slide, ["Milestones: baseline against forecast"], RIGHT, Inches(1.2), HALF, Inches(0.3), size=12,
                bold_first=True)  # fmt: skip
@@ -303,7 +325,11 @@ def render_pack_pptx(
     projects = active_projects(views)
     ids = set(projects["project_id"])
     by_project = {}
-    for name, frame in (("milestones", views.milestones), ("raid", views.raid)):
+    for name, frame in (
+        ("milestones", views.milestones),
+        ("raid", views.raid),
+        ("baselines", views.milestone_baselines),
+    ):
         grouped: dict[str, list[dict]] = {}
         for row in frame[frame["project_id"].isin(ids)].to_dict("records"):
             grouped.setdefault(row["project_id"], []).append(row)
@@ -314,8 +340,11 @@ def render_pack_pptx(
     _actions(deck, views, ids, today)
     _changes(deck, summary)
     records = projects.to_dict("records")
+    baselines = {
+        project: {m["id"]: m.get("baseline_date") for m in rows} for project, rows in by_project["baselines"].items()
+    }
     for number, row in enumerate(records, start=1):
-        _project(deck, row, number, len(records), by_project["milestones"], by_project["raid"], views.period)
+        _project(deck, row, number, len(records), by_project["milestones"], by_project["raid"], baselines, views.period)
     if capacity:
         _capacity(deck, dashboard)
     if pipeline is not None:
