@@ -385,3 +385,23 @@ def test_libreoffice_prints_each_sheet_on_few_pages_and_home_on_one(workbook_pat
     assert set(pages) == {sheet.name for sheet in SHEETS if not sheet.hidden}
     assert pages["Home"] == 1 and pages["Dashboard"] == 1
     assert max(pages.values()) <= 2, pages  # it printed on 32 pages, columns cut mid-word, before
+
+
+def test_a_matrix_of_criteria_has_upright_headers_and_numbers_sit_under_right_aligned_headers(workbook_path):
+    """Requests' 10 criterion columns hold 1-5: upright headers keep them narrow enough to print legibly on one
+    page's width; a number column's header sits right, over its numbers; a lone long header stays flat."""
+    book = load_workbook(workbook_path)
+    requests, requests_table = book["Requests"], TABLES[[t.name for t in TABLES].index("Requests")]
+    header_row = requests_table.top_row + 1
+    headers = {cell.value: cell for cell in requests[header_row]}
+    for name in ("pmo_strategic_fit", "requester_business_value", "duration_months"):
+        cell = headers[name]
+        assert cell.alignment.textRotation == 90, name
+        assert requests.column_dimensions[cell.column_letter].width < len(name), name
+    assert requests.row_dimensions[header_row].height >= 6 * len("requester_business_value")
+    assert headers["request_id"].alignment.textRotation in (0, None)
+    capacity = book["Capacity"]
+    capacity_headers = {cell.value: cell for cell in capacity[requests_table.top_row + 1]}
+    assert capacity_headers["fte"].alignment.horizontal == "right"  # over 4.0
+    assert capacity_headers["hours_per_month"].alignment.textRotation in (0, None)  # alone: flat
+    assert capacity_headers["role"].alignment.horizontal in (None, "general", "left")

@@ -85,18 +85,59 @@ def _write_cell(worksheet, row: int, col: int, value, date_format) -> None:
 NARROWEST_COLUMN, WIDEST_COLUMN = 10, 80
 
 
+# A long header over short values (a 1-5 criterion, a score) is written upright, so the column is as wide as its
+# values and a table of many criteria still prints legibly on one page's width.
+UPRIGHT_HEADER_FROM, SHORT_VALUE, UPRIGHT_MIN_COLUMNS = 13, 8, 3
+
+
+def _values(table_content: TableContent, col: int) -> list:
+    return [row[col] for row in table_content.rows if col < len(row) and _shown(row[col])]
+
+
+def upright_headers(table_content: TableContent) -> set[int]:
+    """The columns whose header is written upright: a long header over short figures (or none yet), in a table with
+    at least UPRIGHT_MIN_COLUMNS of them (a matrix of criteria; one upright header alone only looks odd)."""
+    figures = {
+        col: len(header)
+        for col, header in enumerate(table_content.headers)
+        if len(header) > SHORT_VALUE + 2 and all(_is_short_figure(value) for value in _values(table_content, col))
+    }
+    long_ones = [col for col, length in figures.items() if length >= UPRIGHT_HEADER_FROM]
+    # Once a table has them, its every figure column under a header longer than its values is upright alike.
+    return set(figures) if len(long_ones) >= UPRIGHT_MIN_COLUMNS else set()
+
+
+def _is_short_figure(value) -> bool:
+    """A number, or a figure written as text ('2026-07'): no letters, at most SHORT_VALUE characters."""
+    text = _shown(value)
+    return len(text) <= SHORT_VALUE and not any(character.isalpha() for character in text)
+
+
+def numeric_columns(table_content: TableContent) -> set[int]:
+    """The columns holding numbers only (at least one): their header is right-aligned, over its numbers."""
+    numeric = set()
+    for col in range(len(table_content.headers)):
+        values = _values(table_content, col)
+        if values and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+            numeric.add(col)
+    return numeric
+
+
 def column_widths(sheet_tables: Sequence[tuple[object, TableContent]]) -> dict[int, int]:
     """{column: width} for the tables on one sheet (tables sharing a column take the wider)."""
     widths: dict[int, int] = {}
     for _table, table_content in sheet_tables:
+        upright = upright_headers(table_content)
         for col, header in enumerate(table_content.headers):
-            texts = [header, *(_shown(row[col]) for row in table_content.rows if col < len(row))]
+            shown_header = "" if col in upright else header
+            texts = [shown_header, *(_shown(row[col]) for row in table_content.rows if col < len(row))]
             wanted = max(len(text) for text in texts) + 2
             widths[col] = max(widths.get(col, 0), min(WIDEST_COLUMN, max(NARROWEST_COLUMN, wanted)))
     return widths
 
 
 ROW_HEIGHT = 15  # points, one line of the default 11-point font
+UPRIGHT_POINTS_PER_CHARACTER = 6.5  # an upright header's height, per character of the 11-point font
 
 
 def _lines(text: str, width: int) -> int:
@@ -125,6 +166,10 @@ def _sheet_bytes(content: Mapping[str, TableContent], vba_project: bytes) -> byt
     note_format = workbook.add_format({"italic": True, "font_color": "#595959"})
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
     wrap_format = workbook.add_format({"text_wrap": True, "valign": "top", "align": "left"})  # a number with its text
+    upright_format = workbook.add_format({"rotation": 90, "align": "center", "valign": "bottom", "bold": True})
+    right_format = workbook.add_format({"align": "right", "indent": 1, "valign": "bottom", "bold": True})
+    number_format = workbook.add_format({"align": "right", "indent": 1, "valign": "top"})  # apart from the next text
+    header_format = workbook.add_format({"valign": "bottom", "bold": True})
     top_format = workbook.add_format({"valign": "top"})  # a row's label beside its wrapped text, on its first line
     worksheets = {}
     for sheet in SHEETS:
@@ -141,19 +186,28 @@ def _sheet_bytes(content: Mapping[str, TableContent], vba_project: bytes) -> byt
         worksheet = worksheets[table.sheet]
         width = len(table_content.headers)
         last_row = table.top_row + max(1, len(table_content.rows))
+        upright, numeric = upright_headers(table_content), numeric_columns(table_content)
+        header_formats = [upright_format if col in upright else right_format if col in numeric else header_format
+                          for col in range(width)]  # fmt: skip
         worksheet.add_table(
             table.top_row, 0, last_row, width - 1,
             {"name": table.name, "style": "Table Style Medium 2",
-             "columns": [{"header": header} for header in table_content.headers]},
+             "columns": [{"header": header, "header_format": header_formats[col]}
+                         for col, header in enumerate(table_content.headers)]},
         )  # fmt: skip
+        if upright:
+            longest = max(len(table_content.headers[col]) for col in upright)
+            worksheet.set_row(table.top_row, UPRIGHT_POINTS_PER_CHARACTER * longest + 6)
         for row_offset, row in enumerate(table_content.rows, start=1):
             for col, value in enumerate(row[:width]):
                 _write_cell(worksheet, table.top_row + row_offset, col, value, date_format)
     for name, worksheet in worksheets.items():
         sheet_tables = [(table, content[table.name]) for table in TABLES if table.sheet == name]
         widths = column_widths(sheet_tables)
+        numbers = set().union(*(numeric_columns(table_content) for _table, table_content in sheet_tables))
         for col, width in widths.items():
-            worksheet.set_column(col, col, width, wrap_format if width == WIDEST_COLUMN else top_format)
+            column_format = wrap_format if width == WIDEST_COLUMN else number_format if col in numbers else top_format
+            worksheet.set_column(col, col, width, column_format)
         for table, table_content in sheet_tables:
             # Neither Excel nor LibreOffice grows a row to its wrapped text on opening: the height is written.
             for row_offset, row in enumerate(table_content.rows, start=1):

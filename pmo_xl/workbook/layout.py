@@ -49,7 +49,7 @@ SHEETS: tuple[Sheet, ...] = (
     Sheet("RequestResources", "shRequestResources", "Request resource estimates", "One row per request, role (or person) and month (yyyy-mm): the FTE the request would need. Capacity weighs them by the request's stage."),
     Sheet("ScoringModel", "shScoringModel", "Scoring model", "One row per criterion, plus one row per level of a categorical criterion. Weights need not sum to 1."),
     Sheet("Capacity", "shCapacity", "Capacity", "Available capacity by role (or person) over a range of months (yyyy-mm); a blank to_month means until further notice."),
-    Sheet("Dashboard", "shDashboard", "Dashboard", "Refresh dashboard rebuilds this sheet from the ledger."),
+    Sheet("Dashboard", "shDashboard", "", ""),  # its title and note are the dashboard's own (reporting/dashboard_sheet)
     Sheet("Log", "shLog", "Log", "Each button's result, newest last."),
     Sheet("Settings", "shSettings", "Settings", "Folders, calendar, currency and RAG thresholds used by every button and by the pmo command."),
     Sheet("xlwings.conf", "shXlwingsConf", "", "", hidden=True),
