@@ -388,7 +388,7 @@ def run_demo(
     )
     selection_path = write_selection_workbook(selection, out / "request_selection.xlsx")
     say("saving two portfolio scenarios and comparing them")
-    scenarios_path, comparison_path = _two_scenarios(out, scored, request_resources, year, budget)
+    scenarios_path, comparison_path, comparison = _two_scenarios(out, scored, request_resources, year, budget)
 
     online = run_online_demo(out, period_list[-1], say)
     write_bytes_atomic(
@@ -402,7 +402,7 @@ def run_demo(
     summary = executive_summary(views, items)
     report = write_report(out / "report.html", dashboard, summary, views)
     say("printing the steering committee's review pack")
-    pack = _review_pack(out, ledger, records, out / "capacity.xlsx", out / "requests.xlsx", today)
+    pack = _review_pack(out, ledger, records, out / "capacity.xlsx", out / "requests.xlsx", today, comparison)
     by_status: dict[str, int] = {}
     for record in records:
         by_status[record.lifecycle_status or "active"] = by_status.get(record.lifecycle_status or "active", 0) + 1
@@ -467,7 +467,7 @@ def run_demo(
     )
 
 
-def _two_scenarios(out: Path, scored, resources, year: int, budget: float) -> tuple[Path, Path]:
+def _two_scenarios(out: Path, scored, resources, year: int, budget: float):
     """Two budgets for next year, each kept as a scenario with its run, and the two side by side."""
     from pmo_xl.portfolio.selection import SelectionSettings
     from pmo_xl.portfolio.selection.compare_workbook import write_comparison_workbook
@@ -488,21 +488,23 @@ def _two_scenarios(out: Path, scored, resources, year: int, budget: float) -> tu
         for name, amount in (("Lean", budget), ("Growth", budget * 1.5))
     ]
     scenarios = write_bytes_atomic(out / "scenarios.json", saved_scenarios_bytes(saved))
-    comparison = write_comparison_workbook(compare_saved(saved), out / "scenario_comparison.xlsx", "Lean or Growth")
-    return scenarios, comparison
+    compared = compare_saved(saved)
+    workbook = write_comparison_workbook(compared, out / "scenario_comparison.xlsx", "Lean or Growth")
+    return scenarios, workbook, compared
 
 
-def _review_pack(out: Path, ledger: Path, records, capacity: Path, requests: Path, today: dt.date) -> Path:
-    """The pack as a PDF through Chromium; as HTML (it prints from a browser) where no Chromium is installed."""
+def _review_pack(out: Path, ledger: Path, records, capacity: Path, requests: Path, today: dt.date, comparison) -> Path:
+    """The pack, with the two scenarios' comparison page, as a PDF through Chromium; as HTML (it prints from a
+    browser) where no Chromium is installed."""
     from pmo_xl.reporting.load import ReportSource
     from pmo_xl.reporting.pdf import PdfError
     from pmo_xl.reporting.review_pack import export_review_pack
 
     source = ReportSource(ledger, records, capacity=capacity, requests=requests, today=today)
     try:
-        return export_review_pack(source, out / "review-pack.pdf")
+        return export_review_pack(source, out / "review-pack.pdf", comparison=comparison)
     except PdfError:
-        return export_review_pack(source, out / "review-pack.html")
+        return export_review_pack(source, out / "review-pack.html", comparison=comparison)
 
 
 def _send_out(records, generated, period: str, ledger: Path, folder: Path) -> None:
