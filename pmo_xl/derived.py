@@ -23,7 +23,7 @@ from typing import TypeVar
 
 from pmo_xl.corrections import mark_current
 from pmo_xl.ledger import Ledger, LedgerError, StoredSubmission
-from pmo_xl.templates.steps import AddCheck, AddField, AddInstruction, ChangeRule, Relabel, Restyle
+from pmo_xl.templates.steps import AddCheck, AddColumn, AddField, AddInstruction, ChangeRule, Relabel, Restyle
 from pmo_xl.templates.versions import history, known_versions, migrate
 
 T = TypeVar("T")
@@ -155,6 +155,8 @@ def _moves_value(step: object) -> bool:
     """A field added blank (no default for older reports) reads as blank there, as it did before: no value moves."""
     if isinstance(step, AddField):
         return step.default is not None
+    if isinstance(step, AddColumn):  # a calculated column (the rows' Check) holds no value to read
+        return step.column.formula is None
     return not isinstance(step, _MOVES_NO_VALUE)
 
 
