@@ -156,10 +156,11 @@ CASES = [
     C("spaces in a required cell, flagged", "submission", "key_achievements", " \n ", "key_achievements_missing", "Summary!C42", "Key achievements is empty"),
     # -- a table of that workbook ---------------------------------------------------------------------------------
     C("probability outside its list", "raid", "probability", 7, "not_allowed", "RAID!G5", "'7' is not one of"),
-    C("probability typed as text", "raid", "probability", "3", "number_as_text", "RAID!G5", "typed as text", 3),
-    C("exposure thousands or decimal?", "raid", "financial_exposure", "1,000", "ambiguous_number", "RAID!K5", "could be"),
+    # a 1.2 table's cells are judged as its Check column shows them: text in a number cell is refused
+    C("probability typed as text", "raid", "probability", "3", "not_a_number", "RAID!G5", "holds text, not a number"),
+    C("exposure typed as text", "raid", "financial_exposure", "1,000", "not_a_number", "RAID!K5", "holds text"),
     C("#DIV/0! in a table cell", "raid", "financial_exposure", ExcelError("#DIV/0!"), "excel_error", "RAID!K5", "holds #DIV/0!"),
-    C("31 February", "raid", "due_date", "31/02/2027", "not_a_date", "RAID!M5", "is not a date"),
+    C("31 February", "raid", "due_date", "31/02/2027", "not_a_date", "RAID!M5", "holds text, not a date"),
     C("vertical tab in a description", "raid", "description", "Late\x0bsupplier", "control_characters", "RAID!D5", "U+000B", "Latesupplier"),
     # -- the PMO's own tables and options -------------------------------------------------------------------------
     C("settings: words for a number", "settings", "cost_overrun_red_percent", "ten", REFUSED, "cost_overrun_red_percent", "not the text 'ten'"),

@@ -27,7 +27,7 @@ from pmo_xl.ledger import StoredSubmission
 from pmo_xl.register import ProjectRecord
 from pmo_xl.templates.builder import CHECK_COLUMN, PREVIOUS_SHEET
 from pmo_xl.templates.catalog import PROJECT_STATUS
-from pmo_xl.templates.checks import failing_formula
+from pmo_xl.templates.checks import ROW_CHECK_HEADER, ROW_CHECK_KEY, failing_formula
 from pmo_xl.templates.versions import migrate, schema_at
 from tests.libreoffice import require_soffice
 
@@ -45,9 +45,13 @@ class Case:
     completeness: float | None = None  # the completeness % after recalculation, where the case says it
     # the collector's generic findings (code, field) a formula cannot see, documented in docs/templates.md
     generic: frozenset[tuple[str, str]] = frozenset()
+    # table -> the rows written into it, first rows first; `check` is then the Check column's words in its first row
+    rows: dict[str, list[dict[str, object]]] | None = None
 
     @property
     def name(self) -> str:
+        if self.rows:
+            return f"{self.check}:{'bad' if self.fails else 'good'}:{self.rows!r}"
         shown = "-".join(f"{key}={value!r}" for key, value in self.entries.items())
         return f"{self.check}:{'bad' if self.fails else 'good'}:{shown}"
 
@@ -162,6 +166,51 @@ CASES = [
 ]  # fmt: skip
 
 
+SOON = dt.date(2027, 3, 31)
+MILESTONE = {"name": "Build complete", "forecast_date": SOON, "status": "On track"}
+RISK = {
+    "type": "Risk",
+    "description": "Supplier late",
+    "owner": "Marc",
+    "date_raised": dt.date(2026, 11, 2),
+    "status": "Open",
+    "probability": 3,
+    "impact": 4,
+}
+CHANGE = {"description": "Add reporting module", "status": "Proposed", "schedule_impact_days": 10}
+
+
+def _table_cases() -> list[Case]:
+    """A table's rows judged by its Check column: the first rule a row fails, in its words ("" when none)."""
+
+    def case(words: str, table: str, *rows: dict[str, object]) -> Case:
+        return Case(words, bool(words), {}, rows={table: list(rows)})
+
+    return [
+        case("", "Milestones", MILESTONE, {**MILESTONE, "status": "on track"}),
+        case("Forecast date: to fill in.", "Milestones", {**MILESTONE, "forecast_date": None}, MILESTONE),
+        case("Milestone: to fill in.", "Milestones", {**MILESTONE, "name": "  "}),
+        case("Forecast date: text, not a date.", "Milestones", {**MILESTONE, "forecast_date": "2027-03-31"}),
+        case("Forecast date: no date from 1990 to 2100.", "Milestones", {**MILESTONE, "forecast_date": 5}),
+        case("Status: not on the list.", "Milestones", {**MILESTONE, "status": "on track "}),
+        case("Status: not on the list.", "Milestones", {**MILESTONE, "status": "Done"}),
+        case("Key / gate: not on the list.", "Milestones", {**MILESTONE, "key": "Y", "status": "Done"}),
+        case("", "RAID", RISK),
+        case("Probability: not on the list.", "RAID", {**RISK, "probability": 7}),
+        case("Impact: text, not a number.", "RAID", {**RISK, "impact": "4"}),
+        case("Financial exposure: below 0 or too large.", "RAID", {**RISK, "financial_exposure": -5}),
+        case("Financial exposure: text, not a number.", "RAID", {**RISK, "financial_exposure": "1,000"}),
+        case("Type: to fill in.", "RAID", {"description": "Only a description"}),
+        case("", "ChangeRequests", CHANGE),
+        case("Schedule impact (days): not a whole number.", "ChangeRequests", {**CHANGE, "schedule_impact_days": 2.5}),
+        case("", "NextSteps", {"step": "Sign the contract", "owner": "Marc", "due_date": SOON}),
+        case("Required by: to fill in.", "NextSteps", {"step": "Sign the contract", "owner": "Marc"}),
+    ]  # fmt: skip
+
+
+TABLE_CASES = _table_cases()
+
+
 def _base_fill() -> WorkbookFill:
     """A complete first report: every required cell filled, all Green, the forecast on the baseline end."""
     record = ProjectRecord(1, "PRJ-7", "Data platform", "Priya Nair", "Marc", dt.date(2026, 1, 1), BASELINE_END)
@@ -222,26 +271,54 @@ def judged(tmp_path_factory):
     source = TemplateSource(PROJECT_STATUS, template_path("project_status"))
     base = _base_fill()
     written = []
-    for index, case in enumerate(CASES):
+    for index, case in enumerate([*CASES, *TABLE_CASES]):
         fields = {**base.fields, **case.entries}
+        tables = {**base.tables, **_with_ids(case.rows or {})}
         path = folder / "cases" / f"case-{index:02d}.xlsx"
         path.parent.mkdir(exist_ok=True)
-        path.write_bytes(source.render(replace(base, fields={k: v for k, v in fields.items() if v is not None})))
+        fill = replace(base, fields={k: v for k, v in fields.items() if v is not None}, tables=tables)
+        path.write_bytes(source.render(fill))
         written.append(path)
     recalculated = _recalculate_all(written, folder / "lo")
     results = {}
-    for case, path in zip(CASES, written, strict=True):
+    for case, path in zip([*CASES, *TABLE_CASES], written, strict=True):
         saved = recalculated[path]
         parsed, findings = read_submission(saved)
         assert parsed is not None, [f.describe() for f in findings]
         _, more = validate(parsed, PROJECT_STATUS, TODAY, register_ids={"PRJ-7"})
-        results[case.name] = (_flags(saved), findings + more, _completeness(saved))
+        results[case.name] = (_flags(saved), findings + more, _completeness(saved), _row_flags(saved))
     return results
+
+
+def _with_ids(rows: dict[str, list[dict[str, object]]]) -> dict[str, list[dict[str, object]]]:
+    """Each row with its table's stable id (M-001, M-002...), as the PM finds them pre-filled."""
+    return {
+        name: [{"id": PROJECT_STATUS.table(name).row_id(index), **row} for index, row in enumerate(table_rows)]
+        for name, table_rows in rows.items()
+    }
+
+
+def _row_flags(path: Path) -> dict[str, list[tuple[int, str]]]:
+    """Each checked table's (row, Check cell) for every body row, as LibreOffice calculated it."""
+    structure = XlsxPackage.from_path(path).structure
+    book = CalamineWorkbook.from_path(str(path))
+    flags = {}
+    for table in PROJECT_STATUS.tables:
+        if table.columns[-1].key != ROW_CHECK_KEY:
+            continue
+        found = structure.table(table.name)
+        cells = book.get_sheet_by_name(found.sheet).to_python(skip_empty_area=False)
+        column = found.first_column + found.headers.index(ROW_CHECK_HEADER) - 1
+        flags[table.name] = [
+            (row, str(cells[row - 1][column]) if row - 1 < len(cells) and column < len(cells[row - 1]) else "")
+            for row in found.body_rows
+        ]
+    return flags
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_the_flag_in_the_sheet_and_the_collectors_finding_agree_both_ways(judged, case):
-    flags, findings, completeness = judged[case.name]
+    flags, findings, completeness, _ = judged[case.name]
     found = {f.code: f for f in findings if f.code in CHECKS}
     for name, check in CHECKS.items():
         flagged = check.shown in flags[name]
@@ -257,6 +334,27 @@ def test_the_flag_in_the_sheet_and_the_collectors_finding_agree_both_ways(judged
     assert {(f.code, f.where) for f in others} == case.generic, [f.describe() for f in others]
     if case.completeness is not None:
         assert completeness == pytest.approx(case.completeness)
+
+
+@pytest.mark.parametrize("case", TABLE_CASES, ids=[case.name for case in TABLE_CASES])
+def test_a_rows_check_cell_and_the_collectors_findings_agree_both_ways(judged, case):
+    """Each row of each checked table: its Check cell shows words <=> the collector refuses a cell of that row, and
+    the words are the first refused cell's column's; the row of the case shows the case's words. Blank pre-sized
+    rows (an id only) show nothing and are not judged."""
+    _, findings, _, row_flags = judged[case.name]
+    (table_name,) = case.rows
+    for table, flags in row_flags.items():
+        for row, flag in flags:
+            refused = [
+                f for f in findings if f.row == row and f.where.startswith(f"{table}[") and f.severity == "error"
+            ]
+            assert bool(flag) == bool(refused), (table, row, flag, [f.describe() for f in refused])
+            if refused:
+                assert flag.startswith(refused[0].where.removeprefix(f"{table}[").removesuffix("]") + ": ")
+                assert refused[0].cell.startswith(f"{PROJECT_STATUS.table(table).sheet}!")
+    assert row_flags[table_name][0][1] == case.check
+    others = [f for f in findings if f.severity != "info" and not f.where.startswith(f"{table_name}[")]
+    assert others == [], [f.describe() for f in others]
 
 
 def test_the_flag_and_the_fill_come_from_the_same_formula(repo_root):

@@ -93,8 +93,8 @@ def test_each_version_of_the_series_is_the_current_schema_with_the_later_steps_u
     )
     assert [c.key for c in middle.table("RAID").columns][9:11] == ["financial_exposure", "mitigation_cost"]
     assert middle.table("RAID").column("status").allowed == ("Open", "Watching", "Closed")
-    assert [c.key for c in middle.table("NextSteps").columns] == ["id", "step", "owner", "due_date"]
-    assert [c.key for c in V2.table("NextSteps").columns] == ["id", "step", "owner", "owner_team", "due_date"]
+    assert [c.key for c in middle.table("NextSteps").columns] == ["id", "step", "owner", "due_date", "check"]
+    assert [c.key for c in V2.table("NextSteps").columns] == ["id", "step", "owner", "owner_team", "due_date", "check"]
     with pytest.raises(SchemaError, match=r"project_status has no version '1\.0\.0' \(known: 1\.0, 1\.1, 2\.0\)"):
         schema_at("project_status", "1.0.0")
 

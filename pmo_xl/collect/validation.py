@@ -17,7 +17,7 @@ from pmo_xl import values
 from pmo_xl.periods import is_month, period_of
 from pmo_xl.submissions import Finding, ParsedSubmission, Value
 from pmo_xl.templates.catalog import budget_variance
-from pmo_xl.templates.checks import fails
+from pmo_xl.templates.checks import ROW_CHECK_KEY, fails, row_failures
 from pmo_xl.templates.schema import VALUE_KINDS, Column, Field, Table, TemplateSchema
 
 # Excel's cap on the characters in one cell; longer text was not typed in Excel and would be cut on the way back.
@@ -303,14 +303,31 @@ def _validate_table(parsed: ParsedSubmission, table: Table, findings: list[Findi
             if is_month(key)
         ]
     has_severity = any(column.key == "severity" for column in table.columns)
+    row_checked = any(column.key == ROW_CHECK_KEY and column.formula for column in table.columns)
     result = []
     for index, row in enumerate(rows):
         excel_row = excel_rows[index] if index < len(excel_rows) else None
         normalised: dict[str, Value] = {}
+        # The rules the row's Check column shows, on the cells as the file holds them: a cell that fails one is
+        # refused under its code and words, and not read further (its finding is the cell's only one).
+        failed = {rule.column.key: rule for rule in row_failures(table, row)} if row_checked else {}
         for column in specs:
             if column.key not in row:
                 continue  # a renamed header, reported by the reader
             raw = row[column.key]
+            if column.key in failed:
+                item = f" ({row['id']})" if row.get("id") else ""
+                place = _column_place(parsed, table, column.header, column.key, excel_row)
+                findings.append(
+                    _finding(
+                        "error",
+                        failed[column.key].code,
+                        f"{table.name}{item}: {failed[column.key].message(values.as_text(raw))}",
+                        place,
+                    )
+                )
+                normalised[column.key] = None
+                continue
             value = _clean_cell(raw, column)
             if value is _SLOW:
                 place = _column_place(parsed, table, column.header, column.key, excel_row)

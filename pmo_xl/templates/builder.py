@@ -22,7 +22,7 @@ from pmo_xl.excel.files import atomic_target, write_bytes_atomic
 from pmo_xl.excel.package import XlsxPackage
 from pmo_xl.excel.sheet_xml import without_cached_results
 from pmo_xl.periods import month_series
-from pmo_xl.templates.checks import applies_formula, blank_formula, failing_formula
+from pmo_xl.templates.checks import ROW_CHECK_KEY, applies_formula, blank_formula, failing_formula
 from pmo_xl.templates.metadata import META_KEYS, META_SHEET, custom_property, meta_name
 from pmo_xl.templates.schema import (
     INPUT_MESSAGE_LIMIT,
@@ -556,6 +556,15 @@ class TemplateBuilder:
         """
         last_row = first_row + ROWS_BELOW_TABLES - 1
         for offset, column in enumerate(columns, start=1):
+            if column.key == ROW_CHECK_KEY and column.formula:
+                # The rows' Check formula, beside the rows collect reads below the table: a cell of each row by address.
+                style = self.formats.get(text_wrap=True, font_size=9, bold=True, font_color="#C00000", locked=True)
+                for row in range(first_row, last_row + 1):
+                    formula = column.formula
+                    for other_offset, other in enumerate(columns, start=1):
+                        formula = formula.replace("{" + other.header + "}", xl_rowcol_to_cell(row, other_offset))
+                    sheet.write_formula(row, offset, f"={formula}", style, "")
+                continue
             if column.locked or column.formula:
                 continue
             style = self.formats.value(column.type, False)
@@ -593,7 +602,11 @@ class TemplateBuilder:
         for column in columns:
             spec: dict[str, object] = {"header": column.header}
             locked = column.locked or column.formula is not None
-            spec["format"] = self.formats.value(column.type, locked)
+            spec["format"] = (
+                self.formats.get(text_wrap=True, font_size=9, bold=True, font_color="#C00000", locked=True)
+                if column.key == ROW_CHECK_KEY
+                else self.formats.value(column.type, locked)
+            )
             # LibreOffice does not draw table styles, so the header carries its own format.
             spec["header_format"] = self.formats.get(
                 bold=True,

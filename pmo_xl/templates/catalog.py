@@ -6,8 +6,10 @@ validates submissions against it and docs/templates.md is generated from it.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pmo_xl.portfolio.criteria import DEFAULT_MODEL
-from pmo_xl.templates.checks import bounds
+from pmo_xl.templates.checks import ROW_CHECK_HEADER, ROW_CHECK_KEY, bounds, row_check_formula
 from pmo_xl.templates.schema import (
     RAG_VALUES,
     YES_NO,
@@ -436,6 +438,30 @@ def _status_checks(fields: tuple[Field, ...]) -> tuple[Check, ...]:
     return tuple(checks)
 
 
+ROW_CHECK_HELP = (
+    "What the PMO's rules find in this row, as you type: the first thing to put right. Nothing shows when the row "
+    "passes, or holds nothing but its ID."
+)
+
+
+def with_row_checks(tables: tuple[Table, ...]) -> tuple[Table, ...]:
+    """Each table with its Check column last (pmo_xl.templates.checks: the rows' rules as a formula). Not a table of
+    month columns: their headers move with the period, so no formula of the template can name them."""
+    return tuple(
+        table
+        if table.month_series
+        else replace(
+            table,
+            columns=(
+                *table.columns,
+                Column(ROW_CHECK_KEY, ROW_CHECK_HEADER, "text", locked=True, formula=row_check_formula(table),
+                       width=26, help=ROW_CHECK_HELP),
+            ),
+        )
+        for table in tables
+    )  # fmt: skip
+
+
 _STATUS_SECTIONS = (
     _IDENTITY,
     Section("Status (RAG)", _rag_fields(), layout="grid"),
@@ -448,7 +474,7 @@ _STATUS_SECTIONS = (
 CHECKS_INSTRUCTION = (
     "The Check column beside a field shows what the PMO's rules find there, as you type: red must be put right "
     "before the PMO can accept the report (the completeness figure counts it), amber asks you to look again and is "
-    "accepted. Nothing shows when the entry passes."
+    "accepted. Nothing shows when the entry passes. Each table's last column, Check, does the same for its row."
 )
 
 PROJECT_STATUS = TemplateSchema(
@@ -458,153 +484,157 @@ PROJECT_STATUS = TemplateSchema(
     main_sheet="Summary",
     file_name="{project_id} - {project_name} - Status {period}.xlsx",
     sections=_STATUS_SECTIONS,
-    tables=(
-        Table(
-            "NextSteps",
-            "Actions",
-            "Next steps",
-            (
-                _id_column("Step ID", 9),
-                Column("step", "Next step", "text", required=True, width=50, help="What happens next."),
-                Column("owner", "Owner", "text", required=True, width=20, help="Who does it."),
-                Column("due_date", "Required by", "date", required=True, width=13, help="By when."),
-            ),
-            rows=8,
-            id_prefix="N-",
-        ),
-        Table(
-            "Decisions",
-            "Actions",
-            "Decisions needed from management",
-            (
-                _id_column("Decision ID", 9),
-                Column("decision", "Decision needed", "text", required=True, width=50, help="The question."),
-                Column("owner", "Owner", "text", required=True, width=20, help="Who must decide."),
-                Column("required_by", "Required by", "date", required=True, width=13, help="Latest useful date."),
-                Column("status", "Status", "choice", allowed=DECISION_STATUSES, width=12, help="Open until decided."),
-            ),
-            rows=8,
-            id_prefix="D-",
-        ),
-        Table(
-            "Milestones",
-            "Milestones",
-            "Milestones",
-            (
-                _id_column("Milestone ID", 11),
-                Column("name", "Milestone", "text", required=True, width=40, help="A checkable event, not a task."),
-                Column(
-                    "key", "Key / gate", "choice", allowed=YES_NO, width=10, help="Yes for a key milestone or gate."
+    tables=with_row_checks(
+        (
+            Table(
+                "NextSteps",
+                "Actions",
+                "Next steps",
+                (
+                    _id_column("Step ID", 9),
+                    Column("step", "Next step", "text", required=True, width=50, help="What happens next."),
+                    Column("owner", "Owner", "text", required=True, width=20, help="Who does it."),
+                    Column("due_date", "Required by", "date", required=True, width=13, help="By when."),
                 ),
-                Column(
-                    "baseline_date",
-                    "Baseline date",
-                    "date",
-                    locked=True,
-                    width=13,
-                    help="Set by the PMO; changes only by change request.",
-                ),
-                Column(
-                    "forecast_date",
-                    "Forecast date",
-                    "date",
-                    required=True,
-                    width=13,
-                    help="When you expect it.",
-                    moves=True,
-                ),
-                Column("actual_date", "Actual date", "date", width=13, help="When it was met. Blank until then."),
-                Column("status", "Status", "choice", required=True, allowed=MILESTONE_STATUSES, width=12),
-                Column("comment", "Comment", "text", width=40),
+                rows=8,
+                id_prefix="N-",
             ),
-            rows=40,
-            id_prefix="M-",
-            help="Each row keeps its Milestone ID from period to period. Use the blank rows for new milestones.",
-        ),
-        Table(
-            "RAID",
-            "RAID",
-            "Risks, assumptions, issues and dependencies",
-            (
-                _id_column("RAID ID", 9),
-                Column("type", "Type", "choice", required=True, allowed=RAID_TYPES, width=12),
-                Column("description", "Description", "text", required=True, width=44),
-                Column("owner", "Owner", "text", required=True, width=16),
-                Column("date_raised", "Date raised", "date", required=True, width=12),
-                _scale_column(
-                    "probability",
-                    "Probability",
-                    11,
-                    help="1 = rare, 2 = unlikely, 3 = possible, 4 = likely, 5 = almost certain.",
+            Table(
+                "Decisions",
+                "Actions",
+                "Decisions needed from management",
+                (
+                    _id_column("Decision ID", 9),
+                    Column("decision", "Decision needed", "text", required=True, width=50, help="The question."),
+                    Column("owner", "Owner", "text", required=True, width=20, help="Who must decide."),
+                    Column("required_by", "Required by", "date", required=True, width=13, help="Latest useful date."),
+                    Column(
+                        "status", "Status", "choice", allowed=DECISION_STATUSES, width=12, help="Open until decided."
+                    ),
                 ),
-                _scale_column(
-                    "impact", "Impact", 9, help="1 = negligible, 2 = minor, 3 = moderate, 4 = major, 5 = severe."
+                rows=8,
+                id_prefix="D-",
+            ),
+            Table(
+                "Milestones",
+                "Milestones",
+                "Milestones",
+                (
+                    _id_column("Milestone ID", 11),
+                    Column("name", "Milestone", "text", required=True, width=40, help="A checkable event, not a task."),
+                    Column(
+                        "key", "Key / gate", "choice", allowed=YES_NO, width=10, help="Yes for a key milestone or gate."
+                    ),
+                    Column(
+                        "baseline_date",
+                        "Baseline date",
+                        "date",
+                        locked=True,
+                        width=13,
+                        help="Set by the PMO; changes only by change request.",
+                    ),
+                    Column(
+                        "forecast_date",
+                        "Forecast date",
+                        "date",
+                        required=True,
+                        width=13,
+                        help="When you expect it.",
+                        moves=True,
+                    ),
+                    Column("actual_date", "Actual date", "date", width=13, help="When it was met. Blank until then."),
+                    Column("status", "Status", "choice", required=True, allowed=MILESTONE_STATUSES, width=12),
+                    Column("comment", "Comment", "text", width=40),
                 ),
-                Column(
-                    "severity",
-                    "Severity",
-                    "integer",
-                    locked=True,
-                    formula=SEVERITY_FORMULA,
-                    width=9,
-                    help="Calculated: probability x impact (1-25).",
+                rows=40,
+                id_prefix="M-",
+                help="Each row keeps its Milestone ID from period to period. Use the blank rows for new milestones.",
+            ),
+            Table(
+                "RAID",
+                "RAID",
+                "Risks, assumptions, issues and dependencies",
+                (
+                    _id_column("RAID ID", 9),
+                    Column("type", "Type", "choice", required=True, allowed=RAID_TYPES, width=12),
+                    Column("description", "Description", "text", required=True, width=44),
+                    Column("owner", "Owner", "text", required=True, width=16),
+                    Column("date_raised", "Date raised", "date", required=True, width=12),
+                    _scale_column(
+                        "probability",
+                        "Probability",
+                        11,
+                        help="1 = rare, 2 = unlikely, 3 = possible, 4 = likely, 5 = almost certain.",
+                    ),
+                    _scale_column(
+                        "impact", "Impact", 9, help="1 = negligible, 2 = minor, 3 = moderate, 4 = major, 5 = severe."
+                    ),
+                    Column(
+                        "severity",
+                        "Severity",
+                        "integer",
+                        locked=True,
+                        formula=SEVERITY_FORMULA,
+                        width=9,
+                        help="Calculated: probability x impact (1-25).",
+                    ),
+                    Column("proximity", "Proximity", "choice", allowed=PROXIMITY, width=16),
+                    Column("financial_exposure", "Financial exposure", "currency", minimum=0, width=12),
+                    Column("response", "Response", "text", width=36),
+                    Column("due_date", "Due date", "date", width=12),
+                    Column("escalate", "Escalate", "choice", allowed=YES_NO, width=9),
+                    Column("status", "Status", "choice", required=True, allowed=RAID_STATUSES, width=11, moves=True),
+                    Column("date_closed", "Date closed", "date", width=12),
                 ),
-                Column("proximity", "Proximity", "choice", allowed=PROXIMITY, width=16),
-                Column("financial_exposure", "Financial exposure", "currency", minimum=0, width=12),
-                Column("response", "Response", "text", width=36),
-                Column("due_date", "Due date", "date", width=12),
-                Column("escalate", "Escalate", "choice", allowed=YES_NO, width=9),
-                Column("status", "Status", "choice", required=True, allowed=RAID_STATUSES, width=11, moves=True),
-                Column("date_closed", "Date closed", "date", width=12),
+                rows=60,
+                id_prefix="R-",
             ),
-            rows=60,
-            id_prefix="R-",
-        ),
-        Table(
-            "ChangeRequests",
-            "Changes",
-            "Change requests",
-            (
-                _id_column("CR ID", 9),
-                Column("description", "Description", "text", required=True, width=44),
-                Column("cost_impact", "Cost impact", "currency", width=12, help="Change to the budget, + or -."),
-                Column("schedule_impact_days", "Schedule impact (days)", "integer", width=14, help="+ = later."),
-                Column("scope_impact", "Scope impact", "text", width=30),
-                Column("status", "Status", "choice", required=True, allowed=CHANGE_STATUSES, width=12),
-                Column("date_approved", "Date approved", "date", width=13),
+            Table(
+                "ChangeRequests",
+                "Changes",
+                "Change requests",
+                (
+                    _id_column("CR ID", 9),
+                    Column("description", "Description", "text", required=True, width=44),
+                    Column("cost_impact", "Cost impact", "currency", width=12, help="Change to the budget, + or -."),
+                    Column("schedule_impact_days", "Schedule impact (days)", "integer", width=14, help="+ = later."),
+                    Column("scope_impact", "Scope impact", "text", width=30),
+                    Column("status", "Status", "choice", required=True, allowed=CHANGE_STATUSES, width=12),
+                    Column("date_approved", "Date approved", "date", width=13),
+                ),
+                rows=20,
+                id_prefix="CR-",
+                help="The only way the baseline changes. The PMO applies approved changes to the next period's baseline.",
             ),
-            rows=20,
-            id_prefix="CR-",
-            help="The only way the baseline changes. The PMO applies approved changes to the next period's baseline.",
-        ),
-        Table(
-            "Benefits",
-            "Benefits",
-            "Benefits",
-            (
-                _id_column("Benefit ID", 10),
-                Column("benefit", "Benefit", "text", required=True, width=40),
-                Column("owner", "Owner", "text", required=True, width=18),
-                Column("type", "Type", "choice", required=True, allowed=BENEFIT_TYPES, width=14),
-                Column("measure", "Measure", "text", width=18, help="Unit of the values, e.g. k EUR per year."),
-                Column("baseline_value", "Baseline value", "number", width=13),
-                Column("forecast_value", "Forecast value", "number", width=13),
-                Column("realised_value", "Realised value", "number", width=13),
+            Table(
+                "Benefits",
+                "Benefits",
+                "Benefits",
+                (
+                    _id_column("Benefit ID", 10),
+                    Column("benefit", "Benefit", "text", required=True, width=40),
+                    Column("owner", "Owner", "text", required=True, width=18),
+                    Column("type", "Type", "choice", required=True, allowed=BENEFIT_TYPES, width=14),
+                    Column("measure", "Measure", "text", width=18, help="Unit of the values, e.g. k EUR per year."),
+                    Column("baseline_value", "Baseline value", "number", width=13),
+                    Column("forecast_value", "Forecast value", "number", width=13),
+                    Column("realised_value", "Realised value", "number", width=13),
+                ),
+                rows=15,
+                id_prefix="B-",
             ),
-            rows=15,
-            id_prefix="B-",
-        ),
-        Table(
-            "ResourceDemand",
-            "Resources",
-            "Resource demand (FTE per month)",
-            _ROLE_COLUMNS,
-            rows=20,
-            month_series=MonthSeries(
-                12, help="FTE on this project in this month: 1 = one person full time, 0.5 = half time."
+            Table(
+                "ResourceDemand",
+                "Resources",
+                "Resource demand (FTE per month)",
+                _ROLE_COLUMNS,
+                rows=20,
+                month_series=MonthSeries(
+                    12, help="FTE on this project in this month: 1 = one person full time, 0.5 = half time."
+                ),
+                help="FTE per role per calendar month, from the reporting period on.",
             ),
-            help="FTE per role per calendar month, from the reporting period on.",
-        ),
+        )
     ),
     instructions=(
         (

@@ -15,8 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
-from pmo_xl.templates.schema import VALUE_KINDS, Check, Field, TemplateSchema
+from pmo_xl.templates.schema import VALUE_KINDS, Check, Column, Field, Table, TemplateSchema
 from pmo_xl.values import EARLIEST_YEAR, LATEST_YEAR, PLAUSIBLE_LIMIT, ExcelError
 
 # Excel's (and LibreOffice's) day 0 in the 1900 date system, and the plausible dates' serials: 1990-01-01 to
@@ -165,4 +166,141 @@ def fails(check: Check, schema: TemplateSchema, cells: Mapping[str, object]) -> 
     return value == previous and (check.below is None or value < check.below)
 
 
-__all__ = ["applies_formula", "blank_formula", "bounds", "failing_formula", "fails", "is_blank_as_excel_reads"]
+# -- a table's rows ------------------------------------------------------------------------------------------------
+# A table's Check column (its last, `ROW_CHECK_KEY`) shows, in each row that holds something, the first of its rules
+# that fails, in a few words ("" when all pass); the collector applies the same rules to the same cells, in the same
+# order, and refuses each cell that fails one under the rule's code. A row of nothing but its id shows nothing.
+
+ROW_CHECK_KEY = "check"
+ROW_CHECK_HEADER = "Check"
+_NUMBER_COLUMNS = ("integer", "number", "percent", "currency")
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """One rule on one input column of a table's row: `code` is the collector's finding code."""
+
+    column: Column
+    code: str  # 'required', 'not_allowed', 'not_a_number', 'not_a_date', 'not_a_whole_number', 'out_of_range'
+    words: str  # what the Check column shows, e.g. "Forecast date: text, not a date."
+
+    def message(self, shown: str) -> str:
+        """The collector's words for the cell holding `shown`: the Check column's, with the allowed values."""
+        header, choices = self.column.header, ", ".join(self.column.choices)
+        return {
+            "required": f"{header} is required",
+            "not_allowed": f"{header}: '{shown}' is not one of the allowed values ({choices})",
+            "not_a_number": f"{header} holds text, not a number: retype it as a number",
+            "not_a_date": f"{header} holds text, not a date: retype it as a date, e.g. 2026-12-03",
+            "not_a_whole_number": f"{header} must be a whole number",
+        }.get(self.code, self.words.removesuffix("."))
+
+
+def row_inputs(table: Table) -> tuple[Column, ...]:
+    """The columns a PM fills in: not the id, nothing locked, no formula (the Check column is one)."""
+    return tuple(column for column in table.columns if not column.locked and column.formula is None)
+
+
+def row_rules(table: Table) -> tuple[RowRule, ...]:
+    """The table's row rules, in the order the Check column tries them: column by column, left to right."""
+    rules: list[RowRule] = []
+    for column in row_inputs(table):
+        header = column.header
+        if column.required:
+            rules.append(RowRule(column, "required", f"{header}: to fill in."))
+        if column.type in ("choice", "rag") or (column.type == "integer" and column.allowed):
+            rules.append(RowRule(column, "not_allowed", f"{header}: not on the list."))
+        if column.type in _NUMBER_COLUMNS:
+            rules.append(RowRule(column, "not_a_number", f"{header}: text, not a number."))
+            if column.type == "integer" and not column.allowed:
+                rules.append(RowRule(column, "not_a_whole_number", f"{header}: not a whole number."))
+            if not (column.type == "integer" and column.allowed):
+                low = "too large." if column.minimum is None else f"below {column.minimum:g} or too large."
+                rules.append(RowRule(column, "out_of_range", f"{header}: {low}"))
+        if column.type == "date":
+            rules.append(RowRule(column, "not_a_date", f"{header}: text, not a date."))
+            rules.append(RowRule(column, "out_of_range", f"{header}: no date from 1990 to 2100."))
+    return tuple(rules)
+
+
+def _rule_formula(rule: RowRule, ref: str) -> str:
+    column = rule.column
+    if rule.code == "required":
+        return blank_formula(ref)
+    if rule.code == "not_allowed":
+        if column.type == "integer":
+            listed = ",".join(f"{ref}={choice}" for choice in column.allowed)
+            return f"AND(ISNUMBER({ref}),NOT(OR({listed})))"
+        listed = ",".join(f"{ref}={_excel_text(choice)}" for choice in column.choices)
+        return f"AND(NOT({blank_formula(ref)}),NOT(OR({listed})))"
+    if rule.code in ("not_a_number", "not_a_date"):
+        return f"AND(ISTEXT({ref}),NOT({blank_formula(ref)}))"
+    if rule.code == "not_a_whole_number":
+        return f"AND(ISNUMBER({ref}),{ref}<>INT({ref}))"
+    if column.type == "date":
+        return f"AND(ISNUMBER({ref}),OR({ref}<DATE({EARLIEST_YEAR},1,1),{ref}>=DATE({LATEST_YEAR + 1},1,1)))"
+    low, high = bounds(column)  # type: ignore[arg-type]
+    return f"AND(ISNUMBER({ref}),OR({ref}<{_excel_number(low)},{ref}>{_excel_number(high)}))"
+
+
+def row_check_formula(table: Table) -> str:
+    """The Check column's formula (no leading '='), with {Header} for each same-row cell (the builder's placeholders
+    for a table's calculated column): "" for a row of nothing but its id, else the first failing rule's words."""
+    inputs = row_inputs(table)
+    empty = "AND(" + ",".join(blank_formula("{" + column.header + "}") for column in inputs) + ")"
+    shown = '""'
+    for rule in reversed(row_rules(table)):
+        shown = f"IF({_rule_formula(rule, '{' + rule.column.header + '}')},{_excel_text(rule.words)},{shown})"
+    return f'IF({empty},"",{shown})'
+
+
+def _rule_fails(rule: RowRule, cell: object) -> bool:
+    column = rule.column
+    if isinstance(cell, ExcelError):
+        return False  # the formula gives the error itself, and the collector its 'excel_error'
+    if rule.code == "required":
+        return is_blank_as_excel_reads(cell)
+    serial = _serial(cell)
+    if rule.code == "not_allowed":
+        if column.type == "integer":
+            return serial is not None and serial not in {float(choice) for choice in column.allowed}
+        return not is_blank_as_excel_reads(cell) and not any(_equals_text(cell, choice) for choice in column.choices)
+    if rule.code in ("not_a_number", "not_a_date"):
+        return isinstance(cell, str) and not is_blank_as_excel_reads(cell)
+    if serial is None:
+        return False
+    if rule.code == "not_a_whole_number":
+        return not serial.is_integer()
+    if column.type == "date":
+        return not _FIRST_DATE <= serial < _END_DATE
+    low, high = bounds(column)  # type: ignore[arg-type]
+    return not low <= serial <= high
+
+
+def row_failures(table: Table, row: Mapping[str, object]) -> tuple[RowRule, ...]:
+    """The rules a row's cells fail, as the file holds them (the Check column shows the first), one a column at
+    most: a column's first failing rule. None for a row of nothing but its id, as the formula reads blank."""
+    if all(is_blank_as_excel_reads(row.get(column.key)) for column in row_inputs(table)):
+        return ()
+    failed: dict[str, RowRule] = {}
+    for rule in row_rules(table):
+        key = rule.column.key
+        if key not in failed and key in row and _rule_fails(rule, row[key]):
+            failed[key] = rule
+    return tuple(failed.values())
+
+
+__all__ = [
+    "ROW_CHECK_HEADER",
+    "ROW_CHECK_KEY",
+    "RowRule",
+    "applies_formula",
+    "blank_formula",
+    "bounds",
+    "failing_formula",
+    "fails",
+    "is_blank_as_excel_reads",
+    "row_check_formula",
+    "row_failures",
+    "row_rules",
+]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from html import escape
 
+from pmo_xl.templates.checks import ROW_CHECK_KEY
 from pmo_xl.templates.schema import VALUE_KINDS, Check, Column, Field, Section, Table, TemplateSchema
 
 # Example values a type cannot give (free text), declared once: by field name, or by 'Table[column key]'.
@@ -190,7 +191,9 @@ def _table_html(table: Table, schema: TemplateSchema, checks: dict[str, list[Che
     parts = [f"<h3>{escape(table.title)} (table {escape(table.name)}{escape(ids)})</h3>"]
     if table.help:
         parts.append(f'<p class="note">{escape(table.help)}</p>')
-    parts.append(_set_by_pmo([c.header for c in table.columns if c not in inputs and c.key != "id"]))
+    # the rows' Check column is told once, with the Summary's (its words are the rules listed here)
+    shown = [c.header for c in table.columns if c not in inputs and c.key not in ("id", ROW_CHECK_KEY)]
+    parts.append(_set_by_pmo(shown))
     rows = []
     for column in inputs:
         own = checks.pop(f"{table.name}[{column.key}]", [])

@@ -7,7 +7,17 @@ new version of a template is a new entry at the end of its tuple, and its versio
 from __future__ import annotations
 
 from pmo_xl.templates.catalog import CHECKS_INSTRUCTION, PROJECT_STATUS
-from pmo_xl.templates.steps import AddCheck, AddField, AddInstruction, ChangeRule, Migration, Relabel, Restyle
+from pmo_xl.templates.checks import ROW_CHECK_KEY
+from pmo_xl.templates.steps import (
+    AddCheck,
+    AddColumn,
+    AddField,
+    AddInstruction,
+    ChangeRule,
+    Migration,
+    Relabel,
+    Restyle,
+)
 
 _ADDING_ROWS_BEFORE = (
     "Tables have blank rows ready, each with its own ID. Use the next blank row for a new milestone, risk, "
@@ -57,6 +67,12 @@ PROJECT_STATUS_MIGRATIONS: tuple[Migration, ...] = (
             AddField(PROJECT_STATUS.field("forecast_end_comment"), "Dates", after="prev_forecast_end_date"),
             AddInstruction("Checks", CHECKS_INSTRUCTION, after="How to fill it in"),
             *(AddCheck(check) for check in PROJECT_STATUS.checks),
+            # each table's Check column, last: a formula, never read as input, so no older row needs a value for it
+            *(
+                AddColumn(table.name, table.columns[-1], after=table.columns[-2].key)
+                for table in PROJECT_STATUS.tables
+                if table.columns[-1].key == ROW_CHECK_KEY
+            ),
         ),
     ),
 )

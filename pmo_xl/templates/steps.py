@@ -177,6 +177,8 @@ class AddColumn:
         return _with_columns(after, self.table, [c for c in table.columns if c.key != self.column.key])
 
     def move(self, fields: dict, tables: Rows, notes: list[str]) -> None:
+        if self.column.formula is not None:
+            return  # a calculated column: the workbook works it out, no row holds a value for it
         for row in tables.get(self.table, []):
             if _blank(row.get(self.column.key)):
                 row[self.column.key] = self.default
