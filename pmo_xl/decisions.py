@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pmo_xl.derived import current_tables
 from pmo_xl.errors import PmoError
 from pmo_xl.ledger import Decision, Ledger
 from pmo_xl.values import as_text, is_blank, read_date, read_text
@@ -114,7 +115,9 @@ def needs_of(ledger: Ledger, project_ids: Iterable[str]) -> dict[str, tuple[str,
     latest = ledger.counted_latest(PROJECT_STATUS.template_id, project_ids=set(project_ids), with_state=False)
     by_submission = {row[3]: (row[1], row[2]) for row in latest}
     needs = {project_id: (period, set()) for project_id, period in by_submission.values()}
-    for submission_id, _excel_row, values in ledger.table_rows(NEEDS_TABLE, by_submission):
+    # through the one reader of stored rows, in the current version of the template
+    rows = current_tables(ledger, PROJECT_STATUS.template_id, [NEEDS_TABLE], by_submission)[NEEDS_TABLE]
+    for submission_id, values in ((sid, row) for sid, found in rows.items() for row in found):
         item_id = as_text(values.get("id"))
         if item_id:
             needs[by_submission[submission_id][0]][1].add(item_id)
