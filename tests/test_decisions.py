@@ -126,6 +126,15 @@ def test_a_decision_closes_the_need_in_the_views_and_the_report_and_its_late_act
     html = report.read_text(encoding="utf-8")
     assert "Actions from the decisions (0 overdue)" in html and "OVERDUE</td>" not in html
 
+    # The review pack lists the need once, as decided, and flags the action past its due date.
+    pack = tmp_path / "pack.html"
+    _run("review-pack", str(pack), "--ledger", str(ledger), "--today", TODAY)
+    page = pack.read_text(encoding="utf-8")
+    assert page.count("decided on 2026-11-25: approve by Steering committee") == 1
+    assert "Decided by the committee (closed)" in page and "Sign the supplier change" in page
+    action = page[page.index("Sign the supplier change") :].split("</tr>", 1)[0]
+    assert 'class="overdue"' in action
+
 
 def test_a_correction_supersedes_and_the_table_is_append_only(ledger):
     _decide(ledger, "--kind", "approve", "--project", "B2", "--answers", "D-001", "--owner", "Board",

@@ -216,6 +216,23 @@ def _decisions_page(summary: ExecutiveSummary, today: dt.date) -> str:
          f'<span class="d">{_date(row.get("due_date"))}</span>{_overdue(row.get("due_date"), today)}']
         for row in summary.escalations.to_dict("records")
     ]  # fmt: skip
+    decided_rows = [
+        [_e(row["project_id"]), _e(row.get("id")), _short(row.get("decision")), _e(row.get("closed"))]
+        for row in summary.decided.to_dict("records")
+    ]
+    action_rows = [
+        [_e(row["project_id"]), _e(row.get("answers")), _short(row.get("action"), 70), _e(row.get("action_owner")),
+         f'<span class="d">{_date(row.get("due"))}</span>{_overdue(row.get("due"), today)}']
+        for row in summary.actions.to_dict("records")
+    ]  # fmt: skip
+    taken = (
+        "<h2>Decided by the committee (closed)</h2>"
+        + _rows_table(["Project", "ID", "Decision needed", "Decided"], decided_rows, "")
+        + "<h2>Actions the decisions set</h2>"
+        + _rows_table(["Project", "Answers", "Action", "Owner", "Due"], action_rows, "No action was set.")
+        if decided_rows
+        else ""
+    )
     return f"""<section class="page" id="decisions">
 <h1>Decisions and escalations</h1>
 <p class="sub">Each listed once, soonest first; the project pages refer to them by ID. Overdue: due before {_e(today.isoformat())}.</p>
@@ -223,6 +240,7 @@ def _decisions_page(summary: ExecutiveSummary, today: dt.date) -> str:
 {_rows_table(["Project", "ID", "Decision needed", "Owner", "Needed by"], decision_rows, "No decision is waiting for the committee.")}
 <h2>Risks and issues escalated</h2>
 {_rows_table(["Project", "ID", "Type", "Description", "Owner", "Severity", "Due"], escalation_rows, "No risk or issue is escalated.", numeric=(5,))}
+{taken}
 </section>"""
 
 
