@@ -21,7 +21,7 @@ from pathlib import Path
 from pmo_xl.derived import current_tables
 from pmo_xl.errors import PmoError
 from pmo_xl.ledger import Decision, Ledger
-from pmo_xl.values import as_text, is_blank, read_date, read_text
+from pmo_xl.values import as_text, is_blank, parse_date_text, read_date, read_text
 
 KINDS = ("approve", "defer", "stop", "re-baseline", "accept-change")
 DECISIONS_TABLE = "Decisions"
@@ -137,7 +137,13 @@ def closed_text(decision: Decision) -> str:
 
 def is_overdue(decision: Decision, today: dt.date) -> bool:
     """An action past its due date (a decision without an action is never overdue)."""
-    return bool(decision.action and decision.due) and dt.date.fromisoformat(decision.due) < today
+    due = stored_day(decision.due)
+    return bool(decision.action) and due is not None and due < today
+
+
+def stored_day(text: str) -> dt.date | None:
+    """A date the ledger holds as ISO text (decided_on, due), read through pmo_xl.values; None when blank."""
+    return parse_date_text(text)[0] if text else None
 
 
 def read_decisions_table(path: Path) -> list[DecisionRequest]:

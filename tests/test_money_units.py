@@ -181,4 +181,4 @@ def test_amounts_in_m_keep_their_decimals_everywhere(tmp_path):
     assert '<td class="n">2.50</td><td class="n">2.75</td>' in detail and '<td class="n">-0.25</td>' in detail
     sheet = workbook["Dashboard"]
     formats = {cell.number_format for row in sheet.iter_rows() for cell in row if cell.value == 2.75}
-    assert formats == {"#,##0.00"}
+    assert formats == {'#,##0.00 "m USD"'}  # two decimals, and the unit in the number format (one currency)

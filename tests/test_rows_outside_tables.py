@@ -25,7 +25,7 @@ from tests.libreoffice import edit_with_libreoffice
 
 PERIOD = "2026-12"
 TODAY = dt.date(2027, 1, 10)
-# RAID sits at B4:P64 on its sheet: header in row 4, pre-sized rows 5-64 holding R-001..R-060
+# RAID sits at B4:Q64 on its sheet: header in row 4, pre-sized rows 5-64 holding R-001..R-060
 RAID_LAST_ROW = 64
 
 
@@ -124,13 +124,13 @@ def _errors(findings) -> list:
 
 def test_62_risks_in_a_table_excel_grew_arrive_without_a_finding(filled, tmp_path):
     """How Excel writes it: on the unprotected sheet the PM fills the 60 rows and presses Tab in the last cell
-    twice; Excel grows the table's ref and its autoFilter ref to B4:P66 and gives rows 65-66 the table's formats
+    twice; Excel grows the table's ref and its autoFilter ref to B4:Q66 and gives rows 65-66 the table's formats
     and its calculated Severity formula. The PM leaves the new rows' RAID ID blank."""
     workbook = _edited(
         filled,
         tmp_path / "excel.xlsx",
         {"RAID": _risks(range(5, 67))},
-        table_refs={"RAID": "B4:P66"},
+        table_refs={"RAID": "B4:Q66"},
         grown={"RAID": range(65, 67)},
     )
     parsed, findings = read_submission(workbook)
@@ -153,18 +153,18 @@ def test_rows_typed_just_below_a_table_are_read_with_a_warning_naming_them(fille
         "warning",
         "rows_below_table",
         "RAID",
-        "RAID!B65:P67",
+        "RAID!B65:Q67",
     )
     assert "3 rows below the RAID table were read (rows 65-67) as its rows; nothing is lost" in finding.message
 
 
 def test_a_table_whose_ref_was_shrunk_over_its_filled_rows_loses_none(filled, tmp_path):
     """The ref ends at row 20, but rows 5-30 are filled and the pre-sized rows 31-64 still hold their ids."""
-    workbook = _edited(filled, tmp_path / "shrunk.xlsx", {"RAID": _risks(range(5, 31))}, table_refs={"RAID": "B4:P20"})
+    workbook = _edited(filled, tmp_path / "shrunk.xlsx", {"RAID": _risks(range(5, 31))}, table_refs={"RAID": "B4:Q20"})
     parsed, findings = read_submission(workbook)
     assert parsed.table_rows["RAID"] == list(range(5, 31))
     assert [row["id"] for row in parsed.tables["RAID"]] == [f"R-{n:03d}" for n in range(1, 27)]
-    assert [(f.code, f.cell) for f in findings] == [("rows_below_table", "RAID!B21:P30")]
+    assert [(f.code, f.cell) for f in findings] == [("rows_below_table", "RAID!B21:Q30")]
 
 
 def test_rows_after_a_blank_row_under_a_table_are_refused_not_dropped(filled, tmp_path):
@@ -176,12 +176,12 @@ def test_rows_after_a_blank_row_under_a_table_are_refused_not_dropped(filled, tm
         ("error", "rows_below_table_not_read"),
     ]
     refused = findings[1]
-    assert refused.cell == "RAID!B69:P70" and refused.row == 69
+    assert refused.cell == "RAID!B69:Q70" and refused.row == 69
     assert "rows 69-70" in refused.message and "blank row 67" in refused.message
 
 
 def test_rows_below_a_table_stop_at_the_next_table_down(filled, tmp_path):
-    """Actions holds NextSteps (B6:E14), its section title in B17 and Decisions (B19:F27). Rows typed under
+    """Actions holds NextSteps (B6:F14), its section title in B17 and Decisions (B19:G27). Rows typed under
     NextSteps are read up to the Decisions header, never into it; the title, in the locked id column, is neither
     a row nor the blank row that ends them, so row 18 is read too."""
     next_steps = {
@@ -203,7 +203,7 @@ def test_rows_below_a_table_stop_at_the_next_table_down(filled, tmp_path):
             "status": None,
         }
     ]
-    assert [(f.code, f.cell) for f in findings] == [("rows_below_table", "Actions!B15:E18")]
+    assert [(f.code, f.cell) for f in findings] == [("rows_below_table", "Actions!B15:F18")]
 
 
 def test_rows_below_a_table_stop_at_a_named_cell(filled, tmp_path):
@@ -211,7 +211,7 @@ def test_rows_below_a_table_stop_at_a_named_cell(filled, tmp_path):
     workbook = _edited(filled, tmp_path / "named.xlsx", {"RAID": cells}, names={"raid_review": "RAID!$D$67"})
     parsed, findings = read_submission(workbook)
     assert parsed.table_rows["RAID"][-2:] == [65, 66]
-    assert [(f.code, f.cell) for f in findings] == [("rows_below_table", "RAID!B65:P66")]
+    assert [(f.code, f.cell) for f in findings] == [("rows_below_table", "RAID!B65:Q66")]
 
 
 def test_generated_and_filled_workbooks_have_nothing_below_their_tables(generated, filled):
@@ -245,7 +245,7 @@ def test_62_risks_added_in_libreoffice_all_arrive(filled, tmp_path):
     descriptions = {row["description"] for row in parsed.tables["RAID"]}
     assert descriptions == {f"Risk number {number}" for number in range(1, 63)}
     # LibreOffice grew the table over the inserted row, not over the row typed under it
-    assert [(f.severity, f.code, f.cell) for f in findings] == [("warning", "rows_below_table", "RAID!B66:P66")]
+    assert [(f.severity, f.code, f.cell) for f in findings] == [("warning", "rows_below_table", "RAID!B66:Q66")]
     assert "1 row below the RAID table was read (row 66)" in findings[0].message
     normalised, more = validate(parsed, PROJECT_STATUS, TODAY)
     assert _errors(more) == []
@@ -284,7 +284,7 @@ def test_62_risks_typed_below_the_table_on_the_protected_sheet_all_arrive(filled
     edited = edit_with_libreoffice(filled, tmp_path / "protected.xlsx", TYPE_RAID_ROWS_BELOW)
     parsed, findings = read_submission(edited)
     assert {row["description"] for row in parsed.tables["RAID"]} == {f"Risk number {n}" for n in range(1, 63)}
-    assert [(f.severity, f.code, f.cell) for f in findings] == [("warning", "rows_below_table", "RAID!B65:P66")]
+    assert [(f.severity, f.code, f.cell) for f in findings] == [("warning", "rows_below_table", "RAID!B65:Q66")]
     assert "2 rows below the RAID table were read (rows 65-66)" in findings[0].message
     normalised, more = validate(parsed, PROJECT_STATUS, TODAY)
     assert _errors(more) == []

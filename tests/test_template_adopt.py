@@ -162,7 +162,7 @@ def _drop_rule(package):
         (_rename_table, "the table 'RAID' (Risks, assumptions, issues and dependencies) is missing: was it renamed? "
                         "Name it RAID again (Table Design > Table Name)"),
         (_change_header, "the table NextSteps has no column 'Owner' (its headers: Step ID, Next step, Who, "
-                         "Owner's team, Required by): restore that header"),
+                         "Owner's team, Required by, Check): restore that header"),
         (_delete_name, "the defined name 'rag_overall' (Overall RAG) is missing or no longer on a cell"),
         (_drop_rule, "(percent_complete): its validation rule (decimal) was removed; restore it (Data > Data "
                      "Validation) or start again"),

@@ -29,7 +29,7 @@ from pmo_xl.corrections import (
     mark_current,
     newly_approved,
 )
-from pmo_xl.decisions import closed_text, current
+from pmo_xl.decisions import closed_text, current, stored_day
 from pmo_xl.derived import (
     ChainRules,
     CountedHistory,
@@ -55,6 +55,7 @@ from pmo_xl.reporting.feedback import finding_line
 from pmo_xl.settings import PmoSettings
 from pmo_xl.submissions import Verdict
 from pmo_xl.templates.catalog import MONEY_UNITS, PROJECT_STATUS, RAG_DIMENSIONS, SCHEMAS, budget_variance
+from pmo_xl.templates.checks import ROW_CHECK_KEY
 from pmo_xl.values import as_date, as_float, as_text, is_blank, parse_date_text, readable_name
 
 STATUS_TEMPLATE = PROJECT_STATUS.template_id
@@ -160,8 +161,8 @@ COMMITTEE_DECISION_COLUMNS = (
 def committee_decisions_view(decisions: Sequence[Decision]) -> pd.DataFrame:
     """The decisions in force as a frame: dates as dates, `closed` the text an answered need is shown with."""
     return pd.DataFrame(
-        [(d.project_id, d.answers, d.kind, d.owner, dt.date.fromisoformat(d.decided_on), d.action, d.action_owner,
-          dt.date.fromisoformat(d.due) if d.due else None, d.note, closed_text(d)) for d in current(decisions)],
+        [(d.project_id, d.answers, d.kind, d.owner, stored_day(d.decided_on), d.action, d.action_owner,
+          stored_day(d.due), d.note, closed_text(d)) for d in current(decisions)],
         columns=list(COMMITTEE_DECISION_COLUMNS),
     )  # fmt: skip
 
@@ -581,7 +582,8 @@ def _item_view(
 
 
 def _table_columns(table_name: str) -> list[str]:
-    return [column.key for column in PROJECT_STATUS.table(table_name).columns]
+    """A table's columns in the views: each declared column but the row Check, the sheet's live flag (no data)."""
+    return [column.key for column in PROJECT_STATUS.table(table_name).columns if column.key != ROW_CHECK_KEY]
 
 
 # -- the counted chain: one row per project and period, worked out once and kept in the ledger's derived tables --
