@@ -6,7 +6,8 @@ append-only (`ledger.Decision`); a correction is a new decision for the same row
 
 This module sits just above the ledger so that both the generator (which will stamp a project's decisions, read-only,
 into its next workbook: `decisions_for`) and the reporting views (which close the answered needs) can use it. Its
-functions are pure but for `decisions_for` and `needs_of`, which read the ledger they are given.
+functions are pure but for `decisions_for` and `needs_of`, which read the ledger they are given, and
+`record_decisions`, the one writer (`pmo decide` and the ribbon's Record decisions).
 """
 
 from __future__ import annotations
@@ -17,15 +18,20 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pmo_xl.derived import current_tables
 from pmo_xl.errors import PmoError
-from pmo_xl.ledger import Decision, Ledger
+from pmo_xl.ledger import Decision, Ledger, open_ledger
 from pmo_xl.values import as_text, is_blank, parse_date_text, read_date, read_text
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 KINDS = ("approve", "defer", "stop", "re-baseline", "accept-change")
 DECISIONS_TABLE = "Decisions"
-TABLE_COLUMNS = ("project_id", "answers", "kind", "owner", "date", "due", "note")
+TABLE_COLUMNS = ("project_id", "answers", "kind", "owner", "date", "due", "note", "action", "action_owner")
+OPTIONAL_COLUMNS = ("due", "note", "action", "action_owner")
 NEEDS_TABLE = "Decisions"  # the status template's table of decisions needed from management
 
 
@@ -150,22 +156,33 @@ def read_decisions_table(path: Path) -> list[DecisionRequest]:
     """The rows of the "Decisions" table of pmo_workbook.xlsm (or a sheet or CSV of that name), each a request.
     A cell that cannot be read is refused with the file, sheet, cell and the fix; blank rows are skipped."""
     from pmo_xl.errors import InputTableError
-    from pmo_xl.excel.tables import read_table, same_name
+    from pmo_xl.excel.tables import read_table
 
     try:
         frame = read_table(path, DECISIONS_TABLE)
     except InputTableError as error:
         raise DecisionError(str(error)) from None
+    return requests_from_table(
+        frame, frame.attrs.get("source") or str(path), frame.attrs.get("columns") or {},
+        int(frame.attrs.get("first_row") or 2),
+    )  # fmt: skip
+
+
+def requests_from_table(
+    frame: pd.DataFrame, source: str, letters: dict[str, str], first_row: int
+) -> list[DecisionRequest]:
+    """The rows of a Decisions table already read (from a file, or from the live workbook by the ribbon's Record
+    decisions), each a request. Headers match in any case and spacing ('Action owner' ~ action_owner); `letters`
+    maps a header to its column letter and `first_row` is the Excel row of the first data row, for the messages."""
+    from pmo_xl.excel.tables import same_name
+
     headers = {same_name(column): column for column in frame.columns}
-    missing = [name for name in TABLE_COLUMNS if same_name(name) not in headers and name not in ("due", "note")]
-    source = frame.attrs.get("source") or str(path)
+    missing = [name for name in TABLE_COLUMNS if same_name(name) not in headers and name not in OPTIONAL_COLUMNS]
     if missing:
         raise DecisionError(
             f"{source}: the Decisions table has no column {', '.join(missing)}; its columns are "
             f"{', '.join(TABLE_COLUMNS)}"
         )
-    letters = frame.attrs.get("columns") or {}
-    first_row = int(frame.attrs.get("first_row") or 2)
     requests = []
     for offset, row in enumerate(frame.to_dict("records")):
         cells = {name: row.get(headers.get(same_name(name))) for name in TABLE_COLUMNS}
@@ -178,9 +195,9 @@ def read_decisions_table(path: Path) -> list[DecisionRequest]:
             return f"{source}, cell {letter}{excel_row}" if letter else f"{source}, row {excel_row}, column {name}"
 
         texts = {}
-        for name in ("project_id", "answers", "kind", "owner", "note"):
+        for name in ("project_id", "answers", "kind", "owner", "note", "action", "action_owner"):
             texts[name] = str(read_text(cells[name], name).or_raise(DecisionError, where(name)) or "").strip()
-            if not texts[name] and name != "note":
+            if not texts[name] and name not in OPTIONAL_COLUMNS:
                 raise DecisionError(f"{where(name)}: {name} is empty; fill it in or clear the whole row")
         decided_on = read_date(cells["date"], "date").or_raise(DecisionError, where("date"))
         if decided_on is None:
@@ -195,7 +212,26 @@ def read_decisions_table(path: Path) -> list[DecisionRequest]:
                 decided_on,
                 due,
                 texts["note"],
+                texts["action"],
+                texts["action_owner"],
                 source=f"{source}, row {excel_row}",
             )
         )
     return requests
+
+
+def record_decisions(
+    ledger_path: Path | str, requests: Sequence[DecisionRequest], recorded_at: str
+) -> tuple[list[Decision], int]:
+    """What `pmo decide` and the ribbon's Record decisions do: check each request against the ledger's latest counted
+    reports, then record them all or none (the first refused stops the lot); (those recorded, how many were there)."""
+    with open_ledger(ledger_path, write=True) as ledger:
+        needs = needs_of(ledger, {request.project_id for request in requests})
+        earlier = ledger.decisions({request.project_id for request in requests})
+        records = []
+        for request in requests:
+            check_answers(request, needs)
+            record = to_record(request, [*earlier, *records], recorded_at)
+            records.append(record)
+        recorded = ledger.add_decisions(records)
+    return recorded, len(records) - len(recorded)

@@ -40,8 +40,7 @@ def decide_command(ledger, kind, project_id, answers, owner, decided_on, due, no
       pmo decide --ledger pmo_ledger.db --kind approve --project P-001 --answers D-001 \\
           --owner "Steering committee" --date 2026-12-10 --action "Sign the supplier change" --due 2026-12-31
     """
-    from pmo_xl.cli._decisions import record_decisions
-    from pmo_xl.decisions import DecisionRequest, read_decisions_table
+    from pmo_xl.decisions import DecisionRequest, read_decisions_table, record_decisions
 
     if ledger is None:
         raise click.UsageError("give --ledger, where the decisions are recorded")
