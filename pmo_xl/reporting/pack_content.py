@@ -9,6 +9,7 @@ Both renderings read these, so the printed pack (`review_pack.py`, HTML for Chro
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -144,14 +145,30 @@ def owner_actions(views: PortfolioViews, project_ids: set[str]) -> pd.DataFrame:
 COMPARED_REQUESTS = 14
 
 
-def comparison_cells(row: ComparisonRow) -> list[str]:
+def comparison_cells(row: ComparisonRow, together: Sequence[ComparisonRow] = ()) -> list[str]:
     """A comparison row's cells as text: numbers with thousands separators and one number of decimals across the
-    row (two when any scenario's figure has a fraction, so 1,015 and 1,522.50 read as 1,015.00 and 1,522.50), text
-    as written, '-' for none."""
-    numbers = [cell for cell in row.cells if isinstance(cell, float)]
+    row and the rows read `together` with it (two when any figure has a fraction, so 1,015 and 1,522.50 read as
+    1,015.00 and 1,522.50: a year's cost and its budget line up), text as written, '-' for none."""
+    numbers = [cell for other in (row, *together) for cell in other.cells if isinstance(cell, float)]
     decimals = 0 if all(round(number, 2).is_integer() for number in numbers) else 2
     return ["-" if cell is None else f"{cell:,.{decimals}f}" if isinstance(cell, float) else str(cell)
             for cell in row.cells]  # fmt: skip
+
+
+def comparison_line(comparison: ScenarioComparison, row: ComparisonRow) -> list[str]:
+    """A comparison row as the pack shows it: its label, then its cells; the cost section's figures (years, total,
+    budgets) share one number of decimals so they line up."""
+    together = comparison.section(row.section) if row.section == "cost by year" else ()
+    return [comparison_label(row), *comparison_cells(row, together)]
+
+
+def comparison_label(row: ComparisonRow) -> str:
+    """A comparison row's label as the committee reads it: a fiscal year's line of the cost section says it is a
+    cost ('cost FY2027', beside 'budget FY2027'), and a unit is named."""
+    label = row.label
+    if row.section == "cost by year" and not label.startswith(("total", "budget")):
+        label = f"cost {label}"
+    return label + (f" ({row.unit})" if row.unit else "")
 
 
 def comparison_requests(comparison: ScenarioComparison) -> tuple[list, int]:

@@ -29,7 +29,7 @@ from pmo_xl.reporting.pack_content import (
     TOP_RISKS,
     PipelineRequest,
     active_projects,
-    comparison_cells,
+    comparison_line,
     comparison_requests,
     current_reds,
     needs_attention,
@@ -296,7 +296,8 @@ def _comparison(deck: _Deck, comparison: ScenarioComparison) -> None:
     slide = deck.slide(f"Scenarios compared: {', '.join(names)}", "Each scenario's saved run, side by side.")
 
     def rows(section_rows) -> list[list[str]]:
-        return [[_text(r.label, 50), *(c.replace("\n", "; ") for c in comparison_cells(r))] for r in section_rows]
+        lines = (comparison_line(comparison, r) for r in section_rows)
+        return [[_text(label, 50), *(c.replace("\n", "; ") for c in cells)] for label, *cells in lines]
 
     figures = [*comparison.section("value"), *comparison.section("cost by year"), *comparison.section("binding")]
     deck.table(slide, ["Measure", *names], rows(figures), MARGIN, Inches(1.2), HALF)

@@ -39,7 +39,7 @@ from pmo_xl.reporting.pack_content import (  # noqa: F401 (re-exported: the pack
     PackCounts,
     PipelineRequest,
     active_projects,
-    comparison_cells,
+    comparison_line,
     comparison_requests,
     current_reds,
     needs_attention,
@@ -504,9 +504,8 @@ def _comparison_page(comparison: ScenarioComparison) -> str:
 
     def table(rows: Sequence, first: str, empty: str = "None.", numbers: bool = False) -> str:
         body = [
-            [_short(row.label + (f" ({row.unit})" if row.unit else ""), 60),
-             *(_e(cell).replace("\n", "<br>") for cell in comparison_cells(row))]
-            for row in rows
+            [_short(label, 60), *(_e(cell).replace("\n", "<br>") for cell in cells)]
+            for label, *cells in (comparison_line(comparison, row) for row in rows)
         ]  # fmt: skip
         return _rows_table([first, *names], body, empty, numeric=tuple(range(1, len(names) + 1)) if numbers else ())
 
