@@ -476,7 +476,29 @@ def commit_scenario_action(book: Book) -> str:
             f"{len(projects)} new project(s) in {output}")  # fmt: skip
 
 
+def record_decisions_action(book: Book) -> str:
+    """The same as `pmo decide --from pmo_workbook.xlsm`: the Decisions table's rows, as this workbook holds them
+    now (unsaved edits included), checked and recorded in the ledger all or none; a row already there adds nothing."""
+    from openpyxl.utils.cell import get_column_letter
+
+    from pmo_xl.decisions import DECISIONS_TABLE, record_decisions, requests_from_table
+    from pmo_xl.ledger import now_stamp
+    from pmo_xl.workbook.layout import table
+
+    frame = book.read_table(DECISIONS_TABLE)
+    letters = {header: get_column_letter(col) for col, header in enumerate(frame.columns, start=1)}
+    first_row = table(DECISIONS_TABLE).top_row + 2  # the Excel row under the header
+    requests = requests_from_table(frame, f"{book.path.name}, sheet Decisions", letters, first_row)
+    if not requests:
+        return "The Decisions table has no rows: type the committee's decisions there, then click Record decisions."
+    ledger = _ledger(book, book.read_settings())
+    recorded, already = record_decisions(ledger, requests, now_stamp())
+    listed = "".join(f"; {d.project_id} {d.answers}: {d.kind} by {d.owner}" for d in recorded)
+    return f"{len(recorded)} decision(s) recorded, {already} already in the ledger {ledger}{listed}"
+
+
 ACTIONS: dict[str, Action] = {
+    "record_decisions": record_decisions_action,
     "score_requests": score_requests_action,
     "new_project_workbooks": new_project_workbooks_action,
     "capacity": capacity_action,

@@ -47,7 +47,7 @@ def test_the_ribbon_has_the_groups_and_buttons_of_the_issue(built):
     assert tab.get("label") == "PMO"
     layout = {group.get("label"): [button.get("label") for button in group] for group in tab}
     assert layout == {
-        "Projects": ["New project workbooks", "Collect status"],
+        "Projects": ["New project workbooks", "Collect status", "Record decisions"],
         "Portfolio": [
             "Score requests",
             "Optimise",

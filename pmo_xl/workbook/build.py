@@ -22,6 +22,9 @@ from pmo_xl.excel.files import write_bytes_atomic
 from pmo_xl.excel.printing import print_like_screen
 from pmo_xl.reporting.dashboard_sheet import add_dashboard_sheet
 from pmo_xl.workbook.layout import (
+    DECISION_HELP,
+    DECISION_KINDS,
+    DECISIONS_TABLE,
     SETTINGS,
     SETUP_CHECK_RESULT,
     SETUP_CHECKS,
@@ -126,12 +129,13 @@ def numeric_columns(table_content: TableContent) -> set[int]:
 def column_widths(sheet_tables: Sequence[tuple[object, TableContent]]) -> dict[int, int]:
     """{column: width} for the tables on one sheet (tables sharing a column take the wider)."""
     widths: dict[int, int] = {}
-    for _table, table_content in sheet_tables:
+    for table, table_content in sheet_tables:
         upright = upright_headers(table_content)
+        declared = getattr(table, "widths", ())
         for col, header in enumerate(table_content.headers):
             shown_header = "" if col in upright else header
             texts = [shown_header, *(_shown(row[col]) for row in table_content.rows if col < len(row))]
-            wanted = max(len(text) for text in texts) + 2
+            wanted = max(max(len(text) for text in texts) + 2, declared[col] if col < len(declared) else 0)
             widths[col] = max(widths.get(col, 0), min(WIDEST_COLUMN, max(NARROWEST_COLUMN, wanted)))
     return widths
 
@@ -217,6 +221,9 @@ def _sheet_bytes(content: Mapping[str, TableContent], vba_project: bytes) -> byt
                     worksheet.set_row(table.top_row + row_offset, ROW_HEIGHT * lines)
         if sheet_tables and name != "Home":  # Home fits one page; a long table repeats its header on every page
             worksheet.freeze_panes(sheet_tables[0][0].top_row + 1, 0)
+    # A typed date sits at the top of its row, under its header, beside a wrapped note.
+    entry_date_format = workbook.add_format({"num_format": "yyyy-mm-dd", "valign": "top", "align": "left"})
+    _decision_entry(worksheets["Decisions"], content[DECISIONS_TABLE], entry_date_format, wrap_format)
     home = worksheets["Home"]
     home.set_landscape()
     home.fit_to_pages(1, 1)  # what each button does, on one page
@@ -240,6 +247,37 @@ def _sheet_bytes(content: Mapping[str, TableContent], vba_project: bytes) -> byt
         conf.write_string(row, 1, value)
     workbook.close()
     return buffer.getvalue()
+
+
+# Typing help reaches this many rows below a table's header (a table grown past them keeps Excel's own copy of it).
+ENTRY_ROWS = 500
+
+
+def _decision_entry(worksheet, table_content: TableContent, date_format, wrap_format) -> None:
+    """The Decisions sheet as a form: each column's input message says what it asks for, Kind is a list of the
+    kinds, Date and Due take only dates (formatted as such); rows already there keep their values."""
+    from pmo_xl.excel.tables import same_name
+
+    table = next(table for table in TABLES if table.name == DECISIONS_TABLE)
+    first, last = table.top_row + 1, table.top_row + ENTRY_ROWS
+    widths = column_widths([(table, table_content)])
+    for col, header in enumerate(table_content.headers):
+        column = next((name for name in DECISION_HELP if same_name(name) == same_name(header)), None)
+        if column is None:  # a column the PMO added on upgrade: no help of ours
+            continue
+        rule: dict = {"validate": "any"}
+        if column == "kind":
+            rule = {"validate": "list", "source": list(DECISION_KINDS),
+                    "error_title": "Kind", "error_message": "Choose one of " + ", ".join(DECISION_KINDS) + "."}  # fmt: skip
+        elif column in ("date", "due"):
+            rule = {"validate": "date", "criteria": ">=", "value": dt.date(2000, 1, 1),
+                    "error_title": header, "error_message": "Type a date, as YYYY-MM-DD."}  # fmt: skip
+            worksheet.set_column(col, col, widths[col], date_format)
+        elif column in ("note", "action"):  # a sentence wraps in its column instead of running over the next
+            worksheet.set_column(col, col, widths[col], wrap_format)
+        title = header[:32]
+        worksheet.data_validation(first, col, last, col, {**rule, "input_title": title,
+                                                          "input_message": DECISION_HELP[column][:255]})  # fmt: skip
 
 
 def _zip_info(name: str) -> zipfile.ZipInfo:

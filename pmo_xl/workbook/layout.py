@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from pmo_xl.decisions import DECISIONS_TABLE, KINDS, TABLE_COLUMNS
 from pmo_xl.portfolio.capacity import CAPACITY_COLUMNS, CAPACITY_TABLE
 from pmo_xl.portfolio.criteria import DEFAULT_MODEL
 from pmo_xl.portfolio.scoring import (
@@ -31,6 +32,7 @@ class Table:
     headers: tuple[str, ...]
     carried: bool = True
     top_row: int = 2  # 0-based row of the header, under the sheet's title and note
+    widths: tuple[int, ...] = ()  # columns' widths in characters, for a table that starts empty (else from content)
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ SHEETS: tuple[Sheet, ...] = (
     Sheet("ScoringModel", "shScoringModel", "Scoring model", "One row per criterion, plus one row per level of a categorical criterion. Weights need not sum to 1."),
     Sheet("Capacity", "shCapacity", "Capacity", "Available capacity by role (or person) over a range of months (yyyy-mm); a blank to_month means until further notice."),
     Sheet("Dashboard", "shDashboard", "", ""),  # its title and note are the dashboard's own (reporting/dashboard_sheet)
+    Sheet("Decisions", "shDecisions", "Steering committee decisions", "One row per decision: the project, the id of the PM's decision-needed row it answers (D-001...), what was decided, by whom and when, and any action it sets. Record decisions adds new rows to the ledger; a row already there is not added again."),
     Sheet("Log", "shLog", "Log", "Each button's result, newest last."),
     Sheet("Settings", "shSettings", "Settings", "Folders, calendar, currency and RAG thresholds used by every button and by the pmo command."),
     Sheet("xlwings.conf", "shXlwingsConf", "", "", hidden=True),
@@ -57,6 +60,22 @@ SHEETS: tuple[Sheet, ...] = (
 
 THIS_WORKBOOK = "ThisWorkbook"
 REQUEST_RESOURCES_TABLE = "RequestResources"  # the table name `pmo capacity --requests` reads
+
+# pmo_xl.decisions.TABLE_COLUMNS as a person reads them ('action_owner' -> 'Action owner').
+DECISION_HEADERS = tuple(column.replace("_", " ").capitalize() for column in TABLE_COLUMNS)
+DECISION_KINDS = KINDS  # the validation list of the Kind column
+# What each Decisions column asks for: the input message Excel shows on its cells.
+DECISION_HELP = {
+    "project_id": "The project's id in the register (P-001).",
+    "answers": "The id of the PM's decision-needed row this answers (D-001), from the project's latest report.",
+    "kind": "approve, defer, stop, re-baseline or accept-change (accept a change request).",
+    "owner": "Who decided: a person or the committee.",
+    "date": "The day it was decided (YYYY-MM-DD).",
+    "due": "When the action is due (YYYY-MM-DD); blank when the decision sets no action.",
+    "note": "What was decided, in a line.",
+    "action": "The action the decision sets (blank: the note, when a due date is given).",
+    "action_owner": "Who does the action (blank: the owner).",
+}
 
 CRITERION_IDS = tuple(criterion.criterion_id for criterion in DEFAULT_MODEL.criteria)
 
@@ -75,6 +94,9 @@ TABLES: tuple[Table, ...] = (
     Table(REQUEST_RESOURCES_TABLE, "RequestResources", ("request_id", "role", "person", "month", "fte")),
     Table(SCORING_MODEL_TABLE, "ScoringModel", tuple(SCORING_MODEL_COLUMNS)),
     Table(CAPACITY_TABLE, "Capacity", tuple(CAPACITY_COLUMNS)),
+    # Record decisions (and pmo decide --from) read it through pmo_xl.decisions, whose headers match in any case and
+    # spacing, so they are written for people.
+    Table(DECISIONS_TABLE, "Decisions", DECISION_HEADERS, widths=(11, 10, 13, 20, 12, 12, 36, 30, 16)),
     Table("Log", "Log", ("time", "action", "outcome", "message", "user")),
     Table("Settings", "Settings", ("setting", "value", "meaning")),
     # Read by people only (no macro or reader looks them up by name), so their headers are written for people; the
@@ -163,6 +185,7 @@ def sample_rows() -> dict[str, list[list]]:
         REQUEST_RESOURCES_TABLE: [["R-001", "Project manager", None, "2026-03", 0.5]],
         SCORING_MODEL_TABLE: [list(row) for row in model_to_rows(DEFAULT_MODEL)],
         CAPACITY_TABLE: [[{"role": "Project manager", "from_month": "2026-01", "fte": 4.0}.get(column) for column in CAPACITY_COLUMNS]],
+        DECISIONS_TABLE: [],
         "Log": [],
         "Settings": [[setting.key, setting.default, setting.meaning] for setting in SETTINGS],
         "RibbonButtons": [[button.group, button.label, button.supertip] for button in BUTTONS],
