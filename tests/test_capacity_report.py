@@ -300,5 +300,8 @@ def test_pmo_capacity_reads_committed_demand_straight_from_the_ledger(tmp_path):
     heatmap = [[cell.value for cell in row] for row in openpyxl.load_workbook(out).worksheets[0].iter_rows()]
     same = [[cell.value for cell in row] for row in openpyxl.load_workbook(out_portfolio).worksheets[0].iter_rows()]
     assert heatmap == same  # the ledger and the portfolio it produced give the same plan
+    # ... and the portfolio's Resources is the plan (a column per month), read back as the long rows it came from
+    plan = openpyxl.load_workbook(demo / "portfolio.xlsx", read_only=True)["Resources"]
+    assert "month" not in next(plan.iter_rows(max_row=1, values_only=True))
     both = CliRunner().invoke(main, ["capacity", "--capacity", str(demo / "capacity.xlsx")])
     assert both.exit_code == 2 and "either --portfolio or --ledger" in both.output

@@ -8,6 +8,7 @@ import math
 import openpyxl
 import pytest
 
+from pmo_xl.periods import is_month
 from tests.print_pages import PRINTED_OUTPUTS, run_printed_demo, sheet_pages
 
 PROJECTS = 50
@@ -67,12 +68,17 @@ def test_no_sheet_prints_more_pages_than_its_rows_need(printed, name):
 
 def test_portfolio_pages_are_bounded_by_its_rows(printed):
     """50 projects: the Dashboard page, Status, History, Milestones, RAID and the rest at a few pages each, and
-    Resources' 1,596 role-months at about 32 rows a page (50 pages): under 70 in all, from 210 before."""
+    Resources as a plan (a row per project and role, a column per month: about 150 rows, where its 1,596
+    role-months printed on 50 pages): under 40 in all, from 210 before the print setup and 70 before the plan."""
     demo, pages = printed
     workbook = openpyxl.load_workbook(demo / "portfolio.xlsx", read_only=True)
     rows = sum(sheet.max_row for sheet in workbook.worksheets if sheet.title != "Dashboard")
     assert sum(pages["portfolio.xlsx"].values()) <= 1 + math.ceil(rows / ROWS_A_PAGE) + len(workbook.sheetnames)
-    assert sum(pages["portfolio.xlsx"].values()) <= 70
+    assert sum(pages["portfolio.xlsx"].values()) <= 40
+    resources = workbook["Resources"]
+    header = [cell.value for cell in next(resources.iter_rows(max_row=1))]
+    assert header[:4] == ["project_id", "period", "role", "person"] and all(is_month(h) for h in header[4:]), header
+    assert len(header) >= 10 and pages["portfolio.xlsx"]["Resources"] <= 6
 
 
 def test_the_capacity_heatmap_prints_every_month_on_one_page(printed):

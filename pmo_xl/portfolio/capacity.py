@@ -28,6 +28,7 @@ import pandas as pd
 from pmo_xl.errors import InputTableError, PmoError
 from pmo_xl.excel.tables import read_table
 from pmo_xl.periods import month_index
+from pmo_xl.portfolio.resource_plan import resources_from_plan
 from pmo_xl.values import read_number, read_number_column
 
 # The `Capacity` table: the workbook builder and the CLI share these headers. One row is one role (or one named
@@ -1158,5 +1159,6 @@ def read_capacity(path: Path | str) -> pd.DataFrame:
 
 
 def read_portfolio(path: Path | str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The `Resources` and `Status` tables (or sheets) of portfolio.xlsx, as `pmo collect` writes them."""
-    return _read(path, ("Resources",)), _read(path, ("Status",))
+    """The `Resources` and `Status` tables (or sheets) of portfolio.xlsx, as `pmo collect` writes them (Resources a
+    plan, a column per month, or long rows as before: `resources_from_plan`)."""
+    return resources_from_plan(_read(path, ("Resources",))), _read(path, ("Status",))

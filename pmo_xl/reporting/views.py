@@ -42,6 +42,7 @@ from pmo_xl.derived import (
 from pmo_xl.derived import read_counted as read_counted_reports
 from pmo_xl.ledger import Decision, Ledger, Rejection, open_ledger
 from pmo_xl.periods import current_period, is_month
+from pmo_xl.portfolio.resource_plan import resource_plan
 from pmo_xl.register import ProjectRecord, read_register
 from pmo_xl.reporting.calendar import (
     TRACKER_COLUMNS,
@@ -217,6 +218,7 @@ class PortfolioViews:
             "missing": "Missing",
         }
         sheets = {names[f.name]: getattr(self, f.name) for f in fields(self) if f.name in names}
+        sheets["Resources"] = resource_plan(self.resources)  # a row per role, a column per month: prints as a plan
         if len(self.unreported):
             # The Status sheet covers the register: projects without any accepted report have their row too.
             sheets["Status"] = pd.concat([self.status, self.unreported], ignore_index=True)
