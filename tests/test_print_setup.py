@@ -102,3 +102,22 @@ def test_ratios_print_as_percentages_and_value_per_cost_with_three_places(printe
     model = openpyxl.load_workbook(demo / "request_scores.xlsx")["Model"]
     header = [cell.value for cell in model[1]]
     assert model.cell(2, header.index("weight") + 1).number_format == "0.0%"
+
+
+def test_the_selection_prints_whole_titles_and_wraps_its_reasons(printed):
+    """A title column as wide as its longest title (it was as narrow as the shortest: 'Zero-trust ne'), and the
+    long 'what would get it in' reasons wrapped in their column, on rows as tall as their lines, rather than
+    running on across the page and shrinking the whole sheet to fit."""
+    demo, _pages = printed
+    sheet = openpyxl.load_workbook(demo / "request_selection.xlsx")["Selection"]
+    header_row = next(row for row in sheet.iter_rows(max_row=5) if row[0].value == "request_id")
+    header = {cell.value: cell.column_letter for cell in header_row}
+    body = range(header_row[0].row + 1, sheet.max_row + 1)
+    titles = [str(sheet[f"{header['title']}{row}"].value or "") for row in body]
+    assert sheet.column_dimensions[header["title"]].width >= max(map(len, titles))
+    reasons = [(row, sheet[f"{header['what_would_get_it_in']}{row}"]) for row in body]
+    long = [(row, cell) for row, cell in reasons if len(str(cell.value or "")) > 60]
+    assert long, "the demo's selection has no long reason to wrap"
+    for row, cell in long:
+        assert cell.alignment.wrap_text, cell.coordinate
+        assert sheet.row_dimensions[row].height >= 30, cell.coordinate

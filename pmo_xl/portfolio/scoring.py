@@ -581,14 +581,24 @@ def write_frame(workbook, sheet_name: str, frame: pd.DataFrame, formats: dict | 
         worksheet.write_string(0, 0, note, workbook.add_format({"italic": True}))
         start = 2
     columns = [str(column) for column in frame.columns]
+    wrap = None
     for col, header in enumerate(columns):
         worksheet.write_string(start, col, header)
-        fmt = formats.get(header)
-        width = max(10, min(60, len(header) + 2, *(len(str(v)) + 2 for v in frame.iloc[:200, col].tolist())))
-        worksheet.set_column(col, col, width, fmt)
+        longest = max((len(str(v)) for v in frame.iloc[:200, col].tolist()), default=0)
+        width = max(10, min(60, max(len(header), longest) + 2))
+        if longest > 60 and header not in formats:
+            # A reason longer than its column wraps in it, rather than running on across the page it prints on.
+            wrap = wrap or workbook.add_format({"text_wrap": True, "valign": "top"})
+            formats = {**formats, header: wrap}
+        worksheet.set_column(col, col, width, formats.get(header))
+    wrapped = [col for col, header in enumerate(columns) if wrap is not None and formats.get(header) is wrap]
     for row_index, row in enumerate(frame.itertuples(index=False), start=start + 1):
         for col, value in enumerate(row):
             _write_cell(worksheet, row_index, col, value, formats.get(columns[col]))
+        # Its height said, since no application sizes a row to its wrapped text on opening: 15 points a line.
+        lines = max((math.ceil(len(str(row[col])) / 58) for col in wrapped if not _blank(row[col])), default=1)
+        if lines > 1:
+            worksheet.set_row(row_index, 15 * lines)
     if len(frame):
         worksheet.add_table(
             start,
@@ -605,8 +615,12 @@ def write_frame(workbook, sheet_name: str, frame: pd.DataFrame, formats: dict | 
     return worksheet
 
 
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
 def _write_cell(worksheet, row: int, col: int, value, fmt=None) -> None:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+    if _blank(value):
         worksheet.write_blank(row, col, None, fmt)
     elif isinstance(value, bool | np.bool_):
         worksheet.write_boolean(row, col, bool(value), fmt)
