@@ -415,7 +415,9 @@ def save_scenario_action(book: Book) -> str:
     time_limit = _seconds_setting(book, book.read_settings().get("ribbon_time_limit_seconds"), 60.0)
     request = replace(_optimise_request(book, time_limit), scenario_name=name)
     pipeline = book.read_table("Requests").drop(columns=["score", "rank", "selected"], errors="ignore")
+    tables = {"resources": REQUEST_RESOURCES_TABLE, "capacity": "Capacity", "model": "ScoringModel"}
     saved = run_and_keep(pipeline, request, saved_at=_now(), requests_file=f"{book.path.name}, table Requests",
+                         input_files={role: f"{book.path.name}, table {name}" for role, name in tables.items()},
                          progress=lambda text: book.show_status(f"PMO: Save scenario: {text}"))  # fmt: skip
     write_bytes_atomic(path, saved_scenarios_bytes(with_scenario(existing, saved)))
     run = saved.run

@@ -239,3 +239,88 @@ def test_a_semicolon_register_keeps_its_rows_and_reads_the_same(pmo, tmp_path):
     assert text.splitlines()[0].startswith("project_id;project_name;")
     erp = next(record for record in after if record.project_id == "REQ-2")
     assert erp.fields["budget_original"] == pytest.approx(300.5) and ";300,50;" in text
+
+
+def _saved(pmo) -> dict:
+    return {s.name: s for s in read_saved_scenarios((pmo / "scenarios.json").read_bytes(), "scenarios.json")}
+
+
+def test_a_scenario_keeps_its_resources_costs_and_model_files_and_reruns_the_same_from_them(pmo, tmp_path):
+    """Resources and costs other than the pipeline's own change the choice; the saved run names the files, the
+    comparison shows them, and running again from what was saved gives the same selection."""
+    heavier = pd.DataFrame(
+        [(rid, "Developer", month, fte) for rid, fte in (("REQ-1", 1.0), ("REQ-2", 3.0), ("REQ-3", 2.0),
+                                                         ("REQ-4", 0.5)) for month in MONTHS[:6]],
+        columns=["request_id", "role", "month", "fte"],
+    )  # fmt: skip
+    heavier.to_csv(pmo / "estimates-heavy.csv", index=False)
+    pd.DataFrame({"request_id": ["REQ-3"], "fiscal_year": ["FY2028"], "cost": [90]}).to_csv(
+        pmo / "costs.csv", index=False
+    )
+    assert save(pmo, "As planned", "--budget", "FY2027=450").exit_code == 0
+    tight = save(pmo, "Heavier", "--budget", "FY2027=450", "--resources", pmo / "estimates-heavy.csv",
+                 "--costs", pmo / "costs.csv", "--force-in", "REQ-4=Board promise")  # fmt: skip
+    assert tight.exit_code == 0, tight.output
+
+    saved = _saved(pmo)
+    planned, heavier_run = saved["As planned"].run, saved["Heavier"].run
+    assert set(planned.selected) == {"REQ-1", "REQ-2", "REQ-3"}
+    # 1 + 3 + 2 + 0.5 FTE is over the 5 developers: beside the forced intranet, the ERP upgrade (npv 300) or the
+    # data catalogue (npv 250, now costing 150 + 90 by the costs file), not both.
+    assert set(heavier_run.selected) == {"REQ-1", "REQ-2", "REQ-4"}
+    costs = [{o.request_id: o.cost for o in run.outcomes}["REQ-3"] for run in (planned, heavier_run)]
+    assert costs == [150.0, 240.0]
+    assert planned.input_files == {"capacity": str(pmo / "capacity.csv")}
+    assert heavier_run.input_files == {"resources": str(pmo / "estimates-heavy.csv"), "costs": str(pmo / "costs.csv"),
+                                       "capacity": str(pmo / "capacity.csv")}  # fmt: skip
+    assert saved["Heavier"].scenario.forces == {"REQ-4": ("in", "Board promise")}
+
+    compared = pmo_run("scenario", "compare", "As planned", "Heavier", "--file", pmo / "scenarios.json",
+                       "--out", tmp_path / "compare.xlsx")  # fmt: skip
+    assert compared.exit_code == 0, compared.output
+    rows = {row[0]: row[1:] for row in load_workbook(tmp_path / "compare.xlsx")["Comparison"].iter_rows(
+        min_row=2, values_only=True) if row[0]}  # fmt: skip
+    assert rows["resources read from"] == ("-", str(pmo / "estimates-heavy.csv"))
+    assert rows["costs read from"] == ("-", str(pmo / "costs.csv"))
+    assert rows["REQ-3 Data catalogue"] == ("in (2027-02)", "out")
+
+    # Run it again from what the file kept: its settings, forces and input files.
+    scenario, run = saved["Heavier"].scenario, heavier_run
+    again = ["--budget", *(f"{label}={amount!r}" for label, amount in scenario.settings.budgets.items())]
+    for request_id, (direction, reason) in scenario.forces.items():
+        again += [f"--force-{direction}", f"{request_id}={reason}"]
+    for role, path in run.input_files.items():
+        again += [f"--{role}", path]
+    rerun = pmo_run("scenario", "save", "Heavier again", "--requests", run.requests_file, "--value",
+                    scenario.settings.value_measure, "--out", pmo / "scenarios.json", *again)  # fmt: skip
+    assert rerun.exit_code == 0, rerun.output
+    repeated = _saved(pmo)["Heavier again"].run
+    assert (repeated.selected, repeated.value, dict(repeated.cost_by_year)) == (
+        run.selected, run.value, dict(run.cost_by_year))  # fmt: skip
+
+    committed = pmo_run("scenario", "commit", "Heavier", "--file", pmo / "scenarios.json", "--register",
+                        pmo / "register.csv", "--ledger", pmo / "pmo_ledger.db", "--by", "Steering committee",
+                        "--pm", "REQ-4=Eva Lind", "--out", tmp_path / "register-heavier.csv")  # fmt: skip
+    assert committed.exit_code == 0, committed.output
+    with open_ledger(pmo / "pmo_ledger.db") as ledger:
+        [decision] = ledger.scenario_commits()
+    assert json.loads(decision.scenario)[0]["run"]["input_files"]["costs"] == str(pmo / "costs.csv")
+
+
+def test_a_scenario_scored_with_a_model_file_keeps_the_models_name_and_version(pmo, tmp_path):
+    from pmo_xl.portfolio.criteria import DEFAULT_MODEL
+    from pmo_xl.portfolio.scoring import SCORING_MODEL_COLUMNS, model_to_rows
+
+    model = pd.DataFrame(model_to_rows(DEFAULT_MODEL), columns=SCORING_MODEL_COLUMNS)
+    model["model_name"], model["model_version"] = "Board model", "2027.2"
+    model.to_csv(pmo / "model.csv", index=False)
+    requests = pd.read_csv(pmo / "pipeline.csv")
+    for number, criterion in enumerate(criterion.criterion_id for criterion in DEFAULT_MODEL.criteria):
+        requests[f"pmo_{criterion}"] = [(number + row) % 5 + 1 for row in range(len(requests))]
+    requests.to_csv(pmo / "scored-pipeline.csv", index=False)
+    result = pmo_run("scenario", "save", "By the board's model", "--requests", pmo / "scored-pipeline.csv",
+                     "--model", pmo / "model.csv", "--budget", "FY2027=450", "--out", pmo / "scenarios.json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    run = _saved(pmo)["By the board's model"].run
+    assert run.scoring_model == "Board model v2027.2 (pmo scores)"
+    assert run.input_files == {"model": str(pmo / "model.csv")}

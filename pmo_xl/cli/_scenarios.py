@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from pmo_xl.errors import RegisterError
@@ -32,28 +33,53 @@ def read_scenario_file(path: Path) -> list[SavedScenario]:
         raise SelectionError(f"{path}: cannot be read ({error.strerror})") from None
 
 
+@dataclass(frozen=True)
+class ScenarioInputs:
+    """What `pmo scenario save` runs on, as `pmo optimize` takes it: the files, the budgets and the forces."""
+
+    requests: Path
+    capacity: Path | None = None
+    resources: Path | None = None
+    costs: Path | None = None
+    model: Path | None = None
+    score_set: str | None = None
+    budgets: Sequence[str] = ()
+    total_budget: float | None = None
+    value_measure: str = "score"
+    max_deferral: int = 0
+    fiscal_year_start: int = 1
+    force_in: Sequence[str] = ()
+    force_out: Sequence[str] = ()
+
+
 def save_scenario_run(
-    name: str, requests: Path, capacity: Path | None, budgets: Sequence[str], total_budget: float | None,
-    value_measure: str, max_deferral: int, fiscal_year_start: int, force_in: Sequence[str],
-    force_out: Sequence[str], scenario_file: Path, progress: Callable[[str], None], now: str,
-) -> SavedScenario:  # fmt: skip
-    """Run the selection as `pmo optimize` does and keep it under `name` in `scenario_file` (others kept)."""
-    from pmo_xl.cli.scoring import _capacity_table, _model, _pipeline, _score_set
+    name: str, inputs: ScenarioInputs, scenario_file: Path, progress: Callable[[str], None], now: str
+) -> SavedScenario:
+    """Run the selection as `pmo optimize` does and keep it under `name` in `scenario_file` (others kept), with
+    the files it read, so the scenario can be run again on the same inputs."""
+    from pmo_xl.cli.scoring import RESOURCE_TABLES, _capacity_table, _model, _pipeline, _score_set
+    from pmo_xl.excel.tables import read_table
 
     existing = read_scenario_file(scenario_file) if scenario_file.exists() else []
-    table, form_resources, from_forms, _rejected = _pipeline(requests)
-    settings = SelectionSettings(value_measure, dict(parse_budget(text) for text in budgets), total_budget,
-                                 max_deferral, fiscal_year_start_month=fiscal_year_start)  # fmt: skip
+    table, form_resources, from_forms, _rejected = _pipeline(inputs.requests)
+    settings = SelectionSettings(inputs.value_measure, dict(parse_budget(text) for text in inputs.budgets),
+                                 inputs.total_budget, inputs.max_deferral,
+                                 fiscal_year_start_month=inputs.fiscal_year_start)  # fmt: skip
     request = OptimizeRequest(
         settings,
-        resources=form_resources,
-        capacity=_capacity_table(capacity) if capacity else None,
-        scoring_model=_model(None, None)[0],
-        score_set=_score_set(None, from_forms),
-        forces={**parse_forces(force_in, "in"), **parse_forces(force_out, "out")},
+        resources=read_table(inputs.resources, RESOURCE_TABLES, first_sheet=True)
+        if inputs.resources
+        else form_resources,
+        capacity=_capacity_table(inputs.capacity) if inputs.capacity else None,
+        costs=read_table(inputs.costs, "Costs", first_sheet=True) if inputs.costs else None,
+        scoring_model=_model(inputs.model, None)[0],
+        score_set=_score_set(inputs.score_set, from_forms),
+        forces={**parse_forces(inputs.force_in, "in"), **parse_forces(inputs.force_out, "out")},
         scenario_name=name,
     )
-    saved = run_and_keep(table, request, saved_at=now, requests_file=str(requests), progress=progress)
+    files = {"resources": inputs.resources, "costs": inputs.costs, "capacity": inputs.capacity, "model": inputs.model}
+    saved = run_and_keep(table, request, saved_at=now, requests_file=str(inputs.requests),
+                         input_files={role: str(path) for role, path in files.items() if path}, progress=progress)  # fmt: skip
     write_bytes_atomic(scenario_file, saved_scenarios_bytes(with_scenario(existing, saved)))
     return saved
 

@@ -14,6 +14,7 @@ from pmo_xl.cli._json import JsonCommand
 from pmo_xl.cli._options import capacity_option, ledger_option, register_option, requests_option
 from pmo_xl.errors import PmoError
 
+_EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
 _SCENARIO_FILE = click.option(
     "--file",
     "scenario_file",
@@ -28,7 +29,8 @@ _SCENARIO_FILE = click.option(
 def scenario() -> None:
     """Save selection runs as named scenarios, compare them side by side, commit the one approved.
 
-    A scenario keeps its inputs (budgets, capacity, forces with reasons, the scoring model) and what the selection
+    A scenario keeps its inputs (budgets, capacity, forces with reasons, the scoring model and its version, the
+    files it read: resources, costs, capacity, model) and what the selection
     came to (in and out, value, cost by year, capacity use by role, binding constraints).
     """
 
@@ -44,15 +46,23 @@ def scenario() -> None:
 @click.option("--fiscal-year-start", type=click.IntRange(1, 12), default=1, show_default=True)
 @click.option("--force-in", multiple=True, metavar="ID=REASON", help="Force a request in, with the reason.")
 @click.option("--force-out", multiple=True, metavar="ID=REASON", help="Force a request out, with the reason.")
+@click.option("--resources", type=_EXISTING, help="Resource estimates (request_id, role, month, fte), as pmo optimize "
+              "reads them. Default: the estimates --requests holds.")  # fmt: skip
+@click.option("--costs", type=_EXISTING, help="Costs as a long table (request_id, fiscal_year, cost), as pmo optimize "
+              "reads them.")  # fmt: skip
+@click.option("--model", "model_path", type=_EXISTING, help="The ScoringModel to score with (default: the PMO "
+              "default model); its name and version are kept with the run.")  # fmt: skip
+@click.option("--scores", "score_set", type=click.Choice(["pmo", "requester", "board"]), default=None,
+              help="Which criterion values the score uses. Default: pmo for a table file, requester for forms.")  # fmt: skip
 @click.option("--out", "scenario_file", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The scenario file (JSON) to keep it in; a scenario of the same name there is replaced.")  # fmt: skip
 def save_command(name, requests, capacity, budgets, total_budget, value_measure, max_deferral, fiscal_year_start,
-                 force_in, force_out, scenario_file):  # fmt: skip
+                 force_in, force_out, resources, costs, model_path, score_set, scenario_file):  # fmt: skip
     """Run the selection and keep it under NAME, with its inputs and what it came to.
 
     \b
-    Reads:  --requests (a pipeline workbook, a CSV or a folder of request forms); --capacity; --out
-            when it exists (.json)
+    Reads:  --requests (a pipeline workbook, a CSV or a folder of request forms); --capacity, --resources,
+            --costs, --model (workbook or CSV); --out when it exists (.json)
     Writes: --out, the scenario file (.json)
 
     \b
@@ -60,13 +70,15 @@ def save_command(name, requests, capacity, budgets, total_budget, value_measure,
       pmo scenario save "Lean 2027" --requests requests.xlsx --capacity capacity.xlsx \\
           --budget FY2027=1.2m --force-in REQ-7='Board decision 2027-02' --out scenarios.json
     """
-    from pmo_xl.cli._scenarios import save_scenario_run
+    from pmo_xl.cli._scenarios import ScenarioInputs, save_scenario_run
 
     if requests is None:
         raise click.UsageError("give --requests, the pipeline to choose from")
-    saved = save_scenario_run(name, requests, capacity, budgets, total_budget, value_measure, max_deferral,
-                              fiscal_year_start, force_in, force_out, scenario_file, progress_echo,
-                              dt.datetime.now().astimezone().isoformat(timespec="seconds"))  # fmt: skip
+    inputs = ScenarioInputs(requests, capacity, resources, costs, model_path, score_set, budgets, total_budget,
+                            value_measure, max_deferral, fiscal_year_start, force_in, force_out)  # fmt: skip
+    saved = save_scenario_run(
+        name, inputs, scenario_file, progress_echo, dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    )
     run = saved.run
     click.echo(f"{name}: {run.status}, {len(run.selected)} request(s) in, {value_measure} {run.value:,.2f} for cost "
                f"{run.cost:,.2f} -> {scenario_file}")  # fmt: skip

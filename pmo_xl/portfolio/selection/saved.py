@@ -16,7 +16,7 @@ import datetime as dt
 import io
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
@@ -31,6 +31,9 @@ from pmo_xl.portfolio.selection.inputs import (
 from pmo_xl.portfolio.selection.run import OptimizeRequest, _scored, optimize
 from pmo_xl.portfolio.selection.scenarios import Scenario, apply_scenario
 from pmo_xl.portfolio.selection.solve import SelectionResult, gap_text
+
+# The inputs a run may read beyond its requests, in the order a comparison lists them.
+INPUT_ROLES = ("resources", "costs", "capacity", "model")
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,9 @@ class ScenarioRun:
     capacity_use: tuple[RoleUse, ...]
     binding: tuple[str, ...]
     outcomes: tuple[RequestOutcome, ...]
+    # The files the run read beyond the requests (resources, costs, capacity, model), by role, as given: with the
+    # scenario's settings and forces, what re-runs it on the same inputs. A run saved before they were kept has none.
+    input_files: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def selected(self) -> tuple[str, ...]:
@@ -102,6 +108,7 @@ def scenario_run(
     saved_at: str,
     requests_file: str,
     scoring_model: str,
+    input_files: Mapping[str, str] | None = None,
 ) -> ScenarioRun:
     """What `result` came to, from the request `table` it was chosen from (scored, forces applied) and the capacity
     limits it was chosen within (role, month, capacity_fte; netted, as `optimize` passes them on)."""
@@ -142,6 +149,7 @@ def scenario_run(
         capacity_use=_capacity_use(result.constraints),
         binding=tuple(result.binding),
         outcomes=tuple(outcomes),
+        input_files={role: str(path) for role, path in (input_files or {}).items() if path},
     )
 
 
@@ -182,6 +190,7 @@ def run_and_keep(
     *,
     saved_at: str,
     requests_file: str,
+    input_files: Mapping[str, str] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> SavedScenario:
     """`optimize` the pipeline as `pmo optimize` does, and keep the run as the scenario `request.scenario_name`."""
@@ -202,7 +211,7 @@ def run_and_keep(
     else:
         model = f"{request.scoring_model.name} v{request.scoring_model.version} ({request.score_set} scores)"
     run = scenario_run(table, result.selection, request.resources, request.costs, capacity, saved_at=saved_at,
-                       requests_file=requests_file, scoring_model=model)  # fmt: skip
+                       requests_file=requests_file, scoring_model=model, input_files=input_files)  # fmt: skip
     return SavedScenario(request.scenario, run)
 
 
@@ -226,7 +235,12 @@ def _entry(saved: SavedScenario) -> dict:
     if saved.run is not None:
         run = saved.run
         entry["run"] = {
-            **{key: value for key, value in asdict(run).items() if key not in ("capacity", "outcomes", "capacity_use")},
+            **{
+                key: value
+                for key, value in asdict(run).items()
+                if key not in ("capacity", "outcomes", "capacity_use", "input_files")
+            },
+            "input_files": dict(run.input_files),
             "cost_by_year": dict(run.cost_by_year),
             "capacity": [list(row) for row in run.capacity],
             "capacity_use": [asdict(use) for use in run.capacity_use],
@@ -274,6 +288,7 @@ def _run(item: Mapping) -> ScenarioRun:
         capacity_use=tuple(RoleUse(**use) for use in item["capacity_use"]),
         binding=tuple(str(name) for name in item["binding"]),
         outcomes=tuple(RequestOutcome(**outcome) for outcome in item["outcomes"]),
+        input_files={str(role): str(path) for role, path in (item.get("input_files") or {}).items()},
     )
 
 
@@ -380,6 +395,12 @@ def compare_saved(scenarios: Sequence[SavedScenario]) -> ScenarioComparison:
     rows.append(ComparisonRow("binding", "binding constraints", tuple(_binding_text(run.binding) for run in runs)))
     rows.append(ComparisonRow("forces", "forced in or out", tuple(_forces(saved.scenario) for saved in scenarios)))
     rows.append(ComparisonRow("forces", "scoring model", tuple(run.scoring_model or "-" for run in runs)))
+    rows.append(ComparisonRow("forces", "requests read from", tuple(run.requests_file or "-" for run in runs)))
+    for role in INPUT_ROLES:
+        if any(role in run.input_files for run in runs):
+            rows.append(
+                ComparisonRow("forces", f"{role} read from", tuple(run.input_files.get(role, "-") for run in runs))
+            )
     return ScenarioComparison(tuple(saved.name for saved in scenarios), measure, tuple(rows))
 
 
