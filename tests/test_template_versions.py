@@ -15,6 +15,7 @@ from pmo_xl.templates.migrations import PROJECT_STATUS_MIGRATIONS
 from pmo_xl.templates.schema import Field
 from pmo_xl.templates.versions import (
     AddField,
+    AddStampedTable,
     ChangeRule,
     Migration,
     RenameChoice,
@@ -31,8 +32,8 @@ from tests.template_series import LESSONS, MITIGATION_COST, OWNER_TEAM, SHIPPED,
 
 
 def test_the_status_template_reads_its_version_before_the_trust_changes():
-    assert known_versions("project_status") == ("1.0", "1.1", "1.2")  # 1.2: tests/test_live_checks.py
-    assert catalog.PROJECT_STATUS.version == "1.2"
+    assert known_versions("project_status") == ("1.0", "1.1", "1.2", "1.3")  # 1.2: test_live_checks, 1.3: below
+    assert catalog.PROJECT_STATUS.version == "1.3"
     old = schema_at("project_status", "1.0")
     assert old.version == "1.0"
     assert (old.field("currency").default, old.field("money_unit").default) == ("EUR", "k")
@@ -54,12 +55,27 @@ def test_the_status_template_reads_its_version_before_the_trust_changes():
     assert known_versions("project_request") == ("1.0", "1.1")  # its own 1.1: tests/test_versions_follow.py
 
 
+def test_version_1_3_adds_only_the_read_only_decisions_table_and_its_instruction():
+    old, new = schema_at("project_status", "1.2"), catalog.PROJECT_STATUS
+    assert old.stamped == () and new.stamped == (catalog.DECISIONS_TAKEN,)
+    assert all(column.locked and column.formula is None for column in new.stamped[0].columns)
+    assert [h for h, _ in new.instructions if h not in dict(old.instructions)] == ["Decisions taken"]
+    # nothing the PM fills changed: a 1.2 report's values move to 1.3 as they are, and no step notes anything
+    assert (old.sections, old.tables, old.checks) == (new.sections, new.tables, new.checks)
+    fields, tables = {"percent_complete": 0.4}, {"Decisions": [{"id": "D-001", "status": "Open"}]}
+    assert migrate("project_status", "1.2", fields, tables) == (fields, tables, ())
+    with pytest.raises(SchemaError, match="the stamped table 'DecisionsTaken' is read-only"):
+        replace(new, stamped=(replace(catalog.DECISIONS_TAKEN, columns=(*catalog.DECISIONS_TAKEN.columns[:-1],
+                replace(catalog.DECISIONS_TAKEN.columns[-1], locked=False))),))  # fmt: skip
+
+
 def test_the_changelog_command_prints_each_version_and_its_steps_in_words():
     result = CliRunner().invoke(main, ["templates", "changelog"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0] == "project_status: current version 1.2; reads 1.0, 1.1, 1.2"
-    assert lines[1].startswith("  1.1 -> 1.2: Guidance checked live")
+    assert lines[0] == "project_status: current version 1.3; reads 1.0, 1.1, 1.2, 1.3"
+    assert lines[1].startswith("  1.2 -> 1.3: The steering committee's decisions, stamped read-only")
+    assert any(line.startswith("  1.1 -> 1.2: Guidance checked live") for line in lines)
     assert (
         "  1.0 -> 1.1: No silent money unit (currency and unit come from the register or settings), and rows may "
         "be added below a table" in lines
@@ -158,11 +174,11 @@ def test_the_migration_map_places_every_name_and_column_of_v1_0_in_v2_0(series):
 # -- declarations that conflict -----------------------------------------------------------------------------------
 
 
-def _bump(*steps, start="1.2", end="1.3") -> tuple[Migration, ...]:
+def _bump(*steps, start="1.3", end="1.4") -> tuple[Migration, ...]:
     return (*PROJECT_STATUS_MIGRATIONS, Migration("project_status", start, end, "test", steps))
 
 
-def _current(version="1.3", **changes):
+def _current(version="1.4", **changes):
     return replace(catalog.PROJECT_STATUS, version=version, **changes)
 
 
@@ -172,7 +188,7 @@ def _current(version="1.3", **changes):
         pytest.param(
             _current(),
             _bump(RenameField("sponsor", "project_manager")),
-            r"project_status 1\.2 -> 1\.3, step 1 \(RenameField\): it renames 'sponsor' to 'project_manager', but "
+            r"project_status 1\.3 -> 1\.4, step 1 \(RenameField\): it renames 'sponsor' to 'project_manager', but "
             r"'sponsor' still exists after it",
             id="rename onto a name that exists",
         ),
@@ -190,20 +206,26 @@ def _current(version="1.3", **changes):
         ),
         pytest.param(
             _current(),
+            _bump(AddStampedTable(replace(catalog.DECISIONS_TAKEN, name="ActionsTaken"))),
+            r"step 1 \(AddStampedTable\): there is no stamped table ActionsTaken after it",
+            id="a stamped table its version does not have",
+        ),
+        pytest.param(
+            _current(),
             _bump(ChangeRule("percent_complete", "maximum", 100, 2)),
             r"step 1 \(ChangeRule\): percent_complete's maximum is 1 after it, not 2",
             id="a rule that is not so",
         ),
         pytest.param(
-            _current(version="1.4"),
+            _current(version="1.5"),
             _bump(),
-            r"migration 1\.2 -> 1\.3 should end at 1\.4 .*without a gap or a loop",
+            r"migration 1\.3 -> 1\.4 should end at 1\.5 .*without a gap or a loop",
             id="a version gap",
         ),
         pytest.param(
             _current(),
-            _bump(start="1.1", end="1.3"),
-            r"migration 1\.1 -> 1\.2 should end at 1\.1",
+            _bump(start="1.1", end="1.4"),
+            r"migration 1\.2 -> 1\.3 should end at 1\.1",
             id="two migrations from one version",
         ),
         pytest.param(
@@ -241,5 +263,5 @@ def test_two_migrations_that_conflict_are_refused_when_the_template_is_used(monk
         "project_status",
         _bump(RenameField("project_name", "title"), RenameField("project_id", "title")),
     )
-    with pytest.raises(SchemaError, match=r"1\.2 -> 1\.3, step 2 \(RenameField\): the field 'title' it renames to"):
+    with pytest.raises(SchemaError, match=r"1\.3 -> 1\.4, step 2 \(RenameField\): the field 'title' it renames to"):
         known_versions("project_status")

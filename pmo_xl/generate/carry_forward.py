@@ -11,7 +11,11 @@ What is carried, keeping every stable id so period-over-period matching works:
   starting point. RAGs, rationales and the narrative are not carried: the PM assesses them afresh each period;
 - the same figures again, stamped into the template's locked last-period cells (`Field.previous_of`, on its hidden
   Previous sheet): what the sheet's live checks compare this period's entries with (percent complete going down,
-  a figure the same as last period). A first report has them blank, and those checks pass.
+  a figure the same as last period). A first report has them blank, and those checks pass;
+- the steering committee's decisions in force for the project (`pmo decide`, pmo_xl.decisions), newest first,
+  stamped into the read-only DecisionsTaken table; a carried need they answer shows its status as Decided (the
+  PM sees it answered, and the row is still in this period's report, so a correction can still answer it). It is
+  not carried the month after, as a Decided row never is.
 
 The last reports are read in the current version of the template (`derived.current_submission`), whatever version
 they were stored in: a project whose last report was an older version gets a current workbook whose carried rows
@@ -21,14 +25,16 @@ were moved through the declared migrations (a renamed choice arrives renamed, a 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from pmo_xl.corrections import mark_current, newly_approved
+from pmo_xl.decisions import decisions_for, stored_day
 from pmo_xl.derived import current_submission
 from pmo_xl.errors import PmoError
 from pmo_xl.generate.generator import CarryForward, WorkbookFill
-from pmo_xl.ledger import StoredSubmission, open_ledger
+from pmo_xl.ledger import Decision, StoredSubmission, open_ledger
 from pmo_xl.periods import is_month, month_series
 from pmo_xl.register import ProjectRecord
 from pmo_xl.templates import catalog
@@ -77,14 +83,35 @@ def last_period_stamps(schema: TemplateSchema, previous: StoredSubmission) -> di
     return stamps
 
 
+DECISIONS_TAKEN = "DecisionsTaken"
+DECIDED = "Decided"
+
+
+def decisions_taken_rows(decisions: Sequence[Decision], needs: list[dict], capacity: int) -> list[dict]:
+    """The DecisionsTaken rows for a project's decisions in force, newest first (at most `capacity`: the table says
+    the PMO's report lists every one), each with the question it answers when `needs` (last report's Decisions
+    rows) still holds it."""
+    questions = {str(row.get("id")): row.get("decision") for row in needs}
+    newest_first = sorted(decisions, key=lambda d: (d.decided_on, d.decision_id or 0), reverse=True)
+    rows = [
+        {"answers": d.answers, "decision": questions.get(d.answers), "owner": d.owner,
+         "decided_on": stored_day(d.decided_on), "kind": d.kind, "note": d.note or None, "action": d.action or None,
+         "action_owner": d.action_owner or None, "due": stored_day(d.due)}
+        for d in newest_first[:capacity]
+    ]  # fmt: skip
+    return [{key: value for key, value in row.items() if value not in (None, "")} for row in rows]
+
+
 def carried_fill(
     fill: WorkbookFill,
     previous: StoredSubmission,
     before_previous: StoredSubmission | None,
     schema: TemplateSchema | None = None,
+    decisions: Sequence[Decision] = (),
 ) -> WorkbookFill:
     """`fill` (identity from the register) pre-filled from the previous accepted submission, both submissions in
-    the shape of `schema` (default: the current status template). Pure."""
+    the shape of `schema` (default: the current status template), and the project's `decisions` in force stamped
+    read-only (the needs they answer carried as Decided). Pure."""
     schema = schema or catalog.SCHEMAS["project_status"]
     fields = dict(fill.fields)
     for name in (*BASELINE_FIELDS, *PM_FIGURES):
@@ -106,6 +133,14 @@ def carried_fill(
     tables = dict(fill.tables)
     for name in ("Milestones", "RAID", "Benefits", "Decisions"):
         tables[name] = _carried_rows(schema, name, previous.tables.get(name, []))
+    answered = {decision.answers for decision in decisions}
+    tables["Decisions"] = [
+        {**row, "status": DECIDED} if str(row.get("id")) in answered else row for row in tables["Decisions"]
+    ]
+    if decisions and any(table.name == DECISIONS_TAKEN for table in schema.stamped):
+        tables[DECISIONS_TAKEN] = decisions_taken_rows(
+            decisions, previous.tables.get("Decisions", []), schema.table(DECISIONS_TAKEN).rows
+        )
     approved_ids = {str(row.get("id")) for row in approved}
     tables["ChangeRequests"] = [
         row
@@ -172,7 +207,11 @@ def carry_forward_from_ledger(
 
     def carry(record: ProjectRecord, fill: WorkbookFill) -> WorkbookFill:
         found = reports(record.project_id, fill.metadata.reporting_period)
-        return fill if found is None else carried_fill(fill, *found, schema)
+        if found is None:
+            return fill
+        with open_ledger(ledger_path) as ledger:
+            decisions = decisions_for(ledger, record.project_id)
+        return carried_fill(fill, *found, schema, decisions)
 
     return carry
 

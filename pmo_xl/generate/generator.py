@@ -121,7 +121,7 @@ class TemplateSource:
         for key in META_KEYS:
             if self.structure.name(meta_name(key)) is None:
                 problems.append(f"metadata name '{meta_name(key)}' is missing")
-        for table in self.schema.tables:
+        for table in (*self.schema.tables, *self.schema.stamped):
             found = self.structure.table(table.name)
             if found is None:
                 problems.append(f"table '{table.name}' is missing")
@@ -151,7 +151,7 @@ class TemplateSource:
             put(reference.sheet, reference.row, reference.column, value)
 
         replacements: dict[str, bytes] = dict(self._uncached)
-        for table in self.schema.tables:
+        for table in (*self.schema.tables, *self.schema.stamped):
             self._fill_table(table, fill, put, replacements)
         for part, values in cells.items():
             replacements[part] = self._patcher(part).patch(values)

@@ -80,7 +80,7 @@ def check_template(data: bytes, source: str, schema: TemplateSchema) -> Template
         problem = _rule_problem(field, rules.get(reference.sheet, []), reference.row, reference.column)
         if problem:
             problems.append(f"{reference.sheet}!{reference.address} ({field.name}): {problem}")
-    for table in schema.tables:
+    for table in (*schema.tables, *schema.stamped):  # the generator fills the stamped ones too
         found = structure.table(table.name)
         if found is None:
             problems.append(f"the table '{table.name}' ({table.title}) is missing: was it renamed? Name it "

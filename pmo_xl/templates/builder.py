@@ -265,12 +265,12 @@ class TemplateBuilder:
         schema = self.schema
         instructions = self._sheet(INSTRUCTIONS_SHEET)
         main = self._sheet(schema.main_sheet)
-        for table in schema.tables:
+        for table in (*schema.tables, *schema.stamped):
             self._sheet(table.sheet)
         lists = _Lists(self.book, self.book.add_worksheet(LISTS_SHEET))
         self._build_main(main, lists)
         by_sheet: dict[str, list[Table]] = {}
-        for table in schema.tables:
+        for table in (*schema.tables, *schema.stamped):  # a stamped table below the PM's tables of its sheet
             by_sheet.setdefault(table.sheet, []).append(table)
         for sheet_title, tables in by_sheet.items():
             self._build_table_sheet(self._sheet(sheet_title), sheet_title, tables, lists)
@@ -331,6 +331,7 @@ class TemplateBuilder:
         sheet.freeze_panes(3, 0)
         sheet.protect(PROTECTION_PASSWORD, {"format_columns": True, "format_rows": True})
         sheet.print_area(0, 0, row, CHECK_COLUMN if schema.checks else 4)
+        sheet.fit_to_pages(1, 1)  # the Summary is read as one page: landscape keeps its print largest
 
     def _heading(self, sheet, row: int, title: str, width: int = 4) -> None:
         style = self.formats.get(bold=True, font_size=11, font_color="white", bg_color=NAVY, valign="vcenter")
@@ -534,7 +535,8 @@ class TemplateBuilder:
             if len(tables) == 1:
                 sheet.freeze_panes(header_row + 1, 2)
                 sheet.repeat_rows(header_row)
-                self._rows_below(sheet, table, columns, row + 1, lists)
+                if table not in self.schema.stamped:  # a read-only table takes no rows below it
+                    self._rows_below(sheet, table, columns, row + 1, lists)
             row += 3
         if len(tables) > 1:
             # Stacked tables: a frozen or repeated header of the first table would mislabel the second one, so the
@@ -775,6 +777,8 @@ class TemplateBuilder:
             row += 1
         sheet.freeze_panes(3, 0)
         sheet.repeat_rows(0, 1)
+        sheet.print_area(0, 0, row, 2)
+        sheet.fit_to_pages(1, 1)  # the instructions on one sheet of paper, beside the report
         sheet.protect(PROTECTION_PASSWORD, {"format_columns": True, "format_rows": True})
 
     def _build_metadata(self) -> None:

@@ -471,6 +471,35 @@ _STATUS_SECTIONS = (
     _NARRATIVE,
 )
 
+# The steering committee's decisions on the PM's needs (pmo decide), stamped by `pmo generate --ledger` into the
+# next workbook below the Decisions table: read-only, every cell locked, never collected (TemplateSchema.stamped).
+DECISIONS_TAKEN = Table(
+    "DecisionsTaken",
+    "Actions",
+    "Decisions taken by management (filled by the PMO, read-only)",
+    (
+        Column("answers", "Answers", "text", locked=True, width=9, help="The Decision ID of your need it answers."),
+        Column("decision", "Decision needed", "text", locked=True, width=50, help="Your need, as you asked it."),
+        Column("owner", "Decided by", "text", locked=True, width=20, help="Who decided."),
+        Column("decided_on", "Decided on", "date", locked=True, width=13, help="When it was decided."),
+        Column("kind", "Decision", "text", locked=True, width=12,
+               help="approve, defer, stop, re-baseline or accept-change."),
+        Column("note", "Note", "text", locked=True, width=30, help="What the committee added."),
+        Column("action", "Action", "text", locked=True, width=30, help="What the decision asks to be done."),
+        Column("action_owner", "Action owner", "text", locked=True, width=16, help="Who does it."),
+        Column("due", "Action due", "date", locked=True, width=12, help="By when."),
+    ),
+    rows=10,
+    help="Filled by the PMO from the steering committee's decisions, newest first; locked. The PMO's report lists "
+    "every decision. Questions about one? Ask the PMO.",
+)  # fmt: skip
+
+DECISIONS_TAKEN_INSTRUCTION = (
+    "The PMO fills 'Decisions taken by management' on the Actions sheet: each decision the steering committee took "
+    "on a need you raised, newest first. It is read-only and is not part of your report. A need it answers comes "
+    "back in your Decisions table with its status set to Decided; it leaves the table next month."
+)
+
 CHECKS_INSTRUCTION = (
     "The Check column beside a field shows what the PMO's rules find there, as you type: red must be put right "
     "before the PMO can accept the report (the completeness figure counts it), amber asks you to look again and is "
@@ -479,7 +508,7 @@ CHECKS_INSTRUCTION = (
 
 PROJECT_STATUS = TemplateSchema(
     template_id="project_status",
-    version="1.2",  # its earlier versions: pmo_xl.templates.migrations
+    version="1.3",  # its earlier versions: pmo_xl.templates.migrations
     title="Project status report",
     main_sheet="Summary",
     file_name="{project_id} - {project_name} - Status {period}.xlsx",
@@ -650,6 +679,7 @@ PROJECT_STATUS = TemplateSchema(
             "of the Summary sheet reaches 100% when every required cell is filled.",
         ),
         ("Checks", CHECKS_INSTRUCTION),
+        ("Decisions taken", DECISIONS_TAKEN_INSTRUCTION),
         (
             "RAG colours",
             "Green: on track; no help needed. Amber: at risk, but the team can recover it. Red: off track; the "
@@ -683,6 +713,7 @@ PROJECT_STATUS = TemplateSchema(
         ("Change request", "A formal request to change the baseline scope, cost or schedule."),
     ),
     checks=_status_checks(tuple(f for section in _STATUS_SECTIONS for f in section.fields)),
+    stamped=(DECISIONS_TAKEN,),
 )
 
 

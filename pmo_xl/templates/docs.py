@@ -87,6 +87,13 @@ def schema_reference(schema: TemplateSchema) -> list[str]:
     lines += _checks_section(schema)
     for table in schema.tables:
         lines += _table_section(table)
+    for table in schema.stamped:
+        section = _table_section(table)
+        note = (
+            "Read-only: the PMO stamps it at generation (`pmo generate --ledger`), every cell locked; the collector "
+            "never reads it, so it is not part of the report and no rule judges it."
+        )
+        lines += [*section[:1], "", note, *section[1:]]
     return lines
 
 

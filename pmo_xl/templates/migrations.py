@@ -6,13 +6,14 @@ new version of a template is a new entry at the end of its tuple, and its versio
 
 from __future__ import annotations
 
-from pmo_xl.templates.catalog import CHECKS_INSTRUCTION, PROJECT_STATUS
+from pmo_xl.templates.catalog import CHECKS_INSTRUCTION, DECISIONS_TAKEN, DECISIONS_TAKEN_INSTRUCTION, PROJECT_STATUS
 from pmo_xl.templates.checks import ROW_CHECK_KEY
 from pmo_xl.templates.steps import (
     AddCheck,
     AddColumn,
     AddField,
     AddInstruction,
+    AddStampedTable,
     ChangeRule,
     Migration,
     Relabel,
@@ -73,6 +74,18 @@ PROJECT_STATUS_MIGRATIONS: tuple[Migration, ...] = (
                 for table in PROJECT_STATUS.tables
                 if table.columns[-1].key == ROW_CHECK_KEY
             ),
+        ),
+    ),
+    # The decision log in the PM's next workbook (issue 18): the committee's decisions stamped, read-only, below the
+    # Decisions table. Nothing the PM fills changed, so a 1.2 report reads as it did.
+    Migration(
+        "project_status",
+        "1.2",
+        "1.3",
+        "The steering committee's decisions, stamped read-only by the PMO on the Actions sheet",
+        (
+            AddStampedTable(DECISIONS_TAKEN),
+            AddInstruction("Decisions taken", DECISIONS_TAKEN_INSTRUCTION, after="Checks"),
         ),
     ),
 )

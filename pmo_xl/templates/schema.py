@@ -314,15 +314,24 @@ class TemplateSchema:
     extra: dict[str, object] = field(default_factory=dict)
     # The collector's rules a formula can see, shown live in the sheet (see Check).
     checks: tuple[Check, ...] = ()
+    # Read-only tables the PMO stamps at generation (the committee's decisions): laid out like the others, every
+    # cell locked, and never read back by the collector. Not in `tables`, which are what the PM fills in.
+    stamped: tuple[Table, ...] = ()
 
     def __post_init__(self) -> None:
         names = [f.name for f in self.fields]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise SchemaError(f"template '{self.template_id}': duplicate field names {duplicates}")
-        table_names = [table.name for table in self.tables]
+        table_names = [table.name for table in (*self.tables, *self.stamped)]
         if len(set(table_names)) != len(table_names):
             raise SchemaError(f"template '{self.template_id}': duplicate table names")
+        for table in self.stamped:
+            if table.id_prefix or any(not column.locked or column.formula for column in table.columns):
+                raise SchemaError(
+                    f"template '{self.template_id}': the stamped table '{table.name}' is read-only: every column "
+                    "locked, no formula, no pre-filled ids"
+                )
         known = set(names)
         for f in self.fields:
             if f.required_when and f.required_when[0] not in known:
@@ -347,7 +356,7 @@ class TemplateSchema:
         raise KeyError(f"template {self.template_id} has no field '{name}'")
 
     def table(self, name: str) -> Table:
-        for table in self.tables:
+        for table in (*self.tables, *self.stamped):
             if table.name == name:
                 return table
         raise KeyError(f"template {self.template_id} has no table '{name}'")

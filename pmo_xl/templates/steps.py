@@ -612,6 +612,38 @@ class RetireCheck:
         return f"retired the live check `{self.rule.name}` on `{self.rule.target}`"
 
 
+@dataclass(frozen=True)
+class AddStampedTable:
+    """A new read-only table the PMO stamps at generation (schema.TemplateSchema.stamped), after the stamped table
+    `after` (None: the first). The collector never reads it, so no value moves and older reports lack nothing."""
+
+    table: Table
+    after: str | None = None
+
+    def check(self, after: TemplateSchema) -> None:
+        names = [t.name for t in after.stamped]
+        if self.table.name not in names:
+            raise SchemaError(f"there is no stamped table {self.table.name} after it")
+        if after.stamped[names.index(self.table.name)] != self.table:
+            raise SchemaError(f"the stamped table {self.table.name} does not read as the step says after it")
+        index = names.index(self.table.name)
+        before = names[index - 1] if index else None
+        if before != self.after:
+            raise SchemaError(f"the stamped table {self.table.name} follows {_shown(before)}, not {_shown(self.after)}")
+
+    def undo(self, after: TemplateSchema) -> TemplateSchema:
+        return replace(after, stamped=tuple(t for t in after.stamped if t.name != self.table.name))
+
+    def move(self, fields: dict, tables: Rows, notes: list[str]) -> None:
+        return None
+
+    def describe(self) -> str:
+        return (
+            f"added the read-only table {self.table.name} ({self.table.title}) on the {self.table.sheet} sheet, "
+            "stamped by the PMO at generation and never read back"
+        )
+
+
 _LOOK_ATTRIBUTES = ("row_height", "width")
 
 
@@ -629,7 +661,7 @@ class Restyle(_AttributeChange):
 
 Step = (
     AddField | AddColumn | RenameField | RenameColumn | RenameChoice | RemapChoices | SplitColumn | RetireField
-    | ChangeRule | Relabel | AddInstruction | Restyle | AddCheck | RetireCheck
+    | ChangeRule | Relabel | AddInstruction | Restyle | AddCheck | RetireCheck | AddStampedTable
 )  # fmt: skip
 
 

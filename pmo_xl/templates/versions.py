@@ -24,6 +24,7 @@ from pmo_xl.templates.steps import (
     AddCheck,
     AddColumn,
     AddField,
+    AddStampedTable,
     ChangeRule,
     Migration,
     Relabel,
@@ -40,7 +41,7 @@ from pmo_xl.templates.steps import (
 )
 
 __all__ = [
-    "AddCheck", "AddColumn", "AddField", "ChangeRule", "Migration", "MigrationMap", "Relabel", "RemapChoices",
+    "AddCheck", "AddColumn", "AddField", "AddStampedTable", "ChangeRule", "Migration", "MigrationMap", "Relabel", "RemapChoices",
     "RenameChoice", "RenameColumn", "RenameField", "RetireField", "SplitColumn", "Step", "TemplateHistory", "changelog",
     "check_history", "history", "is_version", "known_versions", "migrate", "migration_map", "migrations_from",
     "schema_at", "version_key",
