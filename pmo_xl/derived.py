@@ -23,7 +23,16 @@ from typing import TypeVar
 
 from pmo_xl.corrections import mark_current
 from pmo_xl.ledger import Ledger, LedgerError, StoredSubmission
-from pmo_xl.templates.steps import AddCheck, AddColumn, AddField, AddInstruction, ChangeRule, Relabel, Restyle
+from pmo_xl.templates.steps import (
+    AddCheck,
+    AddColumn,
+    AddField,
+    AddInstruction,
+    AddStampedTable,
+    ChangeRule,
+    Relabel,
+    Restyle,
+)
 from pmo_xl.templates.versions import history, known_versions, migrate
 
 T = TypeVar("T")
@@ -148,7 +157,8 @@ def stale_projects(ledger: Ledger, rules: ChainRules) -> dict[str, str]:
 
 # Steps that change words, looks, instructions or rules, never a stored value: a migration made only of these reads every stored
 # report as before. Any other kind (one added later included) is taken to move values.
-_MOVES_NO_VALUE = (ChangeRule, Relabel, AddInstruction, Restyle, AddCheck)
+# a stamped table (template 1.3's DecisionsTaken) is never read back: no stored report holds a value of it
+_MOVES_NO_VALUE = (ChangeRule, Relabel, AddInstruction, Restyle, AddCheck, AddStampedTable)
 
 
 def _moves_value(step: object) -> bool:
