@@ -261,3 +261,31 @@ def test_demo_prints_the_review_pack_and_compares_two_scenarios(demo):
     assert [entry["name"] for entry in saved] == ["Lean", "Growth"] and all("run" in entry for entry in saved)
     compared = openpyxl.load_workbook(out / "scenario_comparison.xlsx", read_only=True)
     assert compared.worksheets and "review-pack.pdf" in output
+
+
+def test_demo_records_a_committee_decision_and_the_pack_shows_the_need_closed_with_its_action(demo):
+    """The demo's committee answers one need of the month's reports (pmo decide's core): the pack's decisions page
+    lists it closed, once, with the action it set, its owner and due date, and no longer as needed."""
+    import datetime as dt
+
+    from pypdf import PdfReader
+
+    from pmo_xl.ledger import open_ledger
+
+    out, output = demo
+    with open_ledger(out / "pmo_ledger.db") as ledger:
+        [decision] = ledger.decisions()
+    assert (decision.kind, decision.owner, decision.source) == ("approve", "Steering committee", "pmo demo")
+    decided_on = dt.date.fromisoformat(decision.decided_on)
+    assert dt.date.fromisoformat(decision.due) == decided_on + dt.timedelta(days=14)  # after the meeting: not overdue
+    assert f"the steering committee decided {decision.project_id} {decision.answers}: approve" in output
+    [page] = [text for text in (p.extract_text() for p in PdfReader(out / "review-pack.pdf").pages)
+              if "Decided by the committee (closed)" in text]  # fmt: skip
+    needed = page.split("Decisions needed from the committee", 1)[1].split("Risks and issues escalated", 1)[0]
+    closed = page.split("Decided by the committee (closed)", 1)[1].split("Actions the decisions set", 1)[0]
+    actions = page.split("Actions the decisions set", 1)[1]
+    pair = f"{decision.project_id} {decision.answers}"
+    assert pair not in needed and needed.strip()  # other needs are still open
+    assert pair in closed and f"decided on {decision.decided_on}: approve by Steering committee" in closed
+    assert f"{pair} {decision.action} {decision.action_owner} {decision.due}" in actions
+    assert "overdue" not in actions

@@ -352,6 +352,11 @@ def run_demo(
         workbook = next(g for g in generated if g.project_id == corrected)
         say(f"{period_list[-1]}: {corrected}'s PM sends the corrected report back; collecting it")
         fill_demo_submission(workbook.path, out / "corrections" / period_list[-1] / workbook.path.name, rng)
+    # The steering committee answers one need of the month's reports (as pmo decide does), before the views are
+    # built again: the report and the review pack show it closed, with the action it sets.
+    decided = _committee_decision(ledger, collected.views, corrected, today)
+    if decided:
+        say(f"{period_list[-1]}: the steering committee decides {decided} (pmo decide)")
     again = run_collect(
         CollectRequest(
             inbox=out / "corrections" / period_list[-1] if corrected else inbox / period_list[-1],
@@ -460,11 +465,44 @@ def run_demo(
         files=files,
         corrected=corrected,
         summary_lines=(
+            *((f"the steering committee decided {decided}",) if decided else ()),
             f"{len(selection.selected_ids)} of {len(requests)} requests selected ({selection.status})",
             f"{len(plan.over_allocations)} capacity over-allocation(s)",
             *summary.headlines(),
         ),
     )
+
+
+# The committee's action is due two weeks after the meeting: an action is set on or after the day it is decided
+# (pmo decide refuses one due earlier), and the decision answers this month's report, so it cannot predate it.
+ACTION_DAYS = 14
+
+
+def _committee_decision(ledger: Path, views, skip: str, today: dt.date) -> str:
+    """Record the committee's answer to the first open decision-needed row of this month's reports (not of `skip`,
+    whose report is about to be replaced by its correction): approve, with an action for the need's owner. Returns
+    what was decided, as the demo's summary says it ('' when no report asks for a decision)."""
+    from pmo_xl.decisions import DecisionRequest, record_decisions
+    from pmo_xl.ledger import now_stamp
+    from pmo_xl.reporting.dashboard import executive_summary
+    from pmo_xl.reporting.load import read_item_history
+
+    needs = executive_summary(views, read_item_history(ledger, views)).decisions
+    # A need of this month's report (not a late PM's stale one), soonest needed first as the summary lists them.
+    reported = set(views.status.loc[views.status["period"] == views.period, "project_id"]) - {skip}
+    needs = needs[needs["project_id"].isin(reported)]
+    if needs.empty:
+        return ""
+    need = needs.iloc[0]
+    owner = str(need["owner"] or "") or "the project manager"
+    due = today + dt.timedelta(days=ACTION_DAYS)
+    request = DecisionRequest(
+        str(need["project_id"]), str(need["id"]), "approve", "Steering committee", today, due,
+        note=f"Approved: {need['decision']}", action="Tell the sponsor and the team, and update the plan",
+        action_owner=owner, source="pmo demo",
+    )  # fmt: skip
+    record_decisions(ledger, [request], now_stamp())
+    return f"{request.project_id} {request.answers}: approve, action for {owner} due {due.isoformat()}"
 
 
 def _two_scenarios(out: Path, scored, resources, year: int, budget: float):
