@@ -24,7 +24,8 @@ Turning the text of a cell into a number is pmo_xl.values' job, not this module'
 The frame remembers where it came from in `frame.attrs`, so that a message can name the file, sheet and cell:
 `source` ('capacity.xlsx, sheet Setup', or the CSV's name), `file`, `sheet` and `table` (None when not
 applicable), `first_row` (the row number of the first data row, counted from 1 as Excel and a text editor count
-them) and, for a workbook, `columns` (each header -> its column letter).
+them), for a workbook, `columns` (each header -> its column letter) and, for an Excel table, `rows_below` (the
+row numbers of rows typed below it, in its columns, which Excel left out of the table).
 
 Every failure (no such file, not a workbook, no such table or sheet, an empty sheet) is one InputTableError that
 names the file; `not_found` is set when the file opened but holds no table or sheet of those names.
@@ -103,7 +104,9 @@ def _read_from(workbook, path: Path, wanted: list[str], tables: list[str], first
         headers = [_header_text(column) for column in found.columns]
         rows = found.to_python()
         (top, left), header_row = found.start, found.start[0] - 1
+        below = _rows_below(workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False), found)
     else:
+        below = []
         sheet = next((sheet_of[same_name(name)] for name in wanted if same_name(name) in sheet_of), None)
         if sheet is None and first_sheet and workbook.sheet_names:
             sheet = workbook.sheet_names[0]
@@ -127,7 +130,15 @@ def _read_from(workbook, path: Path, wanted: list[str], tables: list[str], first
     if path.suffix.lower() in _OPEN_XML:
         _put_back_errors(path, sheet, rows, top, left)
     location = {"source": f"{path.name}, sheet {sheet}", "file": path.name, "sheet": sheet, "table": table}
-    return _frame(rows, headers, left, {**location, "first_row": header_row + 2})
+    return _frame(rows, headers, left, {**location, "first_row": header_row + 2, "rows_below": below})
+
+
+def _rows_below(sheet_rows: list[list], table) -> list[int]:
+    """The Excel row numbers of rows typed below a table, in its columns, outside its range: Excel leaves such a
+    row out of the table, and a reader of the table alone would drop it in silence."""
+    (_, left), (bottom, right) = table.start, table.end
+    return [index + 1 for index, row in enumerate(sheet_rows) if index > bottom
+            and any(cell not in ("", None) for cell in row[left : right + 1])]  # fmt: skip
 
 
 def _frame(rows: list[list], headers: list[str], left: int, location: dict) -> pd.DataFrame:
