@@ -116,6 +116,9 @@ def test_month_2_shows_the_decision_read_only_and_the_need_answered(cycle):
         titles = [cell.value for row in sheet.iter_rows(max_col=2) for cell in row if isinstance(cell.value, str)]
         assert "Decisions taken by management (filled by the PMO, read-only)" in titles
         assert any(text.startswith("Filled by the PMO from the steering committee's decisions") for text in titles)
+    actions = openpyxl.load_workbook(cycle.month2)["Actions"]
+    decided = [rule for area in actions.conditional_formatting for rule in area.rules if rule.formula == ['"Decided"']]
+    assert decided and decided[0].dxf.fill.bgColor.rgb.endswith("C6EFCE"), "an answered need is shown green"
 
 
 def test_collecting_month_2_stores_no_decision_as_pm_data_and_finds_nothing_about_it(cycle):

@@ -711,6 +711,7 @@ class TemplateBuilder:
                     ("At risk", "Amber"),
                     ("Complete", "Green"),
                     ("Approved", "Green"),
+                    ("Decided", "Green"),  # a need management answered (DecisionsTaken says how)
                     ("Rejected", "Red"),
                 ):
                     fill, font = RAG_COLOURS[colour]
