@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,27 @@ class DecisionRequest:
     action: str = ""
     action_owner: str = ""
     source: str = "pmo decide"
+
+
+def kind_of(text: str) -> str:
+    """A kind as typed, in any case and with spaces or underscores for the hyphen ('Approve', 're baseline',
+    'Accept_change'), in the form KINDS holds; to_record refuses what is still not one of them."""
+    return re.sub(r"[\s_\-]+", "-", text.strip().casefold())
+
+
+def plain_text(text: str) -> str:
+    """Text as typed, its non-breaking and other odd spaces read as spaces (pasted from a web page or Word), so that
+    'Steering committee' is one owner however its space was typed; stripped."""
+    return re.sub(r"[\u00a0\u2007\u202f]", " ", text).strip()
+
+
+def read_day(text: str, label: str, source: str = "pmo decide") -> dt.date:
+    """A day typed on the command line (2026-12-05, or 5.12.2026 as Munich and Paris type it), read through
+    pmo_xl.values: an ambiguous 05/12/2026 is refused with the fix, never guessed."""
+    day = read_date(text, label).or_raise(DecisionError, source)
+    if day is None:
+        raise DecisionError(f"{source}: {label} is empty; give the day as YYYY-MM-DD")
+    return day
 
 
 def row_key(request: DecisionRequest) -> str:
@@ -97,9 +119,9 @@ def to_record(request: DecisionRequest, earlier: Sequence[Decision], recorded_at
     )  # fmt: skip
 
 
-def check_answers(request: DecisionRequest, needs: dict[str, tuple[str, set[str]]]) -> None:
-    """Refuse, in one line, a decision answering no decision-needed row of the project's latest counted report.
-    `needs`: project id -> (the period of its latest counted report, the ids of its Decisions rows)."""
+def check_answers(request: DecisionRequest, needs: dict[str, tuple[str, dict[str, str]]]) -> None:
+    """Refuse, in one line, a decision answering no decision-needed row of the project's latest counted report, or
+    one the PM withdrew there. `needs`: project id -> (that report's period, its Decisions rows' ids -> status)."""
     if request.project_id not in needs:
         raise DecisionError(
             f"{request.source}: project {request.project_id} has no counted status report in the ledger; check the "
@@ -112,21 +134,28 @@ def check_answers(request: DecisionRequest, needs: dict[str, tuple[str, set[str]
             f"{request.source}: {request.answers} is not a decision needed in {request.project_id}'s report for "
             f"{period} (its decisions needed: {known}); give one of those ids"
         )
+    if ids[request.answers].casefold() == "withdrawn":
+        raise DecisionError(
+            f"{request.source}: {request.answers} was withdrawn by the PM in {request.project_id}'s report for "
+            f"{period}, so there is no need to answer; ask the PM to set it Open again if it still needs deciding"
+        )
 
 
-def needs_of(ledger: Ledger, project_ids: Iterable[str]) -> dict[str, tuple[str, set[str]]]:
-    """project id -> (its latest counted report's period, the ids of that report's decision-needed rows)."""
+def needs_of(ledger: Ledger, project_ids: Iterable[str]) -> dict[str, tuple[str, dict[str, str]]]:
+    """project id -> (its latest counted report's period, that report's decision-needed rows: id -> status)."""
     from pmo_xl.templates.catalog import PROJECT_STATUS
 
     latest = ledger.counted_latest(PROJECT_STATUS.template_id, project_ids=set(project_ids), with_state=False)
     by_submission = {row[3]: (row[1], row[2]) for row in latest}
-    needs = {project_id: (period, set()) for project_id, period in by_submission.values()}
+    needs: dict[str, tuple[str, dict[str, str]]] = {
+        project_id: (period, {}) for project_id, period in by_submission.values()
+    }
     # through the one reader of stored rows, in the current version of the template
     rows = current_tables(ledger, PROJECT_STATUS.template_id, [NEEDS_TABLE], by_submission)[NEEDS_TABLE]
     for submission_id, values in ((sid, row) for sid, found in rows.items() for row in found):
         item_id = as_text(values.get("id"))
         if item_id:
-            needs[by_submission[submission_id][0]][1].add(item_id)
+            needs[by_submission[submission_id][0]][1][item_id] = as_text(values.get("status")).strip()
     return needs
 
 
@@ -162,6 +191,12 @@ def read_decisions_table(path: Path) -> list[DecisionRequest]:
         frame = read_table(path, DECISIONS_TABLE)
     except InputTableError as error:
         raise DecisionError(str(error)) from None
+    below = frame.attrs.get("rows_below") or []
+    if below:
+        raise DecisionError(
+            f"{frame.attrs.get('source') or path}, row {below[0]}: typed below the Decisions table, outside it; "
+            "drag the table's corner down over it (or cut it into the table's next row), then record again"
+        )
     return requests_from_table(
         frame, frame.attrs.get("source") or str(path), frame.attrs.get("columns") or {},
         int(frame.attrs.get("first_row") or 2),
@@ -196,7 +231,7 @@ def requests_from_table(
 
         texts = {}
         for name in ("project_id", "answers", "kind", "owner", "note", "action", "action_owner"):
-            texts[name] = str(read_text(cells[name], name).or_raise(DecisionError, where(name)) or "").strip()
+            texts[name] = plain_text(str(read_text(cells[name], name).or_raise(DecisionError, where(name)) or ""))
             if not texts[name] and name not in OPTIONAL_COLUMNS:
                 raise DecisionError(f"{where(name)}: {name} is empty; fill it in or clear the whole row")
         decided_on = read_date(cells["date"], "date").or_raise(DecisionError, where("date"))
@@ -207,7 +242,7 @@ def requests_from_table(
             DecisionRequest(
                 texts["project_id"],
                 texts["answers"],
-                texts["kind"].lower(),
+                kind_of(texts["kind"]),
                 texts["owner"],
                 decided_on,
                 due,
@@ -226,6 +261,7 @@ def record_decisions(
     """What `pmo decide` and the ribbon's Record decisions do: check each request against the ledger's latest counted
     reports, then record them all or none (the first refused stops the lot); (those recorded, how many were there)."""
     with open_ledger(ledger_path, write=True) as ledger:
+        _refuse_twice_answered(requests)
         needs = needs_of(ledger, {request.project_id for request in requests})
         earlier = ledger.decisions({request.project_id for request in requests})
         records = []
@@ -235,3 +271,16 @@ def record_decisions(
             records.append(record)
         recorded = ledger.add_decisions(records)
     return recorded, len(records) - len(recorded)
+
+
+def _refuse_twice_answered(requests: Sequence[DecisionRequest]) -> None:
+    """Two rows answering one need in one go: a copied row, or two answers where one was meant; neither may pass
+    for the other (the later would silently supersede the earlier), so both are named and nothing is recorded."""
+    first: dict[tuple[str, str], DecisionRequest] = {}
+    for request in requests:
+        earlier = first.setdefault((request.project_id, request.answers), request)
+        if earlier is not request:
+            raise DecisionError(
+                f"{request.source}: answers {request.project_id} {request.answers} again ({earlier.source} answers "
+                "it too); keep one row per need (a correction is recorded later, as a new decision)"
+            )
