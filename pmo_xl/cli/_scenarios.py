@@ -100,6 +100,9 @@ def commit_scenario(
     if output.resolve() == register.resolve():
         raise SelectionError(f"--out {output} is the PMO's register; give a new file name (the register is never "
                              "edited)")  # fmt: skip
+    if output.exists():
+        raise SelectionError(f"--out {output} already exists; give a new file name (a commit writes a new register "
+                             "and never replaces a file)")  # fmt: skip
     saved = pick_scenarios(read_scenario_file(scenario_file), [name], str(scenario_file))[0]
     run = saved.run
     assert run is not None  # pick_scenarios refuses a scenario without one
@@ -119,17 +122,31 @@ def commit_scenario(
     content = new_register_csv(rows.headers, [values for _number, values in rows.rows], projects, separator,
                                decimal_mark)  # fmt: skip
     source = register.read_bytes()
+    committed = saved_scenarios_bytes([saved]).decode("utf-8")
     with open_ledger(ledger, write=True) as book:
+        _refuse_committed_again(name, committed, book.scenario_commits())
         write_bytes_atomic(output, content)
         try:
             read_register(output, schema, settings.csv_locale, settings)
         except RegisterError as error:
             output.unlink(missing_ok=True)
+            first_new = len(rows.rows) + 2  # the header is row 1
+            added = ", ".join(f"row {first_new + index} {project.project_id}" for index, project in enumerate(projects))
             raise SelectionError(f"the new register would be refused, so it was not written and nothing was "
-                                 f"recorded: {error}") from None  # fmt: skip
-        decision = ScenarioCommit(name, saved_scenarios_bytes([saved]).decode("utf-8"), run.selected,
+                                 f"recorded (the approved requests' rows: {added}): {error}") from None  # fmt: skip
+        decision = ScenarioCommit(name, committed, run.selected,
                                   tuple(project.project_id for project in projects), str(register),
                                   hashlib.sha256(source).hexdigest(), str(output), committed_by,
                                   committed_at)  # fmt: skip
         book.add_scenario_commit(decision)
     return decision
+
+
+def _refuse_committed_again(name: str, committed: str, commits: Sequence[ScenarioCommit]) -> None:
+    """The same saved run committed twice would record one decision as two; a changed run is saved again first."""
+    earlier = next((commit for commit in commits if commit.scenario == committed), None)
+    if earlier is not None:
+        raise SelectionError(
+            f"scenario {name!r} was already committed, as saved, by {earlier.committed_by} at {earlier.committed_at} "
+            f"(new register {earlier.new_register}); nothing was recorded. To commit a changed run, save it again"
+        )

@@ -304,6 +304,9 @@ def pick_scenarios(scenarios: Sequence[SavedScenario], names: Sequence[str], sou
     """The scenarios named, in that order, each with a saved run; SelectionError saying which are missing and how to
     save them."""
     by_name = {saved.name: saved for saved in scenarios}
+    twice = sorted({name for name in names if list(names).count(name) > 1})
+    if twice:
+        raise SelectionError(f"scenario {', '.join(map(repr, twice))} is named twice; name each scenario once")
     missing = [name for name in names if name not in by_name]
     if missing:
         held = ", ".join(by_name) or "none"
