@@ -36,7 +36,7 @@ REGISTER = (
 )
 NEEDS = {
     "A1": [("D-001", "Approve the supplier change"), ("D-002", "Fund an extra tester")],
-    "B2": [("D-001", "Move the go-live to March")],
+    "B2": [("D-001", "Move the go-live to March"), ("D-002", "Agree the new vendor", "Decided")],
 }
 
 
@@ -63,7 +63,7 @@ def collected(tmp_path_factory) -> Path:
     for path in (root / "out").glob("*.xlsx"):
         project_id = path.name.split(" - ")[0]
         rows = [{"id": item_id, "decision": text, "owner": "Sponsor", "required_by": dt.date(2026, 12, 15),
-                 "status": "Open"} for item_id, text in NEEDS[project_id]]  # fmt: skip
+                 "status": status[0] if status else "Open"} for item_id, text, *status in NEEDS[project_id]]  # fmt: skip
         fill_by_name(path, inbox / f"{project_id}.xlsx", _fields(), {"Decisions": rows})
     _run("collect", str(inbox), "--ledger", str(root / "pmo_ledger.db"), "--register", str(root / "register.csv"),
          "--out", str(root / "portfolio.xlsx"), "--period", PERIOD, "--today", "2026-12-03")  # fmt: skip
@@ -147,12 +147,29 @@ def test_a_correction_supersedes_and_the_table_is_append_only(ledger):
         in_force = decisions_for(opened, "B2")
     assert [(d.decision_id, d.kind, d.supersedes) for d in every] == [(1, "approve", None), (2, "defer", 1)]
     assert [(d.kind, d.decided_on, d.note) for d in in_force] == [("defer", "2026-11-26", "Wait for the pilot")]
-    assert _summary(ledger).decided["closed"].tolist() == ["decided on 2026-11-26: defer by Board"]
+    # The committee's note says why (a defer or a stop needs it)
+    assert _summary(ledger).decided["closed"].tolist() == ["decided on 2026-11-26: defer by Board; Wait for the pilot"]
     with sqlite3.connect(ledger) as connection:
         for statement in ("UPDATE decision SET kind = 'stop'", "DELETE FROM decision"):
             with pytest.raises(sqlite3.DatabaseError, match="append-only"):
                 connection.execute(statement)
         assert connection.execute("SELECT COUNT(*) FROM decision").fetchone()[0] == 2
+
+
+def test_a_decision_on_a_need_the_pm_already_marked_decided_is_still_listed_with_its_action(ledger):
+    """The PM may mark a need Decided before the committee's decision is recorded: the pack still lists what the
+    committee decided (with the PM's question), so its action never stands alone, and the count says so."""
+    _decide(ledger, "--kind", "approve", "--project", "B2", "--answers", "D-002", "--owner", "CFO",
+            "--date", "2026-11-27", "--action", "Sign the vendor contract", "--due", "2027-01-10")  # fmt: skip
+    summary = _summary(ledger)
+    (decided,) = summary.decided.to_dict("records")
+    assert (decided["id"], decided["decision"], decided["closed"]) == (
+        "D-002",
+        "Agree the new vendor",
+        "decided on 2026-11-27: approve by CFO",
+    )
+    assert summary.actions["answers"].tolist() == ["D-002"]
+    assert "1 decision(s) taken, 1 action(s) set" in summary.headlines()
 
 
 def _decisions_workbook(path: Path, rows: list[tuple]) -> Path:

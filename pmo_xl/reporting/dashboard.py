@@ -761,20 +761,31 @@ def executive_summary(
                      "forecast": new_date, "moved_days": (new_date - old_date).days}
                 )  # fmt: skip
 
-    decisions, decided = [], []
+    decisions = []
     latest_ids = set(views.status["submission_id"])
-    committee = views.committee_decisions
-    answered = {(r["project_id"], r["answers"]): r["closed"] for r in committee.to_dict("records")}
+    in_view = set(views.status["project_id"])
+    committee = views.committee_decisions[views.committee_decisions["project_id"].isin(in_view)]
+    answered = {(r["project_id"], r["answers"]) for r in committee.to_dict("records")}
+    asked: dict[tuple[str, str], dict] = {}  # each need of the latest reports, open or not: what a decision answers
     for row in items.decisions.to_dict("records"):
-        if row["submission_id"] in latest_ids and row.get("status", OPEN_DECISION) in (OPEN_DECISION, None, ""):
-            need = {"project_id": row["project_id"], "project_name": names.get(row["project_id"], ""),
-                    "id": row.get("id"), "decision": row.get("decision"), "owner": row.get("owner"),
-                    "required_by": as_date(row.get("required_by"))}  # fmt: skip
-            closed = answered.get((row["project_id"], str(row.get("id") or "")))
-            if closed is None:
-                decisions.append(need)
-            else:
-                decided.append({**need, "closed": closed})
+        if row["submission_id"] not in latest_ids:
+            continue
+        key = (row["project_id"], str(row.get("id") or ""))
+        need = {"project_id": row["project_id"], "project_name": names.get(row["project_id"], ""),
+                "id": row.get("id"), "decision": row.get("decision"), "owner": row.get("owner"),
+                "required_by": as_date(row.get("required_by"))}  # fmt: skip
+        asked[key] = need
+        if row.get("status", OPEN_DECISION) in (OPEN_DECISION, None, "") and key not in answered:
+            decisions.append(need)
+    # Every decision in force, whatever the PM's row now says (a PM may already have marked it Decided): what was
+    # decided, by whom, and the committee's note (a defer or a stop says why).
+    decided = [
+        {**asked.get((r["project_id"], r["answers"]),
+                     {"project_id": r["project_id"], "project_name": names.get(r["project_id"], ""), "id": r["answers"],
+                      "decision": "", "owner": "", "required_by": None}),
+         "closed": r["closed"] + (f"; {str(r['note']).strip()}" if str(r.get("note") or "").strip() else "")}
+        for r in committee.to_dict("records")
+    ]  # fmt: skip
     actions = [
         {"project_id": r["project_id"], "project_name": names.get(r["project_id"], ""), "answers": r["answers"],
          "action": r["action"], "action_owner": r["action_owner"], "due": r["due"]}
