@@ -16,6 +16,8 @@ from pmo_xl.ledger import open_ledger
 from pmo_xl.reporting.dashboard import build_dashboard
 from pmo_xl.reporting.dashboard_sheet import (
     BLOCKS,
+    TILE_ROWS,
+    TILES,
     add_dashboard_sheet,
     dashboard_tables,
     empty_dashboard_tables,
@@ -153,6 +155,23 @@ def test_libreoffice_opens_the_dashboard_workbook(written, tmp_path):
     assert sheet["B1"].value.startswith("Portfolio dashboard, 2026-11")
     values = [cell.value for row in sheet.iter_rows() for cell in row]
     assert "Share of budget" in values and HOSTILE_NAME in values
+    # The KPI tiles, as LibreOffice works them out from the Headline table (formulas, so a refresh keeps them):
+    # each equals its Headline figure (the not-reporting tile the sum of late, returned, stale and never reported).
+    computed = openpyxl.load_workbook(reopened, data_only=True)["Dashboard"]
+    headline = dict(zip(_dashboard.headline["measure"], _dashboard.headline["value"], strict=True))
+    tiles = {computed.cell(TILE_ROWS[1] + 1, first + 1).value: computed.cell(TILE_ROWS[0] + 1, first + 1).value
+             for _label, _rows, first, _last in TILES}  # fmt: skip
+    not_reporting = sum(headline[m] for m in ("Reports late", "Returned for correction",
+                                              "Stale (latest report for an earlier period)", "Never reported"))  # fmt: skip
+    assert tiles == {
+        "Active projects": headline["Active projects"],
+        "Projects at Red (declared by the PM)": headline["Projects at Red"],
+        "Budget": headline["Budget"],
+        "Forecast at completion": headline["Forecast at completion"],
+        "Not reporting on time: late, returned, stale, never": not_reporting,
+        "Key milestones slipping": headline["Key milestones slipping"],
+    }
+    assert tiles["Budget"] == 5800.0 and tiles["Active projects"] == 2
     pdf = convert(path, "pdf", tmp_path / "pdf")
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 20_000
 

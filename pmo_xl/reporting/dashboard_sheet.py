@@ -22,8 +22,8 @@ from pmo_xl.templates.catalog import VARIANCE_HEADER
 SHEET = "Dashboard"
 RAG_COLOURS = {"Green": "#3A9D5D", "Amber": "#F0A30A", "Red": "#D64541", NOT_REPORTED: "#A6A6A6"}
 SERIES_COLOURS = ("#2F5597", "#ED7D31", "#A5A5A5", "#70AD47")
-CHART_SIZE = (440, 220)  # pixels: beside its table, a chart as tall as a 12-row block
-CHART_ROWS = 12  # the default rows a CHART_SIZE chart spans (20 px a row)
+CHART_SIZE = (440, 200)  # pixels: beside its table, a chart as tall as a 10-row block
+CHART_ROWS = 10  # the default rows a CHART_SIZE chart spans (20 px a row)
 DETAIL_GAP = 3  # rows between the printed page and the detail lists under it: their heading and a blank row
 # Widths for the widest text each column holds in any block: the headline's measures in B, project names and
 # per-currency totals in C, budgets per currency in D and H ('1,200,000 EUR;'), risk descriptions and milestone
@@ -157,7 +157,7 @@ def block_positions() -> dict[str, tuple[int, int]]:
 
 
 def _block_height(block: Block) -> int:
-    return max(block.rows + 3, CHART_ROWS + 3 if block.chart else 0)
+    return max(block.rows + 3, CHART_ROWS + 2 if block.chart else 0)
 
 
 def print_area() -> tuple[int, int, int, int]:
@@ -187,6 +187,51 @@ def _chart_right_column(anchor: int) -> int:
 CHART_X_OFFSET = 8
 
 
+# The KPI tiles over the blocks: (label, the Headline rows it adds up (1-based), first column, last column). Each
+# tile is a formula over the Headline table's Value cells, so the ribbon's Refresh (which rewrites the tables) keeps
+# them right; the written sheet carries their values too.
+TILES: tuple[tuple[str, tuple[int, ...], int, int], ...] = (
+    ("Active projects", (1,), 1, 1),
+    ("Projects at Red (declared by the PM)", (5,), 2, 2),
+    ("Budget", (3,), 3, 4),
+    ("Forecast at completion", (4,), 5, 6),
+    ("Not reporting on time: late, returned, stale, never", (9, 10, 11, 12), 7, 8),
+    ("Key milestones slipping", (8,), 9, 9),
+)
+TILE_ROWS = (2, 3)  # the value's row and the label's, between the note and the first block
+
+
+def _tiles(sheet, tables: dict[str, pd.DataFrame], formats: dict) -> None:
+    header, left = block_positions()["DashHeadline"]
+    values = tables["DashHeadline"]["Value"].tolist()
+    value_column = left + 1
+    sheet.set_row(TILE_ROWS[0], 30)
+    sheet.set_row(TILE_ROWS[1], 26)  # a label on two lines at most
+    for label, rows, first, last in TILES:
+        cells = [f"{_letters(value_column)}{header + 1 + row}" for row in rows]
+        formula = "=" + ("+".join(cells) if len(cells) > 1 else cells[0])
+        shown = [values[row - 1] for row in rows]
+        if len(shown) > 1:
+            number = sum(value for value in shown if isinstance(value, int | float)) if any(shown) else ""
+        else:
+            number = shown[0] if shown[0] is not None else ""
+        tile = formats["tile_money"] if label in ("Budget", "Forecast at completion") else formats["tile"]
+        if first != last:
+            sheet.merge_range(TILE_ROWS[0], first, TILE_ROWS[0], last, "", tile)
+            sheet.merge_range(TILE_ROWS[1], first, TILE_ROWS[1], last, "", formats["tile_label"])
+        sheet.write_formula(TILE_ROWS[0], first, formula, tile, number)
+        sheet.write_string(TILE_ROWS[1], first, label, formats["tile_label"])
+
+
+def _letters(column: int) -> str:
+    letters = ""
+    column += 1
+    while column:
+        column, remainder = divmod(column - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
 def add_dashboard_sheet(workbook, dashboard: Dashboard | None = None, worksheet=None, title: str = "") -> object:
     """Write the Dashboard (tables and charts) into an XlsxWriter `workbook`; a blank one without `dashboard`.
 
@@ -209,6 +254,7 @@ def add_dashboard_sheet(workbook, dashboard: Dashboard | None = None, worksheet=
     for column, width in enumerate(COLUMN_WIDTHS):
         sheet.set_column(column, column, width)
     positions = block_positions()
+    _tiles(sheet, tables, formats)
     for number, block in enumerate(BLOCKS):
         top, left = positions[block.table]
         if number == PRINTED:
@@ -249,6 +295,10 @@ def money_note(dashboard: Dashboard) -> str:
     return ""
 
 
+_TILE = {"bold": True, "font_size": 18, "font_color": "#1F3864", "bg_color": "#F2F2F2", "top": 5,
+         "top_color": "#2F5597", "align": "left", "valign": "vcenter", "indent": 1}  # fmt: skip
+
+
 def _formats(workbook, money_decimals: int = 0, money_unit: str = "") -> dict:
     """`money_unit`: the one unit every amount is in ('k EUR'), shown in each money cell; none for a portfolio in
     several currencies, whose rows each say theirs in 'Amounts in'."""
@@ -269,6 +319,20 @@ def _formats(workbook, money_decimals: int = 0, money_unit: str = "") -> dict:
         "header": workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"}),
         "header_number": workbook.add_format({"bold": True, "text_wrap": True, "valign": "top", "align": "right"}),
         "wrap": workbook.add_format({"text_wrap": True}),
+        # KPI tiles: a large figure on a light fill over its label, a blue rule on top
+        "tile": workbook.add_format({**_TILE, "num_format": "#,##0"}),
+        "tile_money": workbook.add_format({**_TILE, "num_format": money}),
+        "tile_label": workbook.add_format(
+            {
+                "font_size": 9,
+                "font_color": "#595959",
+                "bg_color": "#F2F2F2",
+                "text_wrap": True,
+                "valign": "top",
+                "align": "left",
+                "indent": 1,
+            }
+        ),
         **{
             rag: workbook.add_format({"bg_color": colour, "font_color": "#FFFFFF"})
             for rag, colour in RAG_COLOURS.items()
