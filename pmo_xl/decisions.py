@@ -259,18 +259,22 @@ def record_decisions(
     ledger_path: Path | str, requests: Sequence[DecisionRequest], recorded_at: str
 ) -> tuple[list[Decision], int]:
     """What `pmo decide` and the ribbon's Record decisions do: check each request against the ledger's latest counted
-    reports, then record them all or none (the first refused stops the lot); (those recorded, how many were there)."""
+    reports, then record them all or none (the first refused stops the lot); (those recorded, how many were there).
+    A request the ledger already holds (its `row_key`) is counted as there and not checked again: the Decisions
+    sheet is a running log, and last month's recorded row answers a need this month's report no longer lists."""
     with open_ledger(ledger_path, write=True) as ledger:
-        _refuse_twice_answered(requests)
-        needs = needs_of(ledger, {request.project_id for request in requests})
         earlier = ledger.decisions({request.project_id for request in requests})
+        held = {decision.row_key for decision in earlier}
+        new = [request for request in requests if row_key(request) not in held]
+        _refuse_twice_answered(new)
+        needs = needs_of(ledger, {request.project_id for request in new}) if new else {}
         records = []
-        for request in requests:
+        for request in new:
             check_answers(request, needs)
             record = to_record(request, [*earlier, *records], recorded_at)
             records.append(record)
         recorded = ledger.add_decisions(records)
-    return recorded, len(records) - len(recorded)
+    return recorded, len(requests) - len(recorded)
 
 
 def _refuse_twice_answered(requests: Sequence[DecisionRequest]) -> None:

@@ -370,3 +370,28 @@ def test_a_requests_file_changed_since_the_save_commits_what_was_approved_or_ref
     assert not (pmo / "gone.csv").exists()
     with open_ledger(pmo / "pmo_ledger.db") as ledger:
         assert [commit.scenario_name for commit in ledger.scenario_commits()] == ["=Growth"]
+
+
+def test_last_months_recorded_rows_left_on_the_sheet_are_already_there_and_a_correction_below_them_is_recorded(
+    ledger, tmp_path
+):
+    """The Decisions sheet is a running log: October's recorded row answers a need November's report no longer
+    lists, and a correction sits below the row it corrects; neither may block the month's new rows."""
+    from pmo_xl.decisions import DecisionRequest, to_record
+
+    october = DecisionRequest("A1", "D-001", "approve", "SC", dt.date(2026, 10, 30), note="Go")
+    with open_ledger(ledger, write=True) as book:  # as recorded in October, when D-001 was still asked
+        book.add_decisions([to_record(october, [], "2026-10-30T10:00:00")])
+    first = ["A1", "D-002", "defer", "SC", DAY, None, "Wait"]
+    _ok(*_decide(ledger, "--from", _table(tmp_path / "november.xlsx", [first])))
+    rows = [["A1", "D-001", "approve", "SC", dt.datetime(2026, 10, 30), None, "Go"], first,
+            ["A1", "D-002", "approve", "SC", DAY + dt.timedelta(days=1), None, "Go after all"],
+            ["B2", "D-001", "stop", "SC", DAY]]  # fmt: skip
+    output = _ok(*_decide(ledger, "--from", _table(tmp_path / "december.xlsx", rows)))
+    assert "2 decision(s) recorded, 2 already in the ledger" in output
+    assert [row[:3] for row in _decisions(ledger)] == [
+        ("A1", "D-001", "approve"), ("A1", "D-002", "defer"), ("A1", "D-002", "approve"), ("B2", "D-001", "stop")
+    ]  # fmt: skip
+    with open_ledger(ledger) as book:
+        by_note = {d.note: d for d in book.decisions({"A1"})}
+    assert by_note["Go after all"].supersedes == by_note["Wait"].decision_id
