@@ -33,7 +33,7 @@ from pmo_xl.corrections import mark_current, newly_approved
 from pmo_xl.decisions import decisions_for, stored_day
 from pmo_xl.derived import current_submission
 from pmo_xl.errors import PmoError
-from pmo_xl.generate.generator import CarryForward, WorkbookFill
+from pmo_xl.generate.generator import CarryForward, WorkbookFill, id_number
 from pmo_xl.ledger import Decision, StoredSubmission, open_ledger
 from pmo_xl.periods import is_month, month_series
 from pmo_xl.register import ProjectRecord
@@ -137,6 +137,11 @@ def carried_fill(
     tables["Decisions"] = [
         {**row, "status": DECIDED} if str(row.get("id")) in answered else row for row in tables["Decisions"]
     ]
+    # A need's id stays its own: the committee's decisions point at it, so a new need never gets the id of one
+    # answered (or closed) before, even once that row has left the table.
+    prefix = schema.table("Decisions").id_prefix or ""
+    held = [str(row.get("id")) for row in previous.tables.get("Decisions", [])] + [d.answers for d in decisions]
+    floor = max((number for number in (id_number(item, prefix) for item in held) if number is not None), default=0)
     if decisions and any(table.name == DECISIONS_TAKEN for table in schema.stamped):
         tables[DECISIONS_TAKEN] = decisions_taken_rows(
             decisions, previous.tables.get("Decisions", []), schema.table(DECISIONS_TAKEN).rows
@@ -152,7 +157,12 @@ def carried_fill(
         tables["ResourceDemand"] = realigned_demand(
             previous.tables.get("ResourceDemand", []), fill.metadata.reporting_period, demand.month_series.count
         )
-    return replace(fill, fields=fields, tables={name: rows for name, rows in tables.items() if rows})
+    return replace(
+        fill,
+        fields=fields,
+        tables={name: rows for name, rows in tables.items() if rows},
+        id_floors={**fill.id_floors, "Decisions": floor} if floor else fill.id_floors,
+    )
 
 
 class PreviousReports:

@@ -45,6 +45,9 @@ class WorkbookFill:
     fields: dict[str, CellValue]
     # table name -> rows keyed by column key, or by 'YYYY-MM' for month-series columns
     tables: dict[str, TableRows] = field(default_factory=dict)
+    # table name -> the highest id number an item of it has held (a closed row not carried, a need a decision
+    # answers): its blank rows are numbered after it, so an id never passes to a second item
+    id_floors: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -186,11 +189,14 @@ class TemplateSource:
                 f"{self.path}: table {table.name} holds {capacity} rows but {len(rows)} are to be carried forward; "
                 f"raise the table's pre-sized rows in the schema and rebuild the templates"
             )
-        next_ids: Iterator[str] = next_blank_row_ids(rows, table.id_prefix, capacity) if table.id_prefix else iter(())
+        floor = fill.id_floors.get(table.name, 0)
+        next_ids: Iterator[str] = (
+            next_blank_row_ids(rows, table.id_prefix, capacity, floor) if table.id_prefix else iter(())
+        )
         for index, excel_row in enumerate(found.body_rows):
             row = rows[index] if index < len(rows) else None
             if row is None:
-                if table.id_prefix and rows:
+                if table.id_prefix and (rows or floor):
                     put(found.sheet, excel_row, columns["id"], next(next_ids))
                 continue
             for key, value in row.items():
@@ -198,14 +204,16 @@ class TemplateSource:
                     put(found.sheet, excel_row, columns[key], value)
 
 
-def next_blank_row_ids(rows: TableRows, prefix: str, count: int) -> Iterator[str]:
-    """The ids pre-filled in a table's blank rows, after the highest `prefix`-numbered id its `rows` hold (M-001...)."""
-    used = [_id_number(row.get("id"), prefix) for row in rows]
-    start = max((number for number in used if number is not None), default=0)
+def next_blank_row_ids(rows: TableRows, prefix: str, count: int, floor: int = 0) -> Iterator[str]:
+    """The ids pre-filled in a table's blank rows, after the highest `prefix`-numbered id its `rows` hold (M-001...)
+    and after `floor`, the highest one used before."""
+    used = [id_number(row.get("id"), prefix) for row in rows]
+    start = max([number for number in used if number is not None] + [floor])
     return (f"{prefix}{number:03d}" for number in range(start + 1, start + 1 + count))
 
 
-def _id_number(value: object, prefix: str) -> int | None:
+def id_number(value: object, prefix: str) -> int | None:
+    """The number of a `prefix`-numbered id ('D-012' -> 12); None for any other text."""
     match = re.fullmatch(re.escape(prefix) + r"(\d+)", str(value or ""))
     return int(match.group(1)) if match else None
 
