@@ -218,3 +218,27 @@ def test_a_wrong_item_or_kind_is_refused_in_one_line_and_nothing_is_recorded(led
     assert result.exit_code != 0 and "row 3: kind 'postpone' is not one of approve, defer" in result.output
     with open_ledger(ledger) as opened:
         assert opened.decisions() == []  # all or none
+
+
+def test_a_decision_whose_need_has_left_the_reports_is_history_and_its_late_action_with_it(ledger):
+    """The review shows the decisions answering a need of the latest reports, or taken since the period began
+    (2026-11-01), and the actions of those, or not yet due when it began; an older decision, its need gone from the
+    reports (a Decided row leaves the month after), stays in the ledger, not in every pack for ever."""
+    from pmo_xl.decisions import DecisionRequest, to_record
+
+    def decision(answers: str, day: dt.date, due: dt.date, action: str):
+        request = DecisionRequest("A1", answers, "approve", "Board", day, due, "", action, "Ana")
+        return to_record(request, [], f"{day.isoformat()}T10:00:00")
+
+    with open_ledger(ledger, write=True) as opened:  # written straight in: D-007..D-009 are no longer reported
+        opened.add_decisions([
+            decision("D-007", dt.date(2026, 9, 1), dt.date(2026, 10, 1), "Old action, long past"),
+            decision("D-008", dt.date(2026, 9, 2), dt.date(2027, 1, 31), "Old decision, action still ahead"),
+            decision("D-009", dt.date(2026, 11, 5), dt.date(2026, 11, 30), "Taken this period"),
+        ])  # fmt: skip
+    _decide(ledger, "--kind", "approve", "--project", "A1", "--answers", "D-001", "--owner", "Board",
+            "--date", "2026-08-30", "--action", "Reported need, old action", "--due", "2026-09-30")  # fmt: skip
+    summary = _summary(ledger)
+    assert sorted(summary.decided["id"]) == ["D-001", "D-009"]
+    assert sorted(summary.actions["action"]) == [
+        "Old decision, action still ahead", "Reported need, old action", "Taken this period"]  # fmt: skip

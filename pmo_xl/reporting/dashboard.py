@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, fields, replace
 import pandas as pd
 
 from pmo_xl.errors import PmoError
+from pmo_xl.periods import first_day
 from pmo_xl.reporting.audience import Audience, require_reader
 from pmo_xl.reporting.calendar import ACTIVE_STATES, COVERAGE_STATES, CURRENT_STATES
 from pmo_xl.reporting.views import (
@@ -777,20 +778,27 @@ def executive_summary(
         asked[key] = need
         if row.get("status", OPEN_DECISION) in (OPEN_DECISION, None, "") and key not in answered:
             decisions.append(need)
-    # Every decision in force, whatever the PM's row now says (a PM may already have marked it Decided): what was
-    # decided, by whom, and the committee's note (a defer or a stop says why).
+    # The decisions in force that this review shows: each answering a need of the latest reports, whatever the PM's
+    # row now says (a PM may already have marked it Decided), or taken since the period began; a decision whose need
+    # has left the reports (a Decided row leaves the month after) is history, in the ledger. What was decided, by
+    # whom, and the committee's note (a defer or a stop says why).
+    since = first_day(period) if period else None
+    shown = [r for r in committee.to_dict("records")
+             if (r["project_id"], r["answers"]) in asked or (since and r["decided_on"] and r["decided_on"] >= since)]  # fmt: skip
     decided = [
         {**asked.get((r["project_id"], r["answers"]),
                      {"project_id": r["project_id"], "project_name": names.get(r["project_id"], ""), "id": r["answers"],
                       "decision": "", "owner": "", "required_by": None}),
          "closed": r["closed"] + (f"; {str(r['note']).strip()}" if str(r.get("note") or "").strip() else "")}
-        for r in committee.to_dict("records")
+        for r in shown
     ]  # fmt: skip
+    # Their actions, and any other action not yet due when the period began (an action has no done state yet: an
+    # older one, past due, is the decision's history).
     actions = [
         {"project_id": r["project_id"], "project_name": names.get(r["project_id"], ""), "answers": r["answers"],
          "action": r["action"], "action_owner": r["action_owner"], "due": r["due"]}
         for r in committee.to_dict("records")
-        if r["action"]
+        if r["action"] and (r in shown or (since and r["due"] and r["due"] >= since))
     ]  # fmt: skip
     escalations = [
         {**{c: row.get(c) for c in _RISK_COLUMNS if c != "project_name"}, "project_name": names.get(row["project_id"], ""),

@@ -212,7 +212,7 @@ def _tiles(sheet, tables: dict[str, pd.DataFrame], formats: dict) -> None:
         formula = "=" + ("+".join(cells) if len(cells) > 1 else cells[0])
         shown = [values[row - 1] for row in rows]
         if len(shown) > 1:
-            number = sum(value for value in shown if isinstance(value, int | float)) if any(shown) else ""
+            number = sum(value for value in shown if isinstance(value, int | float))
         else:
             number = shown[0] if shown[0] is not None else ""
         tile = formats["tile_money"] if label in ("Budget", "Forecast at completion") else formats["tile"]
