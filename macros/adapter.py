@@ -48,7 +48,7 @@ class Book(Protocol):
 
     path: Path
 
-    def read_table(self, name: str) -> pd.DataFrame: ...
+    def read_table(self, name: str, keep_blank_rows: bool = False) -> pd.DataFrame: ...
     def write_table(self, name: str, frame: pd.DataFrame) -> None: ...
     def read_settings(self) -> dict[str, object]: ...
     def append_log(self, entry: LogEntry) -> None: ...
@@ -94,12 +94,13 @@ class XlwingsBook:
                 return sheet.tables[name]
         raise BookError(f"{self.book.name} has no table named {name}: rebuild it with `pmo workbook upgrade`")
 
-    def read_table(self, name: str) -> pd.DataFrame:
+    def read_table(self, name: str, keep_blank_rows: bool = False) -> pd.DataFrame:
         table = self._table(name)
         headers = [str(header) for header in table.header_row_range.value]
         body = table.data_body_range
         rows = body.options(ndim=2).value if body is not None else []
-        rows = [row for row in rows if not all(is_blank(cell) for cell in row)]
+        if not keep_blank_rows:  # kept, a row's place in the frame is its place in the table (its Excel row)
+            rows = [row for row in rows if not all(is_blank(cell) for cell in row)]
         return pd.DataFrame(rows, columns=headers)
 
     def write_table(self, name: str, frame: pd.DataFrame) -> None:
@@ -162,11 +163,11 @@ class FileBook:
                 return worksheet, worksheet.tables[name]
         raise BookError(f"{self.path.name} has no table named {name}: rebuild it with `pmo workbook upgrade`")
 
-    def read_table(self, name: str) -> pd.DataFrame:
+    def read_table(self, name: str, keep_blank_rows: bool = False) -> pd.DataFrame:
         worksheet, table = self._table(name)
         cells = [[cell.value for cell in row] for row in worksheet[table.ref]]
         headers = [str(header) for header in cells[0]]
-        rows = [row for row in cells[1:] if not all(is_blank(cell) for cell in row)]
+        rows = [row for row in cells[1:] if keep_blank_rows or not all(is_blank(cell) for cell in row)]
         return pd.DataFrame(rows, columns=headers)
 
     def write_table(self, name: str, frame: pd.DataFrame) -> None:

@@ -487,7 +487,7 @@ def record_decisions_action(book: Book) -> str:
     from pmo_xl.ledger import now_stamp
     from pmo_xl.workbook.layout import table
 
-    frame = book.read_table(DECISIONS_TABLE)
+    frame = book.read_table(DECISIONS_TABLE, keep_blank_rows=True)  # each row at its place: messages name its cell
     letters = {header: get_column_letter(col) for col, header in enumerate(frame.columns, start=1)}
     first_row = table(DECISIONS_TABLE).top_row + 2  # the Excel row under the header
     requests = requests_from_table(frame, f"{book.path.name}, sheet Decisions", letters, first_row)

@@ -123,3 +123,16 @@ def test_a_refused_row_is_named_by_its_cell_and_records_nothing(workbook, ledger
     book = FileBook(workbook)
     assert macros.ribbon.record_decisions(book) == "Failed"
     assert "D-009 is not a decision needed in A1's report for 2026-11" in book.messages[0][1]
+
+
+def test_after_a_blank_row_a_refused_cell_is_still_named_where_it_is(workbook, ledger):
+    """A blank row left in the middle of the table: the row under it is named by its own Excel row (E6), as
+    `pmo decide --from` names it, not by its place among the filled rows (E5)."""
+    _type_decisions(workbook, ledger, [
+        ["A1", "D-001", "approve", "Board", dt.datetime(2026, 11, 25), None, None, None, None],
+        [None] * 9,
+        ["B2", "D-001", "approve", "Board", "next week", None, None, None, None],
+    ])  # fmt: skip
+    book = FileBook(workbook)
+    assert macros.ribbon.record_decisions(book) == "Failed"
+    assert book.messages[0][1].startswith("pmo_workbook.xlsm, sheet Decisions, cell E6:"), book.messages
