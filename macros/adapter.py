@@ -49,6 +49,7 @@ class Book(Protocol):
     path: Path
 
     def read_table(self, name: str, keep_blank_rows: bool = False) -> pd.DataFrame: ...
+    def rows_below(self, name: str) -> list[int]: ...
     def write_table(self, name: str, frame: pd.DataFrame) -> None: ...
     def read_settings(self) -> dict[str, object]: ...
     def append_log(self, entry: LogEntry) -> None: ...
@@ -102,6 +103,17 @@ class XlwingsBook:
         if not keep_blank_rows:  # kept, a row's place in the frame is its place in the table (its Excel row)
             rows = [row for row in rows if not all(is_blank(cell) for cell in row)]
         return pd.DataFrame(rows, columns=headers)
+
+    def rows_below(self, name: str) -> list[int]:
+        """The Excel rows under the table with something typed in its columns: outside it, Excel leaves them out."""
+        table = self._table(name)
+        whole = table.range
+        first_row, last_row = whole.last_cell.row + 1, table.parent.used_range.last_cell.row
+        if last_row < first_row:
+            return []
+        below = table.parent.range((first_row, whole.column), (last_row, whole.last_cell.column))
+        rows = below.options(ndim=2).value or []
+        return [first_row + n for n, row in enumerate(rows) if not all(is_blank(cell) for cell in row)]
 
     def write_table(self, name: str, frame: pd.DataFrame) -> None:
         self._table(name).update(frame, index=False)
@@ -169,6 +181,15 @@ class FileBook:
         headers = [str(header) for header in cells[0]]
         rows = [row for row in cells[1:] if keep_blank_rows or not all(is_blank(cell) for cell in row)]
         return pd.DataFrame(rows, columns=headers)
+
+    def rows_below(self, name: str) -> list[int]:
+        """The Excel rows under the table with something typed in its columns: outside it, Excel leaves them out."""
+        from openpyxl.utils.cell import range_boundaries
+
+        worksheet, table = self._table(name)
+        min_col, _min_row, max_col, max_row = range_boundaries(table.ref)
+        cells = worksheet.iter_rows(min_row=max_row + 1, min_col=min_col, max_col=max_col, values_only=True)
+        return [max_row + 1 + n for n, row in enumerate(cells) if not all(is_blank(cell) for cell in row)]
 
     def write_table(self, name: str, frame: pd.DataFrame) -> None:
         from openpyxl.utils.cell import get_column_letter, range_boundaries

@@ -136,3 +136,24 @@ def test_after_a_blank_row_a_refused_cell_is_still_named_where_it_is(workbook, l
     book = FileBook(workbook)
     assert macros.ribbon.record_decisions(book) == "Failed"
     assert book.messages[0][1].startswith("pmo_workbook.xlsm, sheet Decisions, cell E6:"), book.messages
+
+
+def test_a_row_typed_below_the_table_is_refused_not_dropped(workbook, ledger):
+    """Excel leaves a row typed under the table out of it: the button names that row and records nothing, as
+    `pmo decide --from` does, rather than recording the rows above and dropping it in silence."""
+    from openpyxl.utils.cell import range_boundaries
+
+    _type_decisions(workbook, ledger, [
+        ["A1", "D-001", "approve", "Board", dt.datetime(2026, 11, 25), None, None, None, None],
+    ])  # fmt: skip
+    book = FileBook(workbook)
+    worksheet = book.workbook["Decisions"]
+    _col, _row, _last_col, last_row = range_boundaries(worksheet.tables["Decisions"].ref)
+    worksheet.cell(last_row + 2, 1, "B2")
+    worksheet.cell(last_row + 2, 2, "D-001")
+    book.commit()
+    book = FileBook(workbook)
+    assert macros.ribbon.record_decisions(book) == "Failed"
+    assert book.messages[0][1].startswith(f"pmo_workbook.xlsm, sheet Decisions, row {last_row + 2}: typed below")
+    with open_ledger(ledger) as opened:
+        assert opened.decisions() == []
