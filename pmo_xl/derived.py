@@ -181,6 +181,13 @@ def chain_start(rules: ChainRules, project_id: str) -> tuple[str, object]:
 def refresh(ledger: Ledger, rules: ChainRules, persist: bool) -> dict[str, list[CountedReport]]:
     """Bring the counted reports up to date. With `persist` (a ledger open for writing) they are written, and {} is
     returned; otherwise each stale project's whole chain is worked out in memory and returned, by project."""
+    if persist:
+        with ledger.refreshing():  # on PostgreSQL: one run at a time, and no submission half-stored meanwhile
+            return _refresh(ledger, rules, persist)
+    return _refresh(ledger, rules, persist)
+
+
+def _refresh(ledger: Ledger, rules: ChainRules, persist: bool) -> dict[str, list[CountedReport]]:
     last = ledger.last_ids()
     affected = stale_projects(ledger, rules)
     if not affected:
@@ -198,11 +205,12 @@ def refresh(ledger: Ledger, rules: ChainRules, persist: bool) -> dict[str, list[
 
 def rebuild(ledger: Ledger, rules: ChainRules) -> int:
     """Empty the derived tables and work every chain out again from the record; the number of rows written."""
-    ledger.truncate_derived()
-    reports = work_out_all(ledger, rules)
-    ledger.replace_counted(
-        rules.template_id, {}, [stored_row(rules.template_id, r) for r in reports], ledger.last_ids()
-    )
+    with ledger.refreshing():
+        ledger.truncate_derived()
+        reports = work_out_all(ledger, rules)
+        ledger.replace_counted(
+            rules.template_id, {}, [stored_row(rules.template_id, r) for r in reports], ledger.last_ids()
+        )
     return len(reports)
 
 

@@ -35,7 +35,15 @@ from typing import TYPE_CHECKING
 from pmo_xl.corrections import Choice, Evidence, choose_submission, preference_choices, slot_rows
 from pmo_xl.errors import OutputError, OutputFault, PmoError
 from pmo_xl.excel.files import cannot_write_in, remove_stale_temporaries, safe_file_name
-from pmo_xl.ledger import Ledger, Rejection, content_fingerprint, lock_path_for, now_stamp, open_ledger
+from pmo_xl.ledger import (
+    Ledger,
+    Rejection,
+    content_fingerprint,
+    is_server_url,
+    lock_path_for,
+    now_stamp,
+    open_ledger,
+)
 from pmo_xl.periods import check_period
 from pmo_xl.register import ProjectRecord
 from pmo_xl.settings import PmoSettings
@@ -768,7 +776,7 @@ def collect_candidates(
 @dataclass(frozen=True)
 class CollectRequest:
     inbox: Path
-    ledger: Path
+    ledger: Path | str  # a SQLite file, or a PostgreSQL URL (the team ledger)
     out: Path | None = None
     period: str | None = None
     register: Sequence[ProjectRecord] | None = None
@@ -858,9 +866,10 @@ def collecting(request: CollectRequest, progress: Progress | None = None) -> Ite
     register_ids = {record.project_id for record in request.register} if request.register is not None else None
     with open_ledger(request.ledger, write=True) as ledger:
         # Holding the ledger's lock, no other collect writes our outputs: any temporary there is a killed run's.
-        for folder in {Path(p).parent for p in (request.out, request.ledger) if p is not None}:
+        ledger_file = None if is_server_url(request.ledger) else Path(request.ledger)  # else a PostgreSQL URL
+        for folder in {Path(p).parent for p in (request.out, ledger_file) if p is not None}:
             remove_stale_temporaries(folder, older_than=0)
-        ledger_files = (request.ledger, lock_path_for(Path(request.ledger)), Path(f"{request.ledger}-journal"))
+        ledger_files = (ledger_file, lock_path_for(ledger_file), Path(f"{ledger_file}-journal")) if ledger_file else ()
         own_files = [
             p for p in (request.archive, request.out, request.chasers, request.coaching, *ledger_files) if p is not None
         ]
