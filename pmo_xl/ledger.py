@@ -585,17 +585,21 @@ class Ledger:
         return row[0] if row else 0
 
     def _migrate_server(self, connection: _ServerConnection) -> None:
-        """Each step in its own transaction, as on SQLite, under an advisory lock: two analysts' first collects
-        into a new database upgrade it once."""
-        for number in range(self._server_version(connection), SCHEMA_VERSION):
-            with _server_transaction(connection, self.path, "the ledger was not upgraded"):
-                connection.execute(f"SELECT pg_advisory_xact_lock({_LOCK_SPACE}, {_MIGRATION_LOCK})")
-                if self._server_version(connection) > number:
-                    continue  # another run upgraded it meanwhile
-                connection.execute(migration_sql(number + 1, POSTGRESQL))
-                connection.execute("CREATE TABLE IF NOT EXISTS pmo_ledger_version (version INTEGER NOT NULL)")
-                connection.execute("DELETE FROM pmo_ledger_version")
-                connection.execute("INSERT INTO pmo_ledger_version (version) VALUES (?)", (number + 1,))
+        """Each step in its own transaction, as on SQLite, under a session advisory lock taken before the first
+        (a transaction begun after it sees the other run's tables): two analysts' first collects into a new
+        database upgrade it once."""
+        if self._server_version(connection) >= SCHEMA_VERSION:
+            return
+        connection.execute(f"SELECT pg_advisory_lock({_LOCK_SPACE}, {_MIGRATION_LOCK})")
+        try:
+            for number in range(self._server_version(connection), SCHEMA_VERSION):
+                with _server_transaction(connection, self.path, "the ledger was not upgraded"):
+                    connection.execute(migration_sql(number + 1, POSTGRESQL))
+                    connection.execute("CREATE TABLE IF NOT EXISTS pmo_ledger_version (version INTEGER NOT NULL)")
+                    connection.execute("DELETE FROM pmo_ledger_version")
+                    connection.execute("INSERT INTO pmo_ledger_version (version) VALUES (?)", (number + 1,))
+        finally:
+            connection.execute(f"SELECT pg_advisory_unlock({_LOCK_SPACE}, {_MIGRATION_LOCK})")
 
     def _connect(self) -> sqlite3.Connection:
         try:

@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+import json
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
 import psycopg
 import pytest
 
+from pmo_xl.demo.data import demo_projects, fill_demo_inbox
+from pmo_xl.generate.generator import generate_for_records
+from pmo_xl.ledger import SCHEMA_VERSION, open_ledger
+from pmo_xl.reporting.history import history_frame
+from pmo_xl.templates.catalog import PROJECT_STATUS
 from tests import postgres
 
 
@@ -24,3 +39,132 @@ def test_a_machine_without_postgresql_fails_loudly_naming_the_package(monkeypatc
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(postgres.PostgresMissing, match="apt-get install postgresql"):
         postgres.find_bin()
+
+
+# -- several analysts collecting at once ------------------------------------------------------------------------
+
+PERIOD = "2026-11"
+PMO = [str(Path(sys.executable).parent / "pmo")]
+ANALYSTS = 5
+
+
+@pytest.fixture(scope="module")
+def team_inboxes(tmp_path_factory) -> tuple[Path, list[Path]]:
+    """60 status reports as PMs send them (a few faulty), and five analysts' inboxes over them, overlapping: each
+    file sits in three of the five, so every file is collected by several analysts at once."""
+    root = tmp_path_factory.mktemp("team")
+    rng = random.Random(19)
+    projects = demo_projects(60, rng, PERIOD)
+    generated = [g.path for g in generate_for_records(PROJECT_STATUS, projects, root / "generated", PERIOD)]
+    everything = root / "all"
+    fill_demo_inbox(generated, everything, rng, fault_share=0.1)
+    files = sorted(everything.iterdir())
+    inboxes = []
+    for analyst in range(ANALYSTS):
+        inbox = root / f"analyst-{analyst}"
+        inbox.mkdir()
+        for index, file in enumerate(files):
+            if (index + analyst) % ANALYSTS < 3:
+                shutil.copy2(file, inbox / file.name)
+        inboxes.append(inbox)
+    return everything, inboxes
+
+
+def _collect(inbox: Path, ledger: str, out: Path) -> subprocess.Popen:
+    arguments = ["collect", str(inbox), "--ledger", ledger, "--out", str(out), "--today", "2026-12-10", "--json"]
+    return subprocess.Popen([*PMO, *arguments], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _finished(run: subprocess.Popen) -> dict:
+    output, errors = run.communicate(timeout=600)
+    assert run.returncode == 0, errors
+    return json.loads(output)
+
+
+def test_five_analysts_collecting_overlapping_inboxes_at_once_store_each_report_once(
+    team_inboxes, postgres_server, tmp_path
+):
+    everything, inboxes = team_inboxes
+    team, alone = postgres_server.new_database(), postgres_server.new_database()
+    with open_ledger(team, write=True):  # made once before the race (the race on a new database: below)
+        pass
+    runs = [_collect(inbox, team, tmp_path / f"portfolio-{n}.xlsx") for n, inbox in enumerate(inboxes)]
+    results = [_finished(run) for run in runs]
+    sequential = _finished(_collect(everything, alone, tmp_path / "portfolio.xlsx"))
+
+    for inbox, result in zip(inboxes, results, strict=True):  # every file gets exactly one verdict
+        assert result["files"] == len(list(inbox.iterdir())) == sum(result["counts"].values())
+        listed = [entry["path"] for kind in ("rejected", "duplicate", "superseded") for entry in result[kind]]
+        assert (
+            len(listed) == len(set(listed)) == sum(result["counts"][k] for k in ("rejected", "duplicate", "superseded"))
+        )
+    reasons = [reason for result in results for entry in result["duplicate"] for reason in entry["reasons"]]
+    assert any("already stored by a concurrent run" in reason for reason in reasons), "the runs did not race"
+
+    with open_ledger(team) as ledger, open_ledger(alone) as reference:
+        stored = ledger.submissions()
+        assert stored["content_sha256"].is_unique and stored["sha256"].is_unique  # none stored twice
+        assert set(stored["content_sha256"]) == set(reference.submissions()["content_sha256"])
+        added = [submission_id for result in results for submission_id in result["added"]]
+        assert sorted(added) == sorted(stored["submission_id"])
+        assert ledger.integrity() == []
+    # the views of one sequential run (the ids the database gave differ: the order the runs stored in)
+    pd.testing.assert_frame_equal(_views(team), _views(alone))
+    assert sequential["counts"]["accepted"] == len(stored)
+
+
+def _views(ledger: str) -> pd.DataFrame:
+    frame = history_frame(ledger)
+    return frame.drop(columns=[column for column in frame.columns if column.endswith("submission_id")])
+
+
+def test_analysts_starting_on_a_new_database_at_once_make_the_ledger_once(team_inboxes, postgres_url, tmp_path):
+    _everything, inboxes = team_inboxes
+    runs = [_collect(inbox, postgres_url, tmp_path / f"p{n}.xlsx") for n, inbox in enumerate(inboxes[:2])]
+    for run in runs:
+        _finished(run)
+    with open_ledger(postgres_url) as ledger:
+        assert ledger.schema_version == SCHEMA_VERSION and ledger.integrity() == []
+        assert ledger.submissions()["content_sha256"].is_unique
+
+
+def _whole(ledger: str) -> set[str]:
+    """The stored reports' content fingerprints, after checking none is half-stored or stored twice."""
+    with psycopg.connect(ledger) as connection:
+        if connection.execute("SELECT to_regclass('submission')").fetchone() == (None,):
+            return set()
+        half = connection.execute(
+            "SELECT COUNT(*) FROM submission WHERE submission_id NOT IN (SELECT submission_id FROM field_value)"
+        ).fetchone()[0]
+        assert half == 0, f"{half} submission(s) recorded without their values"
+        contents = [row[0] for row in connection.execute("SELECT content_sha256 FROM submission")]
+    assert len(contents) == len(set(contents))
+    return set(contents)
+
+
+def test_a_collect_killed_at_random_moments_leaves_postgresql_consistent_and_a_rerun_completes(
+    team_inboxes, postgres_server, tmp_path
+):
+    everything, _inboxes = team_inboxes
+    reference = postgres_server.new_database()
+    started = time.monotonic()
+    _finished(_collect(everything, reference, tmp_path / "reference.xlsx"))
+    duration = time.monotonic() - started
+    expected = _whole(reference)
+    ledger, out = postgres_server.new_database(), tmp_path / "portfolio.xlsx"
+    rng = random.Random(7)
+    killed = 0
+    for moment in sorted(rng.uniform(0.05, 1.1) * duration for _ in range(10)):
+        run = _collect(everything, ledger, out)
+        time.sleep(moment)
+        if run.poll() is None:
+            run.send_signal(signal.SIGKILL)
+            killed += 1
+        run.communicate(timeout=600)
+        assert _whole(ledger) <= expected  # each submission its own transaction: some of them, none half
+    assert killed >= 5
+    _finished(_collect(everything, ledger, out))
+    assert _whole(ledger) == expected
+    again = _finished(_collect(everything, ledger, out))
+    assert again["added"] == [] and _whole(ledger) == expected  # idempotent
+    pd.testing.assert_frame_equal(_views(ledger), _views(reference))
