@@ -1330,6 +1330,134 @@ class Ledger:
             for table in (*RECORD_TABLES, *DERIVED_TABLES)
         }
 
+    # -- copying between back ends (`pmo ledger copy`) --------------------------------------------------------
+
+    def columns(self, table: str) -> list[str]:
+        """A table's columns in their order (the same on both back ends: the same migrations made them)."""
+        if self.dialect is SQLITE:
+            return [row[1] for row in self._connection.execute(f"PRAGMA table_info({table})")]
+        query = (
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = ? ORDER BY ordinal_position"
+        )
+        return [row[0] for row in self._connection.execute(query, (table,))]
+
+    def rows(self, table: str, upto: int | None = None, after: int = 0, most: int | None = None) -> list[tuple]:
+        """A table's rows, every column: all, or (a record table) those whose key id is in (after, upto], by id."""
+        query = f"SELECT {', '.join(self.columns(table))} FROM {table}"
+        if table not in _COPY_KEYS:
+            return self._connection.execute(query).fetchall()
+        key = _COPY_KEYS[table]
+        query += f" WHERE {key} > ?" + (f" AND {key} <= {int(upto)}" if upto is not None else "")
+        query += f" ORDER BY {key}" + (f" LIMIT {int(most)}" if most is not None else "")
+        return self._connection.execute(query, (after,)).fetchall()
+
+    def digest(self, table: str, upto: int | None = None) -> tuple[int, str]:
+        """(rows, content hash) of a table, or of its rows up to id `upto`: the SHA-256 of each row's values (as
+        JSON) summed modulo 2**256, so the order the database hands the rows out in (its collation) does not
+        matter, and two back ends holding the same rows give the same hash."""
+        total, count = 0, 0
+        query = f"SELECT {', '.join(self.columns(table))} FROM {table}"
+        parameters: tuple = ()
+        if upto is not None:
+            query += f" WHERE {_COPY_KEYS[table]} <= ?"
+            parameters = (upto,)
+        for row in self._connection.execute(query, parameters):
+            total = (total + int(hashlib.sha256(_dumps(list(row)).encode("utf-8")).hexdigest(), 16)) % 2**256
+            count += 1
+        return count, f"{total:064x}"
+
+    def last_id(self, table: str) -> int:
+        key = _COPY_KEYS[table]
+        return self._connection.execute(f"SELECT COALESCE(MAX({key}), 0) FROM {table}").fetchone()[0]
+
+    def append_rows(self, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+        """Rows copied from another ledger, ids and all (inside a transaction the caller holds)."""
+        marks = ", ".join("?" * len(columns))
+        self._connection.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+    def _renumber_after_copy(self) -> None:
+        """PostgreSQL's identity columns go on from the highest id copied in (SQLite's do by themselves)."""
+        if self.dialect is SQLITE:
+            return
+        for table, key in _COPY_KEYS.items():
+            if table in ("field_value", "table_row"):
+                continue
+            self._connection.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', '{key}'), COALESCE(MAX({key}), 0) + 1, false) "
+                f"FROM {table}"
+            )
+
+
+# The id each record table is copied and resumed by (the values and rows of a submission go with it).
+_COPY_KEYS = {
+    "submission": "submission_id", "field_value": "submission_id", "table_row": "submission_id",
+    "preference": "preference_id", "register_snapshot": "snapshot_id", "rejection": "rejection_id",
+    "imported_baseline": "baseline_id", "scenario_commit": "commit_id", "decision": "decision_id",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CopyResult:
+    """What `pmo ledger copy` did: rows copied now per table, whether it went on from an interrupted copy, and
+    each table's (rows, content hash), the same in both ledgers."""
+
+    copied: dict[str, int]
+    resumed: bool
+    digests: dict[str, tuple[int, str]]
+
+
+def copy_ledger(source: Ledger, target: Ledger, batch: int = 500, progress=None) -> CopyResult:
+    """Copy the whole ledger `source` into `target` (SQLite to PostgreSQL or back; `target` open for writing, new or
+    holding an interrupted copy of `source`). The record goes a batch of ids at a time, each batch one transaction
+    (a submission with its values and rows), so a copy killed midway goes on from where it stopped; the derived
+    tables go whole, last. Verified: every table's content hash is the same in both, else LedgerError."""
+    resumed = False
+    for table in RECORD_TABLES:  # what the target holds must be the start of the source, not another ledger
+        upto = target.last_id(table)
+        if upto and target.digest(table, upto) != source.digest(table, upto):
+            raise LedgerError(
+                f"{target.path} already holds a {table} that is not {source.path}'s: copy into a new, empty "
+                "database or file (an interrupted copy of the same ledger goes on where it stopped)"
+            )
+        resumed = resumed or bool(upto)
+    copied = dict.fromkeys((*RECORD_TABLES, *DERIVED_TABLES), 0)
+    for table in RECORD_TABLES:
+        if table in ("field_value", "table_row"):
+            continue  # with their submissions
+        columns = source.columns(table)
+        while True:
+            after = target.last_id(table)
+            rows = source.rows(table, after=after, most=batch)
+            if not rows:
+                break
+            with target._transaction(f"the copy stopped in {table}; run it again to go on"):
+                target.append_rows(table, columns, rows)
+                copied[table] += len(rows)
+                if table == "submission":
+                    last = rows[-1][columns.index("submission_id")]
+                    for child in ("field_value", "table_row"):
+                        children = source.rows(child, upto=last, after=after)
+                        target.append_rows(child, source.columns(child), children)
+                        copied[child] += len(children)
+            if progress:
+                progress(table, copied[table])
+    with target._transaction("the derived tables were not copied (the record was)"):
+        for table in DERIVED_TABLES:
+            target._connection.execute(f"DELETE FROM {table}")
+            rows = source.rows(table)
+            target.append_rows(table, source.columns(table), rows)
+            copied[table] = len(rows)
+        target._renumber_after_copy()
+    digests = {table: source.digest(table) for table in (*RECORD_TABLES, *DERIVED_TABLES)}
+    differing = [table for table, digest in digests.items() if target.digest(table) != digest]
+    if differing:
+        raise LedgerError(
+            f"{target.path}: after the copy, {', '.join(differing)} differ from {source.path} by content hash; "
+            "the copy is not to be used: copy again into a new, empty database or file"
+        )
+    return CopyResult(copied, resumed, digests)
+
 
 @dataclass(frozen=True)
 class ScenarioCommit:
@@ -1506,6 +1634,24 @@ def refuse_password(url: str) -> None:
             "--ledger: the URL holds a password; never put one there. Put it in ~/.pgpass (host:port:db:user:password, "
             "mode 0600), or PGPASSWORD, or a PGSERVICE entry of pg_service.conf, and give postgresql://user@host/db"
         )
+
+
+def role_grants(kind: str, role: str, schema: str = "public") -> str:
+    """The least privileges of a team ledger's role, as SQL its owner runs (docs/ledger.md, "Team ledger"):
+    'collector' may read and add to the record (never change or remove a row of it) and refresh the derived tables;
+    'reader' (dashboards, reports, refreshes of the workbook) may only read. Neither may create or alter a table:
+    the owner's first collect after a pmo-xl upgrade runs the migrations."""
+    if kind == "reader":
+        return f"GRANT USAGE ON SCHEMA {schema} TO {role};\nGRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role};\n"
+    if kind != "collector":
+        raise ValueError(f"{kind}: a role is a collector or a reader")
+    record = ", ".join(RECORD_TABLES)
+    return (
+        f"GRANT USAGE ON SCHEMA {schema} TO {role};\n"
+        f"GRANT SELECT, INSERT ON {record} TO {role};\n"
+        f"GRANT SELECT, INSERT, DELETE ON {', '.join(DERIVED_TABLES)} TO {role};\n"
+        f"GRANT SELECT ON pmo_ledger_version TO {role};\n"
+    )
 
 
 class _ServerConnection:

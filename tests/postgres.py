@@ -92,11 +92,15 @@ class PostgresServer:
         with psycopg.connect(self.url(database), autocommit=True) as connection:
             connection.execute(statement)
 
-    def new_database(self, prefix: str = "ledger") -> str:
-        """A fresh empty database; its URL."""
+    def create_database(self, prefix: str = "ledger") -> str:
+        """A fresh empty database; its name."""
         name = f"{prefix}_{next(self._numbers)}"
         self.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
-        return self.url(name)
+        return name
+
+    def new_database(self, prefix: str = "ledger") -> str:
+        """A fresh empty database; its URL."""
+        return self.url(self.create_database(prefix))
 
     def stop(self) -> None:
         if self.running:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import shutil
@@ -14,13 +15,16 @@ from pathlib import Path
 import pandas as pd
 import psycopg
 import pytest
+from click.testing import CliRunner
 
+from pmo_xl.cli import main
 from pmo_xl.demo.data import demo_projects, fill_demo_inbox
 from pmo_xl.generate.generator import generate_for_records
-from pmo_xl.ledger import SCHEMA_VERSION, open_ledger
+from pmo_xl.ledger import SCHEMA_VERSION, copy_ledger, now_stamp, open_ledger, role_grants
 from pmo_xl.reporting.history import history_frame
 from pmo_xl.templates.catalog import PROJECT_STATUS
 from tests import postgres
+from tests.collect_builders import status_submission
 
 
 def test_the_test_server_is_a_real_postgresql_with_a_database_per_test(postgres_server):
@@ -168,3 +172,126 @@ def test_a_collect_killed_at_random_moments_leaves_postgresql_consistent_and_a_r
     again = _finished(_collect(everything, ledger, out))
     assert again["added"] == [] and _whole(ledger) == expected  # idempotent
     pd.testing.assert_frame_equal(_views(ledger), _views(reference))
+
+
+# -- moving between the back ends -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sqlite_ledger(team_inboxes, tmp_path_factory) -> Path:
+    """The 60 reports collected into a SQLite ledger, as one analyst had it before the team moved to a server."""
+    everything, _inboxes = team_inboxes
+    root = tmp_path_factory.mktemp("single")
+    _finished(_collect(everything, str(root / "pmo_ledger.db"), root / "portfolio.xlsx"))
+    return root / "pmo_ledger.db"
+
+
+def _pmo(*arguments: str) -> dict:
+    result = CliRunner().invoke(main, [*arguments, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_a_round_trip_sqlite_postgresql_sqlite_gives_identical_views_and_checks_sound(
+    sqlite_ledger, postgres_url, tmp_path
+):
+    back = tmp_path / "back.db"
+    there = _pmo("ledger", "copy", str(sqlite_ledger), postgres_url)
+    again = _pmo("ledger", "copy", postgres_url, str(back))
+    assert there["digests"] == again["digests"] and not there["resumed"]
+    assert there["copied"]["submission"] == there["digests"]["submission"][0] > 40
+    for ledger in (postgres_url, str(back)):
+        assert _pmo("ledger", "check", "--ledger", ledger)["ok"]
+        pd.testing.assert_frame_equal(history_frame(ledger), history_frame(sqlite_ledger))  # ids and all
+    with open_ledger(postgres_url) as copied, open_ledger(sqlite_ledger) as original:
+        assert copied.counts() == original.counts()
+    with open_ledger(postgres_url, write=True) as copied:  # the server numbers on after the copied ids
+        assert copied.add_submission(status_submission(), now_stamp()) == there["copied"]["submission"] + 1
+
+
+def test_an_interrupted_copy_goes_on_where_it_stopped_and_another_ledger_is_not_copied_over(
+    sqlite_ledger, postgres_server, tmp_path
+):
+    target = postgres_server.new_database()
+
+    def interrupt(table, copied):
+        if table == "submission" and copied >= 20:
+            raise KeyboardInterrupt
+
+    with open_ledger(sqlite_ledger) as source, open_ledger(target, write=True) as writing:
+        with pytest.raises(KeyboardInterrupt):
+            copy_ledger(source, writing, batch=10, progress=interrupt)
+        assert writing.counts()["submission"] == 20 and writing.counts()["counted_report"] == 0
+    went_on = _pmo("ledger", "copy", str(sqlite_ledger), target)
+    assert went_on["resumed"] and went_on["copied"]["submission"] == went_on["digests"]["submission"][0] - 20
+    pd.testing.assert_frame_equal(history_frame(target), history_frame(sqlite_ledger))
+
+    other = postgres_server.new_database()
+    with open_ledger(other, write=True) as ledger:
+        ledger.add_submission(status_submission(), now_stamp())
+    result = CliRunner().invoke(main, ["ledger", "copy", str(sqlite_ledger), other])
+    assert result.exit_code != 0 and "already holds a submission that is not" in result.output
+
+
+# -- least privilege --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def team_roles(postgres_server) -> tuple[str, str]:
+    for role in ("pmo_collector", "pmo_reader"):
+        with contextlib.suppress(psycopg.errors.DuplicateObject):
+            postgres_server.execute(f"CREATE ROLE {role} LOGIN")
+    return "pmo_collector", "pmo_reader"
+
+
+def test_the_reader_may_only_read_the_collector_only_add_and_the_owner_meets_the_triggers(
+    team_roles, team_inboxes, postgres_server, tmp_path
+):
+    collector, reader = team_roles
+    name = postgres_server.create_database()
+    owner_url = postgres_server.url(name)
+    with open_ledger(owner_url, write=True) as ledger:  # the owner makes the ledger, then grants
+        ledger.add_submission(status_submission(), now_stamp())
+    with psycopg.connect(owner_url, autocommit=True) as connection:
+        connection.execute(role_grants("collector", collector) + role_grants("reader", reader))
+    as_reader, as_collector = postgres_server.url(name, reader), postgres_server.url(name, collector)
+
+    changes = ("INSERT INTO decision (project_id) VALUES ('X')", "UPDATE submission SET project_id = 'X'",
+               "DELETE FROM field_value")  # fmt: skip
+    with psycopg.connect(as_reader, autocommit=True) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM submission").fetchone() == (1,)
+        for statement in changes:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                connection.execute(statement)
+    with psycopg.connect(as_collector, autocommit=True) as connection:
+        for statement in changes[1:]:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                connection.execute(statement)
+    with psycopg.connect(owner_url, autocommit=True) as connection:
+        for statement in changes[1:]:
+            with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+                connection.execute(statement)
+
+    everything, _inboxes = team_inboxes
+    collected = _finished(_collect(everything, as_collector, tmp_path / "portfolio.xlsx"))  # a collect as collector
+    assert collected["counts"]["accepted"] > 40
+    report = CliRunner().invoke(main, ["report", str(tmp_path / "r.html"), "--ledger", as_reader])
+    assert report.exit_code == 0, report.output
+    assert _pmo("ledger", "check", "--ledger", as_reader)["ok"]
+
+
+def test_ledger_check_on_postgresql_names_a_dropped_append_only_trigger(postgres_url):
+    with open_ledger(postgres_url, write=True):
+        pass
+    assert _pmo("ledger", "check", "--ledger", postgres_url)["ok"]
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        connection.execute("DROP TRIGGER rejection_no_delete ON rejection")
+    result = CliRunner().invoke(main, ["ledger", "check", "--ledger", postgres_url])
+    assert result.exit_code == 1 and "rejection_no_delete is missing" in result.output
+
+
+def test_a_ledger_url_holding_a_password_is_refused_in_one_line_saying_where_it_goes(tmp_path):
+    for url in ("postgresql://kim:secret@db.example.org/pmo", "postgresql://kim@db/pmo?password=secret"):
+        result = CliRunner().invoke(main, ["report", str(tmp_path / "r.html"), "--ledger", url])
+        assert result.exit_code == 2 and "secret" not in result.output
+        assert result.output.count("\n") == 1 and "~/.pgpass" in result.output and "PGPASSWORD" in result.output
