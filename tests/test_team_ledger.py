@@ -21,7 +21,7 @@ from pmo_xl.cli import main
 from pmo_xl.demo.data import demo_projects, fill_demo_inbox
 from pmo_xl.generate.generator import generate_for_records
 from pmo_xl.ledger import SCHEMA_VERSION, copy_ledger, now_stamp, open_ledger, role_grants
-from pmo_xl.reporting.history import history_frame
+from pmo_xl.reporting.history import history_frame, rebuild_ledger
 from pmo_xl.templates.catalog import PROJECT_STATUS
 from tests import postgres
 from tests.collect_builders import status_submission
@@ -295,3 +295,19 @@ def test_a_ledger_url_holding_a_password_is_refused_in_one_line_saying_where_it_
         result = CliRunner().invoke(main, ["report", str(tmp_path / "r.html"), "--ledger", url])
         assert result.exit_code == 2 and "secret" not in result.output
         assert result.output.count("\n") == 1 and "~/.pgpass" in result.output and "PGPASSWORD" in result.output
+
+
+def test_on_postgresql_a_reader_in_the_middle_of_a_read_never_blocks_a_writer(sqlite_ledger, postgres_url, monkeypatch):
+    with open_ledger(sqlite_ledger) as source, open_ledger(postgres_url, write=True) as target:
+        copy_ledger(source, target)
+    monkeypatch.setenv("PGOPTIONS", "-c lock_timeout=3s")  # a writer that waited on the reader would fail here
+    with open_ledger(postgres_url) as reader:
+        reader._connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")  # a dashboard's long read, open
+        before = reader.counts()
+        rebuilt = rebuild_ledger(postgres_url)  # empties and refills the derived tables the reader is reading
+        with open_ledger(postgres_url, write=True) as writer:
+            writer.add_submission(status_submission(), now_stamp())
+        assert reader.counts() == before  # the reader goes on in its snapshot
+        reader._connection.execute("COMMIT")
+        assert reader.counts()["submission"] == before["submission"] + 1
+    assert rebuilt.counted_reports == before["counted_report"]
