@@ -311,3 +311,14 @@ def test_on_postgresql_a_reader_in_the_middle_of_a_read_never_blocks_a_writer(sq
         reader._connection.execute("COMMIT")
         assert reader.counts()["submission"] == before["submission"] + 1
     assert rebuilt.counted_reports == before["counted_report"]
+
+
+def test_the_workbooks_ledger_path_setting_takes_a_postgresql_url_as_written(tmp_path, postgres_url):
+    from types import SimpleNamespace
+
+    from macros.ribbon import _ledger_setting
+
+    book = SimpleNamespace(path=tmp_path / "pmo_workbook.xlsm")
+    assert _ledger_setting(book, {"ledger_path": f" {postgres_url} "}) == postgres_url  # never folded into a path
+    assert _ledger_setting(book, {"ledger_path": ""}) == tmp_path / "pmo_ledger.db"
+    assert _ledger_setting(book, {"ledger_path": "shared/l.db"}) == tmp_path / "shared" / "l.db"
