@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from pmo_xl.ledger import (
     POSTGRESQL,
     SCHEMA_VERSION,
+    SQLITE,
     LedgerError,
     content_fingerprint,
     lock_path_for,
@@ -272,3 +273,31 @@ def test_a_run_killed_mid_transaction_is_completed_not_called_damaged(tmp_path):
     with open_ledger(path) as ledger:
         assert ledger.counts()["submission"] == 1  # what was recorded stays recorded
         assert "scratch" not in {row[0] for row in ledger._connection.execute("SELECT name FROM sqlite_master")}
+
+
+@pytest.mark.parametrize("version", range(SCHEMA_VERSION))
+def test_each_migration_step_upgrades_a_ledger_of_the_version_before_on_both_back_ends(ledger_target, version):
+    """A ledger left at `version` by an older release (its data in it) takes every later step, each on both
+    databases, and keeps what it held."""
+    with raw_connection(ledger_target) as connection:
+        for number in range(1, version + 1):
+            if is_postgres(ledger_target):
+                connection.execute(migration_sql(number, POSTGRESQL))
+            else:
+                connection.executescript(migration_sql(number, SQLITE))
+        if version and is_postgres(ledger_target):
+            connection.execute(
+                f"CREATE TABLE pmo_ledger_version (version INTEGER NOT NULL); INSERT INTO pmo_ledger_version VALUES ({version})"
+            )
+        elif version:
+            connection.execute(f"PRAGMA user_version = {version}")
+        if version:
+            connection.execute(
+                "INSERT INTO submission (file_name, source_path, sha256, size, content_sha256, template_id, "
+                "template_version, project_id, reporting_period, generation_token, collected_at) "
+                "VALUES ('a.xlsx', 'inbox/a.xlsx', 's1', 1, 'c1', 'project_status', '1.0', 'P-1', '2026-11', 't', 'x')"
+            )
+    with open_ledger(ledger_target, write=True) as ledger:
+        assert ledger.schema_version == SCHEMA_VERSION and ledger.integrity() == []
+        assert ledger.counts()["submission"] == (1 if version else 0)
+        assert ledger.submissions()["source_version"].tolist() == ([""] if version else [])
