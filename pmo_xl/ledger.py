@@ -1720,12 +1720,14 @@ def _server_transaction(connection: _ServerConnection, where: str | Path, lost: 
     except BaseException as error:
         with contextlib.suppress(psycopg.Error):
             connection.execute("ROLLBACK")
+        reason = " ".join(str(error).split())
         if isinstance(error, psycopg.OperationalError):
-            reason = " ".join(str(error).split())
             raise LedgerError(
                 f"{where}: the ledger's server did not take the write ({reason}); {lost}, and what earlier runs "
                 "recorded is intact. Run again once the server is back: nothing is added twice"
             ) from None
+        if isinstance(error, psycopg.IntegrityError):  # e.g. a copied SQLite ledger holding one content twice
+            raise LedgerError(f"{where}: the server refused a row ({reason}); {lost}") from None
         raise
 
 

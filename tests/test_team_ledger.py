@@ -322,3 +322,15 @@ def test_the_workbooks_ledger_path_setting_takes_a_postgresql_url_as_written(tmp
     assert _ledger_setting(book, {"ledger_path": f" {postgres_url} "}) == postgres_url  # never folded into a path
     assert _ledger_setting(book, {"ledger_path": ""}) == tmp_path / "pmo_ledger.db"
     assert _ledger_setting(book, {"ledger_path": "shared/l.db"}) == tmp_path / "shared" / "l.db"
+
+
+def test_a_sqlite_ledger_holding_one_content_twice_is_refused_by_the_servers_unique_index_in_one_line(
+    tmp_path, postgres_url
+):
+    """SQLite's ledgers keep a plain index on the content fingerprint; PostgreSQL's is unique (several analysts)."""
+    path = tmp_path / "old.db"
+    with open_ledger(path, write=True) as ledger:
+        ledger.add_submission(status_submission(), now_stamp(), "same")
+        ledger.add_submission(status_submission(project_id="PRJ-002"), now_stamp(), "same")
+    result = CliRunner().invoke(main, ["ledger", "copy", str(path), postgres_url])
+    assert result.exit_code == 2 and "submission_content_once" in result.output and "Traceback" not in result.output
