@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -431,6 +432,13 @@ class CountedHistory:
 DERIVED_DAMAGE = (sqlite3.DatabaseError, ValueError, TypeError, KeyError, AttributeError)
 
 
+def derived_damage() -> tuple[type[BaseException], ...]:
+    """DERIVED_DAMAGE, and on a team ledger what PostgreSQL raises for a dropped or altered table (psycopg is
+    named only once a PostgreSQL ledger has loaded it; a server gone is not damage, and is not caught)."""
+    server = sys.modules.get("psycopg")
+    return (*DERIVED_DAMAGE, server.ProgrammingError, server.DataError) if server else DERIVED_DAMAGE
+
+
 def read_counted(ledger: Ledger, rules: ChainRules, persist: bool, read: Callable[[CountedHistory], T]) -> T:
     """`read` over the counted reports, refreshed first: written when `persist`, else worked out in memory where
     stale. The derived tables hold nothing the record does not, so when they are gone or damaged (found on the
@@ -439,7 +447,7 @@ def read_counted(ledger: Ledger, rules: ChainRules, persist: bool, read: Callabl
     try:
         if ledger.derived_present():  # a writer's open makes missing ones again (Ledger._ensure_derived)
             return read(CountedHistory(ledger, rules.template_id, refresh(ledger, rules, persist)))
-    except DERIVED_DAMAGE:
+    except derived_damage():
         if persist:
             rebuild(ledger, rules)
             return read(CountedHistory(ledger, rules.template_id, {}))

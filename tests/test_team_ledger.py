@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import random
 import shutil
@@ -334,3 +335,24 @@ def test_a_sqlite_ledger_holding_one_content_twice_is_refused_by_the_servers_uni
         ledger.add_submission(status_submission(project_id="PRJ-002"), now_stamp(), "same")
     result = CliRunner().invoke(main, ["ledger", "copy", str(path), postgres_url])
     assert result.exit_code == 2 and "submission_content_once" in result.output and "Traceback" not in result.output
+
+
+def test_a_damaged_derived_table_on_postgresql_is_worked_around_by_a_reader(postgres_url):
+    """The derived tables hold nothing the record does not: an altered one on the server (a column renamed by hand)
+    makes a reader work the views out in memory, the same views, not fail."""
+    from pmo_xl.collect.run import collect_candidates
+    from pmo_xl.reporting.views import load_views
+    from tests.collect_builders import candidate
+
+    with open_ledger(postgres_url, write=True) as ledger:
+        for period, day in (("2026-10", 4), ("2026-11", 3)):
+            submission = status_submission("PRJ-001", period, dt.date(2026, int(period[-2:]) + 1, day))
+            collect_candidates([candidate(submission)], ledger)
+    rebuild_ledger(postgres_url)
+    today = dt.date(2027, 1, 20)
+    before = load_views(postgres_url, today=today).history
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        connection.execute("ALTER TABLE counted_report RENAME COLUMN state TO damaged")
+    after = load_views(postgres_url, today=today).history
+    pd.testing.assert_frame_equal(after, before)
+    assert len(before) == 2
