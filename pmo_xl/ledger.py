@@ -1363,7 +1363,8 @@ class Ledger:
             query += f" WHERE {_COPY_KEYS[table]} <= ?"
             parameters = (upto,)
         for row in self._connection.execute(query, parameters):
-            total = (total + int(hashlib.sha256(_dumps(list(row)).encode("utf-8")).hexdigest(), 16)) % 2**256
+            row_hash = hashlib.sha256(_dumps(list(row)).encode("utf-8")).digest()
+            total = (total + int.from_bytes(row_hash, "big")) % 2**256
             count += 1
         return count, f"{total:064x}"
 
