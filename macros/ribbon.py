@@ -32,6 +32,19 @@ def _folder_setting(book: Book, settings: dict, key: str, default: str) -> Path:
     return book.path.parent / Path(value).expanduser()
 
 
+def _ledger_setting(book: Book, settings: dict) -> Path | str:
+    """ledger_path from the Settings table: a PostgreSQL URL as written (the team ledger), else a file as
+    _folder_setting reads it (blank: pmo_ledger.db beside the workbook)."""
+    value = str(settings.get("ledger_path") or "").strip()
+    if value.lower().startswith(("postgresql://", "postgres://")):
+        return value
+    return _folder_setting(book, settings, "ledger_path", "pmo_ledger.db")
+
+
+def _ledger_exists(ledger: Path | str) -> bool:
+    return isinstance(ledger, str) or ledger.exists()  # a URL: the server says, when it is opened
+
+
 def _settings_source(book: Book) -> str:
     return f"{book.path.name}, Settings sheet"
 
@@ -159,8 +172,8 @@ def _committed_demand(book: Book, settings: dict):
     from pmo_xl.portfolio.capacity import read_portfolio
     from pmo_xl.reporting.views import load_views
 
-    ledger = _folder_setting(book, settings, "ledger_path", "pmo_ledger.db")
-    if ledger.exists():
+    ledger = _ledger_setting(book, settings)
+    if _ledger_exists(ledger):
         views = load_views(ledger, settings=_pmo_settings(book))
         return views.resources, views.status, ledger
     portfolio_file = _folder_setting(book, settings, "portfolio_file", "portfolio.xlsx")
@@ -302,7 +315,7 @@ def collect_status_action(book: Book) -> str:
     if not inbox.is_dir():
         raise PmoError(f"The inbox folder {inbox} does not exist: set inbox_folder on the Settings sheet")
     portfolio_file = _folder_setting(book, settings, "portfolio_file", "portfolio.xlsx")
-    ledger = _folder_setting(book, settings, "ledger_path", "pmo_ledger.db")
+    ledger = _ledger_setting(book, settings)
     files, _skipped = list_inbox(inbox)
     if len(files) > _in_process_limit(book):
         return _collect_as_process(book, inbox, ledger, portfolio_file, pmo_settings)
@@ -320,7 +333,7 @@ def _listing(rejected: list[str]) -> str:
     return f" Rejected: {', '.join(rejected)} (reasons on the Submissions sheet)." if rejected else ""
 
 
-def _collect_as_process(book: Book, inbox: Path, ledger: Path, portfolio_file: Path, pmo_settings) -> str:
+def _collect_as_process(book: Book, inbox: Path, ledger: Path | str, portfolio_file: Path, pmo_settings) -> str:
     """A large inbox: `pmo collect` as a capped separate process; the Log message is made from its JSON summary."""
     from pmo_xl.settings import write_settings_csv
 
@@ -352,9 +365,9 @@ def _collect_counts(summary: dict) -> str:
     return text
 
 
-def _ledger(book: Book, settings: dict) -> Path:
-    ledger = _folder_setting(book, settings, "ledger_path", "pmo_ledger.db")
-    if not ledger.exists():
+def _ledger(book: Book, settings: dict) -> Path | str:
+    ledger = _ledger_setting(book, settings)
+    if not _ledger_exists(ledger):
         raise PmoError(f"There is no ledger at {ledger} yet: Collect status first, or set ledger_path on Settings.")
     return ledger
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -191,6 +192,13 @@ def chain_start(rules: ChainRules, project_id: str) -> tuple[str, object]:
 def refresh(ledger: Ledger, rules: ChainRules, persist: bool) -> dict[str, list[CountedReport]]:
     """Bring the counted reports up to date. With `persist` (a ledger open for writing) they are written, and {} is
     returned; otherwise each stale project's whole chain is worked out in memory and returned, by project."""
+    if persist:
+        with ledger.refreshing():  # on PostgreSQL: one run at a time, and no submission half-stored meanwhile
+            return _refresh(ledger, rules, persist)
+    return _refresh(ledger, rules, persist)
+
+
+def _refresh(ledger: Ledger, rules: ChainRules, persist: bool) -> dict[str, list[CountedReport]]:
     last = ledger.last_ids()
     affected = stale_projects(ledger, rules)
     if not affected:
@@ -208,11 +216,12 @@ def refresh(ledger: Ledger, rules: ChainRules, persist: bool) -> dict[str, list[
 
 def rebuild(ledger: Ledger, rules: ChainRules) -> int:
     """Empty the derived tables and work every chain out again from the record; the number of rows written."""
-    ledger.truncate_derived()
-    reports = work_out_all(ledger, rules)
-    ledger.replace_counted(
-        rules.template_id, {}, [stored_row(rules.template_id, r) for r in reports], ledger.last_ids()
-    )
+    with ledger.refreshing():
+        ledger.truncate_derived()
+        reports = work_out_all(ledger, rules)
+        ledger.replace_counted(
+            rules.template_id, {}, [stored_row(rules.template_id, r) for r in reports], ledger.last_ids()
+        )
     return len(reports)
 
 
@@ -433,6 +442,13 @@ class CountedHistory:
 DERIVED_DAMAGE = (sqlite3.DatabaseError, ValueError, TypeError, KeyError, AttributeError)
 
 
+def derived_damage() -> tuple[type[BaseException], ...]:
+    """DERIVED_DAMAGE, and on a team ledger what PostgreSQL raises for a dropped or altered table (psycopg is
+    named only once a PostgreSQL ledger has loaded it; a server gone is not damage, and is not caught)."""
+    server = sys.modules.get("psycopg")
+    return (*DERIVED_DAMAGE, server.ProgrammingError, server.DataError) if server else DERIVED_DAMAGE
+
+
 def read_counted(ledger: Ledger, rules: ChainRules, persist: bool, read: Callable[[CountedHistory], T]) -> T:
     """`read` over the counted reports, refreshed first: written when `persist`, else worked out in memory where
     stale. The derived tables hold nothing the record does not, so when they are gone or damaged (found on the
@@ -441,7 +457,7 @@ def read_counted(ledger: Ledger, rules: ChainRules, persist: bool, read: Callabl
     try:
         if ledger.derived_present():  # a writer's open makes missing ones again (Ledger._ensure_derived)
             return read(CountedHistory(ledger, rules.template_id, refresh(ledger, rules, persist)))
-    except DERIVED_DAMAGE:
+    except derived_damage():
         if persist:
             rebuild(ledger, rules)
             return read(CountedHistory(ledger, rules.template_id, {}))

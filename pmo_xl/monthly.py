@@ -74,7 +74,7 @@ def run_collect(request: CollectRequest, progress: Progress | None = None) -> Co
             from pmo_xl.reporting.load import read_item_history
 
             # Trends and changes come from the ledger's history, never from re-reading old files.
-            dashboard = build_dashboard(views, read_item_history(Path(request.ledger), views), None)
+            dashboard = build_dashboard(views, read_item_history(request.ledger, views), None)
         try:
             output = write_portfolio(views, request.out, dashboard)
         except OutputError as error:

@@ -22,3 +22,27 @@ def pytest_addoption(parser):
 @pytest.fixture(scope="session")
 def fuzz_n(request) -> int:
     return request.config.getoption("--fuzz-n")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL cluster for the session (tests/postgres.py); fails, never skips, when not installed."""
+    from tests.postgres import PostgresServer
+
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """A fresh, empty PostgreSQL database of its own for one test: its URL."""
+    return postgres_server.new_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger_target(request, tmp_path) -> str | Path:
+    """Where a test's ledger lives, once per back end: a new SQLite file, or a new PostgreSQL database's URL."""
+    if request.param == "sqlite":
+        return tmp_path / "ledger.db"
+    return request.getfixturevalue("postgres_server").new_database()

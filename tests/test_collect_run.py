@@ -89,12 +89,13 @@ def _snapshot(folder: Path) -> dict[str, tuple[str, int, int]]:
     }
 
 
-def _run(tmp_path, inbox, *extra, register=None):
+def _run(tmp_path, inbox, *extra, register=None, ledger=None):
+    """`pmo collect` into `ledger` (either back end: a file or a PostgreSQL URL; default pmo_ledger.db in tmp_path)."""
     arguments = [
         "collect",
         str(inbox),
         "--ledger",
-        str(tmp_path / "pmo_ledger.db"),
+        str(ledger or tmp_path / "pmo_ledger.db"),
         "--out",
         str(tmp_path / "portfolio.xlsx"),
     ]
@@ -109,10 +110,17 @@ def _sheet(path: Path, name: str) -> list[dict]:
     return [dict(zip(rows[0], row, strict=True)) for row in rows[1:] if any(v is not None for v in row)]
 
 
-def test_every_file_gets_one_verdict_and_the_run_completes(prepared, inbox, tmp_path):
+def test_every_file_gets_one_verdict_and_the_run_completes(prepared, inbox, tmp_path, ledger_target):
     before = _snapshot(inbox)
     result = _run(
-        tmp_path, inbox, "--period", PERIOD, "--archive", str(tmp_path / "archive"), register=prepared["register"]
+        tmp_path,
+        inbox,
+        "--period",
+        PERIOD,
+        "--archive",
+        str(tmp_path / "archive"),
+        register=prepared["register"],
+        ledger=ledger_target,
     )
     assert result.exit_code == 0, result.output
     assert "9 file(s): 4 accepted, 1 rejected, 1 duplicate, 1 superseded, 2 skipped" in result.output
@@ -160,24 +168,24 @@ def test_every_file_gets_one_verdict_and_the_run_completes(prepared, inbox, tmp_
     assert "Chasers" not in openpyxl.load_workbook(tmp_path / "portfolio.xlsx", read_only=True).sheetnames
 
 
-def test_a_rerun_on_the_same_inbox_adds_nothing(inbox, tmp_path):
-    first = _run(tmp_path, inbox)
+def test_a_rerun_on_the_same_inbox_adds_nothing(inbox, tmp_path, ledger_target):
+    first = _run(tmp_path, inbox, ledger=ledger_target)
     assert first.exit_code == 0, first.output
-    with open_ledger(tmp_path / "pmo_ledger.db") as ledger:
+    with open_ledger(ledger_target) as ledger:
         counts = ledger.counts()
-    second = _run(tmp_path, inbox)
+    second = _run(tmp_path, inbox, ledger=ledger_target)
     assert second.exit_code == 0, second.output
     assert "0 submission(s) added" in second.output
     assert "0 accepted, 1 rejected, 5 duplicate, 1 superseded" in second.output
-    with open_ledger(tmp_path / "pmo_ledger.db") as ledger:
+    with open_ledger(ledger_target) as ledger:
         assert ledger.counts() == counts
 
 
-def test_history_comes_from_the_ledger_not_from_old_files(inbox, tmp_path):
-    assert _run(tmp_path, inbox).exit_code == 0
+def test_history_comes_from_the_ledger_not_from_old_files(inbox, tmp_path, ledger_target):
+    assert _run(tmp_path, inbox, ledger=ledger_target).exit_code == 0
     shutil.rmtree(inbox)
     (tmp_path / "empty").mkdir()
-    result = _run(tmp_path, tmp_path / "empty")
+    result = _run(tmp_path, tmp_path / "empty", ledger=ledger_target)
     assert result.exit_code == 0, result.output
     status = _sheet(tmp_path / "portfolio.xlsx", "Status")
     assert len(status) == 4 and {row["period"] for row in status} == {PERIOD}
@@ -194,8 +202,8 @@ def test_a_libreoffice_resave_of_an_accepted_report_is_a_duplicate(prepared, inb
     assert "same content is already in the ledger" in result.output
 
 
-def test_strict_fails_the_run_on_rejections(inbox, tmp_path):
-    result = _run(tmp_path, inbox, "--strict")
+def test_strict_fails_the_run_on_rejections(inbox, tmp_path, ledger_target):
+    result = _run(tmp_path, inbox, "--strict", ledger=ledger_target)
     assert result.exit_code == 1
     assert (tmp_path / "portfolio.xlsx").exists(), "strict still writes everything it can"
 
@@ -278,28 +286,28 @@ def test_progress_is_reported_per_file(inbox, tmp_path):
     assert result.output is None and result.count("accepted") == 4
 
 
-def test_the_pmo_can_prefer_the_superseded_file(prepared, inbox, tmp_path):
+def test_the_pmo_can_prefer_the_superseded_file(prepared, inbox, tmp_path, ledger_target):
     older = prepared["older"].name
-    result = _run(tmp_path, inbox, "--prefer", older)
+    result = _run(tmp_path, inbox, "--prefer", older, ledger=ledger_target)
     assert result.exit_code == 0, result.output
     verdicts = {Path(row["file"]).name: row["verdict"] for row in _sheet(tmp_path / "portfolio.xlsx", "Submissions")}
     assert verdicts[older] == "accepted" and verdicts[prepared["newer"].name] == "superseded"
-    again = _run(tmp_path, inbox)
+    again = _run(tmp_path, inbox, ledger=ledger_target)
     assert "0 submission(s) added" in again.output
     status = {row["project_id"]: row for row in _sheet(tmp_path / "portfolio.xlsx", "Status")}
     assert status["PRJ-0005"]["file_name"] == older
 
 
-def test_preferring_a_file_already_in_the_ledger_by_name(prepared, inbox, tmp_path):
+def test_preferring_a_file_already_in_the_ledger_by_name(prepared, inbox, tmp_path, ledger_target):
     older, newer = prepared["older"].name, prepared["newer"].name
-    assert _run(tmp_path, inbox).exit_code == 0  # the newer one is stored, the older superseded
-    assert "1 submission(s) added" in _run(tmp_path, inbox, "--prefer", older).output
-    switched = _run(tmp_path, inbox, "--prefer", newer)  # back to the one already in the ledger
+    assert _run(tmp_path, inbox, ledger=ledger_target).exit_code == 0  # the newer one is stored, the older superseded
+    assert "1 submission(s) added" in _run(tmp_path, inbox, "--prefer", older, ledger=ledger_target).output
+    switched = _run(tmp_path, inbox, "--prefer", newer, ledger=ledger_target)  # back to the one already in the ledger
     assert switched.exit_code == 0, switched.output
     assert "0 submission(s) added" in switched.output
     status = {row["project_id"]: row for row in _sheet(tmp_path / "portfolio.xlsx", "Status")}
     assert status["PRJ-0005"]["file_name"] == newer
-    with open_ledger(tmp_path / "pmo_ledger.db") as ledger:
+    with open_ledger(ledger_target) as ledger:
         assert ledger.counts()["preference"] == 2
 
 

@@ -15,20 +15,24 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pmo_xl.ledger import (
+    POSTGRESQL,
     SCHEMA_VERSION,
+    SQLITE,
     LedgerError,
     content_fingerprint,
     lock_path_for,
+    migration_sql,
     now_stamp,
     open_ledger,
     synced_folder_warning,
 )
 from tests.collect_builders import status_submission
+from tests.ledger_backends import database_error, is_postgres, raw_connection, set_schema_version
 
 
-def test_stores_every_header_field_and_table_value_with_its_type(tmp_path):
+def test_stores_every_header_field_and_table_value_with_its_type(ledger_target):
     submission = status_submission()
-    path = tmp_path / "pmo_ledger.db"
+    path = ledger_target
     with open_ledger(path, write=True) as ledger:
         submission_id = ledger.add_submission(submission, now_stamp())
     with open_ledger(path) as ledger:
@@ -49,20 +53,32 @@ def test_stores_every_header_field_and_table_value_with_its_type(tmp_path):
         assert stored.tables.get(table, []) == rows, table
 
 
-def test_the_ledger_is_append_only(tmp_path):
-    path = tmp_path / "ledger.db"
+def test_the_ledger_is_append_only(ledger_target):
+    """Enforced by the database itself, on both: SQLite's RAISE(ABORT), PostgreSQL's plpgsql trigger (TRUNCATE
+    too, which fires no row trigger)."""
+    path = ledger_target
     with open_ledger(path, write=True) as ledger:
         ledger.add_submission(status_submission(), now_stamp())
-    connection = sqlite3.connect(path)
-    for statement in (
+        ledger.add_rejections([])
+        ledger.add_register([], "register.csv", "abc")
+    connection = raw_connection(path)
+    statements = [
         "UPDATE submission SET project_id = 'X'",
         "DELETE FROM submission",
         "DELETE FROM field_value",
         "UPDATE table_row SET row_values = '{}'",
-    ):
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        "UPDATE register_snapshot SET sha256 = 'x'",
+        "DELETE FROM register_snapshot",
+    ]
+    if is_postgres(path):
+        statements += [f"TRUNCATE {table} CASCADE" for table in ("submission", "register_snapshot", "decision")]
+    for statement in statements:
+        with pytest.raises(database_error(path), match="append-only"):
             connection.execute(statement)
     connection.close()
+    with open_ledger(path) as ledger:
+        assert (ledger.counts()["submission"], ledger.counts()["register_snapshot"]) == (1, 1)
+        assert ledger.integrity() == []
 
 
 def test_rollback_journal_not_wal_and_no_wal_files(tmp_path):
@@ -73,16 +89,17 @@ def test_rollback_journal_not_wal_and_no_wal_files(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.db"]
 
 
-def test_schema_is_versioned_and_a_newer_ledger_is_refused(tmp_path):
-    path = tmp_path / "ledger.db"
+def test_schema_is_versioned_and_a_newer_ledger_is_refused(ledger_target):
+    path = ledger_target
     with open_ledger(path, write=True) as ledger:
         assert ledger.schema_version == SCHEMA_VERSION
-    connection = sqlite3.connect(path)
-    connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    connection.close()
+    set_schema_version(path, SCHEMA_VERSION + 1)
     with pytest.raises(LedgerError, match="newer pmo-xl"):
         open_ledger(path, write=True)
-    assert not lock_path_for(path).exists(), "a refused open must not leave its lock behind"
+    with pytest.raises(LedgerError, match="newer pmo-xl"):
+        open_ledger(path)
+    if not is_postgres(path):
+        assert not lock_path_for(path).exists(), "a refused open must not leave its lock behind"
 
 
 def test_a_file_that_is_not_a_ledger_is_refused_clearly(tmp_path):
@@ -92,10 +109,14 @@ def test_a_file_that_is_not_a_ledger_is_refused_clearly(tmp_path):
         open_ledger(path, write=True)
 
 
-def test_reading_a_ledger_that_does_not_exist_says_how_to_make_one(tmp_path):
+def test_reading_a_ledger_that_does_not_exist_says_how_to_make_one(tmp_path, postgres_url):
     with pytest.raises(LedgerError, match="pmo collect"):
         open_ledger(tmp_path / "none.db")
     assert not (tmp_path / "none.db").exists()
+    with pytest.raises(LedgerError, match="no ledger in this database yet; run `pmo collect"):
+        open_ledger(postgres_url)  # an empty database: a reader makes nothing in it
+    with raw_connection(postgres_url) as connection:
+        assert connection.execute("SELECT to_regclass('submission')").fetchone() == (None,)
 
 
 def test_one_writer_at_a_time_and_the_lock_names_its_holder(tmp_path):
@@ -149,21 +170,37 @@ def test_content_fingerprint_ignores_the_file_but_not_the_values():
     assert content_fingerprint(first) != content_fingerprint(changed)
 
 
-def test_all_or_nothing_when_storing_a_batch(tmp_path):
-    path = tmp_path / "ledger.db"
+def test_all_or_nothing_when_storing_a_batch_on_sqlite_and_for_each_submission_on_postgresql(ledger_target):
+    """SQLite: one writer, one transaction for the run. PostgreSQL: several analysts at once, each submission its
+    own transaction (what was stored before stays; nothing of the failed one is half there)."""
+    path = ledger_target
     good = status_submission()
     bad = status_submission(project_id="PRJ-002", fields={"weird": object()})  # not storable
     with open_ledger(path, write=True) as ledger:
         with pytest.raises(TypeError):
             ledger.add_submissions([(good, now_stamp(), "c1"), (bad, now_stamp(), "c2")])
-        assert set(ledger.counts().values()) == {0}
+        counts = ledger.counts()
+        if is_postgres(path):
+            assert counts["submission"] == 1 and counts["field_value"] == len(good.fields)
+            assert set(ledger.submissions()["project_id"]) == {"PRJ-001"}
+        else:
+            assert set(counts.values()) == {0}
 
 
-def test_an_older_ledger_is_upgraded_on_write_and_refused_read_only(tmp_path):
-    path = tmp_path / "ledger.db"
-    sqlite3.connect(path).close()  # version 0: an empty database
-    with pytest.raises(LedgerError, match="older; run `pmo collect` once"):
-        open_ledger(path)
+def test_an_older_ledger_is_upgraded_on_write_and_refused_read_only(ledger_target):
+    path = ledger_target
+    if is_postgres(path):
+        with raw_connection(path) as connection:  # the ledger a release before the newest migration made
+            for number in range(1, SCHEMA_VERSION):
+                connection.execute(migration_sql(number, POSTGRESQL))
+            connection.execute("CREATE TABLE pmo_ledger_version (version INTEGER NOT NULL)")
+            connection.execute(f"INSERT INTO pmo_ledger_version VALUES ({SCHEMA_VERSION - 1})")
+        with pytest.raises(LedgerError, match="older; run `pmo collect` once"):
+            open_ledger(path)
+    else:
+        sqlite3.connect(path).close()  # version 0: an empty database
+        with pytest.raises(LedgerError, match="older; run `pmo collect` once"):
+            open_ledger(path)
     with open_ledger(path, write=True) as ledger:
         assert ledger.schema_version == SCHEMA_VERSION
         assert ledger.counts()["submission"] == 0
@@ -182,16 +219,26 @@ values = st.one_of(
 )
 
 
+# A field's name is stored as text, and PostgreSQL's text holds no NUL: no workbook's name can hold one (XML 1.0 has
+# no such character). Values may hold it: they are stored as JSON, which escapes it.
+names = st.text(st.characters(blacklist_characters="\x00"), min_size=1, max_size=12)
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(fields=st.dictionaries(st.text(min_size=1, max_size=12), values, max_size=8), cells=st.lists(values, max_size=6))
-def test_every_value_reads_back_as_stored(tmp_path, fields, cells):
-    path = tmp_path / f"ledger-{abs(hash((str(fields), str(cells))))}.db"
+@given(fields=st.dictionaries(names, values, max_size=8), cells=st.lists(values, max_size=6))
+def test_every_value_reads_back_as_stored(ledger_target, fields, cells):
+    path = (
+        ledger_target
+        if is_postgres(ledger_target)
+        else ledger_target.with_name(f"ledger-{abs(hash((str(fields), str(cells))))}.db")
+    )
     row = {f"c{index}": value for index, value in enumerate(cells)}
     submission = replace(status_submission(), fields=fields, tables={"RAID": [row]} if row else {})
     with open_ledger(path, write=True) as ledger:
         submission_id = ledger.add_submission(submission, now_stamp())
         stored = ledger.stored_submission(submission_id)
-    path.unlink()
+    if not is_postgres(path):
+        path.unlink()
     assert stored.fields == fields
     assert {name: type(value) for name, value in stored.fields.items()} == {n: type(v) for n, v in fields.items()}
     assert stored.tables.get("RAID", [{}])[0] == row
@@ -226,3 +273,31 @@ def test_a_run_killed_mid_transaction_is_completed_not_called_damaged(tmp_path):
     with open_ledger(path) as ledger:
         assert ledger.counts()["submission"] == 1  # what was recorded stays recorded
         assert "scratch" not in {row[0] for row in ledger._connection.execute("SELECT name FROM sqlite_master")}
+
+
+@pytest.mark.parametrize("version", range(SCHEMA_VERSION))
+def test_each_migration_step_upgrades_a_ledger_of_the_version_before_on_both_back_ends(ledger_target, version):
+    """A ledger left at `version` by an older release (its data in it) takes every later step, each on both
+    databases, and keeps what it held."""
+    with raw_connection(ledger_target) as connection:
+        for number in range(1, version + 1):
+            if is_postgres(ledger_target):
+                connection.execute(migration_sql(number, POSTGRESQL))
+            else:
+                connection.executescript(migration_sql(number, SQLITE))
+        if version and is_postgres(ledger_target):
+            connection.execute(
+                f"CREATE TABLE pmo_ledger_version (version INTEGER NOT NULL); INSERT INTO pmo_ledger_version VALUES ({version})"
+            )
+        elif version:
+            connection.execute(f"PRAGMA user_version = {version}")
+        if version:
+            connection.execute(
+                "INSERT INTO submission (file_name, source_path, sha256, size, content_sha256, template_id, "
+                "template_version, project_id, reporting_period, generation_token, collected_at) "
+                "VALUES ('a.xlsx', 'inbox/a.xlsx', 's1', 1, 'c1', 'project_status', '1.0', 'P-1', '2026-11', 't', 'x')"
+            )
+    with open_ledger(ledger_target, write=True) as ledger:
+        assert ledger.schema_version == SCHEMA_VERSION and ledger.integrity() == []
+        assert ledger.counts()["submission"] == (1 if version else 0)
+        assert ledger.submissions()["source_version"].tolist() == ([""] if version else [])

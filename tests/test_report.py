@@ -34,9 +34,12 @@ def _milestone(forecast: dt.date, key: str = "Yes", item_id: str = "M-002") -> d
             "forecast_date": forecast, "status": "On track"}  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def ledger_path(tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def ledger_path(request, tmp_path_factory):
+    """The two-period ledger, once on each back end: a SQLite file, a PostgreSQL database."""
     path = tmp_path_factory.mktemp("report") / "ledger.db"
+    if request.param == "postgresql":
+        path = request.getfixturevalue("postgres_server").new_database()
     october = [
         status_submission("PRJ-001", "2026-10", dt.date(2026, 11, 3), token="1a",
                           tables={"RAID": [_risk("R-001", "Open"), _risk("R-002", "Open", kind="Issue")],

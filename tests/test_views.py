@@ -20,8 +20,10 @@ from tests.collect_builders import candidate, status_submission
 TODAY = dt.date(2027, 1, 20)
 
 
-def _ledger_with(tmp_path, *submissions):
-    path = tmp_path / "ledger.db"
+def _ledger_with(target, *submissions):
+    """A ledger holding `submissions`, collected: at `target`, a new SQLite file or PostgreSQL database (the
+    ledger_target fixture: each test runs on both back ends)."""
+    path = target
     with open_ledger(path, write=True) as ledger:
         for submission in submissions:
             collect_candidates([candidate(submission)], ledger)
@@ -66,13 +68,13 @@ def test_thresholds_come_from_the_settings():
     assert derived_rag({}, PmoSettings())["rag_derived"] == ""
 
 
-def test_status_puts_the_pm_rag_beside_the_rules_and_flags_disagreement(tmp_path):
+def test_status_puts_the_pm_rag_beside_the_rules_and_flags_disagreement(ledger_target):
     says_green = status_submission(
         "PRJ-001",
         fields={"rag_overall": "Green", "forecast_end_date": dt.date(2027, 9, 30), "estimate_at_completion": 950.0},
     )
     honest = status_submission("PRJ-002", fields={"rag_overall": "Green"})
-    views = _views(_ledger_with(tmp_path, says_green, honest))
+    views = _views(_ledger_with(ledger_target, says_green, honest))
     status = views.status.set_index("project_id")
     assert status.loc["PRJ-001", "rag_overall"] == "Green"
     assert status.loc["PRJ-001", "rag_derived"] == "Red"
@@ -83,10 +85,10 @@ def test_status_puts_the_pm_rag_beside_the_rules_and_flags_disagreement(tmp_path
     assert bool(status.loc["PRJ-002", "rag_disagrees"]) is False
 
 
-def test_status_has_what_the_capacity_plan_needs_and_the_register_wins_for_identity(tmp_path):
+def test_status_has_what_the_capacity_plan_needs_and_the_register_wins_for_identity(ledger_target):
     from pmo_xl.register import ProjectRecord
 
-    path = _ledger_with(tmp_path, status_submission("PRJ-001"))
+    path = _ledger_with(ledger_target, status_submission("PRJ-001"))
     record = ProjectRecord(2, "PRJ-001", "Portal (register name)", "Ana", "Claire", None, None, stage="Execution")
     record = ProjectRecord(**{**record.__dict__, "lifecycle_status": "on hold", "programme": "Digital Customer"})
     views = _views(path, register=[record])
@@ -101,9 +103,9 @@ def test_status_has_what_the_capacity_plan_needs_and_the_register_wins_for_ident
     )
 
 
-def test_history_is_project_by_period_and_status_the_latest(tmp_path):
+def test_history_is_project_by_period_and_status_the_latest(ledger_target):
     path = _ledger_with(
-        tmp_path,
+        ledger_target,
         status_submission("PRJ-001", "2026-10", dt.date(2026, 11, 4), fields={"rag_overall": "Amber"}),
         status_submission("PRJ-001", "2026-11", dt.date(2026, 12, 3), fields={"rag_overall": "Green"}),
         status_submission("PRJ-002", "2026-11", dt.date(2026, 12, 2)),
@@ -131,9 +133,9 @@ def _cr(cr_id, status, cost=0.0, days=0):
     }
 
 
-def test_a_baseline_change_without_an_approved_change_request_is_flagged(tmp_path):
+def test_a_baseline_change_without_an_approved_change_request_is_flagged(ledger_target):
     path = _ledger_with(
-        tmp_path,
+        ledger_target,
         status_submission("PRJ-001", "2026-10", dt.date(2026, 11, 4)),
         status_submission(
             "PRJ-001", "2026-11", dt.date(2026, 12, 3), fields={"baseline_end_date": dt.date(2027, 8, 31)}
@@ -144,10 +146,10 @@ def test_a_baseline_change_without_an_approved_change_request_is_flagged(tmp_pat
     assert "baseline_end_date 2027-06-30 -> 2027-08-31 (no approved CR covers it)" in row["baseline_changes"]
 
 
-def test_an_approved_change_request_in_the_same_submission_clears_the_flag(tmp_path):
+def test_an_approved_change_request_in_the_same_submission_clears_the_flag(ledger_target):
     changes = {"ChangeRequests": [_cr("CR-001", "Approved", cost=50.0, days=62)]}
     path = _ledger_with(
-        tmp_path,
+        ledger_target,
         status_submission("PRJ-001", "2026-10", dt.date(2026, 11, 4)),
         status_submission(
             "PRJ-001",
@@ -163,9 +165,9 @@ def test_an_approved_change_request_in_the_same_submission_clears_the_flag(tmp_p
     assert "budget_current 800.0 -> 850.0" in row["baseline_changes"]
 
 
-def test_a_change_request_that_does_not_cover_the_change_leaves_the_flag(tmp_path):
+def test_a_change_request_that_does_not_cover_the_change_leaves_the_flag(ledger_target):
     path = _ledger_with(
-        tmp_path,
+        ledger_target,
         status_submission("PRJ-001", "2026-10", dt.date(2026, 11, 4)),
         status_submission(
             "PRJ-001",
@@ -180,19 +182,21 @@ def test_a_change_request_that_does_not_cover_the_change_leaves_the_flag(tmp_pat
     assert "budget_current 800.0 -> 900.0 (no approved CR covers it)" in row["baseline_changes"]
 
 
-def test_a_milestone_baseline_moved_without_a_change_request_is_flagged(tmp_path):
+def test_a_milestone_baseline_moved_without_a_change_request_is_flagged(ledger_target):
     first = status_submission("PRJ-001", "2026-10", dt.date(2026, 11, 4))
     moved = [dict(row) for row in first.tables["Milestones"]]
     moved[1]["baseline_date"] = dt.date(2027, 7, 1)
     path = _ledger_with(
-        tmp_path, first, status_submission("PRJ-001", "2026-11", dt.date(2026, 12, 3), tables={"Milestones": moved})
+        ledger_target,
+        first,
+        status_submission("PRJ-001", "2026-11", dt.date(2026, 12, 3), tables={"Milestones": moved}),
     )
     row = _views(path).status.iloc[0]
     assert bool(row["baseline_changed"]) is True
     assert "milestone M-002 baseline 2027-06-01 -> 2027-07-01" in row["baseline_changes"]
 
 
-def test_items_are_matched_period_over_period_by_their_stable_ids(tmp_path):
+def test_items_are_matched_period_over_period_by_their_stable_ids(ledger_target):
     first = status_submission("PRJ-001", "2026-10", dt.date(2026, 11, 4))
     milestones = [dict(row) for row in first.tables["Milestones"]]
     milestones.reverse()  # the order of rows does not matter, the ids do
@@ -202,7 +206,7 @@ def test_items_are_matched_period_over_period_by_their_stable_ids(tmp_path):
     second = status_submission(
         "PRJ-001", "2026-11", dt.date(2026, 12, 3), tables={"Milestones": milestones, "RAID": raid}
     )
-    views = _views(_ledger_with(tmp_path, first, second))
+    views = _views(_ledger_with(ledger_target, first, second))
     go_live = views.milestones.set_index("id").loc["M-002"]
     assert go_live["previous_forecast_date"] == dt.date(2027, 6, 1)
     assert go_live["forecast_moved_days"] == 21
@@ -211,8 +215,8 @@ def test_items_are_matched_period_over_period_by_their_stable_ids(tmp_path):
     assert raid_view.loc["R-001", "severity"] == 12  # computed: the formula had no cached value
 
 
-def test_resources_are_long_by_role_and_calendar_month(tmp_path):
-    views = _views(_ledger_with(tmp_path, status_submission("PRJ-001", "2026-11")))
+def test_resources_are_long_by_role_and_calendar_month(ledger_target):
+    views = _views(_ledger_with(ledger_target, status_submission("PRJ-001", "2026-11")))
     resources = views.resources
     assert tuple(resources.columns) == RESOURCE_COLUMNS
     assert len(resources) == 12
@@ -227,10 +231,10 @@ def test_resources_are_long_by_role_and_calendar_month(tmp_path):
     assert resources.iloc[-1]["month"] == "2027-10" and resources.iloc[-1]["fte"] == 0.5
 
 
-def test_the_capacity_plan_reads_the_portfolio_workbook(tmp_path):
+def test_the_capacity_plan_reads_the_portfolio_workbook(tmp_path, ledger_target):
     from pmo_xl.portfolio.capacity import read_portfolio
 
-    views = _views(_ledger_with(tmp_path, status_submission("PRJ-001", "2026-11")))
+    views = _views(_ledger_with(ledger_target, status_submission("PRJ-001", "2026-11")))
     out = write_portfolio(views, tmp_path / "portfolio.xlsx")
     resources, status = read_portfolio(out)
     assert len(resources) == 12 and list(status["project_id"]) == ["PRJ-001"]
@@ -240,7 +244,7 @@ def test_the_capacity_plan_reads_the_portfolio_workbook(tmp_path):
 HOSTILE = ('=HYPERLINK("http://evil.example","click")', "@SUM(A1:A9)", "+cmd|' /C calc'!A0", "-2+3", "=1+1")
 
 
-def test_user_strings_are_written_as_text_never_formulas(tmp_path):
+def test_user_strings_are_written_as_text_never_formulas(tmp_path, ledger_target):
     hostile = status_submission(
         "PRJ-001",
         fields={"key_achievements": HOSTILE[0], "project_name": HOSTILE[1], "programme": HOSTILE[2]},
@@ -248,7 +252,7 @@ def test_user_strings_are_written_as_text_never_formulas(tmp_path):
             "RAID": [{"id": "R-001", "type": "Risk", "description": HOSTILE[3], "owner": HOSTILE[4], "status": "Open"}]
         },
     )
-    views = _views(_ledger_with(tmp_path, hostile))
+    views = _views(_ledger_with(ledger_target, hostile))
     out = write_portfolio(views, tmp_path / "portfolio.xlsx")
     workbook = openpyxl.load_workbook(out)
     found = {}
@@ -268,8 +272,8 @@ def test_user_strings_are_written_as_text_never_formulas(tmp_path):
     assert rows[1][header.index("key_achievements")] == HOSTILE[0]
 
 
-def test_the_portfolio_has_one_formatted_table_per_sheet(tmp_path):
-    views = _views(_ledger_with(tmp_path, status_submission("PRJ-001")))
+def test_the_portfolio_has_one_formatted_table_per_sheet(tmp_path, ledger_target):
+    views = _views(_ledger_with(ledger_target, status_submission("PRJ-001")))
     out = write_portfolio(views, tmp_path / "portfolio.xlsx")
     workbook = openpyxl.load_workbook(out)
     expected = ["Status", "History", "Milestones", "RAID", "Resources", "ChangeRequests", "Benefits"]
@@ -285,10 +289,10 @@ def test_the_portfolio_has_one_formatted_table_per_sheet(tmp_path):
     assert status.freeze_panes == "B2"
 
 
-def test_a_locked_portfolio_is_retried_then_reported_by_name(tmp_path, monkeypatch):
+def test_a_locked_portfolio_is_retried_then_reported_by_name(tmp_path, ledger_target, monkeypatch):
     import pmo_xl.excel.files as output_files
 
-    views = _views(_ledger_with(tmp_path, status_submission("PRJ-001")))
+    views = _views(_ledger_with(ledger_target, status_submission("PRJ-001")))
     target = tmp_path / "portfolio.xlsx"
     target.write_bytes(b"the version open in Excel")
     attempts = []

@@ -65,7 +65,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Record a decision that answers a PM's decision-needed row, with an optional action.",
     ),
     "export": ("pmo_xl.cli.ledger", "Export what the ledger holds beyond portfolio.xlsx: the whole history."),
-    "ledger": ("pmo_xl.cli.ledger", "Look after the ledger: rebuild its derived tables, check it."),
+    "ledger": (
+        "pmo_xl.cli.ledger",
+        "Look after the ledger: rebuild its derived tables, check it, copy it to another back end.",
+    ),
     "import": (
         "pmo_xl.cli.imports",
         "Bring in what the PMO already has: Microsoft Project plans and Project Online exports.",

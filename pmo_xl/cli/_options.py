@@ -30,7 +30,11 @@ REGISTER_HELP = (
     "The project register: a .csv or .xlsx file (a Register, Portfolio or Projects table, else the first sheet; "
     "docs/templates.md lists its columns), or pmo_workbook.xlsm (its Portfolio table)."
 )
-LEDGER_HELP = "The ledger (SQLite) that pmo collect fills: every accepted status report."
+LEDGER_HELP = (
+    "The ledger that pmo collect fills: every accepted status report. A SQLite file, or a PostgreSQL URL "
+    "postgresql://user@host/db for a team (no password in it: ~/.pgpass, PGPASSWORD or PGSERVICE). Default: "
+    "$PMO_LEDGER, else the file named."
+)
 
 
 class InputPathError(PmoError):
@@ -104,13 +108,28 @@ def register_option(role: str = "", required: bool = False):
     )
 
 
+class LedgerLocation(InputPath):
+    """`--ledger`: a SQLite file (an InputPath), or a PostgreSQL URL kept as text (a Path would fold its `//`);
+    a URL with a password in it is refused by the ledger module when opened, in one line."""
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "FILE|URL"
+
+    def convert(self, value, param, ctx) -> Path | str:
+        if str(value).lower().startswith(("postgresql://", "postgres://")):
+            return str(value)
+        return super().convert(value, param, ctx)
+
+
 def ledger_option(role: str = "", *, default: Path | None = None, may_be_new: bool = False):
-    """`--ledger`: the ledger file (LEDGER_HELP). Commands that read a month's reports default to pmo_ledger.db."""
-    forms = "the ledger file pmo collect fills (run `pmo collect` first, or `pmo demo` to try it)"
+    """`--ledger`: the ledger (LEDGER_HELP), a file or a PostgreSQL URL; PMO_LEDGER when not given. Commands that
+    read a month's reports default to pmo_ledger.db."""
+    forms = "the ledger file pmo collect fills (run `pmo collect` first, or `pmo demo` to try it), or a PostgreSQL URL"
     return click.option(
         "--ledger",
-        type=InputPath(forms, may_be_new=may_be_new),
+        type=LedgerLocation(forms, may_be_new=may_be_new),
         default=default,
+        envvar="PMO_LEDGER",
         show_default=default is not None,
         help=_help(LEDGER_HELP, role),
     )

@@ -8,7 +8,7 @@ import click
 
 from pmo_xl.cli._group import main
 from pmo_xl.cli._json import JsonCommand
-from pmo_xl.cli._options import ledger_option
+from pmo_xl.cli._options import LedgerLocation, ledger_option
 from pmo_xl.errors import PmoError
 
 _LEDGER = ledger_option(default=Path("pmo_ledger.db"))
@@ -16,7 +16,7 @@ _LEDGER = ledger_option(default=Path("pmo_ledger.db"))
 
 @main.group()
 def ledger() -> None:
-    """Look after the ledger: rebuild its derived tables, check it.
+    """Look after the ledger: rebuild its derived tables, check it, copy it to another back end.
 
     The ledger holds the record (every accepted submission, never rewritten) and derived tables worked out from
     it, which make a month's dashboard read only the periods it shows. Collect keeps them current; these commands
@@ -48,7 +48,10 @@ def rebuild_command(ledger: Path) -> dict:
 @ledger.command("check", cls=JsonCommand)
 @_LEDGER
 def check_command(ledger: Path) -> dict:
-    """Check the ledger: SQLite's integrity check, and the derived tables against a rebuild done in memory.
+    """Check the ledger: the database's own check, and the derived tables against a rebuild done in memory.
+
+    On SQLite the check is its integrity check; on PostgreSQL (whose server keeps its files sound) that every
+    record table still has its append-only triggers.
 
     Exits 1 when something is wrong, and says what; `pmo ledger rebuild` mends the derived tables. Nothing is
     written.
@@ -76,6 +79,37 @@ def check_command(ledger: Path) -> dict:
     return {"ledger": result.ledger, "ok": result.ok, "integrity": list(result.integrity),
             "differences": list(result.differences), "stale_projects": list(result.stale_projects),
             "exit": 0 if result.ok else 1}  # fmt: skip
+
+
+@ledger.command("copy", cls=JsonCommand)
+@click.argument("source", metavar="FROM", type=LedgerLocation("the ledger to copy: a SQLite file or a PostgreSQL URL"))
+@click.argument(
+    "target", metavar="TO", type=LedgerLocation("where to copy it: a new file or an empty database", may_be_new=True)
+)
+def copy_command(source: Path | str, target: Path | str) -> dict:
+    """Copy a whole ledger FROM one back end TO another: SQLite to PostgreSQL (a team moving onto a server) or back.
+
+    Each of FROM and TO is a SQLite file or a PostgreSQL URL (postgresql://user@host/db). The record goes a batch at
+    a time, so a copy that was interrupted goes on where it stopped when run again; at the end every table's content
+    hash is compared, and a difference is an error. FROM is only read.
+
+    \b
+    Reads:  the ledger FROM
+    Writes: the ledger TO (made if new; an interrupted copy of FROM is completed)
+
+    \b
+    Example:
+      pmo ledger copy pmo_ledger.db postgresql://pmo@db.example.org/pmo
+    """
+    from pmo_xl.ledger import copy_ledger, open_ledger
+
+    with open_ledger(source) as reading, open_ledger(target, write=True) as writing:
+        result = copy_ledger(reading, writing)
+    rows = sum(count for count, _hash in result.digests.values())
+    went_on = " (went on from an interrupted copy)" if result.resumed else ""
+    click.echo(f"{source} -> {target}: {rows} row(s) in {len(result.digests)} tables, content hashes equal{went_on}")
+    return {"from": str(source), "to": str(target), "copied": result.copied, "resumed": result.resumed,
+            "digests": {table: list(digest) for table, digest in result.digests.items()}, "exit": 0}  # fmt: skip
 
 
 @main.group()

@@ -35,7 +35,15 @@ from typing import TYPE_CHECKING
 from pmo_xl.corrections import Choice, Evidence, choose_submission, preference_choices, slot_rows
 from pmo_xl.errors import OutputError, OutputFault, PmoError
 from pmo_xl.excel.files import cannot_write_in, remove_stale_temporaries, safe_file_name
-from pmo_xl.ledger import Ledger, Rejection, content_fingerprint, lock_path_for, now_stamp, open_ledger
+from pmo_xl.ledger import (
+    Ledger,
+    Rejection,
+    content_fingerprint,
+    is_server_url,
+    lock_path_for,
+    now_stamp,
+    open_ledger,
+)
 from pmo_xl.periods import check_period
 from pmo_xl.register import ProjectRecord
 from pmo_xl.settings import PmoSettings
@@ -743,6 +751,10 @@ def record_candidates(
         replace(verdict, submission_id=stored_ids[index]) if index in stored_ids else verdict
         for index, verdict in enumerate(judgement.verdicts)
     ]
+    if ledger.stored_concurrently:  # the team ledger: another analyst's run stored the same report meanwhile
+        verdicts = [_stored_concurrently(v) if v.submission_id in ledger.stored_concurrently and index in stored_ids
+                    else v for index, v in enumerate(verdicts)]  # fmt: skip
+        ids = [submission_id for submission_id in ids if submission_id not in ledger.stored_concurrently]
     for index, stored_id, holds_until in judgement.choices:
         submission_id = stored_id if stored_id is not None else stored_ids.get(index)
         if submission_id is None:
@@ -752,6 +764,15 @@ def record_candidates(
             verdict.project_id, verdict.reporting_period, submission_id, holds_until, f"--prefer {verdict.path}"
         )
     return Recorded(verdicts, ids, intakes)
+
+
+def _stored_concurrently(verdict: Verdict) -> Verdict:
+    """A file judged new that another run stored while this one was judging: a duplicate, said as such (and not
+    archived by this run: the run that stored it archives its copy)."""
+    finding = _info(
+        "duplicate", f"already stored by a concurrent run (submission {verdict.submission_id}): the same content"
+    )
+    return replace(verdict, status="duplicate", findings=(*verdict.findings, finding))
 
 
 def collect_candidates(
@@ -768,7 +789,7 @@ def collect_candidates(
 @dataclass(frozen=True)
 class CollectRequest:
     inbox: Path
-    ledger: Path
+    ledger: Path | str  # a SQLite file, or a PostgreSQL URL (the team ledger)
     out: Path | None = None
     period: str | None = None
     register: Sequence[ProjectRecord] | None = None
@@ -858,9 +879,13 @@ def collecting(request: CollectRequest, progress: Progress | None = None) -> Ite
     register_ids = {record.project_id for record in request.register} if request.register is not None else None
     with open_ledger(request.ledger, write=True) as ledger:
         # Holding the ledger's lock, no other collect writes our outputs: any temporary there is a killed run's.
-        for folder in {Path(p).parent for p in (request.out, request.ledger) if p is not None}:
-            remove_stale_temporaries(folder, older_than=0)
-        ledger_files = (request.ledger, lock_path_for(Path(request.ledger)), Path(f"{request.ledger}-journal"))
+        ledger_file = None if is_server_url(request.ledger) else Path(request.ledger)  # else a PostgreSQL URL
+        # With a team ledger no lock file says this run is alone: another analyst's run may be writing in the same
+        # folder, so only temporaries old enough to be a killed run's go (remove_stale_temporaries' default age).
+        alone = 0 if ledger_file is not None else None
+        for folder in {Path(p).parent for p in (request.out, ledger_file) if p is not None}:
+            remove_stale_temporaries(folder, older_than=alone)
+        ledger_files = (ledger_file, lock_path_for(ledger_file), Path(f"{ledger_file}-journal")) if ledger_file else ()
         own_files = [
             p for p in (request.archive, request.out, request.chasers, request.coaching, *ledger_files) if p is not None
         ]

@@ -15,7 +15,7 @@ import pandas as pd
 
 from pmo_xl.derived import CountedReport, rebuild, stale_projects, stored_row, work_out_all
 from pmo_xl.errors import PmoError
-from pmo_xl.ledger import SCHEMA_VERSION, open_ledger
+from pmo_xl.ledger import SCHEMA_VERSION, ledger_location, open_ledger
 from pmo_xl.periods import check_period
 from pmo_xl.register import ProjectRecord
 from pmo_xl.reporting.views import HISTORY_COLUMNS, counted_frame, read_counted, status_chain
@@ -29,7 +29,7 @@ def _recorded_register(ledger) -> list[ProjectRecord] | None:
 
 @dataclass(frozen=True)
 class RebuildResult:
-    ledger: Path
+    ledger: Path | str  # a SQLite file, or a PostgreSQL URL
     counted_reports: int
     schema_version: int
 
@@ -38,14 +38,14 @@ def rebuild_ledger(ledger_path: Path | str) -> RebuildResult:
     """Empty the derived tables and work them out again from the record (which is not touched)."""
     with open_ledger(ledger_path, write=True) as ledger:
         rows = rebuild(ledger, status_chain(_recorded_register(ledger)))
-        return RebuildResult(Path(ledger_path), rows, ledger.schema_version)
+        return RebuildResult(ledger_location(ledger_path), rows, ledger.schema_version)
 
 
 @dataclass(frozen=True)
 class CheckResult:
     """What `pmo ledger check` found: SQLite's integrity check, and the derived rows a rebuild would change."""
 
-    ledger: Path
+    ledger: Path | str
     schema_version: int
     integrity: tuple[str, ...]  # empty when SQLite finds the file sound
     counted_reports: int
@@ -64,13 +64,15 @@ def check_ledger(ledger_path: Path | str) -> CheckResult:
         integrity = tuple(ledger.integrity())
         if not ledger.derived_present():
             missing = ("the derived tables are missing: `pmo ledger rebuild` (or the next collect) makes them again",)
-            return CheckResult(Path(ledger_path), SCHEMA_VERSION, integrity, 0, (), missing)
+            return CheckResult(ledger_location(ledger_path), SCHEMA_VERSION, integrity, 0, (), missing)
         rules = status_chain(_recorded_register(ledger))
         stale = stale_projects(ledger, rules)
         stored = {(r[1], r[2]): r for r in ledger.counted(rules.template_id)}
         fresh = work_out_all(ledger, rules)
     differences = _differences(stored, fresh, stale)
-    return CheckResult(Path(ledger_path), SCHEMA_VERSION, integrity, len(stored), tuple(sorted(stale)), differences)
+    return CheckResult(
+        ledger_location(ledger_path), SCHEMA_VERSION, integrity, len(stored), tuple(sorted(stale)), differences
+    )
 
 
 def _differences(stored: dict, fresh: Sequence[CountedReport], stale: dict[str, str]) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from pmo_xl.derived import current_tables
-from pmo_xl.ledger import open_ledger
+from pmo_xl.ledger import ledger_location, open_ledger
 from pmo_xl.register import ProjectRecord
 from pmo_xl.reporting.audience import Audience
 from pmo_xl.reporting.dashboard import (
@@ -78,8 +78,8 @@ def load_dashboard(
 
     The register may be a file or records already read, the Capacity table a file or a frame already in memory, and
     the settings an object (`settings`) instead of a file: the ribbon passes its workbook's own tables directly."""
-    ledger_path = Path(ledger_path)
-    if not ledger_path.exists():
+    ledger_path = ledger_location(ledger_path)
+    if isinstance(ledger_path, Path) and not ledger_path.exists():
         raise DashboardError(f"{ledger_path}: no ledger here; run `pmo collect` first (or `pmo demo` to try it)")
     settings = settings or load_settings(settings_path)
     views = load_views(ledger_path, register, period, settings, today=today, csv_locale=csv_locale)

@@ -1,0 +1,358 @@
+"""The team ledger on PostgreSQL (issue 19): the server the tests run, and what only PostgreSQL has."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+from pmo_xl.cli import main
+from pmo_xl.demo.data import demo_projects, fill_demo_inbox
+from pmo_xl.generate.generator import generate_for_records
+from pmo_xl.ledger import SCHEMA_VERSION, copy_ledger, now_stamp, open_ledger, role_grants
+from pmo_xl.reporting.history import history_frame, rebuild_ledger
+from pmo_xl.templates.catalog import PROJECT_STATUS
+from tests import postgres
+from tests.collect_builders import status_submission
+
+
+def test_the_test_server_is_a_real_postgresql_with_a_database_per_test(postgres_server):
+    first, second = postgres_server.new_database(), postgres_server.new_database()
+    assert first != second
+    with psycopg.connect(first) as connection:
+        version = connection.execute("SHOW server_version_num").fetchone()[0]
+        connection.execute("CREATE TABLE mine (x integer)")
+    with psycopg.connect(second) as connection:  # each test's database is its own
+        assert connection.execute("SELECT to_regclass('mine')").fetchone() == (None,)
+    assert int(version) >= 120000
+
+
+def test_a_machine_without_postgresql_fails_loudly_naming_the_package(monkeypatch):
+    monkeypatch.setattr(postgres.glob, "glob", lambda pattern: [])
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(postgres.PostgresMissing, match="apt-get install postgresql"):
+        postgres.find_bin()
+
+
+# -- several analysts collecting at once ------------------------------------------------------------------------
+
+PERIOD = "2026-11"
+PMO = [str(Path(sys.executable).parent / "pmo")]
+ANALYSTS = 5
+
+
+@pytest.fixture(scope="module")
+def team_inboxes(tmp_path_factory) -> tuple[Path, list[Path]]:
+    """60 status reports as PMs send them (a few faulty), and five analysts' inboxes over them, overlapping: each
+    file sits in three of the five, so every file is collected by several analysts at once."""
+    root = tmp_path_factory.mktemp("team")
+    rng = random.Random(19)
+    projects = demo_projects(60, rng, PERIOD)
+    generated = [g.path for g in generate_for_records(PROJECT_STATUS, projects, root / "generated", PERIOD)]
+    everything = root / "all"
+    fill_demo_inbox(generated, everything, rng, fault_share=0.1)
+    files = sorted(everything.iterdir())
+    inboxes = []
+    for analyst in range(ANALYSTS):
+        inbox = root / f"analyst-{analyst}"
+        inbox.mkdir()
+        for index, file in enumerate(files):
+            if (index + analyst) % ANALYSTS < 3:
+                shutil.copy2(file, inbox / file.name)
+        inboxes.append(inbox)
+    return everything, inboxes
+
+
+def _collect(inbox: Path, ledger: str, out: Path) -> subprocess.Popen:
+    arguments = ["collect", str(inbox), "--ledger", ledger, "--out", str(out), "--today", "2026-12-10", "--json"]
+    return subprocess.Popen([*PMO, *arguments], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _finished(run: subprocess.Popen) -> dict:
+    output, errors = run.communicate(timeout=600)
+    assert run.returncode == 0, errors
+    return json.loads(output)
+
+
+def test_five_analysts_collecting_overlapping_inboxes_at_once_store_each_report_once(
+    team_inboxes, postgres_server, tmp_path
+):
+    everything, inboxes = team_inboxes
+    team, alone = postgres_server.new_database(), postgres_server.new_database()
+    with open_ledger(team, write=True):  # made once before the race (the race on a new database: below)
+        pass
+    runs = [_collect(inbox, team, tmp_path / f"portfolio-{n}.xlsx") for n, inbox in enumerate(inboxes)]
+    results = [_finished(run) for run in runs]
+    sequential = _finished(_collect(everything, alone, tmp_path / "portfolio.xlsx"))
+
+    for inbox, result in zip(inboxes, results, strict=True):  # every file gets exactly one verdict
+        assert result["files"] == len(list(inbox.iterdir())) == sum(result["counts"].values())
+        listed = [entry["path"] for kind in ("rejected", "duplicate", "superseded") for entry in result[kind]]
+        assert (
+            len(listed) == len(set(listed)) == sum(result["counts"][k] for k in ("rejected", "duplicate", "superseded"))
+        )
+    reasons = [reason for result in results for entry in result["duplicate"] for reason in entry["reasons"]]
+    assert any("already stored by a concurrent run" in reason for reason in reasons), "the runs did not race"
+
+    with open_ledger(team) as ledger, open_ledger(alone) as reference:
+        stored = ledger.submissions()
+        assert stored["content_sha256"].is_unique and stored["sha256"].is_unique  # none stored twice
+        assert set(stored["content_sha256"]) == set(reference.submissions()["content_sha256"])
+        added = [submission_id for result in results for submission_id in result["added"]]
+        assert sorted(added) == sorted(stored["submission_id"])
+        assert ledger.integrity() == []
+    # the views of one sequential run (the ids the database gave differ: the order the runs stored in)
+    pd.testing.assert_frame_equal(_views(team), _views(alone))
+    assert sequential["counts"]["accepted"] == len(stored)
+
+
+def _views(ledger: str) -> pd.DataFrame:
+    frame = history_frame(ledger)
+    return frame.drop(columns=[column for column in frame.columns if column.endswith("submission_id")])
+
+
+def test_analysts_starting_on_a_new_database_at_once_make_the_ledger_once(team_inboxes, postgres_url, tmp_path):
+    _everything, inboxes = team_inboxes
+    runs = [_collect(inbox, postgres_url, tmp_path / f"p{n}.xlsx") for n, inbox in enumerate(inboxes[:2])]
+    for run in runs:
+        _finished(run)
+    with open_ledger(postgres_url) as ledger:
+        assert ledger.schema_version == SCHEMA_VERSION and ledger.integrity() == []
+        assert ledger.submissions()["content_sha256"].is_unique
+
+
+def _whole(ledger: str) -> set[str]:
+    """The stored reports' content fingerprints, after checking none is half-stored or stored twice."""
+    with psycopg.connect(ledger) as connection:
+        if connection.execute("SELECT to_regclass('submission')").fetchone() == (None,):
+            return set()
+        half = connection.execute(
+            "SELECT COUNT(*) FROM submission WHERE submission_id NOT IN (SELECT submission_id FROM field_value)"
+        ).fetchone()[0]
+        assert half == 0, f"{half} submission(s) recorded without their values"
+        contents = [row[0] for row in connection.execute("SELECT content_sha256 FROM submission")]
+    assert len(contents) == len(set(contents))
+    return set(contents)
+
+
+def test_a_collect_killed_at_random_moments_leaves_postgresql_consistent_and_a_rerun_completes(
+    team_inboxes, postgres_server, tmp_path
+):
+    everything, _inboxes = team_inboxes
+    reference = postgres_server.new_database()
+    started = time.monotonic()
+    _finished(_collect(everything, reference, tmp_path / "reference.xlsx"))
+    duration = time.monotonic() - started
+    expected = _whole(reference)
+    ledger, out = postgres_server.new_database(), tmp_path / "portfolio.xlsx"
+    rng = random.Random(7)
+    killed = 0
+    for moment in sorted(rng.uniform(0.05, 1.1) * duration for _ in range(10)):
+        run = _collect(everything, ledger, out)
+        time.sleep(moment)
+        if run.poll() is None:
+            run.send_signal(signal.SIGKILL)
+            killed += 1
+        run.communicate(timeout=600)
+        assert _whole(ledger) <= expected  # each submission its own transaction: some of them, none half
+    assert killed >= 5
+    _finished(_collect(everything, ledger, out))
+    assert _whole(ledger) == expected
+    again = _finished(_collect(everything, ledger, out))
+    assert again["added"] == [] and _whole(ledger) == expected  # idempotent
+    pd.testing.assert_frame_equal(_views(ledger), _views(reference))
+
+
+# -- moving between the back ends -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sqlite_ledger(team_inboxes, tmp_path_factory) -> Path:
+    """The 60 reports collected into a SQLite ledger, as one analyst had it before the team moved to a server."""
+    everything, _inboxes = team_inboxes
+    root = tmp_path_factory.mktemp("single")
+    _finished(_collect(everything, str(root / "pmo_ledger.db"), root / "portfolio.xlsx"))
+    return root / "pmo_ledger.db"
+
+
+def _pmo(*arguments: str) -> dict:
+    result = CliRunner().invoke(main, [*arguments, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_a_round_trip_sqlite_postgresql_sqlite_gives_identical_views_and_checks_sound(
+    sqlite_ledger, postgres_url, tmp_path
+):
+    back = tmp_path / "back.db"
+    there = _pmo("ledger", "copy", str(sqlite_ledger), postgres_url)
+    again = _pmo("ledger", "copy", postgres_url, str(back))
+    assert there["digests"] == again["digests"] and not there["resumed"]
+    assert there["copied"]["submission"] == there["digests"]["submission"][0] > 40
+    for ledger in (postgres_url, str(back)):
+        assert _pmo("ledger", "check", "--ledger", ledger)["ok"]
+        pd.testing.assert_frame_equal(history_frame(ledger), history_frame(sqlite_ledger))  # ids and all
+    with open_ledger(postgres_url) as copied, open_ledger(sqlite_ledger) as original:
+        assert copied.counts() == original.counts()
+    with open_ledger(postgres_url, write=True) as copied:  # the server numbers on after the copied ids
+        assert copied.add_submission(status_submission(), now_stamp()) == there["copied"]["submission"] + 1
+
+
+def test_an_interrupted_copy_goes_on_where_it_stopped_and_another_ledger_is_not_copied_over(
+    sqlite_ledger, postgres_server, tmp_path
+):
+    target = postgres_server.new_database()
+
+    def interrupt(table, copied):
+        if table == "submission" and copied >= 20:
+            raise KeyboardInterrupt
+
+    with open_ledger(sqlite_ledger) as source, open_ledger(target, write=True) as writing:
+        with pytest.raises(KeyboardInterrupt):
+            copy_ledger(source, writing, batch=10, progress=interrupt)
+        assert writing.counts()["submission"] == 20 and writing.counts()["counted_report"] == 0
+    went_on = _pmo("ledger", "copy", str(sqlite_ledger), target)
+    assert went_on["resumed"] and went_on["copied"]["submission"] == went_on["digests"]["submission"][0] - 20
+    pd.testing.assert_frame_equal(history_frame(target), history_frame(sqlite_ledger))
+
+    other = postgres_server.new_database()
+    with open_ledger(other, write=True) as ledger:
+        ledger.add_submission(status_submission(), now_stamp())
+    result = CliRunner().invoke(main, ["ledger", "copy", str(sqlite_ledger), other])
+    assert result.exit_code != 0 and "already holds a submission that is not" in result.output
+
+
+# -- least privilege --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def team_roles(postgres_server) -> tuple[str, str]:
+    for role in ("pmo_collector", "pmo_reader"):
+        with contextlib.suppress(psycopg.errors.DuplicateObject):
+            postgres_server.execute(f"CREATE ROLE {role} LOGIN")
+    return "pmo_collector", "pmo_reader"
+
+
+def test_the_reader_may_only_read_the_collector_only_add_and_the_owner_meets_the_triggers(
+    team_roles, team_inboxes, postgres_server, tmp_path
+):
+    collector, reader = team_roles
+    name = postgres_server.create_database()
+    owner_url = postgres_server.url(name)
+    with open_ledger(owner_url, write=True) as ledger:  # the owner makes the ledger, then grants
+        ledger.add_submission(status_submission(), now_stamp())
+    with psycopg.connect(owner_url, autocommit=True) as connection:
+        connection.execute(role_grants("collector", collector) + role_grants("reader", reader))
+    as_reader, as_collector = postgres_server.url(name, reader), postgres_server.url(name, collector)
+
+    changes = ("INSERT INTO decision (project_id) VALUES ('X')", "UPDATE submission SET project_id = 'X'",
+               "DELETE FROM field_value")  # fmt: skip
+    with psycopg.connect(as_reader, autocommit=True) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM submission").fetchone() == (1,)
+        for statement in changes:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                connection.execute(statement)
+    with psycopg.connect(as_collector, autocommit=True) as connection:
+        for statement in changes[1:]:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                connection.execute(statement)
+    with psycopg.connect(owner_url, autocommit=True) as connection:
+        for statement in changes[1:]:
+            with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+                connection.execute(statement)
+
+    everything, _inboxes = team_inboxes
+    collected = _finished(_collect(everything, as_collector, tmp_path / "portfolio.xlsx"))  # a collect as collector
+    assert collected["counts"]["accepted"] > 40
+    report = CliRunner().invoke(main, ["report", str(tmp_path / "r.html"), "--ledger", as_reader])
+    assert report.exit_code == 0, report.output
+    assert _pmo("ledger", "check", "--ledger", as_reader)["ok"]
+
+
+def test_ledger_check_on_postgresql_names_a_dropped_append_only_trigger(postgres_url):
+    with open_ledger(postgres_url, write=True):
+        pass
+    assert _pmo("ledger", "check", "--ledger", postgres_url)["ok"]
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        connection.execute("DROP TRIGGER rejection_no_delete ON rejection")
+    result = CliRunner().invoke(main, ["ledger", "check", "--ledger", postgres_url])
+    assert result.exit_code == 1 and "rejection_no_delete is missing" in result.output
+
+
+def test_a_ledger_url_holding_a_password_is_refused_in_one_line_saying_where_it_goes(tmp_path):
+    for url in ("postgresql://kim:secret@db.example.org/pmo", "postgresql://kim@db/pmo?password=secret"):
+        result = CliRunner().invoke(main, ["report", str(tmp_path / "r.html"), "--ledger", url])
+        assert result.exit_code == 2 and "secret" not in result.output
+        assert result.output.count("\n") == 1 and "~/.pgpass" in result.output and "PGPASSWORD" in result.output
+
+
+def test_on_postgresql_a_reader_in_the_middle_of_a_read_never_blocks_a_writer(sqlite_ledger, postgres_url, monkeypatch):
+    with open_ledger(sqlite_ledger) as source, open_ledger(postgres_url, write=True) as target:
+        copy_ledger(source, target)
+    monkeypatch.setenv("PGOPTIONS", "-c lock_timeout=3s")  # a writer that waited on the reader would fail here
+    with open_ledger(postgres_url) as reader:
+        reader._connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")  # a dashboard's long read, open
+        before = reader.counts()
+        rebuilt = rebuild_ledger(postgres_url)  # empties and refills the derived tables the reader is reading
+        with open_ledger(postgres_url, write=True) as writer:
+            writer.add_submission(status_submission(), now_stamp())
+        assert reader.counts() == before  # the reader goes on in its snapshot
+        reader._connection.execute("COMMIT")
+        assert reader.counts()["submission"] == before["submission"] + 1
+    assert rebuilt.counted_reports == before["counted_report"]
+
+
+def test_the_workbooks_ledger_path_setting_takes_a_postgresql_url_as_written(tmp_path, postgres_url):
+    from types import SimpleNamespace
+
+    from macros.ribbon import _ledger_setting
+
+    book = SimpleNamespace(path=tmp_path / "pmo_workbook.xlsm")
+    assert _ledger_setting(book, {"ledger_path": f" {postgres_url} "}) == postgres_url  # never folded into a path
+    assert _ledger_setting(book, {"ledger_path": ""}) == tmp_path / "pmo_ledger.db"
+    assert _ledger_setting(book, {"ledger_path": "shared/l.db"}) == tmp_path / "shared" / "l.db"
+
+
+def test_a_sqlite_ledger_holding_one_content_twice_is_refused_by_the_servers_unique_index_in_one_line(
+    tmp_path, postgres_url
+):
+    """SQLite's ledgers keep a plain index on the content fingerprint; PostgreSQL's is unique (several analysts)."""
+    path = tmp_path / "old.db"
+    with open_ledger(path, write=True) as ledger:
+        ledger.add_submission(status_submission(), now_stamp(), "same")
+        ledger.add_submission(status_submission(project_id="PRJ-002"), now_stamp(), "same")
+    result = CliRunner().invoke(main, ["ledger", "copy", str(path), postgres_url])
+    assert result.exit_code == 2 and "submission_content_once" in result.output and "Traceback" not in result.output
+
+
+def test_a_damaged_derived_table_on_postgresql_is_worked_around_by_a_reader(postgres_url):
+    """The derived tables hold nothing the record does not: an altered one on the server (a column renamed by hand)
+    makes a reader work the views out in memory, the same views, not fail."""
+    from pmo_xl.collect.run import collect_candidates
+    from pmo_xl.reporting.views import load_views
+    from tests.collect_builders import candidate
+
+    with open_ledger(postgres_url, write=True) as ledger:
+        for period, day in (("2026-10", 4), ("2026-11", 3)):
+            submission = status_submission("PRJ-001", period, dt.date(2026, int(period[-2:]) + 1, day))
+            collect_candidates([candidate(submission)], ledger)
+    rebuild_ledger(postgres_url)
+    today = dt.date(2027, 1, 20)
+    before = load_views(postgres_url, today=today).history
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        connection.execute("ALTER TABLE counted_report RENAME COLUMN state TO damaged")
+    after = load_views(postgres_url, today=today).history
+    pd.testing.assert_frame_equal(after, before)
+    assert len(before) == 2
