@@ -124,7 +124,7 @@ class Setting:
 # Read by the ribbon entry points themselves (macros/ribbon.py): folders, scoring and the ribbon's limits.
 WORKBOOK_SETTINGS: tuple[Setting, ...] = (
     Setting("inbox_folder", "", "Folder where PMs' returned project workbooks arrive (Collect status reads it); blank = inbox next to this workbook."),
-    Setting("ledger_path", "", "The SQLite ledger file; blank = pmo_ledger.db next to this workbook."),
+    Setting("ledger_path", "", "The ledger: a SQLite file (blank = pmo_ledger.db next to this workbook), or a team's PostgreSQL URL postgresql://user@host/db (no password in it: ~/.pgpass or PGSERVICE)."),
     Setting("project_workbooks_folder", "", "Where New project workbooks writes one workbook per project; blank = an outbox folder next to this workbook."),
     Setting("reports_folder", "", "Where Export report and Capacity write their files; blank = next to this workbook."),
     Setting("portfolio_file", "portfolio.xlsx", "The portfolio workbook Collect status writes (Resources, Status); relative to this workbook's folder."),
