@@ -1,4 +1,5 @@
-"""Collect's verdicts on in-memory submissions: accepted, rejected, duplicate, superseded, PMO overrides."""
+"""Collect's verdicts on in-memory submissions: accepted, rejected, duplicate, superseded, PMO overrides; each on
+both back ends of the ledger (a SQLite file, a PostgreSQL database: the `ledger_target` fixture)."""
 
 from __future__ import annotations
 
@@ -22,8 +23,8 @@ def _statuses(verdicts):
     return [verdict.status for verdict in verdicts]
 
 
-def test_accepted_files_are_stored_and_a_rerun_adds_nothing(tmp_path):
-    ledger = tmp_path / "ledger.db"
+def test_accepted_files_are_stored_and_a_rerun_adds_nothing(ledger_target):
+    ledger = ledger_target
     batch = [candidate(status_submission("PRJ-001")), candidate(status_submission("PRJ-002"))]
     verdicts, added, counts = _collect(ledger, batch)
     assert _statuses(verdicts) == ["accepted", "accepted"]
@@ -35,7 +36,7 @@ def test_accepted_files_are_stored_and_a_rerun_adds_nothing(tmp_path):
     assert "already in the ledger" in again[0].findings[-1].message
 
 
-def test_a_rejected_file_keeps_every_reason_and_does_not_stop_the_others(tmp_path):
+def test_a_rejected_file_keeps_every_reason_and_does_not_stop_the_others(ledger_target):
     errors = (
         Finding("error", "number", "Actual cost to date: 'lots' is not a number", "Summary", "actual_to_date", "C30"),
         Finding("error", "required", "Overall rationale is empty", "Summary", "rag_overall_rationale", "D12"),
@@ -45,24 +46,24 @@ def test_a_rejected_file_keeps_every_reason_and_does_not_stop_the_others(tmp_pat
         candidate(status_submission("PRJ-001"), *errors),
         candidate(status_submission("PRJ-002")),
     ]
-    verdicts, added, _ = _collect(tmp_path / "l.db", batch)
+    verdicts, added, _ = _collect(ledger_target, batch)
     assert _statuses(verdicts) == ["rejected", "rejected", "accepted"]
     assert verdicts[1].errors == errors
     assert verdicts[1].errors[0].describe() == "C30, actual_to_date: Actual cost to date: 'lots' is not a number"
     assert len(added) == 1
 
 
-def test_the_same_file_twice_under_two_names_is_one_submission(tmp_path):
+def test_the_same_file_twice_under_two_names_is_one_submission(ledger_target):
     original = status_submission(file_name="PRJ-001 status.xlsx")
     copy = status_submission(file_name="PRJ-001 status (1).xlsx")
     assert original.sha256 == copy.sha256
-    verdicts, _added, _ = _collect(tmp_path / "l.db", [candidate(original), candidate(copy)])
+    verdicts, _added, _ = _collect(ledger_target, [candidate(original), candidate(copy)])
     assert _statuses(verdicts) == ["accepted", "duplicate"]
     assert "PRJ-001 status.xlsx" in verdicts[1].findings[-1].message
 
 
-def test_same_content_in_other_bytes_is_a_duplicate(tmp_path):
-    ledger = tmp_path / "l.db"
+def test_same_content_in_other_bytes_is_a_duplicate(ledger_target):
+    ledger = ledger_target
     _collect(ledger, [candidate(status_submission())])
     resaved = status_submission(file_name="resaved by LibreOffice.xlsx", salt="different zip bytes")
     verdicts, added, _ = _collect(ledger, [candidate(resaved)])
@@ -82,8 +83,8 @@ def test_the_newer_submitted_on_wins_whatever_the_order(tmp_path):
         assert "--prefer" in superseded.findings[-1].message
 
 
-def test_an_older_file_arriving_after_a_newer_one_is_superseded(tmp_path):
-    ledger = tmp_path / "l.db"
+def test_an_older_file_arriving_after_a_newer_one_is_superseded(ledger_target):
+    ledger = ledger_target
     _collect(ledger, [candidate(status_submission(submitted_on=dt.date(2026, 12, 5), file_name="new.xlsx"))])
     late = status_submission(submitted_on=dt.date(2026, 12, 1), file_name="old.xlsx", fields={"actual_to_date": 1.0})
     verdicts, added, _ = _collect(ledger, [candidate(late)])
@@ -91,8 +92,8 @@ def test_an_older_file_arriving_after_a_newer_one_is_superseded(tmp_path):
     assert "in the ledger" in verdicts[0].findings[-1].message
 
 
-def test_a_resubmission_with_a_later_date_replaces_the_earlier_one_in_the_views(tmp_path):
-    ledger = tmp_path / "l.db"
+def test_a_resubmission_with_a_later_date_replaces_the_earlier_one_in_the_views(ledger_target):
+    ledger = ledger_target
     _collect(ledger, [candidate(status_submission(submitted_on=dt.date(2026, 12, 2)))])
     fixed = status_submission(submitted_on=dt.date(2026, 12, 4), fields={"rag_overall": "Amber"})
     verdicts, added, counts = _collect(ledger, [candidate(fixed)])
@@ -104,10 +105,10 @@ def test_a_resubmission_with_a_later_date_replaces_the_earlier_one_in_the_views(
     assert list(views.history["submission_id"]) == [added[0]]
 
 
-def test_two_files_nothing_tells_apart_are_a_tie_for_the_pmo_never_a_silent_guess(tmp_path):
+def test_two_files_nothing_tells_apart_are_a_tie_for_the_pmo_never_a_silent_guess(ledger_target):
     first = status_submission(file_name="a.xlsx", fields={"actual_to_date": 10.0})
     second = status_submission(file_name="b.xlsx", fields={"actual_to_date": 20.0})
-    verdicts, _, _ = _collect(tmp_path / "l.db", [candidate(first), candidate(second)])
+    verdicts, _, _ = _collect(ledger_target, [candidate(first), candidate(second)])
     # The first collected is used until the PMO chooses; both verdicts say so, and how to choose the other.
     assert _statuses(verdicts) == ["accepted", "superseded"]
     assert [f.code for f in verdicts[0].warnings] == ["tie"]
@@ -119,8 +120,8 @@ def test_two_files_nothing_tells_apart_are_a_tie_for_the_pmo_never_a_silent_gues
     assert 'pmo collect --prefer "b.xlsx"' in superseded["superseded"]
 
 
-def test_the_pmo_can_prefer_the_older_file_and_the_choice_survives_a_rerun(tmp_path):
-    ledger = tmp_path / "l.db"
+def test_the_pmo_can_prefer_the_older_file_and_the_choice_survives_a_rerun(ledger_target):
+    ledger = ledger_target
     older = status_submission(
         submitted_on=dt.date(2026, 12, 2), file_name="keep me.xlsx", fields={"rag_overall": "Red"}
     )
@@ -139,8 +140,8 @@ def test_the_pmo_can_prefer_the_older_file_and_the_choice_survives_a_rerun(tmp_p
     assert views.status.loc[0, "rag_overall"] == "Red"
 
 
-def test_preferring_a_file_already_in_the_ledger_switches_the_current_submission(tmp_path):
-    ledger = tmp_path / "l.db"
+def test_preferring_a_file_already_in_the_ledger_switches_the_current_submission(ledger_target):
+    ledger = ledger_target
     newer = status_submission(submitted_on=dt.date(2026, 12, 5), file_name="newer.xlsx")
     older = status_submission(submitted_on=dt.date(2026, 12, 2), file_name="older.xlsx", fields={"rag_overall": "Red"})
     _collect(ledger, [candidate(newer)])
@@ -155,10 +156,10 @@ def test_preferring_a_file_already_in_the_ledger_switches_the_current_submission
     assert views.status.loc[0, "rag_overall"] == "Green"
 
 
-def test_different_periods_of_one_project_are_both_accepted(tmp_path):
+def test_different_periods_of_one_project_are_both_accepted(ledger_target):
     batch = [
         candidate(status_submission(period="2026-10", submitted_on=dt.date(2026, 11, 3))),
         candidate(status_submission(period="2026-11", submitted_on=dt.date(2026, 12, 3))),
     ]
-    verdicts, _added, _ = _collect(tmp_path / "l.db", batch)
+    verdicts, _added, _ = _collect(ledger_target, batch)
     assert _statuses(verdicts) == ["accepted", "accepted"]
