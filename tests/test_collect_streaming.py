@@ -71,7 +71,7 @@ def test_stopping_early_leaves_no_reader_running(inbox):
     assert not [t for t in threading.enumerate() if t.name.startswith("pmo-read")]
 
 
-def test_a_run_keeps_no_parsed_submission_only_what_verdicts_need(tmp_path):
+def test_a_run_keeps_no_parsed_submission_only_what_verdicts_need(tmp_path, ledger_target):
     """Every parsed submission is released once taken in: the run's memory does not grow with the inbox."""
     alive: list[weakref.ref] = []
 
@@ -81,14 +81,14 @@ def test_a_run_keeps_no_parsed_submission_only_what_verdicts_need(tmp_path):
             alive.append(weakref.ref(submission))
             yield candidate(submission)
 
-    with open_ledger(tmp_path / "ledger.db", write=True) as ledger, Spill() as spill:
+    with open_ledger(ledger_target, write=True) as ledger, Spill() as spill:
         recorded = record_candidates(candidates(), ledger, spill)
         gc.collect()
         assert [ref for ref in alive if ref() is not None] == []
         assert [v.status for v in recorded.verdicts] == ["accepted"] * 30
         assert len(recorded.added) == 30
         assert spill.get(recorded.intakes[7].spilled).metadata.project_id == "PRJ-007"  # what was stored, exactly
-    with open_ledger(tmp_path / "ledger.db") as ledger:
+    with open_ledger(ledger_target) as ledger:
         assert ledger.stored_submission(recorded.added[7]).fields == status_submission("PRJ-007", PERIOD).fields
 
 

@@ -101,14 +101,14 @@ def _submissions(path: Path) -> dict[str, dict]:
 @pytest.mark.parametrize(
     "pair", PAIRS, ids=[f"{p.other} {p.saved[0][11:16]}/{p.saved[1][11:16]} {p.evidence}" for p in PAIRS]
 )
-def test_the_correction_wins_by_the_best_evidence(pair: Pair, generated, tmp_path):
+def test_the_correction_wins_by_the_best_evidence(pair: Pair, generated, tmp_path, ledger_target):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     for name, saved, day, file_time, actual in zip(
         ("X.xlsx", pair.other), pair.saved, pair.submitted, pair.file_times, (100.0, 200.0), strict=True
     ):
         _report(generated, inbox / name, saved, day, file_time, actual)
-    result = CliRunner().invoke(main, ["collect", str(inbox), "--ledger", str(tmp_path / "l.db"),
+    result = CliRunner().invoke(main, ["collect", str(inbox), "--ledger", str(ledger_target),
                                        "--out", str(tmp_path / "portfolio.xlsx"), "--today", "2026-12-04"])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "2 file(s): 1 accepted, 0 rejected, 0 duplicate, 1 superseded" in result.output
@@ -135,12 +135,12 @@ def _sheet_rows(path: Path, name: str) -> list[dict]:
     return [dict(zip(rows[0], row, strict=True)) for row in rows[1:] if row[0]]
 
 
-def test_a_tie_is_settled_by_the_pmos_choice_which_later_runs_keep(generated, tmp_path):
+def test_a_tie_is_settled_by_the_pmos_choice_which_later_runs_keep(generated, tmp_path, ledger_target):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     for name, actual in (("X.xlsx", 100.0), ("Status report.xlsx", 200.0)):
         _report(generated, inbox / name, SAVED_EARLY, 2, SAME_FILE_TIME, actual)
-    arguments = ["collect", str(inbox), "--ledger", str(tmp_path / "l.db"), "--out", str(tmp_path / "p.xlsx"),
+    arguments = ["collect", str(inbox), "--ledger", str(ledger_target), "--out", str(tmp_path / "p.xlsx"),
                  "--today", "2026-12-04"]  # fmt: skip
     first = CliRunner().invoke(main, arguments)
     assert "cannot be told apart; Status report.xlsx is used" in first.output
