@@ -21,12 +21,13 @@ import pytest
 from click.testing import CliRunner
 
 from pmo_xl.cli import main
-from pmo_xl.ledger import Ledger, Rejection, open_ledger
+from pmo_xl.ledger import Ledger, Rejection, copy_ledger, open_ledger
 from pmo_xl.register import ProjectRecord
 from pmo_xl.reporting.history import check_ledger, history_frame, rebuild_ledger
 from pmo_xl.reporting.views import build_views, load_views
 from pmo_xl.submissions import Finding, ParsedSubmission
 from tests.collect_builders import status_submission
+from tests.ledger_backends import is_postgres, raw_connection
 
 DATA = Path(__file__).parent / "data"
 TODAY = dt.date(2027, 2, 1)
@@ -182,16 +183,41 @@ ALTERNATIVE_REGISTER = [_record(p, 700.0, dt.date(2027, 12, 31)) for p in ("PRJ-
 READS = ({}, {"period": "2026-04"}, {"period": "2026-07"}, {"register": ALTERNATIVE_REGISTER})
 
 
-def _assert_three_ways(path: Path, tmp_path: Path) -> None:
+@pytest.fixture
+def another_ledger(request, tmp_path, ledger_target):
+    """Makes another ledger on `ledger_target`'s back end: a new SQLite file, or a new PostgreSQL database."""
+    names = iter(range(1, 100))
+
+    def make():
+        if is_postgres(ledger_target):
+            return request.getfixturevalue("postgres_server").new_database()
+        return tmp_path / f"other-{next(names)}.db"
+
+    return make
+
+
+def _copy(path: Path | str, tmp_path: Path, name: str, another=None) -> Path | str:
+    """A whole copy of the ledger at `path`, on its own back end (a server's through `copy_ledger`)."""
+    if not is_postgres(path):
+        shutil.copy(path, tmp_path / f"{name}.db")
+        return tmp_path / f"{name}.db"
+    target = another()
+    with open_ledger(path) as reading, open_ledger(target, write=True) as writing:
+        copy_ledger(reading, writing)
+    return target
+
+
+def _assert_three_ways(path: Path | str, tmp_path: Path, another=None) -> None:
     """The views after incremental collects equal those after a rebuild and those worked out in memory."""
     assert check_ledger(path).ok
-    rebuilt, emptied = tmp_path / "rebuilt.db", tmp_path / "emptied.db"
-    shutil.copy(path, rebuilt)
+    rebuilt, emptied = _copy(path, tmp_path, "rebuilt", another), _copy(path, tmp_path, "emptied", another)
     rebuild_ledger(rebuilt)
-    shutil.copy(path, emptied)
-    with sqlite3.connect(emptied) as connection:
+    connection = raw_connection(emptied)
+    try:
         connection.execute("DELETE FROM counted_report")
         connection.execute("DELETE FROM derived_state")
+    finally:
+        connection.close()
     for kwargs in READS:
         incremental = _frames(path, **kwargs)
         _assert_same(incremental, _frames(rebuilt, **kwargs), f"rebuild {kwargs}")
@@ -224,9 +250,10 @@ def test_the_story_gives_the_same_views_in_any_order_and_any_batching(tmp_path, 
     _assert_three_ways(path, tmp_path)
 
 
-def test_the_story_says_what_it_should(tmp_path):
-    """The story's awkward cases do what docs/ledger.md says, so the comparisons above compare something."""
-    path = tmp_path / "ledger.db"
+def test_the_story_says_what_it_should(tmp_path, ledger_target, another_ledger):
+    """The story's awkward cases do what docs/ledger.md says, so the comparisons above compare something; on both
+    back ends."""
+    path = ledger_target
     story = _story()
     with open_ledger(path, write=True) as ledger:
         for event in story[:10]:
@@ -254,12 +281,13 @@ def test_the_story_says_what_it_should(tmp_path):
     assert history.loc[("PRJ-B", "2026-08"), "budget_current"] == 800.0
     # the PMO's later choice of A's original 03 holds over the late correction
     assert history.loc[("PRJ-A", "2026-03"), "rag_overall"] == "Green"
-    _assert_three_ways(path, tmp_path)
+    _assert_three_ways(path, tmp_path, another_ledger)
 
 
-def test_a_read_between_collects_works_the_stale_projects_out_the_same(tmp_path):
-    """After each event, before the collect, a reader (the dashboard) sees what the collect then writes."""
-    path = tmp_path / "ledger.db"
+def test_a_read_between_collects_works_the_stale_projects_out_the_same(ledger_target):
+    """After each event, before the collect, a reader (the dashboard) sees what the collect then writes; on both
+    back ends."""
+    path = ledger_target
     for event in _story():
         with open_ledger(path, write=True) as ledger:
             event(ledger)
@@ -285,9 +313,9 @@ def _random_report(rng: random.Random, project_id: str, period: str, number: int
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_random_arrivals_give_the_views_a_rebuild_gives(tmp_path, seed):
+def test_random_arrivals_give_the_views_a_rebuild_gives(tmp_path, seed, ledger_target, another_ledger):
     rng = random.Random(seed)
-    path = tmp_path / "ledger.db"
+    path = ledger_target
     projects = ["PRJ-A", "PRJ-B", "PRJ-C"]
     with open_ledger(path, write=True) as ledger:
         for number in range(30):
@@ -306,7 +334,7 @@ def test_random_arrivals_give_the_views_a_rebuild_gives(tmp_path, seed):
             else:
                 _collect(ledger)
         _collect(ledger)
-    _assert_three_ways(path, tmp_path)
+    _assert_three_ways(path, tmp_path, another_ledger)
 
 
 def test_more_projects_than_one_in_chunk_reworked_from_two_periods(tmp_path):
