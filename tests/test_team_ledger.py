@@ -356,3 +356,46 @@ def test_a_damaged_derived_table_on_postgresql_is_worked_around_by_a_reader(post
     after = load_views(postgres_url, today=today).history
     pd.testing.assert_frame_equal(after, before)
     assert len(before) == 2
+
+
+def test_credentials_come_from_the_standard_places_pgpass_pgpassword_and_a_service_file(
+    postgres_server, tmp_path, monkeypatch
+):
+    """A role that must give a password (scram-sha-256 on the socket): the URL names no password, libpq finds it in
+    a .pgpass file, PGPASSWORD or a service file's service; without one, the refusal is one line saying where it
+    goes (never a traceback, never the password)."""
+    role, password = "pmo_analyst", "S3cret-for-the-test"
+    database = postgres_server.create_database("creds")
+    postgres_server.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")
+    postgres_server.execute(f"ALTER DATABASE {database} OWNER TO {role}")
+    hba = postgres_server.data / "pg_hba.conf"
+    hba.write_text(f"local all {role} scram-sha-256\n" + hba.read_text(encoding="utf-8"), encoding="utf-8")
+    postgres_server.execute("SELECT pg_reload_conf()")
+    url = postgres_server.url(database, user=role)
+    for name in ("PGPASSWORD", "PGPASSFILE", "PGSERVICE", "PGSERVICEFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.pgpass of the machine's
+    refused = CliRunner().invoke(main, ["ledger", "check", "--ledger", url])
+    assert refused.exit_code != 0 and "Traceback" not in refused.output and password not in refused.output
+    assert "password" in refused.output and "~/.pgpass" in refused.output, refused.output
+
+    pgpass = tmp_path / ".pgpass"  # libpq's default place, under HOME
+    pgpass.write_text(f"*:*:{database}:{role}:{password}\n", encoding="utf-8")
+    pgpass.chmod(0o600)
+    with open_ledger(url, write=True):  # made by the analyst's role, its password from ~/.pgpass
+        pass
+    assert _pmo("ledger", "check", "--ledger", url)["ok"]
+    pgpass.unlink()
+
+    monkeypatch.setenv("PGPASSWORD", password)
+    assert _pmo("ledger", "check", "--ledger", url)["ok"]
+    monkeypatch.delenv("PGPASSWORD")
+
+    services = tmp_path / "pg_service.conf"
+    services.write_text(
+        f"[pmo]\nhost={postgres_server.root}\nport={postgres_server.port}\ndbname={database}\nuser={role}\n"
+        f"password={password}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("PGSERVICEFILE", str(services))
+    assert _pmo("ledger", "check", "--ledger", "postgresql:///?service=pmo")["ok"]
