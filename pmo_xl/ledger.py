@@ -845,18 +845,20 @@ class Ledger:
                 f"{self.path}: submission {submission_id} {held}: it cannot be the choice for {project_id} "
                 f"{reporting_period}"
             )
-        current = self._connection.execute(
-            "SELECT submission_id FROM preference WHERE project_id = ? AND reporting_period = ? "
-            "ORDER BY preference_id DESC LIMIT 1",
-            (project_id, reporting_period),
-        ).fetchone()
-        if current and current[0] == submission_id:
-            return False
-        self._connection.execute(
-            "INSERT INTO preference (project_id, reporting_period, submission_id, holds_until, decided_at, reason) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (project_id, reporting_period, submission_id, holds_until, now_stamp(), reason),
-        )
+        # Read-then-add: two analysts making the same choice at once record it once (the team ledger).
+        with self._serialised("the PMO's choice was not recorded", _PREFERENCE_LOCK):
+            current = self._connection.execute(
+                "SELECT submission_id FROM preference WHERE project_id = ? AND reporting_period = ? "
+                "ORDER BY preference_id DESC LIMIT 1",
+                (project_id, reporting_period),
+            ).fetchone()
+            if current and current[0] == submission_id:
+                return False
+            self._connection.execute(
+                "INSERT INTO preference (project_id, reporting_period, submission_id, holds_until, decided_at, "
+                "reason) VALUES (?, ?, ?, ?, ?, ?)",
+                (project_id, reporting_period, submission_id, holds_until, now_stamp(), reason),
+            )
         return True
 
     def add_register(self, records: Sequence[ProjectRecord], source_path: str, sha256: str) -> bool:
@@ -1607,7 +1609,7 @@ def open_ledger(path: Path | str, write: bool = False) -> Ledger:
 
 # Advisory lock keys, (space, key) pairs: one space for the ledger's own locks, one for content fingerprints.
 _LOCK_SPACE, _CONTENT_SPACE = 1_701_900_001, 1_701_900_002
-_MIGRATION_LOCK, _REFRESH_LOCK, _REGISTER_LOCK, _REJECTION_LOCK, _DECISION_LOCK = 1, 2, 3, 4, 5
+_MIGRATION_LOCK, _REFRESH_LOCK, _REGISTER_LOCK, _REJECTION_LOCK, _DECISION_LOCK, _PREFERENCE_LOCK = 1, 2, 3, 4, 5, 6
 URL_SCHEMES = ("postgresql://", "postgres://")
 
 

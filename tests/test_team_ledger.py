@@ -399,3 +399,33 @@ def test_credentials_come_from_the_standard_places_pgpass_pgpassword_and_a_servi
     )
     monkeypatch.setenv("PGSERVICEFILE", str(services))
     assert _pmo("ledger", "check", "--ledger", "postgresql:///?service=pmo")["ok"]
+
+
+def test_on_postgresql_the_pmos_choice_is_read_then_added_under_its_advisory_lock(postgres_url):
+    """Two analysts making the same --prefer choice at once record it once: the read of the current choice and the
+    insert run under one advisory lock. Held by another session, the lock makes the choice wait, then it goes in."""
+    import threading
+
+    from pmo_xl import ledger as ledger_module
+
+    with open_ledger(postgres_url, write=True) as ledger:
+        submission_id = ledger.add_submission(status_submission("PRJ-001", "2026-11"), now_stamp())
+    holder = psycopg.connect(postgres_url, autocommit=True)
+    holder.execute("SELECT pg_advisory_lock(%s, %s)", (ledger_module._LOCK_SPACE, ledger_module._PREFERENCE_LOCK))
+    added = []
+
+    def choose() -> None:
+        with open_ledger(postgres_url, write=True) as ledger:
+            added.append(ledger.add_preference("PRJ-001", "2026-11", submission_id, "2026-12-05", "--prefer a.xlsx"))
+
+    chooser = threading.Thread(target=choose)
+    chooser.start()
+    chooser.join(1.5)
+    assert chooser.is_alive() and added == []  # waiting for the lock, not interleaving
+    holder.execute("SELECT pg_advisory_unlock(%s, %s)", (ledger_module._LOCK_SPACE, ledger_module._PREFERENCE_LOCK))
+    holder.close()
+    chooser.join(10)
+    assert added == [True]
+    with open_ledger(postgres_url, write=True) as ledger:  # the same choice again adds nothing
+        assert ledger.add_preference("PRJ-001", "2026-11", submission_id, "2026-12-05", "--prefer a.xlsx") is False
+        assert len(ledger.preferences()) == 1
