@@ -20,7 +20,7 @@ from pmo_xl.collect.run import (
 )
 from pmo_xl.errors import OutputError, OutputFault
 from pmo_xl.mail import Attachment, write_drafts
-from pmo_xl.reporting.calendar import chaser_list, write_chaser_drafts
+from pmo_xl.reporting.calendar import write_chaser_drafts
 from pmo_xl.reporting.coaching_workbook import export_coaching
 from pmo_xl.reporting.feedback import feedback_cases, feedback_drafts, return_counts_by_report
 from pmo_xl.reporting.portfolio_workbook import write_portfolio
@@ -55,8 +55,8 @@ def run_collect(request: CollectRequest, progress: Progress | None = None) -> Co
             feedback = write_drafts([(stem, message) for _case, stem, message in messages], request.chasers)
         except OutputError as error:
             warnings = (*warnings, f"feedback drafts not written: {error}")
-        # A report answered now by its feedback draft is not also in this run's reminders: the Missing sheet names
-        # the feedback draft on its row.
+        # A report answered now by its feedback draft is not in this run's reminders (chaser_list leaves out a report
+        # returned today); the Missing sheet names its feedback draft on its row.
         answered = {
             case.verdict.project_id: path.name
             for (case, _stem, _message), path in zip(messages, feedback, strict=False)
@@ -64,8 +64,7 @@ def run_collect(request: CollectRequest, progress: Progress | None = None) -> Co
         }
         if answered:
             tracker = views.missing.drop(columns=["outstanding", "reminder_draft"])
-            chasers = chaser_list(_not_chasing(tracker, set(answered)))
-            views = replace(views, chasers=chasers, missing=missing_view(tracker, chasers, answered))
+            views = replace(views, missing=missing_view(tracker, views.chasers, answered))
     output, output_error, output_fault = None, "", False
     if request.out is not None:
         dashboard = None
@@ -123,15 +122,6 @@ def _as_read(verdict: Verdict) -> Attachment | None:
     if hashlib.sha256(data).hexdigest() != verdict.sha256:
         return None
     return Attachment(Path(verdict.path).name, data)
-
-
-def _not_chasing(tracker, projects: set[str]):
-    """The tracker with `projects` not chased: their feedback draft of this run asks for the corrected report."""
-    if not projects:
-        return tracker
-    tracker = tracker.copy()
-    tracker.loc[tracker["project_id"].isin(projects), "chase"] = False
-    return tracker
 
 
 def with_pmo_field_findings(
