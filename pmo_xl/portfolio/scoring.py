@@ -596,7 +596,7 @@ def write_frame(workbook, sheet_name: str, frame: pd.DataFrame, formats: dict | 
         for col, value in enumerate(row):
             _write_cell(worksheet, row_index, col, value, formats.get(columns[col]))
         # Its height said, since no application sizes a row to its wrapped text on opening: 15 points a line.
-        lines = max((math.ceil(len(str(row[col])) / 58) for col in wrapped if not _blank(row[col])), default=1)
+        lines = max((math.ceil(len(str(row[col])) / 58) for col in wrapped if not is_blank(row[col])), default=1)
         if lines > 1:
             worksheet.set_row(row_index, 15 * lines)
     if len(frame):
@@ -615,12 +615,8 @@ def write_frame(workbook, sheet_name: str, frame: pd.DataFrame, formats: dict | 
     return worksheet
 
 
-def _blank(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
-
-
 def _write_cell(worksheet, row: int, col: int, value, fmt=None) -> None:
-    if _blank(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         worksheet.write_blank(row, col, None, fmt)
     elif isinstance(value, bool | np.bool_):
         worksheet.write_boolean(row, col, bool(value), fmt)

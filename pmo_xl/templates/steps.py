@@ -14,6 +14,7 @@ from typing import ClassVar
 
 from pmo_xl.errors import SchemaError
 from pmo_xl.templates.schema import Check, Column, Field, Section, Table, TemplateSchema
+from pmo_xl.values import is_blank
 
 Value = object  # a value as collect reads it (pmo_xl.submissions.Value); kept loose to stay below submissions
 Rows = dict[str, list[dict[str, Value]]]
@@ -111,10 +112,6 @@ def _shown(value: object) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
-def _blank(value: Value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 # -- the steps ----------------------------------------------------------------------------------------------------
 #
 # Each step has the same four parts: `check(after)` raises SchemaError (a reason, without the step's place) when the
@@ -140,7 +137,7 @@ class AddField:
         return _with_section_fields(after, self.section, [f for f in section.fields if f.name != self.field.name])
 
     def move(self, fields: dict, tables: Rows, notes: list[str]) -> None:
-        if self.default is not None and _blank(fields.get(self.field.name)):
+        if self.default is not None and is_blank(fields.get(self.field.name)):
             fields[self.field.name] = self.default
         else:
             fields.setdefault(self.field.name, None)
@@ -180,7 +177,7 @@ class AddColumn:
         if self.column.formula is not None:
             return  # a calculated column: the workbook works it out, no row holds a value for it
         for row in tables.get(self.table, []):
-            if _blank(row.get(self.column.key)):
+            if is_blank(row.get(self.column.key)):
                 row[self.column.key] = self.default
 
     def describe(self) -> str:
@@ -405,7 +402,7 @@ class SplitColumn:
                 continue
             row.update(dict.fromkeys(keys))
             row[self.unsplit] = value
-            if not _blank(value):
+            if not is_blank(value):
                 item = row.get("id") or f"row {index + 1}"
                 notes.append(
                     f"{self.table} {item}: {self.column.key} {value!r} has no {self.separator!r} to split at; "
@@ -447,7 +444,7 @@ class RetireField:
 
     def move(self, fields: dict, tables: Rows, notes: list[str]) -> None:
         value = fields.pop(self.field.name, None)
-        if not _blank(value):
+        if not is_blank(value):
             notes.append(f"{self.field.name}: retired; its value {value!r} stays in the file, not in the report")
 
     def describe(self) -> str:
