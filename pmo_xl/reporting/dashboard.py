@@ -766,7 +766,8 @@ def executive_summary(
     latest_ids = set(views.status["submission_id"])
     in_view = set(views.status["project_id"])
     committee = views.committee_decisions[views.committee_decisions["project_id"].isin(in_view)]
-    answered = {(r["project_id"], r["answers"]) for r in committee.to_dict("records")}
+    records = committee.to_dict("records")
+    answered = {(r["project_id"], r["answers"]) for r in records}
     asked: dict[tuple[str, str], dict] = {}  # each need of the latest reports, open or not: what a decision answers
     for row in items.decisions.to_dict("records"):
         if row["submission_id"] not in latest_ids:
@@ -783,22 +784,23 @@ def executive_summary(
     # has left the reports (a Decided row leaves the month after) is history, in the ledger. What was decided, by
     # whom, and the committee's note (a defer or a stop says why).
     since = first_day(period) if period else None
-    shown = [r for r in committee.to_dict("records")
-             if (r["project_id"], r["answers"]) in asked or (since and r["decided_on"] and r["decided_on"] >= since)]  # fmt: skip
+    shown = [(r["project_id"], r["answers"]) in asked or bool(since and r["decided_on"] and r["decided_on"] >= since)
+             for r in records]  # fmt: skip
     decided = [
         {**asked.get((r["project_id"], r["answers"]),
                      {"project_id": r["project_id"], "project_name": names.get(r["project_id"], ""), "id": r["answers"],
                       "decision": "", "owner": "", "required_by": None}),
          "closed": r["closed"] + (f"; {str(r['note']).strip()}" if str(r.get("note") or "").strip() else "")}
-        for r in shown
+        for r, showing in zip(records, shown, strict=True)
+        if showing
     ]  # fmt: skip
     # Their actions, and any other action not yet due when the period began (an action has no done state yet: an
     # older one, past due, is the decision's history).
     actions = [
         {"project_id": r["project_id"], "project_name": names.get(r["project_id"], ""), "answers": r["answers"],
          "action": r["action"], "action_owner": r["action_owner"], "due": r["due"]}
-        for r in committee.to_dict("records")
-        if r["action"] and (r in shown or (since and r["due"] and r["due"] >= since))
+        for r, showing in zip(records, shown, strict=True)
+        if r["action"] and (showing or (since and r["due"] and r["due"] >= since))
     ]  # fmt: skip
     escalations = [
         {**{c: row.get(c) for c in _RISK_COLUMNS if c != "project_name"}, "project_name": names.get(row["project_id"], ""),
