@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 from pmo_xl.reporting.dashboard import NOT_REPORTED, RAGS, Dashboard
 from pmo_xl.templates.catalog import VARIANCE_HEADER
@@ -208,8 +209,8 @@ def _tiles(sheet, tables: dict[str, pd.DataFrame], formats: dict) -> None:
     sheet.set_row(TILE_ROWS[0], 30)
     sheet.set_row(TILE_ROWS[1], 26)  # a label on two lines at most
     for label, rows, first, last in TILES:
-        cells = [f"{_letters(value_column)}{header + 1 + row}" for row in rows]
-        formula = "=" + ("+".join(cells) if len(cells) > 1 else cells[0])
+        cells = [xl_rowcol_to_cell(header + row, value_column) for row in rows]
+        formula = "=" + "+".join(cells)
         shown = [values[row - 1] for row in rows]
         if len(shown) > 1:
             number = sum(value for value in shown if isinstance(value, int | float))
@@ -221,15 +222,6 @@ def _tiles(sheet, tables: dict[str, pd.DataFrame], formats: dict) -> None:
             sheet.merge_range(TILE_ROWS[1], first, TILE_ROWS[1], last, "", formats["tile_label"])
         sheet.write_formula(TILE_ROWS[0], first, formula, tile, number)
         sheet.write_string(TILE_ROWS[1], first, label, formats["tile_label"])
-
-
-def _letters(column: int) -> str:
-    letters = ""
-    column += 1
-    while column:
-        column, remainder = divmod(column - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
 
 
 def add_dashboard_sheet(workbook, dashboard: Dashboard | None = None, worksheet=None, title: str = "") -> object:
