@@ -501,15 +501,10 @@ def record_decisions_action(book: Book) -> str:
     from pmo_xl.workbook.layout import table
 
     frame = book.read_table(DECISIONS_TABLE, keep_blank_rows=True)  # each row at its place: messages name its cell
-    below = book.rows_below(DECISIONS_TABLE)
-    if below:
-        raise PmoError(
-            f"{book.path.name}, sheet Decisions, row {below[0]}: typed below the Decisions table, outside it; drag "
-            "the table's corner down over it (or cut it into the table's next row), then click Record decisions again"
-        )
     letters = {header: get_column_letter(col) for col, header in enumerate(frame.columns, start=1)}
     first_row = table(DECISIONS_TABLE).top_row + 2  # the Excel row under the header
-    requests = requests_from_table(frame, f"{book.path.name}, sheet Decisions", letters, first_row)
+    source = f"{book.path.name}, sheet Decisions"
+    requests = requests_from_table(frame, source, letters, first_row, book.rows_below(DECISIONS_TABLE))
     if not requests:
         return "The Decisions table has no rows: type the committee's decisions there, then click Record decisions."
     ledger = _ledger(book, book.read_settings())

@@ -191,26 +191,26 @@ def read_decisions_table(path: Path) -> list[DecisionRequest]:
         frame = read_table(path, DECISIONS_TABLE)
     except InputTableError as error:
         raise DecisionError(str(error)) from None
-    below = frame.attrs.get("rows_below") or []
-    if below:
-        raise DecisionError(
-            f"{frame.attrs.get('source') or path}, row {below[0]}: typed below the Decisions table, outside it; "
-            "drag the table's corner down over it (or cut it into the table's next row), then record again"
-        )
     return requests_from_table(
         frame, frame.attrs.get("source") or str(path), frame.attrs.get("columns") or {},
-        int(frame.attrs.get("first_row") or 2),
+        int(frame.attrs.get("first_row") or 2), frame.attrs.get("rows_below") or (),
     )  # fmt: skip
 
 
 def requests_from_table(
-    frame: pd.DataFrame, source: str, letters: dict[str, str], first_row: int
+    frame: pd.DataFrame, source: str, letters: dict[str, str], first_row: int, rows_below: Sequence[int] = ()
 ) -> list[DecisionRequest]:
     """The rows of a Decisions table already read (from a file, or from the live workbook by the ribbon's Record
     decisions), each a request. Headers match in any case and spacing ('Action owner' ~ action_owner); `letters`
-    maps a header to its column letter and `first_row` is the Excel row of the first data row, for the messages."""
+    maps a header to its column letter and `first_row` is the Excel row of the first data row, for the messages.
+    `rows_below`: the Excel rows typed under the table, outside it: refused, never dropped."""
     from pmo_xl.excel.tables import same_name
 
+    if rows_below:
+        raise DecisionError(
+            f"{source}, row {rows_below[0]}: typed below the Decisions table, outside it; drag the table's corner "
+            "down over it (or cut it into the table's next row), then record again"
+        )
     headers = {same_name(column): column for column in frame.columns}
     missing = [name for name in TABLE_COLUMNS if same_name(name) not in headers and name not in OPTIONAL_COLUMNS]
     if missing:
