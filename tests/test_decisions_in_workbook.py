@@ -152,3 +152,24 @@ def test_month_2_prints_its_summary_instructions_and_actions_each_on_one_page(cy
     setup, fit = summary.page_setup, summary.sheet_properties.pageSetUpPr.fitToPage
     fitted = [1 if value is None else value for value in (setup.fitToWidth, setup.fitToHeight)]  # absent: 1
     assert (setup.orientation, fit, fitted) == ("landscape", True, [1, 1])
+
+
+def test_a_long_note_gets_a_row_as_tall_as_its_lines_which_libreoffice_keeps(cycle):
+    """Neither Excel nor LibreOffice sizes a written row to its wrapped text: a committee's long note was cut after
+    two lines. The generator gives each row its lines' height."""
+    note = ("Deferred until the pilot in Lyon reports; the committee wants the supplier's revised service levels, "
+            "the new dates agreed with the business and the cost of the extra tester before it decides again.")  # fmt: skip
+    _run("decide", "--ledger", str(cycle.ledger), "--kind", "defer", "--project", "A1", "--answers", "D-002",
+         "--owner", "Board", "--date", "2026-12-11", "--note", note)  # fmt: skip
+    out = cycle.root / "out-12-long"
+    _run("generate", "--register", str(cycle.register), "--out", str(out), "--period", "2026-12",
+         "--ledger", str(cycle.ledger))  # fmt: skip
+    generated = next(out.glob("A1 - *.xlsx"))
+    for path in (generated, convert(generated, "xlsx", cycle.root / "lo-long")):
+        sheet, taken = _rows(path, "DecisionsTaken")
+        first = sheet.tables["DecisionsTaken"].ref.split(":")[0]
+        body = sheet[first].row + 1  # newest first: the defer, then the approval
+        assert [taken[0][0], taken[0][5], taken[1][0]] == ["D-002", note, "D-001"]
+        long_row, short_row = sheet.row_dimensions[body].height, sheet.row_dimensions[body + 1].height
+        assert long_row is not None and long_row >= 15 * 6, (path.name, long_row)  # 201 characters, 30 wide
+        assert short_row == 15 * 2, (path.name, short_row)  # "Steering committee" wraps in the 16-wide owner column

@@ -27,6 +27,7 @@ _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>.*?</c>)", re.S)
 _CELL_REF = re.compile(rb'\br="([A-Z]+\d+)"')
 _STYLE = re.compile(rb'\bs="(\d+)"')
 _SPANS = re.compile(rb'\s+spans="[^"]*"')
+_HEIGHT = re.compile(rb'\s+(?:ht|customHeight)="[^"]*"')
 # XML 1.0 forbids most control characters; Excel would refuse the file.
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _CACHED_RESULT = re.compile(
@@ -135,11 +136,13 @@ class SheetPatcher:
                 cells.append((_column_of(address), cell.group(0), style.group(1) if style else None))
             self.rows[row_number] = (row_match.start(), row_match.end(), attributes, cells)
 
-    def patch(self, values: Mapping[tuple[int, int], CellValue]) -> bytes:
-        """The sheet XML with each (row, column) -> value set; rows and cells are created where missing."""
-        if not values:
+    def patch(self, values: Mapping[tuple[int, int], CellValue], heights: Mapping[int, float] | None = None) -> bytes:
+        """The sheet XML with each (row, column) -> value set; rows and cells are created where missing. `heights`:
+        rows given a height in points (a wrapped text's lines: no application sizes a row to it on opening)."""
+        heights = heights or {}
+        if not values and not heights:
             return self.xml
-        by_row: dict[int, dict[int, CellValue]] = {}
+        by_row: dict[int, dict[int, CellValue]] = {row: {} for row in heights}
         for (row, column), value in values.items():
             by_row.setdefault(row, {})[column] = value
         edits: list[tuple[int, int, bytes]] = []
@@ -147,11 +150,12 @@ class SheetPatcher:
         for row, cells in by_row.items():
             if row in self.rows:
                 start, end, attributes, existing = self.rows[row]
-                edits.append((start, end, _patched_row(attributes, existing, row, cells, self.date1904)))
+                patched = _patched_row(_with_height(attributes, heights.get(row)), existing, row, cells, self.date1904)
+                edits.append((start, end, patched))
             else:
                 missing[row] = cells
         if missing:
-            edits += self._insertions(missing)
+            edits += self._insertions(missing, heights)
         pieces, position = [], 0
         for start, end, replacement in sorted(edits, key=lambda edit: (edit[0], edit[1])):
             pieces += [self.xml[position:start], replacement]
@@ -159,12 +163,14 @@ class SheetPatcher:
         pieces.append(self.xml[position:])
         return b"".join(pieces)
 
-    def _insertions(self, missing: dict[int, dict[int, CellValue]]) -> list[tuple[int, int, bytes]]:
+    def _insertions(
+        self, missing: dict[int, dict[int, CellValue]], heights: Mapping[int, float]
+    ) -> list[tuple[int, int, bytes]]:
         """New rows, each placed before the first existing row below it (rare: templates have their rows)."""
         insertions = []
         existing = sorted(self.rows)
         for row, cells in sorted(missing.items()):
-            new_row = _new_row(row, cells, self.date1904)
+            new_row = _new_row(row, cells, self.date1904, heights.get(row))
             below = next((number for number in existing if number > row), None)
             if below is not None:
                 position = self.rows[below][0]
@@ -185,11 +191,19 @@ def set_cells(sheet_xml: bytes, values: Mapping[tuple[int, int], CellValue], dat
     return SheetPatcher(sheet_xml, date1904).patch(values)
 
 
-def _new_row(row: int, cells: dict[int, CellValue], date1904: bool) -> bytes:
+def _new_row(row: int, cells: dict[int, CellValue], date1904: bool, height: float | None = None) -> bytes:
     content = b"".join(
         cell_xml(f"{column_letters(column)}{row}", value, None, date1904) for column, value in sorted(cells.items())
     )
-    return b'<row r="' + str(row).encode() + b'">' + content + b"</row>"
+    return b"<row" + _with_height(b' r="' + str(row).encode() + b'"', height) + b">" + content + b"</row>"
+
+
+def _with_height(attributes: bytes, height: float | None) -> bytes:
+    """A row's attributes with its height set (`ht` in points, `customHeight` so applications keep it)."""
+    if height is None:
+        return attributes
+    kept = _HEIGHT.sub(b"", attributes)
+    return kept + b' ht="' + f"{height:g}".encode() + b'" customHeight="1"'
 
 
 def _patched_row(

@@ -20,6 +20,7 @@ from pmo_xl import __version__
 from pmo_xl.errors import OutputError, TemplateError
 from pmo_xl.excel.files import safe_file_name, write_bytes_atomic
 from pmo_xl.excel.package import XlsxPackage
+from pmo_xl.excel.printing import fitted_height
 from pmo_xl.excel.sheet_xml import CellValue, SheetPatcher, without_cached_results
 from pmo_xl.periods import fiscal_year_labels, is_month, month_series
 from pmo_xl.register import ProjectRecord, read_register
@@ -153,11 +154,16 @@ class TemplateSource:
             reference = structure.name(meta_name(key))
             put(reference.sheet, reference.row, reference.column, value)
 
+        heights: dict[str, dict[int, float]] = {}
+
+        def fit(sheet: str, row: int, height: float) -> None:
+            heights.setdefault(structure.sheet_parts[sheet], {})[row] = height
+
         replacements: dict[str, bytes] = dict(self._uncached)
         for table in (*self.schema.tables, *self.schema.stamped):
-            self._fill_table(table, fill, put, replacements)
-        for part, values in cells.items():
-            replacements[part] = self._patcher(part).patch(values)
+            self._fill_table(table, fill, put, replacements, fit)
+        for part in {*cells, *heights}:
+            replacements[part] = self._patcher(part).patch(cells.get(part, {}), heights.get(part))
         replacements["docProps/custom.xml"] = _custom_properties(
             self.package.members.get("docProps/custom.xml", b""), fill.metadata
         )
@@ -167,7 +173,7 @@ class TemplateSource:
             replacements[workbook_part] = full_calc
         return self.package.write(replacements)
 
-    def _fill_table(self, table: Table, fill: WorkbookFill, put, replacements: dict[str, bytes]) -> None:
+    def _fill_table(self, table: Table, fill: WorkbookFill, put, replacements: dict[str, bytes], fit) -> None:
         found = self.structure.table(table.name)
         position = {header.casefold(): found.first_column + index for index, header in enumerate(found.headers)}
         columns = {column.key: position[column.header.casefold()] for column in table.columns}
@@ -202,6 +208,10 @@ class TemplateSource:
             for key, value in row.items():
                 if key in columns:
                     put(found.sheet, excel_row, columns[key], value)
+            # a carried or stamped text longer than its column: the row as tall as its lines, or they are cut
+            height = fitted_height((row.get(column.key), column.width) for column in table.columns if column.wraps)
+            if height is not None and height > (table.row_height or 0):
+                fit(found.sheet, excel_row, height)
 
 
 def next_blank_row_ids(rows: TableRows, prefix: str, count: int, floor: int = 0) -> Iterator[str]:

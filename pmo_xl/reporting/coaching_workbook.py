@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ import pandas as pd
 
 from pmo_xl.derived import CountedHistory, current_fields, current_tables
 from pmo_xl.excel.files import write_workbook_atomic
+from pmo_xl.excel.printing import fitted_height
 from pmo_xl.ledger import Ledger, open_ledger
 from pmo_xl.periods import current_period, month_add
 from pmo_xl.register import ProjectRecord
@@ -347,22 +347,10 @@ def _write(sheet, row: int, column: int, value: object, cell_format=None) -> Non
 
 
 def _fit_row(sheet, line: int, texts: list[tuple[object, float]]) -> None:
-    """Give a row the height of its longest wrapped text ((text, column width) pairs): neither Excel nor
-    LibreOffice sizes a written row to its text, and the lines would print over each other."""
-    lines = 1
-    for text, width in texts:
-        if isinstance(text, str) and text:
-            # characters a line of that width holds: about one a unit (at 1.3, LibreOffice wrapped a 28-character
-            # text in a 22-wide column onto a second line the row had no room for, and printed it over the next)
-            per_line = max(int(width * 1.05), 1)
-            lines = max(lines, sum(_wrapped_lines(part, per_line) for part in text.split("\n")))
-    if lines > 1:
-        sheet.set_row(line, 15 * lines)
-
-
-def _wrapped_lines(text: str, per_line: int) -> int:
-    """The lines `text` wraps to (a short one is one line: no need to wrap it, a few thousand times a file)."""
-    return 1 if len(text) <= per_line and "\t" not in text else len(textwrap.wrap(text, per_line)) or 1
+    """Give a row the height of its longest wrapped text ((text, column width) pairs)."""
+    height = fitted_height(texts)
+    if height is not None:
+        sheet.set_row(line, height)
 
 
 def _titles(sheet, formats: dict, title: str, subtitle: str, headers: list[str]) -> None:

@@ -142,6 +142,11 @@ class Column:
     def choices(self) -> tuple[str, ...]:
         return RAG_VALUES if self.type == "rag" else self.allowed
 
+    @property
+    def wraps(self) -> bool:
+        """Its cells wrap their text (the builder styles text so): a long one needs a taller row."""
+        return self.type == "text"
+
 
 @dataclass(frozen=True)
 class MonthSeries:
