@@ -233,6 +233,12 @@ def _person(name: object) -> str:
     return " ".join(str(name or "").split()).casefold()
 
 
+def _person_order(name: object) -> tuple[str, str]:
+    """PMs sorted by folded name, then by the name itself: a total order, so two names that differ only in case
+    ("Ana Ruiz", "ana ruiz") come in one order whatever the hash seed, never in set-iteration order."""
+    return (_person(name), str(name or ""))
+
+
 def _project_period(
     project: TrackedProject,
     period: str,
@@ -369,7 +375,8 @@ def trend(measure: Measure, per_period: list[int], due: list[int]) -> str:
 def _trends(rows: Sequence[dict], by: str, periods: Sequence[str]) -> pd.DataFrame:
     """One row per `by` (a PM or a project) and measure: a column per period, the window's total and the trend."""
     table = []
-    for key, own in sorted(_by_period(rows, by).items()):
+    order = _person_order if by == "project_manager" else str
+    for key, own in sorted(_by_period(rows, by).items(), key=lambda item: order(item[0])):
         figures = {period: _period_figures(own.get(period, ())) for period in periods}
         due = [figures[period]["due"] for period in periods]
         if by == "project_manager":
@@ -394,7 +401,7 @@ def _managers(
     managers |= {row["project_manager"] for row in rows if row["project_manager"]}
     by_manager = _by_period(rows, "project_manager")
     table = []
-    for manager in sorted(managers, key=_person):
+    for manager in sorted(managers, key=_person_order):
         own = by_manager.get(manager, {})
         figures = {period: _period_figures(own.get(period, ())) for period in periods}
         due = [figures[period]["due"] for period in periods]
