@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from pmo_xl.derived import current_tables
 from pmo_xl.errors import PmoError
 from pmo_xl.ledger import Decision, Ledger, open_ledger
-from pmo_xl.values import as_text, is_blank, parse_date_text, read_date, read_text
+from pmo_xl.values import as_text, has_control_characters, is_blank, parse_date_text, read_date, read_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,6 +34,8 @@ DECISIONS_TABLE = "Decisions"
 TABLE_COLUMNS = ("project_id", "answers", "kind", "owner", "date", "due", "note", "action", "action_owner")
 OPTIONAL_COLUMNS = ("due", "note", "action", "action_owner")
 NEEDS_TABLE = "Decisions"  # the status template's table of decisions needed from management
+TEXT_FIELDS = ("project_id", "answers", "kind", "owner", "note", "action", "action_owner")
+OPTION_OF = {"project_id": "--project", "action_owner": "--action-owner"}  # pmo decide's option for a field
 
 
 class DecisionError(PmoError):
@@ -75,6 +77,25 @@ def read_day(text: str, label: str, source: str = "pmo decide") -> dt.date:
     if day is None:
         raise DecisionError(f"{source}: {label} is empty; give the day as YYYY-MM-DD")
     return day
+
+
+def refuse_control_characters(text: str, where: str, label: str) -> None:
+    """Refuse text holding invisible control characters (a NUL, an escape: pasted from another program), naming
+    them and the fix: the decision log is append-only, so they are neither kept (the workbook and the pack cannot
+    show them) nor removed in silence (what is recorded would not be what was typed)."""
+    if has_control_characters(text):
+        shown = ", ".join(sorted({f"U+{ord(c):04X}" for c in text if has_control_characters(c)}))
+        raise DecisionError(
+            f"{where}: {label} holds invisible control characters ({shown}), probably pasted from another program; "
+            "retype the text without them, then record again"
+        )
+
+
+def check_text(request: DecisionRequest) -> None:
+    """Refuse a request whose text holds control characters, naming the option (`pmo decide`) or field."""
+    for name in TEXT_FIELDS:
+        label = OPTION_OF.get(name, f"--{name}") if request.source == "pmo decide" else name
+        refuse_control_characters(getattr(request, name), request.source, label)
 
 
 def row_key(request: DecisionRequest) -> str:
@@ -230,7 +251,9 @@ def requests_from_table(
             return f"{source}, cell {letter}{excel_row}" if letter else f"{source}, row {excel_row}, column {name}"
 
         texts = {}
-        for name in ("project_id", "answers", "kind", "owner", "note", "action", "action_owner"):
+        for name in TEXT_FIELDS:
+            if isinstance(cells[name], str):  # read_text would remove them with a warning no one sees here
+                refuse_control_characters(cells[name], where(name), name)
             texts[name] = plain_text(str(read_text(cells[name], name).or_raise(DecisionError, where(name)) or ""))
             if not texts[name] and name not in OPTIONAL_COLUMNS:
                 raise DecisionError(f"{where(name)}: {name} is empty; fill it in or clear the whole row")
@@ -262,6 +285,8 @@ def record_decisions(
     reports, then record them all or none (the first refused stops the lot); (those recorded, how many were there).
     A request the ledger already holds (its `row_key`) is counted as there and not checked again: the Decisions
     sheet is a running log, and last month's recorded row answers a need this month's report no longer lists."""
+    for request in requests:
+        check_text(request)
     with open_ledger(ledger_path, write=True) as ledger:
         earlier = ledger.decisions({request.project_id for request in requests})
         held = {decision.row_key for decision in earlier}

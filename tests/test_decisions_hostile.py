@@ -246,6 +246,21 @@ def test_non_breaking_spaces_dates_as_text_and_formula_signs_in_the_table(ledger
     )
 
 
+def test_a_control_character_in_a_csv_note_or_a_typed_option_is_refused_naming_the_cell_not_dropped(ledger, tmp_path):
+    csv = tmp_path / "Decisions.csv"
+    csv.write_bytes(b"project_id,answers,kind,owner,date,note\nA1,D-002,approve,SC,2026-12-05,bad\x00byte\n")
+    digest = hashlib.sha256(csv.read_bytes()).hexdigest()
+    message = _refused(*_decide(ledger, "--from", csv))
+    assert "Decisions.csv, row 2, column note: note holds invisible control characters (U+0000)" in message
+    assert "retype the text without them" in message
+    assert _unchanged(csv, digest)
+    typed = _refused(*_decide(ledger, "--kind", "approve", *ONE, "--date", "2026-12-05", "--note", "bad\x1bbyte"))
+    assert "pmo decide: --note holds invisible control characters (U+001B)" in typed
+    assert _decisions(ledger) == []
+    _ok(*_decide(ledger, "--kind", "approve", *ONE, "--date", "2026-12-05", "--note", "two\nlines\tand a tab"))
+    assert _decisions(ledger)[0][6] == "two\nlines\tand a tab"  # line breaks and tabs are a PM's text
+
+
 def test_the_same_file_given_twice_is_refused_and_two_files_are_both_read(ledger, tmp_path):
     first = _table(tmp_path / "first.xlsx", [["A1", "D-002", "approve", "SC", DAY]])
     second = _table(tmp_path / "second.xlsx", [["B2", "D-001", "stop", "SC", DAY]])
