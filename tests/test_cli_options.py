@@ -222,3 +222,20 @@ def test_pmo_help_lists_the_commands_in_the_order_of_a_month():
     assert listed == list(COMMANDS)
     month = ["demo", "generate", "collect", "dashboard", "report", "capacity", "score", "optimize"]
     assert [name for name in listed if name in month] == month
+
+
+def test_a_refused_ledger_names_pmo_ledger_when_it_came_from_the_environment(tmp_path):
+    """The fix is in the variable, not on the command line: the refusal says which of the two held the value."""
+    url = "postgresql://kim:secret@db.example.org/pmo"
+    decide = ["decide", "--kind", "approve", "--project", "A1", "--answers", "D-001", "--owner", "SC",
+              "--date", "2026-12-05"]  # fmt: skip
+    for arguments, env, said in (
+        (decide, {"PMO_LEDGER": url}, "pmo: PMO_LEDGER: the URL holds a password; never put one there."),
+        ([*decide, "--ledger", url], {"PMO_LEDGER": ""}, "pmo: --ledger: the URL holds a password; never put one"),
+        (["ledger", "check"], {"PMO_LEDGER": url + "?sslmode=require"}, "pmo: PMO_LEDGER: the URL holds a password"),
+        (decide, {"PMO_LEDGER": str(tmp_path / "none.db")}, f"pmo: PMO_LEDGER {tmp_path / 'none.db'}: no such file"),
+    ):
+        result = CliRunner().invoke(main, arguments, env=env)
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith(said) and result.stderr.count("\n") == 1, result.stderr
+        assert "secret" not in result.output and "Traceback" not in result.output

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from pmo_xl.errors import PmoError
 
@@ -59,10 +60,7 @@ class InputPath(click.ParamType):
 
     def convert(self, value, param, ctx) -> Path:
         path = Path(value)
-        if isinstance(param, click.Argument):
-            option = param.human_readable_name
-        else:
-            option = "/".join(param.opts) if param is not None and param.opts else "the file"
+        option = option_named(param, ctx)
         if path.is_dir() and not self.folder:
             raise InputPathError(f"{option} {value} is a folder; give {self.forms}")
         if not path.exists() and not self.may_be_new:
@@ -70,6 +68,19 @@ class InputPath(click.ParamType):
         if self.suffixes and path.is_file() and path.suffix.lower() not in self.suffixes:
             raise InputPathError(f"{option} {value} is not a {' or '.join(self.suffixes)} file; give {self.forms}")
         return path
+
+
+def option_named(param: click.Parameter | None, ctx: click.Context | None) -> str:
+    """How a message names where a value came from: the option as typed (--ledger), or its environment variable
+    (PMO_LEDGER) when the value was taken from there, so the user knows what to change."""
+    if isinstance(param, click.Argument):
+        return param.human_readable_name
+    if param is None or not param.opts:
+        return "the file"
+    from_environment = ctx is not None and ctx.get_parameter_source(param.name) is ParameterSource.ENVIRONMENT
+    if from_environment and param.envvar:
+        return param.envvar if isinstance(param.envvar, str) else "/".join(param.envvar)
+    return "/".join(param.opts)
 
 
 def _help(meaning: str, role: str) -> str:
@@ -110,13 +121,22 @@ def register_option(role: str = "", required: bool = False):
 
 class LedgerLocation(InputPath):
     """`--ledger`: a SQLite file (an InputPath), or a PostgreSQL URL kept as text (a Path would fold its `//`);
-    a URL with a password in it is refused by the ledger module when opened, in one line."""
+    a URL with a password in it is refused here, in one line naming --ledger or PMO_LEDGER, whichever held it."""
 
     def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
         return "FILE|URL"
 
     def convert(self, value, param, ctx) -> Path | str:
         if str(value).lower().startswith(("postgresql://", "postgres://")):
+            from pmo_xl.ledger import LedgerError, refuse_password
+
+            try:
+                refuse_password(str(value))
+            except LedgerError as error:  # said of the option, or of PMO_LEDGER when the URL came from there
+                option, message = option_named(param, ctx), str(error)
+                if message.startswith("--ledger") and option != "--ledger":
+                    message = option + message.removeprefix("--ledger")
+                raise LedgerError(message) from None
             return str(value)
         return super().convert(value, param, ctx)
 
