@@ -570,7 +570,8 @@ class Ledger:
                 )
             elif version < SCHEMA_VERSION:
                 raise LedgerError(
-                    f"{self.path}: ledger version {version} is older; run `pmo collect` once to upgrade it"
+                    f"{self.path}: ledger version {version} is older; upgrade it once with "
+                    f"`pmo ledger rebuild --ledger {self.path}` (or your next `pmo collect`)"
                 )
         except BaseException:
             connection.close()
@@ -592,14 +593,31 @@ class Ledger:
             return
         connection.execute(f"SELECT pg_advisory_lock({_LOCK_SPACE}, {_MIGRATION_LOCK})")
         try:
+            if self._server_version(connection) == 0:
+                self._refuse_foreign_tables(connection)
             for number in range(self._server_version(connection), SCHEMA_VERSION):
                 with _server_transaction(connection, self.path, "the ledger was not upgraded"):
                     connection.execute(migration_sql(number + 1, POSTGRESQL))
                     connection.execute("CREATE TABLE IF NOT EXISTS pmo_ledger_version (version INTEGER NOT NULL)")
                     connection.execute("DELETE FROM pmo_ledger_version")
                     connection.execute("INSERT INTO pmo_ledger_version (version) VALUES (?)", (number + 1,))
-        finally:
-            connection.execute(f"SELECT pg_advisory_unlock({_LOCK_SPACE}, {_MIGRATION_LOCK})")
+        except BaseException:  # the first fault is the one to say (a lost connection cannot unlock: it is gone)
+            with contextlib.suppress(LedgerError):
+                connection.execute(f"SELECT pg_advisory_unlock({_LOCK_SPACE}, {_MIGRATION_LOCK})")
+            raise
+        connection.execute(f"SELECT pg_advisory_unlock({_LOCK_SPACE}, {_MIGRATION_LOCK})")
+
+    def _refuse_foreign_tables(self, connection: _ServerConnection) -> None:
+        """A schema holding tables of the ledger's names but no ledger is another application's: never written."""
+        ours = {*RECORD_TABLES, *DERIVED_TABLES}
+        foreign = sorted(_tables(connection, POSTGRESQL) & ours)
+        if foreign:
+            schema = connection.execute("SELECT current_schema()").fetchone()[0]
+            raise LedgerError(
+                f"{self.path}: schema {schema} already holds tables of another application ({', '.join(foreign)}) "
+                "and no pmo-xl ledger; nothing was written. Give the ledger an empty database, or a schema of its "
+                "own: create it and add ?options=-csearch_path%3Dpmo to the URL"
+            )
 
     def _connect(self) -> sqlite3.Connection:
         try:
@@ -635,7 +653,10 @@ class Ledger:
             self._ensure_derived(connection)
         elif version < SCHEMA_VERSION:
             connection.close()
-            raise LedgerError(f"{self.path}: ledger version {version} is older; run `pmo collect` once to upgrade it")
+            raise LedgerError(
+                f"{self.path}: ledger version {version} is older; upgrade it once with "
+                f"`pmo ledger rebuild --ledger {self.path}` (or your next `pmo collect`)"
+            )
         return connection
 
     def _complete_interrupted_run(self) -> None:
@@ -745,8 +766,11 @@ class Ledger:
         self._connection.execute(f"SELECT pg_advisory_lock({_LOCK_SPACE}, {_REFRESH_LOCK})")
         try:
             yield
-        finally:
-            self._connection.execute(f"SELECT pg_advisory_unlock({_LOCK_SPACE}, {_REFRESH_LOCK})")
+        except BaseException:  # the first fault is the one to say (a lost connection cannot unlock: it is gone)
+            with contextlib.suppress(LedgerError):
+                self._connection.execute(f"SELECT pg_advisory_unlock({_LOCK_SPACE}, {_REFRESH_LOCK})")
+            raise
+        self._connection.execute(f"SELECT pg_advisory_unlock({_LOCK_SPACE}, {_REFRESH_LOCK})")
 
     @contextlib.contextmanager
     def _transaction(self, lost: str, serialised: int | None = None) -> Iterator[None]:
@@ -1370,6 +1394,17 @@ class Ledger:
             count += 1
         return count, f"{total:064x}"
 
+    def identity(self) -> tuple[str, ...]:
+        """Which ledger this is, whatever name or URL opened it: the file, or the server (its address, port and
+        start time), database and schema."""
+        if self.dialect is SQLITE:
+            return ("sqlite", str(self.path.resolve()))
+        row = self._connection.execute(
+            "SELECT current_database(), current_schema(), coalesce(host(inet_server_addr()), 'local'), "
+            "coalesce(inet_server_port(), 0)::text, pg_postmaster_start_time()::text"
+        ).fetchone()
+        return ("postgresql", *row)
+
     def last_id(self, table: str) -> int:
         key = _COPY_KEYS[table]
         return self._connection.execute(f"SELECT COALESCE(MAX({key}), 0) FROM {table}").fetchone()[0]
@@ -1408,6 +1443,49 @@ class CopyResult:
     copied: dict[str, int]
     resumed: bool
     digests: dict[str, tuple[int, str]]
+    # the target was a complete copy already: nothing was copied or rewritten
+    complete: bool = False
+
+
+def copy_ledger_between(source: Path | str, target: Path | str, progress=None) -> CopyResult:
+    """`pmo ledger copy FROM TO`: `copy_ledger` after what must hold before TO is opened for writing (an open for
+    writing upgrades an older ledger, and makes a new file's folders), so a copy refused leaves TO as it was: TO is
+    not FROM itself, a new file's folder exists, and a ledger already at TO is of this version."""
+    if not is_server_url(target) and not Path(target).parent.is_dir():
+        raise LedgerError(
+            f"{target}: no folder {Path(target).parent} to make the copy in; create it, or copy elsewhere"
+        )
+    version = stored_version(target)
+    if version and version != SCHEMA_VERSION:
+        raise LedgerError(
+            f"{target} holds a ledger of version {version} (this pmo-xl writes {SCHEMA_VERSION}): it is not an "
+            "interrupted copy; nothing was changed. Copy into a new, empty database or file"
+        )
+    with open_ledger(source) as reading:
+        if version:  # a ledger is there: not FROM itself, under another name or URL
+            with open_ledger(target) as there:
+                if there.identity() == reading.identity():
+                    raise LedgerError(f"{source} and {target} are the same ledger: nothing to copy")
+        with open_ledger(target, write=True) as writing:
+            return copy_ledger(reading, writing, progress=progress)
+
+
+def stored_version(location: Path | str) -> int:
+    """The version of the ledger at `location`, read without opening it for writing (0: none there yet)."""
+    if is_server_url(location):
+        connection = _ServerConnection.open(str(location))
+        try:
+            return Ledger._server_version(connection)
+        finally:
+            connection.close()
+    path = Path(location)
+    if not path.exists():
+        return 0
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as connection:
+            return connection.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError as error:
+        raise LedgerError(f"{path}: not a ledger ({error}); give a ledger file or a new file's name") from None
 
 
 def copy_ledger(source: Ledger, target: Ledger, batch: int = 500, progress=None) -> CopyResult:
@@ -1425,6 +1503,10 @@ def copy_ledger(source: Ledger, target: Ledger, batch: int = 500, progress=None)
             )
         resumed = resumed or bool(upto)
     copied = dict.fromkeys((*RECORD_TABLES, *DERIVED_TABLES), 0)
+    if resumed and all(target.last_id(table) == source.last_id(table) for table in RECORD_TABLES):
+        digests = {table: source.digest(table) for table in (*RECORD_TABLES, *DERIVED_TABLES)}
+        if all(target.digest(table) == digest for table, digest in digests.items()):
+            return CopyResult(copied, False, digests, complete=True)
     for table in RECORD_TABLES:
         if table in ("field_value", "table_row"):
             continue  # with their submissions
@@ -1645,7 +1727,11 @@ def role_grants(kind: str, role: str, schema: str = "public") -> str:
     'reader' (dashboards, reports, refreshes of the workbook) may only read. Neither may create or alter a table:
     the owner's first collect after a pmo-xl upgrade runs the migrations."""
     if kind == "reader":
-        return f"GRANT USAGE ON SCHEMA {schema} TO {role};\nGRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role};\n"
+        return (
+            f"GRANT USAGE ON SCHEMA {schema} TO {role};\nGRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role};\n"
+            # the tables a later pmo-xl's migration adds (the owner runs them): readable too, without a new grant
+            f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT SELECT ON TABLES TO {role};\n"
+        )
     if kind != "collector":
         raise ValueError(f"{kind}: a role is a collector or a reader")
     record = ", ".join(RECORD_TABLES)
@@ -1654,6 +1740,9 @@ def role_grants(kind: str, role: str, schema: str = "public") -> str:
         f"GRANT SELECT, INSERT ON {record} TO {role};\n"
         f"GRANT SELECT, INSERT, DELETE ON {', '.join(DERIVED_TABLES)} TO {role};\n"
         f"GRANT SELECT ON pmo_ledger_version TO {role};\n"
+        # a later migration's new record table: read and added to (its triggers keep it append-only); a new derived
+        # table needs DELETE too, which the upgrade's notes say to grant
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT SELECT, INSERT ON TABLES TO {role};\n"
     )
 
 
@@ -1667,8 +1756,9 @@ class _ServerConnection:
     SQLAlchemy Core was weighed and left out: this adapter is some 40 lines, a query builder would add more.
     """
 
-    def __init__(self, raw):
+    def __init__(self, raw, url: str = ""):
         self.raw = raw
+        self.url = url
 
     @classmethod
     def open(cls, url: str) -> _ServerConnection:
@@ -1680,35 +1770,103 @@ class _ServerConnection:
                 f"{url}: a PostgreSQL ledger needs psycopg 3: pip install 'pmo-xl[team]' (or psycopg[binary])"
             ) from None
         try:
-            return cls(psycopg.connect(url, autocommit=True, application_name="pmo-xl"))
+            connection = cls(psycopg.connect(url, autocommit=True, application_name="pmo-xl"), url)
         except psycopg.Error as error:
             reason = " ".join(str(error).split())
             raise LedgerError(
                 f"{url}: cannot reach the ledger's PostgreSQL server ({reason}). Check the URL, that the server runs "
                 "and that your role may connect (a password goes in ~/.pgpass, PGPASSWORD or PGSERVICE)"
             ) from None
+        try:
+            encoding = connection.execute("SELECT pg_encoding_to_char(encoding) FROM pg_database "
+                                          "WHERE datname = current_database()").fetchone()[0]  # fmt: skip
+        except BaseException:
+            connection.close()
+            raise
+        if encoding != "UTF8":  # LATIN1 cannot hold a PM's emoji; SQL_ASCII hands back bytes, not text
+            connection.close()
+            raise LedgerError(
+                f"{url}: the database's encoding is {encoding}; the ledger holds any text a PM types and needs UTF8. "
+                "Create its database with CREATE DATABASE ... ENCODING 'UTF8' TEMPLATE template0"
+            )
+        return connection
 
     @staticmethod
     def _bound(query: str) -> str:
         return query.replace("%", "%%").replace("?", "%s")
 
     def execute(self, query: str, parameters: Sequence = ()):
-        if parameters:
-            return self.raw.execute(self._bound(query), tuple(parameters))
-        return self.raw.execute(query)
+        with self._said():
+            if parameters:
+                return self.raw.execute(self._bound(query), tuple(parameters))
+            return self.raw.execute(query)
 
     def executemany(self, query: str, rows: Iterable[Sequence]):
-        cursor = self.raw.cursor()
-        rows = [tuple(row) for row in rows]
-        if rows:
-            cursor.executemany(self._bound(query), rows)
-        return cursor
+        with self._said():
+            cursor = self.raw.cursor()
+            rows = [tuple(row) for row in rows]
+            if rows:
+                cursor.executemany(self._bound(query), rows)
+            return cursor
 
     def executescript(self, script: str) -> None:
-        self.raw.execute(script)
+        with self._said():
+            self.raw.execute(script)
+
+    @contextlib.contextmanager
+    def _said(self) -> Iterator[None]:
+        """What the server refuses for a reason the user can act on, said in one line (ServerFault); any other
+        error (a damaged derived table, a broken constraint) goes on as psycopg raised it, to whoever handles it."""
+        import psycopg
+        from psycopg import errors
+
+        try:
+            yield
+        except psycopg.OperationalError as error:  # the server stopped, the session was ended, the network dropped
+            raise ServerFault(self.url, "gone", error) from None
+        except errors.InsufficientPrivilege as error:
+            raise ServerFault(self.url, "privilege", error) from None
+        except errors.ReadOnlySqlTransaction as error:
+            raise ServerFault(self.url, "read-only", error) from None
+        except errors.InvalidSchemaName as error:  # a search_path naming no schema that exists
+            raise ServerFault(self.url, "schema", error) from None
 
     def close(self) -> None:
         self.raw.close()
+
+
+class ServerFault(LedgerError):
+    """What a team ledger's server refused, in one line that says why and what to do: the connection lost (`gone`),
+    a right the role lacks (`privilege`), a server taking no writes (`read-only`), no schema to work in (`schema`)."""
+
+    def __init__(self, url: str, kind: str, error: BaseException):
+        self.kind = kind
+        self.reason = " ".join(str(error).split())
+        super().__init__(f"{url}: {self.said(kind, self.reason)}")
+
+    @staticmethod
+    def said(kind: str, reason: str) -> str:
+        if kind == "gone":
+            return (
+                f"the connection to the ledger's server was lost ({reason}). What earlier runs recorded is intact "
+                "and no report is half-stored; run again once the server is back: nothing is added twice"
+            )
+        if kind == "privilege":
+            return (
+                f"your role may not do this ({reason}). Dashboards and reports need the reader's rights; pmo collect "
+                "and pmo ledger rebuild the collector's; making or upgrading the ledger (the first collect, and the "
+                "first after a pmo-xl upgrade) the database owner's. Ask its owner to grant them (docs/ledger.md, "
+                "Team ledger)"
+            )
+        if kind == "read-only":
+            return (
+                f"the server takes no writes ({reason}): a standby, or a database set read-only. Collect into the "
+                "primary server"
+            )
+        return (
+            f"no schema to keep the ledger in ({reason}): the search_path names none that exists. Create it, or "
+            "give the URL one that does (?options=-csearch_path%3Dpmo)"
+        )
 
 
 @contextlib.contextmanager
@@ -1721,14 +1879,16 @@ def _server_transaction(connection: _ServerConnection, where: str | Path, lost: 
         yield
         connection.execute("COMMIT")
     except BaseException as error:
-        with contextlib.suppress(psycopg.Error):
+        with contextlib.suppress(psycopg.Error, LedgerError):  # a connection already lost cannot roll back
             connection.execute("ROLLBACK")
-        reason = " ".join(str(error).split())
-        if isinstance(error, psycopg.OperationalError):
+        if isinstance(error, ServerFault) and error.kind == "gone":
             raise LedgerError(
-                f"{where}: the ledger's server did not take the write ({reason}); {lost}, and what earlier runs "
-                "recorded is intact. Run again once the server is back: nothing is added twice"
+                f"{where}: the ledger's server did not take the write ({error.reason}); {lost}, and what earlier "
+                "runs recorded is intact. Run again once the server is back: nothing is added twice"
             ) from None
+        if isinstance(error, ServerFault):
+            raise LedgerError(f"{where}: {ServerFault.said(error.kind, error.reason)}; {lost}") from None
+        reason = " ".join(str(error).split())
         if isinstance(error, psycopg.IntegrityError):  # e.g. a copied SQLite ledger holding one content twice
             raise LedgerError(f"{where}: the server refused a row ({reason}); {lost}") from None
         raise

@@ -143,7 +143,7 @@ def test_a_ledger_made_by_the_previous_release_upgrades_with_its_figures_unchang
     path.write_bytes(gzip.decompress((DATA / "ledger_v2_demo.db.gz").read_bytes()))
     with sqlite3.connect(path) as connection:
         assert connection.execute("PRAGMA user_version").fetchone()[0] == 2
-    with pytest.raises(LedgerError, match="older; run `pmo collect` once"):
+    with pytest.raises(LedgerError, match="older; upgrade it once with `pmo ledger rebuild --ledger "):
         open_ledger(path)
     with open_ledger(path, write=True) as ledger:  # what collect does first
         before = ledger.counts()

@@ -195,11 +195,11 @@ def test_an_older_ledger_is_upgraded_on_write_and_refused_read_only(ledger_targe
                 connection.execute(migration_sql(number, POSTGRESQL))
             connection.execute("CREATE TABLE pmo_ledger_version (version INTEGER NOT NULL)")
             connection.execute(f"INSERT INTO pmo_ledger_version VALUES ({SCHEMA_VERSION - 1})")
-        with pytest.raises(LedgerError, match="older; run `pmo collect` once"):
+        with pytest.raises(LedgerError, match="older; upgrade it once with `pmo ledger rebuild --ledger "):
             open_ledger(path)
     else:
         sqlite3.connect(path).close()  # version 0: an empty database
-        with pytest.raises(LedgerError, match="older; run `pmo collect` once"):
+        with pytest.raises(LedgerError, match="older; upgrade it once with `pmo ledger rebuild --ledger "):
             open_ledger(path)
     with open_ledger(path, write=True) as ledger:
         assert ledger.schema_version == SCHEMA_VERSION

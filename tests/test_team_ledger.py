@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gzip
 import json
 import random
 import re
@@ -23,7 +24,7 @@ from pmo_xl.cli import main
 from pmo_xl.collect.run import collect_candidates
 from pmo_xl.demo.data import demo_projects, fill_demo_inbox
 from pmo_xl.generate.generator import generate_for_records
-from pmo_xl.ledger import SCHEMA_VERSION, copy_ledger, now_stamp, open_ledger, role_grants
+from pmo_xl.ledger import SCHEMA_VERSION, LedgerError, copy_ledger, now_stamp, open_ledger, role_grants
 from pmo_xl.reporting.history import history_frame, rebuild_ledger
 from pmo_xl.templates.catalog import PROJECT_STATUS
 from tests import postgres
@@ -268,6 +269,33 @@ def test_an_interrupted_copy_goes_on_where_it_stopped_and_another_ledger_is_not_
     assert result.exit_code != 0 and "already holds a submission that is not" in result.output
 
 
+def test_a_copy_onto_itself_an_older_ledger_or_a_missing_folder_is_refused_leaving_it_as_it_was(
+    sqlite_ledger, postgres_server, tmp_path
+):
+    url = postgres_server.new_database()
+    _pmo("ledger", "copy", str(sqlite_ledger), url)
+    done = _pmo("ledger", "copy", str(sqlite_ledger), url)  # again: a complete copy, nothing rewritten
+    assert done["complete"] and not done["resumed"] and set(done["copied"].values()) == {0}
+    same_by_other_names = [
+        (url, url.replace("postgresql://", "postgres://")),
+        (str(sqlite_ledger), str(sqlite_ledger.parent / "." / sqlite_ledger.name)),
+    ]
+    for source, target in same_by_other_names:
+        assert "are the same ledger: nothing to copy" in _refused("ledger", "copy", source, target)
+
+    older = tmp_path / "v2.db"
+    with gzip.open(Path(__file__).parent / "data" / "ledger_v2_demo.db.gz") as packed:
+        older.write_bytes(packed.read())
+    before = older.read_bytes()
+    said = _refused("ledger", "copy", url, str(older))
+    assert f"holds a ledger of version 2 (this pmo-xl writes {SCHEMA_VERSION})" in said, said
+    assert older.read_bytes() == before  # not upgraded by the copy it refused
+
+    nowhere = tmp_path / "no" / "such" / "folder" / "copy.db"
+    assert "no folder" in _refused("ledger", "copy", url, str(nowhere))
+    assert not (tmp_path / "no").exists()
+
+
 # -- least privilege --------------------------------------------------------------------------------------------
 
 
@@ -313,6 +341,81 @@ def test_the_reader_may_only_read_the_collector_only_add_and_the_owner_meets_the
     report = CliRunner().invoke(main, ["report", str(tmp_path / "r.html"), "--ledger", as_reader])
     assert report.exit_code == 0, report.output
     assert _pmo("ledger", "check", "--ledger", as_reader)["ok"]
+
+    # the reader storing a report, or rebuilding: one line saying which rights it takes, nothing changed
+    before = _whole(owner_url)
+    with open_ledger(as_reader, write=True) as ledger, pytest.raises(LedgerError, match="may not do this") as said:
+        ledger.add_submission(status_submission("PRJ-NEW"), now_stamp())
+    assert "collector" in str(said.value) and "\n" not in str(said.value)
+    refused = _refused("ledger", "rebuild", "--ledger", as_reader)
+    assert "may not do this" in refused and "collector" in refused, refused
+    assert _whole(owner_url) == before
+    # a table a later pmo-xl's migration adds (the owner runs it): the reader reads it without a new grant
+    with psycopg.connect(owner_url, autocommit=True) as connection:
+        connection.execute("CREATE TABLE added_later (x integer)")
+    with psycopg.connect(as_reader, autocommit=True) as connection:
+        assert connection.execute("SELECT count(*) FROM added_later").fetchone() == (0,)
+
+
+def _refused(*arguments: str) -> str:
+    """A command refused in one line (exit 2), never a traceback: the line."""
+    result = CliRunner().invoke(main, list(arguments))
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and result.output.count("\n") == 1, result.output
+    return result.output
+
+
+def test_a_session_ended_by_the_server_is_said_in_one_line_for_a_read_a_write_and_a_refresh(postgres_url):
+    """A server stopped or a session ended mid-run (the DBA's pg_terminate_backend, a failover): one LedgerError
+    saying what was not recorded and that earlier runs are intact, never psycopg's traceback."""
+    with open_ledger(postgres_url, write=True) as ledger:
+        ledger.add_submission(status_submission(), now_stamp())
+
+    def ended(ledger) -> None:
+        pid = ledger._connection.execute("SELECT pg_backend_pid()").fetchone()[0]
+        with psycopg.connect(postgres_url, autocommit=True) as dba:
+            dba.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+    with open_ledger(postgres_url) as reading:
+        ended(reading)
+        with pytest.raises(LedgerError, match="connection to the ledger's server was lost") as read:
+            reading.submissions()
+    with open_ledger(postgres_url, write=True) as writing:
+        ended(writing)
+        with pytest.raises(LedgerError, match="did not take the write") as write:
+            writing.add_submissions([(status_submission("PRJ-002"), now_stamp(), "other")])
+    with (
+        open_ledger(postgres_url, write=True) as writing,
+        pytest.raises(LedgerError, match="was lost") as refresh,
+        writing.refreshing(),  # the first fault is said, not the unlock's on a connection gone
+    ):
+        ended(writing)
+        writing.submissions()
+    for said in (read, write, refresh):
+        assert "\n" not in str(said.value) and "run again" in str(said.value).lower(), said.value
+    assert len(_whole(postgres_url)) == 1
+
+
+def test_a_database_of_another_application_or_not_in_utf8_or_read_only_is_refused_untouched(postgres_server, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    out = str(tmp_path / "p.xlsx")
+    foreign = postgres_server.new_database()
+    with psycopg.connect(foreign, autocommit=True) as connection:
+        connection.execute("CREATE TABLE submission (id integer, note text)")
+    said = _refused("collect", str(inbox), "--ledger", foreign, "--out", out)
+    assert "another application (submission)" in said and "csearch_path" in said, said
+    with psycopg.connect(foreign, autocommit=True) as connection:  # nothing of ours made
+        assert connection.execute("SELECT to_regclass('pmo_ledger_version')").fetchone() == (None,)
+    latin = postgres_server.create_database("latin")
+    postgres_server.execute(f"DROP DATABASE {latin}")
+    postgres_server.execute(f"CREATE DATABASE {latin} TEMPLATE template0 ENCODING 'LATIN1' LOCALE 'C'")
+    said = _refused("collect", str(inbox), "--ledger", postgres_server.url(latin), "--out", out)
+    assert "encoding is LATIN1" in said and "ENCODING 'UTF8'" in said, said
+    standby = postgres_server.create_database("standby")
+    postgres_server.execute(f"ALTER DATABASE {standby} SET default_transaction_read_only = on")
+    said = _refused("collect", str(inbox), "--ledger", postgres_server.url(standby), "--out", out)
+    assert "takes no writes" in said, said
 
 
 def test_ledger_check_on_postgresql_names_a_dropped_append_only_trigger(postgres_url):

@@ -95,21 +95,28 @@ def copy_command(source: Path | str, target: Path | str) -> dict:
 
     \b
     Reads:  the ledger FROM
-    Writes: the ledger TO (made if new; an interrupted copy of FROM is completed)
+    Writes: the ledger TO (made if new; an interrupted copy of FROM is completed; a ledger of another version or
+            another ledger's copy is refused, unchanged)
 
     \b
     Example:
       pmo ledger copy pmo_ledger.db postgresql://pmo@db.example.org/pmo
     """
-    from pmo_xl.ledger import copy_ledger, open_ledger
+    from pmo_xl.ledger import copy_ledger_between
 
-    with open_ledger(source) as reading, open_ledger(target, write=True) as writing:
-        result = copy_ledger(reading, writing)
+    result = copy_ledger_between(source, target)
     rows = sum(count for count, _hash in result.digests.values())
     went_on = " (went on from an interrupted copy)" if result.resumed else ""
-    click.echo(f"{source} -> {target}: {rows} row(s) in {len(result.digests)} tables, content hashes equal{went_on}")
+    if result.complete:
+        click.echo(f"{target} is a complete copy of {source} already: nothing copied; {rows} row(s) in "
+                   f"{len(result.digests)} tables, content hashes equal")  # fmt: skip
+    else:
+        click.echo(
+            f"{source} -> {target}: {rows} row(s) in {len(result.digests)} tables, content hashes equal{went_on}"
+        )
     return {"from": str(source), "to": str(target), "copied": result.copied, "resumed": result.resumed,
-            "digests": {table: list(digest) for table, digest in result.digests.items()}, "exit": 0}  # fmt: skip
+            "complete": result.complete, "digests": {table: list(digest) for table, digest in result.digests.items()},
+            "exit": 0}  # fmt: skip
 
 
 @main.group()
