@@ -308,7 +308,10 @@ def _formats(workbook, money_decimals: int = 0, money_unit: str = "") -> dict:
         "money": workbook.add_format({"num_format": money}),
         "number": workbook.add_format({"num_format": "#,##0"}),  # counts
         "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
-        "header": workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"}),
+        # indented: a text header never runs on from the right-aligned number header before it ("BudgetAmounts in")
+        "header": workbook.add_format({"bold": True, "text_wrap": True, "valign": "top", "align": "left", "indent": 1}),
+        "unit": workbook.add_format({"font_size": 8, "font_color": "#7F7F7F", "align": "left", "indent": 1}),
+        "header_first": workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"}),
         "header_number": workbook.add_format({"bold": True, "text_wrap": True, "valign": "top", "align": "right"}),
         "wrap": workbook.add_format({"text_wrap": True}),
         # KPI tiles: a large figure on a light fill over its label, a blue rule on top
@@ -336,8 +339,8 @@ def _write_table(sheet, block: Block, frame: pd.DataFrame, top: int, left: int, 
     headers = list(frame.columns)
     # Long headers ("Variance (budget - EAC; negative = overspend)") wrap rather than hide behind the next one.
     columns = [
-        {"header": header, "header_format": formats["header_number" if header in _NUMBER_HEADERS else "header"]}
-        for header in headers
+        {"header": header, "header_format": formats[_header_format(header, number == 0)]}
+        for number, header in enumerate(headers)
     ]
     sheet.add_table(
         top, left, top + block.rows, left + len(headers) - 1,
@@ -350,7 +353,7 @@ def _write_table(sheet, block: Block, frame: pd.DataFrame, top: int, left: int, 
         lines = 1
         for column, (header, value) in enumerate(zip(headers, values, strict=True)):
             cell_format = _cell_format(block, header, values, formats)
-            if isinstance(value, str) and cell_format is not None:
+            if isinstance(value, str) and cell_format is not None and header != "Amounts in":
                 cell_format = formats["wrap"]  # a total per currency in words: a line each
                 width = COLUMN_WIDTHS[left + column]
                 lines = max(lines, min(value.count("; ") + 1, math.ceil(len(value) / width)))
@@ -360,7 +363,14 @@ def _write_table(sheet, block: Block, frame: pd.DataFrame, top: int, left: int, 
             sheet.set_row(top + offset, lines * ROW_HEIGHT)
 
 
+def _header_format(header: str, first: bool) -> str:
+    """Over numbers, right-aligned as they are; over text, indented after the number before it (not the first)."""
+    return "header_number" if header in _NUMBER_HEADERS else "header_first" if first else "header"
+
+
 def _cell_format(block: Block, header: str, values: tuple, formats: dict):
+    if header == "Amounts in":  # each row's unit, for whoever copies the table out: said quietly beside the figures
+        return formats["unit"]
     if block.table == "DashHeadline" and header == "Value":
         if str(values[0]).startswith("Share"):
             return formats["percent"]
@@ -448,7 +458,8 @@ def _chart(workbook, sheet_name: str, block: Block, frame: pd.DataFrame, top: in
         if spec.kind == "bar":
             chart.set_y_axis({"reverse": True})
     chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": CHART_SIZE[0], "height": CHART_SIZE[1]})
+    # as tall as its table's rows when they are more (15 hot spots' labels overlapped in 200 px)
+    chart.set_size({"width": CHART_SIZE[0], "height": max(CHART_SIZE[1], (block.rows + 1) * 20)})
     return chart
 
 
