@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from pmo_xl.derived import current_tables
 from pmo_xl.errors import PmoError
-from pmo_xl.ledger import Decision, Ledger, open_ledger
+from pmo_xl.ledger import ActionDone, Decision, Ledger, open_ledger
 from pmo_xl.values import as_text, has_control_characters, is_blank, parse_date_text, read_date, read_text
 
 if TYPE_CHECKING:
@@ -191,10 +191,10 @@ def closed_text(decision: Decision) -> str:
     return f"decided on {decision.decided_on}: {decision.kind} by {decision.owner}"
 
 
-def is_overdue(decision: Decision, today: dt.date) -> bool:
-    """An action past its due date (a decision without an action is never overdue)."""
+def is_overdue(decision: Decision, today: dt.date, done: ActionDone | None = None) -> bool:
+    """An action past its due date and not done (a decision without an action is never overdue)."""
     due = stored_day(decision.due)
-    return bool(decision.action) and due is not None and due < today
+    return bool(decision.action) and done is None and due is not None and due < today
 
 
 def stored_day(text: str) -> dt.date | None:
@@ -300,6 +300,59 @@ def record_decisions(
             records.append(record)
         recorded = ledger.add_decisions(records)
     return recorded, len(requests) - len(recorded)
+
+
+@dataclass(frozen=True)
+class DoneRequest:
+    """That the action of the decision in force for `answers` of `project_id` was done on `done_on`, as `owner` says
+    (`pmo decide --action-done`)."""
+
+    project_id: str
+    answers: str
+    done_on: dt.date
+    owner: str
+    note: str = ""
+    source: str = "pmo decide --action-done"
+
+
+def record_action_done(ledger_path: Path | str, request: DoneRequest, recorded_at: str) -> tuple[ActionDone, bool]:
+    """Record an action done: (the record, whether it was new). Refused, in one line: no decision in force for the
+    need, a decision that set no action, a day before the decision's, a different day for an action recorded done
+    already (the same again adds nothing: a command run twice)."""
+    for name in ("project_id", "answers", "owner", "note"):
+        refuse_control_characters(getattr(request, name), request.source, OPTION_OF.get(name, f"--{name}"))
+    with open_ledger(ledger_path, write=True) as ledger:
+        in_force = {d.answers: d for d in current(ledger.decisions([request.project_id]))}
+        decision = in_force.get(request.answers)
+        what = f"{request.source}: {request.project_id} {request.answers}"
+        if decision is None:
+            raise DecisionError(f"{what} has no decision recorded; record the decision first (pmo decide)")
+        if not decision.action:
+            raise DecisionError(
+                f"{what}: its decision ({decision.kind} on {decision.decided_on}) set no action, so there is none to "
+                "close; a correction is a new decision (pmo decide)"
+            )
+        if request.done_on.isoformat() < decision.decided_on:
+            raise DecisionError(
+                f"{what}: done {request.done_on} before the decision that set it ({decision.decided_on}); give the "
+                "day it was done"
+            )
+        done = ActionDone(decision.decision_id, request.project_id, request.answers, request.done_on.isoformat(),
+                          request.owner, request.note, request.source, recorded_at)  # fmt: skip
+        earlier = {d.decision_id: d for d in ledger.actions_done([request.project_id])}.get(decision.decision_id)
+        if earlier is not None:
+            if earlier.done_on != done.done_on:
+                raise DecisionError(
+                    f"{what}: its action is recorded done on {earlier.done_on} already (by {earlier.owner}); the "
+                    "ledger keeps that day"
+                )
+            return earlier, False
+        return done, ledger.add_action_done(done)
+
+
+def done_by_decision(done: Iterable[ActionDone]) -> dict[int, ActionDone]:
+    """decision id -> its action's record of being done."""
+    return {record.decision_id: record for record in done}
 
 
 def _refuse_twice_answered(requests: Sequence[DecisionRequest]) -> None:

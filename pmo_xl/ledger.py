@@ -305,6 +305,26 @@ MIGRATIONS: tuple[tuple[MigrationPart, ...], ...] = (
         """,
         AppendOnly(("decision",)),
     ),
+    # 8: an action a decision set, done (`pmo decide --action-done`): once per decision (a correction is a new
+    # decision, whose action is its own), with the day it was done, who said so and a note. Until then the action
+    # stays in the pack, flagged overdue past its date. Portable SQL.
+    (
+        """
+        CREATE TABLE action_done (
+            done_id {ID},
+            decision_id INTEGER NOT NULL,
+            project_id TEXT NOT NULL,
+            answers TEXT NOT NULL,
+            done_on TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            note TEXT NOT NULL,
+            source TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX action_done_once ON action_done (decision_id);
+        """,
+        AppendOnly(("action_done",)),
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 DERIVED_SCHEMA_VERSION = 3  # the migration that made the derived tables (run again if they go missing)
@@ -312,7 +332,7 @@ DERIVED_SCHEMA_VERSION = 3  # the migration that made the derived tables (run ag
 # refilled by `pmo ledger rebuild`; no trigger guards them).
 RECORD_TABLES = (
     "submission", "field_value", "table_row", "preference", "register_snapshot", "rejection", "imported_baseline",
-    "scenario_commit", "decision",
+    "scenario_commit", "decision", "action_done",
 )  # fmt: skip
 DERIVED_TABLES = ("counted_report", "derived_state")
 COUNTED_COLUMNS = (
@@ -353,6 +373,7 @@ DECISION_COLUMNS = (
     "project_id", "answers", "kind", "owner", "decided_on", "action", "action_owner", "due", "note", "supersedes",
     "source", "row_key", "recorded_at",
 )  # fmt: skip
+ACTION_DONE_COLUMNS = ("decision_id", "project_id", "answers", "done_on", "owner", "note", "source", "recorded_at")
 REJECTION_COLUMNS = (
     "file_name", "source_path", "sha256", "project_id", "reporting_period", "template_id", "rejected_at", "findings"
 )  # fmt: skip
@@ -991,7 +1012,31 @@ class Ledger:
                 recorded.append(replace(decision, decision_id=decision_id))
         return recorded
 
+    def add_action_done(self, done: ActionDone) -> bool:
+        """Record that a decision's action was done, append-only; False (nothing added) when that decision's action
+        is recorded done already."""
+        with self._transaction("the action was not recorded done", serialised=_DECISION_LOCK):
+            held = self._connection.execute(
+                "SELECT 1 FROM action_done WHERE decision_id = ?", (done.decision_id,)
+            ).fetchone()
+            if held:
+                return False
+            values = [getattr(done, column) for column in ACTION_DONE_COLUMNS]
+            self._insert_row(
+                f"INSERT INTO action_done ({', '.join(ACTION_DONE_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(ACTION_DONE_COLUMNS))})",
+                values,
+                "done_id",
+            )
+        return True
+
     # -- reading ------------------------------------------------------------------------------------------------
+
+    def actions_done(self, project_ids: Iterable[str] | None = None) -> list[ActionDone]:
+        """The actions recorded done (of the given projects), oldest first."""
+        query = f"SELECT done_id, {', '.join(ACTION_DONE_COLUMNS)} FROM action_done"
+        rows = self._read("actions done", query, (), "project_id", project_ids)
+        return [ActionDone(*row[1:]) for row in sorted(rows)]
 
     def decisions(self, project_ids: Iterable[str] | None = None) -> list[Decision]:
         """The committee's decisions (of the given projects), oldest first, superseded ones included."""
@@ -1432,6 +1477,7 @@ _COPY_KEYS = {
     "submission": "submission_id", "field_value": "submission_id", "table_row": "submission_id",
     "preference": "preference_id", "register_snapshot": "snapshot_id", "rejection": "rejection_id",
     "imported_baseline": "baseline_id", "scenario_commit": "commit_id", "decision": "decision_id",
+    "action_done": "done_id",
 }  # fmt: skip
 
 
@@ -1583,6 +1629,21 @@ class Decision:
     row_key: str
     recorded_at: str
     decision_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ActionDone:
+    """The action of decision `decision_id` (answering `answers` of `project_id`) done on `done_on` (ISO day), as
+    `owner` said; `source` where it was read, `recorded_at` when."""
+
+    decision_id: int
+    project_id: str
+    answers: str
+    done_on: str
+    owner: str
+    note: str
+    source: str
+    recorded_at: str
 
 
 @dataclass(frozen=True)

@@ -220,11 +220,14 @@ def test_a_wrong_item_or_kind_is_refused_in_one_line_and_nothing_is_recorded(led
         assert opened.decisions() == []  # all or none
 
 
-def test_a_decision_whose_need_has_left_the_reports_is_history_and_its_late_action_with_it(ledger):
+def test_a_decision_whose_need_has_left_the_reports_is_history_but_its_open_action_stays_until_done(ledger):
     """The review shows the decisions answering a need of the latest reports, or taken since the period began
-    (2026-11-01), and the actions of those, or not yet due when it began; an older decision, its need gone from the
-    reports (a Decided row leaves the month after), stays in the ledger, not in every pack for ever."""
+    (2026-11-01); an older decision, its need gone from the reports (a Decided row leaves the month after), stays in
+    the ledger, not in every pack for ever. Its action does not: an action not done never leaves the pack (past its
+    date it is overdue) until `pmo decide --action-done` records it; done before the period began, it leaves; done
+    since, it shows done, not overdue."""
     from pmo_xl.decisions import DecisionRequest, to_record
+    from pmo_xl.reporting.dashboard import overdue_actions
 
     def decision(answers: str, day: dt.date, due: dt.date, action: str):
         request = DecisionRequest("A1", answers, "approve", "Board", day, due, "", action, "Ana")
@@ -240,5 +243,57 @@ def test_a_decision_whose_need_has_left_the_reports_is_history_and_its_late_acti
             "--date", "2026-08-30", "--action", "Reported need, old action", "--due", "2026-09-30")  # fmt: skip
     summary = _summary(ledger)
     assert sorted(summary.decided["id"]) == ["D-001", "D-009"]
-    assert sorted(summary.actions["action"]) == [
-        "Old decision, action still ahead", "Reported need, old action", "Taken this period"]  # fmt: skip
+    actions = summary.actions.set_index("action")
+    assert sorted(actions.index) == [
+        "Old action, long past", "Old decision, action still ahead", "Reported need, old action", "Taken this period"]  # fmt: skip
+    late = overdue_actions(summary.actions, dt.date.fromisoformat(TODAY))
+    assert sorted(summary.actions["action"][late]) == ["Old action, long past", "Reported need, old action",
+                                                       "Taken this period"]  # fmt: skip
+
+    _decide(ledger, "--action-done", "2026-10-03", "--project", "A1", "--answers", "D-007", "--owner", "Ana")
+    said = _decide(ledger, "--action-done", "20.11.2026", "--project", "A1", "--answers", "D-009", "--owner", "Ana",
+                   "--note", "Signed")  # fmt: skip
+    assert "done on 2026-11-20 (Ana) recorded" in said
+    again = _decide(ledger, "--action-done", "2026-11-20", "--project", "A1", "--answers", "D-009", "--owner", "Ana")
+    assert "was recorded already" in again  # the same command twice adds nothing
+    summary = _summary(ledger)
+    shown = dict(zip(summary.actions["action"], summary.actions["done_on"], strict=True))
+    assert "Old action, long past" not in shown  # done before the period began: history
+    assert shown["Taken this period"] == dt.date(2026, 11, 20)
+    late = overdue_actions(summary.actions, dt.date.fromisoformat(TODAY))
+    assert sorted(summary.actions["action"][late]) == ["Reported need, old action"]
+    report = ledger.parent / "report.html"
+    _run("report", str(report), "--ledger", str(ledger), "--today", TODAY)
+    html = report.read_text(encoding="utf-8")
+    assert "Actions from the decisions (1 overdue, 1 done)" in html and '<td class="ok">done 2026-11-20</td>' in html
+
+
+def test_an_action_done_is_refused_in_one_line_without_a_decision_an_action_or_a_sound_day(ledger):
+    """`pmo decide --action-done`: nothing recorded, one line naming the need and the fix."""
+    _decide(ledger, "--kind", "defer", "--project", "A1", "--answers", "D-002", "--owner", "Board",
+            "--date", "2026-12-01")  # fmt: skip
+    _decide(ledger, "--kind", "approve", "--project", "A1", "--answers", "D-001", "--owner", "Board",
+            "--date", "2026-12-01", "--action", "Sign", "--due", "2026-12-20")  # fmt: skip
+    cases = [
+        (
+            ("--project", "B2", "--answers", "D-001"),
+            "2026-12-05",
+            "has no decision recorded; record the decision first",
+        ),
+        (("--project", "A1", "--answers", "D-002"), "2026-12-05", "set no action, so there is none to close"),
+        (("--project", "A1", "--answers", "D-001"), "2026-11-30", "done 2026-11-30 before the decision that set it"),
+        (("--project", "A1", "--answers", "D-001"), "05/12/2026", "05/12/2026"),
+    ]
+    for which, day, said in cases:
+        result = CliRunner().invoke(main, ["decide", "--ledger", str(ledger), "--action-done", day, *which,
+                                           "--owner", "Ana"])  # fmt: skip
+        assert result.exit_code == 2 and said in result.output and result.output.count("\n") == 1, result.output
+    mixed = CliRunner().invoke(main, ["decide", "--ledger", str(ledger), "--action-done", "2026-12-05", "--project",
+                                      "A1", "--answers", "D-001", "--owner", "Ana", "--kind", "approve"])  # fmt: skip
+    assert mixed.exit_code == 2 and "leave out --kind" in mixed.output
+    _decide(ledger, "--action-done", "2026-12-05", "--project", "A1", "--answers", "D-001", "--owner", "Ana")
+    other_day = CliRunner().invoke(main, ["decide", "--ledger", str(ledger), "--action-done", "2026-12-06",
+                                          "--project", "A1", "--answers", "D-001", "--owner", "Ana"])  # fmt: skip
+    assert other_day.exit_code == 2 and "recorded done on 2026-12-05 already" in other_day.output
+    with open_ledger(ledger) as opened:
+        assert [(d.answers, d.done_on) for d in opened.actions_done()] == [("D-001", "2026-12-05")]

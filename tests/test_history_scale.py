@@ -147,10 +147,11 @@ def test_a_ledger_made_by_the_previous_release_upgrades_with_its_figures_unchang
         open_ledger(path)
     with open_ledger(path, write=True) as ledger:  # what collect does first
         before = ledger.counts()
-        assert ledger.schema_version == SCHEMA_VERSION == 7
+        assert ledger.schema_version == SCHEMA_VERSION == 8
         assert ledger.imported_baselines() == []  # version 4's table, made empty by the upgrade
         assert ledger.scenario_commits() == []  # version 6's table, made empty by the upgrade
         assert ledger.decisions() == []  # version 7's table, made empty by the upgrade
+        assert ledger.actions_done() == []  # version 8's
         views = build_views(ledger, today=dt.date(2026, 12, 5))
         after = ledger.counts()
     assert {name: after[name] for name in before if name not in ("counted_report", "derived_state")} == {

@@ -62,7 +62,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "decide": (
         "pmo_xl.cli.decide",
-        "Record a decision that answers a PM's decision-needed row, with an optional action.",
+        "Record a decision that answers a PM's decision-needed row, with an optional action; or that an action is done.",
     ),
     "export": ("pmo_xl.cli.ledger", "Export what the ledger holds beyond portfolio.xlsx: the whole history."),
     "ledger": (

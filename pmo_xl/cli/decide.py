@@ -24,24 +24,37 @@ from pmo_xl.ledger import now_stamp
 @click.option("--action-owner", default="", help="Who does the action (default: --owner).")
 @click.option("--from", "table_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Read the decisions from the Decisions table of pmo_workbook.xlsm instead (repeatable); each row once.")  # fmt: skip
-def decide_command(ledger, kind, project_id, answers, owner, decided_on, due, note, action, action_owner, table_files):
-    """Record a decision that answers a PM's decision-needed row, with an optional action.
+@click.option("--action-done", "done_on", metavar="DATE",
+              help="Record instead that the action of the decision for --project/--answers was done on DATE, as "
+                   "--owner says (--note optional). Until then it stays in the pack, overdue past its date.")  # fmt: skip
+def decide_command(
+    ledger, kind, project_id, answers, owner, decided_on, due, note, action, action_owner, table_files, done_on
+):
+    """Record a decision that answers a PM's decision-needed row, with an optional action; or that an action is done.
 
     A correction is a new decision for the same row: it supersedes the one before; nothing is changed or removed.
+    An action stays in the report and the review pack, flagged overdue past its due date, until --action-done
+    records it done.
 
     \b
     Reads:  --ledger; --from (.xlsm, .xlsx or .csv with a Decisions table)
-    Writes: a row in the ledger for each new decision
+    Writes: a row in the ledger for each new decision, or for the action done
 
     \b
     Example:
       pmo decide --ledger pmo_ledger.db --kind approve --project P-001 --answers D-001 \\
           --owner "Steering committee" --date 2026-12-10 --action "Sign the supplier change" --due 2026-12-31
+      pmo decide --ledger pmo_ledger.db --action-done 2027-01-08 --project P-001 --answers D-001 --owner "Kim (PMO)"
     """
     from pmo_xl.decisions import DecisionRequest, kind_of, plain_text, read_day, read_decisions_table, record_decisions
 
     if ledger is None:
         raise click.UsageError("give --ledger, where the decisions are recorded")
+    if done_on is not None:
+        given = dict(
+            kind=kind, date=decided_on, due=due, action=action, action_owner=action_owner, table_files=table_files
+        )
+        return _action_done(ledger, done_on, project_id, answers, owner, note, given)
     if table_files:
         requests = [request for path in _each_once(table_files) for request in read_decisions_table(path)]
     else:
@@ -58,6 +71,27 @@ def decide_command(ledger, kind, project_id, answers, owner, decided_on, due, no
                    f"{decision.decided_on}" + (f" (supersedes decision {decision.supersedes})" if decision.supersedes else ""))  # fmt: skip
     click.echo(f"{len(recorded)} decision(s) recorded, {already} already in the ledger -> {ledger}")
     return {"recorded": [d.decision_id for d in recorded], "already_recorded": already,
+            "outputs": {"ledger": ledger}, "warnings": [], "exit": 0}  # fmt: skip
+
+
+def _action_done(ledger, done_on: str, project_id, answers, owner, note: str, given: dict) -> dict:
+    """`--action-done DATE`: the action of the decision in force for --project/--answers, done."""
+    from pmo_xl.decisions import DoneRequest, plain_text, read_day, record_action_done
+
+    mixed = [f"--{name.replace('_', '-')}".replace("--table-files", "--from") for name, value in given.items() if value]
+    if mixed:
+        raise click.UsageError(f"--action-done records an action done; leave out {', '.join(mixed)}")
+    missing = [f"--{name}" for name, value in (("project", project_id), ("answers", answers), ("owner", owner))
+               if not value]  # fmt: skip
+    if missing:
+        raise click.UsageError(f"give {', '.join(missing)} with --action-done")
+    request = DoneRequest(plain_text(project_id), plain_text(answers), read_day(done_on, "--action-done"),
+                          plain_text(owner), plain_text(note))  # fmt: skip
+    done, new = record_action_done(ledger, request, now_stamp())
+    said = "recorded" if new else "was recorded already"
+    click.echo(f"{done.project_id} {done.answers}: the action of decision {done.decision_id} done on {done.done_on} "
+               f"({done.owner}) {said} -> {ledger}")  # fmt: skip
+    return {"action_done": {"decision_id": done.decision_id, "done_on": done.done_on}, "recorded": int(new),
             "outputs": {"ledger": ledger}, "warnings": [], "exit": 0}  # fmt: skip
 
 

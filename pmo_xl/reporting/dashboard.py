@@ -664,8 +664,8 @@ class ExecutiveSummary:
     # Decision-needed rows the steering committee answered (`pmo decide`), shown closed and no longer counted as
     # needed: the `decisions` columns and `closed` ('decided on 2026-12-10: approve by Steering committee').
     decided: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DECIDED_COLUMNS))
-    # The actions the decisions set: project_id, project_name, answers, action, action_owner, due (overdue is
-    # judged by the writer against its today: `pmo_xl.decisions.is_overdue`, `overdue_actions`).
+    # The actions the decisions set: project_id, project_name, answers, action, action_owner, due, done_on (overdue
+    # is judged by the writer against its today: `pmo_xl.decisions.is_overdue`, `overdue_actions`).
     actions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ACTION_COLUMNS))
 
     def headlines(self) -> list[str]:
@@ -689,12 +689,21 @@ class ExecutiveSummary:
 _RISK_COLUMNS = ["project_id", "project_name", "id", "type", "description", "owner", "severity"]
 DECISION_COLUMNS = ["project_id", "project_name", "id", "decision", "owner", "required_by"]
 DECIDED_COLUMNS = [*DECISION_COLUMNS, "closed"]
-ACTION_COLUMNS = ["project_id", "project_name", "answers", "action", "action_owner", "due"]
+ACTION_COLUMNS = ["project_id", "project_name", "answers", "action", "action_owner", "due", "done_on"]
 
 
 def overdue_actions(actions: pd.DataFrame, today: dt.date) -> pd.Series:
-    """True for each action past its due date on `today` (the one rule: `pmo_xl.decisions.is_overdue`)."""
-    return actions["due"].map(lambda due: as_date(due) is not None and as_date(due) < today).astype(bool)
+    """True for each action past its due date on `today` and not done (the one rule: `decisions.is_overdue`)."""
+    return pd.Series(
+        [as_date(due) is not None and as_date(due) < today and _day(done) is None
+         for due, done in zip(actions["due"], actions["done_on"], strict=True)],
+        index=actions.index, dtype=bool,
+    )  # fmt: skip
+
+
+def _day(value: object) -> dt.date | None:
+    """A frame's day, or None for a blank (None, NaN, NaT)."""
+    return as_date(value) if value is not None and not pd.isna(value) else None
 
 
 def _severity(row: dict) -> float | None:
@@ -794,13 +803,14 @@ def executive_summary(
         for r, showing in zip(records, shown, strict=True)
         if showing
     ]  # fmt: skip
-    # Their actions, and any other action not yet due when the period began (an action has no done state yet: an
-    # older one, past due, is the decision's history).
+    # Every action not done, whenever due and whatever became of its need (an open action never leaves the pack: past
+    # its date it is flagged overdue until `pmo decide --action-done` records it done); one done since the period
+    # began, or of a decision shown, with the day it was done.
     actions = [
         {"project_id": r["project_id"], "project_name": names.get(r["project_id"], ""), "answers": r["answers"],
-         "action": r["action"], "action_owner": r["action_owner"], "due": r["due"]}
+         "action": r["action"], "action_owner": r["action_owner"], "due": r["due"], "done_on": _day(r.get("done_on"))}
         for r, showing in zip(records, shown, strict=True)
-        if r["action"] and (showing or (since and r["due"] and r["due"] >= since))
+        if r["action"] and (_day(r.get("done_on")) is None or showing or (since and _day(r["done_on"]) >= since))
     ]  # fmt: skip
     escalations = [
         {**{c: row.get(c) for c in _RISK_COLUMNS if c != "project_name"}, "project_name": names.get(row["project_id"], ""),

@@ -41,7 +41,7 @@ h3{font-size:15px;margin:18px 0 6px}.sub{color:#595959;margin:0 0 16px}
 .tile b{display:block;font-size:22px}.tile span{color:#595959;font-size:12px}.tile small.per{display:block;font-size:15px}
 table{border-collapse:collapse;width:100%;font-size:13px;margin:6px 0 12px}
 th{background:#1F3864;color:#fff;text-align:left;padding:5px 6px}td{border-bottom:1px solid #e3e7ee;padding:4px 6px;vertical-align:top}
-td.n,td.id{text-align:right;white-space:nowrap}td.id{text-align:left}td.flag{color:#C00000;font-weight:bold}.none{color:#7f7f7f;font-style:italic}
+td.n,td.id{text-align:right;white-space:nowrap}td.id{text-align:left}td.flag{color:#C00000;font-weight:bold}td.ok{color:#2E7D32}.none{color:#7f7f7f;font-style:italic}
 .rag{display:inline-block;padding:1px 8px;border-radius:9px;color:#fff;font-size:12px}
 .rag-Green{background:#3A9D5D}.rag-Amber{background:#F0A30A}.rag-Red{background:#D64541}.rag-none{background:#A6A6A6}
 .cols{display:flex;gap:24px;flex-wrap:wrap}.cols>div{flex:1;min-width:320px}
@@ -132,8 +132,9 @@ def _table(frame: pd.DataFrame, columns: Sequence[tuple[str, str, str]], empty: 
                 cells.append(f'<td class="id">{_e(value)}</td>')
             elif kind == "percent":
                 cells.append(f'<td class="n">{_percent(value)}</td>')
-            elif kind == "flag":  # a warning word (OVERDUE): red and bold, so it is seen on paper too
-                cells.append(f'<td class="flag">{_e(value)}</td>')
+            elif kind == "flag":  # a warning word (OVERDUE): red and bold, so it is seen on paper too; "done": green
+                done = str(value).startswith("done")
+                cells.append(f'<td class="{"ok" if done else "flag"}">{_e(value)}</td>')
             else:
                 cells.append(f"<td>{_e(value)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
@@ -346,10 +347,13 @@ def _committee(summary: ExecutiveSummary, today: dt.date | None) -> str:
     )  # fmt: skip
     actions = summary.actions.copy()
     late = overdue_actions(actions, today) if today is not None else pd.Series(False, index=actions.index)
-    actions["flag"] = late.map({True: "OVERDUE", False: ""})
+    done = actions["done_on"].map(lambda day: f"done {day:%Y-%m-%d}" if isinstance(day, dt.date) else "")
+    actions["flag"] = [("OVERDUE" if overdue else said) for overdue, said in zip(late, done, strict=True)]
     overdue = int(late.sum())
+    finished = int((done != "").sum())
+    count = f"{overdue} overdue" + (f", {finished} done" if finished else "")
     return f"""<h3>Decided by management: closed</h3>{decided}
-<h3>Actions from the decisions ({overdue} overdue)</h3>{_table(actions, [("due", "Due", "date"), ("flag", "Overdue", "flag"), ("project_id", "Project", "id"), ("answers", "Answers", "id"), ("action", "Action", "text"), ("action_owner", "Owner", "text")], "No action was set.")}
+<h3>Actions from the decisions ({count})</h3>{_table(actions, [("due", "Due", "date"), ("flag", "Overdue or done", "flag"), ("project_id", "Project", "id"), ("answers", "Answers", "id"), ("action", "Action", "text"), ("action_owner", "Owner", "text")], "No action was set.")}
 """
 
 

@@ -85,6 +85,7 @@ th.n,td.n{text-align:right;white-space:nowrap}td.d{white-space:nowrap}
 .rag{display:inline-block;padding:0 7px;border-radius:8px;color:#fff;font-size:10px}
 .rag-Green{background:#3A9D5D}.rag-Amber{background:#F0A30A}.rag-Red{background:#D64541}.rag-none{background:#A6A6A6}
 .overdue{color:#fff;background:#D64541;border-radius:3px;padding:0 4px;font-weight:600;white-space:nowrap}
+.done{color:#fff;background:#3A9D5D;border-radius:3px;padding:0 4px;font-weight:600;white-space:nowrap}
 .stale{color:#fff;background:#7F6000;border-radius:3px;padding:0 4px;font-weight:600}
 .cols{display:flex;gap:16px}.cols>div{flex:1;min-width:0}
 .tiles{display:flex;gap:8px;margin:6px 0}
@@ -222,15 +223,18 @@ def _decisions_page(summary: ExecutiveSummary, today: dt.date) -> str:
     ]
     action_rows = [
         [_e(row["project_id"]), _e(row.get("answers")), _short(row.get("action"), 70), _e(row.get("action_owner")),
-         f'<span class="d">{_date(row.get("due"))}</span>{_overdue(row.get("due"), today)}']
+         f'<span class="d">{_date(row.get("due"))}</span>{_action_state(row, today)}']
         for row in summary.actions.to_dict("records")
     ]  # fmt: skip
     taken = (
         "<h2>Decided by the committee (closed)</h2>"
-        + _rows_table(["Project", "ID", "Decision needed", "Decided"], decided_rows, "")
-        + "<h2>Actions the decisions set</h2>"
-        + _rows_table(["Project", "Answers", "Action", "Owner", "Due"], action_rows, "No action was set.")
+        + _rows_table(["Project", "ID", "Decision needed", "Decided"], decided_rows, "None this period.")
         if decided_rows
+        else ""
+    ) + (  # an open action stays listed until recorded done, whether or not its decision is still shown
+        "<h2>Actions the decisions set</h2>"
+        + _rows_table(["Project", "Answers", "Action", "Owner", "Due"], action_rows, "No action was set.")
+        if action_rows
         else ""
     )
     return f"""<section class="page" id="decisions">
@@ -242,6 +246,14 @@ def _decisions_page(summary: ExecutiveSummary, today: dt.date) -> str:
 {_rows_table(["Project", "ID", "Type", "Description", "Owner", "Severity", "Due"], escalation_rows, "No risk or issue is escalated.", numeric=(5,))}
 {taken}
 </section>"""
+
+
+def _action_state(row: dict, today: dt.date) -> str:
+    """An action's flag: done (with its day), else overdue past its due date."""
+    done = row.get("done_on")
+    if isinstance(done, dt.date):
+        return f' <span class="done">done {_date(done)}</span>'
+    return _overdue(row.get("due"), today)
 
 
 def _severity(value: object) -> str:

@@ -40,7 +40,7 @@ from pmo_xl.derived import (
     encode_summary,
 )
 from pmo_xl.derived import read_counted as read_counted_reports
-from pmo_xl.ledger import Decision, Ledger, Rejection, open_ledger
+from pmo_xl.ledger import ActionDone, Decision, Ledger, Rejection, open_ledger
 from pmo_xl.periods import current_period, is_month
 from pmo_xl.portfolio.resource_plan import resource_plan
 from pmo_xl.register import ProjectRecord, read_register
@@ -156,14 +156,17 @@ PMO_FIELD_CHANGE_COLUMNS = (
 
 COMMITTEE_DECISION_COLUMNS = (
     "project_id", "answers", "kind", "owner", "decided_on", "action", "action_owner", "due", "note", "closed",
+    "done_on",
 )  # fmt: skip
 
 
-def committee_decisions_view(decisions: Sequence[Decision]) -> pd.DataFrame:
-    """The decisions in force as a frame: dates as dates, `closed` the text an answered need is shown with."""
+def committee_decisions_view(decisions: Sequence[Decision], done: Sequence[ActionDone] = ()) -> pd.DataFrame:
+    """The decisions in force as a frame: dates as dates, `closed` the text an answered need is shown with,
+    `done_on` the day its action was recorded done (None: not done, or no action)."""
+    done_on = {d.decision_id: stored_day(d.done_on) for d in done}
     return pd.DataFrame(
         [(d.project_id, d.answers, d.kind, d.owner, stored_day(d.decided_on), d.action, d.action_owner,
-          stored_day(d.due), d.note, closed_text(d)) for d in current(decisions)],
+          stored_day(d.due), d.note, closed_text(d), done_on.get(d.decision_id)) for d in current(decisions)],
         columns=list(COMMITTEE_DECISION_COLUMNS),
     )  # fmt: skip
 
@@ -835,7 +838,9 @@ def build_views(
             columns=["project_id", "id", "baseline_date"],
         ),
         item_rows=tables,
-        committee_decisions=committee_decisions_view(ledger.decisions(set(status["project_id"]))),
+        committee_decisions=committee_decisions_view(
+            ledger.decisions(set(status["project_id"])), ledger.actions_done(set(status["project_id"]))
+        ),
     )
 
 
