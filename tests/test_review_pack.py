@@ -179,6 +179,18 @@ def test_decisions_listed_once_with_overdue_flagged(pack):
     assert re.search(r"D-002, owner Ingrid Olsen, needed by 2026-12-20(?!\s*overdue)", project_page)
 
 
+def test_no_page_ends_on_a_section_heading_whose_table_went_to_the_next(pack):
+    """A heading keeps with what follows it (h2 break-after: avoid): 'Actions the decisions set' ended page 2 of the
+    demo's pack with its table alone on page 3."""
+    source = (Path(__file__).parents[1] / "pmo_xl" / "reporting" / "review_pack.py").read_text(encoding="utf-8")
+    headings = set(re.findall(r"<h2>([^<{]+)</h2>", source))
+    assert "Actions the decisions set" in headings
+    for number, page in enumerate(pack.pages, start=1):
+        lines = [line.strip() for line in page.extract_text().splitlines() if line.strip()]
+        body = [line for line in lines if not line.startswith("Portfolio review") and not line.startswith("Page ")]
+        assert body and body[-1] not in headings, (number, body[-3:])
+
+
 def test_stale_project_is_marked(pack):
     text = dict(zip(PROJECT_IDS, (t for _n, t in _project_pages(pack)), strict=True))["PRJ-003"]
     assert "stale" in text and "latest accepted report is for 2026-10, not 2026-11" in text

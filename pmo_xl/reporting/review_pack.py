@@ -75,7 +75,7 @@ body{font-family:Segoe UI,Helvetica,Arial,sans-serif;color:#222;margin:0;font-si
 section.page{break-before:page;page-break-before:always;break-inside:avoid;page-break-inside:avoid}
 section.page:first-of-type{break-before:auto;page-break-before:auto}
 h1{font-size:19px;color:#1F3864;margin:0 0 2px;border-bottom:2px solid #1F3864;padding-bottom:2px}
-h2{font-size:13px;color:#1F3864;margin:10px 0 3px}
+h2{font-size:13px;color:#1F3864;margin:10px 0 3px;break-after:avoid;page-break-after:avoid}
 .sub{color:#595959;margin:0 0 6px}.none{color:#7f7f7f;font-style:italic;margin:2px 0}
 .more{color:#595959;font-style:italic;margin:1px 0 4px}
 table{border-collapse:collapse;width:100%;margin:2px 0 4px}
