@@ -123,13 +123,17 @@ def to_record(request: DecisionRequest, earlier: Sequence[Decision], recorded_at
         raise DecisionError(
             f"{request.source}: kind {request.kind!r} is not one of {', '.join(KINDS)}; use one of them"
         )
-    if request.due is not None and request.due < request.decided_on:
-        raise DecisionError(
-            f"{request.source}: the action is due {request.due} before the decision's date {request.decided_on}; "
-            "give a due date on or after it"
-        )
     before = {(d.project_id, d.answers): d for d in current(earlier)}.get((request.project_id, request.answers))
     action = request.action or (request.note if request.due is not None else "")
+    # checked against the decision that set the action: a correction of its owner's name after the due date keeps
+    # the due date it had
+    setting = same_action(before, earlier) if before is not None and before.action == action else []
+    set_on = stored_day(setting[0].decided_on) if setting else request.decided_on
+    if request.due is not None and request.due < set_on:
+        raise DecisionError(
+            f"{request.source}: the action is due {request.due} before the decision's date {set_on}; "
+            "give a due date on or after it"
+        )
     return Decision(
         project_id=request.project_id, answers=request.answers, kind=request.kind, owner=request.owner,
         decided_on=request.decided_on.isoformat(), action=action,
@@ -189,12 +193,6 @@ def decisions_for(ledger: Ledger, project_id: str) -> list[Decision]:
 def closed_text(decision: Decision) -> str:
     """How an answered need is shown closed: 'decided on 2026-12-10: approve by Steering committee'."""
     return f"decided on {decision.decided_on}: {decision.kind} by {decision.owner}"
-
-
-def is_overdue(decision: Decision, today: dt.date, done: ActionDone | None = None) -> bool:
-    """An action past its due date and not done (a decision without an action is never overdue)."""
-    due = stored_day(decision.due)
-    return bool(decision.action) and done is None and due is not None and due < today
 
 
 def stored_day(text: str) -> dt.date | None:
@@ -316,14 +314,15 @@ class DoneRequest:
 
 
 def record_action_done(ledger_path: Path | str, request: DoneRequest, recorded_at: str) -> tuple[ActionDone, bool]:
-    """Record an action done: (the record, whether it was new). Refused, in one line: no decision in force for the
-    need, a decision that set no action, a day before the decision's, a different day for an action recorded done
-    already (the same again adds nothing: a command run twice)."""
+    """Record an action done: (the record, whether it was new). Another day for an action recorded done already
+    is recorded as a correction of it (the newest day holds); the same day again adds nothing (a command run twice).
+    Refused, in one line: no decision in force for the need, a decision that set no action, a day before the
+    decision that set it, or one still to come."""
     for name in ("project_id", "answers", "owner", "note"):
         refuse_control_characters(getattr(request, name), request.source, OPTION_OF.get(name, f"--{name}"))
     with open_ledger(ledger_path, write=True) as ledger:
-        in_force = {d.answers: d for d in current(ledger.decisions([request.project_id]))}
-        decision = in_force.get(request.answers)
+        decisions = ledger.decisions([request.project_id])
+        decision = {d.answers: d for d in current(decisions)}.get(request.answers)
         what = f"{request.source}: {request.project_id} {request.answers}"
         if decision is None:
             raise DecisionError(f"{what} has no decision recorded; record the decision first (pmo decide)")
@@ -332,27 +331,36 @@ def record_action_done(ledger_path: Path | str, request: DoneRequest, recorded_a
                 f"{what}: its decision ({decision.kind} on {decision.decided_on}) set no action, so there is none to "
                 "close; a correction is a new decision (pmo decide)"
             )
-        if request.done_on.isoformat() < decision.decided_on:
-            raise DecisionError(
-                f"{what}: done {request.done_on} before the decision that set it ({decision.decided_on}); give the "
-                "day it was done"
-            )
-        done = ActionDone(decision.decision_id, request.project_id, request.answers, request.done_on.isoformat(),
-                          request.owner, request.note, request.source, recorded_at)  # fmt: skip
-        earlier = {d.decision_id: d for d in ledger.actions_done([request.project_id])}.get(decision.decision_id)
-        if earlier is not None:
-            if earlier.done_on != done.done_on:
-                raise DecisionError(
-                    f"{what}: its action is recorded done on {earlier.done_on} already (by {earlier.owner}); the "
-                    "ledger keeps that day"
-                )
+        set_on = same_action(decision, decisions)[0].decided_on
+        if request.done_on.isoformat() < set_on:
+            raise DecisionError(f"{what}: done {request.done_on} before the decision that set it ({set_on}); give "
+                                "the day it was done")  # fmt: skip
+        if request.done_on > stored_day(recorded_at[:10]) + dt.timedelta(days=1):
+            raise DecisionError(f"{what}: done {request.done_on} is a day still to come; record it once it is done")
+        earlier = action_done(decision, decisions, ledger.actions_done([request.project_id]))
+        if earlier is not None and earlier.done_on == request.done_on.isoformat():
             return earlier, False
-        return done, ledger.add_action_done(done)
+        done = ActionDone(decision.decision_id, request.project_id, request.answers, request.done_on.isoformat(),
+                          request.owner, request.note, earlier.done_id if earlier is not None else None,
+                          request.source, recorded_at)  # fmt: skip
+        return ledger.add_action_done(done), True
 
 
-def done_by_decision(done: Iterable[ActionDone]) -> dict[int, ActionDone]:
-    """decision id -> its action's record of being done."""
-    return {record.decision_id: record for record in done}
+def same_action(decision: Decision, decisions: Iterable[Decision]) -> list[Decision]:
+    """The decisions for `decision`'s need that set its action (the same text), oldest first: a correction of the
+    decision (an owner's name, a note) that keeps the action keeps it the same action, done or not."""
+    key = (decision.project_id, decision.answers, decision.action)
+    return [d for d in sorted(decisions, key=_recorded_order) if (d.project_id, d.answers, d.action) == key]
+
+
+def action_done(decision: Decision, decisions: Iterable[Decision], done: Iterable[ActionDone]) -> ActionDone | None:
+    """The record of `decision`'s action done (its own, or that of an earlier decision setting the same action), the
+    newest where a day was corrected; None when it is not done or sets no action."""
+    if not decision.action:
+        return None
+    ids = {d.decision_id for d in same_action(decision, decisions)}
+    records = [record for record in done if record.decision_id in ids]
+    return max(records, key=lambda record: record.done_id or 0) if records else None
 
 
 def _refuse_twice_answered(requests: Sequence[DecisionRequest]) -> None:

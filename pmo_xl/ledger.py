@@ -305,9 +305,11 @@ MIGRATIONS: tuple[tuple[MigrationPart, ...], ...] = (
         """,
         AppendOnly(("decision",)),
     ),
-    # 8: an action a decision set, done (`pmo decide --action-done`): once per decision (a correction is a new
-    # decision, whose action is its own), with the day it was done, who said so and a note. Until then the action
-    # stays in the pack, flagged overdue past its date. Portable SQL.
+    # 8: an action a decision set, done (`pmo decide --action-done`): the day it was done, who said so and a note,
+    # for the decision that set it; a correction of the day is a new row naming the one it `supersedes` (as a
+    # decision's). Until then the action stays in the pack, flagged overdue past its date. On PostgreSQL the roles
+    # granted on `decision` get the same on `action_done`, so a team ledger's reader and collector go on working
+    # after the owner's upgrade (a grant on ALL TABLES covers only the tables there when it was run).
     (
         """
         CREATE TABLE action_done (
@@ -318,12 +320,31 @@ MIGRATIONS: tuple[tuple[MigrationPart, ...], ...] = (
             done_on TEXT NOT NULL,
             owner TEXT NOT NULL,
             note TEXT NOT NULL,
+            supersedes INTEGER,
             source TEXT NOT NULL,
             recorded_at TEXT NOT NULL
         );
-        CREATE UNIQUE INDEX action_done_once ON action_done (decision_id);
+        CREATE INDEX action_done_by_project ON action_done (project_id, answers);
         """,
         AppendOnly(("action_done",)),
+        Variant(
+            "",
+            """
+            DO $grants$
+            DECLARE granted record;
+            BEGIN
+                FOR granted IN
+                    SELECT grantee, privilege_type FROM information_schema.role_table_grants
+                    WHERE table_schema = current_schema() AND table_name = 'decision' AND grantee <> current_user
+                LOOP
+                    EXECUTE format('GRANT %s ON action_done TO %s', granted.privilege_type,
+                                   CASE WHEN granted.grantee = 'PUBLIC' THEN 'PUBLIC'
+                                        ELSE quote_ident(granted.grantee) END);
+                END LOOP;
+            END
+            $grants$;
+            """,
+        ),
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -373,7 +394,9 @@ DECISION_COLUMNS = (
     "project_id", "answers", "kind", "owner", "decided_on", "action", "action_owner", "due", "note", "supersedes",
     "source", "row_key", "recorded_at",
 )  # fmt: skip
-ACTION_DONE_COLUMNS = ("decision_id", "project_id", "answers", "done_on", "owner", "note", "source", "recorded_at")
+ACTION_DONE_COLUMNS = (
+    "decision_id", "project_id", "answers", "done_on", "owner", "note", "supersedes", "source", "recorded_at",
+)  # fmt: skip
 REJECTION_COLUMNS = (
     "file_name", "source_path", "sha256", "project_id", "reporting_period", "template_id", "rejected_at", "findings"
 )  # fmt: skip
@@ -1012,23 +1035,16 @@ class Ledger:
                 recorded.append(replace(decision, decision_id=decision_id))
         return recorded
 
-    def add_action_done(self, done: ActionDone) -> bool:
-        """Record that a decision's action was done, append-only; False (nothing added) when that decision's action
-        is recorded done already."""
+    def add_action_done(self, done: ActionDone) -> ActionDone:
+        """Record that a decision's action was done (or, `supersedes` set, the day corrected), append-only."""
         with self._transaction("the action was not recorded done", serialised=_DECISION_LOCK):
-            held = self._connection.execute(
-                "SELECT 1 FROM action_done WHERE decision_id = ?", (done.decision_id,)
-            ).fetchone()
-            if held:
-                return False
-            values = [getattr(done, column) for column in ACTION_DONE_COLUMNS]
-            self._insert_row(
+            done_id = self._insert_row(
                 f"INSERT INTO action_done ({', '.join(ACTION_DONE_COLUMNS)}) "
                 f"VALUES ({', '.join('?' * len(ACTION_DONE_COLUMNS))})",
-                values,
+                [getattr(done, column) for column in ACTION_DONE_COLUMNS],
                 "done_id",
             )
-        return True
+        return replace(done, done_id=done_id)
 
     # -- reading ------------------------------------------------------------------------------------------------
 
@@ -1036,7 +1052,7 @@ class Ledger:
         """The actions recorded done (of the given projects), oldest first."""
         query = f"SELECT done_id, {', '.join(ACTION_DONE_COLUMNS)} FROM action_done"
         rows = self._read("actions done", query, (), "project_id", project_ids)
-        return [ActionDone(*row[1:]) for row in sorted(rows)]
+        return [ActionDone(*row[1:], done_id=row[0]) for row in sorted(rows)]
 
     def decisions(self, project_ids: Iterable[str] | None = None) -> list[Decision]:
         """The committee's decisions (of the given projects), oldest first, superseded ones included."""
@@ -1634,7 +1650,8 @@ class Decision:
 @dataclass(frozen=True)
 class ActionDone:
     """The action of decision `decision_id` (answering `answers` of `project_id`) done on `done_on` (ISO day), as
-    `owner` said; `source` where it was read, `recorded_at` when."""
+    `owner` said; `supersedes` the record whose day this one corrects; `source` where it was read, `recorded_at`
+    when."""
 
     decision_id: int
     project_id: str
@@ -1642,8 +1659,10 @@ class ActionDone:
     done_on: str
     owner: str
     note: str
+    supersedes: int | None
     source: str
     recorded_at: str
+    done_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -1883,8 +1902,12 @@ class _ServerConnection:
 
         try:
             yield
-        except psycopg.OperationalError as error:  # the server stopped, the session was ended, the network dropped
-            raise ServerFault(self.url, "gone", error) from None
+        except psycopg.OperationalError as error:
+            # gone: the server stopped, the session was ended, the network dropped (SQLSTATE class 08, 57P01-03);
+            # anything else of the kind (a full disk, a statement timeout, a deadlock) the server refused
+            state = error.sqlstate or ""
+            gone = self.raw.closed or state.startswith("08") or state in ("57P01", "57P02", "57P03")
+            raise ServerFault(self.url, "gone" if gone else "refused", error) from None
         except errors.InsufficientPrivilege as error:
             raise ServerFault(self.url, "privilege", error) from None
         except errors.ReadOnlySqlTransaction as error:
@@ -1898,7 +1921,8 @@ class _ServerConnection:
 
 class ServerFault(LedgerError):
     """What a team ledger's server refused, in one line that says why and what to do: the connection lost (`gone`),
-    a right the role lacks (`privilege`), a server taking no writes (`read-only`), no schema to work in (`schema`)."""
+    a right the role lacks (`privilege`), a server taking no writes (`read-only`), no schema to work in (`schema`),
+    anything else operational (`refused`: a full disk, a statement timeout, a deadlock)."""
 
     def __init__(self, url: str, kind: str, error: BaseException):
         self.kind = kind
@@ -1918,6 +1942,11 @@ class ServerFault(LedgerError):
                 "and pmo ledger rebuild the collector's; making or upgrading the ledger (the first collect, and the "
                 "first after a pmo-xl upgrade) the database owner's. Ask its owner to grant them (docs/ledger.md, "
                 "Team ledger)"
+            )
+        if kind == "refused":
+            return (
+                f"the ledger's server refused it ({reason}); what earlier runs recorded is intact and no report is "
+                "half-stored. Run again; if it goes on, show this to the database's administrator"
             )
         if kind == "read-only":
             return (

@@ -169,7 +169,9 @@ def test_a_decision_on_a_need_the_pm_already_marked_decided_is_still_listed_with
         "decided on 2026-11-27: approve by CFO",
     )
     assert summary.actions["answers"].tolist() == ["D-002"]
-    assert "1 decision(s) taken, 1 action(s) set" in summary.headlines()
+    assert {"1 decision(s) taken", "1 action(s) from the committee's decisions open, 0 done"} <= set(
+        summary.headlines()
+    )
 
 
 def _decisions_workbook(path: Path, rows: list[tuple]) -> Path:
@@ -291,9 +293,51 @@ def test_an_action_done_is_refused_in_one_line_without_a_decision_an_action_or_a
     mixed = CliRunner().invoke(main, ["decide", "--ledger", str(ledger), "--action-done", "2026-12-05", "--project",
                                       "A1", "--answers", "D-001", "--owner", "Ana", "--kind", "approve"])  # fmt: skip
     assert mixed.exit_code == 2 and "leave out --kind" in mixed.output
-    _decide(ledger, "--action-done", "2026-12-05", "--project", "A1", "--answers", "D-001", "--owner", "Ana")
-    other_day = CliRunner().invoke(main, ["decide", "--ledger", str(ledger), "--action-done", "2026-12-06",
-                                          "--project", "A1", "--answers", "D-001", "--owner", "Ana"])  # fmt: skip
-    assert other_day.exit_code == 2 and "recorded done on 2026-12-05 already" in other_day.output
+    future = CliRunner().invoke(main, ["decide", "--ledger", str(ledger), "--action-done", "2099-01-01", "--project",
+                                       "A1", "--answers", "D-001", "--owner", "Ana"])  # fmt: skip
+    assert future.exit_code == 2 and "is a day still to come" in future.output
     with open_ledger(ledger) as opened:
-        assert [(d.answers, d.done_on) for d in opened.actions_done()] == [("D-001", "2026-12-05")]
+        assert opened.actions_done() == []  # nothing of the refused ones
+
+
+def test_an_action_done_survives_a_correction_that_keeps_it_and_its_day_can_be_corrected(ledger):
+    """A correction of the decision (the owner's name) keeping the action keeps it done, not overdue again, and the
+    day is checked against the decision that set the action; another day is a correction, the newest holds."""
+    from pmo_xl.reporting.dashboard import overdue_actions
+
+    _decide(ledger, "--kind", "approve", "--project", "A1", "--answers", "D-001", "--owner", "Bord",
+            "--date", "2026-11-20", "--action", "Sign", "--due", "2026-11-30")  # fmt: skip
+    _decide(ledger, "--action-done", "2026-11-25", "--project", "A1", "--answers", "D-001", "--owner", "Ana")
+    _decide(
+        ledger,
+        "--kind",
+        "approve",
+        "--project",
+        "A1",
+        "--answers",
+        "D-001",
+        "--owner",
+        "Board",
+        "--date",
+        "2026-12-01",
+        "--action",
+        "Sign",
+        "--due",
+        "2026-11-30",
+    )  # fmt: skip  (a typo corrected)
+
+    def shown() -> list[tuple]:
+        actions = _summary(ledger).actions
+        late = overdue_actions(actions, dt.date.fromisoformat(TODAY))
+        return [(row.action, row.done_on, bool(flag)) for row, flag in zip(actions.itertuples(), late, strict=True)]
+
+    assert shown() == [("Sign", dt.date(2026, 11, 25), False)]
+    said = _decide(ledger, "--action-done", "2026-11-24", "--project", "A1", "--answers", "D-001", "--owner", "Ana")
+    assert "recorded, correcting the day" in said  # before the correction's date, after the decision that set it
+    assert shown() == [("Sign", dt.date(2026, 11, 24), False)]
+    _decide(ledger, "--kind", "approve", "--project", "A1", "--answers", "D-001", "--owner", "Board",
+            "--date", "2026-12-02", "--action", "Sign and file", "--due", "2026-12-05")  # fmt: skip
+    assert shown() == [("Sign and file", None, True)]  # another action: a new one, not done, overdue
+    with open_ledger(ledger) as opened:
+        assert [(d.done_on, d.supersedes is not None) for d in opened.actions_done()] == [
+            ("2026-11-25", False), ("2026-11-24", True)]  # fmt: skip

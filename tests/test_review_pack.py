@@ -392,3 +392,29 @@ def test_pptx_has_one_slide_per_active_project_each_with_one_project_id(ledger_p
         slides[-1].startswith("Scenarios compared: Lean, Growth")
         and "REQ-2 Request REQ-2 | out | in (2027-03)" in slides[-1]
     )
+
+
+def test_the_decisions_page_shows_an_action_done_green_and_an_open_one_overdue(ledger_path, tmp_path):
+    """Actions the committee set: one done (green 'done DAY', not overdue), one past its date and not done
+    (overdue), listed even in a later pack where neither decision is shown any more."""
+    import shutil
+
+    ledger = tmp_path / "ledger.db"
+    shutil.copyfile(ledger_path, ledger)
+    _run("ledger", "rebuild", "--ledger", str(ledger))  # built by add_submission: counted as collect would
+    for answers, action, due in (
+        ("D-001", "Release the budget", "2026-12-05"),
+        ("D-002", "Sign the vendor", "2026-12-08"),
+    ):
+        _run("decide", "--ledger", str(ledger), "--kind", "approve", "--project", "PRJ-001", "--answers", answers,
+             "--owner", "Board", "--date", "2026-12-04", "--action", action, "--due", due)  # fmt: skip
+    _run("decide", "--ledger", str(ledger), "--action-done", "2026-12-06", "--project", "PRJ-001", "--answers",
+         "D-001", "--owner", "Claire Dubois")  # fmt: skip
+    out = tmp_path / "pack.html"
+    _run("review-pack", str(out), "--ledger", str(ledger), "--today", TODAY)
+    page = out.read_text(encoding="utf-8").split('id="decisions"')[1].split("</section>")[0]
+    actions = page.split("Actions the decisions set")[1]
+    assert re.search(
+        r"Release the budget.*?2026-12-05</span> <span class=\"done\">done 2026-12-06</span>", actions, re.S
+    )
+    assert re.search(r"Sign the vendor.*?2026-12-08</span> <span class=\"overdue\">overdue</span>", actions, re.S)

@@ -219,7 +219,24 @@ def sqlite_ledger(team_inboxes, tmp_path_factory) -> Path:
     everything, _inboxes = team_inboxes
     root = tmp_path_factory.mktemp("single")
     _finished(_collect(everything, str(root / "pmo_ledger.db"), root / "portfolio.xlsx"))
+    with open_ledger(root / "pmo_ledger.db", write=True) as ledger:  # a decision, its action done
+        (decision,) = ledger.add_decisions([_decision("D-001")])
+        ledger.add_action_done(_done(decision.decision_id))
     return root / "pmo_ledger.db"
+
+
+def _decision(answers: str):
+    from pmo_xl.decisions import DecisionRequest, to_record
+
+    request = DecisionRequest("PRJ-0001", answers, "approve", "Board", dt.date(2026, 12, 1), dt.date(2026, 12, 20),
+                              "", "Sign", "Ana")  # fmt: skip
+    return to_record(request, [], now_stamp())
+
+
+def _done(decision_id: int):
+    from pmo_xl.ledger import ActionDone
+
+    return ActionDone(decision_id, "PRJ-0001", "D-001", "2026-12-05", "Ana", "", None, "test", now_stamp())
 
 
 def _pmo(*arguments: str) -> dict:
@@ -243,6 +260,9 @@ def test_a_round_trip_sqlite_postgresql_sqlite_gives_identical_views_and_checks_
         assert copied.counts() == original.counts()
     with open_ledger(postgres_url, write=True) as copied:  # the server numbers on after the copied ids
         assert copied.add_submission(status_submission(), now_stamp()) == there["copied"]["submission"] + 1
+        assert there["copied"]["action_done"] == there["copied"]["decision"] == 1
+        (decision,) = copied.add_decisions([_decision("D-002")])
+        assert decision.decision_id == 2 and copied.add_action_done(_done(2)).done_id == 2
 
 
 def test_an_interrupted_copy_goes_on_where_it_stopped_and_another_ledger_is_not_copied_over(
@@ -350,11 +370,48 @@ def test_the_reader_may_only_read_the_collector_only_add_and_the_owner_meets_the
     refused = _refused("ledger", "rebuild", "--ledger", as_reader)
     assert "may not do this" in refused and "collector" in refused, refused
     assert _whole(owner_url) == before
-    # a table a later pmo-xl's migration adds (the owner runs it): the reader reads it without a new grant
+    # a table a later pmo-xl's migration adds (the owner runs it): the reader reads it, the collector adds to it,
+    # without a new grant
     with psycopg.connect(owner_url, autocommit=True) as connection:
         connection.execute("CREATE TABLE added_later (x integer)")
+    with psycopg.connect(as_collector, autocommit=True) as connection:
+        connection.execute("INSERT INTO added_later VALUES (1)")
     with psycopg.connect(as_reader, autocommit=True) as connection:
-        assert connection.execute("SELECT count(*) FROM added_later").fetchone() == (0,)
+        assert connection.execute("SELECT count(*) FROM added_later").fetchone() == (1,)
+
+
+def test_a_version_7_team_ledger_upgraded_by_its_owner_is_read_by_its_reader_and_added_to_by_its_collector(
+    team_roles, postgres_server, tmp_path
+):
+    """Roles granted before the grants had default privileges (the first team ledgers): version 8's migration
+    gives them on action_done what they had on decision, so the owner's upgrade breaks neither."""
+    from pmo_xl.ledger import POSTGRESQL, migration_sql
+
+    collector, reader = team_roles
+    name = postgres_server.create_database()
+    owner_url = postgres_server.url(name)
+    with psycopg.connect(owner_url, autocommit=True) as connection:  # the ledger version 7 made, then its grants
+        for number in range(1, 8):
+            connection.execute(migration_sql(number, POSTGRESQL))
+        connection.execute("CREATE TABLE pmo_ledger_version (version INTEGER NOT NULL)")
+        connection.execute("INSERT INTO pmo_ledger_version VALUES (7)")
+        connection.execute(
+            f"GRANT USAGE ON SCHEMA public TO {reader}; GRANT SELECT ON ALL TABLES IN SCHEMA public TO {reader}; "
+            f"GRANT USAGE ON SCHEMA public TO {collector}; GRANT SELECT, INSERT ON decision TO {collector}; "
+            f"GRANT SELECT ON pmo_ledger_version TO {collector};"
+        )
+    with open_ledger(owner_url, write=True) as ledger:  # the owner's first collect after the upgrade
+        assert ledger.schema_version == 8
+        ledger.add_submission(status_submission(), now_stamp())
+    with open_ledger(postgres_server.url(name, reader)) as ledger:
+        assert ledger.actions_done() == [] and len(ledger.submissions()) == 1
+    with psycopg.connect(postgres_server.url(name, collector), autocommit=True) as connection:
+        connection.execute(
+            "INSERT INTO action_done (decision_id, project_id, answers, done_on, owner, note, source, recorded_at) "
+            "VALUES (1, 'PRJ-001', 'D-001', '2026-12-01', 'Ana', '', 'test', '2026-12-01')"
+        )
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            connection.execute("DELETE FROM action_done")
 
 
 def _refused(*arguments: str) -> str:
@@ -394,6 +451,12 @@ def test_a_session_ended_by_the_server_is_said_in_one_line_for_a_read_a_write_an
     for said in (read, write, refresh):
         assert "\n" not in str(said.value) and "run again" in str(said.value).lower(), said.value
     assert len(_whole(postgres_url)) == 1
+    # a refusal of another kind (here a statement timeout) is said as what it is, never as a lost connection
+    with open_ledger(postgres_url) as reading:
+        reading._connection.execute("SET statement_timeout = 1")
+        with pytest.raises(LedgerError, match="server refused it") as refused:
+            reading._connection.execute("SELECT pg_sleep(1)")
+    assert "lost" not in str(refused.value) and "statement timeout" in str(refused.value)
 
 
 def test_a_database_of_another_application_or_not_in_utf8_or_read_only_is_refused_untouched(postgres_server, tmp_path):

@@ -88,7 +88,7 @@ def _action_done(ledger, done_on: str, project_id, answers, owner, note: str, gi
     request = DoneRequest(plain_text(project_id), plain_text(answers), read_day(done_on, "--action-done"),
                           plain_text(owner), plain_text(note))  # fmt: skip
     done, new = record_action_done(ledger, request, now_stamp())
-    said = "recorded" if new else "was recorded already"
+    said = "was recorded already" if not new else "recorded, correcting the day" if done.supersedes else "recorded"
     click.echo(f"{done.project_id} {done.answers}: the action of decision {done.decision_id} done on {done.done_on} "
                f"({done.owner}) {said} -> {ledger}")  # fmt: skip
     return {"action_done": {"decision_id": done.decision_id, "done_on": done.done_on}, "recorded": int(new),

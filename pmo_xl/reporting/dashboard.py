@@ -665,7 +665,7 @@ class ExecutiveSummary:
     # needed: the `decisions` columns and `closed` ('decided on 2026-12-10: approve by Steering committee').
     decided: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DECIDED_COLUMNS))
     # The actions the decisions set: project_id, project_name, answers, action, action_owner, due, done_on (overdue
-    # is judged by the writer against its today: `pmo_xl.decisions.is_overdue`, `overdue_actions`).
+    # is judged by the writer against its today: `overdue_actions`).
     actions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ACTION_COLUMNS))
 
     def headlines(self) -> list[str]:
@@ -676,7 +676,8 @@ class ExecutiveSummary:
             f"{len(self.slipped_key_milestones)} key milestone(s) slipped, {len(self.rebaselines)} re-baseline(s)",
             f"{len(self.decisions)} decision(s) needed from management, "
             f"{len(self.escalations)} risk(s) and issue(s) escalated",
-            *([f"{len(self.decided)} decision(s) taken, {len(self.actions)} action(s) set"] if len(self.decided) else []),
+            *([f"{len(self.decided)} decision(s) taken"] if len(self.decided) else []),
+            *([self.action_headline()] if len(self.actions) else []),
             *(
                 [f"{len(self.pmo_field_changes)} PMO-owned figure(s) changed by PMs without an approved change "
                  "request: the PMO's are used"]
@@ -684,6 +685,11 @@ class ExecutiveSummary:
                 else []
             ),
         ]  # fmt: skip
+
+    def action_headline(self) -> str:
+        """'3 action(s) from the committee's decisions open, 1 done': open ones whenever set, done this period."""
+        done = sum(1 for day in self.actions["done_on"] if frame_day(day) is not None)
+        return f"{len(self.actions) - done} action(s) from the committee's decisions open, {done} done"
 
 
 _RISK_COLUMNS = ["project_id", "project_name", "id", "type", "description", "owner", "severity"]
@@ -693,15 +699,15 @@ ACTION_COLUMNS = ["project_id", "project_name", "answers", "action", "action_own
 
 
 def overdue_actions(actions: pd.DataFrame, today: dt.date) -> pd.Series:
-    """True for each action past its due date on `today` and not done (the one rule: `decisions.is_overdue`)."""
+    """True for each action past its due date on `today` and not done: the one rule, for the report and the pack."""
     return pd.Series(
-        [as_date(due) is not None and as_date(due) < today and _day(done) is None
+        [as_date(due) is not None and as_date(due) < today and frame_day(done) is None
          for due, done in zip(actions["due"], actions["done_on"], strict=True)],
         index=actions.index, dtype=bool,
     )  # fmt: skip
 
 
-def _day(value: object) -> dt.date | None:
+def frame_day(value: object) -> dt.date | None:
     """A frame's day, or None for a blank (None, NaN, NaT)."""
     return as_date(value) if value is not None and not pd.isna(value) else None
 
@@ -808,9 +814,9 @@ def executive_summary(
     # began, or of a decision shown, with the day it was done.
     actions = [
         {"project_id": r["project_id"], "project_name": names.get(r["project_id"], ""), "answers": r["answers"],
-         "action": r["action"], "action_owner": r["action_owner"], "due": r["due"], "done_on": _day(r.get("done_on"))}
+         "action": r["action"], "action_owner": r["action_owner"], "due": r["due"], "done_on": frame_day(r.get("done_on"))}
         for r, showing in zip(records, shown, strict=True)
-        if r["action"] and (_day(r.get("done_on")) is None or showing or (since and _day(r["done_on"]) >= since))
+        if r["action"] and (frame_day(r.get("done_on")) is None or showing or (since and frame_day(r["done_on"]) >= since))
     ]  # fmt: skip
     escalations = [
         {**{c: row.get(c) for c in _RISK_COLUMNS if c != "project_name"}, "project_name": names.get(row["project_id"], ""),

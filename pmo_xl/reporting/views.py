@@ -29,7 +29,7 @@ from pmo_xl.corrections import (
     mark_current,
     newly_approved,
 )
-from pmo_xl.decisions import closed_text, current, stored_day
+from pmo_xl.decisions import action_done, closed_text, current, stored_day
 from pmo_xl.derived import (
     ChainRules,
     CountedHistory,
@@ -163,12 +163,12 @@ COMMITTEE_DECISION_COLUMNS = (
 def committee_decisions_view(decisions: Sequence[Decision], done: Sequence[ActionDone] = ()) -> pd.DataFrame:
     """The decisions in force as a frame: dates as dates, `closed` the text an answered need is shown with,
     `done_on` the day its action was recorded done (None: not done, or no action)."""
-    done_on = {d.decision_id: stored_day(d.done_on) for d in done}
-    return pd.DataFrame(
-        [(d.project_id, d.answers, d.kind, d.owner, stored_day(d.decided_on), d.action, d.action_owner,
-          stored_day(d.due), d.note, closed_text(d), done_on.get(d.decision_id)) for d in current(decisions)],
-        columns=list(COMMITTEE_DECISION_COLUMNS),
-    )  # fmt: skip
+    rows = []
+    for d in current(decisions):
+        record = action_done(d, decisions, done)  # a correction keeping the action keeps it done
+        rows.append((d.project_id, d.answers, d.kind, d.owner, stored_day(d.decided_on), d.action, d.action_owner,
+                     stored_day(d.due), d.note, closed_text(d), stored_day(record.done_on) if record else None))  # fmt: skip
+    return pd.DataFrame(rows, columns=list(COMMITTEE_DECISION_COLUMNS))
 
 
 @dataclass(frozen=True)
