@@ -230,6 +230,10 @@ def test_a_row_typed_below_the_table_is_refused_not_dropped(ledger, tmp_path):
     message = _refused(*_decide(ledger, "--from", table))
     assert "below.xlsx, sheet Decisions, row 4: typed below the Decisions table, outside it" in message
     assert _decisions(ledger) == []
+    # a cell of spaces only below it holds nothing: blank, as for the ribbon's Record decisions (Book.rows_below)
+    spaces = _table(tmp_path / "spaces.xlsx", [["A1", "D-002", "approve", "SC", DAY]], below=[[None, "   "]])
+    _ok(*_decide(ledger, "--from", spaces))
+    assert len(_decisions(ledger)) == 1
 
 
 def test_non_breaking_spaces_dates_as_text_and_formula_signs_in_the_table(ledger, tmp_path):

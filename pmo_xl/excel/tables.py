@@ -43,6 +43,7 @@ import pandas as pd
 from pmo_xl.errors import InputTableError
 from pmo_xl.excel.package import column_letters, parse_cell, read_structure
 from pmo_xl.excel.zip_archive import LazyMembers, read_directory
+from pmo_xl.values import is_blank
 
 __all__ = ["read_table", "same_name"]
 
@@ -135,10 +136,14 @@ def _read_from(workbook, path: Path, wanted: list[str], tables: list[str], first
 
 def _rows_below(sheet_rows: list[list], table) -> list[int]:
     """The Excel row numbers of rows typed below a table, in its columns, outside its range: Excel leaves such a
-    row out of the table, and a reader of the table alone would drop it in silence."""
+    row out of the table, and a reader of the table alone would drop it in silence. Blank as the ribbon's
+    Book.rows_below says it (`values.is_blank`: a cell of spaces only holds nothing)."""
     (_, left), (bottom, right) = table.start, table.end
-    return [index + 1 for index, row in enumerate(sheet_rows) if index > bottom
-            and any(cell not in ("", None) for cell in row[left : right + 1])]  # fmt: skip
+    return [
+        index + 1
+        for index, row in enumerate(sheet_rows)
+        if index > bottom and not all(is_blank(cell) for cell in row[left : right + 1])
+    ]
 
 
 def _frame(rows: list[list], headers: list[str], left: int, location: dict) -> pd.DataFrame:
