@@ -173,3 +173,14 @@ def test_a_long_note_gets_a_row_as_tall_as_its_lines_which_libreoffice_keeps(cyc
         long_row, short_row = sheet.row_dimensions[body].height, sheet.row_dimensions[body + 1].height
         assert long_row is not None and long_row >= 15 * 6, (path.name, long_row)  # 201 characters, 30 wide
         assert short_row == 15 * 2, (path.name, short_row)  # "Steering committee" wraps in the 16-wide owner column
+
+
+def test_an_action_recorded_done_says_so_in_the_pms_next_workbook(cycle):
+    _run("decide", "--ledger", str(cycle.ledger), "--action-done", "2026-12-12", "--project", "A1", "--answers",
+         "D-001", "--owner", "Ana")  # fmt: skip
+    out = cycle.root / "out-12-done"
+    _run("generate", "--register", str(cycle.register), "--out", str(out), "--period", "2026-12",
+         "--ledger", str(cycle.ledger))  # fmt: skip
+    _sheet, taken = _rows(next(out.glob("A1 - *.xlsx")), "DecisionsTaken")
+    actions = {row[0]: row[6] for row in taken if row[0]}
+    assert actions["D-001"] == "Sign the supplier change (done 2026-12-12)", actions

@@ -25,12 +25,12 @@ were moved through the declared migrations (a renamed choice arrives renamed, a 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from pmo_xl.corrections import mark_current, newly_approved
-from pmo_xl.decisions import decisions_for, stored_day
+from pmo_xl.decisions import actions_done_for, decisions_for, stored_day
 from pmo_xl.derived import current_submission
 from pmo_xl.errors import PmoError
 from pmo_xl.generate.generator import CarryForward, WorkbookFill, id_number
@@ -87,15 +87,19 @@ DECISIONS_TAKEN = "DecisionsTaken"
 DECIDED = "Decided"
 
 
-def decisions_taken_rows(decisions: Sequence[Decision], needs: list[dict], capacity: int) -> list[dict]:
+def decisions_taken_rows(
+    decisions: Sequence[Decision], needs: list[dict], capacity: int, done: Mapping[int, str] | None = None
+) -> list[dict]:
     """The DecisionsTaken rows for a project's decisions in force, newest first (at most `capacity`: the table says
     the PMO's report lists every one), each with the question it answers when `needs` (last report's Decisions
-    rows) still holds it."""
+    rows) still holds it, and an action recorded done (`done`: decision id -> ISO day) said done in its text."""
     questions = {str(row.get("id")): row.get("decision") for row in needs}
+    done = done or {}
     newest_first = sorted(decisions, key=lambda d: (d.decided_on, d.decision_id or 0), reverse=True)
     rows = [
         {"answers": d.answers, "decision": questions.get(d.answers), "owner": d.owner,
-         "decided_on": stored_day(d.decided_on), "kind": d.kind, "note": d.note or None, "action": d.action or None,
+         "decided_on": stored_day(d.decided_on), "kind": d.kind, "note": d.note or None,
+         "action": (f"{d.action} (done {done[d.decision_id]})" if d.decision_id in done else d.action) or None,
          "action_owner": d.action_owner or None, "due": stored_day(d.due)}
         for d in newest_first[:capacity]
     ]  # fmt: skip
@@ -108,10 +112,11 @@ def carried_fill(
     before_previous: StoredSubmission | None,
     schema: TemplateSchema | None = None,
     decisions: Sequence[Decision] = (),
+    done: Mapping[int, str] | None = None,
 ) -> WorkbookFill:
     """`fill` (identity from the register) pre-filled from the previous accepted submission, both submissions in
     the shape of `schema` (default: the current status template), and the project's `decisions` in force stamped
-    read-only (the needs they answer carried as Decided). Pure."""
+    read-only (the needs they answer carried as Decided; an action `done`, decision id -> day, said done). Pure."""
     schema = schema or catalog.SCHEMAS["project_status"]
     fields = dict(fill.fields)
     for name in (*BASELINE_FIELDS, *PM_FIGURES):
@@ -144,7 +149,7 @@ def carried_fill(
     floor = max((number for number in (id_number(item, prefix) for item in held) if number is not None), default=0)
     if decisions and any(table.name == DECISIONS_TAKEN for table in schema.stamped):
         tables[DECISIONS_TAKEN] = decisions_taken_rows(
-            decisions, previous.tables.get("Decisions", []), schema.table(DECISIONS_TAKEN).rows
+            decisions, previous.tables.get("Decisions", []), schema.table(DECISIONS_TAKEN).rows, done
         )
     approved_ids = {str(row.get("id")) for row in approved}
     tables["ChangeRequests"] = [
@@ -221,7 +226,8 @@ def carry_forward_from_ledger(
             return fill
         with open_ledger(ledger_path) as ledger:
             decisions = decisions_for(ledger, record.project_id)
-        return carried_fill(fill, *found, schema, decisions)
+            done = actions_done_for(ledger, record.project_id)
+        return carried_fill(fill, *found, schema, decisions, done)
 
     return carry
 
