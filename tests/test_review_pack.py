@@ -418,3 +418,24 @@ def test_the_decisions_page_shows_an_action_done_green_and_an_open_one_overdue(l
         r"Release the budget.*?2026-12-05</span> <span class=\"done\">done 2026-12-06</span>", actions, re.S
     )
     assert re.search(r"Sign the vendor.*?2026-12-08</span> <span class=\"overdue\">overdue</span>", actions, re.S)
+
+
+def test_a_project_that_never_reported_has_its_page_without_a_nan(ledger_path, tmp_path):
+    """The register's project with no accepted report gets its page: 'no report' where the RAG would be, no 'nan'
+    where a frame held a blank (the practitioner found six on such a page), no empty 'Rules:' line."""
+    register = tmp_path / "register.csv"
+    register.write_text(
+        "project_id,project_name,project_manager,pm_email,sponsor,start_date,end_date,budget,currency,money_unit\n"
+        + "".join(
+            f"{p},Project {p},Ana,ana@example.org,Sponsor,2026-01-01,2027-06-30,100000,EUR,units\n"
+            for p in (*PROJECT_IDS, "PRJ-009")
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "pack.html"
+    _run("review-pack", str(out), "--ledger", str(ledger_path), "--register", str(register), "--today", TODAY)
+    document = out.read_text(encoding="utf-8")
+    page = document.split('id="project-PRJ-009"')[1].split("</section>")[0]
+    assert "never reported" in page and page.count('class="rag rag-none">no report</span>') == 6
+    assert not re.search(r"\bnan\b|\bNaT\b|\bNone\b", document), re.findall(r".{40}\bnan\b.{20}", document)
+    assert "Rules: </p>" not in document

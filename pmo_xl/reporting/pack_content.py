@@ -19,7 +19,7 @@ from pmo_xl.reporting.calendar import ACTIVE_STATES, CURRENT_STATES
 from pmo_xl.reporting.dashboard import RISK_TYPES, Dashboard, ExecutiveSummary
 from pmo_xl.reporting.report_html import NOT_REPORTING_MEASURES
 from pmo_xl.reporting.views import NOT_IN_REGISTER, PortfolioViews
-from pmo_xl.values import as_date
+from pmo_xl.values import as_date, is_blank
 
 if TYPE_CHECKING:
     from pmo_xl.portfolio.selection.saved import ComparisonRow, ScenarioComparison
@@ -51,6 +51,14 @@ def active_projects(views: PortfolioViews) -> pd.DataFrame:
     everyone = pd.concat([views.status, views.unreported], ignore_index=True) if len(views.unreported) else views.status
     active = everyone[everyone["coverage"].isin((*ACTIVE_STATES, NOT_IN_REGISTER))]
     return active.sort_values("project_id", kind="stable").reset_index(drop=True)
+
+
+def page_records(projects: pd.DataFrame) -> list[dict]:
+    """The project pages' rows, each blank (NaN, NaT, None, spaces) as None: a page never prints 'nan' for a project
+    that never reported, or for a field its PM left empty."""
+    return [
+        {key: None if is_blank(value) else value for key, value in row.items()} for row in projects.to_dict("records")
+    ]
 
 
 def _is_current(coverage: object) -> bool:

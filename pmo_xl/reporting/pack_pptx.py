@@ -35,6 +35,7 @@ from pmo_xl.reporting.pack_content import (
     needs_attention,
     owner_actions,
     pack_counts,
+    page_records,
 )
 from pmo_xl.reporting.views import MONEY_DECIMALS, PortfolioViews, amounts_label, project_budget, whole_amount
 from pmo_xl.templates.catalog import VARIANCE_HEADER, budget_variance
@@ -340,7 +341,7 @@ def render_pack_pptx(
     _decisions(deck, summary, today)
     _actions(deck, views, ids, today)
     _changes(deck, summary)
-    records = projects.to_dict("records")
+    records = page_records(projects)
     baselines = {
         project: {m["id"]: m.get("baseline_date") for m in rows} for project, rows in by_project["baselines"].items()
     }

@@ -45,6 +45,7 @@ from pmo_xl.reporting.pack_content import (  # noqa: F401 (re-exported: the pack
     needs_attention,
     owner_actions,
     pack_counts,
+    page_records,
 )
 from pmo_xl.reporting.report_html import _e, _rag_badge, stacked_share_bars
 from pmo_xl.reporting.views import (
@@ -417,8 +418,13 @@ def _data_period(row: dict, period: str) -> str:
 
 def _project_page(row: dict, number: int, count: int, context: _PackContext) -> str:
     project_id = row["project_id"]
+    missing = "no report" if row.get("coverage") == "never reported" or not row.get("period") else "not set"
+
+    def badge(value: object) -> str:
+        return _rag_badge(value) if value else f'<span class="rag rag-none">{missing}</span>'
+
     rag_rows = [
-        [_e(label), _rag_badge(row.get(declared)), _rag_badge(row.get(derived))]
+        [_e(label), badge(row.get(declared)), badge(row.get(derived))]
         for label, declared, derived in (("Overall", "rag_overall", "rag_derived"),
                                          ("Schedule", "rag_schedule", "rag_schedule_derived"),
                                          ("Cost", "rag_cost", "rag_cost_derived"))
@@ -570,7 +576,7 @@ def render_review_pack(
         decisions=decisions,
         baselines=_effective_baselines(views.milestone_baselines, ids),
     )
-    records = projects.to_dict("records")
+    records = page_records(projects)
     pages = [
         _summary_page(dashboard, summary, projects, today),
         _decisions_page(summary, today),
