@@ -439,3 +439,8 @@ def test_a_project_that_never_reported_has_its_page_without_a_nan(ledger_path, t
     assert "never reported" in page and page.count('class="rag rag-none">no report</span>') == 6
     assert not re.search(r"\bnan\b|\bNaT\b|\bNone\b", document), re.findall(r".{40}\bnan\b.{20}", document)
     assert "Rules: </p>" not in document
+    # its budget is in the total, it gives no forecast: the forecast says what it covers, beside the budget
+    summary = document.split('id="summary"')[1].split("</section>")[0] if 'id="summary"' in document else document
+    assert re.search(
+        r"Forecast at completion: [\d,.]+ [^(<]*\(3 of 4 projects give one; their budget [\d,.]+ ", summary
+    )

@@ -36,6 +36,7 @@ from pmo_xl.reporting.views import (
     money_label,
     project_budget,
     share_cell,
+    whole_amount,
 )
 from pmo_xl.reporting_calendar import last_day
 from pmo_xl.templates.catalog import STAGES
@@ -165,6 +166,10 @@ class Dashboard:
     capacity_hot_spots: pd.DataFrame  # role, month, demand_fte, capacity_fte, utilisation, shortfall_fte
     submission_states: pd.DataFrame  # state, projects
     outstanding_reports: pd.DataFrame  # tracker rows not received
+    # What the forecast at completion covers when not every project gives one ('4 of 5 projects give one; their
+    # budget 6,200.5 k EUR'): said beside it wherever the two totals are shown, so a budget of five projects is
+    # never read against the forecast of four. '' when every project gives one.
+    forecast_cover: str = ""
 
 
 def _rag(value: object) -> str:
@@ -593,6 +598,7 @@ def build_dashboard(
     rows = basis.to_dict("records")
     budgets = _budget_totals(rows, scale)
     forecasts = scale.totals(rows, [row.get("estimate_at_completion") for row in rows])
+    forecast_cover = _forecast_cover(rows, scale)
     reds = _budget_totals([row for row in rows if _rag(row.get("rag_overall")) == "Red"], scale)
     forecast_label = ", ".join(sorted(forecasts)) or label
     state_count = dict(zip(states["state"], states["projects"], strict=True))
@@ -638,7 +644,19 @@ def build_dashboard(
         capacity_hot_spots=capacity_hot_spots(capacity_plan, scope_resources=views.resources if scoped else None),
         submission_states=states,
         outstanding_reports=outstanding,
+        forecast_cover=forecast_cover,
     )
+
+
+def _forecast_cover(rows: list[dict], scale: MoneyScale) -> str:
+    """'4 of 5 projects give one; their budget 6,200.5 k EUR' (per currency when several), or '' when all do."""
+    given = [row for row in rows if scale.amount(row.get("estimate_at_completion"), row) is not None]
+    if len(given) == len(rows):
+        return ""
+    budgets = _budget_totals(given, scale)
+    decimals = scale_decimals(budgets)
+    money = "; ".join(f"{whole_amount(total, decimals)} {key}" for key, total in sorted(budgets.items()))
+    return f"{len(given)} of {len(rows)} projects give one; their budget {money or 0}"
 
 
 # -- what changed since the last period -------------------------------------------------------------------------

@@ -60,7 +60,8 @@ _P = "percent"
 BLOCKS: tuple[Block, ...] = (
     Block("DashHeadline", "Headline", "headline",
           (("measure", "Measure"), ("value", "Value"), ("amounts_in", "Amounts in")), 12),
-    Block("DashCurrency", "Budget per currency (amounts in different currencies are never added)", "currencies",
+    Block("DashCurrency", "Budget per currency (amounts in different currencies are never added; the forecast and "
+                          "variance are of the projects that give a forecast)", "currencies",
           (("amounts_in", "Amounts in"), ("projects", "Projects"), ("budget", "Budget"), ("forecast", "Forecast (EAC)"),
            ("variance", VARIANCE_HEADER), ("red_budget", "Budget at Red"),
            ("share_of_budget_at_red", "Share of budget at Red")), 5),
@@ -202,7 +203,7 @@ TILES: tuple[tuple[str, tuple[int, ...], int, int], ...] = (
 TILE_ROWS = (2, 3)  # the value's row and the label's, between the note and the first block
 
 
-def _tiles(sheet, tables: dict[str, pd.DataFrame], formats: dict) -> None:
+def _tiles(sheet, tables: dict[str, pd.DataFrame], formats: dict, forecast_cover: str = "") -> None:
     header, left = block_positions()["DashHeadline"]
     values = tables["DashHeadline"]["Value"].tolist()
     value_column = left + 1
@@ -221,6 +222,8 @@ def _tiles(sheet, tables: dict[str, pd.DataFrame], formats: dict) -> None:
             sheet.merge_range(TILE_ROWS[0], first, TILE_ROWS[0], last, "", tile)
             sheet.merge_range(TILE_ROWS[1], first, TILE_ROWS[1], last, "", formats["tile_label"])
         sheet.write_formula(TILE_ROWS[0], first, formula, tile, number)
+        if label == "Forecast at completion" and forecast_cover:  # read against the budget beside it
+            label = f"{label}: {forecast_cover}"
         sheet.write_string(TILE_ROWS[1], first, label, formats["tile_label"])
 
 
@@ -246,7 +249,7 @@ def add_dashboard_sheet(workbook, dashboard: Dashboard | None = None, worksheet=
     for column, width in enumerate(COLUMN_WIDTHS):
         sheet.set_column(column, column, width)
     positions = block_positions()
-    _tiles(sheet, tables, formats)
+    _tiles(sheet, tables, formats, dashboard.forecast_cover if dashboard is not None else "")
     for number, block in enumerate(BLOCKS):
         top, left = positions[block.table]
         if number == PRINTED:

@@ -86,6 +86,13 @@ def _percent(value: object) -> str:
     return "" if number is None else f"{number * 100:.0f}%"
 
 
+def _cover_note(dashboard: Dashboard) -> str:
+    """Said under a table whose forecast and variance cover fewer projects than its budget."""
+    if not dashboard.forecast_cover:
+        return ""
+    return f" The forecast (EAC) and the variance are of the projects that give a forecast: {dashboard.forecast_cover}."
+
+
 def _rag_badge(value: object) -> str:
     rag = str(value or "")
     css = rag if rag in RAGS else "none"
@@ -306,7 +313,8 @@ def _tiles(dashboard: Dashboard) -> str:
         (_shown_number(values.get("Budget"), _MONEY_DECIMALS.get()), f"budget{money('Budget')}"),
         (
             _shown_number(values.get("Forecast at completion"), _MONEY_DECIMALS.get()),
-            f"forecast at completion{money('Forecast at completion')}, of the projects that reported",
+            f"forecast at completion{money('Forecast at completion')}, of the projects that reported"
+            + (f" ({dashboard.forecast_cover})" if dashboard.forecast_cover else ""),
         ),
         (_shown_number(values.get("Projects at Red")), "projects at Red"),
         (_percent(values.get("Share of budget at Red")), "of the budget is at Red"),
@@ -503,7 +511,7 @@ def _detail(dashboard: Dashboard, views: PortfolioViews, summary: ExecutiveSumma
     return f"""<section id="detail">
 {_all_changes(summary)}
 <h2>Budget per currency</h2>
-<p class="sub">{_e(money_note(dashboard))}</p>
+<p class="sub">{_e(money_note(dashboard))}{_e(_cover_note(dashboard))}</p>
 {_table(dashboard.currencies, [("amounts_in", "Amounts in", "text"), ("projects", "Projects", "count"), ("budget", "Budget", "money"), ("forecast", "Forecast (EAC)", "money"), ("variance", VARIANCE_HEADER, "money"), ("red_budget", "Budget at Red", "money"), ("share_of_budget_at_red", "Share of budget at Red", "percent")], "No budget data.")}
 <h2>RAG trend</h2>{trend_chart}
 {_table(trend, [("period", "Period", "text"), *((r, r, "count") for r in (*RAGS, NOT_REPORTED)), ("red_budget", "Budget at Red", "money"), ("amounts_in", "Amounts in", "text")], "No history yet.")}

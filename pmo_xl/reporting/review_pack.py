@@ -203,6 +203,8 @@ def _money_headline(headline: dict, dashboard: Dashboard) -> str:
             parts.append(
                 f"{measure}: {whole_amount(as_float(value), dashboard.money.decimals)} {dashboard.money_label}"
             )
+    if dashboard.forecast_cover and len(parts) == 2:  # never a budget of five projects read against a forecast of four
+        parts[1] += f" ({dashboard.forecast_cover})"
     return "".join(f'<p class="sub">{_e(part)}</p>' for part in parts)
 
 
