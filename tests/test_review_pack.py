@@ -418,6 +418,12 @@ def test_the_decisions_page_shows_an_action_done_green_and_an_open_one_overdue(l
         r"Release the budget.*?2026-12-05</span> <span class=\"done\">done 2026-12-06</span>", actions, re.S
     )
     assert re.search(r"Sign the vendor.*?2026-12-08</span> <span class=\"overdue\">overdue</span>", actions, re.S)
+    # and the summary's "Needs attention" chases it with the overdue decisions; the one done is not there
+    summary = out.read_text(encoding="utf-8").split('id="decisions"')[0]
+    assert (
+        "overdue action" in summary and "Sign the vendor (D-002), due 2026-12-08 (2 days ago), owner Board" in summary
+    )
+    assert "Release the budget" not in summary
 
 
 def test_a_project_that_never_reported_has_its_page_without_a_nan(ledger_path, tmp_path):

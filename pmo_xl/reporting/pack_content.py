@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from pmo_xl.reporting.calendar import ACTIVE_STATES, CURRENT_STATES
-from pmo_xl.reporting.dashboard import RISK_TYPES, Dashboard, ExecutiveSummary
+from pmo_xl.reporting.dashboard import RISK_TYPES, Dashboard, ExecutiveSummary, overdue_actions
 from pmo_xl.reporting.report_html import NOT_REPORTING_MEASURES
 from pmo_xl.reporting.views import NOT_IN_REGISTER, PortfolioViews
 from pmo_xl.values import as_date, is_blank
@@ -98,13 +98,13 @@ class Attention:
     decision."""
 
     project_id: str
-    kind: str  # "never reported", "stale", "returned", "overdue decision"
+    kind: str  # "never reported", "stale", "returned", "overdue decision", "overdue action"
     detail: str
 
 
 def needs_attention(projects: pd.DataFrame, summary: ExecutiveSummary, today: dt.date) -> list[Attention]:
-    """What the committee should chase: overdue decisions (longest overdue first), then projects never reported,
-    returned for correction, or stale (by project id)."""
+    """What the committee should chase: overdue decisions, then the overdue actions its own decisions set (each
+    longest overdue first), then projects never reported, returned for correction, or stale (by project id)."""
     items = []
     for row in summary.decisions.to_dict("records"):
         due = as_date(row.get("required_by"))
@@ -112,6 +112,12 @@ def needs_attention(projects: pd.DataFrame, summary: ExecutiveSummary, today: dt
             items.append((0, due.isoformat(), Attention(str(row["project_id"]), "overdue decision",
                           f"{row.get('id')} needed by {due.isoformat()} ({(today - due).days} days ago), "
                           f"owner {row.get('owner') or 'not named'}")))  # fmt: skip
+    late = overdue_actions(summary.actions, today)
+    for row in summary.actions[late].to_dict("records"):
+        due = as_date(row.get("due"))
+        items.append((0.5, due.isoformat(), Attention(str(row["project_id"]), "overdue action",
+                      f"{row.get('action')} ({row.get('answers')}), due {due.isoformat()} ({(today - due).days} days "
+                      f"ago), owner {row.get('action_owner') or 'not named'}")))  # fmt: skip
     texts = {
         "never reported": lambda row: "no accepted report yet",
         "returned": lambda row: f"report returned for correction; latest accepted is for {row.get('period') or 'none'}",
