@@ -64,6 +64,17 @@ def test_open_items_benefits_and_demand_are_carried_with_their_ids():
     assert "submitted_on" not in carried.fields
 
 
+def test_a_late_forecast_is_carried_with_the_comment_that_explains_it():
+    """A forecast end after the baseline needs its comment: carried without it, the PM's next workbook failed the
+    rule before the PM touched it (the practitioner's month 2)."""
+    previous = status_submission("PRJ-001", "2026-11", fields={"forecast_end_date": dt.date(2027, 9, 30),
+                                                              "forecast_end_comment": "Integrator late; CR-002 drafted"})  # fmt: skip
+    fill = fill_for_project(PROJECT_STATUS, RECORD, "2026-12", "token-dec")
+    carried = carried_fill(fill, _stored(previous), None)
+    assert carried.fields["forecast_end_date"] == dt.date(2027, 9, 30)
+    assert carried.fields["forecast_end_comment"] == "Integrator late; CR-002 drafted"
+
+
 def test_demand_is_realigned_by_calendar_month_not_by_position():
     rows = [{"role": "Tester", "person": "Kim", "2026-11": 1.0, "2026-12": 0.8, "2027-03": 0.2}]
     assert realigned_demand(rows, "2027-01", 12) == [{"role": "Tester", "person": "Kim", "2027-03": 0.2}]

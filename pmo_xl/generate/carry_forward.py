@@ -44,6 +44,9 @@ from pmo_xl.values import as_float
 
 BASELINE_FIELDS = ("budget_original", "budget_current", "start_date", "baseline_end_date")
 PM_FIGURES = ("percent_complete", "actual_to_date", "estimate_at_completion", "forecast_end_date")
+# The forecast's explanation goes with the date it explains: a forecast end after the baseline carried without it
+# failed the forecast-comment rule in a workbook the PM had not touched yet (template 1.2 on).
+PM_EXPLANATIONS = ("forecast_end_comment",)
 CLOSED_STATUSES = {
     "Milestones": {"Complete", "Cancelled"},
     "RAID": {"Closed"},
@@ -119,9 +122,10 @@ def carried_fill(
     read-only (the needs they answer carried as Decided; an action `done`, decision id -> day, said done). Pure."""
     schema = schema or catalog.SCHEMAS["project_status"]
     fields = dict(fill.fields)
-    for name in (*BASELINE_FIELDS, *PM_FIGURES):
+    known = {field.name for field in schema.fields}
+    for name in (*BASELINE_FIELDS, *PM_FIGURES, *PM_EXPLANATIONS):
         value = previous.fields.get(name)
-        if value not in (None, ""):
+        if value not in (None, "") and name in known:
             fields[name] = value
     fields.update(last_period_stamps(schema, previous))
     change_requests = previous.tables.get("ChangeRequests", [])
