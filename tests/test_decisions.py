@@ -132,8 +132,10 @@ def test_a_decision_closes_the_need_in_the_views_and_the_report_and_its_late_act
     page = pack.read_text(encoding="utf-8")
     assert page.count("decided on 2026-11-25: approve by Steering committee") == 1
     assert "Decided by the committee (closed)" in page and "Sign the supplier change" in page
-    action = page[page.index("Sign the supplier change") :].split("</tr>", 1)[0]
+    decisions_page = page.split('id="decisions"')[1]
+    action = decisions_page[decisions_page.index("Sign the supplier change") :].split("</tr>", 1)[0]
     assert 'class="overdue"' in action
+    assert "Sign the supplier change (D-001), due 2026-12-01 (9 days ago)" in page.split('id="decisions"')[0]
 
 
 def test_a_correction_supersedes_and_the_table_is_append_only(ledger):
@@ -338,3 +340,46 @@ def test_an_action_done_survives_a_correction_that_keeps_it_and_its_day_can_be_c
     with open_ledger(ledger) as opened:
         assert [(d.done_on, d.supersedes is not None) for d in opened.actions_done()] == [
             ("2026-11-25", False), ("2026-11-24", True)]  # fmt: skip
+
+
+def test_a_need_its_pm_sets_open_again_after_the_decision_is_needed_again_said_reopened(ledger, collected):
+    """The committee approved A1's D-001 on 2026-12-05, having seen the November report; A1's December report,
+    submitted after it, sets D-001 Open again with another question. It is needed again (said reopened), not shown
+    closed under a question the committee never saw; the decision's open action still stands."""
+    from pmo_xl.ledger import now_stamp
+    from tests.collect_builders import status_submission
+
+    _decide(ledger, "--kind", "approve", "--project", "A1", "--answers", "D-001", "--owner", "Board",
+            "--date", "2026-12-05", "--action", "Sign", "--due", "2026-12-20")  # fmt: skip
+    asked = {"id": "D-001", "decision": "Approve the revised supplier change", "owner": "Sponsor",
+             "required_by": dt.date(2027, 1, 20), "status": "Open"}  # fmt: skip
+    with open_ledger(ledger, write=True) as opened:
+        opened.add_submission(status_submission("A1", "2026-12", dt.date(2027, 1, 4), tables={"Decisions": [asked]}),
+                              now_stamp())  # fmt: skip
+    _run("ledger", "rebuild", "--ledger", str(ledger))
+    summary = _summary(ledger)
+    needed = summary.decisions[summary.decisions["project_id"] == "A1"].set_index("id")["decision"]
+    assert needed["D-001"] == (
+        "Approve the revised supplier change (reopened by the PM after the committee's approve of 2026-12-05)"
+    )
+    assert ("A1", "D-001") not in set(zip(summary.decided["project_id"], summary.decided["id"], strict=True))
+    assert list(summary.actions["action"]) == ["Sign"]
+    # and the workbook generated next leaves it Open for the PM, not stamped Decided over the PM's reopening
+    from pmo_xl.generate.carry_forward import carried_fill
+    from pmo_xl.generate.generator import fill_for_project
+    from pmo_xl.ledger import StoredSubmission
+    from pmo_xl.register import read_register
+    from pmo_xl.templates.catalog import PROJECT_STATUS
+
+    with open_ledger(ledger) as opened:
+        ids = opened.submissions().query("project_id == 'A1'").sort_values("reporting_period")["submission_id"]
+        before, latest = (opened.stored_submission(int(i)) for i in ids)
+        decisions = decisions_for(opened, "A1")
+    assert isinstance(latest, StoredSubmission)
+    record = next(r for r in read_register(collected.parent / "register.csv", PROJECT_STATUS) if r.project_id == "A1")
+    fill = fill_for_project(PROJECT_STATUS, record, "2027-01", "token")
+    rows = carried_fill(fill, latest, before, PROJECT_STATUS, decisions).tables["Decisions"]
+    assert [row["status"] for row in rows if row["id"] == "D-001"] == ["Open"]
+    # the November report alone (no report the committee had seen before it): answered, stamped Decided
+    rows = carried_fill(fill, before, None, PROJECT_STATUS, decisions).tables["Decisions"]
+    assert [row["status"] for row in rows if row["id"] == "D-001"] == ["Decided"]

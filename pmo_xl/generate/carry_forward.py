@@ -40,7 +40,7 @@ from pmo_xl.register import ProjectRecord
 from pmo_xl.templates import catalog
 from pmo_xl.templates.schema import TemplateSchema
 from pmo_xl.templates.versions import known_versions
-from pmo_xl.values import as_float
+from pmo_xl.values import as_date, as_float
 
 BASELINE_FIELDS = ("budget_original", "budget_current", "start_date", "baseline_end_date")
 PM_FIGURES = ("percent_complete", "actual_to_date", "estimate_at_completion", "forecast_end_date")
@@ -109,6 +109,20 @@ def decisions_taken_rows(
     return [{key: value for key, value in row.items() if value not in (None, "")} for row in rows]
 
 
+def _reopened(decision: Decision, previous: StoredSubmission, before: StoredSubmission | None) -> bool:
+    """The need `decision` answers set Open again by its PM (as `reporting.dashboard.reopened_needs` judges it):
+    Open in the latest report, submitted after the decision, for a later period than a report the committee had
+    seen (one submitted by the decision's day)."""
+    status = {str(row.get("id")): row.get("status") for row in previous.tables.get("Decisions", [])}
+    decided = stored_day(decision.decided_on)
+    submitted = as_date(previous.fields.get("submitted_on"))
+    seen = as_date(before.fields.get("submitted_on")) if before is not None else None
+    if status.get(decision.answers) != "Open" or None in (decided, submitted, seen):
+        return False
+    later = str(previous.header.get("reporting_period", "")) > str(before.header.get("reporting_period", ""))
+    return submitted > decided and seen <= decided and later
+
+
 def carried_fill(
     fill: WorkbookFill,
     previous: StoredSubmission,
@@ -142,7 +156,8 @@ def carried_fill(
     tables = dict(fill.tables)
     for name in ("Milestones", "RAID", "Benefits", "Decisions"):
         tables[name] = _carried_rows(schema, name, previous.tables.get(name, []))
-    answered = {decision.answers for decision in decisions}
+    # a need answered, unless its PM set it Open again after the decision (asking again)
+    answered = {d.answers for d in decisions if not _reopened(d, previous, before_previous)}
     tables["Decisions"] = [
         {**row, "status": DECIDED} if str(row.get("id")) in answered else row for row in tables["Decisions"]
     ]

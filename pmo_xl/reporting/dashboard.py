@@ -799,15 +799,23 @@ def executive_summary(
     latest_ids = set(views.status["submission_id"])
     in_view = set(views.status["project_id"])
     committee = views.committee_decisions[views.committee_decisions["project_id"].isin(in_view)]
+    decided_on = {(r["project_id"], r["answers"]): r for r in committee.to_dict("records")}
+    reopened = reopened_needs(views, items, decided_on)
     records = committee.to_dict("records")
-    answered = {(r["project_id"], r["answers"]) for r in records}
+    answered = {(r["project_id"], r["answers"]) for r in records} - reopened
     asked: dict[tuple[str, str], dict] = {}  # each need of the latest reports, open or not: what a decision answers
     for row in items.decisions.to_dict("records"):
         if row["submission_id"] not in latest_ids:
             continue
         key = (row["project_id"], str(row.get("id") or ""))
+        text = row.get("decision")
+        if key in reopened:
+            earlier = decided_on[key]
+            text = (
+                f"{text or ''} (reopened by the PM after the committee's {earlier['kind']} of {earlier['decided_on']})"
+            )
         need = {"project_id": row["project_id"], "project_name": names.get(row["project_id"], ""),
-                "id": row.get("id"), "decision": row.get("decision"), "owner": row.get("owner"),
+                "id": row.get("id"), "decision": text, "owner": row.get("owner"),
                 "required_by": as_date(row.get("required_by"))}  # fmt: skip
         asked[key] = need
         if row.get("status", OPEN_DECISION) in (OPEN_DECISION, None, "") and key not in answered:
@@ -817,7 +825,8 @@ def executive_summary(
     # has left the reports (a Decided row leaves the month after) is history, in the ledger. What was decided, by
     # whom, and the committee's note (a defer or a stop says why).
     since = first_day(period) if period else None
-    shown = [(r["project_id"], r["answers"]) in asked or bool(since and r["decided_on"] and r["decided_on"] >= since)
+    shown = [(r["project_id"], r["answers"]) not in reopened
+             and ((r["project_id"], r["answers"]) in asked or bool(since and r["decided_on"] and r["decided_on"] >= since))
              for r in records]  # fmt: skip
     decided = [
         {**asked.get((r["project_id"], r["answers"]),
@@ -870,6 +879,31 @@ def executive_summary(
             ["due", "project_id"], key=lambda column: column.map(_sortable), ignore_index=True
         ),
     )
+
+
+def reopened_needs(views: PortfolioViews, items: ItemHistory, decisions: dict[tuple[str, str], dict]) -> set:
+    """(project, need) its PM set Open again after the committee answered it: Open in a report for a later period
+    than the one the committee had seen (the project's latest report submitted by the decision's day), itself
+    submitted after the decision. Such a need asks again: it is needed once more, said reopened. A report that
+    merely did not know of the decision yet (submitted after it, for the period decided on) is not one."""
+    latest = {sid: (period, as_date(day)) for sid, period, day in
+              zip(views.status["submission_id"], views.status["period"], views.status["submitted_on"], strict=True)}  # fmt: skip
+    reports: dict[str, list[tuple[str, dt.date]]] = {}
+    for project_id, period, day in zip(views.history["project_id"], views.history["period"],
+                                       views.history["submitted_on"], strict=True):  # fmt: skip
+        if as_date(day) is not None:
+            reports.setdefault(project_id, []).append((period, as_date(day)))
+    found = set()
+    for row in items.decisions.to_dict("records"):
+        key = (row["project_id"], str(row.get("id") or ""))
+        decision, report = decisions.get(key), latest.get(row["submission_id"])
+        if decision is None or report is None or row.get("status") != OPEN_DECISION:
+            continue
+        (period, submitted), day = report, decision["decided_on"]
+        seen = [earlier for earlier, when in reports.get(key[0], []) if when <= day]
+        if submitted is not None and submitted > day and seen and period > max(seen):
+            found.add(key)
+    return found
 
 
 def labelled_baseline_changes(description: str) -> str:
