@@ -445,6 +445,10 @@ def test_a_project_that_never_reported_has_its_page_without_a_nan(ledger_path, t
     assert "never reported" in page and page.count('class="rag rag-none">no report</span>') == 6
     assert not re.search(r"\bnan\b|\bNaT\b|\bNone\b", document), re.findall(r".{40}\bnan\b.{20}", document)
     assert "Rules: </p>" not in document
+    # each reporting project's page says its own end against its baseline; the one never reported, none
+    first = document.split('id="project-PRJ-001"')[1].split("</section>")[0]
+    assert "Project end: baseline 2027-06-30, forecast 2027-06-30 (on time)" in first
+    assert "Project end:" not in page
     # its budget is in the total, it gives no forecast: the forecast says what it covers, beside the budget
     summary = document.split('id="summary"')[1].split("</section>")[0] if 'id="summary"' in document else document
     assert re.search(

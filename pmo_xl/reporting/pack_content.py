@@ -61,6 +61,17 @@ def page_records(projects: pd.DataFrame) -> list[dict]:
     ]
 
 
+def project_end(row: dict) -> tuple[dt.date | None, dt.date | None, str, bool] | None:
+    """A project's own end: (baseline, forecast, the slip in words, whether late), None when it gives neither: the
+    schedule RAG's reason, which no milestone line may show (pack page and slide alike)."""
+    baseline, forecast = as_date(row.get("baseline_end_date")), as_date(row.get("forecast_end_date"))
+    if baseline is None and forecast is None:
+        return None
+    slip = (forecast - baseline).days if baseline is not None and forecast is not None else None
+    said = "" if slip is None else "on time" if slip == 0 else f"{abs(slip)} days {'late' if slip > 0 else 'early'}"
+    return baseline, forecast, said, bool(slip and slip > 0)
+
+
 def _is_current(coverage: object) -> bool:
     """Whether a project's latest report is its status for the period, as the dashboard counts it."""
     return coverage in (*CURRENT_STATES, NOT_IN_REGISTER)

@@ -36,6 +36,7 @@ from pmo_xl.reporting.pack_content import (
     owner_actions,
     pack_counts,
     page_records,
+    project_end,
 )
 from pmo_xl.reporting.views import MONEY_DECIMALS, PortfolioViews, amounts_label, project_budget, whole_amount
 from pmo_xl.templates.catalog import VARIANCE_HEADER, budget_variance
@@ -262,9 +263,11 @@ def _project(deck: _Deck, row: dict, number: int, count: int, milestones, raid, 
     live.sort(key=lambda m: (m.get("status") in CLOSED_MILESTONE, _date(m.get("forecast_date")) or "9999"))
     deck.lines(slide, ["Milestones: baseline against forecast"], RIGHT, Inches(1.2), HALF, Inches(0.3), size=12,
                bold_first=True)  # fmt: skip
+    end = project_end(row)  # the project's own end first: the schedule RAG's reason
     deck.table(slide, ["Milestone", "Baseline", "Forecast", "Status"],
-               [[f"{_text(m.get('id'))} {_text(m.get('name'), 40)}", _date(m.get("baseline_date")),
-                 _date(m.get("forecast_date")), _text(m.get("status"))] for m in live[:TOP_MILESTONES]],
+               ([["Project end", _date(end[0]), _date(end[1]), end[2]]] if end else [])
+               + [[f"{_text(m.get('id'))} {_text(m.get('name'), 40)}", _date(m.get("baseline_date")),
+                   _date(m.get("forecast_date")), _text(m.get("status"))] for m in live[:TOP_MILESTONES]],
                RIGHT, Inches(1.5), HALF, "No milestone reported.", _more(len(live) - TOP_MILESTONES, "milestones"))  # fmt: skip
     commentary = _text(row.get("key_achievements"), 400)
     deck.lines(slide, ["The PM's commentary (key achievements)", commentary or "No commentary this period."],

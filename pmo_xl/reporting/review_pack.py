@@ -46,6 +46,7 @@ from pmo_xl.reporting.pack_content import (  # noqa: F401 (re-exported: the pack
     owner_actions,
     pack_counts,
     page_records,
+    project_end,
 )
 from pmo_xl.reporting.report_html import _e, _rag_badge, stacked_share_bars
 from pmo_xl.reporting.views import (
@@ -341,6 +342,16 @@ def _budget_block(row: dict) -> str:
 </tbody></table>"""
 
 
+def _end_dates(row: dict) -> str:
+    end = project_end(row)
+    if end is None:
+        return ""
+    baseline, forecast, said, late = end
+    css = ' class="sub neg"' if late else ' class="sub"'
+    return (f"<p{css}>Project end: baseline {_date(baseline) or 'not set'}, forecast {_date(forecast) or 'not given'}"
+            f"{_e(f' ({said})' if said else '')}</p>")  # fmt: skip
+
+
 def _milestone_block(milestones: list[dict], baselines: dict[str, object]) -> str:
     # A milestone without a baseline date of its own is measured against its effective baseline (the PMO's date,
     # else its first forecast in the ledger), as the dashboard measures slip.
@@ -454,7 +465,7 @@ def _project_page(row: dict, number: int, count: int, context: _PackContext) -> 
 {_rows_table(["", "PM declares", "Rules say"], rag_rows, "")}{why}
 <h2>Budget against forecast</h2>{_budget_block(row)}
 </div><div>
-<h2>Milestones: baseline against forecast</h2>{_milestone_block(context.milestones.get(project_id, []), context.baselines.get(project_id, {}))}
+<h2>Milestones: baseline against forecast</h2>{_end_dates(row)}{_milestone_block(context.milestones.get(project_id, []), context.baselines.get(project_id, {}))}
 <h2>Top risks and issues</h2>{_risk_block(context.raid.get(project_id, []))}
 </div></div>
 <div class="cols"><div>
