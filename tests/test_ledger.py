@@ -221,8 +221,8 @@ values = st.one_of(
 
 # A field's name is stored as text, and PostgreSQL's text holds no NUL: no workbook's name can hold one (XML 1.0 has
 # no such character). Values may hold it: they are stored as JSON, which escapes it. Nor a lone surrogate (no XML
-# or UTF-8 text holds one; st.text leaves them out of the values too): naming the characters dropped the default
-# that excluded them, and a run drew '\ud800' as a name.
+# or UTF-8 text holds one): st.characters() draws them unless told not to (st.text's own alphabet, the values',
+# leaves them out), and a run drew '\ud800' as a name.
 names = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), min_size=1, max_size=12)
 
 
