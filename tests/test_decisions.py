@@ -383,3 +383,18 @@ def test_a_need_its_pm_sets_open_again_after_the_decision_is_needed_again_said_r
     # the November report alone (no report the committee had seen before it): answered, stamped Decided
     rows = carried_fill(fill, before, None, PROJECT_STATUS, decisions).tables["Decisions"]
     assert [row["status"] for row in rows if row["id"] == "D-001"] == ["Decided"]
+
+
+def test_an_action_done_after_the_packs_day_is_overdue_in_the_pack_for_that_day():
+    """A pack made again later for an earlier day shows that day: an action done after it was still open, and
+    overdue past its date, then; on and after the day it was done, done."""
+    import pandas as pd
+
+    from pmo_xl.reporting.dashboard import ACTION_COLUMNS, done_by, overdue_actions
+
+    actions = pd.DataFrame([["A1", "Billing", "D-001", "Sign", "Ana", dt.date(2026, 12, 1), dt.date(2026, 12, 5)]],
+                           columns=ACTION_COLUMNS)  # fmt: skip
+    assert list(overdue_actions(actions, dt.date(2026, 12, 3))) == [True]
+    assert list(overdue_actions(actions, dt.date(2026, 12, 5))) == [False]
+    assert done_by(dt.date(2026, 12, 5), dt.date(2026, 12, 3)) is None
+    assert done_by(dt.date(2026, 12, 5), None) == dt.date(2026, 12, 5)

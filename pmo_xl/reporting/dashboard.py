@@ -717,12 +717,19 @@ ACTION_COLUMNS = ["project_id", "project_name", "answers", "action", "action_own
 
 
 def overdue_actions(actions: pd.DataFrame, today: dt.date) -> pd.Series:
-    """True for each action past its due date on `today` and not done: the one rule, for the report and the pack."""
+    """True for each action past its due date on `today` and not done by then: the one rule, for the report and
+    the pack (a pack for an earlier day, made again later, flags what was overdue that day)."""
     return pd.Series(
-        [as_date(due) is not None and as_date(due) < today and frame_day(done) is None
+        [as_date(due) is not None and as_date(due) < today and done_by(done, today) is None
          for due, done in zip(actions["due"], actions["done_on"], strict=True)],
         index=actions.index, dtype=bool,
     )  # fmt: skip
+
+
+def done_by(value: object, today: dt.date | None) -> dt.date | None:
+    """An action's done day if it was done by `today` (any day when None), else None: not done yet on that day."""
+    day = frame_day(value)
+    return day if day is not None and (today is None or day <= today) else None
 
 
 def frame_day(value: object) -> dt.date | None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from pmo_xl.excel.files import write_bytes_atomic
-from pmo_xl.reporting.dashboard import NOT_REPORTED, RAGS, Dashboard, ExecutiveSummary, frame_day, overdue_actions
+from pmo_xl.reporting.dashboard import NOT_REPORTED, RAGS, Dashboard, ExecutiveSummary, done_by, overdue_actions
 from pmo_xl.reporting.dashboard_sheet import money_note
 from pmo_xl.reporting.views import PortfolioViews, whole_amount
 from pmo_xl.templates.catalog import VARIANCE_HEADER
@@ -355,7 +355,7 @@ def _committee(summary: ExecutiveSummary, today: dt.date | None) -> str:
     )  # fmt: skip
     actions = summary.actions.copy()
     late = overdue_actions(actions, today) if today is not None else pd.Series(False, index=actions.index)
-    done = actions["done_on"].map(lambda day: f"done {frame_day(day):%Y-%m-%d}" if frame_day(day) is not None else "")
+    done = actions["done_on"].map(lambda day: f"done {done_by(day, today):%Y-%m-%d}" if done_by(day, today) else "")
     actions["flag"] = [("OVERDUE" if overdue else said) for overdue, said in zip(late, done, strict=True)]
     overdue = int(late.sum())
     finished = int((done != "").sum())

@@ -26,7 +26,7 @@ import pandas as pd
 
 from pmo_xl.reporting.audience import require_reader
 from pmo_xl.reporting.calendar import CURRENT_STATES
-from pmo_xl.reporting.dashboard import CLOSED_MILESTONE, RISK_TYPES, Dashboard, ExecutiveSummary, frame_day
+from pmo_xl.reporting.dashboard import CLOSED_MILESTONE, RISK_TYPES, Dashboard, ExecutiveSummary, done_by
 from pmo_xl.reporting.pack_content import (  # noqa: F401 (re-exported: the pack's public names, as before)
     ACTIONS_PER_OWNER,
     COMPARED_REQUESTS,
@@ -254,7 +254,7 @@ def _decisions_page(summary: ExecutiveSummary, today: dt.date) -> str:
 
 def _action_state(row: dict, today: dt.date) -> str:
     """An action's flag: done (with its day), else overdue past its due date."""
-    done = frame_day(row.get("done_on"))
+    done = done_by(row.get("done_on"), today)
     if done is not None:
         return f' <span class="done">done {_date(done)}</span>'
     return _overdue(row.get("due"), today)
