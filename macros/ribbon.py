@@ -496,7 +496,7 @@ def record_decisions_action(book: Book) -> str:
     now (unsaved edits included), checked and recorded in the ledger all or none; a row already there adds nothing."""
     from openpyxl.utils.cell import get_column_letter
 
-    from pmo_xl.decisions import DECISIONS_TABLE, record_decisions, requests_from_table
+    from pmo_xl.decisions import DECISIONS_TABLE, record_table, requests_from_table
     from pmo_xl.ledger import now_stamp
     from pmo_xl.workbook.layout import table
 
@@ -508,9 +508,13 @@ def record_decisions_action(book: Book) -> str:
     if not requests:
         return "The Decisions table has no rows: type the committee's decisions there, then click Record decisions."
     ledger = _ledger(book, book.read_settings())
-    recorded, already = record_decisions(ledger, requests, now_stamp())
-    listed = "".join(f"; {d.project_id} {d.answers}: {d.kind} by {d.owner}" for d in recorded)
-    return f"{len(recorded)} decision(s) recorded, {already} already in the ledger {ledger}{listed}"
+    result = record_table(ledger, requests, now_stamp())
+    listed = "".join(f"; {d.project_id} {d.answers}: {d.kind} by {d.owner}" for d in result.decisions)
+    listed += "".join(f"; {d.project_id} {d.answers}: action done on {d.done_on}" for d in result.done)
+    done = f", {len(result.done)} action(s) recorded done" if result.done else ""
+    return (
+        f"{len(result.decisions)} decision(s) recorded{done}, {result.already} already in the ledger {ledger}{listed}"
+    )
 
 
 ACTIONS: dict[str, Action] = {

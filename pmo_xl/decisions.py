@@ -30,6 +30,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
 KINDS = ("approve", "defer", "stop", "re-baseline", "accept-change")
+# A Decisions table row of this kind records an action done: the action of the decision in force for its need, done
+# on its Date, as its Owner says (the ribbon's Record decisions and `pmo decide --from`; `--action-done` typed).
+ACTION_DONE = "action-done"
+TABLE_KINDS = (*KINDS, ACTION_DONE)
 DECISIONS_TABLE = "Decisions"
 TABLE_COLUMNS = ("project_id", "answers", "kind", "owner", "date", "due", "note", "action", "action_owner")
 OPTIONAL_COLUMNS = ("due", "note", "action", "action_owner")
@@ -330,30 +334,35 @@ def record_action_done(ledger_path: Path | str, request: DoneRequest, recorded_a
     Refused, in one line: no decision in force for the need, a decision that set no action, a day before the
     decision that set it. (No day is judged against the clock, as no decision's is: the PMO may record a review
     held ahead of the calendar, and tests and demos run on dates of their own.)"""
+    with open_ledger(ledger_path, write=True) as ledger:
+        record, new = done_record(ledger, request, recorded_at)
+        return (ledger.add_action_done(record), True) if new else (record, False)
+
+
+def done_record(ledger: Ledger, request: DoneRequest, recorded_at: str) -> tuple[ActionDone, bool]:
+    """The checked record of `request` (refused as `record_action_done` says), and whether the ledger lacks it."""
     for name in ("project_id", "answers", "owner", "note"):
         refuse_control_characters(getattr(request, name), request.source, OPTION_OF.get(name, f"--{name}"))
-    with open_ledger(ledger_path, write=True) as ledger:
-        decisions = ledger.decisions([request.project_id])
-        decision = {d.answers: d for d in current(decisions)}.get(request.answers)
-        what = f"{request.source}: {request.project_id} {request.answers}"
-        if decision is None:
-            raise DecisionError(f"{what} has no decision recorded; record the decision first (pmo decide)")
-        if not decision.action:
-            raise DecisionError(
-                f"{what}: its decision ({decision.kind} on {decision.decided_on}) set no action, so there is none to "
-                "close; a correction is a new decision (pmo decide)"
-            )
-        set_on = same_action(decision, decisions)[0].decided_on
-        if request.done_on.isoformat() < set_on:
-            raise DecisionError(f"{what}: done {request.done_on} before the decision that set it ({set_on}); give "
-                                "the day it was done")  # fmt: skip
-        earlier = action_done(decision, decisions, ledger.actions_done([request.project_id]))
-        if earlier is not None and earlier.done_on == request.done_on.isoformat():
-            return earlier, False
-        done = ActionDone(decision.decision_id, request.project_id, request.answers, request.done_on.isoformat(),
-                          request.owner, request.note, earlier.done_id if earlier is not None else None,
-                          request.source, recorded_at)  # fmt: skip
-        return ledger.add_action_done(done), True
+    decisions = ledger.decisions([request.project_id])
+    decision = {d.answers: d for d in current(decisions)}.get(request.answers)
+    what = f"{request.source}: {request.project_id} {request.answers}"
+    if decision is None:
+        raise DecisionError(f"{what} has no decision recorded; record the decision first (pmo decide)")
+    if not decision.action:
+        raise DecisionError(
+            f"{what}: its decision ({decision.kind} on {decision.decided_on}) set no action, so there is none to "
+            "close; a correction is a new decision (pmo decide)"
+        )
+    set_on = same_action(decision, decisions)[0].decided_on
+    if request.done_on.isoformat() < set_on:
+        raise DecisionError(f"{what}: done {request.done_on} before the decision that set it ({set_on}); give "
+                            "the day it was done")  # fmt: skip
+    earlier = action_done(decision, decisions, ledger.actions_done([request.project_id]))
+    if earlier is not None and earlier.done_on == request.done_on.isoformat():
+        return earlier, False
+    return ActionDone(decision.decision_id, request.project_id, request.answers, request.done_on.isoformat(),
+                      request.owner, request.note, earlier.done_id if earlier is not None else None,
+                      request.source, recorded_at), True  # fmt: skip
 
 
 def same_action(decision: Decision, decisions: Iterable[Decision]) -> list[Decision]:
@@ -371,6 +380,53 @@ def action_done(decision: Decision, decisions: Iterable[Decision], done: Iterabl
     ids = {d.decision_id for d in same_action(decision, decisions)}
     records = [record for record in done if record.decision_id in ids]
     return max(records, key=lambda record: record.done_id or 0) if records else None
+
+
+@dataclass(frozen=True)
+class TableRecorded:
+    """What a Decisions table added: the decisions recorded and those already there, the actions recorded done
+    and those already recorded so."""
+
+    decisions: list[Decision]
+    already: int
+    done: list[ActionDone]
+    done_already: int
+
+
+def record_table(ledger_path: Path | str, requests: Sequence[DecisionRequest], recorded_at: str) -> TableRecorded:
+    """What `pmo decide --from` and the ribbon's Record decisions do with a Decisions table: its decision rows as
+    `record_decisions` records them, its rows of kind 'action done' (the day in Date, who says so in Owner) as
+    `record_action_done` does. All or none: every row is checked before any is recorded. A need decided and its
+    action closed in the same table is refused (record the decision first)."""
+    done_rows = [request for request in requests if request.kind == ACTION_DONE]
+    decided = [request for request in requests if request.kind != ACTION_DONE]
+    for request in done_rows:
+        if request.action or request.action_owner or request.due is not None:
+            raise DecisionError(
+                f"{request.source}: an 'action done' row takes no action, action owner or due date: its Date is the "
+                "day the action was done; clear them, or record a decision with another kind"
+            )
+    _refuse_twice_answered(done_rows)
+    dones = [DoneRequest(r.project_id, r.answers, r.decided_on, r.owner, r.note, r.source) for r in done_rows]
+    checked = []
+    if dones:  # checked before anything is recorded
+        with open_ledger(ledger_path, write=True) as ledger:
+            held = {d.row_key for d in ledger.decisions({r.project_id for r in decided})}
+            # the sheet is a running log: a decision row recorded before stays on it; a new one is another matter
+            deciding = {(r.project_id, r.answers) for r in decided if row_key(r) not in held}
+            for request in dones:
+                if (request.project_id, request.answers) in deciding:
+                    raise DecisionError(
+                        f"{request.source}: {request.project_id} {request.answers} is decided in this table too; "
+                        "record the decision first, then its action done"
+                    )
+            checked = [done_record(ledger, request, recorded_at) for request in dones]
+    recorded, already = record_decisions(ledger_path, decided, recorded_at)  # opens the ledger even for none
+    added = []
+    if any(new for _record, new in checked):
+        with open_ledger(ledger_path, write=True) as ledger:
+            added = [ledger.add_action_done(record) for record, new in checked if new]
+    return TableRecorded(recorded, already, added, len(checked) - len(added))
 
 
 def _refuse_twice_answered(requests: Sequence[DecisionRequest]) -> None:

@@ -414,3 +414,26 @@ def test_last_months_recorded_rows_left_on_the_sheet_are_already_there_and_a_cor
     with open_ledger(ledger) as book:
         by_note = {d.note: d for d in book.decisions({"A1"})}
     assert by_note["Go after all"].supersedes == by_note["Wait"].decision_id
+
+
+def test_an_action_done_row_in_the_table_closes_the_action_and_mixed_or_malformed_rows_are_refused(ledger, tmp_path):
+    """Kind 'action done' in the Decisions table (what the ribbon's Record decisions reads): the day in Date, who
+    says so in Owner. Recorded once; refused, with nothing recorded, when it carries an action or a due date, or
+    when the same table decides the need too."""
+    _ok(*_decide(ledger, "--kind", "approve", *ONE, "--date", "2026-12-05", "--action", "Sign", "--due", "2026-12-20"))
+    done = _table(tmp_path / "done.xlsx", [["A1", "D-002", "Action done", "Ana", dt.datetime(2026, 12, 8)]])
+    assert "1 action(s) recorded done, 0 already" in _ok(*_decide(ledger, "--from", done))
+    assert "0 action(s) recorded done, 1 already" in _ok(*_decide(ledger, "--from", done))  # a running log
+    with open_ledger(ledger) as book:
+        assert [(d.answers, d.done_on, d.owner) for d in book.actions_done()] == [("D-002", "2026-12-08", "Ana")]
+    with_due = _table(tmp_path / "due.xlsx", [["A1", "D-002", "action-done", "Ana", DAY, DAY]])
+    assert "row 2: an 'action done' row takes no action, action owner or due date" in _refused(
+        *_decide(ledger, "--from", with_due)
+    )
+    mixed = _table(tmp_path / "mixed.xlsx", [["A1", "D-001", "approve", "SC", DAY, dt.datetime(2026, 12, 20), "",
+                                              "Call the vendor"], ["A1", "D-001", "action done", "Ana", DAY]])  # fmt: skip
+    assert "A1 D-001 is decided in this table too; record the decision first" in _refused(
+        *_decide(ledger, "--from", mixed)
+    )
+    with open_ledger(ledger) as book:
+        assert len(book.actions_done()) == 1 and [d.answers for d in book.decisions({"A1"})] == ["D-002"]

@@ -18,7 +18,7 @@ import pytest
 
 import macros.ribbon
 from macros.adapter import FileBook
-from pmo_xl.decisions import KINDS, read_decisions_table
+from pmo_xl.decisions import TABLE_KINDS, read_decisions_table
 from pmo_xl.ledger import open_ledger
 from pmo_xl.workbook.build import build_workbook
 from pmo_xl.workbook.ribbon import CUSTOM_UI_NAMESPACE
@@ -50,7 +50,7 @@ def test_the_decisions_sheet_holds_a_table_of_friendly_headers_with_help_a_kind_
     table = sheet.tables["Decisions"]
     assert [cell.value for cell in sheet[table.ref][0]] == HEADERS
     validations = {str(rule.sqref).split(":")[0][0]: rule for rule in sheet.data_validations.dataValidation}
-    assert validations["C"].type == "list" and validations["C"].formula1 == '"' + ",".join(KINDS) + '"'
+    assert validations["C"].type == "list" and validations["C"].formula1 == '"' + ",".join(TABLE_KINDS) + '"'
     assert {validations["E"].type, validations["F"].type} == {"date"}
     assert "D-001" in validations["B"].prompt and all(rule.showInputMessage for rule in validations.values())
     assert sheet.page_setup.orientation == "landscape" and sheet.sheet_properties.pageSetUpPr.fitToPage
@@ -157,3 +157,23 @@ def test_a_row_typed_below_the_table_is_refused_not_dropped(workbook, ledger):
     assert book.messages[0][1].startswith(f"pmo_workbook.xlsm, sheet Decisions, row {last_row + 2}: typed below")
     with open_ledger(ledger) as opened:
         assert opened.decisions() == []
+
+
+def test_an_action_done_row_on_the_sheet_closes_the_action_it_names(workbook, ledger):
+    """The Decisions sheet is a running log: last meeting's decision stays, and a row of kind action-done below it
+    records its action done (the day in Date); a second click adds nothing."""
+    decided = ["A1", "D-002", "approve", "Steering committee", dt.datetime(2026, 11, 25), dt.datetime(2027, 1, 15),
+               "Within budget", "Hire the tester", "Ana"]  # fmt: skip
+    _type_decisions(workbook, ledger, [decided])
+    assert macros.ribbon.record_decisions(FileBook(workbook)) == "OK"
+    done = ["A1", "D-002", "action-done", "Ana", dt.datetime(2026, 12, 2), None, "Hired", None, None]
+    _type_decisions(workbook, ledger, [decided, done])
+    book = FileBook(workbook)
+    assert macros.ribbon.record_decisions(book) == "OK", book.messages
+    said = FileBook(workbook).read_table("Log")["message"].iloc[-1]
+    assert said.startswith("0 decision(s) recorded, 1 action(s) recorded done, 1 already in the ledger"), said
+    assert macros.ribbon.record_decisions(FileBook(workbook)) == "OK"
+    with open_ledger(ledger) as opened:
+        assert [(d.answers, d.done_on, d.owner, d.note) for d in opened.actions_done()] == [
+            ("D-002", "2026-12-02", "Ana", "Hired")
+        ]

@@ -56,7 +56,9 @@ def decide_command(
         )
         return _action_done(ledger, done_on, project_id, answers, owner, note, given)
     if table_files:
-        requests = [request for path in _each_once(table_files) for request in read_decisions_table(path)]
+        return _from_tables(
+            ledger, [request for path in _each_once(table_files) for request in read_decisions_table(path)]
+        )
     else:
         missing = [f"--{name}" for name, value in (("kind", kind), ("project", project_id), ("answers", answers),
                                                   ("owner", owner), ("date", decided_on)) if not value]  # fmt: skip
@@ -72,6 +74,28 @@ def decide_command(
     click.echo(f"{len(recorded)} decision(s) recorded, {already} already in the ledger -> {ledger}")
     return {"recorded": [d.decision_id for d in recorded], "already_recorded": already,
             "outputs": {"ledger": ledger}, "warnings": [], "exit": 0}  # fmt: skip
+
+
+def _from_tables(ledger, requests: list) -> dict:
+    """--from: the Decisions tables' rows, decisions and actions done, all or none."""
+    from pmo_xl.decisions import record_table
+
+    result = record_table(ledger, requests, now_stamp())
+    for decision in result.decisions:
+        click.echo(f"{decision.project_id} {decision.answers}: {decision.kind} by {decision.owner} on "
+                   f"{decision.decided_on}" + (f" (supersedes decision {decision.supersedes})" if decision.supersedes else ""))  # fmt: skip
+    for done in result.done:
+        click.echo(
+            f"{done.project_id} {done.answers}: the action of decision {done.decision_id} done on {done.done_on}"
+        )
+    done = (f"; {len(result.done)} action(s) recorded done, {result.done_already} already"
+            if result.done or result.done_already else "")  # fmt: skip
+    click.echo(
+        f"{len(result.decisions)} decision(s) recorded, {result.already} already in the ledger{done} -> {ledger}"
+    )
+    return {"recorded": [d.decision_id for d in result.decisions], "already_recorded": result.already,
+            "actions_done": [d.decision_id for d in result.done], "outputs": {"ledger": ledger}, "warnings": [],
+            "exit": 0}  # fmt: skip
 
 
 def _action_done(ledger, done_on: str, project_id, answers, owner, note: str, given: dict) -> dict:

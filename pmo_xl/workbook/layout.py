@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from pmo_xl.decisions import DECISIONS_TABLE, KINDS, TABLE_COLUMNS
+from pmo_xl.decisions import DECISIONS_TABLE, TABLE_COLUMNS, TABLE_KINDS
 from pmo_xl.portfolio.capacity import CAPACITY_COLUMNS, CAPACITY_TABLE
 from pmo_xl.portfolio.criteria import DEFAULT_MODEL
 from pmo_xl.portfolio.scoring import (
@@ -63,14 +63,15 @@ REQUEST_RESOURCES_TABLE = "RequestResources"  # the table name `pmo capacity --r
 
 # pmo_xl.decisions.TABLE_COLUMNS as a person reads them ('action_owner' -> 'Action owner').
 DECISION_HEADERS = tuple(column.replace("_", " ").capitalize() for column in TABLE_COLUMNS)
-DECISION_KINDS = KINDS  # the validation list of the Kind column
+DECISION_KINDS = TABLE_KINDS  # the validation list of the Kind column
 # What each Decisions column asks for: the input message Excel shows on its cells.
 DECISION_HELP = {
     "project_id": "The project's id in the register (P-001).",
     "answers": "The id of the PM's decision-needed row this answers (D-001), from the project's latest report.",
-    "kind": "approve, defer, stop, re-baseline or accept-change (accept a change request).",
+    "kind": "approve, defer, stop, re-baseline or accept-change (accept a change request); action-done: the "
+    "action of the decision for this need was done on Date.",
     "owner": "Who decided: a person or the committee.",
-    "date": "The day it was decided (YYYY-MM-DD).",
+    "date": "The day it was decided (YYYY-MM-DD); for action-done, the day the action was done.",
     "due": "When the action is due (YYYY-MM-DD); blank when the decision sets no action.",
     "note": "What was decided, in a line.",
     "action": "The action the decision sets (blank: the note, when a due date is given).",
