@@ -46,3 +46,12 @@ def ledger_target(request, tmp_path) -> str | Path:
     if request.param == "sqlite":
         return tmp_path / "ledger.db"
     return request.getfixturevalue("postgres_server").new_database()
+
+
+@pytest.fixture
+def ledger(collected, tmp_path) -> Path:
+    """A test's own copy of its module's `collected` ledger (a module-scoped fixture of that name): each test starts
+    from the same record and may write to it (the decisions' modules)."""
+    import shutil
+
+    return Path(shutil.copyfile(collected, tmp_path / "pmo_ledger.db"))

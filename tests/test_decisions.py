@@ -11,7 +11,6 @@ A ledger of two projects for 2026-11 is built through the commands (generate, fi
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -68,13 +67,6 @@ def collected(tmp_path_factory) -> Path:
     _run("collect", str(inbox), "--ledger", str(root / "pmo_ledger.db"), "--register", str(root / "register.csv"),
          "--out", str(root / "portfolio.xlsx"), "--period", PERIOD, "--today", "2026-12-03")  # fmt: skip
     return root / "pmo_ledger.db"
-
-
-@pytest.fixture
-def ledger(collected, tmp_path) -> Path:
-    copy = tmp_path / "pmo_ledger.db"
-    shutil.copyfile(collected, copy)
-    return copy
 
 
 def _decide(ledger: Path, *more: str) -> str:

@@ -85,13 +85,6 @@ def collected(tmp_path_factory) -> Path:
     return root / "pmo_ledger.db"
 
 
-@pytest.fixture
-def ledger(collected, tmp_path) -> Path:
-    copy = tmp_path / "pmo_ledger.db"
-    shutil.copyfile(collected, copy)
-    return copy
-
-
 def _decisions(ledger: Path) -> list[tuple]:
     with open_ledger(ledger) as book:
         return [(d.project_id, d.answers, d.kind, d.owner, d.decided_on, d.due, d.note, d.action, d.action_owner)

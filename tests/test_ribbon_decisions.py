@@ -38,11 +38,6 @@ def workbook(built, tmp_path) -> Path:
     return Path(shutil.copyfile(built, tmp_path / "pmo_workbook.xlsm"))
 
 
-@pytest.fixture
-def ledger(collected, tmp_path) -> Path:  # noqa: F811
-    return Path(shutil.copyfile(collected, tmp_path / "pmo_ledger.db"))
-
-
 def test_the_decisions_sheet_holds_a_table_of_friendly_headers_with_help_a_kind_list_and_dates(built):
     book = openpyxl.load_workbook(built)
     sheet = book["Decisions"]
