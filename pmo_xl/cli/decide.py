@@ -46,7 +46,16 @@ def decide_command(
           --owner "Steering committee" --date 2026-12-10 --action "Sign the supplier change" --due 2026-12-31
       pmo decide --ledger pmo_ledger.db --action-done 2027-01-08 --project P-001 --answers D-001 --owner "Kim (PMO)"
     """
-    from pmo_xl.decisions import DecisionRequest, kind_of, plain_text, read_day, read_decisions_table, record_decisions
+    from pmo_xl.decisions import (
+        DecisionRequest,
+        TableRecorded,
+        kind_of,
+        plain_text,
+        read_day,
+        read_decisions_table,
+        record_decisions,
+        record_table,
+    )
 
     if ledger is None:
         raise click.UsageError("give --ledger, where the decisions are recorded")
@@ -55,32 +64,22 @@ def decide_command(
             kind=kind, date=decided_on, due=due, action=action, action_owner=action_owner, table_files=table_files
         )
         return _action_done(ledger, done_on, project_id, answers, owner, note, given)
-    if table_files:
-        return _from_tables(
-            ledger, [request for path in _each_once(table_files) for request in read_decisions_table(path)]
-        )
-    else:
-        missing = [f"--{name}" for name, value in (("kind", kind), ("project", project_id), ("answers", answers),
-                                                  ("owner", owner), ("date", decided_on)) if not value]  # fmt: skip
-        if missing:
-            raise click.UsageError(f"give {', '.join(missing)} (or --from pmo_workbook.xlsm)")
-        requests = [DecisionRequest(plain_text(project_id), plain_text(answers), kind_of(kind), plain_text(owner),
-                                    read_day(decided_on, "--date"), read_day(due, "--due") if due else None,
-                                    plain_text(note), plain_text(action), plain_text(action_owner))]  # fmt: skip
+    if table_files:  # decisions and actions done, all or none
+        requests = [request for path in _each_once(table_files) for request in read_decisions_table(path)]
+        return _said(ledger, record_table(ledger, requests, now_stamp()))
+    missing = [f"--{name}" for name, value in (("kind", kind), ("project", project_id), ("answers", answers),
+                                              ("owner", owner), ("date", decided_on)) if not value]  # fmt: skip
+    if missing:
+        raise click.UsageError(f"give {', '.join(missing)} (or --from pmo_workbook.xlsm)")
+    requests = [DecisionRequest(plain_text(project_id), plain_text(answers), kind_of(kind), plain_text(owner),
+                                read_day(decided_on, "--date"), read_day(due, "--due") if due else None,
+                                plain_text(note), plain_text(action), plain_text(action_owner))]  # fmt: skip
     recorded, already = record_decisions(ledger, requests, now_stamp())
-    for decision in recorded:
-        click.echo(f"{decision.project_id} {decision.answers}: {decision.kind} by {decision.owner} on "
-                   f"{decision.decided_on}" + (f" (supersedes decision {decision.supersedes})" if decision.supersedes else ""))  # fmt: skip
-    click.echo(f"{len(recorded)} decision(s) recorded, {already} already in the ledger -> {ledger}")
-    return {"recorded": [d.decision_id for d in recorded], "already_recorded": already,
-            "outputs": {"ledger": ledger}, "warnings": [], "exit": 0}  # fmt: skip
+    return _said(ledger, TableRecorded(recorded, already, [], 0))
 
 
-def _from_tables(ledger, requests: list) -> dict:
-    """--from: the Decisions tables' rows, decisions and actions done, all or none."""
-    from pmo_xl.decisions import record_table
-
-    result = record_table(ledger, requests, now_stamp())
+def _said(ledger, result) -> dict:
+    """What was recorded, a line each, and the counts."""
     for decision in result.decisions:
         click.echo(f"{decision.project_id} {decision.answers}: {decision.kind} by {decision.owner} on "
                    f"{decision.decided_on}" + (f" (supersedes decision {decision.supersedes})" if decision.supersedes else ""))  # fmt: skip
