@@ -38,6 +38,7 @@ DECISIONS_TABLE = "Decisions"
 TABLE_COLUMNS = ("project_id", "answers", "kind", "owner", "date", "due", "note", "action", "action_owner")
 OPTIONAL_COLUMNS = ("due", "note", "action", "action_owner")
 NEEDS_TABLE = "Decisions"  # the status template's table of decisions needed from management
+OPEN_NEED = "Open"  # a need's status while it waits for the committee
 TEXT_FIELDS = ("project_id", "answers", "kind", "owner", "note", "action", "action_owner")
 OPTION_OF = {"project_id": "--project", "action_owner": "--action-owner"}  # pmo decide's option for a field
 
@@ -192,6 +193,23 @@ def decisions_for(ledger: Ledger, project_id: str) -> list[Decision]:
     """The decisions in force for one project, oldest first: what the generator stamps, read-only, into the PM's
     next workbook ('decided on DATE: kind by OWNER')."""
     return current(ledger.decisions([project_id]))
+
+
+def asks_again(
+    status: object,
+    decided_on: dt.date | None,
+    submitted: dt.date | None,
+    period: str,
+    seen: Iterable[tuple[str, dt.date | None]],
+) -> bool:
+    """Whether a need its committee answered on `decided_on` is asked again by its PM: Open (`status`) in a report for
+    `period` submitted on `submitted`, after the decision, for a later period than a report the committee had seen
+    (one of `seen`, (period, submitted on), submitted by the decision's day). A report that merely did not know of
+    the decision yet, for the period decided on, is not one. The one rule of the views and the generator."""
+    if status != OPEN_NEED or decided_on is None or submitted is None or submitted <= decided_on:
+        return False
+    known = [earlier for earlier, day in seen if day is not None and day <= decided_on]
+    return bool(known) and period > max(known)
 
 
 def actions_done_for(ledger: Ledger, project_id: str) -> dict[int, str]:

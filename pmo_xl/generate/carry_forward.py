@@ -30,7 +30,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from pmo_xl.corrections import mark_current, newly_approved
-from pmo_xl.decisions import actions_done_for, decisions_for, stored_day
+from pmo_xl.decisions import actions_done_for, asks_again, decisions_for, stored_day
 from pmo_xl.derived import current_submission
 from pmo_xl.errors import PmoError
 from pmo_xl.generate.generator import CarryForward, WorkbookFill, id_number
@@ -110,17 +110,14 @@ def decisions_taken_rows(
 
 
 def _reopened(decision: Decision, previous: StoredSubmission, before: StoredSubmission | None) -> bool:
-    """The need `decision` answers set Open again by its PM (as `reporting.dashboard.reopened_needs` judges it):
-    Open in the latest report, submitted after the decision, for a later period than a report the committee had
-    seen (one submitted by the decision's day)."""
+    """The need `decision` answers asked again by its PM in `previous` (decisions.asks_again), the report the
+    committee had seen being `before`."""
     status = {str(row.get("id")): row.get("status") for row in previous.tables.get("Decisions", [])}
-    decided = stored_day(decision.decided_on)
-    submitted = as_date(previous.fields.get("submitted_on"))
-    seen = as_date(before.fields.get("submitted_on")) if before is not None else None
-    if status.get(decision.answers) != "Open" or None in (decided, submitted, seen):
-        return False
-    later = str(previous.header.get("reporting_period", "")) > str(before.header.get("reporting_period", ""))
-    return submitted > decided and seen <= decided and later
+    seen = [] if before is None else [(str(before.header.get("reporting_period", "")),
+                                       as_date(before.fields.get("submitted_on")))]  # fmt: skip
+    return asks_again(status.get(decision.answers), stored_day(decision.decided_on),
+                      as_date(previous.fields.get("submitted_on")), str(previous.header.get("reporting_period", "")),
+                      seen)  # fmt: skip
 
 
 def carried_fill(

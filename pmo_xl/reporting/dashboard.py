@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, fields, replace
 
 import pandas as pd
 
+from pmo_xl.decisions import OPEN_NEED, asks_again
 from pmo_xl.errors import PmoError
 from pmo_xl.periods import first_day
 from pmo_xl.reporting.audience import Audience, require_reader
@@ -48,7 +49,7 @@ NOT_REPORTED = "Not reported"
 OUTSTANDING_STATES = ("late", "returned", "stale", "never reported")
 NO_STAGE = "Not set"
 CLOSED_MILESTONE = ("Complete", "Cancelled")
-OPEN_DECISION = "Open"
+OPEN_DECISION = OPEN_NEED
 RISK_TYPES = ("Risk", "Issue")
 ITEM_TABLES = {"milestones": "Milestones", "raid": "RAID", "decisions": "Decisions"}
 TREND_PERIODS = 12
@@ -806,9 +807,9 @@ def executive_summary(
     latest_ids = set(views.status["submission_id"])
     in_view = set(views.status["project_id"])
     committee = views.committee_decisions[views.committee_decisions["project_id"].isin(in_view)]
-    decided_on = {(r["project_id"], r["answers"]): r for r in committee.to_dict("records")}
-    reopened = reopened_needs(views, items, decided_on)
     records = committee.to_dict("records")
+    decided_on = {(r["project_id"], r["answers"]): r for r in records}
+    reopened = reopened_needs(views, items, decided_on)
     answered = {(r["project_id"], r["answers"]) for r in records} - reopened
     asked: dict[tuple[str, str], dict] = {}  # each need of the latest reports, open or not: what a decision answers
     for row in items.decisions.to_dict("records"):
@@ -904,11 +905,11 @@ def reopened_needs(views: PortfolioViews, items: ItemHistory, decisions: dict[tu
     for row in items.decisions.to_dict("records"):
         key = (row["project_id"], str(row.get("id") or ""))
         decision, report = decisions.get(key), latest.get(row["submission_id"])
-        if decision is None or report is None or row.get("status") != OPEN_DECISION:
-            continue
-        (period, submitted), day = report, decision["decided_on"]
-        seen = [earlier for earlier, when in reports.get(key[0], []) if when <= day]
-        if submitted is not None and submitted > day and seen and period > max(seen):
+        if (
+            decision is not None
+            and report is not None
+            and asks_again(row.get("status"), decision["decided_on"], report[1], report[0], reports.get(key[0], []))
+        ):
             found.add(key)
     return found
 
