@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import random
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -24,6 +23,7 @@ import pytest
 from pmo_xl.demo.data import demo_projects, fill_demo_inbox
 from pmo_xl.generate.generator import generate_for_records
 from pmo_xl.templates.catalog import PROJECT_STATUS
+from tests.killing import kill_at_random_moments
 
 PERIOD = "2026-11"
 FILES = 300
@@ -82,18 +82,13 @@ def test_collect_killed_at_random_moments_loses_nothing(inbox, tmp_path):
     work = tmp_path / "work"
     work.mkdir()
     ledger, out = work / "ledger.db", work / "portfolio.xlsx"
-    rng = random.Random(7)
-    killed = 0
-    for moment in sorted(rng.uniform(0.05, 1.1) * duration for _ in range(KILLS)):
-        run = _collect(inbox, ledger, out)
-        time.sleep(moment)
-        if run.poll() is None:
-            run.send_signal(signal.SIGKILL)
-            killed += 1
-        run.communicate(timeout=600)
+
+    def whole() -> None:
         # one transaction stores a run's accepted files: all of them, or none
         assert _ledger_is_whole(ledger) in (0, expected)
         _portfolio_is_whole(out)
+
+    killed = kill_at_random_moments(lambda: _collect(inbox, ledger, out), duration, KILLS, whole)
     assert killed >= KILLS // 2  # most moments fell inside a run
 
     finished = _collect(inbox, ledger, out)

@@ -9,7 +9,6 @@ import json
 import random
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ from pmo_xl.reporting.history import history_frame, rebuild_ledger
 from pmo_xl.templates.catalog import PROJECT_STATUS
 from tests import postgres
 from tests.collect_builders import candidate, status_submission
+from tests.killing import kill_at_random_moments
 
 
 def test_the_test_server_is_a_real_postgresql_with_a_database_per_test(postgres_server):
@@ -192,17 +192,11 @@ def test_a_collect_killed_at_random_moments_leaves_postgresql_consistent_and_a_r
     duration = time.monotonic() - started
     expected = _whole(reference)
     ledger, out = postgres_server.new_database(), tmp_path / "portfolio.xlsx"
-    rng = random.Random(7)
-    killed = 0
-    for moment in sorted(rng.uniform(0.05, 1.1) * duration for _ in range(10)):
-        run = _collect(everything, ledger, out)
-        time.sleep(moment)
-        if run.poll() is None:
-            run.send_signal(signal.SIGKILL)
-            killed += 1
-        run.communicate(timeout=600)
+
+    def some_none_half() -> None:
         assert _whole(ledger) <= expected  # each submission its own transaction: some of them, none half
-    assert killed >= 5
+
+    assert kill_at_random_moments(lambda: _collect(everything, ledger, out), duration, 10, some_none_half) >= 5
     _finished(_collect(everything, ledger, out))
     assert _whole(ledger) == expected
     again = _finished(_collect(everything, ledger, out))
